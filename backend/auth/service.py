@@ -1,0 +1,156 @@
+"""Log in and out, look up a token's user, and manage users."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..core.auth import check_role, hash_token
+from ..core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..org.models import Region, Territory
+from .models import AuthToken, LoginFailure, Role, User
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"])
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# Verified against when the username is unknown, so both cases take the same time.
+_DUMMY_HASH: dict[tuple[int, int], str] = {}
+
+
+def login(username: str, password: str, ip: str) -> tuple[str, User, object]:
+    """Return (token, user, expires_at) or raise. Too many recent failures answer 429."""
+    cfg = current_app.config
+    window_start = utcnow() - timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"])
+    by_user = db.session.scalar(
+        select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= window_start)
+    )
+    by_ip = db.session.scalar(select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at >= window_start))
+    if by_user >= cfg["LOGIN_MAX_FAILURES"] or by_ip >= cfg["LOGIN_MAX_FAILURES_PER_IP"]:
+        raise TooManyRequests(
+            "Too many failed logins: wait a few minutes and try again.",
+            retry_after=cfg["LOGIN_FAILURE_WINDOW_SECONDS"],
+        )
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        key = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
+        if key not in _DUMMY_HASH:
+            _DUMMY_HASH[key] = hash_password(secrets.token_hex(8))
+        _verify(_DUMMY_HASH[key], password)
+        ok = False
+    else:
+        ok = user.active and _verify(user.password_hash, password)
+    if not ok:
+        db.session.add(LoginFailure(username=username, ip=ip))
+        db.session.commit()
+        from ..core.auth import Unauthorized
+
+        raise Unauthorized("Wrong username or password.")
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(seconds=cfg["TOKEN_TTL_SECONDS"])
+    db.session.add(AuthToken(token_hash=hash_token(token), user_id=user.id, expires_at=expires_at))
+    return token, user, expires_at
+
+
+def logout(token: str) -> None:
+    row = db.session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_token(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return user
+
+
+# --- user administration -------------------------------------------------------------------
+
+
+def _check_placement(data: dict, role: str) -> None:
+    """A rep needs a territory, a manager a region, a clerk a store; the others need none."""
+    from ..stores.models import Store
+
+    needs = {Role.REP: "territory_id", Role.MANAGER: "region_id", Role.CLERK: "store_id"}
+    need = needs.get(role)
+    if need and not data.get(need):
+        raise InvalidInput(f"A user with role '{role}' needs {need}.", field=need)
+    for field, model in (("territory_id", Territory), ("region_id", Region), ("store_id", Store)):
+        if data.get(field) is not None and db.session.get(model, data[field]) is None:
+            raise InvalidInput(f"Unknown {field}: {data[field]}.", field=field)
+
+
+def users_query(actor: User, filters: dict):
+    """Admins and HQ list everyone; a manager lists the users of their region."""
+    check_role(actor, Role.ADMIN, Role.HQ, Role.MANAGER)
+    stmt = select(User).order_by(User.id)
+    if actor.role == Role.MANAGER:
+        territories = select(Territory.id).where(Territory.region_id == actor.region_id)
+        stmt = stmt.where((User.region_id == actor.region_id) | User.territory_id.in_(territories))
+    for key in ("role", "territory_id", "region_id", "store_id"):
+        if filters.get(key) is not None:
+            stmt = stmt.where(getattr(User, key) == filters[key])
+    if filters.get("q"):
+        like = f"%{filters['q']}%"
+        stmt = stmt.where(User.username.ilike(like) | User.display_name.ilike(like))
+    return stmt
+
+
+def get_user(actor: User, user_id: int) -> User:
+    user = db.session.scalar(users_query(actor, {}).where(User.id == user_id))
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
+
+
+def create_user(actor: User, data: dict) -> User:
+    check_role(actor, Role.ADMIN)
+    if db.session.scalar(select(User.id).where(User.username == data["username"])):
+        raise Conflict(f"The username '{data['username']}' is taken.", field="username")
+    _check_placement(data, data["role"])
+    password = data.pop("password")
+    user = User(**data, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(actor: User, user_id: int, data: dict) -> User:
+    check_role(actor, Role.ADMIN)
+    user = get_user(actor, user_id)
+    merged = {k: getattr(user, k) for k in ("territory_id", "region_id", "store_id")} | data
+    _check_placement(merged, data.get("role", user.role))
+    if "password" in data:
+        user.password_hash = hash_password(data.pop("password"))
+        # A new password ends every session of that user.
+        for tok in db.session.scalars(
+            select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
+        ):
+            tok.revoked_at = utcnow()
+    for key, value in data.items():
+        setattr(user, key, value)
+    return user

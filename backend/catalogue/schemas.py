@@ -1,0 +1,69 @@
+"""Schemas for products, competitor brands and models, promo materials and checklist items."""
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from ..core.schemas import BaseSchema, Money, Name, Text
+from .models import AnswerType, MaterialKind
+
+
+class ProductSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    model_code = Name(32, required=True)
+    name = Name(120, required=True)
+    launch_date = fields.Date(allow_none=True)
+    list_price = Money(allow_none=True)
+    active = fields.Boolean()
+
+
+class CompetitorBrandSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    name = Name(80, required=True)
+    active = fields.Boolean()
+
+
+class CompetitorModelSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    brand_id = fields.Integer(required=True)
+    name = Name(120, required=True)
+    launch_date = fields.Date(allow_none=True)
+    list_price = Money(allow_none=True)
+    active = fields.Boolean()
+
+
+class PromoMaterialSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    code = Name(32, required=True)
+    name = Name(120, required=True)
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in MaterialKind]))
+    unit_cost = Money(allow_none=True)
+    active = fields.Boolean()
+
+
+class ChecklistItemSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    code = Name(32, required=True)
+    label_zh = Name(200, required=True)
+    label_en = Name(200, required=True)
+    answer_type = fields.String(required=True, validate=validate.OneOf([a.value for a in AnswerType]))
+    target = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=0))
+    weight = fields.Integer(validate=validate.Range(min=0, max=100))
+    sort_order = fields.Integer()
+    active = fields.Boolean()
+
+    @validates_schema
+    def _target_for_numbers(self, data, partial=None, **kwargs):
+        if data.get("answer_type") == AnswerType.NUMBER and data.get("target") is None and not partial:
+            raise ValidationError("A number item needs a target (the value that passes).", "target")
+
+
+class CatalogueQuerySchema(BaseSchema):
+    active = fields.Boolean()
+    q = Text(100)
+
+
+class CompetitorModelQuerySchema(CatalogueQuerySchema):
+    brand_id = fields.Integer()
+
+
+class PromoMaterialQuerySchema(CatalogueQuerySchema):
+    kind = fields.String(validate=validate.OneOf([k.value for k in MaterialKind]))

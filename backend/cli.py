@@ -1,0 +1,55 @@
+"""Flask CLI commands: `flask seed-demo`, `flask create-user`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+    @click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
+    def seed_demo(if_empty: bool, seed: int) -> None:
+        """Create a believable demo organisation with a month of field history."""
+        from sqlalchemy import func, select
+
+        from .auth.models import User
+        from .demo.seed import seed_demo as run
+        from .extensions import db
+
+        if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+            click.echo("Database already has data; demo seed skipped.")
+            return
+        summary = run(seed=seed, echo=click.echo)
+        click.echo("Demo data created: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(["rep", "manager", "clerk", "hq", "admin"]), default="admin")
+    @click.option("--name", "display_name", default=None)
+    @click.option("--region-id", type=int)
+    @click.option("--territory-id", type=int)
+    @click.option("--store-id", type=int)
+    @click.password_option()
+    def create_user(username, role, display_name, region_id, territory_id, store_id, password) -> None:
+        """Create a user (the first admin of a production install, say)."""
+        from .auth.models import User
+        from .auth.service import create_user as create
+        from .extensions import db
+
+        system = User(id=0, username="cli", display_name="cli", password_hash="", role="admin")
+        user = create(
+            system,
+            {
+                "username": username,
+                "display_name": display_name or username,
+                "role": role,
+                "region_id": region_id,
+                "territory_id": territory_id,
+                "store_id": store_id,
+                "password": password,
+            },
+        )
+        db.session.commit()
+        click.echo(f"Created user {user.username} ({user.role}), id {user.id}.")

@@ -1,0 +1,67 @@
+"""Configuration read from the environment, with defaults that run the embedded setup."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'fieldsales.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "fieldsales")
+    PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE / "photos"))
+
+    # Auth
+    TOKEN_TTL_SECONDS = _int("TOKEN_TTL_SECONDS", 12 * 3600)
+    LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_FAILURE_WINDOW_SECONDS = _int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+    LOGIN_MAX_FAILURES_PER_IP = _int("LOGIN_MAX_FAILURES_PER_IP", 50)
+    # argon2 cost; tests lower it, production keeps the library's defaults.
+    ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
+
+    # Field rules
+    OFFSITE_THRESHOLD_M = _float("OFFSITE_THRESHOLD_M", 150.0)
+    INTEL_DUPLICATE_RADIUS_M = _float("INTEL_DUPLICATE_RADIUS_M", 100.0)
+    DEVICE_CLOCK_SKEW_SECONDS = _int("DEVICE_CLOCK_SKEW_SECONDS", 600)
+    NEARBY_MAX_RADIUS_M = _float("NEARBY_MAX_RADIUS_M", 50_000.0)
+
+    # Photos
+    PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)
+    PHOTO_MAX_PIXELS = _int("PHOTO_MAX_PIXELS", 50_000_000)
+    PHOTO_DISPLAY_PX = _int("PHOTO_DISPLAY_PX", 1600)
+    PHOTO_THUMB_PX = _int("PHOTO_THUMB_PX", 320)
+
+    MAX_CONTENT_LENGTH = PHOTO_MAX_BYTES + 1024 * 1024
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "Field Sales API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/swagger-ui/"  # served from swagger-ui-bundle, no CDN needed
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": (
+                "Field sales API: organisation, stores, catalogue, store visits, promo stock, "
+                "price observations, intel reports and photos. Log in with POST /api/v1/auth/login "
+                "and use the token as `Authorization: Bearer <token>`."
+            )
+        },
+        "security": [{"bearerAuth": []}],
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+    }

@@ -1,0 +1,212 @@
+"""Price observations and store intel reports, with duplicate-store detection."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from difflib import SequenceMatcher
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..auth.models import Role, User
+from ..catalogue.models import CompetitorModel, Product
+from ..core.auth import check_role
+from ..core.errors import InvalidInput, NotFound
+from ..core.geo import bounding_box, distance_m
+from ..core.records import check_device_time, create_once
+from ..extensions import db
+from ..org.models import Territory
+from ..photos import service as photos
+from ..stores.models import Store
+from ..stores.service import (
+    FIELD_WRITERS,
+    field_record_scope,
+    field_record_visibility,
+    store_scope,
+    visible_store,
+)
+from ..visits.service import own_visit
+from .models import IntelDuplicateCandidate, IntelReport, PriceObservation
+
+# --- price observations ---------------------------------------------------------------------
+
+
+def observe_price(actor: User, data: dict) -> tuple[PriceObservation, bool]:
+    check_role(actor, *FIELD_WRITERS)
+    store = visible_store(actor, data["store_id"])
+    check_device_time(data["observed_at"], "observed_at")
+    if data.get("product_id") is not None and db.session.get(Product, data["product_id"]) is None:
+        raise InvalidInput(f"Unknown product_id: {data['product_id']}.", field="product_id")
+    cm = data.get("competitor_model_id")
+    if cm is not None and db.session.get(CompetitorModel, cm) is None:
+        raise InvalidInput(f"Unknown competitor_model_id: {cm}.", field="competitor_model_id")
+    if data.get("visit_id") is not None:
+        own_visit(actor, data["visit_id"], store.id)
+    values = {
+        "rep_id": actor.id,
+        "store_id": store.id,
+        "visit_id": data.get("visit_id"),
+        "product_id": data.get("product_id"),
+        "competitor_model_id": cm,
+        "shelf_price": data["shelf_price"],
+        "promo_price": data.get("promo_price"),
+        "promo_text": data.get("promo_text", ""),
+        "observed_at": data["observed_at"],
+    }
+    obs, created = create_once(PriceObservation, data["id"], values, "price observation")
+    photos.link_photos("price_observation", obs.id, data.get("photo_ids", []))
+    return obs, created
+
+
+def prices_query(actor: User, filters: dict):
+    stmt = select(PriceObservation).where(field_record_scope(actor, PriceObservation))
+    for name in ("store_id", "product_id", "competitor_model_id", "visit_id", "rep_id"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(PriceObservation, name) == filters[name])
+    if filters.get("brand_id") is not None:
+        models = select(CompetitorModel.id).where(CompetitorModel.brand_id == filters["brand_id"])
+        stmt = stmt.where(PriceObservation.competitor_model_id.in_(models))
+    if filters.get("since") is not None:
+        stmt = stmt.where(PriceObservation.observed_at >= filters["since"])
+    if filters.get("until") is not None:
+        stmt = stmt.where(PriceObservation.observed_at < filters["until"])
+    return stmt.order_by(PriceObservation.observed_at.desc(), PriceObservation.id)
+
+
+def visible_price(actor: User, obs_id: uuid.UUID) -> PriceObservation:
+    obs = db.session.scalar(
+        select(PriceObservation).where(PriceObservation.id == obs_id, field_record_scope(actor, PriceObservation))
+    )
+    if obs is None:
+        raise NotFound(f"No price observation {obs_id}.")
+    return obs
+
+
+# --- intel reports --------------------------------------------------------------------------
+
+_NOISE = re.compile(r"[\s·\-_()（）【】\[\]]+|店$|专柜$|专卖店$|营业厅$")
+
+
+def _normalise(name: str) -> str:
+    return _NOISE.sub("", name.strip().lower())
+
+
+def name_similarity(a: str, b: str) -> float:
+    """0–1; names that contain one another count as 1 (a branch name added or left out)."""
+    na, nb = _normalise(a), _normalise(b)
+    if not na or not nb:
+        return 0.0
+    if na in nb or nb in na:
+        return 1.0
+    return round(SequenceMatcher(None, na, nb).ratio(), 3)
+
+
+SIMILAR_NAME = 0.5
+
+
+def duplicate_candidates(name: str, lat: float, lon: float) -> list[tuple[int, float, float]]:
+    """Known stores within the duplicate radius whose names are similar: (id, metres, similarity),
+    nearest first. Searches all stores: a duplicate may sit just over a territory border."""
+    radius = current_app.config["INTEL_DUPLICATE_RADIUS_M"]
+    south, north, west, east = bounding_box(lat, lon, radius)
+    rows = db.session.execute(
+        select(Store.id, Store.name, Store.latitude, Store.longitude).where(
+            Store.latitude.between(south, north), Store.longitude.between(min(west, east), max(west, east))
+        )
+    )
+    found = []
+    for sid, sname, slat, slon in rows:
+        d = distance_m((lat, lon), (slat, slon))
+        sim = name_similarity(name, sname)
+        if d <= radius and sim >= SIMILAR_NAME:
+            found.append((sid, round(d, 1), sim))
+    return sorted(found, key=lambda c: (c[1], -c[2]))
+
+
+def report_intel(actor: User, data: dict) -> tuple[IntelReport, bool]:
+    """Record a report from the field; known stores nearby with a similar name are attached as
+    possible duplicates for the manager to review."""
+    check_role(actor, *FIELD_WRITERS)
+    check_device_time(data["reported_at"], "reported_at")
+    store = visible_store(actor, data["store_id"]) if data.get("store_id") is not None else None
+    if store is not None:
+        territory_id = store.territory_id
+    elif actor.role == Role.REP:
+        territory_id = actor.territory_id
+    else:
+        territory_id = data.get("territory_id")
+        territory = db.session.get(Territory, territory_id) if territory_id is not None else None
+        if territory is None or territory.region_id != actor.region_id:
+            raise InvalidInput("Say which territory of your region this is (territory_id).", field="territory_id")
+    values = {
+        "rep_id": actor.id,
+        "kind": data["kind"],
+        "name": data["name"],
+        "address": data.get("address", ""),
+        "latitude": data["latitude"],
+        "longitude": data["longitude"],
+        "accuracy_m": data.get("accuracy_m"),
+        "store_id": store.id if store else None,
+        "territory_id": territory_id,
+        "notes": data.get("notes", ""),
+        "reported_at": data["reported_at"],
+    }
+    client_fields = tuple(k for k in values if k != "territory_id")
+    report, created = create_once(IntelReport, data["id"], values, "intel report", compare=client_fields)
+    if created and store is None:
+        for rank, (sid, d, sim) in enumerate(duplicate_candidates(report.name, report.latitude, report.longitude)):
+            db.session.add(
+                IntelDuplicateCandidate(report_id=report.id, store_id=sid, distance_m=d, name_similarity=sim, rank=rank)
+            )
+    photos.link_photos("intel_report", report.id, data.get("photo_ids", []))
+    db.session.flush()
+    return report, created
+
+
+def intel_query(actor: User, filters: dict):
+    stmt = select(IntelReport).where(field_record_scope(actor, IntelReport, IntelReport.territory_id))
+    for name in ("kind", "status", "territory_id", "store_id", "rep_id"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(IntelReport, name) == filters[name])
+    return stmt.order_by(IntelReport.reported_at.desc(), IntelReport.id)
+
+
+def visible_report(actor: User, report_id: uuid.UUID) -> IntelReport:
+    report = db.session.scalar(
+        select(IntelReport).where(
+            IntelReport.id == report_id, field_record_scope(actor, IntelReport, IntelReport.territory_id)
+        )
+    )
+    if report is None:
+        raise NotFound(f"No intel report {report_id}.")
+    return report
+
+
+def with_candidates(actor: User, reports: list[IntelReport]) -> list[IntelReport]:
+    """Set `duplicate_candidates` (those in the actor's store scope) and `photo_ids` on each."""
+    ids = [r.id for r in reports]
+    by_report: dict = {rid: [] for rid in ids}
+    if ids:
+        rows = db.session.execute(
+            select(IntelDuplicateCandidate, Store.name)
+            .join(Store, Store.id == IntelDuplicateCandidate.store_id)
+            .where(IntelDuplicateCandidate.report_id.in_(ids), store_scope(actor))
+            .order_by(IntelDuplicateCandidate.rank)
+        )
+        for cand, store_name in rows:
+            by_report[cand.report_id].append(
+                {
+                    "store_id": cand.store_id,
+                    "store_name": store_name,
+                    "distance_m": cand.distance_m,
+                    "name_similarity": cand.name_similarity,
+                }
+            )
+    for r in reports:
+        r.duplicate_candidates = by_report[r.id]
+    return photos.attach_photo_ids("intel_report", reports)
+
+
+photos.register_record_type("price_observation", field_record_visibility(PriceObservation))
+photos.register_record_type("intel_report", field_record_visibility(IntelReport, IntelReport.territory_id))

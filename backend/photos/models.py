@@ -1,0 +1,51 @@
+"""Photos, uploaded separately from the records that reference them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..core.timeutil import utcnow
+from ..extensions import db
+
+
+class PhotoStatus(StrEnum):
+    RECEIVED = "received"  # validated and stored; variants not made yet
+    READY = "ready"
+    FAILED = "failed"
+
+
+class Photo(db.Model):
+    """Files live on disk under the sha256 of the uploaded bytes, so equal content is stored once."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    format: Mapped[str] = mapped_column(String(8), nullable=False)
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime)
+    gps_latitude: Mapped[float | None] = mapped_column(Float)
+    gps_longitude: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default=PhotoStatus.RECEIVED, nullable=False)
+    error: Mapped[str | None] = mapped_column(String(300))
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PhotoLink(db.Model):
+    """A record refers to a photo by id; the photo may not have arrived yet."""
+
+    __tablename__ = "photo_links"
+    __table_args__ = (Index("ix_photo_links_record", "record_type", "record_id"),)
+
+    photo_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -1,0 +1,49 @@
+"""Photo files on local disk, addressed by the sha256 of the uploaded bytes.
+
+Layout under PHOTO_DIR: `incoming/<sha>` holds an upload until it is processed (never served:
+it still carries EXIF); `blobs/<sha[:2]>/<sha>/{full,display,thumb}.jpg` are the stripped copies.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+
+VARIANTS = ("full", "display", "thumb")
+
+
+def root() -> Path:
+    return Path(current_app.config["PHOTO_DIR"])
+
+
+def incoming_path(sha: str) -> Path:
+    return root() / "incoming" / sha
+
+
+def blob_dir(sha: str) -> Path:
+    return root() / "blobs" / sha[:2] / sha
+
+
+def variant_path(sha: str, variant: str) -> Path:
+    return blob_dir(sha) / f"{variant}.jpg"
+
+
+def is_processed(sha: str) -> bool:
+    return all(variant_path(sha, v).exists() for v in VARIANTS)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file and rename it, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,101 @@
+"""Schemas for stores, nearby search and store contacts."""
+
+import re
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from ..core.schemas import BaseSchema, Latitude, Longitude, Name, Text, UTCDateTime
+from .models import ContactRole, StoreKind, StoreStatus, StoreTier
+
+KINDS = [k.value for k in StoreKind]
+TIERS = [t.value for t in StoreTier]
+STATUSES = [s.value for s in StoreStatus]
+PHONE = validate.Regexp(r"^[0-9+\-() ]{3,32}$", error="Not a phone number.")
+
+
+class StoreSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    code = Name(32, required=True)
+    name = Name(200, required=True)
+    partner_id = fields.Integer(allow_none=True)
+    territory_id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    address = Text(300)
+    latitude = Latitude(required=True)
+    longitude = Longitude(required=True)
+    tier = fields.String(validate=validate.OneOf(TIERS))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    created_at = UTCDateTime(dump_only=True)
+    updated_at = UTCDateTime(dump_only=True)
+    distance_m = fields.Float(
+        dump_only=True, metadata={"description": "Metres from the `near` point (nearby search only)."}
+    )
+
+
+class StoreUpdateSchema(StoreSchema):
+    pass
+
+
+_NEAR = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+class StoreQuerySchema(BaseSchema):
+    q = Text(100, metadata={"description": "Search in name, code and address."})
+    territory_id = fields.Integer()
+    region_id = fields.Integer()
+    partner_id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    tier = fields.String(validate=validate.OneOf(TIERS))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    near = fields.String(metadata={"description": "LAT,LON: return stores by geodesic distance from this point."})
+    radius_m = fields.Float(
+        load_default=5000,
+        validate=validate.Range(min=1),
+        allow_nan=False,
+        metadata={"description": "With `near`: search radius in metres (default 5000)."},
+    )
+
+    @validates_schema
+    def _near(self, data, **kwargs):
+        if "near" not in data:
+            return
+        m = _NEAR.match(data["near"])
+        if not m:
+            raise ValidationError("Expected LAT,LON in decimal degrees, e.g. 23.13,113.26.", "near")
+        lat, lon = float(m.group(1)), float(m.group(2))
+        if not -90 <= lat <= 90:
+            raise ValidationError("Latitude must be between -90 and 90.", "near")
+        if not -180 <= lon <= 180:
+            raise ValidationError("Longitude must be between -180 and 180.", "near")
+        data["near_point"] = (lat, lon)
+
+
+class ContactSchema(BaseSchema):
+    id = fields.UUID(dump_only=True)
+    store_id = fields.Integer(dump_only=True)
+    name = Name(100, required=True)
+    role = fields.String(required=True, validate=validate.OneOf([r.value for r in ContactRole]))
+    phone = fields.String(validate=PHONE)
+    updated_at = UTCDateTime(dump_only=True)
+    updated_by = fields.Integer(dump_only=True)
+    deleted_at = UTCDateTime(dump_only=True)
+
+
+class ContactUpsertSchema(ContactSchema):
+    """PUT body: the client chooses the id (in the URL) so an offline-created contact keeps it."""
+
+
+class ContactQuerySchema(BaseSchema):
+    include_deleted = fields.Boolean(load_default=False)
+
+
+class ContactHistorySchema(BaseSchema):
+    id = fields.Integer()
+    contact_id = fields.UUID()
+    store_id = fields.Integer()
+    action = fields.String()
+    name = fields.String()
+    role = fields.String()
+    phone = fields.String()
+    changed_by = fields.Integer()
+    changed_at = UTCDateTime()

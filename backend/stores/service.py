@@ -1,0 +1,265 @@
+"""Stores: who may see and change which, nearby search, contacts with history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, select, true
+
+from ..auth.models import Role, User
+from ..core.auth import check_role
+from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..core.geo import bounding_box, distance_m
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..org.models import Partner, Territory
+from .models import Store, StoreContact, StoreContactHistory
+
+# --- scope -------------------------------------------------------------------------------
+
+
+def region_territories(region_id: int | None):
+    return select(Territory.id).where(Territory.region_id == region_id)
+
+
+def store_scope(actor: User) -> ColumnElement[bool]:
+    """The stores `actor` may see: a rep their territory's, a manager their region's, a clerk
+    their own store, HQ and admins all."""
+    if actor.sees_everything:
+        return true()
+    if actor.role == Role.REP:
+        return Store.territory_id == actor.territory_id
+    if actor.role == Role.MANAGER:
+        return Store.territory_id.in_(region_territories(actor.region_id))
+    if actor.role == Role.CLERK:
+        return Store.id == actor.store_id
+    return Store.id.is_(None)
+
+
+def visible_store(actor: User, store_id: int) -> Store:
+    """The store if `actor` may see it; otherwise the same 404 as a store that does not exist."""
+    store = db.session.scalar(select(Store).where(Store.id == store_id, store_scope(actor)))
+    if store is None:
+        raise NotFound(f"No store {store_id}.", field="store_id")
+    return store
+
+
+# --- queries -------------------------------------------------------------------------------
+
+_FILTERS = ("territory_id", "partner_id", "kind", "tier", "status")
+
+
+def stores_query(actor: User, filters: dict):
+    stmt = select(Store).where(store_scope(actor))
+    for name in _FILTERS:
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(Store, name) == filters[name])
+    if filters.get("region_id") is not None:
+        stmt = stmt.where(Store.territory_id.in_(region_territories(filters["region_id"])))
+    if filters.get("q"):
+        like = f"%{filters['q']}%"
+        stmt = stmt.where(Store.name.ilike(like) | Store.code.ilike(like) | Store.address.ilike(like))
+    return stmt.order_by(Store.name, Store.id)
+
+
+def nearby_stores(actor: User, lat: float, lon: float, radius_m: float, filters: dict) -> list[tuple[int, float]]:
+    """(store id, metres) of the stores within `radius_m` of (lat, lon), nearest first.
+
+    A bounding box on the indexed latitude/longitude columns narrows the candidates in SQL;
+    only those get an exact geodesic distance.
+    """
+    max_radius = current_app.config["NEARBY_MAX_RADIUS_M"]
+    if radius_m > max_radius:
+        raise InvalidInput(f"radius_m may be at most {max_radius:.0f}.", field="radius_m")
+    south, north, west, east = bounding_box(lat, lon, radius_m)
+    base = stores_query(actor, filters).order_by(None)
+    ids = base.with_only_columns(Store.id, Store.latitude, Store.longitude).where(Store.latitude.between(south, north))
+    if west <= east:
+        ids = ids.where(Store.longitude.between(west, east))
+    else:  # the box crosses the antimeridian
+        ids = ids.where((Store.longitude >= west) | (Store.longitude <= east))
+    here = (lat, lon)
+    found = []
+    for store_id, s_lat, s_lon in db.session.execute(ids):
+        d = distance_m(here, (s_lat, s_lon))
+        if d <= radius_m:
+            found.append((d, store_id))
+    found.sort()
+    return [(store_id, d) for d, store_id in found]
+
+
+def load_with_distance(pairs: list[tuple[int, float]]) -> list[Store]:
+    """Load the stores for (id, distance) pairs in order, with `distance_m` set on each."""
+    by_id = {s.id: s for s in db.session.scalars(select(Store).where(Store.id.in_([i for i, _ in pairs])))}
+    out = []
+    for store_id, d in pairs:
+        store = by_id[store_id]
+        store.distance_m = round(d, 1)
+        out.append(store)
+    return out
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+# What a rep may correct on a store in their territory; the rest is the manager's or admin's.
+REP_EDITABLE = {"name", "address", "latitude", "longitude", "kind"}
+
+
+def _check_references(actor: User, data: dict) -> None:
+    if data.get("partner_id") is not None and db.session.get(Partner, data["partner_id"]) is None:
+        raise InvalidInput(f"Unknown partner_id: {data['partner_id']}.", field="partner_id")
+    if "territory_id" in data:
+        territory = db.session.get(Territory, data["territory_id"])
+        if territory is None or (actor.role == Role.MANAGER and territory.region_id != actor.region_id):
+            raise InvalidInput(f"Unknown territory_id: {data['territory_id']}.", field="territory_id")
+
+
+def create_store(actor: User, data: dict) -> Store:
+    check_role(actor, Role.ADMIN, Role.MANAGER)
+    _check_references(actor, data)
+    if db.session.scalar(select(Store.id).where(Store.code == data["code"])):
+        raise Conflict(f"A store with code {data['code']} already exists.", field="code")
+    store = Store(**data)
+    db.session.add(store)
+    db.session.flush()
+    return store
+
+
+def update_store(actor: User, store_id: int, data: dict) -> Store:
+    check_role(actor, Role.ADMIN, Role.MANAGER, Role.REP)
+    store = visible_store(actor, store_id)
+    if actor.role == Role.REP:
+        refused = sorted(set(data) - REP_EDITABLE)
+        if refused:
+            raise Forbidden(f"A rep may not change {', '.join(refused)}.", field=refused[0])
+    _check_references(actor, data)
+    if "code" in data and data["code"] != store.code:
+        if db.session.scalar(select(Store.id).where(Store.code == data["code"])):
+            raise Conflict(f"A store with code {data['code']} already exists.", field="code")
+    for key, value in data.items():
+        setattr(store, key, value)
+    db.session.flush()
+    return store
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+CONTACT_FIELDS = ("name", "role", "phone")
+
+
+def contacts_of(actor: User, store_id: int, include_deleted: bool = False) -> list[StoreContact]:
+    visible_store(actor, store_id)
+    stmt = select(StoreContact).where(StoreContact.store_id == store_id).order_by(StoreContact.name)
+    if not include_deleted:
+        stmt = stmt.where(StoreContact.deleted_at.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+def _history(contact: StoreContact, action: str, actor: User) -> None:
+    db.session.add(
+        StoreContactHistory(
+            contact_id=contact.id,
+            store_id=contact.store_id,
+            action=action,
+            name=contact.name,
+            role=contact.role,
+            phone=contact.phone,
+            changed_by=actor.id,
+        )
+    )
+
+
+def _contact_in_scope(actor: User, store_id: int, contact_id: uuid.UUID) -> StoreContact:
+    visible_store(actor, store_id)
+    contact = db.session.get(StoreContact, contact_id)
+    if contact is None or contact.store_id != store_id:
+        raise NotFound(f"No contact {contact_id}.")
+    return contact
+
+
+CONTACT_WRITERS = (Role.ADMIN, Role.MANAGER, Role.REP, Role.CLERK)
+
+
+def upsert_contact(
+    actor: User, store_id: int, contact_id: uuid.UUID, data: dict[str, Any]
+) -> tuple[StoreContact, bool]:
+    """Create the contact with this (client-chosen) id, or change it. Every change is kept in
+    the history. Returns (contact, created)."""
+    check_role(actor, *CONTACT_WRITERS)
+    visible_store(actor, store_id)
+    contact = db.session.get(StoreContact, contact_id)
+    if contact is None:
+        missing = [f for f in ("name", "role") if not data.get(f)]
+        if missing:
+            raise InvalidInput(f"A new contact needs {missing[0]}.", field=missing[0])
+        contact = StoreContact(id=contact_id, store_id=store_id, phone="", updated_by=actor.id, **data)
+        db.session.add(contact)
+        db.session.flush()
+        _history(contact, "created", actor)
+        return contact, True
+    if contact.store_id != store_id:
+        raise Conflict(f"Contact {contact_id} belongs to another store.", field="id")
+    if contact.deleted_at is not None:
+        raise Conflict(f"Contact {contact_id} was removed.", field="id")
+    changed = {k: v for k, v in data.items() if getattr(contact, k) != v}
+    if changed:
+        for key, value in changed.items():
+            setattr(contact, key, value)
+        contact.updated_at = utcnow()
+        contact.updated_by = actor.id
+        _history(contact, "updated", actor)
+    return contact, False
+
+
+def delete_contact(actor: User, store_id: int, contact_id: uuid.UUID) -> StoreContact:
+    check_role(actor, *CONTACT_WRITERS)
+    contact = _contact_in_scope(actor, store_id, contact_id)
+    if contact.deleted_at is None:
+        contact.deleted_at = contact.updated_at = utcnow()
+        contact.updated_by = actor.id
+        _history(contact, "deleted", actor)
+    return contact
+
+
+def contact_history(actor: User, store_id: int) -> list[StoreContactHistory]:
+    visible_store(actor, store_id)
+    stmt = (
+        select(StoreContactHistory)
+        .where(StoreContactHistory.store_id == store_id)
+        .order_by(StoreContactHistory.changed_at.desc(), StoreContactHistory.id.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+# --- field records at stores ----------------------------------------------------------------
+
+FIELD_WRITERS = (Role.REP, Role.MANAGER)
+FIELD_READERS = (Role.REP, Role.MANAGER, Role.HQ, Role.ADMIN)
+
+
+def field_record_scope(actor: User, model, territory_column=None) -> ColumnElement[bool]:
+    """The field records `actor` may read: a rep their own, a manager those at their region's
+    stores (or, with `territory_column`, in their region's territories), HQ and admins all.
+    Clerks do not read field records."""
+    check_role(actor, *FIELD_READERS)
+    if actor.sees_everything:
+        return true()
+    if actor.role == Role.REP:
+        return model.rep_id == actor.id
+    if territory_column is not None:
+        return territory_column.in_(region_territories(actor.region_id))
+    return model.store_id.in_(select(Store.id).where(store_scope(actor)))
+
+
+def field_record_visibility(model, territory_column=None):
+    """A check `(actor, record_id) -> bool` for one kind of field record (used for photos)."""
+
+    def visible(actor: User, record_id) -> bool:
+        if actor.role not in FIELD_READERS:
+            return False
+        clause = field_record_scope(actor, model, territory_column)
+        return db.session.scalar(select(model.id).where(model.id == record_id, clause)) is not None
+
+    return visible

@@ -1,0 +1,195 @@
+"""Store visits: check-in with the off-site rule, check-out, display checks with scoring."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..catalogue.models import AnswerType, ChecklistItem
+from ..core.auth import check_role
+from ..core.errors import Conflict, InvalidInput, NotFound
+from ..core.geo import distance_m
+from ..core.records import check_device_time, create_once
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..photos import service as photos
+from ..stores.service import FIELD_WRITERS, field_record_scope, field_record_visibility, visible_store
+from .models import DisplayCheck, Visit
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def visits_query(actor: User, filters: dict):
+    stmt = select(Visit).where(field_record_scope(actor, Visit))
+    for name in ("rep_id", "store_id", "off_site"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(Visit, name) == filters[name])
+    if filters.get("since") is not None:
+        stmt = stmt.where(Visit.checked_in_at >= filters["since"])
+    if filters.get("until") is not None:
+        stmt = stmt.where(Visit.checked_in_at < filters["until"])
+    return stmt.order_by(Visit.checked_in_at.desc(), Visit.id)
+
+
+def visible_visit(actor: User, visit_id: uuid.UUID) -> Visit:
+    visit = db.session.scalar(select(Visit).where(Visit.id == visit_id, field_record_scope(actor, Visit)))
+    if visit is None:
+        raise NotFound(f"No visit {visit_id}.", field="visit_id")
+    return visit
+
+
+def own_visit(actor: User, visit_id: uuid.UUID, store_id: int | None = None) -> Visit:
+    """A visit the actor made (only its rep adds to a visit), optionally at a given store."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None or visit.rep_id != actor.id:
+        raise NotFound(f"No visit {visit_id}.", field="visit_id")
+    if store_id is not None and visit.store_id != store_id:
+        raise InvalidInput(f"Visit {visit_id} was at another store.", field="visit_id")
+    return visit
+
+
+# --- check-in / check-out ---------------------------------------------------------------------
+
+
+def offsite_threshold_m(accuracy_m: float) -> float:
+    """A check-in is off-site beyond max(reported accuracy, the configured threshold)."""
+    return max(accuracy_m, current_app.config["OFFSITE_THRESHOLD_M"])
+
+
+def check_in(actor: User, data: dict) -> tuple[Visit, bool]:
+    """Start a visit. The server measures the geodesic distance from the check-in position to
+    the store and flags the visit off-site when it is beyond the threshold. Idempotent by id."""
+    check_role(actor, *FIELD_WRITERS)
+    store = visible_store(actor, data["store_id"])
+    check_device_time(data["checked_in_at"], "checked_in_at")
+    here = (data["latitude"], data["longitude"])
+    distance = distance_m(here, (store.latitude, store.longitude))
+    values = {
+        "rep_id": actor.id,
+        "store_id": store.id,
+        "checked_in_at": data["checked_in_at"],
+        "check_in_latitude": data["latitude"],
+        "check_in_longitude": data["longitude"],
+        "check_in_accuracy_m": data["accuracy_m"],
+        "check_in_distance_m": round(distance, 1),
+        "off_site": distance > offsite_threshold_m(data["accuracy_m"]),
+        "notes": data.get("notes", ""),
+    }
+    client_fields = (
+        "rep_id",
+        "store_id",
+        "checked_in_at",
+        "check_in_latitude",
+        "check_in_longitude",
+        "check_in_accuracy_m",
+    )
+    return create_once(Visit, data["id"], values, "visit", compare=client_fields)
+
+
+def check_out(actor: User, visit_id: uuid.UUID, data: dict) -> Visit:
+    """End a visit. Repeating the same check-out is a no-op; a different second one is a 409."""
+    check_role(actor, *FIELD_WRITERS)
+    visit = own_visit(actor, visit_id)
+    check_device_time(data["checked_out_at"], "checked_out_at")
+    if data["checked_out_at"] < visit.checked_in_at:
+        raise InvalidInput("checked_out_at is before the check-in.", field="checked_out_at")
+    store = visible_store(actor, visit.store_id)
+    values = {
+        "checked_out_at": data["checked_out_at"],
+        "check_out_latitude": data.get("latitude"),
+        "check_out_longitude": data.get("longitude"),
+        "check_out_accuracy_m": data.get("accuracy_m"),
+    }
+    if visit.checked_out_at is not None:
+        if visit.checked_out_at != values["checked_out_at"]:
+            raise Conflict(f"Visit {visit_id} was already checked out at {visit.checked_out_at:%Y-%m-%d %H:%M}.")
+        return visit
+    for key, value in values.items():
+        setattr(visit, key, value)
+    if data.get("latitude") is not None:
+        visit.check_out_distance_m = round(
+            distance_m((data["latitude"], data["longitude"]), (store.latitude, store.longitude)), 1
+        )
+    if "notes" in data:
+        visit.notes = data["notes"]
+    visit.check_out_received_at = utcnow()
+    db.session.flush()
+    return visit
+
+
+# --- display checks ---------------------------------------------------------------------------
+
+
+def score_answers(answers: list[dict]) -> float:
+    """Score 0–100: the weighted share of answered checklist items that pass.
+
+    A yes/no item passes on true; a number item passes when the answer reaches its target.
+    Unknown or inactive items, wrong answer types and repeated items are refused.
+    """
+    if not answers:
+        raise InvalidInput("answers must not be empty.", field="answers")
+    ids = [a["item_id"] for a in answers]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("An item is answered twice.", field="answers")
+    items = {i.id: i for i in db.session.scalars(select(ChecklistItem).where(ChecklistItem.id.in_(ids)))}
+    total = passed = 0
+    for answer in answers:
+        item = items.get(answer["item_id"])
+        if item is None or not item.active:
+            raise InvalidInput(f"Unknown checklist item {answer['item_id']}.", field="answers")
+        value = answer["value"]
+        if item.answer_type == AnswerType.YES_NO:
+            if not isinstance(value, bool):
+                raise InvalidInput(f"Item {item.code} needs a yes/no answer.", field="answers")
+            ok = value
+        else:
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise InvalidInput(f"Item {item.code} needs a number of at least 0.", field="answers")
+            ok = value >= (item.target or 0)
+        total += item.weight
+        passed += item.weight if ok else 0
+    return round(100.0 * passed / total, 1) if total else 0.0
+
+
+def record_display_check(actor: User, data: dict) -> tuple[DisplayCheck, bool]:
+    check_role(actor, *FIELD_WRITERS)
+    visit = own_visit(actor, data["visit_id"])
+    check_device_time(data["checked_at"], "checked_at")
+    answers = [{"item_id": a["item_id"], "value": a["value"]} for a in data["answers"]]
+    values = {
+        "rep_id": actor.id,
+        "visit_id": visit.id,
+        "store_id": visit.store_id,
+        "checked_at": data["checked_at"],
+        "answers": answers,
+        "score": score_answers(answers),
+        "notes": data.get("notes", ""),
+    }
+    check, created = create_once(
+        DisplayCheck, data["id"], values, "display check", compare=("visit_id", "checked_at", "answers", "notes")
+    )
+    photos.link_photos("display_check", check.id, data.get("photo_ids", []))
+    return check, created
+
+
+def display_checks_query(actor: User, filters: dict):
+    stmt = select(DisplayCheck).where(field_record_scope(actor, DisplayCheck))
+    for name in ("visit_id", "store_id", "rep_id"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(DisplayCheck, name) == filters[name])
+    return stmt.order_by(DisplayCheck.checked_at.desc(), DisplayCheck.id)
+
+
+def visible_display_check(actor: User, check_id: uuid.UUID) -> DisplayCheck:
+    check = db.session.scalar(
+        select(DisplayCheck).where(DisplayCheck.id == check_id, field_record_scope(actor, DisplayCheck))
+    )
+    if check is None:
+        raise NotFound(f"No display check {check_id}.")
+    return check
+
+
+photos.register_record_type("display_check", field_record_visibility(DisplayCheck))

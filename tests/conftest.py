@@ -1,0 +1,121 @@
+"""Test fixtures: one real database per test session (SQLite file by default, PostgreSQL when
+DATABASE_URL says so), built by the Alembic migrations; a real `rq worker` when REDIS_URL is
+set; tables emptied after each test; API clients logged in per role."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_TMP = Path(tempfile.mkdtemp(prefix="fieldsales-tests-"))
+
+# Configuration goes through the environment so that the rq worker process sees the same.
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
+os.environ["PHOTO_DIR"] = str(_TMP / "photos")
+os.environ["ARGON2_TIME_COST"] = "1"
+os.environ["ARGON2_MEMORY_COST"] = "1024"
+os.environ["RQ_QUEUE"] = f"fieldsales-test-{uuid.uuid4().hex[:8]}"
+os.environ["INSTANCE_DIR"] = str(_TMP / "instance")
+
+from backend import create_app  # noqa: E402
+from backend.extensions import db  # noqa: E402
+
+from .factories import ApiClient, World, build_world  # noqa: E402
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_TMP, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app({"TESTING": True})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        if db.engine.dialect.name == "postgresql":
+            _drop_everything()
+        upgrade()
+    return app
+
+
+def _drop_everything():
+    from sqlalchemy import text
+
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def rq_worker(app):
+    """A real `rq worker` process on the test queue, when REDIS_URL is set."""
+    if not os.environ.get("REDIS_URL"):
+        yield None
+        return
+    log = open(_TMP / "rq-worker.log", "w")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "rq"), "worker", "--url", os.environ["REDIS_URL"], os.environ["RQ_QUEUE"]],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    time.sleep(0.5)
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    with app.app_context():
+        yield
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+
+
+def _empty_tables():
+    from sqlalchemy import text
+
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+    photo_dir = Path(os.environ["PHOTO_DIR"])
+    shutil.rmtree(photo_dir, ignore_errors=True)
+    photo_dir.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app) -> World:
+    """A small organisation: two regions, three territories, stores, one user per role and more."""
+    return build_world()
+
+
+@pytest.fixture
+def api(app, world):
+    """`api(user)` → a test client that sends that user's bearer token."""
+
+    def make(user) -> ApiClient:
+        return ApiClient(app.test_client(), user)
+
+    return make
