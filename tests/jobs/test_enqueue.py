@@ -1,0 +1,62 @@
+"""`enqueue` runs jobs on a real rq worker when REDIS_URL is set, in-process otherwise."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from flask import current_app
+
+from backend.jobs import enqueue
+
+from .sample_jobs import explode, write_pid
+
+redis_only = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (run by .ci/run)")
+inline_only = pytest.mark.skipif(bool(os.environ.get("REDIS_URL")), reason="in-process mode only")
+
+
+def _wait_for(path: Path, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text():
+            return path.read_text()
+        time.sleep(0.05)
+    raise AssertionError(f"job did not run within {timeout} s")
+
+
+@inline_only
+def test_without_redis_the_job_runs_in_this_process_before_enqueue_returns(tmp_path):
+    marker = tmp_path / "pid"
+    assert enqueue(write_pid, str(marker)) is None
+    pid, queue = marker.read_text().split()
+    assert int(pid) == os.getpid()
+    assert queue == current_app.config["RQ_QUEUE"]
+
+
+@inline_only
+def test_a_failing_in_process_job_does_not_fail_the_caller(caplog):
+    assert enqueue(explode) is None
+    assert any("explode" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+
+
+@redis_only
+def test_with_redis_a_real_rq_worker_process_runs_the_job(rq_worker, tmp_path):
+    marker = tmp_path / "pid"
+    rq_job = enqueue(write_pid, str(marker))
+    assert rq_job is not None and rq_job.origin == current_app.config["RQ_QUEUE"]
+    pid, queue = _wait_for(marker).split()
+    assert int(pid) != os.getpid()
+    assert queue == current_app.config["RQ_QUEUE"]
+    deadline = time.monotonic() + 10
+    while rq_job.get_status(refresh=True) != "finished" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert rq_job.get_status() == "finished"
+
+
+@redis_only
+def test_with_redis_a_failing_job_is_marked_failed_by_the_worker(rq_worker):
+    rq_job = enqueue(explode)
+    deadline = time.monotonic() + 20
+    while rq_job.get_status(refresh=True) not in ("failed", "finished") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert rq_job.get_status() == "failed"
