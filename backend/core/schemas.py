@@ -64,9 +64,11 @@ def Money(**kw) -> fields.Decimal:  # noqa: N802
 
 
 class ErrorSchema(BaseSchema):
-    code = fields.Integer()
-    status = fields.String()
-    error = fields.String()
-    message = fields.String()
-    errors = fields.Dict()
-    details = fields.Dict()
+    """Every 4xx/5xx answer has this shape."""
+
+    code = fields.Integer(metadata={"description": "HTTP status code"})
+    status = fields.String(metadata={"description": "HTTP status name"})
+    error = fields.String(metadata={"description": "Machine-readable reason, e.g. not_found, conflict"})
+    message = fields.String(metadata={"description": "What went wrong, naming the field"})
+    errors = fields.Dict(metadata={"description": "Per location and field: list of messages"})
+    details = fields.Dict(metadata={"description": "Extra facts, e.g. the conflicting fields"})
