@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, send_from_directory
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .config import Config
 from .extensions import api, db, migrate
@@ -29,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.json.sort_keys = False
+    app.url_map.converters["int"] = Int64Converter
     _prepare_storage(app)
 
     db.init_app(app)
@@ -49,6 +51,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+class Int64Converter(IntegerConverter):
+    """`<int:…>` in routes, up to the largest 64-bit id: a longer number in a path is no route
+    (404) rather than a value the database driver cannot bind (an OverflowError, a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def _migrations_dir() -> str:

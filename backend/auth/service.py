@@ -105,12 +105,18 @@ def _check_placement(data: dict, role: str) -> None:
 
 
 def users_query(actor: User, filters: dict):
-    """Admins and HQ list everyone; a manager lists the users of their region."""
+    """Admins and HQ list everyone; a manager lists the users of their region: its managers,
+    the reps of its territories and the clerks of its stores."""
+    from ..stores.models import Store
+
     check_role(actor, Role.ADMIN, Role.HQ, Role.MANAGER)
     stmt = select(User).order_by(User.id)
     if actor.role == Role.MANAGER:
         territories = select(Territory.id).where(Territory.region_id == actor.region_id)
-        stmt = stmt.where((User.region_id == actor.region_id) | User.territory_id.in_(territories))
+        stores = select(Store.id).where(Store.territory_id.in_(territories))
+        stmt = stmt.where(
+            (User.region_id == actor.region_id) | User.territory_id.in_(territories) | User.store_id.in_(stores)
+        )
     for key in ("role", "territory_id", "region_id", "store_id"):
         if filters.get(key) is not None:
             stmt = stmt.where(getattr(User, key) == filters[key])

@@ -7,6 +7,7 @@ which fields must be unique, which reference another table, which filters a list
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,8 @@ class MasterData:
     filters: tuple[str, ...] = ()
     search: tuple[str, ...] = ()
     order_by: str = "id"
+    # Rules across fields or rows, called as rule(data, current) with current None on create.
+    rules: tuple[Callable[[dict, Any], None], ...] = ()
 
     def query(self, actor, args: dict):
         stmt = select(self.model).order_by(getattr(self.model, self.order_by), self.model.id)
@@ -58,6 +61,8 @@ class MasterData:
             value = data.get(name)
             if value is not None and db.session.get(model, value) is None:
                 raise InvalidInput(f"Unknown {name}: {value}.", field=name)
+        for rule in self.rules:
+            rule(data, current)
         for key in self.unique:
             cols = key if isinstance(key, tuple) else (key,)
             if not any(c in data for c in cols):

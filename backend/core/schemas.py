@@ -10,19 +10,42 @@ from marshmallow import fields, validate
 from .timeutil import to_naive_utc
 
 
+class WholeInteger(fields.Integer):
+    """marshmallow's Integer, minus two surprises: a JSON 2.5 is refused rather than truncated
+    to 2, and an integer beyond 64 bits is refused rather than reaching the database driver
+    (which fails with an OverflowError, a 500)."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        number = super()._validated(value)
+        if not -(2**63) <= number < 2**63:
+            raise self.make_error("too_large", input=value)
+        return number
+
+
 class BaseSchema(ma.Schema):
-    """Unknown fields are refused, so a typo in a field name is an error rather than ignored."""
+    """Unknown fields are refused, so a typo in a field name is an error rather than ignored.
+    Every Integer field is a WholeInteger."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    def on_bind_field(self, field_name, field_obj):
+        # Fields are copied per schema instance before binding, so this changes only this copy.
+        if type(field_obj) is fields.Integer:
+            field_obj.__class__ = WholeInteger
 
 
 class UTCDateTime(fields.DateTime):
     """ISO 8601 in and out. Input with an offset is converted to UTC; output always says UTC."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return to_naive_utc(super()._deserialize(value, attr, data, **kwargs))
+        try:
+            return to_naive_utc(super()._deserialize(value, attr, data, **kwargs))
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC equivalent
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +14,9 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from ..core.errors import InvalidInput, PayloadTooLarge
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+# What Pillow raises on damaged or truncated bytes.
+_DAMAGED = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, struct.error, zlib.error)
 
 
 @dataclass
@@ -71,6 +76,8 @@ def inspect(data: bytes, max_pixels: int) -> ImageInfo:
         raise PayloadTooLarge(f"The image has too many pixels ({exc}).", field="file") from None
     except UnidentifiedImageError:
         raise InvalidInput("The file is not a JPEG, PNG or WebP image.", field="file") from None
+    except _DAMAGED as exc:  # e.g. a WebP whose header is readable but whose data is not
+        raise InvalidInput(f"The image is damaged or truncated ({exc}).", field="file") from None
     with img:
         if img.format not in ALLOWED_FORMATS:
             raise InvalidInput(f"Unsupported image format {img.format}: send JPEG, PNG or WebP.", field="file")
@@ -80,13 +87,14 @@ def inspect(data: bytes, max_pixels: int) -> ImageInfo:
                 f"The image is {width}×{height} pixels; at most {max_pixels:,} are accepted.",
                 field="file",
             )
-        exif = img.getexif()
-        info = ImageInfo(img.format, width, height, _taken_at(exif), *_gps(exif))
         try:
             if img.format == "JPEG":
                 img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            # A PNG's EXIF may follow the image data, so getexif() decodes it: damage shows here too.
+            exif = img.getexif()
+            info = ImageInfo(img.format, width, height, _taken_at(exif), *_gps(exif))
             img.load()
-        except (OSError, SyntaxError, ValueError) as exc:
+        except _DAMAGED as exc:
             raise InvalidInput(f"The image is damaged or truncated ({exc}).", field="file") from None
     return info
 

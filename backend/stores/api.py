@@ -41,8 +41,7 @@ class Stores(MethodView):
             page = NearbyPage(pairs, pagination_parameters)
         else:
             page = SelectPage(service.stores_query(g.user, filters), pagination_parameters)
-        pagination_parameters.item_count = page.item_count
-        return page.items
+        return page.items  # Page() has set pagination_parameters.item_count (one COUNT query)
 
     @blp.arguments(StoreSchema)
     @blp.response(201, StoreSchema)

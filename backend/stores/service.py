@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, select, true
 from ..auth.models import Role, User
 from ..core.auth import check_role
 from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..core.geo import bounding_box, distance_m
+from ..core.geo import HAVERSINE_MAX_RATIO, bounding_box, distance_m, haversine_m
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..org.models import Partner, Territory
@@ -81,8 +81,11 @@ def nearby_stores(actor: User, lat: float, lon: float, radius_m: float, filters:
     else:  # the box crosses the antimeridian
         ids = ids.where((Store.longitude >= west) | (Store.longitude <= east))
     here = (lat, lon)
+    surely_outside = radius_m * HAVERSINE_MAX_RATIO + 1.0
     found = []
     for store_id, s_lat, s_lon in db.session.execute(ids):
+        if haversine_m(here, (s_lat, s_lon)) > surely_outside:  # a box corner: skip the costly geodesic
+            continue
         d = distance_m(here, (s_lat, s_lon))
         if d <= radius_m:
             found.append((d, store_id))
@@ -194,7 +197,8 @@ def upsert_contact(
         missing = [f for f in ("name", "role") if not data.get(f)]
         if missing:
             raise InvalidInput(f"A new contact needs {missing[0]}.", field=missing[0])
-        contact = StoreContact(id=contact_id, store_id=store_id, phone="", updated_by=actor.id, **data)
+        values = {"phone": ""} | data
+        contact = StoreContact(id=contact_id, store_id=store_id, updated_by=actor.id, **values)
         db.session.add(contact)
         db.session.flush()
         _history(contact, "created", actor)

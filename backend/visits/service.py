@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from flask import current_app
@@ -104,8 +105,12 @@ def check_out(actor: User, visit_id: uuid.UUID, data: dict) -> Visit:
         "check_out_accuracy_m": data.get("accuracy_m"),
     }
     if visit.checked_out_at is not None:
-        if visit.checked_out_at != values["checked_out_at"]:
-            raise Conflict(f"Visit {visit_id} was already checked out at {visit.checked_out_at:%Y-%m-%d %H:%M}.")
+        differing = sorted(k for k, v in values.items() if getattr(visit, k) != v)
+        if differing:
+            raise Conflict(
+                f"Visit {visit_id} was already checked out at {visit.checked_out_at:%Y-%m-%d %H:%M}.",
+                details={"id": str(visit_id), "fields": differing},
+            )
         return visit
     for key, value in values.items():
         setattr(visit, key, value)
@@ -146,7 +151,10 @@ def score_answers(answers: list[dict]) -> float:
                 raise InvalidInput(f"Item {item.code} needs a yes/no answer.", field="answers")
             ok = value
         else:
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            # NaN/Infinity (which Python's JSON parser accepts) would pass or fail at random and
+            # cannot be stored as JSON on PostgreSQL.
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if not number or (isinstance(value, float) and not math.isfinite(value)) or value < 0:
                 raise InvalidInput(f"Item {item.code} needs a number of at least 0.", field="answers")
             ok = value >= (item.target or 0)
         total += item.weight
