@@ -1,0 +1,54 @@
+"""Run the benchmarks and print a table of figures (nothing is asserted).
+
+    python -m bench.run [--stores 50000] [--visits 200000] [--only nearby,list,photo]
+
+SQLite in a temporary directory by default; set BENCH_DATABASE_URL to a PostgreSQL URL
+(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/fieldsales_bench) to run on PostgreSQL:
+that database is created for each benchmark and dropped after it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+from . import common
+
+BENCHMARKS = ("nearby", "list", "photo")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--stores", type=int, default=50_000, help="stores to create (default 50000)")
+    parser.add_argument("--visits", type=int, default=200_000, help="visits for the list benchmark (default 200000)")
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: nearby,list,photo")
+    args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+
+    common.log(
+        f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
+        f"database: {common.database_label()}"
+    )
+    start = time.perf_counter()
+    if "nearby" in chosen:
+        from . import nearby
+
+        nearby.run(args.stores)
+    if "list" in chosen:
+        from . import listing
+
+        listing.run(args.stores, args.visits)
+    if "photo" in chosen:
+        from . import photo
+
+        photo.run()
+    common.print_table(common.database_label(), time.perf_counter() - start)
+
+
+if __name__ == "__main__":
+    main()
