@@ -33,7 +33,7 @@ bench: setup
 
 ## An RQ worker for background jobs (needs REDIS_URL)
 worker: setup
-	$(VENV)/bin/rq worker --url "$$REDIS_URL" $${RQ_QUEUE:-fieldsales}
+	$(VENV)/bin/rq worker -w backend.jobs.worker.AppWorker --url "$$REDIS_URL" $${RQ_QUEUE:-fieldsales}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

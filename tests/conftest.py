@@ -63,7 +63,15 @@ def rq_worker(app):
         return
     log = open(_TMP / "rq-worker.log", "w")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "rq"), "worker", "--url", os.environ["REDIS_URL"], os.environ["RQ_QUEUE"]],
+        [
+            str(Path(sys.executable).parent / "rq"),
+            "worker",
+            "-w",
+            "backend.jobs.worker.AppWorker",
+            "--url",
+            os.environ["REDIS_URL"],
+            os.environ["RQ_QUEUE"],
+        ],
         cwd=ROOT,
         env=os.environ.copy(),
         stdout=log,

@@ -12,16 +12,17 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None):
+    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None, location: str = "json"):
         super().__init__(message)
         self.message = message
         self.field = field
         self.details = details or {}
+        self.location = location  # where the field was: json (the body) or query
 
     def to_dict(self) -> dict:
         body: dict = {"code": self.status, "error": self.code, "message": self.message}
         if self.field:
-            body["errors"] = {"json": {self.field: [self.message]}}
+            body["errors"] = {self.location: {self.field: [self.message]}}
         if self.details:
             body["details"] = self.details
         return body

@@ -13,7 +13,7 @@ from ..auth.models import Role, User
 from ..catalogue.models import CompetitorModel, Product
 from ..core.auth import check_role
 from ..core.errors import InvalidInput, NotFound
-from ..core.geo import bounding_box, distance_m
+from ..core.geo import distance_m
 from ..core.records import check_device_time, create_once
 from ..extensions import db
 from ..org.models import Territory
@@ -23,6 +23,7 @@ from ..stores.service import (
     FIELD_WRITERS,
     field_record_scope,
     field_record_visibility,
+    near_clause,
     store_scope,
     visible_store,
 )
@@ -55,7 +56,7 @@ def observe_price(actor: User, data: dict) -> tuple[PriceObservation, bool]:
         "observed_at": data["observed_at"],
     }
     obs, created = create_once(PriceObservation, data["id"], values, "price observation")
-    photos.link_photos("price_observation", obs.id, data.get("photo_ids", []))
+    photos.link_photos(actor, "price_observation", obs.id, data.get("photo_ids", []))
     return obs, created
 
 
@@ -109,11 +110,8 @@ def duplicate_candidates(name: str, lat: float, lon: float) -> list[tuple[int, f
     """Known stores within the duplicate radius whose names are similar: (id, metres, similarity),
     nearest first. Searches all stores: a duplicate may sit just over a territory border."""
     radius = current_app.config["INTEL_DUPLICATE_RADIUS_M"]
-    south, north, west, east = bounding_box(lat, lon, radius)
     rows = db.session.execute(
-        select(Store.id, Store.name, Store.latitude, Store.longitude).where(
-            Store.latitude.between(south, north), Store.longitude.between(min(west, east), max(west, east))
-        )
+        select(Store.id, Store.name, Store.latitude, Store.longitude).where(near_clause(lat, lon, radius))
     )
     found = []
     for sid, sname, slat, slon in rows:
@@ -159,7 +157,7 @@ def report_intel(actor: User, data: dict) -> tuple[IntelReport, bool]:
             db.session.add(
                 IntelDuplicateCandidate(report_id=report.id, store_id=sid, distance_m=d, name_similarity=sim, rank=rank)
             )
-    photos.link_photos("intel_report", report.id, data.get("photo_ids", []))
+    photos.link_photos(actor, "intel_report", report.id, data.get("photo_ids", []))
     db.session.flush()
     return report, created
 

@@ -92,7 +92,10 @@ def inspect(data: bytes, max_pixels: int) -> ImageInfo:
                 img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
             # A PNG's EXIF may follow the image data, so getexif() decodes it: damage shows here too.
             exif = img.getexif()
-            info = ImageInfo(img.format, width, height, _taken_at(exif), *_gps(exif))
+            # Report the upright size: the stored copies have the EXIF orientation applied.
+            turned = exif.get(ExifTags.Base.Orientation) in (5, 6, 7, 8)
+            upright = (height, width) if turned else (width, height)
+            info = ImageInfo(img.format, *upright, _taken_at(exif), *_gps(exif))
             img.load()
         except _DAMAGED as exc:
             raise InvalidInput(f"The image is damaged or truncated ({exc}).", field="file") from None

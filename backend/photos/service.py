@@ -31,11 +31,18 @@ def register_record_type(record_type: str, visible: Callable[[User, uuid.UUID], 
     _RECORD_VISIBILITY[record_type] = visible
 
 
-def link_photos(record_type: str, record_id: uuid.UUID, photo_ids: Iterable[uuid.UUID]) -> None:
-    """Attach photos to a record (idempotent). The photos need not have been uploaded yet."""
+def link_photos(actor: User, record_type: str, record_id: uuid.UUID, photo_ids: Iterable[uuid.UUID]) -> None:
+    """Attach photos to a record (idempotent). The photos need not have been uploaded yet, but
+    one that has must be the actor's own: a record cannot borrow someone else's photo (and with
+    it the right to see it)."""
     wanted = list(dict.fromkeys(photo_ids))
     if not wanted:
         return
+    foreign = db.session.scalars(
+        select(Photo.id).where(Photo.id.in_(wanted), Photo.uploaded_by != actor.id).limit(1)
+    ).first()
+    if foreign is not None:
+        raise InvalidInput(f"Photo {foreign} was uploaded by someone else.", field="photo_ids")
     have = set(
         db.session.scalars(
             select(PhotoLink.photo_id).where(PhotoLink.record_type == record_type, PhotoLink.record_id == record_id)
@@ -92,6 +99,8 @@ def upload(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
         )
     existing = db.session.get(Photo, photo_id)
     if existing is not None:
+        if existing.uploaded_by != actor.id:
+            raise Conflict(f"Photo id {photo_id} is taken: choose a new UUID.", field="id")
         if existing.sha256 != actual:
             raise Conflict(f"Photo {photo_id} already exists with different content.", field="id")
         return existing, False

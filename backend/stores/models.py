@@ -32,7 +32,10 @@ class StoreStatus(StrEnum):
 
 class Store(db.Model):
     __tablename__ = "stores"
-    __table_args__ = (Index("ix_stores_lat_lon", "latitude", "longitude"),)
+    __table_args__ = (
+        Index("ix_stores_lat_lon", "latitude", "longitude"),
+        Index("ix_stores_name_id", "name", "id"),  # lists are ordered by name
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)

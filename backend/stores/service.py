@@ -64,6 +64,15 @@ def stores_query(actor: User, filters: dict):
     return stmt.order_by(Store.name, Store.id)
 
 
+def near_clause(lat: float, lon: float, radius_m: float) -> ColumnElement[bool]:
+    """Stores inside the bounding box of a circle: an indexed prefilter for distance searches."""
+    south, north, west, east = bounding_box(lat, lon, radius_m)
+    clause = Store.latitude.between(south, north)
+    if west <= east:
+        return clause & Store.longitude.between(west, east)
+    return clause & ((Store.longitude >= west) | (Store.longitude <= east))  # across the antimeridian
+
+
 def nearby_stores(actor: User, lat: float, lon: float, radius_m: float, filters: dict) -> list[tuple[int, float]]:
     """(store id, metres) of the stores within `radius_m` of (lat, lon), nearest first.
 
@@ -72,14 +81,9 @@ def nearby_stores(actor: User, lat: float, lon: float, radius_m: float, filters:
     """
     max_radius = current_app.config["NEARBY_MAX_RADIUS_M"]
     if radius_m > max_radius:
-        raise InvalidInput(f"radius_m may be at most {max_radius:.0f}.", field="radius_m")
-    south, north, west, east = bounding_box(lat, lon, radius_m)
+        raise InvalidInput(f"radius_m may be at most {max_radius:.0f}.", field="radius_m", location="query")
     base = stores_query(actor, filters).order_by(None)
-    ids = base.with_only_columns(Store.id, Store.latitude, Store.longitude).where(Store.latitude.between(south, north))
-    if west <= east:
-        ids = ids.where(Store.longitude.between(west, east))
-    else:  # the box crosses the antimeridian
-        ids = ids.where((Store.longitude >= west) | (Store.longitude <= east))
+    ids = base.with_only_columns(Store.id, Store.latitude, Store.longitude).where(near_clause(lat, lon, radius_m))
     here = (lat, lon)
     surely_outside = radius_m * HAVERSINE_MAX_RATIO + 1.0
     found = []
@@ -204,7 +208,7 @@ def upsert_contact(
         _history(contact, "created", actor)
         return contact, True
     if contact.store_id != store_id:
-        raise Conflict(f"Contact {contact_id} belongs to another store.", field="id")
+        raise NotFound(f"No contact {contact_id} at store {store_id}.", field="id")
     if contact.deleted_at is not None:
         raise Conflict(f"Contact {contact_id} was removed.", field="id")
     changed = {k: v for k, v in data.items() if getattr(contact, k) != v}

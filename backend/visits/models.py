@@ -17,6 +17,8 @@ class Visit(FieldRecordMixin, db.Model):
     __table_args__ = (
         Index("ix_visits_rep_checked_in", "rep_id", "checked_in_at"),
         Index("ix_visits_store_checked_in", "store_id", "checked_in_at"),
+        # Lists are newest first: managers and HQ page through many reps' visits by time.
+        Index("ix_visits_checked_in_id", "checked_in_at", "id"),
     )
 
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), nullable=False)

@@ -179,7 +179,7 @@ def record_display_check(actor: User, data: dict) -> tuple[DisplayCheck, bool]:
     check, created = create_once(
         DisplayCheck, data["id"], values, "display check", compare=("visit_id", "checked_at", "answers", "notes")
     )
-    photos.link_photos("display_check", check.id, data.get("photo_ids", []))
+    photos.link_photos(actor, "display_check", check.id, data.get("photo_ids", []))
     return check, created
 
 

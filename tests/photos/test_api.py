@@ -72,7 +72,7 @@ def test_phone_jpeg_is_stored_and_its_metadata_read(api, world):
     assert photo["processed_at"] is not None
     assert photo["format"] == "JPEG"
     assert photo["size_bytes"] == len(data)
-    assert (photo["width"], photo["height"]) == (400, 200)
+    assert (photo["width"], photo["height"]) == (200, 400)  # upright, like the served copies
     assert photo["gps_latitude"] == pytest.approx(GPS_DEG[0], abs=1e-5)
     assert photo["gps_longitude"] == pytest.approx(GPS_DEG[1], abs=1e-5)
     assert photo["taken_at"].startswith("2026-05-01T10:20:30")
@@ -481,3 +481,47 @@ def test_another_user_cannot_overwrite_or_probe_by_reupload(api, world):
     r = put(api(world.rep_b1), pid, phone_jpeg(quality=50))
     assert r.status_code == 409
     assert db.session.get(Photo, uuid.UUID(pid)).uploaded_by == world.rep_a1.id
+
+
+def test_a_record_cannot_link_a_photo_someone_else_uploaded(api, world):
+    other = api(world.rep_a1b)
+    pid = new_id()
+    assert put(other, pid, phone_jpeg()).status_code == 201
+    rep = api(world.rep_a1)
+    visit_id = new_id()
+    now = utcnow()
+    assert (
+        rep.post(
+            "/api/v1/visits",
+            json={
+                "id": visit_id,
+                "store_id": world.store_a1.id,
+                "checked_in_at": iso(now),
+                "latitude": TIANHE[0],
+                "longitude": TIANHE[1],
+                "accuracy_m": 10,
+            },
+        ).status_code
+        == 201
+    )
+    r = rep.post(
+        "/api/v1/display-checks",
+        json={
+            "id": new_id(),
+            "visit_id": visit_id,
+            "checked_at": iso(now),
+            "answers": [{"item_id": world.yes_item.id, "value": True}],
+            "photo_ids": [pid],
+        },
+    )
+    assert r.status_code == 422 and "photo_ids" in r.json["errors"]["json"], r.json
+    assert rep.get(f"/api/v1/photos/{pid}").status_code == 404
+
+
+def test_another_user_cannot_claim_an_uploaded_photo_id(api, world):
+    data = phone_jpeg()
+    pid = new_id()
+    assert put(api(world.rep_a1), pid, data).status_code == 201
+    r = put(api(world.rep_a1b), pid, data)
+    assert r.status_code == 409, r.json
+    assert "taken" in r.json["message"]

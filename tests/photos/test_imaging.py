@@ -36,7 +36,8 @@ SAMPLES = {
 
 def test_inspect_reads_exif():
     info = imaging.inspect(phone_jpeg(), MAX_PIXELS)
-    assert (info.format, info.width, info.height) == ("JPEG", 400, 200)
+    # 400×200 stored with orientation 6 (turned 90°): reported upright, as the copies are served
+    assert (info.format, info.width, info.height) == ("JPEG", 200, 400)
     assert info.gps_latitude == pytest.approx(GPS_DEG[0], abs=1e-5)
     assert info.gps_longitude == pytest.approx(GPS_DEG[1], abs=1e-5)
     assert info.taken_at.isoformat() == "2026-05-01T10:20:30"
