@@ -1,12 +1,19 @@
 """HTTP endpoints for photo upload, metadata and files."""
 
-from flask import g, request, send_file
+from flask import g, jsonify, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..extensions import db
 from . import service
-from .schemas import FileArgsSchema, PhotoSchema, UploadArgsSchema
+from .schemas import (
+    FileArgsSchema,
+    PhotoSchema,
+    UploadArgsSchema,
+    UploadChunkArgsSchema,
+    UploadStartSchema,
+    UploadStatusSchema,
+)
 
 blp = Blueprint("photos", __name__, url_prefix="/api/v1", description="Photos")
 
@@ -17,6 +24,12 @@ _IMAGE_BODY = {
         "image/png": {"schema": {"type": "string", "format": "binary"}},
         "image/webp": {"schema": {"type": "string", "format": "binary"}},
     },
+}
+
+_CHUNK_BODY = {
+    "required": True,
+    "description": "The next bytes of the file, starting at `offset`.",
+    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
 }
 
 
@@ -52,3 +65,41 @@ class PhotoFile(MethodView):
         response = send_file(path, mimetype="image/jpeg", max_age=86400, conditional=True)
         response.cache_control.private = True
         return response
+
+
+@blp.route("/photos/<uuid:photo_id>/upload")
+class PhotoUploadSession(MethodView):
+    """Resumable upload, for bad networks: start it, send chunks, and after an interruption ask
+    the offset and send the rest. The last chunk completes it like the one-shot PUT."""
+
+    @blp.arguments(UploadStartSchema)
+    @blp.response(200, UploadStatusSchema, description="Already started (resume from `offset`) or complete")
+    @blp.alt_response(201, schema=UploadStatusSchema, description="Started")
+    def post(self, args, photo_id):
+        """Start a resumable upload of a photo under a client-chosen UUID (idempotent: the same
+        id, sha256 and size again return the upload as it stands; 409 if the id is taken)."""
+        status, created = service.start_upload(g.user, photo_id, args["sha256"], args["size"])
+        db.session.commit()
+        return status, 201 if created else 200
+
+    @blp.response(200, UploadStatusSchema)
+    def get(self, photo_id):
+        """How many bytes of an upload the server has (`offset`), to resume from there."""
+        return service.upload_status(g.user, photo_id)
+
+    @blp.arguments(UploadChunkArgsSchema, location="query")
+    @blp.doc(requestBody=_CHUNK_BODY)
+    @blp.response(200, PhotoSchema, description="The upload was already complete; nothing changed")
+    @blp.alt_response(201, schema=PhotoSchema, description="This chunk completed the upload: the photo is stored")
+    @blp.alt_response(202, schema=UploadStatusSchema, description="Chunk stored; send the rest from `offset`")
+    def patch(self, args, photo_id):
+        """Send the next chunk of an upload. On the last byte the sha256 is checked (422 and the
+        upload is discarded on a mismatch) and the photo stored; copies are made in the background."""
+        result = service.append_chunk(g.user, photo_id, args["offset"], request.get_data(cache=False))
+        db.session.commit()
+        if result.photo is None:  # another schema than the 200/201 answers': dump it here
+            return jsonify(UploadStatusSchema().dump(result.status)), 202
+        if result.created:
+            service.schedule_processing(result.photo)
+            db.session.refresh(result.photo)
+        return result.photo, 201 if result.created else 200

@@ -49,3 +49,19 @@ class PhotoLink(db.Model):
     photo_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     record_type: Mapped[str] = mapped_column(String(32), primary_key=True)
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+
+class PhotoUpload(db.Model):
+    """A resumable upload in progress: the bytes so far are in `partial/<photo_id>` under
+    PHOTO_DIR. The row and the partial file go away when the upload completes (the `Photo`
+    then answers for it) or is discarded."""
+
+    __tablename__ = "photo_uploads"
+
+    photo_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)  # total bytes declared
+    received: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)

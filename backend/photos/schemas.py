@@ -23,12 +23,44 @@ class PhotoSchema(BaseSchema):
     processed_at = UTCDateTime(allow_none=True)
 
 
-class UploadArgsSchema(BaseSchema):
-    sha256 = fields.String(
-        required=True,
+def Sha256(description: str, **kw) -> fields.String:  # noqa: N802 - reads like a field class
+    return fields.String(
         validate=validate.Regexp(r"^[0-9a-fA-F]{64}$", error="Expected 64 hex digits."),
-        metadata={"description": "sha256 of the bytes in the body; the server checks it."},
+        metadata={"description": description},
+        **kw,
     )
+
+
+class UploadArgsSchema(BaseSchema):
+    sha256 = Sha256("sha256 of the bytes in the body; the server checks it.", required=True)
+
+
+class UploadStartSchema(BaseSchema):
+    sha256 = Sha256("sha256 of the whole file; checked when the last byte arrives.", required=True)
+    size = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The whole file's length in bytes (at most PHOTO_MAX_BYTES, else 413)."},
+    )
+
+
+class UploadChunkArgsSchema(BaseSchema):
+    offset = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Where the chunk in the body starts: must be the server's current offset "
+            "(409 with the server's offset in `details.offset` otherwise)."
+        },
+    )
+
+
+class UploadStatusSchema(BaseSchema):
+    photo_id = fields.UUID()
+    sha256 = fields.String()
+    size = fields.Integer(metadata={"description": "The whole file's length in bytes."})
+    offset = fields.Integer(metadata={"description": "Bytes the server has: send the rest from here."})
+    complete = fields.Boolean(metadata={"description": "The photo is stored; nothing more to send."})
 
 
 class FileArgsSchema(BaseSchema):

@@ -11,17 +11,19 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..auth.models import User
-from ..core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from ..core.errors import Conflict, DomainError, InvalidInput, NotFound, PayloadTooLarge
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..jobs import enqueue, job
 from . import imaging, storage
-from .models import Photo, PhotoLink, PhotoStatus
+from .models import Photo, PhotoLink, PhotoStatus, PhotoUpload
 
 # record type -> function(actor, record_id) -> bool
 _RECORD_VISIBILITY: dict[str, Callable[[User, uuid.UUID], bool]] = {}
@@ -76,20 +78,21 @@ def attach_photo_ids(record_type: str, records: list) -> list:
     return records
 
 
+def _check_size(size: int, field: str) -> None:
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    if size > limit:
+        raise PayloadTooLarge(f"The file is {size:,} bytes; at most {limit:,} are accepted.", field=field)
+
+
 def upload(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[Photo, bool]:
     """Store an uploaded photo. Returns (photo, created); call `schedule_processing` after commit.
 
     The same id with the same bytes again is a success with nothing stored twice; the same id
     with other bytes is a 409.
     """
-    cfg = current_app.config
     if len(data) == 0:
         raise InvalidInput("The upload is empty.", field="file")
-    if len(data) > cfg["PHOTO_MAX_BYTES"]:
-        raise PayloadTooLarge(
-            f"The file is {len(data):,} bytes; at most {cfg['PHOTO_MAX_BYTES']:,} are accepted.",
-            field="file",
-        )
+    _check_size(len(data), field="file")
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha256.lower():
         raise InvalidInput(
@@ -97,20 +100,27 @@ def upload(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
             field="sha256",
             details={"received_sha256": actual},
         )
+    return _store(actor, photo_id, data, actual)
+
+
+def _store(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[Photo, bool]:
+    """Keep bytes whose sha256 has been verified as photo `photo_id` (shared by the one-shot and
+    the resumable upload)."""
+    cfg = current_app.config
     existing = db.session.get(Photo, photo_id)
     if existing is not None:
         if existing.uploaded_by != actor.id:
             raise Conflict(f"Photo id {photo_id} is taken: choose a new UUID.", field="id")
-        if existing.sha256 != actual:
+        if existing.sha256 != sha256:
             raise Conflict(f"Photo {photo_id} already exists with different content.", field="id")
         return existing, False
     info = imaging.inspect(data, cfg["PHOTO_MAX_PIXELS"])
-    ready = storage.is_processed(actual)
-    if not ready and not storage.incoming_path(actual).exists():
-        storage.write_atomic(storage.incoming_path(actual), data)
+    ready = storage.is_processed(sha256)
+    if not ready and not storage.incoming_path(sha256).exists():
+        storage.write_atomic(storage.incoming_path(sha256), data)
     photo = Photo(
         id=photo_id,
-        sha256=actual,
+        sha256=sha256,
         size_bytes=len(data),
         format=info.format,
         width=info.width,
@@ -125,6 +135,183 @@ def upload(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
     db.session.add(photo)
     db.session.flush()
     return photo, True
+
+
+# --- resumable upload -----------------------------------------------------------------------------
+#
+# For phones on bad networks: POST declares the sha256 and size, PATCHes append chunks at the
+# offset the server reports, and the chunk that reaches the declared size completes the upload
+# exactly as the one-shot PUT does. A chunk is kept whole or not at all (the request body is read
+# before anything is written), so the offset the server reports is always a resumable one.
+
+
+@dataclass
+class UploadStatus:
+    photo_id: uuid.UUID
+    sha256: str
+    size: int
+    offset: int
+    complete: bool
+
+
+def _status_of_photo(photo: Photo) -> UploadStatus:
+    return UploadStatus(photo.id, photo.sha256, photo.size_bytes, photo.size_bytes, True)
+
+
+def _status_of_upload(up: PhotoUpload) -> UploadStatus:
+    return UploadStatus(up.photo_id, up.sha256, up.size, up.received, False)
+
+
+def _discard_upload(up: PhotoUpload) -> None:
+    storage.delete_partial(up.photo_id)
+    db.session.delete(up)
+    db.session.flush()
+
+
+def _commit_then(exc: Exception) -> Exception:
+    """For refusals that must change state anyway (a discarded or corrected upload): the error
+    handler rolls the session back, so commit first."""
+    db.session.commit()
+    return exc
+
+
+def _locked_upload(photo_id: uuid.UUID) -> PhotoUpload | None:
+    """The upload row, locked until the transaction ends so that two requests for the same upload
+    (a client retrying while its first attempt is still in flight) take turns. The UPDATE takes
+    the lock on SQLite (the database's write lock) and PostgreSQL (a row lock) alike."""
+    db.session.execute(
+        update(PhotoUpload)
+        .where(PhotoUpload.photo_id == photo_id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.scalars(
+        select(PhotoUpload).where(PhotoUpload.photo_id == photo_id).execution_options(populate_existing=True)
+    ).first()
+
+
+def start_upload(actor: User, photo_id: uuid.UUID, sha256: str, size: int) -> tuple[UploadStatus, bool]:
+    """Start a resumable upload, or return the one already started (or finished) for the same
+    id, content and user. Returns (status, created)."""
+    sha256 = sha256.lower()
+    _check_size(size, field="size")
+    photo = db.session.get(Photo, photo_id)
+    if photo is not None:
+        if photo.uploaded_by != actor.id:
+            raise Conflict(f"Photo id {photo_id} is taken: choose a new UUID.", field="id")
+        if (photo.sha256, photo.size_bytes) != (sha256, size):
+            raise Conflict(f"Photo {photo_id} already exists with different content.", field="id")
+        return _status_of_photo(photo), False
+    up = db.session.get(PhotoUpload, photo_id)
+    if up is not None:
+        if up.user_id != actor.id:
+            raise Conflict(f"Photo id {photo_id} is taken: choose a new UUID.", field="id")
+        if (up.sha256, up.size) != (sha256, size):
+            raise Conflict(
+                f"An upload of photo {photo_id} with different content is under way.",
+                field="sha256",
+                details={"sha256": up.sha256, "size": up.size, "offset": up.received},
+            )
+        return _status_of_upload(up), False
+    up = PhotoUpload(photo_id=photo_id, user_id=actor.id, sha256=sha256, size=size, received=0)
+    db.session.add(up)
+    db.session.flush()
+    storage.delete_partial(photo_id)  # bytes of an upload discarded earlier, if any
+    return _status_of_upload(up), True
+
+
+def upload_status(actor: User, photo_id: uuid.UUID) -> UploadStatus:
+    """Where an upload stands: the uploader (and HQ/admin) may ask; others get a 404."""
+    photo = db.session.get(Photo, photo_id)
+    if photo is not None and (photo.uploaded_by == actor.id or actor.sees_everything):
+        return _status_of_photo(photo)
+    up = db.session.get(PhotoUpload, photo_id) if photo is None else None
+    if up is not None and (up.user_id == actor.id or actor.sees_everything):
+        return _status_of_upload(up)
+    raise NotFound(f"No upload of photo {photo_id}.")
+
+
+@dataclass
+class ChunkResult:
+    status: UploadStatus
+    photo: Photo | None = None  # set once the upload is complete
+    created: bool = False  # this chunk completed it: call `schedule_processing` after commit
+
+
+def append_chunk(actor: User, photo_id: uuid.UUID, offset: int, data: bytes) -> ChunkResult:
+    """Append the chunk that starts at `offset`, which must be the server's current offset (409
+    with the server's offset otherwise, so the client resumes from there). The chunk that reaches
+    the declared size completes the upload: the sha256 is verified (a mismatch discards the
+    upload: 422, start again) and the photo stored as by `upload`. A chunk for an upload already
+    complete answers with the photo and changes nothing."""
+    photo = db.session.get(Photo, photo_id)
+    up = _locked_upload(photo_id)
+    if photo is not None:
+        if photo.uploaded_by != actor.id:
+            raise NotFound(f"No upload of photo {photo_id}.")
+        if up is not None:  # left over, e.g. the photo was then sent in one piece with PUT
+            _discard_upload(up)
+        return ChunkResult(_status_of_photo(photo), photo, False)
+    if up is None or up.user_id != actor.id:
+        raise NotFound(f"No upload of photo {photo_id}: start one with POST.")
+
+    on_disk = storage.partial_size(photo_id)
+    if on_disk < up.received:  # the partial file lost bytes: resume from what is really there
+        up.received = on_disk
+    if offset != up.received:
+        details = {"offset": up.received, "size": up.size}
+        raise _commit_then(
+            Conflict(
+                f"The upload of photo {photo_id} is at byte {up.received}, not {offset}: send from there.",
+                field="offset",
+                location="query",
+                details=details,
+            )
+        )
+    if not data:
+        raise InvalidInput("The chunk is empty.", field="file")
+    if up.received + len(data) > up.size:
+        raise InvalidInput(
+            f"The chunk ends at byte {up.received + len(data):,}, beyond the declared size of {up.size:,}.",
+            field="file",
+            details={"offset": up.received, "size": up.size},
+        )
+    storage.write_partial(photo_id, up.received, data)
+    up.received += len(data)
+    if up.received < up.size:
+        db.session.flush()
+        return ChunkResult(_status_of_upload(up))
+
+    content = storage.read_partial(photo_id)
+    actual = hashlib.sha256(content).hexdigest()
+    if len(content) != up.size or actual != up.sha256:
+        _discard_upload(up)
+        raise _commit_then(
+            InvalidInput(
+                "sha256 does not match the bytes received; the upload is discarded: start again.",
+                field="sha256",
+                details={"received_sha256": actual, "offset": 0},
+            )
+        )
+    try:
+        photo, created = _store(actor, photo_id, content, actual)
+    except DomainError as exc:  # not an acceptable image: sending it again would not help
+        db.session.rollback()
+        up = _locked_upload(photo_id)
+        if up is not None:
+            _discard_upload(up)
+        raise _commit_then(exc) from None
+    _discard_upload(up)
+    return ChunkResult(_status_of_photo(photo), photo, created)
+
+
+def discard_stale_uploads(older_than: timedelta) -> int:
+    """Drop uploads nobody has added to for `older_than` (abandoned on a lost phone, say), with
+    their partial files. Returns how many. Commit afterwards."""
+    stale = list(db.session.scalars(select(PhotoUpload).where(PhotoUpload.updated_at < utcnow() - older_than)))
+    for up in stale:
+        _discard_upload(up)
+    return len(stale)
 
 
 def schedule_processing(photo: Photo):

@@ -1,7 +1,8 @@
 """Photo files on local disk, addressed by the sha256 of the uploaded bytes.
 
 Layout under PHOTO_DIR: `incoming/<sha>` holds an upload until it is processed (never served:
-it still carries EXIF); `blobs/<sha[:2]>/<sha>/{full,display,thumb}.jpg` are the stripped copies.
+it still carries EXIF); `blobs/<sha[:2]>/<sha>/{full,display,thumb}.jpg` are the stripped copies;
+`partial/<photo_id>` holds the bytes of a resumable upload received so far (never served either).
 """
 
 from __future__ import annotations
@@ -21,6 +22,38 @@ def root() -> Path:
 
 def incoming_path(sha: str) -> Path:
     return root() / "incoming" / sha
+
+
+def partial_path(photo_id) -> Path:
+    return root() / "partial" / str(photo_id)
+
+
+def partial_size(photo_id) -> int:
+    """Bytes of the partial upload on disk (0 when there is no file)."""
+    try:
+        return partial_path(photo_id).stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def write_partial(photo_id, offset: int, data: bytes) -> None:
+    """Write `data` at `offset` of the partial file and cut off anything after it (bytes of an
+    earlier attempt whose database update was lost). Creates the file when needed."""
+    path = partial_path(photo_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "r+b") as fh:
+        fh.seek(offset)
+        fh.write(data)
+        fh.truncate()
+
+
+def read_partial(photo_id) -> bytes:
+    return partial_path(photo_id).read_bytes()
+
+
+def delete_partial(photo_id) -> None:
+    partial_path(photo_id).unlink(missing_ok=True)
 
 
 def blob_dir(sha: str) -> Path:
