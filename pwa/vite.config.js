@@ -33,6 +33,7 @@ export default defineConfig({
         // The API is never served from the cache: data lives in IndexedDB, writes in the outbox.
         navigateFallbackDenylist: [/^\/api\//],
         cleanupOutdatedCaches: true,
+        importScripts: ['/sw-sync.js'],
       },
     }),
   ],

@@ -1,0 +1,55 @@
+"""Serves the built PWA (pwa/dist) at `/`, with client-side routes falling back to the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, current_app, send_from_directory
+from werkzeug.routing import PathConverter
+
+bp = Blueprint("web", __name__)
+
+
+class AppPathConverter(PathConverter):
+    """A path outside `/api/`: unknown API URLs stay 404 (or 405) JSON answers for every method,
+    instead of matching the app shell's GET-only catch-all (which would make them 405)."""
+
+    regex = r"(?!api(?:/|$))[^/].*?"
+
+
+@bp.record_once
+def _converter(state):
+    state.app.url_map.converters["app_path"] = AppPathConverter
+
+
+_NOT_BUILT = (
+    '<!doctype html><meta charset="utf-8"><title>Field Sales</title>'
+    "<h1>Field Sales</h1><p>The app is not built yet: run <code>make run</code> "
+    "(or <code>cd pwa &amp;&amp; npm ci &amp;&amp; npm run build</code>).</p>"
+    '<p><a href="/api/docs">Interactive API docs</a></p>'
+)
+
+
+def _dist() -> Path:
+    return Path(current_app.config["PWA_DIST"])
+
+
+@bp.route("/", defaults={"path": ""})
+@bp.route("/<app_path:path>")
+def app_shell(path: str):
+    dist = _dist()
+    if path and (dist / path).is_file():
+        response = send_from_directory(dist, path)
+        if path in ("sw.js", "index.html", "manifest.webmanifest") or path.startswith("workbox-"):
+            # The service worker must see a new version as soon as it is deployed.
+            response.cache_control.no_cache = True
+            response.cache_control.max_age = 0
+        elif path.startswith("assets/"):
+            response.cache_control.max_age = 31536000  # content-hashed file names
+            response.cache_control.immutable = True
+        return response
+    if not (dist / "index.html").is_file():
+        return _NOT_BUILT, 200
+    response = send_from_directory(dist, "index.html")
+    response.cache_control.no_cache = True
+    return response

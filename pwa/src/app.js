@@ -1,0 +1,225 @@
+// The app: the session (kept in the local database, so it survives offline reloads), the sync
+// engine and its status, the routes of the rep's screens, the update prompt.
+import { html } from 'htm/preact';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import * as api from './api.js';
+import { clearSession, db, getMeta, loadSession, saveSession } from './db/index.js';
+import * as actions from './db/actions.js';
+import * as queries from './db/queries.js';
+import { createEngine } from './sync/engine.js';
+import { onLangChange, t } from './i18n/index.js';
+import { AppContext } from './components/context.js';
+import { navigate, useOnline, useRoute } from './components/hooks.js';
+import { NavBar } from './components/NavBar.js';
+import { StaleWarning, SyncBar } from './components/SyncBar.js';
+import { UpdatePrompt } from './components/UpdatePrompt.js';
+import { Icon } from './components/icons.js';
+import { Login } from './screens/rep/Login.js';
+import { Today } from './screens/rep/Today.js';
+import { StoreScreen } from './screens/rep/Store.js';
+import { VisitScreen } from './screens/rep/Visit.js';
+import { Outbox } from './screens/rep/Outbox.js';
+import { Settings } from './screens/rep/Settings.js';
+import { version as packageVersion } from '../package.json';
+
+export const APP_VERSION = packageVersion;
+
+// The service worker's "a new version is waiting" signal, set by main.js.
+const updateListeners = new Set();
+let updateState = { needRefresh: false, apply: null };
+export function signalUpdate(apply) {
+  updateState = { needRefresh: true, apply };
+  for (const fn of updateListeners) fn(updateState);
+}
+
+/** "Update available", on every screen (the login screen included) until the user decides. */
+function Update() {
+  const [state, setState] = useState(updateState);
+  useEffect(() => {
+    updateListeners.add(setState);
+    return () => updateListeners.delete(setState);
+  }, []);
+  if (!state.needRefresh) return null;
+  return html`<${UpdatePrompt}
+    onUpdate=${() => (state.apply ? state.apply() : location.reload())}
+    onLater=${() => setState({ ...state, needRefresh: false })}
+  />`;
+}
+
+const INITIAL_STATUS = {
+  state: 'waiting',
+  pending: 0,
+  rejected: 0,
+  photosPending: 0,
+  progress: { done: 0, total: 0, bytesDone: 0, bytesTotal: 0 },
+  oldestPendingAt: null,
+  lastError: null,
+  storage: {},
+};
+
+function useEngine(session) {
+  const [engine, setEngine] = useState(null);
+  const [status, setStatus] = useState(INITIAL_STATUS);
+  useEffect(() => {
+    if (!session) {
+      setEngine(null);
+      setStatus(INITIAL_STATUS);
+      return undefined;
+    }
+    api.setToken(session.token);
+    const e = createEngine({ db, api });
+    // Until the first push + pull of this session has run, "synced" would be a claim nobody
+    // checked (the engine reports it before it starts): show "syncing" instead.
+    const unsubscribe = e.subscribe((s) => {
+      const fresh = s.state === 'synced' && !s.lastSyncAt && !s.otherTab;
+      setStatus({ ...INITIAL_STATUS, ...s, ...(fresh ? { state: 'syncing' } : {}) });
+    });
+    e.start();
+    setEngine(e);
+    return () => {
+      unsubscribe && unsubscribe();
+      e.stop();
+    };
+  }, [session && session.token, session && session.user && session.user.id]);
+  return [engine, status];
+}
+
+function Shell({ session, engine, status, onLogout, onRelogin }) {
+  const route = useRoute();
+  const online = useOnline();
+  const [head, arg] = route.parts;
+
+  // The status the bar shows: the engine's, or "offline" as soon as the browser says so.
+  const shown = !online && status.state !== 'offline' && status.state !== 'syncing' ? { ...status, state: 'offline' } : status;
+
+  let screen;
+  let title = t('app.name');
+  let current = 'today';
+  if (head === 'store' && arg) {
+    screen = html`<${StoreScreen} id=${arg} />`;
+    current = null;
+  } else if (head === 'visit' && arg) {
+    screen = html`<${VisitScreen} id=${arg} />`;
+    title = t('visit.title');
+    current = null;
+  } else if (head === 'outbox') {
+    screen = html`<${Outbox} status=${shown} />`;
+    title = t('outbox.title');
+    current = 'outbox';
+  } else if (head === 'settings') {
+    screen = html`<${Settings} status=${shown} onLogout=${onLogout} version=${APP_VERSION} />`;
+    title = t('settings.title');
+    current = 'settings';
+  } else {
+    screen = html`<${Today} />`;
+    title = t('today.title');
+  }
+
+  const unauthorized = status.lastError && (status.lastError.status === 401 || status.lastError.code === 'unauthorized');
+  const tooOld =
+    status.lastError &&
+    (status.lastError.code === 'unsupported_protocol_version' || status.lastError.error === 'unsupported_protocol_version');
+
+  return html`<div class="app">
+    <header class="topbar">
+      ${current === null
+        ? html`<button type="button" class="icon-btn" aria-label=${t('common.back')} onClick=${() => history.back()}>
+            <${Icon} name="back" />
+          </button>`
+        : null}
+      <h1>${title}</h1>
+      <span class="small" style="opacity:0.85">${session.user.display_name || session.user.username}</span>
+    </header>
+    <${SyncBar} status=${shown} onSyncNow=${engine ? () => engine.syncNow() : null} />
+    <main class="content">
+      ${unauthorized
+        ? html`<div class="banner banner-warn" role="alert">
+            <span class="grow">${t('app.sessionExpired')}</span>
+            <button type="button" class="btn btn-small" onClick=${onRelogin}>${t('login.submit')}</button>
+          </div>`
+        : null}
+      ${tooOld ? html`<div class="banner banner-err" role="alert">${t('app.updateProtocol')}</div>` : null}
+      ${head !== 'outbox' ? html`<${StaleWarning} status=${shown} />` : null} ${screen}
+    </main>
+    <${NavBar} current=${current} outboxCount=${status.pending || 0} rejected=${status.rejected || 0} />
+  </div>`;
+}
+
+export function App() {
+  const [session, setSession] = useState(undefined); // undefined: loading; null: signed out
+  const [relogin, setRelogin] = useState(false);
+  const [, setLangTick] = useState(0);
+  useEffect(() => onLangChange(() => setLangTick((n) => n + 1)), []);
+
+  useEffect(() => {
+    loadSession()
+      .then((s) => {
+        if (s && s.token) api.setToken(s.token);
+        setSession(s && s.token ? s : null);
+      })
+      .catch((err) => {
+        console.error(err);
+        setSession(null);
+      });
+  }, []);
+
+  const [engine, status] = useEngine(session || null);
+
+  const login = useCallback(async (username, password) => {
+    const res = await api.login(username, password);
+    // A client id belongs to one user: another user signing in starts this phone over, which
+    // drops the previous user's unsent entries — ask first.
+    const owner = await getMeta(db, 'clientUserId');
+    if (owner !== undefined && owner !== null && res.user && owner !== res.user.id) {
+      const c = await queries.syncCounts();
+      const n = (c.pending || 0) + (c.rejected || 0) + (c.photosPending || 0);
+      if (n > 0 && !confirm(t('login.otherUser', { n, user: res.user.username }))) {
+        await api.logout();
+        const err = new Error('cancelled');
+        err.userMessage = t('login.cancelled');
+        throw err;
+      }
+    }
+    const next = { token: res.token, user: res.user, expiresAt: res.expires_at };
+    await saveSession(next);
+    api.setToken(next.token);
+    setSession(next);
+    setRelogin(false);
+    navigate('/', { replace: true });
+  }, []);
+
+  const logout = useCallback(async () => {
+    const unsynced = (status.pending || 0) + (status.rejected || 0) + (status.photosPending || 0);
+    if (unsynced > 0 && !confirm(t('settings.logoutConfirm', { n: unsynced }))) return;
+    if (!unsynced && !navigator.onLine && !confirm(t('settings.logoutOffline'))) return;
+    if (engine) engine.stop();
+    try {
+      await Promise.race([api.logout(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    } catch {
+      /* offline or already expired: the local sign-out is what matters */
+    }
+    await clearSession();
+    api.setToken(null);
+    setSession(null);
+    navigate('/', { replace: true });
+  }, [engine, status]);
+
+  const ctx = useMemo(
+    () => ({ db, api, actions, queries, engine, session, navigate }),
+    [engine, session],
+  );
+
+  let body;
+  if (session === undefined) body = html`<p class="empty">${t('app.loading')}</p>`;
+  else if (!session) body = html`<${Login} onLogin=${login} />`;
+  else if (relogin) {
+    // The token expired: sign in again (same user: the outbox and data stay), or go back to work.
+    body = html`<${Login} onLogin=${login} onCancel=${() => setRelogin(false)} username=${session.user.username} />`;
+  }
+  else {
+    body = html`<${AppContext.Provider} value=${ctx}>
+      <${Shell} session=${session} engine=${engine} status=${status} onLogout=${logout} onRelogin=${() => setRelogin(true)} />
+    </${AppContext.Provider}>`;
+  }
+  return html`${body}<${Update} />`;
+}

@@ -1,0 +1,20 @@
+// Bottom navigation: Today, Outbox (with the count of waiting and refused entries), Me.
+import { html } from 'htm/preact';
+import { t } from '../i18n/index.js';
+import { Icon } from './icons.js';
+
+export function NavBar({ current, outboxCount, rejected }) {
+  const item = (key, href, icon, label, count) => html`<a
+    href=${href}
+    class=${current === key ? 'active' : ''}
+    aria-current=${current === key ? 'page' : undefined}
+    data-testid=${`nav-${key}`}
+    ><span class="nav-icon"><${Icon} name=${icon} /></span><span>${label}</span>
+    ${count ? html`<span class="count">${count}</span>` : null}</a
+  >`;
+  return html`<nav class="navbar">
+    ${item('today', '#/', 'home', t('nav.today'))}
+    ${item('outbox', '#/outbox', 'sync', t('nav.outbox'), rejected || outboxCount)}
+    ${item('settings', '#/settings', 'user', t('nav.settings'))}
+  </nav>`;
+}

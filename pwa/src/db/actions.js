@@ -1,0 +1,443 @@
+// Everything the rep records. Each action is ONE IndexedDB transaction that writes the optimistic
+// local record into `entities` (pending) AND appends the mutation to the outbox, with the next
+// mutation id (`meta.nextMutationId`) and a fresh HLC (`meta.lastHlc`, node = `meta.clientId`): a
+// crash or a closed tab loses nothing and half-writes nothing. Actions never wait for the network;
+// each resolves to the id of the record it created (or changed).
+//
+// Arguments become the JSON bodies the server's REST endpoints take (SPEC.md §I.3.1): record ids
+// are client UUIDs, times ISO 8601 UTC with `Z`, prices strings with 2 decimals.
+import { db as defaultDb, getMeta, randomUUID, setMeta } from './index.js';
+import { clientIdIn, nextHlcIn } from './clock.js';
+import { applyOverlay, markOverlay, revertRow } from './overlay.js';
+import { sha256Hex } from '../protocol/sha256.js';
+
+export const MAX_PHOTO_PX = 1600;
+
+// --- argument helpers ---------------------------------------------------------------------------
+
+const isoOf = (ms) => new Date(ms).toISOString();
+
+function given(v) {
+  return v !== undefined && v !== null && v !== '';
+}
+
+/** Copy `source` into `target` without the absent (undefined / null / '') values. */
+function putGiven(target, source) {
+  for (const [k, v] of Object.entries(source)) if (given(v)) target[k] = v;
+  return target;
+}
+
+function requireValue(value, name) {
+  if (!given(value)) throw new TypeError(`${name} is required`);
+  return value;
+}
+
+function intOf(value, name) {
+  const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+  if (!Number.isInteger(n)) throw new TypeError(`${name} must be an integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function optionalInt(value, name) {
+  return given(value) ? intOf(value, name) : undefined;
+}
+
+function numberOf(value, name) {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new TypeError(`${name} must be a number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/**
+ * A CNY amount as the server's Money field wants it: a decimal string with exactly 2 decimals
+ * (`12.5` → `"12.50"`, `"1,299"` → `"1299.00"`; a third decimal rounds half up). Undefined if absent.
+ */
+export function moneyOf(value, name = 'price') {
+  if (!given(value)) return undefined;
+  let text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : String(value).trim();
+  text = text.replace(/[,\s¥￥]/g, '');
+  const m = /^(\d+)(?:\.(\d*))?$/.exec(text);
+  if (!m) throw new TypeError(`${name} must be an amount like 1299.00, got ${JSON.stringify(value)}`);
+  const frac = m[2] || '';
+  let cents = BigInt(m[1] + frac.slice(0, 2).padEnd(2, '0'));
+  if (frac.length > 2 && frac[2] >= '5') cents += 1n;
+  const s = cents.toString().padStart(3, '0');
+  return `${s.slice(0, -2).replace(/^0+(?=\d)/, '')}.${s.slice(-2)}`;
+}
+
+function positionArgs(position, { required }) {
+  if (!position) {
+    if (required) throw new TypeError('position is required');
+    return {};
+  }
+  const out = {
+    latitude: numberOf(position.latitude, 'latitude'),
+    longitude: numberOf(position.longitude, 'longitude'),
+  };
+  if (given(position.accuracy)) out.accuracy_m = numberOf(position.accuracy, 'accuracy');
+  else if (required) throw new TypeError('position.accuracy is required');
+  return out;
+}
+
+/** Display-check answers as `[{item_id, value}]`, from that or from `{itemId: value}`. */
+function answersOf(answers) {
+  if (Array.isArray(answers)) {
+    return answers.map((a) => ({ item_id: intOf(a.item_id ?? a.itemId, 'item_id'), value: a.value }));
+  }
+  if (answers && typeof answers === 'object') {
+    return Object.entries(answers).map(([k, value]) => ({ item_id: intOf(k, 'item_id'), value }));
+  }
+  throw new TypeError('answers are required');
+}
+
+function idsOf(ids) {
+  return Array.isArray(ids) && ids.length ? ids.map(String) : undefined;
+}
+
+async function nameOf(db, entity, id) {
+  if (!given(id)) return '';
+  const row = await db.entities.get([entity, String(id)]);
+  return row?.data?.name ?? '';
+}
+
+// --- local effects ------------------------------------------------------------------------------
+
+/**
+ * The optimistic effect of mutation `name` with `args` on the local records (inside a transaction
+ * that includes `entities` and `meta`). Also used to re-apply a corrected rejected mutation.
+ */
+export async function applyLocal(db, name, args, { mutationId, hlc }) {
+  const ctx = { mutationId, hlc };
+  switch (name) {
+    case 'visit.check_in': {
+      const session = await getMeta(db, 'session');
+      return applyOverlay(db, 'visit', args.id, {
+        id: args.id,
+        store_id: args.store_id,
+        rep_id: session?.user?.id ?? null,
+        checked_in_at: args.checked_in_at,
+        latitude: args.latitude,
+        longitude: args.longitude,
+        accuracy_m: args.accuracy_m,
+        checked_out_at: null,
+        ...(given(args.notes) ? { notes: args.notes } : {}),
+      }, ctx);
+    }
+    case 'visit.check_out':
+      return applyOverlay(db, 'visit', args.visit_id, putGiven({ checked_out_at: args.checked_out_at }, {
+        check_out_latitude: args.latitude,
+        check_out_longitude: args.longitude,
+        check_out_accuracy_m: args.accuracy_m,
+        notes: args.notes,
+      }), ctx);
+    case 'display.check': {
+      const visit = await db.entities.get(['visit', String(args.visit_id)]);
+      return applyOverlay(db, 'display_check', args.id, {
+        ...args,
+        store_id: visit?.data?.store_id ?? null,
+        photo_ids: args.photo_ids ?? [],
+      }, ctx);
+    }
+    case 'stock.move':
+      return applyOverlay(db, 'stock_movement', args.id, { visit_id: null, ...args }, ctx);
+    case 'price.observe':
+      return applyOverlay(db, 'price_observation', args.id, {
+        visit_id: null,
+        product_id: null,
+        competitor_model_id: null,
+        promo_price: null,
+        ...args,
+        photo_ids: args.photo_ids ?? [],
+      }, ctx);
+    case 'intel.report':
+      return applyOverlay(db, 'intel_report', args.id, { status: 'pending', ...args, photo_ids: args.photo_ids ?? [] }, ctx);
+    case 'store.update':
+      return applyOverlay(db, 'store', args.store_id, args.fields, { ...ctx, editable: true });
+    case 'contact.upsert':
+      return applyOverlay(db, 'contact', args.id, { id: args.id, store_id: args.store_id, ...args.fields }, { ...ctx, editable: true });
+    case 'contact.delete':
+      return applyOverlay(db, 'contact', args.id, { id: args.id, store_id: args.store_id }, { ...ctx, deleted: true });
+    default:
+      return null; // a mutation this app version has no local effect for
+  }
+}
+
+// --- photos -------------------------------------------------------------------------------------
+
+/**
+ * Shrink an image to at most `maxPx` on its longer side and re-encode it as JPEG (which also
+ * drops its EXIF metadata), with createImageBitmap + OffscreenCanvas (or a DOM canvas). Where
+ * neither exists the blob is returned unchanged.
+ */
+export async function downscaleImage(blob, { maxPx = MAX_PHOTO_PX, quality = 0.85 } = {}) {
+  if (typeof createImageBitmap !== 'function') return blob;
+  const hasOffscreen = typeof OffscreenCanvas === 'function';
+  const hasDom = typeof document !== 'undefined' && typeof document.createElement === 'function';
+  if (!hasOffscreen && !hasDom) return blob;
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+  } catch {
+    bitmap = await createImageBitmap(blob); // browsers without the options (the photo is unreadable if this fails too)
+  }
+  try {
+    const scale = Math.min(1, maxPx / Math.max(bitmap.width, bitmap.height));
+    const w = Math.max(1, Math.round(bitmap.width * scale));
+    const h = Math.max(1, Math.round(bitmap.height * scale));
+    if (hasOffscreen) {
+      const canvas = new OffscreenCanvas(w, h);
+      const ctx = canvas.getContext('2d');
+      if (ctx && canvas.convertToBlob) {
+        ctx.drawImage(bitmap, 0, 0, w, h);
+        return await canvas.convertToBlob({ type: 'image/jpeg', quality });
+      }
+    }
+    if (!hasDom) return blob;
+    const canvas = document.createElement('canvas');
+    canvas.width = w;
+    canvas.height = h;
+    canvas.getContext('2d').drawImage(bitmap, 0, 0, w, h);
+    return await new Promise((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('could not encode the photo'))), 'image/jpeg', quality),
+    );
+  } finally {
+    bitmap.close?.();
+  }
+}
+
+async function bytesOf(blob) {
+  if (blob instanceof Uint8Array) return blob;
+  if (blob instanceof ArrayBuffer) return new Uint8Array(blob);
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
+/** SHA-256 of a blob's bytes as 64 hex digits (WebCrypto when available). */
+export async function sha256OfBlob(blob) {
+  const bytes = await bytesOf(blob);
+  if (globalThis.crypto?.subtle?.digest) {
+    const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes);
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  return sha256Hex(bytes);
+}
+
+// --- the actions --------------------------------------------------------------------------------
+
+/**
+ * The actions over database `db`. Options (for tests): `now()` in ms, `uuid()`, `resizeImage(blob)`.
+ */
+export function createActions({ db = defaultDb, now = () => Date.now(), uuid = randomUUID, resizeImage = downscaleImage } = {}) {
+  /** Append mutation `name(args)` and apply its local effect, in one transaction. → mutation id. */
+  async function enqueue(name, args, label = '') {
+    return db.transaction('rw', db.meta, db.entities, db.outbox, async () => {
+      const t = now();
+      await clientIdIn(db, uuid);
+      const id = (await getMeta(db, 'nextMutationId')) ?? 1;
+      const hlc = await nextHlcIn(db, t, uuid);
+      await setMeta(db, 'nextMutationId', id + 1);
+      await applyLocal(db, name, args, { mutationId: id, hlc });
+      await db.outbox.add({ id, name, args, hlc, status: 'pending', error: null, createdAt: isoOf(t), label });
+      return id;
+    });
+  }
+
+  async function checkIn({ storeId, position, notes } = {}) {
+    const id = uuid();
+    const args = putGiven(
+      { id, store_id: intOf(storeId, 'storeId'), checked_in_at: isoOf(now()), ...positionArgs(position, { required: true }) },
+      { notes },
+    );
+    await enqueue('visit.check_in', args, await nameOf(db, 'store', storeId));
+    return id;
+  }
+
+  async function checkOut(visitId, { position, notes } = {}) {
+    requireValue(visitId, 'visitId');
+    const args = putGiven({ visit_id: String(visitId), checked_out_at: isoOf(now()), ...positionArgs(position, { required: false }) }, { notes });
+    const visit = await db.entities.get(['visit', String(visitId)]);
+    await enqueue('visit.check_out', args, await nameOf(db, 'store', visit?.data?.store_id));
+    return String(visitId);
+  }
+
+  async function recordDisplayCheck({ visitId, answers, notes, photoIds } = {}) {
+    const id = uuid();
+    const args = putGiven(
+      { id, visit_id: String(requireValue(visitId, 'visitId')), checked_at: isoOf(now()), answers: answersOf(answers) },
+      { notes, photo_ids: idsOf(photoIds) },
+    );
+    const visit = await db.entities.get(['visit', String(visitId)]);
+    await enqueue('display.check', args, await nameOf(db, 'store', visit?.data?.store_id));
+    return id;
+  }
+
+  async function recordStock({ storeId, visitId, materialId, kind, quantity, note } = {}) {
+    const id = uuid();
+    const args = putGiven(
+      {
+        id,
+        store_id: intOf(storeId, 'storeId'),
+        material_id: intOf(materialId, 'materialId'),
+        kind: requireValue(kind, 'kind'),
+        quantity: intOf(quantity, 'quantity'),
+        recorded_at: isoOf(now()),
+      },
+      { visit_id: given(visitId) ? String(visitId) : undefined, note },
+    );
+    await enqueue('stock.move', args, await nameOf(db, 'promo_material', materialId));
+    return id;
+  }
+
+  async function observePrice({ storeId, visitId, productId, competitorModelId, shelfPrice, promoPrice, promoText, photoIds } = {}) {
+    const id = uuid();
+    if (given(productId) === given(competitorModelId)) throw new TypeError('give exactly one of productId or competitorModelId');
+    const args = putGiven(
+      { id, store_id: intOf(storeId, 'storeId'), shelf_price: requireValue(moneyOf(shelfPrice, 'shelfPrice'), 'shelfPrice'), observed_at: isoOf(now()) },
+      {
+        product_id: optionalInt(productId, 'productId'),
+        competitor_model_id: optionalInt(competitorModelId, 'competitorModelId'),
+        promo_price: moneyOf(promoPrice, 'promoPrice'),
+        promo_text: promoText,
+        visit_id: given(visitId) ? String(visitId) : undefined,
+        photo_ids: idsOf(photoIds),
+      },
+    );
+    const label = given(productId) ? await nameOf(db, 'product', productId) : await nameOf(db, 'competitor_model', competitorModelId);
+    await enqueue('price.observe', args, label);
+    return id;
+  }
+
+  async function reportIntel({ kind, name, address, position, storeId, territoryId, notes, photoIds } = {}) {
+    const id = uuid();
+    const args = putGiven(
+      { id, kind: requireValue(kind, 'kind'), name: requireValue(name, 'name'), reported_at: isoOf(now()), ...positionArgs(position, { required: false }) },
+      {
+        address,
+        store_id: optionalInt(storeId, 'storeId'),
+        territory_id: optionalInt(territoryId, 'territoryId'),
+        notes,
+        photo_ids: idsOf(photoIds),
+      },
+    );
+    requireValue(args.latitude, 'position');
+    await enqueue('intel.report', args, name);
+    return id;
+  }
+
+  /** Per-field edit of a store; `base` (the HLCs of the values the rep saw) comes from its clock. */
+  async function updateStore(storeId, fields) {
+    const sid = intOf(storeId, 'storeId');
+    if (!fields || !Object.keys(fields).length) throw new TypeError('fields are required');
+    const row = await db.entities.get(['store', String(sid)]);
+    const base = {};
+    for (const f of Object.keys(fields)) if (row?.clock?.[f]) base[f] = row.clock[f];
+    await enqueue('store.update', { store_id: sid, fields: { ...fields }, base }, row?.data?.name ?? '');
+    return String(sid);
+  }
+
+  /** Create (id null: a new UUID) or edit a store contact. */
+  async function upsertContact(storeId, id, fields) {
+    const sid = intOf(storeId, 'storeId');
+    const cid = given(id) ? String(id) : uuid();
+    if (!fields || !Object.keys(fields).length) throw new TypeError('fields are required');
+    const row = await db.entities.get(['contact', cid]);
+    const base = {};
+    for (const f of Object.keys(fields)) if (row?.clock?.[f]) base[f] = row.clock[f];
+    await enqueue('contact.upsert', { store_id: sid, id: cid, fields: { ...fields }, base }, fields.name ?? row?.data?.name ?? '');
+    return cid;
+  }
+
+  async function deleteContact(storeId, id) {
+    const sid = intOf(storeId, 'storeId');
+    const cid = String(requireValue(id, 'id'));
+    const row = await db.entities.get(['contact', cid]);
+    await enqueue('contact.delete', { store_id: sid, id: cid }, row?.data?.name ?? '');
+    return cid;
+  }
+
+  /** Keep a photo (downscaled to ≤1600 px JPEG) for the photo lane. → photo id. */
+  async function addPhoto(blob) {
+    const resized = (await resizeImage(blob)) ?? blob;
+    const sha256 = await sha256OfBlob(resized);
+    const size = resized.size ?? resized.byteLength;
+    const id = uuid();
+    await db.photos.add({ id, blob: resized, sha256, size, offset: 0, status: 'pending', error: null, createdAt: isoOf(now()) });
+    return id;
+  }
+
+  async function rejectedRow(mutationId) {
+    const row = await db.outbox.get(Number(mutationId));
+    if (!row) throw new Error(`no outbox entry ${mutationId}`);
+    if (row.status !== 'rejected') throw new Error(`outbox entry ${mutationId} was not refused`);
+    return row;
+  }
+
+  async function dropOverlay(mutationId) {
+    const overlays = (await getMeta(db, 'overlays')) ?? {};
+    for (const [key, mid] of Object.entries(overlays)) {
+      if (mid !== mutationId) continue;
+      const at = key.indexOf(':');
+      const row = await db.entities.get([key.slice(0, at), key.slice(at + 1)]);
+      if (row?.pending) await revertRow(db, row);
+      else await markOverlay(db, key.slice(0, at), key.slice(at + 1), null);
+    }
+  }
+
+  /** Give up a refused entry: it leaves the outbox (and its local effect, if still shown). → its id. */
+  async function discardRejected(mutationId) {
+    const id = Number(mutationId);
+    await db.transaction('rw', db.outbox, db.entities, db.meta, async () => {
+      await rejectedRow(id);
+      await db.outbox.delete(id);
+      await dropOverlay(id);
+    });
+    return id;
+  }
+
+  /**
+   * Send a refused entry again, corrected: a NEW mutation (new id, new HLC) with `correctedArgs`
+   * (default: the same args), replacing the refused one in the same transaction. → the new
+   * mutation id.
+   */
+  async function resendRejected(mutationId, correctedArgs) {
+    const id = Number(mutationId);
+    return db.transaction('rw', db.meta, db.entities, db.outbox, async () => {
+      const row = await rejectedRow(id);
+      await db.outbox.delete(id);
+      await dropOverlay(id);
+      return enqueue(row.name, correctedArgs ?? row.args, row.label);
+    });
+  }
+
+  return {
+    checkIn,
+    checkOut,
+    recordDisplayCheck,
+    recordStock,
+    observePrice,
+    reportIntel,
+    updateStore,
+    upsertContact,
+    deleteContact,
+    addPhoto,
+    discardRejected,
+    resendRejected,
+    enqueue,
+  };
+}
+
+const actions = createActions();
+
+export const {
+  checkIn,
+  checkOut,
+  recordDisplayCheck,
+  recordStock,
+  observePrice,
+  reportIntel,
+  updateStore,
+  upsertContact,
+  deleteContact,
+  addPhoto,
+  discardRejected,
+  resendRejected,
+} = actions;

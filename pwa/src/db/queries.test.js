@@ -1,0 +1,100 @@
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDb } from './index.js';
+import { createActions } from './actions.js';
+import { createQueries, haversineM } from './queries.js';
+
+let n = 0;
+let db;
+let q;
+
+const put = (entity, data, extra = {}) =>
+  db.entities.put({
+    entity,
+    id: String(data.id),
+    data,
+    clock: null,
+    pending: false,
+    storeId: entity === 'store' ? String(data.id) : data.store_id != null ? String(data.store_id) : undefined,
+    ...extra,
+  });
+
+beforeEach(async () => {
+  db = createDb(`queries-test-${++n}`);
+  q = createQueries(db);
+  await put('store', { id: 1, code: 'GZ-001', name: '天河店', address: '天河路 1 号', latitude: 23.1301, longitude: 113.3301 });
+  await put('store', { id: 2, code: 'GZ-002', name: '北京路店', address: '北京路 9 号', latitude: 23.1250, longitude: 113.2700 });
+  await put('store', { id: 3, code: 'SZ-001', name: 'Futian Mall', address: '福田', latitude: 22.5400, longitude: 114.0500 });
+  await put('contact', { id: 'c1', store_id: 1, name: '王', role: 'owner' });
+  await put('contact', { id: 'c2', store_id: 1, name: '李', role: 'promoter' }, { deleted: true, pending: true });
+  await put('visit', { id: 'v1', store_id: 1, checked_in_at: '2026-11-20T01:00:00Z', checked_out_at: '2026-11-20T01:30:00Z' });
+  await put('visit', { id: 'v2', store_id: 1, checked_in_at: '2026-11-22T09:00:00+08:00', checked_out_at: null });
+  await put('price_observation', { id: 'p1', store_id: 1, product_id: 7, shelf_price: '2999.00', observed_at: '2026-11-20T01:10:00Z' });
+  await put('price_observation', { id: 'p2', store_id: 1, product_id: 7, shelf_price: '2899.00', observed_at: '2026-11-22T01:10:00Z' });
+  await put('price_observation', { id: 'p3', store_id: 1, competitor_model_id: 31, shelf_price: '1999.00', observed_at: '2026-11-21T01:10:00Z' });
+  const move = (id, kind, quantity, at, material = 3) =>
+    put('stock_movement', { id, store_id: 1, material_id: material, kind, quantity, recorded_at: at });
+  await move('m1', 'delivered', 50, '2026-11-01T00:00:00Z');
+  await move('m2', 'counted', 20, '2026-11-10T00:00:00Z');
+  await move('m3', 'used', 3, '2026-11-11T00:00:00Z');
+  await move('m4', 'delivered', 10, '2026-11-12T00:00:00Z');
+  await move('m5', 'returned', 2, '2026-11-13T00:00:00.000000+00:00');
+  await move('m6', 'used', 5, '2026-11-02T00:00:00Z'); // before the count: does not matter
+  await move('m7', 'delivered', 4, '2026-11-05T00:00:00Z', 9);
+  await put('product', { id: 7, name: 'X100', active: true });
+  await put('product', { id: 8, name: 'Old', active: false });
+  await put('checklist_item', { id: 2, label_zh: 'b', sort_order: 2, active: true });
+  await put('checklist_item', { id: 1, label_zh: 'a', sort_order: 1, active: true });
+});
+
+afterEach(() => db.close());
+
+describe('queries', () => {
+  it('lists, searches and finds nearby stores', async () => {
+    expect((await q.stores()).map((s) => s.id).sort()).toEqual([1, 2, 3]);
+    expect((await q.searchStores('gz-')).map((s) => s.id).sort()).toEqual([1, 2]);
+    expect((await q.searchStores('北京')).map((s) => s.id)).toEqual([2]);
+    const near = await q.nearbyStores(23.13, 113.33, 2);
+    expect(near.map((s) => s.id)).toEqual([1, 2]);
+    expect(near[0].distance_m).toBeLessThan(50);
+    expect(near[1].distance_m).toBeGreaterThan(5000);
+    expect(Math.round(haversineM(0, 0, 0, 1))).toBe(111195);
+  });
+
+  it('gives a store with its contacts (locally deleted ones left out)', async () => {
+    const s = await q.store(1);
+    expect(s.name).toBe('天河店');
+    expect(s.pending).toBe(false);
+    expect(s.contacts.map((c) => c.id)).toEqual(['c1']);
+    expect(await q.store(99)).toBeNull();
+  });
+
+  it('computes the store history: last visit, latest price per model, current stock', async () => {
+    const h = await q.storeHistory(1);
+    expect(h.lastVisit.id).toBe('v2');
+    expect(h.visits.map((v) => v.id)).toEqual(['v2', 'v1']);
+    expect(h.lastPrices.map((p) => p.id)).toEqual(['p2', 'p3']);
+    expect(h.stock).toEqual([
+      { material_id: 3, quantity: 20 - 3 + 10 - 2, last_counted_at: '2026-11-10T00:00:00Z', last_movement_at: '2026-11-13T00:00:00.000000+00:00', pending: false },
+      { material_id: 9, quantity: 4, last_counted_at: null, last_movement_at: '2026-11-05T00:00:00Z', pending: false },
+    ]);
+  });
+
+  it('includes optimistic local records at once', async () => {
+    const a = createActions({ db, now: () => Date.UTC(2026, 10, 23, 2, 0, 0) });
+    await a.recordStock({ storeId: 1, materialId: 3, kind: 'used', quantity: 1 });
+    const h = await q.storeHistory(1);
+    expect(h.stock[0]).toMatchObject({ material_id: 3, quantity: 24, pending: true });
+    expect((await q.openVisit(1)).id).toBe('v2');
+    const counts = await q.syncCounts();
+    expect(counts).toEqual({ pending: 1, rejected: 0, photosPending: 0, photosFailed: 0, oldestPendingAt: '2026-11-23T02:00:00.000Z' });
+    expect((await q.outbox()).map((r) => r.name)).toEqual(['stock.move']);
+  });
+
+  it('gives the catalogue for pickers', async () => {
+    const c = await q.catalogue();
+    expect(c.products.map((p) => p.id)).toEqual([7]);
+    expect(c.checklistItems.map((i) => i.id)).toEqual([1, 2]);
+    expect(c.regions).toEqual([]);
+  });
+});

@@ -1,0 +1,132 @@
+// Strings and formats in zh-CN and English. The language comes from the browser unless the user
+// chose one (kept in localStorage); dates, numbers, prices (CNY) and sizes go through Intl.
+import zh from './zh-CN.js';
+import en from './en.js';
+
+export const LANGS = { 'zh-CN': { name: '简体中文', strings: zh }, en: { name: 'English', strings: en } };
+const STORAGE_KEY = 'fieldsales.lang';
+const listeners = new Set();
+
+function browserLang() {
+  const prefs = (typeof navigator !== 'undefined' && (navigator.languages || [navigator.language])) || [];
+  for (const l of prefs) {
+    const low = String(l || '').toLowerCase();
+    if (low.startsWith('zh')) return 'zh-CN';
+    if (low.startsWith('en')) return 'en';
+  }
+  return 'zh-CN';
+}
+
+function initialLang() {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (saved && LANGS[saved]) return saved;
+  } catch {
+    /* storage unavailable: fall back to the browser */
+  }
+  return browserLang();
+}
+
+let current = initialLang();
+let formats = makeFormats(current);
+
+export function lang() {
+  return current;
+}
+
+export function setLang(next) {
+  if (!LANGS[next] || next === current) return;
+  current = next;
+  formats = makeFormats(next);
+  try {
+    localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    /* ignore */
+  }
+  if (typeof document !== 'undefined') document.documentElement.lang = next;
+  for (const fn of listeners) fn(next);
+}
+
+export function onLangChange(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** The string for `key` in the current language, with `{name}` replaced from `vars`. */
+export function t(key, vars) {
+  let s = LANGS[current].strings[key];
+  if (s === undefined) s = en[key];
+  if (s === undefined) return key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, name) => (vars[name] === undefined ? m : String(vars[name])));
+  return s;
+}
+
+function makeFormats(l) {
+  return {
+    date: new Intl.DateTimeFormat(l, { year: 'numeric', month: 'short', day: 'numeric' }),
+    time: new Intl.DateTimeFormat(l, { hour: '2-digit', minute: '2-digit' }),
+    dateTime: new Intl.DateTimeFormat(l, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }),
+    number: new Intl.NumberFormat(l),
+    decimal1: new Intl.NumberFormat(l, { maximumFractionDigits: 1 }),
+    price: new Intl.NumberFormat(l, { style: 'currency', currency: 'CNY' }),
+    percent: new Intl.NumberFormat(l, { style: 'percent' }),
+  };
+}
+
+function toDate(v) {
+  if (v === null || v === undefined || v === '') return null;
+  const d = v instanceof Date ? v : new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+export const fmt = {
+  date: (v) => {
+    const d = toDate(v);
+    return d ? formats.date.format(d) : '';
+  },
+  time: (v) => {
+    const d = toDate(v);
+    return d ? formats.time.format(d) : '';
+  },
+  /** "14:05" today, "11月20日 14:05" another day. */
+  when: (v) => {
+    const d = toDate(v);
+    if (!d) return '';
+    return sameDay(d, new Date()) ? formats.time.format(d) : formats.dateTime.format(d);
+  },
+  dateTime: (v) => {
+    const d = toDate(v);
+    return d ? formats.dateTime.format(d) : '';
+  },
+  number: (n) => (n === null || n === undefined || n === '' ? '' : formats.number.format(Number(n))),
+  /** Prices arrive from the server as decimal strings ("2999.00"). */
+  price: (v) => {
+    if (v === null || v === undefined || v === '') return '';
+    const n = Number(v);
+    return Number.isFinite(n) ? formats.price.format(n) : String(v);
+  },
+  percent: (x) => formats.percent.format(x),
+  distance: (m) => {
+    if (m === null || m === undefined || !Number.isFinite(Number(m))) return '';
+    m = Number(m);
+    if (m < 1000) return `${formats.number.format(Math.round(m))} m`;
+    return `${formats.decimal1.format(m / 1000)} km`;
+  },
+  bytes: (b) => {
+    if (b === null || b === undefined || !Number.isFinite(Number(b))) return '';
+    let n = Number(b);
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) {
+      n /= 1024;
+      i += 1;
+    }
+    return `${formats.decimal1.format(n)} ${units[i]}`;
+  },
+};
+
+if (typeof document !== 'undefined') document.documentElement.lang = current;

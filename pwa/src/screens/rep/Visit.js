@@ -1,0 +1,117 @@
+// A visit: checked in, then display check, promo material, prices, store intel, notes and check
+// out. Every step is saved on the phone at once (db/actions) and syncs by itself.
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import { fmt, t } from '../../i18n/index.js';
+import { useApp } from '../../components/context.js';
+import { navigate, useLive } from '../../components/hooks.js';
+import { distanceM, getPosition, isOffSite } from '../../components/geo.js';
+import { entityGet, entityList, normCatalogue, normHistory, recordsOfVisit, visitById } from './model.js';
+import { DisplayStep } from './steps/DisplayStep.js';
+import { StockStep } from './steps/StockStep.js';
+import { PriceStep } from './steps/PriceStep.js';
+import { IntelStep } from './steps/IntelStep.js';
+import { Step } from './steps/common.js';
+
+function FinishStep({ visit }) {
+  const { actions } = useApp();
+  const [notes, setNotes] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+
+  async function checkOut() {
+    setBusy(true);
+    setError(null);
+    let position;
+    try {
+      const p = await getPosition({ timeout: 8000, maximumAge: 30000 });
+      position = { latitude: p.latitude, longitude: p.longitude, accuracy: p.accuracy };
+    } catch {
+      position = undefined; // checking out never waits for a position fix
+    }
+    try {
+      await actions.checkOut(visit.id, { position, notes: notes.trim() || undefined });
+    } catch (err) {
+      console.error(err);
+      setError(err.message || String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (visit.checked_out_at) {
+    return html`<div class="banner banner-ok" data-testid="visit-finished">
+      <span class="grow">✓ ${t('visit.checkOutDone', { time: fmt.when(visit.checked_out_at) })}</span>
+      <button type="button" class="btn btn-small" onClick=${() => navigate('/')}>${t('nav.today')}</button>
+    </div>`;
+  }
+  return html`<${Step} title=${t('visit.finish')} open=${true} testid="step-finish">
+    <label class="field">
+      <span class="label">${t('common.notes')}</span>
+      <textarea rows="3" value=${notes} onInput=${(e) => setNotes(e.currentTarget.value)} data-testid="visit-notes"></textarea>
+    </label>
+    ${error ? html`<div class="banner banner-err">${error}</div>` : null}
+    <button type="button" class="btn btn-primary btn-block" disabled=${busy} onClick=${checkOut} data-testid="check-out">
+      ${t('visit.checkOut')}
+    </button>
+  </${Step}>`;
+}
+
+export function VisitScreen({ id }) {
+  const { db, queries } = useApp();
+  const [data, loaded] = useLive(async () => {
+    const visit = await visitById(db, id);
+    if (!visit) return null;
+    const storeRow = await entityGet(db, 'store', visit.store_id);
+    const [checks, movements, prices, intel] = await Promise.all([
+      recordsOfVisit(db, 'display_check', visit.store_id, visit.id),
+      recordsOfVisit(db, 'stock_movement', visit.store_id, visit.id),
+      recordsOfVisit(db, 'price_observation', visit.store_id, visit.id),
+      entityList(db, 'intel_report'),
+    ]);
+    // Intel reports carry no visit: those reported during the visit belong to it.
+    const from = String(visit.checked_in_at);
+    const until = visit.checked_out_at ? String(visit.checked_out_at) : null;
+    const reports = intel
+      .filter((r) => r.data && String(r.data.reported_at) >= from && (!until || String(r.data.reported_at) <= until))
+      .map((r) => ({ ...r.data, pending: !!r.pending }));
+    return { visit, store: storeRow ? storeRow.data : null, checks, movements, prices, reports };
+  }, [id]);
+  const storeId = data && data.visit ? data.visit.store_id : null;
+  const [history] = useLive(
+    async () => (storeId == null ? normHistory(null) : normHistory(await queries.storeHistory(storeId))),
+    [storeId],
+    normHistory(null),
+  );
+  const [catalogue] = useLive(async () => normCatalogue(await queries.catalogue()), [], normCatalogue(null));
+
+  if (!loaded) return html`<p class="empty">${t('app.loading')}</p>`;
+  if (!data) return html`<p class="empty">${t('visit.notFound')}</p>`;
+  const { visit, checks, movements, prices, reports } = data;
+  const store = data.store || { id: visit.store_id, name: `#${visit.store_id}` };
+  const distance = visit.distance_m ?? distanceM(visit, store);
+  const offSite = visit.off_site ?? isOffSite(distance, visit.accuracy_m);
+  const readOnly = !!visit.checked_out_at;
+
+  return html`<div data-testid="visit-screen" data-visit-id=${visit.id}>
+    <div class="card">
+      <h1><a href=${`#/store/${store.id}`} style="color:inherit;text-decoration:none">${store.name}</a></h1>
+      <p class="muted small">
+        ${t('visit.checkedIn', { time: fmt.when(visit.checked_in_at) })}
+        ${distance != null ? html` · ${t('visit.position', { d: fmt.distance(distance), acc: fmt.distance(visit.accuracy_m) })}` : null}
+        ${visit.pending ? html` <span class="tag">${t('common.waiting')}</span>` : null}
+      </p>
+      ${offSite
+        ? html`<div class="banner banner-warn small" data-testid="visit-offsite" style="margin:0.5rem 0 0">
+            ⚠ ${t('visit.offSite', { d: fmt.distance(distance) })}
+          </div>`
+        : null}
+    </div>
+    <${DisplayStep} visit=${visit} checklist=${catalogue.checklist} checks=${checks} readOnly=${readOnly} />
+    <${StockStep} visit=${visit} catalogue=${catalogue} history=${history} movements=${movements} readOnly=${readOnly} />
+    <${PriceStep} visit=${visit} catalogue=${catalogue} history=${history} prices=${prices} readOnly=${readOnly} />
+    <${IntelStep} visit=${visit} store=${store} reports=${reports} readOnly=${readOnly} />
+    <${FinishStep} visit=${visit} />
+    ${!readOnly ? html`<p class="muted small" style="text-align:center">${t('visit.savedLocally')}</p>` : null}
+  </div>`;
+}

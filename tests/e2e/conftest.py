@@ -1,0 +1,141 @@
+"""End-to-end fixtures: the real app (built PWA + Flask API) served by a real HTTP server on the
+test database, and Debian's Chromium driven by Playwright as a rep's phone.
+
+The browser is never downloaded (`playwright install` cannot work here): `make test` installs the
+distribution's chromium when /usr/bin/chromium is missing and builds pwa/dist before pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from backend.extensions import db
+from tests.factories import PASSWORD, build_world
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# A rep's phone: 390×844 CSS pixels, touch.
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def live_server(app, rq_worker):
+    """The application on a free 127.0.0.1 port, in a thread of the test process (same database)."""
+    dist = Path(app.config["PWA_DIST"])
+    if not (dist / "index.html").is_file() or not (dist / "sw.js").is_file():
+        pytest.fail(f"The PWA is not built ({dist}): run `make pwa` (make test does) before the e2e tests.")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"No Chromium at {CHROMIUM}: `make test` installs Debian's chromium (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def e2e_world(app):
+    """tests/factories.build_world: stores in Guangzhou and Nanning, users of every role with
+    factories.PASSWORD, a checklist, a product, a competitor brand and model, a promo material."""
+    return build_world()
+
+
+@pytest.fixture
+def phone(browser, live_server, e2e_world):
+    """`phone(position=(lat, lon), locale=…)` → a fresh browser context (a phone with the app's
+    origin never seen) with geolocation granted; all are closed at the end of the test."""
+    contexts = []
+
+    def make(position=None, accuracy=12.0, locale="zh-CN"):
+        lat, lon = position or (e2e_world.store_a1.latitude, e2e_world.store_a1.longitude)
+        context = browser.new_context(
+            **PHONE,
+            base_url=live_server,
+            locale=locale,
+            timezone_id="Asia/Shanghai",
+            geolocation={"latitude": lat, "longitude": lon, "accuracy": accuracy},
+            permissions=["geolocation"],
+            service_workers="allow",
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        # The browser's console and page errors, printed with the test's output when it fails.
+        context.on("console", lambda msg: print(f"[browser {msg.type}] {msg.text}"))
+        context.on("weberror", lambda err: print(f"[browser error] {err.error}"))
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def login(page, username: str, password: str = PASSWORD) -> None:
+    """Open the app and sign in; returns once the rep's home screen shows."""
+    page.goto("/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.locator("[data-testid=login-form] button[type=submit]").click()
+    page.locator("[data-testid=sync-status]").wait_for()
+
+
+def wait_for_service_worker(page) -> None:
+    """Wait until the service worker is active (the app shell is precached)."""
+    page.wait_for_function(
+        """async () => {
+            const registration = await navigator.serviceWorker.ready;
+            return !!(registration.active && registration.active.state === 'activated');
+        }""",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def shot(page, name: str) -> None:
+    """With E2E_SCREENSHOTS=<dir>, save a full-page screenshot (to look at the phone screens)."""
+    folder = os.environ.get("E2E_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.2, message: str = "condition"):
+    """Poll `predicate()` (server-side checks) until it is truthy; returns its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.rollback()  # see what the server threads committed since
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {message}")
+        time.sleep(interval)
