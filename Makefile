@@ -3,8 +3,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
 export FLASK_APP := wsgi.py
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test lint bench worker clean
+.PHONY: setup run test lint bench worker clean pwa pwa-test
+
+PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.js
 
 setup: $(VENV)/.installed
 
@@ -14,19 +18,39 @@ $(VENV)/.installed: requirements.txt requirements-lock.txt
 	$(PY) -m pip install -q -r requirements.txt -c requirements-lock.txt
 	touch $@
 
+# `npm ci` installs exactly the lock file; a registry mirror without other platforms' optional
+# packages (e.g. @rollup/rollup-darwin-*) makes it refuse the lock, then `npm install` uses it as is.
+pwa/node_modules/.installed: pwa/package.json pwa/package-lock.json
+	cd pwa && { npm ci --no-audit --no-fund || npm install --no-audit --no-fund; }
+	touch $@
+
+pwa/dist/index.html: pwa/node_modules/.installed $(PWA_SOURCES)
+	cd pwa && npm run build
+
+## Build the PWA (only when its sources changed)
+pwa: pwa/dist/index.html
+
 ## Set up, migrate, seed the demo data (first time only) and serve on http://127.0.0.1:$(PORT)
-run: setup
+run: setup pwa
 	$(VENV)/bin/flask db upgrade
 	$(VENV)/bin/flask seed-demo --if-empty
 	$(VENV)/bin/flask run --host 127.0.0.1 --port $(PORT)
 
-## Set up and run the whole test suite (lint included)
-test: setup lint
+## Set up and run the whole test suite (lint included; the end-to-end tests drive Debian's chromium)
+test: setup lint pwa pwa-test $(CHROMIUM)
 	$(PY) -m pytest
 
+# The e2e tests (tests/e2e, Playwright) use the distribution's browser: never `playwright install`.
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
+pwa-test: pwa/node_modules/.installed
+	cd pwa && npm test
+
 lint: setup
-	$(VENV)/bin/ruff check backend tests bench
-	$(VENV)/bin/ruff format --check backend tests bench
+	$(VENV)/bin/ruff check backend sync_protocol tests bench
+	$(VENV)/bin/ruff format --check backend sync_protocol tests bench
 
 bench: setup
 	$(PY) -m bench.run
@@ -36,4 +60,4 @@ worker: setup
 	$(VENV)/bin/rq worker -w backend.jobs.worker.AppWorker --url "$$REDIS_URL" $${RQ_QUEUE:-fieldsales}
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache pwa/node_modules pwa/dist

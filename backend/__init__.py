@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "stock",
     "intel",
     "photos",
+    "sync",
     "health",
 )
 
@@ -42,6 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     for name in BLUEPRINTS:
         api.register_blueprint(import_module(f".{name}.api", __name__).blp)
 
+    from .sync import changelog
+
+    changelog.install()
     _install_error_handlers(app)
     _install_auth(app)
     _install_docs_assets(app)
@@ -108,17 +112,16 @@ def _install_docs_assets(app: Flask) -> None:
     def swagger_ui_assets(filename):
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
-    @app.route("/")
-    def index():
-        return (
-            '<!doctype html><meta charset="utf-8"><title>Field Sales</title>'
-            '<h1>Field Sales API</h1><p><a href="/api/docs">Interactive API docs</a> · '
-            '<a href="/api/openapi.json">OpenAPI document</a></p>'
-        )
+    from .web import bp as web
+
+    # Registered last: its catch-all route must not shadow the API's or the docs'.
+    app.register_blueprint(web)
 
 
 def _install_error_handlers(app: Flask) -> None:
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from sync_protocol import SyncError
 
     from .core.errors import DomainError, TooManyRequests
 
@@ -131,6 +134,31 @@ def _install_error_handlers(app: Flask) -> None:
         response.status_code = exc.status
         if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.errorhandler(SyncError)
+    def sync_error(exc: SyncError):
+        db.session.rollback()
+        body = {"code": 400, "status": "Bad Request", "error": exc.code, "message": exc.message}
+        if exc.field:
+            body["errors"] = {"json": {exc.field: [exc.message]}}
+        if exc.details:
+            body["details"] = exc.details
+        return jsonify(body), 400
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError):
+        # The database is down or busy: nothing was committed, and the client should retry.
+        db.session.rollback()
+        log.warning("database unavailable: %s", exc.orig)
+        response = jsonify(
+            code=503,
+            status="Service Unavailable",
+            error="unavailable",
+            message="The database is unavailable; try again shortly.",
+        )
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(IntegrityError)

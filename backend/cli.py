@@ -24,6 +24,27 @@ def register_cli(app: Flask) -> None:
         summary = run(seed=seed, echo=click.echo)
         click.echo("Demo data created: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
 
+    @app.cli.command("prune-changes")
+    @click.option("--days", type=int, default=None, help="Keep this many days (default SYNC_CHANGE_RETENTION_DAYS).")
+    def prune_changes(days: int | None) -> None:
+        """Delete old sync change-log rows (run daily); clients with older cursors get a snapshot."""
+        from .sync.service import prune_changes as prune
+
+        click.echo(f"Deleted {prune(days)} change-log rows.")
+
+    @app.cli.command("discard-stale-uploads")
+    @click.option("--hours", type=int, default=72, show_default=True, help="Idle for longer than this.")
+    def discard_stale_uploads(hours: int) -> None:
+        """Delete resumable photo uploads abandoned for `--hours` (run daily)."""
+        from datetime import timedelta
+
+        from .extensions import db
+        from .photos.service import discard_stale_uploads as discard
+
+        count = discard(timedelta(hours=hours))
+        db.session.commit()
+        click.echo(f"Discarded {count} stale uploads.")
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", type=click.Choice(["rep", "manager", "clerk", "hq", "admin"]), default="admin")

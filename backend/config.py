@@ -22,6 +22,7 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "fieldsales")
     PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE / "photos"))
+    PWA_DIST = os.environ.get("PWA_DIST", str(ROOT / "pwa" / "dist"))
 
     # Auth
     TOKEN_TTL_SECONDS = _int("TOKEN_TTL_SECONDS", 12 * 3600)
@@ -36,6 +37,9 @@ class Config:
     OFFSITE_THRESHOLD_M = _float("OFFSITE_THRESHOLD_M", 150.0)
     INTEL_DUPLICATE_RADIUS_M = _float("INTEL_DUPLICATE_RADIUS_M", 100.0)
     DEVICE_CLOCK_SKEW_SECONDS = _int("DEVICE_CLOCK_SKEW_SECONDS", 600)
+    # Sync
+    SYNC_MAX_CLOCK_AHEAD_SECONDS = _int("SYNC_MAX_CLOCK_AHEAD_SECONDS", 300)
+    SYNC_CHANGE_RETENTION_DAYS = _int("SYNC_CHANGE_RETENTION_DAYS", 30)
     NEARBY_MAX_RADIUS_M = _float("NEARBY_MAX_RADIUS_M", 50_000.0)
 
     # Photos

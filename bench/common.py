@@ -281,8 +281,14 @@ class Caller:
             raise RuntimeError(f"GET {url} -> {response.status_code}: {response.get_data(as_text=True)[:300]}")
         return response
 
-    def put(self, url: str, data: bytes, content_type: str):
+    def put(self, url: str, data: bytes, content_type: str = "application/json"):
         return self.client.put(url, headers=self.headers, data=data, content_type=content_type)
+
+    def post(self, url: str, data: bytes, content_type: str = "application/json"):
+        return self.client.post(url, headers=self.headers, data=data, content_type=content_type)
+
+    def patch(self, url: str, data: bytes, content_type: str = "application/json"):
+        return self.client.patch(url, headers=self.headers, data=data, content_type=content_type)
 
 
 def total_of(response) -> int:

@@ -1,6 +1,6 @@
 """Run the benchmarks and print a table of figures (nothing is asserted).
 
-    python -m bench.run [--stores 50000] [--visits 200000] [--only nearby,list,photo]
+    python -m bench.run [--stores 50000] [--visits 200000] [--only nearby,list,photo,sync]
 
 SQLite in a temporary directory by default; set BENCH_DATABASE_URL to a PostgreSQL URL
 (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/fieldsales_bench) to run on PostgreSQL:
@@ -16,14 +16,14 @@ import time
 
 from . import common
 
-BENCHMARKS = ("nearby", "list", "photo")
+BENCHMARKS = ("nearby", "list", "photo", "sync")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--stores", type=int, default=50_000, help="stores to create (default 50000)")
     parser.add_argument("--visits", type=int, default=200_000, help="visits for the list benchmark (default 200000)")
-    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: nearby,list,photo")
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: nearby,list,photo,sync")
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(BENCHMARKS))
@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> None:
         from . import photo
 
         photo.run()
+    if "sync" in chosen:
+        from . import sync
+
+        sync.run()
     common.print_table(common.database_label(), time.perf_counter() - start)
 
 

@@ -1,7 +1,7 @@
 """The offline sync protocol, as pure functions: no Flask, no database, no I/O.
 
 The server uses this package and the JavaScript client implements the same rules; the JSON test
-vectors in `vectors/` pin down the behaviour both must share. See README.md and SPEC-pure.md.
+vectors in `vectors/` pin down the behaviour both must share. See README.md and SPEC.md.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def check_version(v: object) -> int:
 
 
 def parse_push(body: object) -> PushRequest:
-    """Validate a push body; see the module docstring and SPEC-pure.md for the rules and their order."""
+    """Validate a push body; see the module docstring and SPEC.md (Part II) for the rules and their order."""
     if not isinstance(body, dict):
         raise EnvelopeError("the push body must be a JSON object")
     if "protocol_version" not in body:

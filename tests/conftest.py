@@ -89,11 +89,28 @@ def _app_context(app):
     with app.app_context():
         yield
         db.session.rollback()
-        _empty_tables()
+        _wait_for_jobs()
+        empty_tables()
         db.session.remove()
 
 
-def _empty_tables():
+def _wait_for_jobs(timeout: float = 30.0) -> None:
+    """With a real worker, let the test's jobs finish before the next test starts: a photo job
+    running late would write files into the next test's photo directory."""
+    if not os.environ.get("REDIS_URL"):
+        return
+    from redis import Redis
+    from rq import Queue
+
+    queue = Queue(os.environ["RQ_QUEUE"], connection=Redis.from_url(os.environ["REDIS_URL"]))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if queue.count == 0 and queue.started_job_registry.count == 0:
+            return
+        time.sleep(0.05)
+
+
+def empty_tables():
     from sqlalchemy import text
 
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]

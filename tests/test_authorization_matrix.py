@@ -28,7 +28,9 @@ from PIL import Image
 
 from backend.core.timeutil import utcnow
 from backend.photos.service import process_photo
+from sync_protocol import HLC
 from tests.factories import PASSWORD, ApiClient, iso
+from tests.sync.helpers import Device, now_ms
 
 ROLES = ("rep", "manager", "clerk", "hq", "admin")
 ACTOR = {"rep": "rep_a1", "manager": "manager_a", "clerk": "clerk_a1", "hq": "hq", "admin": "admin"}
@@ -55,12 +57,13 @@ class Row:
     method: str
     path: str  # as in the OpenAPI document
     expect: dict[str, int]
-    params: dict[str, str] = field(default_factory=dict)  # path placeholder -> key in the context
-    body: Callable[[dict, str], Any] | None = None  # (context, role) -> JSON body
+    params: dict[str, str] = field(default_factory=dict)  # path placeholder -> context key ({role}: the caller's)
+    body: Callable[[dict, str], Any] | None = None  # (context, role) -> JSON body (bytes: a raw body)
     query: str = ""
     photo: bool = False  # PUT a fresh JPEG under a fresh id
     fresh_token: bool = False  # the call ends its session (logout)
     visible: dict[str, set[str]] | None = None  # for lists: role -> context keys it must see
+    outcomes: dict[str, list[str]] | None = None  # for sync pushes: role -> each mutation's outcome
     note: str = ""
 
     @property
@@ -145,12 +148,56 @@ def intel_body(store_key):
     return body
 
 
+def upload_start_body(ctx, role):
+    return {"sha256": hashlib.sha256(b"a photo").hexdigest(), "size": 1000}
+
+
+def upload_chunk_body(ctx, role) -> bytes:  # bytes: sent as the raw body
+    return b"the first bytes"
+
+
 def checkout_body(ctx, role):
     return {"checked_out_at": iso(ctx["now"] - timedelta(minutes=1))}
 
 
 def contact_body(ctx, role):
     return {"name": f"Contact {role}", "role": "promoter", "phone": "13800138000"}
+
+
+def push_body(ctx, role):
+    """A push from a fresh client of the caller: the mutations a field app may queue, each applied
+    (or refused) by the same rules as its REST call. See PUSH_OUTCOMES."""
+    client_id = f"matrix-{role}-{uuid.uuid4().hex[:8]}"
+    lat, lon = ctx["store_a1_pos"]
+    mutations = [
+        ("visit.check_in", visit_body("store_a1")(ctx, role)),
+        ("store.update", {"store_id": ctx["store_a1"], "fields": {"address": f"Moved by {role}"}}),
+        ("store.update", {"store_id": ctx["store_a1"], "fields": {"tier": "C"}}),
+        ("contact.upsert", {"store_id": ctx["store_a1"], "id": str(uuid.uuid4()), "fields": contact_body(ctx, role)}),
+        ("price.observe", price_body("store_a1")(ctx, role)),
+        ("visit.check_in", visit_body("store_b1")(ctx, role)),
+        ("contact.upsert", {"store_id": ctx["store_b1"], "id": str(uuid.uuid4()), "fields": contact_body(ctx, role)}),
+    ]
+    wall = now_ms()
+    return {
+        "client_id": client_id,
+        "protocol_version": 1,
+        "app_version": "matrix",
+        "mutations": [
+            {"id": i + 1, "name": name, "args": args, "hlc": HLC(wall, i, client_id).encode()}
+            for i, (name, args) in enumerate(mutations)
+        ],
+    }
+
+
+# "ok": applied or merged; otherwise the code it was rejected with.
+PUSH_OUTCOMES = {
+    "rep": ["ok", "ok", "forbidden", "ok", "ok", "not_found", "not_found"],
+    "manager": ["ok", "ok", "ok", "ok", "ok", "not_found", "not_found"],
+    "clerk": ["forbidden", "forbidden", "forbidden", "ok", "forbidden", "forbidden", "not_found"],
+    "hq": ["forbidden"] * 7,
+    "admin": ["forbidden", "ok", "ok", "ok", "forbidden", "forbidden", "ok"],
+}
 
 
 MASTER_DATA = {
@@ -420,6 +467,35 @@ def matrix() -> list[Row]:
             codes(200, 200, 200, 403, 200),
             params={"store_id": "store_a1", "contact_id": "contact_a1"},
         ),
+        # sync: every role pushes and pulls, and a push applies only what the role may do by REST
+        Row("POST", "/api/v1/sync/push", ALL_200, body=push_body, outcomes=PUSH_OUTCOMES),
+        Row("GET", "/api/v1/sync/pull", ALL_200, query="limit=50"),
+        Row(
+            "GET",
+            "/api/v1/sync/conflicts",
+            codes(403, 200, 403, 200, 200),
+            visible={
+                "manager": {"conflict_a"},
+                "hq": {"conflict_a", "conflict_b"},
+                "admin": {"conflict_a", "conflict_b"},
+            },
+        ),
+        Row(
+            "POST",
+            "/api/v1/sync/conflicts/{conflict_id}/resolve",
+            codes(403, 200, 403, 403, 409),
+            params={"conflict_id": "conflict_a"},
+            body=lambda ctx, role: {"use": "kept"},
+            note="the admin comes after the manager resolved it",
+        ),
+        Row(
+            "POST",
+            "/api/v1/sync/conflicts/{conflict_id}/resolve",
+            codes(403, 404, 403, 403, 200),
+            params={"conflict_id": "conflict_b"},
+            body=lambda ctx, role: {"use": "lost"},
+            note="another region's conflict",
+        ),
         # store stock (field data about a store)
         Row("GET", "/api/v1/stores/{store_id}/stock", FIELD_READ, params={"store_id": "store_a1"}),
         Row("GET", "/api/v1/stores/{store_id}/stock", codes(404, 200, 403, 200, 200), params={"store_id": "store_a2"}),
@@ -529,6 +605,38 @@ def matrix() -> list[Row]:
         rows.append(
             Row("GET", "/api/v1/photos/{photo_id}/file", expect, params={"photo_id": key}, query="variant=thumb")
         )
+    # resumable photo uploads: anyone uploads under their own id; the uploader and HQ/admin may look
+    upload = "/api/v1/photos/{photo_id}/upload"
+    rows += [
+        Row("POST", upload, codes(201, 201, 201, 201, 201), params={"photo_id": "fresh"}, body=upload_start_body),
+        Row(
+            "POST",
+            upload,
+            codes(409, 409, 409, 409, 409),
+            params={"photo_id": "upload_b1"},
+            body=upload_start_body,
+            note="another user's upload",
+        ),
+        Row("GET", upload, codes(200, 404, 404, 200, 200), params={"photo_id": "upload_rep"}),
+        Row("GET", upload, codes(404, 404, 404, 200, 200), params={"photo_id": "upload_b1"}),
+        Row(
+            "PATCH",
+            upload,
+            codes(202, 202, 202, 202, 202),
+            params={"photo_id": "upload_{role}"},
+            query="offset=0",
+            body=upload_chunk_body,
+            note="the caller's own upload",
+        ),
+        Row(
+            "PATCH",
+            upload,
+            codes(404, 404, 404, 404, 404),
+            params={"photo_id": "upload_b1"},
+            query="offset=0",
+            body=upload_chunk_body,
+        ),
+    ]
     return rows
 
 
@@ -588,6 +696,11 @@ def build_records(world, clients: dict[str, ApiClient], owners: dict[str, ApiCli
         ctx[key], photos[key] = pid, sha
     for sha in photos.values():
         process_photo(sha)  # ready now, whether jobs run in-process or on an rq worker
+    # Resumable uploads under way: each role's own (upload_rep, upload_manager…) and rep_b1's.
+    for key, owner in [*((f"upload_{role}", ACTOR[role]) for role in ROLES), ("upload_b1", "rep_b1")]:
+        ctx[key] = str(uuid.uuid4())
+        r = owners[owner].post(f"/api/v1/photos/{ctx[key]}/upload", json=upload_start_body(ctx, ""))
+        assert r.status_code == 201, r.json
 
     for suffix, owner, store in (
         ("a1", "rep_a1", "store_a1"),
@@ -608,6 +721,21 @@ def build_records(world, clients: dict[str, ApiClient], owners: dict[str, ApiCli
         cid = str(uuid.uuid4())
         r = owners["admin"].put(f"/api/v1/stores/{ctx[store]}/contacts/{cid}", json=contact_body(ctx, "setup"))
         ctx[f"contact_{suffix}"] = made(r)
+    # Sync conflicts: the same field of a store edited offline on two devices, in region A and B.
+    for suffix, early_owner, late_owner, store in (
+        ("a", "rep_a1b", "rep_a1", "store_a1"),
+        ("b", "manager_b", "rep_b1", "store_b1"),
+    ):
+        wall = now_ms()
+        for owner, offset in ((late_owner, 10_000), (early_owner, 20_000)):
+            device = Device(owners[owner])
+            args = {"store_id": ctx[store], "fields": {"address": f"Address by {owner}"}}
+            hlc = HLC(wall - offset, 0, device.client_id).encode()
+            r = device.push([device.mutation("store.update", args, hlc=hlc)])
+            assert r.status_code == 200 and r.json["results"][0]["status"] in ("applied", "merged"), r.json
+        listed = owners["admin"].get(f"/api/v1/sync/conflicts?entity_id={ctx[store]}").json
+        assert len(listed) == 1, listed
+        ctx[f"conflict_{suffix}"] = listed[0]["id"]
     return ctx
 
 
@@ -645,7 +773,7 @@ def test_authorization_matrix(app, world, client):
             caller = ApiClient(app.test_client(), world.users[ACTOR[role]]) if row.fresh_token else callers[role]
             values = {}
             for placeholder, key in row.params.items():
-                values[placeholder] = str(uuid.uuid4()) if key == "fresh" else ctx[key]
+                values[placeholder] = str(uuid.uuid4()) if key == "fresh" else ctx[key.format(role=role)]
             url = row.path.format(**values)
             kwargs: dict[str, Any] = {}
             if row.photo:
@@ -654,7 +782,9 @@ def test_authorization_matrix(app, world, client):
                 url += f"?sha256={hashlib.sha256(data).hexdigest()}"
                 kwargs = {"data": data, "content_type": "image/jpeg"}
             elif row.body is not None:
-                kwargs = {"json": row.body(ctx, role)}
+                body = row.body(ctx, role)
+                raw = isinstance(body, bytes)
+                kwargs = {"data": body, "content_type": "application/octet-stream"} if raw else {"json": body}
             if row.query:
                 url += ("&" if "?" in url else "?") + row.query
             resp = getattr(caller, row.method.lower())(url, **kwargs)
@@ -667,6 +797,13 @@ def test_authorization_matrix(app, world, client):
                 body = resp.get_json()
                 if body is None or body.get("code") != expected or not body.get("message"):
                     failures.append(f"{label}: error body without code/message: {body}")
+            if row.outcomes is not None and expected == 200:
+                got = [
+                    "ok" if r["status"] in ("applied", "merged") else r["error"]["code"]
+                    for r in resp.get_json()["results"]
+                ]
+                if got != row.outcomes[role]:
+                    failures.append(f"{label}: mutation outcomes {got}, expected {row.outcomes[role]}")
             if row.visible is not None and role in row.visible and expected == 200:
                 returned = {str(item["id"]) for item in resp.get_json()}
                 known = {key for key in ctx if key.split("_")[0] in {k.split("_")[0] for k in row.visible[role]}}

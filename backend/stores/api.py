@@ -64,7 +64,7 @@ class StoreById(MethodView):
     def patch(self, data, store_id):
         """Change a store. Reps may correct name, address, position and kind; managers and
         admins everything."""
-        store = service.update_store(g.user, store_id, data)
+        store, _conflicts = service.update_store(g.user, store_id, data)
         db.session.commit()
         return store
 
@@ -85,7 +85,7 @@ class StoreContactById(MethodView):
     @blp.alt_response(201, schema=ContactSchema, description="Created")
     def put(self, data, store_id, contact_id):
         """Create or change a contact under a client-chosen UUID; each change is kept in history."""
-        contact, created = service.upsert_contact(g.user, store_id, contact_id, data)
+        contact, created, _conflicts = service.upsert_contact(g.user, store_id, contact_id, data)
         db.session.commit()
         return contact, 201 if created else 200
 

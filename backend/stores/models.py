@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.timeutil import utcnow
@@ -48,6 +48,8 @@ class Store(db.Model):
     longitude: Mapped[float] = mapped_column(Float, nullable=False)
     tier: Mapped[str] = mapped_column(String(1), nullable=False, default=StoreTier.C)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=StoreStatus.ACTIVE)
+    # {field: {"hlc", "by"}}: which edit set each field's value (per-field merge, see sync).
+    field_clock: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
@@ -72,6 +74,7 @@ class StoreContact(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    field_clock: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
 
 
 class StoreContactHistory(db.Model):

@@ -134,7 +134,19 @@ def create_store(actor: User, data: dict) -> Store:
     return store
 
 
-def update_store(actor: User, store_id: int, data: dict) -> Store:
+def region_of_territory(territory_id: int | None) -> int | None:
+    return db.session.scalar(select(Territory.region_id).where(Territory.id == territory_id))
+
+
+def update_store(
+    actor: User, store_id: int, data: dict, *, hlc: str | None = None, base: dict[str, str] | None = None
+) -> tuple[Store, list]:
+    """Change a store's details, merged field by field by HLC (see backend.sync.conflicts).
+
+    A REST edit gets a fresh server HLC and wins; an edit queued offline carries the device's HLC
+    and the field HLCs it last saw (`base`), so a concurrent edit of the same field is recorded
+    as a conflict. Returns (store, conflicts).
+    """
     check_role(actor, Role.ADMIN, Role.MANAGER, Role.REP)
     store = visible_store(actor, store_id)
     if actor.role == Role.REP:
@@ -145,10 +157,20 @@ def update_store(actor: User, store_id: int, data: dict) -> Store:
     if "code" in data and data["code"] != store.code:
         if db.session.scalar(select(Store.id).where(Store.code == data["code"])):
             raise Conflict(f"A store with code {data['code']} already exists.", field="code")
-    for key, value in data.items():
-        setattr(store, key, value)
+    from ..sync.conflicts import edit_hlc, merge_fields
+
+    conflicts = merge_fields(
+        store,
+        data,
+        hlc=edit_hlc(hlc),
+        by=actor.id,
+        base=base,
+        entity="store",
+        entity_id=str(store.id),
+        region_id=region_of_territory(store.territory_id),
+    )
     db.session.flush()
-    return store
+    return store, conflicts
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -190,43 +212,68 @@ CONTACT_WRITERS = (Role.ADMIN, Role.MANAGER, Role.REP, Role.CLERK)
 
 
 def upsert_contact(
-    actor: User, store_id: int, contact_id: uuid.UUID, data: dict[str, Any]
-) -> tuple[StoreContact, bool]:
-    """Create the contact with this (client-chosen) id, or change it. Every change is kept in
-    the history. Returns (contact, created)."""
+    actor: User,
+    store_id: int,
+    contact_id: uuid.UUID,
+    data: dict[str, Any],
+    *,
+    hlc: str | None = None,
+    base: dict[str, str] | None = None,
+) -> tuple[StoreContact, bool, list]:
+    """Create the contact with this (client-chosen) id, or change it, merged field by field by
+    HLC like stores. Every change is kept in the history. A removed contact stays removed: an
+    edit of it, however recent, is refused. Returns (contact, created, conflicts)."""
+    from ..sync.conflicts import edit_hlc, merge_fields
+
     check_role(actor, *CONTACT_WRITERS)
-    visible_store(actor, store_id)
+    store = visible_store(actor, store_id)
     contact = db.session.get(StoreContact, contact_id)
+    edit = edit_hlc(hlc)
     if contact is None:
         missing = [f for f in ("name", "role") if not data.get(f)]
         if missing:
             raise InvalidInput(f"A new contact needs {missing[0]}.", field=missing[0])
         values = {"phone": ""} | data
-        contact = StoreContact(id=contact_id, store_id=store_id, updated_by=actor.id, **values)
+        clock = {f: {"hlc": edit, "by": str(actor.id)} for f in values}
+        contact = StoreContact(id=contact_id, store_id=store_id, updated_by=actor.id, field_clock=clock, **values)
         db.session.add(contact)
         db.session.flush()
         _history(contact, "created", actor)
-        return contact, True
+        return contact, True, []
     if contact.store_id != store_id:
         raise NotFound(f"No contact {contact_id} at store {store_id}.", field="id")
     if contact.deleted_at is not None:
         raise Conflict(f"Contact {contact_id} was removed.", field="id")
-    changed = {k: v for k, v in data.items() if getattr(contact, k) != v}
-    if changed:
-        for key, value in changed.items():
-            setattr(contact, key, value)
+    before = {f: getattr(contact, f) for f in CONTACT_FIELDS}
+    conflicts = merge_fields(
+        contact,
+        data,
+        hlc=edit,
+        by=actor.id,
+        base=base,
+        entity="contact",
+        entity_id=str(contact.id),
+        region_id=region_of_territory(store.territory_id),
+    )
+    if any(getattr(contact, f) != v for f, v in before.items()):
         contact.updated_at = utcnow()
         contact.updated_by = actor.id
         _history(contact, "updated", actor)
-    return contact, False
+    return contact, False, conflicts
 
 
-def delete_contact(actor: User, store_id: int, contact_id: uuid.UUID) -> StoreContact:
+def delete_contact(actor: User, store_id: int, contact_id: uuid.UUID, *, hlc: str | None = None) -> StoreContact:
+    """Remove a contact: a tombstone (kept, and synced as a delete) and a history row."""
+    from ..sync.conflicts import edit_hlc
+
     check_role(actor, *CONTACT_WRITERS)
     contact = _contact_in_scope(actor, store_id, contact_id)
     if contact.deleted_at is None:
         contact.deleted_at = contact.updated_at = utcnow()
         contact.updated_by = actor.id
+        contact.field_clock = dict(contact.field_clock or {}) | {
+            "_deleted": {"hlc": edit_hlc(hlc), "by": str(actor.id)}
+        }
         _history(contact, "deleted", actor)
     return contact
 

@@ -51,10 +51,11 @@ def all_pages(client, url: str, token: str) -> tuple[list[dict], int]:
 
 
 def empty_database() -> None:
+    """Empty every table and restart id sequences (PostgreSQL keeps counting after a DELETE)."""
+    from tests.conftest import empty_tables
+
     db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
-    db.session.commit()
+    empty_tables()
 
 
 # --- the full demo, seeded once ------------------------------------------------------------------

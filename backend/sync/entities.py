@@ -1,0 +1,180 @@
+"""What syncs to devices: each entity's model, who may see which rows, how rows are sent.
+
+The order of ENTITIES is the order of an initial snapshot: reference data first, then stores
+and contacts, then field records, so a client can always resolve what a row refers to.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, select, true
+
+from ..auth.models import Role, User
+from ..catalogue import schemas as cat_schemas
+from ..catalogue.models import ChecklistItem, CompetitorBrand, CompetitorModel, Product, PromoMaterial
+from ..extensions import db
+from ..intel.models import IntelReport, PriceObservation
+from ..intel.schemas import IntelReportSchema, PriceObservationSchema
+from ..org import schemas as org_schemas
+from ..org.models import Partner, Region, Territory
+from ..photos.service import attach_photo_ids
+from ..stock.models import StockMovement
+from ..stock.schemas import StockMovementSchema
+from ..stores.models import Store, StoreContact
+from ..stores.schemas import ContactSchema, StoreSchema
+from ..stores.service import FIELD_READERS, field_record_scope, store_scope
+from ..visits.models import DisplayCheck, Visit
+from ..visits.schemas import DisplayCheckSchema, VisitSchema
+
+GLOBAL, STORE, RECORD = "global", "store", "record"
+
+
+@dataclass
+class Entity:
+    name: str
+    model: type
+    audience: str
+    schema: Any
+    visible: Callable[[User], ColumnElement[bool]]
+    prepare: Callable[[User, list], list] | None = None
+    is_tombstone: Callable[[Any], bool] | None = None
+    snapshot_filter: Callable[[], ColumnElement[bool]] | None = None
+    has_clock: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def pk(self):
+        return self.model.__mapper__.primary_key[0]
+
+    def parse_pk(self, text: str):
+        return uuid.UUID(text) if self.pk.type.python_type is uuid.UUID else int(text)
+
+    def dump(self, rows: list) -> list[dict]:
+        return self.schema.dump(rows, many=True)
+
+
+def _everyone(actor: User) -> ColumnElement[bool]:
+    return true()
+
+
+def _records(model, territory_column=None):
+    def visible(actor: User) -> ColumnElement[bool]:
+        if actor.role not in FIELD_READERS:
+            return false()
+        return field_record_scope(actor, model, territory_column)
+
+    return visible
+
+
+def _contacts_visible(actor: User) -> ColumnElement[bool]:
+    return StoreContact.store_id.in_(select(Store.id).where(store_scope(actor)))
+
+
+def _with_photos(record_type: str):
+    return lambda actor, rows: attach_photo_ids(record_type, rows)
+
+
+def _intel_prepare(actor: User, rows: list) -> list:
+    from ..intel.service import with_candidates
+
+    return with_candidates(actor, rows)
+
+
+ENTITIES: list[Entity] = [
+    Entity("region", Region, GLOBAL, org_schemas.RegionSchema(), _everyone),
+    Entity("territory", Territory, GLOBAL, org_schemas.TerritorySchema(), _everyone),
+    Entity("partner", Partner, GLOBAL, org_schemas.PartnerSchema(), _everyone),
+    Entity("product", Product, GLOBAL, cat_schemas.ProductSchema(), _everyone),
+    Entity("competitor_brand", CompetitorBrand, GLOBAL, cat_schemas.CompetitorBrandSchema(), _everyone),
+    Entity("competitor_model", CompetitorModel, GLOBAL, cat_schemas.CompetitorModelSchema(), _everyone),
+    Entity("promo_material", PromoMaterial, GLOBAL, cat_schemas.PromoMaterialSchema(), _everyone),
+    Entity("checklist_item", ChecklistItem, GLOBAL, cat_schemas.ChecklistItemSchema(), _everyone),
+    Entity("store", Store, STORE, StoreSchema(), store_scope, has_clock=True),
+    Entity(
+        "contact",
+        StoreContact,
+        STORE,
+        ContactSchema(),
+        _contacts_visible,
+        is_tombstone=lambda c: c.deleted_at is not None,
+        snapshot_filter=lambda: StoreContact.deleted_at.is_(None),
+        has_clock=True,
+    ),
+    Entity("visit", Visit, RECORD, VisitSchema(), _records(Visit)),
+    Entity(
+        "display_check",
+        DisplayCheck,
+        RECORD,
+        DisplayCheckSchema(),
+        _records(DisplayCheck),
+        prepare=_with_photos("display_check"),
+    ),
+    Entity("stock_movement", StockMovement, RECORD, StockMovementSchema(), _records(StockMovement)),
+    Entity(
+        "price_observation",
+        PriceObservation,
+        RECORD,
+        PriceObservationSchema(),
+        _records(PriceObservation),
+        prepare=_with_photos("price_observation"),
+    ),
+    Entity(
+        "intel_report",
+        IntelReport,
+        RECORD,
+        IntelReportSchema(),
+        _records(IntelReport, IntelReport.territory_id),
+        prepare=_intel_prepare,
+    ),
+]
+
+BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
+BY_MODEL: dict[type, Entity] = {e.model: e for e in ENTITIES}
+
+
+def stream_filter(actor: User, change_model) -> ColumnElement[bool]:
+    """The change-log rows that concern `actor` (the pull stream of their scope)."""
+    c = change_model
+    if actor.sees_everything:
+        return true()
+    if actor.role == Role.REP:
+        return (
+            (c.audience == GLOBAL)
+            | ((c.audience == STORE) & (c.territory_id == actor.territory_id))
+            | ((c.audience == RECORD) & (c.rep_id == actor.id))
+        )
+    if actor.role == Role.MANAGER:
+        return (c.audience == GLOBAL) | (c.audience.in_((STORE, RECORD)) & (c.region_id == actor.region_id))
+    if actor.role == Role.CLERK:
+        return (c.audience == GLOBAL) | ((c.audience == STORE) & (c.store_id == actor.store_id))
+    return c.audience == GLOBAL
+
+
+def load_visible(actor: User, entity: Entity, ids: list) -> dict:
+    """The rows among `ids` that `actor` may see, by primary key."""
+    if not ids:
+        return {}
+    stmt = select(entity.model).where(entity.pk.in_(ids), entity.visible(actor))
+    return {getattr(row, entity.pk.key): row for row in db.session.scalars(stmt)}
+
+
+def serialise(actor: User, entity: Entity, rows: list) -> list[dict]:
+    """Pull items {"entity", "id", "op": "put"|"delete", "data", "clock"?} for visible rows."""
+    if entity.prepare is not None:
+        rows = entity.prepare(actor, rows)
+    data = entity.dump(rows)
+    items = []
+    for row, body in zip(rows, data, strict=True):
+        key = str(getattr(row, entity.pk.key))
+        if entity.is_tombstone is not None and entity.is_tombstone(row):
+            items.append({"entity": entity.name, "id": key, "op": "delete"})
+            continue
+        item = {"entity": entity.name, "id": key, "op": "put", "data": body}
+        if entity.has_clock:
+            item["clock"] = {f: c["hlc"] for f, c in (row.field_clock or {}).items()}
+        items.append(item)
+    return items

@@ -1,0 +1,142 @@
+"""Mutation handlers: each business intent a device can queue, mapped to the domain service
+function the REST API calls for the same thing (same schema, same rules, same access checks).
+
+A handler gets the acting user, the mutation's `args` and the mutation itself (for its HLC), and
+returns the conflicts its merge recorded (usually none). Validation and access errors propagate
+as marshmallow `ValidationError` or `DomainError`, which the push turns into `rejected`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from marshmallow import fields, validate
+
+from ..auth.models import User
+from ..core.schemas import BaseSchema
+from ..intel import service as intel
+from ..intel.schemas import IntelReportSchema, PriceObservationSchema
+from ..stock import service as stock
+from ..stock.schemas import StockMovementSchema
+from ..stores import service as stores
+from ..stores.schemas import ContactUpsertSchema, StoreUpdateSchema
+from ..visits import service as visits
+from ..visits.schemas import CheckInSchema, CheckOutSchema, DisplayCheckSchema
+from .models import SyncConflict
+
+Handler = Callable[[User, dict, object], list[SyncConflict]]
+HANDLERS: dict[str, Handler] = {}
+ARG_SCHEMAS: dict[str, type] = {}
+
+
+def mutation(name: str, schema: type):
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        ARG_SCHEMAS[name] = schema
+        return fn
+
+    return register
+
+
+_SCHEMA_INSTANCES: dict[str, BaseSchema] = {}
+
+
+def _load(name: str, args: dict) -> dict:
+    # One instance per schema, made on first use and reused (as the REST endpoints do): building
+    # a schema copies and binds all its fields, which cost as much as the load itself.
+    schema = _SCHEMA_INSTANCES.get(name)
+    if schema is None:
+        schema = _SCHEMA_INSTANCES[name] = ARG_SCHEMAS[name]()
+    return schema.load(args)
+
+
+_HLC_MAP = fields.Dict(
+    keys=fields.String(validate=validate.Length(max=64)),
+    values=fields.String(validate=validate.Length(max=96)),
+    load_default=None,
+    metadata={"description": "The field HLCs the device last saw (from pull's `clock`)."},
+)
+
+
+class CheckOutArgs(CheckOutSchema):
+    visit_id = fields.UUID(required=True)
+
+
+class StoreUpdateArgs(BaseSchema):
+    store_id = fields.Integer(required=True)
+    changes = fields.Nested(StoreUpdateSchema(partial=True), required=True, data_key="fields")
+    base = _HLC_MAP
+
+
+class ContactUpsertArgs(BaseSchema):
+    store_id = fields.Integer(required=True)
+    id = fields.UUID(required=True)
+    changes = fields.Nested(ContactUpsertSchema(partial=True), required=True, data_key="fields")
+    base = _HLC_MAP
+
+
+class ContactDeleteArgs(BaseSchema):
+    store_id = fields.Integer(required=True)
+    id = fields.UUID(required=True)
+
+
+@mutation("visit.check_in", CheckInSchema)
+def _check_in(actor, args, m):
+    visits.check_in(actor, _load("visit.check_in", args))
+    return []
+
+
+@mutation("visit.check_out", CheckOutArgs)
+def _check_out(actor, args, m):
+    data = _load("visit.check_out", args)
+    visits.check_out(actor, data.pop("visit_id"), data)
+    return []
+
+
+@mutation("display.check", DisplayCheckSchema)
+def _display_check(actor, args, m):
+    visits.record_display_check(actor, _load("display.check", args))
+    return []
+
+
+@mutation("stock.move", StockMovementSchema)
+def _stock_move(actor, args, m):
+    stock.record_movement(actor, _load("stock.move", args))
+    return []
+
+
+@mutation("price.observe", PriceObservationSchema)
+def _price(actor, args, m):
+    intel.observe_price(actor, _load("price.observe", args))
+    return []
+
+
+@mutation("intel.report", IntelReportSchema)
+def _intel(actor, args, m):
+    intel.report_intel(actor, _load("intel.report", args))
+    return []
+
+
+@mutation("store.update", StoreUpdateArgs)
+def _store_update(actor, args, m):
+    data = _load("store.update", args)
+    _store, conflicts = stores.update_store(
+        actor, data["store_id"], data["changes"], hlc=m.hlc.encode(), base=data.get("base")
+    )
+    return conflicts
+
+
+@mutation("contact.upsert", ContactUpsertArgs)
+def _contact_upsert(actor, args, m):
+    data = _load("contact.upsert", args)
+    _contact, _created, conflicts = stores.upsert_contact(
+        actor, data["store_id"], data["id"], data["changes"], hlc=m.hlc.encode(), base=data.get("base")
+    )
+    return conflicts
+
+
+@mutation("contact.delete", ContactDeleteArgs)
+def _contact_delete(actor, args, m):
+    data = _load("contact.delete", args)
+    stores.delete_contact(actor, data["store_id"], data["id"], hlc=m.hlc.encode())
+    return []

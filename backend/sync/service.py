@@ -1,0 +1,369 @@
+"""Push and pull: the server side of sync_protocol (see sync_protocol/SPEC.md)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import current_app
+from marshmallow import ValidationError
+from sqlalchemy import delete, event, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sync_protocol import (
+    PROTOCOL_VERSION,
+    ClockDrift,
+    Cursor,
+    check_drift,
+    encode_cursor,
+    parse_pull_args,
+    parse_push,
+    scope_fingerprint,
+)
+
+from ..auth.models import Role, User
+from ..catalogue.models import CompetitorModel, Product, PromoMaterial
+from ..core.auth import check_role
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..stores import service as stores
+from ..stores.models import StoreContact
+from . import clock
+from .entities import BY_NAME, ENTITIES, load_visible, serialise, stream_filter
+from .models import SyncChange, SyncClient, SyncConflict, SyncMeta, SyncRejection
+from .mutations import HANDLERS
+
+
+class MutationGap(DomainError):
+    status = 409
+    code = "mutation_gap"
+
+
+# --- push ------------------------------------------------------------------------------------
+
+
+def _lock_client(actor: User, client_id: str, app_version: str) -> SyncClient:
+    """Lock the client's row for this transaction (create it on first push).
+
+    Writing first takes the row lock on PostgreSQL and the write lock on SQLite, so two pushes
+    of one client (a retry racing the original) run one after the other and the second sees
+    the first's last applied id.
+    """
+    now = utcnow()
+    touched = db.session.execute(
+        update(SyncClient).where(SyncClient.client_id == client_id).values(last_push_at=now, app_version=app_version)
+    ).rowcount
+    if not touched:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    SyncClient(client_id=client_id, user_id=actor.id, app_version=app_version, last_push_at=now)
+                )
+        except IntegrityError:  # created by a concurrent push: lock it as above
+            db.session.execute(update(SyncClient).where(SyncClient.client_id == client_id).values(last_push_at=now))
+    client = db.session.get(SyncClient, client_id, populate_existing=True)
+    if client.user_id != actor.id:
+        raise Forbidden(
+            "This client_id belongs to another user: the app must start a new client_id after a change of user.",
+            field="client_id",
+        )
+    return client
+
+
+def push(actor: User, body: object) -> dict:
+    """Apply a batch of queued mutations in order, each at most once. See SPEC.md, "Push"."""
+    request = parse_push(body)
+    client = _lock_client(actor, request.client_id, request.app_version)
+    last = client.last_mutation_id
+    if request.mutations and request.mutations[0].id > last + 1:
+        raise MutationGap(
+            f"Mutation {request.mutations[0].id} follows {last}: mutations {last + 1}… are missing.",
+            details={"expected_id": last + 1, "got_id": request.mutations[0].id},
+        )
+    max_ahead_ms = current_app.config["SYNC_MAX_CLOCK_AHEAD_SECONDS"] * 1000
+    results = []
+    with _keep_loaded(_LOOKED_UP):
+        for m in request.mutations:
+            if m.id <= last:
+                results.append({"id": m.id, "status": "duplicate"})
+                continue
+            results.append(_apply(actor, client.client_id, m, max_ahead_ms))
+            last = m.id
+    client.last_mutation_id = last
+    db.session.commit()
+    return {
+        "protocol_version": PROTOCOL_VERSION,
+        "last_mutation_id": last,
+        "results": results,
+        "server_hlc": clock.now(),
+    }
+
+
+# Catalogue rows the handlers look up by primary key (`session.get`) in most mutations: a price
+# its product or competitor's model, a stock movement its material. Never deleted.
+_LOOKED_UP = (Product, CompetitorModel, PromoMaterial)
+
+
+@contextmanager
+def _keep_loaded(models: tuple[type, ...]) -> Iterator[None]:
+    """Keep the rows of `models` that the session loads during the block.
+
+    The identity map holds a row only while something refers to it, so without this each
+    mutation would load the same few catalogue rows again; with it, `session.get` finds them
+    in the identity map (as it does any row still referred to) and sends no query.
+    """
+    session = db.session()
+    kept: list = []
+
+    def keep(_session, instance) -> None:
+        if isinstance(instance, models):
+            kept.append(instance)
+
+    event.listen(session, "loaded_as_persistent", keep)
+    try:
+        yield
+    finally:
+        event.remove(session, "loaded_as_persistent", keep)
+
+
+def _apply(actor: User, client_id: str, m, max_ahead_ms: int) -> dict:
+    handler = HANDLERS.get(m.name)
+    error: dict | None = None
+    if handler is None:
+        error = {"code": "unknown_mutation", "message": f"Unknown mutation '{m.name}': update the app."}
+    else:
+        try:
+            check_drift(m.hlc, int(time.time() * 1000), max_ahead_ms)
+        except ClockDrift as exc:
+            error = exc.to_dict() | {"message": "The phone's clock is ahead of the server's: set the time correctly."}
+    if error is None:
+        clock.observe(m.hlc)
+        try:
+            with db.session.begin_nested():
+                conflicts = handler(actor, m.args, m)
+        except ValidationError as exc:
+            error = {"code": "invalid", "message": _first_message(exc.messages), "errors": exc.messages}
+        except DomainError as exc:
+            error = {"code": exc.code, "message": exc.message}
+            if exc.field:
+                error["field"] = exc.field
+            if exc.details:
+                error["details"] = exc.details
+        except IntegrityError:
+            error = {"code": "conflict", "message": "The change conflicts with data saved at the same moment."}
+        else:
+            if conflicts:
+                return {"id": m.id, "status": "merged", "conflicts": [_conflict_dict(c) for c in conflicts]}
+            return {"id": m.id, "status": "applied"}
+    db.session.add(
+        SyncRejection(client_id=client_id, mutation_id=m.id, user_id=actor.id, name=m.name, args=m.args, error=error)
+    )
+    return {"id": m.id, "status": "rejected", "error": error}
+
+
+def _first_message(messages) -> str:
+    while isinstance(messages, dict):
+        key, messages = next(iter(messages.items()))
+        if isinstance(messages, list) and messages and isinstance(messages[0], str):
+            return f"{key}: {messages[0]}"
+    if isinstance(messages, list) and messages:
+        return str(messages[0])
+    return "Invalid arguments."
+
+
+def _conflict_dict(c: SyncConflict) -> dict:
+    return {
+        "field": c.field,
+        "kept": {"value": c.kept_value, "hlc": c.kept_hlc, "by": c.kept_by},
+        "lost": {"value": c.lost_value, "hlc": c.lost_hlc, "by": c.lost_by},
+    }
+
+
+# --- pull ------------------------------------------------------------------------------------
+
+
+def _scope(actor: User) -> str:
+    return scope_fingerprint(actor.role, actor.id, actor.territory_id, actor.region_id, actor.store_id)
+
+
+def _consistent_snapshot() -> None:
+    """Start the read transaction all of one pull's reads come from."""
+    db.session.commit()  # end the transaction the authentication query began
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")  # the driver starts none for reads; WAL gives a snapshot
+
+
+def pull(actor: User, client_id: str | None, cursor_text: str | None, limit: object) -> dict:
+    """Changes since a cursor within the caller's scope; no cursor: a snapshot. See SPEC.md, "Pull"."""
+    cursor, limit = parse_pull_args(cursor_text, limit)
+    actor_id = actor.id
+    _consistent_snapshot()
+    actor = db.session.get(User, actor_id)
+    scope = _scope(actor)
+    last_mutation_id = 0
+    if client_id:
+        client = db.session.get(SyncClient, client_id)
+        if client is not None and client.user_id == actor.id:
+            last_mutation_id = client.last_mutation_id
+    reset = False
+    if cursor is not None:
+        pruned = db.session.scalar(select(SyncMeta.value).where(SyncMeta.key == "pruned_through")) or 0
+        if cursor.scope != scope or cursor.seq < pruned:
+            reset, cursor = True, None
+    if cursor is None:
+        high = db.session.scalar(select(func.max(SyncChange.seq))) or 0
+        cursor = Cursor(seq=high, scope=scope, snapshot={"entity": ENTITIES[0].name, "after": None})
+    if cursor.snapshot is not None:
+        items, next_cursor, has_more = _snapshot_page(actor, cursor, limit)
+    else:
+        items, next_cursor, has_more = _changes_page(actor, cursor, limit)
+    db.session.rollback()
+    return {
+        "protocol_version": PROTOCOL_VERSION,
+        "reset": reset,
+        "snapshot": cursor.snapshot is not None,
+        "changes": items,
+        "cursor": encode_cursor(next_cursor),
+        "has_more": has_more,
+        "last_mutation_id": last_mutation_id,
+        "server_hlc": clock.now(),
+    }
+
+
+def _snapshot_page(actor: User, cursor: Cursor, limit: int) -> tuple[list, Cursor, bool]:
+    names = [e.name for e in ENTITIES]
+    snap = cursor.snapshot or {}
+    if snap.get("entity") not in names:
+        from sync_protocol import InvalidCursor
+
+        raise InvalidCursor("Unknown snapshot position in the cursor.", field="cursor")
+    index, after = names.index(snap["entity"]), snap.get("after")
+    items: list[dict] = []
+    while index < len(ENTITIES):
+        entity = ENTITIES[index]
+        room = limit - len(items)
+        stmt = select(entity.model).where(entity.visible(actor)).order_by(entity.pk)
+        if entity.snapshot_filter is not None:
+            stmt = stmt.where(entity.snapshot_filter())
+        if after is not None:
+            stmt = stmt.where(entity.pk > entity.parse_pk(after))
+        rows = list(db.session.scalars(stmt.limit(room + 1)))
+        page = rows[:room]
+        items.extend(serialise(actor, entity, page))
+        if len(rows) > room:
+            after = str(getattr(page[-1], entity.pk.key))
+            return items, Cursor(cursor.seq, cursor.scope, {"entity": entity.name, "after": after}), True
+        index, after = index + 1, None
+        if len(items) >= limit and index < len(ENTITIES):
+            return items, Cursor(cursor.seq, cursor.scope, {"entity": ENTITIES[index].name, "after": None}), True
+    done = Cursor(cursor.seq, cursor.scope, None)
+    more = db.session.scalar(
+        select(SyncChange.seq).where(SyncChange.seq > cursor.seq, stream_filter(actor, SyncChange)).limit(1)
+    )
+    return items, done, more is not None
+
+
+def _changes_page(actor: User, cursor: Cursor, limit: int) -> tuple[list, Cursor, bool]:
+    rows = db.session.execute(
+        select(SyncChange.seq, SyncChange.entity, SyncChange.entity_id)
+        .where(SyncChange.seq > cursor.seq, stream_filter(actor, SyncChange))
+        .order_by(SyncChange.seq)
+        .limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    last_seq = rows[-1].seq if rows else cursor.seq
+    # Each entity once, at the position of its last change, carrying its current state.
+    latest: dict[tuple[str, str], int] = {}
+    for seq, entity, entity_id in rows:
+        latest[(entity, entity_id)] = seq
+    ordered = sorted(latest.items(), key=lambda kv: kv[1])
+    by_entity: dict[str, list[str]] = {}
+    for (entity, entity_id), _seq in ordered:
+        by_entity.setdefault(entity, []).append(entity_id)
+    out: dict[tuple[str, str], dict] = {}
+    for name, ids in by_entity.items():
+        entity = BY_NAME[name]
+        keys = [entity.parse_pk(i) for i in ids]
+        visible = load_visible(actor, entity, keys)
+        for item in serialise(actor, entity, list(visible.values())):
+            out[(name, item["id"])] = item
+        gone = [k for k in keys if k not in visible]
+        existing = {str(k) for k in db.session.scalars(select(entity.pk).where(entity.pk.in_(gone)))} if gone else set()
+        for k in gone:
+            op = "remove" if str(k) in existing else "delete"
+            out[(name, str(k))] = {"entity": name, "id": str(k), "op": op}
+    items = [out[key] for key, _seq in ordered if key in out]
+    return items, Cursor(last_seq, cursor.scope, None), has_more
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def prune_changes(older_than_days: int | None = None) -> int:
+    """Delete change-log rows older than the retention; cursors from before then get a reset."""
+    days = older_than_days if older_than_days is not None else current_app.config["SYNC_CHANGE_RETENTION_DAYS"]
+    cutoff = utcnow() - timedelta(days=days)
+    # The newest row always stays: SQLite numbers a new row max(seq) + 1, so emptying the log
+    # would hand out old sequence numbers again (cursors at the end would skip those changes),
+    # and a fresh snapshot takes max(seq) as its cursor, which must not fall below the prune.
+    newest = db.session.scalar(select(func.max(SyncChange.seq)))
+    through = db.session.scalar(
+        select(func.max(SyncChange.seq)).where(SyncChange.changed_at < cutoff, SyncChange.seq < newest)
+    )
+    if through is None:
+        return 0
+    deleted = db.session.execute(delete(SyncChange).where(SyncChange.seq <= through)).rowcount
+    meta = db.session.get(SyncMeta, "pruned_through")
+    if meta is None:
+        db.session.add(SyncMeta(key="pruned_through", value=through))
+    else:
+        meta.value = max(meta.value, through)
+    db.session.commit()
+    return deleted
+
+
+# --- conflicts -------------------------------------------------------------------------------
+
+
+def conflicts_query(actor: User, filters: dict):
+    check_role(actor, Role.MANAGER, Role.HQ, Role.ADMIN)
+    stmt = select(SyncConflict).order_by(SyncConflict.created_at.desc(), SyncConflict.id.desc())
+    if actor.role == Role.MANAGER:
+        stmt = stmt.where(SyncConflict.region_id == actor.region_id)
+    if filters.get("resolved") is not None:
+        stmt = stmt.where(
+            SyncConflict.resolved_at.is_not(None) if filters["resolved"] else SyncConflict.resolved_at.is_(None)
+        )
+    for name in ("entity", "entity_id"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(SyncConflict, name) == filters[name])
+    return stmt
+
+
+def resolve_conflict(actor: User, conflict_id: int, use: str) -> SyncConflict:
+    """Close a conflict: keep the merged value, or apply the value that lost as a new edit."""
+    check_role(actor, Role.MANAGER, Role.ADMIN)
+    conflict = db.session.scalar(conflicts_query(actor, {}).where(SyncConflict.id == conflict_id))
+    if conflict is None:
+        raise NotFound(f"No conflict {conflict_id}.")
+    if conflict.resolved_at is not None:
+        raise Conflict(f"Conflict {conflict_id} was already resolved.")
+    if use == "lost":
+        # The value that lost becomes a new edit, with a fresh server HLC, under the same rules.
+        if conflict.entity == "store":
+            stores.update_store(actor, int(conflict.entity_id), {conflict.field: conflict.lost_value})
+        elif conflict.entity == "contact":
+            contact = db.session.get(StoreContact, uuid.UUID(conflict.entity_id))
+            stores.upsert_contact(actor, contact.store_id, contact.id, {conflict.field: conflict.lost_value})
+    conflict.resolved_at = utcnow()
+    conflict.resolved_by = actor.id
+    conflict.resolution = use
+    return conflict
