@@ -9,12 +9,13 @@ manager to review.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
-from sync_protocol import HLC, apply_patch, check_drift
+from sync_protocol import HLC, ClockDrift, apply_patch, check_drift
 
 from ..core.errors import InvalidInput
 from ..extensions import db
@@ -27,12 +28,10 @@ def edit_hlc(hlc: str | None) -> str:
     if hlc is None:
         return clock.now()
     parsed = HLC.parse(hlc)
-    import time
-
     max_ahead = current_app.config["SYNC_MAX_CLOCK_AHEAD_SECONDS"] * 1000
     try:
         check_drift(parsed, int(time.time() * 1000), max_ahead)
-    except Exception as exc:  # ClockDrift: refuse, so one wrong clock cannot win every merge
+    except ClockDrift as exc:  # refuse, so one wrong clock cannot win every merge
         raise InvalidInput(str(exc), field="hlc") from None
     clock.observe(parsed)
     return hlc
