@@ -37,6 +37,7 @@ function Update() {
   const [state, setState] = useState(updateState);
   useEffect(() => {
     updateListeners.add(setState);
+    setState(updateState); // signalled between the first render and this effect: no listener saw it
     return () => updateListeners.delete(setState);
   }, []);
   if (!state.needRefresh) return null;

@@ -39,6 +39,10 @@ export function useRoute() {
       window.scrollTo(0, 0);
     };
     window.addEventListener('hashchange', on);
+    // Preact runs effects after the next paint: a hash change between the first render and here
+    // fired no listener (a busy phone, or a link tapped as the screen appears). Catch up with it.
+    const now = parseHash();
+    setRoute((r) => (r.path === now.path ? r : now));
     return () => window.removeEventListener('hashchange', on);
   }, []);
   return route;
@@ -57,6 +61,7 @@ export function useOnline() {
     const down = () => setOnline(false);
     window.addEventListener('online', up);
     window.addEventListener('offline', down);
+    setOnline(navigator.onLine); // a change between the first render and this effect fired no listener
     return () => {
       window.removeEventListener('online', up);
       window.removeEventListener('offline', down);
