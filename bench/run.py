@@ -5,6 +5,10 @@
 SQLite in a temporary directory by default; set BENCH_DATABASE_URL to a PostgreSQL URL
 (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/fieldsales_bench) to run on PostgreSQL:
 that database is created for each benchmark and dropped after it.
+
+The PWA's quality bars (Lighthouse in mobile mode, the first page's JavaScript, offline reload
+to usable) have their own script, which serves the built app and drives Debian's Chromium:
+`python -m bench.pwa_quality` (Lighthouse is installed apart, in bench/lighthouse/).
 """
 
 from __future__ import annotations
