@@ -117,7 +117,6 @@ export function Today() {
           </span>`
         : null}
     </h2>
-    ${!text && posError && !locating ? html`<div class="banner banner-warn small">${t('today.noPosition', { message: posError })}</div>` : null}
     <div class="card">
       ${list.length
         ? html`<ul class="list" data-testid="store-list">
@@ -125,5 +124,7 @@ export function Today() {
           </ul>`
         : html`<p class="empty">${!loaded ? t('app.loading') : text ? t('today.noResults', { q: text }) : t('today.noStores')}</p>`}
     </div>
+    ${/* Below the list, not above it: a late message must not push the stores down (layout shift). */ ''}
+    ${!text && posError && !locating ? html`<div class="banner banner-warn small">${t('today.noPosition', { message: posError })}</div>` : null}
   </div>`;
 }
