@@ -59,6 +59,12 @@ def create_once(
     existing = db.session.get(model, record_id)
     if existing is None:
         obj = model(id=record_id, **values)
+        if db.session().in_nested_transaction():
+            # The caller (a sync push) already runs this in a savepoint of its own and refuses the
+            # mutation on an IntegrityError; a second savepoint would cost two more round trips.
+            db.session.add(obj)
+            db.session.flush()
+            return obj, True
         try:
             with db.session.begin_nested():
                 db.session.add(obj)

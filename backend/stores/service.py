@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import current_app
@@ -38,11 +41,35 @@ def store_scope(actor: User) -> ColumnElement[bool]:
     return Store.id.is_(None)
 
 
+_visible_memo: ContextVar[dict | None] = ContextVar("visible_store_memo", default=None)
+
+
+@contextmanager
+def remembering_visible_stores() -> Iterator[None]:
+    """Within the block, `visible_store` asks the database once per (user, store).
+
+    For a sync push, whose hundreds of mutations name the same few stores. Safe there because a
+    push cannot take a store out of its own user's scope: a rep may not move stores, a manager only
+    within their region, and admins see everything.
+    """
+    token = _visible_memo.set({})
+    try:
+        yield
+    finally:
+        _visible_memo.reset(token)
+
+
 def visible_store(actor: User, store_id: int) -> Store:
     """The store if `actor` may see it; otherwise the same 404 as a store that does not exist."""
+    memo = _visible_memo.get()
+    key = (actor.id, store_id)
+    if memo is not None and key in memo:
+        return memo[key]
     store = db.session.scalar(select(Store).where(Store.id == store_id, store_scope(actor)))
     if store is None:
         raise NotFound(f"No store {store_id}.", field="store_id")
+    if memo is not None:
+        memo[key] = store
     return store
 
 

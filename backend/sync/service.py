@@ -86,7 +86,7 @@ def push(actor: User, body: object) -> dict:
         )
     max_ahead_ms = current_app.config["SYNC_MAX_CLOCK_AHEAD_SECONDS"] * 1000
     results = []
-    with _keep_loaded(_LOOKED_UP):
+    with _keep_loaded(_LOOKED_UP), stores.remembering_visible_stores():
         for m in request.mutations:
             if m.id <= last:
                 results.append({"id": m.id, "status": "duplicate"})
