@@ -36,9 +36,9 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select
 
-from backend.catalogue.models import ChecklistItem, CompetitorBrand, CompetitorModel, Product, PromoMaterial
+from backend.catalogue.models import CompetitorBrand, CompetitorModel, Product
 from backend.core.timeutil import utcnow
-from backend.demo.seed import CHECKLIST, COMPETITORS, MATERIALS, OUR_PRODUCTS
+from backend.demo.seed import COMPETITORS, OUR_PRODUCTS, checklist_items, promo_materials
 from backend.extensions import db
 from backend.intel.models import IntelReport, PriceObservation
 from backend.org.models import Territory
@@ -87,20 +87,8 @@ class Catalogue:
             for brand, models in COMPETITORS.items()
             for name, _days, price in models
         ]
-        materials = [PromoMaterial(code=c, name=n, kind=k, unit_cost=Decimal(cost)) for c, n, k, cost in MATERIALS]
-        items = [
-            ChecklistItem(
-                code=code,
-                label_zh=zh,
-                label_en=en,
-                answer_type=atype,
-                target=target,
-                weight=weight,
-                sort_order=i * 10,
-                active=active,
-            )
-            for i, (code, zh, en, atype, target, weight, active, _bias) in enumerate(CHECKLIST)
-        ]
+        materials = promo_materials()
+        items = checklist_items()
         db.session.add_all([*cmodels, *materials, *items])
         db.session.commit()
         # (product_id, competitor_model_id, list price)

@@ -218,6 +218,28 @@ HI 海南大区 海南省 海南琼讯通信有限公司
 """
 
 
+def promo_materials() -> list[PromoMaterial]:
+    """The demo's promo-material catalogue, as new (unsaved) rows."""
+    return [PromoMaterial(code=c, name=n, kind=k, unit_cost=Decimal(cost)) for c, n, k, cost in MATERIALS]
+
+
+def checklist_items() -> list[ChecklistItem]:
+    """The demo's VI checklist, as new (unsaved) rows."""
+    return [
+        ChecklistItem(
+            code=code,
+            label_zh=zh,
+            label_en=en,
+            answer_type=atype,
+            target=target,
+            weight=weight,
+            sort_order=i * 10,
+            active=active,
+        )
+        for i, (code, zh, en, atype, target, weight, active, _bias) in enumerate(CHECKLIST)
+    ]
+
+
 def _parse_geography(text: str) -> tuple[RegionSpec, ...]:
     regions: list[tuple[list, list]] = []
     for line in text.strip().splitlines():
@@ -611,21 +633,9 @@ class _Seeder:
                     )
                 )
         db.session.add_all(cmodels)
-        self.materials = [PromoMaterial(code=c, name=n, kind=k, unit_cost=Decimal(cost)) for c, n, k, cost in MATERIALS]
+        self.materials = promo_materials()
         db.session.add_all(self.materials)
-        self.checklist = [
-            ChecklistItem(
-                code=code,
-                label_zh=zh,
-                label_en=en,
-                answer_type=atype,
-                target=target,
-                weight=weight,
-                sort_order=i * 10,
-                active=active,
-            )
-            for i, (code, zh, en, atype, target, weight, active, _bias) in enumerate(CHECKLIST)
-        ]
+        self.checklist = checklist_items()
         db.session.add_all(self.checklist)
         db.session.flush()
         self.check_bias = {item.id: spec[7] for item, spec in zip(self.checklist, CHECKLIST, strict=True)}

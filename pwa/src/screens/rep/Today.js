@@ -91,6 +91,7 @@ export function Today() {
   if (text) heading = t('today.results');
   else if (pos) heading = t('today.nearby');
 
+  // The no-position message goes below the list: arriving late, it must not push the stores down.
   return html`<div>
     <${OpenVisitBanner} />
     <label class="field">
@@ -124,7 +125,6 @@ export function Today() {
           </ul>`
         : html`<p class="empty">${!loaded ? t('app.loading') : text ? t('today.noResults', { q: text }) : t('today.noStores')}</p>`}
     </div>
-    ${/* Below the list, not above it: a late message must not push the stores down (layout shift). */ ''}
     ${!text && posError && !locating ? html`<div class="banner banner-warn small">${t('today.noPosition', { message: posError })}</div>` : null}
   </div>`;
 }
