@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "stock",
     "intel",
     "photos",
+    "warranty",
     "sync",
     "health",
 )

@@ -37,6 +37,13 @@ class Config:
     OFFSITE_THRESHOLD_M = _float("OFFSITE_THRESHOLD_M", 150.0)
     INTEL_DUPLICATE_RADIUS_M = _float("INTEL_DUPLICATE_RADIUS_M", 100.0)
     DEVICE_CLOCK_SKEW_SECONDS = _int("DEVICE_CLOCK_SKEW_SECONDS", 600)
+    # Calendar days (purchase dates, 三包 terms) are days in this zone.
+    BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Asia/Shanghai")
+    # Shipment imports: the uploaded CSV files, their size limit, how many bad rows are kept.
+    IMPORT_DIR = os.environ.get("IMPORT_DIR", str(INSTANCE / "imports"))
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 512 * 1024 * 1024)
+    IMPORT_BATCH_ROWS = _int("IMPORT_BATCH_ROWS", 5000)
+    IMPORT_MAX_ERRORS_KEPT = _int("IMPORT_MAX_ERRORS_KEPT", 10_000)
     # Sync
     SYNC_MAX_CLOCK_AHEAD_SECONDS = _int("SYNC_MAX_CLOCK_AHEAD_SECONDS", 300)
     SYNC_CHANGE_RETENTION_DAYS = _int("SYNC_CHANGE_RETENTION_DAYS", 30)

@@ -58,7 +58,20 @@ class World:
     material: PromoMaterial
     yes_item: ChecklistItem
     number_item: ChecklistItem
+    clerk_b1: User  # a clerk at store_b1 (region B)
     users: dict[str, User] = field(default_factory=dict)
+
+
+P30_TAC = "86012345"  # world.product's IMEIs start with this
+N10_TAC = "86771203"  # not in the world: tests that need a second model make one with this TAC
+
+
+def imei(tac: str = P30_TAC, serial: int = 0) -> str:
+    """A valid IMEI: the TAC, a 6-digit serial, the Luhn check digit."""
+    from backend.warranty.rules import luhn_check_digit
+
+    body = f"{tac}{serial:06d}"
+    return body + str(luhn_check_digit(body))
 
 
 def make_user(username: str, role: str, **placement) -> User:
@@ -115,10 +128,17 @@ def build_world() -> World:
         "manager_a": make_user("manager_a", "manager", region_id=ra.id),
         "manager_b": make_user("manager_b", "manager", region_id=rb.id),
         "clerk_a1": make_user("clerk_a1", "clerk", store_id=s_a1.id),
+        "clerk_b1": make_user("clerk_b1", "clerk", store_id=s_b1.id),
         "hq": make_user("hq", "hq"),
         "admin": make_user("admin", "admin"),
     }
-    product = Product(model_code="XL-P30", name="星澜 P30", launch_date=date(2026, 3, 1), list_price=Decimal("2999.00"))
+    product = Product(
+        model_code="XL-P30",
+        name="星澜 P30",
+        launch_date=date(2026, 3, 1),
+        list_price=Decimal("2999.00"),
+        tac_codes=[P30_TAC],
+    )
     brand = CompetitorBrand(name="OPPO")
     db.session.add_all([product, brand])
     db.session.flush()

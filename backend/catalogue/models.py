@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -23,6 +23,13 @@ class Product(db.Model):
     launch_date: Mapped[date | None] = mapped_column(Date)
     list_price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # The Type Allocation Codes (first 8 IMEI digits) of this model's units: a warranty card whose
+    # IMEI starts with another model's TAC was filled in with the wrong model (or IMEI).
+    tac_codes: Mapped[list] = mapped_column(JSON, default=list, server_default="[]", nullable=False)
+    # 三包 terms from the purchase date, per model (the national rules are 7 / 15 days, 1 year).
+    return_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7", nullable=False)
+    exchange_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15", nullable=False)
+    repair_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12", nullable=False)
 
 
 class CompetitorBrand(db.Model):

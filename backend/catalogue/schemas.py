@@ -13,6 +13,14 @@ class ProductSchema(BaseSchema):
     launch_date = fields.Date(allow_none=True)
     list_price = Money(allow_none=True)
     active = fields.Boolean()
+    tac_codes = fields.List(
+        fields.String(validate=validate.Regexp(r"^\d{8}$", error="A TAC is the first 8 digits of an IMEI.")),
+        validate=validate.Length(max=200),
+        metadata={"description": "Type Allocation Codes (first 8 IMEI digits) of this model."},
+    )
+    return_days = fields.Integer(validate=validate.Range(min=0, max=365), metadata={"description": "包退 days"})
+    exchange_days = fields.Integer(validate=validate.Range(min=0, max=365), metadata={"description": "包换 days"})
+    repair_months = fields.Integer(validate=validate.Range(min=0, max=120), metadata={"description": "包修 months"})
 
 
 class CompetitorBrandSchema(BaseSchema):

@@ -1,7 +1,10 @@
 """Catalogue master data: written by admins, read by everyone."""
 
+from sqlalchemy import select
+
 from ..core.crud import MasterData
-from ..core.errors import InvalidInput
+from ..core.errors import Conflict, InvalidInput
+from ..extensions import db
 from .models import AnswerType, ChecklistItem, CompetitorBrand, CompetitorModel, Product, PromoMaterial
 
 
@@ -14,6 +17,32 @@ def _number_items_need_target(data: dict, current: ChecklistItem | None) -> None
         raise InvalidInput("A number item needs a target (the value that passes).", field="target")
 
 
+def _tac_codes_belong_to_one_model(data: dict, current: Product | None) -> None:
+    """A TAC names one model: the same code on two products would make the IMEI check useless."""
+    codes = data.get("tac_codes")
+    if not codes:
+        return
+    if len(set(codes)) != len(codes):
+        raise InvalidInput("A TAC is listed twice.", field="tac_codes")
+    wanted = set(codes)
+    others = select(Product.model_code, Product.tac_codes)
+    if current is not None:
+        others = others.where(Product.id != current.id)
+    for model_code, tacs in db.session.execute(others):
+        shared = wanted & set(tacs or ())
+        if shared:
+            raise Conflict(f"TAC {min(shared)} is already listed for {model_code}.", field="tac_codes")
+
+
+def tac_owners() -> dict[str, tuple[int, str]]:
+    """{TAC: (product id, model code)} over all our models."""
+    owners: dict[str, tuple[int, str]] = {}
+    for pid, code, tacs in db.session.execute(select(Product.id, Product.model_code, Product.tac_codes)):
+        for t in tacs or ():
+            owners[t] = (pid, code)
+    return owners
+
+
 products = MasterData(
     Product,
     "product",
@@ -21,6 +50,7 @@ products = MasterData(
     filters=("active",),
     search=("model_code", "name"),
     order_by="model_code",
+    rules=(_tac_codes_belong_to_one_model,),
 )
 competitor_brands = MasterData(
     CompetitorBrand, "competitor brand", unique=("name",), filters=("active",), search=("name",), order_by="name"

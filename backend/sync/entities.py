@@ -29,8 +29,12 @@ from ..stores.schemas import ContactSchema, StoreSchema
 from ..stores.service import FIELD_READERS, field_record_scope, store_scope
 from ..visits.models import DisplayCheck, Visit
 from ..visits.schemas import DisplayCheckSchema, VisitSchema
+from ..warranty.models import ImeiSpotCheck, WarrantyCard
+from ..warranty.schemas import SpotCheckSchema, WarrantyCardSchema
 
 GLOBAL, STORE, RECORD = "global", "store", "record"
+# Rows only the store's own counter (its clerks) receives: warranty cards carry buyers' data.
+COUNTER = "counter"
 
 
 @dataclass
@@ -72,6 +76,18 @@ def _records(model, territory_column=None):
 
 def _contacts_visible(actor: User) -> ColumnElement[bool]:
     return StoreContact.store_id.in_(select(Store.id).where(store_scope(actor)))
+
+
+def _counter_visible(actor: User) -> ColumnElement[bool]:
+    if actor.role != Role.CLERK or actor.store_id is None:
+        return false()
+    return WarrantyCard.store_id == actor.store_id
+
+
+def _cards_prepare(actor: User, rows: list) -> list:
+    from ..warranty.service import present
+
+    return present(actor, rows)
 
 
 def _with_photos(record_type: str):
@@ -130,6 +146,8 @@ ENTITIES: list[Entity] = [
         _records(IntelReport, IntelReport.territory_id),
         prepare=_intel_prepare,
     ),
+    Entity("imei_spot_check", ImeiSpotCheck, RECORD, SpotCheckSchema(), _records(ImeiSpotCheck)),
+    Entity("warranty_card", WarrantyCard, COUNTER, WarrantyCardSchema(), _counter_visible, prepare=_cards_prepare),
 ]
 
 BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
@@ -140,7 +158,7 @@ def stream_filter(actor: User, change_model) -> ColumnElement[bool]:
     """The change-log rows that concern `actor` (the pull stream of their scope)."""
     c = change_model
     if actor.sees_everything:
-        return true()
+        return c.audience != COUNTER
     if actor.role == Role.REP:
         return (
             (c.audience == GLOBAL)
@@ -150,7 +168,7 @@ def stream_filter(actor: User, change_model) -> ColumnElement[bool]:
     if actor.role == Role.MANAGER:
         return (c.audience == GLOBAL) | (c.audience.in_((STORE, RECORD)) & (c.region_id == actor.region_id))
     if actor.role == Role.CLERK:
-        return (c.audience == GLOBAL) | ((c.audience == STORE) & (c.store_id == actor.store_id))
+        return (c.audience == GLOBAL) | (c.audience.in_((STORE, COUNTER)) & (c.store_id == actor.store_id))
     return c.audience == GLOBAL
 
 
@@ -164,13 +182,13 @@ def load_visible(actor: User, entity: Entity, ids: list) -> dict:
 
 def serialise(actor: User, entity: Entity, rows: list) -> list[dict]:
     """Pull items {"entity", "id", "op": "put"|"delete", "data", "clock"?} for visible rows."""
-    if entity.prepare is not None:
-        rows = entity.prepare(actor, rows)
-    data = entity.dump(rows)
+    keys = [str(getattr(row, entity.pk.key)) for row in rows]
+    gone = [entity.is_tombstone is not None and entity.is_tombstone(row) for row in rows]
+    # `prepare` may return rows or plain dicts (e.g. cards with computed terms): keys come first.
+    data = entity.dump(entity.prepare(actor, rows) if entity.prepare is not None else rows)
     items = []
-    for row, body in zip(rows, data, strict=True):
-        key = str(getattr(row, entity.pk.key))
-        if entity.is_tombstone is not None and entity.is_tombstone(row):
+    for row, key, tombstone, body in zip(rows, keys, gone, data, strict=True):
+        if tombstone:
             items.append({"entity": entity.name, "id": key, "op": "delete"})
             continue
         item = {"entity": entity.name, "id": key, "op": "put", "data": body}

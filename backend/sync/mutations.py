@@ -22,6 +22,9 @@ from ..stores import service as stores
 from ..stores.schemas import ContactUpsertSchema, StoreUpdateSchema
 from ..visits import service as visits
 from ..visits.schemas import CheckInSchema, CheckOutSchema, DisplayCheckSchema
+from ..warranty import service as warranty
+from ..warranty import spot_checks
+from ..warranty.schemas import CardCorrectionSchema, SpotCheckSchema, WarrantyCardSchema
 from .models import SyncConflict
 
 Handler = Callable[[User, dict, object], list[SyncConflict]]
@@ -78,6 +81,11 @@ class ContactUpsertArgs(BaseSchema):
 class ContactDeleteArgs(BaseSchema):
     store_id = fields.Integer(required=True)
     id = fields.UUID(required=True)
+
+
+class CardCorrectionArgs(BaseSchema):
+    id = fields.UUID(required=True)
+    changes = fields.Nested(CardCorrectionSchema(partial=True), required=True, data_key="fields")
 
 
 @mutation("visit.check_in", CheckInSchema)
@@ -139,4 +147,23 @@ def _contact_upsert(actor, args, m):
 def _contact_delete(actor, args, m):
     data = _load("contact.delete", args)
     stores.delete_contact(actor, data["store_id"], data["id"], hlc=m.hlc.encode())
+    return []
+
+
+@mutation("warranty.register", WarrantyCardSchema)
+def _warranty_register(actor, args, m):
+    warranty.register(actor, _load("warranty.register", args))
+    return []
+
+
+@mutation("warranty.correct", CardCorrectionArgs)
+def _warranty_correct(actor, args, m):
+    data = _load("warranty.correct", args)
+    warranty.correct(actor, data["id"], data["changes"])
+    return []
+
+
+@mutation("imei.spot_check", SpotCheckSchema)
+def _spot_check(actor, args, m):
+    spot_checks.record(actor, _load("imei.spot_check", args))
     return []

@@ -348,7 +348,7 @@ def test_a_manager_lists_only_the_users_of_their_region(world, api):
     manager = api(world.manager_a)
     seen = _usernames(manager.get("/api/v1/users?page_size=100"))
     assert seen == {"rep_a1", "rep_a1b", "rep_a2", "manager_a", "clerk_a1"}
-    assert _usernames(api(world.manager_b).get("/api/v1/users?page_size=100")) == {"rep_b1", "manager_b"}
+    assert _usernames(api(world.manager_b).get("/api/v1/users?page_size=100")) == {"rep_b1", "manager_b", "clerk_b1"}
     assert manager.get(f"/api/v1/users/{world.rep_a2.id}").status_code == 200
     assert manager.get(f"/api/v1/users/{world.clerk_a1.id}").status_code == 200
     for outsider in (world.rep_b1, world.manager_b, world.hq, world.admin):

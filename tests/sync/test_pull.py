@@ -442,7 +442,7 @@ def test_a_snapshot_cursor_with_an_unknown_position_is_invalid(api, world):
     r = device.pull(None, limit=2)
     good = decode_cursor(r.json["cursor"])
     assert good.snapshot is not None
-    bad = encode_cursor(Cursor(good.seq, good.scope, {"entity": "warranty_card", "after": None}))
+    bad = encode_cursor(Cursor(good.seq, good.scope, {"entity": "no_such_entity", "after": None}))
     r = device.pull(bad)
     assert r.status_code == 400 and r.json["error"] == "invalid_cursor"
 

@@ -1,0 +1,317 @@
+"""Shipment imports: HQ uploads a CSV from logistics; a background job loads it in batches.
+
+The job commits every batch, so progress (bytes and rows) can be shown while it runs, and good
+rows are kept while bad ones are reported with their line number and reason. Loading is
+idempotent: a unit (IMEI) already shipped with the same details is counted as unchanged, so a
+re-import of the same file changes nothing; a unit already shipped with other details is a bad
+row (an earlier shipment is never overwritten silently). Safe to run twice (e.g. RQ retries).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import delete, insert, select
+
+from ..auth.models import Role, User
+from ..catalogue.models import Product
+from ..core.auth import check_role
+from ..core.errors import InvalidInput, NotFound, PayloadTooLarge
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..jobs import enqueue, job
+from ..org.models import Partner, Region
+from . import diversion, rules
+from .models import ImportStatus, Shipment, ShipmentImport, ShipmentImportError
+from .service import business_today
+
+log = logging.getLogger(__name__)
+
+# Column → accepted header names (case-insensitive; Chinese as logistics exports them).
+COLUMNS = {
+    "imei": ("imei", "串号", "imei号"),
+    "model": ("model", "model_code", "型号", "机型"),
+    "ship_date": ("ship_date", "shipped_on", "发货日期"),
+    "region": ("region", "region_code", "destination_region", "目的大区", "大区"),
+    "partner": ("partner", "partner_code", "channel_partner", "渠道商", "渠道伙伴"),
+}
+REQUIRED = ("imei", "model", "ship_date", "region")
+CHUNK = 1024 * 1024
+
+
+def check_importer(actor: User) -> None:
+    check_role(actor, Role.HQ, Role.ADMIN)
+
+
+def save_upload(actor: User, stream: BinaryIO, filename: str) -> ShipmentImport:
+    """Copy the uploaded file to the import directory (hashing it on the way) and queue the job."""
+    check_importer(actor)
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    folder = Path(current_app.config["IMPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(path, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"The file is larger than {limit // (1024 * 1024)} MB.")
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise InvalidInput("The file is empty.", field="file")
+    sha = digest.hexdigest()
+    earlier = db.session.scalar(
+        select(ShipmentImport.id).where(ShipmentImport.sha256 == sha).order_by(ShipmentImport.id).limit(1)
+    )
+    imp = ShipmentImport(
+        filename=(filename or "shipments.csv")[:255],
+        path=str(path),
+        sha256=sha,
+        duplicate_of=earlier,
+        total_bytes=size,
+        created_by=actor.id,
+    )
+    db.session.add(imp)
+    db.session.commit()
+    enqueue(run_import, imp.id)
+    return imp
+
+
+def imports_query(actor: User):
+    check_importer(actor)
+    return select(ShipmentImport).order_by(ShipmentImport.id.desc())
+
+
+def get_import(actor: User, import_id: int) -> ShipmentImport:
+    check_importer(actor)
+    imp = db.session.get(ShipmentImport, import_id)
+    if imp is None:
+        raise NotFound(f"No shipment import {import_id}.")
+    return imp
+
+
+def errors_query(actor: User, import_id: int):
+    imp = get_import(actor, import_id)
+    return (
+        select(ShipmentImportError)
+        .where(ShipmentImportError.import_id == imp.id)
+        .order_by(ShipmentImportError.line, ShipmentImportError.id)
+    )
+
+
+def shipments_query(actor: User, filters: dict):
+    check_importer(actor)
+    stmt = select(Shipment)
+    for name in ("imei", "product_id", "region_id", "partner_id", "import_id"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(Shipment, name) == filters[name])
+    return stmt.order_by(Shipment.imei)
+
+
+# --- the job --------------------------------------------------------------------------------------
+
+
+class BadRow(Exception):
+    pass
+
+
+class _Loader:
+    """Reads rows, checks them against the catalogue and organisation, loads them in batches."""
+
+    def __init__(self, imp: ShipmentImport):
+        self.imp = imp
+        self.batch_rows = current_app.config["IMPORT_BATCH_ROWS"]
+        self.max_errors = current_app.config["IMPORT_MAX_ERRORS_KEPT"]
+        self.products = {
+            code.upper(): (pid, tacs or [])
+            for pid, code, tacs in db.session.execute(select(Product.id, Product.model_code, Product.tac_codes))
+        }
+        self.tac_owner = {t: code for code, (_pid, tacs) in self.products.items() for t in tacs}
+        self.regions = {c.upper(): i for i, c in db.session.execute(select(Region.id, Region.code))}
+        self.partners = {c.upper(): i for i, c in db.session.execute(select(Partner.id, Partner.code))}
+        self.errors_kept = 0
+        self.today = business_today()
+
+    def error(self, line: int, reason: str, raw: list[str] | str) -> None:
+        self.imp.rows_bad += 1
+        if self.errors_kept < self.max_errors:
+            text = raw if isinstance(raw, str) else ",".join(raw)
+            db.session.add(ShipmentImportError(import_id=self.imp.id, line=line, reason=reason[:300], raw=text[:500]))
+            self.errors_kept += 1
+
+    def header(self, row: list[str]) -> dict[str, int]:
+        names = [h.strip().lower() for h in row]
+        found = {}
+        for column, aliases in COLUMNS.items():
+            for i, name in enumerate(names):
+                if name in aliases:
+                    found[column] = i
+                    break
+        missing = [c for c in REQUIRED if c not in found]
+        if missing:
+            raise BadRow(
+                f"The first line must name the columns; missing: {', '.join(missing)} "
+                f"(expected imei, model, ship_date, region, partner)."
+            )
+        return found
+
+    def parse(self, row: list[str], cols: dict[str, int]) -> dict:
+        def cell(name: str) -> str:
+            i = cols.get(name)
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        if len(row) < max(cols.values()) + 1 and any(c.strip() for c in row):
+            raise BadRow(f"Expected {max(cols.values()) + 1} columns, found {len(row)}.")
+        imei = cell("imei")
+        problem = rules.imei_problem(imei)
+        if problem:
+            raise BadRow(f"imei: {problem}")
+        code = cell("model").upper()
+        if code not in self.products:
+            raise BadRow(f"model: unknown model code {cell('model')!r}.")
+        product_id, tacs = self.products[code]
+        owner = self.tac_owner.get(rules.tac(imei))
+        if (owner is not None and owner != code) or (owner is None and tacs):
+            raise BadRow(f"imei: IMEI {imei} is not a {code} (TAC {rules.tac(imei)}).")
+        raw_date = cell("ship_date")
+        try:
+            shipped = date.fromisoformat(raw_date.replace("/", "-"))
+        except ValueError:
+            raise BadRow(f"ship_date: {raw_date!r} is not a date (YYYY-MM-DD).") from None
+        if shipped > self.today:
+            raise BadRow(f"ship_date: {shipped.isoformat()} is in the future.")
+        region = self.regions.get(cell("region").upper())
+        if region is None:
+            raise BadRow(f"region: unknown region code {cell('region')!r}.")
+        partner_code = cell("partner").upper()
+        partner = self.partners.get(partner_code) if partner_code else None
+        if partner_code and partner is None:
+            raise BadRow(f"partner: unknown partner code {cell('partner')!r}.")
+        return {
+            "imei": imei,
+            "product_id": product_id,
+            "ship_date": shipped,
+            "region_id": region,
+            "partner_id": partner,
+        }
+
+    def load(self, batch: list[tuple[int, list[str], dict]]) -> None:
+        """Insert the new units of a batch; same unit, same details: unchanged; other details: bad."""
+        existing = {
+            s.imei: s
+            for s in db.session.scalars(select(Shipment).where(Shipment.imei.in_({r[2]["imei"] for r in batch})))
+        }
+        new: dict[str, dict] = {}
+        for line, raw, values in batch:
+            imei = values["imei"]
+            known = existing.get(imei)
+            if known is None and imei in new:
+                first = new[imei]
+                if all(first[k] == values[k] for k in values):
+                    self.imp.rows_unchanged += 1
+                else:
+                    self.error(line, f"IMEI {imei} is on line {first['line']} too, with other details.", raw)
+                continue
+            if known is None:
+                new[imei] = {**values, "import_id": self.imp.id, "line": line}
+                continue
+            if all(getattr(known, k) == v for k, v in values.items()):
+                self.imp.rows_unchanged += 1
+            else:
+                self.error(
+                    line,
+                    f"IMEI {imei} was already shipped on {known.ship_date.isoformat()} "
+                    f"(import {known.import_id}, line {known.line}) with other details; not overwritten.",
+                    raw,
+                )
+        if new:
+            db.session.execute(insert(Shipment), list(new.values()))
+            self.imp.rows_loaded += len(new)
+            loaded = list(db.session.scalars(select(Shipment).where(Shipment.imei.in_(list(new)))))
+            self.imp.flags_raised += diversion.check_new_shipments(loaded)
+
+
+@job
+def run_import(import_id: int) -> None:
+    imp = db.session.get(ShipmentImport, import_id)
+    if imp is None or imp.status == ImportStatus.DONE:
+        return
+    db.session.execute(delete(ShipmentImportError).where(ShipmentImportError.import_id == imp.id))
+    imp.status, imp.started_at, imp.finished_at, imp.error = ImportStatus.RUNNING, utcnow(), None, ""
+    imp.processed_bytes = imp.rows_read = imp.rows_loaded = imp.rows_unchanged = imp.rows_bad = imp.flags_raised = 0
+    db.session.commit()
+    try:
+        _run(imp)
+    except Exception as exc:
+        db.session.rollback()
+        imp = db.session.get(ShipmentImport, import_id)
+        imp.status, imp.finished_at = ImportStatus.FAILED, utcnow()
+        imp.error = imp.error or f"The import stopped: {exc}"[:500]
+        db.session.commit()
+        if not isinstance(exc, BadRow | UnicodeDecodeError | csv.Error):
+            log.exception("shipment import %s failed", import_id)
+        return
+    imp.status, imp.finished_at, imp.processed_bytes = ImportStatus.DONE, utcnow(), imp.total_bytes
+    db.session.commit()
+
+
+def _run(imp: ShipmentImport) -> None:
+    loader = _Loader(imp)
+    with open(imp.path, "rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text)
+        try:
+            first = next(reader)
+        except StopIteration:
+            first = []
+        except UnicodeDecodeError:
+            imp.error = "The file is not UTF-8 text: save the CSV as UTF-8."
+            raise
+        try:
+            cols = loader.header(first)
+        except BadRow as exc:
+            imp.error = str(exc)
+            raise
+        batch: list = []
+        line = 1
+        try:
+            for row in reader:
+                line = reader.line_num
+                if not any(c.strip() for c in row):
+                    continue
+                imp.rows_read += 1
+                try:
+                    batch.append((line, row, loader.parse(row, cols)))
+                except BadRow as exc:
+                    loader.error(line, str(exc), row)
+                if len(batch) >= loader.batch_rows:
+                    _commit_batch(loader, batch, raw)
+                    batch = []
+        except UnicodeDecodeError:
+            imp.error = f"Line {line + 1} is not UTF-8 text: save the CSV as UTF-8."
+            raise
+        except csv.Error as exc:
+            imp.error = f"Line {reader.line_num}: the CSV is malformed ({exc})."
+            raise
+        _commit_batch(loader, batch, raw)
+
+
+def _commit_batch(loader: _Loader, batch: list, raw) -> None:
+    if batch:
+        loader.load(batch)
+    loader.imp.processed_bytes = min(raw.tell(), loader.imp.total_bytes)
+    db.session.commit()

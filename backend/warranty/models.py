@@ -1,0 +1,182 @@
+"""Warranty cards (保修卡), shipments from HQ's logistics, IMEI spot checks, and diversion flags.
+
+A card belongs to the store that sold the phone. Shipments say where each unit was meant to be
+sold (destination region, channel partner). A card or a spot check in another region than the
+unit's shipment raises a `DiversionFlag` (窜货), whichever of the two reached us first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..core.records import FieldRecordMixin
+from ..core.timeutil import utcnow
+from ..extensions import db
+
+_LIVE = text("voided_at IS NULL")
+
+
+class WarrantyCard(db.Model):
+    """One phone sold at one store to one buyer. The id is the clerk's device's UUID."""
+
+    __tablename__ = "warranty_cards"
+    __table_args__ = (
+        # One live card per IMEI; a voided card (registered in error) frees its IMEI.
+        Index("uq_warranty_cards_live_imei", "imei", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
+        Index("ix_warranty_cards_imei", "imei"),
+        Index("ix_warranty_cards_imei2", "imei2"),
+        Index("ix_warranty_cards_store_registered", "store_id", "registered_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    imei: Mapped[str] = mapped_column(String(15), nullable=False)
+    imei2: Mapped[str | None] = mapped_column(String(15))  # the second slot of a dual-SIM phone
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    serial_number: Mapped[str] = mapped_column(String(40), nullable=False)
+    buyer_name: Mapped[str] = mapped_column(String(60), nullable=False)
+    buyer_phone: Mapped[str] = mapped_column(String(20), nullable=False)
+    buyer_address: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+    invoice_number: Mapped[str] = mapped_column(String(40), nullable=False)
+    purchase_date: Mapped[date] = mapped_column(Date, nullable=False)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), nullable=False)
+    registered_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    registered_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # the device's time
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    revision: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    corrected_at: Mapped[datetime | None] = mapped_column(DateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    voided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+
+
+class WarrantyCardRevision(db.Model):
+    """The history of a card: what each correction or the voiding changed, by whom, when."""
+
+    __tablename__ = "warranty_card_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("warranty_cards.id"), index=True, nullable=False)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)  # the card's revision after it
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # "correct" | "void"
+    changes: Mapped[dict] = mapped_column(JSON, nullable=False)  # {field: [old, new]}
+    changed_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ShipmentImport(db.Model):
+    """One CSV file of shipments uploaded by HQ, loaded by a background job."""
+
+    __tablename__ = "shipment_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    path: Mapped[str] = mapped_column(String(500), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
+    duplicate_of: Mapped[int | None] = mapped_column(Integer)  # an earlier import of the same bytes
+    total_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    processed_bytes: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), default=ImportStatus.QUEUED, nullable=False)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    rows_bad: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    flags_raised: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    error: Mapped[str] = mapped_column(String(500), default="", nullable=False)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def progress(self) -> float:
+        """0–1, by bytes read."""
+        return round(self.processed_bytes / self.total_bytes, 4) if self.total_bytes else 1.0
+
+
+class ShipmentImportError(db.Model):
+    """A row of an import that was not loaded, with its line number and why."""
+
+    __tablename__ = "shipment_import_errors"
+    __table_args__ = (Index("ix_shipment_import_errors_import_line", "import_id", "line"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("shipment_imports.id"), nullable=False)
+    line: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(String(300), nullable=False)
+    raw: Mapped[str] = mapped_column(String(500), default="", nullable=False)
+
+
+class Shipment(db.Model):
+    """A unit that left our warehouse for a region's channel partner. One row per IMEI."""
+
+    __tablename__ = "shipments"
+
+    imei: Mapped[str] = mapped_column(String(15), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    ship_date: Mapped[date] = mapped_column(Date, nullable=False)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), nullable=False)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    import_id: Mapped[int] = mapped_column(ForeignKey("shipment_imports.id"), nullable=False)
+    line: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class ShipmentMatch(StrEnum):
+    MATCHES = "matches"
+    DIVERTED = "diverted"
+    NO_RECORD = "no_record"
+
+
+class ImeiSpotCheck(FieldRecordMixin, db.Model):
+    """An IMEI a rep saw on a store's shelf (抽查), checked against shipments like a card."""
+
+    __tablename__ = "imei_spot_checks"
+    __table_args__ = (Index("ix_imei_spot_checks_store_seen", "store_id", "seen_at"),)
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), nullable=False)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("visits.id"), index=True)
+    imei: Mapped[str] = mapped_column(String(15), index=True, nullable=False)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    shipment_match: Mapped[str] = mapped_column(String(16), default=ShipmentMatch.NO_RECORD, nullable=False)
+
+
+class FlagSource(StrEnum):
+    CARD = "card"
+    SPOT_CHECK = "spot_check"
+
+
+class DiversionFlag(db.Model):
+    """A unit sold or seen in another region than it was shipped to (possible 窜货)."""
+
+    __tablename__ = "diversion_flags"
+    __table_args__ = (
+        Index("ix_diversion_flags_partner", "partner_id"),
+        Index("ix_diversion_flags_shipped_region", "shipped_region_id"),
+        Index("ix_diversion_flags_sold_region", "sold_region_id"),
+        Index("ix_diversion_flags_product", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    imei: Mapped[str] = mapped_column(String(15), index=True, nullable=False)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    card_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("warranty_cards.id"), unique=True)
+    spot_check_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("imei_spot_checks.id"), unique=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), nullable=False)
+    sold_region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), nullable=False)
+    shipped_region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), nullable=False)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    ship_date: Mapped[date] = mapped_column(Date, nullable=False)
+    seen_on: Mapped[date] = mapped_column(Date, nullable=False)  # purchase date, or spot-check day
+    flagged_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

@@ -1,0 +1,324 @@
+"""Warranty cards: registration at the counter, correction by the store, voiding by HQ, look-up,
+三包 terms and masking of buyers' data. The REST endpoints and the sync mutations both call these.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.models import Role, User
+from ..catalogue.models import Product
+from ..catalogue.service import tac_owners
+from ..core.auth import check_role
+from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..core.records import check_device_time
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..stores.models import Store
+from ..stores.service import region_territories
+from . import diversion, rules
+from .models import WarrantyCard, WarrantyCardRevision
+
+CORRECTABLE = (
+    "imei",
+    "imei2",
+    "product_id",
+    "serial_number",
+    "buyer_name",
+    "buyer_phone",
+    "buyer_address",
+    "invoice_number",
+    "purchase_date",
+)
+READERS = (Role.CLERK, Role.MANAGER, Role.HQ, Role.ADMIN)
+
+
+def business_today() -> date:
+    """Today's date where the stores are (purchase dates and 三包 terms are calendar days there)."""
+    return datetime.now(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])).date()
+
+
+# --- checks ------------------------------------------------------------------------------------
+
+
+def _check_imei(value: str, field: str, product: Product, owners: dict) -> None:
+    problem = rules.imei_problem(value)
+    if problem:
+        raise InvalidInput(problem, field=field)
+    owner = owners.get(rules.tac(value))
+    if owner is not None and owner[0] != product.id:
+        raise InvalidInput(
+            f"IMEI {value} belongs to a {owner[1]} (TAC {rules.tac(value)}), not a {product.model_code}: "
+            "check the model or the IMEI.",
+            field=field,
+        )
+    if owner is None and product.tac_codes:
+        raise InvalidInput(
+            f"IMEI {value} does not start with a TAC of the {product.model_code} "
+            f"({', '.join(product.tac_codes)}): check the IMEI.",
+            field=field,
+        )
+
+
+def _check_card(values: dict) -> Product:
+    """The rules a card's content must meet, on registration and after a correction."""
+    product = db.session.get(Product, values["product_id"])
+    if product is None:
+        raise InvalidInput(f"Unknown product_id: {values['product_id']}.", field="product_id")
+    owners = tac_owners()
+    _check_imei(values["imei"], "imei", product, owners)
+    if values.get("imei2"):
+        _check_imei(values["imei2"], "imei2", product, owners)
+        if values["imei2"] == values["imei"]:
+            raise InvalidInput("The second IMEI repeats the first.", field="imei2")
+    phone = rules.normalise_phone(values["buyer_phone"])
+    if phone is None:
+        raise InvalidInput(
+            "Give a mainland mobile number (11 digits, e.g. 13812345678) or an international one "
+            "starting with + and the country code.",
+            field="buyer_phone",
+        )
+    values["buyer_phone"] = phone
+    purchased = values["purchase_date"]
+    if purchased > business_today():
+        raise InvalidInput("The purchase date is in the future.", field="purchase_date")
+    if product.launch_date is not None and purchased < product.launch_date:
+        raise InvalidInput(
+            f"The {product.model_code} went on sale on {product.launch_date.isoformat()}; "
+            "the purchase date is before that.",
+            field="purchase_date",
+        )
+    return product
+
+
+def _check_imei_free(card_id: uuid.UUID, imeis: list[str], actor: User) -> None:
+    """One live card per phone: neither IMEI may be on another live card (in either slot)."""
+    clash = db.session.scalar(
+        select(WarrantyCard)
+        .where(
+            WarrantyCard.id != card_id,
+            WarrantyCard.voided_at.is_(None),
+            or_(WarrantyCard.imei.in_(imeis), WarrantyCard.imei2.in_(imeis)),
+        )
+        .limit(1)
+    )
+    if clash is None:
+        return
+    imei = next(i for i in imeis if i in (clash.imei, clash.imei2))
+    where = "at this store" if clash.store_id == actor.store_id else "at another store"
+    details = {"imei": imei, "registered_on": clash.registered_at.date().isoformat()}
+    if clash.store_id == actor.store_id:
+        details["card_id"] = str(clash.id)
+    raise Conflict(
+        f"IMEI {imei} already has a warranty card, registered {where} on {details['registered_on']}. "
+        "A phone gets one card; correct that card instead, or ask HQ to void it if it was a mistake.",
+        field="imei",
+        details=details,
+    )
+
+
+def _clerk_store(actor: User) -> int:
+    check_role(actor, Role.CLERK)
+    if actor.store_id is None:
+        raise Forbidden("Your account is not attached to a store; ask an administrator.")
+    return actor.store_id
+
+
+# --- register / correct / void ------------------------------------------------------------------
+
+_CLIENT_FIELDS = (*CORRECTABLE, "registered_at")
+
+
+def register(actor: User, data: dict) -> tuple[WarrantyCard, bool]:
+    """Register the card a clerk filled in at the counter. Idempotent by card id: the same card
+    sent again (a resend after a lost answer) is returned as it is; other content under the same
+    id, or another card for the same IMEI, is refused."""
+    store_id = _clerk_store(actor)
+    check_device_time(data["registered_at"], "registered_at")
+    values = {k: data.get(k) for k in _CLIENT_FIELDS}
+    values["buyer_address"] = values["buyer_address"] or ""
+    values["imei2"] = values["imei2"] or None
+    existing = db.session.get(WarrantyCard, data["id"])
+    if existing is not None:
+        return _same_card(existing, values, store_id), False
+    _check_card(values)
+    imeis = [values["imei"], *([values["imei2"]] if values["imei2"] else [])]
+    _check_imei_free(data["id"], imeis, actor)
+    card = WarrantyCard(id=data["id"], store_id=store_id, registered_by=actor.id, **values)
+    try:
+        with db.session.begin_nested():
+            db.session.add(card)
+    except IntegrityError:
+        # Another counter registered the same IMEI (or this id) at the same moment.
+        existing = db.session.get(WarrantyCard, data["id"])
+        if existing is not None:
+            return _same_card(existing, values, store_id), False
+        _check_imei_free(data["id"], imeis, actor)
+        raise
+    diversion.check_cards([card])
+    return card, True
+
+
+def _same_card(existing: WarrantyCard, values: dict, store_id: int) -> WarrantyCard:
+    if existing.store_id != store_id:
+        raise Conflict(f"A warranty card with id {existing.id} already exists.", field="id")
+    phone = rules.normalise_phone(values["buyer_phone"]) or values["buyer_phone"]
+    sent = {**values, "buyer_phone": phone}
+    if existing.revision == 1:
+        differing = sorted(k for k in _CLIENT_FIELDS if getattr(existing, k) != sent[k])
+        if differing:
+            raise Conflict(
+                f"A warranty card with id {existing.id} already exists with different content "
+                f"({', '.join(differing)}).",
+                details={"id": str(existing.id), "fields": differing},
+            )
+    return existing
+
+
+def correct(actor: User, card_id: uuid.UUID, changes: dict) -> WarrantyCard:
+    """A correction by the store that registered the card; the history keeps what changed."""
+    store_id = _clerk_store(actor)
+    card = db.session.get(WarrantyCard, card_id)
+    if card is None or card.store_id != store_id:
+        raise NotFound(f"No warranty card {card_id} at your store.")
+    if card.voided_at is not None:
+        raise Conflict("This card was voided by HQ and can no longer be corrected.")
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise InvalidInput(f"These fields cannot be corrected: {', '.join(sorted(unknown))}.", field=min(unknown))
+    values = {k: getattr(card, k) for k in CORRECTABLE}
+    values.update(changes)
+    values["buyer_address"] = values["buyer_address"] or ""
+    values["imei2"] = values["imei2"] or None
+    _check_card(values)
+    imeis = [values["imei"], *([values["imei2"]] if values["imei2"] else [])]
+    _check_imei_free(card.id, imeis, actor)
+    diff = {k: [_plain(getattr(card, k)), _plain(values[k])] for k in CORRECTABLE if getattr(card, k) != values[k]}
+    if not diff:
+        return card
+    for key in diff:
+        setattr(card, key, values[key])
+    card.revision += 1
+    card.corrected_at = utcnow()
+    db.session.add(
+        WarrantyCardRevision(card_id=card.id, revision=card.revision, kind="correct", changes=diff, changed_by=actor.id)
+    )
+    db.session.flush()
+    if {"imei", "imei2", "product_id", "purchase_date"} & set(diff):
+        diversion.check_cards([card])
+    return card
+
+
+def void(actor: User, card_id: uuid.UUID, reason: str) -> WarrantyCard:
+    """HQ voids a card registered in error; its IMEI is then free for a new card."""
+    check_role(actor, Role.HQ, Role.ADMIN)
+    card = db.session.get(WarrantyCard, card_id)
+    if card is None:
+        raise NotFound(f"No warranty card {card_id}.")
+    if card.voided_at is not None:
+        raise Conflict(f"Card {card_id} was already voided on {card.voided_at.date().isoformat()}.")
+    card.voided_at = utcnow()
+    card.voided_by = actor.id
+    card.void_reason = reason
+    card.revision += 1
+    db.session.add(
+        WarrantyCardRevision(
+            card_id=card.id,
+            revision=card.revision,
+            kind="void",
+            changes={"voided_at": [None, card.voided_at.isoformat()], "void_reason": ["", reason]},
+            changed_by=actor.id,
+        )
+    )
+    db.session.flush()
+    diversion.drop_card_flag(card.id)
+    return card
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def card_scope(actor: User):
+    """The cards `actor` may read: a clerk their store's, a manager their region's, HQ all."""
+    check_role(actor, *READERS)
+    if actor.role == Role.CLERK:
+        return WarrantyCard.store_id == actor.store_id
+    if actor.role == Role.MANAGER:
+        stores = select(Store.id).where(Store.territory_id.in_(region_territories(actor.region_id)))
+        return WarrantyCard.store_id.in_(stores)
+    return WarrantyCard.id.is_not(None)
+
+
+def cards_query(actor: User, filters: dict):
+    stmt = select(WarrantyCard).where(card_scope(actor))
+    imei = filters.get("imei")
+    if imei:
+        stmt = stmt.where(or_(WarrantyCard.imei == imei, WarrantyCard.imei2 == imei))
+    for name in ("store_id", "product_id"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(WarrantyCard, name) == filters[name])
+    if filters.get("purchased_since") is not None:
+        stmt = stmt.where(WarrantyCard.purchase_date >= filters["purchased_since"])
+    if filters.get("purchased_until") is not None:
+        stmt = stmt.where(WarrantyCard.purchase_date <= filters["purchased_until"])
+    if not filters.get("include_void", True):
+        stmt = stmt.where(WarrantyCard.voided_at.is_(None))
+    return stmt.order_by(WarrantyCard.registered_at.desc(), WarrantyCard.id)
+
+
+def visible_card(actor: User, card_id: uuid.UUID) -> WarrantyCard:
+    card = db.session.scalar(select(WarrantyCard).where(WarrantyCard.id == card_id, card_scope(actor)))
+    if card is None:
+        raise NotFound(f"No warranty card {card_id}.")
+    return card
+
+
+def revisions(actor: User, card_id: uuid.UUID) -> list[WarrantyCardRevision]:
+    card = visible_card(actor, card_id)
+    return list(
+        db.session.scalars(
+            select(WarrantyCardRevision)
+            .where(WarrantyCardRevision.card_id == card.id)
+            .order_by(WarrantyCardRevision.revision)
+        )
+    )
+
+
+def sees_buyer(actor: User, card: WarrantyCard) -> bool:
+    """Only the store that sold the phone (and serves its 三包) needs the buyer's contact data."""
+    return actor.role == Role.CLERK and actor.store_id == card.store_id
+
+
+def present(actor: User, cards: list[WarrantyCard]) -> list[dict]:
+    """Cards as the API shows them to `actor`: with terms and standing, buyers' data masked
+    unless the actor needs it."""
+    if not cards:
+        return []
+    products = {
+        p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_({c.product_id for c in cards})))
+    }
+    today = business_today()
+    out = []
+    for card in cards:
+        product = products[card.product_id]
+        t = rules.terms(card.purchase_date, product.return_days, product.exchange_days, product.repair_months)
+        item = {c.key: getattr(card, c.key) for c in WarrantyCard.__table__.columns}
+        item["terms"] = t.as_dict()
+        item["standing"] = rules.standing(t, today, card.voided_at is not None)
+        item["masked"] = not sees_buyer(actor, card)
+        if item["masked"]:
+            item["buyer_name"] = rules.mask_name(card.buyer_name)
+            item["buyer_phone"] = rules.mask_phone(card.buyer_phone)
+            item["buyer_address"] = rules.mask_address(card.buyer_address)
+        out.append(item)
+    return out
