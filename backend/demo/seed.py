@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from ..auth.models import Role, User
 from ..auth.service import hash_password
@@ -56,6 +56,15 @@ from ..stores.models import (
 )
 from ..visits.models import DisplayCheck, Visit
 from ..visits.service import offsite_threshold_m
+from ..warranty import diversion
+from ..warranty.models import (
+    ImeiSpotCheck,
+    ImportStatus,
+    Shipment,
+    ShipmentImport,
+    WarrantyCard,
+)
+from ..warranty.rules import luhn_check_digit
 
 PASSWORD = "demo1234"
 
@@ -523,6 +532,9 @@ class _Seeder:
         self.echo("Intel reports…")
         self.make_intel()
         db.session.commit()
+        self.echo("Warranty cards, shipments and spot checks…")
+        self.make_warranty()
+        db.session.commit()
         return self.summary
 
     # -- organisation
@@ -602,6 +614,9 @@ class _Seeder:
                 launch_date=self.today - timedelta(days=days_ago),
                 list_price=Decimal(price),
                 active=active,
+                # Two TACs per model (two production batches): 867 + model number + batch.
+                tac_codes=[f"867{len(products) + 10:02d}0{batch:02d}" for batch in (1, 2)],
+                repair_months=24 if code == "XL-F1" else 12,  # the foldable gets two years
             )
             products.append(p)
         db.session.add_all(products)
@@ -861,12 +876,16 @@ class _Seeder:
 
         gz = next(t for t, spec, _, _ in self.territories if spec.code == "GZ-TH")
         flagship = self.stores_by_territory[gz.id][0]
-        user("clerk.gz", Role.CLERK, "黄丽娟", 300, store_id=flagship.id)
+        self.clerk_stores: list[tuple[User, _Store]] = [
+            (user("clerk.gz", Role.CLERK, "黄丽娟", 300, store_id=flagship.id), flagship)
+        ]
         candidates = [s for s in self.stores if s.status == StoreStatus.ACTIVE and s is not flagship]
         candidates = [s for s in candidates if s.fmt in ("ours", "chain") or rng.random() < 0.3]
         for store in rng.sample(candidates, min(19, len(candidates))):
             username = f"clerk.{store.code.lower().replace('-', '')}"
-            user(username, Role.CLERK, self.person(), rng.randint(20, 600), store_id=store.id)
+            self.clerk_stores.append(
+                (user(username, Role.CLERK, self.person(), rng.randint(20, 600), store_id=store.id), store)
+            )
 
         db.session.add_all(users)
         db.session.flush()
@@ -1340,6 +1359,137 @@ class _Seeder:
             "reported_at": at,
             "received_at": min(self.now, max(at, visit["received_at"]) + timedelta(minutes=self.rng.uniform(0.2, 30))),
         }
+
+    # -- warranty cards, shipments, diversion
+
+    def _imei(self, tac: str) -> str:
+        body = f"{tac}{self.rng.randrange(10**6):06d}"
+        return body + str(luhn_check_digit(body))
+
+    def make_warranty(self) -> None:
+        """Cards sold at the clerks' stores, HQ's shipment records for them (a few shipped to
+        another region: diversion) plus units still in the channel, and reps' shelf spot checks."""
+        rng = self.rng
+        products = list(db.session.scalars(select(Product).where(Product.active)))
+        weights = [3.0 if (self.today - p.launch_date).days < 300 else 1.5 for p in products]
+        regions = [region.id for region, _spec in self.regions]
+        partners = list(db.session.scalars(select(Partner.id).where(Partner.kind != PartnerKind.ONLINE)))
+        hq = db.session.scalars(select(User).where(User.username == "hq")).one()
+        used: set[str] = set()
+
+        def fresh_imei(product: Product) -> str:
+            while True:
+                imei = self._imei(rng.choice(product.tac_codes))
+                if imei not in used:
+                    used.add(imei)
+                    return imei
+
+        imp = ShipmentImport(
+            filename="物流发货明细-demo.csv",
+            path="",
+            sha256="0" * 64,
+            total_bytes=0,
+            status=ImportStatus.DONE,
+            created_by=hq.id,
+            created_at=self.now - timedelta(days=1),
+            started_at=self.now - timedelta(days=1),
+            finished_at=self.now - timedelta(days=1),
+        )
+        db.session.add(imp)
+        db.session.flush()
+        cards, shipments = [], []
+        for clerk, store in self.clerk_stores:
+            per_day = 2.5 if clerk.username == "clerk.gz" else rng.uniform(0.3, 1.5)
+            for offset in range(self.days, 0, -1):
+                day = self.today - timedelta(days=offset)
+                for _ in range(int(per_day + rng.random())):
+                    product = rng.choices(products, weights=weights)[0]
+                    if day < product.launch_date:
+                        continue
+                    imei = fresh_imei(product)
+                    at = self.local(day, rng.randint(10, 21), rng.randint(0, 59))
+                    cards.append(
+                        WarrantyCard(
+                            id=self.uuid(),
+                            imei=imei,
+                            imei2=fresh_imei(product) if rng.random() < 0.6 else None,
+                            product_id=product.id,
+                            serial_number=f"{product.model_code.replace('-', '')}{rng.randrange(10**8):08d}",
+                            buyer_name=self.person(),
+                            buyer_phone=self.mobile(),
+                            buyer_address=""
+                            if rng.random() < 0.5
+                            else f"{store.area.district}{rng.choice(store.area.streets)}{rng.randint(1, 300)}号",
+                            invoice_number=f"{day:%Y%m%d}{rng.randrange(10**6):06d}",
+                            purchase_date=day,
+                            store_id=store.id,
+                            registered_by=clerk.id,
+                            registered_at=at,
+                            received_at=at + timedelta(minutes=rng.choice((0, 0, 1, 30, 240))),
+                        )
+                    )
+                    if rng.random() < 0.9:  # the rest were shipped before the records start
+                        diverted = rng.random() < 0.05
+                        region = (
+                            rng.choice([r for r in regions if r != store.region_id]) if diverted else store.region_id
+                        )
+                        shipments.append(
+                            {
+                                "imei": imei,
+                                "product_id": product.id,
+                                "ship_date": max(product.launch_date, day - timedelta(days=rng.randint(3, 40))),
+                                "region_id": region,
+                                "partner_id": rng.choice(partners),
+                                "import_id": imp.id,
+                                "line": len(shipments) + 2,
+                            }
+                        )
+        db.session.add_all(cards)
+        # Units still in the channel: shipped, not sold yet (spot checks find some on shelves).
+        in_channel = []
+        for _ in range(int(3000 * self.scale) + 50):
+            product = rng.choices(products, weights=weights)[0]
+            row = {
+                "imei": fresh_imei(product),
+                "product_id": product.id,
+                "ship_date": max(product.launch_date, self.today - timedelta(days=rng.randint(1, 60))),
+                "region_id": rng.choice(regions),
+                "partner_id": rng.choice(partners),
+                "import_id": imp.id,
+                "line": len(shipments) + len(in_channel) + 2,
+            }
+            in_channel.append(row)
+        db.session.execute(insert(Shipment), shipments + in_channel)
+        imp.rows_read = imp.rows_loaded = len(shipments) + len(in_channel)
+        db.session.flush()
+        flags = diversion.check_cards(cards)
+        # Reps note IMEIs on the shelves of some visited stores: mostly units shipped to that
+        # region, now and then one from elsewhere.
+        checks = []
+        visits = [v for vs in self.visits_by_rep.values() for v in vs]
+        for visit in rng.sample(visits, min(len(visits), int(60 * self.scale) + 5)):
+            store = visit["_store"]
+            local = [u for u in in_channel if u["region_id"] == store.region_id]
+            unit = rng.choice(local if local and rng.random() < 0.9 else in_channel)
+            checks.append(
+                ImeiSpotCheck(
+                    id=self.uuid(),
+                    rep_id=visit["rep_id"],
+                    store_id=store.id,
+                    visit_id=visit["id"],
+                    imei=unit["imei"],
+                    seen_at=visit["checked_in_at"] + timedelta(minutes=5),
+                    received_at=visit["received_at"],
+                )
+            )
+        db.session.add_all(checks)
+        db.session.flush()
+        flags += diversion.check_spot_checks(checks)
+        imp.flags_raised = flags
+        self.summary["warranty_cards"] = len(cards)
+        self.summary["shipments"] = len(shipments) + len(in_channel)
+        self.summary["spot_checks"] = len(checks)
+        self.summary["diversion_flags"] = flags
 
 
 def seed_demo(

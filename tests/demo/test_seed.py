@@ -23,6 +23,8 @@ from backend.stock.service import fold
 from backend.stores.models import Store, StoreContact, StoreContactHistory
 from backend.visits.models import DisplayCheck, Visit
 from backend.visits.service import offsite_threshold_m, score_answers
+from backend.warranty.models import DiversionFlag, ImeiSpotCheck, Shipment, WarrantyCard
+from backend.warranty.rules import imei_problem, tac
 
 
 def quiet(_line: str) -> None:
@@ -77,6 +79,7 @@ def test_full_demo_is_believable_and_consistent(client):
     check_stock()
     check_intel()
     check_scopes(client)
+    check_warranty(client)
 
 
 def check_summary(summary: dict[str, int]) -> None:
@@ -363,3 +366,31 @@ def test_cli_seed_demo_if_empty_runs_once(app, monkeypatch):
     assert "skipped" in again.output
     db.session.expire_all()
     assert {m.__name__: count(m) for m in (User, Store, Visit, PriceObservation, StoreContact)} == counts
+
+
+def check_warranty(client) -> None:
+    """Cards pass the rules the API applies; every diversion flag is a real region mismatch."""
+    products = {p.id: p for p in db.session.scalars(select(Product))}
+    cards = list(db.session.scalars(select(WarrantyCard)))
+    assert len(cards) > 100
+    for card in cards:
+        for imei in filter(None, (card.imei, card.imei2)):
+            assert imei_problem(imei) is None and tac(imei) in products[card.product_id].tac_codes
+        assert products[card.product_id].launch_date <= card.purchase_date < date.today() + timedelta(days=1)
+    assert len({c.imei for c in cards}) == len(cards)
+    region_of_store = dict(
+        db.session.execute(
+            select(Store.id, Territory.region_id).join(Territory, Territory.id == Store.territory_id)
+        ).all()
+    )
+    flags = list(db.session.scalars(select(DiversionFlag)))
+    assert {f.source for f in flags} == {"card", "spot_check"}
+    for flag in flags:
+        ship = db.session.get(Shipment, flag.imei)
+        assert ship.region_id == flag.shipped_region_id != flag.sold_region_id == region_of_store[flag.store_id]
+    checks = list(db.session.scalars(select(ImeiSpotCheck)))
+    assert {c.shipment_match for c in checks} >= {"matches", "diverted"}
+    # The demo clerk finds their store's cards, with the buyer's data in full.
+    token = login(client, "clerk.gz").json["token"]
+    r = client.get("/api/v1/warranty-cards?page_size=5", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and len(r.json) == 5 and not any(c["masked"] for c in r.json)
