@@ -21,6 +21,8 @@ BLUEPRINTS = (
     "intel",
     "photos",
     "warranty",
+    "routes",
+    "market",
     "sync",
     "health",
 )
@@ -47,6 +49,12 @@ def create_app(config: dict | None = None) -> Flask:
     from .sync import changelog
 
     changelog.install()
+    from .jobs import install as install_jobs
+
+    install_jobs(app)
+    from .market.service import install as install_market
+
+    install_market()
     _install_error_handlers(app)
     _install_auth(app)
     _install_docs_assets(app)

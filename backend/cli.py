@@ -45,6 +45,14 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Discarded {count} stale uploads.")
 
+    @app.cli.command("rebuild-price-cells")
+    @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only observations from this day.")
+    def rebuild_price_cells(since) -> None:
+        """Recompute HQ's price rollups from the raw observations (after a bulk load, say)."""
+        from .market.service import rebuild_cells
+
+        click.echo(f"{rebuild_cells(since.date() if since else None)} price cells computed.")
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", type=click.Choice(["rep", "manager", "clerk", "hq", "admin"]), default="admin")

@@ -37,6 +37,13 @@ class Config:
     OFFSITE_THRESHOLD_M = _float("OFFSITE_THRESHOLD_M", 150.0)
     INTEL_DUPLICATE_RADIUS_M = _float("INTEL_DUPLICATE_RADIUS_M", 100.0)
     DEVICE_CLOCK_SKEW_SECONDS = _int("DEVICE_CLOCK_SKEW_SECONDS", 600)
+    # Route review: a gap between visits longer than this (travel included) shows as idle.
+    ROUTE_IDLE_MINUTES = _float("ROUTE_IDLE_MINUTES", 60.0)
+    # Price-drop alerts: a competitor model's median price in a region falling by this share from
+    # one week (or day) to the next, each with at least this many observations.
+    PRICE_DROP_ALERT_PCT = _float("PRICE_DROP_ALERT_PCT", 8.0)
+    PRICE_ALERT_MIN_OBS_WEEK = _int("PRICE_ALERT_MIN_OBS_WEEK", 4)
+    PRICE_ALERT_MIN_OBS_DAY = _int("PRICE_ALERT_MIN_OBS_DAY", 8)
     # Calendar days (purchase dates, 三包 terms) are days in this zone.
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Asia/Shanghai")
     # Shipment imports: the uploaded CSV files, their size limit, how many bad rows are kept.

@@ -30,6 +30,8 @@ class Product(db.Model):
     return_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7", nullable=False)
     exchange_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15", nullable=False)
     repair_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12", nullable=False)
+    # The competitor models this one is set against (HQ's price charts show them side by side).
+    rival_model_ids: Mapped[list] = mapped_column(JSON, default=list, server_default="[]", nullable=False)
 
 
 class CompetitorBrand(db.Model):

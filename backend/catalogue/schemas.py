@@ -20,6 +20,11 @@ class ProductSchema(BaseSchema):
     )
     return_days = fields.Integer(validate=validate.Range(min=0, max=365), metadata={"description": "包退 days"})
     exchange_days = fields.Integer(validate=validate.Range(min=0, max=365), metadata={"description": "包换 days"})
+    rival_model_ids = fields.List(
+        fields.Integer(),
+        validate=validate.Length(max=50),
+        metadata={"description": "Competitor models it is set against."},
+    )
     repair_months = fields.Integer(validate=validate.Range(min=0, max=120), metadata={"description": "包修 months"})
 
 

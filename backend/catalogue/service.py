@@ -34,6 +34,15 @@ def _tac_codes_belong_to_one_model(data: dict, current: Product | None) -> None:
             raise Conflict(f"TAC {min(shared)} is already listed for {model_code}.", field="tac_codes")
 
 
+def _rivals_exist(data: dict, current: Product | None) -> None:
+    wanted = set(data.get("rival_model_ids") or ())
+    if not wanted:
+        return
+    found = set(db.session.scalars(select(CompetitorModel.id).where(CompetitorModel.id.in_(wanted))))
+    if wanted - found:
+        raise InvalidInput(f"Unknown competitor model: {min(wanted - found)}.", field="rival_model_ids")
+
+
 def tac_owners() -> dict[str, tuple[int, str]]:
     """{TAC: (product id, model code)} over all our models."""
     owners: dict[str, tuple[int, str]] = {}
@@ -50,7 +59,7 @@ products = MasterData(
     filters=("active",),
     search=("model_code", "name"),
     order_by="model_code",
-    rules=(_tac_codes_belong_to_one_model,),
+    rules=(_tac_codes_belong_to_one_model, _rivals_exist),
 )
 competitor_brands = MasterData(
     CompetitorBrand, "competitor brand", unique=("name",), filters=("active",), search=("name",), order_by="name"

@@ -14,3 +14,29 @@ def to_naive_utc(value: datetime) -> datetime:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+def business_zone():
+    """The zone whose calendar days the business counts in (purchase dates, a rep's day)."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    return ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])
+
+
+def business_today():
+    return datetime.now(business_zone()).date()
+
+
+def business_day_bounds(day) -> tuple[datetime, datetime]:
+    """[start, end) of a calendar day in the business zone, as naive UTC."""
+    from datetime import time, timedelta
+
+    start = datetime.combine(day, time(0), tzinfo=business_zone())
+    return to_naive_utc(start), to_naive_utc(start + timedelta(days=1))
+
+
+def business_date(value: datetime):
+    """The business-zone calendar day of a naive UTC time."""
+    return value.replace(tzinfo=UTC).astimezone(business_zone()).date()

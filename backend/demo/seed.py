@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from ..auth.models import Role, User
 from ..auth.service import hash_password
@@ -534,6 +534,9 @@ class _Seeder:
         db.session.commit()
         self.echo("Warranty cards, shipments and spot checks…")
         self.make_warranty()
+        db.session.commit()
+        self.echo("Price rollups, alerts and visit plans…")
+        self.make_market()
         db.session.commit()
         return self.summary
 
@@ -1490,6 +1493,52 @@ class _Seeder:
         self.summary["shipments"] = len(shipments) + len(in_channel)
         self.summary["spot_checks"] = len(checks)
         self.summary["diversion_flags"] = flags
+
+    # -- HQ's rollups and alerts, managers' plans
+
+    def make_market(self) -> None:
+        """Rivals of our models (competitor models within a quarter of the price), the price
+        rollups and the alerts they raise, and plans for rep.gz's next days."""
+        from ..market.models import PriceAlert, PriceCell
+        from ..market.service import rebuild_cells
+        from ..routes.geometry import best_order, path_length
+        from ..routes.models import VisitPlan
+
+        cmodels = list(db.session.scalars(select(CompetitorModel).where(CompetitorModel.active)))
+        for product in db.session.scalars(select(Product).where(Product.active)):
+            price = float(product.list_price)
+            close = sorted(
+                (m for m in cmodels if m.list_price and abs(float(m.list_price) - price) <= 0.25 * price),
+                key=lambda m: abs(float(m.list_price) - price),
+            )
+            product.rival_model_ids = [m.id for m in close[:3]]
+        db.session.commit()
+        rebuild_cells()
+        self.summary["price_cells"] = db.session.scalar(select(func.count()).select_from(PriceCell))
+        self.summary["price_alerts"] = db.session.scalar(select(func.count()).select_from(PriceAlert))
+        rep = db.session.scalars(select(User).where(User.username == "rep.gz")).one()
+        manager = db.session.scalars(select(User).where(User.username == "manager.gd")).one()
+        stores = [s for s in self.stores_by_territory[rep.territory_id] if s.status == StoreStatus.ACTIVE]
+        plans = 0
+        for offset in (0, 1, 2):
+            picked = self.rng.sample(stores, min(len(stores), 6))
+            points = [s.pos for s in picked]
+            order = best_order(None, points)
+            db.session.add(
+                VisitPlan(
+                    id=self.uuid(),
+                    rep_id=rep.id,
+                    day=self.today + timedelta(days=offset),
+                    store_ids=[picked[i].id for i in order],
+                    picked_store_ids=[s.id for s in picked],
+                    distance_picked_m=round(path_length(None, points, range(len(points))), 1),
+                    distance_planned_m=round(path_length(None, points, order), 1),
+                    created_by=manager.id,
+                    updated_by=manager.id,
+                )
+            )
+            plans += 1
+        self.summary["visit_plans"] = plans
 
 
 def seed_demo(

@@ -8,7 +8,7 @@ from ..core.pagination import SelectPage
 from ..extensions import db
 from ..photos.service import attach_photo_ids
 from . import service
-from .schemas import IntelQuerySchema, IntelReportSchema, PriceObservationSchema, PriceQuerySchema
+from .schemas import IntelQuerySchema, IntelReportSchema, PriceObservationSchema, PriceQuerySchema, ReviewSchema
 
 blp = Blueprint("intel", __name__, url_prefix="/api/v1", description="Price observations and store intel")
 
@@ -77,3 +77,14 @@ class IntelReportById(MethodView):
     def get(self, report_id):
         """One intel report with its possible duplicates among known stores."""
         return service.with_candidates(g.user, [service.visible_report(g.user, report_id)])[0]
+
+
+@blp.route("/intel-reports/<uuid:report_id>/review")
+class IntelReportReview(MethodView):
+    @blp.arguments(ReviewSchema)
+    @blp.response(200, IntelReportSchema)
+    def post(self, data, report_id):
+        """Review a report (manager): approve (creates, closes or moves the store), duplicate, or reject."""
+        report = service.review_report(g.user, report_id, data)
+        db.session.commit()
+        return service.with_candidates(g.user, [report])[0]

@@ -67,6 +67,11 @@ class IntelReport(FieldRecordMixin, db.Model):
     notes: Mapped[str] = mapped_column(String(2000), default="", nullable=False)
     status: Mapped[str] = mapped_column(String(16), default=IntelStatus.PENDING, nullable=False)
     reported_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    # The manager's review: who, when, why, and the store it led to (created, or the duplicate).
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    review_note: Mapped[str] = mapped_column(String(500), default="", server_default="", nullable=False)
+    resolved_store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
 
 
 class IntelDuplicateCandidate(db.Model):

@@ -67,6 +67,10 @@ class IntelReportSchema(BaseSchema):
     reported_at = UTCDateTime(required=True)
     photo_ids = fields.List(fields.UUID(), validate=validate.Length(max=20))
     status = fields.String(dump_only=True)
+    reviewed_by = fields.Integer(dump_only=True)
+    reviewed_at = UTCDateTime(dump_only=True)
+    review_note = fields.String(dump_only=True)
+    resolved_store_id = fields.Integer(dump_only=True, metadata={"description": "The store created or duplicated."})
     rep_id = fields.Integer(dump_only=True)
     received_at = UTCDateTime(dump_only=True)
     duplicate_candidates = fields.List(fields.Nested(DuplicateCandidateSchema), dump_only=True)
@@ -78,3 +82,20 @@ class IntelQuerySchema(BaseSchema):
     territory_id = fields.Integer()
     store_id = fields.Integer()
     rep_id = fields.Integer()
+
+
+class NewStoreFieldsSchema(BaseSchema):
+    code = Name(32)
+    name = Name(200)
+    address = Text(300)
+    territory_id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(["counter", "shop"]))
+    tier = fields.String(validate=validate.OneOf(["A", "B", "C"]))
+    partner_id = fields.Integer(allow_none=True)
+
+
+class ReviewSchema(BaseSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "duplicate", "reject"]))
+    store_id = fields.Integer(metadata={"description": "The known store it duplicates (decision duplicate)."})
+    store = fields.Nested(NewStoreFieldsSchema, metadata={"description": "Details of the store to create (approve)."})
+    note = Text(500)

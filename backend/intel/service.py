@@ -12,23 +12,26 @@ from sqlalchemy import select
 from ..auth.models import Role, User
 from ..catalogue.models import CompetitorModel, Product
 from ..core.auth import check_role
-from ..core.errors import InvalidInput, NotFound
+from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.geo import distance_m
 from ..core.records import check_device_time, create_once
+from ..core.timeutil import utcnow
 from ..extensions import db
 from ..org.models import Territory
 from ..photos import service as photos
-from ..stores.models import Store
+from ..stores.models import Store, StoreKind, StoreStatus, StoreTier
 from ..stores.service import (
     FIELD_WRITERS,
+    create_store,
     field_record_scope,
     field_record_visibility,
     near_clause,
     store_scope,
+    update_store,
     visible_store,
 )
 from ..visits.service import own_visit
-from .models import IntelDuplicateCandidate, IntelReport, PriceObservation
+from .models import IntelDuplicateCandidate, IntelKind, IntelReport, IntelStatus, PriceObservation
 
 # --- price observations ---------------------------------------------------------------------
 
@@ -56,6 +59,10 @@ def observe_price(actor: User, data: dict) -> tuple[PriceObservation, bool]:
         "observed_at": data["observed_at"],
     }
     obs, created = create_once(PriceObservation, data["id"], values, "price observation")
+    if created:
+        from ..market.service import note_observation
+
+        note_observation(obs, db.session.get(Territory, store.territory_id).region_id)
     photos.link_photos(actor, "price_observation", obs.id, data.get("photo_ids", []))
     return obs, created
 
@@ -208,3 +215,60 @@ def with_candidates(actor: User, reports: list[IntelReport]) -> list[IntelReport
 
 photos.register_record_type("price_observation", field_record_visibility(PriceObservation))
 photos.register_record_type("intel_report", field_record_visibility(IntelReport, IntelReport.territory_id))
+
+
+# --- review by the manager ----------------------------------------------------------------------
+
+CREATES_STORE = (IntelKind.NEW_STORE, IntelKind.OPENING)
+
+
+def review_report(actor: User, report_id: uuid.UUID, data: dict) -> IntelReport:
+    """Approve (a new or opening store becomes a store; a closing closes it; a move moves it),
+    mark as a duplicate of a known store, or reject. Once per report."""
+    check_role(actor, Role.MANAGER, Role.ADMIN)
+    report = visible_report(actor, report_id)
+    if report.status != IntelStatus.PENDING:
+        raise Conflict(f"This report was already reviewed ({report.status}).")
+    decision = data["decision"]
+    if decision == "duplicate":
+        if data.get("store_id") is None:
+            raise InvalidInput("Say which known store this report duplicates (store_id).", field="store_id")
+        report.resolved_store_id = visible_store(actor, data["store_id"]).id
+        report.status = IntelStatus.DUPLICATE
+    elif decision == "reject":
+        report.status = IntelStatus.REJECTED
+    else:
+        report.resolved_store_id = _apply(actor, report, data.get("store") or {})
+        report.status = IntelStatus.CONFIRMED
+    report.reviewed_by = actor.id
+    report.reviewed_at = utcnow()
+    report.review_note = data.get("note") or ""
+    db.session.flush()
+    return report
+
+
+def _apply(actor: User, report: IntelReport, extra: dict) -> int | None:
+    if report.kind in CREATES_STORE:
+        values = {
+            "code": extra.get("code") or f"N{report.id.hex[:10].upper()}",
+            "name": extra.get("name") or report.name,
+            "address": extra.get("address", report.address),
+            "latitude": report.latitude,
+            "longitude": report.longitude,
+            "territory_id": extra.get("territory_id") or report.territory_id,
+            "kind": extra.get("kind") or StoreKind.SHOP,
+            "tier": extra.get("tier") or StoreTier.C,
+            "status": StoreStatus.ACTIVE if report.kind == IntelKind.OPENING else StoreStatus.PROSPECT,
+            "partner_id": extra.get("partner_id"),
+        }
+        return create_store(actor, values).id
+    if report.store_id is None:
+        return None
+    if report.kind == IntelKind.CLOSING:
+        update_store(actor, report.store_id, {"status": StoreStatus.CLOSED})
+    elif report.kind == IntelKind.MOVING:
+        moved = {"latitude": report.latitude, "longitude": report.longitude}
+        if report.address:
+            moved["address"] = report.address
+        update_store(actor, report.store_id, moved)
+    return report.store_id

@@ -34,11 +34,17 @@ def job(fn: Callable) -> Callable:
     @wraps(fn)
     def wrapper(*args, **kwargs):
         if has_app_context():
-            return fn(*args, **kwargs)
+            return _run(fn, args, kwargs)
         with _app_for_worker().app_context():
-            return fn(*args, **kwargs)
+            return _run(fn, args, kwargs)
 
     return wrapper
+
+
+def _run(fn: Callable, args, kwargs):
+    result = fn(*args, **kwargs)
+    run_ready_jobs()  # what the job's own commits asked for (e.g. an import's follow-up work)
+    return result
 
 
 def _queue():
@@ -67,3 +73,51 @@ def enqueue(fn: Callable, *args, **kwargs):
         db.session.rollback()
         log.exception("in-process job %s failed", getattr(fn, "__name__", fn))
     return None
+
+
+# --- jobs that wait for the transaction that needs them ---------------------------------------------
+
+_WAITING = "jobs_after_commit"  # session.info: jobs registered in the open transaction
+_READY = "jobs_ready"  # session.info: jobs whose transaction committed, to enqueue at request end
+
+
+def after_commit(fn: Callable, *args) -> None:
+    """Enqueue `fn(*args)` once the current transaction commits; forget it if it rolls back.
+
+    The same call registered twice in one transaction runs once. Within a request the jobs are
+    enqueued when the request ends (an in-process job cannot use the session inside the commit);
+    elsewhere call `run_ready_jobs()` after committing.
+    """
+    from ..extensions import db
+
+    db.session.info.setdefault(_WAITING, {})[(fn, args)] = None
+
+
+def run_ready_jobs(_exc: BaseException | None = None) -> None:
+    from ..extensions import db
+
+    ready = db.session.info.pop(_READY, None)
+    for fn, args in ready or ():
+        enqueue(fn, *args)
+
+
+def _committed(session) -> None:
+    waiting = session.info.pop(_WAITING, None)
+    if waiting:
+        session.info.setdefault(_READY, {}).update(waiting)
+
+
+def _rolled_back(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_WAITING, None)
+
+
+def install(app) -> None:
+    """Register the session hooks (once per process) and the end-of-request runner (per app)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _committed):
+        event.listen(Session, "after_commit", _committed)
+        event.listen(Session, "after_soft_rollback", _rolled_back)
+    app.teardown_request(run_ready_jobs)

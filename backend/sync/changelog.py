@@ -97,6 +97,8 @@ def _rows(session: Session, pending: list[dict]) -> list[dict]:
 
 
 def _territory(entity: Entity, obj, territory_of_store: dict) -> int | None:
+    if entity.territory is not None:
+        return entity.territory(obj)
     if entity.name == "store":
         return obj.territory_id
     if entity.name == "intel_report":

@@ -22,6 +22,8 @@ from ..intel.schemas import IntelReportSchema, PriceObservationSchema
 from ..org import schemas as org_schemas
 from ..org.models import Partner, Region, Territory
 from ..photos.service import attach_photo_ids
+from ..routes.models import VisitPlan
+from ..routes.schemas import VisitPlanSchema
 from ..stock.models import StockMovement
 from ..stock.schemas import StockMovementSchema
 from ..stores.models import Store, StoreContact
@@ -48,6 +50,8 @@ class Entity:
     is_tombstone: Callable[[Any], bool] | None = None
     snapshot_filter: Callable[[], ColumnElement[bool]] | None = None
     has_clock: bool = False
+    # The territory a change is logged in, when it is not the row's store's (see changelog).
+    territory: Callable[[Any], int | None] | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -82,6 +86,20 @@ def _counter_visible(actor: User) -> ColumnElement[bool]:
     if actor.role != Role.CLERK or actor.store_id is None:
         return false()
     return WarrantyCard.store_id == actor.store_id
+
+
+def _plans_visible(actor: User) -> ColumnElement[bool]:
+    if actor.role not in FIELD_READERS:
+        return false()
+    from ..routes.service import reps_scope
+
+    return VisitPlan.rep_id.in_(select(User.id).where(reps_scope(actor)))
+
+
+def _plan_territory(plan: VisitPlan) -> int | None:
+    from ..routes.service import territory_of_rep
+
+    return territory_of_rep(plan.rep_id)
 
 
 def _cards_prepare(actor: User, rows: list) -> list:
@@ -147,6 +165,7 @@ ENTITIES: list[Entity] = [
         prepare=_intel_prepare,
     ),
     Entity("imei_spot_check", ImeiSpotCheck, RECORD, SpotCheckSchema(), _records(ImeiSpotCheck)),
+    Entity("visit_plan", VisitPlan, RECORD, VisitPlanSchema(), _plans_visible, territory=_plan_territory),
     Entity("warranty_card", WarrantyCard, COUNTER, WarrantyCardSchema(), _counter_visible, prepare=_cards_prepare),
 ]
 

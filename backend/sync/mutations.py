@@ -16,6 +16,8 @@ from ..auth.models import User
 from ..core.schemas import BaseSchema
 from ..intel import service as intel
 from ..intel.schemas import IntelReportSchema, PriceObservationSchema
+from ..routes import service as routes
+from ..routes.schemas import VisitPlanSchema
 from ..stock import service as stock
 from ..stock.schemas import StockMovementSchema
 from ..stores import service as stores
@@ -166,4 +168,10 @@ def _warranty_correct(actor, args, m):
 @mutation("imei.spot_check", SpotCheckSchema)
 def _spot_check(actor, args, m):
     spot_checks.record(actor, _load("imei.spot_check", args))
+    return []
+
+
+@mutation("plan.save", VisitPlanSchema)
+def _plan_save(actor, args, m):
+    routes.save_plan(actor, _load("plan.save", args))
     return []

@@ -25,13 +25,12 @@ from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..core.auth import check_role
 from ..core.errors import InvalidInput, NotFound, PayloadTooLarge
-from ..core.timeutil import utcnow
+from ..core.timeutil import business_today, utcnow
 from ..extensions import db
 from ..jobs import enqueue, job
 from ..org.models import Partner, Region
 from . import diversion, rules
 from .models import ImportStatus, Shipment, ShipmentImport, ShipmentImportError
-from .service import business_today
 
 log = logging.getLogger(__name__)
 
@@ -260,9 +259,11 @@ def run_import(import_id: int) -> None:
         db.session.rollback()
         imp = db.session.get(ShipmentImport, import_id)
         imp.status, imp.finished_at = ImportStatus.FAILED, utcnow()
-        imp.error = imp.error or f"The import stopped: {exc}"[:500]
+        # A BadRow says why the file cannot be read (set on the exception: the rollback above
+        # would have undone it on `imp`); anything else is unexpected and logged.
+        imp.error = (str(exc) if isinstance(exc, BadRow) else f"The import stopped: {exc}")[:500]
         db.session.commit()
-        if not isinstance(exc, BadRow | UnicodeDecodeError | csv.Error):
+        if not isinstance(exc, BadRow):
             log.exception("shipment import %s failed", import_id)
         return
     imp.status, imp.finished_at, imp.processed_bytes = ImportStatus.DONE, utcnow(), imp.total_bytes
@@ -278,14 +279,9 @@ def _run(imp: ShipmentImport) -> None:
             first = next(reader)
         except StopIteration:
             first = []
-        except UnicodeDecodeError:
-            imp.error = "The file is not UTF-8 text: save the CSV as UTF-8."
-            raise
-        try:
-            cols = loader.header(first)
-        except BadRow as exc:
-            imp.error = str(exc)
-            raise
+        except UnicodeDecodeError as exc:
+            raise BadRow(_not_utf8(imp.path)) from exc
+        cols = loader.header(first)
         batch: list = []
         line = 1
         try:
@@ -301,13 +297,25 @@ def _run(imp: ShipmentImport) -> None:
                 if len(batch) >= loader.batch_rows:
                     _commit_batch(loader, batch, raw)
                     batch = []
-        except UnicodeDecodeError:
-            imp.error = f"Line {line + 1} is not UTF-8 text: save the CSV as UTF-8."
-            raise
+        except UnicodeDecodeError as exc:
+            raise BadRow(_not_utf8(imp.path)) from exc
         except csv.Error as exc:
-            imp.error = f"Line {reader.line_num}: the CSV is malformed ({exc})."
-            raise
+            raise BadRow(f"Line {reader.line_num}: the CSV is malformed ({exc}).") from exc
         _commit_batch(loader, batch, raw)
+
+
+def _not_utf8(path: str) -> str:
+    """Which line is not UTF-8. The decoder works on chunks of the file, so where it stopped says
+    little; a newline byte is never part of a UTF-8 sequence, so each line decodes on its own."""
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                if number == 1:
+                    break
+                return f"Line {number} is not UTF-8 text: save the CSV as UTF-8."
+    return "The file is not UTF-8 text: save the CSV as UTF-8."
 
 
 def _commit_batch(loader: _Loader, batch: list, raw) -> None:

@@ -15,10 +15,12 @@ from datetime import date, timedelta
 IMEI_LENGTH = 15
 TAC_LENGTH = 8
 
-_DIGITS = re.compile(r"^\d+$")
+# ASCII digits only, to the very end (`\Z`): `\d` would take full-width and other scripts' digits
+# (a second card for one phone, and not what the PWA's port accepts), and `$` a trailing newline.
+_DIGITS = re.compile(r"^[0-9]+\Z")
 _SEPARATORS = re.compile(r"[\s\-()]")
-_MAINLAND = re.compile(r"^1[3-9]\d{9}$")
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+_MAINLAND = re.compile(r"^1[3-9][0-9]{9}\Z")
+_E164 = re.compile(r"^\+[1-9][0-9]{7,14}\Z")
 
 
 # --- IMEI ---------------------------------------------------------------------------------------

@@ -5,10 +5,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +16,7 @@ from ..catalogue.service import tac_owners
 from ..core.auth import check_role
 from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..core.records import check_device_time
-from ..core.timeutil import utcnow
+from ..core.timeutil import business_today, utcnow
 from ..extensions import db
 from ..stores.models import Store
 from ..stores.service import region_territories
@@ -37,11 +35,6 @@ CORRECTABLE = (
     "purchase_date",
 )
 READERS = (Role.CLERK, Role.MANAGER, Role.HQ, Role.ADMIN)
-
-
-def business_today() -> date:
-    """Today's date where the stores are (purchase dates and 三包 terms are calendar days there)."""
-    return datetime.now(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])).date()
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -118,7 +111,7 @@ def _check_imei_free(card_id: uuid.UUID, imeis: list[str], actor: User) -> None:
     raise Conflict(
         f"IMEI {imei} already has a warranty card, registered {where} on {details['registered_on']}. "
         "A phone gets one card; correct that card instead, or ask HQ to void it if it was a mistake.",
-        field="imei",
+        field="imei" if imei == imeis[0] else "imei2",  # the field of this card that holds it
         details=details,
     )
 
@@ -283,15 +276,33 @@ def visible_card(actor: User, card_id: uuid.UUID) -> WarrantyCard:
     return card
 
 
-def revisions(actor: User, card_id: uuid.UUID) -> list[WarrantyCardRevision]:
+_BUYER_MASKS = {"buyer_name": rules.mask_name, "buyer_phone": rules.mask_phone, "buyer_address": rules.mask_address}
+
+
+def revisions(actor: User, card_id: uuid.UUID) -> list[WarrantyCardRevision] | list[dict]:
+    """The card's history; the buyer's data in it masked as on the card itself."""
     card = visible_card(actor, card_id)
-    return list(
+    rows = list(
         db.session.scalars(
             select(WarrantyCardRevision)
             .where(WarrantyCardRevision.card_id == card.id)
             .order_by(WarrantyCardRevision.revision)
         )
     )
+    if sees_buyer(actor, card):
+        return rows
+    return [
+        {
+            "revision": r.revision,
+            "kind": r.kind,
+            "changes": {
+                k: [_BUYER_MASKS[k](v) for v in pair] if k in _BUYER_MASKS else pair for k, pair in r.changes.items()
+            },
+            "changed_by": r.changed_by,
+            "changed_at": r.changed_at,
+        }
+        for r in rows
+    ]
 
 
 def sees_buyer(actor: User, card: WarrantyCard) -> bool:
