@@ -7,11 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Uuid
+from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.records import FieldRecordMixin
 from ..extensions import db
+
+_PROMO = text("promo_price IS NOT NULL OR promo_text <> ''")
 
 
 class PriceObservation(FieldRecordMixin, db.Model):
@@ -23,6 +25,13 @@ class PriceObservation(FieldRecordMixin, db.Model):
         Index("ix_price_observations_store_observed", "store_id", "observed_at"),
         Index("ix_price_observations_cmodel_observed", "competitor_model_id", "observed_at"),
         Index("ix_price_observations_product_observed", "product_id", "observed_at"),
+        # HQ's "promotions seen", newest first: only the observations with a promotion.
+        Index(
+            "ix_price_observations_promo_observed",
+            "observed_at",
+            postgresql_where=_PROMO,
+            sqlite_where=_PROMO,
+        ),
     )
 
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), nullable=False)

@@ -157,18 +157,17 @@ def _last_visits(since):
 def unvisited_query(actor: User, filters: dict):
     """Active stores in scope that nobody visited in the last `days` days, longest-waiting first."""
     since = utcnow() - timedelta(days=filters["days"])
-    recent = _last_visits(since)
-    ever = (
-        select(Visit.store_id, func.max(Visit.checked_in_at).label("last_visit_at")).group_by(Visit.store_id).subquery()
-    )
     stores = _coverage_stores(actor, filters).subquery()
-    return (
-        select(stores, ever.c.last_visit_at)
-        .outerjoin(recent, recent.c.store_id == stores.c.id)
-        .outerjoin(ever, ever.c.store_id == stores.c.id)
-        .where(recent.c.store_id.is_(None))
-        .order_by(ever.c.last_visit_at.is_not(None), ever.c.last_visit_at, stores.c.name, stores.c.id)
+    visited = select(Visit.id).where(Visit.store_id == stores.c.id, Visit.checked_in_at >= since)
+    # Per store, on the (store_id, checked_in_at) index: only the unvisited stores pay for it.
+    last = (
+        select(func.max(Visit.checked_in_at))
+        .where(Visit.store_id == stores.c.id)
+        .correlate(stores)
+        .scalar_subquery()
+        .label("last_visit_at")
     )
+    return select(stores, last).where(~visited.exists()).order_by(last.is_not(None), last, stores.c.name, stores.c.id)
 
 
 def coverage_by_tier(actor: User, filters: dict) -> list[dict]:

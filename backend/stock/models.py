@@ -22,7 +22,10 @@ class MovementKind(StrEnum):
 
 class StockMovement(FieldRecordMixin, db.Model):
     __tablename__ = "stock_movements"
-    __table_args__ = (Index("ix_stock_movements_store_material_at", "store_id", "material_id", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_stock_movements_store_material_at", "store_id", "material_id", "recorded_at"),
+        Index("ix_stock_movements_recorded_at", "recorded_at"),  # HQ's material use by period
+    )
 
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), nullable=False)
     material_id: Mapped[int] = mapped_column(ForeignKey("promo_materials.id"), nullable=False)
