@@ -37,6 +37,9 @@ class Config:
     OFFSITE_THRESHOLD_M = _float("OFFSITE_THRESHOLD_M", 150.0)
     INTEL_DUPLICATE_RADIUS_M = _float("INTEL_DUPLICATE_RADIUS_M", 100.0)
     DEVICE_CLOCK_SKEW_SECONDS = _int("DEVICE_CLOCK_SKEW_SECONDS", 600)
+    # Map tiles for the PWA's maps (any XYZ tile server; an empty value shows maps without tiles).
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION", "© OpenStreetMap contributors")
     # Route review: a gap between visits longer than this (travel included) shows as idle.
     ROUTE_IDLE_MINUTES = _float("ROUTE_IDLE_MINUTES", 60.0)
     # Price-drop alerts: a competitor model's median price in a region falling by this share from

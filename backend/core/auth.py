@@ -11,7 +11,7 @@ from flask import g, request
 from .errors import DomainError, Forbidden
 
 # Paths that answer without a token (the docs live outside /api/v1).
-PUBLIC_PATHS = {"/api/v1/auth/login", "/api/v1/health"}
+PUBLIC_PATHS = {"/api/v1/auth/login", "/api/v1/health", "/api/v1/app-config"}
 
 
 class Unauthorized(DomainError):

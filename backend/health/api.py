@@ -33,3 +33,23 @@ class Health(MethodView):
             body["status"] = body["database"] = "unavailable"
             return body, 503
         return body
+
+
+class AppConfigSchema(BaseSchema):
+    map_tile_url = fields.String(metadata={"description": "Leaflet tile URL template; empty: no tiles"})
+    map_attribution = fields.String()
+    business_timezone = fields.String()
+
+
+@blp.route("/app-config")
+class AppConfig(MethodView):
+    @blp.doc(security=[])
+    @blp.response(200, AppConfigSchema)
+    def get(self):
+        """What the PWA needs to know about this installation (no token needed)."""
+        cfg = current_app.config
+        return {
+            "map_tile_url": cfg["MAP_TILE_URL"],
+            "map_attribution": cfg["MAP_ATTRIBUTION"],
+            "business_timezone": cfg["BUSINESS_TIMEZONE"],
+        }
