@@ -28,7 +28,10 @@ export default defineConfig({
         ],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        // .wasm: the barcode reader's ZXing build (src/scan/detector.js, ~1.1 MB), precached so that
+        // scanning works offline; the limit leaves room above Workbox's 2 MiB default for it to grow.
+        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest,wasm}'],
+        maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         navigateFallback: '/index.html',
         // The API is never served from the cache: data lives in IndexedDB, writes in the outbox.
         navigateFallbackDenylist: [/^\/api\//],

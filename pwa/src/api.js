@@ -4,7 +4,8 @@
 // `code` is the body's machine-readable `error` (e.g. `not_found`, `mutation_gap`) or, failing
 // that, the HTTP status name in snake_case (`not_found`, `method_not_allowed`); a request that
 // never got an answer (offline, DNS, connection reset) is `{status: 0, code: 'network'}`.
-// UI code does not call `fetch` for the rep's data: it goes through db/ and sync/.
+// UI code does not call `fetch` for the data a user records: it goes through db/ and sync/. HQ's
+// desktop screens (online only) call the REST functions at the end of this file.
 
 const CHUNK_BYTES = 256 * 1024;
 
@@ -116,6 +117,7 @@ async function errorFrom(response) {
     status: response.status,
     code:
       (typeof body?.error === 'string' && body.error) ||
+      (typeof body?.code === 'string' && body.code) ||
       (statusName && snake(statusName)) ||
       STATUS_NAMES[response.status] ||
       `http_${response.status}`,
@@ -129,9 +131,30 @@ async function errorFrom(response) {
 
 /**
  * One request to `/api/v1${path}`. `json` is sent as a JSON body; `body` as is (with
- * `contentType`). Resolves to the parsed JSON answer (null for an empty one); rejects with ApiError.
+ * `contentType`; a FormData body sets its own multipart type). Resolves to the parsed JSON
+ * answer (null for an empty one); rejects with ApiError.
  */
-export async function request(method, path, { json, body, contentType, query, signal, headers = {} } = {}) {
+export async function request(method, path, options = {}) {
+  return (await send(method, path, options)).data;
+}
+
+/**
+ * A page of a paginated list: `{items, pagination}`, `pagination` being the `X-Pagination`
+ * header (`{total, total_pages, page, page_size?, …}`; null when the server sent none).
+ */
+export async function requestPage(path, { query, signal } = {}) {
+  const { data, response } = await send('GET', path, { query, signal });
+  let pagination = null;
+  try {
+    const header = response.headers?.get?.('X-Pagination');
+    pagination = header ? JSON.parse(header) : null;
+  } catch {
+    pagination = null;
+  }
+  return { items: Array.isArray(data) ? data : data?.items ?? [], pagination };
+}
+
+async function send(method, path, { json, body, contentType, query, signal, headers = {} } = {}) {
   let url = config.baseUrl + path;
   if (query) {
     const params = new URLSearchParams();
@@ -156,7 +179,7 @@ export async function request(method, path, { json, body, contentType, query, si
     throw new ApiError({ status: 0, code: 'network', message: exc?.message || 'Network error' });
   }
   if (!response.ok) throw await errorFrom(response);
-  if (response.status === 204) return null;
+  if (response.status === 204) return { data: null, response };
   let text;
   try {
     text = await response.text();
@@ -164,9 +187,9 @@ export async function request(method, path, { json, body, contentType, query, si
     // The answer was cut off: as far as we know nothing arrived.
     throw new ApiError({ status: 0, code: 'network', message: exc?.message || 'Network error' });
   }
-  if (!text) return null;
+  if (!text) return { data: null, response };
   try {
-    return JSON.parse(text);
+    return { data: JSON.parse(text), response };
   } catch {
     throw new ApiError({ status: response.status, code: 'invalid_response', message: 'The server answered something that is not JSON.' });
   }
@@ -302,4 +325,51 @@ export async function uploadPhoto(photo, onProgress, { chunkBytes = CHUNK_BYTES 
       return res;
     }
   }
+}
+
+// --- HQ (online only: desktop screens) ------------------------------------------------------------
+
+const pageQuery = ({ page, pageSize } = {}) => ({ page, page_size: pageSize });
+
+/** Upload a shipment CSV (multipart field `file`): the import `{id, status: 'queued', …}` (202). */
+export function uploadShipmentImport(file, { signal } = {}) {
+  const form = new FormData();
+  form.append('file', file, file?.name || 'shipments.csv');
+  return request('POST', '/shipment-imports', { body: form, signal });
+}
+
+/** Shipment imports, newest first: `{items, pagination}`. */
+export function shipmentImports(paging = {}) {
+  return requestPage('/shipment-imports', { query: pageQuery(paging) });
+}
+
+/** One shipment import (poll it while `queued` / `running`). */
+export function shipmentImport(id) {
+  return request('GET', `/shipment-imports/${encodeURIComponent(id)}`);
+}
+
+/** The bad rows of an import `{line, reason, raw}`: `{items, pagination}`. */
+export function shipmentImportErrors(id, paging = {}) {
+  return requestPage(`/shipment-imports/${encodeURIComponent(id)}/errors`, { query: pageQuery(paging) });
+}
+
+/** Flagged (diverted) units counted `by` partner | shipped_region | sold_region | model:
+ * `[{id, name, count}]`, largest first. `filters`: partner_id, shipped_region_id, sold_region_id, product_id. */
+export function diversionSummary(by, filters = {}) {
+  return request('GET', '/diversion/summary', { query: { by, ...filters } });
+}
+
+/** The diversion flags matching `filters`: `{items, pagination}`. */
+export function diversionFlags(filters = {}, paging = {}) {
+  return requestPage('/diversion/flags', { query: { ...filters, ...pageQuery(paging) } });
+}
+
+/** Warranty cards (HQ: every store, buyers masked), e.g. `{imei}`: `{items, pagination}`. */
+export function warrantyCards({ imei, ...paging } = {}) {
+  return requestPage('/warranty-cards', { query: { imei, ...pageQuery(paging) } });
+}
+
+/** Void a warranty card (HQ), giving the reason. */
+export function voidCard(id, reason) {
+  return request('POST', `/warranty-cards/${encodeURIComponent(id)}/void`, { json: { reason } });
 }

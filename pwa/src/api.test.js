@@ -195,3 +195,48 @@ describe('uploadPhoto', () => {
     expect(await api.uploadPhoto(photo).catch((x) => x)).toMatchObject({ status: 409, code: 'conflict', field: 'id' });
   });
 });
+
+describe('HQ endpoints', () => {
+  it('reads paginated lists with their X-Pagination header', async () => {
+    handler = () => reply(200, [{ id: 2 }, { id: 1 }], { 'X-Pagination': '{"total": 41, "total_pages": 3, "page": 2, "first_page": 1, "last_page": 3}' });
+    const res = await api.shipmentImports({ page: 2, pageSize: 20 });
+    expect(calls[0]).toMatchObject({ method: 'GET', path: '/api/v1/shipment-imports', query: { page: '2', page_size: '20' } });
+    expect(res).toEqual({ items: [{ id: 2 }, { id: 1 }], pagination: { total: 41, total_pages: 3, page: 2, first_page: 1, last_page: 3 } });
+
+    handler = () => reply(200, []);
+    expect(await api.diversionFlags({ partner_id: 4, product_id: undefined }, { page: 1 })).toEqual({ items: [], pagination: null });
+    expect(calls[1]).toMatchObject({ path: '/api/v1/diversion/flags', query: { partner_id: '4', page: '1' } });
+    await api.shipmentImportErrors(7, { page: 3, pageSize: 50 });
+    expect(calls[2]).toMatchObject({ path: '/api/v1/shipment-imports/7/errors', query: { page: '3', page_size: '50' } });
+    await api.warrantyCards({ imei: '860123456789014' });
+    expect(calls[3]).toMatchObject({ path: '/api/v1/warranty-cards', query: { imei: '860123456789014' } });
+  });
+
+  it('uploads a shipment CSV as the multipart field `file`', async () => {
+    let form = null;
+    api.configure({
+      fetch: async (url, init) => {
+        form = init.body;
+        calls.push({ method: init.method, path: new URL(url).pathname, headers: init.headers });
+        return reply(202, { id: 9, filename: 'ship.csv', status: 'queued', progress: 0 });
+      },
+    });
+    const file = new File(['imei,model,ship_date,region,partner\n'], 'ship.csv', { type: 'text/csv' });
+    const imp = await api.uploadShipmentImport(file);
+    expect(imp).toMatchObject({ id: 9, status: 'queued' });
+    expect(calls[0]).toMatchObject({ method: 'POST', path: '/api/v1/shipment-imports' });
+    expect(calls[0].headers['Content-Type']).toBeUndefined(); // the browser sets the multipart boundary
+    expect(form).toBeInstanceOf(FormData);
+    expect(form.get('file').name).toBe('ship.csv');
+  });
+
+  it('asks for summaries by dimension, voids cards, and reads string error codes', async () => {
+    handler = () => reply(200, [{ id: 3, name: '苏宁', count: 5 }]);
+    expect(await api.diversionSummary('partner', { sold_region_id: 2 })).toEqual([{ id: 3, name: '苏宁', count: 5 }]);
+    expect(calls[0]).toMatchObject({ path: '/api/v1/diversion/summary', query: { by: 'partner', sold_region_id: '2' } });
+    handler = () => reply(409, { code: 'conflict', message: 'Already void.', field: 'id' });
+    const e = await api.voidCard('c-1', 'mistake').catch((x) => x);
+    expect(e).toMatchObject({ status: 409, code: 'conflict', message: 'Already void.', field: 'id' });
+    expect(calls[1]).toMatchObject({ method: 'POST', path: '/api/v1/warranty-cards/c-1/void', body: '{"reason":"mistake"}' });
+  });
+});

@@ -1,5 +1,8 @@
 // The app: the session (kept in the local database, so it survives offline reloads), the sync
-// engine and its status, the routes of the rep's screens, the update prompt.
+// engine and its status, the screens of the signed-in user's role, the update prompt.
+//   rep, manager  the rep's screens (screens/rep/), in the first page's bundle
+//   clerk         the store clerk's screens (screens/clerk/), loaded on demand
+//   hq, admin     HQ's desktop screens (screens/hq/), loaded on demand, online only: no sync engine
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import * as api from './api.js';
@@ -23,6 +26,47 @@ import { Settings } from './screens/rep/Settings.js';
 import { version as packageVersion } from '../package.json';
 
 export const APP_VERSION = packageVersion;
+
+const APP_OF_ROLE = { rep: 'rep', manager: 'rep', clerk: 'clerk', hq: 'hq', admin: 'hq' };
+
+/** Which screens a user gets: 'rep' | 'clerk' | 'hq' (an unknown role: the rep's). */
+export function appOf(user) {
+  return APP_OF_ROLE[user && user.role] || 'rep';
+}
+
+// The clerk's and HQ's screens are separate chunks (precached by the service worker like the rest
+// of the shell, so the clerk's open offline too).
+const LOADERS = {
+  clerk: () => import('./screens/clerk/index.js'),
+  hq: () => import('./screens/hq/index.js'),
+};
+const loaded = {};
+
+/** The module of screens `name` (null: none wanted), loaded once: `[module | null, error | null]`. */
+function useScreens(name) {
+  const [state, setState] = useState(() => ({ mod: (name && loaded[name]) || null, error: null }));
+  useEffect(() => {
+    if (!name) return undefined;
+    if (loaded[name]) {
+      setState({ mod: loaded[name], error: null });
+      return undefined;
+    }
+    let alive = true;
+    LOADERS[name]()
+      .then((mod) => {
+        loaded[name] = mod;
+        if (alive) setState({ mod, error: null });
+      })
+      .catch((error) => {
+        console.error(error);
+        if (alive) setState({ mod: null, error });
+      });
+    return () => {
+      alive = false;
+    };
+  }, [name]);
+  return name ? [state.mod, state.error] : [null, null];
+}
 
 // The service worker's "a new version is waiting" signal, set by main.js.
 const updateListeners = new Set();
@@ -89,6 +133,8 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
   const route = useRoute();
   const online = useOnline();
   const [head, arg] = route.parts;
+  const app = appOf(session.user);
+  const [clerk, clerkError] = useScreens(app === 'clerk' ? 'clerk' : null);
 
   // The status the bar shows: the engine's, or "offline" as soon as the browser says so.
   const shown = !online && status.state !== 'offline' && status.state !== 'syncing' ? { ...status, state: 'offline' } : status;
@@ -96,7 +142,12 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
   let screen;
   let title = t('app.name');
   let current = 'today';
-  if (head === 'store' && arg) {
+  const clerkScreen = app === 'clerk' && head !== 'outbox' && head !== 'settings';
+  if (clerkScreen) {
+    const r = clerk && (clerk.clerkRoute(route.parts) || clerk.clerkRoute([]));
+    if (r) ({ screen, title, current } = r);
+    else screen = html`<p class="empty">${clerkError ? t('app.error', { message: clerkError.message }) : t('app.loading')}</p>`;
+  } else if (head === 'store' && arg) {
     screen = html`<${StoreScreen} id=${arg} />`;
     current = null;
   } else if (head === 'visit' && arg) {
@@ -142,7 +193,12 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
       ${tooOld ? html`<div class="banner banner-err" role="alert">${t('app.updateProtocol')}</div>` : null}
       ${head !== 'outbox' ? html`<${StaleWarning} status=${shown} />` : null} ${screen}
     </main>
-    <${NavBar} current=${current} outboxCount=${status.pending || 0} rejected=${status.rejected || 0} />
+    <${NavBar}
+      current=${current}
+      outboxCount=${status.pending || 0}
+      rejected=${status.rejected || 0}
+      home=${app === 'clerk' ? { icon: 'card', label: t('nav.cards') } : null}
+    />
   </div>`;
 }
 
@@ -164,7 +220,10 @@ export function App() {
       });
   }, []);
 
-  const [engine, status] = useEngine(session || null);
+  // HQ's screens are online REST: only those who record in the field sync.
+  const app = session ? appOf(session.user) : null;
+  const [engine, status] = useEngine(session && app !== 'hq' ? session : null);
+  const [hq, hqError] = useScreens(app === 'hq' ? 'hq' : null);
 
   const login = useCallback(async (username, password) => {
     const res = await api.login(username, password);
@@ -217,7 +276,13 @@ export function App() {
     // The token expired: sign in again (same user: the outbox and data stay), or go back to work.
     body = html`<${Login} onLogin=${login} onCancel=${() => setRelogin(false)} username=${session.user.username} />`;
   }
-  else {
+  else if (app === 'hq') {
+    body = html`<${AppContext.Provider} value=${ctx}>
+      ${hq
+        ? html`<${hq.HqShell} session=${session} onLogout=${logout} version=${APP_VERSION} />`
+        : html`<p class="empty">${hqError ? t('app.error', { message: hqError.message }) : t('app.loading')}</p>`}
+    </${AppContext.Provider}>`;
+  } else {
     body = html`<${AppContext.Provider} value=${ctx}>
       <${Shell} session=${session} engine=${engine} status=${status} onLogout=${logout} onRelogin=${() => setRelogin(true)} />
     </${AppContext.Provider}>`;

@@ -1,9 +1,10 @@
-// Bottom navigation: Today, Outbox (with the count of waiting and refused entries), Me.
+// Bottom navigation: Today (a clerk's: Cards), Outbox (with the count of waiting and refused
+// entries), Me.
 import { html } from 'htm/preact';
 import { t } from '../i18n/index.js';
 import { Icon } from './icons.js';
 
-export function NavBar({ current, outboxCount, rejected }) {
+export function NavBar({ current, outboxCount, rejected, home = null }) {
   const item = (key, href, icon, label, count) => html`<a
     href=${href}
     class=${current === key ? 'active' : ''}
@@ -13,7 +14,7 @@ export function NavBar({ current, outboxCount, rejected }) {
     ${count ? html`<span class="count">${count}</span>` : null}</a
   >`;
   return html`<nav class="navbar">
-    ${item('today', '#/', 'home', t('nav.today'))}
+    ${item('today', '#/', home ? home.icon : 'home', home ? home.label : t('nav.today'))}
     ${item('outbox', '#/outbox', 'sync', t('nav.outbox'), rejected || outboxCount)}
     ${item('settings', '#/settings', 'user', t('nav.settings'))}
   </nav>`;

@@ -11,6 +11,7 @@ const PATHS = {
   camera: 'M4 8h3l2-3h6l2 3h3v11H4zM12 10a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7z',
   chevron: 'M9 5l7 7-7 7',
   warn: 'M12 3l10 18H2zM12 10v5M12 18v.5',
+  card: 'M3 6h18v12H3zM3 10h18M7 15h4',
 };
 
 export function Icon({ name, size = 22, label }) {

@@ -10,6 +10,8 @@ import { db as defaultDb, getMeta, randomUUID, setMeta } from './index.js';
 import { clientIdIn, nextHlcIn } from './clock.js';
 import { applyOverlay, markOverlay, revertRow } from './overlay.js';
 import { sha256Hex } from '../protocol/sha256.js';
+import { localToday, termsFor, termsJson } from '../warranty/rules.js';
+import { CardError, FIELDS as CARD_FIELDS, cardProblems, cleanField, imeiDigits, imeiIssue } from '../warranty/card.js';
 
 export const MAX_PHOTO_PX = 1600;
 
@@ -157,9 +159,53 @@ export async function applyLocal(db, name, args, { mutationId, hlc }) {
       return applyOverlay(db, 'contact', args.id, { id: args.id, store_id: args.store_id, ...args.fields }, { ...ctx, editable: true });
     case 'contact.delete':
       return applyOverlay(db, 'contact', args.id, { id: args.id, store_id: args.store_id }, { ...ctx, deleted: true });
+    case 'warranty.register': {
+      const session = await getMeta(db, 'session');
+      const product = await db.entities.get(['product', String(args.product_id)]);
+      return applyOverlay(db, 'warranty_card', args.id, {
+        imei2: null,
+        buyer_address: '',
+        ...args,
+        store_id: session?.user?.store_id ?? (await onlyStoreId(db)),
+        registered_by: session?.user?.id ?? null,
+        received_at: null,
+        revision: 1,
+        corrected_at: null,
+        voided_at: null,
+        void_reason: null,
+        terms: termsJson(termsFor(args.purchase_date, product?.data)),
+        masked: false,
+      }, ctx);
+    }
+    case 'warranty.correct': {
+      const row = await db.entities.get(['warranty_card', String(args.id)]);
+      const fields = { ...args.fields };
+      const next = { ...(row?.data || {}), ...fields };
+      if (('purchase_date' in fields || 'product_id' in fields) && next.purchase_date) {
+        const product = await db.entities.get(['product', String(next.product_id)]);
+        fields.terms = termsJson(termsFor(next.purchase_date, product?.data));
+      }
+      return applyOverlay(db, 'warranty_card', args.id, fields, ctx);
+    }
+    case 'imei.spot_check': {
+      const session = await getMeta(db, 'session');
+      return applyOverlay(db, 'imei_spot_check', args.id, {
+        visit_id: null,
+        ...args,
+        rep_id: session?.user?.id ?? null,
+        received_at: null,
+        shipment_match: null,
+      }, ctx);
+    }
     default:
       return null; // a mutation this app version has no local effect for
   }
+}
+
+/** The store of a clerk's phone when the session does not say it: the only store pulled. */
+async function onlyStoreId(db) {
+  const stores = await db.entities.where('entity').equals('store').limit(2).toArray();
+  return stores.length === 1 ? stores[0].data?.id ?? Number(stores[0].id) : null;
 }
 
 // --- photos -------------------------------------------------------------------------------------
@@ -354,6 +400,153 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
     return cid;
   }
 
+  // --- warranty cards (store clerks) and IMEI spot checks (reps) --------------------------------
+
+  async function products() {
+    return (await db.entities.where('entity').equals('product').toArray()).map((r) => r.data).filter(Boolean);
+  }
+
+  /** Ids of cards whose registration the server refused (they exist on this phone only). */
+  async function refusedCardIds() {
+    const rows = await db.outbox.where('status').equals('rejected').toArray();
+    return new Set(rows.filter((r) => r.name === 'warranty.register').map((r) => String(r.args?.id)));
+  }
+
+  /** A card on this phone (not refused, not `exceptId`) with `imei` as its IMEI or IMEI 2, or null. */
+  async function cardWithImei(imei, exceptId) {
+    if (!imei) return null;
+    const refused = await refusedCardIds();
+    const rows = await db.entities.where('entity').equals('warranty_card').toArray();
+    const hit = rows.find(
+      (r) => !r.deleted && r.id !== String(exceptId) && !refused.has(r.id) && !r.data?.voided_at && (r.data?.imei === imei || r.data?.imei2 === imei),
+    );
+    return hit ? hit.data : null;
+  }
+
+  async function duplicateProblems(values, exceptId, fields = ['imei', 'imei2']) {
+    const problems = {};
+    for (const f of fields) {
+      const other = await cardWithImei(imeiDigits(values[f]), exceptId);
+      if (other) problems[f] = { key: 'card.problem.duplicate', vars: { date: String(other.registered_at ?? '').slice(0, 10) } };
+    }
+    return problems;
+  }
+
+  /**
+   * Register a warranty card (`warranty.register`) at the clerk's store. Checked like the server
+   * checks it (IMEI check digit and TAC, serial, buyer, phone, invoice, purchase date) and against
+   * the cards on this phone (duplicate IMEI); refused input throws CardError `{problems}`. The
+   * phone is sent normalised. `replacing`: the mutation id of a refused registration of this card
+   * to send again corrected (same card id). → the card id.
+   */
+  async function registerCard({
+    id,
+    imei,
+    imei2,
+    productId,
+    serialNumber,
+    buyerName,
+    buyerPhone,
+    buyerAddress,
+    invoiceNumber,
+    purchaseDate,
+    replacing,
+  } = {}) {
+    const values = {
+      imei,
+      imei2,
+      product_id: productId,
+      serial_number: serialNumber,
+      buyer_name: buyerName,
+      buyer_phone: buyerPhone,
+      buyer_address: buyerAddress,
+      invoice_number: invoiceNumber,
+      purchase_date: purchaseDate,
+    };
+    const all = await products();
+    const product = all.find((p) => String(p.id) === String(productId)) ?? null;
+    const cid = given(id) ? String(id) : uuid();
+    const problems = {
+      ...(await duplicateProblems(values, cid)),
+      ...cardProblems(values, { product, products: all, today: localToday(new Date(now())) }),
+    };
+    if (Object.keys(problems).length) throw new CardError(problems);
+    const args = putGiven(
+      {
+        id: cid,
+        imei: cleanField('imei', imei),
+        product_id: cleanField('product_id', productId),
+        serial_number: cleanField('serial_number', serialNumber),
+        buyer_name: cleanField('buyer_name', buyerName),
+        buyer_phone: cleanField('buyer_phone', buyerPhone),
+        invoice_number: cleanField('invoice_number', invoiceNumber),
+        purchase_date: cleanField('purchase_date', purchaseDate),
+        registered_at: isoOf(now()),
+      },
+      { imei2: cleanField('imei2', imei2), buyer_address: cleanField('buyer_address', buyerAddress) },
+    );
+    const label = [product.model_code || product.name, args.imei].filter(Boolean).join(' · ');
+    if (given(replacing)) {
+      const mid = Number(replacing);
+      await db.transaction('rw', db.meta, db.entities, db.outbox, async () => {
+        const row = await rejectedRow(mid);
+        if (row.name !== 'warranty.register' || String(row.args?.id) !== cid) throw new Error(`outbox entry ${mid} is not this card's registration`);
+        await db.outbox.delete(mid);
+        await dropOverlay(mid);
+        await enqueue('warranty.register', args, label);
+      });
+    } else {
+      await enqueue('warranty.register', args, label);
+    }
+    return cid;
+  }
+
+  /**
+   * Correct fields of a card of the clerk's store (`warranty.correct`): `fields` with the
+   * server's names (imei, imei2, product_id, serial_number, buyer_name, buyer_phone,
+   * buyer_address, invoice_number, purchase_date), only the changed ones. Checked as at
+   * registration (a new model re-checks the IMEI's TAC and the purchase date). → the card id.
+   */
+  async function correctCard(cardId, fields) {
+    const cid = String(requireValue(cardId, 'cardId'));
+    const keys = Object.keys(fields || {}).filter((k) => fields[k] !== undefined);
+    if (!keys.length) throw new TypeError('fields are required');
+    const unknown = keys.filter((k) => !CARD_FIELDS.includes(k));
+    if (unknown.length) throw new TypeError(`not a card field: ${unknown.join(', ')}`);
+    const row = await db.entities.get(['warranty_card', cid]);
+    if (!row || row.deleted) throw new Error(`no warranty card ${cid} on this phone`);
+    const values = { ...row.data, ...fields };
+    const all = await products();
+    const product = all.find((p) => String(p.id) === String(values.product_id)) ?? null;
+    const only = new Set(keys);
+    if (only.has('product_id')) ['imei', 'purchase_date'].forEach((k) => only.add(k));
+    if (only.has('imei')) only.add('imei2'); // they must differ
+    const problems = {
+      ...(await duplicateProblems(values, cid, keys.filter((k) => k === 'imei' || k === 'imei2'))),
+      ...cardProblems(values, { product, products: all, today: localToday(new Date(now())), only: [...only] }),
+    };
+    if (Object.keys(problems).length) throw new CardError(problems);
+    const clean = {};
+    for (const k of keys) clean[k] = cleanField(k, fields[k]);
+    const label = [product?.model_code || product?.name, values.imei].filter(Boolean).join(' · ');
+    await enqueue('warranty.correct', { id: cid, fields: clean }, label);
+    return cid;
+  }
+
+  /** An IMEI seen on a store's shelf by a rep (`imei.spot_check`), during a visit or not. → its id. */
+  async function spotCheck({ storeId, visitId, imei } = {}) {
+    const value = imeiDigits(imei);
+    const issue = imeiIssue(value);
+    if (issue) throw new CardError({ imei: issue });
+    const id = uuid();
+    const args = putGiven(
+      { id, store_id: intOf(storeId, 'storeId'), imei: value, seen_at: isoOf(now()) },
+      { visit_id: given(visitId) ? String(visitId) : undefined },
+    );
+    await enqueue('imei.spot_check', args, value);
+    return id;
+  }
+
   /** Keep a photo (downscaled to ≤1600 px JPEG) for the photo lane. → photo id. */
   async function addPhoto(blob) {
     const resized = (await resizeImage(blob)) ?? blob;
@@ -421,6 +614,9 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
     addPhoto,
     discardRejected,
     resendRejected,
+    registerCard,
+    correctCard,
+    spotCheck,
     enqueue,
   };
 }
@@ -440,4 +636,7 @@ export const {
   addPhoto,
   discardRejected,
   resendRejected,
+  registerCard,
+  correctCard,
+  spotCheck,
 } = actions;

@@ -3,6 +3,7 @@
 // server's JSON shape: snake_case fields) plus `pending: true|false` — true while the record
 // carries local changes the server has not confirmed. Locally deleted records are left out.
 import { db as defaultDb, getMeta } from './index.js';
+import { localToday, standing, termsFor, termsJson, termsOf } from '../warranty/rules.js';
 
 const EARTH_RADIUS_M = 6_371_008.8;
 
@@ -28,8 +29,8 @@ const later = (field) => (a, b) => ms(b[field]) - ms(a[field]);
 /** Signed change in stock of one movement; `counted` resets (handled by the caller). */
 const DELTA = { delivered: 1, used: -1, returned: -1 };
 
-/** The queries over database `db`. */
-export function createQueries(db = defaultDb) {
+/** The queries over database `db`; `now()` (ms, for tests) dates the cards' standing. */
+export function createQueries(db = defaultDb, { now = () => Date.now() } = {}) {
   async function all(entity) {
     return (await db.entities.where('entity').equals(entity).toArray()).filter(visible).map(record);
   }
@@ -197,6 +198,147 @@ export function createQueries(db = defaultDb) {
   /** Every record of one entity (`'visit'`, `'intel_report'`, …). */
   const records = (entity) => all(entity);
 
+  // --- warranty cards and IMEI spot checks ---------------------------------------------------
+
+  /** Outbox rows of `names`, by the id of the record they are about (`args.id`), oldest first. */
+  async function outboxByRecord(names) {
+    const rows = (await db.outbox.orderBy('id').toArray()).filter((r) => names.includes(r.name));
+    const map = new Map();
+    for (const r of rows) {
+      const key = String(r.args?.id);
+      if (!map.has(key)) map.set(key, []);
+      map.get(key).push(r);
+    }
+    return map;
+  }
+
+  /**
+   * Where a record stands with the server: `{state: 'pending' | 'synced' | 'refused', error,
+   * mutationId, name}`. Refused wins (its refused registration, else the latest refused correction),
+   * then anything waiting in the outbox or not yet pulled back.
+   */
+  function syncOf(row, entries = []) {
+    const refused = entries.filter((r) => r.status === 'rejected');
+    if (refused.length) {
+      // A refused registration first: the card never reached the server, whatever else was refused.
+      const r = refused.find((e) => e.name === 'warranty.register') ?? refused[refused.length - 1];
+      return { state: 'refused', error: r.error ?? null, mutationId: r.id, name: r.name };
+    }
+    const waiting = entries.filter((r) => r.status !== 'rejected');
+    if (waiting.length || row?.pending) {
+      return { state: 'pending', error: null, mutationId: waiting.length ? waiting[waiting.length - 1].id : row.mutationId ?? null, name: waiting[0]?.name ?? null };
+    }
+    return { state: 'synced', error: null, mutationId: null, name: null };
+  }
+
+  async function productsById() {
+    const map = new Map();
+    for (const p of await all('product')) map.set(String(p.id), p);
+    return map;
+  }
+
+  /** A card the server refused to register: it lives in the outbox only (the local record is
+   * dropped once the refusal is pulled), rebuilt from its arguments. */
+  function refusedCard(entry, products, storeId) {
+    const a = entry.args || {};
+    const product = products.get(String(a.product_id));
+    let terms = null;
+    try {
+      terms = termsJson(termsFor(a.purchase_date, product));
+    } catch {
+      terms = null; // an impossible date: it was refused for it
+    }
+    return {
+      imei2: null,
+      buyer_address: '',
+      ...a,
+      store_id: storeId,
+      revision: 1,
+      corrected_at: null,
+      voided_at: null,
+      terms,
+      masked: false,
+      pending: false,
+    };
+  }
+
+  function withCardExtras(card, products, today) {
+    const product = products.get(String(card.product_id)) ?? null;
+    const terms = termsOf(card.terms);
+    return {
+      ...card,
+      product: product ? { id: product.id, name: product.name, model_code: product.model_code } : null,
+      // What the buyer is entitled to today, on this phone's calendar (the server's `standing`
+      // was right when it sent the card).
+      standing: terms ? standing(terms, today, Boolean(card.voided_at)) : card.standing ?? null,
+    };
+  }
+
+  async function allCards() {
+    const [rows, entries, products, session] = await Promise.all([
+      db.entities.where('entity').equals('warranty_card').toArray(),
+      outboxByRecord(['warranty.register', 'warranty.correct']),
+      productsById(),
+      getMeta(db, 'session'),
+    ]);
+    const today = localToday(new Date(now()));
+    const seen = new Set();
+    const list = [];
+    for (const row of rows) {
+      if (row.deleted) continue;
+      seen.add(row.id);
+      list.push(withCardExtras({ ...record(row), sync: syncOf(row, entries.get(row.id)) }, products, today));
+    }
+    for (const [id, es] of entries) {
+      if (seen.has(id)) continue;
+      const reg = es.find((e) => e.name === 'warranty.register');
+      if (!reg) continue; // a correction of a card no longer on this phone
+      const storeId = session?.user?.store_id ?? null;
+      list.push(withCardExtras({ ...refusedCard(reg, products, storeId), sync: syncOf(null, es) }, products, today));
+    }
+    return list;
+  }
+
+  /**
+   * The warranty cards on this phone (a clerk's: their store's), newest registration first, each
+   * with `product` ({id, name, model_code}), `standing` as of today and `sync` (see syncOf);
+   * cards whose registration the server refused are included (`sync.state === 'refused'`).
+   * `imeiPrefix`: only cards whose IMEI or IMEI 2 starts with these digits.
+   */
+  async function cards({ imeiPrefix } = {}) {
+    const prefix = String(imeiPrefix ?? '').replace(/\s+/g, '');
+    let list = await allCards();
+    if (prefix) list = list.filter((c) => String(c.imei ?? '').startsWith(prefix) || String(c.imei2 ?? '').startsWith(prefix));
+    return list.sort((a, b) => ms(b.registered_at) - ms(a.registered_at) || String(b.id).localeCompare(String(a.id)));
+  }
+
+  /** One card as in cards(), or null. */
+  async function card(id) {
+    if (id === undefined || id === null) return null;
+    return (await allCards()).find((c) => String(c.id) === String(id)) ?? null;
+  }
+
+  /** The IMEI spot checks of a visit, newest first, each with `sync`; refused ones included. */
+  async function spotChecks(visitId) {
+    const v = String(visitId);
+    const [rows, entries] = await Promise.all([
+      db.entities.where('entity').equals('imei_spot_check').toArray(),
+      outboxByRecord(['imei.spot_check']),
+    ]);
+    const seen = new Set();
+    const list = [];
+    for (const row of rows) {
+      if (row.deleted || String(row.data?.visit_id) !== v) continue;
+      seen.add(row.id);
+      list.push({ ...record(row), sync: syncOf(row, entries.get(row.id)) });
+    }
+    for (const [id, es] of entries) {
+      if (seen.has(id) || String(es[0].args?.visit_id) !== v) continue;
+      list.push({ shipment_match: null, ...es[0].args, pending: false, sync: syncOf(null, es) });
+    }
+    return list.sort((a, b) => ms(b.seen_at) - ms(a.seen_at));
+  }
+
   /** When the last complete pull ended (ISO) and the server's last applied mutation id. */
   async function syncInfo() {
     return {
@@ -221,6 +363,9 @@ export function createQueries(db = defaultDb) {
     photo,
     records,
     syncInfo,
+    cards,
+    card,
+    spotChecks,
   };
 }
 
@@ -241,4 +386,7 @@ export const {
   photo,
   records,
   syncInfo,
+  cards,
+  card,
+  spotChecks,
 } = queries;

@@ -64,6 +64,7 @@ export function t(key, vars) {
 function makeFormats(l) {
   return {
     date: new Intl.DateTimeFormat(l, { year: 'numeric', month: 'short', day: 'numeric' }),
+    day: new Intl.DateTimeFormat(l, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }),
     time: new Intl.DateTimeFormat(l, { hour: '2-digit', minute: '2-digit' }),
     dateTime: new Intl.DateTimeFormat(l, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }),
     number: new Intl.NumberFormat(l),
@@ -87,6 +88,12 @@ export const fmt = {
   date: (v) => {
     const d = toDate(v);
     return d ? formats.date.format(d) : '';
+  },
+  /** A calendar day 'YYYY-MM-DD' (a purchase date, a 三包 date): the same day in every time zone. */
+  day: (v) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(v ?? ''));
+    if (!m) return v ? String(v) : '';
+    return formats.day.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))));
   },
   time: (v) => {
     const d = toDate(v);

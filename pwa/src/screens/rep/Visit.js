@@ -11,6 +11,7 @@ import { DisplayStep } from './steps/DisplayStep.js';
 import { StockStep } from './steps/StockStep.js';
 import { PriceStep } from './steps/PriceStep.js';
 import { IntelStep } from './steps/IntelStep.js';
+import { SpotCheckStep } from './steps/SpotCheckStep.js';
 import { Step } from './steps/common.js';
 
 function FinishStep({ visit }) {
@@ -111,6 +112,7 @@ export function VisitScreen({ id }) {
     <${StockStep} visit=${visit} catalogue=${catalogue} history=${history} movements=${movements} readOnly=${readOnly} />
     <${PriceStep} visit=${visit} catalogue=${catalogue} history=${history} prices=${prices} readOnly=${readOnly} />
     <${IntelStep} visit=${visit} store=${store} reports=${reports} readOnly=${readOnly} />
+    <${SpotCheckStep} visit=${visit} readOnly=${readOnly} />
     <${FinishStep} visit=${visit} />
     ${!readOnly ? html`<p class="muted small" style="text-align:center">${t('visit.savedLocally')}</p>` : null}
   </div>`;

@@ -13,6 +13,8 @@ const ENTITY_OF = {
   'stock.move': 'stock_movement',
   'price.observe': 'price_observation',
   'intel.report': 'intel_report',
+  'imei.spot_check': 'imei_spot_check',
+  'warranty.register': 'warranty_card',
 };
 
 export function apiError(status, code, extra = {}) {
@@ -74,6 +76,9 @@ export function createFakeServer({ serverHlc = '001718000000000:00000:server' } 
       const clock = { ...(c?.clock ?? {}) };
       for (const f of Object.keys(a.fields)) clock[f] = m.hlc;
       s.put('contact', a.id, { ...(c?.data ?? { id: a.id, store_id: a.store_id }), ...a.fields }, clock);
+    } else if (m.name === 'warranty.correct') {
+      const c = s.entities.get(key('warranty_card', a.id));
+      s.put('warranty_card', a.id, { ...(c?.data ?? { id: a.id }), ...a.fields, revision: (c?.data?.revision ?? 1) + 1 });
     } else if (m.name === 'contact.delete') {
       s.del('contact', a.id);
     } else {

@@ -1,0 +1,119 @@
+// Diversion (窜货): units sold (warranty card) or seen on a shelf (rep's spot check) in another
+// region than the one they were shipped to. Counts by partner, shipped region, sold region or
+// model; a row opens the flags behind it.
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { fmt, t } from '../../i18n/index.js';
+import { useApp } from '../../components/context.js';
+import { ErrorBanner, Pager, useRemote } from './common.js';
+
+export const BY = ['partner', 'shipped_region', 'sold_region', 'model'];
+export const FILTER_OF = { partner: 'partner_id', shipped_region: 'shipped_region_id', sold_region: 'sold_region_id', model: 'product_id' };
+
+function Flags({ filter }) {
+  const { api } = useApp();
+  const [page, setPage] = useState(1);
+  useEffect(() => setPage(1), [filter.key, filter.id]);
+  const { data, loading, error, reload } = useRemote(
+    () => api.diversionFlags({ [filter.key]: filter.id }, { page, pageSize: 50 }),
+    [filter.key, filter.id, page],
+  );
+  const rows = (data && data.items) || [];
+  return html`<section class="card" data-testid="diversion-flags">
+    <h2>${t('diversion.flagsOf', { name: filter.name })}</h2>
+    <${ErrorBanner} error=${error} onRetry=${reload} />
+    ${rows.length
+      ? html`<div class="table-wrap">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th>IMEI</th>
+                  <th>${t('diversion.source')}</th>
+                  <th>${t('diversion.model')}</th>
+                  <th>${t('diversion.store')}</th>
+                  <th>${t('diversion.soldRegion')}</th>
+                  <th>${t('diversion.shippedRegion')}</th>
+                  <th>${t('diversion.partner')}</th>
+                  <th>${t('diversion.shipDate')}</th>
+                  <th>${t('diversion.seenOn')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${rows.map(
+                  (f) => html`<tr key=${f.id} data-testid="flag-row" data-imei=${f.imei}>
+                    <td class="mono">${f.imei}</td>
+                    <td>${t(`diversion.source.${f.source}`)}</td>
+                    <td>${f.model_code}</td>
+                    <td>${f.store_name}</td>
+                    <td>${f.sold_region_name}</td>
+                    <td>${f.shipped_region_name}</td>
+                    <td>${f.partner_name}</td>
+                    <td>${fmt.day(f.ship_date)}</td>
+                    <td>${fmt.day(f.seen_on)}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>
+          <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} />`
+      : html`<p class="empty">${loading ? t('app.loading') : t('diversion.noFlags')}</p>`}
+  </section>`;
+}
+
+export function Diversion() {
+  const { api } = useApp();
+  const [by, setBy] = useState('partner');
+  const [filter, setFilter] = useState(null);
+  const { data, loading, error, reload } = useRemote(() => api.diversionSummary(by), [by]);
+  const rows = Array.isArray(data) ? data : [];
+  const total = rows.reduce((n, r) => n + (Number(r.count) || 0), 0);
+
+  function pickBy(next) {
+    setBy(next);
+    setFilter(null);
+  }
+
+  return html`<div data-testid="diversion-screen">
+    <section class="card">
+      <div class="toolbar">
+        <h2 style="margin:0">${t('diversion.title')}</h2>
+        <div class="segmented" role="group" aria-label=${t('diversion.by')} data-testid="diversion-by">
+          ${BY.map(
+            (b) => html`<button type="button" key=${b} aria-pressed=${b === by ? 'true' : 'false'} onClick=${() => pickBy(b)} data-by=${b}>
+              ${t(`diversion.by.${b}`)}
+            </button>`,
+          )}
+        </div>
+        <button type="button" class="btn btn-small" onClick=${reload}>${t('hq.refresh')}</button>
+      </div>
+      <p class="muted small">${t('diversion.explain')}</p>
+      <${ErrorBanner} error=${error} onRetry=${reload} />
+      ${rows.length
+        ? html`<table class="table" data-testid="diversion-summary">
+            <thead>
+              <tr><th>${t(`diversion.by.${by}`)}</th><th class="num">${t('diversion.count')}</th><th class="bar-col"></th></tr>
+            </thead>
+            <tbody>
+              ${rows.map(
+                (r) => html`<tr
+                  key=${r.id}
+                  class=${filter && String(filter.id) === String(r.id) ? 'selected clickable' : 'clickable'}
+                  onClick=${() => setFilter({ key: FILTER_OF[by], id: r.id, name: r.name })}
+                  data-testid="summary-row"
+                  data-id=${r.id}
+                >
+                  <td><button type="button" class="link">${r.name ?? `#${r.id}`}</button></td>
+                  <td class="num">${fmt.number(r.count)}</td>
+                  <td class="bar-col"><div class="bar" style=${`width:${total ? (100 * r.count) / rows[0].count : 0}%`}></div></td>
+                </tr>`,
+              )}
+            </tbody>
+            <tfoot>
+              <tr><th>${t('diversion.total')}</th><th class="num">${fmt.number(total)}</th><th></th></tr>
+            </tfoot>
+          </table>`
+        : html`<p class="empty">${loading ? t('app.loading') : t('diversion.none')}</p>`}
+    </section>
+    ${filter ? html`<${Flags} filter=${filter} />` : rows.length ? html`<p class="muted small">${t('diversion.pickRow')}</p>` : null}
+  </div>`;
+}

@@ -1,0 +1,194 @@
+// Shipment imports: upload a CSV of shipped units (IMEI → model, ship date, region, partner), follow
+// each import's progress while the server works through it (polled every second), see its counts
+// and the rows it could not load, with the reason.
+import { html } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { fmt, t } from '../../i18n/index.js';
+import { useApp } from '../../components/context.js';
+import { apiMessage, ErrorBanner, Pager, useRemote } from './common.js';
+
+const POLL_MS = 1000;
+const ACTIVE = new Set(['queued', 'running']);
+const STATUS_TAG = { queued: '', running: 'tag-warn', done: 'tag-ok', failed: 'tag-err' };
+
+function Progress({ imp }) {
+  const p = Math.max(0, Math.min(1, Number(imp.progress) || 0));
+  return html`<div class="import-progress" data-testid="import-progress">
+    <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(p * 100)}>
+      <div style=${`width:${p * 100}%`}></div>
+    </div>
+    <span class="small muted">${fmt.percent(p)} · ${fmt.bytes(imp.processed_bytes)} / ${fmt.bytes(imp.total_bytes)}</span>
+  </div>`;
+}
+
+function ImportRow({ imp, selected, onSelect }) {
+  const active = ACTIVE.has(imp.status);
+  return html`<tr
+    class=${selected ? 'selected' : ''}
+    onClick=${() => onSelect(imp.id)}
+    data-testid="import-row"
+    data-import-id=${imp.id}
+    data-status=${imp.status}
+  >
+    <td>
+      <button type="button" class="link" onClick=${(e) => (e.stopPropagation(), onSelect(imp.id))}>${imp.filename}</button>
+      ${imp.duplicate_of != null ? html`<div class="small muted">${t('imports.duplicateOf', { id: imp.duplicate_of })}</div>` : null}
+      ${imp.error ? html`<div class="small reason">${imp.error}</div>` : null}
+    </td>
+    <td>
+      <span class=${`tag ${STATUS_TAG[imp.status] ?? ''}`}>${t(`imports.status.${imp.status}`)}</span>
+      ${active ? html`<${Progress} imp=${imp} />` : null}
+    </td>
+    <td class="num">${fmt.number(imp.rows_read)}</td>
+    <td class="num">${fmt.number(imp.rows_loaded)}</td>
+    <td class="num">${fmt.number(imp.rows_unchanged)}</td>
+    <td class="num">${imp.rows_bad ? html`<strong class="reason">${fmt.number(imp.rows_bad)}</strong>` : fmt.number(imp.rows_bad)}</td>
+    <td class="small">${fmt.dateTime(imp.created_at)}${imp.finished_at ? html`<br /><span class="muted">→ ${fmt.dateTime(imp.finished_at)}</span>` : null}</td>
+  </tr>`;
+}
+
+function BadRows({ imp }) {
+  const { api } = useApp();
+  const [page, setPage] = useState(1);
+  useEffect(() => setPage(1), [imp.id]);
+  const { data, loading, error, reload } = useRemote(() => api.shipmentImportErrors(imp.id, { page, pageSize: 50 }), [imp.id, page, imp.status]);
+  const rows = (data && data.items) || [];
+  return html`<section class="card" data-testid="import-errors">
+    <h2>${t('imports.badRows', { name: imp.filename })}</h2>
+    <${ErrorBanner} error=${error} onRetry=${reload} />
+    ${rows.length
+      ? html`<table class="table">
+            <thead>
+              <tr><th class="num">${t('imports.line')}</th><th>${t('imports.reason')}</th><th>${t('imports.raw')}</th></tr>
+            </thead>
+            <tbody>
+              ${rows.map(
+                (r) => html`<tr key=${r.line} data-testid="import-error-row">
+                  <td class="num">${r.line}</td>
+                  <td>${r.reason}</td>
+                  <td class="mono small">${r.raw}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>
+          <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} />`
+      : html`<p class="empty">${loading ? t('app.loading') : ACTIVE.has(imp.status) ? t('imports.stillRunning') : t('imports.noBadRows')}</p>`}
+  </section>`;
+}
+
+export function Imports() {
+  const { api } = useApp();
+  const [page, setPage] = useState(1);
+  const { data, loading, error, reload } = useRemote(() => api.shipmentImports({ page, pageSize: 20 }), [page]);
+  const [items, setItems] = useState([]);
+  const [selectedId, setSelectedId] = useState(null);
+  const [uploading, setUploading] = useState(false);
+  const [notice, setNotice] = useState(null);
+  const [uploadError, setUploadError] = useState(null);
+  const fileInput = useRef(null);
+
+  useEffect(() => {
+    if (data) setItems(data.items);
+  }, [data]);
+
+  // Poll the imports that are queued or running, one request each per second, until they end.
+  const active = items.filter((i) => ACTIVE.has(i.status)).map((i) => i.id).join(',');
+  useEffect(() => {
+    if (!active) return undefined;
+    let stopped = false;
+    let timer = null;
+    async function poll() {
+      for (const id of active.split(',')) {
+        try {
+          const fresh = await api.shipmentImport(id);
+          if (stopped) return;
+          setItems((list) => list.map((x) => (String(x.id) === String(fresh.id) ? fresh : x)));
+        } catch (err) {
+          if (!err || err.status === undefined) console.error(err);
+        }
+      }
+      if (!stopped) timer = setTimeout(poll, POLL_MS);
+    }
+    timer = setTimeout(poll, POLL_MS);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [active]);
+
+  async function upload(ev) {
+    ev.preventDefault();
+    const file = fileInput.current && fileInput.current.files && fileInput.current.files[0];
+    if (!file) {
+      setUploadError(t('imports.pickFile'));
+      return;
+    }
+    setUploading(true);
+    setUploadError(null);
+    setNotice(null);
+    try {
+      const imp = await api.uploadShipmentImport(file);
+      setNotice(imp.duplicate_of != null ? t('imports.duplicate', { id: imp.duplicate_of }) : t('imports.uploaded', { name: imp.filename }));
+      fileInput.current.value = '';
+      setItems((list) => [imp, ...list.filter((x) => String(x.id) !== String(imp.id))]);
+      setSelectedId(imp.id);
+      if (page !== 1) setPage(1);
+      else reload();
+    } catch (err) {
+      setUploadError(apiMessage(err));
+    } finally {
+      setUploading(false);
+    }
+  }
+
+  const selected = items.find((i) => String(i.id) === String(selectedId)) || null;
+
+  return html`<div data-testid="imports-screen">
+    <form class="card" onSubmit=${upload} data-testid="import-upload">
+      <h2>${t('imports.upload')}</h2>
+      <p class="muted small">${t('imports.format')}</p>
+      <div class="input-row" style="align-items:center">
+        <input type="file" accept=".csv,text/csv" ref=${fileInput} data-testid="import-file" />
+        <button type="submit" class="btn btn-primary" disabled=${uploading} data-testid="import-submit">
+          ${uploading ? t('imports.uploading') : t('imports.send')}
+        </button>
+      </div>
+      ${uploadError ? html`<div class="banner banner-err" role="alert" style="margin-top:0.5rem">${uploadError}</div>` : null}
+      ${notice ? html`<div class="banner banner-ok" style="margin-top:0.5rem" data-testid="import-notice">${notice}</div>` : null}
+    </form>
+
+    <section class="card">
+      <h2>${t('imports.list')}</h2>
+      <${ErrorBanner} error=${error} onRetry=${reload} />
+      ${items.length
+        ? html`<div class="table-wrap">
+              <table class="table" data-testid="import-list">
+                <thead>
+                  <tr>
+                    <th>${t('imports.file')}</th>
+                    <th>${t('imports.statusLabel')}</th>
+                    <th class="num">${t('imports.read')}</th>
+                    <th class="num">${t('imports.loaded')}</th>
+                    <th class="num">${t('imports.unchanged')}</th>
+                    <th class="num">${t('imports.bad')}</th>
+                    <th>${t('imports.when')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${items.map(
+                    (imp) => html`<${ImportRow}
+                      key=${imp.id}
+                      imp=${imp}
+                      selected=${String(imp.id) === String(selectedId)}
+                      onSelect=${setSelectedId}
+                    />`,
+                  )}
+                </tbody>
+              </table>
+            </div>
+            <${Pager} pagination=${data && data.pagination} page=${page} onPage=${setPage} />`
+        : html`<p class="empty">${loading ? t('app.loading') : t('imports.none')}</p>`}
+    </section>
+    ${selected ? html`<${BadRows} imp=${selected} />` : html`<p class="muted small">${t('imports.pickOne')}</p>`}
+  </div>`;
+}
