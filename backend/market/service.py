@@ -16,8 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, event, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, case, delete, event, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..auth.models import Role, User
@@ -84,41 +83,39 @@ def install() -> None:
         event.listen(Session, "after_soft_rollback", _forget_dirty)
 
 
+Key = tuple[str, str, int, date]  # (period, model key, region id or NATIONAL, period start)
+
+
+def _dialect_insert(model):
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(model)
+
+
 @job
-def refresh_price_cells(batch: int = 500) -> int:
-    """Recompute every dirty cell, then look for price drops around them. Returns cells done."""
+def refresh_price_cells(batch: int = 2000) -> int:
+    """Recompute every dirty cell, then look for price drops around them. Returns cells done.
+
+    Keys are taken with DELETE … RETURNING, so two workers never compute the same dirty key,
+    and a key dirtied again meanwhile is simply taken by the next run."""
     done = 0
+    d = PriceCellDirty
     while True:
-        keys = list(
-            db.session.execute(
-                select(
-                    PriceCellDirty.period,
-                    PriceCellDirty.model_key,
-                    PriceCellDirty.region_id,
-                    PriceCellDirty.period_start,
-                )
-                .order_by(PriceCellDirty.period_start, PriceCellDirty.model_key)
-                .limit(batch)
-            )
-        )
+        keys = [
+            tuple(k)
+            for k in db.session.execute(select(d.period, d.model_key, d.region_id, d.period_start).limit(batch))
+        ]
         if not keys:
             db.session.commit()
             return done
-        for period, key, region_id, start in keys:
-            taken = db.session.execute(
-                delete(PriceCellDirty).where(
-                    PriceCellDirty.period == period,
-                    PriceCellDirty.model_key == key,
-                    PriceCellDirty.region_id == region_id,
-                    PriceCellDirty.period_start == start,
-                )
-            ).rowcount
-            if not taken:  # another worker took it
-                continue
-            cell = recompute_cell(period, key, region_id, start)
-            if cell is not None and cell.competitor_model_id is not None and region_id != NATIONAL:
-                check_drops(period, key, region_id, start)
-            done += 1
+        taken = db.session.execute(
+            delete(d)
+            .where(tuple_(d.period, d.model_key, d.region_id, d.period_start).in_(keys))
+            .returning(d.period, d.model_key, d.region_id, d.period_start)
+        )
+        done += compute_cells({tuple(k) for k in taken})
         db.session.commit()
 
 
@@ -146,134 +143,20 @@ def observations_of(period: str, key: str, region_id: int, start: date):
     return stmt
 
 
-def recompute_cell(period: str, key: str, region_id: int, start: date) -> PriceCell | None:
-    rows = observations_of(period, key, region_id, start).with_only_columns(
-        PriceObservation.shelf_price, PriceObservation.promo_price, PriceObservation.promo_text
-    )
-    prices, promos = [], 0
-    for shelf, promo, text in db.session.execute(rows):
-        prices.append(promo if promo is not None else shelf)
-        promos += promo is not None or bool(text)
-    cell = db.session.scalar(
-        select(PriceCell).where(
-            PriceCell.period == period,
-            PriceCell.model_key == key,
-            PriceCell.region_id == region_id,
-            PriceCell.period_start == start,
-        )
-    )
-    if not prices:
-        if cell is not None:
-            db.session.delete(cell)
-        return None
-    if cell is None:
-        number = int(key[1:])
-        cell = PriceCell(period=period, model_key=key, region_id=region_id, period_start=start)
-        if key[0] == "p":
-            cell.product_id = number
-        else:
-            cell.competitor_model_id = number
-            cell.brand_id = db.session.scalar(select(CompetitorModel.brand_id).where(CompetitorModel.id == number))
-        db.session.add(cell)
-    cell.n = len(prices)
-    cell.n_promo = promos
-    cell.median = rules.median(prices)
-    cell.min = min(prices)
-    cell.max = max(prices)
-    cell.mean = (sum(prices) / len(prices)).quantize(rules.CENT)
-    cell.updated_at = utcnow()
-    db.session.flush()
-    return cell
-
-
-def _cell(period: str, key: str, region_id: int, start: date) -> PriceCell | None:
-    return db.session.scalar(
-        select(PriceCell).where(
-            PriceCell.period == period,
-            PriceCell.model_key == key,
-            PriceCell.region_id == region_id,
-            PriceCell.period_start == start,
-        )
-    )
-
-
-def check_drops(period: str, key: str, region_id: int, start: date) -> list[PriceAlert]:
-    """Alerts for a drop into this cell (from the previous period) or out of it (into the next)."""
-    raised = []
-    step = rules.period_length(period)
-    for earlier, later in ((start - step, start), (start, start + step)):
-        before, after = _cell(period, key, region_id, earlier), _cell(period, key, region_id, later)
-        if before is None or after is None:
-            continue
-        cfg = current_app.config
-        if not rules.is_alert(
-            (before.median, before.n),
-            (after.median, after.n),
-            period,
-            cfg["PRICE_DROP_ALERT_PCT"],
-            cfg["PRICE_ALERT_MIN_OBS_WEEK"],
-            cfg["PRICE_ALERT_MIN_OBS_DAY"],
-        ):
-            continue
-        exists = db.session.scalar(
-            select(PriceAlert.id).where(
-                PriceAlert.competitor_model_id == after.competitor_model_id,
-                PriceAlert.region_id == region_id,
-                PriceAlert.period == period,
-                PriceAlert.period_start == later,
-            )
-        )
-        if exists is not None:
-            continue  # this drop was reported already
-        alert = _alert(period, region_id, _values(before), _values(after))
-        try:
-            with db.session.begin_nested():
-                db.session.add(alert)
-        except IntegrityError:
-            continue  # a concurrent job raised it first
-        raised.append(alert)
-    return raised
-
-
-def _values(cell: PriceCell) -> dict:
-    return {c.key: getattr(cell, c.key) for c in PriceCell.__table__.columns}
-
-
-def _alert(period: str, region_id: int, before: dict, after: dict) -> PriceAlert:
-    return PriceAlert(
-        competitor_model_id=after["competitor_model_id"],
-        brand_id=after["brand_id"],
-        region_id=region_id,
-        period=period,
-        period_start=after["period_start"],
-        previous_start=before["period_start"],
-        previous_median=before["median"],
-        current_median=after["median"],
-        drop_pct=round(rules.drop_pct(before["median"], after["median"]), 2),
-        previous_n=before["n"],
-        current_n=after["n"],
-    )
-
-
-def rebuild_cells(since: date | None = None) -> int:
-    """Recompute every cell (with observations since a day) in one pass over the observations,
-    and raise the alerts they show: for a first deployment or after a bulk load. Returns the
-    number of cells written."""
+def _observation_rows():
     o = PriceObservation
-    stmt = (
+    return (
         select(o.product_id, o.competitor_model_id, o.observed_at, o.shelf_price, o.promo_price, o.promo_text)
         .add_columns(Territory.region_id)
         .join(Store, Store.id == o.store_id)
         .join(Territory, Territory.id == Store.territory_id)
     )
-    first = None
-    if since is not None:
-        first = rules.period_start(since, rules.WEEK)
-        stmt = stmt.where(o.observed_at >= business_day_bounds(first)[0])
-    groups: dict[tuple, tuple[list, list]] = {}
-    for product_id, cmodel_id, observed_at, shelf, promo, text, region_id in db.session.execute(
-        stmt.execution_options(yield_per=20_000)
-    ):
+
+
+def _bucket(rows, wanted: set[Key] | None = None) -> dict[Key, tuple[list, int]]:
+    """Observations grouped by the cells they belong to (all of them, or only `wanted`)."""
+    groups: dict[Key, tuple[list, list]] = {}
+    for product_id, cmodel_id, observed_at, shelf, promo, text, region_id in rows:
         key = model_key(product_id, cmodel_id)
         day = business_date(observed_at)
         price = promo if promo is not None else shelf
@@ -281,61 +164,184 @@ def rebuild_cells(since: date | None = None) -> int:
         for period in rules.PERIODS:
             start = rules.period_start(day, period)
             for region in (region_id, NATIONAL):
-                prices, promos = groups.setdefault((period, key, region, start), ([], []))
+                cell = (period, key, region, start)
+                if wanted is not None and cell not in wanted:
+                    continue
+                prices, promos = groups.setdefault(cell, ([], []))
                 prices.append(price)
                 promos.append(promoted)
+    return {k: (prices, sum(promos)) for k, (prices, promos) in groups.items()}
+
+
+def _cell_row(cell: Key, prices: list, promos: int, brand_of: dict, now: datetime) -> dict:
+    period, key, region, start = cell
+    number = int(key[1:])
+    return {
+        "period": period,
+        "period_start": start,
+        "region_id": region,
+        "model_key": key,
+        "product_id": number if key[0] == "p" else None,
+        "competitor_model_id": number if key[0] == "c" else None,
+        "brand_id": brand_of.get(number) if key[0] == "c" else None,
+        "n": len(prices),
+        "n_promo": promos,
+        "median": rules.median(prices),
+        "min": min(prices),
+        "max": max(prices),
+        "mean": (sum(prices) / len(prices)).quantize(rules.CENT),
+        "updated_at": now,
+    }
+
+
+def _upsert_cells(rows: list[dict]) -> None:
+    for i in range(0, len(rows), 2000):
+        stmt = _dialect_insert(PriceCell)
+        columns = ("product_id", "competitor_model_id", "brand_id", "n", "n_promo", "median", "min", "max", "mean")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["period", "model_key", "region_id", "period_start"],
+            set_={c: getattr(stmt.excluded, c) for c in (*columns, "updated_at")},
+        )
+        db.session.execute(stmt, rows[i : i + 2000])
+
+
+def compute_cells(keys: set[Key]) -> int:
+    """Recompute `keys` from the raw observations — one query per model over the days the keys
+    span — write them (a cell left with no observations is deleted), and raise the alerts around
+    them. Returns the number of keys computed."""
+    if not keys:
+        return 0
+    by_model: dict[str, list[Key]] = {}
+    for key in keys:
+        by_model.setdefault(key[1], []).append(key)
+    brand_of = dict(db.session.execute(select(CompetitorModel.id, CompetitorModel.brand_id)).all())
+    now = utcnow()
+    rows, empty = [], []
+    for mkey, cells in by_model.items():
+        first = min(c[3] for c in cells)
+        last = max(c[3] + rules.period_length(c[0]) for c in cells)
+        stmt = _observation_rows().where(
+            _model_filter(mkey),
+            PriceObservation.observed_at >= business_day_bounds(first)[0],
+            PriceObservation.observed_at < business_day_bounds(last)[0],
+        )
+        groups = _bucket(db.session.execute(stmt), set(cells))
+        for cell in cells:
+            if cell in groups:
+                rows.append(_cell_row(cell, *groups[cell], brand_of, now))
+            else:
+                empty.append(cell)
+    _upsert_cells(rows)
+    if empty:
+        c = PriceCell
+        db.session.execute(delete(c).where(tuple_(c.period, c.model_key, c.region_id, c.period_start).in_(empty)))
+    raise_alerts({k for k in keys if k[1][0] == "c" and k[2] != NATIONAL})
+    return len(keys)
+
+
+def raise_alerts(keys: set[Key]) -> list[PriceAlert]:
+    """Alerts for a drop into each of these cells (from the period before) or out of it (into the
+    period after). A drop already reported is not reported again."""
+    if not keys:
+        return []
+    cfg = current_app.config
+    by_series: dict[tuple[str, str, int], list[date]] = {}
+    for period, mkey, region, start in keys:
+        by_series.setdefault((period, mkey, region), []).append(start)
+    raised = []
+    for (period, mkey, region), starts in by_series.items():
+        step = rules.period_length(period)
+        cells = {
+            c.period_start: c
+            for c in db.session.scalars(
+                select(PriceCell).where(
+                    PriceCell.period == period,
+                    PriceCell.model_key == mkey,
+                    PriceCell.region_id == region,
+                    PriceCell.period_start >= min(starts) - step,
+                    PriceCell.period_start <= max(starts) + step,
+                )
+            )
+        }
+        later_starts = {s for s in starts if s in cells} | {s + step for s in starts if s + step in cells}
+        for later in sorted(later_starts):
+            before, after = cells.get(later - step), cells[later]
+            if before is None or not rules.is_alert(
+                (before.median, before.n),
+                (after.median, after.n),
+                period,
+                cfg["PRICE_DROP_ALERT_PCT"],
+                cfg["PRICE_ALERT_MIN_OBS_WEEK"],
+                cfg["PRICE_ALERT_MIN_OBS_DAY"],
+            ):
+                continue
+            values = _alert_values(period, region, _values(before), _values(after))
+            inserted = db.session.execute(
+                _dialect_insert(PriceAlert).values(**values).on_conflict_do_nothing().returning(PriceAlert.id)
+            ).scalar()
+            if inserted is not None:  # None: this drop was reported before
+                raised.append(db.session.get(PriceAlert, inserted))
+    return raised
+
+
+def recompute_cell(period: str, key: str, region_id: int, start: date) -> PriceCell | None:
+    """Recompute one cell now (and the alerts around it); the cell, or None when it has no data."""
+    compute_cells({(period, key, region_id, start)})
+    db.session.flush()
+    return db.session.scalar(
+        select(PriceCell)
+        .where(
+            PriceCell.period == period,
+            PriceCell.model_key == key,
+            PriceCell.region_id == region_id,
+            PriceCell.period_start == start,
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+def _values(cell: PriceCell) -> dict:
+    return {c.key: getattr(cell, c.key) for c in PriceCell.__table__.columns}
+
+
+def _alert_values(period: str, region_id: int, before: dict, after: dict) -> dict:
+    return {
+        "competitor_model_id": after["competitor_model_id"],
+        "brand_id": after["brand_id"],
+        "region_id": region_id,
+        "period": period,
+        "period_start": after["period_start"],
+        "previous_start": before["period_start"],
+        "previous_median": before["median"],
+        "current_median": after["median"],
+        "drop_pct": round(rules.drop_pct(before["median"], after["median"]), 2),
+        "previous_n": before["n"],
+        "current_n": after["n"],
+        "created_at": utcnow(),
+    }
+
+
+def rebuild_cells(since: date | None = None) -> int:
+    """Recompute every cell (with observations since a day) in one pass over the observations,
+    and raise the alerts they show: for a first deployment or after a bulk load. Returns the
+    number of cells written."""
+    stmt = _observation_rows()
+    first = None
+    if since is not None:
+        first = rules.period_start(since, rules.WEEK)
+        stmt = stmt.where(PriceObservation.observed_at >= business_day_bounds(first)[0])
+    groups = _bucket(db.session.execute(stmt.execution_options(yield_per=20_000)))
     brand_of = dict(db.session.execute(select(CompetitorModel.id, CompetitorModel.brand_id)).all())
     old = delete(PriceCell)
     if first is not None:
         old = old.where(PriceCell.period_start >= first)
     db.session.execute(old)
     now = utcnow()
-    rows = []
-    for (period, key, region, start), (prices, promos) in groups.items():
-        number = int(key[1:])
-        rows.append(
-            {
-                "period": period,
-                "period_start": start,
-                "region_id": region,
-                "model_key": key,
-                "product_id": number if key[0] == "p" else None,
-                "competitor_model_id": number if key[0] == "c" else None,
-                "brand_id": brand_of.get(number) if key[0] == "c" else None,
-                "n": len(prices),
-                "n_promo": sum(promos),
-                "median": rules.median(prices),
-                "min": min(prices),
-                "max": max(prices),
-                "mean": (sum(prices) / len(prices)).quantize(rules.CENT),
-                "updated_at": now,
-            }
-        )
+    rows = [_cell_row(cell, prices, promos, brand_of, now) for cell, (prices, promos) in groups.items()]
     for i in range(0, len(rows), 5000):
         db.session.execute(insert(PriceCell), rows[i : i + 5000])
     db.session.flush()
-    cells = {(r["period"], r["model_key"], r["region_id"], r["period_start"]): r for r in rows}
-    reported = set(
-        db.session.execute(
-            select(PriceAlert.competitor_model_id, PriceAlert.region_id, PriceAlert.period, PriceAlert.period_start)
-        ).all()
-    )
-    cfg = current_app.config
-    for (period, key, region, start), after in cells.items():
-        before = cells.get((period, key, region, rules.previous_start(start, period)))
-        if key[0] != "c" or region == NATIONAL or before is None:
-            continue
-        drop = (after["competitor_model_id"], region, period, start)
-        if drop in reported or not rules.is_alert(
-            (before["median"], before["n"]),
-            (after["median"], after["n"]),
-            period,
-            cfg["PRICE_DROP_ALERT_PCT"],
-            cfg["PRICE_ALERT_MIN_OBS_WEEK"],
-            cfg["PRICE_ALERT_MIN_OBS_DAY"],
-        ):
-            continue
-        db.session.add(_alert(period, region, before, after))
+    raise_alerts({k for k in groups if k[1][0] == "c" and k[2] != NATIONAL})
     db.session.commit()
     return len(rows)
 
@@ -371,7 +377,7 @@ def price_trends(actor: User, filters: dict) -> list[dict]:
     until = filters.get("until") or business_date(utcnow())
     since = filters.get("since") or until - timedelta(weeks=12)
     if since > until:
-        raise InvalidInput("`since` is after `until`.", field="since")
+        raise InvalidInput("`since` is after `until`.", field="since", location="query")
     stmt = select(PriceCell).where(
         PriceCell.period == period,
         PriceCell.region_id == region_id,
