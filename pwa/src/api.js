@@ -373,3 +373,64 @@ export function warrantyCards({ imei, ...paging } = {}) {
 export function voidCard(id, reason) {
   return request('POST', `/warranty-cards/${encodeURIComponent(id)}/void`, { json: { reason } });
 }
+
+// --- HQ: market intelligence (online only) -------------------------------------------------------
+
+/** Price trends `[{period, period_start, model_key, model, brand, ours, n, n_promo, median, min, max, mean}]`.
+ * `filters`: period (week | day), since, until, region_id (none: nationwide), brand_id, product_id, with_rivals, competitor_model_id. */
+export function marketPriceTrends(filters = {}, { signal } = {}) {
+  return request('GET', '/market/price-trends', { query: filters, signal });
+}
+
+/** Price-drop alerts, newest first: `{items, pagination}`. `filters`: acknowledged, region_id, brand_id, period. */
+export function marketAlerts(filters = {}, paging = {}) {
+  return requestPage('/market/alerts', { query: { ...filters, ...pageQuery(paging) } });
+}
+
+/** How many alerts nobody acknowledged yet. */
+export async function marketUnacknowledgedCount() {
+  const { items, pagination } = await requestPage('/market/alerts', { query: { acknowledged: false, page_size: 1 } });
+  return pagination && Number.isFinite(Number(pagination.total)) ? Number(pagination.total) : items.length;
+}
+
+/** One alert with its evidence: `previous_observations`, `observations` (with `store_name`, `photo_ids`). */
+export function marketAlert(id) {
+  return request('GET', `/market/alerts/${encodeURIComponent(id)}`);
+}
+
+/** Acknowledge an alert (HQ): the alert. */
+export function acknowledgeAlert(id) {
+  return request('POST', `/market/alerts/${encodeURIComponent(id)}/acknowledge`);
+}
+
+/** Promotions seen on shelves, newest first: `{items, pagination}`. `filters`: region_id, brand_id, since, until. */
+export function marketPromotions(filters = {}, paging = {}) {
+  return requestPage('/market/promotions', { query: { ...filters, ...pageQuery(paging) } });
+}
+
+/** Store openings, new stores, closings and moves (at most 2,000). `filters`: region_id, kind, since, until. */
+export function marketStoreChanges(filters = {}) {
+  return request('GET', '/market/store-changes', { query: filters });
+}
+
+/** Promo materials delivered / used / returned by region with the cost used. `filters`: region_id, since, until. */
+export function marketMaterialUse(filters = {}) {
+  return request('GET', '/market/material-use', { query: filters });
+}
+
+/** A stored photo's JPEG as a Blob (the bearer token is needed, so no plain <img src>):
+ * `variant` thumb (≤320 px) | display (≤1600 px) | full. A photo not processed yet is a 409. */
+export async function photoFile(id, variant = 'thumb', { signal } = {}) {
+  const url = `${config.baseUrl}/photos/${encodeURIComponent(id)}/file?variant=${encodeURIComponent(variant)}`;
+  const headers = { Accept: 'image/jpeg' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await config.fetch(url, { method: 'GET', headers, signal, credentials: 'same-origin' });
+  } catch (exc) {
+    if (exc?.name === 'AbortError') throw exc;
+    throw new ApiError({ status: 0, code: 'network', message: exc?.message || 'Network error' });
+  }
+  if (!response.ok) throw await errorFrom(response);
+  return response.blob();
+}

@@ -1,6 +1,8 @@
 // The app: the session (kept in the local database, so it survives offline reloads), the sync
 // engine and its status, the screens of the signed-in user's role, the update prompt.
-//   rep, manager  the rep's screens (screens/rep/), in the first page's bundle
+//   rep           the rep's screens (screens/rep/), in the first page's bundle
+//   manager       the regional manager's screens (screens/manager/: route review, coverage, plans,
+//                 conflicts, store reports), loaded on demand, plus the rep's screens for field visits
 //   clerk         the store clerk's screens (screens/clerk/), loaded on demand
 //   hq, admin     HQ's desktop screens (screens/hq/), loaded on demand, online only: no sync engine
 import { html } from 'htm/preact';
@@ -27,9 +29,9 @@ import { version as packageVersion } from '../package.json';
 
 export const APP_VERSION = packageVersion;
 
-const APP_OF_ROLE = { rep: 'rep', manager: 'rep', clerk: 'clerk', hq: 'hq', admin: 'hq' };
+const APP_OF_ROLE = { rep: 'rep', manager: 'manager', clerk: 'clerk', hq: 'hq', admin: 'hq' };
 
-/** Which screens a user gets: 'rep' | 'clerk' | 'hq' (an unknown role: the rep's). */
+/** Which screens a user gets: 'rep' | 'manager' | 'clerk' | 'hq' (an unknown role: the rep's). */
 export function appOf(user) {
   return APP_OF_ROLE[user && user.role] || 'rep';
 }
@@ -39,6 +41,7 @@ export function appOf(user) {
 const LOADERS = {
   clerk: () => import('./screens/clerk/index.js'),
   hq: () => import('./screens/hq/index.js'),
+  manager: () => import('./screens/manager/index.js'),
 };
 const loaded = {};
 
@@ -135,6 +138,7 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
   const [head, arg] = route.parts;
   const app = appOf(session.user);
   const [clerk, clerkError] = useScreens(app === 'clerk' ? 'clerk' : null);
+  const [manager, managerError] = useScreens(app === 'manager' ? 'manager' : null);
 
   // The status the bar shows: the engine's, or "offline" as soon as the browser says so.
   const shown = !online && status.state !== 'offline' && status.state !== 'syncing' ? { ...status, state: 'offline' } : status;
@@ -143,10 +147,16 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
   let title = t('app.name');
   let current = 'today';
   const clerkScreen = app === 'clerk' && head !== 'outbox' && head !== 'settings';
+  // A manager's screens: every route but the rep's ones (#/today, store, visit, outbox, settings).
+  const managerScreen = app === 'manager' && !['today', 'store', 'visit', 'outbox', 'settings'].includes(head);
   if (clerkScreen) {
     const r = clerk && (clerk.clerkRoute(route.parts) || clerk.clerkRoute([]));
     if (r) ({ screen, title, current } = r);
     else screen = html`<p class="empty">${clerkError ? t('app.error', { message: clerkError.message }) : t('app.loading')}</p>`;
+  } else if (managerScreen) {
+    const r = manager && (manager.managerRoute(route.parts) || manager.managerRoute([]));
+    if (r) ({ screen, title, current } = r);
+    else screen = html`<p class="empty">${managerError ? t('app.error', { message: managerError.message }) : t('app.loading')}</p>`;
   } else if (head === 'store' && arg) {
     screen = html`<${StoreScreen} id=${arg} />`;
     current = null;
@@ -165,6 +175,7 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
   } else {
     screen = html`<${Today} />`;
     title = t('today.title');
+    if (app === 'manager') current = 'field';
   }
 
   const unauthorized = status.lastError && (status.lastError.status === 401 || status.lastError.code === 'unauthorized');
@@ -172,7 +183,7 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
     status.lastError &&
     (status.lastError.code === 'unsupported_protocol_version' || status.lastError.error === 'unsupported_protocol_version');
 
-  return html`<div class="app">
+  return html`<div class=${managerScreen ? 'app manager' : 'app'}>
     <header class="topbar">
       ${current === null
         ? html`<button type="button" class="icon-btn" aria-label=${t('common.back')} onClick=${() => history.back()}>
@@ -197,7 +208,8 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
       current=${current}
       outboxCount=${status.pending || 0}
       rejected=${status.rejected || 0}
-      home=${app === 'clerk' ? { icon: 'card', label: t('nav.cards') } : null}
+      home=${app === 'clerk' ? { icon: 'card', label: t('nav.cards') } : app === 'manager' ? { icon: 'home', label: t('manager.nav.home') } : null}
+      extra=${app === 'manager' ? [{ key: 'field', href: '#/today', icon: 'locate', label: t('nav.today') }] : null}
     />
   </div>`;
 }

@@ -339,6 +339,37 @@ export function createQueries(db = defaultDb, { now = () => Date.now() } = {}) {
     return list.sort((a, b) => ms(b.seen_at) - ms(a.seen_at));
   }
 
+  // --- the day's visit plan ------------------------------------------------------------------
+
+  /**
+   * The stores of `day`'s visit plan ('YYYY-MM-DD'; default: today on this phone's calendar) in
+   * the order to follow, as stored records plus `plan_order` (1-based), `visited` (checked in
+   * there that day), `plan_id` and `plan_note`; a store not on this phone (yet) comes as
+   * `{id, plan_order, visited, plan_id, plan_note, unknown: true}`. Only the signed-in user's own
+   * plan counts (a manager's phone also receives their reps' plans). [] when there is none.
+   */
+  async function plannedStores(day) {
+    const theDay = day || localToday(new Date(now()));
+    const session = await getMeta(db, 'session');
+    const me = session?.user?.id ?? null;
+    const mine = (x) => me === null || x.rep_id === undefined || x.rep_id === null || x.rep_id === me;
+    const plans = (await all('visit_plan')).filter((p) => p.day === theDay && mine(p));
+    if (!plans.length) return [];
+    const plan = plans.sort(later('updated_at'))[0];
+    const visited = new Set(
+      (await all('visit'))
+        .filter((v) => mine(v) && v.checked_in_at && localToday(new Date(v.checked_in_at)) === theDay)
+        .map((v) => String(v.store_id)),
+    );
+    const extra = (id, i) => ({ plan_order: i + 1, visited: visited.has(String(id)), plan_id: plan.id, plan_note: plan.note || '' });
+    return Promise.all(
+      (plan.store_ids || []).map(async (id, i) => {
+        const s = await one('store', id);
+        return s ? { ...s, ...extra(id, i) } : { id, unknown: true, ...extra(id, i) };
+      }),
+    );
+  }
+
   /** When the last complete pull ended (ISO) and the server's last applied mutation id. */
   async function syncInfo() {
     return {
@@ -366,6 +397,7 @@ export function createQueries(db = defaultDb, { now = () => Date.now() } = {}) {
     cards,
     card,
     spotChecks,
+    plannedStores,
   };
 }
 
@@ -389,4 +421,5 @@ export const {
   cards,
   card,
   spotChecks,
+  plannedStores,
 } = queries;

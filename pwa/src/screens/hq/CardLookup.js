@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { apiMessage, ErrorBanner, useRemote } from './common.js';
+import { CsvButton } from '../../components/CsvButton.js';
 
 export function CardLookup() {
   const { api } = useApp();
@@ -48,6 +49,26 @@ export function CardLookup() {
     <${ErrorBanner} error=${error || voidError} onRetry=${reload} />
     ${imei
       ? html`<section class="card">
+          ${cards.length
+            ? html`<div class="toolbar">
+                <span class="grow"></span>
+                <${CsvButton}
+                  name=${`warranty-cards-${imei}`}
+                  rows=${cards}
+                  columns=${() => [
+                    { key: 'imei', label: 'IMEI' },
+                    { key: 'imei2', label: 'IMEI 2' },
+                    { key: 'model', label: t('card.model'), value: (c) => modelOf(c.product_id) },
+                    { key: 'buyer_name', label: t('card.buyerName') },
+                    { key: 'buyer_phone', label: t('card.buyerPhone') },
+                    { key: 'purchase_date', label: t('card.purchaseDate') },
+                    { key: 'store_id', label: t('card.store') },
+                    { key: 'standing', label: t('card.standingLabel'), value: (c) => t(`card.standing.${c.standing}`) },
+                    { key: 'void_reason', label: t('hqCards.void') },
+                  ]}
+                />
+              </div>`
+            : null}
           ${cards.length
             ? html`<div class="table-wrap"><table class="table" data-testid="hq-card-list">
                 <thead>

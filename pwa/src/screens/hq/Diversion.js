@@ -6,9 +6,25 @@ import { useEffect, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { ErrorBanner, Pager, useRemote } from './common.js';
+import { CsvButton } from '../../components/CsvButton.js';
+import { fetchAllPages } from './marketCommon.js';
 
 export const BY = ['partner', 'shipped_region', 'sold_region', 'model'];
 export const FILTER_OF = { partner: 'partner_id', shipped_region: 'shipped_region_id', sold_region: 'sold_region_id', model: 'product_id' };
+
+function flagColumns() {
+  return [
+    { key: 'imei', label: 'IMEI' },
+    { key: 'source', label: t('diversion.source'), value: (f) => t(`diversion.source.${f.source}`) },
+    { key: 'model_code', label: t('diversion.model') },
+    { key: 'store_name', label: t('diversion.store') },
+    { key: 'sold_region_name', label: t('diversion.soldRegion') },
+    { key: 'shipped_region_name', label: t('diversion.shippedRegion') },
+    { key: 'partner_name', label: t('diversion.partner') },
+    { key: 'ship_date', label: t('diversion.shipDate') },
+    { key: 'seen_on', label: t('diversion.seenOn') },
+  ];
+}
 
 function Flags({ filter }) {
   const { api } = useApp();
@@ -20,7 +36,15 @@ function Flags({ filter }) {
   );
   const rows = (data && data.items) || [];
   return html`<section class="card" data-testid="diversion-flags">
-    <h2>${t('diversion.flagsOf', { name: filter.name })}</h2>
+    <div class="toolbar">
+      <h2 style="margin:0">${t('diversion.flagsOf', { name: filter.name })}</h2>
+      <${CsvButton}
+        name="diversion-flags"
+        rows=${() => fetchAllPages((paging) => api.diversionFlags({ [filter.key]: filter.id }, paging))}
+        columns=${flagColumns}
+        disabled=${!rows.length}
+      />
+    </div>
     <${ErrorBanner} error=${error} onRetry=${reload} />
     ${rows.length
       ? html`<div class="table-wrap">
@@ -85,6 +109,17 @@ export function Diversion() {
           )}
         </div>
         <button type="button" class="btn btn-small" onClick=${reload}>${t('hq.refresh')}</button>
+        <${CsvButton}
+          name=${`diversion-by-${by}`}
+          rows=${rows}
+          columns=${() => [
+            { key: 'id', label: 'ID' },
+            { key: 'name', label: t(`diversion.by.${by}`) },
+            { key: 'count', label: t('diversion.count') },
+          ]}
+          disabled=${!rows.length}
+          testid="export-csv-summary"
+        />
       </div>
       <p class="muted small">${t('diversion.explain')}</p>
       <${ErrorBanner} error=${error} onRetry=${reload} />

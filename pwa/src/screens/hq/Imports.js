@@ -6,6 +6,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { apiMessage, ErrorBanner, Pager, useRemote } from './common.js';
+import { CsvButton } from '../../components/CsvButton.js';
+import { fetchAllPages } from './marketCommon.js';
 
 const POLL_MS = 1000;
 const ACTIVE = new Set(['queued', 'running']);
@@ -54,7 +56,19 @@ function BadRows({ imp }) {
   const { data, loading, error, reload } = useRemote(() => api.shipmentImportErrors(imp.id, { page, pageSize: 50 }), [imp.id, page, imp.status]);
   const rows = (data && data.items) || [];
   return html`<section class="card" data-testid="import-errors">
-    <h2>${t('imports.badRows', { name: imp.filename })}</h2>
+    <div class="toolbar">
+      <h2 style="margin:0">${t('imports.badRows', { name: imp.filename })}</h2>
+      <${CsvButton}
+        name=${`import-${imp.id}-bad-rows`}
+        rows=${() => fetchAllPages((paging) => api.shipmentImportErrors(imp.id, paging))}
+        columns=${() => [
+          { key: 'line', label: t('imports.line') },
+          { key: 'reason', label: t('imports.reason') },
+          { key: 'raw', label: t('imports.raw') },
+        ]}
+        disabled=${!rows.length}
+      />
+    </div>
     <${ErrorBanner} error=${error} onRetry=${reload} />
     ${rows.length
       ? html`<table class="table">
@@ -158,7 +172,27 @@ export function Imports() {
     </form>
 
     <section class="card">
-      <h2>${t('imports.list')}</h2>
+      <div class="toolbar">
+        <h2 style="margin:0">${t('imports.list')}</h2>
+        <${CsvButton}
+          name="shipment-imports"
+          rows=${() => fetchAllPages((paging) => api.shipmentImports(paging))}
+          columns=${() => [
+            { key: 'id', label: 'ID' },
+            { key: 'filename', label: t('imports.file') },
+            { key: 'status', label: t('imports.statusLabel'), value: (i) => t(`imports.status.${i.status}`) },
+            { key: 'rows_read', label: t('imports.read') },
+            { key: 'rows_loaded', label: t('imports.loaded') },
+            { key: 'rows_unchanged', label: t('imports.unchanged') },
+            { key: 'rows_bad', label: t('imports.bad') },
+            { key: 'created_at', label: t('imports.when') },
+            { key: 'finished_at', label: '→' },
+            { key: 'error', label: t('imports.reason') },
+          ]}
+          disabled=${!items.length}
+          testid="export-csv-imports"
+        />
+      </div>
       <${ErrorBanner} error=${error} onRetry=${reload} />
       ${items.length
         ? html`<div class="table-wrap">

@@ -2,6 +2,9 @@
 // offline, so no sync engine runs for them). Loaded on demand. Routes:
 //   #/            shipment imports      #/diversion   diversion report
 //   #/cards       warranty-card look-up #/settings    me (language, sign out)
+//   #/market/trends              price trends (chart + table)
+//   #/market/alerts[/<id>]       price-drop alerts, one alert with its evidence
+//   #/market/promotions | stores | materials   promotions seen, store openings and closings, material use
 import { html } from 'htm/preact';
 import { t } from '../../i18n/index.js';
 import { useOnline, useRoute } from '../../components/hooks.js';
@@ -9,18 +12,27 @@ import { Settings } from '../rep/Settings.js';
 import { Imports } from './Imports.js';
 import { Diversion } from './Diversion.js';
 import { CardLookup } from './CardLookup.js';
+import { Trends } from './Trends.js';
+import { AlertDetail, Alerts } from './Alerts.js';
+import { Activity } from './Activity.js';
+import { useAlertCount } from './marketCommon.js';
+import './market.css';
 
 const PAGES = [
   ['imports', '#/', 'hq.nav.imports'],
   ['diversion', '#/diversion', 'hq.nav.diversion'],
   ['cards', '#/cards', 'hq.nav.cards'],
+  ['trends', '#/market/trends', 'market.nav.trends'],
+  ['alerts', '#/market/alerts', 'market.nav.alerts'],
+  ['activity', '#/market/promotions', 'market.nav.activity'],
   ['settings', '#/settings', 'nav.settings'],
 ];
 
 export function HqShell({ session, onLogout, version }) {
   const route = useRoute();
   const online = useOnline();
-  const [head] = route.parts;
+  const [head, sub, arg] = route.parts;
+  const alertCount = useAlertCount();
   let current = 'imports';
   let screen = html`<${Imports} />`;
   if (head === 'diversion') {
@@ -29,6 +41,15 @@ export function HqShell({ session, onLogout, version }) {
   } else if (head === 'cards') {
     current = 'cards';
     screen = html`<${CardLookup} />`;
+  } else if (head === 'market' && sub === 'trends') {
+    current = 'trends';
+    screen = html`<${Trends} />`;
+  } else if (head === 'market' && sub === 'alerts') {
+    current = 'alerts';
+    screen = arg ? html`<${AlertDetail} key=${arg} id=${arg} />` : html`<${Alerts} />`;
+  } else if (head === 'market') {
+    current = 'activity';
+    screen = html`<${Activity} tab=${sub} />`;
   } else if (head === 'settings') {
     current = 'settings';
     screen = html`<${Settings} status=${null} onLogout=${onLogout} version=${version} />`;
@@ -39,14 +60,23 @@ export function HqShell({ session, onLogout, version }) {
       <nav class="hq-nav" aria-label=${t('hq.title')}>
         ${PAGES.map(
           ([key, href, label]) => html`<a key=${key} href=${href} class=${current === key ? 'active' : ''} aria-current=${current === key ? 'page' : undefined} data-testid=${`hq-nav-${key}`}
-            >${t(label)}</a
+            >${t(label)}${key === 'alerts' && alertCount
+              ? html` <span class="count" data-testid="hq-alert-count" aria-label=${t('market.unacknowledged', { n: alertCount })}>${alertCount}</span>`
+              : null}</a
           >`,
         )}
       </nav>
       <span class="small" style="opacity:0.85">${session.user.display_name || session.user.username}</span>
     </header>
     <main class="content">
-      ${!online ? html`<div class="banner banner-warn" role="alert">${t('hq.offline')}</div>` : null} ${screen}
+      ${!online ? html`<div class="banner banner-warn" role="alert">${t('hq.offline')}</div>` : null}
+      ${current === 'imports' && alertCount
+        ? html`<div class="banner banner-warn" data-testid="hq-alert-banner">
+            <span class="grow">${t('market.unacknowledged', { n: alertCount })}</span>
+            <a class="btn btn-small" href="#/market/alerts">${t('market.seeAlerts')}</a>
+          </div>`
+        : null}
+      ${screen}
     </main>
   </div>`;
 }

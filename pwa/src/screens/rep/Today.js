@@ -44,14 +44,34 @@ function OpenVisitBanner() {
   </div>`;
 }
 
+// Today's visit plan (made by the manager or the rep, received by sync): the stores in the order
+// to follow, those visited today ticked, the next one marked.
 function Planned() {
   const { queries } = useApp();
   const [planned] = useLive(async () => (queries.plannedStores ? queries.plannedStores() : []), []);
   if (!planned || !planned.length) return null;
-  return html`<h2 class="section-title">${t('today.planned')}</h2>
-    <div class="card">
+  const done = planned.filter((s) => s.visited).length;
+  const next = planned.find((s) => !s.visited);
+  const note = planned[0].plan_note;
+  const tags = (s) => html`<div class="tags">
+    <span class="tag">${s.plan_order}</span>
+    ${s.visited ? html`<span class="tag tag-ok">✓ ${t('manager.todayPlan.visited')}</span>` : null}
+    ${s === next ? html`<span class="tag tag-warn">${t('manager.todayPlan.next')}</span>` : null}
+  </div>`;
+  return html`<h2 class="section-title">
+      <span>${t('today.planned')}</span>
+      <span class="small" data-testid="planned-progress">${t('manager.todayPlan.progress', { done, n: planned.length })}</span>
+    </h2>
+    <div class="card" data-testid="planned">
+      ${note ? html`<p class="muted small">${note}</p>` : null}
       <ul class="list">
-        ${planned.map(asStore).map((s) => html`<${StoreItem} key=${s.id} store=${s} />`)}
+        ${planned.map((s) =>
+          s.unknown
+            ? html`<li key=${s.id} class="list-item" data-testid="planned-unknown">
+                <div class="main"><div class="title">${t('manager.todayPlan.unknown', { id: s.id })}</div>${tags(s)}</div>
+              </li>`
+            : html`<${StoreItem} key=${s.id} store=${asStore(s)} extra=${tags(s)} />`,
+        )}
       </ul>
     </div>`;
 }

@@ -43,7 +43,7 @@ function FinishStep({ visit }) {
   if (visit.checked_out_at) {
     return html`<div class="banner banner-ok" data-testid="visit-finished">
       <span class="grow">✓ ${t('visit.checkOutDone', { time: fmt.when(visit.checked_out_at) })}</span>
-      <button type="button" class="btn btn-small" onClick=${() => navigate('/')}>${t('nav.today')}</button>
+      <button type="button" class="btn btn-small" onClick=${() => navigate('/today')}>${t('nav.today')}</button>
     </div>`;
   }
   return html`<${Step} title=${t('visit.finish')} open=${true} testid="step-finish">

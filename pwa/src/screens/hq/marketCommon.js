@@ -1,0 +1,241 @@
+// Pieces shared by HQ's market screens: the look-up lists (regions, competitor brands, our
+// products; read once per session), filter fields, photo thumbnails loaded with the bearer token,
+// reading every page of a list for an export, and the unacknowledged-alert count the nav shows.
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { fmt, t } from '../../i18n/index.js';
+import { useApp } from '../../components/context.js';
+import { useObjectUrl } from '../../components/hooks.js';
+import { addDays, todayIn } from './market.js';
+
+// --- look-ups ------------------------------------------------------------------------------------
+
+const LOOKUPS = { regions: '/regions', brands: '/competitor-brands', products: '/products' };
+const lookupCache = {};
+
+/** `{regions, brands, products, loaded: {regions, brands, products}}` (arrays: empty until
+ * loaded, or when the request failed — then asked again on the next screen), fetched once per
+ * page load. */
+export function useLookups() {
+  const { api } = useApp();
+  const [state, setState] = useState(() => ({
+    regions: lookupCache.regions || [],
+    brands: lookupCache.brands || [],
+    products: lookupCache.products || [],
+    loaded: { regions: !!lookupCache.regions, brands: !!lookupCache.brands, products: !!lookupCache.products },
+  }));
+  useEffect(() => {
+    let alive = true;
+    const done = (name, items) => alive && setState((s) => ({ ...s, [name]: items, loaded: { ...s.loaded, [name]: true } }));
+    for (const [name, path] of Object.entries(LOOKUPS)) {
+      if (lookupCache[name]) continue;
+      api.requestPage(path, { query: { page_size: 100 } }).then(
+        ({ items }) => {
+          lookupCache[name] = items;
+          done(name, items);
+        },
+        (err) => {
+          if (!err || err.status === undefined) console.error(err);
+          done(name, []);
+        },
+      );
+    }
+    return () => {
+      alive = false;
+    };
+  }, []);
+  return state;
+}
+
+/** The name of a region id in `regions` (0 / none: nationwide). */
+export function regionName(regions, id) {
+  if (id === null || id === undefined || id === '' || Number(id) === 0) return t('market.nationwide');
+  const r = regions.find((x) => String(x.id) === String(id));
+  return r ? r.name : `#${id}`;
+}
+
+// --- filter fields -------------------------------------------------------------------------------
+
+export function SelectField({ label, value, onChange, options, testid, disabled = false }) {
+  return html`<label class="field market-field">
+    <span class="label">${label}</span>
+    <select value=${value ?? ''} onChange=${(e) => onChange(e.currentTarget.value)} data-testid=${testid} disabled=${disabled}>
+      ${options.map(([v, text]) => html`<option key=${v} value=${v}>${text}</option>`)}
+    </select>
+  </label>`;
+}
+
+export function RegionField({ regions, value, onChange, testid = 'filter-region', allLabel = null }) {
+  return html`<${SelectField}
+    label=${t('market.region')}
+    value=${value}
+    onChange=${onChange}
+    testid=${testid}
+    options=${[['', allLabel || t('market.nationwide')], ...regions.map((r) => [String(r.id), r.name])]}
+  />`;
+}
+
+export function BrandField({ brands, value, onChange, testid = 'filter-brand', disabled = false }) {
+  return html`<${SelectField}
+    label=${t('market.brand')}
+    value=${value}
+    onChange=${onChange}
+    testid=${testid}
+    disabled=${disabled}
+    options=${[['', t('market.allBrands')], ...brands.map((b) => [String(b.id), b.name])]}
+  />`;
+}
+
+export function DateField({ label, value, onChange, testid, min, max }) {
+  return html`<label class="field market-field">
+    <span class="label">${label}</span>
+    <input type="date" value=${value || ''} min=${min} max=${max} onChange=${(e) => onChange(e.currentTarget.value)} data-testid=${testid} />
+  </label>`;
+}
+
+const savedFilters = {};
+/** Filters kept while HQ moves between screens: `[filters, set(patch)]`. */
+export function useSavedFilters(name, initial) {
+  const [filters, setFilters] = useState(() => savedFilters[name] || initial());
+  const set = (patch) => setFilters((f) => (savedFilters[name] = { ...f, ...patch }));
+  return [filters, set];
+}
+
+/** The last 30 days (Shanghai), `{since, until}`. */
+export const last30 = () => {
+  const today = todayIn();
+  return { since: addDays(today, -29), until: today };
+};
+
+/** The since / until date fields. */
+export function Range({ filters, set }) {
+  return html`<${DateField} label=${t('market.since')} value=${filters.since} onChange=${(v) => set({ since: v })} testid="filter-since" max=${filters.until} />
+    <${DateField} label=${t('market.until')} value=${filters.until} onChange=${(v) => set({ until: v })} testid="filter-until" min=${filters.since} />`;
+}
+
+/** `{region_id, brand_id, …}` without the empty values (what the API wants in a query). */
+export function cleanQuery(filters) {
+  const out = {};
+  for (const [k, v] of Object.entries(filters)) if (v !== '' && v !== null && v !== undefined && v !== false) out[k] = v;
+  return out;
+}
+
+// --- every page of a list, for an export ---------------------------------------------------------
+
+export const EXPORT_MAX_ROWS = 10_000;
+
+/** Every item of a paginated list: `load({page, pageSize})` → `{items, pagination}`, 100 a page,
+ * at most `maxRows`. */
+export async function fetchAllPages(load, { pageSize = 100, maxRows = EXPORT_MAX_ROWS } = {}) {
+  const out = [];
+  for (let page = 1; out.length < maxRows; page += 1) {
+    const { items, pagination } = await load({ page, pageSize });
+    out.push(...items);
+    const pages = pagination ? pagination.total_pages || 1 : 1;
+    if (!items.length || page >= pages) break;
+  }
+  return out.slice(0, maxRows);
+}
+
+// --- photos --------------------------------------------------------------------------------------
+
+/** A photo fetched with the bearer token (`variant` thumb | display): `{blob, error}`. */
+function usePhoto(id, variant) {
+  const { api } = useApp();
+  const [state, setState] = useState({ blob: null, error: null });
+  useEffect(() => {
+    if (!id) return undefined;
+    const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
+    setState({ blob: null, error: null });
+    api.photoFile(id, variant, { signal: controller && controller.signal }).then(
+      (blob) => setState({ blob, error: null }),
+      (error) => {
+        if (error && error.name === 'AbortError') return;
+        setState({ blob: null, error });
+      },
+    );
+    return () => controller && controller.abort();
+  }, [id, variant]);
+  return state;
+}
+
+/** A photo thumbnail; a click shows the larger copy. */
+export function PhotoThumb({ id }) {
+  const { blob, error } = usePhoto(id, 'thumb');
+  const url = useObjectUrl(blob);
+  const [open, setOpen] = useState(false);
+  const pending = error && error.status === 409;
+  return html`<span class="photo-thumb-wrap">
+    <button
+      type="button"
+      class="photo-thumb"
+      onClick=${() => url && setOpen(true)}
+      aria-label=${t('market.photo')}
+      data-testid="evidence-photo"
+      data-loaded=${url ? 'true' : error ? 'error' : 'false'}
+    >
+      ${url
+        ? html`<img src=${url} alt=${t('market.photo')} loading="lazy" />`
+        : html`<span class="small muted">${error ? (pending ? t('market.photoPending') : '✕') : '…'}</span>`}
+    </button>
+    ${open ? html`<${PhotoViewer} id=${id} onClose=${() => setOpen(false)} />` : null}
+  </span>`;
+}
+
+function PhotoViewer({ id, onClose }) {
+  const { blob, error } = usePhoto(id, 'display');
+  const url = useObjectUrl(blob);
+  useEffect(() => {
+    const onKey = (e) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  return html`<div class="photo-viewer" role="dialog" aria-modal="true" aria-label=${t('market.photo')} onClick=${onClose}>
+    ${url ? html`<img src=${url} alt=${t('market.photo')} />` : html`<span>${error ? error.message : t('app.loading')}</span>`}
+    <button type="button" class="btn btn-small" onClick=${onClose}>${t('market.close')}</button>
+  </div>`;
+}
+
+// --- the unacknowledged-alert count (nav badge, home banner) -------------------------------------
+
+const COUNT_POLL_MS = 60_000;
+const countListeners = new Set();
+let lastCount = null;
+
+/** Ask every `useAlertCount()` to count again (after an acknowledgement). */
+export function alertsChanged() {
+  for (const fn of countListeners) fn();
+}
+
+/** The number of unacknowledged alerts (null until known), re-counted every minute and on
+ * `alertsChanged()`. */
+export function useAlertCount() {
+  const { api } = useApp();
+  const [count, setCount] = useState(lastCount);
+  useEffect(() => {
+    let alive = true;
+    let timer = null;
+    async function recount() {
+      clearTimeout(timer);
+      try {
+        const n = await api.marketUnacknowledgedCount();
+        lastCount = n;
+        if (alive) setCount(n);
+      } catch (err) {
+        if (!err || err.status === undefined) console.error(err);
+      }
+      if (alive) timer = setTimeout(recount, COUNT_POLL_MS);
+    }
+    countListeners.add(recount);
+    recount();
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+      countListeners.delete(recount);
+    };
+  }, []);
+  return count;
+}
+
+/** A price, or a dash. */
+export const price = (v) => (v === null || v === undefined || v === '' ? '–' : fmt.price(v));

@@ -1,0 +1,60 @@
+// The regional manager's screens (loaded on demand, with Leaflet: reps never download them).
+// Online REST screens (screens/manager/api.js); the manager also syncs like a rep and keeps the
+// rep's screens (Today at #/today, stores, visits, outbox, me) for field visits. Routes:
+//   #/  #/route/<rep>/<day>   route review (map + timeline)
+//   #/coverage                stores not visited in N days by tier, unvisited stores, rep activity
+//   #/plans                   visit plans: pick stores, propose an order, save; compliance
+//   #/conflicts               sync conflicts: both values, resolve
+//   #/reports                 new-store reports: approve, duplicate of a known store, reject
+import { html } from 'htm/preact';
+import { t } from '../../i18n/index.js';
+import { useApp } from '../../components/context.js';
+import { useOnline } from '../../components/hooks.js';
+import { useRegion, useTimeZone } from './common.js';
+import { RouteReview } from './RouteReview.js';
+import { Coverage } from './Coverage.js';
+import { Plans } from './Plans.js';
+import { Conflicts } from './Conflicts.js';
+import { Reports } from './Reports.js';
+import { PAGES, pageOf } from './pages.js';
+import './manager.css';
+
+export { PAGES, pageOf };
+
+function ManagerPage({ page, parts }) {
+  const { session } = useApp();
+  const online = useOnline();
+  const tz = useTimeZone();
+  const region = useRegion(session);
+  let screen = null;
+  if (tz) {
+    if (page === 'coverage') screen = html`<${Coverage} region=${region} tz=${tz} />`;
+    else if (page === 'plans') screen = html`<${Plans} region=${region} tz=${tz} />`;
+    else if (page === 'conflicts') screen = html`<${Conflicts} region=${region} tz=${tz} />`;
+    else if (page === 'reports') screen = html`<${Reports} region=${region} tz=${tz} />`;
+    else screen = html`<${RouteReview} repId=${parts[1]} day=${parts[2]} region=${region} tz=${tz} />`;
+  }
+  return html`<div class="mgr" data-testid="manager-screens">
+    <nav class="mgr-tabs" aria-label=${t('manager.title')}>
+      ${PAGES.map(
+        ([key, href, label]) => html`<a key=${key} href=${href} class=${page === key ? 'active' : ''} aria-current=${page === key ? 'page' : undefined} data-testid=${`mgr-nav-${key}`}
+          >${t(label)}</a
+        >`,
+      )}
+    </nav>
+    ${!online ? html`<div class="banner banner-warn" role="alert">${t('manager.offline')}</div>` : null}
+    ${region.error ? html`<div class="banner banner-err" role="alert">${t('manager.regionError')}</div>` : null}
+    ${screen || html`<p class="empty">${t('app.loading')}</p>`}
+  </div>`;
+}
+
+/** `{screen, title, current}` for the route parts, or null (not a manager route: the rep's screens). */
+export function managerRoute(parts) {
+  const page = pageOf(parts);
+  if (!page) return null;
+  return {
+    screen: html`<${ManagerPage} page=${page} parts=${parts} />`,
+    title: t(`manager.nav.${page}`),
+    current: 'today',
+  };
+}

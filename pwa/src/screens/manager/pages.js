@@ -1,0 +1,16 @@
+// The manager's pages and their hash routes (pure: tested in manager.test.js).
+
+export const PAGES = [
+  ['route', '#/', 'manager.nav.route'],
+  ['coverage', '#/coverage', 'manager.nav.coverage'],
+  ['plans', '#/plans', 'manager.nav.plans'],
+  ['conflicts', '#/conflicts', 'manager.nav.conflicts'],
+  ['reports', '#/reports', 'manager.nav.reports'],
+];
+const HEADS = new Set(PAGES.map(([key]) => key));
+
+/** The page key of the route parts (#/route/9/2026-11-20 → 'route'), or null (not a manager route). */
+export function pageOf([head] = []) {
+  if (!head) return 'route';
+  return HEADS.has(head) ? head : null;
+}

@@ -1,0 +1,51 @@
+// Pure pieces of the visit planner (tested in plan.test.js).
+
+export const MAX_STOPS = 40; // the server's limit of a day's plan
+
+/** `list` with `id` added at the end, or removed when it is there; at most MAX_STOPS. */
+export function togglePick(list, id) {
+  if (list.includes(id)) return list.filter((x) => x !== id);
+  if (list.length >= MAX_STOPS) return list;
+  return [...list, id];
+}
+
+/** `list` with the item at `index` moved by `delta` (−1 up, +1 down), unchanged at the ends. */
+export function move(list, index, delta) {
+  const to = index + delta;
+  if (index < 0 || index >= list.length || to < 0 || to >= list.length) return list;
+  const next = [...list];
+  [next[index], next[to]] = [next[to], next[index]];
+  return next;
+}
+
+/** What an order saves against the order picked: `{picked, planned, saved, ratio}` in metres
+ * (ratio: the share of the picked distance saved, 0 when nothing was picked). */
+export function savingOf({ distance_picked_m: picked, distance_planned_m: planned }) {
+  const p = Number(picked) || 0;
+  const q = Number(planned) || 0;
+  const saved = Math.max(0, p - q);
+  return { picked: p, planned: q, saved, ratio: p > 0 ? saved / p : 0 };
+}
+
+/** Same stores in the same order? */
+export const sameOrder = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Stores matching `text` in name, code or address (case-insensitive); all when `text` is blank. */
+export function filterStores(stores, text) {
+  const q = String(text ?? '').trim().toLowerCase();
+  if (!q) return stores;
+  return stores.filter((s) => [s.name, s.code, s.address].some((v) => v && String(v).toLowerCase().includes(q)));
+}
+
+/** The plan body for POST /visit-plans. */
+export function planBody({ id, repId, day, storeIds, keepOrder = false, note = '', start = null }) {
+  return {
+    id,
+    rep_id: repId,
+    day,
+    store_ids: storeIds,
+    optimise: !keepOrder,
+    note: note || '',
+    ...(start ? { start_latitude: start.latitude, start_longitude: start.longitude } : {}),
+  };
+}
