@@ -1,14 +1,42 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import en from './en.js';
 import zh from './zh-CN.js';
-import { fmt, lang, setLang, t } from './index.js';
+import clerkEn from '../screens/clerk/i18n/en.js';
+import clerkZh from '../screens/clerk/i18n/zh-CN.js';
+import hqEn from '../screens/hq/i18n/en.js';
+import hqZh from '../screens/hq/i18n/zh-CN.js';
+import managerEn from '../screens/manager/i18n/en.js';
+import managerZh from '../screens/manager/i18n/zh-CN.js';
+import { addStrings, fmt, lang, setLang, t } from './index.js';
+
+// The first page's strings (src/i18n/), and those each role's package loads with it (screens/<role>/i18n/).
+const DICTS = {
+  shared: { en, zh },
+  clerk: { en: clerkEn, zh: clerkZh },
+  hq: { en: hqEn, zh: hqZh },
+  manager: { en: managerEn, zh: managerZh },
+};
+const PACKAGES = ['clerk', 'hq', 'manager'];
 
 describe('i18n', () => {
-  it('has every string in both languages', () => {
-    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
-    for (const [key, text] of Object.entries(en)) {
-      const vars = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-      expect(vars(zh[key]), key).toEqual(vars(text));
+  it.each(Object.keys(DICTS))('has every string in both languages (%s)', (name) => {
+    const { en: e, zh: z } = DICTS[name];
+    expect(Object.keys(e).length).toBeGreaterThan(0);
+    expect(Object.keys(z).sort()).toEqual(Object.keys(e).sort());
+    const vars = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const [key, text] of Object.entries(e)) expect(vars(z[key]), key).toEqual(vars(text));
+  });
+
+  it('has each key in one dictionary only', () => {
+    const seen = new Map();
+    for (const [name, { en: e }] of Object.entries(DICTS)) {
+      for (const key of Object.keys(e)) {
+        expect(seen.get(key), `${key} in ${name}`).toBeUndefined();
+        seen.set(key, name);
+      }
     }
   });
 
@@ -21,6 +49,20 @@ describe('i18n', () => {
     expect(t('sync.waiting', { n: 3 })).toBe('3 条待同步');
   });
 
+  it("finds a package's strings once the package adds them, with the same fallbacks", async () => {
+    setLang('en');
+    expect(t('manager.title')).toBe('manager.title'); // the package is not loaded
+    await import('../screens/manager/i18n/index.js');
+    expect(t('manager.title')).toBe(managerEn['manager.title']);
+    expect(t('manager.unit.min', { n: 5 })).toBe(managerEn['manager.unit.min'].replace('{n}', '5'));
+    setLang('zh-CN');
+    expect(t('manager.title')).toBe(managerZh['manager.title']);
+    expect(t('sync.waiting', { n: 3 })).toBe('3 条待同步'); // the first page's are still there
+    addStrings('en', { 'test.onlyEnglish': 'only {x}' });
+    expect(t('test.onlyEnglish', { x: 1 })).toBe('only 1'); // missing in zh-CN: the English one
+    expect(() => addStrings('fr', {})).toThrow();
+  });
+
   it('formats prices in CNY, distances and sizes', () => {
     setLang('zh-CN');
     expect(fmt.price('2999.00')).toBe('¥2,999.00');
@@ -30,5 +72,108 @@ describe('i18n', () => {
     expect(fmt.bytes(1536)).toBe('1.5 KB');
     setLang('en');
     expect(fmt.price(12.5)).toMatch(/12\.50/);
+  });
+});
+
+// --- Every key the code names resolves in the dictionaries loaded with it ---------------------------
+// The first page's modules (main.js and what it imports, but not the role packages it loads on
+// demand) against src/i18n alone; each package's modules (its index.js and what it imports,
+// statically or not) against src/i18n plus the package's own. A key is any quoted literal whose first
+// part names a dictionary's namespace ('market.title', `manager.kind.${k}`: some key must match).
+
+const SRC = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const packageRoot = (name) => path.join(SRC, 'screens', name, 'index.js');
+const NAMESPACES = new Set(Object.values(DICTS).flatMap((d) => Object.keys(d.en).map((k) => k.split('.')[0])));
+// Literals shaped like keys that are not: mutation names ('visit.check_in'; their labels are the keys
+// 'mutation.<name>') and the sync engine's stand-in for a lost mutation (LOST_MUTATION).
+const isMutationName = (s) => `mutation.${s}` in en || s === 'sync.lost';
+
+function source(file) {
+  // Without comments (which quote keys as examples); '//' after a ':' is a URL.
+  return fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:\\])\/\/.*$/gm, '$1');
+}
+
+function importsOf(file) {
+  const src = source(file);
+  const found = [
+    ...src.matchAll(/^\s*(?:import|export)\s[^;]*?\sfrom\s*['"](\.{1,2}\/[^'"]+)['"]/gm),
+    ...src.matchAll(/^\s*import\s*['"](\.{1,2}\/[^'"]+)['"]/gm),
+    ...src.matchAll(/\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g),
+  ];
+  return found
+    .sort((a, b) => a.index - b.index) // in the order of the source
+    .map((m) => path.resolve(path.dirname(file), m[1]))
+    .filter((p) => p.endsWith('.js'));
+}
+
+/** The modules `entry` imports, directly or not (static or dynamic), but not those in `stopAt`. */
+function moduleGraph(entry, stopAt = new Set()) {
+  const seen = new Set();
+  const todo = [entry];
+  while (todo.length) {
+    const file = todo.pop();
+    if (seen.has(file) || stopAt.has(file)) continue;
+    seen.add(file);
+    todo.push(...importsOf(file));
+  }
+  return [...seen].filter((f) => !f.startsWith(path.join(SRC, 'i18n') + path.sep));
+}
+
+/** The keys a module names: exact ones, and patterns (template literals) some key must match. */
+function keysNamed(file) {
+  const src = source(file);
+  const exact = new Set();
+  const patterns = new Set();
+  for (const m of src.matchAll(/(['"`])([A-Za-z]\w*(?:\.\w+)+)\1/g)) {
+    if (NAMESPACES.has(m[2].split('.')[0]) && !isMutationName(m[2])) exact.add(m[2]);
+  }
+  for (const m of src.matchAll(/`([A-Za-z]\w*(?:\.\w+)*\.)\$\{[^}`]*\}([\w.]*)`/g)) {
+    if (NAMESPACES.has(m[1].split('.')[0])) patterns.add(`${m[1]}\u0000${m[2]}`);
+  }
+  return { exact, patterns };
+}
+
+function unresolved(files, strings) {
+  const keys = Object.keys(strings);
+  const missing = [];
+  for (const file of files) {
+    const { exact, patterns } = keysNamed(file);
+    const where = path.relative(SRC, file);
+    for (const key of exact) if (!(key in strings)) missing.push(`${where}: ${key}`);
+    for (const p of patterns) {
+      const [head, tail] = p.split('\u0000');
+      const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const re = new RegExp(`^${esc(head)}[\\w.]+${esc(tail)}$`);
+      if (!keys.some((k) => re.test(k))) missing.push(`${where}: ${head}\${…}${tail}`);
+    }
+  }
+  return missing;
+}
+
+describe('i18n: the strings each bundle needs', () => {
+  const roots = new Set(PACKAGES.map(packageRoot));
+  const firstPage = moduleGraph(path.join(SRC, 'main.js'), roots);
+
+  it("gives the first page every key its modules name, none of a package's", () => {
+    const rel = firstPage.map((f) => path.relative(SRC, f).split(path.sep).join('/'));
+    expect(rel).toEqual(expect.arrayContaining(['app.js', 'screens/rep/Login.js', 'screens/rep/Today.js', 'screens/rep/Outbox.js']));
+    for (const name of PACKAGES) expect(rel.filter((f) => f.startsWith(`screens/${name}/`))).toEqual([]);
+    expect(firstPage.reduce((n, f) => n + keysNamed(f).exact.size, 0)).toBeGreaterThan(100);
+    expect(unresolved(firstPage, en)).toEqual([]);
+    expect(unresolved(firstPage, zh)).toEqual([]);
+  });
+
+  it.each(PACKAGES)("gives the %s package every key its modules name", (name) => {
+    const files = moduleGraph(packageRoot(name));
+    expect(files.filter((f) => f.startsWith(path.join(SRC, 'screens', name) + path.sep)).length).toBeGreaterThan(2);
+    const own = files.filter((f) => !firstPage.includes(f));
+    expect(own.reduce((n, f) => n + keysNamed(f).exact.size, 0)).toBeGreaterThan(20);
+    expect(unresolved(files, { ...en, ...DICTS[name].en })).toEqual([]);
+    expect(unresolved(files, { ...zh, ...DICTS[name].zh })).toEqual([]);
+  });
+
+  it.each(PACKAGES)("loads the %s package's strings before its modules", (name) => {
+    const first = importsOf(packageRoot(name))[0];
+    expect(path.relative(SRC, first).split(path.sep).join('/')).toBe(`screens/${name}/i18n/index.js`);
   });
 });

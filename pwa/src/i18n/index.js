@@ -1,9 +1,12 @@
 // Strings and formats in zh-CN and English. The language comes from the browser unless the user
 // chose one (kept in localStorage); dates, numbers, prices (CNY) and sizes go through Intl.
+// zh-CN.js and en.js hold the first page's strings (login, shell, the rep's screens); each role's
+// package (screens/clerk/, hq/, manager/) brings its own in its i18n/ folder and adds them with
+// addStrings() when it is imported, so t('manager.…') works the same in its components.
 import zh from './zh-CN.js';
 import en from './en.js';
 
-export const LANGS = { 'zh-CN': { name: '简体中文', strings: zh }, en: { name: 'English', strings: en } };
+export const LANGS = { 'zh-CN': { name: '简体中文', strings: { ...zh } }, en: { name: 'English', strings: { ...en } } };
 const STORAGE_KEY = 'fieldsales.lang';
 const listeners = new Set();
 
@@ -52,10 +55,17 @@ export function onLangChange(fn) {
   return () => listeners.delete(fn);
 }
 
-/** The string for `key` in the current language, with `{name}` replaced from `vars`. */
+/** Adds strings of language `l` (a role's package's, loaded with it): t() finds them from then on. */
+export function addStrings(l, strings) {
+  if (!LANGS[l]) throw new Error(`addStrings: no language ${l}`);
+  Object.assign(LANGS[l].strings, strings);
+}
+
+/** The string for `key` in the current language (else English, else the key itself), with `{name}`
+ * replaced from `vars`. */
 export function t(key, vars) {
   let s = LANGS[current].strings[key];
-  if (s === undefined) s = en[key];
+  if (s === undefined) s = LANGS.en.strings[key];
   if (s === undefined) return key;
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, name) => (vars[name] === undefined ? m : String(vars[name])));
   return s;

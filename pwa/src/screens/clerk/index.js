@@ -4,6 +4,7 @@
 //   #/card/:id       one card
 //   #/card/:id/correct  correct it (or, refused by the server, correct and send it again)
 // The outbox and "me" screens are the shared ones.
+import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
 import { t } from '../../i18n/index.js';
 import { Cards } from './Cards.js';

@@ -5,6 +5,7 @@
 //   #/market/trends              price trends (chart + table)
 //   #/market/alerts[/<id>]       price-drop alerts, one alert with its evidence
 //   #/market/promotions | stores | materials   promotions seen, store openings and closings, material use
+import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
 import { t } from '../../i18n/index.js';
 import { useOnline, useRoute } from '../../components/hooks.js';

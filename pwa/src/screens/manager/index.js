@@ -6,6 +6,7 @@
 //   #/plans                   visit plans: pick stores, propose an order, save; compliance
 //   #/conflicts               sync conflicts: both values, resolve
 //   #/reports                 new-store reports: approve, duplicate of a known store, reject
+import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
 import { t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';

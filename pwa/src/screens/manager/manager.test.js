@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import en from '../../i18n/en.js';
+import sharedEn from '../../i18n/en.js';
+import managerEn from './i18n/en.js';
 import {
   addDays,
   dayIn,
@@ -19,7 +20,8 @@ import { dayTotals, missingPlanStores, planRows, routeLayers, timelineRows } fro
 import { MAX_STOPS, filterStores, move, planBody, sameOrder, savingOf, togglePick } from './plan.js';
 import { pageOf } from './pages.js';
 
-// The English strings, as t() fills them.
+// The English strings (the first page's and this package's), as t() fills them.
+const en = { ...sharedEn, ...managerEn };
 const t = (key, vars = {}) => en[key].replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined ? m : String(vars[k])));
 
 describe('formatting', () => {

@@ -1,0 +1,8 @@
+// Adds this package's strings (en.js, zh-CN.js) to the app's (src/i18n) when it loads. ../index.js
+// imports this module before anything else, so the strings are there before any of its modules runs.
+import { addStrings } from '../../../i18n/index.js';
+import en from './en.js';
+import zh from './zh-CN.js';
+
+addStrings('en', en);
+addStrings('zh-CN', zh);
