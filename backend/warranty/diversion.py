@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, or_, select
 from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..core.auth import check_role
+from ..core.timeutil import business_date
 from ..extensions import db
 from ..org.models import Partner, Region, Territory
 from ..stores.models import Store
@@ -92,7 +93,8 @@ def check_spot_checks(checks: list[ImeiSpotCheck], shipments: dict[str, Shipment
             check.shipment_match = match  # the rep's device gets the answer through pull
         if match == ShipmentMatch.DIVERTED and check.id not in existing:
             flag = DiversionFlag(source=FlagSource.SPOT_CHECK, spot_check_id=check.id)
-            _fill(flag, ship, check.store_id, regions[check.store_id], check.seen_at.date())
+            # The day the rep saw it where the stores are (seen_at is UTC), like a purchase date.
+            _fill(flag, ship, check.store_id, regions[check.store_id], business_date(check.seen_at))
             db.session.add(flag)
             raised += 1
     db.session.flush()

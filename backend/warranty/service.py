@@ -16,7 +16,7 @@ from ..catalogue.service import tac_owners
 from ..core.auth import check_role
 from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..core.records import check_device_time
-from ..core.timeutil import business_today, utcnow
+from ..core.timeutil import business_date, business_today, utcnow
 from ..extensions import db
 from ..stores.models import Store
 from ..stores.service import region_territories
@@ -105,7 +105,8 @@ def _check_imei_free(card_id: uuid.UUID, imeis: list[str], actor: User) -> None:
         return
     imei = next(i for i in imeis if i in (clash.imei, clash.imei2))
     where = "at this store" if clash.store_id == actor.store_id else "at another store"
-    details = {"imei": imei, "registered_on": clash.registered_at.date().isoformat()}
+    # The day where the store is (registered_at is UTC), as the clerk's receipt would say.
+    details = {"imei": imei, "registered_on": business_date(clash.registered_at).isoformat()}
     if clash.store_id == actor.store_id:
         details["card_id"] = str(clash.id)
     raise Conflict(
@@ -215,7 +216,7 @@ def void(actor: User, card_id: uuid.UUID, reason: str) -> WarrantyCard:
     if card is None:
         raise NotFound(f"No warranty card {card_id}.")
     if card.voided_at is not None:
-        raise Conflict(f"Card {card_id} was already voided on {card.voided_at.date().isoformat()}.")
+        raise Conflict(f"Card {card_id} was already voided on {business_date(card.voided_at).isoformat()}.")
     card.voided_at = utcnow()
     card.voided_by = actor.id
     card.void_reason = reason

@@ -152,8 +152,9 @@ def _sample_url(rule) -> str:
     return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?\w+>", fill, rule.rule)
 
 
-def test_every_api_endpoint_but_login_and_health_needs_a_token(app, client, world):
-    public = {"/api/v1/auth/login", "/api/v1/health"}
+def test_every_api_endpoint_but_login_health_and_app_config_needs_a_token(app, client, world):
+    # app-config: what the PWA needs before anyone signs in (the map tile server, the time zone).
+    public = {"/api/v1/auth/login", "/api/v1/health", "/api/v1/app-config"}
     checked = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
@@ -169,6 +170,7 @@ def test_every_api_endpoint_but_login_and_health_needs_a_token(app, client, worl
                 checked.append((method, rule.rule))
     assert len(checked) > 40  # the walk really found the API
     assert client.get("/api/v1/health").status_code == 200
+    assert set(client.get("/api/v1/app-config").json) == {"map_tile_url", "map_attribution", "business_timezone"}
 
 
 def test_openapi_document_and_docs_are_public(client):
