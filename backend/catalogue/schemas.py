@@ -14,7 +14,7 @@ class ProductSchema(BaseSchema):
     list_price = Money(allow_none=True)
     active = fields.Boolean()
     tac_codes = fields.List(
-        fields.String(validate=validate.Regexp(r"^\d{8}$", error="A TAC is the first 8 digits of an IMEI.")),
+        fields.String(validate=validate.Regexp(r"^[0-9]{8}\Z", error="A TAC is the first 8 digits of an IMEI.")),
         validate=validate.Length(max=200),
         metadata={"description": "Type Allocation Codes (first 8 IMEI digits) of this model."},
     )

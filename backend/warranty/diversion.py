@@ -172,7 +172,7 @@ def summary(actor: User, by: str, filters: dict) -> list[dict]:
         .outerjoin(model, model.id == column)
         .group_by(column, name),
         filters,
-    ).order_by(count.desc(), column)
+    ).order_by(count.desc(), column.asc().nulls_last())
     return [{"id": r.id, "name": r.name, "count": r.count} for r in db.session.execute(stmt)]
 
 

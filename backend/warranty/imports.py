@@ -268,12 +268,15 @@ def run_import(import_id: int) -> None:
         return
     imp.status, imp.finished_at, imp.processed_bytes = ImportStatus.DONE, utcnow(), imp.total_bytes
     db.session.commit()
+    # Loaded: the file is not needed any more (a failed import keeps it, to be run again).
+    Path(imp.path).unlink(missing_ok=True)
 
 
 def _run(imp: ShipmentImport) -> None:
     loader = _Loader(imp)
+    encoding = _encoding(imp.path)
     with open(imp.path, "rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         reader = csv.reader(text)
         try:
             first = next(reader)
@@ -302,6 +305,44 @@ def _run(imp: ShipmentImport) -> None:
         except csv.Error as exc:
             raise BadRow(f"Line {reader.line_num}: the CSV is malformed ({exc}).") from exc
         _commit_batch(loader, batch, raw)
+
+
+def _encoding(path: str) -> str:
+    """UTF-8 (with or without BOM), or GB18030 (a superset of GBK, what Excel saves a CSV as on a
+    Chinese Windows) when no line with non-ASCII bytes is UTF-8. A file mixing the two is refused
+    naming its first non-UTF-8 line: decoded either way, some of its text would be garbage."""
+    utf8_lines = other_lines = 0
+    with open(path, "rb") as f:
+        for line in f:
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                other_lines += 1
+            else:
+                utf8_lines += 1
+            if utf8_lines and other_lines:
+                raise BadRow(_not_utf8(path))
+    if not other_lines:
+        return "utf-8-sig"
+    try:
+        with open(path, encoding="gb18030") as f:
+            while f.read(CHUNK):
+                pass
+    except UnicodeDecodeError:
+        raise BadRow(_undecodable(path)) from None
+    return "gb18030"
+
+
+def _undecodable(path: str) -> str:
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, 1):
+            try:
+                line.decode("gb18030")
+            except UnicodeDecodeError:
+                return f"Line {number} is neither UTF-8 nor GBK text: save the CSV as UTF-8."
+    return "The file is neither UTF-8 nor GBK text: save the CSV as UTF-8."
 
 
 def _not_utf8(path: str) -> str:

@@ -269,12 +269,19 @@ def test_a_header_missing_required_columns_fails_the_import_with_a_clear_error(a
     assert imp["status"] == "failed" and "missing: imei, model, ship_date, region" in imp["error"]
 
 
-def test_a_file_that_is_not_utf8_fails_with_a_clear_error(api, world):
-    """A GBK file (Excel's default on a Chinese Windows) from its first line on."""
+def test_a_gbk_file_loads(api, world):
+    """GBK is what Excel saves a CSV as on a Chinese Windows: read as GB18030 (its superset)."""
     data = csv_bytes(shipment_row(imei(serial=1)), header="串号,机型,发货日期,大区,渠道商", encoding="gbk")
     imp = run_import(api(world.hq), data)
+    assert (imp["status"], imp["rows_loaded"], imp["rows_bad"]) == ("done", 1, 0), imp
+    assert set(shipments()) == {imei(serial=1)}
+
+
+def test_a_file_that_is_neither_utf8_nor_gbk_fails_with_a_clear_error(api, world):
+    data = csv_bytes(shipment_row(imei(serial=1))) + b"\xff\xfe\xff,XL-P30\n"
+    imp = run_import(api(world.hq), data)
     assert imp["status"] == "failed"
-    assert imp["error"] == "The file is not UTF-8 text: save the CSV as UTF-8."
+    assert imp["error"] == "Line 3 is neither UTF-8 nor GBK text: save the CSV as UTF-8."
     assert shipments() == {}
 
 
@@ -283,7 +290,8 @@ def test_a_line_that_is_not_utf8_far_into_the_file_is_named(api, world):
     stay loaded (a re-import of the fixed file then loads the rest)."""
     rows = [shipment_row(imei(serial=i)) for i in range(1, 1201)]
     rows[999] = shipment_row(imei(serial=1000), partner="苏宁")  # line 1001
-    data = csv_bytes(*rows).replace("苏宁".encode(), "苏宁".encode("gbk"))
+    # A UTF-8 header (Chinese names) and one GBK line: a mixed file, refused rather than half garbled.
+    data = csv_bytes(*rows, header="串号,机型,发货日期,大区,渠道商").replace("苏宁".encode(), "苏宁".encode("gbk"))
     imp = run_import(api(world.hq), data)
     assert imp["status"] == "failed"
     assert imp["error"] == "Line 1001 is not UTF-8 text: save the CSV as UTF-8."
