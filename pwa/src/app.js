@@ -1,6 +1,7 @@
 // The app: the session (kept in the local database, so it survives offline reloads), the sync
 // engine and its status, the screens of the signed-in user's role, the update prompt.
-//   rep           the rep's screens (screens/rep/), in the first page's bundle
+//   rep           the rep's screens (screens/rep/), in the first page's bundle (but "Plan a day",
+//                 screens/rep/PlanDay.js, loaded on demand)
 //   manager       the regional manager's screens (screens/manager/: route review, coverage, plans,
 //                 conflicts, store reports), loaded on demand, plus the rep's screens for field visits
 //   clerk         the store clerk's screens (screens/clerk/), loaded on demand
@@ -39,6 +40,7 @@ export function appOf(user) {
 // The clerk's and HQ's screens are separate chunks (precached by the service worker like the rest
 // of the shell, so the clerk's open offline too).
 const LOADERS = {
+  plan: () => import('./screens/rep/PlanDay.js'), // the rep's "Plan a day" (#/plan[/<day>])
   clerk: () => import('./screens/clerk/index.js'),
   hq: () => import('./screens/hq/index.js'),
   manager: () => import('./screens/manager/index.js'),
@@ -139,6 +141,22 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
   const app = appOf(session.user);
   const [clerk, clerkError] = useScreens(app === 'clerk' ? 'clerk' : null);
   const [manager, managerError] = useScreens(app === 'manager' ? 'manager' : null);
+  const [plan, planError] = useScreens(app === 'rep' && head === 'plan' ? 'plan' : null);
+  // "Plan a day" must open offline even before the service worker controls this page (the first
+  // session after installing): load its chunk in idle time once a rep is signed in.
+  useEffect(() => {
+    if (app !== 'rep' || loaded.plan) return undefined;
+    const idle = typeof requestIdleCallback === 'function' ? requestIdleCallback : (fn) => setTimeout(fn, 1500);
+    const cancel = typeof cancelIdleCallback === 'function' ? cancelIdleCallback : clearTimeout;
+    const handle = idle(() => {
+      LOADERS.plan()
+        .then((mod) => {
+          loaded.plan = mod;
+        })
+        .catch(() => {}); // offline and not cached yet: tried again when the screen opens
+    });
+    return () => cancel(handle);
+  }, [app]);
 
   // The status the bar shows: the engine's, or "offline" as soon as the browser says so.
   const shown = !online && status.state !== 'offline' && status.state !== 'syncing' ? { ...status, state: 'offline' } : status;
@@ -157,6 +175,12 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
     const r = manager && (manager.managerRoute(route.parts) || manager.managerRoute([]));
     if (r) ({ screen, title, current } = r);
     else screen = html`<p class="empty">${managerError ? t('app.error', { message: managerError.message }) : t('app.loading')}</p>`;
+  } else if (app === 'rep' && head === 'plan') {
+    screen = plan
+      ? html`<${plan.PlanDay} day=${arg} />`
+      : html`<p class="empty">${planError ? t('app.error', { message: planError.message }) : t('app.loading')}</p>`;
+    title = t('plan.title');
+    current = null;
   } else if (head === 'store' && arg) {
     screen = html`<${StoreScreen} id=${arg} />`;
     current = null;

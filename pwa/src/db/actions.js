@@ -9,11 +9,14 @@
 import { db as defaultDb, getMeta, randomUUID, setMeta } from './index.js';
 import { clientIdIn, nextHlcIn } from './clock.js';
 import { applyOverlay, markOverlay, revertRow } from './overlay.js';
+import { pickDayPlan, plansOfDay, serverKnown } from './plans.js';
 import { sha256Hex } from '../protocol/sha256.js';
 import { localToday, termsFor, termsJson } from '../warranty/rules.js';
 import { CardError, FIELDS as CARD_FIELDS, cardProblems, cleanField, imeiDigits, imeiIssue } from '../warranty/card.js';
 
 export const MAX_PHOTO_PX = 1600;
+/** The most stores in one day's plan (the server's limit, backend/routes/service.py MAX_STOPS). */
+export const MAX_PLAN_STOPS = 40;
 
 // --- argument helpers ---------------------------------------------------------------------------
 
@@ -195,6 +198,26 @@ export async function applyLocal(db, name, args, { mutationId, hlc }) {
         rep_id: session?.user?.id ?? null,
         received_at: null,
         shipment_match: null,
+      }, ctx);
+    }
+    case 'plan.save': {
+      // Shown at once in the order picked; the server's version (ordered when `optimise`) replaces
+      // it when pulled. Distances are the server's to work out.
+      const session = await getMeta(db, 'session');
+      const row = await db.entities.get(['visit_plan', String(args.id)]);
+      const wall = hlc ? Number(String(hlc).slice(0, 15)) : NaN;
+      return applyOverlay(db, 'visit_plan', args.id, {
+        id: args.id,
+        rep_id: args.rep_id ?? row?.data?.rep_id ?? session?.user?.id ?? null,
+        day: args.day,
+        store_ids: [...args.store_ids],
+        picked_store_ids: [...args.store_ids],
+        start_latitude: args.start_latitude ?? null,
+        start_longitude: args.start_longitude ?? null,
+        distance_picked_m: null,
+        distance_planned_m: null,
+        note: args.note ?? '',
+        ...(Number.isFinite(wall) ? { updated_at: isoOf(wall) } : {}),
       }, ctx);
     }
     default:
@@ -547,6 +570,36 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
     return id;
   }
 
+  // --- visit plans ------------------------------------------------------------------------------
+
+  /**
+   * Plan a day (`plan.save`): `day` 'YYYY-MM-DD', `storeIds` in the order picked (1 to 40, no
+   * repeats), `optimise` (default true: the server puts them in the order that shortens the day),
+   * `note`, `start` `{latitude, longitude}` (where the day starts, optional). The plan keeps the id
+   * of the plan this phone already has for that day (the server's when it has pulled one, else its
+   * own pending one), else gets a new UUID; rep_id is left out (a rep plans their own days). Until
+   * the server's version is pulled the phone shows the stores in the order picked. → the plan id.
+   */
+  async function savePlan({ day, storeIds, optimise = true, note, start } = {}) {
+    if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new TypeError(`day must be YYYY-MM-DD, got ${JSON.stringify(day)}`);
+    if (!Array.isArray(storeIds) || !storeIds.length) throw new TypeError('storeIds are required');
+    const ids = storeIds.map((v) => intOf(v, 'storeIds'));
+    if (new Set(ids).size !== ids.length) throw new TypeError('a store is in the plan twice');
+    if (ids.length > MAX_PLAN_STOPS) throw new TypeError(`a day's plan has at most ${MAX_PLAN_STOPS} stores`);
+    const startArgs = start
+      ? { start_latitude: numberOf(start.latitude, 'start.latitude'), start_longitude: numberOf(start.longitude, 'start.longitude') }
+      : {};
+    return db.transaction('rw', db.meta, db.entities, db.outbox, async () => {
+      const session = await getMeta(db, 'session');
+      const rows = plansOfDay(await db.entities.where('entity').equals('visit_plan').toArray(), day, session?.user?.id ?? null);
+      const existing = pickDayPlan(rows.filter(serverKnown)) ?? pickDayPlan(rows);
+      const id = existing ? existing.id : uuid();
+      const args = { id, day, store_ids: ids, optimise: optimise !== false, note: given(note) ? String(note).trim() : '', ...startArgs };
+      await enqueue('plan.save', args, day);
+      return id;
+    });
+  }
+
   /** Keep a photo (downscaled to ≤1600 px JPEG) for the photo lane. → photo id. */
   async function addPhoto(blob) {
     const resized = (await resizeImage(blob)) ?? blob;
@@ -617,6 +670,7 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
     registerCard,
     correctCard,
     spotCheck,
+    savePlan,
     enqueue,
   };
 }
@@ -639,4 +693,5 @@ export const {
   registerCard,
   correctCard,
   spotCheck,
+  savePlan,
 } = actions;

@@ -281,3 +281,88 @@ describe('actions', () => {
     expect((await getMeta(db, 'session')).token).toBe('t3');
   });
 });
+
+describe('savePlan', () => {
+  const DAY = '2026-11-24';
+  const serverPlan = (id, day, storeIds, extra = {}) =>
+    db.entities.put({
+      entity: 'visit_plan',
+      id,
+      data: { id, rep_id: 7, day, store_ids: storeIds, picked_store_ids: storeIds, distance_picked_m: 900, distance_planned_m: 800, note: 'from the manager', updated_at: '2026-11-22T10:00:00+00:00', ...extra },
+      clock: null,
+      pending: false,
+    });
+
+  beforeEach(() => setMeta(db, 'session', { token: 't', user: { id: 7, role: 'rep' } }));
+
+  it('writes the pending plan (in the order picked) and its plan.save outbox row, with a new id', async () => {
+    const a = makeActions();
+    const id = await a.savePlan({ day: DAY, storeIds: [14, '12', 13], note: ' early ', start: { latitude: 23.13, longitude: 113.33 } });
+    expect(id).toBe('00000000-0000-4000-8000-000000000001');
+    const [row] = await db.outbox.toArray();
+    expect(row).toMatchObject({ id: 1, name: 'plan.save', status: 'pending', label: DAY });
+    expect(row.args).toEqual({ id, day: DAY, store_ids: [14, 12, 13], optimise: true, note: 'early', start_latitude: 23.13, start_longitude: 113.33 });
+    const plan = await db.entities.get(['visit_plan', id]);
+    expect(plan).toMatchObject({ pending: true, mutationId: 1, base: null });
+    expect(plan.data).toMatchObject({ id, rep_id: 7, day: DAY, store_ids: [14, 12, 13], picked_store_ids: [14, 12, 13], note: 'early', distance_planned_m: null });
+    expect(plan.data.updated_at).toBe('2026-11-23T01:14:00.000Z');
+    expect(await getMeta(db, 'overlays')).toEqual({ [`visit_plan:${id}`]: 1 });
+    const clientId = await getMeta(db, 'clientId');
+    expect(() =>
+      parsePush({ client_id: clientId, protocol_version: 1, app_version: '0.1.0', mutations: [{ id: 1, name: row.name, args: row.args, hlc: row.hlc }] }),
+    ).not.toThrow();
+
+    // Keeping the order picked; no start, no note.
+    await a.savePlan({ day: '2026-11-23', storeIds: [12], optimise: false });
+    expect((await db.outbox.get(2)).args).toEqual({ id: '00000000-0000-4000-8000-000000000003', day: '2026-11-23', store_ids: [12], optimise: false, note: '' });
+  });
+
+  it('writes the plan and its outbox row in one transaction: a failure half-way leaves neither', async () => {
+    const a = makeActions();
+    await setMeta(db, 'clientId', 'c0ffee00-rep-gz');
+    await setMeta(db, 'nextMutationId', 5);
+    await db.outbox.add({ id: 5, name: 'x.y', args: {}, hlc: '001718000000000:00000:c0ffee00-rep-gz', status: 'rejected' });
+    await expect(a.savePlan({ day: DAY, storeIds: [12, 13] })).rejects.toThrow();
+    expect(await db.entities.where('entity').equals('visit_plan').count()).toBe(0);
+    expect(await getMeta(db, 'nextMutationId')).toBe(5);
+    expect(await getMeta(db, 'overlays')).toBeUndefined();
+    expect(await db.outbox.count()).toBe(1);
+  });
+
+  it("reuses the id of the day's pulled plan (its stops replaced on top of it), else of its own pending plan", async () => {
+    const a = makeActions();
+    await serverPlan('server-plan', DAY, [13]);
+    await serverPlan('other-day', '2026-11-25', [13]);
+    await serverPlan('other-rep', DAY, [13], { rep_id: 8 });
+    expect(await a.savePlan({ day: DAY, storeIds: [12, 14] })).toBe('server-plan');
+    const row = await db.entities.get(['visit_plan', 'server-plan']);
+    expect(row).toMatchObject({ pending: true, mutationId: 1 });
+    expect(row.data).toMatchObject({ store_ids: [12, 14], note: '', rep_id: 7 });
+    expect(row.base.data.store_ids).toEqual([13]);
+    expect((await db.outbox.get(1)).args.id).toBe('server-plan');
+    expect(await a.savePlan({ day: DAY, storeIds: [14] })).toBe('server-plan');
+    expect((await db.entities.get(['visit_plan', 'server-plan'])).mutationId).toBe(2);
+
+    // A day planned offline twice: the second save is the same plan.
+    const own = await a.savePlan({ day: '2026-11-26', storeIds: [12] });
+    expect(own).not.toMatch(/server|other/);
+    expect(await a.savePlan({ day: '2026-11-26', storeIds: [12, 13] })).toBe(own);
+    expect((await db.entities.where('entity').equals('visit_plan').toArray()).map((r) => r.id).sort()).toEqual(
+      ['other-day', 'other-rep', own, 'server-plan'].sort(),
+    );
+
+    // Its own pending plan and, pulled meanwhile, the server's (another id): the server's id.
+    await serverPlan('manager-plan', '2026-11-26', [14]);
+    expect(await a.savePlan({ day: '2026-11-26', storeIds: [13] })).toBe('manager-plan');
+  });
+
+  it('refuses what the server would refuse, before writing anything', async () => {
+    const a = makeActions();
+    await expect(a.savePlan({ day: '24/11/2026', storeIds: [12] })).rejects.toThrow(/day/);
+    await expect(a.savePlan({ day: DAY, storeIds: [] })).rejects.toThrow(/storeIds/);
+    await expect(a.savePlan({ day: DAY, storeIds: [12, 12] })).rejects.toThrow(/twice/);
+    await expect(a.savePlan({ day: DAY, storeIds: Array.from({ length: 41 }, (_, i) => i + 1) })).rejects.toThrow(/40/);
+    await expect(a.savePlan({ day: DAY, storeIds: [12], start: { latitude: 'x', longitude: 1 } })).rejects.toThrow(/start/);
+    expect(await db.outbox.count()).toBe(0);
+  });
+});

@@ -1,7 +1,11 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDb, setMeta } from './index.js';
+import { createDb, getMeta, setMeta } from './index.js';
 import { createQueries } from './queries.js';
+import { createActions } from './actions.js';
+import { pickDayPlan } from './plans.js';
+import { createEngine } from '../sync/engine.js';
+import { createFakeServer, createFakeTimers } from '../sync/testing/fake-server.js';
 
 let n = 0;
 let db;
@@ -99,5 +103,102 @@ describe('plannedStores', () => {
     expect((await q.plannedStores()).map((s) => s.id)).toEqual([3, 1]);
     await db.entities.update(['visit_plan', 'new'], { deleted: true });
     expect((await q.plannedStores()).map((s) => s.id)).toEqual([2]);
+  });
+});
+
+describe('plannedStores with a plan saved on this phone', () => {
+  const TOMORROW = '2026-11-24';
+  let k;
+  const actions = () => createActions({ db, now: () => NOW, uuid: () => `00000000-0000-4000-8000-${String(++k).padStart(12, '0')}` });
+  beforeEach(() => {
+    k = 0;
+  });
+  const ids = async (day) => (await q.plannedStores(day)).map((s) => s.id);
+  const planRows = async () => (await db.entities.where('entity').equals('visit_plan').toArray()).filter((r) => !r.deleted);
+
+  it('shows a plan saved offline at once, in the order picked, as pending', async () => {
+    const id = await actions().savePlan({ day: TOMORROW, storeIds: [3, 1, 2] });
+    const list = await q.plannedStores(TOMORROW);
+    expect(list.map((s) => [s.id, s.plan_order, s.plan_pending])).toEqual([
+      [3, 1, true],
+      [1, 2, true],
+      [2, 3, true],
+    ]);
+    expect(list[0].plan_id).toBe(id);
+    expect(await q.plannedStores()).toEqual([]); // today has none
+    expect(await q.dayPlan(TOMORROW)).toMatchObject({ id, store_ids: [3, 1, 2], pending: true });
+  });
+
+  it("prefers its pending plan over the server's under another id, until the covering pull drops it", async () => {
+    const own = await actions().savePlan({ day: TOMORROW, storeIds: [3, 1] });
+    // Pulled meanwhile (taken before our push reached the server): the manager's plan of that day.
+    await plan('manager', 7, TOMORROW, [2]);
+    expect(await ids(TOMORROW)).toEqual([3, 1]);
+    expect((await q.plannedStores(TOMORROW))[0].plan_id).toBe(own);
+    // The push is acknowledged: still ours (the pulled plan predates it) until the pull covers it.
+    await setMeta(db, 'lastMutationId', 1);
+    expect(await ids(TOMORROW)).toEqual([3, 1]);
+    // A second save that day goes on the server's plan (its id) and is the newest pending one.
+    expect(await actions().savePlan({ day: TOMORROW, storeIds: [2, 3] })).toBe('manager');
+    expect(await ids(TOMORROW)).toEqual([2, 3]);
+    expect((await q.plannedStores(TOMORROW))[0].plan_id).toBe('manager');
+  });
+
+  it('picks the pending plan first (newest mutation), then the latest pulled one', () => {
+    const row = (id, pending, mutationId, updatedAt) => ({ id, pending, mutationId, data: { id, day: TOMORROW, updated_at: updatedAt } });
+    const pulledOld = row('a', false, undefined, '2026-11-20T10:00:00Z');
+    const pulledNew = row('b', false, undefined, '2026-11-22T10:00:00Z');
+    const mine1 = row('c', true, 3, '2026-11-21T10:00:00Z');
+    const mine2 = row('d', true, 5, '2026-11-19T10:00:00Z');
+    expect(pickDayPlan([])).toBeNull();
+    expect(pickDayPlan([pulledOld, pulledNew]).id).toBe('b');
+    expect(pickDayPlan([pulledOld, mine1, pulledNew]).id).toBe('c');
+    expect(pickDayPlan([mine1, pulledNew, mine2]).id).toBe('d');
+  });
+
+  it('after sync shows only the server plan (ordered, the id of its first save), never two', async () => {
+    const server = createFakeServer();
+    const timers = createFakeTimers(NOW);
+    const engine = createEngine({
+      db,
+      api: server.api,
+      now: () => timers.now,
+      setTimeout: timers.setTimeout,
+      clearTimeout: timers.clearTimeout,
+      random: () => 1,
+      env: {},
+      lock: false,
+      storage: null,
+      watch: false,
+      appVersion: '1.0.0-test',
+    });
+    try {
+      // The manager planned tomorrow on the desk; this phone has not pulled it.
+      server.put('visit_plan', 'desk-plan', { id: 'desk-plan', rep_id: 7, day: TOMORROW, store_ids: [2], note: '', updated_at: '2026-11-23T02:00:00Z' });
+      const own = await actions().savePlan({ day: TOMORROW, storeIds: [3, 1, 2] });
+      expect(own).not.toBe('desk-plan');
+      expect(await ids(TOMORROW)).toEqual([3, 1, 2]);
+
+      await engine.syncNow();
+      expect(server.applied.map((m) => m.name)).toEqual(['plan.save']);
+      const list = await q.plannedStores(TOMORROW);
+      expect(list.map((s) => [s.id, s.plan_pending])).toEqual([
+        [1, false],
+        [2, false],
+        [3, false],
+      ]);
+      expect(list[0].plan_id).toBe('desk-plan');
+      expect((await planRows()).map((r) => [r.id, r.pending])).toEqual([['desk-plan', false]]);
+      expect(await getMeta(db, 'overlays')).toEqual({});
+
+      // Planned again: the same plan, replaced on the server, still one.
+      expect(await actions().savePlan({ day: TOMORROW, storeIds: [2, 1], optimise: false })).toBe('desk-plan');
+      expect(await ids(TOMORROW)).toEqual([2, 1]);
+      await engine.syncNow();
+      expect(await ids(TOMORROW)).toEqual([2, 1]);
+      expect((await planRows()).map((r) => [r.id, r.pending])).toEqual([['desk-plan', false]]);
+    } finally {
+      engine.stop();
+    }
   });
 });

@@ -4,6 +4,7 @@
 // carries local changes the server has not confirmed. Locally deleted records are left out.
 import { db as defaultDb, getMeta } from './index.js';
 import { localToday, standing, termsFor, termsJson, termsOf } from '../warranty/rules.js';
+import { pickDayPlan, plansOfDay } from './plans.js';
 
 const EARTH_RADIUS_M = 6_371_008.8;
 
@@ -341,27 +342,53 @@ export function createQueries(db = defaultDb, { now = () => Date.now() } = {}) {
 
   // --- the day's visit plan ------------------------------------------------------------------
 
+  /** The raw row of the signed-in user's plan of `day` that counts on this phone (db/plans.js), or null. */
+  async function dayPlanRow(day) {
+    const theDay = day || localToday(new Date(now()));
+    const [session, rows] = await Promise.all([getMeta(db, 'session'), db.entities.where('entity').equals('visit_plan').toArray()]);
+    return pickDayPlan(plansOfDay(rows, theDay, session?.user?.id ?? null));
+  }
+
+  /**
+   * The signed-in user's plan of `day` ('YYYY-MM-DD'; default today) as stored (`store_ids` in the
+   * order to follow) plus `pending` (saved on this phone, the server's version not pulled yet), or
+   * null. One plan per day: see db/plans.js for which one counts while the phone holds its own and
+   * the server's under different ids.
+   */
+  async function dayPlan(day) {
+    const row = await dayPlanRow(day);
+    return row ? record(row) : null;
+  }
+
   /**
    * The stores of `day`'s visit plan ('YYYY-MM-DD'; default: today on this phone's calendar) in
    * the order to follow, as stored records plus `plan_order` (1-based), `visited` (checked in
-   * there that day), `plan_id` and `plan_note`; a store not on this phone (yet) comes as
-   * `{id, plan_order, visited, plan_id, plan_note, unknown: true}`. Only the signed-in user's own
-   * plan counts (a manager's phone also receives their reps' plans). [] when there is none.
+   * there that day), `plan_id`, `plan_note` and `plan_pending` (saved on this phone, the server's
+   * version not pulled yet: in the order picked); a store not on this phone (yet) comes
+   * as `{id, plan_order, visited, plan_id, plan_note, plan_pending, unknown: true}`. Only the
+   * signed-in user's own plan counts (a manager's phone also receives their reps' plans), and only
+   * one plan per day (dayPlan). [] when there is none.
    */
   async function plannedStores(day) {
     const theDay = day || localToday(new Date(now()));
+    const row = await dayPlanRow(theDay);
+    if (!row) return [];
+    const plan = row.data;
     const session = await getMeta(db, 'session');
     const me = session?.user?.id ?? null;
     const mine = (x) => me === null || x.rep_id === undefined || x.rep_id === null || x.rep_id === me;
-    const plans = (await all('visit_plan')).filter((p) => p.day === theDay && mine(p));
-    if (!plans.length) return [];
-    const plan = plans.sort(later('updated_at'))[0];
     const visited = new Set(
       (await all('visit'))
         .filter((v) => mine(v) && v.checked_in_at && localToday(new Date(v.checked_in_at)) === theDay)
         .map((v) => String(v.store_id)),
     );
-    const extra = (id, i) => ({ plan_order: i + 1, visited: visited.has(String(id)), plan_id: plan.id, plan_note: plan.note || '' });
+    const extra = (id, i) => ({
+      plan_order: i + 1,
+      visited: visited.has(String(id)),
+      plan_id: plan.id,
+      plan_note: plan.note || '',
+      plan_pending: Boolean(row.pending),
+    });
     return Promise.all(
       (plan.store_ids || []).map(async (id, i) => {
         const s = await one('store', id);
@@ -397,6 +424,7 @@ export function createQueries(db = defaultDb, { now = () => Date.now() } = {}) {
     cards,
     card,
     spotChecks,
+    dayPlan,
     plannedStores,
   };
 }
@@ -421,5 +449,6 @@ export const {
   cards,
   card,
   spotChecks,
+  dayPlan,
   plannedStores,
 } = queries;

@@ -1,12 +1,13 @@
-// Today: the visit in progress, planned stores (when there are any), the stores nearest to the
-// phone with their distances, and search by name. Reads only the local database.
+// Today: the visit in progress, today's and tomorrow's planned stores (when there are any), "Plan
+// a day" (a rep), the stores nearest to the phone with their distances, and search by name. Reads
+// only the local database.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { useLive } from '../../components/hooks.js';
 import { getPosition, positionError } from '../../components/geo.js';
-import { asStore, entityGet, openVisits } from './model.js';
+import { asStore, entityGet, openVisits, planDays } from './model.js';
 import { Icon } from '../../components/icons.js';
 
 const NEARBY_LIMIT = 30;
@@ -44,25 +45,31 @@ function OpenVisitBanner() {
   </div>`;
 }
 
-// Today's visit plan (made by the manager or the rep, received by sync): the stores in the order
-// to follow, those visited today ticked, the next one marked.
-function Planned() {
+// The visit plan of a day (made by the manager or the rep, received by sync or saved on this
+// phone): the stores in the order to follow — a plan saved here shows at once in the order picked
+// ("waiting to sync"), then as the server ordered it. Today's: those visited ticked, the next one
+// marked. Tomorrow's (`ahead`): just the order. A rep gets "Edit" (Plan a day, #/plan/<day>).
+function Planned({ day, ahead = false, canPlan = false }) {
   const { queries } = useApp();
-  const [planned] = useLive(async () => (queries.plannedStores ? queries.plannedStores() : []), []);
+  const [planned] = useLive(async () => (queries.plannedStores ? queries.plannedStores(day) : []), [day]);
   if (!planned || !planned.length) return null;
   const done = planned.filter((s) => s.visited).length;
-  const next = planned.find((s) => !s.visited);
+  const next = ahead ? null : planned.find((s) => !s.visited);
   const note = planned[0].plan_note;
   const tags = (s) => html`<div class="tags">
     <span class="tag">${s.plan_order}</span>
-    ${s.visited ? html`<span class="tag tag-ok">✓ ${t('manager.todayPlan.visited')}</span>` : null}
+    ${s.visited && !ahead ? html`<span class="tag tag-ok">✓ ${t('manager.todayPlan.visited')}</span>` : null}
     ${s === next ? html`<span class="tag tag-warn">${t('manager.todayPlan.next')}</span>` : null}
   </div>`;
   return html`<h2 class="section-title">
-      <span>${t('today.planned')}</span>
-      <span class="small" data-testid="planned-progress">${t('manager.todayPlan.progress', { done, n: planned.length })}</span>
+      <span>${ahead ? t('plan.tomorrowTitle') : t('today.planned')}</span>
+      <span class="small">
+        ${planned[0].plan_pending ? html`<span class="tag tag-warn" data-testid="plan-pending">${t('common.waiting')}</span> ` : null}
+        ${ahead ? null : html`<span data-testid="planned-progress">${t('manager.todayPlan.progress', { done, n: planned.length })}</span>`}
+        ${canPlan ? html` <a href=${`#/plan/${day}`} data-testid=${ahead ? 'edit-plan-tomorrow' : 'edit-plan'}>${t('plan.edit')}</a>` : null}
+      </span>
     </h2>
-    <div class="card" data-testid="planned">
+    <div class="card" data-testid=${ahead ? 'planned-tomorrow' : 'planned'} data-plan-id=${planned[0].plan_id}>
       ${note ? html`<p class="muted small">${note}</p>` : null}
       <ul class="list">
         ${planned.map((s) =>
@@ -77,7 +84,10 @@ function Planned() {
 }
 
 export function Today() {
-  const { queries } = useApp();
+  const { queries, session } = useApp();
+  // A rep plans their own days (a manager plans the reps' days on the desk: #/plans).
+  const canPlan = Boolean(session && session.user && session.user.role === 'rep');
+  const days = planDays();
   const [q, setQ] = useState('');
   const [pos, setPos] = useState(null);
   const [posError, setPosError] = useState(null);
@@ -125,7 +135,13 @@ export function Today() {
         enterkeyhint="search"
       />
     </label>
-    ${text ? null : html`<${Planned} />`}
+    ${text
+      ? null
+      : html`<${Planned} day=${days.today} canPlan=${canPlan} />
+          <${Planned} day=${days.tomorrow} ahead canPlan=${canPlan} />
+          ${canPlan
+            ? html`<a class="btn btn-block" href="#/plan" style="margin-top:0.25rem" data-testid="plan-day-link">${t('plan.title')}</a>`
+            : null}`}
     <h2 class="section-title">
       <span>${heading}</span>
       ${!text

@@ -1,5 +1,12 @@
 // Read helpers for the rep screens on top of db/ (queries.js and the `entities` table), and the
 // few shapes the screens rely on. Everything here reads IndexedDB only: it works offline.
+import { localToday } from '../../warranty/rules.js';
+
+/** Today and tomorrow on the phone's calendar, 'YYYY-MM-DD' (the days a rep plans). */
+export function planDays(now = new Date()) {
+  const tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1);
+  return { today: localToday(now), tomorrow: localToday(tomorrow) };
+}
 
 /** A store as the screens use it, from a query result (a plain store, or an entity row). */
 export function asStore(x) {

@@ -38,6 +38,8 @@ export function createFakeServer({ serverHlc = '001718000000000:00000:server' } 
     /** Snapshot page size cap (the client's limit applies too). */
     pageSize: Infinity,
     uploads: [],
+    /** The rep whose phone pushes (plan.save without rep_id). */
+    repId: 7,
   };
 
   const key = (entity, id) => `${entity}:${id}`;
@@ -81,6 +83,20 @@ export function createFakeServer({ serverHlc = '001718000000000:00000:server' } 
       s.put('warranty_card', a.id, { ...(c?.data ?? { id: a.id }), ...a.fields, revision: (c?.data?.revision ?? 1) + 1 });
     } else if (m.name === 'contact.delete') {
       s.del('contact', a.id);
+    } else if (m.name === 'plan.save') {
+      // One plan per (rep, day), keeping the id of the first save; "optimise" sorts by store id.
+      const repId = a.rep_id ?? s.repId;
+      const old = [...s.entities.values()].find((e) => e.entity === 'visit_plan' && e.data.rep_id === repId && e.data.day === a.day);
+      const id = old ? old.id : a.id;
+      s.put('visit_plan', id, {
+        id,
+        rep_id: repId,
+        day: a.day,
+        store_ids: a.optimise === false ? [...a.store_ids] : [...a.store_ids].sort((x, y) => x - y),
+        picked_store_ids: [...a.store_ids],
+        note: a.note ?? '',
+        updated_at: new Date(1_718_000_000_000 + s.seq).toISOString(),
+      });
     } else {
       return { status: 'rejected', error: { code: 'unknown_mutation', message: `Unknown mutation '${m.name}'` } };
     }
