@@ -85,7 +85,10 @@ def rq_worker(app):
 
 
 @pytest.fixture(autouse=True)
-def _app_context(app):
+def _app_context(app, rq_worker):
+    # With REDIS_URL every test gets the session's worker: recording a price observation queues
+    # the price-rollup job, so any test may queue one (without a worker, _wait_for_jobs would
+    # wait out its timeout and the job would run later, on another test's data).
     with app.app_context():
         yield
         db.session.rollback()

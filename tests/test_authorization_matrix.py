@@ -29,7 +29,7 @@ from PIL import Image
 from backend.core.timeutil import utcnow
 from backend.photos.service import process_photo
 from sync_protocol import HLC
-from tests.factories import PASSWORD, ApiClient, iso
+from tests.factories import PASSWORD, ApiClient, imei, iso
 from tests.sync.helpers import Device, now_ms
 
 ROLES = ("rep", "manager", "clerk", "hq", "admin")
@@ -50,6 +50,7 @@ FIELD_CREATE_OUT_OF_SCOPE = codes(404, 404, 403, 403, 403)
 OWN_RECORD = codes(200, 200, 403, 200, 200)  # rep_a1's record at store_a1
 SAME_TERRITORY_OTHER_REP = codes(404, 200, 403, 200, 200)  # rep_a1b's record
 OTHER_REGION_RECORD = codes(404, 404, 403, 200, 200)  # rep_b1's record
+HQ_ONLY = codes(403, 403, 403, 200, 200)
 
 
 @dataclass
@@ -164,6 +165,44 @@ def contact_body(ctx, role):
     return {"name": f"Contact {role}", "role": "promoter", "phone": "13800138000"}
 
 
+def card_body(serial_base: int, **extra):
+    """A warranty card, with an IMEI of its own per role (serial_base + the role's index)."""
+
+    def body(ctx, role):
+        serial = serial_base + ROLES.index(role)
+        return {
+            "id": str(uuid.uuid4()),
+            "imei": imei(serial=serial),
+            "product_id": ctx["product"],
+            "serial_number": f"SN{serial:08d}",
+            "buyer_name": "张三丰",
+            "buyer_phone": "13812345678",
+            "invoice_number": f"FP-{serial}",
+            "purchase_date": (ctx["now"] - timedelta(days=2)).date().isoformat(),
+            "registered_at": now(ctx),
+            **extra,
+        }
+
+    return body
+
+
+def spot_check_body(store_key, serial_base: int = 600):
+    def body(ctx, role):
+        return {
+            "id": str(uuid.uuid4()),
+            "store_id": ctx[store_key],
+            "imei": imei(serial=serial_base + ROLES.index(role)),
+            "seen_at": now(ctx),
+        }
+
+    return body
+
+
+def shipments_csv(ctx, role) -> bytes:  # bytes: sent as the raw body
+    row = f"{imei(serial=700 + ROLES.index(role))},XL-P30,2026-05-01,GX,SN"
+    return f"imei,model,ship_date,region,partner\n{row}\n".encode()
+
+
 def push_body(ctx, role):
     """A push from a fresh client of the caller: the mutations a field app may queue, each applied
     (or refused) by the same rules as its REST call. See PUSH_OUTCOMES."""
@@ -177,6 +216,10 @@ def push_body(ctx, role):
         ("price.observe", price_body("store_a1")(ctx, role)),
         ("visit.check_in", visit_body("store_b1")(ctx, role)),
         ("contact.upsert", {"store_id": ctx["store_b1"], "id": str(uuid.uuid4()), "fields": contact_body(ctx, role)}),
+        ("warranty.register", card_body(200)(ctx, role)),
+        ("warranty.correct", {"id": ctx["card_a1"], "fields": {"invoice_number": f"FP-{role}"}}),
+        ("imei.spot_check", spot_check_body("store_a1", 210)(ctx, role)),
+        ("imei.spot_check", spot_check_body("store_b1", 220)(ctx, role)),
     ]
     wall = now_ms()
     return {
@@ -191,12 +234,28 @@ def push_body(ctx, role):
 
 
 # "ok": applied or merged; otherwise the code it was rejected with.
+# The last four: a card registered and one corrected at the counter, spot checks at store_a1 and store_b1.
 PUSH_OUTCOMES = {
-    "rep": ["ok", "ok", "forbidden", "ok", "ok", "not_found", "not_found"],
-    "manager": ["ok", "ok", "ok", "ok", "ok", "not_found", "not_found"],
-    "clerk": ["forbidden", "forbidden", "forbidden", "ok", "forbidden", "forbidden", "not_found"],
-    "hq": ["forbidden"] * 7,
-    "admin": ["forbidden", "ok", "ok", "ok", "forbidden", "forbidden", "ok"],
+    "rep": ["ok", "ok", "forbidden", "ok", "ok", "not_found", "not_found", "forbidden", "forbidden", "ok", "not_found"],
+    "manager": ["ok", "ok", "ok", "ok", "ok", "not_found", "not_found", "forbidden", "forbidden", "ok", "not_found"],
+    "clerk": [
+        *("forbidden", "forbidden", "forbidden", "ok", "forbidden", "forbidden", "not_found"),
+        *("ok", "ok", "forbidden", "forbidden"),
+    ],
+    "hq": ["forbidden"] * 11,
+    "admin": [
+        "forbidden",
+        "ok",
+        "ok",
+        "ok",
+        "forbidden",
+        "forbidden",
+        "ok",
+        "forbidden",
+        "forbidden",
+        "forbidden",
+        "forbidden",
+    ],
 }
 
 
@@ -302,6 +361,7 @@ def matrix() -> list[Row]:
         Row("POST", "/api/v1/auth/logout", codes(204, 204, 204, 204, 204), fresh_token=True),
         Row("GET", "/api/v1/auth/me", ALL_200),
         Row("GET", "/api/v1/health", ALL_200),
+        Row("GET", "/api/v1/app-config", ALL_200),
         # users
         Row(
             "GET",
@@ -589,6 +649,100 @@ def matrix() -> list[Row]:
                 Row("POST", "/api/v1/intel-reports", FIELD_CREATE_OUT_OF_SCOPE, body=intel_body("store_b1")),
             ],
         ),
+        # warranty cards: a clerk registers and corrects their store's; managers read their region's
+        # (masked), HQ all; HQ voids. Reps have no business with cards (403).
+        Row(
+            "GET",
+            "/api/v1/warranty-cards",
+            codes(403, 200, 200, 200, 200),
+            query="page_size=100",
+            visible={
+                "manager": {"card_a1"},
+                "clerk": {"card_a1"},
+                "hq": {"card_a1", "card_b1"},
+                "admin": {"card_a1", "card_b1"},
+            },
+        ),
+        Row("POST", "/api/v1/warranty-cards", codes(403, 403, 201, 403, 403), body=card_body(100)),
+        Row(
+            "POST",
+            "/api/v1/warranty-cards",
+            codes(403, 403, 409, 403, 403),
+            body=lambda ctx, role: card_body(110)(ctx, role) | {"imei": ctx["imei_b1"]},
+            note="the IMEI of store_b1's card",
+        ),
+        Row("GET", "/api/v1/warranty-cards/{card_id}", codes(403, 200, 200, 200, 200), params={"card_id": "card_a1"}),
+        Row("GET", "/api/v1/warranty-cards/{card_id}", codes(403, 404, 404, 200, 200), params={"card_id": "card_b1"}),
+        Row(
+            "PATCH",
+            "/api/v1/warranty-cards/{card_id}",
+            codes(403, 403, 200, 403, 403),
+            params={"card_id": "card_a1"},
+            body=lambda ctx, role: {"buyer_address": f"Corrected by {role}"},
+        ),
+        Row(
+            "PATCH",
+            "/api/v1/warranty-cards/{card_id}",
+            codes(403, 403, 404, 403, 403),
+            params={"card_id": "card_b1"},
+            body=lambda ctx, role: {"buyer_address": f"Corrected by {role}"},
+            note="another store's card",
+        ),
+        Row(
+            "GET",
+            "/api/v1/warranty-cards/{card_id}/revisions",
+            codes(403, 200, 200, 200, 200),
+            params={"card_id": "card_a1"},
+        ),
+        Row(
+            "GET",
+            "/api/v1/warranty-cards/{card_id}/revisions",
+            codes(403, 404, 404, 200, 200),
+            params={"card_id": "card_b1"},
+        ),
+        Row(
+            "POST",
+            "/api/v1/warranty-cards/{card_id}/void",
+            codes(403, 403, 403, 200, 200),
+            params={"card_id": "voidcard_{role}"},
+            body=lambda ctx, role: {"reason": f"Voided by {role}"},
+            note="a card of store_a1 for each caller",
+        ),
+        Row(
+            "POST",
+            "/api/v1/warranty-cards/{card_id}/void",
+            codes(403, 403, 403, 404, 404),
+            params={"card_id": "fresh"},
+            body=lambda ctx, role: {"reason": f"Voided by {role}"},
+        ),
+        # shipments, their imports and the diversion report: HQ
+        Row(
+            "GET",
+            "/api/v1/shipment-imports",
+            HQ_ONLY,
+            visible={"hq": {"import_a"}, "admin": {"import_a"}},
+        ),
+        Row("POST", "/api/v1/shipment-imports", codes(403, 403, 403, 202, 202), body=shipments_csv),
+        Row("GET", "/api/v1/shipment-imports/{import_id}", HQ_ONLY, params={"import_id": "import_a"}),
+        Row("GET", "/api/v1/shipment-imports/{import_id}/errors", HQ_ONLY, params={"import_id": "import_a"}),
+        Row("GET", "/api/v1/shipments", HQ_ONLY),
+        Row("GET", "/api/v1/diversion/summary", HQ_ONLY, query="by=partner"),
+        Row("GET", "/api/v1/diversion/flags", HQ_ONLY),
+        # IMEI spot checks: field records
+        *field_record_rows(
+            "imei-spot-checks",
+            "check_id",
+            "spot",
+            [
+                Row("POST", "/api/v1/imei-spot-checks", FIELD_CREATE, body=spot_check_body("store_a1")),
+                Row(
+                    "POST",
+                    "/api/v1/imei-spot-checks",
+                    FIELD_CREATE_OUT_OF_SCOPE,
+                    body=spot_check_body("store_b1", 610),
+                ),
+            ],
+        ),
         # photos: any user uploads; the uploader, HQ/admin and whoever sees a linked record read
         Row(
             "PUT", "/api/v1/photos/{photo_id}", codes(201, 201, 201, 201, 201), params={"photo_id": "fresh"}, photo=True
@@ -637,6 +791,7 @@ def matrix() -> list[Row]:
             body=upload_chunk_body,
         ),
     ]
+    rows += routes_and_market_rows()  # route review, coverage, plans, intel review, market: see below
     return rows
 
 
@@ -716,6 +871,28 @@ def build_records(world, clients: dict[str, ApiClient], owners: dict[str, ApiCli
         ctx[f"price_{suffix}"] = made(client.post("/api/v1/price-observations", json=price))
         ctx[f"intel_{suffix}"] = made(client.post("/api/v1/intel-reports", json=intel_body(store)(ctx, "")))
 
+    # Warranty cards at store_a1 and store_b1, and one at store_a1 for each caller to void.
+    for suffix, owner, serial in (("a1", "clerk_a1", 1), ("b1", "clerk_b1", 2)):
+        body = card_body(serial)(ctx, "rep")
+        ctx[f"card_{suffix}"], ctx[f"imei_{suffix}"] = (
+            made(owners[owner].post("/api/v1/warranty-cards", json=body)),
+            body["imei"],
+        )
+    for role in ROLES:
+        body = card_body(10 + 10 * ROLES.index(role))(ctx, "rep")
+        ctx[f"voidcard_{role}"] = made(owners["clerk_a1"].post("/api/v1/warranty-cards", json=body))
+    # IMEI spot checks by rep_a1, rep_a1b (same territory) and rep_b1 (region B).
+    for suffix, owner, store, serial in (
+        ("a1", "rep_a1", "store_a1", 500),
+        ("a1b", "rep_a1b", "store_a1b", 510),
+        ("b1", "rep_b1", "store_b1", 520),
+    ):
+        body = spot_check_body(store, serial)(ctx, "rep")
+        ctx[f"spot_{suffix}"] = made(owners[owner].post("/api/v1/imei-spot-checks", json=body))
+    # A shipment import by HQ.
+    r = owners["hq"].post("/api/v1/shipment-imports", data=shipments_csv(ctx, "rep"), content_type="text/csv")
+    ctx["import_a"] = made(r, 202)
+
     # Contacts at a store of region A and one of region B.
     for suffix, store in (("a1", "store_a1"), ("b1", "store_b1")):
         cid = str(uuid.uuid4())
@@ -736,7 +913,241 @@ def build_records(world, clients: dict[str, ApiClient], owners: dict[str, ApiCli
         listed = owners["admin"].get(f"/api/v1/sync/conflicts?entity_id={ctx[store]}").json
         assert len(listed) == 1, listed
         ctx[f"conflict_{suffix}"] = listed[0]["id"]
+    build_routes_and_market_records(ctx, owners)
     return ctx
+
+
+# --- route review, coverage, visit plans, intel review, market dashboards ------------------------------
+# Rows and records of the managers' and HQ's screens, kept together here. Queries may name context
+# values ({user_rep_a1}); alerts are raised by a background job, so the setup writes them directly.
+
+
+def plan_row_body(rep_key: str, first_day: int):
+    """A plan of the rep `rep_key` for a day of its own per caller (a new plan, not a replacement)."""
+
+    def body(ctx, role):
+        day = ctx["today"] + timedelta(days=first_day + ROLES.index(role))
+        store = "store_b1" if rep_key == "user_rep_b1" else "store_a1"
+        return {"id": str(uuid.uuid4()), "rep_id": ctx[rep_key], "day": day.isoformat(), "store_ids": [ctx[store]]}
+
+    return body
+
+
+def routes_and_market_rows() -> list[Row]:
+    reviewer = codes(200, 200, 403, 200, 200)  # route review and coverage: reps for themselves
+    market = codes(403, 200, 403, 200, 200)  # HQ's dashboards: managers for their region
+    market_b = codes(403, 404, 403, 200, 200)  # …another region's is not found for a manager
+    period = "since=2026-01-01&until=2026-01-31"
+    everything = {"plan_a1", "plan_a1b", "plan_b1"}
+    return [
+        # route review and coverage
+        Row(
+            "GET",
+            "/api/v1/reps",
+            reviewer,
+            visible={
+                "rep": {"user_rep_a1"},
+                "manager": {"user_rep_a1"},
+                "hq": {"user_rep_a1", "user_rep_b1"},
+                "admin": {"user_rep_a1", "user_rep_b1"},
+            },
+        ),
+        Row("GET", "/api/v1/routes", reviewer, query="rep_id={user_rep_a1}&day={today}"),
+        Row("GET", "/api/v1/routes", codes(404, 200, 403, 200, 200), query="rep_id={repid_a1b}&day={today}"),
+        Row("GET", "/api/v1/routes", codes(404, 404, 403, 200, 200), query="rep_id={user_rep_b1}&day={today}"),
+        Row(
+            "GET",
+            "/api/v1/coverage/unvisited-stores",
+            reviewer,
+            query="page_size=100",
+            visible={
+                "rep": {"unvisited_a1"},
+                "manager": {"unvisited_a1"},
+                "hq": {"unvisited_a1", "unvisited_b1"},
+                "admin": {"unvisited_a1", "unvisited_b1"},
+            },
+        ),
+        Row("GET", "/api/v1/coverage/tiers", reviewer),
+        Row("GET", "/api/v1/coverage/reps", reviewer, query=period),
+        # visit plans: reps plan their own days, managers their region's reps'
+        Row(
+            "POST",
+            "/api/v1/route-order",
+            codes(200, 200, 403, 403, 200),
+            body=lambda ctx, role: {"store_ids": [ctx["store_a1b"], ctx["store_a1"]]},
+        ),
+        Row(
+            "POST",
+            "/api/v1/route-order",
+            codes(422, 422, 403, 403, 200),
+            body=lambda ctx, role: {"store_ids": [ctx["store_a1"], ctx["store_b1"]]},
+            note="a store out of the caller's scope",
+        ),
+        Row(
+            "GET",
+            "/api/v1/visit-plans",
+            reviewer,
+            query="page_size=100",
+            visible={"rep": {"plan_a1"}, "manager": {"plan_a1", "plan_a1b"}, "hq": everything, "admin": everything},
+        ),
+        Row("POST", "/api/v1/visit-plans", codes(201, 201, 403, 403, 201), body=plan_row_body("user_rep_a1", 10)),
+        Row(
+            "POST",
+            "/api/v1/visit-plans",
+            codes(403, 201, 403, 403, 201),
+            body=plan_row_body("repid_a1b", 10),
+            note="another rep's day",
+        ),
+        Row("POST", "/api/v1/visit-plans", codes(403, 404, 403, 403, 201), body=plan_row_body("user_rep_b1", 10)),
+        Row("GET", "/api/v1/visit-plans/{plan_id}", OWN_RECORD, params={"plan_id": "plan_a1"}),
+        Row("GET", "/api/v1/visit-plans/{plan_id}", SAME_TERRITORY_OTHER_REP, params={"plan_id": "plan_a1b"}),
+        Row("GET", "/api/v1/visit-plans/{plan_id}", codes(404, 404, 403, 200, 200), params={"plan_id": "plan_b1"}),
+        Row(
+            "DELETE",
+            "/api/v1/visit-plans/{plan_id}",
+            codes(204, 204, 403, 403, 204),
+            params={"plan_id": "plandel_{role}"},
+            note="a plan of rep_a1 for each caller",
+        ),
+        Row(
+            "DELETE",
+            "/api/v1/visit-plans/{plan_id}",
+            codes(404, 404, 403, 403, 204),
+            params={"plan_id": "plandel_b1"},
+        ),
+        Row("GET", "/api/v1/visit-plans/compliance", reviewer, query=period),
+        # new-store reports reviewed by the region's manager
+        Row(
+            "POST",
+            "/api/v1/intel-reports/{report_id}/review",
+            codes(403, 200, 403, 403, 200),
+            params={"report_id": "newstore_{role}"},
+            body=lambda ctx, role: {"decision": "reject", "note": f"by {role}"},
+            note="a report of rep_a1 for each caller",
+        ),
+        Row(
+            "POST",
+            "/api/v1/intel-reports/{report_id}/review",
+            codes(403, 409, 403, 403, 409),
+            params={"report_id": "newstore_manager"},
+            body=lambda ctx, role: {"decision": "reject"},
+            note="reviewed already",
+        ),
+        Row(
+            "POST",
+            "/api/v1/intel-reports/{report_id}/review",
+            codes(403, 404, 403, 403, 200),
+            params={"report_id": "newstore_b1"},
+            body=lambda ctx, role: {"decision": "reject"},
+        ),
+        # HQ's market dashboards
+        Row("GET", "/api/v1/market/price-trends", market),
+        Row("GET", "/api/v1/market/price-trends", market_b, query="region_id={region_b}"),
+        Row(
+            "GET",
+            "/api/v1/market/alerts",
+            market,
+            visible={"manager": {"alert_a"}, "hq": {"alert_a", "alert_b"}, "admin": {"alert_a", "alert_b"}},
+        ),
+        Row("GET", "/api/v1/market/alerts/{alert_id}", market, params={"alert_id": "alert_a"}),
+        Row("GET", "/api/v1/market/alerts/{alert_id}", market_b, params={"alert_id": "alert_b"}),
+        Row(
+            "POST",
+            "/api/v1/market/alerts/{alert_id}/acknowledge",
+            codes(403, 403, 403, 200, 200),
+            params={"alert_id": "ackalert_{role}"},
+            note="an alert of region A for each caller",
+        ),
+        Row(
+            "POST",
+            "/api/v1/market/alerts/{alert_id}/acknowledge",
+            codes(403, 403, 403, 409, 409),
+            params={"alert_id": "ackedalert"},
+            note="acknowledged already",
+        ),
+        Row("GET", "/api/v1/market/promotions", market),
+        Row("GET", "/api/v1/market/promotions", market_b, query="region_id={region_b}"),
+        Row("GET", "/api/v1/market/store-changes", market),
+        Row("GET", "/api/v1/market/store-changes", market_b, query="region_id={region_b}"),
+        Row("GET", "/api/v1/market/material-use", market),
+        Row("GET", "/api/v1/market/material-use", market_b, query="region_id={region_b}"),
+    ]
+
+
+def build_routes_and_market_records(ctx: dict, owners: dict[str, ApiClient]) -> None:
+    from backend.core.timeutil import business_today, utcnow
+    from backend.extensions import db
+    from backend.market.models import PriceAlert
+
+    def made(resp, status=201):
+        assert resp.status_code == status, resp.json
+        return resp.json["id"]
+
+    ctx["today"] = business_today()
+    ctx["repid_a1b"] = owners["rep_a1b"].user.id  # not user_…: the users row checks the user_ ids it sees
+    # Plans of today by their reps; more of rep_a1 (one per caller) and of rep_b1 to drop.
+    for suffix, owner, store in (
+        ("a1", "rep_a1", "store_a1"),
+        ("a1b", "rep_a1b", "store_a1b"),
+        ("b1", "rep_b1", "store_b1"),
+    ):
+        body = {"id": str(uuid.uuid4()), "day": ctx["today"].isoformat(), "store_ids": [ctx[store]]}
+        ctx[f"plan_{suffix}"] = made(owners[owner].post("/api/v1/visit-plans", json=body))
+    for i, key in enumerate([*(f"plandel_{role}" for role in ROLES), "plandel_b1"]):
+        owner, store = ("rep_b1", "store_b1") if key == "plandel_b1" else ("rep_a1", "store_a1")
+        day = ctx["today"] + timedelta(days=1 + i)
+        body = {"id": str(uuid.uuid4()), "day": day.isoformat(), "store_ids": [ctx[store]]}
+        ctx[key] = made(owners[owner].post("/api/v1/visit-plans", json=body))
+    # Active stores nobody visited, in territory A1 and B1.
+    for suffix, territory, (lat, lon) in (("a1", "terr_a1", (23.20, 113.40)), ("b1", "terr_b1", (22.85, 108.40))):
+        body = {
+            "code": f"UV-{suffix}",
+            "name": "Unvisited",
+            "territory_id": ctx[territory],
+            "kind": "shop",
+            "latitude": lat,
+            "longitude": lon,
+        }
+        ctx[f"unvisited_{suffix}"] = made(owners["admin"].post("/api/v1/stores", json=body))
+    # New-store reports: rep_a1's (one per caller) and rep_b1's.
+    for key, owner, (lat, lon) in [
+        *((f"newstore_{role}", "rep_a1", (23.21, 113.41 + 0.01 * i)) for i, role in enumerate(ROLES)),
+        ("newstore_b1", "rep_b1", (22.86, 108.41)),
+    ]:
+        body = {
+            "id": str(uuid.uuid4()),
+            "kind": "new_store",
+            "name": f"新店 {key}",
+            "latitude": lat,
+            "longitude": lon,
+            "reported_at": now(ctx),
+        }
+        ctx[key] = made(owners[owner].post("/api/v1/intel-reports", json=body))
+    # Price-drop alerts of region A and B, one of region A for each caller to acknowledge, and one
+    # acknowledged already.
+    week = ctx["today"] - timedelta(days=ctx["today"].weekday() + 7)
+    keys = [("alert_a", "region_a"), ("alert_b", "region_b"), ("ackedalert", "region_a")]
+    keys += [(f"ackalert_{role}", "region_a") for role in ROLES]
+    for i, (key, region) in enumerate(keys):
+        alert = PriceAlert(
+            competitor_model_id=ctx["competitor_model"],
+            brand_id=ctx["brand"],
+            region_id=ctx[region],
+            period="week",
+            period_start=week - timedelta(weeks=i),
+            previous_start=week - timedelta(weeks=i + 1),
+            previous_median=2699,
+            current_median=2435,
+            drop_pct=9.78,
+            previous_n=4,
+            current_n=4,
+        )
+        if key == "ackedalert":
+            alert.acknowledged_by, alert.acknowledged_at = owners["hq"].user.id, utcnow()
+        db.session.add(alert)
+        db.session.flush()
+        ctx[key] = alert.id
+    db.session.commit()
 
 
 # --- the test -------------------------------------------------------------------------------------
@@ -786,7 +1197,7 @@ def test_authorization_matrix(app, world, client):
                 raw = isinstance(body, bytes)
                 kwargs = {"data": body, "content_type": "application/octet-stream"} if raw else {"json": body}
             if row.query:
-                url += ("&" if "?" in url else "?") + row.query
+                url += ("&" if "?" in url else "?") + row.query.format_map(ctx)  # {key}: a context value
             resp = getattr(caller, row.method.lower())(url, **kwargs)
             expected = row.expect[role]
             label = f"{row.method} {url} as {role} ({ACTOR[role]}){' — ' + row.note if row.note else ''}"

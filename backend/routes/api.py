@@ -27,6 +27,15 @@ from .schemas import (
 blp = Blueprint("routes", __name__, url_prefix="/api/v1", description="Route review, coverage and visit plans")
 
 
+class RowPage(SelectPage):
+    """Pages of a select of several columns: each row as a mapping (`scalars` keeps only the first)."""
+
+    @property
+    def items(self):
+        stmt = self.collection.offset(self.page_params.first_item).limit(self.page_params.page_size)
+        return [dict(row._mapping) for row in db.session.execute(stmt)]
+
+
 def _start(data: dict):
     if data.get("start_latitude") is None:
         return None
@@ -55,7 +64,7 @@ class Routes(MethodView):
 class Unvisited(MethodView):
     @blp.arguments(CoverageQuerySchema, location="query")
     @blp.response(200, UnvisitedStoreSchema(many=True))
-    @blp.paginate(SelectPage)
+    @blp.paginate(RowPage)
     def get(self, args):
         """Active stores nobody visited in the last `days` days, longest-waiting first."""
         return service.unvisited_query(g.user, args)

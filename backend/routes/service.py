@@ -195,9 +195,9 @@ def rep_activity(actor: User, filters: dict) -> list[dict]:
     average minutes on site, off-site check-ins."""
     since, until = filters["since"], filters["until"]
     if until < since:
-        raise InvalidInput("`until` is before `since`.", field="until")
+        raise InvalidInput("`until` is before `since`.", field="until", location="query")
     if (until - since).days > 92:
-        raise InvalidInput("Ask for at most 92 days at a time.", field="until")
+        raise InvalidInput("Ask for at most 92 days at a time.", field="until", location="query")
     start, _ = business_day_bounds(since)
     _, end = business_day_bounds(until)
     people = reps(actor, filters.get("territory_id"))
@@ -243,6 +243,7 @@ def rep_activity(actor: User, filters: dict) -> list[dict]:
 
 def propose_order(actor: User, store_ids: list[int], start: tuple[float, float] | None) -> dict:
     """The order of `store_ids` that shortens the day (no saving): see `geometry.best_order`."""
+    check_role(actor, *PLANNERS)
     stores = _plan_stores(actor, store_ids, rep=None)
     points = [(s.latitude, s.longitude) for s in stores]
     order = geometry.best_order(start, points)
@@ -357,7 +358,7 @@ def compliance(actor: User, filters: dict) -> list[dict]:
     share, and visits made outside the plan on planned days."""
     since, until = filters["since"], filters["until"]
     if until < since or (until - since).days > 92:
-        raise InvalidInput("Give `since` ≤ `until`, at most 92 days apart.", field="until")
+        raise InvalidInput("Give `since` ≤ `until`, at most 92 days apart.", field="until", location="query")
     people = {r.id: r for r in reps(actor, filters.get("territory_id"))}
     if not people:
         return []

@@ -17,7 +17,10 @@ from backend.sync import mutations
 from backend.sync.clock import ORIGIN
 from backend.sync.models import SyncChange, SyncClient, SyncConflict, SyncRejection
 from backend.visits.models import DisplayCheck, Visit
+from backend.warranty.models import ImeiSpotCheck, WarrantyCard, WarrantyCardRevision
 from sync_protocol import HLC
+from tests.factories import imei
+from tests.routes.helpers import days_ago, plan_body
 from tests.sync.helpers import (
     Device,
     check_in_args,
@@ -31,6 +34,7 @@ from tests.sync.helpers import (
     price_args,
     store_update_args,
 )
+from tests.warranty.helpers import card_body, spot_check_body
 
 PUSH = "/api/v1/sync/push"
 
@@ -219,7 +223,7 @@ def test_every_mutation_applies_and_the_rest_api_shows_it(api, world):
     assert count(SyncRejection) == 0
 
 
-def _out_of_scope_args(world, rep_b1_visit: str) -> dict[str, dict]:
+def _out_of_scope_args(world, rep_b1_visit: str, b1_card: dict) -> dict[str, dict]:
     b1 = world.store_b1
     return {
         "visit.check_in": check_in_args(b1),
@@ -231,7 +235,21 @@ def _out_of_scope_args(world, rep_b1_visit: str) -> dict[str, dict]:
         "store.update": store_update_args(b1.id, {"name": "改名"}),
         "contact.upsert": contact_upsert_args(b1.id, str(uuid.uuid4()), {"name": "张三", "role": "owner"}),
         "contact.delete": contact_delete_args(b1.id, str(uuid.uuid4())),
+        "imei.spot_check": spot_check_body(b1, imei(serial=1)),
+        # A counter's (clerk_a1's) mutations, on store_b1's card:
+        "warranty.correct": {"id": b1_card["id"], "fields": {"buyer_name": "李四"}},
+        # A card is registered at the clerk's own store, so the nearest thing to a target out of
+        # scope is another store's card id: refused as taken (409 by REST), never overwritten.
+        "warranty.register": card_body(world, 2) | {"id": b1_card["id"]},
+        # Visit plans (routes): a rep plans their own days only, so another region's rep's day
+        # is refused as forbidden, as by REST (403), whoever the other rep is.
+        "plan.save": plan_body(days_ago(0), [b1], rep_id=world.rep_b1.id),
     }
+
+
+COUNTER_MUTATIONS = {"warranty.register", "warranty.correct"}
+EXPECTED_CODE = {"warranty.register": "conflict"}  # others: not_found
+EXPECTED_CODE["plan.save"] = "forbidden"  # visit plans: see _out_of_scope_args
 
 
 def test_out_of_scope_targets_are_rejected_not_found_like_rest(api, world):
@@ -240,21 +258,39 @@ def test_out_of_scope_targets_are_rejected_not_found_like_rest(api, world):
     assert statuses(other.push([other.mutation("visit.check_in", check_in_args(world.store_b1, b1_visit))])) == [
         "applied"
     ]
-    device = Device(api(world.rep_a1))
-    cases = _out_of_scope_args(world, b1_visit)
+    b1_card = card_body(world, 1)
+    b1_counter = Device(api(world.clerk_b1))
+    assert statuses(b1_counter.push([b1_counter.mutation("warranty.register", b1_card)])) == ["applied"]
+    cases = _out_of_scope_args(world, b1_visit, b1_card)
     assert set(cases) == set(mutations.HANDLERS)
-    r = device.push([device.mutation(name, args) for name, args in cases.items()])
-    assert r.status_code == 200, r.json
-    for (name, _args), result in zip(cases.items(), r.json["results"], strict=True):
-        assert result["status"] == "rejected", (name, result)
-        assert result["error"]["code"] == "not_found", (name, result)
-        assert result["error"]["message"]
+    for user, names in (
+        (world.rep_a1, [n for n in cases if n not in COUNTER_MUTATIONS]),
+        (world.clerk_a1, [n for n in cases if n in COUNTER_MUTATIONS]),
+    ):
+        device = Device(api(user))
+        r = device.push([device.mutation(name, cases[name]) for name in names])
+        assert r.status_code == 200, r.json
+        for name, result in zip(names, r.json["results"], strict=True):
+            assert result["status"] == "rejected", (name, result)
+            assert result["error"]["code"] == EXPECTED_CODE.get(name, "not_found"), (name, result)
+            assert result["error"]["message"]
     assert count(Visit) == 1 and count(StockMovement) == 0 and count(StoreContact) == 0
+    assert count(ImeiSpotCheck) == 0 and count(WarrantyCardRevision) == 0
     assert world.store_b1.name == "中国移动 青秀营业厅"
+    card = db.session.get(WarrantyCard, uuid.UUID(b1_card["id"]))
+    assert (card.store_id, card.imei, card.buyer_name) == (world.store_b1.id, imei(serial=1), "张三丰")
     # The REST API says the same for the same calls.
     rep = api(world.rep_a1)
     assert rep.post("/api/v1/visits", json=cases["visit.check_in"]).status_code == 404
     assert rep.patch(f"/api/v1/stores/{world.store_b1.id}", json={"name": "改名"}).status_code == 404
+    assert rep.post("/api/v1/imei-spot-checks", json=cases["imei.spot_check"]).status_code == 404
+    clerk = api(world.clerk_a1)
+    fields = cases["warranty.correct"]["fields"]
+    assert clerk.patch(f"/api/v1/warranty-cards/{b1_card['id']}", json=fields).status_code == 404
+    assert clerk.post("/api/v1/warranty-cards", json=cases["warranty.register"]).status_code == 409
+    # Visit plans: refused by REST the same way, and no plan was made.
+    assert rep.post("/api/v1/visit-plans", json=cases["plan.save"]).status_code == 403
+    assert api(world.hq).get("/api/v1/visit-plans").json == []
 
 
 BAD_ARGS = {
@@ -267,6 +303,12 @@ BAD_ARGS = {
     "store.update": ({"store_id": 1, "fields": {"latitude": 200, "kind": "kiosk"}}, {"fields"}),
     "contact.upsert": ({"store_id": 1, "fields": {"phone": "call me"}}, {"id", "fields"}),
     "contact.delete": ({"id": 5}, {"id", "store_id"}),
+    "warranty.register": (
+        {"imei": "86012345678901", "purchase_date": "soon"},
+        {"id", "imei", "product_id", "serial_number", "buyer_name", "buyer_phone", "purchase_date", "registered_at"},
+    ),
+    "warranty.correct": ({"id": "card-1", "fields": {"imei": "123"}}, {"id", "fields"}),
+    "imei.spot_check": ({"imei": "86012345678901", "seen_at": "now"}, {"id", "store_id", "imei", "seen_at"}),
 }
 
 
