@@ -93,7 +93,7 @@ class RouteOrder(MethodView):
     @blp.arguments(OrderRequestSchema)
     @blp.response(200, OrderSchema)
     def post(self, data):
-        """Propose the order of a day's stores that shortens travel (nearest neighbour + 2-opt)."""
+        """Propose the order of a day's stores that shortens travel (exact up to 7, else nearest neighbour + 2-opt)."""
         return service.propose_order(g.user, data["store_ids"], _start(data))
 
 

@@ -1,5 +1,6 @@
 """Pure route arithmetic: a day's visits as legs with distances and gaps, and the ordering of a
-day's planned stops (nearest neighbour, then 2-opt). No database, no Flask.
+day's planned stops (exact for a few stops; nearest neighbour, then 2-opt beyond). No database,
+no Flask.
 
 Distances are geodesic (`core.geo.distance_m`); callers may pass another metric for tests.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import permutations
 
 from ..core.geo import distance_m
 
@@ -143,22 +145,29 @@ def _two_opt(order: list[int], d: list[list[float]], ds: list[float] | None) -> 
     return order
 
 
+EXACT_UP_TO = 7  # stops: every order is tried (7! = 5,040), a typical day's plan is exact
+
+
 def best_order(start: Point | None, points: Sequence[Point], metric: Metric = distance_m) -> list[int]:
-    """An order of `points` (indices) that shortens the open path from `start`: nearest neighbour
-    improved by 2-opt, and also the given order improved by 2-opt; the shorter wins, so the answer
-    is never longer than the order given."""
+    """An order of `points` (indices) that shortens the open path from `start`.
+
+    Up to `EXACT_UP_TO` stops, the shortest order (all orders tried). Beyond, nearest neighbour
+    improved by 2-opt, and also the given order improved by 2-opt; the shorter wins. Either
+    way the answer is never longer than the order given (ties keep the earlier candidate)."""
     n = len(points)
     if n <= 1:
         return list(range(n))
     d = [[0.0 if i == j else metric(points[i], points[j]) for j in range(n)] for i in range(n)]
     ds = [metric(start, p) for p in points] if start is not None else None
+
+    def length(order) -> float:
+        total = ds[order[0]] if ds is not None else 0.0
+        return total + sum(d[a][b] for a, b in zip(order, order[1:], strict=False))
+
+    if n <= EXACT_UP_TO:
+        return list(min(permutations(range(n)), key=length))  # the given order comes first
     candidates = [
         _two_opt(_nearest_neighbour(start, points, d, ds or [0.0] * n), d, ds),
         _two_opt(list(range(n)), d, ds),
     ]
-
-    def length(order: list[int]) -> float:
-        total = ds[order[0]] if ds is not None else 0.0
-        return total + sum(d[a][b] for a, b in zip(order, order[1:], strict=False))
-
     return min(candidates, key=length)

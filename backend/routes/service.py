@@ -287,7 +287,7 @@ def save_plan(actor: User, data: dict) -> tuple[VisitPlan, bool]:
         raise Forbidden("A rep plans their own days only.")
     rep = visible_rep(actor, rep_id) if actor.role != Role.ADMIN else _any_rep(rep_id)
     if data["day"] < business_today() - timedelta(days=1):
-        raise InvalidInput("Plans are for today or later.", field="day")
+        raise InvalidInput("A plan's day may be at most one day in the past.", field="day")
     has_start = data.get("start_latitude") is not None and data.get("start_longitude") is not None
     start = (data["start_latitude"], data["start_longitude"]) if has_start else None
     stores = _plan_stores(actor, data["store_ids"], rep)
