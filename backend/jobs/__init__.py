@@ -30,40 +30,61 @@ def _app_for_worker():
     return _worker_app
 
 
-def job(fn: Callable) -> Callable:
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        if has_app_context():
-            return _run(fn, args, kwargs)
-        with _app_for_worker().app_context():
-            return _run(fn, args, kwargs)
+def job(fn: Callable | None = None, *, coalesce: bool = False) -> Callable:
+    """Make `fn` a job. `coalesce=True` is for a job that sweeps a table of pending work (it
+    takes no arguments): while one run is queued and not started, queueing another is a no-op.
+    A run clears the mark before it reads, so work committed after that queues the next run."""
 
-    return wrapper
+    def decorate(fn: Callable) -> Callable:
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            if has_app_context():
+                return _run(wrapper, fn, args, kwargs)
+            with _app_for_worker().app_context():
+                return _run(wrapper, fn, args, kwargs)
+
+        wrapper.coalesce = coalesce
+        return wrapper
+
+    return decorate(fn) if fn is not None else decorate
 
 
-def _run(fn: Callable, args, kwargs):
+def _pending_key(fn: Callable) -> str:
+    return f"{current_app.config['RQ_QUEUE']}:queued:{fn.__module__}.{fn.__qualname__}"
+
+
+def _run(wrapper: Callable, fn: Callable, args, kwargs):
+    if wrapper.coalesce and current_app.config["REDIS_URL"]:
+        _redis().delete(_pending_key(wrapper))
     result = fn(*args, **kwargs)
     run_ready_jobs()  # what the job's own commits asked for (e.g. an import's follow-up work)
     return result
 
 
-def _queue():
+def _redis():
     from redis import Redis
-    from rq import Queue
 
     url = current_app.config["REDIS_URL"]
     conn = _connections.get(url)
     if conn is None:
         conn = _connections[url] = Redis.from_url(url)
-    return Queue(current_app.config["RQ_QUEUE"], connection=conn)
+    return conn
+
+
+def _queue():
+    from rq import Queue
+
+    return Queue(current_app.config["RQ_QUEUE"], connection=_redis())
 
 
 def enqueue(fn: Callable, *args, **kwargs):
     """Run `fn(*args, **kwargs)` in the background. Call it after committing what the job reads.
 
-    Returns the RQ job, or None when the job ran in-process.
+    Returns the RQ job, or None when the job ran in-process (or a queued run of it covers this).
     """
     if current_app.config["REDIS_URL"]:
+        if getattr(fn, "coalesce", False) and not _redis().set(_pending_key(fn), 1, nx=True, ex=600):
+            return None  # a run is queued and has not started: it will see this work too
         return _queue().enqueue(fn, *args, **kwargs)
     from ..extensions import db
 

@@ -94,7 +94,7 @@ def _dialect_insert(model):
     return dialect_insert(model)
 
 
-@job
+@job(coalesce=True)
 def refresh_price_cells(batch: int = 2000) -> int:
     """Recompute every dirty cell, then look for price drops around them. Returns cells done.
 

@@ -17,3 +17,12 @@ def write_pid(path: str) -> None:
 @job
 def explode() -> None:
     raise RuntimeError("boom")
+
+
+SWEEPS: list[int] = []
+
+
+@job(coalesce=True)
+def sweep() -> None:
+    """A sweeping job: it records that it ran (in this process, when called directly)."""
+    SWEEPS.append(1)
