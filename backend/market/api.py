@@ -1,6 +1,9 @@
 """HTTP endpoints for HQ's market intelligence: price trends, alerts, promotions, store changes,
 promo-material use."""
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -31,10 +34,27 @@ class AlertPage(SelectPage):
         return service.describe_alerts(super().items)
 
 
+class CountedQuery(NamedTuple):
+    """A page's query and the way to count it."""
+
+    stmt: object
+    count: Callable[[], int]
+
+
 class PromotionPage(SelectPage):
+    """Pages of `CountedQuery`: the rows from the query, the total from the rollups."""
+
+    def __init__(self, collection, page_params):
+        self._count = collection.count  # before the base class asks for item_count
+        super().__init__(collection.stmt, page_params)
+
     @property
     def items(self):
         return service.describe_promotions(super().items)
+
+    @property
+    def item_count(self):
+        return self._count()
 
 
 @blp.route("/price-trends")
@@ -80,8 +100,8 @@ class Promotions(MethodView):
     @blp.response(200, PromotionSchema(many=True))
     @blp.paginate(PromotionPage)
     def get(self, args):
-        """Promotions seen on shelves, newest first."""
-        return service.promotions_query(g.user, args)
+        """Promotions seen on shelves, newest first (the total counts from the day rollups)."""
+        return CountedQuery(service.promotions_query(g.user, args), lambda: service.promotions_count(g.user, args))
 
 
 @blp.route("/store-changes")

@@ -27,6 +27,8 @@ class PriceCell(db.Model):
     __table_args__ = (
         UniqueConstraint("period", "model_key", "region_id", "period_start", name="uq_price_cells_key"),
         Index("ix_price_cells_period_start", "period", "period_start"),
+        # Totals over a region (the promotions count) without reading every model's cells.
+        Index("ix_price_cells_period_region_start", "period", "region_id", "period_start"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -23,7 +23,7 @@ from ..auth.models import Role, User
 from ..catalogue.models import CompetitorBrand, CompetitorModel, Product, PromoMaterial
 from ..core.auth import check_role
 from ..core.errors import Conflict, InvalidInput, NotFound
-from ..core.timeutil import business_date, business_day_bounds, utcnow
+from ..core.timeutil import business_date, business_day_bounds, business_zone, utcnow
 from ..extensions import db
 from ..intel.models import IntelKind, IntelReport, PriceObservation
 from ..jobs import after_commit, job
@@ -156,9 +156,10 @@ def _observation_rows():
 def _bucket(rows, wanted: set[Key] | None = None) -> dict[Key, tuple[list, int]]:
     """Observations grouped by the cells they belong to (all of them, or only `wanted`)."""
     groups: dict[Key, tuple[list, list]] = {}
+    zone = business_zone()
     for product_id, cmodel_id, observed_at, shelf, promo, text, region_id in rows:
         key = model_key(product_id, cmodel_id)
-        day = business_date(observed_at)
+        day = business_date(observed_at, zone)
         price = promo if promo is not None else shelf
         promoted = promo is not None or bool(text)
         for period in rules.PERIODS:
@@ -522,6 +523,23 @@ def promotions_query(actor: User, filters: dict):
     if filters.get("until") is not None:
         stmt = stmt.where(PriceObservation.observed_at < business_day_bounds(filters["until"])[1])
     return stmt.order_by(PriceObservation.observed_at.desc(), PriceObservation.id)
+
+
+def promotions_count(actor: User, filters: dict) -> int:
+    """How many rows `promotions_query` has, from the day rollups (`n_promo` counts the same
+    observations), so the total does not cost a scan of every promotion in scope. It lags the
+    raw rows by one run of the rollup job."""
+    region_id = _region_for(actor, filters.get("region_id"))
+    stmt = select(func.coalesce(func.sum(PriceCell.n_promo), 0)).where(
+        PriceCell.period == rules.DAY, PriceCell.region_id == region_id
+    )
+    if filters.get("brand_id") is not None:
+        stmt = stmt.where(PriceCell.brand_id == filters["brand_id"])
+    if filters.get("since") is not None:
+        stmt = stmt.where(PriceCell.period_start >= filters["since"])
+    if filters.get("until") is not None:
+        stmt = stmt.where(PriceCell.period_start <= filters["until"])
+    return int(db.session.scalar(stmt))
 
 
 def describe_promotions(rows: list[PriceObservation]) -> list[dict]:

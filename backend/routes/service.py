@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, func, select, true
 from ..auth.models import Role, User
 from ..core.auth import check_role
 from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..core.timeutil import business_date, business_day_bounds, business_today, utcnow
+from ..core.timeutil import business_date, business_day_bounds, business_today, business_zone, utcnow
 from ..extensions import db
 from ..stores.models import Store, StoreStatus
 from ..stores.service import region_territories, store_scope
@@ -213,10 +213,11 @@ def rep_activity(actor: User, filters: dict) -> list[dict]:
         )
     )
     tally = {rid: {"visits": 0, "days": set(), "minutes": 0.0, "timed": 0, "off_site": 0} for rid in by_rep}
+    zone = business_zone()
     for rep_id, cin, cout, off_site in rows:
         t = tally[rep_id]
         t["visits"] += 1
-        t["days"].add(business_date(cin))
+        t["days"].add(business_date(cin, zone))
         t["off_site"] += bool(off_site)
         if cout is not None and cout >= cin:
             t["minutes"] += (cout - cin).total_seconds() / 60
@@ -362,11 +363,12 @@ def compliance(actor: User, filters: dict) -> list[dict]:
     people = {r.id: r for r in reps(actor, filters.get("territory_id"))}
     if not people:
         return []
-    plans = list(
-        db.session.scalars(
-            select(VisitPlan).where(VisitPlan.rep_id.in_(list(people)), VisitPlan.day >= since, VisitPlan.day <= until)
+    plans = db.session.execute(
+        select(VisitPlan.rep_id, VisitPlan.day, VisitPlan.store_ids).where(
+            VisitPlan.rep_id.in_(list(people)), VisitPlan.day >= since, VisitPlan.day <= until
         )
-    )
+    ).all()
+    zone = business_zone()
     start, _ = business_day_bounds(since)
     _, end = business_day_bounds(until)
     visited: dict[tuple[int, date], set[int]] = {}
@@ -375,7 +377,7 @@ def compliance(actor: User, filters: dict) -> list[dict]:
             Visit.rep_id.in_(list(people)), Visit.checked_in_at >= start, Visit.checked_in_at < end
         )
     ):
-        visited.setdefault((rep_id, business_date(cin)), set()).add(store_id)
+        visited.setdefault((rep_id, business_date(cin, zone)), set()).add(store_id)
     weeks: dict[tuple[int, str], dict] = {}
     for plan in plans:
         iso = plan.day.isocalendar()
