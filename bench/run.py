@@ -1,10 +1,14 @@
 """Run the benchmarks and print a table of figures (nothing is asserted).
 
-    python -m bench.run [--stores 50000] [--visits 200000] [--only nearby,list,photo,sync]
+    python -m bench.run [--stores 50000] [--visits 200000] [--only nearby,list,photo,sync,warranty,dashboards]
 
 SQLite in a temporary directory by default; set BENCH_DATABASE_URL to a PostgreSQL URL
 (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/fieldsales_bench) to run on PostgreSQL:
 that database is created for each benchmark and dropped after it.
+
+The warranty benchmark takes its sizes from the environment (BENCH_WARRANTY_CARDS,
+BENCH_IMPORT_ROWS, …: see bench/warranty.py), and so does the dashboards one (BENCH_STORES,
+BENCH_PRICE_OBS, …: see bench/dashboards.py).
 
 The PWA's quality bars (Lighthouse in mobile mode, the first page's JavaScript, offline reload
 to usable) have their own script, which serves the built app and drives Debian's Chromium:
@@ -20,14 +24,14 @@ import time
 
 from . import common
 
-BENCHMARKS = ("nearby", "list", "photo", "sync")
+BENCHMARKS = ("nearby", "list", "photo", "sync", "warranty", "dashboards")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--stores", type=int, default=50_000, help="stores to create (default 50000)")
     parser.add_argument("--visits", type=int, default=200_000, help="visits for the list benchmark (default 200000)")
-    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: nearby,list,photo,sync")
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: " + ",".join(BENCHMARKS))
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(BENCHMARKS))
@@ -55,6 +59,14 @@ def main(argv: list[str] | None = None) -> None:
         from . import sync
 
         sync.run()
+    if "warranty" in chosen:
+        from . import warranty
+
+        warranty.run()
+    if "dashboards" in chosen:
+        from . import dashboards
+
+        dashboards.run()
     common.print_table(common.database_label(), time.perf_counter() - start)
 
 

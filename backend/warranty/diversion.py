@@ -42,15 +42,20 @@ def _shipments(imeis: Iterable[str]) -> dict[str, Shipment]:
     return {s.imei: s for s in db.session.scalars(select(Shipment).where(Shipment.imei.in_(wanted)))}
 
 
-def check_cards(cards: list[WarrantyCard], shipments: dict[str, Shipment] | None = None) -> int:
-    """Raise, move or drop the flags of `cards` (live ones) against shipments. Returns flags raised."""
+def check_cards(cards: list[WarrantyCard], shipments: dict[str, Shipment] | None = None, new: bool = False) -> int:
+    """Raise, move or drop the flags of `cards` (live ones) against shipments; `new`: the cards
+    were just created, so they have no flags yet. Returns flags raised."""
     if shipments is None:
         shipments = _shipments(i for c in cards for i in (c.imei, c.imei2))
     regions = _store_regions(c.store_id for c in cards)
-    existing = {
-        f.card_id: f
-        for f in db.session.scalars(select(DiversionFlag).where(DiversionFlag.card_id.in_([c.id for c in cards])))
-    }
+    existing = (
+        {}
+        if new
+        else {
+            f.card_id: f
+            for f in db.session.scalars(select(DiversionFlag).where(DiversionFlag.card_id.in_([c.id for c in cards])))
+        }
+    )
     raised = 0
     for card in cards:
         ship = shipments.get(card.imei) or (shipments.get(card.imei2) if card.imei2 else None)
@@ -101,12 +106,11 @@ def check_spot_checks(checks: list[ImeiSpotCheck], shipments: dict[str, Shipment
     return raised
 
 
-def check_new_shipments(shipments: list[Shipment]) -> int:
-    """After an import batch: the cards and spot checks already registered for these units."""
-    by_imei = {s.imei: s for s in shipments}
-    if not by_imei:
+def check_new_imeis(imeis: list[str]) -> int:
+    """After an import batch: the cards and spot checks already registered for these units (the
+    shipments themselves are loaded only for those)."""
+    if not imeis:
         return 0
-    imeis = list(by_imei)
     cards = list(
         db.session.scalars(
             select(WarrantyCard).where(
@@ -118,9 +122,9 @@ def check_new_shipments(shipments: list[Shipment]) -> int:
     checks = list(db.session.scalars(select(ImeiSpotCheck).where(ImeiSpotCheck.imei.in_(imeis))))
     raised = 0
     if cards:
-        raised += check_cards(cards, _shipments(i for c in cards for i in (c.imei, c.imei2)))
+        raised += check_cards(cards)
     if checks:
-        raised += check_spot_checks(checks, by_imei)
+        raised += check_spot_checks(checks)
     return raised
 
 

@@ -210,10 +210,10 @@ class _Loader:
 
     def load(self, batch: list[tuple[int, list[str], dict]]) -> None:
         """Insert the new units of a batch; same unit, same details: unchanged; other details: bad."""
-        existing = {
-            s.imei: s
-            for s in db.session.scalars(select(Shipment).where(Shipment.imei.in_({r[2]["imei"] for r in batch})))
-        }
+        s = Shipment
+        columns = (s.imei, s.product_id, s.ship_date, s.region_id, s.partner_id, s.import_id, s.line)
+        imeis = {r[2]["imei"] for r in batch}
+        existing = {row.imei: row for row in db.session.execute(select(*columns).where(s.imei.in_(imeis)))}
         new: dict[str, dict] = {}
         for line, raw, values in batch:
             imei = values["imei"]
@@ -238,10 +238,11 @@ class _Loader:
                     raw,
                 )
         if new:
-            db.session.execute(insert(Shipment), list(new.values()))
+            # render_nulls: one executemany for the batch, not one statement per run of rows
+            # with the same empty columns (no partner) — thousands of tiny INSERTs otherwise.
+            db.session.execute(insert(Shipment).execution_options(render_nulls=True), list(new.values()))
             self.imp.rows_loaded += len(new)
-            loaded = list(db.session.scalars(select(Shipment).where(Shipment.imei.in_(list(new)))))
-            self.imp.flags_raised += diversion.check_new_shipments(loaded)
+            self.imp.flags_raised += diversion.check_new_imeis(list(new))
 
 
 @job

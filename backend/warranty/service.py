@@ -145,6 +145,13 @@ def register(actor: User, data: dict) -> tuple[WarrantyCard, bool]:
     imeis = [values["imei"], *([values["imei2"]] if values["imei2"] else [])]
     _check_imei_free(data["id"], imeis, actor)
     card = WarrantyCard(id=data["id"], store_id=store_id, registered_by=actor.id, **values)
+    if db.session().in_nested_transaction():
+        # A sync push runs each mutation in a savepoint of its own and refuses it on an
+        # IntegrityError (a concurrent card for the IMEI): no second savepoint needed.
+        db.session.add(card)
+        db.session.flush()
+        diversion.check_cards([card], new=True)
+        return card, True
     try:
         with db.session.begin_nested():
             db.session.add(card)
@@ -155,7 +162,7 @@ def register(actor: User, data: dict) -> tuple[WarrantyCard, bool]:
             return _same_card(existing, values, store_id), False
         _check_imei_free(data["id"], imeis, actor)
         raise
-    diversion.check_cards([card])
+    diversion.check_cards([card], new=True)
     return card, True
 
 
@@ -242,19 +249,24 @@ def _plain(value):
 # --- reading -----------------------------------------------------------------------------------
 
 
-def card_scope(actor: User):
-    """The cards `actor` may read: a clerk their store's, a manager their region's, HQ all."""
+def card_scope(actor: User, by_imei: bool = False):
+    """The cards `actor` may read: a clerk their store's, a manager their region's, HQ all.
+
+    `by_imei`: the query also asks for an IMEI. The store column is then wrapped (`+ 0`) so no
+    planner walks a store's whole history by the store index instead of the IMEI indexes (SQLite,
+    with no statistics, does: 42 ms instead of 4 ms at a store with 5,600 cards)."""
     check_role(actor, *READERS)
+    store = WarrantyCard.store_id + 0 if by_imei else WarrantyCard.store_id
     if actor.role == Role.CLERK:
-        return WarrantyCard.store_id == actor.store_id
+        return store == actor.store_id
     if actor.role == Role.MANAGER:
         stores = select(Store.id).where(Store.territory_id.in_(region_territories(actor.region_id)))
-        return WarrantyCard.store_id.in_(stores)
+        return store.in_(stores)
     return WarrantyCard.id.is_not(None)
 
 
 def cards_query(actor: User, filters: dict):
-    stmt = select(WarrantyCard).where(card_scope(actor))
+    stmt = select(WarrantyCard).where(card_scope(actor, by_imei=bool(filters.get("imei"))))
     imei = filters.get("imei")
     if imei:
         stmt = stmt.where(or_(WarrantyCard.imei == imei, WarrantyCard.imei2 == imei))
