@@ -1,6 +1,5 @@
 // Pieces of HQ's desktop screens (online only: plain REST through api.js).
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.js';
 
 /** A user-facing sentence for a failed request. */
@@ -12,29 +11,7 @@ export function apiMessage(err) {
   return err.message || String(err);
 }
 
-/** `{data, loading, error, reload}` of `load()`, re-run when `deps` change. */
-export function useRemote(load, deps = []) {
-  const [state, setState] = useState({ data: null, loading: true, error: null });
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let alive = true;
-    setState((s) => ({ ...s, loading: true, error: null }));
-    Promise.resolve()
-      .then(load)
-      .then(
-        (data) => alive && setState({ data, loading: false, error: null }),
-        (error) => {
-          if (!alive) return;
-          if (!error || error.status === undefined) console.error(error);
-          setState((s) => ({ ...s, loading: false, error }));
-        },
-      );
-    return () => {
-      alive = false;
-    };
-  }, [...deps, tick]);
-  return { ...state, reload: () => setTick((n) => n + 1) };
-}
+export { useRemote } from '../../components/remote.js';
 
 /** "Page 2 of 7 (130)" with previous / next. */
 export function Pager({ pagination, page, onPage, testid = 'pager' }) {

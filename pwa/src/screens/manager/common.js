@@ -17,33 +17,7 @@ export function apiMessage(err) {
   return err.message || String(err);
 }
 
-/** `{data, loading, error, reload}` of `load()`, re-run when `deps` change (null deps entry: skip). */
-export function useRemote(load, deps = [], { skip = false } = {}) {
-  const [state, setState] = useState({ data: null, loading: !skip, error: null });
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    if (skip) {
-      setState({ data: null, loading: false, error: null });
-      return undefined;
-    }
-    let alive = true;
-    setState((s) => ({ ...s, loading: true, error: null }));
-    Promise.resolve()
-      .then(load)
-      .then(
-        (data) => alive && setState({ data, loading: false, error: null }),
-        (error) => {
-          if (!alive) return;
-          if (!error || error.status === undefined) console.error(error);
-          setState((s) => ({ ...s, loading: false, error }));
-        },
-      );
-    return () => {
-      alive = false;
-    };
-  }, [...deps, skip, tick]);
-  return { ...state, reload: () => setTick((n) => n + 1) };
-}
+export { useRemote } from '../../components/remote.js';
 
 export function ErrorBanner({ error, onRetry }) {
   if (!error) return null;
