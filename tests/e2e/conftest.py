@@ -36,6 +36,14 @@ PHONE = {
     "has_touch": True,
 }
 TIMEOUT_MS = 15_000
+# Assertions wait as long as actions: a role's screens are a lazy-loaded chunk (with Leaflet or
+# uPlot), and on a busy CI machine their first load can take longer than expect()'s 5 s default.
+try:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+except ImportError:  # the e2e tests skip without Playwright
+    pass
 
 
 @pytest.fixture(scope="session")

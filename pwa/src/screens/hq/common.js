@@ -11,7 +11,9 @@ export function apiMessage(err) {
   return err.message || String(err);
 }
 
-export { useRemote } from '../../components/remote.js';
+import { useRemote } from '../../components/remote.js';
+
+export { useRemote };
 
 /** "Page 2 of 7 (130)" with previous / next. */
 export function Pager({ pagination, page, onPage, testid = 'pager' }) {

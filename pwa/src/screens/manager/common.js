@@ -17,7 +17,9 @@ export function apiMessage(err) {
   return err.message || String(err);
 }
 
-export { useRemote } from '../../components/remote.js';
+import { useRemote } from '../../components/remote.js';
+
+export { useRemote };
 
 export function ErrorBanner({ error, onRetry }) {
   if (!error) return null;
