@@ -145,13 +145,8 @@ def register(actor: User, data: dict) -> tuple[WarrantyCard, bool]:
     imeis = [values["imei"], *([values["imei2"]] if values["imei2"] else [])]
     _check_imei_free(data["id"], imeis, actor)
     card = WarrantyCard(id=data["id"], store_id=store_id, registered_by=actor.id, **values)
-    if db.session().in_nested_transaction():
-        # A sync push runs each mutation in a savepoint of its own and refuses it on an
-        # IntegrityError (a concurrent card for the IMEI): no second savepoint needed.
-        db.session.add(card)
-        db.session.flush()
-        diversion.check_cards([card], new=True)
-        return card, True
+    # Its own savepoint even inside a sync push's: when another counter's card for the IMEI
+    # commits first, the refusal should say so, which needs a session that can still query.
     try:
         with db.session.begin_nested():
             db.session.add(card)
