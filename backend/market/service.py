@@ -285,22 +285,6 @@ def raise_alerts(keys: set[Key]) -> list[PriceAlert]:
     return raised
 
 
-def recompute_cell(period: str, key: str, region_id: int, start: date) -> PriceCell | None:
-    """Recompute one cell now (and the alerts around it); the cell, or None when it has no data."""
-    compute_cells({(period, key, region_id, start)})
-    db.session.flush()
-    return db.session.scalar(
-        select(PriceCell)
-        .where(
-            PriceCell.period == period,
-            PriceCell.model_key == key,
-            PriceCell.region_id == region_id,
-            PriceCell.period_start == start,
-        )
-        .execution_options(populate_existing=True)
-    )
-
-
 def _values(cell: PriceCell) -> dict:
     return {c.key: getattr(cell, c.key) for c in PriceCell.__table__.columns}
 
