@@ -20,3 +20,12 @@ class SelectPage(Page):
     def item_count(self):
         stmt = select(func.count()).select_from(self.collection.order_by(None).subquery())
         return db.session.scalar(stmt)
+
+
+class RowPage(SelectPage):
+    """Pages of a select of several columns: each row as a mapping (`scalars` keeps only the first)."""
+
+    @property
+    def items(self):
+        stmt = self.collection.offset(self.page_params.first_item).limit(self.page_params.page_size)
+        return [dict(row._mapping) for row in db.session.execute(stmt)]

@@ -4,7 +4,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..core.pagination import SelectPage
+from ..core.pagination import RowPage, SelectPage
 from ..extensions import db
 from . import service
 from .schemas import (
@@ -25,15 +25,6 @@ from .schemas import (
 )
 
 blp = Blueprint("routes", __name__, url_prefix="/api/v1", description="Route review, coverage and visit plans")
-
-
-class RowPage(SelectPage):
-    """Pages of a select of several columns: each row as a mapping (`scalars` keeps only the first)."""
-
-    @property
-    def items(self):
-        stmt = self.collection.offset(self.page_params.first_item).limit(self.page_params.page_size)
-        return [dict(row._mapping) for row in db.session.execute(stmt)]
 
 
 def _start(data: dict):
