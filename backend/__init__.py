@@ -46,9 +46,10 @@ def create_app(config: dict | None = None) -> Flask:
     for name in BLUEPRINTS:
         api.register_blueprint(import_module(f".{name}.api", __name__).blp)
 
-    from .sync import changelog
+    from .sync import changelog, clock
 
     changelog.install()
+    clock.install()
     from .jobs import install as install_jobs
 
     install_jobs(app)

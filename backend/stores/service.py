@@ -175,7 +175,10 @@ def update_store(
     as a conflict. Returns (store, conflicts).
     """
     check_role(actor, Role.ADMIN, Role.MANAGER, Role.REP)
-    store = visible_store(actor, store_id)
+    visible_store(actor, store_id)
+    # Lock the row (PostgreSQL) and read its committed state: a concurrent edit of the same store
+    # (another process's push) merges after this one commits, on what it wrote, never over it.
+    store = db.session.get(Store, store_id, with_for_update=True, populate_existing=True)
     if actor.role == Role.REP:
         refused = sorted(set(data) - REP_EDITABLE)
         if refused:
@@ -189,7 +192,7 @@ def update_store(
     conflicts = merge_fields(
         store,
         data,
-        hlc=edit_hlc(hlc),
+        hlc=edit_hlc(hlc, store.field_clock),
         by=actor.id,
         base=base,
         entity="store",
@@ -254,8 +257,8 @@ def upsert_contact(
 
     check_role(actor, *CONTACT_WRITERS)
     store = visible_store(actor, store_id)
-    contact = db.session.get(StoreContact, contact_id)
-    edit = edit_hlc(hlc)
+    contact = db.session.get(StoreContact, contact_id, with_for_update=True, populate_existing=True)
+    edit = edit_hlc(hlc, contact.field_clock if contact is not None else None)
     if contact is None:
         missing = [f for f in ("name", "role") if not data.get(f)]
         if missing:
@@ -299,7 +302,7 @@ def delete_contact(actor: User, store_id: int, contact_id: uuid.UUID, *, hlc: st
         contact.deleted_at = contact.updated_at = utcnow()
         contact.updated_by = actor.id
         contact.field_clock = dict(contact.field_clock or {}) | {
-            "_deleted": {"hlc": edit_hlc(hlc), "by": str(actor.id)}
+            "_deleted": {"hlc": edit_hlc(hlc, contact.field_clock), "by": str(actor.id)}
         }
         _history(contact, "deleted", actor)
     return contact

@@ -1,24 +1,113 @@
-"""The server's hybrid logical clock.
+"""The server's hybrid logical clock: one clock for the whole deployment.
 
 Edits made on the server (REST PATCHes, conflict resolutions) get an HLC from this clock, and it
-observes every HLC that arrives in a push, so a server edit is ordered after everything the
-server has seen. Each process keeps its own clock; they agree to within the hosts' clock skew.
+observes every HLC that arrives in a push, so a server edit is ordered after everything any
+server process has seen. A clock per process would not do: with several web processes, the one
+that answers a PATCH may not have seen the fast phone clock another one accepted, and the REST
+edit would then lose the merge silently.
+
+The clock lives in the database, as one `sync_meta` row (`hlc`) holding the HLC packed into an
+integer (`wall_ms * 100000 + counter`). It only moves forward, by an atomic
+`value = max(value, …)` upsert:
+- `observe` notes an arriving HLC in the session; the clock moves past the largest one noted just
+  before the transaction commits (one write per push, not one per mutation);
+- `now` issues a fresh HLC, past the stored clock, the physical clock, anything the session has
+  observed, and the HLCs it is given (the field clocks of the record being edited).
+
+On PostgreSQL the clock row is written on its own short autocommit connection, so its row lock
+is never held while a transaction waits for other rows (a push and a PATCH of the same store
+would otherwise deadlock). On SQLite, which has one writer at a time, it is written on the
+session's own connection: a second connection would wait for the first's write lock.
 """
 
 from __future__ import annotations
 
-from sync_protocol import HLC, Clock
+import time
+from collections.abc import Iterable
+
+from sqlalchemy import event, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from sync_protocol import HLC
+from sync_protocol.hlc import MAX_COUNTER
+
+from ..extensions import db
+from .models import SyncMeta
 
 SERVER_NODE = "server"
 ORIGIN = "000000000000000:00000:origin"
 """The HLC of a value nobody has edited through the merge yet (seeded or created data)."""
 
-_clock = Clock(SERVER_NODE)
+KEY = "hlc"
+_SLOTS = MAX_COUNTER + 1  # counter values per millisecond in the packed integer
+_OBSERVED = "sync_clock_observed"  # session.info: the largest packed HLC observed, not yet stored
 
 
-def now() -> str:
-    return _clock.now().encode()
+def _pack(hlc: HLC) -> int:
+    return hlc.wall_ms * _SLOTS + hlc.counter
+
+
+def _unpack(value: int) -> HLC:
+    return HLC(value // _SLOTS, value % _SLOTS, SERVER_NODE)
+
+
+def _wall_now() -> int:
+    return int(time.time() * 1000) * _SLOTS
 
 
 def observe(hlc: HLC) -> None:
-    _clock.update(hlc)
+    """Note an HLC that arrived: the deployment clock moves past it when the transaction commits."""
+    info = db.session.info
+    packed = _pack(hlc)
+    if packed > info.get(_OBSERVED, -1):
+        info[_OBSERVED] = packed
+
+
+def now(after: Iterable[str] = ()) -> str:
+    """A fresh server HLC, later than any HLC the deployment has observed or issued and than
+    each encoded HLC in `after`."""
+    floor = max(_wall_now(), db.session.info.pop(_OBSERVED, -1) + 1)
+    for text in after:
+        floor = max(floor, _pack(HLC.parse(text)) + 1)
+    return _unpack(_advance(db.session(), floor, increment=True)).encode()
+
+
+def current() -> str:
+    """The clock as it reads now, for `server_hlc` in responses (no write)."""
+    stored = db.session.scalar(select(SyncMeta.value).where(SyncMeta.key == KEY)) or 0
+    return _unpack(max(stored, db.session.info.get(_OBSERVED, 0), _wall_now())).encode()
+
+
+def _advance(session: Session, floor: int, *, increment: bool) -> int:
+    """Set the clock to max(clock + increment, floor) atomically; returns the new value."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        stmt = pg_insert(SyncMeta).values(key=KEY, value=floor)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[SyncMeta.key],
+            set_={"value": func.greatest(SyncMeta.value + int(increment), stmt.excluded.value)},
+        ).returning(SyncMeta.value)
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return conn.execute(stmt).scalar_one()
+    stmt = sqlite_insert(SyncMeta).values(key=KEY, value=floor)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[SyncMeta.key],
+        set_={"value": func.max(SyncMeta.value + int(increment), stmt.excluded.value)},
+    ).returning(SyncMeta.value)
+    return session.execute(stmt).scalar_one()
+
+
+def _store_observed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint's release: wait for the real commit
+        return
+    observed = session.info.pop(_OBSERVED, None)
+    if observed is not None:
+        _advance(session, observed, increment=False)
+
+
+def install() -> None:
+    """Store what a transaction observed just before it commits (once per process)."""
+    if not event.contains(Session, "before_commit", _store_observed):
+        event.listen(Session, "before_commit", _store_observed)

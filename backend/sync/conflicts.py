@@ -23,10 +23,12 @@ from . import clock
 from .models import SyncConflict
 
 
-def edit_hlc(hlc: str | None) -> str:
-    """The HLC of an edit: the client's (checked against the server clock) or a fresh server one."""
+def edit_hlc(hlc: str | None, field_clock: dict | None = None) -> str:
+    """The HLC of an edit: the client's (checked against the server clock) or a fresh server one,
+    later than every field HLC of the record it edits (`field_clock`), so a server edit always
+    wins over what it was made on, whatever the clocks of the processes involved."""
     if hlc is None:
-        return clock.now()
+        return clock.now(after=[entry["hlc"] for entry in (field_clock or {}).values() if entry.get("hlc")])
     parsed = HLC.parse(hlc)
     max_ahead = current_app.config["SYNC_MAX_CLOCK_AHEAD_SECONDS"] * 1000
     try:

@@ -94,12 +94,13 @@ def push(actor: User, body: object) -> dict:
             results.append(_apply(actor, client.client_id, m, max_ahead_ms))
             last = m.id
     client.last_mutation_id = last
+    server_hlc = clock.current()
     db.session.commit()
     return {
         "protocol_version": PROTOCOL_VERSION,
         "last_mutation_id": last,
         "results": results,
-        "server_hlc": clock.now(),
+        "server_hlc": server_hlc,
     }
 
 
@@ -224,6 +225,7 @@ def pull(actor: User, client_id: str | None, cursor_text: str | None, limit: obj
         items, next_cursor, has_more = _snapshot_page(actor, cursor, limit)
     else:
         items, next_cursor, has_more = _changes_page(actor, cursor, limit)
+    server_hlc = clock.current()
     db.session.rollback()
     return {
         "protocol_version": PROTOCOL_VERSION,
@@ -233,7 +235,7 @@ def pull(actor: User, client_id: str | None, cursor_text: str | None, limit: obj
         "cursor": encode_cursor(next_cursor),
         "has_more": has_more,
         "last_mutation_id": last_mutation_id,
-        "server_hlc": clock.now(),
+        "server_hlc": server_hlc,
     }
 
 

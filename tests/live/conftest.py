@@ -1,0 +1,121 @@
+"""A real multi-process server for HTTP-level tests: gunicorn with three worker processes on a
+free loopback port, on the test session's database (and, with REDIS_URL, its queue and rq
+worker), as the README's production recipe runs it. Each request may land on any process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.factories import token_for
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKERS = 3
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(app, rq_worker, tmp_path_factory):
+    """The base URL of gunicorn (WORKERS processes) serving this test session's database."""
+    yield from _gunicorn(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def fresh_process_server(app, rq_worker, tmp_path_factory):
+    """gunicorn whose every request is served by a process that never served another: the app
+    is loaded once and forked (`--preload`), and a worker exits after one request. Whatever a
+    process keeps in memory (a clock, a cache) is then never what the previous request left."""
+    yield from _gunicorn(tmp_path_factory, "--preload", "--max-requests", "1")
+
+
+def _gunicorn(tmp_path_factory, *extra: str):
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            *extra,
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            log.close()
+            raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+class Http:
+    """One user's HTTP client against the live server (a new connection per request, so
+    successive requests are spread over the worker processes)."""
+
+    def __init__(self, base: str, user):
+        self.base = base
+        self.user = user
+        self.headers = {"Authorization": f"Bearer {token_for(user)}", "Connection": "close"}
+
+    def request(self, method: str, path: str, **kw) -> requests.Response:
+        return requests.request(method, f"{self.base}{path}", headers=self.headers, timeout=60, **kw)
+
+    def get(self, path: str, **kw) -> requests.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw) -> requests.Response:
+        return self.request("POST", path, **kw)
+
+    def patch(self, path: str, **kw) -> requests.Response:
+        return self.request("PATCH", path, **kw)
+
+
+@pytest.fixture
+def http(live_server, world):
+    """`http(user)` → an HTTP client of the live server sending that user's token."""
+
+    def make(user) -> Http:
+        return Http(live_server, user)
+
+    return make
+
+
+@pytest.fixture
+def http_fresh(fresh_process_server, world):
+    """`http_fresh(user)` → the same, against `fresh_process_server`."""
+
+    def make(user) -> Http:
+        return Http(fresh_process_server, user)
+
+    return make
