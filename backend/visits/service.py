@@ -86,7 +86,12 @@ def check_in(actor: User, data: dict) -> tuple[Visit, bool]:
         "check_in_latitude",
         "check_in_longitude",
         "check_in_accuracy_m",
+        "notes",
     )
+    existing = db.session.get(Visit, data["id"])
+    if existing is not None and existing.checked_out_at is not None:
+        # A check-out may replace the notes: a resent check-in is compared on everything else.
+        client_fields = client_fields[:-1]
     return create_once(Visit, data["id"], values, "visit", compare=client_fields)
 
 
@@ -106,6 +111,8 @@ def check_out(actor: User, visit_id: uuid.UUID, data: dict) -> Visit:
     }
     if visit.checked_out_at is not None:
         differing = sorted(k for k, v in values.items() if getattr(visit, k) != v)
+        if "notes" in data and visit.notes != data["notes"]:
+            differing.append("notes")
         if differing:
             raise Conflict(
                 f"Visit {visit_id} was already checked out at {visit.checked_out_at:%Y-%m-%d %H:%M}.",

@@ -730,3 +730,25 @@ def test_records_made_by_push_are_the_rows_rest_would_make(api, world):
     assert rep.post("/api/v1/price-observations", json=price).status_code == 200  # already recorded
     assert rep.post("/api/v1/intel-reports", json=intel).status_code == 200
     assert count(PriceObservation) == 1 and count(IntelReport) == 1 and count(DisplayCheck) == 0
+
+
+def test_a_visit_sent_again_from_another_install_with_other_notes_is_rejected(api, world):
+    """The same record id with other content is `conflict` in a push, the notes included; the
+    mutations after it still apply."""
+    visit_id = str(uuid.uuid4())
+    args = check_in_args(world.store_a1, visit_id, notes="到店")
+    first = Device(api(world.rep_a1))
+    r = first.push([first.mutation("visit.check_in", args)])
+    assert r.json["results"][0]["status"] == "applied", r.json
+    again = Device(api(world.rep_a1))  # the app reinstalled: a new client id, the same record
+    price = price_args(world.store_a1, world.competitor_model.id, price="2399.00")
+    r = again.push(
+        [
+            again.mutation("visit.check_in", args | {"notes": "到店，缺海报"}),
+            again.mutation("price.observe", price),
+        ]
+    )
+    assert [x["status"] for x in r.json["results"]] == ["rejected", "applied"], r.json
+    assert r.json["results"][0]["error"]["code"] == "conflict"
+    assert r.json["results"][0]["error"]["details"]["fields"] == ["notes"]
+    assert db.session.get(Visit, uuid.UUID(visit_id)).notes == "到店"
