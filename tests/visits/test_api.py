@@ -78,6 +78,28 @@ def test_same_id_same_content_is_200_and_one_row(api, world):
     assert db.session.query(Visit).count() == 1
 
 
+def test_same_id_other_notes_is_409_and_the_first_notes_stay(api, world):
+    """Every field of an append-only record counts, the notes included: a resent check-in with
+    other notes is refused rather than answered 200 with the new notes dropped."""
+    rep = api(world.rep_a1)
+    body = visit_body(world.store_a1) | {"notes": "柜台缺海报"}
+    assert rep.post("/api/v1/visits", json=body).status_code == 201
+    r = rep.post("/api/v1/visits", json=body | {"notes": "柜台海报已补"})
+    assert r.status_code == 409, r.json
+    assert r.json["details"]["fields"] == ["notes"]
+    assert rep.get(f"/api/v1/visits/{body['id']}").json["notes"] == "柜台缺海报"
+
+
+def test_a_resent_check_in_after_a_check_out_that_changed_the_notes_is_the_same_visit(api, world):
+    rep = api(world.rep_a1)
+    body = visit_body(world.store_a1) | {"notes": "到店"}
+    assert rep.post("/api/v1/visits", json=body).status_code == 201
+    out = {"checked_out_at": iso(utcnow() - timedelta(minutes=1)), "notes": "离店：已补货"}
+    assert rep.post(f"/api/v1/visits/{body['id']}/check-out", json=out).status_code == 200
+    assert rep.post("/api/v1/visits", json=body).status_code == 200
+    assert rep.get(f"/api/v1/visits/{body['id']}").json["notes"] == "离店：已补货"
+
+
 def test_same_instant_in_another_offset_is_the_same_content(api, world):
     rep = api(world.rep_a1)
     at = (utcnow() - timedelta(hours=2)).replace(microsecond=0)
@@ -93,7 +115,7 @@ def test_same_id_different_content_is_409(api, world):
     assert rep.post("/api/v1/visits", json=body).status_code == 201
     r = rep.post("/api/v1/visits", json=body | {"accuracy_m": 99})
     assert r.status_code == 409, r.json
-    assert r.json["error"] == "conflict"
+    assert r.json["code"] == "conflict"
     assert "check_in_accuracy_m" in r.json["details"]["fields"]
     assert db.session.query(Visit).count() == 1
     assert rep.get(f"/api/v1/visits/{body['id']}").json["accuracy_m"] == 15.0
@@ -190,6 +212,7 @@ def test_repeated_check_out(api, world):
         {"latitude": TIANHE[0] + 0.01},
         {"accuracy_m": 50},
         {"latitude": None, "longitude": None},
+        {"notes": "另一条备注"},
     ],
 )
 def test_second_check_out_at_the_same_time_but_elsewhere_is_409(api, world, change):
