@@ -9,6 +9,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from .config import Config
+from .core.requests import FieldSalesRequest
+from .core.schemas import INT32_MAX
 from .extensions import api, db, migrate
 
 BLUEPRINTS = (
@@ -30,11 +32,12 @@ BLUEPRINTS = (
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    app.request_class = FieldSalesRequest
     app.config.from_object(Config)
     if config:
         app.config.update(config)
     app.json.sort_keys = False
-    app.url_map.converters["int"] = Int64Converter
+    app.url_map.converters["int"] = IdConverter
     _prepare_storage(app)
 
     db.init_app(app)
@@ -67,11 +70,12 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-class Int64Converter(IntegerConverter):
-    """`<int:…>` in routes, up to the largest 64-bit id: a longer number in a path is no route
-    (404) rather than a value the database driver cannot bind (an OverflowError, a 500)."""
+class IdConverter(IntegerConverter):
+    """`<int:…>` in routes, up to the largest id of an INTEGER column: a larger number in a path
+    is no route (404, like any id that does not exist) rather than a value PostgreSQL refuses
+    (a DataError, a 500)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=INT32_MAX, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits, min, max, signed)
 
 
@@ -129,19 +133,25 @@ def _install_docs_assets(app: Flask) -> None:
 
 
 def _install_error_handlers(app: Flask) -> None:
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    """Every error answers the one body of `core.errors.error_body`: code, status, message,
+    field, errors, details."""
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
     from sync_protocol import SyncError
 
-    from .core.errors import DomainError, TooManyRequests
+    from .core.errors import DomainError, TooManyRequests, code_for_status, error_body, first_field
 
     log = logging.getLogger("backend")
+
+    def answer(body: dict):
+        response = jsonify(body)
+        response.status_code = body["status"]
+        return response
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()
-        response = jsonify(exc.to_dict() | {"status": _reason(exc.status)})
-        response.status_code = exc.status
+        response = answer(exc.to_dict())
         if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -149,25 +159,17 @@ def _install_error_handlers(app: Flask) -> None:
     @app.errorhandler(SyncError)
     def sync_error(exc: SyncError):
         db.session.rollback()
-        body = {"code": 400, "status": "Bad Request", "error": exc.code, "message": exc.message}
-        if exc.field:
-            body["errors"] = {"json": {exc.field: [exc.message]}}
-        if exc.details:
-            body["details"] = exc.details
-        return jsonify(body), 400
+        errors = {"json": {exc.field: [exc.message]}} if exc.field else None
+        return answer(
+            error_body(exc.code, exc.message, status=400, field=exc.field, errors=errors, details=exc.details)
+        )
 
     @app.errorhandler(OperationalError)
     def database_unavailable(exc: OperationalError):
         # The database is down or busy: nothing was committed, and the client should retry.
         db.session.rollback()
         log.warning("database unavailable: %s", exc.orig)
-        response = jsonify(
-            code=503,
-            status="Service Unavailable",
-            error="unavailable",
-            message="The database is unavailable; try again shortly.",
-        )
-        response.status_code = 503
+        response = answer(error_body("unavailable", "The database is unavailable; try again shortly.", status=503))
         response.headers["Retry-After"] = "5"
         return response
 
@@ -176,35 +178,37 @@ def _install_error_handlers(app: Flask) -> None:
         # Services check references and uniqueness first; this is the race they cannot see.
         db.session.rollback()
         log.warning("integrity error: %s", exc.orig)
-        return jsonify(
-            code=409,
-            status="Conflict",
-            error="conflict",
-            message="The change conflicts with data saved at the same moment; try again.",
-        ), 409
+        return answer(
+            error_body("conflict", "The change conflicts with data saved at the same moment; try again.", status=409)
+        )
+
+    @app.errorhandler(DataError)
+    def data_error(exc: DataError):
+        # A safety net: schemas bound every value to its column (core/schemas.py), so reaching
+        # here means a bound is missing somewhere: logged as an error, to be fixed at the schema.
+        db.session.rollback()
+        log.error("database refused a value (a missing input bound): %s", exc.orig)
+        return answer(error_body("invalid", "A value is out of the range the database can store.", status=422))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        body = {"code": exc.code, "status": exc.name, "message": exc.description}
+        status = exc.code or 500
         data = getattr(exc, "data", None)  # webargs/flask-smorest put field errors here
         if data and "messages" in data:
-            body["errors"] = data["messages"]
-            body["message"] = _summary(data["messages"])
-        response = jsonify(body)
-        response.status_code = exc.code or 500
-        return response
+            messages = data["messages"]
+            field = first_field(messages)
+            # "json.store_id" names the location too; the field path is what follows it.
+            field = field.partition(".")[2] or None if field else None
+            return answer(
+                error_body(code_for_status(status), _summary(messages), status=status, field=field, errors=messages)
+            )
+        return answer(error_body(code_for_status(status), exc.description or exc.name, status=status))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         db.session.rollback()
         log.exception("unhandled error")
-        return jsonify(code=500, status="Internal Server Error", message="Something went wrong on our side."), 500
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    return HTTPStatus(status).phrase
+        return answer(error_body("internal_error", "Something went wrong on our side.", status=500))
 
 
 def _summary(messages: dict) -> str:

@@ -1,7 +1,6 @@
 """HTTP endpoints for the catalogue."""
 
-from flask_smorest import Blueprint
-
+from ..core.blueprint import Blueprint
 from ..core.crud import partial, register_crud
 from . import schemas as s
 from . import service

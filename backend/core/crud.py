@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..extensions import db
 from .auth import check_role
+from .blueprint import Blueprint
 from .errors import Conflict, InvalidInput, NotFound
 from .pagination import SelectPage
 

@@ -7,6 +7,61 @@ way everywhere.
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
+# Machine codes of answers that are not domain errors (webargs' 422, werkzeug's 404…): the
+# status phrase in snake case, but for these, named like the domain errors of the same status.
+_STATUS_CODES = {413: "too_large", 422: "invalid", 500: "internal_error", 503: "unavailable"}
+
+
+def code_for_status(status: int) -> str:
+    """The machine code of an HTTP status: `not_found`, `method_not_allowed`, `invalid`…"""
+    if status in _STATUS_CODES:
+        return _STATUS_CODES[status]
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return f"http_{status}"
+    return "_".join(phrase.lower().replace("-", " ").replace("'", "").split())
+
+
+def error_body(
+    code: str,
+    message: str,
+    *,
+    status: int | None = None,
+    field: str | None = None,
+    errors: dict | None = None,
+    details: dict | None = None,
+) -> dict:
+    """The one error body: `code` (a machine code, string), `message` (the fallback text), the
+    `field` at fault as a path, `errors` ({location: {field: [messages]}} over REST, {field:
+    [messages]} in a mutation) and `details`. REST answers add `status` (the HTTP status);
+    a refused sync mutation has none."""
+    body: dict = {"code": code}
+    if status is not None:
+        body["status"] = status
+    body["message"] = message
+    if field:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    if details:
+        body["details"] = details
+    return body
+
+
+def first_field(messages: object) -> str | None:
+    """The path of the first field in marshmallow-style messages ({"answers": {0: {"item_id":
+    [...]}}} → "answers.0.item_id"); None when they name no field."""
+    path: list[str] = []
+    while isinstance(messages, dict) and messages:
+        key, messages = next(iter(messages.items()))
+        if key == "_schema":
+            break
+        path.append(str(key))
+    return ".".join(path) or None
+
 
 class DomainError(Exception):
     status = 400
@@ -19,13 +74,15 @@ class DomainError(Exception):
         self.details = details or {}
         self.location = location  # where the field was: json (the body) or query
 
-    def to_dict(self) -> dict:
-        body: dict = {"code": self.status, "error": self.code, "message": self.message}
-        if self.field:
-            body["errors"] = {self.location: {self.field: [self.message]}}
-        if self.details:
-            body["details"] = self.details
-        return body
+    def to_dict(self, *, rest: bool = True) -> dict:
+        """The error body: over REST (with `status` and `errors` by location), or as a refused
+        sync mutation's `error` (`rest=False`)."""
+        if not rest:
+            return error_body(self.code, self.message, field=self.field, details=self.details)
+        errors = {self.location: {self.field: [self.message]}} if self.field else None
+        return error_body(
+            self.code, self.message, status=self.status, field=self.field, errors=errors, details=self.details
+        )
 
 
 class InvalidInput(DomainError):

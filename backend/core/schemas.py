@@ -1,51 +1,179 @@
-"""Schema building blocks shared by the domains: strict base schema, UTC times, coordinates."""
+"""Schema building blocks shared by the domains: strict base schema, UTC times, coordinates.
+
+Input bounds live here, once for every endpoint and sync mutation: integers fit the database
+column they reach, text holds no character PostgreSQL cannot store, dates stay in a range the
+reports can compute with. A value out of bounds is a field-located 422 (REST) or a `rejected`
+mutation, never a database error.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from .timeutil import to_naive_utc
 
+INT32_MAX = 2**31 - 1
+"""Largest value of an INTEGER column (PostgreSQL): every id and count but the few BIGINT ones."""
+INT64_MAX = 2**63 - 1
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+"""Dates and times outside these are refused: no record of this business is older, and reports
+add days and weeks to the dates they are given."""
+
+_TEXT_INPUT: ContextVar[bool] = ContextVar("text_input", default=False)
+
+
+@contextmanager
+def text_input() -> Iterator[None]:
+    """Loads in this block come from text (a query string, a form, a path): there an integer
+    necessarily arrives as digits, which JSON bodies and sync arguments may not send."""
+    token = _TEXT_INPUT.set(True)
+    try:
+        yield
+    finally:
+        _TEXT_INPUT.reset(token)
+
 
 class WholeInteger(fields.Integer):
-    """marshmallow's Integer, minus two surprises: a JSON 2.5 is refused rather than truncated
-    to 2, and an integer beyond 64 bits is refused rather than reaching the database driver
-    (which fails with an OverflowError, a 500)."""
+    """marshmallow's Integer, minus three surprises: a JSON 2.5 is refused rather than truncated
+    to 2; text ("12") is refused in JSON (accepted from a query string); and a number beyond the
+    column is refused rather than reaching the database (PostgreSQL's INTEGER: a DataError, a
+    500). BaseSchema makes every Integer field one; `BigInteger` is the one for BIGINT columns."""
+
+    bits = 32
+    default_error_messages = {"out_of_range": "Must be an integer from {min} to {max}."}
 
     def _validated(self, value):
         if isinstance(value, float) and not value.is_integer():
             raise self.make_error("invalid", input=value)
+        if isinstance(value, str) and not _TEXT_INPUT.get():
+            raise self.make_error("invalid", input=value)
         number = super()._validated(value)
-        if not -(2**63) <= number < 2**63:
-            raise self.make_error("too_large", input=value)
+        high = 2 ** (self.bits - 1) - 1
+        if not -high - 1 <= number <= high:
+            raise self.make_error("out_of_range", min=-high - 1, max=high)
         return number
+
+
+class BigInteger(WholeInteger):
+    """An integer for a BIGINT column (64 bits)."""
+
+    bits = 64
+
+
+class BoundedDate(fields.Date):
+    """A calendar day from EARLIEST_DATE to LATEST_DATE."""
+
+    default_error_messages = {"out_of_range": f"Must be a day from {EARLIEST_DATE} to {LATEST_DATE}."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise self.make_error("out_of_range")
+        return day
+
+
+# NUL (PostgreSQL text cannot hold it) and UTF-16 surrogates (a JSON "\udc00" decodes to one; a
+# valid pair decodes to a single character, so any surrogate left is unpaired and not UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = "Text must not contain the NUL character or an unpaired UTF-16 surrogate."
+
+
+def unstorable_text(value: object) -> dict | list | None:
+    """Where `value` (parsed JSON, or a query string's mapping) holds text a database cannot
+    store: marshmallow's error layout ({field: [message]}, list items by index), or None."""
+    if isinstance(value, str):
+        return [UNSTORABLE_TEXT] if _UNSTORABLE.search(value) else None
+    if isinstance(value, Mapping):
+        found: dict = {}
+        for key, item in value.items():
+            if isinstance(key, str) and _UNSTORABLE.search(key):
+                found[sanitize(key)] = [UNSTORABLE_TEXT]
+            elif (inner := unstorable_text(item)) is not None:
+                found[key] = inner
+        return found or None
+    if isinstance(value, list | tuple):
+        found = {i: inner for i, item in enumerate(value) if (inner := unstorable_text(item)) is not None}
+        return found or None
+    return None
+
+
+def sanitize(value: object) -> object:
+    """`value` with every unstorable character replaced by U+FFFD, to record what a client sent
+    (a refused mutation's args) without failing on it."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {sanitize(k): sanitize(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [sanitize(v) for v in value]
+    return value
+
+
+_BOUNDED = {fields.Integer: WholeInteger, fields.Date: BoundedDate}
+
+
+def _bound(field_obj: fields.Field) -> None:
+    # Fields (and the inner fields of lists, tuples and dicts) are copied per schema instance
+    # before binding, so this changes only this copy.
+    bounded = _BOUNDED.get(type(field_obj))
+    if bounded is not None:
+        field_obj.__class__ = bounded
+        # Error messages are merged from the class at construction: add the new class's (a new
+        # dict, as copies of a field share the old one).
+        field_obj.error_messages = bounded.default_error_messages | field_obj.error_messages
+    if isinstance(field_obj, fields.List):
+        _bound(field_obj.inner)
+    elif isinstance(field_obj, fields.Tuple):
+        for inner in field_obj.tuple_fields:
+            _bound(inner)
+    elif isinstance(field_obj, fields.Mapping):
+        for inner in (field_obj.key_field, field_obj.value_field):
+            if inner is not None:
+                _bound(inner)
 
 
 class BaseSchema(ma.Schema):
     """Unknown fields are refused, so a typo in a field name is an error rather than ignored.
-    Every Integer field is a WholeInteger."""
+    Every Integer field (in lists and dicts too) is a WholeInteger, every Date a BoundedDate, and
+    no text anywhere in the input may hold NUL or an unpaired surrogate."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
 
     def on_bind_field(self, field_name, field_obj):
-        # Fields are copied per schema instance before binding, so this changes only this copy.
-        if type(field_obj) is fields.Integer:
-            field_obj.__class__ = WholeInteger
+        _bound(field_obj)
+
+    @ma.pre_load(pass_collection=True)
+    def _storable_text(self, data, **kwargs):
+        errors = unstorable_text(data)
+        if errors is not None:
+            raise ma.ValidationError(errors if isinstance(errors, dict) else {"_schema": errors})
+        return data
 
 
 class UTCDateTime(fields.DateTime):
-    """ISO 8601 in and out. Input with an offset is converted to UTC; output always says UTC."""
+    """ISO 8601 in and out, from EARLIEST_DATE to LATEST_DATE. Input with an offset is converted
+    to UTC; output always says UTC."""
+
+    default_error_messages = {"out_of_range": f"Must be a time from {EARLIEST_DATE} to {LATEST_DATE}."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
-            return to_naive_utc(super()._deserialize(value, attr, data, **kwargs))
+            moment = to_naive_utc(super()._deserialize(value, attr, data, **kwargs))
         except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC equivalent
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
+        if not EARLIEST_DATE <= moment.date() <= LATEST_DATE:
+            raise self.make_error("out_of_range")
+        return moment
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
@@ -87,11 +215,13 @@ def Money(**kw) -> fields.Decimal:  # noqa: N802
 
 
 class ErrorSchema(BaseSchema):
-    """Every 4xx/5xx answer has this shape."""
+    """Every 4xx/5xx answer has this shape (see `core.errors.error_body`)."""
 
-    code = fields.Integer(metadata={"description": "HTTP status code"})
-    status = fields.String(metadata={"description": "HTTP status name"})
-    error = fields.String(metadata={"description": "Machine-readable reason, e.g. not_found, conflict"})
-    message = fields.String(metadata={"description": "What went wrong, naming the field"})
+    code = fields.String(
+        required=True, metadata={"description": "Machine-readable reason, e.g. invalid, not_found, conflict"}
+    )
+    status = fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    message = fields.String(required=True, metadata={"description": "What went wrong, naming the field"})
+    field = fields.String(metadata={"description": "The field at fault, as a path (first of `errors`)"})
     errors = fields.Dict(metadata={"description": "Per location and field: list of messages"})
     details = fields.Dict(metadata={"description": "Extra facts, e.g. the conflicting fields"})

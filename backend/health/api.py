@@ -2,10 +2,10 @@
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import text
 
+from ..core.blueprint import Blueprint
 from ..core.schemas import BaseSchema
 from ..extensions import db
 

@@ -6,8 +6,8 @@ from typing import NamedTuple
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from ..core.blueprint import Blueprint
 from ..core.pagination import SelectPage
 from ..extensions import db
 from . import service

@@ -2,8 +2,8 @@
 
 from flask import g, jsonify, request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from ..core.blueprint import Blueprint
 from ..extensions import db
 from . import service
 from .schemas import (

@@ -2,8 +2,8 @@
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from ..core.blueprint import Blueprint
 from ..core.pagination import RowPage, SelectPage
 from ..extensions import db
 from . import service

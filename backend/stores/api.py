@@ -2,8 +2,9 @@
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 
+from ..core.blueprint import Blueprint
 from ..core.pagination import SelectPage
 from ..extensions import db
 from . import service

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import delete, event, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from sync_protocol import (
     PROTOCOL_VERSION,
@@ -27,7 +28,8 @@ from sync_protocol import (
 from ..auth.models import Role, User
 from ..catalogue.models import CompetitorModel, Product, PromoMaterial
 from ..core.auth import check_role
-from ..core.errors import Conflict, DomainError, Forbidden, NotFound
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound, error_body, first_field
+from ..core.schemas import sanitize
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..stores import service as stores
@@ -36,6 +38,8 @@ from . import clock
 from .entities import BY_NAME, ENTITIES, load_visible, serialise, stream_filter
 from .models import SyncChange, SyncClient, SyncConflict, SyncMeta, SyncRejection
 from .mutations import HANDLERS
+
+log = logging.getLogger(__name__)
 
 
 class MutationGap(DomainError):
@@ -132,10 +136,12 @@ def _keep_loaded(models: tuple[type, ...]) -> Iterator[None]:
 
 
 def _apply(actor: User, client_id: str, m, max_ahead_ms: int) -> dict:
+    """One mutation's outcome. A refusal is `rejected` with the one error body (code, message,
+    field…) and recorded; it never fails the push, so one bad entry cannot block the outbox."""
     handler = HANDLERS.get(m.name)
     error: dict | None = None
     if handler is None:
-        error = {"code": "unknown_mutation", "message": f"Unknown mutation '{m.name}': update the app."}
+        error = error_body("unknown_mutation", f"Unknown mutation '{m.name}': update the app.", field="name")
     else:
         try:
             check_drift(m.hlc, int(time.time() * 1000), max_ahead_ms)
@@ -147,21 +153,27 @@ def _apply(actor: User, client_id: str, m, max_ahead_ms: int) -> dict:
             with db.session.begin_nested():
                 conflicts = handler(actor, m.args, m)
         except ValidationError as exc:
-            error = {"code": "invalid", "message": _first_message(exc.messages), "errors": exc.messages}
+            messages = exc.normalized_messages()
+            error = error_body("invalid", _first_message(messages), field=first_field(messages), errors=messages)
         except DomainError as exc:
-            error = {"code": exc.code, "message": exc.message}
-            if exc.field:
-                error["field"] = exc.field
-            if exc.details:
-                error["details"] = exc.details
+            error = exc.to_dict(rest=False)
         except IntegrityError:
-            error = {"code": "conflict", "message": "The change conflicts with data saved at the same moment."}
+            error = error_body("conflict", "The change conflicts with data saved at the same moment.")
+        except DataError as exc:
+            # The safety net of the app's DataError handler: a value beyond a column that a
+            # schema failed to bound. Logged as an error, to be fixed at the schema.
+            log.error("database refused a value of %s (a missing input bound): %s", m.name, exc.orig)
+            error = error_body("invalid", "A value is out of the range the database can store.")
         else:
             if conflicts:
                 return {"id": m.id, "status": "merged", "conflicts": [_conflict_dict(c) for c in conflicts]}
             return {"id": m.id, "status": "applied"}
+    # What the client sent is kept as sent, but for characters the database cannot store.
+    error = sanitize(error)
     db.session.add(
-        SyncRejection(client_id=client_id, mutation_id=m.id, user_id=actor.id, name=m.name, args=m.args, error=error)
+        SyncRejection(
+            client_id=client_id, mutation_id=m.id, user_id=actor.id, name=m.name, args=sanitize(m.args), error=error
+        )
     )
     return {"id": m.id, "status": "rejected", "error": error}
 

@@ -2,8 +2,8 @@
 
 from flask import current_app, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from ..core.blueprint import Blueprint
 from ..core.errors import InvalidInput
 from ..core.pagination import SelectPage
 from ..extensions import db

@@ -94,13 +94,13 @@ const STATUS_NAMES = {
   405: 'method_not_allowed',
   408: 'request_timeout',
   409: 'conflict',
-  413: 'payload_too_large',
+  413: 'too_large',
   415: 'unsupported_media_type',
-  422: 'unprocessable_entity',
+  422: 'invalid',
   429: 'too_many_requests',
-  500: 'internal_server_error',
+  500: 'internal_error',
   502: 'bad_gateway',
-  503: 'service_unavailable',
+  503: 'unavailable',
   504: 'gateway_timeout',
 };
 
@@ -112,14 +112,14 @@ async function errorFrom(response) {
   } catch {
     body = null;
   }
-  const statusName = (typeof body?.status === 'string' && body.status) || response.statusText;
+  // The server's error body: {code (machine code), status, message, field, errors, details}.
+  // Another answer (a proxy's 502 page) gets a code from its status.
   return new ApiError({
     status: response.status,
     code:
-      (typeof body?.error === 'string' && body.error) ||
       (typeof body?.code === 'string' && body.code) ||
-      (statusName && snake(statusName)) ||
       STATUS_NAMES[response.status] ||
+      (response.statusText && snake(response.statusText)) ||
       `http_${response.status}`,
     message: body?.message || response.statusText || `HTTP ${response.status}`,
     field: firstField(body),

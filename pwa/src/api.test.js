@@ -49,9 +49,8 @@ describe('requests and errors', () => {
   it('turns JSON error bodies into ApiError {status, code, message, field}', async () => {
     handler = () =>
       reply(409, {
-        code: 409,
-        status: 'Conflict',
-        error: 'mutation_gap',
+        code: 'mutation_gap',
+        status: 409,
         message: 'Mutation 9 follows 5',
         details: { expected_id: 6, got_id: 9 },
       });
@@ -59,10 +58,10 @@ describe('requests and errors', () => {
     expect(e).toBeInstanceOf(ApiError);
     expect(e).toMatchObject({ status: 409, code: 'mutation_gap', message: 'Mutation 9 follows 5', details: { expected_id: 6, got_id: 9 } });
 
-    handler = () => reply(422, { code: 422, status: 'Unprocessable Entity', message: 'json.latitude: bad', errors: { json: { latitude: ['bad'] } } });
-    expect(await api.me().catch((x) => x)).toMatchObject({ status: 422, code: 'unprocessable_entity', field: 'latitude' });
+    handler = () => reply(422, { code: 'invalid', status: 422, message: 'json.latitude: bad', field: 'latitude', errors: { json: { latitude: ['bad'] } } });
+    expect(await api.me().catch((x) => x)).toMatchObject({ status: 422, code: 'invalid', field: 'latitude' });
 
-    handler = () => reply(503, { code: 503, status: 'Service Unavailable', error: 'unavailable', message: 'down' }, { 'Retry-After': '5' });
+    handler = () => reply(503, { code: 'unavailable', status: 503, message: 'down' }, { 'Retry-After': '5' });
     const down = await api.pull().catch((x) => x);
     expect(down).toMatchObject({ status: 503, code: 'unavailable', retryAfter: 5, isTransient: true });
 
@@ -100,7 +99,7 @@ describe('uploadPhoto', () => {
       if (c.method === 'PATCH') {
         const offset = Number(c.query.offset);
         if (offset !== state.received) {
-          return reply(409, { error: 'conflict', message: 'at', errors: { query: { offset: ['x'] } }, details: { offset: state.received, size: photo.size } });
+          return reply(409, { code: 'conflict', status: 409, message: 'at', errors: { query: { offset: ['x'] } }, details: { offset: state.received, size: photo.size } });
         }
         state.received += c.body.length;
         if (state.received === photo.size) {
@@ -166,7 +165,7 @@ describe('uploadPhoto', () => {
         if (c.method === 'PATCH' && st.received + c.body.length === photo.size && mismatches > 0) {
           mismatches--;
           st.received = 0;
-          return reply(422, { error: 'invalid', message: 'sha256 does not match', errors: { json: { sha256: ['x'] } }, details: { offset: 0 } });
+          return reply(422, { code: 'invalid', status: 422, message: 'sha256 does not match', field: 'sha256', errors: { json: { sha256: ['x'] } }, details: { offset: 0 } });
         }
         return null;
       },
@@ -179,7 +178,7 @@ describe('uploadPhoto', () => {
   it('falls back to the one-shot PUT where the resumable endpoints are not deployed', async () => {
     for (const status of [404, 405]) {
       calls.length = 0;
-      handler = (c) => (c.method === 'PUT' ? reply(201, { id: photo.id }) : reply(status, { code: status, status: 'Not Found', message: 'no' }));
+      handler = (c) => (c.method === 'PUT' ? reply(201, { id: photo.id }) : reply(status, { code: 'not_found', status, message: 'no' }));
       const progress = [];
       await api.uploadPhoto(photo, (d, t) => progress.push([d, t]));
       expect(calls.map((c) => c.method)).toEqual(['POST', 'PUT']);
@@ -191,7 +190,7 @@ describe('uploadPhoto', () => {
   });
 
   it('passes other refusals on (409 id taken with other bytes)', async () => {
-    handler = () => reply(409, { error: 'conflict', message: 'Photo already exists with different content.', errors: { json: { id: ['x'] } } });
+    handler = () => reply(409, { code: 'conflict', status: 409, message: 'Photo already exists with different content.', errors: { json: { id: ['x'] } } });
     expect(await api.uploadPhoto(photo).catch((x) => x)).toMatchObject({ status: 409, code: 'conflict', field: 'id' });
   });
 });

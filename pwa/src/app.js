@@ -203,9 +203,7 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
   }
 
   const unauthorized = status.lastError && (status.lastError.status === 401 || status.lastError.code === 'unauthorized');
-  const tooOld =
-    status.lastError &&
-    (status.lastError.code === 'unsupported_protocol_version' || status.lastError.error === 'unsupported_protocol_version');
+  const tooOld = status.lastError && status.lastError.code === 'unsupported_protocol_version';
 
   return html`<div class=${managerScreen ? 'app manager' : 'app'}>
     <header class="topbar">

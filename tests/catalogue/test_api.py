@@ -110,7 +110,7 @@ def test_non_admin_writes_are_403(world, api, resource, who):
     body_for, _, change, count = RESOURCES[resource]
     caller = api(world.users[who])
     r = caller.post(f"/api/v1/{resource}", json=body_for(world))
-    assert r.status_code == 403 and r.json["error"] == "forbidden"
+    assert r.status_code == 403 and r.json["code"] == "forbidden"
     obj = existing(world, resource)
     before = api(world.admin).get(f"/api/v1/{resource}/{obj.id}").json
     r = caller.patch(f"/api/v1/{resource}/{obj.id}", json=change)

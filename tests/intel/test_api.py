@@ -159,7 +159,7 @@ def test_price_idempotent_by_id(api, world):
     post_price(rep, body)
     again = post_price(rep, body, 200)
     assert again.json["photo_ids"] == body["photo_ids"]
-    assert post_price(rep, body | {"shelf_price": "2698.00"}, 409).json["error"] == "conflict"
+    assert post_price(rep, body | {"shelf_price": "2698.00"}, 409).json["code"] == "conflict"
     assert post_price(rep, body | {"shelf_price": 2699}, 200).json["shelf_price"] == "2699.00"
     assert db.session.query(PriceObservation).count() == 1
 

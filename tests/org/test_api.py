@@ -84,7 +84,7 @@ def test_non_admin_writes_are_403(world, api, resource, who):
     caller = api(world.users[who])
     r = caller.post(f"/api/v1/{resource}", json=body_for(world))
     assert r.status_code == 403
-    assert r.json["error"] == "forbidden"
+    assert r.json["code"] == "forbidden"
     obj = existing(world, resource)
     r = caller.patch(f"/api/v1/{resource}/{obj.id}", json=change)
     assert r.status_code == 403
@@ -105,7 +105,7 @@ def test_every_role_can_read(world, api, resource, who):
     r = caller.get(f"/api/v1/{resource}/{obj.id}")
     assert r.status_code == 200 and r.json["id"] == obj.id
     r = caller.get(f"/api/v1/{resource}/999999")
-    assert r.status_code == 404 and r.json["error"] == "not_found"
+    assert r.status_code == 404 and r.json["code"] == "not_found"
 
 
 @pytest.mark.parametrize("resource", RESOURCES)

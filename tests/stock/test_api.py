@@ -238,7 +238,7 @@ def test_same_id_different_content_is_409_and_ledger_unchanged(api, world, chang
     payload = body(world, "delivered", 8, utcnow() - timedelta(minutes=5))
     post(rep, payload)
     r = post(rep, payload | change, 409)
-    assert r.json["error"] == "conflict"
+    assert r.json["code"] == "conflict"
     assert db.session.query(StockMovement).count() == 1
     entry = rep.get(f"/api/v1/stock-movements/{payload['id']}").json
     assert entry["quantity"] == 8 and entry["kind"] == "delivered"

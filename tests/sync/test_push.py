@@ -114,8 +114,8 @@ def two_mutations(second: dict) -> dict:
 def test_envelope_errors_answer_400_with_code_and_field(api, world, body, code, field):
     r = api(world.rep_a1).post(PUSH, json=body)
     assert r.status_code == 400, r.json
-    assert r.json["error"] == code
-    assert r.json["code"] == 400 and r.json["message"]
+    assert r.json["code"] == code
+    assert r.json["status"] == 400 and r.json["message"]
     if field is None:
         assert "errors" not in r.json
     else:
@@ -128,7 +128,7 @@ def test_a_body_that_is_not_json_is_an_invalid_envelope(api, world):
     for kwargs in ({"data": "{not json", "content_type": "application/json"}, {"data": "x=1"}, {}):
         r = rep.post(PUSH, **kwargs)
         assert r.status_code == 400, (kwargs, r.json)
-        assert r.json["error"] == "invalid_envelope"
+        assert r.json["code"] == "invalid_envelope"
 
 
 def test_nan_in_args_is_an_invalid_envelope(api, world):
@@ -139,7 +139,7 @@ def test_nan_in_args_is_an_invalid_envelope(api, world):
     )
     r = api(world.rep_a1).post(PUSH, data=text, content_type="application/json")
     assert r.status_code == 400, r.json
-    assert (r.json["error"], r.json["errors"]) == (
+    assert (r.json["code"], r.json["errors"]) == (
         "invalid_envelope",
         {"json": {"mutations[0].args": [r.json["message"]]}},
     )
@@ -150,7 +150,7 @@ def test_unsupported_protocol_version_wins_over_every_other_error(api, world):
         PUSH, json={"protocol_version": 2, "client_id": 5, "mutations": "no", "unknown": True, "app_version": ""}
     )
     assert r.status_code == 400, r.json
-    assert r.json["error"] == "unsupported_protocol_version"
+    assert r.json["code"] == "unsupported_protocol_version"
     assert r.json["details"] == {"supported": [1]}
     assert "protocol_version" in r.json["errors"]["json"]
 
@@ -431,7 +431,7 @@ def test_a_batch_after_a_gap_is_refused_whole(api, world):
     batch = [device.mutation("visit.check_in", check_in_args(world.store_a1b)) for _ in range(2)]
     r = device.push(batch)
     assert r.status_code == 409, r.json
-    assert r.json["error"] == "mutation_gap"
+    assert r.json["code"] == "mutation_gap"
     assert r.json["details"]["expected_id"] == 2 and r.json["details"]["got_id"] == 4
     assert count(Visit) == 1 and last_mutation_id(device.client_id) == 1
 
@@ -490,7 +490,7 @@ def test_a_client_id_of_another_user_is_refused(api, world):
     thief.next_id = 2
     r = thief.push([thief.mutation("visit.check_in", check_in_args(world.store_a1b))])
     assert r.status_code == 403, r.json
-    assert r.json["error"] == "forbidden"
+    assert r.json["code"] == "forbidden"
     assert count(Visit) == 1 and last_mutation_id(mine.client_id) == 1
     client = db.session.get(SyncClient, mine.client_id)
     assert client.user_id == world.rep_a1.id
@@ -700,7 +700,7 @@ def test_a_transient_database_failure_applies_nothing_and_the_retry_succeeds(api
     r = device.push(batch)
     assert r.status_code == 503, r.json
     assert r.headers.get("Retry-After", "").isdigit()
-    assert r.json["error"] == "unavailable"
+    assert r.json["code"] == "unavailable"
 
     db.session.expire_all()
     assert last_mutation_id(device.client_id) == 1

@@ -85,7 +85,7 @@ def test_the_same_id_with_other_content_is_409_naming_the_fields(api, world):
     register(clerk, body)
     r = clerk.post(CARDS, json=body | {"buyer_name": "李四", "invoice_number": "FP-999"})
     assert r.status_code == 409, r.json
-    assert r.json["error"] == "conflict"
+    assert r.json["code"] == "conflict"
     assert r.json["details"] == {"id": body["id"], "fields": ["buyer_name", "invoice_number"]}
     assert "already exists with different content (buyer_name, invoice_number)" in r.json["message"]
     assert db.session.get(WarrantyCard, uuid.UUID(body["id"])).buyer_name == "张三丰"

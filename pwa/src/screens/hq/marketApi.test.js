@@ -76,7 +76,7 @@ describe('market endpoints', () => {
     expect(blob.size).toBe(3);
     expect(calls[0]).toMatchObject({ method: 'GET', path: '/api/v1/photos/0b0c/file', query: { variant: 'thumb' } });
     expect(calls[0].headers.Authorization).toBe('Bearer tok');
-    handler = () => reply(409, { code: 409, status: 'Conflict', message: 'not ready' });
+    handler = () => reply(409, { code: 'conflict', status: 409, message: 'not ready' });
     await expect(api.photoFile('0b0c', 'display')).rejects.toMatchObject({ status: 409, message: 'not ready' });
     handler = () => {
       throw new TypeError('Failed to fetch');
