@@ -7,7 +7,7 @@ import uuid
 from difflib import SequenceMatcher
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..auth.models import Role, User
 from ..catalogue.models import CompetitorModel, Product
@@ -30,8 +30,23 @@ from ..stores.service import (
     update_store,
     visible_store,
 )
+from ..stores.signals import store_moved
 from ..visits.service import own_visit
 from .models import IntelDuplicateCandidate, IntelKind, IntelReport, IntelStatus, PriceObservation
+
+
+@store_moved.connect
+def _reports_follow_their_store(store: Store, old_territory_id: int | None = None, **_) -> None:
+    """A report about a store is scoped by the store's territory: when the store moves, its
+    reports move with it (the change log then sends them to the new scope, removes them from the
+    old one)."""
+    db.session.execute(
+        update(IntelReport)
+        .where(IntelReport.store_id == store.id)
+        .values(territory_id=store.territory_id)
+        .execution_options(synchronize_session="fetch")
+    )
+
 
 # --- price observations ---------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from ..org.models import Partner, Territory
 from .models import Store, StoreContact, StoreContactHistory
+from .signals import store_moved
 
 # --- scope -------------------------------------------------------------------------------
 
@@ -189,6 +190,7 @@ def update_store(
             raise Conflict(f"A store with code {data['code']} already exists.", field="code")
     from ..sync.conflicts import edit_hlc, merge_fields
 
+    old_territory_id = store.territory_id
     conflicts = merge_fields(
         store,
         data,
@@ -200,6 +202,8 @@ def update_store(
         region_id=region_of_territory(store.territory_id),
     )
     db.session.flush()
+    if store.territory_id != old_territory_id:
+        store_moved.send(store, old_territory_id=old_territory_id)
     return store, conflicts
 
 

@@ -8,16 +8,18 @@ committed while N is still in flight, and a cursor never skips a change. (SQLite
 writer at a time, which gives the same order.)
 
 A store that moves to another territory gets a row in its old scope too, and so do its contacts
-and the field records made there, so devices there learn that they left their scope.
+and the field records made there, so devices there learn that they left their scope. So does
+everything scoped by a territory that moves to another region.
 """
 
 from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, insert, inspect, null, select, text
 from sqlalchemy.orm import Session
 
+from ..auth.models import User
 from ..org.models import Territory
 from ..stores.models import Store, StoreContact
 from .entities import BY_MODEL, ENTITIES, RECORD, STORE, Entity
@@ -35,11 +37,15 @@ def _after_flush(session: Session, _ctx) -> None:
             continue
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
             continue
-        rec = pending.setdefault(id(obj), {"obj": obj, "entity": entity, "old_territory": None})
+        rec = pending.setdefault(id(obj), {"obj": obj, "entity": entity, "old_territory": None, "old_region": None})
         if entity.name == "store":
             hist = inspect(obj).attrs.territory_id.history
             if hist.deleted and hist.deleted[0] is not None and rec["old_territory"] is None:
                 rec["old_territory"] = hist.deleted[0]
+        elif entity.name == "territory":
+            hist = inspect(obj).attrs.region_id.history
+            if hist.deleted and hist.deleted[0] is not None and rec["old_region"] is None:
+                rec["old_region"] = hist.deleted[0]
 
 
 def _before_commit(session: Session) -> None:
@@ -93,6 +99,8 @@ def _rows(session: Session, pending: list[dict]) -> list[dict]:
         old = rec["old_territory"]
         if entity.name == "store" and old is not None and old != obj.territory_id:
             rows.extend(_moved_store_rows(session, obj, old, region_of))
+        if entity.name == "territory" and rec["old_region"] not in (None, obj.region_id):
+            rows.extend(_moved_territory_rows(session, obj, rec["old_region"]))
     return rows
 
 
@@ -135,6 +143,46 @@ def _moved_store_rows(session: Session, store: Store, old_territory: int, region
                 continue
             rows.append(_row(entity, obj, old_territory, region_of))
             rows.append(_row(entity, obj, store.territory_id, region_of))
+    return rows
+
+
+def _moved_territory_rows(session: Session, territory: Territory, old_region: int) -> list[dict]:
+    """A territory moved to another region: everything scoped by it (its stores, what hangs on
+    them, its intel reports, its reps' plans) gets a row in the old region (devices there drop
+    it) and in the new one (devices there get it). Read as columns: a territory holds many."""
+    stores_here = select(Store.id).where(Store.territory_id == territory.id)
+    reps_here = select(User.id).where(User.territory_id == territory.id)
+    rows: list[dict] = []
+    for entity in ENTITIES:
+        if entity.audience not in (STORE, RECORD):
+            continue
+        model = entity.model
+        store_col = model.id if entity.name == "store" else getattr(model, "store_id", None)
+        rep_col = getattr(model, "rep_id", None) if entity.audience == RECORD else None
+        if entity.name == "store":
+            where = model.territory_id == territory.id
+        elif entity.name == "intel_report":
+            where = model.territory_id == territory.id
+        elif store_col is not None:
+            where = store_col.in_(stores_here)
+        elif rep_col is not None:
+            where = rep_col.in_(reps_here)
+        else:
+            continue
+        columns = (entity.pk, null() if store_col is None else store_col, null() if rep_col is None else rep_col)
+        for pk, store_id, rep_id in session.execute(select(*columns).where(where)):
+            for region in (old_region, territory.region_id):
+                rows.append(
+                    {
+                        "entity": entity.name,
+                        "entity_id": str(pk),
+                        "audience": entity.audience,
+                        "territory_id": territory.id,
+                        "region_id": region,
+                        "store_id": store_id,
+                        "rep_id": rep_id,
+                    }
+                )
     return rows
 
 

@@ -347,11 +347,11 @@ def test_a_store_moved_to_another_territory(api, world, records):
         apply_changes(replicas[name], items)
         assert replicas[name] == snapshot(devices[name]), name
         ops[name] = {key(i): i["op"] for i in items}
-    # rep_a1's records were all made at store_a1; an intel report stays in the territory it was
-    # reported in (its own territory_id, as in the REST scope), so it does not move with the store.
-    at_a1 = {k for k in records["rep_a1"] if k[0] != "intel_report"}
-    [intel] = records["rep_a1"] - at_a1
-    assert intel in replicas["manager_a"] and intel not in replicas["manager_b"]
+    # rep_a1's records were all made at store_a1, the intel report about it included: a report
+    # is scoped by its store's territory, so it moves with the store.
+    at_a1 = set(records["rep_a1"])
+    [intel] = {k for k in at_a1 if k[0] == "intel_report"}
+    assert intel in replicas["manager_b"] and intel not in replicas["manager_a"]
     assert {k: ops["manager_a"][k] for k in at_a1 | {store_key, contact_key}} == dict.fromkeys(
         at_a1 | {store_key, contact_key}, "remove"
     )
@@ -373,6 +373,42 @@ def test_a_cursor_of_another_scope_restarts_with_a_snapshot(api, world, records)
     apply_changes(replica, r.json["changes"] + items)
     assert replica == snapshot(rep_b1)
     assert ("store", str(world.store_b1.id)) in replica and ("store", str(world.store_a1.id)) not in replica
+
+
+def test_a_territory_moved_to_another_region(api, world, records):
+    """Everything scoped by the territory leaves the old region's managers (remove) and reaches
+    the new region's (put); the territory's own rep keeps all of it and learns the new region."""
+    devices = {u: Device(api(world.users[u])) for u in ("rep_a1", "manager_a", "manager_b", "hq")}
+    replicas, cursors = {}, {}
+    for name, device in devices.items():
+        items, cursors[name], _ = device.pull_all()
+        replicas[name] = {}
+        apply_changes(replicas[name], items)
+    # Territory A1 holds store_a1 and store_a1b: the stores, their contacts, the records there.
+    in_a1 = records["rep_a1"] | records["rep_a1b"] | records["contact_store_a1"] | records["contact_store_a1b"]
+    in_a1 |= {("store", str(world.store_a1.id)), ("store", str(world.store_a1b.id))}
+    assert in_a1 <= set(replicas["manager_a"])
+    store_key = ("store", str(world.store_a1.id))
+    assert store_key in in_a1 and store_key not in replicas["manager_b"]
+    assert {k[0] for k in in_a1} >= {"store", "contact", "visit", "price_observation", "intel_report"}
+
+    r = api(world.admin).patch(f"/api/v1/territories/{world.terr_a1.id}", json={"region_id": world.region_b.id})
+    assert r.status_code == 200, r.json
+
+    ops = {}
+    for name, device in devices.items():
+        items, cursors[name], _ = device.pull_all(cursors[name], limit=7)
+        apply_changes(replicas[name], items)
+        assert replicas[name] == snapshot(device), name
+        ops[name] = {key(i): i["op"] for i in items}
+    assert all(ops["manager_a"].get(k) == "remove" for k in in_a1), {
+        k: ops["manager_a"].get(k) for k in in_a1 if ops["manager_a"].get(k) != "remove"
+    }
+    assert all(ops["manager_b"].get(k) == "put" for k in in_a1)
+    assert in_a1 <= set(replicas["manager_b"]) and not in_a1 & set(replicas["manager_a"])
+    assert in_a1 - records["rep_a1b"] <= set(replicas["rep_a1"])  # the rep's scope did not change
+    assert ops["rep_a1"][("territory", str(world.terr_a1.id))] == "put"
+    assert set(ops["rep_a1"].values()) == {"put"}  # sent again, never removed
 
 
 def test_a_rep_moved_to_another_territory_gets_a_reset(api, world, records):
@@ -444,7 +480,7 @@ def test_a_snapshot_cursor_with_an_unknown_position_is_invalid(api, world):
     assert good.snapshot is not None
     bad = encode_cursor(Cursor(good.seq, good.scope, {"entity": "no_such_entity", "after": None}))
     r = device.pull(bad)
-    assert r.status_code == 400 and r.json["code"] == "invalid_cursor"
+    assert r.status_code == 400 and r.json["error"] == "invalid_cursor"
 
 
 @pytest.mark.parametrize(
@@ -454,7 +490,7 @@ def test_a_snapshot_cursor_with_an_unknown_position_is_invalid(api, world):
 def test_a_malformed_cursor_is_400_invalid_cursor(api, world, cursor):
     r = Device(api(world.rep_a1)).pull(cursor)
     assert r.status_code == 400, r.json
-    assert r.json["code"] == "invalid_cursor"
+    assert r.json["error"] == "invalid_cursor"
     assert "cursor" in r.json["errors"]["json"]
 
 
@@ -467,7 +503,7 @@ def test_an_empty_cursor_means_none(api, world):
 def test_a_limit_out_of_bounds_is_400_invalid_envelope(api, world, limit):
     r = api(world.rep_a1).get(f"/api/v1/sync/pull?limit={limit}")
     assert r.status_code == 400, r.json
-    assert r.json["code"] == "invalid_envelope"
+    assert r.json["error"] == "invalid_envelope"
     assert list(r.json["errors"]["json"]) == ["limit"]
 
 
