@@ -34,6 +34,9 @@ MAX_PULL_LIMIT = 5000
 
 CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_.-]{8,64}")
 MUTATION_NAME_RE = re.compile(r"[a-z][a-z_]*\.[a-z][a-z_]*")
+UNPRINTABLE_RE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+"""Control characters (NUL among them, which no database text holds) and unpaired UTF-16
+surrogates (a JSON "\\udc00"; a valid pair decodes to one character), refused in app_version."""
 MAX_NAME_CHARS = 64
 MAX_APP_VERSION_CHARS = 32
 PUSH_KEYS = ("client_id", "protocol_version", "app_version", "mutations")
@@ -91,9 +94,13 @@ def parse_push(body: object) -> PushRequest:
         raise EnvelopeError("client_id must be 8-64 characters of A-Z a-z 0-9 _ . -", field="client_id")
 
     app_version = body.get("app_version")
-    if not isinstance(app_version, str) or not 1 <= len(app_version) <= MAX_APP_VERSION_CHARS:
+    if (
+        not isinstance(app_version, str)
+        or not 1 <= len(app_version) <= MAX_APP_VERSION_CHARS
+        or UNPRINTABLE_RE.search(app_version)
+    ):
         raise EnvelopeError(
-            f"app_version must be a string of 1-{MAX_APP_VERSION_CHARS} characters", field="app_version"
+            f"app_version must be a string of 1-{MAX_APP_VERSION_CHARS} printable characters", field="app_version"
         )
 
     raw_mutations = body.get("mutations")

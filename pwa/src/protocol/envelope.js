@@ -18,6 +18,8 @@ export const CLIENT_ID_RE = /^[A-Za-z0-9_.-]{8,64}$/;
 export const MUTATION_NAME_RE = /^[a-z][a-z_]*\.[a-z][a-z_]*$/;
 export const MAX_NAME_CHARS = 64;
 export const MAX_APP_VERSION_CHARS = 32;
+/** Control characters and unpaired surrogates (with the u flag a valid pair is one code point). */
+const UNPRINTABLE_RE = /[\u0000-\u001f\u007f]|\p{Cs}/u;
 const PUSH_KEYS = ['client_id', 'protocol_version', 'app_version', 'mutations'];
 const MUTATION_KEYS = ['id', 'name', 'args', 'hlc'];
 const LIMIT_RE = /^[0-9]{1,10}$/;
@@ -106,8 +108,8 @@ export function parsePush(body) {
 
   const appVersion = body.app_version;
   const appChars = typeof appVersion === 'string' ? [...appVersion].length : 0;
-  if (typeof appVersion !== 'string' || appChars < 1 || appChars > MAX_APP_VERSION_CHARS) {
-    throw new EnvelopeError(`app_version must be a string of 1-${MAX_APP_VERSION_CHARS} characters`, {
+  if (typeof appVersion !== 'string' || appChars < 1 || appChars > MAX_APP_VERSION_CHARS || UNPRINTABLE_RE.test(appVersion)) {
+    throw new EnvelopeError(`app_version must be a string of 1-${MAX_APP_VERSION_CHARS} printable characters`, {
       field: 'app_version',
     });
   }
