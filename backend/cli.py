@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask seed-demo`, `flask create-user`."""
+"""Flask CLI commands: `flask seed-demo`, `flask create-user`, `flask sweep-jobs`…"""
 
 from __future__ import annotations
 
@@ -52,6 +52,19 @@ def register_cli(app: Flask) -> None:
         from .market.service import rebuild_cells
 
         click.echo(f"{rebuild_cells(since.date() if since else None)} price cells computed.")
+
+    @app.cli.command("sweep-jobs")
+    @click.option("--retry-failed", is_flag=True, help="Give failed jobs a new set of attempts (cause fixed).")
+    def sweep_jobs(retry_failed: bool) -> None:
+        """Dispatch waiting jobs, re-queue abandoned ones, fail those out of attempts (workers do
+        this every JOB_SWEEP_SECONDS; run it from cron too if you like)."""
+        from .jobs.sweeper import sweep
+
+        result = sweep(retry_failed=retry_failed)
+        click.echo(
+            f"Dispatched {len(result.dispatched)}, re-queued {len(result.abandoned)} abandoned and "
+            f"{len(result.lost)} lost, failed {len(result.failed)}, pruned {result.pruned} jobs."
+        )
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -21,6 +21,17 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "fieldsales")
+    # The job outbox (backend/jobs): attempts, retries, the sweeper, what /health calls degraded.
+    JOB_MAX_ATTEMPTS = _int("JOB_MAX_ATTEMPTS", 8)
+    JOB_RETRY_SECONDS = _int("JOB_RETRY_SECONDS", 30)  # first retry's delay; doubles each time
+    JOB_RETRY_MAX_SECONDS = _int("JOB_RETRY_MAX_SECONDS", 3600)
+    JOB_TIMEOUT_SECONDS = _int("JOB_TIMEOUT_SECONDS", 600)  # an attempt's limit under RQ (imports: sized)
+    JOB_HEARTBEAT_SECONDS = _int("JOB_HEARTBEAT_SECONDS", 15)
+    JOB_STALE_SECONDS = _int("JOB_STALE_SECONDS", 120)  # a running attempt without heartbeat: abandoned
+    JOB_QUEUED_CHECK_SECONDS = _int("JOB_QUEUED_CHECK_SECONDS", 60)  # then a queued job must still be in RQ
+    JOB_SWEEP_SECONDS = _int("JOB_SWEEP_SECONDS", 60)
+    JOB_WAITING_ALERT_SECONDS = _int("JOB_WAITING_ALERT_SECONDS", 300)
+    JOB_KEEP_DONE_DAYS = _int("JOB_KEEP_DONE_DAYS", 7)
     PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE / "photos"))
     PWA_DIST = os.environ.get("PWA_DIST", str(ROOT / "pwa" / "dist"))
 

@@ -1,18 +1,30 @@
-"""Background jobs: one `enqueue` entry point.
+"""Background jobs, recorded in a transactional outbox so that a crash or a Redis outage cannot
+lose them.
 
-With `REDIS_URL` set, jobs go to an RQ queue and an `rq worker` process runs them; without it
-they run in-process right away, so the embedded setup needs no Redis. Jobs are plain functions
-decorated with `@job`: they find or create an application context themselves, are idempotent,
-and are safe to run twice.
+A job the database needs is registered with `after_commit(fn, *args)` while the data it
+concerns is written: when that transaction commits, a row of `job_outbox` (function, arguments,
+state, attempts, times, last error) commits with it; a rollback drops both. After the commit the
+row is dispatched: to an RQ queue when `REDIS_URL` is set (an `rq worker` runs it), in this
+process otherwise, so the embedded setup needs no Redis. A dispatch that fails (Redis down)
+leaves the row `pending`; the request still succeeds and the sweeper (`sweeper.py`) dispatches
+it later, re-queues attempts whose worker died, and gives up after `JOB_MAX_ATTEMPTS` with the
+reason kept. Each attempt claims its row first, so a job dispatched twice runs once.
+
+Jobs are plain functions decorated with `@job`: they find or create an application context
+themselves, and are idempotent — an attempt may be cut short at any point and run again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from functools import wraps
 
 from flask import current_app, has_app_context
+
+from .models import JobState, OutboxJob
 
 log = logging.getLogger(__name__)
 
@@ -20,45 +32,69 @@ _worker_app = None
 _connections: dict[str, object] = {}
 
 
+class GiveUp(Exception):
+    """Raised by a job whose failure another attempt cannot fix: no retry, the job is `failed`."""
+
+
 def _app_for_worker():
     """The worker process builds the app once and reuses it for every job it runs."""
     global _worker_app
     if _worker_app is None:
-        from .. import create_app
+        from .. import create_app  # the app factory imports the domains, which import this
 
         _worker_app = create_app()
     return _worker_app
 
 
-def job(fn: Callable | None = None, *, coalesce: bool = False) -> Callable:
-    """Make `fn` a job. `coalesce=True` is for a job that sweeps a table of pending work (it
-    takes no arguments): while one run is queued and not started, queueing another is a no-op.
-    A run clears the mark before it reads, so work committed after that queues the next run."""
+def job(
+    fn: Callable | None = None,
+    *,
+    timeout: int | Callable[..., int] | None = None,
+    on_give_up: Callable[..., None] | None = None,
+) -> Callable:
+    """Make `fn` a job. `timeout`: seconds an attempt may run under RQ (or a function of the
+    job's arguments giving them; default `JOB_TIMEOUT_SECONDS`). `on_give_up(*args, reason)` is
+    called, in a transaction of its own, when the job is marked `failed`.
+
+    Called directly, the job simply runs (with an application context); dispatched from the
+    outbox, its attempt is claimed and its outcome recorded on the row."""
 
     def decorate(fn: Callable) -> Callable:
         @wraps(fn)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args):
             if has_app_context():
-                return _run(wrapper, fn, args, kwargs)
+                return _call(wrapper, args)
             with _app_for_worker().app_context():
-                return _run(wrapper, fn, args, kwargs)
+                return _call(wrapper, args)
 
-        wrapper.coalesce = coalesce
+        wrapper.job_name = f"{fn.__module__}:{fn.__qualname__}"
+        wrapper.timeout = timeout
+        wrapper.on_give_up = on_give_up
         return wrapper
 
     return decorate(fn) if fn is not None else decorate
 
 
-def _pending_key(fn: Callable) -> str:
-    return f"{current_app.config['RQ_QUEUE']}:queued:{fn.__module__}.{fn.__qualname__}"
+def _call(wrapper: Callable, args: tuple):
+    from . import outbox
 
-
-def _run(wrapper: Callable, fn: Callable, args, kwargs):
-    if wrapper.coalesce and current_app.config["REDIS_URL"]:
-        _redis().delete(_pending_key(wrapper))
-    result = fn(*args, **kwargs)
-    run_ready_jobs()  # what the job's own commits asked for (e.g. an import's follow-up work)
+    outbox_id = outbox.current_rq_outbox_id(wrapper)
+    if outbox_id is not None:
+        return outbox.execute(outbox_id, wrapper, args)
+    result = wrapper.__wrapped__(*args)
+    run_ready_jobs()  # what the job's own commits asked for
     return result
+
+
+def job_name(fn: Callable) -> str:
+    name = getattr(fn, "job_name", None)
+    if name is None:
+        raise TypeError(f"{fn!r} is not a @job")
+    return name
+
+
+def dedupe_key(name: str, args: list) -> str:
+    return hashlib.sha256(json.dumps([name, args], sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _redis():
@@ -67,7 +103,8 @@ def _redis():
     url = current_app.config["REDIS_URL"]
     conn = _connections.get(url)
     if conn is None:
-        conn = _connections[url] = Redis.from_url(url)
+        # Short timeouts: a Redis that does not answer must not hold a request for long.
+        conn = _connections[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
     return conn
 
 
@@ -77,68 +114,90 @@ def _queue():
     return Queue(current_app.config["RQ_QUEUE"], connection=_redis())
 
 
-def enqueue(fn: Callable, *args, **kwargs):
-    """Run `fn(*args, **kwargs)` in the background. Call it after committing what the job reads.
-
-    Returns the RQ job, or None when the job ran in-process (or a queued run of it covers this).
-    """
-    if current_app.config["REDIS_URL"]:
-        if getattr(fn, "coalesce", False) and not _redis().set(_pending_key(fn), 1, nx=True, ex=600):
-            return None  # a run is queued and has not started: it will see this work too
-        return _queue().enqueue(fn, *args, **kwargs)
-    from ..extensions import db
-
-    try:
-        fn(*args, **kwargs)
-    except Exception:  # an in-process job must not fail the request that queued it
-        db.session.rollback()
-        log.exception("in-process job %s failed", getattr(fn, "__name__", fn))
-    return None
-
-
-# --- jobs that wait for the transaction that needs them ---------------------------------------------
+# --- recording jobs with the transaction that needs them ---------------------------------------------
 
 _WAITING = "jobs_after_commit"  # session.info: jobs registered in the open transaction
-_READY = "jobs_ready"  # session.info: jobs whose transaction committed, to enqueue at request end
+_RECORDED = "jobs_recorded"  # session.info: outbox ids written by the committing transaction
+_READY = "jobs_ready"  # session.info: outbox ids whose transaction committed, to dispatch
 
 
 def after_commit(fn: Callable, *args) -> None:
-    """Enqueue `fn(*args)` once the current transaction commits; forget it if it rolls back.
+    """Record the job `fn(*args)` in the outbox with the current transaction; it is dispatched
+    once the transaction commits (and forgotten if it rolls back). The same call registered
+    twice in one transaction, or while an identical job is still pending or queued, runs once.
 
-    The same call registered twice in one transaction runs once. Within a request the jobs are
-    enqueued when the request ends (an in-process job cannot use the session inside the commit);
-    elsewhere call `run_ready_jobs()` after committing.
-    """
+    Within a request the jobs are dispatched when the request ends (or earlier with
+    `run_ready_jobs()`); elsewhere call `run_ready_jobs()` after committing. Arguments must be
+    JSON values (ids, hashes)."""
     from ..extensions import db
 
-    db.session.info.setdefault(_WAITING, {})[(fn, args)] = None
+    name = job_name(fn)
+    plain = json.loads(json.dumps(list(args)))
+    db.session.info.setdefault(_WAITING, {})[dedupe_key(name, plain)] = (name, plain)
+
+
+def enqueue(fn: Callable, *args) -> int | None:
+    """Record `fn(*args)`, commit the current transaction and dispatch the job. For callers
+    without a transaction of their own (commands, tests). Returns the outbox row's id."""
+    from ..extensions import db
+
+    after_commit(fn, *args)
+    db.session.commit()
+    ids = list(db.session.info.get(_READY, ()))
+    run_ready_jobs()
+    return ids[-1] if ids else None
 
 
 def run_ready_jobs(_exc: BaseException | None = None) -> None:
+    """Dispatch the jobs of committed transactions (never raises: a job that cannot be handed
+    to RQ now stays pending for the sweeper)."""
     from ..extensions import db
 
     ready = db.session.info.pop(_READY, None)
-    for fn, args in ready or ():
-        enqueue(fn, *args)
+    if ready:
+        from . import outbox
+
+        outbox.dispatch(list(ready))
+
+
+def _record(session) -> None:
+    if session.in_nested_transaction():
+        return
+    waiting = session.info.pop(_WAITING, None)
+    if waiting:
+        from . import outbox
+
+        session.info.setdefault(_RECORDED, []).extend(outbox.record(session, waiting))
 
 
 def _committed(session) -> None:
-    waiting = session.info.pop(_WAITING, None)
-    if waiting:
-        session.info.setdefault(_READY, {}).update(waiting)
+    recorded = session.info.pop(_RECORDED, None)
+    if recorded:
+        ready = session.info.setdefault(_READY, {})
+        for outbox_id in recorded:
+            ready[outbox_id] = None
 
 
 def _rolled_back(session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_WAITING, None)
+        session.info.pop(_RECORDED, None)
 
 
 def install(app) -> None:
-    """Register the session hooks (once per process) and the end-of-request runner (per app)."""
+    """Register the session hooks (once per process) and the end-of-request dispatch (per app)."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
     if not event.contains(Session, "after_commit", _committed):
+        event.listen(Session, "before_commit", _record)
         event.listen(Session, "after_commit", _committed)
         event.listen(Session, "after_soft_rollback", _rolled_back)
     app.teardown_request(run_ready_jobs)
+    if not app.config["REDIS_URL"]:
+        from .sweeper import sweep_now_and_then
+
+        app.teardown_request(sweep_now_and_then)
+
+
+__all__ = ["GiveUp", "JobState", "OutboxJob", "after_commit", "enqueue", "job", "run_ready_jobs"]

@@ -3,14 +3,40 @@
 RQ forks a child per job. Building the Flask app once in the parent, before any fork, saves
 every job the cost of importing the backend and creating the app (about a second). The parent
 opens no database connection, so the children share none.
+
+The worker also keeps the outbox swept: RQ's maintenance step runs when the worker starts and
+then every `JOB_SWEEP_SECONDS` (RQ's `maintenance_interval`; the blocking wait for a job is
+shortened to match), and it queues a sweep job (`sweeper.sweep_job`) unless one is already
+queued. No separate scheduler process is needed.
 """
 
+import logging
+
 from rq import Worker
+
+log = logging.getLogger("backend.jobs")
 
 
 class AppWorker(Worker):
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
         from . import _app_for_worker
 
-        _app_for_worker()
+        self.flask_app = _app_for_worker()
+        kwargs.setdefault("maintenance_interval", self.flask_app.config["JOB_SWEEP_SECONDS"] or 600)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def dequeue_timeout(self) -> int:
+        return max(1, min(self.worker_ttl - 15, self.maintenance_interval))
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        if not self.flask_app.config["JOB_SWEEP_SECONDS"]:
+            return
+        from .sweeper import queue_sweep
+
+        try:
+            with self.flask_app.app_context():
+                queue_sweep()
+        except Exception:  # Redis trouble: the worker's own loop reports and retries
+            log.exception("could not queue a job sweep")

@@ -4,7 +4,8 @@ promo-material use.
 
 How the rollups stay current: recording a price observation marks its four cells (day and week,
 its region and nationwide) dirty in the same transaction (`note_observation` + a before-commit
-hook), and queues `refresh_price_cells` after the commit. The job takes dirty cells away one by
+hook), and records `refresh_price_cells` in the job outbox with it (one pending run absorbs the
+next ones; a Redis outage delays the run, never loses it). The job takes dirty cells away one by
 one, recomputes each from the raw observations (an index on model and time), and checks the
 cells' neighbours for a price drop. A cell dirtied again while the job runs stays dirty for the
 next run, so no observation is left out.
@@ -94,7 +95,7 @@ def _dialect_insert(model):
     return dialect_insert(model)
 
 
-@job(coalesce=True)
+@job
 def refresh_price_cells(batch: int = 2000) -> int:
     """Recompute every dirty cell, then look for price drops around them. Returns cells done.
 

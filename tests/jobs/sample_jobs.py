@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from backend.jobs import job
+from backend.jobs import GiveUp, job
 
 
 @job
@@ -19,10 +19,30 @@ def explode() -> None:
     raise RuntimeError("boom")
 
 
-SWEEPS: list[int] = []
+@job
+def note(path: str) -> None:
+    """Append a line per run: the file's line count is how many times the job ran."""
+    with open(path, "a") as fh:
+        fh.write(f"{os.getpid()}\n")
 
 
-@job(coalesce=True)
-def sweep() -> None:
-    """A sweeping job: it records that it ran (in this process, when called directly)."""
-    SWEEPS.append(1)
+@job
+def needs(path: str, marker: str) -> None:
+    """Fails until `marker` exists (a cause that an operator fixes), then notes a run."""
+    if not Path(marker).exists():
+        raise FileNotFoundError(f"{marker} is missing")
+    note(path)
+
+
+def _noted_give_up(path: str, reason: str) -> None:
+    Path(path).write_text(reason)
+
+
+@job(on_give_up=_noted_give_up)
+def hopeless(path: str) -> None:
+    raise GiveUp("this cannot work")
+
+
+@job(on_give_up=_noted_give_up)
+def always_fails(path: str) -> None:
+    raise RuntimeError("still broken")

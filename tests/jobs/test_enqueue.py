@@ -1,4 +1,5 @@
-"""`enqueue` runs jobs on a real rq worker when REDIS_URL is set, in-process otherwise."""
+"""`enqueue` records a job in the outbox and runs it on a real rq worker when REDIS_URL is set,
+in-process otherwise."""
 
 import os
 import time
@@ -7,7 +8,8 @@ from pathlib import Path
 import pytest
 from flask import current_app
 
-from backend.jobs import enqueue
+from backend.extensions import db
+from backend.jobs import OutboxJob, enqueue
 
 from .sample_jobs import explode, write_pid
 
@@ -27,23 +29,26 @@ def _wait_for(path: Path, timeout: float = 20.0) -> str:
 @inline_only
 def test_without_redis_the_job_runs_in_this_process_before_enqueue_returns(tmp_path):
     marker = tmp_path / "pid"
-    assert enqueue(write_pid, str(marker)) is None
+    outbox_id = enqueue(write_pid, str(marker))
     pid, queue = marker.read_text().split()
     assert int(pid) == os.getpid()
     assert queue == current_app.config["RQ_QUEUE"]
+    assert db.session.get(OutboxJob, outbox_id).state == "done"
 
 
 @inline_only
 def test_a_failing_in_process_job_does_not_fail_the_caller(caplog):
-    assert enqueue(explode) is None
-    assert any("explode" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+    outbox_id = enqueue(explode)
+    assert any("explode" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+    row = db.session.get(OutboxJob, outbox_id)
+    assert (row.state, row.attempts, row.last_error) == ("pending", 1, "attempt 1: RuntimeError: boom")
 
 
 @redis_only
 def test_with_redis_a_real_rq_worker_process_runs_the_job(rq_worker, tmp_path):
     marker = tmp_path / "pid"
-    rq_job = enqueue(write_pid, str(marker))
-    assert rq_job is not None and rq_job.origin == current_app.config["RQ_QUEUE"]
+    rq_job = _rq_job(enqueue(write_pid, str(marker)))
+    assert rq_job.origin == current_app.config["RQ_QUEUE"]
     pid, queue = _wait_for(marker).split()
     assert int(pid) != os.getpid()
     assert queue == current_app.config["RQ_QUEUE"]
@@ -54,9 +59,25 @@ def test_with_redis_a_real_rq_worker_process_runs_the_job(rq_worker, tmp_path):
 
 
 @redis_only
-def test_with_redis_a_failing_job_is_marked_failed_by_the_worker(rq_worker):
-    rq_job = enqueue(explode)
+def test_with_redis_a_failing_job_is_recorded_on_its_outbox_row_for_a_retry(rq_worker):
+    outbox_id = enqueue(explode)
     deadline = time.monotonic() + 20
-    while rq_job.get_status(refresh=True) not in ("failed", "finished") and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        db.session.rollback()
+        row = db.session.get(OutboxJob, outbox_id)
+        if row.attempts and row.state == "pending":
+            break
         time.sleep(0.05)
-    assert rq_job.get_status() == "failed"
+    assert (row.state, row.attempts, row.last_error) == ("pending", 1, "attempt 1: RuntimeError: boom")
+    assert row.next_attempt_at > row.started_at  # a retry, later
+
+
+def _rq_job(outbox_id: int):
+    from rq.job import Job
+
+    from backend.jobs import _redis
+
+    db.session.rollback()
+    row = db.session.get(OutboxJob, outbox_id)
+    assert row.rq_job_id, (row.state, row.last_error)
+    return Job.fetch(row.rq_job_id, connection=_redis())

@@ -1,0 +1,278 @@
+"""The outbox's moving parts: writing rows at commit, handing them to RQ (or running them in
+this process), claiming and recording each attempt, and the heartbeat of a running attempt."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import insert, select, update
+
+from ..core.timeutil import utcnow
+from ..extensions import db
+from . import GiveUp, _queue
+from .models import JobState, OutboxJob
+
+log = logging.getLogger("backend.jobs")
+
+_executing: set[int] = set()  # outbox ids whose attempt runs in this process
+
+
+def record(session, waiting: dict[str, tuple[str, list]]) -> list[int]:
+    """Write the outbox rows of a committing transaction; returns the ids to dispatch after it.
+
+    A job identical to one still pending or queued is not written again: that one will run and
+    see this transaction's data. On PostgreSQL its row is locked until this commit, so an
+    attempt cannot claim it (and read the data) before the data is there."""
+    now = utcnow()
+    ids = []
+    for key in sorted(waiting):
+        name, args = waiting[key]
+        same = session.execute(
+            select(OutboxJob.id, OutboxJob.state, OutboxJob.next_attempt_at)
+            .where(OutboxJob.dedupe_key == key, OutboxJob.state.in_((JobState.PENDING, JobState.QUEUED)))
+            .order_by(OutboxJob.id)
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if same is not None:
+            if same.state == JobState.PENDING and same.next_attempt_at <= now:
+                ids.append(same.id)  # never handed over (Redis was down): try again now
+            continue
+        ids.append(
+            session.execute(
+                insert(OutboxJob)
+                .values(name=name, args=args, dedupe_key=key, state=JobState.PENDING, attempts=0, last_error="")
+                .values(created_at=now, next_attempt_at=now)
+                .returning(OutboxJob.id)
+            ).scalar_one()
+        )
+    return ids
+
+
+def resolve(name: str) -> Callable:
+    module, _, qualname = name.partition(":")
+    target = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def dispatch(ids: list[int]) -> None:
+    """Hand committed jobs over: to RQ, or run them here when there is no Redis."""
+    if current_app.config["REDIS_URL"]:
+        for outbox_id in ids:
+            if not send_to_rq(outbox_id):
+                break  # Redis is unreachable: the rest stay pending as well
+        return
+    for outbox_id in ids:
+        row = db.session.get(OutboxJob, outbox_id)
+        if row is None or row.state != JobState.PENDING:
+            continue
+        try:
+            fn = resolve(row.name)
+        except (ImportError, AttributeError) as exc:
+            _no_such_job(row, exc)
+            continue
+        execute(outbox_id, fn, tuple(row.args))
+
+
+def send_to_rq(outbox_id: int) -> bool:
+    """Enqueue one pending job on RQ and mark it queued. False when Redis cannot be reached."""
+    from redis.exceptions import RedisError
+
+    row = db.session.get(OutboxJob, outbox_id)
+    if row is None or row.state != JobState.PENDING:
+        return True
+    try:
+        fn = resolve(row.name)
+    except (ImportError, AttributeError) as exc:
+        _no_such_job(row, exc)
+        return True
+    args = tuple(row.args)
+    timeout = fn.timeout(*args) if callable(fn.timeout) else fn.timeout
+    rq_id = f"outbox-{row.id}-{uuid.uuid4().hex[:8]}"
+    db.session.rollback()  # read nothing stale afterwards, hold no transaction while talking to Redis
+    try:
+        _queue().enqueue(
+            fn,
+            *args,
+            job_id=rq_id,
+            job_timeout=timeout or current_app.config["JOB_TIMEOUT_SECONDS"],
+            meta={"outbox_id": outbox_id},
+            result_ttl=3600,
+            failure_ttl=7 * 86400,
+        )
+    except RedisError as exc:
+        log.warning("job %s stays pending: Redis is unreachable (%s)", outbox_id, exc)
+        return False
+    db.session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == outbox_id, OutboxJob.state == JobState.PENDING)
+        .values(state=JobState.QUEUED, queued_at=utcnow(), rq_job_id=rq_id)
+    )
+    db.session.commit()
+    return True
+
+
+def current_rq_outbox_id(wrapper: Callable) -> int | None:
+    """The outbox id this RQ job was dispatched for, when the job running is `wrapper` itself
+    (not a job function called directly by another job)."""
+    from rq import get_current_job
+
+    current = get_current_job()
+    if current is None:
+        return None
+    outbox_id = current.meta.get("outbox_id")
+    if outbox_id is None or outbox_id in _executing:
+        return None
+    if current.func_name != f"{wrapper.__module__}.{wrapper.__qualname__}":
+        return None
+    return outbox_id
+
+
+def execute(outbox_id: int, wrapper: Callable, args: tuple):
+    """Run one attempt of an outbox job: claim it (no other attempt may be pending, queued or
+    running then), run it with a heartbeat, record the outcome. Never raises for the job's
+    errors: they are recorded on the row, and the job is retried or given up."""
+    from . import run_ready_jobs
+
+    now = utcnow()
+    claimed = db.session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == outbox_id, OutboxJob.state.in_((JobState.PENDING, JobState.QUEUED)))
+        .values(
+            state=JobState.RUNNING,
+            attempts=OutboxJob.attempts + 1,
+            started_at=now,
+            heartbeat_at=now,
+            finished_at=None,
+        )
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        log.info("job %s: already run or running elsewhere; nothing to do", outbox_id)
+        return None
+    _executing.add(outbox_id)
+    try:
+        with _heartbeat(outbox_id):
+            result = wrapper.__wrapped__(*args)
+            # What the job left uncommitted commits with its completion.
+            db.session.execute(
+                update(OutboxJob)
+                .where(OutboxJob.id == outbox_id)
+                .values(state=JobState.DONE, finished_at=utcnow(), last_error="")
+            )
+            db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        attempt_failed(outbox_id, wrapper, args, exc)
+        return None
+    finally:
+        _executing.discard(outbox_id)
+    run_ready_jobs()
+    return result
+
+
+def describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def attempt_failed(
+    outbox_id: int,
+    fn: Callable | None,
+    args: tuple,
+    exc: BaseException | str,
+    *,
+    expect: tuple[str, int] | None = None,
+    count_attempt: bool = False,
+    retry_now: bool = False,
+) -> str | None:
+    """Record a failed (or abandoned) attempt: retry later with a growing delay (`retry_now`:
+    at once), or give up. With `expect` (state, attempts), only a row still in that state is
+    changed (the sweeper's view may be stale). Returns the row's new state, None if unchanged."""
+    cfg = current_app.config
+    reason = exc if isinstance(exc, str) else describe(exc)
+    row = db.session.get(OutboxJob, outbox_id, populate_existing=True, with_for_update=True)
+    if row is None or (expect is not None and (row.state, row.attempts) != expect):
+        db.session.commit()
+        return None
+    if count_attempt:
+        row.attempts += 1
+    final = isinstance(exc, GiveUp) or row.attempts >= cfg["JOB_MAX_ATTEMPTS"]
+    now = utcnow()
+    row.last_error = f"attempt {row.attempts}: {reason}"[:1000]
+    if final:
+        row.state, row.finished_at = JobState.FAILED, now
+    else:
+        backoff = cfg["JOB_RETRY_SECONDS"] * 2 ** (row.attempts - 1)
+        delay = 0 if retry_now else min(backoff, cfg["JOB_RETRY_MAX_SECONDS"])
+        row.state, row.next_attempt_at = JobState.PENDING, now + timedelta(seconds=delay)
+    name, state = row.name, row.state
+    db.session.commit()
+    level = logging.ERROR if final else logging.WARNING
+    log.log(
+        level,
+        "job %s (%s) %s: %s",
+        outbox_id,
+        name,
+        "failed for good" if final else "failed; it will be retried",
+        reason,
+        exc_info=exc if isinstance(exc, BaseException) else None,
+    )
+    if final and getattr(fn, "on_give_up", None) is not None:
+        try:
+            fn.on_give_up(*args, row.last_error)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s: its give-up handler failed", outbox_id)
+    return state
+
+
+def _no_such_job(row: OutboxJob, exc: BaseException) -> None:
+    row.state, row.finished_at = JobState.FAILED, utcnow()
+    row.last_error = f"no job function {row.name}: {exc}"[:1000]
+    db.session.commit()
+    log.error("job %s: %s", row.id, row.last_error)
+
+
+@contextmanager
+def _heartbeat(outbox_id: int):
+    """While the attempt runs, a thread marks it alive every `JOB_HEARTBEAT_SECONDS` (its own
+    connection, its own transactions). A process that dies stops beating; the sweeper notices."""
+    interval = current_app.config["JOB_HEARTBEAT_SECONDS"]
+    if not interval:
+        yield
+        return
+    engine = db.engine
+    stop = threading.Event()
+    who = f"{socket.gethostname()}:{os.getpid()}"
+
+    def beat():
+        while not stop.wait(interval):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(
+                        update(OutboxJob)
+                        .where(OutboxJob.id == outbox_id, OutboxJob.state == JobState.RUNNING)
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception as exc:  # a busy database: the next beat will do
+                log.warning("job %s: heartbeat from %s missed: %s", outbox_id, who, exc)
+
+    thread = threading.Thread(target=beat, name=f"job-{outbox_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
