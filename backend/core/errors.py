@@ -125,3 +125,10 @@ class TooManyRequests(DomainError):
 class PayloadTooLarge(DomainError):
     status = 413
     code = "too_large"
+
+
+class InsufficientStorage(DomainError):
+    """The server's disk is full: nothing was kept; the client should send it again later."""
+
+    status = 507
+    code = "insufficient_storage"

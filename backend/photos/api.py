@@ -5,6 +5,7 @@ from flask.views import MethodView
 
 from ..core.blueprint import Blueprint
 from ..extensions import db
+from ..jobs import run_ready_jobs
 from . import service
 from .schemas import (
     FileArgsSchema,
@@ -41,11 +42,12 @@ class PhotoById(MethodView):
     @blp.alt_response(201, schema=PhotoSchema, description="Stored")
     def put(self, args, photo_id):
         """Upload a photo's bytes under a client-chosen UUID (idempotent; 409 if the id is taken
-        by other bytes). Copies for display are made by a background job."""
+        by other bytes). Copies for display are made by a background job; 507 when the server's
+        disk is full (nothing kept: send it again later)."""
         photo, created = service.upload(g.user, photo_id, request.get_data(cache=False), args["sha256"])
         db.session.commit()
         if created:
-            service.schedule_processing(photo)
+            run_ready_jobs()  # without Redis the copies are made before the answer
             db.session.refresh(photo)
         return photo, 201 if created else 200
 
@@ -100,6 +102,6 @@ class PhotoUploadSession(MethodView):
         if result.photo is None:  # another schema than the 200/201 answers': dump it here
             return jsonify(UploadStatusSchema().dump(result.status)), 202
         if result.created:
-            service.schedule_processing(result.photo)
+            run_ready_jobs()
             db.session.refresh(result.photo)
         return result.photo, 201 if result.created else 200

@@ -18,10 +18,10 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..auth.models import User
-from ..core.errors import Conflict, DomainError, InvalidInput, NotFound, PayloadTooLarge
+from ..core.errors import Conflict, DomainError, InsufficientStorage, InvalidInput, NotFound, PayloadTooLarge
 from ..core.timeutil import utcnow
 from ..extensions import db
-from ..jobs import enqueue, job
+from ..jobs import after_commit, job
 from . import imaging, storage
 from .models import Photo, PhotoLink, PhotoStatus, PhotoUpload
 
@@ -84,8 +84,16 @@ def _check_size(size: int, field: str) -> None:
         raise PayloadTooLarge(f"The file is {size:,} bytes; at most {limit:,} are accepted.", field=field)
 
 
+def _disk_full(exc: OSError) -> InsufficientStorage:
+    return InsufficientStorage(
+        "The server's photo storage is full; nothing was kept. Send the photo again later.",
+        details={"reason": str(exc)},
+    )
+
+
 def upload(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[Photo, bool]:
-    """Store an uploaded photo. Returns (photo, created); call `schedule_processing` after commit.
+    """Store an uploaded photo. Returns (photo, created). Its processing job is recorded with
+    it: it runs once the transaction commits (`jobs.run_ready_jobs()` to run it at once).
 
     The same id with the same bytes again is a success with nothing stored twice; the same id
     with other bytes is a 409.
@@ -117,7 +125,12 @@ def _store(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
     info = imaging.inspect(data, cfg["PHOTO_MAX_PIXELS"])
     ready = storage.is_processed(sha256)
     if not ready and not storage.incoming_path(sha256).exists():
-        storage.write_atomic(storage.incoming_path(sha256), data)
+        try:
+            storage.write_atomic(storage.incoming_path(sha256), data)
+        except OSError as exc:
+            if storage.out_of_space(exc):
+                raise _disk_full(exc) from exc
+            raise
     photo = Photo(
         id=photo_id,
         sha256=sha256,
@@ -134,6 +147,8 @@ def _store(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
     )
     db.session.add(photo)
     db.session.flush()
+    if not ready:
+        after_commit(process_photo, sha256)
     return photo, True
 
 
@@ -235,7 +250,7 @@ def upload_status(actor: User, photo_id: uuid.UUID) -> UploadStatus:
 class ChunkResult:
     status: UploadStatus
     photo: Photo | None = None  # set once the upload is complete
-    created: bool = False  # this chunk completed it: call `schedule_processing` after commit
+    created: bool = False  # this chunk completed it (its processing job is recorded with it)
 
 
 def append_chunk(actor: User, photo_id: uuid.UUID, offset: int, data: bytes) -> ChunkResult:
@@ -276,7 +291,12 @@ def append_chunk(actor: User, photo_id: uuid.UUID, offset: int, data: bytes) -> 
             field="file",
             details={"offset": up.received, "size": up.size},
         )
-    storage.write_partial(photo_id, up.received, data)
+    try:
+        storage.write_partial(photo_id, up.received, data)
+    except OSError as exc:
+        if storage.out_of_space(exc):
+            raise _disk_full(exc) from exc
+        raise
     up.received += len(data)
     if up.received < up.size:
         db.session.flush()
@@ -295,6 +315,8 @@ def append_chunk(actor: User, photo_id: uuid.UUID, offset: int, data: bytes) -> 
         )
     try:
         photo, created = _store(actor, photo_id, content, actual)
+    except InsufficientStorage:
+        raise  # the upload is kept: the last chunk again, once there is space, completes it
     except DomainError as exc:  # not an acceptable image: sending it again would not help
         db.session.rollback()
         up = _locked_upload(photo_id)
@@ -314,17 +336,18 @@ def discard_stale_uploads(older_than: timedelta) -> int:
     return len(stale)
 
 
-def schedule_processing(photo: Photo):
-    if photo.status == PhotoStatus.RECEIVED:
-        return enqueue(process_photo, photo.sha256)
-    return None
+def _processing_gave_up(sha256: str, reason: str) -> None:
+    for p in db.session.scalars(select(Photo).where(Photo.sha256 == sha256, Photo.status != PhotoStatus.READY)):
+        p.status, p.error = PhotoStatus.FAILED, f"processing failed: {reason}"[:300]
 
 
-@job
+@job(on_give_up=_processing_gave_up)
 def process_photo(sha256: str) -> None:
     """Make the stripped full, display and thumbnail copies of one upload; mark its photos ready.
 
-    Idempotent: copies already made are kept, and photos already ready stay ready.
+    Idempotent: copies already made are kept, and photos already ready stay ready. A failure
+    is shown on the photos (`failed`, or still `received` when the disk is full) and the job
+    is retried: once space is freed, the next attempt makes the copies.
     """
     cfg = current_app.config
     photos = list(db.session.scalars(select(Photo).where(Photo.sha256 == sha256)))
@@ -332,13 +355,16 @@ def process_photo(sha256: str) -> None:
         src = storage.incoming_path(sha256)
         try:
             variants = imaging.make_variants(src.read_bytes(), cfg["PHOTO_DISPLAY_PX"], cfg["PHOTO_THUMB_PX"])
+            for name, content in variants.items():
+                storage.write_atomic(storage.variant_path(sha256, name), content)
         except Exception as exc:
+            full = storage.out_of_space(exc)
             for p in photos:
-                p.status, p.error = PhotoStatus.FAILED, f"processing failed: {exc}"[:300]
+                if p.status != PhotoStatus.READY:
+                    p.status = PhotoStatus.RECEIVED if full else PhotoStatus.FAILED
+                    p.error = (f"waiting for disk space: {exc}" if full else f"processing failed: {exc}")[:300]
             db.session.commit()
             raise
-        for name, content in variants.items():
-            storage.write_atomic(storage.variant_path(sha256, name), content)
     now = utcnow()
     for p in photos:
         if p.status != PhotoStatus.READY:

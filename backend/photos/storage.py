@@ -7,6 +7,7 @@ it still carries EXIF); `blobs/<sha[:2]>/<sha>/{full,display,thumb}.jpg` are the
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -14,6 +15,11 @@ from pathlib import Path
 from flask import current_app
 
 VARIANTS = ("full", "display", "thumb")
+
+
+def out_of_space(exc: BaseException) -> bool:
+    """The disk (or the user's quota) is full: an error that freeing space fixes."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def root() -> Path:
@@ -42,10 +48,18 @@ def write_partial(photo_id, offset: int, data: bytes) -> None:
     path = partial_path(photo_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    with os.fdopen(fd, "r+b") as fh:
-        fh.seek(offset)
-        fh.write(data)
-        fh.truncate()
+    try:
+        try:
+            os.lseek(fd, offset, os.SEEK_SET)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.ftruncate(fd, offset + len(data))
+        except OSError:
+            os.ftruncate(fd, offset)  # a chunk that could not be written whole leaves nothing
+            raise
+    finally:
+        os.close(fd)
 
 
 def read_partial(photo_id) -> bytes:
@@ -75,6 +89,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())  # a full disk shows here, not after the rename
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
