@@ -4,12 +4,18 @@ The job commits every batch, so progress (bytes and rows) can be shown while it 
 rows are kept while bad ones are reported with their line number and reason. Loading is
 idempotent: a unit (IMEI) already shipped with the same details is counted as unchanged, so a
 re-import of the same file changes nothing; a unit already shipped with other details is a bad
-row (an earlier shipment is never overwritten silently). Safe to run twice (e.g. RQ retries).
+row (an earlier shipment is never overwritten silently).
+
+The job is recorded in the job outbox with the import row. An attempt cut short (its worker
+killed, its time limit reached, the database gone) leaves the import `running` with the counts
+of its last committed batch; the next attempt (the outbox retries it) resumes after that batch,
+so every row is counted once. Out of attempts, the import is `failed` with the reason.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import logging
@@ -19,15 +25,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..core.auth import check_role
-from ..core.errors import InvalidInput, NotFound, PayloadTooLarge
+from ..core.errors import InsufficientStorage, InvalidInput, NotFound, PayloadTooLarge
 from ..core.timeutil import business_today, utcnow
 from ..extensions import db
-from ..jobs import enqueue, job
+from ..jobs import after_commit, job, run_ready_jobs
 from ..org.models import Partner, Region
 from . import diversion, rules
 from .models import ImportStatus, Shipment, ShipmentImport, ShipmentImportError
@@ -44,6 +50,9 @@ COLUMNS = {
 }
 REQUIRED = ("imei", "model", "ship_date", "region")
 CHUNK = 1024 * 1024
+# An attempt's time limit under RQ grows with the file: at least this many bytes a second
+# (a 1.6-million-row file, ~80 MB, gets over an hour; it loads at 300 kB/s or more).
+SLOWEST_BYTES_PER_SECOND = 20_000
 
 
 def check_importer(actor: User) -> None:
@@ -66,6 +75,14 @@ def save_upload(actor: User, stream: BinaryIO, filename: str) -> ShipmentImport:
                     raise PayloadTooLarge(f"The file is larger than {limit // (1024 * 1024)} MB.")
                 digest.update(chunk)
                 out.write(chunk)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise InsufficientStorage(
+                "The server's import storage is full; nothing was kept. Upload the file again later.",
+                details={"reason": str(exc)},
+            ) from exc
+        raise
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -85,8 +102,10 @@ def save_upload(actor: User, stream: BinaryIO, filename: str) -> ShipmentImport:
         created_by=actor.id,
     )
     db.session.add(imp)
+    db.session.flush()
+    after_commit(run_import, imp.id)
     db.session.commit()
-    enqueue(run_import, imp.id)
+    run_ready_jobs()  # without Redis the file is loaded before the answer
     return imp
 
 
@@ -245,40 +264,85 @@ class _Loader:
             self.imp.flags_raised += diversion.check_new_imeis(list(new))
 
 
-@job
+def _attempt_timeout(import_id: int) -> int:
+    total = db.session.scalar(select(ShipmentImport.total_bytes).where(ShipmentImport.id == import_id)) or 0
+    return max(current_app.config["JOB_TIMEOUT_SECONDS"], 60 + total // SLOWEST_BYTES_PER_SECOND)
+
+
+def _gave_up(import_id: int, reason: str) -> None:
+    imp = db.session.get(ShipmentImport, import_id)
+    if imp is not None and imp.status != ImportStatus.DONE:
+        imp.status, imp.finished_at = ImportStatus.FAILED, utcnow()
+        imp.error = f"The import stopped: {reason}"[:500]
+
+
+@job(timeout=_attempt_timeout, on_give_up=_gave_up)
 def run_import(import_id: int) -> None:
+    """Load an import, or resume it after its last committed batch when an earlier attempt was
+    cut short. A done import is left alone; a failed one starts over."""
     imp = db.session.get(ShipmentImport, import_id)
     if imp is None or imp.status == ImportStatus.DONE:
         return
-    db.session.execute(delete(ShipmentImportError).where(ShipmentImportError.import_id == imp.id))
-    imp.status, imp.started_at, imp.finished_at, imp.error = ImportStatus.RUNNING, utcnow(), None, ""
-    imp.processed_bytes = imp.rows_read = imp.rows_loaded = imp.rows_unchanged = imp.rows_bad = imp.flags_raised = 0
+    resume = imp.status == ImportStatus.RUNNING and imp.rows_read > 0
+    if resume:
+        log.info("shipment import %s resumes after row %s", import_id, imp.rows_read)
+        imp.error = ""
+    else:
+        db.session.execute(delete(ShipmentImportError).where(ShipmentImportError.import_id == imp.id))
+        imp.status, imp.started_at, imp.finished_at, imp.error = ImportStatus.RUNNING, utcnow(), None, ""
+        imp.processed_bytes = imp.rows_read = imp.rows_loaded = imp.rows_unchanged = imp.rows_bad = 0
+        imp.flags_raised = 0
     db.session.commit()
     try:
-        _run(imp)
-    except Exception as exc:
+        _run(imp, resume)
+    except BadRow as exc:
+        # The file cannot be read: another attempt would not help. (Set after the rollback,
+        # which would have undone it on `imp`.)
         db.session.rollback()
         imp = db.session.get(ShipmentImport, import_id)
-        imp.status, imp.finished_at = ImportStatus.FAILED, utcnow()
-        # A BadRow says why the file cannot be read (set on the exception: the rollback above
-        # would have undone it on `imp`); anything else is unexpected and logged.
-        imp.error = (str(exc) if isinstance(exc, BadRow) else f"The import stopped: {exc}")[:500]
+        imp.status, imp.finished_at, imp.error = ImportStatus.FAILED, utcnow(), str(exc)[:500]
         db.session.commit()
-        if not isinstance(exc, BadRow):
-            log.exception("shipment import %s failed", import_id)
         return
+    except Exception as exc:
+        # Unexpected (the database went away, the time limit…): keep what the committed batches
+        # loaded, say so, and let the job outbox try again; the next attempt resumes.
+        db.session.rollback()
+        imp = db.session.get(ShipmentImport, import_id)
+        imp.error = f"Interrupted after row {imp.rows_read} ({exc}); it resumes from there."[:500]
+        db.session.commit()
+        raise
     imp.status, imp.finished_at, imp.processed_bytes = ImportStatus.DONE, utcnow(), imp.total_bytes
     db.session.commit()
     # Loaded: the file is not needed any more (a failed import keeps it, to be run again).
     Path(imp.path).unlink(missing_ok=True)
 
 
-def _run(imp: ShipmentImport) -> None:
+NUL_REASON = "The line holds a NUL character (\\0): it is not a row of text."
+
+
+def _lines(text, nul_lines: set[int]):
+    """The file's lines for the CSV reader, with NUL characters taken out (the reader refuses
+    them, and with them the rest of the file); their line numbers are kept to report the rows."""
+    for number, line in enumerate(text, 1):
+        if "\0" in line:
+            nul_lines.add(number)
+            line = line.replace("\0", "")
+        yield line
+
+
+def _run(imp: ShipmentImport, resume: bool = False) -> None:
     loader = _Loader(imp)
+    skip = 0
+    if resume:  # the rows of the committed batches, and the bad rows they kept
+        skip = imp.rows_read
+        loader.errors_kept = db.session.scalar(
+            select(func.count()).select_from(ShipmentImportError).where(ShipmentImportError.import_id == imp.id)
+        )
     encoding = _encoding(imp.path)
+    nul_lines: set[int] = set()
     with open(imp.path, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-        reader = csv.reader(text)
+        reader = csv.reader(_lines(text, nul_lines))
         try:
             first = next(reader)
         except StopIteration:
@@ -287,17 +351,24 @@ def _run(imp: ShipmentImport) -> None:
             raise BadRow(_not_utf8(imp.path)) from exc
         cols = loader.header(first)
         batch: list = []
-        line = 1
+        line = reader.line_num
         try:
             for row in reader:
-                line = reader.line_num
-                if not any(c.strip() for c in row):
+                start, line = line + 1, reader.line_num
+                has_nul = bool(nul_lines) and any(n in nul_lines for n in range(start, line + 1))
+                if not has_nul and not any(c.strip() for c in row):
+                    continue
+                if skip:
+                    skip -= 1
                     continue
                 imp.rows_read += 1
-                try:
-                    batch.append((line, row, loader.parse(row, cols)))
-                except BadRow as exc:
-                    loader.error(line, str(exc), row)
+                if has_nul:
+                    loader.error(line, NUL_REASON, row)
+                else:
+                    try:
+                        batch.append((line, row, loader.parse(row, cols)))
+                    except BadRow as exc:
+                        loader.error(line, str(exc), row)
                 if len(batch) >= loader.batch_rows:
                     _commit_batch(loader, batch, raw)
                     batch = []
