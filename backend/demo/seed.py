@@ -63,6 +63,7 @@ from ..warranty.models import (
     Shipment,
     ShipmentImport,
     WarrantyCard,
+    WarrantyImei,
 )
 from ..warranty.rules import luhn_check_digit
 
@@ -1448,6 +1449,10 @@ class _Seeder:
                             }
                         )
         db.session.add_all(cards)
+        db.session.flush()
+        db.session.add_all(
+            WarrantyImei(imei=i, card_id=card.id) for card in cards for i in (card.imei, card.imei2) if i is not None
+        )
         # Units still in the channel: shipped, not sold yet (spot checks find some on shelves).
         in_channel = []
         for _ in range(int(3000 * self.scale) + 50):

@@ -54,6 +54,20 @@ class WarrantyCard(db.Model):
     void_reason: Mapped[str] = mapped_column(String(300), default="", nullable=False)
 
 
+class WarrantyImei(db.Model):
+    """The IMEIs held by live cards, one row per IMEI whichever slot it is in: the database's
+    guarantee of one live card per phone (a unique index on `imei` alone cannot see `imei2`, so
+    two counters registering the same phone by its two IMEIs at once could both pass). Written
+    by the service with the card; a voided card's rows are deleted, freeing its IMEIs."""
+
+    __tablename__ = "warranty_imeis"
+
+    imei: Mapped[str] = mapped_column(String(15), primary_key=True)
+    card_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("warranty_cards.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+
+
 class WarrantyCardRevision(db.Model):
     """The history of a card: what each correction or the voiding changed, by whom, when."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import Role, User
@@ -21,7 +21,7 @@ from ..extensions import db
 from ..stores.models import Store
 from ..stores.service import region_territories
 from . import diversion, rules
-from .models import WarrantyCard, WarrantyCardRevision
+from .models import WarrantyCard, WarrantyCardRevision, WarrantyImei
 
 CORRECTABLE = (
     "imei",
@@ -117,6 +117,13 @@ def _check_imei_free(card_id: uuid.UUID, imeis: list[str], actor: User) -> None:
     )
 
 
+def _claim_imeis(card_id: uuid.UUID, imeis: list[str]) -> None:
+    """Make `imeis` the IMEIs the card holds in `warranty_imeis` (an IntegrityError when a live
+    card holds one of them already: the database's own check, under concurrent registrations)."""
+    db.session.execute(delete(WarrantyImei).where(WarrantyImei.card_id == card_id))
+    db.session.execute(insert(WarrantyImei), [{"imei": i, "card_id": card_id} for i in imeis])
+
+
 def _clerk_store(actor: User) -> int:
     check_role(actor, Role.CLERK)
     if actor.store_id is None:
@@ -150,6 +157,8 @@ def register(actor: User, data: dict) -> tuple[WarrantyCard, bool]:
     try:
         with db.session.begin_nested():
             db.session.add(card)
+            db.session.flush()
+            _claim_imeis(card.id, imeis)
     except IntegrityError:
         # Another counter registered the same IMEI (or this id) at the same moment.
         existing = db.session.get(WarrantyCard, data["id"])
@@ -198,6 +207,13 @@ def correct(actor: User, card_id: uuid.UUID, changes: dict) -> WarrantyCard:
     diff = {k: [_plain(getattr(card, k)), _plain(values[k])] for k in CORRECTABLE if getattr(card, k) != values[k]}
     if not diff:
         return card
+    if {"imei", "imei2"} & set(diff):
+        try:
+            with db.session.begin_nested():
+                _claim_imeis(card.id, imeis)
+        except IntegrityError:  # another counter took one of them at the same moment
+            _check_imei_free(card.id, imeis, actor)
+            raise
     for key in diff:
         setattr(card, key, values[key])
     card.revision += 1
@@ -219,6 +235,7 @@ def void(actor: User, card_id: uuid.UUID, reason: str) -> WarrantyCard:
         raise NotFound(f"No warranty card {card_id}.")
     if card.voided_at is not None:
         raise Conflict(f"Card {card_id} was already voided on {business_date(card.voided_at).isoformat()}.")
+    db.session.execute(delete(WarrantyImei).where(WarrantyImei.card_id == card.id))
     card.voided_at = utcnow()
     card.voided_by = actor.id
     card.void_reason = reason

@@ -72,3 +72,44 @@ def test_simultaneous_registrations_of_one_phone_make_one_card(app, world):
                 assert message.startswith(f"IMEI {imei(serial=serial)} already has a warranty card, registered at"), got
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(WarrantyCard)) == ROUNDS
+
+
+def test_one_phone_registered_at_once_by_its_two_imeis_makes_one_card(app, world):
+    """Counter A registers a dual-SIM phone by (IMEI 1, IMEI 2), counter B at the same moment by
+    IMEI 2 alone: both application checks can pass before either commits, so only the
+    database's own constraint across both slots (warranty_imeis) keeps it to one card."""
+    rounds = []
+    for n in range(1, ROUNDS + 1):
+        first, second = imei(serial=100 + 2 * n), imei(serial=101 + 2 * n)
+        a = ApiClient(app.test_client(), world.clerk_a1)
+        b = ApiClient(app.test_client(), world.clerk_b1)
+        rounds.append(
+            [
+                (a, card_body(world, 100 + 2 * n, imei2=second)),
+                (b, card_body(world, 101 + 2 * n) | {"imei": second}),
+            ]
+        )
+        assert first != second
+    barrier = threading.Barrier(2)
+    codes: list[list[int]] = []
+    errors: list[BaseException] = []
+
+    def attempt(client, body, got):
+        try:
+            barrier.wait(timeout=10)
+            got.append(client.post(CARDS, json=body).status_code)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    for pair in rounds:
+        got: list[int] = []
+        threads = [threading.Thread(target=attempt, args=(c, body, got)) for c, body in pair]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        codes.append(sorted(got))
+    assert not errors, errors
+    assert all(c == [201, 409] for c in codes), codes
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(WarrantyCard)) == ROUNDS
