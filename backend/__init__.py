@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from .config import Config
-from .core.requests import FieldSalesRequest
+from .core.requests import JSONProvider
 from .core.schemas import INT32_MAX
 from .extensions import api, db, migrate
 
@@ -32,7 +32,7 @@ BLUEPRINTS = (
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
-    app.request_class = FieldSalesRequest
+    app.json = JSONProvider(app)
     app.config.from_object(Config)
     if config:
         app.config.update(config)

@@ -148,7 +148,9 @@ def _parse_mutation(raw: object, path: str, client_id: str, previous_id: int | N
     if not isinstance(args, dict):
         raise EnvelopeError("args must be a JSON object", field=f"{path}.args")
     try:
-        size = len(canonical_json(args).encode("utf-8"))
+        # An unpaired surrogate counts 3 bytes (as JavaScript's TextEncoder counts its U+FFFD):
+        # the text is the server's to refuse, mutation by mutation, not the envelope's.
+        size = len(canonical_json(args).encode("utf-8", "surrogatepass"))
     except (ValueError, TypeError, RecursionError) as exc:
         raise EnvelopeError("args must be plain JSON (no NaN or Infinity)", field=f"{path}.args") from exc
     if size > MAX_ARGS_BYTES:

@@ -6,7 +6,7 @@ in the parser or in any code that walks it; no message of this API is deeper tha
 
 from __future__ import annotations
 
-from flask import Request, json
+from flask.json.provider import DefaultJSONProvider
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import BadRequest
@@ -30,29 +30,23 @@ def deeper_than(value: object, limit: int) -> bool:
     return False
 
 
-class _DepthLimitedJSON:
-    """Flask's JSON, whose `loads` refuses bodies nested deeper than MAX_JSON_DEPTH with a 400
-    (even for `get_json(silent=True)`: the client should learn why)."""
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, whose `loads` (what `request.get_json` and the parser below use) refuses
+    bodies nested deeper than MAX_JSON_DEPTH with a 400, even for `get_json(silent=True)`: the
+    client should learn why."""
 
-    @staticmethod
-    def loads(data, **kwargs):
+    def loads(self, s, **kwargs):
         try:
-            value = json.loads(data, **kwargs)
+            value = super().loads(s, **kwargs)
         except RecursionError:
             raise BadRequest(TOO_DEEP) from None
         if deeper_than(value, MAX_JSON_DEPTH):
             raise BadRequest(TOO_DEEP)
         return value
 
-    dumps = staticmethod(json.dumps)
-
-
-class FieldSalesRequest(Request):
-    json_module = _DepthLimitedJSON
-
 
 class Parser(FlaskParser):
-    """webargs' Flask parser, reading JSON bodies like `request.get_json` (depth-limited), and
+    """webargs' Flask parser, reading JSON bodies with the app's JSON (depth-limited), and
     telling the schemas when their input is text (query string, form, path), where integers
     necessarily arrive as digits."""
 
