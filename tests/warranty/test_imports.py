@@ -422,3 +422,87 @@ def test_with_redis_the_import_is_a_job_of_the_rq_worker(api, world, app):
         time.sleep(0.05)
     ran = [Job.fetch(i, connection=queue.connection) for i in new]
     assert [(j.func_name, j.args) for j in ran] == [("backend.warranty.imports.run_import", (imp["id"],))]
+
+
+# --- robustness: bad bytes, interrupted attempts ---------------------------------------------------
+
+
+def test_a_line_holding_a_nul_character_is_a_bad_row_and_the_rest_loads(api, world):
+    hq = api(world.hq)
+    lines = [
+        shipment_row(imei(serial=1)),
+        shipment_row(imei(serial=2)).replace(",GD,", ",G\0D,"),
+        shipment_row(imei(serial=3)),
+    ]
+    imp = run_import(hq, csv_bytes(*lines))
+    assert (imp["status"], imp["rows_read"], imp["rows_loaded"], imp["rows_bad"]) == ("done", 3, 2, 1), imp
+    assert import_errors(hq, imp["id"]) == [(3, "The line holds a NUL character (\\0): it is not a row of text.")]
+    assert sorted(shipments()) == [imei(serial=1), imei(serial=3)]
+
+
+def test_an_interrupted_import_resumes_after_its_last_committed_batch(api, world, app, in_process):
+    """An attempt cut short (here: the database call of the third batch fails) leaves the import
+    running with two batches loaded; the outbox's next attempt loads the rest, each row once."""
+    from backend.jobs import OutboxJob
+    from backend.jobs.sweeper import sweep
+    from backend.warranty import imports
+
+    in_process.setitem(app.config, "IMPORT_BATCH_ROWS", 10)
+    rows = [shipment_row(imei(serial=i)) for i in range(1, 46)]
+    rows[14] = shipment_row(imei(serial=15), region="ZZ")  # line 16, a bad row in the second batch
+    load, calls = imports._Loader.load, []
+
+    def dies_on_the_third_batch(self, batch):
+        calls.append(len(batch))
+        if len(calls) == 3:
+            raise ConnectionError("the database went away")
+        return load(self, batch)
+
+    in_process.setattr(imports._Loader, "load", dies_on_the_third_batch)
+    hq = api(world.hq)
+    imp = upload(hq, csv_bytes(*rows))
+    assert (imp["status"], imp["rows_read"], imp["rows_loaded"], imp["rows_bad"]) == ("running", 21, 20, 1), imp
+    assert "the database went away" in imp["error"]
+    (job,) = db.session.scalars(select(OutboxJob)).all()
+    assert (job.state, job.attempts) == ("pending", 1)
+
+    in_process.setattr(imports._Loader, "load", load)
+    job.next_attempt_at = job.created_at
+    db.session.commit()
+    sweep()
+    imp = wait_import(hq, imp["id"])
+    assert (imp["status"], imp["rows_read"], imp["rows_loaded"], imp["rows_unchanged"], imp["rows_bad"]) == (
+        "done",
+        45,
+        44,
+        0,
+        1,
+    )
+    assert imp["error"] == "" and imp["processed_bytes"] == imp["total_bytes"]
+    assert import_errors(hq, imp["id"]) == [(16, "region: unknown region code 'ZZ'.")]
+    assert sorted(shipments()) == sorted(imei(serial=i) for i in range(1, 46) if i != 15)
+    db.session.rollback()
+    assert db.session.get(OutboxJob, job.id).attempts == 2
+
+
+def test_an_import_out_of_attempts_is_failed_with_the_reason(api, world, app, in_process):
+    from backend.warranty import imports
+
+    in_process.setitem(app.config, "JOB_MAX_ATTEMPTS", 1)
+
+    def broken(self, batch):
+        raise ConnectionError("the database went away")
+
+    in_process.setattr(imports._Loader, "load", broken)
+    imp = upload(api(world.hq), csv_bytes(shipment_row(imei(serial=1))))
+    assert imp["status"] == "failed"
+    assert imp["error"] == "The import stopped: attempt 1: ConnectionError: the database went away"
+
+
+def test_an_attempts_time_limit_grows_with_the_file(api, world, app):
+    from backend.warranty.imports import _attempt_timeout
+
+    imp = upload(api(world.hq), csv_bytes(shipment_row(imei(serial=1))))
+    assert _attempt_timeout(imp["id"]) == app.config["JOB_TIMEOUT_SECONDS"]
+    db.session.get(ShipmentImport, imp["id"]).total_bytes = 100_000_000  # ~1.6 M rows
+    assert _attempt_timeout(imp["id"]) > 3600
