@@ -14,7 +14,11 @@ class ProductSchema(BaseSchema):
     list_price = Money(allow_none=True)
     active = fields.Boolean()
     tac_codes = fields.List(
-        fields.String(validate=validate.Regexp(r"^[0-9]{8}\Z", error="A TAC is the first 8 digits of an IMEI.")),
+        # (?![\s\S]) is the end of the text in Python and ECMA regexes alike (the document's
+        # patterns are ECMA; Python's \Z is not one, and $ would accept a trailing newline).
+        fields.String(
+            validate=validate.Regexp(r"^[0-9]{8}(?![\s\S])", error="A TAC is the first 8 digits of an IMEI.")
+        ),
         validate=validate.Length(max=200),
         metadata={"description": "Type Allocation Codes (first 8 IMEI digits) of this model."},
     )

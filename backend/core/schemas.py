@@ -204,12 +204,16 @@ def Name(max_len: int = 200, **kw) -> fields.String:  # noqa: N802
 
 
 def Money(**kw) -> fields.Decimal:  # noqa: N802
-    """CNY amounts: accepted as number or string, returned as a string to keep the cents exact."""
+    """CNY amounts: accepted as number or string, returned as a string to keep the cents exact.
+    The bounds are documented as numbers (apispec would print the Decimal's "10000000.00",
+    which makes the OpenAPI document invalid)."""
+    metadata = {"minimum": 0, "maximum": 10_000_000} | kw.pop("metadata", {})
     return fields.Decimal(
         places=2,
         as_string=True,
         allow_nan=False,
         validate=validate.Range(min=0, max=10_000_000),
+        metadata=metadata,
         **kw,
     )
 
