@@ -1,0 +1,270 @@
+"""Chaos: the deployment the README documents (PostgreSQL, Redis, `rq worker` processes) with its
+parts failing. The test starts its own redis-server on a free port and its own rq workers, then
+(1) SIGKILLs a worker mid-import, (2) stops Redis while a photo, an import and prices arrive,
+(3) fills the photo disk — and checks that every job runs to the end exactly once.
+
+Runs when REDIS_URL is set (CI's PostgreSQL stage); needs `redis-server` on the PATH, and root
+to mount the small photo volume of (3)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.extensions import db
+from backend.jobs import OutboxJob
+from backend.jobs.sweeper import sweep
+from backend.market.models import PriceCellDirty
+from backend.photos.models import Photo
+from backend.warranty.models import Shipment, ShipmentImport
+from tests.factories import imei
+from tests.photos.images import noisy_jpeg, put, wait_processed
+from tests.sync.helpers import Device, price_args
+from tests.warranty.helpers import csv_bytes, shipment_row, upload, wait_import
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [
+    pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (run by .ci/run)"),
+    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Redis:
+    """A redis-server of the test's own, without persistence: a restart loses what it held."""
+
+    def __init__(self, log: Path):
+        self.port, self.log, self.proc = free_port(), log, None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=open(self.log, "a"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+class Worker:
+    """`rq worker -w backend.jobs.worker.AppWorker` on the test's Redis and queue."""
+
+    def __init__(self, env: dict, log: Path):
+        self.env, self.log = env, log
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "rq"), "worker", "-w", "backend.jobs.worker.AppWorker"]
+            + ["--url", env["REDIS_URL"], env["RQ_QUEUE"]],
+            cwd=ROOT,
+            env=env,
+            stdout=open(log, "a"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def horses(self) -> list[int]:
+        """The work-horse processes it forked (each in its own process group)."""
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+    def kill(self) -> None:
+        """SIGKILL, as the OOM killer or a lost machine would: the worker and its work horse."""
+        horses = self.horses()
+        self.proc.send_signal(signal.SIGKILL)
+        for pid in horses:
+            os.kill(pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def chaos(app, monkeypatch, tmp_path):
+    redis = Redis(tmp_path / "redis.log")
+    redis.start()
+    queue = f"chaos-{uuid.uuid4().hex[:8]}"
+    settings = {"JOB_STALE_SECONDS": 3, "JOB_HEARTBEAT_SECONDS": 1, "JOB_RETRY_SECONDS": 1}
+    for name, value in settings.items():
+        monkeypatch.setitem(app.config, name, value)
+    monkeypatch.setitem(app.config, "REDIS_URL", redis.url)
+    monkeypatch.setitem(app.config, "RQ_QUEUE", queue)
+    env = os.environ | {k: str(v) for k, v in settings.items()} | {"REDIS_URL": redis.url, "RQ_QUEUE": queue}
+    workers: list[Worker] = []
+
+    class Chaos:
+        def worker(self, **extra) -> Worker:
+            w = Worker(env | extra, tmp_path / "worker.log")
+            workers.append(w)
+            return w
+
+    Chaos.redis = redis
+    Chaos.log = tmp_path / "worker.log"
+    yield Chaos()
+    for w in workers:
+        w.stop()
+    if redis.proc.poll() is None:
+        redis.stop()
+
+
+def outbox_rows() -> list[tuple[str, str, int]]:
+    db.session.rollback()
+    rows = db.session.scalars(select(OutboxJob).order_by(OutboxJob.id)).all()
+    return [(j.name.split(":")[1], j.state, j.attempts) for j in rows]
+
+
+def wait_for(predicate, timeout: float, what: str, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.rollback()
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            tail = log.read_text()[-3000:] if log and log.exists() else ""
+            raise AssertionError(f"{what} within {timeout} s; worker log:\n{tail}")
+        time.sleep(0.05)
+
+
+def test_a_worker_killed_mid_import_is_replaced_and_the_import_finishes_exactly_once(api, world, chaos):
+    worker = chaos.worker(IMPORT_BATCH_ROWS="500")
+    hq = api(world.hq)
+    total = 40_000
+    imp = upload(hq, csv_bytes(*(shipment_row(imei(serial=i)) for i in range(1, total + 1))))
+
+    def loading():
+        i = db.session.get(ShipmentImport, imp["id"], populate_existing=True)
+        return i.status == "running" and i.rows_loaded >= 3000 and worker.horses()
+
+    wait_for(loading, 30, "the import did not start loading", chaos.log)
+    worker.kill()
+    db.session.rollback()
+    cut = db.session.get(ShipmentImport, imp["id"])
+    assert cut.status == "running" and 0 < cut.rows_loaded < total, "killed too late: the import had finished"
+    assert outbox_rows() == [("run_import", "running", 1)]
+
+    chaos.worker(IMPORT_BATCH_ROWS="500")  # a new worker; its first sweep, or ours, re-queues the import
+    time.sleep(3.2)  # JOB_STALE_SECONDS without a heartbeat
+    sweep()
+    done = wait_import(hq, imp["id"], timeout=60)
+    assert (done["status"], done["rows_read"], done["rows_loaded"], done["rows_unchanged"], done["rows_bad"]) == (
+        "done",
+        total,
+        total,
+        0,
+        0,
+    ), done
+    assert db.session.scalar(select(func.count()).select_from(Shipment)) == total
+    assert db.session.scalar(select(func.count(func.distinct(Shipment.imei)))) == total
+    assert outbox_rows() == [("run_import", "done", 2)]
+
+
+def test_with_redis_stopped_nothing_fails_and_everything_runs_once_it_is_back(api, world, chaos):
+    chaos.worker()
+    rep, hq = api(world.rep_a1), api(world.hq)
+    chaos.redis.stop()
+
+    pid, photo = str(uuid.uuid4()), noisy_jpeg((300, 300))
+    r = put(rep, pid, photo)
+    assert r.status_code == 201 and r.json["status"] == "received", r.json
+    assert put(rep, pid, photo).status_code == 200  # the phone's retry
+    imp = upload(hq, csv_bytes(*(shipment_row(imei(serial=i)) for i in range(1, 101))))
+    device = Device(rep)
+    prices = [price_args(world.store_a1, world.competitor_model.id, price=p) for p in ("2399.00", "2299.00")]
+    r = device.push([device.mutation("price.observe", p) for p in prices])
+    assert r.status_code == 200 and [m["status"] for m in r.json["results"]] == ["applied"] * 2, r.data[:300]
+    health = hq.get("/api/v1/health")
+    assert health.status_code == 200 and health.json["status"] == "degraded"
+    assert [(name, state) for name, state, _ in outbox_rows()] == [
+        ("process_photo", "pending"),
+        ("run_import", "pending"),
+        ("refresh_price_cells", "pending"),
+    ]
+
+    chaos.redis.start()  # empty: nothing of before the outage survives in it
+    sweep()
+    assert wait_processed(rep, pid, timeout=60)["status"] == "ready"
+    done = wait_import(hq, imp["id"], timeout=60)
+    assert (done["status"], done["rows_loaded"], done["rows_unchanged"]) == ("done", 100, 0)
+    wait_for(lambda: db.session.query(PriceCellDirty).count() == 0, 30, "the price rollup did not run", chaos.log)
+    wait_for(lambda: all(s == "done" for _, s, _ in outbox_rows()), 10, "jobs not done", chaos.log)
+    assert [a for _, _, a in outbox_rows()] == [1, 1, 1]
+    assert hq.get("/api/v1/health").json["status"] == "ok"
+
+
+def test_a_full_photo_disk_507_then_processing_waits_for_space_and_runs_once(
+    api, world, app, chaos, tmp_path, monkeypatch
+):
+    volume = tmp_path / "photos"
+    volume.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(volume)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.decode().strip()}")
+    filler = volume / "filler"
+    try:
+        monkeypatch.setitem(app.config, "PHOTO_DIR", str(volume))
+
+        def fill():
+            with open(filler, "ab", buffering=0) as fh:
+                try:
+                    while True:
+                        fh.write(b"\0" * 4096)
+                except OSError:
+                    pass
+
+        rep = api(world.rep_a1)
+        first, second = str(uuid.uuid4()), str(uuid.uuid4())
+        data = noisy_jpeg((700, 700))
+        fill()
+        r = put(rep, first, data)
+        assert r.status_code == 507, r.json
+        filler.unlink()
+        assert put(rep, first, data).status_code == 201  # no worker yet: its job is queued
+
+        fill()  # the disk fills before the worker gets to it
+        worker = chaos.worker(PHOTO_DIR=str(volume))
+        wait_for(lambda: outbox_rows()[0][2] == 1 and outbox_rows()[0][1] == "pending", 30, "no attempt", chaos.log)
+        photo = db.session.get(Photo, uuid.UUID(first))
+        assert photo.status == "received" and photo.error.startswith("waiting for disk space"), photo.error
+
+        filler.unlink()  # space is freed
+        time.sleep(1.1)  # the retry's delay (JOB_RETRY_SECONDS)
+        sweep()
+        assert wait_processed(rep, first, timeout=30)["status"] == "ready"
+        assert outbox_rows() == [("process_photo", "done", 2)]
+        assert put(rep, second, noisy_jpeg((200, 200))).status_code == 201
+        assert wait_processed(rep, second, timeout=30)["status"] == "ready"
+        worker.stop()
+    finally:
+        subprocess.run(["umount", "-l", str(volume)], check=False)
