@@ -157,7 +157,11 @@ def run_ready_jobs(_exc: BaseException | None = None) -> None:
     if ready:
         from . import outbox
 
-        outbox.dispatch(list(ready))
+        try:
+            outbox.dispatch(list(ready))
+        except Exception:  # the database itself failing here: the sweeper will dispatch them
+            db.session.rollback()
+            log.exception("could not dispatch jobs %s; they stay pending", list(ready))
 
 
 def _record(session) -> None:

@@ -13,6 +13,7 @@ queued. No separate scheduler process is needed.
 import logging
 
 from rq import Worker
+from rq.defaults import DEFAULT_MAINTENANCE_TASK_INTERVAL
 
 log = logging.getLogger("backend.jobs")
 
@@ -22,7 +23,11 @@ class AppWorker(Worker):
         from . import _app_for_worker
 
         self.flask_app = _app_for_worker()
-        kwargs.setdefault("maintenance_interval", self.flask_app.config["JOB_SWEEP_SECONDS"] or 600)
+        # `rq worker` always passes its default; an operator's --maintenance-interval wins.
+        if kwargs.get("maintenance_interval", DEFAULT_MAINTENANCE_TASK_INTERVAL) == DEFAULT_MAINTENANCE_TASK_INTERVAL:
+            kwargs["maintenance_interval"] = (
+                self.flask_app.config["JOB_SWEEP_SECONDS"] or DEFAULT_MAINTENANCE_TASK_INTERVAL
+            )
         super().__init__(*args, **kwargs)
 
     @property

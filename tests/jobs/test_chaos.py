@@ -100,6 +100,10 @@ class Worker:
         for pid in horses:
             os.kill(pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
+        for pid in horses:  # gone (reaped by init) before anything else happens
+            deadline = time.monotonic() + 10
+            while Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid) and time.monotonic() < deadline:
+                time.sleep(0.01)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -110,12 +114,19 @@ class Worker:
                 self.kill()
 
 
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].strip().lower()
+    except (FileNotFoundError, IndexError):
+        return "gone"
+
+
 @pytest.fixture
 def chaos(app, monkeypatch, tmp_path):
     redis = Redis(tmp_path / "redis.log")
     redis.start()
     queue = f"chaos-{uuid.uuid4().hex[:8]}"
-    settings = {"JOB_STALE_SECONDS": 3, "JOB_HEARTBEAT_SECONDS": 1, "JOB_RETRY_SECONDS": 1}
+    settings = {"JOB_STALE_SECONDS": 3, "JOB_HEARTBEAT_SECONDS": 1, "JOB_RETRY_SECONDS": 1, "JOB_SWEEP_SECONDS": 1}
     for name, value in settings.items():
         monkeypatch.setitem(app.config, name, value)
     monkeypatch.setitem(app.config, "REDIS_URL", redis.url)
@@ -213,7 +224,7 @@ def test_with_redis_stopped_nothing_fails_and_everything_runs_once_it_is_back(ap
     ]
 
     chaos.redis.start()  # empty: nothing of before the outage survives in it
-    sweep()
+    # No sweep by the test: the worker reconnects and its periodic sweep (JOB_SWEEP_SECONDS) sends them.
     assert wait_processed(rep, pid, timeout=60)["status"] == "ready"
     done = wait_import(hq, imp["id"], timeout=60)
     assert (done["status"], done["rows_loaded"], done["rows_unchanged"]) == ("done", 100, 0)
