@@ -80,7 +80,9 @@ def _call(wrapper: Callable, args: tuple):
 
     outbox_id = outbox.current_rq_outbox_id(wrapper)
     if outbox_id is not None:
-        return outbox.execute(outbox_id, wrapper, args)
+        from rq import get_current_job
+
+        return outbox.execute(outbox_id, wrapper, args, rq_job_id=get_current_job().id)
     result = wrapper.__wrapped__(*args)
     run_ready_jobs()  # what the job's own commits asked for
     return result

@@ -139,7 +139,7 @@ def current_rq_outbox_id(wrapper: Callable) -> int | None:
     return outbox_id
 
 
-def execute(outbox_id: int, wrapper: Callable, args: tuple):
+def execute(outbox_id: int, wrapper: Callable, args: tuple, rq_job_id: str | None = None):
     """Run one attempt of an outbox job: claim it (no other attempt may be pending, queued or
     running then), run it with a heartbeat, record the outcome. Never raises for the job's
     errors: they are recorded on the row, and the job is retried or given up."""
@@ -155,6 +155,9 @@ def execute(outbox_id: int, wrapper: Callable, args: tuple):
             started_at=now,
             heartbeat_at=now,
             finished_at=None,
+            # the RQ job running this attempt (another may have been queued for the row too):
+            # the sweeper judges the attempt by it
+            rq_job_id=rq_job_id,
         )
     ).rowcount
     db.session.commit()
