@@ -1206,7 +1206,12 @@ def test_authorization_matrix(app, world, client):
                 continue
             if expected >= 400:
                 body = resp.get_json()
-                if body is None or body.get("code") != expected or not body.get("message"):
+                if (
+                    body is None
+                    or body.get("status") != expected
+                    or not isinstance(body.get("code"), str)
+                    or not body.get("message")
+                ):
                     failures.append(f"{label}: error body without code/message: {body}")
             if row.outcomes is not None and expected == 200:
                 got = [

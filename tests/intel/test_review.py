@@ -171,7 +171,7 @@ def test_who_reviews(api, world, who, status):
 
 def test_a_manager_reviews_another_regions_report_as_not_found(api, world):
     got = report(api(world.rep_b1), where=point_at((22.8170, 108.3665), 800))
-    assert review(api(world.manager_a), got["id"], 404, decision="reject")["code"] == 404
+    assert review(api(world.manager_a), got["id"], 404, decision="reject")["status"] == 404
     assert review(api(world.manager_b), got["id"], decision="reject")["status"] == "rejected"
 
 

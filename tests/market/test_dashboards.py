@@ -162,10 +162,10 @@ def test_trends_access(api, world, prices):
     mine = trend(api(w.manager_a), competitor_model_id=cm.id)  # a manager's default: their region
     assert {r["region_id"] for r in mine} == {w.region_a.id} and len(mine) == 2
     assert trend(api(w.manager_a), region_id=w.region_a.id, competitor_model_id=cm.id) == mine
-    assert trend(api(w.manager_a), 404, region_id=w.region_b.id)["code"] == 404
-    assert trend(api(w.manager_a), 404, region_id=0)["code"] == 404  # nationwide is HQ's
+    assert trend(api(w.manager_a), 404, region_id=w.region_b.id)["status"] == 404
+    assert trend(api(w.manager_a), 404, region_id=0)["status"] == 404  # nationwide is HQ's
     assert {r["region_id"] for r in trend(api(w.manager_b), competitor_model_id=cm.id)} == {w.region_b.id}
-    assert trend(api(w.hq), 404, region_id=99999)["code"] == 404
+    assert trend(api(w.hq), 404, region_id=99999)["status"] == 404
     assert len(trend(api(w.admin), competitor_model_id=cm.id)) == 2
     assert api(w.rep_a1).get(TRENDS).status_code == 403
     assert api(w.clerk_a1).get(TRENDS).status_code == 403
@@ -260,7 +260,7 @@ def test_store_openings_and_closings(api, world):
     assert made["new"] not in ids(api(w.hq), since=(utcnow() - timedelta(days=3)).date().isoformat())
     assert ids(api(w.manager_a)) == [made[k] for k in ("moving", "closing", "opening", "new")]
     assert ids(api(w.manager_b)) == [made["b1"]]
-    assert ids(api(w.manager_b), 404, region_id=w.region_a.id)["code"] == 404
+    assert ids(api(w.manager_b), 404, region_id=w.region_a.id)["status"] == 404
     assert api(w.hq).get(CHANGES, query_string={"kind": "renovation"}).status_code == 422
     assert api(w.rep_a1).get(CHANGES).status_code == 403
 

@@ -141,7 +141,7 @@ def test_who_reviews_whose_route(api, world, who, whose, status):
     visit(api(world.rep_a1), world.store_a1, local(days_ago(1), 9), 30)
     got = route_of(api(world.users[who]), world.users[whose], days_ago(1), status)
     if status == 404:
-        assert got["code"] == 404 and "rep" in got["message"].lower()
+        assert got["status"] == 404 and "rep" in got["message"].lower()
     if status == 200 and whose == "rep_a1":
         assert got["totals"]["visits"] == 1
 

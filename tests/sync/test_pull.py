@@ -480,7 +480,7 @@ def test_a_snapshot_cursor_with_an_unknown_position_is_invalid(api, world):
     assert good.snapshot is not None
     bad = encode_cursor(Cursor(good.seq, good.scope, {"entity": "no_such_entity", "after": None}))
     r = device.pull(bad)
-    assert r.status_code == 400 and r.json["error"] == "invalid_cursor"
+    assert r.status_code == 400 and r.json["code"] == "invalid_cursor"
 
 
 @pytest.mark.parametrize(
@@ -490,7 +490,7 @@ def test_a_snapshot_cursor_with_an_unknown_position_is_invalid(api, world):
 def test_a_malformed_cursor_is_400_invalid_cursor(api, world, cursor):
     r = Device(api(world.rep_a1)).pull(cursor)
     assert r.status_code == 400, r.json
-    assert r.json["error"] == "invalid_cursor"
+    assert r.json["code"] == "invalid_cursor"
     assert "cursor" in r.json["errors"]["json"]
 
 
@@ -503,7 +503,7 @@ def test_an_empty_cursor_means_none(api, world):
 def test_a_limit_out_of_bounds_is_400_invalid_envelope(api, world, limit):
     r = api(world.rep_a1).get(f"/api/v1/sync/pull?limit={limit}")
     assert r.status_code == 400, r.json
-    assert r.json["error"] == "invalid_envelope"
+    assert r.json["code"] == "invalid_envelope"
     assert list(r.json["errors"]["json"]) == ["limit"]
 
 

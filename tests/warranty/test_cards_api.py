@@ -29,7 +29,7 @@ def count_cards(**where) -> int:
 def field_error(r, status: int, field: str) -> str:
     """The message of a 4xx answer that names `field` (schema and business rules alike)."""
     assert r.status_code == status, r.json
-    assert r.json["code"] == status and r.json["message"]
+    assert r.json["status"] == status and r.json["message"]
     assert field in r.json["errors"]["json"], r.json
     return " ".join(r.json["errors"]["json"][field])
 
