@@ -58,14 +58,17 @@ def sweep(*, retry_failed: bool = False) -> SweepResult:
 
     stale = now - timedelta(seconds=cfg["JOB_STALE_SECONDS"])
     for row in db.session.scalars(select(OutboxJob).where(OutboxJob.state == JobState.RUNNING)).all():
-        status = rq_status(row.rq_job_id) if row.rq_job_id else None
+        # Only the heartbeat says an attempt is over: RQ's word is about one Redis, and a job may
+        # have been re-queued on another (an operator moving Redis, a second deployment on the
+        # database) while its attempt still runs; judging by RQ alone, a live import was once
+        # started a second time beside itself.
         beat = row.heartbeat_at or row.started_at
-        if beat is not None and beat >= stale and status not in _RQ_DEAD and status != "missing":
+        if beat is not None and beat >= stale:
             continue
+        status = rq_status(row.rq_job_id) if row.rq_job_id else None
+        why = f"no heartbeat since {beat:%Y-%m-%d %H:%M:%S}" if beat else "no heartbeat"
         if status in (*_RQ_DEAD, "missing"):
-            why = f"RQ says {status}"
-        else:
-            why = f"no heartbeat since {beat:%Y-%m-%d %H:%M:%S}" if beat else "no heartbeat"
+            why += f"; RQ says {status}"
         _abandoned(row, f"the attempt stopped without finishing ({why}; the worker died?)", result)
 
     grace = now - timedelta(seconds=cfg["JOB_QUEUED_CHECK_SECONDS"])

@@ -122,7 +122,28 @@ def _state(pid: int) -> str:
 
 
 @pytest.fixture
-def chaos(app, monkeypatch, tmp_path):
+def chaos(app, rq_worker, monkeypatch, tmp_path):
+    # The session's own worker (on the session's Redis) sweeps the same database: it would take
+    # this test's jobs onto its Redis and run them beside the test's workers. Pause it meanwhile.
+    paused = _pause(rq_worker)
+    try:
+        yield from _chaos(app, monkeypatch, tmp_path)
+    finally:
+        for pid in paused:
+            os.kill(pid, signal.SIGCONT)
+
+
+def _pause(proc) -> list[int]:
+    if proc is None or proc.poll() is not None:
+        return []
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    pids = [proc.pid, *(int(p) for p in children.read_text().split())] if children.exists() else [proc.pid]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    return pids
+
+
+def _chaos(app, monkeypatch, tmp_path):
     redis = Redis(tmp_path / "redis.log")
     redis.start()
     queue = f"chaos-{uuid.uuid4().hex[:8]}"
