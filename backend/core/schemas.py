@@ -151,6 +151,10 @@ class BaseSchema(ma.Schema):
 
     def on_bind_field(self, field_name, field_obj):
         _bound(field_obj)
+        if field_obj.dump_only:
+            # What only the server writes (reviewed_at, resolved_store_id…) is often not set yet:
+            # documented as nullable, as it is returned. Never loaded, so no input changes.
+            field_obj.allow_none = True
 
     @ma.pre_load(pass_collection=True)
     def _storable_text(self, data, **kwargs):
@@ -205,9 +209,17 @@ def Name(max_len: int = 200, **kw) -> fields.String:  # noqa: N802
 
 def Money(**kw) -> fields.Decimal:  # noqa: N802
     """CNY amounts: accepted as number or string, returned as a string to keep the cents exact.
-    The bounds are documented as numbers (apispec would print the Decimal's "10000000.00",
-    which makes the OpenAPI document invalid)."""
-    metadata = {"minimum": 0, "maximum": 10_000_000} | kw.pop("metadata", {})
+    Documented as a string with a pattern (apispec would print the Decimal's bounds as strings,
+    "10000000.00", which makes the OpenAPI document invalid)."""
+    metadata = {
+        # Returned as a string ("2999.00"), so documented as one; a JSON number is accepted too.
+        "type": "string",
+        "pattern": r"^[0-9]{1,8}(\.[0-9]{1,2})?$",
+        "example": "2999.00",
+        "description": "CNY, 0 to 10,000,000 with at most 2 decimals: a string (a number is accepted too)",
+        "minimum": 0,  # numbers, not the Decimal's strings: those make the document invalid
+        "maximum": 10_000_000,
+    } | kw.pop("metadata", {})
     return fields.Decimal(
         places=2,
         as_string=True,

@@ -10,7 +10,8 @@ from .models import ContactRole, StoreKind, StoreStatus, StoreTier
 KINDS = [k.value for k in StoreKind]
 TIERS = [t.value for t in StoreTier]
 STATUSES = [s.value for s in StoreStatus]
-PHONE = validate.Regexp(r"^[0-9+\-() ]{3,32}$", error="Not a phone number.")
+# Empty is "no phone": how a contact without one is stored and returned (and how one is cleared).
+PHONE = validate.Regexp(r"^([0-9+\-() ]{3,32})?$", error="Not a phone number.")
 
 
 class StoreSchema(BaseSchema):

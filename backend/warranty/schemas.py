@@ -104,11 +104,11 @@ class ShipmentImportSchema(BaseSchema):
     flags_raised = fields.Integer(metadata={"description": "Diversion flags the new units raised."})
     error = fields.String(metadata={"description": "Why a failed import stopped."})
     sha256 = fields.String()
-    duplicate_of = fields.Integer(metadata={"description": "An earlier import of the same file."})
+    duplicate_of = fields.Integer(allow_none=True, metadata={"description": "An earlier import of the same file."})
     created_by = fields.Integer()
     created_at = UTCDateTime()
-    started_at = UTCDateTime()
-    finished_at = UTCDateTime()
+    started_at = UTCDateTime(allow_none=True)
+    finished_at = UTCDateTime(allow_none=True)
 
 
 class ImportErrorSchema(BaseSchema):

@@ -464,3 +464,20 @@ def test_contacts_follow_store_scope(world, api):
     assert api(world.hq).put(contacts_url(world.store_a1, cid), json=body).status_code == 403
     assert api(world.hq).get(contacts_url(world.store_a1)).status_code == 200
     assert api(world.admin).get(contacts_url(world.store_a1)).json == []
+
+
+def test_a_contact_without_a_phone_answers_as_documented(api, world, client):
+    """A contact needs no phone (stored and returned as ""), and "" clears one: the documented
+    pattern admits the empty string the API itself returns."""
+    import re
+
+    rep = api(world.rep_a1)
+    url = f"{contacts_url(world.store_a1)}/{uuid.uuid4()}"
+    r = rep.put(url, json={"name": "李店长", "role": "store_manager"})
+    assert r.status_code == 201 and r.json["phone"] == "", r.json
+    pattern = client.get("/api/openapi.json").json["components"]["schemas"]["Contact"]["properties"]["phone"]["pattern"]
+    assert re.search(pattern, r.json["phone"])
+    assert rep.put(url, json={"phone": "138 0013 8000"}).json["phone"] == "138 0013 8000"
+    cleared = rep.put(url, json={"phone": ""})
+    assert cleared.status_code == 200 and cleared.json["phone"] == "", cleared.json
+    assert rep.put(url, json={"phone": "abc"}).status_code == 422
