@@ -179,7 +179,9 @@ def update_store(
     visible_store(actor, store_id)
     # Lock the row (PostgreSQL) and read its committed state: a concurrent edit of the same store
     # (another process's push) merges after this one commits, on what it wrote, never over it.
-    store = db.session.get(Store, store_id, with_for_update=True, populate_existing=True)
+    # FOR NO KEY UPDATE, the lock an UPDATE takes anyway: records inserted at the store (their
+    # foreign key takes KEY SHARE) do not wait for it.
+    store = db.session.get(Store, store_id, with_for_update={"key_share": True}, populate_existing=True)
     if actor.role == Role.REP:
         refused = sorted(set(data) - REP_EDITABLE)
         if refused:
@@ -261,7 +263,7 @@ def upsert_contact(
 
     check_role(actor, *CONTACT_WRITERS)
     store = visible_store(actor, store_id)
-    contact = db.session.get(StoreContact, contact_id, with_for_update=True, populate_existing=True)
+    contact = db.session.get(StoreContact, contact_id, with_for_update={"key_share": True}, populate_existing=True)
     edit = edit_hlc(hlc, contact.field_clock if contact is not None else None)
     if contact is None:
         missing = [f for f in ("name", "role") if not data.get(f)]
