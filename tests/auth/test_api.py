@@ -83,6 +83,44 @@ def test_inactive_user_cannot_log_in_and_their_tokens_stop_working(client, world
     assert rep.get("/api/v1/auth/me").status_code == 401
 
 
+def test_a_deactivation_ends_every_session_even_after_a_reactivation(client, world, api):
+    rep, admin = api(world.rep_a1), api(world.admin)
+    assert rep.get("/api/v1/auth/me").status_code == 200
+    assert admin.patch(f"/api/v1/users/{world.rep_a1.id}", json={"active": False}).status_code == 200
+    assert rep.get("/api/v1/auth/me").status_code == 401
+    assert admin.patch(f"/api/v1/users/{world.rep_a1.id}", json={"active": True}).status_code == 200
+    assert rep.get("/api/v1/auth/me").status_code == 401, "a token from before the deactivation works again"
+    fresh = login(client, "rep_a1")
+    assert fresh.status_code == 200
+    assert client.get("/api/v1/auth/me", headers=bearer(fresh.json["token"])).status_code == 200
+
+
+def test_a_deactivated_account_answers_no_faster_than_a_wrong_password(client, world, app, monkeypatch):
+    """Its password hash is checked too: answering at once would tell which usernames exist but
+    are disabled. Measured with a real hash cost (~0.1 s), so the gap would be tenfold."""
+    import time
+
+    from backend.auth.service import hash_password
+
+    monkeypatch.setitem(app.config, "ARGON2_TIME_COST", 2)
+    monkeypatch.setitem(app.config, "ARGON2_MEMORY_COST", 32768)
+    for user, active in ((world.rep_a1, True), (world.rep_a1b, False)):
+        user.password_hash = hash_password(PASSWORD)
+        user.active = active
+    db.session.commit()
+
+    def seconds(username: str) -> float:
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            assert login(client, username, "not the password").status_code == 401
+            runs.append(time.perf_counter() - start)
+        return sorted(runs)[1]
+
+    active, inactive = seconds("rep_a1"), seconds("rep_a1b")
+    assert inactive > 0.5 * active, (inactive, active)
+
+
 def test_too_many_failures_answer_429_with_retry_after_even_with_the_right_password(client, world, app):
     limit = app.config["LOGIN_MAX_FAILURES"]
     for _ in range(limit):
