@@ -132,3 +132,18 @@ class InsufficientStorage(DomainError):
 
     status = 507
     code = "insufficient_storage"
+
+
+def public_reason(exc: BaseException) -> str:
+    """What went wrong, fit to show a user or keep on a row they read: a database error names
+    its kind and the database's first line, never the SQL or its parameters (which hold buyers'
+    names, phones and addresses)."""
+    from sqlalchemy.exc import OperationalError, StatementError
+
+    if isinstance(exc, OperationalError):
+        return "OperationalError: the database was unavailable"
+    if isinstance(exc, StatementError):
+        orig = exc.orig if exc.orig is not None else exc
+        first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+        return f"{type(exc).__name__}: {first}"[:300]
+    return f"{type(exc).__name__}: {exc}"[:1000]

@@ -16,6 +16,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import insert, select, update
 
+from ..core.errors import public_reason
 from ..core.timeutil import utcnow
 from ..extensions import db
 from . import GiveUp, _queue
@@ -186,7 +187,7 @@ def execute(outbox_id: int, wrapper: Callable, args: tuple, rq_job_id: str | Non
 
 
 def describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:1000]
+    return public_reason(exc)
 
 
 def attempt_failed(

@@ -18,7 +18,15 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..auth.models import User
-from ..core.errors import Conflict, DomainError, InsufficientStorage, InvalidInput, NotFound, PayloadTooLarge
+from ..core.errors import (
+    Conflict,
+    DomainError,
+    InsufficientStorage,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    public_reason,
+)
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..jobs import after_commit, job
@@ -362,7 +370,8 @@ def process_photo(sha256: str) -> None:
             for p in photos:
                 if p.status != PhotoStatus.READY:
                     p.status = PhotoStatus.RECEIVED if full else PhotoStatus.FAILED
-                    p.error = (f"waiting for disk space: {exc}" if full else f"processing failed: {exc}")[:300]
+                    reason = public_reason(exc)
+                    p.error = (f"waiting for disk space: {reason}" if full else f"processing failed: {reason}")[:300]
             db.session.commit()
             raise
     now = utcnow()

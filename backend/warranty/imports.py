@@ -30,7 +30,7 @@ from sqlalchemy import delete, func, insert, select
 from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..core.auth import check_role
-from ..core.errors import InsufficientStorage, InvalidInput, NotFound, PayloadTooLarge
+from ..core.errors import InsufficientStorage, InvalidInput, NotFound, PayloadTooLarge, public_reason
 from ..core.timeutil import business_today, utcnow
 from ..extensions import db
 from ..jobs import after_commit, job, run_ready_jobs
@@ -308,7 +308,7 @@ def run_import(import_id: int) -> None:
         # loaded, say so, and let the job outbox try again; the next attempt resumes.
         db.session.rollback()
         imp = db.session.get(ShipmentImport, import_id)
-        imp.error = f"Interrupted after row {imp.rows_read} ({exc}); it resumes from there."[:500]
+        imp.error = f"Interrupted after row {imp.rows_read} ({public_reason(exc)}); it resumes from there."[:500]
         db.session.commit()
         raise
     imp.status, imp.finished_at, imp.processed_bytes = ImportStatus.DONE, utcnow(), imp.total_bytes

@@ -645,3 +645,36 @@ def test_a_change_of_the_models_terms_applies_to_its_cards(api, world):
     got = clerk.get(f"{CARDS}/{card['id']}").json
     assert got["standing"] == "returnable"
     assert got["terms"]["return_until"] == (date.fromisoformat(card["purchase_date"]) + timedelta(days=15)).isoformat()
+
+
+def test_a_failed_card_insert_carries_no_buyer_data_into_logs(world):
+    """A database error's message (what a log records) names the statement, never its values:
+    the engine hides parameters, which would hold buyers' names, phones and addresses."""
+    import uuid as _uuid
+
+    from sqlalchemy.exc import IntegrityError
+
+    from backend.warranty.models import WarrantyCard
+
+    card = WarrantyCard(
+        id=_uuid.uuid4(),
+        imei=imei(serial=99),
+        product_id=world.product.id,
+        serial_number="SN-99",
+        buyer_name="欧阳娜娜",
+        buyer_phone="13912345678",
+        buyer_address="广州市天河区体育西路191号",
+        invoice_number="FP-99",
+        purchase_date=date(2026, 11, 1),
+        store_id=999_999,  # no such store: the database refuses the row
+        registered_by=world.clerk_a1.id,
+        registered_at=datetime(2026, 11, 1, 10, 0),
+    )
+    db.session.add(card)
+    with pytest.raises(IntegrityError) as refused:
+        db.session.flush()
+    db.session.rollback()
+    message = str(refused.value)
+    assert "INSERT INTO warranty_cards" in message  # the statement is still named
+    for value in ("欧阳娜娜", "13912345678", "体育西路"):
+        assert value not in message, message

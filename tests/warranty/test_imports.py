@@ -506,3 +506,28 @@ def test_an_attempts_time_limit_grows_with_the_file(api, world, app):
     assert _attempt_timeout(imp["id"]) == app.config["JOB_TIMEOUT_SECONDS"]
     db.session.get(ShipmentImport, imp["id"]).total_bytes = 100_000_000  # ~1.6 M rows
     assert _attempt_timeout(imp["id"]) > 3600
+
+
+def test_a_database_error_shows_hq_its_kind_never_the_sql_or_the_values(api, world, app, in_process):
+    """An attempt cut short by a real database error (here a row naming no product: a foreign
+    key violation) tells HQ what kind of error it was, not the statement and its parameters."""
+    from sqlalchemy import insert
+
+    from backend.warranty import imports
+
+    in_process.setitem(app.config, "JOB_MAX_ATTEMPTS", 1)
+
+    def refused_by_the_database(self, batch):
+        db.session.execute(
+            insert(Shipment).values(
+                imei="860123459999994", product_id=999_999, ship_date=date(2026, 5, 1), region_id=world.region_a.id
+            )
+        )
+        db.session.flush()
+
+    in_process.setattr(imports._Loader, "load", refused_by_the_database)
+    imp = upload(api(world.hq), csv_bytes(shipment_row(imei(serial=1))))
+    assert imp["status"] == "failed", imp
+    assert imp["error"].startswith("The import stopped: attempt 1: IntegrityError: ")
+    for leaked in ("INSERT", "SQL", "parameters", "860123459999994", "999999"):
+        assert leaked not in imp["error"], imp["error"]
