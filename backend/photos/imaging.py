@@ -13,7 +13,9 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from ..core.errors import InvalidInput, PayloadTooLarge
 
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+"""MPO: a camera's multi-picture JPEG (a main picture and e.g. a depth map or preview); its first
+picture, a plain JPEG, is the photo."""
 
 # What Pillow raises on damaged or truncated bytes.
 _DAMAGED = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, struct.error, zlib.error)
@@ -88,14 +90,14 @@ def inspect(data: bytes, max_pixels: int) -> ImageInfo:
                 field="file",
             )
         try:
-            if img.format == "JPEG":
+            if img.format in ("JPEG", "MPO"):
                 img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
             # A PNG's EXIF may follow the image data, so getexif() decodes it: damage shows here too.
             exif = img.getexif()
             # Report the upright size: the stored copies have the EXIF orientation applied.
             turned = exif.get(ExifTags.Base.Orientation) in (5, 6, 7, 8)
             upright = (height, width) if turned else (width, height)
-            info = ImageInfo(img.format, *upright, _taken_at(exif), *_gps(exif))
+            info = ImageInfo("JPEG" if img.format == "MPO" else img.format, *upright, _taken_at(exif), *_gps(exif))
             img.load()
         except _DAMAGED as exc:
             raise InvalidInput(f"The image is damaged or truncated ({exc}).", field="file") from None
@@ -111,8 +113,11 @@ def _jpeg(img: Image.Image, quality: int) -> bytes:
 
 def make_variants(data: bytes, display_px: int, thumb_px: int) -> dict[str, bytes]:
     """Upright (EXIF orientation applied), metadata-free JPEGs: full size, display and thumbnail."""
-    with Image.open(io.BytesIO(data)) as src:
+    with Image.open(io.BytesIO(data)) as src:  # an MPO opens on its first picture
         img = ImageOps.exif_transpose(src)
+        # Pillow writes some metadata it read back into a JPEG it saves (the comment segment,
+        # XMP): a comment holding HTML was served back byte for byte. The copies carry none.
+        img.info = {}
         if img.mode in ("RGBA", "LA", "P"):
             img = img.convert("RGBA")
             flat = Image.new("RGB", img.size, (255, 255, 255))

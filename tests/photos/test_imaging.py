@@ -93,3 +93,38 @@ def test_damaged_images_never_crash(name, edits):
         if not data:
             data = bytearray(b"\x00")
     _inspect_then_process(bytes(data))
+
+
+def _segments(jpeg: bytes) -> list[int]:
+    """The markers of a JPEG's segments before the image data (0xFE: comment, 0xE1: EXIF/XMP)."""
+    markers, i = [], 2
+    while i + 4 <= len(jpeg) and jpeg[i] == 0xFF:
+        marker = jpeg[i + 1]
+        markers.append(marker)
+        if marker == 0xDA:  # start of scan: image data follows
+            break
+        i += 2 + int.from_bytes(jpeg[i + 2 : i + 4], "big")
+    return markers
+
+
+def test_the_copies_carry_no_comment_or_other_metadata_segment():
+    src = Image.open(io.BytesIO(phone_jpeg()))
+    out = io.BytesIO()
+    html = b"<script>alert(document.cookie)</script>"
+    src.save(out, "JPEG", comment=html, exif=src.getexif().tobytes(), quality=90)
+    assert 0xFE in _segments(out.getvalue())  # the upload does carry a comment
+    for name, copy in imaging.make_variants(out.getvalue(), 200, 80).items():
+        assert html not in copy, name
+        assert not {0xFE, 0xE1, 0xE2, 0xED} & set(_segments(copy)), (name, _segments(copy))
+
+
+def test_a_multi_picture_jpeg_from_a_camera_is_accepted_as_its_first_picture():
+    first, second = Image.new("RGB", (320, 240), (200, 30, 30)), Image.new("RGB", (160, 120), (0, 0, 0))
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    data = out.getvalue()
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+    info = imaging.inspect(data, max_pixels=50_000_000)
+    assert (info.format, info.width, info.height) == ("JPEG", 320, 240)
+    full = Image.open(io.BytesIO(imaging.make_variants(data, 200, 80)["full"]))
+    assert full.size == (320, 240) and full.getpixel((10, 10))[0] > 150
