@@ -18,10 +18,10 @@ $(VENV)/.installed: requirements.txt requirements-lock.txt
 	$(PY) -m pip install -q -r requirements.txt -c requirements-lock.txt
 	touch $@
 
-# `npm ci` installs exactly the lock file; a registry mirror without other platforms' optional
-# packages (e.g. @rollup/rollup-darwin-*) makes it refuse the lock, then `npm install` uses it as is.
+# `npm ci` installs exactly the lock file, or fails: the lock lists every platform's optional
+# packages (e.g. @rollup/rollup-darwin-*), so it installs as is on any machine and stays unchanged.
 pwa/node_modules/.installed: pwa/package.json pwa/package-lock.json
-	cd pwa && { npm ci --no-audit --no-fund || npm install --no-audit --no-fund; }
+	cd pwa && npm ci --no-audit --no-fund
 	touch $@
 
 pwa/dist/index.html: pwa/node_modules/.installed $(PWA_SOURCES)
