@@ -186,10 +186,6 @@ def execute(outbox_id: int, wrapper: Callable, args: tuple, rq_job_id: str | Non
     return result
 
 
-def describe(exc: BaseException) -> str:
-    return public_reason(exc)
-
-
 def attempt_failed(
     outbox_id: int,
     fn: Callable | None,
@@ -204,7 +200,7 @@ def attempt_failed(
     at once), or give up. With `expect` (state, attempts), only a row still in that state is
     changed (the sweeper's view may be stale). Returns the row's new state, None if unchanged."""
     cfg = current_app.config
-    reason = exc if isinstance(exc, str) else describe(exc)
+    reason = exc if isinstance(exc, str) else public_reason(exc)
     row = db.session.get(OutboxJob, outbox_id, populate_existing=True, with_for_update=True)
     if row is None or (expect is not None and (row.state, row.attempts) != expect):
         db.session.commit()

@@ -2,7 +2,7 @@
 
 It hands over what was never queued (Redis was down when its transaction committed, or a
 retry's delay has passed), re-queues attempts that were abandoned (the worker died: no
-heartbeat for `JOB_STALE_SECONDS`, or RQ filed the attempt as failed or lost it), and marks
+heartbeat for `JOB_STALE_SECONDS`; RQ's status of the attempt is only reported), and marks
 `failed`, with the reason, a job out of attempts. It runs when a worker starts and every
 `JOB_SWEEP_SECONDS` from each `rq worker -w backend.jobs.worker.AppWorker` (a queued sweep
 absorbs the others' until it runs), at the end of a request now and then without Redis, and
@@ -26,7 +26,7 @@ from .models import OPEN_STATES, JobState, OutboxJob
 
 log = logging.getLogger("backend.jobs")
 
-_RQ_DEAD = ("failed", "stopped", "canceled", "finished")  # an attempt still `running` here is over
+_RQ_DEAD = ("failed", "stopped", "canceled", "finished")  # reported with an abandoned attempt
 
 
 @dataclass
