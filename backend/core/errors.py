@@ -147,3 +147,17 @@ def public_reason(exc: BaseException) -> str:
         first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
         return f"{type(exc).__name__}: {first}"[:300]
     return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def out_of_space(exc: BaseException) -> bool:
+    """The disk (or the user's quota) is full: an error that freeing space fixes."""
+    import errno
+
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def storage_full(exc: OSError, message: str) -> InsufficientStorage:
+    """The 507 for a write that found the disk full; says why without the server's paths."""
+    import os
+
+    return InsufficientStorage(message, details={"reason": os.strerror(exc.errno)})

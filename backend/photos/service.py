@@ -25,7 +25,9 @@ from ..core.errors import (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    out_of_space,
     public_reason,
+    storage_full,
 )
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -93,10 +95,7 @@ def _check_size(size: int, field: str) -> None:
 
 
 def _disk_full(exc: OSError) -> InsufficientStorage:
-    return InsufficientStorage(
-        "The server's photo storage is full; nothing was kept. Send the photo again later.",
-        details={"reason": str(exc)},
-    )
+    return storage_full(exc, "The server's photo storage is full; nothing was kept. Send the photo again later.")
 
 
 def upload(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[Photo, bool]:
@@ -136,7 +135,7 @@ def _store(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
         try:
             storage.write_atomic(storage.incoming_path(sha256), data)
         except OSError as exc:
-            if storage.out_of_space(exc):
+            if out_of_space(exc):
                 raise _disk_full(exc) from exc
             raise
     photo = Photo(
@@ -302,7 +301,7 @@ def append_chunk(actor: User, photo_id: uuid.UUID, offset: int, data: bytes) -> 
     try:
         storage.write_partial(photo_id, up.received, data)
     except OSError as exc:
-        if storage.out_of_space(exc):
+        if out_of_space(exc):
             raise _disk_full(exc) from exc
         raise
     up.received += len(data)
@@ -366,7 +365,7 @@ def process_photo(sha256: str) -> None:
             for name, content in variants.items():
                 storage.write_atomic(storage.variant_path(sha256, name), content)
         except Exception as exc:
-            full = storage.out_of_space(exc)
+            full = out_of_space(exc)
             for p in photos:
                 if p.status != PhotoStatus.READY:
                     p.status = PhotoStatus.RECEIVED if full else PhotoStatus.FAILED

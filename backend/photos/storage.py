@@ -7,7 +7,6 @@ it still carries EXIF); `blobs/<sha[:2]>/<sha>/{full,display,thumb}.jpg` are the
 
 from __future__ import annotations
 
-import errno
 import os
 import tempfile
 from pathlib import Path
@@ -15,11 +14,6 @@ from pathlib import Path
 from flask import current_app
 
 VARIANTS = ("full", "display", "thumb")
-
-
-def out_of_space(exc: BaseException) -> bool:
-    """The disk (or the user's quota) is full: an error that freeing space fixes."""
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def root() -> Path:

@@ -15,7 +15,6 @@ so every row is counted once. Out of attempts, the import is `failed` with the r
 from __future__ import annotations
 
 import csv
-import errno
 import hashlib
 import io
 import logging
@@ -30,7 +29,7 @@ from sqlalchemy import delete, func, insert, select
 from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..core.auth import check_role
-from ..core.errors import InsufficientStorage, InvalidInput, NotFound, PayloadTooLarge, public_reason
+from ..core.errors import InvalidInput, NotFound, PayloadTooLarge, out_of_space, public_reason, storage_full
 from ..core.timeutil import business_today, utcnow
 from ..extensions import db
 from ..jobs import after_commit, job, run_ready_jobs
@@ -77,10 +76,9 @@ def save_upload(actor: User, stream: BinaryIO, filename: str) -> ShipmentImport:
                 out.write(chunk)
     except OSError as exc:
         path.unlink(missing_ok=True)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise InsufficientStorage(
-                "The server's import storage is full; nothing was kept. Upload the file again later.",
-                details={"reason": str(exc)},
+        if out_of_space(exc):
+            raise storage_full(
+                exc, "The server's import storage is full; nothing was kept. Upload the file again later."
             ) from exc
         raise
     except BaseException:

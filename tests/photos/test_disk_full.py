@@ -65,6 +65,7 @@ def test_an_upload_to_a_full_disk_is_507_and_leaves_nothing_behind(api, world, s
     r = put(rep, pid, data)
     assert r.status_code == 507, r.json
     assert r.json["code"] == "insufficient_storage" and "storage is full" in r.json["message"]
+    assert r.json["details"] == {"reason": "No space left on device"}  # not the server's paths
     assert small_volume.files() == [] and db.session.get(Photo, uuid.UUID(pid)) is None
     small_volume.free()
     r = put(rep, pid, data)  # the phone sends it again later
