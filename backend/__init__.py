@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for name in BLUEPRINTS:
         api.register_blueprint(import_module(f".{name}.api", __name__).blp)
+    _describe_domains()
 
     from .sync import changelog, clock
 
@@ -68,6 +69,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _describe_domains() -> None:
+    """The OpenAPI description ends with the list of domains, from the registered blueprints, so
+    it never lags behind them."""
+    info = dict(api.spec.options.get("info", {}))
+    lines = [f"- **{tag['name']}**: {tag.get('description', '')}" for tag in api.spec.to_dict().get("tags", [])]
+    info["description"] = info.get("description", "") + "\n\nDomains:\n\n" + "\n".join(lines)
+    api.spec.options["info"] = info  # a copy: the config's dict is shared by every app
 
 
 class IdConverter(IntegerConverter):

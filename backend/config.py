@@ -91,9 +91,11 @@ class Config:
     API_SPEC_OPTIONS = {
         "info": {
             "description": (
-                "Field sales API: organisation, stores, catalogue, store visits, promo stock, "
-                "price observations, intel reports and photos. Log in with POST /api/v1/auth/login "
-                "and use the token as `Authorization: Bearer <token>`."
+                "Field sales API for a phone brand's reps, regional managers, store clerks and HQ. "
+                "Log in with POST /api/v1/auth/login and use the token as "
+                "`Authorization: Bearer <token>`. Errors share one body: "
+                "`{code, status, message, field, errors, details}`. The phone app works offline "
+                "and exchanges its queued entries through /api/v1/sync (sync_protocol/SPEC.md)."
             )
         },
         "security": [{"bearerAuth": []}],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, send_from_directory
+from flask import Blueprint, abort, current_app, send_from_directory
 from werkzeug.routing import PathConverter
 
 bp = Blueprint("web", __name__)
@@ -30,6 +30,9 @@ _NOT_BUILT = (
 )
 
 
+_ICON = "icons/icon-192.png"
+
+
 def _dist() -> Path:
     return Path(current_app.config["PWA_DIST"])
 
@@ -48,6 +51,13 @@ def app_shell(path: str):
             response.cache_control.max_age = 31536000  # content-hashed file names
             response.cache_control.immutable = True
         return response
+    if path == "favicon.ico" and (dist / _ICON).is_file():
+        # Browsers ask for /favicon.ico on their own; the app's icon answers it.
+        return send_from_directory(dist, _ICON, mimetype="image/png")
+    if "." in path.rsplit("/", 1)[-1]:
+        # A missing file (an old asset, a typo) is a 404, not the app shell with a 200: a
+        # browser or cache would otherwise keep HTML under a script's or an image's name.
+        abort(404)
     if not (dist / "index.html").is_file():
         return _NOT_BUILT, 200
     response = send_from_directory(dist, "index.html")

@@ -37,9 +37,10 @@ def _start(data: dict):
 class Reps(MethodView):
     @blp.arguments(RepQuerySchema, location="query")
     @blp.response(200, RepSchema(many=True))
+    @blp.paginate(SelectPage)
     def get(self, args):
-        """The reps whose routes you may review (a manager: their region's)."""
-        return service.reps(g.user, args.get("territory_id"))
+        """The reps whose routes you may review (a manager: their region's), a page at a time."""
+        return service.reps_query(g.user, args.get("territory_id"))
 
 
 @blp.route("/routes")

@@ -1,8 +1,11 @@
 """Schemas for route review, coverage and visit plans."""
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from datetime import timedelta
+
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from ..core.schemas import BaseSchema, Latitude, Longitude, Text, UTCDateTime
+from ..core.timeutil import business_today
 from ..stores.models import StoreTier
 
 
@@ -93,9 +96,18 @@ class TierCoverageSchema(BaseSchema):
 
 
 class PeriodQuerySchema(BaseSchema):
-    since = fields.Date(required=True)
-    until = fields.Date(required=True)
+    """A period of business days; without `since`/`until`, the last four weeks up to today."""
+
+    since = fields.Date(metadata={"description": "First day; default: 27 days before `until`."})
+    until = fields.Date(metadata={"description": "Last day (included); default: today."})
     territory_id = fields.Integer()
+
+    @post_load
+    def _default_period(self, data, **kwargs):
+        until = data.get("until") or (data["since"] + timedelta(days=27) if data.get("since") else business_today())
+        data.setdefault("since", until - timedelta(days=27))
+        data["until"] = until
+        return data
 
 
 class RepActivitySchema(BaseSchema):

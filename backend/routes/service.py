@@ -45,11 +45,16 @@ def visible_rep(actor: User, rep_id: int) -> User:
     return rep
 
 
-def reps(actor: User, territory_id: int | None = None) -> list[User]:
+def reps_query(actor: User, territory_id: int | None = None):
+    """The reps `actor` may review, by name (a select, for paging)."""
     stmt = select(User).where(User.role == Role.REP, reps_scope(actor)).order_by(User.display_name, User.id)
     if territory_id is not None:
         stmt = stmt.where(User.territory_id == territory_id)
-    return list(db.session.scalars(stmt))
+    return stmt
+
+
+def reps(actor: User, territory_id: int | None = None) -> list[User]:
+    return list(db.session.scalars(reps_query(actor, territory_id)))
 
 
 # --- route review ------------------------------------------------------------------------------------

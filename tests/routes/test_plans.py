@@ -445,6 +445,34 @@ def test_compliance_per_rep_per_week(api, world, planned_days):
     assert api(w.clerk_a1).get(COMPLIANCE, query_string=period).status_code == 403
 
 
+def test_compliance_defaults_to_the_last_four_weeks(api, world, planned_days):
+    """Without `since`/`until` the period is the 28 days up to today: the same rows as asking
+    for them, and a plan from six weeks ago is outside it."""
+    w = world
+    today = days_ago(0)
+    explicit = {"since": (today - timedelta(days=27)).isoformat(), "until": today.isoformat()}
+    rows = compliance_rows(api(w.manager_a).get(COMPLIANCE))
+    assert rows and rows == compliance_rows(api(w.manager_a).get(COMPLIANCE, query_string=explicit))
+    old = today - timedelta(days=40)
+    db.session.add(
+        VisitPlan(
+            id=uuid.uuid4(),
+            rep_id=w.rep_a2.id,
+            day=old,
+            store_ids=[w.store_a1.id],
+            picked_store_ids=[w.store_a1.id],
+            distance_picked_m=0,
+            distance_planned_m=0,
+            created_by=w.manager_a.id,
+            updated_by=w.manager_a.id,
+        )
+    )
+    db.session.commit()
+    assert w.rep_a2.id not in [r[0] for r in compliance_rows(api(w.manager_a).get(COMPLIANCE))]
+    since_only = compliance_rows(api(w.manager_a).get(COMPLIANCE, query_string={"since": old.isoformat()}))
+    assert [r[0] for r in since_only] == [w.rep_a2.id]
+
+
 def test_compliance_period_checks(api, world):
     manager = api(world.manager_a)
     r = manager.get(COMPLIANCE, query_string={"since": "2026-03-10", "until": "2026-03-01"})

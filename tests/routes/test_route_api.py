@@ -4,6 +4,8 @@ a manager sees only their region's reps."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from backend.core.geo import distance_m
@@ -170,6 +172,9 @@ def test_reps_a_reviewer_may_pick(api, world):
     assert ids(api(w.hq).get("/api/v1/reps")) == [w.rep_a1.id, w.rep_a1b.id, w.rep_a2.id, w.rep_b1.id]
     assert ids(api(w.admin).get("/api/v1/reps")) == [w.rep_a1.id, w.rep_a1b.id, w.rep_a2.id, w.rep_b1.id]
     assert api(w.clerk_a1).get("/api/v1/reps").status_code == 403
+    paged = api(w.hq).get("/api/v1/reps?page_size=3&page=2")
+    assert ids(paged) == [w.rep_b1.id]
+    assert json.loads(paged.headers["X-Pagination"])["total"] == 4
     first = api(w.manager_a).get("/api/v1/reps").json[0]
     assert first == {
         "id": w.rep_a1.id,

@@ -18,7 +18,7 @@ export async function allPages(path, query = {}, maxPages = 20) {
 }
 
 /** The reps whose routes the user may review: [{id, display_name, territory_id, active}]. */
-export const reps = (territoryId) => request('GET', '/reps', { query: { territory_id: territoryId } });
+export const reps = (territoryId) => allPages('/reps', { territory_id: territoryId });
 
 /** Territories (all pages): [{id, code, name, region_id}]. */
 export const territories = () => allPages('/territories');
