@@ -95,3 +95,23 @@ def register_cli(app: Flask) -> None:
         )
         db.session.commit()
         click.echo(f"Created user {user.username} ({user.role}), id {user.id}.")
+
+    @app.cli.command("lan-cert")
+    @click.option("--dir", "folder", default=None, help="Where to keep them (default: instance/tls).")
+    @click.option("--port", default=5000, show_default=True, help="The port the URLs printed use.")
+    def lan_cert(folder: str | None, port: int) -> None:
+        """Make HTTPS certificates for trying the app on a phone on this network."""
+        from pathlib import Path
+
+        from .config import INSTANCE
+        from .lan_https import lan_addresses, make_certificates
+
+        addresses = lan_addresses()
+        paths = make_certificates(Path(folder) if folder else INSTANCE / "tls", [*addresses, "localhost", "127.0.0.1"])
+        click.echo(f"Certificates in {paths['cert'].parent}.")
+        if not addresses:
+            click.echo("No network address found: only https://localhost will match the certificate.")
+        for addr in addresses:
+            click.echo(f"On a phone on this network: first install https://{addr}:{port}/lan-ca.crt")
+            click.echo("  (accept the warning once; see README, 'On a phone'), then open")
+            click.echo(f"  https://{addr}:{port}/")

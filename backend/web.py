@@ -37,6 +37,18 @@ def _dist() -> Path:
     return Path(current_app.config["PWA_DIST"])
 
 
+@bp.route("/lan-ca.crt")
+def lan_ca():
+    """The LAN trial's certificate authority (`flask lan-cert`), for a phone to install; 404
+    when there is none. A CA certificate is public: serving it gives nothing away."""
+    from .config import INSTANCE
+
+    folder = INSTANCE / "tls"
+    if not (folder / "ca.crt").is_file():
+        abort(404)
+    return send_from_directory(folder, "ca.crt", mimetype="application/x-x509-ca-cert")
+
+
 @bp.route("/", defaults={"path": ""})
 @bp.route("/<app_path:path>")
 def app_shell(path: str):
