@@ -6,6 +6,9 @@
 // never got an answer (offline, DNS, connection reset) is `{status: 0, code: 'network'}`.
 // UI code does not call `fetch` for the data a user records: it goes through db/ and sync/. HQ's
 // desktop screens (online only) call the REST functions at the end of this file.
+// No answer is kept in the browser's HTTP cache (`cache: 'no-store'`): the user's data must live
+// only where signing out removes it (db/wipe.js). The token is kept in memory only (and in the
+// local database's session, which signing out deletes).
 
 const CHUNK_BYTES = 256 * 1024;
 
@@ -173,7 +176,7 @@ async function send(method, path, { json, body, contentType, query, signal, head
   }
   let response;
   try {
-    response = await config.fetch(url, { method, headers: h, body: payload, signal, credentials: 'same-origin' });
+    response = await config.fetch(url, { method, headers: h, body: payload, signal, credentials: 'same-origin', cache: 'no-store' });
   } catch (exc) {
     if (exc?.name === 'AbortError') throw exc;
     throw new ApiError({ status: 0, code: 'network', message: exc?.message || 'Network error' });
@@ -426,7 +429,7 @@ export async function photoFile(id, variant = 'thumb', { signal } = {}) {
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
-    response = await config.fetch(url, { method: 'GET', headers, signal, credentials: 'same-origin' });
+    response = await config.fetch(url, { method: 'GET', headers, signal, credentials: 'same-origin', cache: 'no-store' });
   } catch (exc) {
     if (exc?.name === 'AbortError') throw exc;
     throw new ApiError({ status: 0, code: 'network', message: exc?.message || 'Network error' });

@@ -7,9 +7,10 @@
 //   clerk         the store clerk's screens (screens/clerk/), loaded on demand
 //   hq, admin     HQ's desktop screens (screens/hq/), loaded on demand, online only: no sync engine
 import { html } from 'htm/preact';
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import * as api from './api.js';
-import { clearSession, db, getMeta, loadSession, saveSession } from './db/index.js';
+import { db, getMeta, loadSession, saveSession } from './db/index.js';
+import { ensureOpen, onDeletedElsewhere, wipeLocalData } from './db/wipe.js';
 import * as actions from './db/actions.js';
 import * as queries from './db/queries.js';
 import { createEngine } from './sync/engine.js';
@@ -236,10 +237,33 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
   </div>`;
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Stop a session's sync engine and let a run in progress end (its next request has no token any
+ * more, so it ends soon), at most `ms`: a wipe must not be followed by the run's last write.
+ */
+async function stopEngine(engine, ms = 5000) {
+  if (!engine) return;
+  engine.stop();
+  await Promise.race([engine.whenIdle(), sleep(ms)]);
+}
+
+/** Remove everything of the user from the phone (db/wipe.js); true when all of it went. */
+async function wipe() {
+  const report = await wipeLocalData({ db });
+  if (!report.ok) console.error('local data not fully removed', report);
+  return report.ok;
+}
+
 export function App() {
   const [session, setSession] = useState(undefined); // undefined: loading; null: signed out
   const [relogin, setRelogin] = useState(false);
+  const [signingOut, setSigningOut] = useState(false);
+  const [wipeIncomplete, setWipeIncomplete] = useState(false);
   const [, setLangTick] = useState(0);
+  const engineRef = useRef(null);
+  const wiping = useRef(Promise.resolve());
   useEffect(() => onLangChange(() => setLangTick((n) => n + 1)), []);
 
   useEffect(() => {
@@ -254,25 +278,47 @@ export function App() {
       });
   }, []);
 
+  // Another tab signed out (or another user signed in there): it deleted the database. This tab's
+  // session ends too, and what it shows goes with a reload (to the login screen).
+  useEffect(
+    () =>
+      onDeletedElsewhere(db, () => {
+        if (engineRef.current) engineRef.current.stop();
+        api.setToken(null);
+        location.reload();
+      }),
+    [],
+  );
+
   // HQ's screens are online REST: only those who record in the field sync.
   const app = session ? appOf(session.user) : null;
   const [engine, status] = useEngine(session && app !== 'hq' ? session : null);
+  engineRef.current = engine;
   const [hq, hqError] = useScreens(app === 'hq' ? 'hq' : null);
 
   const login = useCallback(async (username, password) => {
+    await wiping.current; // a sign-out still removing the data
     const res = await api.login(username, password);
-    // A client id belongs to one user: another user signing in starts this phone over, which
-    // drops the previous user's unsent entries — ask first.
+    // Not for the engine of an expired session still running: set again once this one is stored.
+    api.setToken(null);
+    await ensureOpen(db);
+    // The phone's data belongs to one user (a client id is bound to one user): anyone else signing
+    // in — another user, or a user whose session expired being replaced by another — starts from
+    // an empty phone. The previous user's unsent entries are lost with it: ask first.
     const owner = await getMeta(db, 'clientUserId');
-    if (owner !== undefined && owner !== null && res.user && owner !== res.user.id) {
+    if (res.user && owner !== res.user.id) {
       const c = await queries.syncCounts();
       const n = (c.pending || 0) + (c.rejected || 0) + (c.photosPending || 0);
       if (n > 0 && !confirm(t('login.otherUser', { n, user: res.user.username }))) {
+        api.setToken(res.token);
         await api.logout();
         const err = new Error('cancelled');
         err.userMessage = t('login.cancelled');
         throw err;
       }
+      await stopEngine(engineRef.current); // the expired session's engine
+      setWipeIncomplete(!(await wipe()));
+      await ensureOpen(db);
     }
     const next = { token: res.token, user: res.user, expiresAt: res.expires_at };
     await saveSession(next);
@@ -286,16 +332,29 @@ export function App() {
     const unsynced = (status.pending || 0) + (status.rejected || 0) + (status.photosPending || 0);
     if (unsynced > 0 && !confirm(t('settings.logoutConfirm', { n: unsynced }))) return;
     if (!unsynced && !navigator.onLine && !confirm(t('settings.logoutOffline'))) return;
-    if (engine) engine.stop();
+    let done;
+    wiping.current = new Promise((resolve) => {
+      done = resolve;
+    });
+    setSigningOut(true); // the screens (and their database queries) go first
     try {
-      await Promise.race([api.logout(), new Promise((resolve) => setTimeout(resolve, 3000))]);
-    } catch {
-      /* offline or already expired: the local sign-out is what matters */
+      if (engine) engine.stop();
+      try {
+        await Promise.race([api.logout(), sleep(3000)]);
+      } catch {
+        /* offline or already expired: the local sign-out is what matters */
+      }
+      api.setToken(null);
+      await stopEngine(engine);
+      setWipeIncomplete(!(await wipe()));
+    } finally {
+      api.setToken(null);
+      setSession(null);
+      setRelogin(false);
+      setSigningOut(false);
+      done();
+      navigate('/', { replace: true });
     }
-    await clearSession();
-    api.setToken(null);
-    setSession(null);
-    navigate('/', { replace: true });
   }, [engine, status]);
 
   const ctx = useMemo(
@@ -305,7 +364,12 @@ export function App() {
 
   let body;
   if (session === undefined) body = html`<p class="empty">${t('app.loading')}</p>`;
-  else if (!session) body = html`<${Login} onLogin=${login} />`;
+  else if (signingOut) body = html`<p class="empty" data-testid="signing-out">${t('app.signingOut')}</p>`;
+  else if (!session) {
+    body = html`${wipeIncomplete
+      ? html`<div class="banner banner-warn" role="alert" data-testid="wipe-incomplete">${t('app.wipeIncomplete')}</div>`
+      : null}<${Login} onLogin=${login} />`;
+  }
   else if (relogin) {
     // The token expired: sign in again (same user: the outbox and data stay), or go back to work.
     body = html`<${Login} onLogin=${login} onCancel=${() => setRelogin(false)} username=${session.user.username} />`;

@@ -101,7 +101,8 @@ export async function saveSession(session, database = db, makeId = randomUUID) {
   });
 }
 
-/** Forget the login (the outbox and data stay for when the same user logs in again). */
+/** Forget the login only (the outbox and data stay). Signing out removes everything instead:
+ * db/wipe.js `wipeLocalData`. */
 export async function clearSession(database = db) {
   await setMeta(database, 'session', undefined);
 }

@@ -12,6 +12,8 @@ export default {
   'app.updateProtocol': 'This app version is too old for the server. Update the app: your entries are kept.',
   'app.error': 'Something went wrong: {message}',
   'app.sessionExpired': 'Your session has expired. Sign in again to sync; your entries are kept.',
+  'app.signingOut': 'Signing out and removing this phone\'s data…',
+  'app.wipeIncomplete': 'Some of the previous user\'s data could not be removed from this phone yet. Close the app\'s other tabs and windows, then sign in and out again.',
   'common.back': 'Back',
   'common.save': 'Save',
   'common.saved': 'Saved',
