@@ -115,3 +115,15 @@ def register_cli(app: Flask) -> None:
             click.echo(f"On a phone on this network: first install https://{addr}:{port}/lan-ca.crt")
             click.echo("  (accept the warning once; see README, 'On a phone'), then open")
             click.echo(f"  https://{addr}:{port}/")
+
+    @app.cli.command("doctor")
+    def doctor() -> None:
+        """Check the deployment: database, migrations, Redis, queue, workers, disk (exit 1 on a problem)."""
+        from .health.doctor import run_checks
+
+        checks = run_checks()
+        for check in checks:
+            click.echo(f"{'ok ' if check['ok'] else 'BAD'}  {check['name']}: {check['detail']}")
+        if not all(c["ok"] for c in checks):
+            raise SystemExit(1)
+

@@ -77,11 +77,24 @@ def rq_worker(app):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    time.sleep(0.5)
+    _wait_until_registered(proc)
     yield proc
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
+
+
+def _wait_until_registered(proc, timeout: float = 30.0) -> None:
+    """Until the worker has registered on its queue (it builds the app first, about a second)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    queue = Queue(os.environ["RQ_QUEUE"], connection=Redis.from_url(os.environ["REDIS_URL"]))
+    deadline = time.monotonic() + timeout
+    while not Worker.all(queue=queue):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the rq worker did not start: see {_TMP / 'rq-worker.log'}")
+        time.sleep(0.1)
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ queue is in trouble (Redis unreachable, a job waiting longer than `JOB_WAITING_A
 requests still succeed and their jobs wait in the outbox, so the app stays in rotation while
 monitoring alerts on the status and `queue.problems`."""
 
-from flask import current_app
+from flask import current_app, g
 from flask.views import MethodView
 from marshmallow import fields
 from sqlalchemy import text
@@ -57,6 +57,33 @@ class Health(MethodView):
         if body["queue"]["problems"]:
             body["status"] = "degraded"
         return body
+
+
+class CheckSchema(BaseSchema):
+    name = fields.String()
+    ok = fields.Boolean()
+    detail = fields.String()
+
+
+class DeepHealthSchema(BaseSchema):
+    ok = fields.Boolean(metadata={"description": "every check passed"})
+    checks = fields.List(fields.Nested(CheckSchema))
+
+
+@blp.route("/health/deep")
+class DeepHealth(MethodView):
+    @blp.response(200, DeepHealthSchema)
+    def get(self):
+        """The deployment's check-up (administrators): database, migrations at head, Redis, the
+        queue's depth and age, workers alive, free space for photos and imports — what
+        `flask doctor` prints."""
+        from ..auth.models import Role
+        from ..core.auth import check_role
+        from .doctor import run_checks
+
+        check_role(g.user, Role.ADMIN)
+        checks = run_checks()
+        return {"ok": all(c["ok"] for c in checks), "checks": checks}
 
 
 class AppConfigSchema(BaseSchema):
