@@ -126,4 +126,3 @@ def register_cli(app: Flask) -> None:
             click.echo(f"{'ok ' if check['ok'] else 'BAD'}  {check['name']}: {check['detail']}")
         if not all(c["ok"] for c in checks):
             raise SystemExit(1)
-

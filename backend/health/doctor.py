@@ -41,6 +41,7 @@ def _database() -> Check:
 def _migrations() -> Check:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
+
     try:
         config = current_app.extensions["migrate"].migrate.get_config()
         heads = set(ScriptDirectory.from_config(config).get_heads())
@@ -119,5 +120,6 @@ def run_checks() -> list[dict]:
     checks = [_database(), _migrations(), *_queue()]
     checks += [_disk("photo storage", cfg["PHOTO_DIR"]), _disk("import storage", cfg["IMPORT_DIR"])]
     out = [asdict(c) for c in checks]
-    out.append({"name": "took", "ok": True, "detail": f"{(time.monotonic() - started) * 1000:.0f} ms, pid {os.getpid()}"})
+    took = f"{(time.monotonic() - started) * 1000:.0f} ms, pid {os.getpid()}"
+    out.append({"name": "took", "ok": True, "detail": took})
     return out
