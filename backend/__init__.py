@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     install_market()
     _install_error_handlers(app)
     _install_auth(app)
+    import_module(".core.security_headers", __name__).install(app)  # CSP, nosniff, HSTS on https
     _install_docs_assets(app)
     _install_sqlite_pragmas(app)
 

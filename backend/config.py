@@ -53,6 +53,10 @@ class Config:
     # Map tiles for the PWA's maps (any XYZ tile server; an empty value shows maps without tiles).
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     MAP_ATTRIBUTION = os.environ.get("MAP_ATTRIBUTION", "© OpenStreetMap contributors")
+    # HTTPS responses carry Strict-Transport-Security for this long (0: none); the CSP's img-src
+    # follows MAP_TILE_URL's origin (backend/core/security_headers.py).
+    HSTS_SECONDS = _int("HSTS_SECONDS", 365 * 24 * 3600)
+    HSTS_INCLUDE_SUBDOMAINS = os.environ.get("HSTS_INCLUDE_SUBDOMAINS", "").lower() in ("1", "true", "yes")
     # Route review: a gap between visits longer than this (travel included) shows as idle.
     ROUTE_IDLE_MINUTES = _float("ROUTE_IDLE_MINUTES", 60.0)
     # Price-drop alerts: a competitor model's median price in a region falling by this share from
