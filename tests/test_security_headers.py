@@ -144,3 +144,10 @@ def test_img_src_follows_map_tile_url(app, client, shell, monkeypatch, tile_url,
     assert d["img-src"] == ["'self'", "data:", "blob:"] + ([source] if source else [])
     assert d["script-src"] == ["'self'", "'wasm-unsafe-eval'"]  # nothing in the URL reaches it
     assert client.get("/api/v1/app-config").json["map_tile_url"] == tile_url
+
+
+def test_api_answers_are_not_cached_the_app_shell_is(api, world, client):
+    for r in (api(world.rep_a1).get("/api/v1/auth/me"), client.get("/api/v1/stores")):
+        assert r.headers["Cache-Control"] == "no-store"
+    shell = client.get("/")
+    assert "no-store" not in shell.headers.get("Cache-Control", "")

@@ -82,6 +82,10 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith("/api/v1/") and "Cache-Control" not in headers:
+        # API answers hold a user's data: no browser or proxy cache keeps them (a signed-out
+        # phone's HTTP cache must not; photos say their own, private, caching).
+        headers["Cache-Control"] = "no-store"
     if request.is_secure:
         hsts = hsts_value(current_app.config.get("HSTS_SECONDS", 0), current_app.config.get("HSTS_INCLUDE_SUBDOMAINS"))
         if hsts:
