@@ -2,11 +2,13 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
+HOST ?= 127.0.0.1
 export FLASK_APP := wsgi.py
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test lint bench worker clean pwa pwa-test
+.PHONY: setup run serve test lint bench worker clean pwa pwa-test
 
 PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.js
 
@@ -36,14 +38,37 @@ run: setup pwa
 	$(VENV)/bin/flask seed-demo --if-empty
 	$(VENV)/bin/flask run --host 127.0.0.1 --port $(PORT)
 
+## Production-shaped: set up, migrate, then gunicorn (2 x CPUs + 1 sync workers, backend/gunicorn_conf.py)
+## on http://$(HOST):$(PORT), plus an rq worker when REDIS_URL is set; SEED_DEMO=1 seeds the demo data.
+## Behind docs/nginx.conf (docs/production.md): gunicorn alone is starved by slow clients.
+serve: setup pwa
+	$(VENV)/bin/flask db upgrade
+	@if [ "$(SEED_DEMO)" = 1 ]; then $(VENV)/bin/flask seed-demo --if-empty; fi
+	@pids=""; \
+	trap 'kill $$pids 2>/dev/null; wait' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	if [ -n "$${REDIS_URL:-}" ]; then \
+	  $(VENV)/bin/rq worker -w backend.jobs.worker.AppWorker --url "$$REDIS_URL" "$${RQ_QUEUE:-fieldsales}" & \
+	  pids=$$!; echo "serve: rq worker (pid $$!) on queue $${RQ_QUEUE:-fieldsales}"; \
+	fi; \
+	$(VENV)/bin/gunicorn -c backend/gunicorn_conf.py --bind "$(HOST):$(PORT)" wsgi:app & \
+	pids="$$pids $$!"; echo "serve: http://$(HOST):$(PORT)/ (gunicorn pid $$!; Ctrl-C stops it all)"; \
+	wait $$!
+
 ## Set up and run the whole test suite (lint included; the end-to-end tests drive Debian's chromium)
-test: setup lint pwa pwa-test $(CHROMIUM)
+test: setup lint pwa pwa-test $(CHROMIUM) $(NGINX)
 	$(PY) -m pytest
 
 # The e2e tests (tests/e2e, Playwright) use the distribution's browser: never `playwright install`.
 $(CHROMIUM):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
+# tests/live/test_slow_clients.py runs docs/nginx.conf with the distribution's nginx, as its own
+# process on a free port. The package's system service (port 80) is not used: stopped and disabled.
+$(NGINX):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx
+	-$(SUDO) sh -c 'systemctl disable --now nginx 2>/dev/null || service nginx stop 2>/dev/null' >/dev/null
 
 pwa-test: pwa/node_modules/.installed
 	cd pwa && npm test

@@ -119,3 +119,75 @@ def http_fresh(fresh_process_server, world):
         return Http(fresh_process_server, user)
 
     return make
+
+
+NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
+
+
+@pytest.fixture(scope="session")
+def nginx_server(live_server, tmp_path_factory):
+    """The base URL of nginx configured by docs/nginx.conf (the production recipe, run as is but
+    for its LISTEN and UPSTREAM lines) in front of `live_server`: its own foreground process on a
+    free loopback port, with its temporary files in a temporary directory. `make test` installs
+    Debian's nginx when it is missing; the package's system service is not used."""
+    if not os.access(NGINX, os.X_OK):
+        pytest.skip(f"no nginx at {NGINX} (`make test` installs Debian's nginx)")
+    tmp = tmp_path_factory.mktemp("nginx")
+    port = _free_port()
+    recipe = (ROOT / "docs" / "nginx.conf").read_text()
+    upstream = live_server.removeprefix("http://")
+    for marked, replacement in (
+        ("listen 80;  # LISTEN", f"listen 127.0.0.1:{port};  # LISTEN"),
+        ("server 127.0.0.1:8000;  # UPSTREAM", f"server {upstream};  # UPSTREAM"),
+    ):
+        assert recipe.count(marked) == 1, f"docs/nginx.conf must have exactly one line `{marked}`"
+        recipe = recipe.replace(marked, replacement)
+    (tmp / "fieldsales.conf").write_text(recipe)
+    # What a distribution's nginx.conf gives the recipe (it is a file of the http context), with
+    # every path in `tmp`. As root the workers would switch to `nobody`, who cannot enter `tmp`.
+    (tmp / "nginx.conf").write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"""worker_processes 1;
+error_log {tmp}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    default_type application/octet-stream;
+    access_log {tmp}/access.log;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    include {tmp}/fieldsales.conf;
+}}
+"""
+    )
+    log = open(tmp / "stderr.log", "w")
+    proc = subprocess.Popen(
+        [NGINX, "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(tmp / "nginx.conf")]
+        + ["-g", f"daemon off; pid {tmp}/nginx.pid;"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/api/v1/health", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:  # not listening yet, or gunicorn slow under load
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                output = "".join(f.read_text() for f in (tmp / "stderr.log", tmp / "error.log") if f.exists())
+                raise RuntimeError(f"nginx did not start:\n{output[-3000:]}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()  # SIGTERM: nginx's fast shutdown
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
