@@ -62,21 +62,27 @@ def _gunicorn(tmp_path_factory, *extra: str):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
+    try:
+        # A loaded machine boots the workers slowly: a read timeout is "not yet", like a refusal.
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{base}/api/v1/health", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
         try:
-            if requests.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log.close()
-            raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
 
 
 class Http:
