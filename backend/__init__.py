@@ -38,6 +38,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.json.sort_keys = False
     app.url_map.converters["int"] = IdConverter
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        # Behind that many trusted reverse proxies, the client is what they say: its address
+        # (X-Forwarded-For, for the login limits) and scheme (X-Forwarded-Proto). Without
+        # proxies (0) those headers are ignored: anyone can send them.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
     _prepare_storage(app)
 
     db.init_app(app)

@@ -39,9 +39,22 @@ class Config:
 
     # Auth
     TOKEN_TTL_SECONDS = _int("TOKEN_TTL_SECONDS", 12 * 3600)
+    # Login limits (backend/auth/limits.py). One client (IP address) may fail LOGIN_MAX_FAILURES
+    # times per username and LOGIN_MAX_FAILURES_PER_IP times in all per window (fixed, from the
+    # first failure), then gets 429 until the window ends; other clients are not affected.
     LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
     LOGIN_FAILURE_WINDOW_SECONDS = _int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
     LOGIN_MAX_FAILURES_PER_IP = _int("LOGIN_MAX_FAILURES_PER_IP", 50)
+    # A username's failures from all clients together: beyond LOGIN_USER_BACKOFF_AFTER, each
+    # further attempt waits for the previous one's delay, LOGIN_USER_BACKOFF_SECONDS doubling up
+    # to LOGIN_USER_BACKOFF_MAX_SECONDS; counted until a window passes without a failure.
+    LOGIN_USER_BACKOFF_AFTER = _int("LOGIN_USER_BACKOFF_AFTER", 20)
+    LOGIN_USER_BACKOFF_SECONDS = _int("LOGIN_USER_BACKOFF_SECONDS", 1)
+    LOGIN_USER_BACKOFF_MAX_SECONDS = _int("LOGIN_USER_BACKOFF_MAX_SECONDS", 60)
+    # Reverse proxies in front of the app that append to X-Forwarded-For (and set
+    # X-Forwarded-Proto): 0 when clients connect directly (the headers are ignored), 1 behind one
+    # nginx. Werkzeug's ProxyFix takes the client's address that many hops from the right.
+    TRUSTED_PROXY_HOPS = _int("TRUSTED_PROXY_HOPS", 0)
     # argon2 cost; tests lower it, production keeps the library's defaults.
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)

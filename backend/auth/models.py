@@ -1,4 +1,4 @@
-"""Users, their bearer tokens, and failed-login records for rate limiting."""
+"""Users, their bearer tokens, and failed-login counters for rate limiting."""
 
 from __future__ import annotations
 
@@ -54,14 +54,20 @@ class AuthToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class LoginFailure(db.Model):
-    __tablename__ = "login_failures"
-    __table_args__ = (
-        Index("ix_login_failures_username_at", "username", "at"),
-        Index("ix_login_failures_ip_at", "ip", "at"),
-    )
+class LoginCounter(db.Model):
+    """Counters of failed logins, one row per scope: a client's failures at one username
+    (`user_ip`), a client's failures at all usernames (`ip`, username ""), and a username's
+    failures from every client (`user`, ip ""). An attempt is counted before its password is
+    checked (an atomic UPSERT, see `limits.py`) and taken back when the password was right."""
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), nullable=False)
-    ip: Mapped[str] = mapped_column(String(64), nullable=False)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    __tablename__ = "login_counters"
+    __table_args__ = (Index("ix_login_counters_last_at", "last_at"),)
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    window_start: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    last_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    # `user` rows beyond LOGIN_USER_BACKOFF_AFTER: no attempt before this time.
+    next_at: Mapped[datetime | None] = mapped_column(DateTime)

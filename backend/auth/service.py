@@ -8,14 +8,15 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from ..core.auth import check_role, hash_token
-from ..core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..org.models import Region, Territory
-from .models import AuthToken, LoginFailure, Role, User
+from . import limits
+from .models import AuthToken, Role, User
 
 
 def _hasher() -> PasswordHasher:
@@ -39,18 +40,10 @@ _DUMMY_HASH: dict[tuple[int, int], str] = {}
 
 
 def login(username: str, password: str, ip: str) -> tuple[str, User, object]:
-    """Return (token, user, expires_at) or raise. Too many recent failures answer 429."""
+    """Return (token, user, expires_at) or raise. A client over its limits gets 429 (see
+    `limits.py`): the attempt is counted before the password hash is checked."""
     cfg = current_app.config
-    window_start = utcnow() - timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"])
-    by_user = db.session.scalar(
-        select(func.count()).where(LoginFailure.username == username, LoginFailure.at >= window_start)
-    )
-    by_ip = db.session.scalar(select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at >= window_start))
-    if by_user >= cfg["LOGIN_MAX_FAILURES"] or by_ip >= cfg["LOGIN_MAX_FAILURES_PER_IP"]:
-        raise TooManyRequests(
-            "Too many failed logins: wait a few minutes and try again.",
-            retry_after=cfg["LOGIN_FAILURE_WINDOW_SECONDS"],
-        )
+    reservation = limits.reserve(username, ip)
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         key = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
@@ -63,11 +56,11 @@ def login(username: str, password: str, ip: str) -> tuple[str, User, object]:
         # a guesser which usernames exist but are disabled (~10 ms against ~170 ms).
         ok = _verify(user.password_hash, password) and user.active
     if not ok:
-        db.session.add(LoginFailure(username=username, ip=ip))
-        db.session.commit()
+        # Nothing to write: the attempt was counted as a failure before the hash was checked.
         from ..core.auth import Unauthorized
 
         raise Unauthorized("Wrong username or password.")
+    limits.release(reservation)
     token = secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(seconds=cfg["TOKEN_TTL_SECONDS"])
     db.session.add(AuthToken(token_hash=hash_token(token), user_id=user.id, expires_at=expires_at))
