@@ -32,11 +32,19 @@ pwa/dist/index.html: pwa/node_modules/.installed $(PWA_SOURCES)
 ## Build the PWA (only when its sources changed)
 pwa: pwa/dist/index.html
 
-## Set up, migrate, seed the demo data (first time only) and serve on http://127.0.0.1:$(PORT)
+## Set up, migrate, seed the demo data (first time only) and serve on http://$(HOST):$(PORT).
+## HOST=0.0.0.0 serves the network; HTTPS=1 serves HTTPS with a CA of this machine's own, which a
+## phone needs for the service worker, camera and GPS (README, "On a phone").
 run: setup pwa
 	$(VENV)/bin/flask db upgrade
 	$(VENV)/bin/flask seed-demo --if-empty
-	$(VENV)/bin/flask run --host 127.0.0.1 --port $(PORT)
+	@if [ "$(HTTPS)" = 1 ]; then \
+	  tls="$${INSTANCE_DIR:-instance}/tls"; \
+	  $(VENV)/bin/flask lan-cert --dir "$$tls" --port $(PORT) && \
+	  exec $(VENV)/bin/flask run --host $(HOST) --port $(PORT) --cert "$$tls/server.pem" --key "$$tls/server-key.pem"; \
+	else \
+	  exec $(VENV)/bin/flask run --host $(HOST) --port $(PORT); \
+	fi
 
 ## Production-shaped: set up, migrate, then gunicorn (2 x CPUs + 1 sync workers, backend/gunicorn_conf.py)
 ## on http://$(HOST):$(PORT), plus an rq worker when REDIS_URL is set; SEED_DEMO=1 seeds the demo data.
