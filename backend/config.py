@@ -61,6 +61,9 @@ class Config:
 
     # Field rules
     OFFSITE_THRESHOLD_M = _float("OFFSITE_THRESHOLD_M", 150.0)
+    # A rep's change of a store's position farther than this from its last approved position
+    # (set by a manager, HQ, an admin or an approval) waits for a manager's approval.
+    STORE_MOVE_APPROVAL_M = _float("STORE_MOVE_APPROVAL_M", 200.0)
     INTEL_DUPLICATE_RADIUS_M = _float("INTEL_DUPLICATE_RADIUS_M", 100.0)
     DEVICE_CLOCK_SKEW_SECONDS = _int("DEVICE_CLOCK_SKEW_SECONDS", 600)
     # Map tiles for the PWA's maps (any XYZ tile server; an empty value shows maps without tiles).

@@ -479,6 +479,41 @@ def matrix() -> list[Row]:
             params={"store_id": "store_b1"},
             body=lambda ctx, role: {"name": f"Renamed by {role}"},
         ),
+        # store history and position proposals (reps' big moves of a store, held for a manager)
+        Row("GET", "/api/v1/stores/{store_id}/history", ALL_200, params={"store_id": "store_a1"}),
+        Row(
+            "GET",
+            "/api/v1/stores/{store_id}/history",
+            codes(404, 404, 404, 200, 200),
+            params={"store_id": "store_b1"},
+        ),
+        Row(
+            "GET",
+            "/api/v1/store-position-proposals",
+            codes(200, 200, 403, 200, 200),
+            visible={
+                "rep": {"proposal_a"},
+                "manager": {"proposal_a"},
+                "hq": {"proposal_a", "proposal_b"},
+                "admin": {"proposal_a", "proposal_b"},
+            },
+        ),
+        Row(
+            "POST",
+            "/api/v1/store-position-proposals/{proposal_id}/approve",
+            codes(403, 200, 403, 409, 409),
+            params={"proposal_id": "proposal_a"},
+            body=lambda ctx, role: {"note": f"approved by {role}"},
+            note="HQ and the admin come after the manager approved it",
+        ),
+        Row(
+            "POST",
+            "/api/v1/store-position-proposals/{proposal_id}/reject",
+            codes(403, 404, 403, 200, 409),
+            params={"proposal_id": "proposal_b"},
+            body=lambda ctx, role: {},
+            note="another region's proposal; the admin comes after HQ rejected it",
+        ),
         # contacts
         Row("GET", "/api/v1/stores/{store_id}/contacts", ALL_200, params={"store_id": "store_a1"}),
         Row(
@@ -913,6 +948,12 @@ def build_records(world, clients: dict[str, ApiClient], owners: dict[str, ApiCli
         listed = owners["admin"].get(f"/api/v1/sync/conflicts?entity_id={ctx[store]}").json
         assert len(listed) == 1, listed
         ctx[f"conflict_{suffix}"] = listed[0]["id"]
+    # Position proposals: reps moving a store of region A and one of region B 300 m (held).
+    for suffix, owner, store in (("a", "rep_a1", "store_a1b"), ("b", "rep_b1", "store_b1")):
+        lat, lon = ctx[f"{store}_pos"]
+        r = owners[owner].patch(f"/api/v1/stores/{ctx[store]}", json={"latitude": lat + 0.0027, "longitude": lon})
+        assert r.status_code == 200 and r.json["pending_position"], r.json
+        ctx[f"proposal_{suffix}"] = r.json["pending_position"]["id"]
     build_routes_and_market_records(ctx, owners)
     return ctx
 

@@ -13,6 +13,11 @@ from .schemas import (
     ContactQuerySchema,
     ContactSchema,
     ContactUpsertSchema,
+    PositionProposalSchema,
+    ProposalDecisionSchema,
+    ProposalQuerySchema,
+    StoreHistorySchema,
+    StorePatchResultSchema,
     StoreQuerySchema,
     StoreSchema,
     StoreUpdateSchema,
@@ -27,6 +32,17 @@ class NearbyPage(Page):
     @property
     def items(self):
         return service.load_with_distance(super().items)
+
+
+class PatchedStore:
+    """A store as a PATCH answers it: its fields, and the proposal the edit held (or None)."""
+
+    def __init__(self, store, pending_position):
+        self._store = store
+        self.pending_position = pending_position
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
 
 
 @blp.route("/stores")
@@ -61,13 +77,57 @@ class StoreById(MethodView):
         return service.visible_store(g.user, store_id)
 
     @blp.arguments(StoreUpdateSchema(partial=True))
-    @blp.response(200, StoreSchema)
+    @blp.response(200, StorePatchResultSchema)
     def patch(self, data, store_id):
         """Change a store. Reps may correct name, address, position and kind; managers and
-        admins everything."""
-        store, _conflicts = service.update_store(g.user, store_id, data)
+        admins everything. A rep's move beyond STORE_MOVE_APPROVAL_M does not move the store: it
+        waits for a manager's approval, returned as `pending_position`. Every change is kept in
+        the store's history."""
+        store, _conflicts, proposal = service.update_store(g.user, store_id, data)
         db.session.commit()
-        return store
+        return PatchedStore(store, proposal)
+
+
+@blp.route("/stores/<int:store_id>/history")
+class StoreHistory(MethodView):
+    @blp.response(200, StoreHistorySchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, store_id):
+        """Every change of the store's fields (who, when, old → new, REST or sync), newest first."""
+        return service.store_history_query(g.user, store_id)
+
+
+@blp.route("/store-position-proposals")
+class PositionProposals(MethodView):
+    @blp.arguments(ProposalQuerySchema, location="query")
+    @blp.response(200, PositionProposalSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, filters):
+        """Reps' moves of stores held for approval, newest first: a manager sees their region's,
+        HQ and admins all, a rep their own."""
+        return service.proposals_query(g.user, filters)
+
+
+@blp.route("/store-position-proposals/<int:proposal_id>/approve")
+class ApprovePositionProposal(MethodView):
+    @blp.arguments(ProposalDecisionSchema)
+    @blp.response(200, PositionProposalSchema)
+    def post(self, data, proposal_id):
+        """Approve a pending proposal: the store moves there (a manager of its region, HQ, admin)."""
+        proposal = service.decide_proposal(g.user, proposal_id, True, data["note"])
+        db.session.commit()
+        return proposal
+
+
+@blp.route("/store-position-proposals/<int:proposal_id>/reject")
+class RejectPositionProposal(MethodView):
+    @blp.arguments(ProposalDecisionSchema)
+    @blp.response(200, PositionProposalSchema)
+    def post(self, data, proposal_id):
+        """Reject a pending proposal: the store stays where it is."""
+        proposal = service.decide_proposal(g.user, proposal_id, False, data["note"])
+        db.session.commit()
+        return proposal
 
 
 @blp.route("/stores/<int:store_id>/contacts")

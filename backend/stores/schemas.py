@@ -5,11 +5,12 @@ import re
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..core.schemas import BaseSchema, Latitude, Longitude, Name, Text, UTCDateTime
-from .models import ContactRole, StoreKind, StoreStatus, StoreTier
+from .models import ContactRole, ProposalStatus, StoreKind, StoreStatus, StoreTier
 
 KINDS = [k.value for k in StoreKind]
 TIERS = [t.value for t in StoreTier]
 STATUSES = [s.value for s in StoreStatus]
+PROPOSAL_STATUSES = [s.value for s in ProposalStatus]
 # Empty is "no phone": how a contact without one is stored and returned (and how one is cleared).
 PHONE = validate.Regexp(r"^([0-9+\-() ]{3,32})?$", error="Not a phone number.")
 
@@ -34,7 +35,65 @@ class StoreSchema(BaseSchema):
 
 
 class StoreUpdateSchema(StoreSchema):
-    pass
+    position_note = Text(
+        500,
+        load_only=True,
+        metadata={"description": "A rep's note for a position change held for approval (why the store moved)."},
+    )
+
+
+class PositionProposalSchema(BaseSchema):
+    id = fields.Integer()
+    store_id = fields.Integer()
+    status = fields.String(metadata={"description": "pending, approved, rejected or superseded"})
+    latitude = fields.Float(metadata={"description": "The proposed position."})
+    longitude = fields.Float()
+    from_latitude = fields.Float(metadata={"description": "The store's position when it was proposed."})
+    from_longitude = fields.Float()
+    distance_m = fields.Float(metadata={"description": "Metres from the store's position then."})
+    note = fields.String()
+    channel = fields.String(metadata={"description": "rest or sync"})
+    proposed_by = fields.Integer()
+    proposed_at = UTCDateTime()
+    decided_by = fields.Integer(allow_none=True)
+    decided_at = UTCDateTime(allow_none=True)
+    decision_note = fields.String()
+
+
+class StorePatchResultSchema(StoreSchema):
+    pending_position = fields.Nested(
+        PositionProposalSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "A rep's move beyond STORE_MOVE_APPROVAL_M: the store did not move, the position "
+            "waits for a manager's approval as this proposal. Null when the edit held nothing."
+        },
+    )
+
+
+class ProposalQuerySchema(BaseSchema):
+    status = fields.String(validate=validate.OneOf(PROPOSAL_STATUSES))
+    store_id = fields.Integer()
+    proposed_by = fields.Integer()
+
+
+class ProposalDecisionSchema(BaseSchema):
+    note = Text(500, load_default="")
+
+
+class StoreHistorySchema(BaseSchema):
+    id = fields.Integer()
+    store_id = fields.Integer()
+    field = fields.String()
+    old_value = fields.Raw(allow_none=True)
+    new_value = fields.Raw(allow_none=True)
+    channel = fields.String(metadata={"description": "rest or sync"})
+    changed_by = fields.Integer(allow_none=True)
+    changed_at = UTCDateTime()
+    proposal_id = fields.Integer(
+        allow_none=True, metadata={"description": "Set when the change is an approved position proposal."}
+    )
 
 
 _NEAR = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")

@@ -1,4 +1,5 @@
-"""Stores: who may see and change which, nearby search, contacts with history."""
+"""Stores: who may see and change which, nearby search, contacts with history, the history of
+every store field, and reps' big moves of a store held as position proposals for a manager."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, Select, select, true, update
 
 from ..auth.models import Role, User
 from ..core.auth import check_role
@@ -18,7 +19,15 @@ from ..core.geo import HAVERSINE_MAX_RATIO, bounding_box, distance_m, haversine_
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..org.models import Partner, Territory
-from .models import Store, StoreContact, StoreContactHistory
+from .models import (
+    ProposalStatus,
+    Store,
+    StoreChannel,
+    StoreContact,
+    StoreContactHistory,
+    StoreHistory,
+    StorePositionProposal,
+)
 from .signals import store_moved
 
 # --- scope -------------------------------------------------------------------------------
@@ -156,9 +165,10 @@ def create_store(actor: User, data: dict) -> Store:
     _check_references(actor, data)
     if db.session.scalar(select(Store.id).where(Store.code == data["code"])):
         raise Conflict(f"A store with code {data['code']} already exists.", field="code")
-    store = Store(**data)
+    store = Store(**data)  # its position is the approved one (the anchor's default)
     db.session.add(store)
     db.session.flush()
+    _record_history(store, {f: None for f in data}, actor, StoreChannel.REST)
     return store
 
 
@@ -167,13 +177,25 @@ def region_of_territory(territory_id: int | None) -> int | None:
 
 
 def update_store(
-    actor: User, store_id: int, data: dict, *, hlc: str | None = None, base: dict[str, str] | None = None
-) -> tuple[Store, list]:
+    actor: User,
+    store_id: int,
+    data: dict,
+    *,
+    hlc: str | None = None,
+    base: dict[str, str] | None = None,
+    channel: str | None = None,
+) -> tuple[Store, list, StorePositionProposal | None]:
     """Change a store's details, merged field by field by HLC (see backend.sync.conflicts).
 
     A REST edit gets a fresh server HLC and wins; an edit queued offline carries the device's HLC
     and the field HLCs it last saw (`base`), so a concurrent edit of the same field is recorded
-    as a conflict. Returns (store, conflicts).
+    as a conflict. Every changed field is kept in the store's history, with the channel
+    (`rest`, or `sync` when the edit carries an HLC).
+
+    A rep's change of the position farther than STORE_MOVE_APPROVAL_M from the store's approved
+    position does not move the store: it becomes a pending proposal for a manager (the other
+    fields of the edit apply). `position_note` in `data` is the rep's note for that proposal.
+    Returns (store, conflicts, the proposal or None).
     """
     check_role(actor, Role.ADMIN, Role.MANAGER, Role.REP)
     visible_store(actor, store_id)
@@ -181,7 +203,9 @@ def update_store(
     # (another process's push) merges after this one commits, on what it wrote, never over it.
     # FOR NO KEY UPDATE, the lock an UPDATE takes anyway: records inserted at the store (their
     # foreign key takes KEY SHARE) do not wait for it.
-    store = db.session.get(Store, store_id, with_for_update={"key_share": True}, populate_existing=True)
+    store = _lock_store(store_id)
+    data = dict(data)
+    note = data.pop("position_note", None) or ""
     if actor.role == Role.REP:
         refused = sorted(set(data) - REP_EDITABLE)
         if refused:
@@ -190,23 +214,202 @@ def update_store(
     if "code" in data and data["code"] != store.code:
         if db.session.scalar(select(Store.id).where(Store.code == data["code"])):
             raise Conflict(f"A store with code {data['code']} already exists.", field="code")
-    from ..sync.conflicts import edit_hlc, merge_fields
+    from ..sync.conflicts import edit_hlc
 
+    edit = edit_hlc(hlc, store.field_clock)  # checks a device's HLC before anything is written
+    channel = channel or (StoreChannel.SYNC if hlc is not None else StoreChannel.REST)
+    proposal = None
+    if actor.role == Role.REP and POSITION & data.keys():
+        proposal = _hold_big_move(actor, store, data, note, channel)
+    conflicts = _apply_changes(actor, store, data, hlc=edit, base=base, channel=channel) if data else []
+    return store, conflicts, proposal
+
+
+POSITION = {"latitude", "longitude"}
+
+
+def _lock_store(store_id: int) -> Store:
+    return db.session.get(Store, store_id, with_for_update={"key_share": True}, populate_existing=True)
+
+
+def _apply_changes(
+    actor: User,
+    store: Store,
+    data: dict,
+    *,
+    hlc: str,
+    base: dict[str, str] | None,
+    channel: str,
+    proposal_id: int | None = None,
+) -> list:
+    """Merge `data` into the (locked) store, write the history of what changed, and move the
+    anchor when someone other than a rep set the position. Returns the merge's conflicts."""
+    from ..sync.conflicts import merge_fields
+
+    before = {f: getattr(store, f) for f in data}
     old_territory_id = store.territory_id
     conflicts = merge_fields(
         store,
         data,
-        hlc=edit_hlc(hlc, store.field_clock),
+        hlc=hlc,
         by=actor.id,
         base=base,
         entity="store",
         entity_id=str(store.id),
         region_id=region_of_territory(store.territory_id),
     )
+    if actor.role != Role.REP and POSITION & data.keys():
+        store.anchor_latitude, store.anchor_longitude = store.latitude, store.longitude
     db.session.flush()
+    _record_history(store, before, actor, channel, proposal_id)
     if store.territory_id != old_territory_id:
         store_moved.send(store, old_territory_id=old_territory_id)
-    return store, conflicts
+    return conflicts
+
+
+def _record_history(
+    store: Store, before: dict[str, Any], actor: User, channel: str, proposal_id: int | None = None
+) -> None:
+    """A history row for each field in `before` whose value is not the store's now."""
+    now = utcnow()
+    for field, old in before.items():
+        new = getattr(store, field)
+        if new != old:
+            db.session.add(
+                StoreHistory(
+                    store_id=store.id,
+                    field=field,
+                    old_value=old,
+                    new_value=new,
+                    channel=str(channel),
+                    changed_by=actor.id,
+                    changed_at=now,
+                    proposal_id=proposal_id,
+                )
+            )
+
+
+def _hold_big_move(actor: User, store: Store, data: dict, note: str, channel: str) -> StorePositionProposal | None:
+    """For a rep's edit naming the position: when the new position is farther than the threshold
+    from the store's approved position (its anchor), take latitude and longitude out of `data`
+    and record them as a pending proposal (the rep's earlier pending ones for the store are
+    superseded). A smaller move is left in `data` and applies."""
+    current = (store.latitude, store.longitude)
+    proposed = (data.get("latitude", store.latitude), data.get("longitude", store.longitude))
+    if store.anchor_latitude is None or store.anchor_longitude is None:  # never set: where it is now
+        store.anchor_latitude, store.anchor_longitude = current
+    anchor = (store.anchor_latitude, store.anchor_longitude)
+    if proposed == current or distance_m(anchor, proposed) <= current_app.config["STORE_MOVE_APPROVAL_M"]:
+        return None
+    for f in POSITION:
+        data.pop(f, None)
+    now = utcnow()
+    db.session.execute(
+        update(StorePositionProposal)
+        .where(
+            StorePositionProposal.store_id == store.id,
+            StorePositionProposal.proposed_by == actor.id,
+            StorePositionProposal.status == ProposalStatus.PENDING,
+        )
+        .values(status=ProposalStatus.SUPERSEDED, decided_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    proposal = StorePositionProposal(
+        store_id=store.id,
+        status=ProposalStatus.PENDING,
+        latitude=proposed[0],
+        longitude=proposed[1],
+        from_latitude=current[0],
+        from_longitude=current[1],
+        distance_m=round(distance_m(current, proposed), 1),
+        note=note,
+        channel=str(channel),
+        proposed_by=actor.id,
+        proposed_at=now,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+# --- store history and position proposals ------------------------------------------------------
+
+
+def store_history_query(actor: User, store_id: int) -> Select:
+    """Every recorded change of the store's fields, newest first (whoever may see the store)."""
+    visible_store(actor, store_id)
+    return (
+        select(StoreHistory)
+        .where(StoreHistory.store_id == store_id)
+        .order_by(StoreHistory.changed_at.desc(), StoreHistory.id.desc())
+    )
+
+
+PROPOSAL_READERS = (Role.REP, Role.MANAGER, Role.HQ, Role.ADMIN)
+PROPOSAL_DECIDERS = (Role.MANAGER, Role.HQ, Role.ADMIN)
+
+
+def proposals_query(actor: User, filters: dict) -> Select:
+    """Position proposals at the stores `actor` sees (a manager: their region's; a rep: their own
+    ones), newest first."""
+    check_role(actor, *PROPOSAL_READERS)
+    stmt = (
+        select(StorePositionProposal)
+        .join(Store, Store.id == StorePositionProposal.store_id)
+        .where(store_scope(actor))
+        .order_by(StorePositionProposal.proposed_at.desc(), StorePositionProposal.id.desc())
+    )
+    if actor.role == Role.REP:
+        stmt = stmt.where(StorePositionProposal.proposed_by == actor.id)
+    for name in ("status", "store_id", "proposed_by"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(StorePositionProposal, name) == filters[name])
+    return stmt
+
+
+def decide_proposal(actor: User, proposal_id: int, approve: bool, note: str = "") -> StorePositionProposal:
+    """Approve (the store moves to the proposed position, written to its history with the
+    proposal's id; other pending proposals for the store are superseded) or reject (the store
+    stays) a pending proposal. A manager decides for their region's stores, HQ and admins for all;
+    a proposal out of scope is a 404, one already decided a 409."""
+    check_role(actor, *PROPOSAL_DECIDERS)
+    found = db.session.scalar(proposals_query(actor, {}).where(StorePositionProposal.id == proposal_id))
+    if found is None:
+        raise NotFound(f"No position proposal {proposal_id}.")
+    store = _lock_store(found.store_id)  # then read the proposal again: decided once, not twice
+    proposal = db.session.get(StorePositionProposal, proposal_id, populate_existing=True)
+    if proposal.status != ProposalStatus.PENDING:
+        raise Conflict(f"Position proposal {proposal_id} is already {proposal.status}.", field="id")
+    now = utcnow()
+    if approve:
+        from ..sync.conflicts import edit_hlc
+
+        position = {"latitude": proposal.latitude, "longitude": proposal.longitude}
+        _apply_changes(
+            actor,
+            store,
+            position,
+            hlc=edit_hlc(None, store.field_clock),
+            base=None,
+            channel=StoreChannel.REST,
+            proposal_id=proposal.id,
+        )
+        db.session.execute(
+            update(StorePositionProposal)
+            .where(
+                StorePositionProposal.store_id == store.id,
+                StorePositionProposal.status == ProposalStatus.PENDING,
+                StorePositionProposal.id != proposal.id,
+            )
+            .values(status=ProposalStatus.SUPERSEDED, decided_by=actor.id, decided_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+    proposal.status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
+    proposal.decided_by = actor.id
+    proposal.decided_at = now
+    proposal.decision_note = note or ""
+    db.session.flush()
+    return proposal
 
 
 # --- contacts -------------------------------------------------------------------------------

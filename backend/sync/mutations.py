@@ -9,6 +9,7 @@ as marshmallow `ValidationError` or `DomainError`, which the push turns into `re
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from marshmallow import fields, validate
 
@@ -27,6 +28,7 @@ from ..visits.schemas import CheckInSchema, CheckOutSchema, DisplayCheckSchema
 from ..warranty import service as warranty
 from ..warranty import spot_checks
 from ..warranty.schemas import CardCorrectionSchema, SpotCheckSchema, WarrantyCardSchema
+from .clock import ORIGIN
 from .models import SyncConflict
 
 Handler = Callable[[User, dict, object], list[SyncConflict]]
@@ -127,13 +129,50 @@ def _intel(actor, args, m):
     return []
 
 
+@dataclass(frozen=True)
+class HeldField:
+    """A field of an edit held for approval (a rep's big move of a store), reported like a
+    conflict the edit lost: `kept` is the store's (approved) value, `lost` the proposed one. Not
+    recorded as a sync conflict: the proposal is listed at /store-position-proposals."""
+
+    field: str
+    kept_value: object
+    kept_hlc: str
+    kept_by: int | None
+    lost_value: object
+    lost_hlc: str
+    lost_by: int
+
+
 @mutation("store.update", StoreUpdateArgs)
 def _store_update(actor, args, m):
     data = _load("store.update", args)
-    _store, conflicts = stores.update_store(
-        actor, data["store_id"], data["changes"], hlc=m.hlc.encode(), base=data.get("base")
+    hlc = m.hlc.encode()
+    store, conflicts, held = stores.update_store(
+        actor, data["store_id"], data["changes"], hlc=hlc, base=data.get("base"), channel="sync"
     )
-    return conflicts
+    if held is None:
+        return conflicts
+    # The other fields applied; the position waits for a manager: the device hears `merged`
+    # with latitude/longitude as values that did not take effect (SPEC.md, store.update).
+    clock = store.field_clock or {}
+    return conflicts + [
+        HeldField(
+            field=f,
+            kept_value=getattr(store, f),
+            kept_hlc=clock.get(f, {}).get("hlc", ORIGIN),
+            kept_by=_user_id(clock.get(f, {}).get("by")),
+            lost_value=getattr(held, f),
+            lost_hlc=hlc,
+            lost_by=actor.id,
+        )
+        for f in ("latitude", "longitude")
+        if f in data["changes"]
+    ]
+
+
+def _user_id(by) -> int | None:
+    return int(by) if str(by or "").isdigit() else None
 
 
 @mutation("contact.upsert", ContactUpsertArgs)

@@ -62,7 +62,11 @@ def offsite_threshold_m(accuracy_m: float) -> float:
 
 def check_in(actor: User, data: dict) -> tuple[Visit, bool]:
     """Start a visit. The server measures the geodesic distance from the check-in position to
-    the store and flags the visit off-site when it is beyond the threshold. Idempotent by id."""
+    the store and flags the visit off-site when it is beyond the threshold. Idempotent by id.
+
+    The store's position is its approved one: a rep's move of it beyond STORE_MOVE_APPROVAL_M
+    is only a pending proposal (backend.stores.service.update_store) until a manager approves
+    it, so moving the store to where the rep stands does not make a far check-in on-site."""
     check_role(actor, *FIELD_WRITERS)
     store = visible_store(actor, data["store_id"])
     check_device_time(data["checked_in_at"], "checked_in_at")

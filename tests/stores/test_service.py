@@ -143,7 +143,8 @@ def test_nearby_radius_is_capped(world, app):
 
 def test_rep_may_correct_only_the_listed_fields(world):
     assert service.REP_EDITABLE == {"name", "address", "latitude", "longitude", "kind"}
-    store, conflicts = service.update_store(world.rep_a1, world.store_a1.id, {"name": "新名字", "kind": "shop"})
+    store, conflicts, held = service.update_store(world.rep_a1, world.store_a1.id, {"name": "新名字", "kind": "shop"})
+    assert held is None
     assert conflicts == []
     assert (store.name, store.kind) == ("新名字", "shop")
     for field, value in (

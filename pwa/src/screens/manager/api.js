@@ -55,6 +55,13 @@ export const conflicts = (filters = {}, { page = 1, pageSize = 50 } = {}) =>
   requestPage('/sync/conflicts', { query: { ...filters, page, page_size: pageSize } });
 export const resolveConflict = (id, use) => request('POST', `/sync/conflicts/${enc(id)}/resolve`, { json: { use } });
 
+// --- reps' moves of stores held for approval (position proposals) ---
+export const positionProposals = (filters = {}, { page = 1, pageSize = 50 } = {}) =>
+  requestPage('/store-position-proposals', { query: { ...filters, page, page_size: pageSize } });
+/** `decision`: 'approve' (the store moves) or 'reject' (it stays); `note` optional. */
+export const decideProposal = (id, decision, note = '') =>
+  request('POST', `/store-position-proposals/${enc(id)}/${decision === 'approve' ? 'approve' : 'reject'}`, { json: note ? { note } : {} });
+
 // --- new-store reports ---
 export const intelReports = (filters = {}, { page = 1, pageSize = 50 } = {}) =>
   requestPage('/intel-reports', { query: { ...filters, page, page_size: pageSize } });

@@ -5,6 +5,7 @@
 //   #/coverage                stores not visited in N days by tier, unvisited stores, rep activity
 //   #/plans                   visit plans: pick stores, propose an order, save; compliance
 //   #/conflicts               sync conflicts: both values, resolve
+//   #/moves                   reps' moves of stores held for approval: approve, reject
 //   #/reports                 new-store reports: approve, duplicate of a known store, reject
 import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
@@ -16,6 +17,7 @@ import { RouteReview } from './RouteReview.js';
 import { Coverage } from './Coverage.js';
 import { Plans } from './Plans.js';
 import { Conflicts } from './Conflicts.js';
+import { Moves } from './Moves.js';
 import { Reports } from './Reports.js';
 import { PAGES, pageOf } from './pages.js';
 import './manager.css';
@@ -32,6 +34,7 @@ function ManagerPage({ page, parts }) {
     if (page === 'coverage') screen = html`<${Coverage} region=${region} tz=${tz} />`;
     else if (page === 'plans') screen = html`<${Plans} region=${region} tz=${tz} />`;
     else if (page === 'conflicts') screen = html`<${Conflicts} region=${region} tz=${tz} />`;
+    else if (page === 'moves') screen = html`<${Moves} region=${region} tz=${tz} />`;
     else if (page === 'reports') screen = html`<${Reports} region=${region} tz=${tz} />`;
     else screen = html`<${RouteReview} repId=${parts[1]} day=${parts[2]} region=${region} tz=${tz} />`;
   }

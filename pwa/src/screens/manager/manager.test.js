@@ -253,6 +253,7 @@ describe('manager routes', () => {
     expect(pageOf(['coverage'])).toBe('coverage');
     expect(pageOf(['plans'])).toBe('plans');
     expect(pageOf(['conflicts'])).toBe('conflicts');
+    expect(pageOf(['moves'])).toBe('moves');
     expect(pageOf(['reports'])).toBe('reports');
     expect(pageOf(['store', '12'])).toBeNull();
   });

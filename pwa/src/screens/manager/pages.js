@@ -5,6 +5,7 @@ export const PAGES = [
   ['coverage', '#/coverage', 'manager.nav.coverage'],
   ['plans', '#/plans', 'manager.nav.plans'],
   ['conflicts', '#/conflicts', 'manager.nav.conflicts'],
+  ['moves', '#/moves', 'manager.nav.moves'],
   ['reports', '#/reports', 'manager.nav.reports'],
 ];
 const HEADS = new Set(PAGES.map(([key]) => key));
