@@ -47,7 +47,8 @@ run: setup pwa
 	fi
 
 ## Production-shaped: set up, migrate, then gunicorn (2 x CPUs + 1 sync workers, backend/gunicorn_conf.py)
-## on http://$(HOST):$(PORT), plus an rq worker when REDIS_URL is set; SEED_DEMO=1 seeds the demo data.
+## on http://$(HOST):$(PORT), plus an rq worker and rq cron (housekeeping) when REDIS_URL is set;
+## SEED_DEMO=1 seeds the demo data.
 ## Behind docs/nginx.conf (docs/production.md): gunicorn alone is starved by slow clients.
 serve: setup pwa
 	$(VENV)/bin/flask db upgrade
@@ -57,6 +58,8 @@ serve: setup pwa
 	if [ -n "$${REDIS_URL:-}" ]; then \
 	  $(VENV)/bin/rq worker -w backend.jobs.worker.AppWorker --url "$$REDIS_URL" "$${RQ_QUEUE:-fieldsales}" & \
 	  pids=$$!; echo "serve: rq worker (pid $$!) on queue $${RQ_QUEUE:-fieldsales}"; \
+	  $(VENV)/bin/rq cron --url "$$REDIS_URL" backend.schedule & \
+	  pids="$$pids $$!"; echo "serve: rq cron (pid $$!): housekeeping every $${HOUSEKEEPING_SECONDS:-3600} s"; \
 	fi; \
 	$(VENV)/bin/gunicorn -c backend/gunicorn_conf.py --bind "$(HOST):$(PORT)" wsgi:app & \
 	pids="$$pids $$!"; echo "serve: http://$(HOST):$(PORT)/ (gunicorn pid $$!; Ctrl-C stops it all)"; \

@@ -32,6 +32,9 @@ class Config:
     JOB_STALE_SECONDS = _int("JOB_STALE_SECONDS", 120)  # a running attempt without heartbeat: abandoned
     JOB_QUEUED_CHECK_SECONDS = _int("JOB_QUEUED_CHECK_SECONDS", 60)  # then a queued job must still be in RQ
     JOB_SWEEP_SECONDS = _int("JOB_SWEEP_SECONDS", 60)
+    # Housekeeping (pruning the sync change log, stale uploads, old import files) runs this often:
+    # `rq cron backend.schedule` with Redis, the web process otherwise (0: never by itself).
+    HOUSEKEEPING_SECONDS = _int("HOUSEKEEPING_SECONDS", 3600)
     JOB_WAITING_ALERT_SECONDS = _int("JOB_WAITING_ALERT_SECONDS", 300)
     JOB_KEEP_DONE_DAYS = _int("JOB_KEEP_DONE_DAYS", 7)
     PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE / "photos"))
@@ -87,6 +90,8 @@ class Config:
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 512 * 1024 * 1024)
     IMPORT_BATCH_ROWS = _int("IMPORT_BATCH_ROWS", 5000)
     IMPORT_MAX_ERRORS_KEPT = _int("IMPORT_MAX_ERRORS_KEPT", 10_000)
+    # A failed import's file is kept this long so that it can be run again (housekeeping).
+    IMPORT_FAILED_KEEP_DAYS = _int("IMPORT_FAILED_KEEP_DAYS", 14)
     # Sync
     SYNC_MAX_CLOCK_AHEAD_SECONDS = _int("SYNC_MAX_CLOCK_AHEAD_SECONDS", 300)
     SYNC_CHANGE_RETENTION_DAYS = _int("SYNC_CHANGE_RETENTION_DAYS", 30)

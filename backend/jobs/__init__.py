@@ -201,9 +201,12 @@ def install(app) -> None:
         event.listen(Session, "after_soft_rollback", _rolled_back)
     app.teardown_request(run_ready_jobs)
     if not app.config["REDIS_URL"]:
+        from .periodic import run_due_now_and_then
         from .sweeper import sweep_now_and_then
 
         app.teardown_request(sweep_now_and_then)
+        if app.config["HOUSEKEEPING_SECONDS"] and not app.config["TESTING"]:
+            app.teardown_request(run_due_now_and_then)
 
 
 __all__ = ["GiveUp", "JobState", "OutboxJob", "after_commit", "enqueue", "job", "run_ready_jobs"]

@@ -45,3 +45,16 @@ class OutboxJob(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PeriodicRun(db.Model):
+    """When each housekeeping task (`jobs.periodic`) last started and finished, and how it went:
+    the claim that keeps two schedulers from running a task twice in one period, and what
+    `/health` and `flask doctor` report."""
+
+    __tablename__ = "periodic_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str] = mapped_column(String(500), default="", nullable=False)

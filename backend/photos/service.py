@@ -31,7 +31,8 @@ from ..core.errors import (
 )
 from ..core.timeutil import utcnow
 from ..extensions import db
-from ..jobs import after_commit, job
+from ..jobs import GiveUp, after_commit, job
+from ..jobs.periodic import periodic
 from . import imaging, storage
 from .models import Photo, PhotoLink, PhotoStatus, PhotoUpload
 
@@ -332,6 +333,17 @@ def append_chunk(actor: User, photo_id: uuid.UUID, offset: int, data: bytes) -> 
         raise _commit_then(exc) from None
     _discard_upload(up)
     return ChunkResult(_status_of_photo(photo), photo, created)
+
+
+# A resumable upload nobody has added to for this long was abandoned (a lost or reset phone).
+STALE_UPLOAD_AFTER = timedelta(hours=72)
+
+
+@periodic("discard-stale-uploads")
+def _discard_stale_uploads_task() -> str:
+    count = discard_stale_uploads(STALE_UPLOAD_AFTER)
+    db.session.commit()
+    return f"discarded {count} uploads idle for {STALE_UPLOAD_AFTER.total_seconds() / 3600:.0f} h"
 
 
 def discard_stale_uploads(older_than: timedelta) -> int:

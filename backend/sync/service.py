@@ -32,6 +32,7 @@ from ..core.errors import Conflict, DomainError, Forbidden, NotFound, error_body
 from ..core.schemas import sanitize
 from ..core.timeutil import utcnow
 from ..extensions import db
+from ..jobs.periodic import periodic
 from ..stores import service as stores
 from ..stores.models import StoreContact
 from . import clock
@@ -321,6 +322,11 @@ def _changes_page(actor: User, cursor: Cursor, limit: int) -> tuple[list, Cursor
 # --- retention -------------------------------------------------------------------------------
 
 
+@periodic("prune-changes")
+def _prune_changes_task() -> str:
+    return f"deleted {prune_changes()} change-log rows"
+
+
 def prune_changes(older_than_days: int | None = None) -> int:
     """Delete change-log rows older than the retention; cursors from before then get a reset."""
     days = older_than_days if older_than_days is not None else current_app.config["SYNC_CHANGE_RETENTION_DAYS"]
@@ -329,6 +335,8 @@ def prune_changes(older_than_days: int | None = None) -> int:
     # would hand out old sequence numbers again (cursors at the end would skip those changes),
     # and a fresh snapshot takes max(seq) as its cursor, which must not fall below the prune.
     newest = db.session.scalar(select(func.max(SyncChange.seq)))
+    if newest is None:  # an empty log: nothing to prune
+        return 0
     through = db.session.scalar(
         select(func.max(SyncChange.seq)).where(SyncChange.changed_at < cutoff, SyncChange.seq < newest)
     )

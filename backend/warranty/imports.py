@@ -19,7 +19,8 @@ import hashlib
 import io
 import logging
 import uuid
-from datetime import date
+import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,6 +34,7 @@ from ..core.errors import InvalidInput, NotFound, PayloadTooLarge, out_of_space,
 from ..core.timeutil import business_today, utcnow
 from ..extensions import db
 from ..jobs import after_commit, job, run_ready_jobs
+from ..jobs.periodic import periodic
 from ..org.models import Partner, Region
 from . import diversion, rules
 from .models import ImportStatus, Shipment, ShipmentImport, ShipmentImportError
@@ -313,6 +315,35 @@ def run_import(import_id: int) -> None:
     db.session.commit()
     # Loaded: the file is not needed any more (a failed import keeps it, to be run again).
     Path(imp.path).unlink(missing_ok=True)
+
+
+@periodic("import-files")
+def discard_old_import_files() -> str:
+    """Housekeeping: a failed import keeps its file so that it can be run again, for
+    `IMPORT_FAILED_KEEP_DAYS`; then the file goes and the import says so. A file no import
+    refers to (the server stopped between writing it and recording the import) goes after a day."""
+    cfg = current_app.config
+    cutoff = utcnow() - timedelta(days=cfg["IMPORT_FAILED_KEEP_DAYS"])
+    removed = 0
+    for imp in db.session.scalars(
+        select(ShipmentImport).where(ShipmentImport.status == ImportStatus.FAILED, ShipmentImport.finished_at < cutoff)
+    ):
+        path = Path(imp.path)
+        if path.exists():
+            path.unlink(missing_ok=True)
+            removed += 1
+            imp.error = f"{imp.error} The file was removed after {cfg['IMPORT_FAILED_KEEP_DAYS']} days."[:500]
+    db.session.commit()
+    folder = Path(cfg["IMPORT_DIR"])
+    known = {Path(p).name for p in db.session.scalars(select(ShipmentImport.path))}
+    orphans = 0
+    if folder.is_dir():
+        day_ago = time.time() - 24 * 3600
+        for path in folder.glob("*.csv"):
+            if path.name not in known and path.stat().st_mtime < day_ago:
+                path.unlink(missing_ok=True)
+                orphans += 1
+    return f"removed {removed} failed imports' files and {orphans} files of no import"
 
 
 NUL_REASON = "The line holds a NUL character (\\0): it is not a row of text."
