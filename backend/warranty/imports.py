@@ -18,8 +18,8 @@ import csv
 import hashlib
 import io
 import logging
-import uuid
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import BinaryIO
