@@ -361,6 +361,7 @@ def matrix() -> list[Row]:
         Row("POST", "/api/v1/auth/logout", codes(204, 204, 204, 204, 204), fresh_token=True),
         Row("GET", "/api/v1/auth/me", ALL_200),
         Row("GET", "/api/v1/health", ALL_200),
+        Row("GET", "/api/v1/health/deep", ADMIN_200),
         Row("GET", "/api/v1/app-config", ALL_200),
         # users
         Row(
