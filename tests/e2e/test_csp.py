@@ -10,10 +10,11 @@ its own policy. The browser reports no violation anywhere (the `securitypolicyvi
 each page and the console's "Content Security Policy" messages), and each page's response
 carries the policy, so that nothing passes for want of a policy.
 
-The map tiles come from a tile server configured for the test (MAP_TILE_URL with a `{s}`
-subdomain, on a host that does not exist): the browser's requests to it are answered with a drawn
-tile, so the tiles show only if the policy derived from MAP_TILE_URL lets the browser ask for
-them. Every other request off the app's origin fails, as with no internet."""
+The map tiles come from a tile server configured for the e2e tests (MAP_TILE_URL with a `{s}`
+subdomain, on a host that does not exist: conftest.SERVER_SETTINGS, which either server has): the
+browser's requests to it are answered with a drawn tile, so the tiles show only if the policy
+derived from MAP_TILE_URL lets the browser ask for them. Every other request off the app's origin
+fails, as with no internet."""
 
 from __future__ import annotations
 
@@ -29,12 +30,10 @@ from tests.factories import PASSWORD, ApiClient
 from tests.factories import imei as make_imei
 from tests.routes.helpers import check_in, check_out, days_ago, local, point_at, position
 
-from .conftest import PHONE, TIMEOUT_MS, login, shot
+from .conftest import PHONE, SERVER_SETTINGS, TILE_HOST, TILE_URL, TIMEOUT_MS, login, shot
 
 pytestmark = pytest.mark.slow
 
-TILE_HOST = "tiles.example.test"  # .test never resolves: only the test's route answers it
-TILE_URL = "https://{s}." + TILE_HOST + "/{z}/{x}/{y}.png"
 DESKTOP = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
 
 # Every CSP violation of a document, kept in the page (read before it is left).
@@ -138,9 +137,10 @@ class Browsing:
 
 
 @pytest.fixture
-def browsing(app, browser, live_server, monkeypatch):
-    """`browsing(device=PHONE|DESKTOP, locale=…)`; the installation's tiles are the test server's."""
-    monkeypatch.setitem(app.config, "MAP_TILE_URL", TILE_URL)
+def browsing(browser, live_server):
+    """`browsing(device=PHONE|DESKTOP, locale=…)`; the installation's tiles are the test server's
+    (TILE_HOST: never resolves, only the context's route answers it)."""
+    assert SERVER_SETTINGS["MAP_TILE_URL"] == TILE_URL
     opened = []
 
     def make(device=PHONE, locale="zh-CN", position=None):

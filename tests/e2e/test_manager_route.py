@@ -174,8 +174,8 @@ def test_a_manager_reviews_a_reps_day_on_the_map_and_the_timeline(app, e2e_world
     expect(page.locator("[data-testid=route-empty]")).to_be_visible()
     expect(the_map.locator("[data-testid=map-visit]")).to_have_count(0)
 
-    # With a tile server configured (the default), its tiles were asked for and all failed (no
-    # internet); the markers, lines and timeline above were there all the same.
+    # With a tile server configured (conftest.SERVER_SETTINGS), its tiles were asked for and all
+    # failed (no internet); the markers, lines and timeline above were there all the same.
     if the_map.get_attribute("data-tiles") == "yes":
         assert tile_requests, "the map asked for no tiles"
     assert all(not url.startswith(live_server) for url in tile_requests)

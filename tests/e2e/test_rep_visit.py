@@ -7,7 +7,6 @@ phone of the same rep receives the visit by pull. A refused entry shows the serv
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from PIL import Image, ImageDraw
@@ -22,7 +21,7 @@ from backend.stores.models import Store
 from backend.sync.models import SyncRejection
 from backend.visits.models import DisplayCheck, Visit
 
-from .conftest import login, shot, wait_for_service_worker, wait_until
+from .conftest import PRODUCTION, login, shot, wait_for_service_worker, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -276,37 +275,33 @@ def test_refused_entries_show_the_reason_and_can_be_corrected(phone, e2e_world):
     expect(page.locator("[data-testid=settings-screen]")).to_be_visible()
 
 
-def test_new_version_waits_for_the_user(phone, app, tmp_path):
+def test_new_version_waits_for_the_user(phone, deployable_dist):
     """A deployed new version installs in the background and is offered ("update available");
     it replaces the running app only when the rep accepts, never in the middle of a visit."""
-    dist = tmp_path / "dist"
-    shutil.copytree(app.config["PWA_DIST"], dist)
-    original = app.config["PWA_DIST"]
-    app.config["PWA_DIST"] = str(dist)
-    try:
-        page = phone().new_page()
-        page.goto("/")
-        wait_for_service_worker(page)
-        expect(page.locator("[data-testid=login-form]")).to_be_visible()
-        expect(page.locator("[data-testid=update-prompt]")).to_have_count(0)
+    dist = deployable_dist
+    page = phone().new_page()
+    page.goto("/")
+    wait_for_service_worker(page)
+    expect(page.locator("[data-testid=login-form]")).to_be_visible()
+    expect(page.locator("[data-testid=update-prompt]")).to_have_count(0)
 
-        # Deploy "a new version": the service worker script changes.
-        sw = dist / "sw.js"
-        sw.write_text(sw.read_text() + "\n// next release\n")
-        page.reload()
-        prompt = page.locator("[data-testid=update-prompt]")
-        expect(prompt).to_be_visible()
-        shot(page, "09-update-prompt")
-        prompt.locator("button.btn-primary").click()
-        page.wait_for_load_state()
-        expect(page.locator("[data-testid=login-form]")).to_be_visible()
-        expect(page.locator("[data-testid=update-prompt]")).to_have_count(0, timeout=5000)
-    finally:
-        app.config["PWA_DIST"] = original
+    # Deploy "a new version": the service worker script changes.
+    sw = dist / "sw.js"
+    sw.write_text(sw.read_text() + "\n// next release\n")
+    page.reload()
+    prompt = page.locator("[data-testid=update-prompt]")
+    expect(prompt).to_be_visible()
+    shot(page, "09-update-prompt")
+    prompt.locator("button.btn-primary").click()
+    page.wait_for_load_state()
+    expect(page.locator("[data-testid=login-form]")).to_be_visible()
+    expect(page.locator("[data-testid=update-prompt]")).to_have_count(0, timeout=5000)
 
 
 def test_sign_in_in_either_language(phone, e2e_world):
     page = phone(locale="en-GB").new_page()
+    api = []
+    page.on("response", lambda r: api.append(r) if "/api/" in r.url else None)
     page.goto("/")
     form = page.locator("[data-testid=login-form]")
     expect(form.locator("h2")).to_have_text("Sign in")  # from the browser's language
@@ -320,6 +315,19 @@ def test_sign_in_in_either_language(phone, e2e_world):
     login(page, "rep_a1")
     wait_synced(page)
     expect(page.locator("[data-testid=sync-status]")).to_have_text("Synced")
+    if PRODUCTION:
+        # Through nginx (docs/nginx.conf) JSON comes gzipped to a browser that accepts it: the
+        # first sync pull, a sign-in's largest answer, is over the recipe's gzip_min_length (1 KiB).
+        pulls = [r for r in api if "/api/v1/sync/pull" in r.url and len(r.body()) >= 1024]
+        assert pulls, [r.url for r in api]
+        for r in pulls:
+            assert "gzip" in r.request.all_headers()["accept-encoding"]
+            headers = r.all_headers()
+            assert (r.status, headers["content-type"], headers.get("content-encoding")) == (
+                200,
+                "application/json",
+                "gzip",
+            ), (r.url, headers)
     # The choice sticks across reloads.
     page.reload()
     expect(page.locator("[data-testid=nav-today]")).to_contain_text("Today")
