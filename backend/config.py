@@ -64,6 +64,8 @@ class Config:
 
     # Field rules
     OFFSITE_THRESHOLD_M = _float("OFFSITE_THRESHOLD_M", 150.0)
+    # However poor the phone says its fix is, a check-in farther than this is off-site.
+    OFFSITE_MAX_ALLOWANCE_M = _float("OFFSITE_MAX_ALLOWANCE_M", 500.0)
     # A rep's change of a store's position farther than this from its last approved position
     # (set by a manager, HQ, an admin or an approval) waits for a manager's approval.
     STORE_MOVE_APPROVAL_M = _float("STORE_MOVE_APPROVAL_M", 200.0)

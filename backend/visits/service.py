@@ -56,8 +56,12 @@ def own_visit(actor: User, visit_id: uuid.UUID, store_id: int | None = None) -> 
 
 
 def offsite_threshold_m(accuracy_m: float) -> float:
-    """A check-in is off-site beyond max(reported accuracy, the configured threshold)."""
-    return max(accuracy_m, current_app.config["OFFSITE_THRESHOLD_M"])
+    """A check-in is off-site beyond max(reported accuracy, the configured threshold), but never
+    beyond OFFSITE_MAX_ALLOWANCE_M: the phone reports its accuracy itself, and a claimed 100 km
+    would otherwise make a check-in anywhere in the province on-site."""
+    cfg = current_app.config
+    threshold = cfg["OFFSITE_THRESHOLD_M"]
+    return min(max(accuracy_m, threshold), max(cfg["OFFSITE_MAX_ALLOWANCE_M"], threshold))
 
 
 def check_in(actor: User, data: dict) -> tuple[Visit, bool]:

@@ -54,11 +54,14 @@ def test_check_in_returns_distance_and_flag(api, world):
     assert v["checked_in_at"].endswith("+00:00")
 
 
-def test_far_check_in_is_flagged_and_large_accuracy_excuses_it(api, world):
+def test_far_check_in_is_flagged_and_large_accuracy_excuses_it_up_to_the_cap(api, world):
     rep = api(world.rep_a1)
-    far = point_at(TIANHE, 800)
-    assert check_in(rep, world.store_a1, position=far, accuracy=30)["off_site"] is True
-    assert check_in(rep, world.store_a1, position=far, accuracy=1000)["off_site"] is False
+    near, far = point_at(TIANHE, 400), point_at(TIANHE, 800)
+    assert check_in(rep, world.store_a1, position=near, accuracy=30)["off_site"] is True
+    assert check_in(rep, world.store_a1, position=near, accuracy=1000)["off_site"] is False
+    # A rep claiming a 100 km fix 45 km away is off-site (OFFSITE_MAX_ALLOWANCE_M, 500 m).
+    assert check_in(rep, world.store_a1, position=far, accuracy=1000)["off_site"] is True
+    assert check_in(rep, world.store_a1, position=point_at(TIANHE, 45_000), accuracy=100_000)["off_site"] is True
 
 
 def test_boundary_through_the_api(api, world, app, monkeypatch):

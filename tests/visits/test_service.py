@@ -63,8 +63,9 @@ def test_distance_to_a_far_store_is_geodesic_too(world):
         (149.8, 150.0, False),
         (299.8, 300.0, False),  # within a large reported accuracy
         (300.2, 300.0, True),  # beyond it
-        (2000.0, 5000.0, False),  # a very poor fix excuses a far check-in
-        (5000.3, 5000.0, True),
+        (499.8, 5000.0, False),  # a very poor fix excuses a check-in up to the cap…
+        (500.2, 5000.0, True),  # …and no farther (OFFSITE_MAX_ALLOWANCE_M)
+        (2000.0, 100_000.0, True),  # a claimed 100 km accuracy excuses nothing more
     ],
 )
 def test_off_site_exactly_beyond_max_of_accuracy_and_threshold(world, app, metres, accuracy, off_site):
@@ -87,6 +88,9 @@ def test_offsite_threshold_helper(app, monkeypatch):
     monkeypatch.setitem(app.config, "OFFSITE_THRESHOLD_M", 150.0)
     assert service.offsite_threshold_m(10.0) == 150.0
     assert service.offsite_threshold_m(400.0) == 400.0
+    assert service.offsite_threshold_m(100_000.0) == 500.0
+    monkeypatch.setitem(app.config, "OFFSITE_MAX_ALLOWANCE_M", 100.0)  # below the threshold: the threshold holds
+    assert service.offsite_threshold_m(100_000.0) == 150.0
 
 
 # --- idempotency ----------------------------------------------------------------------------------

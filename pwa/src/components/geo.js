@@ -3,6 +3,8 @@
 import { t } from '../i18n/index.js';
 
 export const OFFSITE_THRESHOLD_M = 150;
+// However poor the fix, farther than this is off-site (the server's OFFSITE_MAX_ALLOWANCE_M).
+export const OFFSITE_MAX_ALLOWANCE_M = 500;
 
 export function getPosition({ timeout = 15000, maximumAge = 30000 } = {}) {
   return new Promise((resolve, reject) => {
@@ -38,9 +40,10 @@ export function distanceM(a, b) {
   return 2 * 6371008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-/** Off-site when further than max(accuracy, 150 m): the rule the server flags visits with. */
+/** Off-site when further than max(accuracy, 150 m), capped at 500 m: the rule the server flags
+ * visits with. */
 export function offSiteLimit(accuracy) {
-  return Math.max(Number(accuracy) || 0, OFFSITE_THRESHOLD_M);
+  return Math.min(Math.max(Number(accuracy) || 0, OFFSITE_THRESHOLD_M), Math.max(OFFSITE_MAX_ALLOWANCE_M, OFFSITE_THRESHOLD_M));
 }
 
 export function isOffSite(distance, accuracy) {
