@@ -101,9 +101,17 @@ class Config:
 
     # Photos
     PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)
-    PHOTO_MAX_PIXELS = _int("PHOTO_MAX_PIXELS", 50_000_000)
+    # Pixel limits, checked from the headers (an upload is never decoded while the client waits;
+    # the processing job decodes one image at a time). Any format: a 50 MP camera's 8160×6144
+    # JPEG, which the job decodes at half scale. PNG and WebP can only be decoded whole (a WebP
+    # takes ~16 bytes a pixel then): screenshots and saved pictures, not camera output, so 4096².
+    PHOTO_MAX_PIXELS = _int("PHOTO_MAX_PIXELS", 52_000_000)
+    PHOTO_MAX_PIXELS_PNG_WEBP = _int("PHOTO_MAX_PIXELS_PNG_WEBP", 4096 * 4096)
+    PHOTO_FULL_PX = _int("PHOTO_FULL_PX", 4000)  # the `full` copy's longest side at most
     PHOTO_DISPLAY_PX = _int("PHOTO_DISPLAY_PX", 1600)
     PHOTO_THUMB_PX = _int("PHOTO_THUMB_PX", 320)
+    # Bytes a user's unfinished resumable uploads may declare in all (429 beyond: finish or abandon).
+    PHOTO_UPLOAD_QUOTA_BYTES = _int("PHOTO_UPLOAD_QUOTA_BYTES", 200 * 1024 * 1024)
 
     MAX_CONTENT_LENGTH = PHOTO_MAX_BYTES + 1024 * 1024
 

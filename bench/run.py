@@ -13,6 +13,10 @@ BENCH_PRICE_OBS, …: see bench/dashboards.py).
 The PWA's quality bars (Lighthouse in mobile mode, the first page's JavaScript, offline reload
 to usable) have their own script, which serves the built app and drives Debian's Chromium:
 `python -m bench.pwa_quality` (Lighthouse is installed apart, in bench/lighthouse/).
+
+The memory of photo uploads (the web worker's and the processing job's peak resident memory for 8
+concurrent worst-case uploads per format) is measured against a real gunicorn by another script:
+`python -m bench.photo_upload_rss`.
 """
 
 from __future__ import annotations

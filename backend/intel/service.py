@@ -228,8 +228,18 @@ def with_candidates(actor: User, reports: list[IntelReport]) -> list[IntelReport
     return photos.attach_photo_ids("intel_report", reports)
 
 
-photos.register_record_type("price_observation", field_record_visibility(PriceObservation))
-photos.register_record_type("intel_report", field_record_visibility(IntelReport, IntelReport.territory_id))
+photos.register_record_type(
+    "price_observation",
+    field_record_visibility(PriceObservation),
+    author=PriceObservation.rep_id,
+    writers=FIELD_WRITERS,
+)
+photos.register_record_type(
+    "intel_report",
+    field_record_visibility(IntelReport, IntelReport.territory_id),
+    author=IntelReport.rep_id,
+    writers=FIELD_WRITERS,
+)
 
 
 # --- review by the manager ----------------------------------------------------------------------

@@ -42,8 +42,12 @@ class PhotoById(MethodView):
     @blp.alt_response(201, schema=PhotoSchema, description="Stored")
     def put(self, args, photo_id):
         """Upload a photo's bytes under a client-chosen UUID (idempotent; 409 if the id is taken
-        by other bytes). Copies for display are made by a background job; 507 when the server's
-        disk is full (nothing kept: send it again later)."""
+        by other bytes). The image is checked from its headers (format, size in pixels: 413
+        beyond the limit); copies for display are made by a background job, and a photo whose
+        image data turns out damaged there is `failed` with the reason. 403 for a role that
+        makes no records with photos, or when the id belongs to another user's record; 507 when
+        the server's disk is full (nothing kept: send it again later)."""
+        service.check_may_upload(g.user, photo_id)  # before the body is read
         photo, created = service.upload(g.user, photo_id, request.get_data(cache=False), args["sha256"])
         db.session.commit()
         if created:
@@ -79,7 +83,9 @@ class PhotoUploadSession(MethodView):
     @blp.alt_response(201, schema=UploadStatusSchema, description="Started")
     def post(self, args, photo_id):
         """Start a resumable upload of a photo under a client-chosen UUID (idempotent: the same
-        id, sha256 and size again return the upload as it stands; 409 if the id is taken)."""
+        id, sha256 and size again return the upload as it stands; 409 if the id is taken). 429
+        when the user's unfinished uploads would declare more than PHOTO_UPLOAD_QUOTA_BYTES in
+        all (the answer lists them: finish or abandon them)."""
         status, created = service.start_upload(g.user, photo_id, args["sha256"], args["size"])
         db.session.commit()
         return status, 201 if created else 200
@@ -97,6 +103,7 @@ class PhotoUploadSession(MethodView):
     def patch(self, args, photo_id):
         """Send the next chunk of an upload. On the last byte the sha256 is checked (422 and the
         upload is discarded on a mismatch) and the photo stored; copies are made in the background."""
+        service.check_may_upload(g.user, photo_id)  # before the body is read
         result = service.append_chunk(g.user, photo_id, args["offset"], request.get_data(cache=False))
         db.session.commit()
         if result.photo is None:  # another schema than the 200/201 answers': dump it here
@@ -105,3 +112,11 @@ class PhotoUploadSession(MethodView):
             run_ready_jobs()
             db.session.refresh(result.photo)
         return result.photo, 201 if result.created else 200
+
+    @blp.response(204, description="Abandoned: the bytes received are deleted")
+    def delete(self, photo_id):
+        """Abandon an unfinished upload of one's own (its bytes stop counting towards the quota);
+        404 when there is none."""
+        service.abandon_upload(g.user, photo_id)
+        db.session.commit()
+        return None

@@ -2,8 +2,12 @@
 
 A photo is uploaded on its own under a client UUID; records (display checks, price
 observations, intel reports) refer to photos by id through `PhotoLink`, before or after the
-upload arrives. Who may see a photo follows the records it belongs to: each record type
-registers a visibility check here.
+upload arrives. Each record type registers here who may see its records, who made a record (only
+they may upload the photos it refers to) and which roles make such records (only those roles
+upload photos at all).
+
+An upload is checked from its headers alone (`imaging.inspect`) and stored; its pixels are decoded
+only by the processing job (`process_photo`), never while the client waits.
 """
 
 from __future__ import annotations
@@ -15,16 +19,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..auth.models import User
 from ..core.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     InsufficientStorage,
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    TooManyRequests,
     out_of_space,
     public_reason,
     storage_full,
@@ -36,18 +42,70 @@ from ..jobs.periodic import periodic
 from . import imaging, storage
 from .models import Photo, PhotoLink, PhotoStatus, PhotoUpload
 
-# record type -> function(actor, record_id) -> bool
-_RECORD_VISIBILITY: dict[str, Callable[[User, uuid.UUID], bool]] = {}
+
+@dataclass(frozen=True)
+class _RecordType:
+    visible: Callable[[User, uuid.UUID], bool]
+    author: object  # a column attribute, e.g. DisplayCheck.rep_id
+    writers: frozenset[str]
 
 
-def register_record_type(record_type: str, visible: Callable[[User, uuid.UUID], bool]) -> None:
-    _RECORD_VISIBILITY[record_type] = visible
+_RECORD_TYPES: dict[str, _RecordType] = {}
+
+
+def register_record_type(
+    record_type: str,
+    visible: Callable[[User, uuid.UUID], bool],
+    *,
+    author,
+    writers: Iterable[str],
+) -> None:
+    """Make `record_type` a kind of record that refers to photos. `visible(actor, record_id)`:
+    whether the actor may see such a record (and so its photos). `author`: the column of the
+    model holding the id of the user who made a record (e.g. `DisplayCheck.rep_id`): a photo a
+    record refers to may be uploaded by that user alone. `writers`: the roles that make such
+    records; a role that makes no record with photos may not upload photos."""
+    _RECORD_TYPES[record_type] = _RecordType(visible, author, frozenset(writers))
+
+
+def uploader_roles() -> frozenset[str]:
+    """The roles that make records with photos, and so may upload photos."""
+    return frozenset().union(*(kind.writers for kind in _RECORD_TYPES.values()))
+
+
+def _author_of(record_type: str, record_id: uuid.UUID) -> int | None:
+    kind = _RECORD_TYPES.get(record_type)
+    if kind is None:
+        return None
+    return db.session.scalar(select(kind.author).where(kind.author.class_.id == record_id))
+
+
+def _link_authors(photo_id: uuid.UUID) -> set[int]:
+    """Who made the records that refer to photo `photo_id`."""
+    links = db.session.execute(
+        select(PhotoLink.record_type, PhotoLink.record_id).where(PhotoLink.photo_id == photo_id)
+    ).all()
+    return {a for rtype, rid in links if (a := _author_of(rtype, rid)) is not None}
+
+
+def check_may_upload(actor: User, photo_id: uuid.UUID) -> None:
+    """403 unless `actor` may upload photo `photo_id`: their role makes records with photos, and
+    the records that already refer to that id (if any) are their own. Views call it before
+    reading the request's body."""
+    if actor.role not in uploader_roles():
+        raise Forbidden(f"Your role ({actor.role}) makes no records with photos, so it may not upload photos.")
+    if _link_authors(photo_id) - {actor.id}:
+        raise Forbidden(
+            f"Photo {photo_id} belongs to a record made by another user: only that user may upload it.",
+            field="id",
+        )
 
 
 def link_photos(actor: User, record_type: str, record_id: uuid.UUID, photo_ids: Iterable[uuid.UUID]) -> None:
     """Attach photos to a record (idempotent). The photos need not have been uploaded yet, but
-    one that has must be the actor's own: a record cannot borrow someone else's photo (and with
-    it the right to see it)."""
+    one that has must be the actor's own, and one that another record refers to must be
+    referred to by the actor's records alone: a record cannot borrow someone else's photo (and
+    with it the right to see it, or to upload it)."""
     wanted = list(dict.fromkeys(photo_ids))
     if not wanted:
         return
@@ -56,6 +114,16 @@ def link_photos(actor: User, record_type: str, record_id: uuid.UUID, photo_ids: 
     ).first()
     if foreign is not None:
         raise InvalidInput(f"Photo {foreign} was uploaded by someone else.", field="photo_ids")
+    others = db.session.execute(
+        select(PhotoLink.photo_id, PhotoLink.record_type, PhotoLink.record_id).where(
+            PhotoLink.photo_id.in_(wanted),
+            (PhotoLink.record_type != record_type) | (PhotoLink.record_id != record_id),
+        )
+    )
+    for pid, rtype, rid in others:
+        author = _author_of(rtype, rid)
+        if author is not None and author != actor.id:
+            raise InvalidInput(f"Photo {pid} belongs to a record made by someone else.", field="photo_ids")
     have = set(
         db.session.scalars(
             select(PhotoLink.photo_id).where(PhotoLink.record_type == record_type, PhotoLink.record_id == record_id)
@@ -101,7 +169,8 @@ def _disk_full(exc: OSError) -> InsufficientStorage:
 
 def upload(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[Photo, bool]:
     """Store an uploaded photo. Returns (photo, created). Its processing job is recorded with
-    it: it runs once the transaction commits (`jobs.run_ready_jobs()` to run it at once).
+    it: it runs once the transaction commits (`jobs.run_ready_jobs()` to run it at once). The
+    upload is checked from its headers; no pixel is decoded here.
 
     The same id with the same bytes again is a success with nothing stored twice; the same id
     with other bytes is a 409.
@@ -121,8 +190,10 @@ def upload(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
 
 def _store(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[Photo, bool]:
     """Keep bytes whose sha256 has been verified as photo `photo_id` (shared by the one-shot and
-    the resumable upload)."""
+    the resumable upload). The format, size in pixels and metadata come from the headers
+    (`imaging.inspect` decodes nothing); the pixels are the processing job's business."""
     cfg = current_app.config
+    check_may_upload(actor, photo_id)  # again: a record may have come to refer to it meanwhile
     existing = db.session.get(Photo, photo_id)
     if existing is not None:
         if existing.uploaded_by != actor.id:
@@ -130,7 +201,7 @@ def _store(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
         if existing.sha256 != sha256:
             raise Conflict(f"Photo {photo_id} already exists with different content.", field="id")
         return existing, False
-    info = imaging.inspect(data, cfg["PHOTO_MAX_PIXELS"])
+    info = imaging.inspect(data, cfg["PHOTO_MAX_PIXELS"], cfg["PHOTO_MAX_PIXELS_PNG_WEBP"])
     ready = storage.is_processed(sha256)
     if not ready and not storage.incoming_path(sha256).exists():
         try:
@@ -154,6 +225,7 @@ def _store(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
         uploaded_by=actor.id,
     )
     db.session.add(photo)
+    _foreign_upload_discarded(actor, db.session.get(PhotoUpload, photo_id))
     db.session.flush()
     if not ready:
         after_commit(process_photo, sha256)
@@ -213,11 +285,62 @@ def _locked_upload(photo_id: uuid.UUID) -> PhotoUpload | None:
     ).first()
 
 
+def _lock_user(actor: User) -> None:
+    """Hold the actor's user row until the transaction ends, so that their uploads starting at
+    the same time take turns with the quota (an UPDATE takes the lock on SQLite and PostgreSQL)."""
+    db.session.execute(
+        update(User).where(User.id == actor.id).values(active=User.active).execution_options(synchronize_session=False)
+    )
+
+
+UPLOAD_QUOTA_RETRY_SECONDS = 300  # Retry-After of the quota's 429: a phone retries later by itself
+
+
+class UploadQuotaExceeded(TooManyRequests):
+    """The user's unfinished resumable uploads hold PHOTO_UPLOAD_QUOTA_BYTES already."""
+
+    def __init__(self, actor: User, size: int, quota: int):
+        under_way = list(
+            db.session.scalars(
+                select(PhotoUpload).where(PhotoUpload.user_id == actor.id).order_by(PhotoUpload.updated_at)
+            )
+        )
+        held = sum(up.size for up in under_way)
+        super().__init__(
+            f"Your {len(under_way)} unfinished photo uploads hold {held:,} bytes; with this one "
+            f"({size:,} bytes) they would pass your limit of {quota:,}. Finish them (GET "
+            "/photos/{id}/upload gives where each one stands) or abandon them (DELETE "
+            "/photos/{id}/upload), then start this one again.",
+            retry_after=UPLOAD_QUOTA_RETRY_SECONDS,
+        )
+        self.field = "size"
+        self.details = {
+            "quota_bytes": quota,
+            "held_bytes": held,
+            "size": size,
+            "uploads": [
+                {"photo_id": str(up.photo_id), "size": up.size, "offset": up.received} for up in under_way[:50]
+            ],
+        }
+
+
+def _foreign_upload_discarded(actor: User, up: PhotoUpload | None) -> PhotoUpload | None:
+    """An unfinished upload by someone else under the id of a photo the actor's records refer
+    to (started before the first record arrived) holds that id illegitimately: discard it."""
+    if up is not None and up.user_id != actor.id and _link_authors(up.photo_id) == {actor.id}:
+        _discard_upload(up)
+        return None
+    return up
+
+
 def start_upload(actor: User, photo_id: uuid.UUID, sha256: str, size: int) -> tuple[UploadStatus, bool]:
     """Start a resumable upload, or return the one already started (or finished) for the same
-    id, content and user. Returns (status, created)."""
+    id, content and user. Returns (status, created). The bytes a user's unfinished uploads
+    declare may not pass PHOTO_UPLOAD_QUOTA_BYTES (429 naming them)."""
     sha256 = sha256.lower()
+    check_may_upload(actor, photo_id)
     _check_size(size, field="size")
+    _lock_user(actor)
     photo = db.session.get(Photo, photo_id)
     if photo is not None:
         if photo.uploaded_by != actor.id:
@@ -225,7 +348,7 @@ def start_upload(actor: User, photo_id: uuid.UUID, sha256: str, size: int) -> tu
         if (photo.sha256, photo.size_bytes) != (sha256, size):
             raise Conflict(f"Photo {photo_id} already exists with different content.", field="id")
         return _status_of_photo(photo), False
-    up = db.session.get(PhotoUpload, photo_id)
+    up = _foreign_upload_discarded(actor, db.session.get(PhotoUpload, photo_id))
     if up is not None:
         if up.user_id != actor.id:
             raise Conflict(f"Photo id {photo_id} is taken: choose a new UUID.", field="id")
@@ -236,11 +359,26 @@ def start_upload(actor: User, photo_id: uuid.UUID, sha256: str, size: int) -> tu
                 details={"sha256": up.sha256, "size": up.size, "offset": up.received},
             )
         return _status_of_upload(up), False
+    quota = current_app.config["PHOTO_UPLOAD_QUOTA_BYTES"]
+    held = db.session.scalar(
+        select(func.coalesce(func.sum(PhotoUpload.size), 0)).where(PhotoUpload.user_id == actor.id)
+    )
+    if held + size > quota:
+        raise UploadQuotaExceeded(actor, size, quota)
     up = PhotoUpload(photo_id=photo_id, user_id=actor.id, sha256=sha256, size=size, received=0)
     db.session.add(up)
     db.session.flush()
     storage.delete_partial(photo_id)  # bytes of an upload discarded earlier, if any
     return _status_of_upload(up), True
+
+
+def abandon_upload(actor: User, photo_id: uuid.UUID) -> None:
+    """Drop the actor's unfinished upload of `photo_id` with its bytes (404 when they have none:
+    nothing started, someone else's, or already complete)."""
+    up = _locked_upload(photo_id)
+    if up is None or up.user_id != actor.id:
+        raise NotFound(f"No unfinished upload of photo {photo_id}.")
+    _discard_upload(up)
 
 
 def upload_status(actor: User, photo_id: uuid.UUID) -> UploadStatus:
@@ -267,6 +405,7 @@ def append_chunk(actor: User, photo_id: uuid.UUID, offset: int, data: bytes) -> 
     the declared size completes the upload: the sha256 is verified (a mismatch discards the
     upload: 422, start again) and the photo stored as by `upload`. A chunk for an upload already
     complete answers with the photo and changes nothing."""
+    check_may_upload(actor, photo_id)
     photo = db.session.get(Photo, photo_id)
     up = _locked_upload(photo_id)
     if photo is not None:
@@ -357,6 +496,8 @@ def discard_stale_uploads(older_than: timedelta) -> int:
 
 def _processing_gave_up(sha256: str, reason: str) -> None:
     for p in db.session.scalars(select(Photo).where(Photo.sha256 == sha256, Photo.status != PhotoStatus.READY)):
+        if p.status == PhotoStatus.FAILED and p.error:
+            continue  # failed already, with its reason (e.g. the image cannot be decoded)
         p.status, p.error = PhotoStatus.FAILED, f"processing failed: {reason}"[:300]
 
 
@@ -364,18 +505,31 @@ def _processing_gave_up(sha256: str, reason: str) -> None:
 def process_photo(sha256: str) -> None:
     """Make the stripped full, display and thumbnail copies of one upload; mark its photos ready.
 
-    Idempotent: copies already made are kept, and photos already ready stay ready. A failure
-    is shown on the photos (`failed`, or still `received` when the disk is full) and the job
-    is retried: once space is freed, the next attempt makes the copies.
+    This is where an upload's pixels are decoded, one image at a time per process and with
+    bounded memory (`imaging.make_variants`). Pixels that cannot be decoded (damaged image data
+    behind sound headers) fail the photos for good: `failed`, with the reason, and no retry.
+
+    Idempotent: copies already made are kept, and photos already ready stay ready. Any other
+    failure is shown on the photos (`failed`, or still `received` when the disk is full) and the
+    job is retried: once space is freed, the next attempt makes the copies.
     """
     cfg = current_app.config
     photos = list(db.session.scalars(select(Photo).where(Photo.sha256 == sha256)))
     if not storage.is_processed(sha256):
         src = storage.incoming_path(sha256)
         try:
-            variants = imaging.make_variants(src.read_bytes(), cfg["PHOTO_DISPLAY_PX"], cfg["PHOTO_THUMB_PX"])
+            variants = imaging.make_variants(
+                src.read_bytes(), cfg["PHOTO_DISPLAY_PX"], cfg["PHOTO_THUMB_PX"], cfg["PHOTO_FULL_PX"]
+            )
             for name, content in variants.items():
                 storage.write_atomic(storage.variant_path(sha256, name), content)
+        except imaging.Undecodable as exc:
+            for p in photos:
+                if p.status != PhotoStatus.READY:
+                    p.status, p.error = PhotoStatus.FAILED, str(exc)[:300]
+            db.session.commit()
+            src.unlink(missing_ok=True)  # another attempt would fail the same way
+            raise GiveUp(str(exc)) from exc
         except Exception as exc:
             full = out_of_space(exc)
             for p in photos:
@@ -397,7 +551,7 @@ def can_see(actor: User, photo: Photo) -> bool:
     if actor.sees_everything or photo.uploaded_by == actor.id:
         return True
     links = db.session.execute(select(PhotoLink.record_type, PhotoLink.record_id).where(PhotoLink.photo_id == photo.id))
-    return any((check := _RECORD_VISIBILITY.get(rtype)) is not None and check(actor, rid) for rtype, rid in links)
+    return any((kind := _RECORD_TYPES.get(rtype)) is not None and kind.visible(actor, rid) for rtype, rid in links)
 
 
 def visible_photo(actor: User, photo_id: uuid.UUID) -> Photo:

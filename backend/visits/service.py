@@ -215,4 +215,6 @@ def visible_display_check(actor: User, check_id: uuid.UUID) -> DisplayCheck:
     return check
 
 
-photos.register_record_type("display_check", field_record_visibility(DisplayCheck))
+photos.register_record_type(
+    "display_check", field_record_visibility(DisplayCheck), author=DisplayCheck.rep_id, writers=FIELD_WRITERS
+)

@@ -92,6 +92,40 @@ def png_claiming(width: int, height: int) -> bytes:
     return bytes(data)
 
 
+def webp_claiming(width: int, height: int) -> bytes:
+    """A tiny valid lossless WebP whose header claims width×height pixels (no checksum to fix)."""
+    out = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(out, "WEBP", lossless=True)
+    data = bytearray(out.getvalue())
+    assert data[12:16] == b"VP8L" and data[20] == 0x2F
+    bits = int.from_bytes(data[21:25], "little")
+    bits = (bits & ~((1 << 28) - 1)) | (width - 1) | ((height - 1) << 14)
+    data[21:25] = bits.to_bytes(4, "little")
+    return bytes(data)
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A tiny JPEG whose frame header claims width×height pixels."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, "JPEG")
+    data = bytearray(out.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def with_damaged_image_data(png: bytes) -> bytes:
+    """The PNG with the bytes of its compressed image data garbled, every chunk's checksum
+    right: whole and sound to look at, undecodable."""
+    data = bytearray(png)
+    at = data.index(b"IDAT") - 4
+    length = struct.unpack(">I", data[at : at + 4])[0]
+    start, end = at + 8, at + 8 + length
+    data[start + 2 : end] = bytes((b * 31 + 7) % 256 for b in data[start + 2 : end])  # keep the zlib header
+    data[end : end + 4] = struct.pack(">I", zlib.crc32(bytes(data[at + 4 : end])))
+    return bytes(data)
+
+
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

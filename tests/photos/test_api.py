@@ -7,6 +7,7 @@ real worker and the tests poll until the photo is processed, so they pass in bot
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from tests.photos.images import (
     GREEN,
     RED,
     encoded,
+    jpeg_claiming,
     noisy_jpeg,
     open_served,
     phone_jpeg,
@@ -33,6 +35,8 @@ from tests.photos.images import (
     upload,
     wait_processed,
     webp,
+    webp_claiming,
+    with_damaged_image_data,
 )
 
 pytestmark = pytest.mark.usefixtures("rq_worker")
@@ -362,6 +366,62 @@ def test_configured_pixel_limit(api, world, app, monkeypatch):
     r = put(api(world.rep_a1), new_id(), encoded((101, 100)), content_type="image/png")
     refused(app, r, 413, "file")
     assert put(api(world.rep_a1), new_id(), encoded((100, 100)), content_type="image/png").status_code == 201
+
+
+@pytest.mark.parametrize(
+    "fmt, data, limit",
+    [
+        ("png", png_claiming(4097, 4096), "16,777,216"),
+        ("webp", webp_claiming(4097, 4096), "16,777,216"),
+        ("jpeg", jpeg_claiming(8336, 6240), "52,000,000"),
+    ],
+)
+def test_beyond_the_pixel_limit_is_413_saying_so(api, world, app, fmt, data, limit):
+    """Tiny files whose headers claim more pixels than accepted (a PNG or WebP: 4096² at most,
+    as they can only be decoded whole; a JPEG: 52 MP) are refused from the header."""
+    assert len(data) < 1000
+    r = put(api(world.rep_a1), new_id(), data, content_type=f"image/{fmt}")
+    refused(app, r, 413, "file")
+    assert r.json["code"] == "too_large"
+    assert f"pixels; at most {limit} are accepted" in r.json["message"]
+    assert ("4097×4096" if fmt != "jpeg" else "8336×6240") in r.json["message"]
+
+
+def test_the_png_and_webp_pixel_limit_is_configurable(api, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_MAX_PIXELS_PNG_WEBP", 100 * 100)
+    rep = api(world.rep_a1)
+    refused(app, put(rep, new_id(), encoded((101, 100), "WEBP"), content_type="image/webp"), 413, "file")
+    assert put(rep, new_id(), encoded((100, 100), "WEBP"), content_type="image/webp").status_code == 201
+    assert put(rep, new_id(), encoded((200, 100), "JPEG")).status_code == 201  # JPEG: PHOTO_MAX_PIXELS
+
+
+def test_an_image_whose_data_cannot_be_decoded_fails_in_the_job_with_the_reason(api, world, app):
+    """Sound headers and chunks, garbled image data: the upload is accepted (nothing is decoded
+    while the client waits), and the job marks the photo failed, saying why, once: another
+    attempt would fail the same way."""
+    from sqlalchemy import select
+
+    from backend.jobs import OutboxJob
+
+    rep = api(world.rep_a1)
+    pid, data = new_id(), with_damaged_image_data(encoded((120, 90), "PNG"))
+    r = put(rep, pid, data, content_type="image/png")
+    assert r.status_code == 201, r.json
+    photo = wait_processed(rep, pid)
+    assert photo["status"] == "failed"
+    assert photo["error"].startswith("The image data is damaged or truncated"), photo["error"]
+    assert rep.get(f"/api/v1/photos/{pid}/file").status_code == 409
+    deadline = time.monotonic() + 10
+    while True:
+        db.session.rollback()
+        (job,) = db.session.scalars(select(OutboxJob)).all()
+        if job.state != "running" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert (job.state, job.attempts) == ("failed", 1), job.last_error
+    assert "damaged or truncated" in job.last_error
+    assert stored_files(app) == []  # the upload's bytes are not kept for attempts that cannot succeed
+    assert put(rep, pid, data, content_type="image/png").json["status"] == "failed"  # the phone's retry
 
 
 def test_too_many_bytes_is_413(api, world, app, monkeypatch):

@@ -1,5 +1,7 @@
 """Pillow checks on damaged input: `inspect` refuses with a domain error or accepts, never crashes,
-and whatever it accepts the background job can process."""
+and whatever it accepts the background job either processes or refuses with `Undecodable` (the
+photo is then `failed` with that reason): `inspect` reads headers only, so damage inside the
+image data shows in the job."""
 
 from __future__ import annotations
 
@@ -62,7 +64,11 @@ def _inspect_then_process(data: bytes) -> None:
     except (InvalidInput, PayloadTooLarge) as exc:
         assert exc.field == "file"
         return
-    variants = imaging.make_variants(data, 1600, 320)
+    try:
+        variants = imaging.make_variants(data, 1600, 320)
+    except imaging.Undecodable as exc:
+        assert "damaged or truncated" in str(exc) or "too many pixels" in str(exc)
+        return
     assert set(variants) == {"full", "display", "thumb"}
 
 

@@ -369,17 +369,21 @@ def test_another_user_cannot_see_or_continue_your_upload(api, world, app):
     pid = new_id()
     assert start(rep, pid, data).status_code == 201
     assert send(rep, pid, 0, data[:100]).status_code == 202
-    for who in (world.rep_a1b, world.manager_a, world.clerk_a1, world.rep_b1):
+    for who in (world.rep_a1b, world.manager_a, world.rep_b1):
         client = api(who)
         assert client.get(url(pid)).status_code == 404, who.username
         assert send(client, pid, 100, data[100:]).status_code == 404, who.username
         assert send(client, pid, 0, data).status_code == 404, who.username
+    # A clerk uploads no photos at all (no record of theirs has any).
+    clerk = api(world.clerk_a1)
+    assert clerk.get(url(pid)).status_code == 404
+    assert send(clerk, pid, 100, data[100:]).status_code == 403
     r = start(other, pid, data)  # nor take the id over
     assert r.status_code == 409 and "taken" in r.json["message"]
-    # HQ may look, not write.
+    # HQ may look, not write (HQ makes no records with photos: it uploads none).
     assert api(world.hq).get(url(pid)).json["offset"] == 100
-    assert send(api(world.hq), pid, 100, data[100:]).status_code == 404
-    assert start(api(world.hq), pid, data).status_code == 409
+    assert send(api(world.hq), pid, 100, data[100:]).status_code == 403
+    assert start(api(world.hq), pid, data).status_code == 403
     # The uploader carries on undisturbed.
     assert rep.get(url(pid)).json["offset"] == 100
     assert send(rep, pid, 100, data[100:]).status_code == 201
