@@ -779,9 +779,10 @@ def matrix() -> list[Row]:
                 ),
             ],
         ),
-        # photos: any user uploads; the uploader, HQ/admin and whoever sees a linked record read
+        # photos: the roles that make records with photos (reps, managers) upload; the uploader,
+        # HQ/admin and whoever sees a linked record read
         Row(
-            "PUT", "/api/v1/photos/{photo_id}", codes(201, 201, 201, 201, 201), params={"photo_id": "fresh"}, photo=True
+            "PUT", "/api/v1/photos/{photo_id}", codes(201, 201, 403, 403, 403), params={"photo_id": "fresh"}, photo=True
         ),
     ]
     photo_cases = {
@@ -795,14 +796,15 @@ def matrix() -> list[Row]:
         rows.append(
             Row("GET", "/api/v1/photos/{photo_id}/file", expect, params={"photo_id": key}, query="variant=thumb")
         )
-    # resumable photo uploads: anyone uploads under their own id; the uploader and HQ/admin may look
+    # resumable photo uploads: reps and managers upload under their own id; the uploader and
+    # HQ/admin may look; the uploader abandons
     upload = "/api/v1/photos/{photo_id}/upload"
     rows += [
-        Row("POST", upload, codes(201, 201, 201, 201, 201), params={"photo_id": "fresh"}, body=upload_start_body),
+        Row("POST", upload, codes(201, 201, 403, 403, 403), params={"photo_id": "fresh"}, body=upload_start_body),
         Row(
             "POST",
             upload,
-            codes(409, 409, 409, 409, 409),
+            codes(409, 409, 403, 403, 403),
             params={"photo_id": "upload_b1"},
             body=upload_start_body,
             note="another user's upload",
@@ -812,20 +814,28 @@ def matrix() -> list[Row]:
         Row(
             "PATCH",
             upload,
-            codes(202, 202, 202, 202, 202),
+            codes(202, 202, 403, 403, 403),
             params={"photo_id": "upload_{role}"},
             query="offset=0",
             body=upload_chunk_body,
-            note="the caller's own upload",
+            note="the caller's own upload (clerk, HQ, admin: none, they upload no photos)",
         ),
         Row(
             "PATCH",
             upload,
-            codes(404, 404, 404, 404, 404),
+            codes(404, 404, 403, 403, 403),
             params={"photo_id": "upload_b1"},
             query="offset=0",
             body=upload_chunk_body,
         ),
+        Row(
+            "DELETE",
+            upload,
+            codes(204, 204, 404, 404, 404),
+            params={"photo_id": "upload_{role}"},
+            note="the caller's own upload (clerk, HQ, admin: none)",
+        ),
+        Row("DELETE", upload, codes(404, 404, 404, 404, 404), params={"photo_id": "upload_b1"}),
     ]
     rows += routes_and_market_rows()  # route review, coverage, plans, intel review, market: see below
     return rows
@@ -887,11 +897,15 @@ def build_records(world, clients: dict[str, ApiClient], owners: dict[str, ApiCli
         ctx[key], photos[key] = pid, sha
     for sha in photos.values():
         process_photo(sha)  # ready now, whether jobs run in-process or on an rq worker
-    # Resumable uploads under way: each role's own (upload_rep, upload_manager…) and rep_b1's.
-    for key, owner in [*((f"upload_{role}", ACTOR[role]) for role in ROLES), ("upload_b1", "rep_b1")]:
+    # Resumable uploads under way: the uploading roles' own (upload_rep, upload_manager) and
+    # rep_b1's; the other roles upload no photos (upload_clerk… name nothing started).
+    uploaders = [role for role in ROLES if role in ("rep", "manager")]
+    for key, owner in [*((f"upload_{role}", ACTOR[role]) for role in uploaders), ("upload_b1", "rep_b1")]:
         ctx[key] = str(uuid.uuid4())
         r = owners[owner].post(f"/api/v1/photos/{ctx[key]}/upload", json=upload_start_body(ctx, ""))
         assert r.status_code == 201, r.json
+    for role in set(ROLES) - set(uploaders):
+        ctx[f"upload_{role}"] = str(uuid.uuid4())
 
     for suffix, owner, store in (
         ("a1", "rep_a1", "store_a1"),
