@@ -1,6 +1,7 @@
 """Test fixtures: one real database per test session (SQLite file by default, PostgreSQL when
-DATABASE_URL says so), built by the Alembic migrations; a real `rq worker` when REDIS_URL is
-set; tables emptied after each test; API clients logged in per role."""
+TEST_DATABASE_URL says so — never the app's DATABASE_URL), built by the Alembic migrations; a
+real `rq worker` when REDIS_URL is set; tables emptied after each test; API clients logged in per
+role."""
 
 from __future__ import annotations
 
@@ -18,8 +19,27 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 _TMP = Path(tempfile.mkdtemp(prefix="fieldsales-tests-"))
 
+
+def database_for_tests(environ) -> str:
+    """The database the tests use, which they empty and rebuild: TEST_DATABASE_URL, whose
+    database name must say "test", else a fresh SQLite file. Never DATABASE_URL: a shell that
+    exported it to run the app or a production command would lose that database's data."""
+    url = environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{_TMP / 'test.db'}"
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database or ""
+    if "test" not in Path(name).name.lower():
+        raise pytest.UsageError(
+            f"TEST_DATABASE_URL names the database {name!r}: the tests drop all its tables, so its name "
+            "must contain 'test' (e.g. fieldsales_test)."
+        )
+    return url
+
+
 # Configuration goes through the environment so that the rq worker process sees the same.
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
+os.environ["DATABASE_URL"] = database_for_tests(os.environ)
 os.environ["PHOTO_DIR"] = str(_TMP / "photos")
 os.environ["ARGON2_TIME_COST"] = "1"
 os.environ["ARGON2_MEMORY_COST"] = "1024"

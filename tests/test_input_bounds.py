@@ -1,6 +1,6 @@
 """Input bounds: every value a column, the database's text or the reports cannot take is a
 field-located 4xx over REST and a `rejected` mutation (with its field) inside a push, whose other
-mutations still apply. Run on PostgreSQL too (DATABASE_URL): there these were 500s."""
+mutations still apply. Run on PostgreSQL too (TEST_DATABASE_URL): there these were 500s."""
 
 from __future__ import annotations
 
