@@ -48,13 +48,15 @@ def create_once(
     values: dict[str, Any],
     kind: str,
     compare: tuple[str, ...] | None = None,
+    api_names: dict[str, str] | None = None,
 ) -> tuple[T, bool]:
     """Create `model(id=record_id, **values)` unless it exists.
 
     Offline clients resend records they are unsure reached us, so the same id with the same
     content is a success with no second row; the same id with other content is a 409, never a
     silent overwrite. `compare` names the fields the client sent (computed ones may change
-    between tries); by default all of `values`. Returns (record, created).
+    between tries); by default all of `values`. `api_names` maps a column to the name the API
+    gives it, so the 409 names the fields the client knows. Returns (record, created).
     """
     existing = db.session.get(model, record_id)
     if existing is None:
@@ -76,7 +78,8 @@ def create_once(
         else:
             return obj, True
     keys = compare if compare is not None else tuple(values)
-    differing = sorted(k for k in keys if not _same(getattr(existing, k), values[k]))
+    names = api_names or {}
+    differing = sorted(names.get(k, k) for k in keys if not _same(getattr(existing, k), values[k]))
     if differing:
         raise Conflict(
             f"A {kind} with id {record_id} already exists with different content ({', '.join(differing)}).",

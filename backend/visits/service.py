@@ -64,6 +64,14 @@ def offsite_threshold_m(accuracy_m: float) -> float:
     return min(max(accuracy_m, threshold), max(cfg["OFFSITE_MAX_ALLOWANCE_M"], threshold))
 
 
+# The check-in's columns under the names the API and the sync mutation give them.
+CHECK_IN_FIELDS = {
+    "check_in_latitude": "latitude",
+    "check_in_longitude": "longitude",
+    "check_in_accuracy_m": "accuracy_m",
+}
+
+
 def check_in(actor: User, data: dict) -> tuple[Visit, bool]:
     """Start a visit. The server measures the geodesic distance from the check-in position to
     the store and flags the visit off-site when it is beyond the threshold. Idempotent by id.
@@ -100,7 +108,7 @@ def check_in(actor: User, data: dict) -> tuple[Visit, bool]:
     if existing is not None and existing.checked_out_at is not None:
         # A check-out may replace the notes: a resent check-in is compared on everything else.
         client_fields = client_fields[:-1]
-    return create_once(Visit, data["id"], values, "visit", compare=client_fields)
+    return create_once(Visit, data["id"], values, "visit", compare=client_fields, api_names=CHECK_IN_FIELDS)
 
 
 def check_out(actor: User, visit_id: uuid.UUID, data: dict) -> Visit:

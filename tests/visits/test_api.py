@@ -119,7 +119,8 @@ def test_same_id_different_content_is_409(api, world):
     r = rep.post("/api/v1/visits", json=body | {"accuracy_m": 99})
     assert r.status_code == 409, r.json
     assert r.json["code"] == "conflict"
-    assert "check_in_accuracy_m" in r.json["details"]["fields"]
+    assert r.json["details"]["fields"] == ["accuracy_m"]  # the API's name, not the column's
+    assert "(accuracy_m)" in r.json["message"] and "check_in_" not in r.json["message"]
     assert db.session.query(Visit).count() == 1
     assert rep.get(f"/api/v1/visits/{body['id']}").json["accuracy_m"] == 15.0
 
