@@ -104,9 +104,7 @@ def run_task(name: str, *, force: bool = False) -> str | None:
         log.exception("housekeeping task %s failed", name)
         outcome = f"failed: {public_reason(exc)}"
     db.session.execute(
-        update(PeriodicRun)
-        .where(PeriodicRun.name == name)
-        .values(finished_at=utcnow(), outcome=outcome[:500])
+        update(PeriodicRun).where(PeriodicRun.name == name).values(finished_at=utcnow(), outcome=outcome[:500])
     )
     db.session.commit()
     log.info("housekeeping %s: %s (%.1f s)", name, outcome, time.monotonic() - started)
