@@ -38,6 +38,10 @@ class Config:
     JOB_WAITING_ALERT_SECONDS = _int("JOB_WAITING_ALERT_SECONDS", 300)
     JOB_KEEP_DONE_DAYS = _int("JOB_KEEP_DONE_DAYS", 7)
     PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE / "photos"))
+    # Where stored photos live (backend/core/storage.py): empty or file:// → PHOTO_DIR; or an
+    # S3-compatible bucket shared by several hosts, s3://bucket/prefix?endpoint_url=…&region=…
+    # (credentials from boto3's chain: AWS_ACCESS_KEY_ID…). Partial uploads stay in PHOTO_DIR.
+    PHOTO_STORAGE_URL = os.environ.get("PHOTO_STORAGE_URL", "")
     PWA_DIST = os.environ.get("PWA_DIST", str(ROOT / "pwa" / "dist"))
 
     # Auth

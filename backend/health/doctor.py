@@ -113,12 +113,27 @@ def _disk(name: str, folder: str) -> Check:
     return Check(name, True, detail)
 
 
+def _photo_storage() -> Check:
+    from ..core.storage import S3Store, is_s3
+
+    cfg = current_app.config
+    if not is_s3(cfg.get("PHOTO_STORAGE_URL")):
+        return _disk("photo storage", cfg["PHOTO_DIR"])
+    try:
+        store = S3Store(cfg["PHOTO_STORAGE_URL"])
+        store.check()
+    except Exception as exc:
+        reason = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
+        return Check("photo storage", False, f"S3 bucket unreachable: {reason}")
+    return Check("photo storage", True, f"{store.describe()} reachable")
+
+
 def run_checks() -> list[dict]:
     """Every check, in order; none raises."""
     started = time.monotonic()
     cfg = current_app.config
     checks = [_database(), _migrations(), *_queue()]
-    checks += [_disk("photo storage", cfg["PHOTO_DIR"]), _disk("import storage", cfg["IMPORT_DIR"])]
+    checks += [_photo_storage(), _disk("import storage", cfg["IMPORT_DIR"])]
     out = [asdict(c) for c in checks]
     took = f"{(time.monotonic() - started) * 1000:.0f} ms, pid {os.getpid()}"
     out.append({"name": "took", "ok": True, "detail": took})

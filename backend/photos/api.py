@@ -1,12 +1,12 @@
 """HTTP endpoints for photo upload, metadata and files."""
 
-from flask import g, jsonify, request, send_file
+from flask import Response, g, jsonify, request, send_file
 from flask.views import MethodView
 
 from ..core.blueprint import Blueprint
 from ..extensions import db
 from ..jobs import run_ready_jobs
-from . import service
+from . import service, storage
 from .schemas import (
     FileArgsSchema,
     PhotoSchema,
@@ -67,10 +67,30 @@ class PhotoFile(MethodView):
     @blp.response(200, content_type="image/jpeg", description="The JPEG")
     def get(self, args, photo_id):
         """The photo as a metadata-free JPEG: `full`, `display` (≤1600 px) or `thumb` (≤320 px)."""
-        path = service.file_for(g.user, photo_id, args["variant"])
-        response = send_file(path, mimetype="image/jpeg", max_age=86400, conditional=True)
+        stored = service.file_for(g.user, photo_id, args["variant"])
+        path = storage.local_path(stored.store, stored.key)
+        if path is not None:
+            response = send_file(path, mimetype="image/jpeg", max_age=86400, conditional=True)
+        else:
+            response = _streamed(stored)
         response.cache_control.private = True
         return response
+
+
+def _streamed(stored: service.StoredFile) -> Response:
+    """A copy in an object store, streamed through the app: the same authorization, caching
+    headers and URL as a local file (a presigned URL would hand the phone a link that works for
+    anyone who has it, for as long as it lives, and would not be cached under the photo's URL).
+    The ETag is the content's address, so a 304 costs no request to the store."""
+    if request.if_none_match.contains(stored.etag):
+        response = Response(status=304)
+    else:
+        chunks = stored.store.stream(stored.key)
+        response = Response(chunks, mimetype="image/jpeg", direct_passthrough=True)
+        response.content_length = chunks.size
+    response.set_etag(stored.etag)
+    response.cache_control.max_age = 86400
+    return response
 
 
 @blp.route("/photos/<uuid:photo_id>/upload")

@@ -35,6 +35,7 @@ from ..core.errors import (
     public_reason,
     storage_full,
 )
+from ..core.storage import Store
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..jobs import GiveUp, after_commit, job
@@ -202,10 +203,11 @@ def _store(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
             raise Conflict(f"Photo {photo_id} already exists with different content.", field="id")
         return existing, False
     info = imaging.inspect(data, cfg["PHOTO_MAX_PIXELS"], cfg["PHOTO_MAX_PIXELS_PNG_WEBP"])
-    ready = storage.is_processed(sha256)
-    if not ready and not storage.incoming_path(sha256).exists():
+    where = storage.store()
+    ready = storage.is_processed(sha256, where)
+    if not ready and not where.exists(storage.incoming_key(sha256)):
         try:
-            storage.write_atomic(storage.incoming_path(sha256), data)
+            where.put(storage.incoming_key(sha256), data)
         except OSError as exc:
             if out_of_space(exc):
                 raise _disk_full(exc) from exc
@@ -515,20 +517,21 @@ def process_photo(sha256: str) -> None:
     """
     cfg = current_app.config
     photos = list(db.session.scalars(select(Photo).where(Photo.sha256 == sha256)))
-    if not storage.is_processed(sha256):
-        src = storage.incoming_path(sha256)
+    where = storage.store()
+    src = storage.incoming_key(sha256)
+    if not storage.is_processed(sha256, where):
         try:
             variants = imaging.make_variants(
-                src.read_bytes(), cfg["PHOTO_DISPLAY_PX"], cfg["PHOTO_THUMB_PX"], cfg["PHOTO_FULL_PX"]
+                where.get(src), cfg["PHOTO_DISPLAY_PX"], cfg["PHOTO_THUMB_PX"], cfg["PHOTO_FULL_PX"]
             )
             for name, content in variants.items():
-                storage.write_atomic(storage.variant_path(sha256, name), content)
+                where.put(storage.variant_key(sha256, name), content)
         except imaging.Undecodable as exc:
             for p in photos:
                 if p.status != PhotoStatus.READY:
                     p.status, p.error = PhotoStatus.FAILED, str(exc)[:300]
             db.session.commit()
-            src.unlink(missing_ok=True)  # another attempt would fail the same way
+            where.delete(src)  # another attempt would fail the same way
             raise GiveUp(str(exc)) from exc
         except Exception as exc:
             full = out_of_space(exc)
@@ -544,7 +547,7 @@ def process_photo(sha256: str) -> None:
         if p.status != PhotoStatus.READY:
             p.status, p.processed_at, p.error = PhotoStatus.READY, now, None
     db.session.commit()
-    storage.incoming_path(sha256).unlink(missing_ok=True)
+    where.delete(src)
 
 
 def can_see(actor: User, photo: Photo) -> bool:
@@ -561,11 +564,18 @@ def visible_photo(actor: User, photo_id: uuid.UUID) -> Photo:
     return photo
 
 
-def file_for(actor: User, photo_id: uuid.UUID, variant: str):
+@dataclass(frozen=True)
+class StoredFile:
+    store: Store
+    key: str
+    etag: str  # the copies are content-addressed: the same key always holds the same bytes
+
+
+def file_for(actor: User, photo_id: uuid.UUID, variant: str) -> StoredFile:
     photo = visible_photo(actor, photo_id)
     if photo.status != PhotoStatus.READY:
         raise Conflict(
             f"Photo {photo_id} is {photo.status}; its copies are not ready.",
             details={"status": photo.status},
         )
-    return storage.variant_path(photo.sha256, variant)
+    return StoredFile(storage.store(), storage.variant_key(photo.sha256, variant), f"{photo.sha256}-{variant}")

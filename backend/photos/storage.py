@@ -1,27 +1,61 @@
-"""Photo files on local disk, addressed by the sha256 of the uploaded bytes.
+"""Photo files, addressed by the sha256 of the uploaded bytes.
 
-Layout under PHOTO_DIR: `incoming/<sha>` holds an upload until it is processed (never served:
-it still carries EXIF); `blobs/<sha[:2]>/<sha>/{full,display,thumb}.jpg` are the stripped copies;
-`partial/<photo_id>` holds the bytes of a resumable upload received so far (never served either).
+The stored objects live in the store PHOTO_STORAGE_URL names (backend/core/storage.py): a folder
+(PHOTO_DIR, the default) or an S3-compatible bucket shared by every host. Keys:
+`incoming/<sha>` holds a verified upload until it is processed (never served: it still carries
+EXIF); `blobs/<sha[:2]>/<sha>/{full,display,thumb}.jpg` are the stripped copies.
+
+`partial/<photo_id>` under PHOTO_DIR holds the bytes of a resumable upload received so far (never
+served either). It stays on the local disk whatever the store: chunks are appended in place,
+which an object store cannot do. A chunk arriving at another host finds fewer bytes there and
+the client is told to resume from what that host has (see docs/production.md).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from flask import current_app
+
+from ..core.storage import LocalStore, Store, store_for
 
 VARIANTS = ("full", "display", "thumb")
 
 
 def root() -> Path:
+    """PHOTO_DIR: the local folder (partial uploads; the stored objects too by default)."""
     return Path(current_app.config["PHOTO_DIR"])
 
 
-def incoming_path(sha: str) -> Path:
-    return root() / "incoming" / sha
+def store() -> Store:
+    """The store of the current app's configuration (read each time, so tests can switch it)."""
+    cfg = current_app.config
+    return store_for(cfg.get("PHOTO_STORAGE_URL"), cfg["PHOTO_DIR"])
+
+
+# --- stored objects -------------------------------------------------------------------------------
+
+
+def incoming_key(sha: str) -> str:
+    return f"incoming/{sha}"
+
+
+def variant_key(sha: str, variant: str) -> str:
+    return f"blobs/{sha[:2]}/{sha}/{variant}.jpg"
+
+
+def is_processed(sha: str, where: Store | None = None) -> bool:
+    where = where or store()
+    return all(where.exists(variant_key(sha, v)) for v in VARIANTS)
+
+
+def local_path(where: Store, key: str) -> Path | None:
+    """The file behind `key` when the store is a local folder (served with send_file), else None."""
+    return where.path(key) if isinstance(where, LocalStore) else None
+
+
+# --- partial uploads (local disk) -----------------------------------------------------------------
 
 
 def partial_path(photo_id) -> Path:
@@ -62,31 +96,3 @@ def read_partial(photo_id) -> bytes:
 
 def delete_partial(photo_id) -> None:
     partial_path(photo_id).unlink(missing_ok=True)
-
-
-def blob_dir(sha: str) -> Path:
-    return root() / "blobs" / sha[:2] / sha
-
-
-def variant_path(sha: str, variant: str) -> Path:
-    return blob_dir(sha) / f"{variant}.jpg"
-
-
-def is_processed(sha: str) -> bool:
-    return all(variant_path(sha, v).exists() for v in VARIANTS)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file and rename it, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())  # a full disk shows here, not after the rename
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
