@@ -141,9 +141,12 @@ export function RouteReview({ repId, day, region, tz }) {
   const [selected, setSelected] = useState(null);
   const [extraStores, setExtraStores] = useState(new Map());
 
-  // Without a rep: the first one of the region (the URL then says which).
+  // Without a rep: the first one of the region (the URL then says which) — unless the URL has
+  // named a rep meanwhile (a link followed while the reps were loading must not be replaced by
+  // today's route of the first rep).
   useEffect(() => {
-    if (!rep && region.reps.length) go(region.reps[0].id, theDay, true);
+    const named = typeof location !== 'undefined' && /^#\/route\/\d+/.test(location.hash);
+    if (!rep && region.reps.length && !named) go(region.reps[0].id, theDay, true);
   }, [rep, region.reps.length]);
 
   function go(nextRep, nextDay, replace = false) {
