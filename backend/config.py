@@ -93,6 +93,9 @@ class Config:
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Asia/Shanghai")
     # Shipment imports: the uploaded CSV files, their size limit, how many bad rows are kept.
     IMPORT_DIR = os.environ.get("IMPORT_DIR", str(INSTANCE / "imports"))
+    # Where uploaded shipment CSVs wait to be loaded: empty → IMPORT_DIR; s3://… → a bucket (as
+    # PHOTO_STORAGE_URL), so web and worker hosts need no shared volume.
+    IMPORT_STORAGE_URL = os.environ.get("IMPORT_STORAGE_URL", "")
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 512 * 1024 * 1024)
     IMPORT_BATCH_ROWS = _int("IMPORT_BATCH_ROWS", 5000)
     IMPORT_MAX_ERRORS_KEPT = _int("IMPORT_MAX_ERRORS_KEPT", 10_000)

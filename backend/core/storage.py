@@ -18,6 +18,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -61,6 +62,18 @@ class Store:
 
     def size(self, key: str) -> int:
         raise NotImplementedError
+
+    def put_file(self, key: str, path: str | os.PathLike) -> None:
+        """Store the file at `path` (of any size: never read into memory) as `key`; the file
+        is moved, not copied, where the backend allows."""
+        raise NotImplementedError
+
+    @contextmanager
+    def fetch(self, key: str) -> Iterator[Path]:
+        """A local file holding `key`'s bytes, for work that needs a file (and to read it more
+        than once); a downloaded copy is deleted afterwards."""
+        raise NotImplementedError
+        yield  # pragma: no cover
 
     def describe(self) -> str:
         raise NotImplementedError
@@ -110,6 +123,20 @@ class LocalStore(Store):
 
     def size(self, key: str) -> int:
         return self.path(key).stat().st_size
+
+    def put_file(self, key: str, path: str | os.PathLike) -> None:
+        target = self.path(key)
+        if Path(path).resolve() == target.resolve():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)  # a rename within the folder's file system: atomic
+
+    @contextmanager
+    def fetch(self, key: str) -> Iterator[Path]:
+        path = self.path(key)
+        if not path.is_file():
+            raise FileNotFoundError(f"no file {key}")
+        yield path
 
     def describe(self) -> str:
         return f"local folder {self.root}"
@@ -186,6 +213,26 @@ class S3Store(Store):
         if head is None:
             raise FileNotFoundError(f"no object {key}")
         return head["ContentLength"]
+
+    def put_file(self, key: str, path: str | os.PathLike) -> None:
+        # boto3's managed transfer: multipart for big files, streamed from disk.
+        self.client.upload_file(str(path), self.bucket, self._key(key))
+        os.unlink(path)
+
+    @contextmanager
+    def fetch(self, key: str) -> Iterator[Path]:
+        fd, tmp = tempfile.mkstemp(prefix="fetch-", suffix=Path(key).suffix)
+        os.close(fd)
+        try:
+            try:
+                self.client.download_file(self.bucket, self._key(key), tmp)
+            except Exception as exc:
+                if self._missing(exc):
+                    raise FileNotFoundError(f"no object {key}") from exc
+                raise
+            yield Path(tmp)
+        finally:
+            os.unlink(tmp)
 
     def check(self) -> None:
         """Raise unless the bucket answers with these credentials (a HEAD of the bucket)."""

@@ -113,27 +113,30 @@ def _disk(name: str, folder: str) -> Check:
     return Check(name, True, detail)
 
 
-def _photo_storage() -> Check:
+def _storage(name: str, url_key: str, dir_key: str) -> Check:
+    """A store's check: the disk of its folder, or its bucket answering (S3)."""
     from ..core.storage import S3Store, is_s3
 
     cfg = current_app.config
-    if not is_s3(cfg.get("PHOTO_STORAGE_URL")):
-        return _disk("photo storage", cfg["PHOTO_DIR"])
+    if not is_s3(cfg.get(url_key)):
+        return _disk(name, cfg[dir_key])
     try:
-        store = S3Store(cfg["PHOTO_STORAGE_URL"])
+        store = S3Store(cfg[url_key])
         store.check()
     except Exception as exc:
         reason = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
-        return Check("photo storage", False, f"S3 bucket unreachable: {reason}")
-    return Check("photo storage", True, f"{store.describe()} reachable")
+        return Check(name, False, f"S3 bucket unreachable: {reason}")
+    return Check(name, True, f"{store.describe()} reachable")
 
 
 def run_checks() -> list[dict]:
     """Every check, in order; none raises."""
     started = time.monotonic()
-    cfg = current_app.config
     checks = [_database(), _migrations(), *_queue()]
-    checks += [_photo_storage(), _disk("import storage", cfg["IMPORT_DIR"])]
+    checks += [
+        _storage("photo storage", "PHOTO_STORAGE_URL", "PHOTO_DIR"),
+        _storage("import storage", "IMPORT_STORAGE_URL", "IMPORT_DIR"),
+    ]
     out = [asdict(c) for c in checks]
     took = f"{(time.monotonic() - started) * 1000:.0f} ms, pid {os.getpid()}"
     out.append({"name": "took", "ok": True, "detail": took})

@@ -18,8 +18,11 @@ import csv
 import hashlib
 import io
 import logging
+import os
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -31,6 +34,7 @@ from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..core.auth import check_role
 from ..core.errors import InvalidInput, NotFound, PayloadTooLarge, out_of_space, public_reason, storage_full
+from ..core.storage import LocalStore, store_for
 from ..core.timeutil import business_today, utcnow
 from ..extensions import db
 from ..jobs import after_commit, job, run_ready_jobs
@@ -90,12 +94,20 @@ def save_upload(actor: User, stream: BinaryIO, filename: str) -> ShipmentImport:
         path.unlink(missing_ok=True)
         raise InvalidInput("The file is empty.", field="file")
     sha = digest.hexdigest()
+    key = path.name
+    store = import_store()
+    if not isinstance(store, LocalStore):
+        try:
+            store.put_file(key, path)  # moved to the shared store: any worker host reads it
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
     earlier = db.session.scalar(
         select(ShipmentImport.id).where(ShipmentImport.sha256 == sha).order_by(ShipmentImport.id).limit(1)
     )
     imp = ShipmentImport(
         filename=(filename or "shipments.csv")[:255],
-        path=str(path),
+        path=key,
         sha256=sha,
         duplicate_of=earlier,
         total_bytes=size,
@@ -314,7 +326,46 @@ def run_import(import_id: int) -> None:
     imp.status, imp.finished_at, imp.processed_bytes = ImportStatus.DONE, utcnow(), imp.total_bytes
     db.session.commit()
     # Loaded: the file is not needed any more (a failed import keeps it, to be run again).
-    Path(imp.path).unlink(missing_ok=True)
+    remove_file(imp)
+
+
+# --- where import files live ---------------------------------------------------------------------
+
+
+def import_store():
+    """IMPORT_STORAGE_URL's store: IMPORT_DIR by default, or an S3-compatible bucket, so that the
+    web host that received a file and the worker host that loads it need no shared volume."""
+    cfg = current_app.config
+    return store_for(cfg.get("IMPORT_STORAGE_URL"), cfg["IMPORT_DIR"])
+
+
+def _legacy_path(imp: ShipmentImport) -> Path | None:
+    """Imports recorded before the storage keys held an absolute path."""
+    return Path(imp.path) if os.path.isabs(imp.path) else None
+
+
+@contextmanager
+def import_file(imp: ShipmentImport) -> Iterator[Path]:
+    """The import's file as a local path (a downloaded copy when it lives in a bucket)."""
+    legacy = _legacy_path(imp)
+    if legacy is not None:
+        yield legacy
+        return
+    with import_store().fetch(imp.path) as path:
+        yield path
+
+
+def file_exists(imp: ShipmentImport) -> bool:
+    legacy = _legacy_path(imp)
+    return legacy.exists() if legacy is not None else import_store().exists(imp.path)
+
+
+def remove_file(imp: ShipmentImport) -> None:
+    legacy = _legacy_path(imp)
+    if legacy is not None:
+        legacy.unlink(missing_ok=True)
+    else:
+        import_store().delete(imp.path)
 
 
 @periodic("import-files")
@@ -328,9 +379,8 @@ def discard_old_import_files() -> str:
     for imp in db.session.scalars(
         select(ShipmentImport).where(ShipmentImport.status == ImportStatus.FAILED, ShipmentImport.finished_at < cutoff)
     ):
-        path = Path(imp.path)
-        if path.exists():
-            path.unlink(missing_ok=True)
+        if file_exists(imp):
+            remove_file(imp)
             removed += 1
             imp.error = f"{imp.error} The file was removed after {cfg['IMPORT_FAILED_KEEP_DAYS']} days."[:500]
     db.session.commit()
@@ -367,9 +417,14 @@ def _run(imp: ShipmentImport, resume: bool = False) -> None:
         loader.errors_kept = db.session.scalar(
             select(func.count()).select_from(ShipmentImportError).where(ShipmentImportError.import_id == imp.id)
         )
-    encoding = _encoding(imp.path)
+    with import_file(imp) as path:
+        _read(imp, loader, str(path), skip)
+
+
+def _read(imp: ShipmentImport, loader: _Loader, path: str, skip: int) -> None:
+    encoding = _encoding(path)
     nul_lines: set[int] = set()
-    with open(imp.path, "rb") as raw:
+    with open(path, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         reader = csv.reader(_lines(text, nul_lines))
         try:
@@ -377,7 +432,7 @@ def _run(imp: ShipmentImport, resume: bool = False) -> None:
         except StopIteration:
             first = []
         except UnicodeDecodeError as exc:
-            raise BadRow(_not_utf8(imp.path)) from exc
+            raise BadRow(_not_utf8(path)) from exc
         cols = loader.header(first)
         batch: list = []
         line = reader.line_num
@@ -402,7 +457,7 @@ def _run(imp: ShipmentImport, resume: bool = False) -> None:
                     _commit_batch(loader, batch, raw)
                     batch = []
         except UnicodeDecodeError as exc:
-            raise BadRow(_not_utf8(imp.path)) from exc
+            raise BadRow(_not_utf8(path)) from exc
         except csv.Error as exc:
             raise BadRow(f"Line {reader.line_num}: the CSV is malformed ({exc}).") from exc
         _commit_batch(loader, batch, raw)

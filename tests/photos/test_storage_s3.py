@@ -9,10 +9,6 @@ session's environment and would not see a store switched here."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -22,62 +18,8 @@ from backend.core.storage import LocalStore, S3Store, store_for
 from backend.extensions import db
 from backend.health import doctor
 from backend.photos.models import Photo
+from tests.conftest import S3_BUCKET as BUCKET
 from tests.photos.images import noisy_jpeg, put, sha
-
-BUCKET = "fieldsales-photos-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory):
-    """moto's S3 server on a free port, with a bucket; yields its endpoint URL."""
-    pytest.importorskip("moto.server", reason="moto[server] is not installed")
-    import boto3
-
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ["AWS_ACCESS_KEY_ID"] = "testing"  # boto3's chain reads them (the server takes any)
-    os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto's S3 server did not start: see {log.name}") from None
-                time.sleep(0.1)
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        s3.create_bucket(Bucket=BUCKET)
-        yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def s3_url(endpoint: str, prefix: str) -> str:
@@ -105,6 +47,18 @@ def test_put_get_exists_delete(store):
     store.delete(key)
     assert not store.exists(key)
     store.delete(key)  # deleting what is not there is no error
+
+
+def test_put_file_moves_a_file_in_and_fetch_gives_a_local_file(store, tmp_path):
+    source = tmp_path / "big.csv"
+    source.write_bytes(b"imei,model\n" * 10_000)
+    store.put_file("imports/big.csv", source)
+    assert not source.exists()  # moved, not copied
+    with store.fetch("imports/big.csv") as path:
+        assert path.read_bytes() == b"imei,model\n" * 10_000
+    store.delete("imports/big.csv")
+    with pytest.raises(FileNotFoundError), store.fetch("imports/big.csv"):
+        pass
 
 
 def test_a_missing_key_is_file_not_found(store):
