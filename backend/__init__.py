@@ -132,7 +132,7 @@ def _install_sqlite_pragmas(app: Flask) -> None:
 
 
 def _install_auth(app: Flask) -> None:
-    from .core.auth import authenticate_request
+    from .auth.requests import authenticate_request
 
     app.before_request(authenticate_request)
 

@@ -264,7 +264,7 @@ class Caller:
 
     def __init__(self, app: Flask, user):
         from backend.auth.models import AuthToken
-        from backend.core.auth import hash_token
+        from backend.auth.requests import hash_token
         from backend.core.timeutil import utcnow
 
         token = secrets.token_urlsafe(24)

@@ -366,7 +366,7 @@ def _redis_for_bench() -> tuple[str, str | None]:
 
 def run(formats: list[str], n: int, modes: list[str], shapes: list[str]) -> list[Batch]:
     from backend.auth.models import AuthToken
-    from backend.core.auth import hash_token
+    from backend.auth.requests import hash_token
     from backend.core.timeutil import utcnow
     from backend.extensions import db
     from backend.org.models import Region, Territory

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from backend.auth.models import AuthToken, User
+from backend.auth.requests import hash_token
 from backend.auth.service import hash_password
 from backend.catalogue.models import (
     ChecklistItem,
@@ -17,7 +18,6 @@ from backend.catalogue.models import (
     Product,
     PromoMaterial,
 )
-from backend.core.auth import hash_token
 from backend.core.timeutil import utcnow
 from backend.extensions import db
 from backend.org.models import Partner, Region, Territory

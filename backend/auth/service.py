@@ -10,13 +10,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..core.auth import check_role, hash_token
-from ..core.errors import Conflict, InvalidInput, NotFound
+from ..core.auth import check_role
+from ..core.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..org.models import Region, Territory
 from . import limits
 from .models import AuthToken, Role, User
+from .requests import hash_token
 
 
 def _hasher() -> PasswordHasher:
@@ -57,8 +58,6 @@ def login(username: str, password: str, ip: str) -> tuple[str, User, object]:
         ok = _verify(user.password_hash, password) and user.active
     if not ok:
         # Nothing to write: the attempt was counted as a failure before the hash was checked.
-        from ..core.auth import Unauthorized
-
         raise Unauthorized("Wrong username or password.")
     limits.release(reservation)
     token = secrets.token_urlsafe(32)

@@ -99,6 +99,13 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Unauthorized(DomainError):
+    """No valid bearer token, or a wrong username or password (401)."""
+
+    status = 401
+    code = "unauthorized"
+
+
 class Forbidden(DomainError):
     """The caller's role may not do this at all."""
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.auth.models import AuthToken, User
-from backend.core.auth import hash_token
+from backend.auth.requests import hash_token
 from backend.core.timeutil import utcnow
 from backend.extensions import db
 from tests.factories import PASSWORD
