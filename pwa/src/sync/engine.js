@@ -11,11 +11,31 @@
 // Runs on start(), the window's `online`, the page becoming visible, every 60 s, syncNow(), a
 // new outbox entry, and a service worker message `{type: 'fieldsales-sync'}` (Background Sync).
 // Only one tab syncs at a time (Web Locks, `ifAvailable`).
+//
+// The engine decides when and in what order to sync and keeps the status; what is read from and
+// written to the local database — the outbox and its counts, the push answers, the pull pages
+// with their cursor and the rebase of pending local records, the photo queue — is db/replica.js
+// (plain functions of the database, tested on their own). The engine itself only keeps its own
+// flag `meta.persistAsked`.
 import { liveQuery } from 'dexie';
 import * as defaultApi from '../api.js';
 import { db as defaultDb, getMeta, setMeta } from '../db/index.js';
-import { clientIdIn, nextHlcIn, receiveHlcIn } from '../db/clock.js';
-import { markOverlay, overlayKey, rebase, reverted, serverRow } from '../db/overlay.js';
+import { createPersistentClock } from '../db/clock.js';
+import {
+  LOST_MUTATION,
+  applyPullPage,
+  applyPushResult,
+  dropCursor,
+  nextPushBatch,
+  outboxCounts,
+  pendingCount,
+  photoQueue,
+  photoRefused,
+  photoUploaded,
+  readCursor,
+  savePhotoOffset,
+  syncClientId,
+} from '../db/replica.js';
 import { buildPush } from '../protocol/envelope.js';
 import { SyncError } from '../protocol/errors.js';
 import { version as packageVersion } from '../../package.json';
@@ -28,10 +48,8 @@ export const PULL_LIMIT = 500;
 export const PERIOD_MS = 60_000;
 export const BASE_BACKOFF_MS = 1000;
 export const MAX_BACKOFF_MS = 5 * 60_000;
-/** Name of the stand-in sent for mutations the server expects but this device no longer has
- * (after a `mutation_gap`): unknown to the server, so it is acknowledged as `rejected /
- * unknown_mutation` and the ids after it can be applied. */
-export const LOST_MUTATION = 'sync.lost';
+/** The stand-in for a lost mutation (db/replica.js), exported here too as before. */
+export { LOST_MUTATION };
 
 /** Milliseconds to wait after `failures` consecutive failures: 1 s·2^n capped, "equal jitter" (½–1×). */
 export function backoffDelay(failures, { baseMs = BASE_BACKOFF_MS, maxMs = MAX_BACKOFF_MS, random = Math.random } = {}) {
@@ -89,9 +107,7 @@ export function createEngine(options = {}) {
   const navigator = env.navigator;
   const lock = options.lock === undefined ? navigator?.locks ?? null : options.lock;
   const storage = options.storage === undefined ? navigator?.storage ?? null : options.storage;
-  const clock = options.clock ?? {
-    receive: (remote) => db.transaction('rw', db.meta, async () => receiveHlcIn(db, remote, now())),
-  };
+  const clock = options.clock ?? createPersistentClock(db, { now });
 
   const status = {
     state: 'synced',
@@ -156,24 +172,9 @@ export function createEngine(options = {}) {
     status.oldestPendingAt = c.oldestPendingAt;
   }
 
-  async function readCounts() {
-    return db.transaction('r', db.outbox, db.photos, async () => {
-      const [pending, rejected, photosPending, photosFailed, first, photos] = await Promise.all([
-        db.outbox.where('status').equals('pending').count(),
-        db.outbox.where('status').equals('rejected').count(),
-        db.photos.where('status').equals('pending').count(),
-        db.photos.where('status').equals('failed').count(),
-        db.outbox.where('status').equals('pending').first(),
-        db.photos.where('status').equals('pending').toArray(),
-      ]);
-      const times = [first?.createdAt, ...photos.map((p) => p.createdAt)].filter(Boolean).sort();
-      return { pending, rejected, photosPending, photosFailed, oldestPendingAt: times[0] ?? null };
-    });
-  }
-
   async function refreshCounts() {
     try {
-      setCounts(await readCounts());
+      setCounts(await outboxCounts(db));
     } catch {
       // a closed database (tab closing) must not break the sync loop
     }
@@ -306,88 +307,14 @@ export function createEngine(options = {}) {
 
   // --- records: push --------------------------------------------------------------------------
 
-  async function nextBatch(gapStart) {
-    const first = await db.outbox.where('status').equals('pending').first();
-    if (!first) return [];
-    const start = gapStart !== null && gapStart < first.id ? gapStart : first.id;
-    const rows = await db.outbox.where('id').between(start, start + batchSize, true, false).toArray();
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    const batch = [];
-    for (let id = start; id < start + batchSize; id++) {
-      const row = byId.get(id);
-      if (row && (row.status === 'pending' || id < first.id)) {
-        batch.push({ id, name: row.name, args: row.args, hlc: row.hlc });
-      } else if (!row && id < first.id) {
-        // The server expects a mutation this device no longer has: send a stand-in.
-        const hlc = await db.transaction('rw', db.meta, async () => nextHlcIn(db, now()));
-        batch.push({ id, name: LOST_MUTATION, args: {}, hlc, lost: true });
-      } else {
-        break;
-      }
-    }
-    return batch;
-  }
-
-  async function applyPushResult(batch, res) {
-    const last = Number.isInteger(res?.last_mutation_id) ? res.last_mutation_id : null;
-    const results = new Map((res?.results ?? []).map((r) => [r.id, r]));
-    let acknowledged = 0;
-    await db.transaction('rw', db.outbox, db.meta, async () => {
-      const conflicts = [];
-      const lost = [];
-      for (const m of batch) {
-        const r = results.get(m.id);
-        if (m.lost) {
-          if (r || (last !== null && m.id <= last)) lost.push(m.id);
-          continue;
-        }
-        if (!r) {
-          if (last !== null && m.id <= last) {
-            await db.outbox.delete(m.id);
-            acknowledged++;
-          }
-          continue;
-        }
-        if (r.status === 'rejected') {
-          await db.outbox.update(m.id, {
-            status: 'rejected',
-            error: r.error ?? { code: 'rejected', message: 'Refused by the server.' },
-            rejectedAt: iso(now()),
-          });
-        } else {
-          if (r.status === 'merged' && r.conflicts?.length) {
-            conflicts.push({ mutationId: m.id, name: m.name, args: m.args, conflicts: r.conflicts, at: iso(now()) });
-          }
-          await db.outbox.delete(m.id);
-        }
-        acknowledged++;
-      }
-      if (last !== null) {
-        const known = (await getMeta(db, 'lastMutationId')) ?? 0;
-        if (last > known) await setMeta(db, 'lastMutationId', last);
-      }
-      if (conflicts.length) {
-        const kept = (await getMeta(db, 'conflicts')) ?? [];
-        await setMeta(db, 'conflicts', [...kept, ...conflicts].slice(-50));
-      }
-      if (lost.length) {
-        const kept = (await getMeta(db, 'lostMutations')) ?? [];
-        await setMeta(db, 'lostMutations', [...kept, ...lost].slice(-1000));
-        status.lostMutations = kept.length + lost.length;
-      }
-    });
-    if (res?.server_hlc) await clock.receive(res.server_hlc);
-    return acknowledged;
-  }
-
   async function pushAll(clientId) {
     let gapStart = null;
     let gaps = 0;
     status.progress.done = 0;
-    status.progress.total = await db.outbox.where('status').equals('pending').count();
+    status.progress.total = await pendingCount(db);
     emit();
     while (!stopped) {
-      const batch = await nextBatch(gapStart);
+      const batch = await nextPushBatch(db, { gapStart, size: batchSize, now });
       if (!batch.length) return;
       const body = buildPush({ clientId, appVersion, mutations: batch });
       let res;
@@ -402,7 +329,10 @@ export function createEngine(options = {}) {
         }
         throw e;
       }
-      status.progress.done += await applyPushResult(batch, res);
+      const { acknowledged, lostMutations } = await applyPushResult(db, batch, res, { now });
+      if (lostMutations !== null) status.lostMutations = lostMutations;
+      if (res?.server_hlc) await clock.receive(res.server_hlc);
+      status.progress.done += acknowledged;
       gapStart = null;
       await refreshCounts();
     }
@@ -410,107 +340,25 @@ export function createEngine(options = {}) {
 
   // --- records: pull --------------------------------------------------------------------------
 
-  async function applyChange(ch, lastMutationId, gen, existing, overlays) {
-    const id = String(ch.id);
-    const key = overlayKey(ch.entity, id);
-    const row = existing.get(key);
-    if (ch.op === 'put') {
-      let next;
-      if (row?.pending && row.mutationId > lastMutationId) {
-        next = rebase(row, ch.data, ch.clock, gen); // local effects not yet in: keep them on top
-      } else {
-        next = serverRow(ch.entity, id, ch.data, ch.clock, gen);
-        delete overlays[key];
-      }
-      await db.entities.put(next);
-      existing.set(key, next);
-    } else if (ch.op === 'delete' || ch.op === 'remove') {
-      await db.entities.delete([ch.entity, id]);
-      existing.delete(key);
-      delete overlays[key];
-      if (ch.entity === 'store') {
-        // What hangs on a store that left the scope goes with it.
-        const contacts = await db.entities.where('[entity+storeId]').equals(['contact', id]).primaryKeys();
-        await db.entities.bulkDelete(contacts);
-        for (const [, cid] of contacts) delete overlays[overlayKey('contact', cid)];
-      }
-    }
-    // Unknown ops (a newer server) are ignored.
-  }
-
-  async function finishPull(lastMutationId, sweep, overlays) {
-    if (sweep) {
-      // A fresh snapshot is complete: what it did not contain is gone (pending local records stay).
-      const stale = await db.entities.filter((r) => !r.pending && r.gen !== sweep.gen).primaryKeys();
-      await db.entities.bulkDelete(stale);
-      await setMeta(db, 'sweep', undefined);
-    }
-    // The server's state now includes every mutation ≤ lastMutationId: drop their local overlays.
-    for (const [key, mid] of Object.entries(overlays)) {
-      if (mid > lastMutationId) continue;
-      const at = key.indexOf(':');
-      const pk = [key.slice(0, at), key.slice(at + 1)];
-      const row = await db.entities.get(pk);
-      if (row?.pending && row.mutationId <= lastMutationId) {
-        const back = sweep && row.gen !== sweep.gen ? null : reverted(row);
-        if (back) await db.entities.put(back);
-        else await db.entities.delete(pk);
-      }
-      delete overlays[key];
-    }
-    await setMeta(db, 'lastPulledAt', iso(now()));
-  }
-
-  async function applyPage(res, fromScratch) {
-    const changes = Array.isArray(res?.changes) ? res.changes : [];
-    const lastMutationId = Number.isInteger(res?.last_mutation_id) ? res.last_mutation_id : 0;
-    await db.transaction('rw', db.entities, db.meta, async () => {
-      let sweep = (await getMeta(db, 'sweep')) ?? null;
-      if (res.reset || fromScratch) {
-        // A snapshot from the start: replace all pulled data with it once it is complete.
-        const gen = ((await getMeta(db, 'lastGen')) ?? 0) + 1;
-        await setMeta(db, 'lastGen', gen);
-        sweep = { gen };
-        await setMeta(db, 'sweep', sweep);
-      }
-      const overlays = { ...((await getMeta(db, 'overlays')) ?? {}) };
-      const keys = changes.map((ch) => [ch.entity, String(ch.id)]);
-      const rows = await db.entities.bulkGet(keys);
-      const existing = new Map();
-      rows.forEach((r) => r && existing.set(overlayKey(r.entity, r.id), r));
-      for (const ch of changes) await applyChange(ch, lastMutationId, sweep?.gen, existing, overlays);
-      if (!res.has_more) await finishPull(lastMutationId, sweep, overlays);
-      await setMeta(db, 'overlays', overlays);
-      await setMeta(db, 'cursor', res.cursor);
-      const known = (await getMeta(db, 'lastMutationId')) ?? 0;
-      if (lastMutationId > known) await setMeta(db, 'lastMutationId', lastMutationId);
-      if (res.server_hlc) await receiveServerHlc(res.server_hlc);
-    });
-    status.progress.pulled += changes.length;
-  }
-
-  async function receiveServerHlc(text) {
-    if (options.clock) return; // a custom clock is told after the transaction
-    await receiveHlcIn(db, text, now());
-  }
-
   async function pullAll(clientId) {
     let restarted = false;
     status.progress.pulled = 0;
     while (!stopped) {
-      const cursor = (await getMeta(db, 'cursor')) ?? null;
+      const cursor = await readCursor(db);
       let res;
       try {
         res = await api.pull({ cursor, limit: pullLimit, clientId });
       } catch (e) {
         if (e?.status === 400 && e.code === 'invalid_cursor' && cursor !== null && !restarted) {
           restarted = true; // drop the cursor and pull a snapshot
-          await db.transaction('rw', db.meta, async () => setMeta(db, 'cursor', undefined));
+          await dropCursor(db);
           continue;
         }
         throw e;
       }
-      await applyPage(res, cursor === null);
+      // The default clock is the one in `meta`: the page's server HLC goes in with the page; a
+      // custom clock is told after the transaction.
+      status.progress.pulled += await applyPullPage(db, res, { fromScratch: cursor === null, now, receiveHlc: !options.clock });
       if (options.clock && res?.server_hlc) await clock.receive(res.server_hlc);
       emit();
       if (!res.has_more) return;
@@ -518,7 +366,7 @@ export function createEngine(options = {}) {
   }
 
   async function syncRecords() {
-    const clientId = await db.transaction('rw', db.meta, async () => clientIdIn(db));
+    const clientId = await syncClientId(db);
     await pushAll(clientId);
     if (stopped) return;
     await pullAll(clientId);
@@ -528,9 +376,7 @@ export function createEngine(options = {}) {
   // --- photos ---------------------------------------------------------------------------------
 
   async function syncPhotos() {
-    const queue = (await db.photos.where('status').equals('pending').toArray()).sort((a, b) =>
-      String(a.createdAt).localeCompare(String(b.createdAt)),
-    );
+    const queue = await photoQueue(db);
     let bytesDone = 0;
     status.progress.bytesDone = 0;
     status.progress.bytesTotal = queue.reduce((n, p) => n + (p.size || 0), 0);
@@ -546,14 +392,14 @@ export function createEngine(options = {}) {
       try {
         await api.uploadPhoto(photo, onProgress);
       } catch (e) {
-        if (offset !== (photo.offset || 0)) await db.photos.update(photo.id, { offset }).catch(() => {});
+        if (offset !== (photo.offset || 0)) await savePhotoOffset(db, photo.id, offset);
         if (isTransient(e) || FATAL_CODES.has(e?.code) || e?.status === 401) throw e;
         // Refused for good (not an image, too large, id taken): set it aside, go on with the others.
-        await db.photos.update(photo.id, { status: 'failed', error: errorInfo(e) });
+        await photoRefused(db, photo.id, errorInfo(e));
         continue;
       }
       // The server has it: the blob can go.
-      await db.photos.update(photo.id, { status: 'uploaded', blob: null, offset: photo.size, uploadedAt: iso(now()) });
+      await photoUploaded(db, photo, { now });
       bytesDone += photo.size || 0;
       status.progress.bytesDone = bytesDone;
       await refreshCounts();
@@ -598,7 +444,7 @@ export function createEngine(options = {}) {
   function watchOutbox() {
     if (!watch) return;
     let lastPending = null;
-    subscription = liveQuery(() => readCounts()).subscribe({
+    subscription = liveQuery(() => outboxCounts(db)).subscribe({
       next: (c) => {
         setCounts(c);
         emit();
