@@ -5,13 +5,16 @@
 // each resolves to the id of the record it created (or changed).
 //
 // Arguments become the JSON bodies the server's REST endpoints take (SPEC.md §I.3.1): record ids
-// are client UUIDs, times ISO 8601 UTC with `Z`, prices strings with 2 decimals.
+// are client UUIDs, times ISO 8601 UTC with `Z`, prices strings with 2 decimals. What each
+// mutation writes locally (and how the outbox shows it) is its entry in mutations.js: the actions
+// here validate and build the args, then `enqueue`, which only takes a name that registry has.
 import { db as defaultDb, getMeta, randomUUID, setMeta } from './index.js';
 import { clientIdIn, nextHlcIn } from './clock.js';
-import { applyOverlay, markOverlay, revertRow } from './overlay.js';
+import { markOverlay, revertRow } from './overlay.js';
+import { applyLocal, given, mutationNamed, putGiven } from './mutations.js';
 import { pickDayPlan, plansOfDay, serverKnown } from './plans.js';
 import { sha256Hex } from '../protocol/sha256.js';
-import { localToday, termsFor, termsJson } from '../warranty/rules.js';
+import { localToday } from '../warranty/rules.js';
 import { CardError, FIELDS as CARD_FIELDS, cardProblems, cleanField, imeiDigits, imeiIssue } from '../warranty/card.js';
 
 export const MAX_PHOTO_PX = 1600;
@@ -21,16 +24,6 @@ export const MAX_PLAN_STOPS = 40;
 // --- argument helpers ---------------------------------------------------------------------------
 
 const isoOf = (ms) => new Date(ms).toISOString();
-
-function given(v) {
-  return v !== undefined && v !== null && v !== '';
-}
-
-/** Copy `source` into `target` without the absent (undefined / null / '') values. */
-function putGiven(target, source) {
-  for (const [k, v] of Object.entries(source)) if (given(v)) target[k] = v;
-  return target;
-}
 
 function requireValue(value, name) {
   if (!given(value)) throw new TypeError(`${name} is required`);
@@ -105,132 +98,6 @@ async function nameOf(db, entity, id) {
   return row?.data?.name ?? '';
 }
 
-// --- local effects ------------------------------------------------------------------------------
-
-/**
- * The optimistic effect of mutation `name` with `args` on the local records (inside a transaction
- * that includes `entities` and `meta`). Also used to re-apply a corrected rejected mutation.
- */
-export async function applyLocal(db, name, args, { mutationId, hlc }) {
-  const ctx = { mutationId, hlc };
-  switch (name) {
-    case 'visit.check_in': {
-      const session = await getMeta(db, 'session');
-      return applyOverlay(db, 'visit', args.id, {
-        id: args.id,
-        store_id: args.store_id,
-        rep_id: session?.user?.id ?? null,
-        checked_in_at: args.checked_in_at,
-        latitude: args.latitude,
-        longitude: args.longitude,
-        accuracy_m: args.accuracy_m,
-        checked_out_at: null,
-        ...(given(args.notes) ? { notes: args.notes } : {}),
-      }, ctx);
-    }
-    case 'visit.check_out':
-      return applyOverlay(db, 'visit', args.visit_id, putGiven({ checked_out_at: args.checked_out_at }, {
-        check_out_latitude: args.latitude,
-        check_out_longitude: args.longitude,
-        check_out_accuracy_m: args.accuracy_m,
-        notes: args.notes,
-      }), ctx);
-    case 'display.check': {
-      const visit = await db.entities.get(['visit', String(args.visit_id)]);
-      return applyOverlay(db, 'display_check', args.id, {
-        ...args,
-        store_id: visit?.data?.store_id ?? null,
-        photo_ids: args.photo_ids ?? [],
-      }, ctx);
-    }
-    case 'stock.move':
-      return applyOverlay(db, 'stock_movement', args.id, { visit_id: null, ...args }, ctx);
-    case 'price.observe':
-      return applyOverlay(db, 'price_observation', args.id, {
-        visit_id: null,
-        product_id: null,
-        competitor_model_id: null,
-        promo_price: null,
-        ...args,
-        photo_ids: args.photo_ids ?? [],
-      }, ctx);
-    case 'intel.report':
-      return applyOverlay(db, 'intel_report', args.id, { status: 'pending', ...args, photo_ids: args.photo_ids ?? [] }, ctx);
-    case 'store.update':
-      return applyOverlay(db, 'store', args.store_id, args.fields, { ...ctx, editable: true });
-    case 'contact.upsert':
-      return applyOverlay(db, 'contact', args.id, { id: args.id, store_id: args.store_id, ...args.fields }, { ...ctx, editable: true });
-    case 'contact.delete':
-      return applyOverlay(db, 'contact', args.id, { id: args.id, store_id: args.store_id }, { ...ctx, deleted: true });
-    case 'warranty.register': {
-      const session = await getMeta(db, 'session');
-      const product = await db.entities.get(['product', String(args.product_id)]);
-      return applyOverlay(db, 'warranty_card', args.id, {
-        imei2: null,
-        buyer_address: '',
-        ...args,
-        store_id: session?.user?.store_id ?? (await onlyStoreId(db)),
-        registered_by: session?.user?.id ?? null,
-        received_at: null,
-        revision: 1,
-        corrected_at: null,
-        voided_at: null,
-        void_reason: null,
-        terms: termsJson(termsFor(args.purchase_date, product?.data)),
-        masked: false,
-      }, ctx);
-    }
-    case 'warranty.correct': {
-      const row = await db.entities.get(['warranty_card', String(args.id)]);
-      const fields = { ...args.fields };
-      const next = { ...(row?.data || {}), ...fields };
-      if (('purchase_date' in fields || 'product_id' in fields) && next.purchase_date) {
-        const product = await db.entities.get(['product', String(next.product_id)]);
-        fields.terms = termsJson(termsFor(next.purchase_date, product?.data));
-      }
-      return applyOverlay(db, 'warranty_card', args.id, fields, ctx);
-    }
-    case 'imei.spot_check': {
-      const session = await getMeta(db, 'session');
-      return applyOverlay(db, 'imei_spot_check', args.id, {
-        visit_id: null,
-        ...args,
-        rep_id: session?.user?.id ?? null,
-        received_at: null,
-        shipment_match: null,
-      }, ctx);
-    }
-    case 'plan.save': {
-      // Shown at once in the order picked; the server's version (ordered when `optimise`) replaces
-      // it when pulled. Distances are the server's to work out.
-      const session = await getMeta(db, 'session');
-      const row = await db.entities.get(['visit_plan', String(args.id)]);
-      const wall = hlc ? Number(String(hlc).slice(0, 15)) : NaN;
-      return applyOverlay(db, 'visit_plan', args.id, {
-        id: args.id,
-        rep_id: args.rep_id ?? row?.data?.rep_id ?? session?.user?.id ?? null,
-        day: args.day,
-        store_ids: [...args.store_ids],
-        picked_store_ids: [...args.store_ids],
-        start_latitude: args.start_latitude ?? null,
-        start_longitude: args.start_longitude ?? null,
-        distance_picked_m: null,
-        distance_planned_m: null,
-        note: args.note ?? '',
-        ...(Number.isFinite(wall) ? { updated_at: isoOf(wall) } : {}),
-      }, ctx);
-    }
-    default:
-      return null; // a mutation this app version has no local effect for
-  }
-}
-
-/** The store of a clerk's phone when the session does not say it: the only store pulled. */
-async function onlyStoreId(db) {
-  const stores = await db.entities.where('entity').equals('store').limit(2).toArray();
-  return stores.length === 1 ? stores[0].data?.id ?? Number(stores[0].id) : null;
-}
-
 // --- photos -------------------------------------------------------------------------------------
 
 /**
@@ -296,8 +163,12 @@ export async function sha256OfBlob(blob) {
  * The actions over database `db`. Options (for tests): `now()` in ms, `uuid()`, `resizeImage(blob)`.
  */
 export function createActions({ db = defaultDb, now = () => Date.now(), uuid = randomUUID, resizeImage = downscaleImage } = {}) {
-  /** Append mutation `name(args)` and apply its local effect, in one transaction. → mutation id. */
+  /**
+   * Append mutation `name(args)` and apply its local effect (its registry entry's `apply`), in one
+   * transaction. Throws for a name not in the registry (mutations.js). → mutation id.
+   */
   async function enqueue(name, args, label = '') {
+    mutationNamed(name); // before the transaction: an unknown name throws and writes nothing
     return db.transaction('rw', db.meta, db.entities, db.outbox, async () => {
       const t = now();
       await clientIdIn(db, uuid);

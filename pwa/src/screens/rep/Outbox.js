@@ -1,18 +1,21 @@
 // The outbox: what has not reached the server yet, and what the server refused and why. A refused
-// entry can be corrected and resent (as a new entry) or discarded.
+// entry can be corrected and resent (as a new entry) or discarded. How each kind of entry is
+// named and described comes from the mutation registry (db/mutations.js).
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { useLive } from '../../components/hooks.js';
 import { errorText, StaleWarning } from '../../components/SyncBar.js';
+import { describeMutation, labelKey } from '../../db/mutations.js';
 import { entityGet } from './model.js';
 import { moneyString } from './steps/common.js';
 
 const HIDDEN = new Set(['id', 'visit_id', 'photo_ids', 'base', 'fields', 'answers']);
 
+/** The entry's name in the user's language (its registry label), else the label it was saved with. */
 export function mutationLabel(row) {
-  const key = `mutation.${row.name}`;
+  const key = labelKey(row.name);
   const label = t(key);
   return label === key ? row.label || row.name : label;
 }
@@ -25,24 +28,9 @@ function editableKeys(args) {
   });
 }
 
+/** The entry's line (its registry entry's `describe`), `name` the store's name when known. */
 function describe(row, name) {
-  const a = row.args || {};
-  const bits = [];
-  const storeName = name || (a.store_id != null ? `#${a.store_id}` : null);
-  switch (row.name) {
-    case 'price.observe':
-      bits.push(storeName, row.label, fmt.price(a.shelf_price), a.promo_price != null ? `→ ${fmt.price(a.promo_price)}` : null);
-      break;
-    case 'stock.move':
-      bits.push(storeName, row.label, `${t(`stock.kind.${a.kind}`)} ${fmt.number(a.quantity)}`);
-      break;
-    case 'intel.report':
-      bits.push(a.kind ? t(`intel.kind.${a.kind}`) : null, a.name);
-      break;
-    default:
-      bits.push(name || row.label || storeName);
-  }
-  return bits.filter(Boolean).join(' · ');
+  return describeMutation(row, name, { t, fmt });
 }
 
 function badField(error, k) {

@@ -4,18 +4,62 @@
 // duplicate / applied / rejected per mutation and commits `last_mutation_id`; pull sends a
 // paginated snapshot, then changes since a cursor, with `last_mutation_id` of the client.
 import { ApiError } from '../../api.js';
+import { MUTATIONS } from '../../db/mutations.js';
 import { parsePush } from '../../protocol/envelope.js';
 import { SyncError } from '../../protocol/errors.js';
 
-const ENTITY_OF = {
-  'visit.check_in': 'visit',
-  'display.check': 'display_check',
-  'stock.move': 'stock_movement',
-  'price.observe': 'price_observation',
-  'intel.report': 'intel_report',
-  'imei.spot_check': 'imei_spot_check',
-  'warranty.register': 'warranty_card',
+// Names are the app's mutation registry's (db/mutations.js): a name it lacks is the server's
+// `unknown_mutation`. A registry entry that `creates` a record is stored as its `entity` under
+// `args.id` as sent; the others need a server effect below (what the real server does, simply).
+const SERVER_EFFECTS = {
+  'visit.check_out': (s, a) => {
+    const v = s.get('visit', a.visit_id);
+    s.put('visit', a.visit_id, { ...(v?.data ?? {}), checked_out_at: a.checked_out_at });
+  },
+  'store.update': (s, a, m) => {
+    const st = s.get('store', a.store_id);
+    s.put('store', a.store_id, { ...(st?.data ?? { id: a.store_id }), ...a.fields }, clockOf(st, a.fields, m.hlc));
+  },
+  'contact.upsert': (s, a, m) => {
+    const c = s.get('contact', a.id);
+    s.put('contact', a.id, { ...(c?.data ?? { id: a.id, store_id: a.store_id }), ...a.fields }, clockOf(c, a.fields, m.hlc));
+  },
+  'contact.delete': (s, a) => s.del('contact', a.id),
+  'warranty.correct': (s, a) => {
+    const c = s.get('warranty_card', a.id);
+    s.put('warranty_card', a.id, { ...(c?.data ?? { id: a.id }), ...a.fields, revision: (c?.data?.revision ?? 1) + 1 });
+  },
+  'plan.save': (s, a) => {
+    // One plan per (rep, day), keeping the id of the first save; "optimise" sorts by store id.
+    const repId = a.rep_id ?? s.repId;
+    const old = [...s.entities.values()].find((e) => e.entity === 'visit_plan' && e.data.rep_id === repId && e.data.day === a.day);
+    const id = old ? old.id : a.id;
+    s.put('visit_plan', id, {
+      id,
+      rep_id: repId,
+      day: a.day,
+      store_ids: a.optimise === false ? [...a.store_ids] : [...a.store_ids].sort((x, y) => x - y),
+      picked_store_ids: [...a.store_ids],
+      note: a.note ?? '',
+      updated_at: new Date(1_718_000_000_000 + s.seq).toISOString(),
+    });
+  },
 };
+
+/** An editable record's field clock after an edit of `fields` at `hlc`. */
+function clockOf(record, fields, hlc) {
+  const clock = { ...(record?.clock ?? {}) };
+  for (const f of Object.keys(fields)) clock[f] = hlc;
+  return clock;
+}
+
+/** How this server applies mutation `name`: its effect, or the registry's plain create. */
+function effectOf(name) {
+  if (SERVER_EFFECTS[name]) return SERVER_EFFECTS[name];
+  const { entity, creates } = MUTATIONS[name];
+  if (creates) return (s, a) => s.put(entity, a.id, { ...a });
+  throw new Error(`fake server: no effect for mutation ${name}; add one to SERVER_EFFECTS`);
+}
 
 export function apiError(status, code, extra = {}) {
   return new ApiError({ status, code, message: extra.message ?? code, ...extra });
@@ -61,45 +105,14 @@ export function createFakeServer({ serverHlc = '001718000000000:00000:server' } 
     s.log.push({ seq: ++s.seq, entity, id: String(id) });
   };
 
+  /** A record of the server's state (undefined if none). */
+  s.get = (entity, id) => s.entities.get(key(entity, id));
+
   function apply(m) {
-    const a = m.args;
-    if (ENTITY_OF[m.name]) {
-      s.put(ENTITY_OF[m.name], a.id, { ...a });
-    } else if (m.name === 'visit.check_out') {
-      const v = s.entities.get(key('visit', a.visit_id));
-      s.put('visit', a.visit_id, { ...(v?.data ?? {}), checked_out_at: a.checked_out_at });
-    } else if (m.name === 'store.update') {
-      const st = s.entities.get(key('store', a.store_id));
-      const clock = { ...(st?.clock ?? {}) };
-      for (const f of Object.keys(a.fields)) clock[f] = m.hlc;
-      s.put('store', a.store_id, { ...(st?.data ?? { id: a.store_id }), ...a.fields }, clock);
-    } else if (m.name === 'contact.upsert') {
-      const c = s.entities.get(key('contact', a.id));
-      const clock = { ...(c?.clock ?? {}) };
-      for (const f of Object.keys(a.fields)) clock[f] = m.hlc;
-      s.put('contact', a.id, { ...(c?.data ?? { id: a.id, store_id: a.store_id }), ...a.fields }, clock);
-    } else if (m.name === 'warranty.correct') {
-      const c = s.entities.get(key('warranty_card', a.id));
-      s.put('warranty_card', a.id, { ...(c?.data ?? { id: a.id }), ...a.fields, revision: (c?.data?.revision ?? 1) + 1 });
-    } else if (m.name === 'contact.delete') {
-      s.del('contact', a.id);
-    } else if (m.name === 'plan.save') {
-      // One plan per (rep, day), keeping the id of the first save; "optimise" sorts by store id.
-      const repId = a.rep_id ?? s.repId;
-      const old = [...s.entities.values()].find((e) => e.entity === 'visit_plan' && e.data.rep_id === repId && e.data.day === a.day);
-      const id = old ? old.id : a.id;
-      s.put('visit_plan', id, {
-        id,
-        rep_id: repId,
-        day: a.day,
-        store_ids: a.optimise === false ? [...a.store_ids] : [...a.store_ids].sort((x, y) => x - y),
-        picked_store_ids: [...a.store_ids],
-        note: a.note ?? '',
-        updated_at: new Date(1_718_000_000_000 + s.seq).toISOString(),
-      });
-    } else {
+    if (!Object.hasOwn(MUTATIONS, m.name)) {
       return { status: 'rejected', error: { code: 'unknown_mutation', message: `Unknown mutation '${m.name}'` } };
     }
+    effectOf(m.name)(s, m.args, m);
     s.applied.push({ id: m.id, name: m.name, args: m.args });
     return { status: 'applied' };
   }
