@@ -29,6 +29,11 @@ BLUEPRINTS = (
     "health",
 )
 
+INIT_APP = ("jobs", "market", "sync")
+"""Packages whose `init_app(app)` registers what they need at every commit (`core.transaction`
+states), at the end of a request and so on. In layer order, which is the order the commit hooks
+run in: the job outbox, then the domains, then the transport (the change log goes last)."""
+
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
@@ -59,16 +64,8 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blp)
     _describe_domains(blueprints)
 
-    from .sync import changelog, clock
-
-    changelog.install()
-    clock.install()
-    from .jobs import install as install_jobs
-
-    install_jobs(app)
-    from .market.service import install as install_market
-
-    install_market()
+    for name in INIT_APP:
+        import_module(f".{name}", __name__).init_app(app)
     _install_error_handlers(app)
     _install_auth(app)
     import_module(".core.security_headers", __name__).install(app)  # CSP, nosniff, HSTS on https

@@ -49,7 +49,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only observations from this day.")
     def rebuild_price_cells(since) -> None:
         """Recompute HQ's price rollups from the raw observations (after a bulk load, say)."""
-        from .market.service import rebuild_cells
+        from .market.rollup import rebuild_cells
 
         click.echo(f"{rebuild_cells(since.date() if since else None)} price cells computed.")
 

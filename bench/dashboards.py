@@ -73,7 +73,7 @@ from backend.demo.seed import COMPETITORS, OUR_PRODUCTS, promo_materials
 from backend.extensions import db
 from backend.intel import service as intel_service
 from backend.intel.models import IntelReport
-from backend.market import service as market
+from backend.market import rollup
 from backend.market.models import PriceAlert, PriceCell, PriceCellDirty
 from backend.org.models import Territory
 from backend.routes.models import VisitPlan
@@ -901,7 +901,7 @@ def incremental(app, w: World, n: int, rng: random.Random) -> None:
         recorded = (time.perf_counter() - start) * 1000
         dirty = db.session.scalar(select(func.count()).select_from(PriceCellDirty))
         start = time.perf_counter()
-        done = market.refresh_price_cells()
+        done = rollup.refresh_price_cells()
         refresh = (time.perf_counter() - start) * 1000
         left = db.session.scalar(select(func.count()).select_from(PriceCellDirty))
         record(
@@ -989,7 +989,7 @@ def run() -> None:
         w = build(app, sizes, rng)
         with app.app_context():
             start, cpu = time.perf_counter(), time.process_time()
-            cells = market.rebuild_cells()
+            cells = rollup.rebuild_cells()
             elapsed = (time.perf_counter() - start) * 1000
             cpu = time.process_time() - cpu
             alerts = db.session.scalar(select(func.count()).select_from(PriceAlert))

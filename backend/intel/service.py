@@ -1,4 +1,9 @@
-"""Price observations and store intel reports, with duplicate-store detection."""
+"""Price observations and store intel reports, with duplicate-store detection.
+
+A new price observation reaches HQ's price rollups without a call from here: the market domain,
+above this one, notices new `PriceObservation` rows itself when they are flushed
+(`backend/market/rollup.py`), so intel knows nothing of the dashboards built on its records.
+"""
 
 from __future__ import annotations
 
@@ -74,10 +79,6 @@ def observe_price(actor: User, data: dict) -> tuple[PriceObservation, bool]:
         "observed_at": data["observed_at"],
     }
     obs, created = create_once(PriceObservation, data["id"], values, "price observation")
-    if created:
-        from ..market.service import note_observation
-
-        note_observation(obs, db.session.get(Territory, store.territory_id).region_id)
     photos.link_photos(actor, "price_observation", obs.id, data.get("photo_ids", []))
     return obs, created
 

@@ -2,7 +2,8 @@
 lose them.
 
 A job the database needs is registered with `after_commit(fn, *args)` while the data it
-concerns is written: when that transaction commits, a row of `job_outbox` (function, arguments,
+concerns is written (a transaction state, `core.transaction`, registered by `init_app`): when
+that transaction commits, a row of `job_outbox` (function, arguments,
 state, attempts, times, last error) commits with it; a rollback drops both. After the commit the
 row is dispatched: to an RQ queue when `REDIS_URL` is set (an `rq worker` runs it), in this
 process otherwise, so the embedded setup needs no Redis. A dispatch that fails (Redis down)
@@ -24,6 +25,7 @@ from functools import wraps
 
 from flask import current_app, has_app_context
 
+from ..core.transaction import TransactionState
 from .models import JobState, OutboxJob
 
 log = logging.getLogger(__name__)
@@ -118,15 +120,33 @@ def _queue():
 
 # --- recording jobs with the transaction that needs them ---------------------------------------------
 
-_WAITING = "jobs_after_commit"  # session.info: jobs registered in the open transaction
-_RECORDED = "jobs_recorded"  # session.info: outbox ids written by the committing transaction
-_READY = "jobs_ready"  # session.info: outbox ids whose transaction committed, to dispatch
+
+def _record(session, waiting: dict) -> None:
+    if waiting:
+        from . import outbox
+
+        RECORDED.get(session).extend(outbox.record(session, waiting))
 
 
-def after_commit(fn: Callable, *args) -> None:
-    """Record the job `fn(*args)` in the outbox with the current transaction; it is dispatched
-    once the transaction commits (and forgotten if it rolls back). The same call registered
-    twice in one transaction, or while an identical job is still pending or queued, runs once.
+def _committed(session, recorded: list) -> None:
+    ready = session.info.setdefault(_READY, {})
+    for outbox_id in recorded:
+        ready[outbox_id] = None
+
+
+WAITING = TransactionState("jobs_after_commit", dict, before_commit=_record)
+"""Jobs registered in the open transaction: {dedupe key: (name, args)}, written to the outbox
+just before it commits."""
+RECORDED = TransactionState("jobs_recorded", list, after_commit=_committed)
+"""Outbox ids written by the committing transaction: ready to dispatch once it has committed."""
+_READY = "jobs_ready"  # session.info: outbox ids whose transaction committed, to dispatch (no rollback undoes that)
+
+
+def after_commit(fn: Callable, *args, session=None) -> None:
+    """Record the job `fn(*args)` in the outbox with the current transaction (of `session`,
+    `db.session` by default); it is dispatched once the transaction commits (and forgotten if it
+    rolls back). The same call registered twice in one transaction, or while an identical job is
+    still pending or queued, runs once.
 
     Within a request the jobs are dispatched when the request ends (or earlier with
     `run_ready_jobs()`); elsewhere call `run_ready_jobs()` after committing. Arguments must be
@@ -135,7 +155,7 @@ def after_commit(fn: Callable, *args) -> None:
 
     name = job_name(fn)
     plain = json.loads(json.dumps(list(args)))
-    db.session.info.setdefault(_WAITING, {})[dedupe_key(name, plain)] = (name, plain)
+    WAITING.get(session if session is not None else db.session)[dedupe_key(name, plain)] = (name, plain)
 
 
 def enqueue(fn: Callable, *args) -> int | None:
@@ -166,39 +186,10 @@ def run_ready_jobs(_exc: BaseException | None = None) -> None:
             log.exception("could not dispatch jobs %s; they stay pending", list(ready))
 
 
-def _record(session) -> None:
-    if session.in_nested_transaction():
-        return
-    waiting = session.info.pop(_WAITING, None)
-    if waiting:
-        from . import outbox
-
-        session.info.setdefault(_RECORDED, []).extend(outbox.record(session, waiting))
-
-
-def _committed(session) -> None:
-    recorded = session.info.pop(_RECORDED, None)
-    if recorded:
-        ready = session.info.setdefault(_READY, {})
-        for outbox_id in recorded:
-            ready[outbox_id] = None
-
-
-def _rolled_back(session, previous_transaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(_WAITING, None)
-        session.info.pop(_RECORDED, None)
-
-
-def install(app) -> None:
-    """Register the session hooks (once per process) and the end-of-request dispatch (per app)."""
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
-    if not event.contains(Session, "after_commit", _committed):
-        event.listen(Session, "before_commit", _record)
-        event.listen(Session, "after_commit", _committed)
-        event.listen(Session, "after_soft_rollback", _rolled_back)
+def init_app(app) -> None:
+    """Register the transaction states (once per process) and the end-of-request dispatch (per app)."""
+    WAITING.register()
+    RECORDED.register()
     app.teardown_request(run_ready_jobs)
     if not app.config["REDIS_URL"]:
         from .periodic import run_due_now_and_then

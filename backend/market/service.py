@@ -1,338 +1,32 @@
-"""Market intelligence for HQ (and managers, for their region): price trends from rollups kept up
-to date as observations arrive, price-drop alerts, promotions seen, store openings and closings,
-promo-material use.
-
-How the rollups stay current: recording a price observation marks its four cells (day and week,
-its region and nationwide) dirty in the same transaction (`note_observation` + a before-commit
-hook), and records `refresh_price_cells` in the job outbox with it (one pending run absorbs the
-next ones; a Redis outage delays the run, never loses it). The job takes dirty cells away one by
-one, recomputes each from the raw observations (an index on model and time), and checks the
-cells' neighbours for a price drop. A cell dirtied again while the job runs stays dirty for the
-next run, so no observation is left out.
+"""Market intelligence for HQ (and managers, for their region), read: price trends from the
+rollups (`rollup.py` keeps them current as observations arrive), price-drop alerts and their
+evidence, promotions seen, store openings and closings, promo-material use.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from flask import current_app
-from sqlalchemy import and_, case, delete, event, func, insert, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, or_, select
 
 from ..auth.models import Role, User
 from ..catalogue.models import CompetitorBrand, CompetitorModel, Product, PromoMaterial
 from ..core.auth import check_role
 from ..core.errors import Conflict, InvalidInput, NotFound
-from ..core.timeutil import business_date, business_day_bounds, business_zone, utcnow
+from ..core.timeutil import business_date, business_day_bounds, utcnow
 from ..extensions import db
 from ..intel.models import IntelKind, IntelReport, PriceObservation
-from ..jobs import after_commit, job
 from ..org.models import Region, Territory
+from ..photos.service import attach_photo_ids
 from ..stock.models import StockMovement
 from ..stores.models import Store
 from ..stores.service import region_territories
 from . import rules
-from .models import NATIONAL, PriceAlert, PriceCell, PriceCellDirty
+from .models import NATIONAL, PriceAlert, PriceCell
+from .rollup import model_key, observations_of
 
-_DIRTY = "price_cells_dirty"
 READERS = (Role.MANAGER, Role.HQ, Role.ADMIN)
-
-
-# --- keeping the rollups current ----------------------------------------------------------------------
-
-
-def model_key(product_id: int | None, competitor_model_id: int | None) -> str:
-    return f"p{product_id}" if product_id is not None else f"c{competitor_model_id}"
-
-
-def note_observation(obs: PriceObservation, region_id: int) -> None:
-    """Mark the cells `obs` belongs to as needing a recompute (written when the transaction commits)."""
-    key = model_key(obs.product_id, obs.competitor_model_id)
-    day = business_date(obs.observed_at)
-    dirty = db.session.info.setdefault(_DIRTY, set())
-    for period in rules.PERIODS:
-        start = rules.period_start(day, period)
-        dirty.add((period, key, region_id, start))
-        dirty.add((period, key, NATIONAL, start))
-    after_commit(refresh_price_cells)
-
-
-def _write_dirty(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    keys = session.info.pop(_DIRTY, None)
-    if not keys:
-        return
-    rows = [{"period": p, "model_key": k, "region_id": r, "period_start": s} for p, k, r, s in sorted(keys)]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(PriceCellDirty).on_conflict_do_nothing(), rows)
-
-
-def _forget_dirty(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(_DIRTY, None)
-
-
-def install() -> None:
-    if not event.contains(Session, "before_commit", _write_dirty):
-        event.listen(Session, "before_commit", _write_dirty)
-        event.listen(Session, "after_soft_rollback", _forget_dirty)
-
-
-Key = tuple[str, str, int, date]  # (period, model key, region id or NATIONAL, period start)
-
-
-def _dialect_insert(model):
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(model)
-
-
-@job
-def refresh_price_cells(batch: int = 2000) -> int:
-    """Recompute every dirty cell, then look for price drops around them. Returns cells done.
-
-    Keys are taken with DELETE … RETURNING, so two workers never compute the same dirty key,
-    and a key dirtied again meanwhile is simply taken by the next run."""
-    done = 0
-    d = PriceCellDirty
-    while True:
-        keys = [
-            tuple(k)
-            for k in db.session.execute(select(d.period, d.model_key, d.region_id, d.period_start).limit(batch))
-        ]
-        if not keys:
-            db.session.commit()
-            return done
-        taken = db.session.execute(
-            delete(d)
-            .where(tuple_(d.period, d.model_key, d.region_id, d.period_start).in_(keys))
-            .returning(d.period, d.model_key, d.region_id, d.period_start)
-        )
-        done += compute_cells({tuple(k) for k in taken})
-        db.session.commit()
-
-
-def _model_filter(key: str):
-    number = int(key[1:])
-    return PriceObservation.product_id == number if key[0] == "p" else PriceObservation.competitor_model_id == number
-
-
-def _period_bounds(period: str, start: date) -> tuple[datetime, datetime]:
-    first, _ = business_day_bounds(start)
-    last_day = start + rules.period_length(period) - timedelta(days=1)
-    _, end = business_day_bounds(last_day)
-    return first, end
-
-
-def observations_of(period: str, key: str, region_id: int, start: date):
-    """The raw observations a cell is made of."""
-    first, end = _period_bounds(period, start)
-    stmt = select(PriceObservation).where(
-        _model_filter(key), PriceObservation.observed_at >= first, PriceObservation.observed_at < end
-    )
-    if region_id != NATIONAL:
-        stores = select(Store.id).where(Store.territory_id.in_(region_territories(region_id)))
-        stmt = stmt.where(PriceObservation.store_id.in_(stores))
-    return stmt
-
-
-def _observation_rows():
-    o = PriceObservation
-    return (
-        select(o.product_id, o.competitor_model_id, o.observed_at, o.shelf_price, o.promo_price, o.promo_text)
-        .add_columns(Territory.region_id)
-        .join(Store, Store.id == o.store_id)
-        .join(Territory, Territory.id == Store.territory_id)
-    )
-
-
-def _bucket(rows, wanted: set[Key] | None = None) -> dict[Key, tuple[list, int]]:
-    """Observations grouped by the cells they belong to (all of them, or only `wanted`)."""
-    groups: dict[Key, tuple[list, list]] = {}
-    zone = business_zone()
-    for product_id, cmodel_id, observed_at, shelf, promo, text, region_id in rows:
-        key = model_key(product_id, cmodel_id)
-        day = business_date(observed_at, zone)
-        price = promo if promo is not None else shelf
-        promoted = promo is not None or bool(text)
-        for period in rules.PERIODS:
-            start = rules.period_start(day, period)
-            for region in (region_id, NATIONAL):
-                cell = (period, key, region, start)
-                if wanted is not None and cell not in wanted:
-                    continue
-                prices, promos = groups.setdefault(cell, ([], []))
-                prices.append(price)
-                promos.append(promoted)
-    return {k: (prices, sum(promos)) for k, (prices, promos) in groups.items()}
-
-
-def _cell_row(cell: Key, prices: list, promos: int, brand_of: dict, now: datetime) -> dict:
-    period, key, region, start = cell
-    number = int(key[1:])
-    return {
-        "period": period,
-        "period_start": start,
-        "region_id": region,
-        "model_key": key,
-        "product_id": number if key[0] == "p" else None,
-        "competitor_model_id": number if key[0] == "c" else None,
-        "brand_id": brand_of.get(number) if key[0] == "c" else None,
-        "n": len(prices),
-        "n_promo": promos,
-        "median": rules.median(prices),
-        "min": min(prices),
-        "max": max(prices),
-        "mean": (sum(prices) / len(prices)).quantize(rules.CENT),
-        "updated_at": now,
-    }
-
-
-def _upsert_cells(rows: list[dict]) -> None:
-    for i in range(0, len(rows), 2000):
-        stmt = _dialect_insert(PriceCell)
-        columns = ("product_id", "competitor_model_id", "brand_id", "n", "n_promo", "median", "min", "max", "mean")
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["period", "model_key", "region_id", "period_start"],
-            set_={c: getattr(stmt.excluded, c) for c in (*columns, "updated_at")},
-        )
-        db.session.execute(stmt, rows[i : i + 2000])
-
-
-def compute_cells(keys: set[Key]) -> int:
-    """Recompute `keys` from the raw observations — one query per model over the days the keys
-    span — write them (a cell left with no observations is deleted), and raise the alerts around
-    them. Returns the number of keys computed."""
-    if not keys:
-        return 0
-    by_model: dict[str, list[Key]] = {}
-    for key in keys:
-        by_model.setdefault(key[1], []).append(key)
-    brand_of = dict(db.session.execute(select(CompetitorModel.id, CompetitorModel.brand_id)).all())
-    now = utcnow()
-    rows, empty = [], []
-    for mkey, cells in by_model.items():
-        first = min(c[3] for c in cells)
-        last = max(c[3] + rules.period_length(c[0]) for c in cells)
-        stmt = _observation_rows().where(
-            _model_filter(mkey),
-            PriceObservation.observed_at >= business_day_bounds(first)[0],
-            PriceObservation.observed_at < business_day_bounds(last)[0],
-        )
-        groups = _bucket(db.session.execute(stmt), set(cells))
-        for cell in cells:
-            if cell in groups:
-                rows.append(_cell_row(cell, *groups[cell], brand_of, now))
-            else:
-                empty.append(cell)
-    _upsert_cells(rows)
-    if empty:
-        c = PriceCell
-        db.session.execute(delete(c).where(tuple_(c.period, c.model_key, c.region_id, c.period_start).in_(empty)))
-    raise_alerts({k for k in keys if k[1][0] == "c" and k[2] != NATIONAL})
-    return len(keys)
-
-
-def raise_alerts(keys: set[Key]) -> list[PriceAlert]:
-    """Alerts for a drop into each of these cells (from the period before) or out of it (into the
-    period after). A drop already reported is not reported again."""
-    if not keys:
-        return []
-    cfg = current_app.config
-    by_series: dict[tuple[str, str, int], list[date]] = {}
-    for period, mkey, region, start in keys:
-        by_series.setdefault((period, mkey, region), []).append(start)
-    raised = []
-    for (period, mkey, region), starts in by_series.items():
-        step = rules.period_length(period)
-        cells = {
-            c.period_start: c
-            for c in db.session.scalars(
-                select(PriceCell).where(
-                    PriceCell.period == period,
-                    PriceCell.model_key == mkey,
-                    PriceCell.region_id == region,
-                    PriceCell.period_start >= min(starts) - step,
-                    PriceCell.period_start <= max(starts) + step,
-                )
-            )
-        }
-        later_starts = {s for s in starts if s in cells} | {s + step for s in starts if s + step in cells}
-        for later in sorted(later_starts):
-            before, after = cells.get(later - step), cells[later]
-            if before is None or not rules.is_alert(
-                (before.median, before.n),
-                (after.median, after.n),
-                period,
-                cfg["PRICE_DROP_ALERT_PCT"],
-                cfg["PRICE_ALERT_MIN_OBS_WEEK"],
-                cfg["PRICE_ALERT_MIN_OBS_DAY"],
-            ):
-                continue
-            values = _alert_values(period, region, _values(before), _values(after))
-            inserted = db.session.execute(
-                _dialect_insert(PriceAlert).values(**values).on_conflict_do_nothing().returning(PriceAlert.id)
-            ).scalar()
-            if inserted is not None:  # None: this drop was reported before
-                raised.append(db.session.get(PriceAlert, inserted))
-    return raised
-
-
-def _values(cell: PriceCell) -> dict:
-    return {c.key: getattr(cell, c.key) for c in PriceCell.__table__.columns}
-
-
-def _alert_values(period: str, region_id: int, before: dict, after: dict) -> dict:
-    return {
-        "competitor_model_id": after["competitor_model_id"],
-        "brand_id": after["brand_id"],
-        "region_id": region_id,
-        "period": period,
-        "period_start": after["period_start"],
-        "previous_start": before["period_start"],
-        "previous_median": before["median"],
-        "current_median": after["median"],
-        "drop_pct": round(rules.drop_pct(before["median"], after["median"]), 2),
-        "previous_n": before["n"],
-        "current_n": after["n"],
-        "created_at": utcnow(),
-    }
-
-
-def rebuild_cells(since: date | None = None) -> int:
-    """Recompute every cell (with observations since a day) in one pass over the observations,
-    and raise the alerts they show: for a first deployment or after a bulk load. Returns the
-    number of cells written."""
-    stmt = _observation_rows()
-    first = None
-    if since is not None:
-        first = rules.period_start(since, rules.WEEK)
-        stmt = stmt.where(PriceObservation.observed_at >= business_day_bounds(first)[0])
-    groups = _bucket(db.session.execute(stmt.execution_options(yield_per=20_000)))
-    brand_of = dict(db.session.execute(select(CompetitorModel.id, CompetitorModel.brand_id)).all())
-    old = delete(PriceCell)
-    if first is not None:
-        old = old.where(PriceCell.period_start >= first)
-    db.session.execute(old)
-    now = utcnow()
-    rows = [_cell_row(cell, prices, promos, brand_of, now) for cell, (prices, promos) in groups.items()]
-    for i in range(0, len(rows), 5000):
-        db.session.execute(insert(PriceCell), rows[i : i + 5000])
-    db.session.flush()
-    raise_alerts({k for k in groups if k[1][0] == "c" and k[2] != NATIONAL})
-    db.session.commit()
-    return len(rows)
-
-
-# --- reading ---------------------------------------------------------------------------------------
 
 
 def _region_for(actor: User, region_id: int | None) -> int:
@@ -457,8 +151,6 @@ def visible_alert(actor: User, alert_id: int) -> PriceAlert:
 
 def alert_evidence(actor: User, alert_id: int) -> dict:
     """The alert with the observations of both periods (newest first), photos included."""
-    from ..photos.service import attach_photo_ids
-
     alert = visible_alert(actor, alert_id)
     key = model_key(None, alert.competitor_model_id)
     evidence = {}
@@ -641,3 +333,8 @@ def material_use(actor: User, filters: dict) -> list[dict]:
             }
         )
     return sorted(out, key=lambda r: (r["region"] or "", -r["cost_used"]))
+
+
+# Still importable from here after the move to rollup.py: outbox rows recorded before it name the
+# job `backend.market.service:refresh_price_cells`, and backend/demo imports rebuild_cells from here.
+from .rollup import rebuild_cells, refresh_price_cells  # noqa: E402, F401

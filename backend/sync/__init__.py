@@ -4,3 +4,12 @@ The protocol's pure parts (HLC, merge, envelope, cursor) live in the top-level `
 package; this package is the server side: the change log, the mutation handlers (which call the
 same domain service functions as the REST endpoints), and the endpoints.
 """
+
+from .changelog import PENDING
+from .clock import OBSERVED
+
+
+def init_app(app) -> None:
+    """Keep the change log and the deployment clock at every commit (once per process)."""
+    OBSERVED.register()
+    PENDING.register()  # last: its rows are written under a lock held until the commit

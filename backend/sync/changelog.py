@@ -1,11 +1,12 @@
 """The change log: every committed change to a synced entity becomes a `SyncChange` row.
 
-SQLAlchemy session hooks note which synced objects a transaction touched (`after_flush`) and,
-just before the outermost commit, write one row per object with the scope it is visible in
-(`before_commit`). The rows are worked out and written last, under a transaction-level advisory lock on
-PostgreSQL, so sequence numbers are handed out in commit order: a reader never sees seq N+1
-committed while N is still in flight, and a cursor never skips a change. (SQLite has one
-writer at a time, which gives the same order.)
+A transaction state (`core.transaction`, registered by `backend.sync.init_app`) notes which
+synced objects a transaction touched (after each flush) and, just before the outermost commit,
+writes one row per object with the scope it is visible in; a rollback drops the notes. The rows
+are worked out and written last, under a transaction-level advisory lock on PostgreSQL, so
+sequence numbers are handed out in commit order: a reader never sees seq N+1 committed while N is
+still in flight, and a cursor never skips a change. (SQLite has one writer at a time, which gives
+the same order.)
 
 A store that moves to another territory gets a row in its old scope too, and so do its contacts
 and the field records made there, so devices there learn that they left their scope. So does
@@ -16,21 +17,21 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event, insert, inspect, null, select, text
+from sqlalchemy import insert, inspect, null, select, text
 from sqlalchemy.orm import Session
 
 from ..auth.models import User
+from ..core.transaction import TransactionState
 from ..org.models import Territory
 from ..stores.models import Store, StoreContact
 from .entities import BY_MODEL, ENTITIES, RECORD, STORE, Entity
 from .models import SyncChange
 
-PENDING = "sync_pending"
 LOCK_KEY = 0x5F5C_0001  # pg_advisory_xact_lock key serialising change-log writers
 
 
-def _after_flush(session: Session, _ctx) -> None:
-    pending = session.info.setdefault(PENDING, {})
+def _note_touched(session: Session) -> None:
+    pending = PENDING.get(session)
     for obj in chain(session.new, session.dirty, session.deleted):
         entity = BY_MODEL.get(type(obj))
         if entity is None:
@@ -48,11 +49,7 @@ def _after_flush(session: Session, _ctx) -> None:
                 rec["old_region"] = hist.deleted[0]
 
 
-def _before_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    session.flush()
-    pending = session.info.pop(PENDING, None)
+def _write_changes(session: Session, pending: dict) -> None:
     if not pending:
         return
     if session.get_bind().dialect.name == "postgresql":
@@ -70,9 +67,8 @@ def _before_commit(session: Session) -> None:
     session.execute(insert(SyncChange).execution_options(render_nulls=True), rows)
 
 
-def _after_soft_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(PENDING, None)
+PENDING = TransactionState("sync_pending", dict, after_flush=_note_touched, before_commit=_write_changes)
+"""The synced objects the open transaction touched: {id(obj): {obj, entity, old_territory, old_region}}."""
 
 
 def _rows(session: Session, pending: list[dict]) -> list[dict]:
@@ -184,11 +180,3 @@ def _moved_territory_rows(session: Session, territory: Territory, old_region: in
                     }
                 )
     return rows
-
-
-def install() -> None:
-    """Register the hooks (once per process; they apply to every SQLAlchemy session)."""
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "before_commit", _before_commit)
-        event.listen(Session, "after_soft_rollback", _after_soft_rollback)

@@ -9,8 +9,9 @@ edit would then lose the merge silently.
 The clock lives in the database, as one `sync_meta` row (`hlc`) holding the HLC packed into an
 integer (`wall_ms * 100000 + counter`). It only moves forward, by an atomic
 `value = max(value, …)` upsert:
-- `observe` notes an arriving HLC in the session; the clock moves past the largest one noted just
-  before the transaction commits (one write per push, not one per mutation);
+- `observe` notes an arriving HLC in the session (the transaction state `OBSERVED`); the clock
+  moves past the largest one noted just before the transaction commits (one write per push, not
+  one per mutation). A rollback does not drop it: an HLC that arrived was seen all the same;
 - `now` issues a fresh HLC, past the stored clock, the physical clock, anything the session has
   observed, and the HLCs it is given (the field clocks of the record being edited).
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 from sync_protocol import HLC
 from sync_protocol.hlc import MAX_COUNTER
 
+from ..core.transaction import TransactionState
 from ..extensions import db
 from .models import SyncMeta
 
@@ -42,7 +44,6 @@ ORIGIN = "000000000000000:00000:origin"
 
 KEY = "hlc"
 _SLOTS = MAX_COUNTER + 1  # counter values per millisecond in the packed integer
-_OBSERVED = "sync_clock_observed"  # session.info: the largest packed HLC observed, not yet stored
 
 
 def _pack(hlc: HLC) -> int:
@@ -59,16 +60,15 @@ def _wall_now() -> int:
 
 def observe(hlc: HLC) -> None:
     """Note an HLC that arrived: the deployment clock moves past it when the transaction commits."""
-    info = db.session.info
     packed = _pack(hlc)
-    if packed > info.get(_OBSERVED, -1):
-        info[_OBSERVED] = packed
+    if packed > OBSERVED.peek(db.session, -1):
+        OBSERVED.set(db.session, packed)
 
 
 def now(after: Iterable[str] = ()) -> str:
     """A fresh server HLC, later than any HLC the deployment has observed or issued and than
     each encoded HLC in `after`."""
-    floor = max(_wall_now(), db.session.info.pop(_OBSERVED, -1) + 1)
+    floor = max(_wall_now(), OBSERVED.pop(db.session, -1) + 1)
     for text in after:
         floor = max(floor, _pack(HLC.parse(text)) + 1)
     return _unpack(_advance(db.session(), floor, increment=True)).encode()
@@ -77,7 +77,7 @@ def now(after: Iterable[str] = ()) -> str:
 def current() -> str:
     """The clock as it reads now, for `server_hlc` in responses (no write)."""
     stored = db.session.scalar(select(SyncMeta.value).where(SyncMeta.key == KEY)) or 0
-    return _unpack(max(stored, db.session.info.get(_OBSERVED, 0), _wall_now())).encode()
+    return _unpack(max(stored, OBSERVED.peek(db.session, 0), _wall_now())).encode()
 
 
 def _advance(session: Session, floor: int, *, increment: bool) -> int:
@@ -99,15 +99,9 @@ def _advance(session: Session, floor: int, *, increment: bool) -> int:
     return session.execute(stmt).scalar_one()
 
 
-def _store_observed(session: Session) -> None:
-    if session.in_nested_transaction():  # a savepoint's release: wait for the real commit
-        return
-    observed = session.info.pop(_OBSERVED, None)
-    if observed is not None:
-        _advance(session, observed, increment=False)
+def _store_observed(session: Session, observed: int) -> None:
+    _advance(session, observed, increment=False)
 
 
-def install() -> None:
-    """Store what a transaction observed just before it commits (once per process)."""
-    if not event.contains(Session, "before_commit", _store_observed):
-        event.listen(Session, "before_commit", _store_observed)
+OBSERVED = TransactionState("sync_clock_observed", before_commit=_store_observed, forget_on_rollback=False)
+"""The largest packed HLC the open transaction observed, not yet stored (kept over a rollback)."""

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.market.models import PriceAlert, PriceCell
-from backend.market.service import rebuild_cells
+from backend.market.rollup import rebuild_cells
 from tests.market.helpers import local, monday, observe, settle
 
 pytestmark = pytest.mark.usefixtures("rq_worker")

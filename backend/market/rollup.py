@@ -1,0 +1,328 @@
+"""The price rollups behind HQ's market dashboards: cells (median, min, max, count, promotions
+per model, period and region) kept current as observations arrive, and the price-drop alerts
+computed from them. The read queries over them are `service.py`.
+
+How the rollups stay current: a new `PriceObservation` is noticed when it is flushed, whoever
+records it (the intel domain, through REST or a sync push, never calls in here): its store, model
+and day are noted in the transaction (the transaction state `NOTED`, registered by
+`backend.market.init_app`), and `refresh_price_cells` is recorded in the job outbox with it (one
+pending run absorbs the next ones; a Redis outage delays the run, never loses it). Just before
+the transaction commits, the four cells of each noted observation (day and week, its region and
+nationwide) are marked dirty in `price_cells_dirty`; a rollback forgets them with the
+observations. The job takes dirty cells away one by one, recomputes each from the raw
+observations (an index on model and time), and checks the cells' neighbours for a price drop. A
+cell dirtied again while the job runs stays dirty for the next run, so no observation is left
+out.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..catalogue.models import CompetitorModel
+from ..core.timeutil import business_date, business_day_bounds, business_zone, utcnow
+from ..core.transaction import TransactionState
+from ..extensions import db
+from ..intel.models import PriceObservation
+from ..jobs import after_commit, job
+from ..org.models import Territory
+from ..stores.models import Store
+from ..stores.service import region_territories
+from . import rules
+from .models import NATIONAL, PriceAlert, PriceCell, PriceCellDirty
+
+# --- noticing observations ------------------------------------------------------------------------
+
+
+def model_key(product_id: int | None, competitor_model_id: int | None) -> str:
+    return f"p{product_id}" if product_id is not None else f"c{competitor_model_id}"
+
+
+def _notice_observations(session: Session) -> None:
+    """After a flush: note the new price observations, and have the rollup job run after the commit."""
+    new = [obj for obj in session.new if isinstance(obj, PriceObservation)]
+    if not new:
+        return
+    noted = NOTED.get(session)
+    for obs in new:
+        noted.add((obs.store_id, model_key(obs.product_id, obs.competitor_model_id), business_date(obs.observed_at)))
+    after_commit(refresh_price_cells, session=session)
+
+
+def _write_dirty(session: Session, noted: set) -> None:
+    """Before the commit: mark the cells of the noted observations dirty, in the same transaction."""
+    if not noted:
+        return
+    stores = {store_id for store_id, _, _ in noted}
+    region_of = dict(
+        session.execute(
+            select(Store.id, Territory.region_id)
+            .join(Territory, Territory.id == Store.territory_id)
+            .where(Store.id.in_(stores))
+        ).all()
+    )
+    keys = set()
+    for store_id, key, day in noted:
+        for period in rules.PERIODS:
+            start = rules.period_start(day, period)
+            keys.add((period, key, region_of[store_id], start))
+            keys.add((period, key, NATIONAL, start))
+    rows = [{"period": p, "model_key": k, "region_id": r, "period_start": s} for p, k, r, s in sorted(keys)]
+    session.execute(_dialect_insert(PriceCellDirty, session).on_conflict_do_nothing(), rows)
+
+
+NOTED = TransactionState("price_observations_noted", set, after_flush=_notice_observations, before_commit=_write_dirty)
+"""The open transaction's new observations: {(store id, model key, business day)}."""
+
+
+# --- computing cells and alerts -------------------------------------------------------------------
+
+Key = tuple[str, str, int, date]  # (period, model key, region id or NATIONAL, period start)
+
+
+def _dialect_insert(model, session=None):
+    session = session if session is not None else db.session
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(model)
+
+
+@job
+def refresh_price_cells(batch: int = 2000) -> int:
+    """Recompute every dirty cell, then look for price drops around them. Returns cells done.
+
+    Keys are taken with DELETE … RETURNING, so two workers never compute the same dirty key,
+    and a key dirtied again meanwhile is simply taken by the next run."""
+    done = 0
+    d = PriceCellDirty
+    while True:
+        keys = [
+            tuple(k)
+            for k in db.session.execute(select(d.period, d.model_key, d.region_id, d.period_start).limit(batch))
+        ]
+        if not keys:
+            db.session.commit()
+            return done
+        taken = db.session.execute(
+            delete(d)
+            .where(tuple_(d.period, d.model_key, d.region_id, d.period_start).in_(keys))
+            .returning(d.period, d.model_key, d.region_id, d.period_start)
+        )
+        done += compute_cells({tuple(k) for k in taken})
+        db.session.commit()
+
+
+def _model_filter(key: str):
+    number = int(key[1:])
+    return PriceObservation.product_id == number if key[0] == "p" else PriceObservation.competitor_model_id == number
+
+
+def _period_bounds(period: str, start: date) -> tuple[datetime, datetime]:
+    first, _ = business_day_bounds(start)
+    last_day = start + rules.period_length(period) - timedelta(days=1)
+    _, end = business_day_bounds(last_day)
+    return first, end
+
+
+def observations_of(period: str, key: str, region_id: int, start: date):
+    """The raw observations a cell is made of."""
+    first, end = _period_bounds(period, start)
+    stmt = select(PriceObservation).where(
+        _model_filter(key), PriceObservation.observed_at >= first, PriceObservation.observed_at < end
+    )
+    if region_id != NATIONAL:
+        stores = select(Store.id).where(Store.territory_id.in_(region_territories(region_id)))
+        stmt = stmt.where(PriceObservation.store_id.in_(stores))
+    return stmt
+
+
+def _observation_rows():
+    o = PriceObservation
+    return (
+        select(o.product_id, o.competitor_model_id, o.observed_at, o.shelf_price, o.promo_price, o.promo_text)
+        .add_columns(Territory.region_id)
+        .join(Store, Store.id == o.store_id)
+        .join(Territory, Territory.id == Store.territory_id)
+    )
+
+
+def _bucket(rows, wanted: set[Key] | None = None) -> dict[Key, tuple[list, int]]:
+    """Observations grouped by the cells they belong to (all of them, or only `wanted`)."""
+    groups: dict[Key, tuple[list, list]] = {}
+    zone = business_zone()
+    for product_id, cmodel_id, observed_at, shelf, promo, text, region_id in rows:
+        key = model_key(product_id, cmodel_id)
+        day = business_date(observed_at, zone)
+        price = promo if promo is not None else shelf
+        promoted = promo is not None or bool(text)
+        for period in rules.PERIODS:
+            start = rules.period_start(day, period)
+            for region in (region_id, NATIONAL):
+                cell = (period, key, region, start)
+                if wanted is not None and cell not in wanted:
+                    continue
+                prices, promos = groups.setdefault(cell, ([], []))
+                prices.append(price)
+                promos.append(promoted)
+    return {k: (prices, sum(promos)) for k, (prices, promos) in groups.items()}
+
+
+def _cell_row(cell: Key, prices: list, promos: int, brand_of: dict, now: datetime) -> dict:
+    period, key, region, start = cell
+    number = int(key[1:])
+    return {
+        "period": period,
+        "period_start": start,
+        "region_id": region,
+        "model_key": key,
+        "product_id": number if key[0] == "p" else None,
+        "competitor_model_id": number if key[0] == "c" else None,
+        "brand_id": brand_of.get(number) if key[0] == "c" else None,
+        "n": len(prices),
+        "n_promo": promos,
+        "median": rules.median(prices),
+        "min": min(prices),
+        "max": max(prices),
+        "mean": (sum(prices) / len(prices)).quantize(rules.CENT),
+        "updated_at": now,
+    }
+
+
+def _upsert_cells(rows: list[dict]) -> None:
+    for i in range(0, len(rows), 2000):
+        stmt = _dialect_insert(PriceCell)
+        columns = ("product_id", "competitor_model_id", "brand_id", "n", "n_promo", "median", "min", "max", "mean")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["period", "model_key", "region_id", "period_start"],
+            set_={c: getattr(stmt.excluded, c) for c in (*columns, "updated_at")},
+        )
+        db.session.execute(stmt, rows[i : i + 2000])
+
+
+def compute_cells(keys: set[Key]) -> int:
+    """Recompute `keys` from the raw observations — one query per model over the days the keys
+    span — write them (a cell left with no observations is deleted), and raise the alerts around
+    them. Returns the number of keys computed."""
+    if not keys:
+        return 0
+    by_model: dict[str, list[Key]] = {}
+    for key in keys:
+        by_model.setdefault(key[1], []).append(key)
+    brand_of = dict(db.session.execute(select(CompetitorModel.id, CompetitorModel.brand_id)).all())
+    now = utcnow()
+    rows, empty = [], []
+    for mkey, cells in by_model.items():
+        first = min(c[3] for c in cells)
+        last = max(c[3] + rules.period_length(c[0]) for c in cells)
+        stmt = _observation_rows().where(
+            _model_filter(mkey),
+            PriceObservation.observed_at >= business_day_bounds(first)[0],
+            PriceObservation.observed_at < business_day_bounds(last)[0],
+        )
+        groups = _bucket(db.session.execute(stmt), set(cells))
+        for cell in cells:
+            if cell in groups:
+                rows.append(_cell_row(cell, *groups[cell], brand_of, now))
+            else:
+                empty.append(cell)
+    _upsert_cells(rows)
+    if empty:
+        c = PriceCell
+        db.session.execute(delete(c).where(tuple_(c.period, c.model_key, c.region_id, c.period_start).in_(empty)))
+    raise_alerts({k for k in keys if k[1][0] == "c" and k[2] != NATIONAL})
+    return len(keys)
+
+
+def raise_alerts(keys: set[Key]) -> list[PriceAlert]:
+    """Alerts for a drop into each of these cells (from the period before) or out of it (into the
+    period after). A drop already reported is not reported again."""
+    if not keys:
+        return []
+    cfg = current_app.config
+    by_series: dict[tuple[str, str, int], list[date]] = {}
+    for period, mkey, region, start in keys:
+        by_series.setdefault((period, mkey, region), []).append(start)
+    raised = []
+    for (period, mkey, region), starts in by_series.items():
+        step = rules.period_length(period)
+        cells = {
+            c.period_start: c
+            for c in db.session.scalars(
+                select(PriceCell).where(
+                    PriceCell.period == period,
+                    PriceCell.model_key == mkey,
+                    PriceCell.region_id == region,
+                    PriceCell.period_start >= min(starts) - step,
+                    PriceCell.period_start <= max(starts) + step,
+                )
+            )
+        }
+        later_starts = {s for s in starts if s in cells} | {s + step for s in starts if s + step in cells}
+        for later in sorted(later_starts):
+            before, after = cells.get(later - step), cells[later]
+            if before is None or not rules.is_alert(
+                (before.median, before.n),
+                (after.median, after.n),
+                period,
+                cfg["PRICE_DROP_ALERT_PCT"],
+                cfg["PRICE_ALERT_MIN_OBS_WEEK"],
+                cfg["PRICE_ALERT_MIN_OBS_DAY"],
+            ):
+                continue
+            values = _alert_values(period, region, _values(before), _values(after))
+            inserted = db.session.execute(
+                _dialect_insert(PriceAlert).values(**values).on_conflict_do_nothing().returning(PriceAlert.id)
+            ).scalar()
+            if inserted is not None:  # None: this drop was reported before
+                raised.append(db.session.get(PriceAlert, inserted))
+    return raised
+
+
+def _values(cell: PriceCell) -> dict:
+    return {c.key: getattr(cell, c.key) for c in PriceCell.__table__.columns}
+
+
+def _alert_values(period: str, region_id: int, before: dict, after: dict) -> dict:
+    return {
+        "competitor_model_id": after["competitor_model_id"],
+        "brand_id": after["brand_id"],
+        "region_id": region_id,
+        "period": period,
+        "period_start": after["period_start"],
+        "previous_start": before["period_start"],
+        "previous_median": before["median"],
+        "current_median": after["median"],
+        "drop_pct": round(rules.drop_pct(before["median"], after["median"]), 2),
+        "previous_n": before["n"],
+        "current_n": after["n"],
+        "created_at": utcnow(),
+    }
+
+
+def rebuild_cells(since: date | None = None) -> int:
+    """Recompute every cell (with observations since a day) in one pass over the observations,
+    and raise the alerts they show: for a first deployment or after a bulk load. Returns the
+    number of cells written."""
+    stmt = _observation_rows()
+    first = None
+    if since is not None:
+        first = rules.period_start(since, rules.WEEK)
+        stmt = stmt.where(PriceObservation.observed_at >= business_day_bounds(first)[0])
+    groups = _bucket(db.session.execute(stmt.execution_options(yield_per=20_000)))
+    brand_of = dict(db.session.execute(select(CompetitorModel.id, CompetitorModel.brand_id)).all())
+    old = delete(PriceCell)
+    if first is not None:
+        old = old.where(PriceCell.period_start >= first)
+    db.session.execute(old)
+    now = utcnow()
+    rows = [_cell_row(cell, prices, promos, brand_of, now) for cell, (prices, promos) in groups.items()]
+    for i in range(0, len(rows), 5000):
+        db.session.execute(insert(PriceCell), rows[i : i + 5000])
+    db.session.flush()
+    raise_alerts({k for k in groups if k[1][0] == "c" and k[2] != NATIONAL})
+    db.session.commit()
+    return len(rows)
