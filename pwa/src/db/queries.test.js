@@ -2,7 +2,23 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb } from './index.js';
 import { createActions } from './actions.js';
-import { createQueries, haversineM } from './queries.js';
+import {
+  catalogueIn,
+  createQueries,
+  dayPlanIn,
+  haversineM,
+  nearbyStoresIn,
+  openVisitIn,
+  plannedStoresIn,
+  recordsIn,
+  searchStoresIn,
+  storeHistoryIn,
+  storeIn,
+  storesIn,
+  syncInfoIn,
+  syncOf,
+  visitRecordsIn,
+} from './queries.js';
 
 let n = 0;
 let db;
@@ -96,5 +112,43 @@ describe('queries', () => {
     expect(c.products.map((p) => p.id)).toEqual([7]);
     expect(c.checklistItems.map((i) => i.id)).toEqual([1, 2]);
     expect(c.regions).toEqual([]);
+  });
+
+  it('are plain functions of the database too, which createQueries binds', async () => {
+    expect(await storesIn(db)).toEqual(await q.stores());
+    expect(await searchStoresIn(db, 'gz-')).toEqual(await q.searchStores('gz-'));
+    expect(await nearbyStoresIn(db, 23.13, 113.33, 1)).toEqual(await q.nearbyStores(23.13, 113.33, 1));
+    expect(await storeIn(db, 1)).toEqual(await q.store(1));
+    expect(await storeHistoryIn(db, 1)).toEqual(await q.storeHistory(1));
+    expect(await catalogueIn(db)).toEqual(await q.catalogue());
+    expect((await openVisitIn(db)).id).toBe('v2');
+    expect((await visitRecordsIn(db, 'v1')).stockMovements).toEqual([]);
+    expect((await recordsIn(db, 'contact')).map((c) => c.id)).toEqual(['c1']);
+    expect(await syncInfoIn(db)).toEqual({ lastPulledAt: null, lastMutationId: 0, clientId: null });
+    expect(await q.syncInfo()).toEqual(await syncInfoIn(db));
+  });
+
+  it('take the day explicitly where "today" matters; createQueries defaults it from its clock', async () => {
+    await db.meta.put({ key: 'session', value: { user: { id: 7 } } });
+    await put('visit_plan', { id: 'plan-1', rep_id: 7, day: '2026-11-24', store_ids: [2, 99], note: 'n', updated_at: '2026-11-23T00:00:00Z' });
+    const bound = createQueries(db, { now: () => Date.UTC(2026, 10, 24, 2, 0, 0) });
+    expect((await plannedStoresIn(db, '2026-11-24')).map((s) => [s.id, s.plan_order, Boolean(s.unknown)])).toEqual([[2, 1, false], [99, 2, true]]);
+    expect(await bound.plannedStores()).toEqual(await plannedStoresIn(db, '2026-11-24'));
+    expect(await plannedStoresIn(db, '2026-11-25')).toEqual([]);
+    expect((await dayPlanIn(db, '2026-11-24')).id).toBe('plan-1');
+    expect(await bound.dayPlan()).toEqual(await dayPlanIn(db, '2026-11-24'));
+  });
+
+  it('tells where a record stands with the server (syncOf)', () => {
+    expect(syncOf(null, [])).toEqual({ state: 'synced', error: null, mutationId: null, name: null });
+    expect(syncOf({ pending: true, mutationId: 4 })).toEqual({ state: 'pending', error: null, mutationId: 4, name: null });
+    const entries = [
+      { id: 1, name: 'warranty.register', status: 'rejected', error: { code: 'x' } },
+      { id: 2, name: 'warranty.correct', status: 'rejected', error: { code: 'y' } },
+      { id: 3, name: 'warranty.correct', status: 'pending' },
+    ];
+    expect(syncOf(null, entries)).toEqual({ state: 'refused', error: { code: 'x' }, mutationId: 1, name: 'warranty.register' });
+    expect(syncOf(null, entries.slice(1))).toEqual({ state: 'refused', error: { code: 'y' }, mutationId: 2, name: 'warranty.correct' });
+    expect(syncOf(null, entries.slice(2))).toEqual({ state: 'pending', error: null, mutationId: 3, name: 'warranty.correct' });
   });
 });
