@@ -57,9 +57,18 @@ export function backoffDelay(failures, { baseMs = BASE_BACKOFF_MS, maxMs = MAX_B
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
 
-const FATAL_CODES = new Set(['unauthorized', 'unsupported_protocol_version', 'forbidden']);
+/** Wait after `failures` consecutive failures ending with error `e`: backoffDelay, or the
+ * server's `Retry-After` (`e.retryAfter`, seconds) when longer, at most MAX_BACKOFF_MS. */
+export function retryDelay(failures, e, { random = Math.random } = {}) {
+  const retryAfterMs = e?.retryAfter ? e.retryAfter * 1000 : 0;
+  return Math.min(MAX_BACKOFF_MS, Math.max(backoffDelay(failures, { random }), retryAfterMs));
+}
 
-function errorInfo(e) {
+/** Error codes that stop the engine until a person acts (log in again, update the app). */
+export const FATAL_CODES = new Set(['unauthorized', 'unsupported_protocol_version', 'forbidden']);
+
+/** What the status reports of an error: `{code, message, status, field?, details?}`. */
+export function errorInfo(e) {
   const info = {
     code: e?.code || (e?.status === 0 ? 'network' : 'internal'),
     message: e?.message || String(e),
@@ -71,12 +80,45 @@ function errorInfo(e) {
 }
 
 /** Retry later by itself (network, server trouble, or a local hiccup) rather than wait for a person. */
-function isTransient(e) {
+export function isTransient(e) {
   if (e && typeof e.status === 'number') return e.status === 0 || e.status >= 500 || e.status === 429 || e.status === 408;
   return !(e instanceof SyncError); // IndexedDB and other local failures: try again later
 }
 
 const iso = (ms) => new Date(ms).toISOString();
+
+/**
+ * The status' `state` from the lanes (`[records, photos]`, each `{busy, offline, error}`, error as
+ * errorInfo plus `transient`): 'error' for an error a person must fix, else 'syncing' while a lane
+ * runs, 'offline' (a lane found no network, or the browser says so: `browserOffline`), 'error'
+ * for a refusal or a local failure, 'waiting' while something is left to send (`waiting`), else
+ * 'synced'.
+ */
+export function syncState(lanes, { browserOffline = false, waiting = false } = {}) {
+  const err = lanes.map((lane) => lane.error).find(Boolean);
+  if (err && FATAL_CODES.has(err.code)) return 'error';
+  if (lanes.some((lane) => lane.busy)) return 'syncing';
+  if (lanes.some((lane) => lane.offline) || browserOffline) return 'offline';
+  if (err && (!err.transient || err.status === null)) return 'error'; // a person must act, or a local failure
+  if (waiting) return 'waiting';
+  return 'synced';
+}
+
+/**
+ * Run `fn` holding the Web Lock `name` if no other tab holds it (`ifAvailable`): resolves to true
+ * when `fn` ran, false when another tab had the lock. Without a `lock` manager `fn` just runs.
+ */
+export async function withLock(lock, name, fn) {
+  if (!lock?.request) {
+    await fn();
+    return true;
+  }
+  return lock.request(name, { ifAvailable: true }, async (granted) => {
+    if (!granted) return false;
+    await fn();
+    return true;
+  });
+}
 
 /**
  * `createEngine({db, api?, clock?, lock?, now?, setTimeout?, clearTimeout?, random?, env?,
@@ -138,14 +180,10 @@ export function createEngine(options = {}) {
   // --- status ---------------------------------------------------------------------------------
 
   function computeState() {
-    const err = rec.error || pho.error;
-    if (err && FATAL_CODES.has(err.code)) return 'error';
-    if (rec.busy || pho.busy) return 'syncing';
-    if (rec.offline || pho.offline || navigator?.onLine === false) return 'offline';
-    if (err && (!err.transient || err.status === null)) return 'error'; // a person must act, or a local failure
-
-    if (status.pending || status.photosPending) return 'waiting';
-    return 'synced';
+    return syncState([rec, pho], {
+      browserOffline: navigator?.onLine === false,
+      waiting: Boolean(status.pending || status.photosPending),
+    });
   }
 
   function emit() {
@@ -212,21 +250,8 @@ export function createEngine(options = {}) {
 
   // --- lanes ----------------------------------------------------------------------------------
 
-  async function withLock(name, fn) {
-    if (!lock?.request) {
-      await fn();
-      return true;
-    }
-    return lock.request(name, { ifAvailable: true }, async (granted) => {
-      if (!granted) return false;
-      await fn();
-      return true;
-    });
-  }
-
   function scheduleRetry(lane, e) {
-    const retryAfterMs = e?.retryAfter ? e.retryAfter * 1000 : 0;
-    const delay = Math.min(MAX_BACKOFF_MS, Math.max(backoffDelay(lane.failures, { random }), retryAfterMs));
+    const delay = retryDelay(lane.failures, e, { random });
     lane.failures += 1;
     lane.nextAt = now() + delay;
     if (lane.timer !== null) clearT(lane.timer);
@@ -267,7 +292,7 @@ export function createEngine(options = {}) {
           emit();
           let ranHere = false;
           try {
-            ranHere = await withLock(lockName, async () => {
+            ranHere = await withLock(lock, lockName, async () => {
               await work();
             });
             if (ranHere) {

@@ -4,7 +4,9 @@ import { createDb, getMeta, setMeta } from '../db/index.js';
 import { createActions } from '../db/actions.js';
 import { createQueries } from '../db/queries.js';
 import { HLC } from '../protocol/hlc.js';
-import { LOST_MUTATION, backoffDelay, createEngine } from './engine.js';
+import { LOST_MUTATION, backoffDelay, createEngine, errorInfo, isTransient, retryDelay, syncState, withLock } from './engine.js';
+import { LOST_MUTATION as REPLICA_LOST_MUTATION } from '../db/replica.js';
+import { SyncError } from '../protocol/errors.js';
 import { apiError, createFakeServer, createFakeTimers } from './testing/fake-server.js';
 
 const CLIENT = 'c0ffee00-rep-gz';
@@ -519,5 +521,50 @@ describe('triggers and tabs', () => {
     await e.whenIdle();
     expect(server.pushes).toHaveLength(1);
     expect(e.getStatus()).toMatchObject({ state: 'offline', pending: 1, oldestPendingAt: '2026-11-23T01:00:00.000Z' });
+  });
+});
+
+describe('the pure parts, on their own', () => {
+  const lane = (extra = {}) => ({ busy: false, offline: false, error: null, ...extra });
+  const err = (e) => ({ ...errorInfo(e), transient: isTransient(e) });
+
+  it('derives the state from the lanes', () => {
+    expect(syncState([lane(), lane()])).toBe('synced');
+    expect(syncState([lane(), lane()], { waiting: true })).toBe('waiting');
+    expect(syncState([lane(), lane({ busy: true })], { waiting: true })).toBe('syncing');
+    expect(syncState([lane({ offline: true, error: err(apiError(0, 'network')) }), lane()])).toBe('offline');
+    expect(syncState([lane(), lane()], { browserOffline: true })).toBe('offline');
+    expect(syncState([lane({ error: err(apiError(503, 'unavailable')) }), lane()], { waiting: true })).toBe('waiting'); // retried by itself
+    expect(syncState([lane({ error: err(apiError(422, 'invalid')) }), lane()])).toBe('error');
+    expect(syncState([lane(), lane({ error: err(new Error('IndexedDB closed')) })])).toBe('error'); // local: retried, but shown
+    // A person must act: shown even while the other lane runs or the browser is offline.
+    expect(syncState([lane({ error: err(apiError(401, 'unauthorized')) }), lane({ busy: true })], { browserOffline: true })).toBe('error');
+  });
+
+  it('tells transient failures from those a person must fix, and waits out Retry-After', () => {
+    expect([0, 408, 429, 500, 503].map((status) => isTransient(apiError(status, 'x')))).toEqual([true, true, true, true, true]);
+    expect([400, 401, 404, 409, 422].map((status) => isTransient(apiError(status, 'x')))).toEqual([false, false, false, false, false]);
+    expect(isTransient(new Error('quota'))).toBe(true);
+    expect(isTransient(new SyncError('bad envelope'))).toBe(false);
+    expect(errorInfo(apiError(0, 'network', { message: '' }))).toEqual({ code: 'network', message: 'network', status: 0 });
+    expect(errorInfo(new Error('boom'))).toEqual({ code: 'internal', message: 'boom', status: null });
+    expect(errorInfo(apiError(400, 'invalid', { field: 'cursor', details: { a: 1 } }))).toMatchObject({ field: 'cursor', details: { a: 1 } });
+    const random = () => 1;
+    expect(retryDelay(0, apiError(503, 'x'), { random })).toBe(1000);
+    expect(retryDelay(0, apiError(503, 'x', { retryAfter: 30 }), { random })).toBe(30000);
+    expect(retryDelay(5, apiError(503, 'x', { retryAfter: 3600 }), { random })).toBe(300000);
+  });
+
+  it('runs under a Web Lock only if it is free, and without one when there is no lock manager', async () => {
+    let ran = 0;
+    const fn = async () => void ran++;
+    expect(await withLock(null, 'l', fn)).toBe(true);
+    const asked = [];
+    const lock = (granted) => ({ request: async (name, opts, cb) => (asked.push([name, opts]), cb(granted ? { name } : null)) });
+    expect(await withLock(lock(false), 'fieldsales-sync', fn)).toBe(false);
+    expect(await withLock(lock(true), 'fieldsales-sync', fn)).toBe(true);
+    expect(ran).toBe(2);
+    expect(asked).toEqual([['fieldsales-sync', { ifAvailable: true }], ['fieldsales-sync', { ifAvailable: true }]]);
+    expect(LOST_MUTATION).toBe(REPLICA_LOST_MUTATION);
   });
 });
