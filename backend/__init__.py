@@ -29,10 +29,11 @@ BLUEPRINTS = (
     "health",
 )
 
-INIT_APP = ("jobs", "market", "sync")
+INIT_APP = ("jobs", "merge", "market", "sync")
 """Packages whose `init_app(app)` registers what they need at every commit (`core.transaction`
 states), at the end of a request and so on. In layer order, which is the order the commit hooks
-run in: the job outbox, then the domains, then the transport (the change log goes last)."""
+run in: the job outbox, the merge's clock, the domains, then the transport (the change log goes
+last)."""
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -41,11 +41,11 @@ from backend.core.timeutil import utcnow
 from backend.demo.seed import COMPETITORS, OUR_PRODUCTS, checklist_items, promo_materials
 from backend.extensions import db
 from backend.intel.models import IntelReport, PriceObservation
+from backend.merge.clock import ORIGIN
 from backend.org.models import Territory
 from backend.photos.models import PhotoLink
 from backend.stock.models import StockMovement
 from backend.stores.models import StoreContact
-from backend.sync.clock import ORIGIN
 from backend.sync.models import SyncChange
 from backend.visits.models import DisplayCheck, Visit
 from sync_protocol import Clock

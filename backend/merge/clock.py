@@ -9,7 +9,8 @@ edit would then lose the merge silently.
 The clock lives in the database, as one `sync_meta` row (`hlc`) holding the HLC packed into an
 integer (`wall_ms * 100000 + counter`). It only moves forward, by an atomic
 `value = max(value, …)` upsert:
-- `observe` notes an arriving HLC in the session (the transaction state `OBSERVED`); the clock
+- `observe` notes an arriving HLC in the session (the transaction state `OBSERVED`,
+  registered by `backend.merge.init_app`); the clock
   moves past the largest one noted just before the transaction commits (one write per push, not
   one per mutation). A rollback does not drop it: an HLC that arrived was seen all the same;
 - `now` issues a fresh HLC, past the stored clock, the physical clock, anything the session has

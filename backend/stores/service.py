@@ -18,6 +18,7 @@ from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..core.geo import HAVERSINE_MAX_RATIO, bounding_box, distance_m, haversine_m
 from ..core.timeutil import utcnow
 from ..extensions import db
+from ..merge.conflicts import edit_hlc, merge_fields
 from ..org.models import Partner, Territory
 from .models import (
     ProposalStatus,
@@ -185,7 +186,7 @@ def update_store(
     base: dict[str, str] | None = None,
     channel: str | None = None,
 ) -> tuple[Store, list, StorePositionProposal | None]:
-    """Change a store's details, merged field by field by HLC (see backend.sync.conflicts).
+    """Change a store's details, merged field by field by HLC (see backend.merge.conflicts).
 
     A REST edit gets a fresh server HLC and wins; an edit queued offline carries the device's HLC
     and the field HLCs it last saw (`base`), so a concurrent edit of the same field is recorded
@@ -214,8 +215,6 @@ def update_store(
     if "code" in data and data["code"] != store.code:
         if db.session.scalar(select(Store.id).where(Store.code == data["code"])):
             raise Conflict(f"A store with code {data['code']} already exists.", field="code")
-    from ..sync.conflicts import edit_hlc
-
     edit = edit_hlc(hlc, store.field_clock)  # checks a device's HLC before anything is written
     channel = channel or (StoreChannel.SYNC if hlc is not None else StoreChannel.REST)
     proposal = None
@@ -244,8 +243,6 @@ def _apply_changes(
 ) -> list:
     """Merge `data` into the (locked) store, write the history of what changed, and move the
     anchor when someone other than a rep set the position. Returns the merge's conflicts."""
-    from ..sync.conflicts import merge_fields
-
     before = {f: getattr(store, f) for f in data}
     old_territory_id = store.territory_id
     conflicts = merge_fields(
@@ -382,8 +379,6 @@ def decide_proposal(actor: User, proposal_id: int, approve: bool, note: str = ""
         raise Conflict(f"Position proposal {proposal_id} is already {proposal.status}.", field="id")
     now = utcnow()
     if approve:
-        from ..sync.conflicts import edit_hlc
-
         position = {"latitude": proposal.latitude, "longitude": proposal.longitude}
         _apply_changes(
             actor,
@@ -462,8 +457,6 @@ def upsert_contact(
     """Create the contact with this (client-chosen) id, or change it, merged field by field by
     HLC like stores. Every change is kept in the history. A removed contact stays removed: an
     edit of it, however recent, is refused. Returns (contact, created, conflicts)."""
-    from ..sync.conflicts import edit_hlc, merge_fields
-
     check_role(actor, *CONTACT_WRITERS)
     store = visible_store(actor, store_id)
     contact = db.session.get(StoreContact, contact_id, with_for_update={"key_share": True}, populate_existing=True)
@@ -503,8 +496,6 @@ def upsert_contact(
 
 def delete_contact(actor: User, store_id: int, contact_id: uuid.UUID, *, hlc: str | None = None) -> StoreContact:
     """Remove a contact: a tombstone (kept, and synced as a delete) and a history row."""
-    from ..sync.conflicts import edit_hlc
-
     check_role(actor, *CONTACT_WRITERS)
     contact = _contact_in_scope(actor, store_id, contact_id)
     if contact.deleted_at is None:

@@ -2,14 +2,13 @@
 
 The protocol's pure parts (HLC, merge, envelope, cursor) live in the top-level `sync_protocol`
 package; this package is the server side: the change log, the mutation handlers (which call the
-same domain service functions as the REST endpoints), and the endpoints.
+same domain service functions as the REST endpoints), and the endpoints. The per-field merge, the
+deployment clock and the conflicts it records are `backend.merge`, below the domains that merge.
 """
 
 from .changelog import PENDING
-from .clock import OBSERVED
 
 
 def init_app(app) -> None:
-    """Keep the change log and the deployment clock at every commit (once per process)."""
-    OBSERVED.register()
-    PENDING.register()  # last: its rows are written under a lock held until the commit
+    """Keep the change log at every commit (once per process)."""
+    PENDING.register()  # registered last: its rows are written under a lock held until the commit

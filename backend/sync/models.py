@@ -1,5 +1,7 @@
-"""Sync bookkeeping: clients and their last applied mutation, the change log, rejections,
-conflicts, and a small key/value table for log retention."""
+"""Sync bookkeeping: clients and their last applied mutation, the change log, rejections.
+
+The conflicts a merge records and the `sync_meta` key/value table (the deployment clock, the
+change log's retention mark) are `backend.merge.models`: the domains write them, below sync."""
 
 from __future__ import annotations
 
@@ -70,34 +72,3 @@ class SyncRejection(db.Model):
     args: Mapped[dict] = mapped_column(JSON, nullable=False)
     error: Mapped[dict] = mapped_column(JSON, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-
-
-class SyncConflict(db.Model):
-    """The same field edited on two devices: the later HLC was kept, the other value is here."""
-
-    __tablename__ = "sync_conflicts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    entity: Mapped[str] = mapped_column(String(32), nullable=False)
-    entity_id: Mapped[str] = mapped_column(String(64), nullable=False)
-    region_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    field: Mapped[str] = mapped_column(String(64), nullable=False)
-    kept_value: Mapped[object] = mapped_column(JSON)
-    kept_hlc: Mapped[str] = mapped_column(String(96), nullable=False)
-    kept_by: Mapped[int | None] = mapped_column(Integer)
-    lost_value: Mapped[object] = mapped_column(JSON)
-    lost_hlc: Mapped[str] = mapped_column(String(96), nullable=False)
-    lost_by: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
-    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    resolution: Mapped[str | None] = mapped_column(String(16))
-
-
-class SyncMeta(db.Model):
-    """Small server facts, e.g. `pruned_through`: change-log rows up to this seq were deleted."""
-
-    __tablename__ = "sync_meta"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -17,6 +17,8 @@ from ..auth.models import User
 from ..core.schemas import BaseSchema
 from ..intel import service as intel
 from ..intel.schemas import IntelReportSchema, PriceObservationSchema
+from ..merge.clock import ORIGIN
+from ..merge.models import SyncConflict
 from ..routes import service as routes
 from ..routes.schemas import VisitPlanSchema
 from ..stock import service as stock
@@ -28,8 +30,6 @@ from ..visits.schemas import CheckInSchema, CheckOutSchema, DisplayCheckSchema
 from ..warranty import service as warranty
 from ..warranty import spot_checks
 from ..warranty.schemas import CardCorrectionSchema, SpotCheckSchema, WarrantyCardSchema
-from .clock import ORIGIN
-from .models import SyncConflict
 
 Handler = Callable[[User, dict, object], list[SyncConflict]]
 HANDLERS: dict[str, Handler] = {}

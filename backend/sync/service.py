@@ -33,11 +33,12 @@ from ..core.schemas import sanitize
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..jobs.periodic import periodic
+from ..merge import clock
+from ..merge.models import SyncConflict, SyncMeta
 from ..stores import service as stores
 from ..stores.models import StoreContact
-from . import clock
 from .entities import BY_NAME, ENTITIES, load_visible, serialise, stream_filter
-from .models import SyncChange, SyncClient, SyncConflict, SyncMeta, SyncRejection
+from .models import SyncChange, SyncClient, SyncRejection
 from .mutations import HANDLERS
 
 log = logging.getLogger(__name__)

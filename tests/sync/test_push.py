@@ -11,11 +11,12 @@ from sqlalchemy.exc import OperationalError
 
 from backend.extensions import db
 from backend.intel.models import IntelReport, PriceObservation
+from backend.merge.clock import ORIGIN
+from backend.merge.models import SyncConflict
 from backend.stock.models import StockMovement
 from backend.stores.models import StoreContact
 from backend.sync import mutations
-from backend.sync.clock import ORIGIN
-from backend.sync.models import SyncChange, SyncClient, SyncConflict, SyncRejection
+from backend.sync.models import SyncChange, SyncClient, SyncRejection
 from backend.visits.models import DisplayCheck, Visit
 from backend.warranty.models import ImeiSpotCheck, WarrantyCard, WarrantyCardRevision
 from sync_protocol import HLC
