@@ -10,16 +10,21 @@ import hqEn from '../screens/hq/i18n/en.js';
 import hqZh from '../screens/hq/i18n/zh-CN.js';
 import managerEn from '../screens/manager/i18n/en.js';
 import managerZh from '../screens/manager/i18n/zh-CN.js';
+import deskEn from '../screens/desk/i18n/en.js';
+import deskZh from '../screens/desk/i18n/zh-CN.js';
 import { addStrings, fmt, lang, setLang, t } from './index.js';
 
-// The first page's strings (src/i18n/), and those each role's package loads with it (screens/<role>/i18n/).
+// The first page's strings (src/i18n/), those each role's package loads with it (screens/<role>/i18n/),
+// and those of the desk kit HQ's and the managers' packages share (screens/desk/i18n/).
 const DICTS = {
   shared: { en, zh },
   clerk: { en: clerkEn, zh: clerkZh },
   hq: { en: hqEn, zh: hqZh },
   manager: { en: managerEn, zh: managerZh },
+  desk: { en: deskEn, zh: deskZh },
 };
 const PACKAGES = ['clerk', 'hq', 'manager'];
+const KITS = ['desk']; // shared by packages: loaded (with its strings) by those that import it
 
 describe('i18n', () => {
   it.each(Object.keys(DICTS))('has every string in both languages (%s)', (name) => {
@@ -157,7 +162,7 @@ describe('i18n: the strings each bundle needs', () => {
   it("gives the first page every key its modules name, none of a package's", () => {
     const rel = firstPage.map((f) => path.relative(SRC, f).split(path.sep).join('/'));
     expect(rel).toEqual(expect.arrayContaining(['app.js', 'screens/rep/Login.js', 'screens/rep/Today.js', 'screens/rep/Outbox.js']));
-    for (const name of PACKAGES) expect(rel.filter((f) => f.startsWith(`screens/${name}/`))).toEqual([]);
+    for (const name of [...PACKAGES, ...KITS]) expect(rel.filter((f) => f.startsWith(`screens/${name}/`))).toEqual([]);
     expect(firstPage.reduce((n, f) => n + keysNamed(f).exact.size, 0)).toBeGreaterThan(100);
     expect(unresolved(firstPage, en)).toEqual([]);
     expect(unresolved(firstPage, zh)).toEqual([]);
@@ -168,8 +173,16 @@ describe('i18n: the strings each bundle needs', () => {
     expect(files.filter((f) => f.startsWith(path.join(SRC, 'screens', name) + path.sep)).length).toBeGreaterThan(2);
     const own = files.filter((f) => !firstPage.includes(f));
     expect(own.reduce((n, f) => n + keysNamed(f).exact.size, 0)).toBeGreaterThan(20);
-    expect(unresolved(files, { ...en, ...DICTS[name].en })).toEqual([]);
-    expect(unresolved(files, { ...zh, ...DICTS[name].zh })).toEqual([]);
+    // A kit's strings count where the package loads them: the kit's i18n/index.js is in its graph.
+    const kits = KITS.filter((kit) => files.includes(path.join(SRC, 'screens', kit, 'i18n', 'index.js')));
+    const strings = (l) => Object.assign({}, l === 'en' ? en : zh, DICTS[name][l], ...kits.map((kit) => DICTS[kit][l]));
+    expect(unresolved(files, strings('en'))).toEqual([]);
+    expect(unresolved(files, strings('zh'))).toEqual([]);
+  });
+
+  it.each(KITS)("loads the %s kit's strings before its modules", (kit) => {
+    const first = importsOf(path.join(SRC, 'screens', kit, 'kit.js'))[0];
+    expect(path.relative(SRC, first).split(path.sep).join('/')).toBe(`screens/${kit}/i18n/index.js`);
   });
 
   it.each(PACKAGES)("loads the %s package's strings before its modules", (name) => {

@@ -6,9 +6,8 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { CsvButton } from '../../components/CsvButton.js';
-import { ErrorBanner, Pager, useRemote } from './common.js';
-import { BrandField, cleanQuery, fetchAllPages, last30, price, Range, RegionField, useLookups, useSavedFilters } from './marketCommon.js';
+import { CsvButton, ErrorBanner, fetchAllPages, Pager, RefreshButton, useRemote } from '../desk/kit.js';
+import { BrandField, cleanQuery, last30, price, Range, RegionField, useLookups, useSavedFilters } from './marketCommon.js';
 
 export const TABS = [
   ['promotions', '#/market/promotions', 'market.tab.promotions'],
@@ -72,7 +71,7 @@ export function Promotions() {
   return html`<section class="card" data-testid="promotions-screen">
     <div class="toolbar">
       <h2 style="margin:0">${t('market.promotions.title')}</h2>
-      <button type="button" class="btn btn-small" onClick=${reload}>${t('hq.refresh')}</button>
+      <${RefreshButton} onClick=${reload} />
       <${CsvButton} name="promotions" rows=${() => fetchAllPages((paging) => api.marketPromotions(query, paging))} columns=${promotionColumns} disabled=${!rows.length} />
     </div>
     <div class="market-filters">
@@ -146,8 +145,8 @@ export function MaterialUse() {
     <section class="card">
       <div class="toolbar">
         <h2 style="margin:0">${t('market.materials.title')}</h2>
-        <button type="button" class="btn btn-small" onClick=${reload}>${t('hq.refresh')}</button>
-        <${CsvButton} name="promo-material-use" rows=${rows} columns=${materialColumns} disabled=${!rows.length} />
+        <${RefreshButton} onClick=${reload} />
+        <${CsvButton} name="promo-material-use" rows=${rows} columns=${materialColumns} />
       </div>
       <div class="market-filters">
         <${RegionField} regions=${regions} value=${filters.region_id} onChange=${(v) => set({ region_id: v })} />

@@ -6,10 +6,9 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { CsvButton } from '../../components/CsvButton.js';
-import { apiMessage, ErrorBanner, Pager, useRemote } from './common.js';
+import { apiMessage, CsvButton, ErrorBanner, fetchAllPages, Pager, PhotoThumb, RefreshButton, Segmented, useRemote } from '../desk/kit.js';
 import { effectivePrice, periodName, roundPct } from './market.js';
-import { alertsChanged, BrandField, cleanQuery, fetchAllPages, PhotoThumb, price, RegionField, useLookups } from './marketCommon.js';
+import { alertsChanged, BrandField, cleanQuery, price, RegionField, useLookups } from './marketCommon.js';
 
 const SHOW = ['open', 'acknowledged', 'all'];
 const ACK_OF = { open: false, acknowledged: true, all: '' };
@@ -55,14 +54,15 @@ export function Alerts() {
     <section class="card">
       <div class="toolbar">
         <h2 style="margin:0">${t('market.alerts.title')}</h2>
-        <div class="segmented" role="group" aria-label=${t('market.alerts.show')} data-testid="alerts-show">
-          ${SHOW.map(
-            (s) => html`<button type="button" key=${s} aria-pressed=${filters.show === s ? 'true' : 'false'} onClick=${() => set({ show: s })} data-show=${s}>
-              ${t(`market.alerts.show.${s}`)}
-            </button>`,
-          )}
-        </div>
-        <button type="button" class="btn btn-small" onClick=${reload}>${t('hq.refresh')}</button>
+        <${Segmented}
+          label=${t('market.alerts.show')}
+          options=${SHOW.map((s) => [s, t(`market.alerts.show.${s}`)])}
+          value=${filters.show}
+          onChange=${(s) => set({ show: s })}
+          testid="alerts-show"
+          attr="show"
+        />
+        <${RefreshButton} onClick=${reload} />
         <${CsvButton}
           name="price-alerts"
           rows=${() => fetchAllPages((paging) => api.marketAlerts(query, paging))}
@@ -159,7 +159,7 @@ function Evidence({ title, rows, testid }) {
                   <td class="num">${price(o.shelf_price)}</td>
                   <td class="num">${o.promo_price ? price(o.promo_price) : '–'}</td>
                   <td class="small">${o.promo_text || ''}</td>
-                  <td class="thumbs">${(o.photo_ids || []).map((id) => html`<${PhotoThumb} key=${id} id=${id} />`)}</td>
+                  <td class="thumbs">${(o.photo_ids || []).map((id) => html`<${PhotoThumb} key=${id} id=${id} label=${t('market.photo')} testid="evidence-photo" />`)}</td>
                 </tr>`,
               )}
             </tbody>
@@ -216,7 +216,7 @@ export function AlertDetail({ id }) {
           : html`<button type="button" class="btn btn-primary btn-small" onClick=${acknowledge} disabled=${busy} data-testid="alert-acknowledge">
               ${t('market.acknowledge')}
             </button>`}
-        <${CsvButton} name=${`price-alert-${a.id}`} rows=${evidence} columns=${observationColumns} disabled=${!evidence.length} />
+        <${CsvButton} name=${`price-alert-${a.id}`} rows=${evidence} columns=${observationColumns} />
       </div>
       ${ackError ? html`<div class="banner banner-err" role="alert">${ackError}</div>` : null}
       <div class="alert-figures">

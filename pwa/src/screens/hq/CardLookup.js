@@ -4,8 +4,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { apiMessage, ErrorBanner, useRemote } from './common.js';
-import { CsvButton } from '../../components/CsvButton.js';
+import { apiMessage, CsvButton, ErrorBanner, useRemote } from '../desk/kit.js';
 
 export function CardLookup() {
   const { api } = useApp();

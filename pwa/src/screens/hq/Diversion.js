@@ -2,12 +2,10 @@
 // region than the one they were shipped to. Counts by partner, shipped region, sold region or
 // model; a row opens the flags behind it.
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { ErrorBanner, Pager, useRemote } from './common.js';
-import { CsvButton } from '../../components/CsvButton.js';
-import { fetchAllPages } from './marketCommon.js';
+import { CsvButton, ErrorBanner, fetchAllPages, Pager, RefreshButton, Segmented, usePaged, useRemote } from '../desk/kit.js';
 
 export const BY = ['partner', 'shipped_region', 'sold_region', 'model'];
 export const FILTER_OF = { partner: 'partner_id', shipped_region: 'shipped_region_id', sold_region: 'sold_region_id', model: 'product_id' };
@@ -28,13 +26,7 @@ function flagColumns() {
 
 function Flags({ filter }) {
   const { api } = useApp();
-  const [page, setPage] = useState(1);
-  useEffect(() => setPage(1), [filter.key, filter.id]);
-  const { data, loading, error, reload } = useRemote(
-    () => api.diversionFlags({ [filter.key]: filter.id }, { page, pageSize: 50 }),
-    [filter.key, filter.id, page],
-  );
-  const rows = (data && data.items) || [];
+  const { data, rows, page, setPage, loading, error, reload } = usePaged((paging) => api.diversionFlags({ [filter.key]: filter.id }, paging), [filter.key, filter.id]);
   return html`<section class="card" data-testid="diversion-flags">
     <div class="toolbar">
       <h2 style="margin:0">${t('diversion.flagsOf', { name: filter.name })}</h2>
@@ -101,14 +93,8 @@ export function Diversion() {
     <section class="card">
       <div class="toolbar">
         <h2 style="margin:0">${t('diversion.title')}</h2>
-        <div class="segmented" role="group" aria-label=${t('diversion.by')} data-testid="diversion-by">
-          ${BY.map(
-            (b) => html`<button type="button" key=${b} aria-pressed=${b === by ? 'true' : 'false'} onClick=${() => pickBy(b)} data-by=${b}>
-              ${t(`diversion.by.${b}`)}
-            </button>`,
-          )}
-        </div>
-        <button type="button" class="btn btn-small" onClick=${reload}>${t('hq.refresh')}</button>
+        <${Segmented} label=${t('diversion.by')} options=${BY.map((b) => [b, t(`diversion.by.${b}`)])} value=${by} onChange=${pickBy} testid="diversion-by" attr="by" />
+        <${RefreshButton} onClick=${reload} />
         <${CsvButton}
           name=${`diversion-by-${by}`}
           rows=${rows}
@@ -117,7 +103,6 @@ export function Diversion() {
             { key: 'name', label: t(`diversion.by.${by}`) },
             { key: 'count', label: t('diversion.count') },
           ]}
-          disabled=${!rows.length}
           testid="export-csv-summary"
         />
       </div>

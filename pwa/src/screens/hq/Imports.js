@@ -5,9 +5,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { apiMessage, ErrorBanner, Pager, useRemote } from './common.js';
-import { CsvButton } from '../../components/CsvButton.js';
-import { fetchAllPages } from './marketCommon.js';
+import { apiMessage, CsvButton, ErrorBanner, fetchAllPages, Pager, useRemote } from '../desk/kit.js';
 
 const POLL_MS = 1000;
 const ACTIVE = new Set(['queued', 'running']);

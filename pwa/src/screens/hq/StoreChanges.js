@@ -5,9 +5,8 @@ import { html } from 'htm/preact';
 import { useMemo, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { CsvButton } from '../../components/CsvButton.js';
 import { MapView } from '../../components/MapView.js';
-import { ErrorBanner, useRemote } from './common.js';
+import { CsvButton, ErrorBanner, RefreshButton, useRemote } from '../desk/kit.js';
 import { cleanQuery, last30, Range, regionName, RegionField, SelectField, useLookups, useSavedFilters } from './marketCommon.js';
 
 const KINDS = ['new_store', 'opening', 'closing', 'moving'];
@@ -59,8 +58,8 @@ export function StoreChanges() {
     <section class="card">
       <div class="toolbar">
         <h2 style="margin:0">${t('market.stores.title')}</h2>
-        <button type="button" class="btn btn-small" onClick=${reload}>${t('hq.refresh')}</button>
-        <${CsvButton} name="store-changes" rows=${rows} columns=${() => storeChangeColumns(regions)} disabled=${!rows.length} />
+        <${RefreshButton} onClick=${reload} />
+        <${CsvButton} name="store-changes" rows=${rows} columns=${() => storeChangeColumns(regions)} />
       </div>
       <div class="market-filters">
         <${RegionField} regions=${regions} value=${filters.region_id} onChange=${(v) => set({ region_id: v })} />

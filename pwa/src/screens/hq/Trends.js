@@ -7,8 +7,7 @@ import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { CsvButton } from '../../components/CsvButton.js';
-import { ErrorBanner, useRemote } from './common.js';
+import { CsvButton, ErrorBanner, RefreshButton, Segmented, useRemote } from '../desk/kit.js';
 import { alignTrends, defaultProduct, defaultRange, lineStyles, periodName, todayIn, trendTableRows } from './market.js';
 import { BrandField, cleanQuery, DateField, price, RegionField, SelectField, useLookups } from './marketCommon.js';
 import { PriceChart } from './PriceChart.js';
@@ -85,14 +84,15 @@ export function Trends() {
     <section class="card">
       <div class="toolbar">
         <h2 style="margin:0">${t('market.trends.title')}</h2>
-        <div class="segmented" role="group" aria-label=${t('market.period')} data-testid="trend-period">
-          ${['week', 'day'].map(
-            (p) => html`<button type="button" key=${p} aria-pressed=${filters.period === p ? 'true' : 'false'} onClick=${() => setPeriod(p)} data-period=${p}>
-              ${t(`market.by.${p}`)}
-            </button>`,
-          )}
-        </div>
-        <button type="button" class="btn btn-small" onClick=${reload}>${t('hq.refresh')}</button>
+        <${Segmented}
+          label=${t('market.period')}
+          options=${['week', 'day'].map((p) => [p, t(`market.by.${p}`)])}
+          value=${filters.period}
+          onChange=${setPeriod}
+          testid="trend-period"
+          attr="period"
+        />
+        <${RefreshButton} onClick=${reload} />
       </div>
       <div class="market-filters">
         <${RegionField} regions=${regions} value=${filters.region_id} onChange=${(v) => set({ region_id: v })} />
@@ -146,7 +146,7 @@ export function Trends() {
     <section class="card">
       <div class="toolbar">
         <h2 style="margin:0">${t('market.trendTable')}</h2>
-        <${CsvButton} name="price-trends" rows=${tableRows} columns=${() => trendColumns(data ? data.query.period : filters.period)} disabled=${!tableRows.length} />
+        <${CsvButton} name="price-trends" rows=${tableRows} columns=${() => trendColumns(data ? data.query.period : filters.period)} />
       </div>
       ${tableRows.length
         ? html`<div class="table-wrap table-scroll">

@@ -70,7 +70,7 @@ export function HqShell({ session, onLogout, version }) {
       <span class="small" style="opacity:0.85">${session.user.display_name || session.user.username}</span>
     </header>
     <main class="content">
-      ${!online ? html`<div class="banner banner-warn" role="alert">${t('hq.offline')}</div>` : null}
+      ${!online ? html`<div class="banner banner-warn" role="alert">${t('desk.offline')}</div>` : null}
       ${current === 'imports' && alertCount
         ? html`<div class="banner banner-warn" data-testid="hq-alert-banner">
             <span class="grow">${t('market.unacknowledged', { n: alertCount })}</span>

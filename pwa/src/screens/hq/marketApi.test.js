@@ -1,7 +1,8 @@
-// The market functions of api.js (HQ's REST client) and the export helper that reads every page.
+// The market functions of api.js (HQ's REST client). (Reading every page for an export:
+// screens/desk/desk.test.js.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as api from '../../api.js';
-import { cleanQuery, fetchAllPages } from './marketCommon.js';
+import { cleanQuery } from './marketCommon.js';
 
 let calls;
 let handler;
@@ -82,29 +83,5 @@ describe('market endpoints', () => {
       throw new TypeError('Failed to fetch');
     };
     await expect(api.photoFile('0b0c')).rejects.toMatchObject({ status: 0, code: 'network' });
-  });
-});
-
-describe('fetchAllPages', () => {
-  it('reads page after page until the last one', async () => {
-    const pages = { 1: [1, 2], 2: [3, 4], 3: [5] };
-    const asked = [];
-    const all = await fetchAllPages(async ({ page, pageSize }) => {
-      asked.push([page, pageSize]);
-      return { items: pages[page], pagination: { total: 5, total_pages: 3, page } };
-    });
-    expect(all).toEqual([1, 2, 3, 4, 5]);
-    expect(asked).toEqual([
-      [1, 100],
-      [2, 100],
-      [3, 100],
-    ]);
-  });
-
-  it('stops at maxRows and on an empty page or a list without pagination', async () => {
-    const load = async ({ page }) => ({ items: [page * 10, page * 10 + 1], pagination: { total_pages: 99 } });
-    expect(await fetchAllPages(load, { maxRows: 3 })).toEqual([10, 11, 20]);
-    expect(await fetchAllPages(async () => ({ items: [1], pagination: null }))).toEqual([1]);
-    expect(await fetchAllPages(async () => ({ items: [], pagination: { total_pages: 5 } }))).toEqual([]);
   });
 });

@@ -1,11 +1,10 @@
 // Pieces shared by HQ's market screens: the look-up lists (regions, competitor brands, our
-// products; read once per session), filter fields, photo thumbnails loaded with the bearer token,
-// reading every page of a list for an export, and the unacknowledged-alert count the nav shows.
+// products; read once per session), filter fields and the unacknowledged-alert count the nav
+// shows. What all desk screens share (errors, paging, CSV export, photos) is in ../desk/kit.js.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { useObjectUrl } from '../../components/hooks.js';
 import { addDays, todayIn } from './market.js';
 
 // --- look-ups ------------------------------------------------------------------------------------
@@ -118,82 +117,6 @@ export function cleanQuery(filters) {
   const out = {};
   for (const [k, v] of Object.entries(filters)) if (v !== '' && v !== null && v !== undefined && v !== false) out[k] = v;
   return out;
-}
-
-// --- every page of a list, for an export ---------------------------------------------------------
-
-export const EXPORT_MAX_ROWS = 10_000;
-
-/** Every item of a paginated list: `load({page, pageSize})` → `{items, pagination}`, 100 a page,
- * at most `maxRows`. */
-export async function fetchAllPages(load, { pageSize = 100, maxRows = EXPORT_MAX_ROWS } = {}) {
-  const out = [];
-  for (let page = 1; out.length < maxRows; page += 1) {
-    const { items, pagination } = await load({ page, pageSize });
-    out.push(...items);
-    const pages = pagination ? pagination.total_pages || 1 : 1;
-    if (!items.length || page >= pages) break;
-  }
-  return out.slice(0, maxRows);
-}
-
-// --- photos --------------------------------------------------------------------------------------
-
-/** A photo fetched with the bearer token (`variant` thumb | display): `{blob, error}`. */
-function usePhoto(id, variant) {
-  const { api } = useApp();
-  const [state, setState] = useState({ blob: null, error: null });
-  useEffect(() => {
-    if (!id) return undefined;
-    const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
-    setState({ blob: null, error: null });
-    api.photoFile(id, variant, { signal: controller && controller.signal }).then(
-      (blob) => setState({ blob, error: null }),
-      (error) => {
-        if (error && error.name === 'AbortError') return;
-        setState({ blob: null, error });
-      },
-    );
-    return () => controller && controller.abort();
-  }, [id, variant]);
-  return state;
-}
-
-/** A photo thumbnail; a click shows the larger copy. */
-export function PhotoThumb({ id }) {
-  const { blob, error } = usePhoto(id, 'thumb');
-  const url = useObjectUrl(blob);
-  const [open, setOpen] = useState(false);
-  const pending = error && error.status === 409;
-  return html`<span class="photo-thumb-wrap">
-    <button
-      type="button"
-      class="photo-thumb"
-      onClick=${() => url && setOpen(true)}
-      aria-label=${t('market.photo')}
-      data-testid="evidence-photo"
-      data-loaded=${url ? 'true' : error ? 'error' : 'false'}
-    >
-      ${url
-        ? html`<img src=${url} alt=${t('market.photo')} loading="lazy" />`
-        : html`<span class="small muted">${error ? (pending ? t('market.photoPending') : '✕') : '…'}</span>`}
-    </button>
-    ${open ? html`<${PhotoViewer} id=${id} onClose=${() => setOpen(false)} />` : null}
-  </span>`;
-}
-
-function PhotoViewer({ id, onClose }) {
-  const { blob, error } = usePhoto(id, 'display');
-  const url = useObjectUrl(blob);
-  useEffect(() => {
-    const onKey = (e) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
-  return html`<div class="photo-viewer" role="dialog" aria-modal="true" aria-label=${t('market.photo')} onClick=${onClose}>
-    ${url ? html`<img src=${url} alt=${t('market.photo')} />` : html`<span>${error ? error.message : t('app.loading')}</span>`}
-    <button type="button" class="btn btn-small" onClick=${onClose}>${t('market.close')}</button>
-  </div>`;
 }
 
 // --- the unacknowledged-alert count (nav badge, home banner) -------------------------------------

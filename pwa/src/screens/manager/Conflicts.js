@@ -2,10 +2,11 @@
 // time); the per-field merge kept the later one and recorded the other. Both values, who and
 // when; the manager keeps the merged value or applies the one that lost.
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
+import { CsvButton, ErrorBanner, Pager, RefreshButton, Segmented, useAction, usePaged } from '../desk/kit.js';
 import * as mapi from './api.js';
-import { CsvButton, ErrorBanner, Pager, apiMessage, useRemote } from './common.js';
+import { useStoreNames } from './common.js';
 import { hlcMs, valueText } from './format.js';
 
 const FILTERS = [
@@ -13,12 +14,6 @@ const FILTERS = [
   ['resolved', { resolved: true }],
   ['all', {}],
 ];
-
-const storeNames = new Map(); // store id → Promise<name>
-function storeName(id) {
-  if (!storeNames.has(id)) storeNames.set(id, mapi.store(id).then((s) => s.name, () => null));
-  return storeNames.get(id);
-}
 
 function Value({ value, by, hlc, region, tone, testid }) {
   const when = hlcMs(hlc);
@@ -30,38 +25,15 @@ function Value({ value, by, hlc, region, tone, testid }) {
 
 export function Conflicts({ region }) {
   const [filter, setFilter] = useState('open');
-  const [page, setPage] = useState(1);
-  const [busy, setBusy] = useState(null);
-  const [actionError, setActionError] = useState(null);
-  const [names, setNames] = useState({});
-  useEffect(() => setPage(1), [filter]);
   const query = FILTERS.find(([k]) => k === filter)[1];
-  const { data, loading, error, reload } = useRemote(() => mapi.conflicts(query, { page, pageSize: 50 }), [filter, page]);
-  const rows = (data && data.items) || [];
-
-  useEffect(() => {
-    let alive = true;
-    const ids = [...new Set(rows.filter((c) => c.entity === 'store').map((c) => Number(c.entity_id)))];
-    Promise.all(ids.map((id) => storeName(id).then((name) => [id, name]))).then((pairs) => {
-      if (alive) setNames(Object.fromEntries(pairs));
-    });
-    return () => {
-      alive = false;
-    };
-  }, [data]);
-
-  async function resolve(c, use) {
-    setBusy(c.id);
-    setActionError(null);
-    try {
+  const { data, rows, page, setPage, loading, error, reload } = usePaged((paging) => mapi.conflicts(query, paging), [filter]);
+  const names = useStoreNames(rows.filter((c) => c.entity === 'store').map((c) => c.entity_id));
+  const { busy, error: actionError, run } = useAction();
+  const resolve = (c, use) =>
+    run(async () => {
       await mapi.resolveConflict(c.id, use);
       reload();
-    } catch (err) {
-      setActionError(err);
-    } finally {
-      setBusy(null);
-    }
-  }
+    }, c.id);
 
   const record = (c) => (c.entity === 'store' ? names[Number(c.entity_id)] || `${t('manager.col.store')} #${c.entity_id}` : `${t('manager.conf.contact')} ${String(c.entity_id).slice(0, 8)}`);
   const columns = [
@@ -82,19 +54,13 @@ export function Conflicts({ region }) {
   return html`<section class="card" data-testid="conflicts">
     <div class="toolbar">
       <h2 style="margin:0">${t('manager.nav.conflicts')}</h2>
-      <div class="segmented" role="group" aria-label=${t('manager.conf.show')}>
-        ${FILTERS.map(
-          ([k]) => html`<button type="button" key=${k} aria-pressed=${k === filter ? 'true' : 'false'} onClick=${() => setFilter(k)} data-filter=${k}>
-            ${t(`manager.conf.filter.${k}`)}
-          </button>`,
-        )}
-      </div>
-      <button type="button" class="btn btn-small" onClick=${reload}>${t('manager.refresh')}</button>
+      <${Segmented} label=${t('manager.conf.show')} options=${FILTERS.map(([k]) => [k, t(`manager.conf.filter.${k}`)])} value=${filter} onChange=${setFilter} attr="filter" />
+      <${RefreshButton} onClick=${reload} />
       <${CsvButton} name=${`sync-conflicts-${filter}`} rows=${rows} columns=${columns} testid="csv-conflicts" />
     </div>
     <p class="muted small">${t('manager.conf.explain')}</p>
     <${ErrorBanner} error=${error} onRetry=${reload} />
-    ${actionError ? html`<div class="banner banner-err" role="alert">${apiMessage(actionError)}</div>` : null}
+    <${ErrorBanner} error=${actionError} />
     ${rows.length
       ? html`<div class="table-wrap">
             <table class="table" data-testid="conflict-table">

@@ -3,11 +3,12 @@
 // waiting first (a page at a time, on a map too); and the reps' activity in a chosen week
 // (visits, days in the field, visits per day, average time on site, off-site check-ins).
 import { html } from 'htm/preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { MapView } from '../../components/MapView.js';
 import * as mapi from './api.js';
-import { CsvButton, ErrorBanner, Pager, RepSelect, todayIn, useRemote } from './common.js';
+import { CsvButton, ErrorBanner, fetchAllPages, Pager, Segmented, usePaged, useRemote } from '../desk/kit.js';
+import { RepSelect, todayIn } from './common.js';
 import { daysSince, formatMinutes, recentWeeks } from './format.js';
 
 export const DAY_CHOICES = [7, 14, 30, 60];
@@ -56,12 +57,9 @@ function TierTable({ rows, days }) {
 }
 
 function Unvisited({ filters, region }) {
-  const [page, setPage] = useState(1);
   const [showMap, setShowMap] = useState(false);
   const key = JSON.stringify(filters);
-  useEffect(() => setPage(1), [key]);
-  const { data, loading, error, reload } = useRemote(() => mapi.unvisitedStores(filters, { page, pageSize: 50 }), [key, page]);
-  const rows = (data && data.items) || [];
+  const { data, rows, page, setPage, loading, error, reload } = usePaged((paging) => mapi.unvisitedStores(filters, paging), [key]);
   const columns = [
     { key: 'code', label: t('manager.col.code') },
     { key: 'name', label: t('manager.col.store') },
@@ -84,7 +82,7 @@ function Unvisited({ filters, region }) {
       </button>
       <${CsvButton}
         name=${`unvisited-${filters.days}d`}
-        rows=${() => mapi.allPages('/coverage/unvisited-stores', filters)}
+        rows=${() => fetchAllPages((paging) => mapi.unvisitedStores(filters, paging))}
         columns=${columns}
         testid="csv-unvisited"
       />
@@ -194,13 +192,14 @@ export function Coverage({ region, tz }) {
   return html`<div data-testid="coverage">
     <section class="card">
       <div class="toolbar">
-        <div class="segmented" role="group" aria-label=${t('manager.cov.days')} data-testid="coverage-days">
-          ${DAY_CHOICES.map(
-            (d) => html`<button type="button" key=${d} aria-pressed=${d === days ? 'true' : 'false'} onClick=${() => setDays(d)} data-days=${d}>
-              ${t('manager.cov.nDays', { n: d })}
-            </button>`,
-          )}
-        </div>
+        <${Segmented}
+          label=${t('manager.cov.days')}
+          options=${DAY_CHOICES.map((d) => [d, t('manager.cov.nDays', { n: d })])}
+          value=${days}
+          onChange=${setDays}
+          testid="coverage-days"
+          attr="days"
+        />
         <label class="mgr-inline">
           <span>${t('manager.territory')}</span>
           <select

@@ -3,26 +3,20 @@
 // rep's note; the selected one on a small map (where the store is → where the rep put it). The
 // manager approves (the store moves) or rejects (it stays), with an optional note.
 import { html } from 'htm/preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { MapView } from '../../components/MapView.js';
+import { CsvButton, ErrorBanner, RefreshButton, Segmented, useAction, usePaged } from '../desk/kit.js';
 import * as mapi from './api.js';
-import { CsvButton, ErrorBanner, Pager, apiMessage, useRemote } from './common.js';
+import { ReviewQueue, useStoreNames } from './common.js';
 
 export const MOVE_STATUSES = ['pending', 'approved', 'rejected', 'superseded', 'all'];
-
-const storeNames = new Map(); // store id → Promise<name | null>
-function storeName(id) {
-  if (!storeNames.has(id)) storeNames.set(id, mapi.store(id).then((s) => s.name, () => null));
-  return storeNames.get(id);
-}
 
 const point = (lat, lon) => `${Number(lat).toFixed(5)}, ${Number(lon).toFixed(5)}`;
 
 function Decide({ proposal, name, region, onDone }) {
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
+  const { busy, error, run } = useAction();
   const pending = proposal.status === 'pending';
   const markers = useMemo(
     () => [
@@ -36,18 +30,11 @@ function Decide({ proposal, name, region, onDone }) {
     [proposal.id],
   );
 
-  async function decide(decision) {
-    setBusy(true);
-    setError(null);
-    try {
+  const decide = (decision) =>
+    run(async () => {
       await mapi.decideProposal(proposal.id, decision, note.trim());
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
   return html`<section class="card" data-testid="move-review" data-proposal-id=${proposal.id}>
     <h3>${name}</h3>
@@ -78,7 +65,7 @@ function Decide({ proposal, name, region, onDone }) {
             <button type="button" class="btn btn-primary" disabled=${busy} onClick=${() => decide('approve')} data-testid="move-approve">${t('manager.moves.approve')}</button>
             <button type="button" class="btn btn-danger" disabled=${busy} onClick=${() => decide('reject')} data-testid="move-reject">${t('manager.moves.reject')}</button>
           </div>
-          ${error ? html`<div class="banner banner-err" role="alert">${apiMessage(error)}</div>` : null}
+          <${ErrorBanner} error=${error} />
         </div>`
       : null}
   </section>`;
@@ -86,27 +73,8 @@ function Decide({ proposal, name, region, onDone }) {
 
 export function Moves({ region }) {
   const [status, setStatus] = useState('pending');
-  const [page, setPage] = useState(1);
-  const [selectedId, setSelectedId] = useState(null);
-  const [names, setNames] = useState({});
-  useEffect(() => setPage(1), [status]);
-  const { data, loading, error, reload } = useRemote(
-    () => mapi.positionProposals({ status: status === 'all' ? undefined : status }, { page, pageSize: 50 }),
-    [status, page],
-  );
-  const rows = (data && data.items) || [];
-  const selected = rows.find((p) => p.id === selectedId) || null;
-
-  useEffect(() => {
-    let alive = true;
-    const ids = [...new Set(rows.map((p) => p.store_id))];
-    Promise.all(ids.map((id) => storeName(id).then((name) => [id, name]))).then((pairs) => {
-      if (alive) setNames(Object.fromEntries(pairs));
-    });
-    return () => {
-      alive = false;
-    };
-  }, [data]);
+  const list = usePaged((paging) => mapi.positionProposals({ status: status === 'all' ? undefined : status }, paging), [status]);
+  const names = useStoreNames(list.rows.map((p) => p.store_id));
 
   const nameOf = (p) => names[p.store_id] || `${t('manager.col.store')} #${p.store_id}`;
   const columns = [
@@ -126,69 +94,39 @@ export function Moves({ region }) {
     { key: 'decision_note', label: t('manager.moves.note') },
   ];
 
-  return html`<div data-testid="moves">
-    <section class="card">
-      <div class="toolbar">
-        <h2 style="margin:0">${t('manager.nav.moves')}</h2>
-        <div class="segmented" role="group" aria-label=${t('manager.moves.status')}>
-          ${MOVE_STATUSES.map(
-            (s) => html`<button type="button" key=${s} aria-pressed=${s === status ? 'true' : 'false'} onClick=${() => setStatus(s)} data-filter=${s}>
-              ${t(`manager.moves.status.${s}`)}
-            </button>`,
-          )}
-        </div>
-        <button type="button" class="btn btn-small" onClick=${reload}>${t('manager.refresh')}</button>
-        <${CsvButton} name=${`store-moves-${status}`} rows=${rows} columns=${columns} testid="csv-moves" />
-      </div>
-      <p class="muted small">${t('manager.moves.explain')}</p>
-      <${ErrorBanner} error=${error} onRetry=${reload} />
-      ${rows.length
-        ? html`<div class="table-wrap">
-              <table class="table" data-testid="move-table">
-                <thead>
-                  <tr>
-                    <th>${t('manager.moves.when')}</th>
-                    <th>${t('manager.col.store')}</th>
-                    <th>${t('manager.moves.by')}</th>
-                    <th class="num">${t('manager.moves.distance')}</th>
-                    <th>${t('manager.moves.status')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${rows.map(
-                    (p) => html`<tr
-                      key=${p.id}
-                      class=${p.id === selectedId ? 'selected clickable' : 'clickable'}
-                      onClick=${() => setSelectedId(p.id)}
-                      data-testid="move-row"
-                      data-proposal-id=${p.id}
-                    >
-                      <td class="small">${fmt.dateTime(p.proposed_at)}</td>
-                      <td><button type="button" class="link">${nameOf(p)}</button>${p.note ? html`<div class="muted small">${p.note}</div>` : null}</td>
-                      <td>${region.repName(p.proposed_by)}</td>
-                      <td class="num">${fmt.distance(p.distance_m)}</td>
-                      <td><span class=${p.status === 'pending' ? 'tag tag-warn' : 'tag'}>${t(`manager.moves.status.${p.status}`)}</span></td>
-                    </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>
-            <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} testid="moves-pager" />`
-        : html`<p class="empty">${loading ? t('app.loading') : t(status === 'pending' ? 'manager.moves.noneOpen' : 'manager.moves.none')}</p>`}
-    </section>
-    ${selected
-      ? html`<${Decide}
-          key=${selected.id}
-          proposal=${selected}
-          name=${nameOf(selected)}
-          region=${region}
-          onDone=${() => {
-            setSelectedId(null);
-            reload();
-          }}
-        />`
-      : rows.length
-        ? html`<p class="muted small">${t('manager.moves.pick')}</p>`
-        : null}
-  </div>`;
+  return html`<${ReviewQueue}
+    testid="moves"
+    list=${list}
+    tableTestid="move-table"
+    pagerTestid="moves-pager"
+    head=${html`<th>${t('manager.moves.when')}</th>
+      <th>${t('manager.col.store')}</th>
+      <th>${t('manager.moves.by')}</th>
+      <th class="num">${t('manager.moves.distance')}</th>
+      <th>${t('manager.moves.status')}</th>`}
+    cells=${(p) => html`<td class="small">${fmt.dateTime(p.proposed_at)}</td>
+      <td><button type="button" class="link">${nameOf(p)}</button>${p.note ? html`<div class="muted small">${p.note}</div>` : null}</td>
+      <td>${region.repName(p.proposed_by)}</td>
+      <td class="num">${fmt.distance(p.distance_m)}</td>
+      <td><span class=${p.status === 'pending' ? 'tag tag-warn' : 'tag'}>${t(`manager.moves.status.${p.status}`)}</span></td>`}
+    rowProps=${(p) => ({ 'data-testid': 'move-row', 'data-proposal-id': p.id })}
+    empty=${t(status === 'pending' ? 'manager.moves.noneOpen' : 'manager.moves.none')}
+    hint=${t('manager.moves.pick')}
+    review=${(p, done) => html`<${Decide} key=${p.id} proposal=${p} name=${nameOf(p)} region=${region} onDone=${done} />`}
+  >
+    <div class="toolbar">
+      <h2 style="margin:0">${t('manager.nav.moves')}</h2>
+      <${Segmented}
+        label=${t('manager.moves.status')}
+        options=${MOVE_STATUSES.map((s) => [s, t(`manager.moves.status.${s}`)])}
+        value=${status}
+        onChange=${setStatus}
+        attr="filter"
+      />
+      <${RefreshButton} onClick=${list.reload} />
+      <${CsvButton} name=${`store-moves-${status}`} rows=${list.rows} columns=${columns} testid="csv-moves" />
+    </div>
+    <p class="muted small">${t('manager.moves.explain')}</p>
+    <${ErrorBanner} error=${list.error} onRetry=${list.reload} />
+  </${ReviewQueue}>`;
 }

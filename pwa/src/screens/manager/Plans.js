@@ -6,11 +6,11 @@
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
-import { useApp } from '../../components/context.js';
 import { MapView } from '../../components/MapView.js';
 import { randomUUID } from '../../db/index.js';
 import * as mapi from './api.js';
-import { CsvButton, ErrorBanner, Pager, RepSelect, apiMessage, todayIn, useRemote } from './common.js';
+import { apiMessage, CsvButton, ErrorBanner, fetchAllPages, Pager, useRemote } from '../desk/kit.js';
+import { RepSelect, todayIn } from './common.js';
 import { addDays, isDay, mondayOf, parseLatLon } from './format.js';
 import { MAX_STOPS, filterStores, move, planBody, sameOrder, savingOf, togglePick } from './plan.js';
 
@@ -19,7 +19,7 @@ const storeCache = new Map(); // territory id → Promise<store[]>
 const storeById = new Map();
 function territoryStores(territoryId) {
   if (!storeCache.has(territoryId)) {
-    const p = mapi.allPages('/stores', { territory_id: territoryId, status: 'active' }).then((list) => {
+    const p = fetchAllPages((paging) => mapi.storesPage({ territory_id: territoryId, status: 'active' }, paging)).then((list) => {
       for (const s of list) storeById.set(s.id, s);
       return list.sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh-CN'));
     });
@@ -224,7 +224,7 @@ function Planner({ region, tz, draft, onSaved }) {
             </div>
           </div>
         </div>`}
-    ${error ? html`<div class="banner banner-err" role="alert">${apiMessage(error)}</div>` : null}
+    <${ErrorBanner} error=${error} />
     ${message ? html`<div class="banner banner-ok" role="status" data-testid="plan-saved">${message}</div>` : null}
     ${order
       ? html`<div data-testid="proposed-order">

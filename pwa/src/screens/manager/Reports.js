@@ -5,32 +5,14 @@
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
-import { getToken } from '../../api.js';
-import { useObjectUrl } from '../../components/hooks.js';
 import { MapView } from '../../components/MapView.js';
+import { CsvButton, ErrorBanner, PhotoThumb, RefreshButton, useAction, usePaged } from '../desk/kit.js';
 import * as mapi from './api.js';
-import { CsvButton, ErrorBanner, Pager, apiMessage, useRemote } from './common.js';
+import { ReviewQueue } from './common.js';
 
 export const KINDS = ['new_store', 'opening', 'closing', 'moving', 'renovation', 'new_competitor_counter'];
 const STATUSES = ['pending', 'confirmed', 'duplicate', 'rejected'];
 const CREATES = new Set(['new_store', 'opening']);
-
-/** A photo of a report (fetched with the bearer token: an <img src> cannot send it). */
-function Photo({ id }) {
-  const [blob, setBlob] = useState(null);
-  useEffect(() => {
-    let alive = true;
-    fetch(`/api/v1/photos/${encodeURIComponent(id)}/file?variant=thumb`, { headers: { Authorization: `Bearer ${getToken()}` } })
-      .then((r) => (r.ok ? r.blob() : null))
-      .then((b) => alive && setBlob(b))
-      .catch(() => {});
-    return () => {
-      alive = false;
-    };
-  }, [id]);
-  const url = useObjectUrl(blob);
-  return url ? html`<img src=${url} alt="" />` : html`<span class="mgr-photo-missing small muted">${t('manager.report.photoPending')}</span>`;
-}
 
 function Review({ report, region, onDone }) {
   const [stores, setStores] = useState({}); // candidate store id → store
@@ -40,8 +22,7 @@ function Review({ report, region, onDone }) {
   const [code, setCode] = useState('');
   const [tier, setTier] = useState('C');
   const [kind, setKind] = useState('shop');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
+  const { busy, error, run } = useAction();
   const pending = report.status === 'pending';
 
   useEffect(() => {
@@ -72,23 +53,17 @@ function Review({ report, region, onDone }) {
     return known ? [{ id: 'move', points: [[known.latitude, known.longitude], [report.latitude, report.longitude]], tone: 'alt', dashed: true, weight: 2 }] : [];
   }, [report.id, stores]);
 
-  async function decide(decision) {
+  function decide(decision) {
     if (decision === 'reject' && !note.trim() && !confirm(t('manager.report.rejectNoNote'))) return;
-    setBusy(true);
-    setError(null);
     const body = { decision, ...(note.trim() ? { note: note.trim() } : {}) };
     if (decision === 'duplicate') body.store_id = dup;
     if (decision === 'approve' && CREATES.has(report.kind)) {
       body.store = { name: name.trim() || report.name, tier, kind, ...(code.trim() ? { code: code.trim() } : {}) };
     }
-    try {
+    run(async () => {
       await mapi.reviewReport(report.id, body);
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const known = report.store_id ? stores[report.store_id] : null;
@@ -104,7 +79,7 @@ function Review({ report, region, onDone }) {
           ${report.notes ? html`<dt>${t('common.notes')}</dt><dd>${report.notes}</dd>` : null}
           ${!pending ? html`<dt>${t('manager.report.status')}</dt><dd>${t(`manager.report.status.${report.status}`)}${report.review_note ? ` · ${report.review_note}` : ''}</dd>` : null}
         </dl>
-        ${report.photo_ids && report.photo_ids.length ? html`<div class="photos">${report.photo_ids.map((id) => html`<${Photo} key=${id} id=${id} />`)}</div>` : null}
+        ${report.photo_ids && report.photo_ids.length ? html`<div class="mgr-photos">${report.photo_ids.map((id) => html`<${PhotoThumb} key=${id} id=${id} />`)}</div>` : null}
         <h4>${t('manager.report.candidates', { n: report.duplicate_candidates.length })}</h4>
         ${report.duplicate_candidates.length
           ? html`<table class="table" data-testid="candidates">
@@ -150,7 +125,7 @@ function Review({ report, region, onDone }) {
             </button>
             <button type="button" class="btn btn-danger" disabled=${busy} onClick=${() => decide('reject')} data-testid="reject">${t('manager.report.reject')}</button>
           </div>
-          ${error ? html`<div class="banner banner-err" role="alert">${apiMessage(error)}</div>` : null}
+          <${ErrorBanner} error=${error} />
         </div>`
       : null}
   </section>`;
@@ -159,12 +134,7 @@ function Review({ report, region, onDone }) {
 export function Reports({ region }) {
   const [status, setStatus] = useState('pending');
   const [kind, setKind] = useState('');
-  const [page, setPage] = useState(1);
-  const [selectedId, setSelectedId] = useState(null);
-  useEffect(() => setPage(1), [status, kind]);
-  const { data, loading, error, reload } = useRemote(() => mapi.intelReports({ status, kind: kind || undefined }, { page, pageSize: 25 }), [status, kind, page]);
-  const rows = (data && data.items) || [];
-  const selected = rows.find((r) => r.id === selectedId) || null;
+  const list = usePaged((paging) => mapi.intelReports({ status, kind: kind || undefined }, paging), [status, kind], { pageSize: 25 });
   const columns = [
     { key: 'id', label: 'ID' },
     { key: 'kind', label: t('manager.report.kind'), value: (r) => t(`manager.kind.${r.kind}`) },
@@ -178,67 +148,38 @@ export function Reports({ region }) {
     { key: 'candidates', label: t('manager.report.candidatesCol'), value: (r) => r.duplicate_candidates.map((c) => `${c.store_name} (${Math.round(c.distance_m)} m)`).join('; ') },
     { key: 'review_note', label: t('manager.report.note') },
   ];
-  return html`<div data-testid="reports">
-    <section class="card">
-      <div class="toolbar">
-        <h2 style="margin:0">${t('manager.nav.reports')}</h2>
-        <select value=${status} onChange=${(e) => setStatus(e.currentTarget.value)} aria-label=${t('manager.report.status')} data-testid="report-status">
-          ${STATUSES.map((s) => html`<option key=${s} value=${s}>${t(`manager.report.status.${s}`)}</option>`)}
-        </select>
-        <select value=${kind} onChange=${(e) => setKind(e.currentTarget.value)} aria-label=${t('manager.report.kind')} data-testid="report-kind">
-          <option value="">${t('manager.report.allKinds')}</option>
-          ${KINDS.map((k) => html`<option key=${k} value=${k}>${t(`manager.kind.${k}`)}</option>`)}
-        </select>
-        <button type="button" class="btn btn-small" onClick=${reload}>${t('manager.refresh')}</button>
-        <${CsvButton} name=${`store-reports-${status}`} rows=${rows} columns=${columns} testid="csv-reports" />
-      </div>
-      <${ErrorBanner} error=${error} onRetry=${reload} />
-      ${rows.length
-        ? html`<div class="table-wrap">
-              <table class="table" data-testid="report-table">
-                <thead>
-                  <tr>
-                    <th>${t('manager.report.kind')}</th>
-                    <th>${t('manager.report.storeName')}</th>
-                    <th>${t('manager.report.by')}</th>
-                    <th>${t('manager.report.when')}</th>
-                    <th>${t('manager.report.candidatesCol')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${rows.map(
-                    (r) => html`<tr
-                      key=${r.id}
-                      class=${r.id === selectedId ? 'selected clickable' : 'clickable'}
-                      onClick=${() => setSelectedId(r.id)}
-                      data-testid="report-row"
-                      data-report-id=${r.id}
-                    >
-                      <td><span class="tag">${t(`manager.kind.${r.kind}`)}</span></td>
-                      <td><button type="button" class="link">${r.name}</button><div class="muted small">${r.address}</div></td>
-                      <td>${region.repName(r.rep_id)}</td>
-                      <td class="small">${fmt.dateTime(r.reported_at)}</td>
-                      <td>${r.duplicate_candidates.length ? html`<span class="tag tag-warn">${t('manager.report.nCandidates', { n: r.duplicate_candidates.length })}</span>` : '–'}</td>
-                    </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>
-            <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} testid="reports-pager" />`
-        : html`<p class="empty">${loading ? t('app.loading') : t('manager.report.none')}</p>`}
-    </section>
-    ${selected
-      ? html`<${Review}
-          key=${selected.id}
-          report=${selected}
-          region=${region}
-          onDone=${() => {
-            setSelectedId(null);
-            reload();
-          }}
-        />`
-      : rows.length
-        ? html`<p class="muted small">${t('manager.report.pick')}</p>`
-        : null}
-  </div>`;
+  return html`<${ReviewQueue}
+    testid="reports"
+    list=${list}
+    tableTestid="report-table"
+    pagerTestid="reports-pager"
+    head=${html`<th>${t('manager.report.kind')}</th>
+      <th>${t('manager.report.storeName')}</th>
+      <th>${t('manager.report.by')}</th>
+      <th>${t('manager.report.when')}</th>
+      <th>${t('manager.report.candidatesCol')}</th>`}
+    cells=${(r) => html`<td><span class="tag">${t(`manager.kind.${r.kind}`)}</span></td>
+      <td><button type="button" class="link">${r.name}</button><div class="muted small">${r.address}</div></td>
+      <td>${region.repName(r.rep_id)}</td>
+      <td class="small">${fmt.dateTime(r.reported_at)}</td>
+      <td>${r.duplicate_candidates.length ? html`<span class="tag tag-warn">${t('manager.report.nCandidates', { n: r.duplicate_candidates.length })}</span>` : '–'}</td>`}
+    rowProps=${(r) => ({ 'data-testid': 'report-row', 'data-report-id': r.id })}
+    empty=${t('manager.report.none')}
+    hint=${t('manager.report.pick')}
+    review=${(r, done) => html`<${Review} key=${r.id} report=${r} region=${region} onDone=${done} />`}
+  >
+    <div class="toolbar">
+      <h2 style="margin:0">${t('manager.nav.reports')}</h2>
+      <select value=${status} onChange=${(e) => setStatus(e.currentTarget.value)} aria-label=${t('manager.report.status')} data-testid="report-status">
+        ${STATUSES.map((s) => html`<option key=${s} value=${s}>${t(`manager.report.status.${s}`)}</option>`)}
+      </select>
+      <select value=${kind} onChange=${(e) => setKind(e.currentTarget.value)} aria-label=${t('manager.report.kind')} data-testid="report-kind">
+        <option value="">${t('manager.report.allKinds')}</option>
+        ${KINDS.map((k) => html`<option key=${k} value=${k}>${t(`manager.kind.${k}`)}</option>`)}
+      </select>
+      <${RefreshButton} onClick=${list.reload} />
+      <${CsvButton} name=${`store-reports-${status}`} rows=${list.rows} columns=${columns} testid="csv-reports" />
+    </div>
+    <${ErrorBanner} error=${list.error} onRetry=${list.reload} />
+  </${ReviewQueue}>`;
 }

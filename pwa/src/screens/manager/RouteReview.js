@@ -9,7 +9,8 @@ import { fmt, lang, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { MapView } from '../../components/MapView.js';
 import * as mapi from './api.js';
-import { CsvButton, ErrorBanner, RepSelect, todayIn, useRemote } from './common.js';
+import { CsvButton, ErrorBanner, RefreshButton, useRemote } from '../desk/kit.js';
+import { RepSelect, todayIn } from './common.js';
 import { addDays, formatMinutes, isDay, timeIn } from './format.js';
 import { dayTotals, missingPlanStores, planRows, routeLayers, timelineRows } from './timeline.js';
 
@@ -211,7 +212,7 @@ export function RouteReview({ repId, day, region, tz }) {
           />
           <button type="button" class="btn btn-small" aria-label=${t('manager.route.nextDay')} onClick=${() => go(rep, addDays(theDay, 1))} data-testid="next-day">›</button>
         </div>
-        <button type="button" class="btn btn-small" onClick=${reload}>${t('manager.refresh')}</button>
+        <${RefreshButton} onClick=${reload} />
         <${CsvButton} name=${`route-${repName || rep}-${theDay}`} rows=${visits.map((v, i) => ({ ...v, n: i + 1 }))} columns=${CSV_COLUMNS(tz)} testid="csv-route" />
       </div>
       <${ErrorBanner} error=${error} onRetry=${reload} />

@@ -1,27 +1,19 @@
 // The regional manager's REST calls (online screens), on top of the app's HTTP client
 // (`request`, `requestPage` of src/api.js: bearer token, JSON errors → ApiError).
 import { request, requestPage } from '../../api.js';
+import { fetchAllPages } from '../desk/paging.js';
 
 const enc = encodeURIComponent;
 const MAX_PAGE = 100; // the API's largest page
 
-/** Every page of a paginated list (at most `maxPages` pages of 100): the items. */
-export async function allPages(path, query = {}, maxPages = 20) {
-  const items = [];
-  for (let page = 1; page <= maxPages; page += 1) {
-    const res = await requestPage(path, { query: { ...query, page, page_size: MAX_PAGE } });
-    items.push(...res.items);
-    const pages = res.pagination ? res.pagination.total_pages || 1 : 1;
-    if (page >= pages) break;
-  }
-  return items;
-}
+/** A loader of one page of GET `path` (for fetchAllPages). */
+const pagesOf = (path, query = {}) => ({ page, pageSize }) => requestPage(path, { query: { ...query, page, page_size: pageSize } });
 
 /** The reps whose routes the user may review: [{id, display_name, territory_id, active}]. */
-export const reps = (territoryId) => allPages('/reps', { territory_id: territoryId });
+export const reps = (territoryId) => fetchAllPages(pagesOf('/reps', { territory_id: territoryId }));
 
 /** Territories (all pages): [{id, code, name, region_id}]. */
-export const territories = () => allPages('/territories');
+export const territories = () => fetchAllPages(pagesOf('/territories'));
 
 /** A rep's day (GET /routes). */
 export const route = (repId, day) => request('GET', '/routes', { query: { rep_id: repId, day } });

@@ -1,64 +1,13 @@
-// Pieces shared by the manager's screens: remote data, errors, paging, CSV buttons, the reps and
-// territories of the region, the business time zone.
+// Pieces shared by the manager's screens: the reps and territories of the region, store names, the
+// business time zone, the queue of things to review (store moves, new-store reports). What all desk screens share (remote data, errors, paging, CSV buttons) is in
+// ../desk/kit.js.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.js';
-import { downloadCsv, csvFilename } from '../../components/csv.js';
 import { mapConfig } from '../../components/MapView.js';
+import { Pager, useRemote } from '../desk/kit.js';
 import * as mapi from './api.js';
 import { dayIn } from './format.js';
-
-/** A user-facing sentence for a failed request. */
-export function apiMessage(err) {
-  if (!err) return '';
-  if (err.status === 0 || err.code === 'network') return t('manager.offline');
-  if (err.status === 401) return t('app.sessionExpired');
-  if (err.status === 403) return t('manager.forbidden');
-  return err.message || String(err);
-}
-
-import { useRemote } from '../../components/remote.js';
-
-export { useRemote };
-
-export function ErrorBanner({ error, onRetry }) {
-  if (!error) return null;
-  return html`<div class="banner banner-err" role="alert">
-    <span class="grow">${apiMessage(error)}</span>
-    ${onRetry ? html`<button type="button" class="btn btn-small" onClick=${onRetry}>${t('common.retry')}</button>` : null}
-  </div>`;
-}
-
-/** "Page 2 of 7 (130)" with previous / next. */
-export function Pager({ pagination, page, onPage, testid = 'pager' }) {
-  if (!pagination) return null;
-  const pages = pagination.total_pages || 1;
-  if (pages <= 1) return html`<p class="muted small" data-testid=${testid}>${t('manager.total', { n: pagination.total ?? 0 })}</p>`;
-  return html`<div class="pager" data-testid=${testid}>
-    <button type="button" class="btn btn-small" disabled=${page <= 1} onClick=${() => onPage(page - 1)}>‹ ${t('manager.prev')}</button>
-    <span class="small">${t('manager.page', { page, pages, n: pagination.total ?? 0 })}</span>
-    <button type="button" class="btn btn-small" disabled=${page >= pages} onClick=${() => onPage(page + 1)}>${t('manager.next')} ›</button>
-  </div>`;
-}
-
-/** A "CSV" button: `rows()` (or an array) under `columns` [{key, label, value?}], saved as `name`-<date>.csv. */
-export function CsvButton({ name, rows, columns, testid }) {
-  const list = typeof rows === 'function' ? null : rows;
-  const disabled = list ? !list.length : false;
-  return html`<button
-    type="button"
-    class="btn btn-small"
-    disabled=${disabled}
-    data-testid=${testid || `csv-${name}`}
-    title=${t('manager.csvHint')}
-    onClick=${async () => {
-      const data = typeof rows === 'function' ? await rows() : rows;
-      downloadCsv(csvFilename(name), data || [], columns);
-    }}
-  >
-    ${t('manager.csv')}
-  </button>`;
-}
 
 // --- reference data of the region, fetched once per page load --------------------------------
 
@@ -76,6 +25,27 @@ function once(get, set, load) {
     set(p);
   }
   return p;
+}
+
+const storeNames = new Map(); // store id → Promise<name | null>
+
+/** `{id: name}` of the stores `ids` (fetched once per page load; null: not found or refused; absent
+ * until known). */
+export function useStoreNames(ids) {
+  const [names, setNames] = useState({});
+  const key = [...new Set(ids.map(Number))].join(',');
+  useEffect(() => {
+    let alive = true;
+    const list = key ? key.split(',').map(Number) : [];
+    for (const id of list) if (!storeNames.has(id)) storeNames.set(id, mapi.store(id).then((s) => s.name, () => null));
+    Promise.all(list.map((id) => storeNames.get(id).then((name) => [id, name]))).then((pairs) => {
+      if (alive) setNames(Object.fromEntries(pairs));
+    });
+    return () => {
+      alive = false;
+    };
+  }, [key]);
+  return names;
 }
 
 /** The business time zone (GET /app-config), or the browser's until known. */
@@ -162,4 +132,44 @@ export function RepSelect({ region, value, onChange, allowAll = false, testid = 
       </optgroup>`,
     )}
   </select>`;
+}
+
+/** A queue of things to review (store moves, new-store reports), in a card: `children` (the toolbar,
+ * its error banner) above the list of `list` (usePaged's) — `head`: the header cells, `cells(item)`:
+ * a row's, `rowProps(item)`: its attributes; a click selects the row —, its pager, `empty` when
+ * there is nothing; below the card, the selected item's `review(item, done)` (`done()`: deselect,
+ * load the list again), or the `hint` to pick one. */
+export function ReviewQueue({ testid, list, head, cells, rowProps = () => ({}), tableTestid, pagerTestid, empty, hint, review, children }) {
+  const [selectedId, select] = useState(null);
+  const { rows } = list;
+  const selected = rows.find((x) => x.id === selectedId) || null;
+  const done = () => {
+    select(null);
+    list.reload();
+  };
+  return html`<div data-testid=${testid}>
+    <section class="card">
+      ${children}
+      ${rows.length
+        ? html`<div class="table-wrap">
+              <table class="table" data-testid=${tableTestid}>
+                <thead>
+                  <tr>
+                    ${head}
+                  </tr>
+                </thead>
+                <tbody>
+                  ${rows.map(
+                    (x) => html`<tr key=${x.id} class=${x.id === selectedId ? 'selected clickable' : 'clickable'} onClick=${() => select(x.id)} ...${rowProps(x)}>
+                      ${cells(x)}
+                    </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>
+            <${Pager} pagination=${list.data.pagination} page=${list.page} onPage=${list.setPage} testid=${pagerTestid} />`
+        : html`<p class="empty">${list.loading ? t('app.loading') : empty}</p>`}
+    </section>
+    ${selected ? review(selected, done) : rows.length ? html`<p class="muted small">${hint}</p>` : null}
+  </div>`;
 }

@@ -46,7 +46,7 @@ function ManagerPage({ page, parts }) {
         >`,
       )}
     </nav>
-    ${!online ? html`<div class="banner banner-warn" role="alert">${t('manager.offline')}</div>` : null}
+    ${!online ? html`<div class="banner banner-warn" role="alert">${t('desk.offline')}</div>` : null}
     ${region.error ? html`<div class="banner banner-err" role="alert">${t('manager.regionError')}</div>` : null}
     ${screen || html`<p class="empty">${t('app.loading')}</p>`}
   </div>`;

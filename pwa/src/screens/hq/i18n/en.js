@@ -10,13 +10,6 @@ export default {
   'hq.nav.imports': 'Shipment imports',
   'hq.nav.diversion': 'Diversion',
   'hq.nav.cards': 'Warranty cards',
-  'hq.offline': 'No network: these screens need a connection.',
-  'hq.forbidden': 'Your role may not do this.',
-  'hq.refresh': 'Refresh',
-  'hq.prev': 'Previous',
-  'hq.next': 'Next',
-  'hq.page': 'Page {page} of {pages} ({n})',
-  'hq.total': '{n} in all',
 
   'imports.upload': 'Import shipments',
   'imports.format': 'A CSV file with a header row: imei, model (model code), ship_date (YYYY-MM-DD), region (region code), partner (partner code). Chinese headers IMEI, 型号, 发货日期, 目的大区, 渠道商 work too.',
@@ -75,9 +68,7 @@ export default {
   'hqCards.void': 'Void',
   'hqCards.voidReason': 'Why is this card void?',
 
-  // HQ: market intelligence (screens/hq/ Trends, Alerts, Activity, StoreChanges; components/CsvButton)
-  'market.exportCsv': 'Export CSV',
-  'market.exporting': 'Exporting…',
+  // HQ: market intelligence (screens/hq/ Trends, Alerts, Activity, StoreChanges)
   'market.nav.trends': 'Price trends',
   'market.nav.alerts': 'Price alerts',
   'market.nav.activity': 'Market activity',
@@ -154,8 +145,6 @@ export default {
   'market.promoText': 'Promotion',
   'market.photos': 'Photos',
   'market.photo': 'Photo of the price tag',
-  'market.photoPending': 'processing',
-  'market.close': 'Close',
   'market.promotions.title': 'Promotions seen',
   'market.promotions.none': 'No promotions seen for these filters.',
   'market.stores.title': 'Store openings and closings',

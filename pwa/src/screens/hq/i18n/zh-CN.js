@@ -9,13 +9,6 @@ export default {
   'hq.nav.imports': '发货导入',
   'hq.nav.diversion': '窜货',
   'hq.nav.cards': '保修卡',
-  'hq.offline': '没有网络：这些页面需要联网。',
-  'hq.forbidden': '您的角色无权执行此操作。',
-  'hq.refresh': '刷新',
-  'hq.prev': '上一页',
-  'hq.next': '下一页',
-  'hq.page': '第 {page} / {pages} 页（共 {n} 条）',
-  'hq.total': '共 {n} 条',
 
   'imports.upload': '导入发货记录',
   'imports.format': 'CSV 文件，首行为表头：imei、model（型号编码）、ship_date（YYYY-MM-DD）、region（大区编码）、partner（渠道商编码）。也可使用中文表头 IMEI、型号、发货日期、目的大区、渠道商。',
@@ -74,9 +67,7 @@ export default {
   'hqCards.void': '作废',
   'hqCards.voidReason': '作废原因？',
 
-  // HQ: market intelligence (screens/hq/ Trends, Alerts, Activity, StoreChanges; components/CsvButton)
-  'market.exportCsv': '导出 CSV',
-  'market.exporting': '正在导出…',
+  // HQ: market intelligence (screens/hq/ Trends, Alerts, Activity, StoreChanges)
   'market.nav.trends': '价格走势',
   'market.nav.alerts': '降价预警',
   'market.nav.activity': '市场动态',
@@ -153,8 +144,6 @@ export default {
   'market.promoText': '促销内容',
   'market.photos': '照片',
   'market.photo': '价签照片',
-  'market.photoPending': '处理中',
-  'market.close': '关闭',
   'market.promotions.title': '促销信息',
   'market.promotions.none': '这些条件下没有看到促销。',
   'market.stores.title': '门店开店与关店',

@@ -1,0 +1,8 @@
+// Adds the desk kit's strings (en.js, zh-CN.js) to the app's (src/i18n) when the kit loads: kit.js
+// imports this module before anything else. HQ's and the managers' packages both load the kit.
+import { addStrings } from '../../../i18n/index.js';
+import en from './en.js';
+import zh from './zh-CN.js';
+
+addStrings('en', en);
+addStrings('zh-CN', zh);
