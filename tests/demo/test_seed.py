@@ -25,6 +25,7 @@ from backend.visits.models import DisplayCheck, Visit
 from backend.visits.service import offsite_threshold_m, score_answers
 from backend.warranty.models import DiversionFlag, ImeiSpotCheck, Shipment, WarrantyCard
 from backend.warranty.rules import imei_problem, tac
+from tests.conftest import empty_tables
 
 
 def quiet(_line: str) -> None:
@@ -54,8 +55,6 @@ def all_pages(client, url: str, token: str) -> tuple[list[dict], int]:
 
 def empty_database() -> None:
     """Empty every table and restart id sequences (PostgreSQL keeps counting after a DELETE)."""
-    from tests.conftest import empty_tables
-
     db.session.rollback()
     empty_tables()
 
