@@ -10,10 +10,13 @@ from flask.views import MethodView
 from marshmallow import fields
 from sqlalchemy import text
 
+from ..auth.models import Role
+from ..core.auth import check_role
 from ..core.blueprint import Blueprint
 from ..core.schemas import BaseSchema
 from ..extensions import db
 from ..jobs.sweeper import queue_health
+from .doctor import run_checks
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Health")
 
@@ -77,10 +80,6 @@ class DeepHealth(MethodView):
         """The deployment's check-up (administrators): database, migrations at head, Redis, the
         queue's depth and age, workers alive, free space for photos and imports — what
         `flask doctor` prints."""
-        from ..auth.models import Role
-        from ..core.auth import check_role
-        from .doctor import run_checks
-
         check_role(g.user, Role.ADMIN)
         checks = run_checks()
         return {"ok": all(c["ok"] for c in checks), "checks": checks}

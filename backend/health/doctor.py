@@ -11,10 +11,15 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
 
+from ..core.storage import S3Store, is_s3
 from ..extensions import db
+from ..jobs import redis_connection
+from ..jobs.sweeper import queue_health
 
 # Less free space than this on a storage directory is a problem: uploads would start to fail.
 MIN_FREE_BYTES = 1024**3
@@ -39,9 +44,6 @@ def _database() -> Check:
 
 
 def _migrations() -> Check:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     try:
         config = current_app.extensions["migrate"].migrate.get_config()
         heads = set(ScriptDirectory.from_config(config).get_heads())
@@ -60,8 +62,6 @@ def _migrations() -> Check:
 
 
 def _queue() -> list[Check]:
-    from ..jobs.sweeper import queue_health
-
     cfg = current_app.config
     try:
         q = queue_health()
@@ -85,11 +85,9 @@ def _queue() -> list[Check]:
 
 
 def _workers() -> Check:
-    from rq import Queue, Worker
+    from rq import Queue, Worker  # noqa: PLC0415 -- only with REDIS_URL: rq takes ~0.3 s to import
 
-    from ..jobs import _redis
-
-    queue = Queue(current_app.config["RQ_QUEUE"], connection=_redis())
+    queue = Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
     workers = Worker.all(queue=queue)
     if not workers:
         return Check("workers", False, f"no rq worker listens on queue {queue.name}: start `rq worker` processes")
@@ -115,8 +113,6 @@ def _disk(name: str, folder: str) -> Check:
 
 def _storage(name: str, url_key: str, dir_key: str) -> Check:
     """A store's check: the disk of its folder, or its bucket answering (S3)."""
-    from ..core.storage import S3Store, is_s3
-
     cfg = current_app.config
     if not is_s3(cfg.get(url_key)):
         return _disk(name, cfg[dir_key])

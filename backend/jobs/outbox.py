@@ -1,9 +1,12 @@
-"""The outbox's moving parts: writing rows at commit, handing them to RQ (or running them in
-this process), claiming and recording each attempt, and the heartbeat of a running attempt."""
+"""The outbox's moving parts: recording jobs with the transaction that needs them and writing
+their rows at commit, handing them to RQ (or running them in this process), claiming and
+recording each attempt, and the heartbeat of a running attempt."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import logging
 import os
 import socket
@@ -18,13 +21,108 @@ from sqlalchemy import insert, select, update
 
 from ..core.errors import public_reason
 from ..core.timeutil import utcnow
+from ..core.transaction import TransactionState
 from ..extensions import db
-from . import GiveUp, _queue
 from .models import JobState, OutboxJob
 
 log = logging.getLogger("backend.jobs")
 
 _executing: set[int] = set()  # outbox ids whose attempt runs in this process
+_connections: dict[str, object] = {}
+
+
+class GiveUp(Exception):
+    """Raised by a job whose failure another attempt cannot fix: no retry, the job is `failed`."""
+
+
+def job_name(fn: Callable) -> str:
+    name = getattr(fn, "job_name", None)
+    if name is None:
+        raise TypeError(f"{fn!r} is not a @job")
+    return name
+
+
+def dedupe_key(name: str, args: list) -> str:
+    return hashlib.sha256(json.dumps([name, args], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def redis_connection():
+    """This process's connection to `REDIS_URL` (one per URL)."""
+    from redis import Redis  # noqa: PLC0415 -- only with REDIS_URL: redis takes ~0.25 s to import
+
+    url = current_app.config["REDIS_URL"]
+    conn = _connections.get(url)
+    if conn is None:
+        # Short timeouts: a Redis that does not answer must not hold a request for long.
+        conn = _connections[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    return conn
+
+
+def rq_queue():
+    from rq import Queue  # noqa: PLC0415 -- only with REDIS_URL: rq takes ~0.3 s to import
+
+    return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
+
+
+# --- recording jobs with the transaction that needs them ---------------------------------------------
+
+
+def _record(session, waiting: dict) -> None:
+    if waiting:
+        RECORDED.get(session).extend(record(session, waiting))
+
+
+def _committed(session, recorded: list) -> None:
+    ready = session.info.setdefault(_READY, {})
+    for outbox_id in recorded:
+        ready[outbox_id] = None
+
+
+WAITING = TransactionState("jobs_after_commit", dict, before_commit=_record)
+"""Jobs registered in the open transaction: {dedupe key: (name, args)}, written to the outbox
+just before it commits."""
+RECORDED = TransactionState("jobs_recorded", list, after_commit=_committed)
+"""Outbox ids written by the committing transaction: ready to dispatch once it has committed."""
+_READY = "jobs_ready"  # session.info: outbox ids whose transaction committed, to dispatch (no rollback undoes that)
+
+
+def after_commit(fn: Callable, *args, session=None) -> None:
+    """Record the job `fn(*args)` in the outbox with the current transaction (of `session`,
+    `db.session` by default); it is dispatched once the transaction commits (and forgotten if it
+    rolls back). The same call registered twice in one transaction, or while an identical job is
+    still pending or queued, runs once.
+
+    Within a request the jobs are dispatched when the request ends (or earlier with
+    `run_ready_jobs()`); elsewhere call `run_ready_jobs()` after committing. Arguments must be
+    JSON values (ids, hashes)."""
+    name = job_name(fn)
+    plain = json.loads(json.dumps(list(args)))
+    WAITING.get(session if session is not None else db.session)[dedupe_key(name, plain)] = (name, plain)
+
+
+def enqueue(fn: Callable, *args) -> int | None:
+    """Record `fn(*args)`, commit the current transaction and dispatch the job. For callers
+    without a transaction of their own (commands, tests). Returns the outbox row's id."""
+    after_commit(fn, *args)
+    db.session.commit()
+    ids = list(db.session.info.get(_READY, ()))
+    run_ready_jobs()
+    return ids[-1] if ids else None
+
+
+def run_ready_jobs(_exc: BaseException | None = None) -> None:
+    """Dispatch the jobs of committed transactions (never raises: a job that cannot be handed
+    to RQ now stays pending for the sweeper)."""
+    ready = db.session.info.pop(_READY, None)
+    if ready:
+        try:
+            dispatch(list(ready))
+        except Exception:  # the database itself failing here: the sweeper will dispatch them
+            db.session.rollback()
+            log.exception("could not dispatch jobs %s; they stay pending", list(ready))
+
+
+# --- handing jobs over and running them ----------------------------------------------------------
 
 
 def record(session, waiting: dict[str, tuple[str, list]]) -> list[int]:
@@ -88,7 +186,7 @@ def dispatch(ids: list[int]) -> None:
 
 def send_to_rq(outbox_id: int) -> bool:
     """Enqueue one pending job on RQ and mark it queued. False when Redis cannot be reached."""
-    from redis.exceptions import RedisError
+    from redis.exceptions import RedisError  # noqa: PLC0415 -- only with REDIS_URL: see redis_connection
 
     row = db.session.get(OutboxJob, outbox_id)
     if row is None or row.state != JobState.PENDING:
@@ -103,7 +201,7 @@ def send_to_rq(outbox_id: int) -> bool:
     rq_id = f"outbox-{row.id}-{uuid.uuid4().hex[:8]}"
     db.session.rollback()  # read nothing stale afterwards, hold no transaction while talking to Redis
     try:
-        _queue().enqueue(
+        rq_queue().enqueue(
             fn,
             *args,
             job_id=rq_id,
@@ -127,7 +225,7 @@ def send_to_rq(outbox_id: int) -> bool:
 def current_rq_outbox_id(wrapper: Callable) -> int | None:
     """The outbox id this RQ job was dispatched for, when the job running is `wrapper` itself
     (not a job function called directly by another job)."""
-    from rq import get_current_job
+    from rq import get_current_job  # noqa: PLC0415 -- rq takes ~0.3 s to import: only when a job runs
 
     current = get_current_job()
     if current is None:
@@ -144,8 +242,6 @@ def execute(outbox_id: int, wrapper: Callable, args: tuple, rq_job_id: str | Non
     """Run one attempt of an outbox job: claim it (no other attempt may be pending, queued or
     running then), run it with a heartbeat, record the outcome. Never raises for the job's
     errors: they are recorded on the row, and the job is retried or given up."""
-    from . import run_ready_jobs
-
     now = utcnow()
     claimed = db.session.execute(
         update(OutboxJob)

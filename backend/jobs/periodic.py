@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from ..core.errors import public_reason
 from ..core.timeutil import utcnow
 from ..extensions import db
-from . import job
+from .decorator import job
 from .models import PeriodicRun
 
 log = logging.getLogger(__name__)

@@ -15,14 +15,15 @@ import logging
 from rq import Worker
 from rq.defaults import DEFAULT_MAINTENANCE_TASK_INTERVAL
 
+from .app import worker_app
+from .sweeper import queue_sweep
+
 log = logging.getLogger("backend.jobs")
 
 
 class AppWorker(Worker):
     def __init__(self, *args, **kwargs):
-        from . import _app_for_worker
-
-        self.flask_app = _app_for_worker()
+        self.flask_app = worker_app()
         # `rq worker` always passes its default; an operator's --maintenance-interval wins.
         if kwargs.get("maintenance_interval", DEFAULT_MAINTENANCE_TASK_INTERVAL) == DEFAULT_MAINTENANCE_TASK_INTERVAL:
             kwargs["maintenance_interval"] = (
@@ -38,8 +39,6 @@ class AppWorker(Worker):
         super().run_maintenance_tasks()
         if not self.flask_app.config["JOB_SWEEP_SECONDS"]:
             return
-        from .sweeper import queue_sweep
-
         try:
             with self.flask_app.app_context():
                 queue_sweep()

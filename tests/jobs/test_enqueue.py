@@ -75,9 +75,9 @@ def test_with_redis_a_failing_job_is_recorded_on_its_outbox_row_for_a_retry(rq_w
 def _rq_job(outbox_id: int):
     from rq.job import Job
 
-    from backend.jobs import _redis
+    from backend.jobs import redis_connection
 
     db.session.rollback()
     row = db.session.get(OutboxJob, outbox_id)
     assert row.rq_job_id, (row.state, row.last_error)
-    return Job.fetch(row.rq_job_id, connection=_redis())
+    return Job.fetch(row.rq_job_id, connection=redis_connection())
