@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import logging
+from importlib import import_module
+from pathlib import Path
 
+import swagger_ui_bundle
 from flask import Flask, jsonify, send_from_directory
+from sqlalchemy import event
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from .config import Config
+from sync_protocol import SyncError
+
+from .auth.requests import authenticate_request
+from .cli import register_cli
+from .config import ROOT, Config
+from .core import security_headers
+from .core.errors import DomainError, TooManyRequests, code_for_status, error_body, first_field
 from .core.requests import JSONProvider
 from .core.schemas import INT32_MAX
 from .extensions import api, db, migrate
+from .web import bp as web
 
 BLUEPRINTS = (
     "auth",
@@ -48,8 +61,6 @@ def create_app(config: dict | None = None) -> Flask:
         # Behind that many trusted reverse proxies, the client is what they say: its address
         # (X-Forwarded-For, for the login limits) and scheme (X-Forwarded-Proto). Without
         # proxies (0) those headers are ignored: anyone can send them.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
     _prepare_storage(app)
@@ -57,8 +68,6 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     api.init_app(app)
-
-    from importlib import import_module
 
     blueprints = [import_module(f".{name}.api", __name__).blp for name in BLUEPRINTS]
     for blp in blueprints:
@@ -69,12 +78,9 @@ def create_app(config: dict | None = None) -> Flask:
         import_module(f".{name}", __name__).init_app(app)
     _install_error_handlers(app)
     _install_auth(app)
-    import_module(".core.security_headers", __name__).install(app)  # CSP, nosniff, HSTS on https
+    security_headers.install(app)  # CSP, nosniff, HSTS on https
     _install_docs_assets(app)
     _install_sqlite_pragmas(app)
-
-    from .cli import register_cli
-
     register_cli(app)
     return app
 
@@ -94,19 +100,15 @@ class IdConverter(IntegerConverter):
     is no route (404, like any id that does not exist) rather than a value PostgreSQL refuses
     (a DataError, a 500)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=INT32_MAX, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=INT32_MAX, signed=False):  # werkzeug's names
         super().__init__(map, fixed_digits, min, max, signed)
 
 
 def _migrations_dir() -> str:
-    from .config import ROOT
-
     return str(ROOT / "migrations")
 
 
 def _prepare_storage(app: Flask) -> None:
-    from pathlib import Path
-
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -115,8 +117,6 @@ def _prepare_storage(app: Flask) -> None:
 
 def _install_sqlite_pragmas(app: Flask) -> None:
     """SQLite: enforce foreign keys, and use WAL so readers do not block the writer."""
-    from sqlalchemy import event
-
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     with app.app_context():
@@ -132,20 +132,15 @@ def _install_sqlite_pragmas(app: Flask) -> None:
 
 
 def _install_auth(app: Flask) -> None:
-    from .auth.requests import authenticate_request
-
     app.before_request(authenticate_request)
 
 
 def _install_docs_assets(app: Flask) -> None:
     """Serve Swagger UI's files from the swagger-ui-bundle package: /api/docs works offline."""
-    import swagger_ui_bundle
 
     @app.route("/api/swagger-ui/<path:filename>")
     def swagger_ui_assets(filename):
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
-
-    from .web import bp as web
 
     # Registered last: its catch-all route must not shadow the API's or the docs'.
     app.register_blueprint(web)
@@ -154,12 +149,6 @@ def _install_docs_assets(app: Flask) -> None:
 def _install_error_handlers(app: Flask) -> None:
     """Every error answers the one body of `core.errors.error_body`: code, status, message,
     field, errors, details."""
-    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
-
-    from sync_protocol import SyncError
-
-    from .core.errors import DomainError, TooManyRequests, code_for_status, error_body, first_field
-
     log = logging.getLogger("backend")
 
     def answer(body: dict):

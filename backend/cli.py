@@ -1,9 +1,26 @@
-"""Flask CLI commands: `flask seed-demo`, `flask create-user`, `flask sweep-jobs`…"""
+"""Flask CLI commands: `flask seed-demo`, `flask create-user`, `flask sweep-jobs`…
+
+The app factory registers them in every process, so what only one command needs and costs to
+import (the demo seed, the LAN certificates' libraries) is imported inside that command."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import click
 from flask import Flask
+from sqlalchemy import func, select
+
+from .auth.models import User
+from .auth.service import create_user as create
+from .config import INSTANCE
+from .extensions import db
+from .health.doctor import run_checks
+from .jobs.sweeper import sweep
+from .market.rollup import rebuild_cells
+from .photos.service import discard_stale_uploads as discard
+from .sync.service import prune_changes as prune
 
 
 def register_cli(app: Flask) -> None:
@@ -12,11 +29,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
     def seed_demo(if_empty: bool, seed: int) -> None:
         """Create a believable demo organisation with a month of field history."""
-        from sqlalchemy import func, select
-
-        from .auth.models import User
-        from .demo.seed import seed_demo as run
-        from .extensions import db
+        # Loaded only by this command: the demo seed is a big module no other process needs.
+        from .demo.seed import seed_demo as run  # noqa: PLC0415
 
         if if_empty and db.session.scalar(select(func.count()).select_from(User)):
             click.echo("Database already has data; demo seed skipped.")
@@ -28,19 +42,12 @@ def register_cli(app: Flask) -> None:
     @click.option("--days", type=int, default=None, help="Keep this many days (default SYNC_CHANGE_RETENTION_DAYS).")
     def prune_changes(days: int | None) -> None:
         """Delete old sync change-log rows (run daily); clients with older cursors get a snapshot."""
-        from .sync.service import prune_changes as prune
-
         click.echo(f"Deleted {prune(days)} change-log rows.")
 
     @app.cli.command("discard-stale-uploads")
     @click.option("--hours", type=int, default=72, show_default=True, help="Idle for longer than this.")
     def discard_stale_uploads(hours: int) -> None:
         """Delete resumable photo uploads abandoned for `--hours` (run daily)."""
-        from datetime import timedelta
-
-        from .extensions import db
-        from .photos.service import discard_stale_uploads as discard
-
         count = discard(timedelta(hours=hours))
         db.session.commit()
         click.echo(f"Discarded {count} stale uploads.")
@@ -49,8 +56,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only observations from this day.")
     def rebuild_price_cells(since) -> None:
         """Recompute HQ's price rollups from the raw observations (after a bulk load, say)."""
-        from .market.rollup import rebuild_cells
-
         click.echo(f"{rebuild_cells(since.date() if since else None)} price cells computed.")
 
     @app.cli.command("sweep-jobs")
@@ -58,8 +63,6 @@ def register_cli(app: Flask) -> None:
     def sweep_jobs(retry_failed: bool) -> None:
         """Dispatch waiting jobs, re-queue abandoned ones, fail those out of attempts (workers do
         this every JOB_SWEEP_SECONDS; run it from cron too if you like)."""
-        from .jobs.sweeper import sweep
-
         result = sweep(retry_failed=retry_failed)
         click.echo(
             f"Dispatched {len(result.dispatched)}, re-queued {len(result.abandoned)} abandoned and "
@@ -76,10 +79,6 @@ def register_cli(app: Flask) -> None:
     @click.password_option()
     def create_user(username, role, display_name, region_id, territory_id, store_id, password) -> None:
         """Create a user (the first admin of a production install, say)."""
-        from .auth.models import User
-        from .auth.service import create_user as create
-        from .extensions import db
-
         system = User(id=0, username="cli", display_name="cli", password_hash="", role="admin")
         user = create(
             system,
@@ -101,10 +100,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--port", default=5000, show_default=True, help="The port the URLs printed use.")
     def lan_cert(folder: str | None, port: int) -> None:
         """Make HTTPS certificates for trying the app on a phone on this network."""
-        from pathlib import Path
-
-        from .config import INSTANCE
-        from .lan_https import lan_addresses, make_certificates
+        # Loaded only by this command: trustme and cryptography take ~0.2 s to import.
+        from .lan_https import lan_addresses, make_certificates  # noqa: PLC0415
 
         addresses = lan_addresses()
         paths = make_certificates(Path(folder) if folder else INSTANCE / "tls", [*addresses, "localhost", "127.0.0.1"])
@@ -119,8 +116,6 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("doctor")
     def doctor() -> None:
         """Check the deployment: database, migrations, Redis, queue, workers, disk (exit 1 on a problem)."""
-        from .health.doctor import run_checks
-
         checks = run_checks()
         for check in checks:
             click.echo(f"{'ok ' if check['ok'] else 'BAD'}  {check['name']}: {check['detail']}")

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 # Apple's devices refuse server certificates valid for longer (the CA itself may live longer).
 SERVER_CERT_DAYS = 800
@@ -70,9 +72,6 @@ def make_certificates(folder: Path, names: list[str]) -> dict[str, Path]:
         extra.write_to_path(str(paths["cert"]), append=True)
     leaf.private_key_pem.write_to_path(str(paths["key"]))
     paths["key"].chmod(0o600)
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     der = x509.load_pem_x509_certificate(ca.cert_pem.bytes()).public_bytes(Encoding.DER)
     paths["ca_der"].write_bytes(der)
     return paths

@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, send_from_directory
 from werkzeug.routing import PathConverter
 
+from . import config
+
 bp = Blueprint("web", __name__)
 
 
@@ -41,9 +43,7 @@ def _dist() -> Path:
 def lan_ca():
     """The LAN trial's certificate authority (`flask lan-cert`), for a phone to install; 404
     when there is none. A CA certificate is public: serving it gives nothing away."""
-    from .config import INSTANCE
-
-    folder = INSTANCE / "tls"
+    folder = config.INSTANCE / "tls"  # read at each call: tests point it elsewhere
     if not (folder / "ca.crt").is_file():
         abort(404)
     return send_from_directory(folder, "ca.crt", mimetype="application/x-x509-ca-cert")

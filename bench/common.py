@@ -32,12 +32,12 @@ if "INSTANCE_DIR" not in os.environ:
     os.environ["INSTANCE_DIR"] = tempfile.mkdtemp(prefix="fieldsales-bench-instance-")
     atexit.register(shutil.rmtree, os.environ["INSTANCE_DIR"], ignore_errors=True)
 
-from flask import Flask  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from backend import create_app  # noqa: E402
-from backend.extensions import db  # noqa: E402
+from backend import create_app
+from backend.extensions import db
 
 # A database we created carries this comment, so a leftover from an interrupted run may be
 # dropped and recreated while a database that happens to have the same name is never touched.
@@ -263,8 +263,7 @@ class Caller:
     """A test client that sends one user's bearer token (made directly, as the tests do)."""
 
     def __init__(self, app: Flask, user):
-        from backend.auth.models import AuthToken
-        from backend.auth.requests import hash_token
+        from backend.auth.models import AuthToken, hash_token
         from backend.core.timeutil import utcnow
 
         token = secrets.token_urlsafe(24)

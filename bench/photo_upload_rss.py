@@ -255,7 +255,7 @@ def run_jobs(fmt: str, shas: list[str]) -> None:
             try:
                 process_photo(sha)
                 error = None
-            except Exception as exc:  # noqa: BLE001 - reported, not raised: the figures matter
+            except Exception as exc:  # reported, not raised: the figures matter
                 error = f"{type(exc).__name__}: {exc}"
             seconds = time.perf_counter() - start
             db.session.rollback()
@@ -360,13 +360,12 @@ def _redis_for_bench() -> tuple[str, str | None]:
 
         Redis.from_url(url, socket_connect_timeout=1).ping()
         return url, f"fieldsales-bench-rss-{uuid.uuid4().hex[:8]}"
-    except Exception:  # noqa: BLE001 - no Redis: the jobs wait in the outbox instead
+    except Exception:  # no Redis: the jobs wait in the outbox instead
         return f"redis://127.0.0.1:{_free_port()}/0", None
 
 
 def run(formats: list[str], n: int, modes: list[str], shapes: list[str]) -> list[Batch]:
-    from backend.auth.models import AuthToken
-    from backend.auth.requests import hash_token
+    from backend.auth.models import AuthToken, hash_token
     from backend.core.timeutil import utcnow
     from backend.extensions import db
     from backend.org.models import Region, Territory

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from backend.auth.models import AuthToken, User
-from backend.auth.requests import hash_token
+from backend.auth.models import AuthToken, User, hash_token
 from backend.auth.service import hash_password
 from backend.catalogue.models import (
     ChecklistItem,

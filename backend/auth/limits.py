@@ -27,6 +27,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import case, delete, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..core.errors import TooManyRequests
 from ..core.timeutil import utcnow
@@ -53,10 +55,7 @@ class Reservation:
 
 
 def _insert(values: dict):
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return insert(LoginCounter).values(**values)
 
 

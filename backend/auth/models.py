@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 
@@ -41,8 +42,13 @@ class User(db.Model):
         return self.role in (Role.HQ, Role.ADMIN)
 
 
-class AuthToken(db.Model):
+def hash_token(token: str) -> str:
     """Only the sha256 of a token is stored, so a database leak does not leak sessions."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AuthToken(db.Model):
+    """A bearer token, stored as its hash (`hash_token`): a database leak does not leak sessions."""
 
     __tablename__ = "auth_tokens"
 

@@ -15,9 +15,9 @@ from ..core.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..org.models import Region, Territory
+from ..stores.models import Store
 from . import limits
-from .models import AuthToken, Role, User
-from .requests import hash_token
+from .models import AuthToken, Role, User, hash_token
 
 
 def _hasher() -> PasswordHasher:
@@ -87,8 +87,6 @@ def user_for_token(token: str) -> User | None:
 
 def _check_placement(data: dict, role: str) -> None:
     """A rep needs a territory, a manager a region, a clerk a store; the others need none."""
-    from ..stores.models import Store
-
     needs = {Role.REP: "territory_id", Role.MANAGER: "region_id", Role.CLERK: "store_id"}
     need = needs.get(role)
     if need and not data.get(need):
@@ -101,8 +99,6 @@ def _check_placement(data: dict, role: str) -> None:
 def users_query(actor: User, filters: dict):
     """Admins and HQ list everyone; a manager lists the users of their region: its managers,
     the reps of its territories and the clerks of its stores."""
-    from ..stores.models import Store
-
     check_role(actor, Role.ADMIN, Role.HQ, Role.MANAGER)
     stmt = select(User).order_by(User.id)
     if actor.role == Role.MANAGER:

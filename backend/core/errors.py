@@ -7,7 +7,11 @@ way everywhere.
 
 from __future__ import annotations
 
+import errno
+import os
 from http import HTTPStatus
+
+from sqlalchemy.exc import OperationalError, StatementError
 
 # Machine codes of answers that are not domain errors (webargs' 422, werkzeug's 404…): the
 # status phrase in snake case, but for these, named like the domain errors of the same status.
@@ -145,8 +149,6 @@ def public_reason(exc: BaseException) -> str:
     """What went wrong, fit to show a user or keep on a row they read: a database error names
     its kind and the database's first line, never the SQL or its parameters (which hold buyers'
     names, phones and addresses)."""
-    from sqlalchemy.exc import OperationalError, StatementError
-
     if isinstance(exc, OperationalError):
         return "OperationalError: the database was unavailable"
     if isinstance(exc, StatementError):
@@ -158,13 +160,9 @@ def public_reason(exc: BaseException) -> str:
 
 def out_of_space(exc: BaseException) -> bool:
     """The disk (or the user's quota) is full: an error that freeing space fixes."""
-    import errno
-
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def storage_full(exc: OSError, message: str) -> InsufficientStorage:
     """The 507 for a write that found the disk full; says why without the server's paths."""
-    import os
-
     return InsufficientStorage(message, details={"reason": os.strerror(exc.errno)})

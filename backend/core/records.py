@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from flask import current_app
 from sqlalchemy import DateTime, ForeignKey, Uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from ..extensions import db
-from .errors import Conflict
+from .errors import Conflict, InvalidInput
 from .timeutil import utcnow
 
 T = TypeVar("T")
@@ -91,12 +92,6 @@ def create_once(
 def check_device_time(value: datetime, field: str) -> None:
     """Refuse device times in the future (beyond a little clock skew): a phone with a wrong clock
     would otherwise reorder ledgers and routes."""
-    from datetime import timedelta
-
-    from flask import current_app
-
-    from .errors import InvalidInput
-
     skew = timedelta(seconds=current_app.config["DEVICE_CLOCK_SKEW_SECONDS"])
     if value > utcnow() + skew:
         raise InvalidInput(f"{field} is in the future: check the phone's clock.", field=field)

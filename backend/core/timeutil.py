@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 
 def utcnow() -> datetime:
@@ -18,10 +21,6 @@ def to_naive_utc(value: datetime) -> datetime:
 
 def business_zone():
     """The zone whose calendar days the business counts in (purchase dates, a rep's day)."""
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
     return ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])  # ZoneInfo caches by name
 
 
@@ -31,8 +30,6 @@ def business_today():
 
 def business_day_bounds(day) -> tuple[datetime, datetime]:
     """[start, end) of a calendar day in the business zone, as naive UTC."""
-    from datetime import time, timedelta
-
     start = datetime.combine(day, time(0), tzinfo=business_zone())
     return to_naive_utc(start), to_naive_utc(start + timedelta(days=1))
 

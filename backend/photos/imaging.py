@@ -148,7 +148,7 @@ def _format_name(data: bytes) -> str | None:
         try:
             if accept is not None and accept(prefix):
                 return name
-        except Exception:  # noqa: BLE001 - a plugin's check on odd bytes: not that format
+        except Exception:  # a plugin's check on odd bytes: not that format
             continue
     return None
 

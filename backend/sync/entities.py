@@ -19,11 +19,13 @@ from ..catalogue.models import ChecklistItem, CompetitorBrand, CompetitorModel, 
 from ..extensions import db
 from ..intel.models import IntelReport, PriceObservation
 from ..intel.schemas import IntelReportSchema, PriceObservationSchema
+from ..intel.service import with_candidates
 from ..org import schemas as org_schemas
 from ..org.models import Partner, Region, Territory
 from ..photos.service import attach_photo_ids
 from ..routes.models import VisitPlan
 from ..routes.schemas import VisitPlanSchema
+from ..routes.service import reps_scope, territory_of_rep
 from ..stock.models import StockMovement
 from ..stock.schemas import StockMovementSchema
 from ..stores.models import Store, StoreContact
@@ -33,6 +35,7 @@ from ..visits.models import DisplayCheck, Visit
 from ..visits.schemas import DisplayCheckSchema, VisitSchema
 from ..warranty.models import ImeiSpotCheck, WarrantyCard
 from ..warranty.schemas import SpotCheckSchema, WarrantyCardSchema
+from ..warranty.service import present
 
 GLOBAL, STORE, RECORD = "global", "store", "record"
 # Rows only the store's own counter (its clerks) receives: warranty cards carry buyers' data.
@@ -91,20 +94,14 @@ def _counter_visible(actor: User) -> ColumnElement[bool]:
 def _plans_visible(actor: User) -> ColumnElement[bool]:
     if actor.role not in FIELD_READERS:
         return false()
-    from ..routes.service import reps_scope
-
     return VisitPlan.rep_id.in_(select(User.id).where(reps_scope(actor)))
 
 
 def _plan_territory(plan: VisitPlan) -> int | None:
-    from ..routes.service import territory_of_rep
-
     return territory_of_rep(plan.rep_id)
 
 
 def _cards_prepare(actor: User, rows: list) -> list:
-    from ..warranty.service import present
-
     return present(actor, rows)
 
 
@@ -113,8 +110,6 @@ def _with_photos(record_type: str):
 
 
 def _intel_prepare(actor: User, rows: list) -> list:
-    from ..intel.service import with_candidates
-
     return with_candidates(actor, rows)
 
 

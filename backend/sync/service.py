@@ -18,6 +18,7 @@ from sync_protocol import (
     PROTOCOL_VERSION,
     ClockDrift,
     Cursor,
+    InvalidCursor,
     check_drift,
     encode_cursor,
     parse_pull_args,
@@ -257,8 +258,6 @@ def _snapshot_page(actor: User, cursor: Cursor, limit: int) -> tuple[list, Curso
     names = [e.name for e in ENTITIES]
     snap = cursor.snapshot or {}
     if snap.get("entity") not in names:
-        from sync_protocol import InvalidCursor
-
         raise InvalidCursor("Unknown snapshot position in the cursor.", field="cursor")
     index, after = names.index(snap["entity"]), snap.get("after")
     items: list[dict] = []

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from backend.auth.models import AuthToken, User
-from backend.auth.requests import hash_token
+from backend.auth.models import AuthToken, User, hash_token
 from backend.core.timeutil import utcnow
 from backend.extensions import db
 from tests.factories import PASSWORD

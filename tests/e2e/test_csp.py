@@ -123,7 +123,7 @@ class Browsing:
     def collect(self) -> None:
         try:
             found = self.page.evaluate("() => (window.__cspViolations || []).splice(0)")
-        except Exception:  # noqa: BLE001 - no document yet
+        except Exception:  # no document yet
             return
         self.violations.extend(found)
 

@@ -124,7 +124,7 @@ def test_jobs_running_at_once_in_one_process_decode_one_image_at_a_time():
     def run() -> None:
         try:
             imaging.make_variants(data, 1600, 320)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     def four_at_once() -> None:

@@ -209,7 +209,7 @@ def run_threads(targets: list) -> tuple[list[threading.Thread], list[BaseExcepti
         def run():
             try:
                 fn()
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:  # reported below
                 errors.append(exc)
 
         return run
