@@ -1,1 +1,2 @@
-"""Cross-cutting pieces shared by every domain: errors, auth, scoping helpers, schemas, time."""
+"""Cross-cutting pieces shared by every domain: errors, auth, scoping helpers, schemas, time, and
+per-transaction state with commit hooks (`transaction.py`). Core imports no domain."""
