@@ -20,10 +20,12 @@ from .auth.requests import authenticate_request
 from .cli import register_cli
 from .config import ROOT, Config
 from .core import security_headers
+from .core.blueprint import api
 from .core.errors import DomainError, TooManyRequests, code_for_status, error_body, first_field
 from .core.requests import JSONProvider
 from .core.schemas import INT32_MAX
-from .extensions import api, db, migrate
+from .extensions import db, migrate
+from .jobs.app import use_factory
 from .web import bp as web
 
 BLUEPRINTS = (
@@ -234,3 +236,8 @@ def _summary(messages: dict) -> str:
 
     walk("", messages)
     return "; ".join(parts)[:1000] or "Invalid input."
+
+
+# A job run outside a request (an RQ worker) builds its app with this factory: handed over rather
+# than imported by backend.jobs, which sits below every domain the factory imports.
+use_factory(create_app)

@@ -1,12 +1,12 @@
-"""Extensions created once and bound to the app in the factory."""
+"""Extensions created once and bound to the app in the factory: the database and migrations.
+
+The bottom of the backend: it imports no module of ours (flask-smorest's `api`, which documents
+our error body, lives with the blueprint in `core/blueprint.py`)."""
 
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from .core.schemas import ErrorSchema
 
 # Named constraints so Alembic migrations are stable on SQLite and PostgreSQL alike.
 NAMING = {
@@ -22,12 +22,5 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class FieldSalesApi(Api):
-    """flask-smorest's Api, documenting the error body our handlers really send."""
-
-    ERROR_SCHEMA = ErrorSchema
-
-
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = FieldSalesApi()

@@ -1,5 +1,6 @@
-"""The Blueprint every domain's api.py uses: flask-smorest's, with this app's request parser
-(depth-limited JSON, integers as text only from query strings) and bounded page numbers."""
+"""flask-smorest for this app: the `api` the factory binds (documenting the error body our
+handlers really send), and the Blueprint every domain's api.py uses, with this app's request
+parser (depth-limited JSON, integers as text only from query strings) and bounded page numbers."""
 
 from __future__ import annotations
 
@@ -9,9 +10,18 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from .requests import Parser
-from .schemas import INT32_MAX, BaseSchema
+from .schemas import INT32_MAX, BaseSchema, ErrorSchema
 
 PARSER = Parser()
+
+
+class FieldSalesApi(flask_smorest.Api):
+    """flask-smorest's Api, documenting the error body our handlers really send."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = FieldSalesApi()
 
 
 def _pagination_schema(def_page: int, def_page_size: int, def_max_page_size: int) -> type[ma.Schema]:
