@@ -154,7 +154,7 @@ export async function requestPage(path, { query, signal } = {}) {
   } catch {
     pagination = null;
   }
-  return { items: Array.isArray(data) ? data : data?.items ?? [], pagination };
+  return { items: Array.isArray(data) ? data : (data?.items ?? []), pagination };
 }
 
 async function send(method, path, { json, body, contentType, query, signal, headers = {} } = {}) {
@@ -176,7 +176,14 @@ async function send(method, path, { json, body, contentType, query, signal, head
   }
   let response;
   try {
-    response = await config.fetch(url, { method, headers: h, body: payload, signal, credentials: 'same-origin', cache: 'no-store' });
+    response = await config.fetch(url, {
+      method,
+      headers: h,
+      body: payload,
+      signal,
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
   } catch (exc) {
     if (exc?.name === 'AbortError') throw exc;
     throw new ApiError({ status: 0, code: 'network', message: exc?.message || 'Network error' });
@@ -194,7 +201,11 @@ async function send(method, path, { json, body, contentType, query, signal, head
   try {
     return { data: JSON.parse(text), response };
   } catch {
-    throw new ApiError({ status: response.status, code: 'invalid_response', message: 'The server answered something that is not JSON.' });
+    throw new ApiError({
+      status: response.status,
+      code: 'invalid_response',
+      message: 'The server answered something that is not JSON.',
+    });
   }
 }
 
@@ -429,7 +440,13 @@ export async function photoFile(id, variant = 'thumb', { signal } = {}) {
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
-    response = await config.fetch(url, { method: 'GET', headers, signal, credentials: 'same-origin', cache: 'no-store' });
+    response = await config.fetch(url, {
+      method: 'GET',
+      headers,
+      signal,
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
   } catch (exc) {
     if (exc?.name === 'AbortError') throw exc;
     throw new ApiError({ status: 0, code: 'network', message: exc?.message || 'Network error' });

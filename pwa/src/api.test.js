@@ -21,7 +21,13 @@ beforeEach(() => {
       const u = new URL(url);
       let body = init.body;
       if (body instanceof Blob) body = new Uint8Array(await body.arrayBuffer());
-      const call = { method: init.method, path: u.pathname, query: Object.fromEntries(u.searchParams), headers: init.headers, body };
+      const call = {
+        method: init.method,
+        path: u.pathname,
+        query: Object.fromEntries(u.searchParams),
+        headers: init.headers,
+        body,
+      };
       calls.push(call);
       return handler(call);
     },
@@ -33,10 +39,15 @@ afterEach(() => api.setToken(null));
 
 describe('requests and errors', () => {
   it('logs in, then sends the bearer token', async () => {
-    handler = (c) => (c.path.endsWith('/auth/login') ? reply(200, { token: 'tok', user: { id: 3 } }) : reply(200, { id: 3 }));
+    handler = (c) =>
+      c.path.endsWith('/auth/login') ? reply(200, { token: 'tok', user: { id: 3 } }) : reply(200, { id: 3 });
     const res = await api.login('rep', 'secret');
     expect(res.user.id).toBe(3);
-    expect(calls[0]).toMatchObject({ method: 'POST', path: '/api/v1/auth/login', body: '{"username":"rep","password":"secret"}' });
+    expect(calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      body: '{"username":"rep","password":"secret"}',
+    });
     expect(calls[0].headers.Authorization).toBeUndefined();
     await api.me();
     expect(calls[1].headers.Authorization).toBe('Bearer tok');
@@ -56,9 +67,21 @@ describe('requests and errors', () => {
       });
     const e = await api.push({}).catch((x) => x);
     expect(e).toBeInstanceOf(ApiError);
-    expect(e).toMatchObject({ status: 409, code: 'mutation_gap', message: 'Mutation 9 follows 5', details: { expected_id: 6, got_id: 9 } });
+    expect(e).toMatchObject({
+      status: 409,
+      code: 'mutation_gap',
+      message: 'Mutation 9 follows 5',
+      details: { expected_id: 6, got_id: 9 },
+    });
 
-    handler = () => reply(422, { code: 'invalid', status: 422, message: 'json.latitude: bad', field: 'latitude', errors: { json: { latitude: ['bad'] } } });
+    handler = () =>
+      reply(422, {
+        code: 'invalid',
+        status: 422,
+        message: 'json.latitude: bad',
+        field: 'latitude',
+        errors: { json: { latitude: ['bad'] } },
+      });
     expect(await api.me().catch((x) => x)).toMatchObject({ status: 422, code: 'invalid', field: 'latitude' });
 
     handler = () => reply(503, { code: 'unavailable', status: 503, message: 'down' }, { 'Retry-After': '5' });
@@ -79,7 +102,11 @@ describe('requests and errors', () => {
 
   it('pulls with cursor, limit and client id in the query', async () => {
     await api.pull({ cursor: 'v1.abc', limit: 200, clientId: 'c0ffee00' });
-    expect(calls[0]).toMatchObject({ method: 'GET', path: '/api/v1/sync/pull', query: { cursor: 'v1.abc', limit: '200', client_id: 'c0ffee00' } });
+    expect(calls[0]).toMatchObject({
+      method: 'GET',
+      path: '/api/v1/sync/pull',
+      query: { cursor: 'v1.abc', limit: '200', client_id: 'c0ffee00' },
+    });
     await api.pull({});
     expect(calls[1].query).toEqual({});
   });
@@ -87,7 +114,12 @@ describe('requests and errors', () => {
 
 describe('uploadPhoto', () => {
   const bytes = new Uint8Array(600 * 1024).map((_, i) => i % 251);
-  const photo = { id: '5b0e0000-0000-4000-8000-000000000001', blob: new Blob([bytes], { type: 'image/jpeg' }), sha256: 'ab'.repeat(32), size: bytes.length };
+  const photo = {
+    id: '5b0e0000-0000-4000-8000-000000000001',
+    blob: new Blob([bytes], { type: 'image/jpeg' }),
+    sha256: 'ab'.repeat(32),
+    size: bytes.length,
+  };
 
   /** A resumable upload endpoint keeping `received` bytes; `interfere(call)` may answer instead. */
   function resumableServer({ interfere = () => null, startAt = 0 } = {}) {
@@ -95,11 +127,18 @@ describe('uploadPhoto', () => {
     handler = (c) => {
       const special = interfere(c, state);
       if (special) return special;
-      if (c.method === 'POST') return reply(201, { offset: state.received, size: photo.size, complete: state.complete });
+      if (c.method === 'POST')
+        return reply(201, { offset: state.received, size: photo.size, complete: state.complete });
       if (c.method === 'PATCH') {
         const offset = Number(c.query.offset);
         if (offset !== state.received) {
-          return reply(409, { code: 'conflict', status: 409, message: 'at', errors: { query: { offset: ['x'] } }, details: { offset: state.received, size: photo.size } });
+          return reply(409, {
+            code: 'conflict',
+            status: 409,
+            message: 'at',
+            errors: { query: { offset: ['x'] } },
+            details: { offset: state.received, size: photo.size },
+          });
         }
         state.received += c.body.length;
         if (state.received === photo.size) {
@@ -118,7 +157,12 @@ describe('uploadPhoto', () => {
     const progress = [];
     const res = await api.uploadPhoto(photo, (done, total) => progress.push([done, total]));
     expect(res).toMatchObject({ id: photo.id, status: 'received' });
-    expect(calls.map((c) => `${c.method} ${c.query.offset ?? ''}`)).toEqual(['POST ', 'PATCH 0', 'PATCH 262144', 'PATCH 524288']);
+    expect(calls.map((c) => `${c.method} ${c.query.offset ?? ''}`)).toEqual([
+      'POST ',
+      'PATCH 0',
+      'PATCH 262144',
+      'PATCH 524288',
+    ]);
     expect(calls[0].body).toBe(JSON.stringify({ sha256: photo.sha256, size: photo.size }));
     expect(calls[0].path).toBe(`/api/v1/photos/${photo.id}/upload`);
     expect(calls[1].headers['Content-Type']).toBe('application/octet-stream');
@@ -165,7 +209,14 @@ describe('uploadPhoto', () => {
         if (c.method === 'PATCH' && st.received + c.body.length === photo.size && mismatches > 0) {
           mismatches--;
           st.received = 0;
-          return reply(422, { code: 'invalid', status: 422, message: 'sha256 does not match', field: 'sha256', errors: { json: { sha256: ['x'] } }, details: { offset: 0 } });
+          return reply(422, {
+            code: 'invalid',
+            status: 422,
+            message: 'sha256 does not match',
+            field: 'sha256',
+            errors: { json: { sha256: ['x'] } },
+            details: { offset: 0 },
+          });
         }
         return null;
       },
@@ -178,7 +229,8 @@ describe('uploadPhoto', () => {
   it('falls back to the one-shot PUT where the resumable endpoints are not deployed', async () => {
     for (const status of [404, 405]) {
       calls.length = 0;
-      handler = (c) => (c.method === 'PUT' ? reply(201, { id: photo.id }) : reply(status, { code: 'not_found', status, message: 'no' }));
+      handler = (c) =>
+        c.method === 'PUT' ? reply(201, { id: photo.id }) : reply(status, { code: 'not_found', status, message: 'no' });
       const progress = [];
       await api.uploadPhoto(photo, (d, t) => progress.push([d, t]));
       expect(calls.map((c) => c.method)).toEqual(['POST', 'PUT']);
@@ -190,23 +242,45 @@ describe('uploadPhoto', () => {
   });
 
   it('passes other refusals on (409 id taken with other bytes)', async () => {
-    handler = () => reply(409, { code: 'conflict', status: 409, message: 'Photo already exists with different content.', errors: { json: { id: ['x'] } } });
+    handler = () =>
+      reply(409, {
+        code: 'conflict',
+        status: 409,
+        message: 'Photo already exists with different content.',
+        errors: { json: { id: ['x'] } },
+      });
     expect(await api.uploadPhoto(photo).catch((x) => x)).toMatchObject({ status: 409, code: 'conflict', field: 'id' });
   });
 });
 
 describe('HQ endpoints', () => {
   it('reads paginated lists with their X-Pagination header', async () => {
-    handler = () => reply(200, [{ id: 2 }, { id: 1 }], { 'X-Pagination': '{"total": 41, "total_pages": 3, "page": 2, "first_page": 1, "last_page": 3}' });
+    handler = () =>
+      reply(200, [{ id: 2 }, { id: 1 }], {
+        'X-Pagination': '{"total": 41, "total_pages": 3, "page": 2, "first_page": 1, "last_page": 3}',
+      });
     const res = await api.shipmentImports({ page: 2, pageSize: 20 });
-    expect(calls[0]).toMatchObject({ method: 'GET', path: '/api/v1/shipment-imports', query: { page: '2', page_size: '20' } });
-    expect(res).toEqual({ items: [{ id: 2 }, { id: 1 }], pagination: { total: 41, total_pages: 3, page: 2, first_page: 1, last_page: 3 } });
+    expect(calls[0]).toMatchObject({
+      method: 'GET',
+      path: '/api/v1/shipment-imports',
+      query: { page: '2', page_size: '20' },
+    });
+    expect(res).toEqual({
+      items: [{ id: 2 }, { id: 1 }],
+      pagination: { total: 41, total_pages: 3, page: 2, first_page: 1, last_page: 3 },
+    });
 
     handler = () => reply(200, []);
-    expect(await api.diversionFlags({ partner_id: 4, product_id: undefined }, { page: 1 })).toEqual({ items: [], pagination: null });
+    expect(await api.diversionFlags({ partner_id: 4, product_id: undefined }, { page: 1 })).toEqual({
+      items: [],
+      pagination: null,
+    });
     expect(calls[1]).toMatchObject({ path: '/api/v1/diversion/flags', query: { partner_id: '4', page: '1' } });
     await api.shipmentImportErrors(7, { page: 3, pageSize: 50 });
-    expect(calls[2]).toMatchObject({ path: '/api/v1/shipment-imports/7/errors', query: { page: '3', page_size: '50' } });
+    expect(calls[2]).toMatchObject({
+      path: '/api/v1/shipment-imports/7/errors',
+      query: { page: '3', page_size: '50' },
+    });
     await api.warrantyCards({ imei: '860123456789014' });
     expect(calls[3]).toMatchObject({ path: '/api/v1/warranty-cards', query: { imei: '860123456789014' } });
   });
@@ -232,10 +306,17 @@ describe('HQ endpoints', () => {
   it('asks for summaries by dimension, voids cards, and reads string error codes', async () => {
     handler = () => reply(200, [{ id: 3, name: '苏宁', count: 5 }]);
     expect(await api.diversionSummary('partner', { sold_region_id: 2 })).toEqual([{ id: 3, name: '苏宁', count: 5 }]);
-    expect(calls[0]).toMatchObject({ path: '/api/v1/diversion/summary', query: { by: 'partner', sold_region_id: '2' } });
+    expect(calls[0]).toMatchObject({
+      path: '/api/v1/diversion/summary',
+      query: { by: 'partner', sold_region_id: '2' },
+    });
     handler = () => reply(409, { code: 'conflict', message: 'Already void.', field: 'id' });
     const e = await api.voidCard('c-1', 'mistake').catch((x) => x);
     expect(e).toMatchObject({ status: 409, code: 'conflict', message: 'Already void.', field: 'id' });
-    expect(calls[1]).toMatchObject({ method: 'POST', path: '/api/v1/warranty-cards/c-1/void', body: '{"reason":"mistake"}' });
+    expect(calls[1]).toMatchObject({
+      method: 'POST',
+      path: '/api/v1/warranty-cards/c-1/void',
+      body: '{"reason":"mistake"}',
+    });
   });
 });

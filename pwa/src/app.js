@@ -35,7 +35,7 @@ const APP_OF_ROLE = { rep: 'rep', manager: 'manager', clerk: 'clerk', hq: 'hq', 
 
 /** Which screens a user gets: 'rep' | 'manager' | 'clerk' | 'hq' (an unknown role: the rep's). */
 export function appOf(user) {
-  return APP_OF_ROLE[user && user.role] || 'rep';
+  return APP_OF_ROLE[user?.role] || 'rep';
 }
 
 // The clerk's and HQ's screens are separate chunks (precached by the service worker like the rest
@@ -128,10 +128,10 @@ function useEngine(session) {
     e.start();
     setEngine(e);
     return () => {
-      unsubscribe && unsubscribe();
+      unsubscribe?.();
       e.stop();
     };
-  }, [session && session.token, session && session.user && session.user.id]);
+  }, [session?.token, session?.user?.id]);
   return [engine, status];
 }
 
@@ -160,7 +160,8 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
   }, [app]);
 
   // The status the bar shows: the engine's, or "offline" as soon as the browser says so.
-  const shown = !online && status.state !== 'offline' && status.state !== 'syncing' ? { ...status, state: 'offline' } : status;
+  const shown =
+    !online && status.state !== 'offline' && status.state !== 'syncing' ? { ...status, state: 'offline' } : status;
 
   let screen;
   let title = t('app.name');
@@ -171,11 +172,13 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
   if (clerkScreen) {
     const r = clerk && (clerk.clerkRoute(route.parts) || clerk.clerkRoute([]));
     if (r) ({ screen, title, current } = r);
-    else screen = html`<p class="empty">${clerkError ? t('app.error', { message: clerkError.message }) : t('app.loading')}</p>`;
+    else
+      screen = html`<p class="empty">${clerkError ? t('app.error', { message: clerkError.message }) : t('app.loading')}</p>`;
   } else if (managerScreen) {
     const r = manager && (manager.managerRoute(route.parts) || manager.managerRoute([]));
     if (r) ({ screen, title, current } = r);
-    else screen = html`<p class="empty">${managerError ? t('app.error', { message: managerError.message }) : t('app.loading')}</p>`;
+    else
+      screen = html`<p class="empty">${managerError ? t('app.error', { message: managerError.message }) : t('app.loading')}</p>`;
   } else if (app === 'rep' && head === 'plan') {
     screen = plan
       ? html`<${plan.PlanDay} day=${arg} />`
@@ -203,27 +206,32 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
     if (app === 'manager') current = 'field';
   }
 
-  const unauthorized = status.lastError && (status.lastError.status === 401 || status.lastError.code === 'unauthorized');
+  const unauthorized =
+    status.lastError && (status.lastError.status === 401 || status.lastError.code === 'unauthorized');
   const tooOld = status.lastError && status.lastError.code === 'unsupported_protocol_version';
 
   return html`<div class=${managerScreen ? 'app manager' : 'app'}>
     <header class="topbar">
-      ${current === null
-        ? html`<button type="button" class="icon-btn" aria-label=${t('common.back')} onClick=${() => history.back()}>
+      ${
+        current === null
+          ? html`<button type="button" class="icon-btn" aria-label=${t('common.back')} onClick=${() => history.back()}>
             <${Icon} name="back" />
           </button>`
-        : null}
+          : null
+      }
       <h1>${title}</h1>
       <span class="small" style="opacity:0.85">${session.user.display_name || session.user.username}</span>
     </header>
     <${SyncBar} status=${shown} onSyncNow=${engine ? () => engine.syncNow() : null} />
     <main class="content">
-      ${unauthorized
-        ? html`<div class="banner banner-warn" role="alert">
+      ${
+        unauthorized
+          ? html`<div class="banner banner-warn" role="alert">
             <span class="grow">${t('app.sessionExpired')}</span>
             <button type="button" class="btn btn-small" onClick=${onRelogin}>${t('login.submit')}</button>
           </div>`
-        : null}
+          : null
+      }
       ${tooOld ? html`<div class="banner banner-err" role="alert">${t('app.updateProtocol')}</div>` : null}
       ${head !== 'outbox' ? html`<${StaleWarning} status=${shown} />` : null} ${screen}
     </main>
@@ -269,8 +277,8 @@ export function App() {
   useEffect(() => {
     loadSession()
       .then((s) => {
-        if (s && s.token) api.setToken(s.token);
-        setSession(s && s.token ? s : null);
+        if (s?.token) api.setToken(s.token);
+        setSession(s?.token ? s : null);
       })
       .catch((err) => {
         console.error(err);
@@ -357,28 +365,27 @@ export function App() {
     }
   }, [engine, status]);
 
-  const ctx = useMemo(
-    () => ({ db, api, actions, queries, engine, session, navigate }),
-    [engine, session],
-  );
+  const ctx = useMemo(() => ({ db, api, actions, queries, engine, session, navigate }), [engine, session]);
 
   let body;
   if (session === undefined) body = html`<p class="empty">${t('app.loading')}</p>`;
   else if (signingOut) body = html`<p class="empty" data-testid="signing-out">${t('app.signingOut')}</p>`;
   else if (!session) {
-    body = html`${wipeIncomplete
-      ? html`<div class="banner banner-warn" role="alert" data-testid="wipe-incomplete">${t('app.wipeIncomplete')}</div>`
-      : null}<${Login} onLogin=${login} />`;
-  }
-  else if (relogin) {
+    body = html`${
+      wipeIncomplete
+        ? html`<div class="banner banner-warn" role="alert" data-testid="wipe-incomplete">${t('app.wipeIncomplete')}</div>`
+        : null
+    }<${Login} onLogin=${login} />`;
+  } else if (relogin) {
     // The token expired: sign in again (same user: the outbox and data stay), or go back to work.
     body = html`<${Login} onLogin=${login} onCancel=${() => setRelogin(false)} username=${session.user.username} />`;
-  }
-  else if (app === 'hq') {
+  } else if (app === 'hq') {
     body = html`<${AppContext.Provider} value=${ctx}>
-      ${hq
-        ? html`<${hq.HqShell} session=${session} onLogout=${logout} version=${APP_VERSION} />`
-        : html`<p class="empty">${hqError ? t('app.error', { message: hqError.message }) : t('app.loading')}</p>`}
+      ${
+        hq
+          ? html`<${hq.HqShell} session=${session} onLogout=${logout} version=${APP_VERSION} />`
+          : html`<p class="empty">${hqError ? t('app.error', { message: hqError.message }) : t('app.loading')}</p>`
+      }
     </${AppContext.Provider}>`;
   } else {
     body = html`<${AppContext.Provider} value=${ctx}>

@@ -11,7 +11,17 @@ import { ScanButton } from './Scanner.js';
 /** `{key, vars}` → text. */
 export const problemText = (p) => (p ? t(p.key, p.vars) : '');
 
-export function ImeiField({ label, value, onInput, problem = null, showProblem = false, optional = false, scan = null, testid = 'imei', name }) {
+export function ImeiField({
+  label,
+  value,
+  onInput,
+  problem = null,
+  showProblem = false,
+  optional = false,
+  scan = null,
+  testid = 'imei',
+  name,
+}) {
   const [left, setLeft] = useState(false);
   const digits = imeiDigits(value);
   const shown = digits.length >= IMEI_LENGTH || (left && digits.length > 0) || showProblem;

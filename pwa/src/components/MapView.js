@@ -120,7 +120,7 @@ export function MapView({
   clickRef.current = onMarkerClick;
   const fitRef = useRef(null); // the last fit, run again when a hidden map gets a size
   const [setting, setSetting] = useState(() => tilesSetting(tiles, attribution));
-  const hasTiles = Boolean(setting && setting.url);
+  const hasTiles = Boolean(setting?.url);
 
   // The map itself, once.
   useEffect(() => {
@@ -156,7 +156,9 @@ export function MapView({
       return undefined;
     }
     let alive = true;
-    mapConfig().then((cfg) => alive && setSetting({ url: cfg.map_tile_url || '', attribution: cfg.map_attribution || '' }));
+    mapConfig().then(
+      (cfg) => alive && setSetting({ url: cfg.map_tile_url || '', attribution: cfg.map_attribution || '' }),
+    );
     return () => {
       alive = false;
     };
@@ -169,10 +171,14 @@ export function MapView({
       tileLayer.current.remove();
       tileLayer.current = null;
     }
-    if (setting && setting.url) {
-      tileLayer.current = L.tileLayer(setting.url, { attribution: setting.attribution, maxZoom: 19, crossOrigin: true }).addTo(m);
+    if (setting?.url) {
+      tileLayer.current = L.tileLayer(setting.url, {
+        attribution: setting.attribution,
+        maxZoom: 19,
+        crossOrigin: true,
+      }).addTo(m);
     }
-  }, [setting && setting.url, setting && setting.attribution]);
+  }, [setting?.url, setting?.attribution]);
 
   // Markers and lines, redrawn when they change.
   useEffect(() => {
@@ -217,8 +223,9 @@ export function MapView({
           riseOnHover: true,
         });
       }
-      if (m.title) layer.bindTooltip(textNode(m.title), { direction: 'top', offset: kind === 'dot' ? [0, -6] : [0, -12] });
-      layer.on('click', () => clickRef.current && clickRef.current(m));
+      if (m.title)
+        layer.bindTooltip(textNode(m.title), { direction: 'top', offset: kind === 'dot' ? [0, -6] : [0, -12] });
+      layer.on('click', () => clickRef.current?.(m));
       group.addLayer(layer);
     }
   }, [markers, lines, selected]);
@@ -236,7 +243,7 @@ export function MapView({
       for (const l of lines || []) for (const p of l.points || []) if (p && valid(p[0], p[1])) pts.push(p);
       if (pts.length) b = L.latLngBounds(pts);
     }
-    if (!b || !b.isValid()) return;
+    if (!b?.isValid()) return;
     const fit = () => {
       m.invalidateSize({ pan: false });
       if (b.getNorthEast().equals(b.getSouthWest())) m.setView(b.getCenter(), Math.min(maxZoom, 16));

@@ -11,7 +11,7 @@ import { Icon } from './icons.js';
 function Thumb({ id, file }) {
   const { db } = useApp();
   const [row] = useLive(() => (file ? null : db.photos.get(id)), [id, !!file]);
-  const url = useObjectUrl(file || (row && row.blob) || null);
+  const url = useObjectUrl(file || row?.blob || null);
   return url
     ? html`<img src=${url} alt="" data-photo-id=${id} />`
     : html`<span class="photo-add" data-photo-id=${id} aria-label="photo">✓</span>`;
@@ -53,8 +53,9 @@ export function PhotoPicker({ value = [], onChange, max = 20, label, testid = 'p
     ${label ? html`<span class="label">${label}</span>` : null}
     <div class="photos">
       ${value.map((id) => html`<${Thumb} key=${id} id=${id} file=${files[id]} />`)}
-      ${value.length < max && !disabled
-        ? html`<label class="photo-add">
+      ${
+        value.length < max && !disabled
+          ? html`<label class="photo-add">
             <${Icon} name="camera" size=${26} />
             <span>${busy ? '…' : t('display.addPhoto')}</span>
             <input
@@ -67,7 +68,8 @@ export function PhotoPicker({ value = [], onChange, max = 20, label, testid = 'p
               onChange=${onPick}
             />
           </label>`
-        : null}
+          : null
+      }
     </div>
     ${error ? html`<p class="small" style="color:var(--err)">${error}</p>` : null}
   </div>`;

@@ -30,7 +30,9 @@ export function warmScanner() {
 /** One detector per page, created on first use (dynamic import: not in the first page's JS). */
 function getDetector() {
   if (!detectorPromise) {
-    detectorPromise = import('../scan/detector.js').then((m) => m.createDetector().then((d) => ({ ...d, imeisOf: m.imeisOf })));
+    detectorPromise = import('../scan/detector.js').then((m) =>
+      m.createDetector().then((d) => ({ ...d, imeisOf: m.imeisOf })),
+    );
     detectorPromise.catch(() => {
       detectorPromise = null;
     });
@@ -39,10 +41,10 @@ function getDetector() {
 }
 
 function cameraError(err) {
-  const name = err && err.name;
+  const name = err?.name;
   if (name === 'NotAllowedError' || name === 'SecurityError') return t('scan.denied');
   if (name === 'NotFoundError' || name === 'OverconstrainedError' || name === 'NoCamera') return t('scan.noCamera');
-  return t('scan.failed', { message: (err && err.message) || String(err) });
+  return t('scan.failed', { message: err?.message || String(err) });
 }
 
 /** The full-screen camera view; `onImeis([imei, …])` once a label with a valid IMEI is read. */
@@ -80,7 +82,7 @@ function ScannerDialog({ onImeis, onClose }) {
 
     (async () => {
       const media = typeof navigator !== 'undefined' && navigator.mediaDevices;
-      if (!media || !media.getUserMedia) throw Object.assign(new Error('no camera'), { name: 'NoCamera' });
+      if (!media?.getUserMedia) throw Object.assign(new Error('no camera'), { name: 'NoCamera' });
       stream = await media.getUserMedia({ video: { facingMode: { ideal: 'environment' } }, audio: false });
       if (stopped) return;
       const v = video.current;
@@ -105,7 +107,7 @@ function ScannerDialog({ onImeis, onClose }) {
   }, []);
 
   async function onPhoto(ev) {
-    const file = ev.currentTarget.files && ev.currentTarget.files[0];
+    const file = ev.currentTarget.files?.[0];
     ev.currentTarget.value = '';
     if (!file) return;
     setBusy(true);
@@ -160,13 +162,15 @@ export function ScanButton({ onImeis, testid = 'scan', disabled }) {
     >
       ${t('scan.button')}
     </button>
-    ${open
-      ? html`<${ScannerDialog}
+    ${
+      open
+        ? html`<${ScannerDialog}
           onImeis=${(list) => {
             setOpen(false);
             onImeis(list);
           }}
           onClose=${() => setOpen(false)}
         />`
-      : null}`;
+        : null
+    }`;
 }

@@ -46,27 +46,37 @@ export function SyncBar({ status, onSyncNow }) {
           title=${title}
           >${syncLabel(status)}</a
         >
-        ${state === 'syncing' && progress.total > 0
-          ? html`<span class="muted small">${t('sync.progress', { done: progress.done || 0, total: progress.total })}</span>`
-          : null}
-        ${status.rejected > 0
-          ? html`<a href="#/outbox" class="tag tag-err" data-testid="sync-rejected">${t('sync.rejected', { n: status.rejected })}</a>`
-          : null}
-        ${status.photosPending > 0 && state !== 'synced'
-          ? html`<span class="tag">${t('sync.photos', { n: status.photosPending })}</span>`
-          : null}
+        ${
+          state === 'syncing' && progress.total > 0
+            ? html`<span class="muted small">${t('sync.progress', { done: progress.done || 0, total: progress.total })}</span>`
+            : null
+        }
+        ${
+          status.rejected > 0
+            ? html`<a href="#/outbox" class="tag tag-err" data-testid="sync-rejected">${t('sync.rejected', { n: status.rejected })}</a>`
+            : null
+        }
+        ${
+          status.photosPending > 0 && state !== 'synced'
+            ? html`<span class="tag">${t('sync.photos', { n: status.photosPending })}</span>`
+            : null
+        }
         <span class="spacer"></span>
-        ${onSyncNow && state !== 'offline'
-          ? html`<button type="button" class="icon-btn" aria-label=${t('sync.now')} title=${t('sync.now')} onClick=${onSyncNow}>
+        ${
+          onSyncNow && state !== 'offline'
+            ? html`<button type="button" class="icon-btn" aria-label=${t('sync.now')} title=${t('sync.now')} onClick=${onSyncNow}>
               <${Icon} name="refresh" size=${20} />
             </button>`
-          : null}
+            : null
+        }
       </div>
-      ${state === 'syncing'
-        ? html`<div class=${pct === null ? 'progress indeterminate' : 'progress'} data-testid="sync-progress">
+      ${
+        state === 'syncing'
+          ? html`<div class=${pct === null ? 'progress indeterminate' : 'progress'} data-testid="sync-progress">
             <div style=${pct === null ? '' : `width:${pct}%`}></div>
           </div>`
-        : null}
+          : null
+      }
     </div>
   `;
 }

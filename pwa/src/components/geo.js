@@ -43,7 +43,10 @@ export function distanceM(a, b) {
 /** Off-site when further than max(accuracy, 150 m), capped at 500 m: the rule the server flags
  * visits with. */
 export function offSiteLimit(accuracy) {
-  return Math.min(Math.max(Number(accuracy) || 0, OFFSITE_THRESHOLD_M), Math.max(OFFSITE_MAX_ALLOWANCE_M, OFFSITE_THRESHOLD_M));
+  return Math.min(
+    Math.max(Number(accuracy) || 0, OFFSITE_THRESHOLD_M),
+    Math.max(OFFSITE_MAX_ALLOWANCE_M, OFFSITE_THRESHOLD_M),
+  );
 }
 
 export function isOffSite(distance, accuracy) {

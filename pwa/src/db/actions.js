@@ -42,7 +42,8 @@ function optionalInt(value, name) {
 
 function numberOf(value, name) {
   const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new TypeError(`${name} must be a number, got ${JSON.stringify(value)}`);
+  if (typeof n !== 'number' || !Number.isFinite(n))
+    throw new TypeError(`${name} must be a number, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -162,7 +163,12 @@ export async function sha256OfBlob(blob) {
 /**
  * The actions over database `db`. Options (for tests): `now()` in ms, `uuid()`, `resizeImage(blob)`.
  */
-export function createActions({ db = defaultDb, now = () => Date.now(), uuid = randomUUID, resizeImage = downscaleImage } = {}) {
+export function createActions({
+  db = defaultDb,
+  now = () => Date.now(),
+  uuid = randomUUID,
+  resizeImage = downscaleImage,
+} = {}) {
   /**
    * Append mutation `name(args)` and apply its local effect (its registry entry's `apply`), in one
    * transaction. Throws for a name not in the registry (mutations.js). → mutation id.
@@ -184,7 +190,12 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
   async function checkIn({ storeId, position, notes } = {}) {
     const id = uuid();
     const args = putGiven(
-      { id, store_id: intOf(storeId, 'storeId'), checked_in_at: isoOf(now()), ...positionArgs(position, { required: true }) },
+      {
+        id,
+        store_id: intOf(storeId, 'storeId'),
+        checked_in_at: isoOf(now()),
+        ...positionArgs(position, { required: true }),
+      },
       { notes },
     );
     await enqueue('visit.check_in', args, await nameOf(db, 'store', storeId));
@@ -193,7 +204,10 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
 
   async function checkOut(visitId, { position, notes } = {}) {
     requireValue(visitId, 'visitId');
-    const args = putGiven({ visit_id: String(visitId), checked_out_at: isoOf(now()), ...positionArgs(position, { required: false }) }, { notes });
+    const args = putGiven(
+      { visit_id: String(visitId), checked_out_at: isoOf(now()), ...positionArgs(position, { required: false }) },
+      { notes },
+    );
     const visit = await db.entities.get(['visit', String(visitId)]);
     await enqueue('visit.check_out', args, await nameOf(db, 'store', visit?.data?.store_id));
     return String(visitId);
@@ -227,11 +241,26 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
     return id;
   }
 
-  async function observePrice({ storeId, visitId, productId, competitorModelId, shelfPrice, promoPrice, promoText, photoIds } = {}) {
+  async function observePrice({
+    storeId,
+    visitId,
+    productId,
+    competitorModelId,
+    shelfPrice,
+    promoPrice,
+    promoText,
+    photoIds,
+  } = {}) {
     const id = uuid();
-    if (given(productId) === given(competitorModelId)) throw new TypeError('give exactly one of productId or competitorModelId');
+    if (given(productId) === given(competitorModelId))
+      throw new TypeError('give exactly one of productId or competitorModelId');
     const args = putGiven(
-      { id, store_id: intOf(storeId, 'storeId'), shelf_price: requireValue(moneyOf(shelfPrice, 'shelfPrice'), 'shelfPrice'), observed_at: isoOf(now()) },
+      {
+        id,
+        store_id: intOf(storeId, 'storeId'),
+        shelf_price: requireValue(moneyOf(shelfPrice, 'shelfPrice'), 'shelfPrice'),
+        observed_at: isoOf(now()),
+      },
       {
         product_id: optionalInt(productId, 'productId'),
         competitor_model_id: optionalInt(competitorModelId, 'competitorModelId'),
@@ -241,7 +270,9 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
         photo_ids: idsOf(photoIds),
       },
     );
-    const label = given(productId) ? await nameOf(db, 'product', productId) : await nameOf(db, 'competitor_model', competitorModelId);
+    const label = given(productId)
+      ? await nameOf(db, 'product', productId)
+      : await nameOf(db, 'competitor_model', competitorModelId);
     await enqueue('price.observe', args, label);
     return id;
   }
@@ -249,7 +280,13 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
   async function reportIntel({ kind, name, address, position, storeId, territoryId, notes, photoIds } = {}) {
     const id = uuid();
     const args = putGiven(
-      { id, kind: requireValue(kind, 'kind'), name: requireValue(name, 'name'), reported_at: isoOf(now()), ...positionArgs(position, { required: false }) },
+      {
+        id,
+        kind: requireValue(kind, 'kind'),
+        name: requireValue(name, 'name'),
+        reported_at: isoOf(now()),
+        ...positionArgs(position, { required: false }),
+      },
       {
         address,
         store_id: optionalInt(storeId, 'storeId'),
@@ -282,7 +319,11 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
     const row = await db.entities.get(['contact', cid]);
     const base = {};
     for (const f of Object.keys(fields)) if (row?.clock?.[f]) base[f] = row.clock[f];
-    await enqueue('contact.upsert', { store_id: sid, id: cid, fields: { ...fields }, base }, fields.name ?? row?.data?.name ?? '');
+    await enqueue(
+      'contact.upsert',
+      { store_id: sid, id: cid, fields: { ...fields }, base },
+      fields.name ?? row?.data?.name ?? '',
+    );
     return cid;
   }
 
@@ -312,7 +353,12 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
     const refused = await refusedCardIds();
     const rows = await db.entities.where('entity').equals('warranty_card').toArray();
     const hit = rows.find(
-      (r) => !r.deleted && r.id !== String(exceptId) && !refused.has(r.id) && !r.data?.voided_at && (r.data?.imei === imei || r.data?.imei2 === imei),
+      (r) =>
+        !r.deleted &&
+        r.id !== String(exceptId) &&
+        !refused.has(r.id) &&
+        !r.data?.voided_at &&
+        (r.data?.imei === imei || r.data?.imei2 === imei),
     );
     return hit ? hit.data : null;
   }
@@ -321,7 +367,8 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
     const problems = {};
     for (const f of fields) {
       const other = await cardWithImei(imeiDigits(values[f]), exceptId);
-      if (other) problems[f] = { key: 'card.problem.duplicate', vars: { date: String(other.registered_at ?? '').slice(0, 10) } };
+      if (other)
+        problems[f] = { key: 'card.problem.duplicate', vars: { date: String(other.registered_at ?? '').slice(0, 10) } };
     }
     return problems;
   }
@@ -384,7 +431,8 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
       const mid = Number(replacing);
       await db.transaction('rw', db.meta, db.entities, db.outbox, async () => {
         const row = await rejectedRow(mid);
-        if (row.name !== 'warranty.register' || String(row.args?.id) !== cid) throw new Error(`outbox entry ${mid} is not this card's registration`);
+        if (row.name !== 'warranty.register' || String(row.args?.id) !== cid)
+          throw new Error(`outbox entry ${mid} is not this card's registration`);
         await db.outbox.delete(mid);
         await dropOverlay(mid);
         await enqueue('warranty.register', args, label);
@@ -413,10 +461,14 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
     const all = await products();
     const product = all.find((p) => String(p.id) === String(values.product_id)) ?? null;
     const only = new Set(keys);
-    if (only.has('product_id')) ['imei', 'purchase_date'].forEach((k) => only.add(k));
+    if (only.has('product_id')) for (const k of ['imei', 'purchase_date']) only.add(k);
     if (only.has('imei')) only.add('imei2'); // they must differ
     const problems = {
-      ...(await duplicateProblems(values, cid, keys.filter((k) => k === 'imei' || k === 'imei2'))),
+      ...(await duplicateProblems(
+        values,
+        cid,
+        keys.filter((k) => k === 'imei' || k === 'imei2'),
+      )),
       ...cardProblems(values, { product, products: all, today: localToday(new Date(now())), only: [...only] }),
     };
     if (Object.keys(problems).length) throw new CardError(problems);
@@ -452,20 +504,35 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
    * the server's version is pulled the phone shows the stores in the order picked. → the plan id.
    */
   async function savePlan({ day, storeIds, optimise = true, note, start } = {}) {
-    if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new TypeError(`day must be YYYY-MM-DD, got ${JSON.stringify(day)}`);
+    if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day))
+      throw new TypeError(`day must be YYYY-MM-DD, got ${JSON.stringify(day)}`);
     if (!Array.isArray(storeIds) || !storeIds.length) throw new TypeError('storeIds are required');
     const ids = storeIds.map((v) => intOf(v, 'storeIds'));
     if (new Set(ids).size !== ids.length) throw new TypeError('a store is in the plan twice');
     if (ids.length > MAX_PLAN_STOPS) throw new TypeError(`a day's plan has at most ${MAX_PLAN_STOPS} stores`);
     const startArgs = start
-      ? { start_latitude: numberOf(start.latitude, 'start.latitude'), start_longitude: numberOf(start.longitude, 'start.longitude') }
+      ? {
+          start_latitude: numberOf(start.latitude, 'start.latitude'),
+          start_longitude: numberOf(start.longitude, 'start.longitude'),
+        }
       : {};
     return db.transaction('rw', db.meta, db.entities, db.outbox, async () => {
       const session = await getMeta(db, 'session');
-      const rows = plansOfDay(await db.entities.where('entity').equals('visit_plan').toArray(), day, session?.user?.id ?? null);
+      const rows = plansOfDay(
+        await db.entities.where('entity').equals('visit_plan').toArray(),
+        day,
+        session?.user?.id ?? null,
+      );
       const existing = pickDayPlan(rows.filter(serverKnown)) ?? pickDayPlan(rows);
       const id = existing ? existing.id : uuid();
-      const args = { id, day, store_ids: ids, optimise: optimise !== false, note: given(note) ? String(note).trim() : '', ...startArgs };
+      const args = {
+        id,
+        day,
+        store_ids: ids,
+        optimise: optimise !== false,
+        note: given(note) ? String(note).trim() : '',
+        ...startArgs,
+      };
       await enqueue('plan.save', args, day);
       return id;
     });
@@ -477,7 +544,16 @@ export function createActions({ db = defaultDb, now = () => Date.now(), uuid = r
     const sha256 = await sha256OfBlob(resized);
     const size = resized.size ?? resized.byteLength;
     const id = uuid();
-    await db.photos.add({ id, blob: resized, sha256, size, offset: 0, status: 'pending', error: null, createdAt: isoOf(now()) });
+    await db.photos.add({
+      id,
+      blob: resized,
+      sha256,
+      size,
+      offset: 0,
+      status: 'pending',
+      error: null,
+      createdAt: isoOf(now()),
+    });
     return id;
   }
 

@@ -63,7 +63,14 @@ describe('actions', () => {
         accuracy_m: 12,
       },
     });
-    expect(Object.keys(row.args).sort()).toEqual(['accuracy_m', 'checked_in_at', 'id', 'latitude', 'longitude', 'store_id']);
+    expect(Object.keys(row.args).sort()).toEqual([
+      'accuracy_m',
+      'checked_in_at',
+      'id',
+      'latitude',
+      'longitude',
+      'store_id',
+    ]);
     const hlc = HLC.parse(row.hlc);
     expect(hlc.node).toBe(clientId);
     expect(hlc.wallMs).toBe(clock);
@@ -75,7 +82,12 @@ describe('actions', () => {
 
     // A push of it passes the protocol's envelope validation.
     expect(() =>
-      parsePush({ client_id: clientId, protocol_version: 1, app_version: '0.1.0', mutations: [{ id: 1, name: row.name, args: row.args, hlc: row.hlc }] }),
+      parsePush({
+        client_id: clientId,
+        protocol_version: 1,
+        app_version: '0.1.0',
+        mutations: [{ id: 1, name: row.name, args: row.args, hlc: row.hlc }],
+      }),
     ).not.toThrow();
   });
 
@@ -84,7 +96,13 @@ describe('actions', () => {
     await setMeta(db, 'clientId', 'c0ffee00-rep-gz');
     await setMeta(db, 'nextMutationId', 5);
     // Mutation id 5 is taken in the outbox, so appending the outbox row (the last write) fails.
-    await db.outbox.add({ id: 5, name: 'x.y', args: {}, hlc: '001718000000000:00000:c0ffee00-rep-gz', status: 'rejected' });
+    await db.outbox.add({
+      id: 5,
+      name: 'x.y',
+      args: {},
+      hlc: '001718000000000:00000:c0ffee00-rep-gz',
+      status: 'rejected',
+    });
     await expect(a.recordStock({ storeId: 12, materialId: 3, kind: 'counted', quantity: 14 })).rejects.toThrow();
     expect(await db.entities.where('entity').equals('stock_movement').count()).toBe(0);
     expect(await getMeta(db, 'nextMutationId')).toBe(5);
@@ -126,7 +144,9 @@ describe('actions', () => {
 
     const a = makeActions();
     await expect(a.observePrice({ storeId: 12, shelfPrice: 1 })).rejects.toThrow(TypeError);
-    await expect(a.observePrice({ storeId: 12, productId: 1, competitorModelId: 2, shelfPrice: 1 })).rejects.toThrow(TypeError);
+    await expect(a.observePrice({ storeId: 12, productId: 1, competitorModelId: 2, shelfPrice: 1 })).rejects.toThrow(
+      TypeError,
+    );
     const id = await a.observePrice({
       storeId: '12',
       visitId: 'v-1',
@@ -152,10 +172,19 @@ describe('actions', () => {
 
   it('builds the other mutations as the server expects them', async () => {
     const a = makeActions();
-    const visitId = await a.checkIn({ storeId: 12, position: { latitude: 23.1, longitude: 113.3, accuracy: 8 }, notes: '' });
+    const visitId = await a.checkIn({
+      storeId: 12,
+      position: { latitude: 23.1, longitude: 113.3, accuracy: 8 },
+      notes: '',
+    });
     const checkId = await a.recordDisplayCheck({ visitId, answers: { 4: true, 5: 3 }, notes: 'ok', photoIds: [] });
     await a.checkOut(visitId, { position: { latitude: 23.1, longitude: 113.3, accuracy: 9 }, notes: 'done' });
-    const intelId = await a.reportIntel({ kind: 'opening', name: '新店', position: { latitude: 23.2, longitude: 113.4, accuracy: 30 }, storeId: 12 });
+    const intelId = await a.reportIntel({
+      kind: 'opening',
+      name: '新店',
+      position: { latitude: 23.2, longitude: 113.4, accuracy: 30 },
+      storeId: 12,
+    });
     const rows = await db.outbox.orderBy('id').toArray();
     expect(rows.map((r) => r.name)).toEqual(['visit.check_in', 'display.check', 'visit.check_out', 'intel.report']);
     expect(rows[0].args.notes).toBeUndefined();
@@ -221,7 +250,12 @@ describe('actions', () => {
     await a.deleteContact(12, cid);
     const rows = await db.outbox.orderBy('id').toArray();
     expect(rows.map((r) => r.name)).toEqual(['contact.upsert', 'contact.upsert', 'contact.delete']);
-    expect(rows[0].args).toEqual({ store_id: 12, id: cid, fields: { name: '王店长', role: 'store_manager', phone: '13800000000' }, base: {} });
+    expect(rows[0].args).toEqual({
+      store_id: 12,
+      id: cid,
+      fields: { name: '王店长', role: 'store_manager', phone: '13800000000' },
+      base: {},
+    });
     expect(rows[1].args.base).toEqual({ phone: rows[0].hlc });
     expect(rows[2].args).toEqual({ store_id: 12, id: cid });
     const contact = await db.entities.get(['contact', cid]);
@@ -232,11 +266,22 @@ describe('actions', () => {
     const original = new Blob([new Uint8Array(5000).fill(7)], { type: 'image/png' });
     const resized = new Blob([new Uint8Array(1234).fill(9)], { type: 'image/jpeg' });
     const seen = [];
-    const a = makeActions({ resizeImage: async (b) => (seen.push(b), resized) });
+    const a = makeActions({
+      resizeImage: async (b) => {
+        seen.push(b);
+        return resized;
+      },
+    });
     const id = await a.addPhoto(original);
     expect(seen).toEqual([original]);
     const photo = await db.photos.get(id);
-    expect(photo).toMatchObject({ id, size: 1234, offset: 0, status: 'pending', createdAt: '2026-11-23T01:14:00.000Z' });
+    expect(photo).toMatchObject({
+      id,
+      size: 1234,
+      offset: 0,
+      status: 'pending',
+      createdAt: '2026-11-23T01:14:00.000Z',
+    });
     expect(photo.sha256).toBe(sha256Hex(new Uint8Array(1234).fill(9)));
     expect(photo.blob.size).toBe(1234);
     expect(await db.outbox.count()).toBe(0); // photos travel in their own lane
@@ -288,7 +333,18 @@ describe('savePlan', () => {
     db.entities.put({
       entity: 'visit_plan',
       id,
-      data: { id, rep_id: 7, day, store_ids: storeIds, picked_store_ids: storeIds, distance_picked_m: 900, distance_planned_m: 800, note: 'from the manager', updated_at: '2026-11-22T10:00:00+00:00', ...extra },
+      data: {
+        id,
+        rep_id: 7,
+        day,
+        store_ids: storeIds,
+        picked_store_ids: storeIds,
+        distance_picked_m: 900,
+        distance_planned_m: 800,
+        note: 'from the manager',
+        updated_at: '2026-11-22T10:00:00+00:00',
+        ...extra,
+      },
       clock: null,
       pending: false,
     });
@@ -297,31 +353,69 @@ describe('savePlan', () => {
 
   it('writes the pending plan (in the order picked) and its plan.save outbox row, with a new id', async () => {
     const a = makeActions();
-    const id = await a.savePlan({ day: DAY, storeIds: [14, '12', 13], note: ' early ', start: { latitude: 23.13, longitude: 113.33 } });
+    const id = await a.savePlan({
+      day: DAY,
+      storeIds: [14, '12', 13],
+      note: ' early ',
+      start: { latitude: 23.13, longitude: 113.33 },
+    });
     expect(id).toBe('00000000-0000-4000-8000-000000000001');
     const [row] = await db.outbox.toArray();
     expect(row).toMatchObject({ id: 1, name: 'plan.save', status: 'pending', label: DAY });
-    expect(row.args).toEqual({ id, day: DAY, store_ids: [14, 12, 13], optimise: true, note: 'early', start_latitude: 23.13, start_longitude: 113.33 });
+    expect(row.args).toEqual({
+      id,
+      day: DAY,
+      store_ids: [14, 12, 13],
+      optimise: true,
+      note: 'early',
+      start_latitude: 23.13,
+      start_longitude: 113.33,
+    });
     const plan = await db.entities.get(['visit_plan', id]);
     expect(plan).toMatchObject({ pending: true, mutationId: 1, base: null });
-    expect(plan.data).toMatchObject({ id, rep_id: 7, day: DAY, store_ids: [14, 12, 13], picked_store_ids: [14, 12, 13], note: 'early', distance_planned_m: null });
+    expect(plan.data).toMatchObject({
+      id,
+      rep_id: 7,
+      day: DAY,
+      store_ids: [14, 12, 13],
+      picked_store_ids: [14, 12, 13],
+      note: 'early',
+      distance_planned_m: null,
+    });
     expect(plan.data.updated_at).toBe('2026-11-23T01:14:00.000Z');
     expect(await getMeta(db, 'overlays')).toEqual({ [`visit_plan:${id}`]: 1 });
     const clientId = await getMeta(db, 'clientId');
     expect(() =>
-      parsePush({ client_id: clientId, protocol_version: 1, app_version: '0.1.0', mutations: [{ id: 1, name: row.name, args: row.args, hlc: row.hlc }] }),
+      parsePush({
+        client_id: clientId,
+        protocol_version: 1,
+        app_version: '0.1.0',
+        mutations: [{ id: 1, name: row.name, args: row.args, hlc: row.hlc }],
+      }),
     ).not.toThrow();
 
     // Keeping the order picked; no start, no note.
     await a.savePlan({ day: '2026-11-23', storeIds: [12], optimise: false });
-    expect((await db.outbox.get(2)).args).toEqual({ id: '00000000-0000-4000-8000-000000000003', day: '2026-11-23', store_ids: [12], optimise: false, note: '' });
+    expect((await db.outbox.get(2)).args).toEqual({
+      id: '00000000-0000-4000-8000-000000000003',
+      day: '2026-11-23',
+      store_ids: [12],
+      optimise: false,
+      note: '',
+    });
   });
 
   it('writes the plan and its outbox row in one transaction: a failure half-way leaves neither', async () => {
     const a = makeActions();
     await setMeta(db, 'clientId', 'c0ffee00-rep-gz');
     await setMeta(db, 'nextMutationId', 5);
-    await db.outbox.add({ id: 5, name: 'x.y', args: {}, hlc: '001718000000000:00000:c0ffee00-rep-gz', status: 'rejected' });
+    await db.outbox.add({
+      id: 5,
+      name: 'x.y',
+      args: {},
+      hlc: '001718000000000:00000:c0ffee00-rep-gz',
+      status: 'rejected',
+    });
     await expect(a.savePlan({ day: DAY, storeIds: [12, 13] })).rejects.toThrow();
     expect(await db.entities.where('entity').equals('visit_plan').count()).toBe(0);
     expect(await getMeta(db, 'nextMutationId')).toBe(5);
@@ -362,7 +456,9 @@ describe('savePlan', () => {
     await expect(a.savePlan({ day: DAY, storeIds: [] })).rejects.toThrow(/storeIds/);
     await expect(a.savePlan({ day: DAY, storeIds: [12, 12] })).rejects.toThrow(/twice/);
     await expect(a.savePlan({ day: DAY, storeIds: Array.from({ length: 41 }, (_, i) => i + 1) })).rejects.toThrow(/40/);
-    await expect(a.savePlan({ day: DAY, storeIds: [12], start: { latitude: 'x', longitude: 1 } })).rejects.toThrow(/start/);
+    await expect(a.savePlan({ day: DAY, storeIds: [12], start: { latitude: 'x', longitude: 1 } })).rejects.toThrow(
+      /start/,
+    );
     expect(await db.outbox.count()).toBe(0);
   });
 });

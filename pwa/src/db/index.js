@@ -87,7 +87,8 @@ export async function saveSession(session, database = db, makeId = randomUUID) {
     let restarted = false;
     if (owner !== undefined && owner !== null && userId !== null && owner !== userId) {
       await Promise.all([database.entities.clear(), database.outbox.clear(), database.photos.clear()]);
-      for (const key of ['cursor', 'lastMutationId', 'sweep', 'conflicts', 'lostMutations']) await setMeta(database, key, undefined);
+      for (const key of ['cursor', 'lastMutationId', 'sweep', 'conflicts', 'lostMutations'])
+        await setMeta(database, key, undefined);
       await setMeta(database, 'clientId', makeId());
       await setMeta(database, 'nextMutationId', 1);
       restarted = true;

@@ -37,7 +37,7 @@ const entityData = async (db, entity, id) => (await db.entities.get([entity, Str
 /** The store of a clerk's phone when the session does not say it: the only store pulled. */
 async function onlyStoreId(db) {
   const stores = await db.entities.where('entity').equals('store').limit(2).toArray();
-  return stores.length === 1 ? stores[0].data?.id ?? Number(stores[0].id) : null;
+  return stores.length === 1 ? (stores[0].data?.id ?? Number(stores[0].id)) : null;
 }
 
 export const MUTATIONS = {
@@ -47,17 +47,23 @@ export const MUTATIONS = {
     creates: true,
     async apply(db, args, ctx) {
       const user = await userOf(db);
-      return applyOverlay(db, 'visit', args.id, {
-        id: args.id,
-        store_id: args.store_id,
-        rep_id: user?.id ?? null,
-        checked_in_at: args.checked_in_at,
-        latitude: args.latitude,
-        longitude: args.longitude,
-        accuracy_m: args.accuracy_m,
-        checked_out_at: null,
-        ...(given(args.notes) ? { notes: args.notes } : {}),
-      }, ctx);
+      return applyOverlay(
+        db,
+        'visit',
+        args.id,
+        {
+          id: args.id,
+          store_id: args.store_id,
+          rep_id: user?.id ?? null,
+          checked_in_at: args.checked_in_at,
+          latitude: args.latitude,
+          longitude: args.longitude,
+          accuracy_m: args.accuracy_m,
+          checked_out_at: null,
+          ...(given(args.notes) ? { notes: args.notes } : {}),
+        },
+        ctx,
+      );
     },
   },
 
@@ -65,12 +71,21 @@ export const MUTATIONS = {
     label: 'mutation.visit.check_out',
     entity: 'visit',
     apply: (db, args, ctx) =>
-      applyOverlay(db, 'visit', args.visit_id, putGiven({ checked_out_at: args.checked_out_at }, {
-        check_out_latitude: args.latitude,
-        check_out_longitude: args.longitude,
-        check_out_accuracy_m: args.accuracy_m,
-        notes: args.notes,
-      }), ctx),
+      applyOverlay(
+        db,
+        'visit',
+        args.visit_id,
+        putGiven(
+          { checked_out_at: args.checked_out_at },
+          {
+            check_out_latitude: args.latitude,
+            check_out_longitude: args.longitude,
+            check_out_accuracy_m: args.accuracy_m,
+            notes: args.notes,
+          },
+        ),
+        ctx,
+      ),
   },
 
   'display.check': {
@@ -79,7 +94,13 @@ export const MUTATIONS = {
     creates: true,
     async apply(db, args, ctx) {
       const visit = await entityData(db, 'visit', args.visit_id);
-      return applyOverlay(db, 'display_check', args.id, { ...args, store_id: visit?.store_id ?? null, photo_ids: args.photo_ids ?? [] }, ctx);
+      return applyOverlay(
+        db,
+        'display_check',
+        args.id,
+        { ...args, store_id: visit?.store_id ?? null, photo_ids: args.photo_ids ?? [] },
+        ctx,
+      );
     },
   },
 
@@ -96,22 +117,34 @@ export const MUTATIONS = {
     entity: 'price_observation',
     creates: true,
     apply: (db, args, ctx) =>
-      applyOverlay(db, 'price_observation', args.id, {
-        visit_id: null,
-        product_id: null,
-        competitor_model_id: null,
-        promo_price: null,
-        ...args,
-        photo_ids: args.photo_ids ?? [],
-      }, ctx),
-    describe: (a, { store, label, fmt }) => [store, label, fmt.price(a.shelf_price), a.promo_price != null ? `→ ${fmt.price(a.promo_price)}` : null],
+      applyOverlay(
+        db,
+        'price_observation',
+        args.id,
+        {
+          visit_id: null,
+          product_id: null,
+          competitor_model_id: null,
+          promo_price: null,
+          ...args,
+          photo_ids: args.photo_ids ?? [],
+        },
+        ctx,
+      ),
+    describe: (a, { store, label, fmt }) => [
+      store,
+      label,
+      fmt.price(a.shelf_price),
+      a.promo_price != null ? `→ ${fmt.price(a.promo_price)}` : null,
+    ],
   },
 
   'intel.report': {
     label: 'mutation.intel.report',
     entity: 'intel_report',
     creates: true,
-    apply: (db, args, ctx) => applyOverlay(db, 'intel_report', args.id, { status: 'pending', ...args, photo_ids: args.photo_ids ?? [] }, ctx),
+    apply: (db, args, ctx) =>
+      applyOverlay(db, 'intel_report', args.id, { status: 'pending', ...args, photo_ids: args.photo_ids ?? [] }, ctx),
     describe: (a, { t }) => [a.kind ? t(`intel.kind.${a.kind}`) : null, a.name],
   },
 
@@ -125,13 +158,20 @@ export const MUTATIONS = {
     label: 'mutation.contact.upsert',
     entity: 'contact',
     apply: (db, args, ctx) =>
-      applyOverlay(db, 'contact', args.id, { id: args.id, store_id: args.store_id, ...args.fields }, { ...ctx, editable: true }),
+      applyOverlay(
+        db,
+        'contact',
+        args.id,
+        { id: args.id, store_id: args.store_id, ...args.fields },
+        { ...ctx, editable: true },
+      ),
   },
 
   'contact.delete': {
     label: 'mutation.contact.delete',
     entity: 'contact',
-    apply: (db, args, ctx) => applyOverlay(db, 'contact', args.id, { id: args.id, store_id: args.store_id }, { ...ctx, deleted: true }),
+    apply: (db, args, ctx) =>
+      applyOverlay(db, 'contact', args.id, { id: args.id, store_id: args.store_id }, { ...ctx, deleted: true }),
   },
 
   'warranty.register': {
@@ -141,20 +181,26 @@ export const MUTATIONS = {
     async apply(db, args, ctx) {
       const user = await userOf(db);
       const product = await entityData(db, 'product', args.product_id);
-      return applyOverlay(db, 'warranty_card', args.id, {
-        imei2: null,
-        buyer_address: '',
-        ...args,
-        store_id: user?.store_id ?? (await onlyStoreId(db)),
-        registered_by: user?.id ?? null,
-        received_at: null,
-        revision: 1,
-        corrected_at: null,
-        voided_at: null,
-        void_reason: null,
-        terms: termsJson(termsFor(args.purchase_date, product)),
-        masked: false,
-      }, ctx);
+      return applyOverlay(
+        db,
+        'warranty_card',
+        args.id,
+        {
+          imei2: null,
+          buyer_address: '',
+          ...args,
+          store_id: user?.store_id ?? (await onlyStoreId(db)),
+          registered_by: user?.id ?? null,
+          received_at: null,
+          revision: 1,
+          corrected_at: null,
+          voided_at: null,
+          void_reason: null,
+          terms: termsJson(termsFor(args.purchase_date, product)),
+          masked: false,
+        },
+        ctx,
+      );
     },
   },
 
@@ -178,13 +224,19 @@ export const MUTATIONS = {
     creates: true,
     async apply(db, args, ctx) {
       const user = await userOf(db);
-      return applyOverlay(db, 'imei_spot_check', args.id, {
-        visit_id: null,
-        ...args,
-        rep_id: user?.id ?? null,
-        received_at: null,
-        shipment_match: null,
-      }, ctx);
+      return applyOverlay(
+        db,
+        'imei_spot_check',
+        args.id,
+        {
+          visit_id: null,
+          ...args,
+          rep_id: user?.id ?? null,
+          received_at: null,
+          shipment_match: null,
+        },
+        ctx,
+      );
     },
   },
 
@@ -197,19 +249,25 @@ export const MUTATIONS = {
       const user = await userOf(db);
       const plan = await entityData(db, 'visit_plan', args.id);
       const wall = ctx.hlc ? Number(String(ctx.hlc).slice(0, 15)) : NaN;
-      return applyOverlay(db, 'visit_plan', args.id, {
-        id: args.id,
-        rep_id: args.rep_id ?? plan?.rep_id ?? user?.id ?? null,
-        day: args.day,
-        store_ids: [...args.store_ids],
-        picked_store_ids: [...args.store_ids],
-        start_latitude: args.start_latitude ?? null,
-        start_longitude: args.start_longitude ?? null,
-        distance_picked_m: null,
-        distance_planned_m: null,
-        note: args.note ?? '',
-        ...(Number.isFinite(wall) ? { updated_at: new Date(wall).toISOString() } : {}),
-      }, ctx);
+      return applyOverlay(
+        db,
+        'visit_plan',
+        args.id,
+        {
+          id: args.id,
+          rep_id: args.rep_id ?? plan?.rep_id ?? user?.id ?? null,
+          day: args.day,
+          store_ids: [...args.store_ids],
+          picked_store_ids: [...args.store_ids],
+          start_latitude: args.start_latitude ?? null,
+          start_longitude: args.start_longitude ?? null,
+          distance_picked_m: null,
+          distance_planned_m: null,
+          note: args.note ?? '',
+          ...(Number.isFinite(wall) ? { updated_at: new Date(wall).toISOString() } : {}),
+        },
+        ctx,
+      );
     },
   },
 };

@@ -41,13 +41,19 @@ describe('the mutation registry', () => {
   it('throws for a name it does not have', async () => {
     expect(() => mutationNamed('visit.teleport')).toThrow(/unknown mutation "visit.teleport"/);
     expect(() => mutationNamed('toString')).toThrow(/unknown mutation/);
-    await expect(async () => applyLocal(null, 'visit.teleport', {}, { mutationId: 1, hlc: null })).rejects.toThrow(/unknown/);
+    await expect(async () => applyLocal(null, 'visit.teleport', {}, { mutationId: 1, hlc: null })).rejects.toThrow(
+      /unknown/,
+    );
   });
 
   it('is the only way into the outbox: enqueue of an unknown name writes nothing', async () => {
     const db = createDb('mutations-test-enqueue');
     try {
-      const actions = createActions({ db, now: () => Date.UTC(2026, 10, 23), uuid: () => '00000000-0000-4000-8000-000000000001' });
+      const actions = createActions({
+        db,
+        now: () => Date.UTC(2026, 10, 23),
+        uuid: () => '00000000-0000-4000-8000-000000000001',
+      });
       await expect(actions.enqueue('visit.teleport', { id: 'x' })).rejects.toThrow(/unknown mutation/);
       expect(await db.outbox.count()).toBe(0);
       expect(await getMeta(db, 'nextMutationId')).toBeUndefined();
@@ -59,9 +65,15 @@ describe('the mutation registry', () => {
   it('describes outbox entries as the outbox always has', () => {
     const ui = { t: (key) => `<${key}>`, fmt: { price: (v) => `¥${v}`, number: (n) => `${n}` } };
     const line = (name, args, storeName = null, label = 'L') => describeMutation({ name, args, label }, storeName, ui);
-    expect(line('price.observe', { store_id: 12, shelf_price: '1299.00', promo_price: '999.00' }, '天河店')).toBe('天河店 · L · ¥1299.00 · → ¥999.00');
-    expect(line('price.observe', { store_id: 12, shelf_price: '1299.00', promo_price: null })).toBe('#12 · L · ¥1299.00');
-    expect(line('stock.move', { store_id: 12, kind: 'counted', quantity: 14 }, '天河店')).toBe('天河店 · L · <stock.kind.counted> 14');
+    expect(line('price.observe', { store_id: 12, shelf_price: '1299.00', promo_price: '999.00' }, '天河店')).toBe(
+      '天河店 · L · ¥1299.00 · → ¥999.00',
+    );
+    expect(line('price.observe', { store_id: 12, shelf_price: '1299.00', promo_price: null })).toBe(
+      '#12 · L · ¥1299.00',
+    );
+    expect(line('stock.move', { store_id: 12, kind: 'counted', quantity: 14 }, '天河店')).toBe(
+      '天河店 · L · <stock.kind.counted> 14',
+    );
     expect(line('intel.report', { kind: 'opening', name: '新店' })).toBe('<intel.kind.opening> · 新店');
     expect(line('visit.check_in', { store_id: 12 }, '天河店')).toBe('天河店');
     expect(line('visit.check_in', { store_id: 12 })).toBe('L');
@@ -75,7 +87,14 @@ describe("the engine tests' fake server", () => {
   it('applies every mutation of the registry and refuses other names as the server does', async () => {
     const server = createFakeServer();
     const names = [...Object.keys(MUTATIONS), 'visit.teleport'];
-    const args = { id: '00000000-0000-4000-8000-000000000009', visit_id: 'v1', store_id: 12, fields: { name: 'x' }, day: '2026-11-23', store_ids: [12] };
+    const args = {
+      id: '00000000-0000-4000-8000-000000000009',
+      visit_id: 'v1',
+      store_id: 12,
+      fields: { name: 'x' },
+      day: '2026-11-23',
+      store_ids: [12],
+    };
     const hlc = (i) => `001795435380415:${String(i).padStart(5, '0')}:client-0001`;
     const body = {
       client_id: 'client-0001',

@@ -45,9 +45,9 @@ export async function applyOverlay(db, entity, id, patch, { mutationId, hlc = nu
   const key = [entity, String(id)];
   const row = await db.entities.get(key);
   const wasPending = Boolean(row?.pending);
-  const base = row ? (wasPending ? row.base ?? null : { data: row.data, clock: row.clock ?? null }) : null;
+  const base = row ? (wasPending ? (row.base ?? null) : { data: row.data, clock: row.clock ?? null }) : null;
   const newPatch = { ...(wasPending ? row.patch || {} : {}), ...patch };
-  let localClock = wasPending ? row.localClock ?? null : null;
+  let localClock = wasPending ? (row.localClock ?? null) : null;
   if (editable && hlc) {
     localClock = { ...(localClock || {}) };
     for (const field of Object.keys(patch)) localClock[field] = hlc;
@@ -88,7 +88,14 @@ export function rebase(row, data, clock, gen) {
 
 /** A plain (server) row. */
 export function serverRow(entity, id, data, clock, gen) {
-  const row = { entity, id: String(id), data, clock: clock ?? null, pending: false, storeId: storeIdOf(entity, id, data) };
+  const row = {
+    entity,
+    id: String(id),
+    data,
+    clock: clock ?? null,
+    pending: false,
+    storeId: storeIdOf(entity, id, data),
+  };
   if (gen !== undefined) row.gen = gen;
   return row;
 }

@@ -109,12 +109,14 @@ describe('plannedStores', () => {
 describe('plannedStores with a plan saved on this phone', () => {
   const TOMORROW = '2026-11-24';
   let k;
-  const actions = () => createActions({ db, now: () => NOW, uuid: () => `00000000-0000-4000-8000-${String(++k).padStart(12, '0')}` });
+  const actions = () =>
+    createActions({ db, now: () => NOW, uuid: () => `00000000-0000-4000-8000-${String(++k).padStart(12, '0')}` });
   beforeEach(() => {
     k = 0;
   });
   const ids = async (day) => (await q.plannedStores(day)).map((s) => s.id);
-  const planRows = async () => (await db.entities.where('entity').equals('visit_plan').toArray()).filter((r) => !r.deleted);
+  const planRows = async () =>
+    (await db.entities.where('entity').equals('visit_plan').toArray()).filter((r) => !r.deleted);
 
   it('shows a plan saved offline at once, in the order picked, as pending', async () => {
     const id = await actions().savePlan({ day: TOMORROW, storeIds: [3, 1, 2] });
@@ -145,7 +147,12 @@ describe('plannedStores with a plan saved on this phone', () => {
   });
 
   it('picks the pending plan first (newest mutation), then the latest pulled one', () => {
-    const row = (id, pending, mutationId, updatedAt) => ({ id, pending, mutationId, data: { id, day: TOMORROW, updated_at: updatedAt } });
+    const row = (id, pending, mutationId, updatedAt) => ({
+      id,
+      pending,
+      mutationId,
+      data: { id, day: TOMORROW, updated_at: updatedAt },
+    });
     const pulledOld = row('a', false, undefined, '2026-11-20T10:00:00Z');
     const pulledNew = row('b', false, undefined, '2026-11-22T10:00:00Z');
     const mine1 = row('c', true, 3, '2026-11-21T10:00:00Z');
@@ -174,7 +181,14 @@ describe('plannedStores with a plan saved on this phone', () => {
     });
     try {
       // The manager planned tomorrow on the desk; this phone has not pulled it.
-      server.put('visit_plan', 'desk-plan', { id: 'desk-plan', rep_id: 7, day: TOMORROW, store_ids: [2], note: '', updated_at: '2026-11-23T02:00:00Z' });
+      server.put('visit_plan', 'desk-plan', {
+        id: 'desk-plan',
+        rep_id: 7,
+        day: TOMORROW,
+        store_ids: [2],
+        note: '',
+        updated_at: '2026-11-23T02:00:00Z',
+      });
       const own = await actions().savePlan({ day: TOMORROW, storeIds: [3, 1, 2] });
       expect(own).not.toBe('desk-plan');
       expect(await ids(TOMORROW)).toEqual([3, 1, 2]);

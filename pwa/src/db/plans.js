@@ -26,7 +26,7 @@ export function plansOfDay(rows, day, me = null) {
 
 /** The row that counts among one day's plan rows (see the rules above), or null. */
 export function pickDayPlan(rows) {
-  if (!rows || !rows.length) return null;
+  if (!rows?.length) return null;
   return [...rows].sort(
     (a, b) =>
       Number(Boolean(b.pending)) - Number(Boolean(a.pending)) ||

@@ -48,7 +48,10 @@ export async function recordsIn(db, entity) {
 
 /** The visible records of `entity` at store `storeId`. */
 export async function ofStoreIn(db, entity, storeId) {
-  const rows = await db.entities.where('[entity+storeId]').equals([entity, String(storeId)]).toArray();
+  const rows = await db.entities
+    .where('[entity+storeId]')
+    .equals([entity, String(storeId)])
+    .toArray();
   return rows.filter(visible).map(record);
 }
 
@@ -77,7 +80,9 @@ export async function nearbyStoresIn(db, lat, lon, limit = 20) {
 
 /** Stores whose name, code or address contains `text` (case-insensitive), by name. */
 export async function searchStoresIn(db, text) {
-  const q = String(text ?? '').trim().toLowerCase();
+  const q = String(text ?? '')
+    .trim()
+    .toLowerCase();
   const list = await storesIn(db);
   if (!q) return list;
   return list.filter((s) => [s.name, s.code, s.address].some((v) => v && String(v).toLowerCase().includes(q)));
@@ -150,9 +155,16 @@ export async function catalogueIn(db) {
   const active = (list) => list.filter((x) => x.active !== false);
   const [regions, territories, partners, products, competitorBrands, competitorModels, promoMaterials, checklistItems] =
     await Promise.all(
-      ['region', 'territory', 'partner', 'product', 'competitor_brand', 'competitor_model', 'promo_material', 'checklist_item'].map(
-        (entity) => recordsIn(db, entity),
-      ),
+      [
+        'region',
+        'territory',
+        'partner',
+        'product',
+        'competitor_brand',
+        'competitor_model',
+        'promo_material',
+        'checklist_item',
+      ].map((entity) => recordsIn(db, entity)),
     );
   checklistItems.sort((a, b) => (a.sort_order ?? 0) - (b.sort_order ?? 0) || a.id - b.id);
   return {
@@ -171,7 +183,8 @@ export async function catalogueIn(db) {
 
 /** The visit checked in and not yet out (at `storeId`, or anywhere), newest first; or null. */
 export async function openVisitIn(db, storeId) {
-  const list = storeId === undefined || storeId === null ? await recordsIn(db, 'visit') : await ofStoreIn(db, 'visit', storeId);
+  const list =
+    storeId === undefined || storeId === null ? await recordsIn(db, 'visit') : await ofStoreIn(db, 'visit', storeId);
   return list.filter((v) => !v.checked_out_at).sort(later('checked_in_at'))[0] ?? null;
 }
 
@@ -207,7 +220,12 @@ export function syncOf(row, entries = []) {
   }
   const waiting = entries.filter((r) => r.status !== 'rejected');
   if (waiting.length || row?.pending) {
-    return { state: 'pending', error: null, mutationId: waiting.length ? waiting[waiting.length - 1].id : row.mutationId ?? null, name: waiting[0]?.name ?? null };
+    return {
+      state: 'pending',
+      error: null,
+      mutationId: waiting.length ? waiting[waiting.length - 1].id : (row.mutationId ?? null),
+      name: waiting[0]?.name ?? null,
+    };
   }
   return { state: 'synced', error: null, mutationId: null, name: null };
 }
@@ -251,7 +269,7 @@ function withCardExtras(card, products, today) {
     product: product ? { id: product.id, name: product.name, model_code: product.model_code } : null,
     // What the buyer is entitled to today, on this phone's calendar (the server's `standing`
     // was right when it sent the card).
-    standing: terms ? standing(terms, today, Boolean(card.voided_at)) : card.standing ?? null,
+    standing: terms ? standing(terms, today, Boolean(card.voided_at)) : (card.standing ?? null),
   };
 }
 
@@ -289,7 +307,8 @@ async function allCards(db, today) {
 export async function cardsIn(db, today, { imeiPrefix } = {}) {
   const prefix = String(imeiPrefix ?? '').replace(/\s+/g, '');
   let list = await allCards(db, today);
-  if (prefix) list = list.filter((c) => String(c.imei ?? '').startsWith(prefix) || String(c.imei2 ?? '').startsWith(prefix));
+  if (prefix)
+    list = list.filter((c) => String(c.imei ?? '').startsWith(prefix) || String(c.imei2 ?? '').startsWith(prefix));
   return list.sort((a, b) => ms(b.registered_at) - ms(a.registered_at) || String(b.id).localeCompare(String(a.id)));
 }
 
@@ -325,7 +344,10 @@ export async function spotChecksIn(db, visitId) {
 /** The raw row of the signed-in user's plan of `day` ('YYYY-MM-DD') that counts on this phone
  * (db/plans.js), or null. */
 async function dayPlanRow(db, day) {
-  const [session, rows] = await Promise.all([getMeta(db, 'session'), db.entities.where('entity').equals('visit_plan').toArray()]);
+  const [session, rows] = await Promise.all([
+    getMeta(db, 'session'),
+    db.entities.where('entity').equals('visit_plan').toArray(),
+  ]);
   return pickDayPlan(plansOfDay(rows, day, session?.user?.id ?? null));
 }
 

@@ -38,16 +38,60 @@ const put = (entity, data, extra = {}) =>
 beforeEach(async () => {
   db = createDb(`queries-test-${++n}`);
   q = createQueries(db);
-  await put('store', { id: 1, code: 'GZ-001', name: '天河店', address: '天河路 1 号', latitude: 23.1301, longitude: 113.3301 });
-  await put('store', { id: 2, code: 'GZ-002', name: '北京路店', address: '北京路 9 号', latitude: 23.1250, longitude: 113.2700 });
-  await put('store', { id: 3, code: 'SZ-001', name: 'Futian Mall', address: '福田', latitude: 22.5400, longitude: 114.0500 });
+  await put('store', {
+    id: 1,
+    code: 'GZ-001',
+    name: '天河店',
+    address: '天河路 1 号',
+    latitude: 23.1301,
+    longitude: 113.3301,
+  });
+  await put('store', {
+    id: 2,
+    code: 'GZ-002',
+    name: '北京路店',
+    address: '北京路 9 号',
+    latitude: 23.125,
+    longitude: 113.27,
+  });
+  await put('store', {
+    id: 3,
+    code: 'SZ-001',
+    name: 'Futian Mall',
+    address: '福田',
+    latitude: 22.54,
+    longitude: 114.05,
+  });
   await put('contact', { id: 'c1', store_id: 1, name: '王', role: 'owner' });
   await put('contact', { id: 'c2', store_id: 1, name: '李', role: 'promoter' }, { deleted: true, pending: true });
-  await put('visit', { id: 'v1', store_id: 1, checked_in_at: '2026-11-20T01:00:00Z', checked_out_at: '2026-11-20T01:30:00Z' });
+  await put('visit', {
+    id: 'v1',
+    store_id: 1,
+    checked_in_at: '2026-11-20T01:00:00Z',
+    checked_out_at: '2026-11-20T01:30:00Z',
+  });
   await put('visit', { id: 'v2', store_id: 1, checked_in_at: '2026-11-22T09:00:00+08:00', checked_out_at: null });
-  await put('price_observation', { id: 'p1', store_id: 1, product_id: 7, shelf_price: '2999.00', observed_at: '2026-11-20T01:10:00Z' });
-  await put('price_observation', { id: 'p2', store_id: 1, product_id: 7, shelf_price: '2899.00', observed_at: '2026-11-22T01:10:00Z' });
-  await put('price_observation', { id: 'p3', store_id: 1, competitor_model_id: 31, shelf_price: '1999.00', observed_at: '2026-11-21T01:10:00Z' });
+  await put('price_observation', {
+    id: 'p1',
+    store_id: 1,
+    product_id: 7,
+    shelf_price: '2999.00',
+    observed_at: '2026-11-20T01:10:00Z',
+  });
+  await put('price_observation', {
+    id: 'p2',
+    store_id: 1,
+    product_id: 7,
+    shelf_price: '2899.00',
+    observed_at: '2026-11-22T01:10:00Z',
+  });
+  await put('price_observation', {
+    id: 'p3',
+    store_id: 1,
+    competitor_model_id: 31,
+    shelf_price: '1999.00',
+    observed_at: '2026-11-21T01:10:00Z',
+  });
   const move = (id, kind, quantity, at, material = 3) =>
     put('stock_movement', { id, store_id: 1, material_id: material, kind, quantity, recorded_at: at });
   await move('m1', 'delivered', 50, '2026-11-01T00:00:00Z');
@@ -91,7 +135,13 @@ describe('queries', () => {
     expect(h.visits.map((v) => v.id)).toEqual(['v2', 'v1']);
     expect(h.lastPrices.map((p) => p.id)).toEqual(['p2', 'p3']);
     expect(h.stock).toEqual([
-      { material_id: 3, quantity: 20 - 3 + 10 - 2, last_counted_at: '2026-11-10T00:00:00Z', last_movement_at: '2026-11-13T00:00:00.000000+00:00', pending: false },
+      {
+        material_id: 3,
+        quantity: 20 - 3 + 10 - 2,
+        last_counted_at: '2026-11-10T00:00:00Z',
+        last_movement_at: '2026-11-13T00:00:00.000000+00:00',
+        pending: false,
+      },
       { material_id: 9, quantity: 4, last_counted_at: null, last_movement_at: '2026-11-05T00:00:00Z', pending: false },
     ]);
   });
@@ -103,7 +153,13 @@ describe('queries', () => {
     expect(h.stock[0]).toMatchObject({ material_id: 3, quantity: 24, pending: true });
     expect((await q.openVisit(1)).id).toBe('v2');
     const counts = await q.syncCounts();
-    expect(counts).toEqual({ pending: 1, rejected: 0, photosPending: 0, photosFailed: 0, oldestPendingAt: '2026-11-23T02:00:00.000Z' });
+    expect(counts).toEqual({
+      pending: 1,
+      rejected: 0,
+      photosPending: 0,
+      photosFailed: 0,
+      oldestPendingAt: '2026-11-23T02:00:00.000Z',
+    });
     expect((await q.outbox()).map((r) => r.name)).toEqual(['stock.move']);
   });
 
@@ -130,9 +186,19 @@ describe('queries', () => {
 
   it('take the day explicitly where "today" matters; createQueries defaults it from its clock', async () => {
     await db.meta.put({ key: 'session', value: { user: { id: 7 } } });
-    await put('visit_plan', { id: 'plan-1', rep_id: 7, day: '2026-11-24', store_ids: [2, 99], note: 'n', updated_at: '2026-11-23T00:00:00Z' });
+    await put('visit_plan', {
+      id: 'plan-1',
+      rep_id: 7,
+      day: '2026-11-24',
+      store_ids: [2, 99],
+      note: 'n',
+      updated_at: '2026-11-23T00:00:00Z',
+    });
     const bound = createQueries(db, { now: () => Date.UTC(2026, 10, 24, 2, 0, 0) });
-    expect((await plannedStoresIn(db, '2026-11-24')).map((s) => [s.id, s.plan_order, Boolean(s.unknown)])).toEqual([[2, 1, false], [99, 2, true]]);
+    expect((await plannedStoresIn(db, '2026-11-24')).map((s) => [s.id, s.plan_order, Boolean(s.unknown)])).toEqual([
+      [2, 1, false],
+      [99, 2, true],
+    ]);
     expect(await bound.plannedStores()).toEqual(await plannedStoresIn(db, '2026-11-24'));
     expect(await plannedStoresIn(db, '2026-11-25')).toEqual([]);
     expect((await dayPlanIn(db, '2026-11-24')).id).toBe('plan-1');
@@ -141,14 +207,34 @@ describe('queries', () => {
 
   it('tells where a record stands with the server (syncOf)', () => {
     expect(syncOf(null, [])).toEqual({ state: 'synced', error: null, mutationId: null, name: null });
-    expect(syncOf({ pending: true, mutationId: 4 })).toEqual({ state: 'pending', error: null, mutationId: 4, name: null });
+    expect(syncOf({ pending: true, mutationId: 4 })).toEqual({
+      state: 'pending',
+      error: null,
+      mutationId: 4,
+      name: null,
+    });
     const entries = [
       { id: 1, name: 'warranty.register', status: 'rejected', error: { code: 'x' } },
       { id: 2, name: 'warranty.correct', status: 'rejected', error: { code: 'y' } },
       { id: 3, name: 'warranty.correct', status: 'pending' },
     ];
-    expect(syncOf(null, entries)).toEqual({ state: 'refused', error: { code: 'x' }, mutationId: 1, name: 'warranty.register' });
-    expect(syncOf(null, entries.slice(1))).toEqual({ state: 'refused', error: { code: 'y' }, mutationId: 2, name: 'warranty.correct' });
-    expect(syncOf(null, entries.slice(2))).toEqual({ state: 'pending', error: null, mutationId: 3, name: 'warranty.correct' });
+    expect(syncOf(null, entries)).toEqual({
+      state: 'refused',
+      error: { code: 'x' },
+      mutationId: 1,
+      name: 'warranty.register',
+    });
+    expect(syncOf(null, entries.slice(1))).toEqual({
+      state: 'refused',
+      error: { code: 'y' },
+      mutationId: 2,
+      name: 'warranty.correct',
+    });
+    expect(syncOf(null, entries.slice(2))).toEqual({
+      state: 'pending',
+      error: null,
+      mutationId: 3,
+      name: 'warranty.correct',
+    });
   });
 });

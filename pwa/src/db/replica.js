@@ -91,7 +91,10 @@ export async function nextPushBatch(db, { gapStart = null, size, now = () => Dat
   const first = await db.outbox.where('status').equals('pending').first();
   if (!first) return [];
   const start = gapStart !== null && gapStart < first.id ? gapStart : first.id;
-  const rows = await db.outbox.where('id').between(start, start + size, true, false).toArray();
+  const rows = await db.outbox
+    .where('id')
+    .between(start, start + size, true, false)
+    .toArray();
   const byId = new Map(rows.map((r) => [r.id, r]));
   const batch = [];
   for (let id = start; id < start + size; id++) {
@@ -265,7 +268,7 @@ export async function applyPullPage(db, page, { fromScratch = false, now = () =>
     const keys = changes.map((ch) => [ch.entity, String(ch.id)]);
     const rows = await db.entities.bulkGet(keys);
     const existing = new Map();
-    rows.forEach((r) => r && existing.set(overlayKey(r.entity, r.id), r));
+    for (const r of rows) if (r) existing.set(overlayKey(r.entity, r.id), r);
     for (const ch of changes) await applyChange(db, ch, lastMutationId, sweep?.gen, existing, overlays);
     if (!page.has_more) await finishPull(db, lastMutationId, sweep, overlays, now);
     await setMeta(db, 'overlays', overlays);

@@ -51,7 +51,15 @@ const entry = (id, extra = {}) => ({
   ...extra,
 });
 
-const photo = (id, extra = {}) => ({ id, blob: new Blob([new Uint8Array(4)]), size: 4, offset: 0, status: 'pending', createdAt: '2026-11-23T01:00:00.000Z', ...extra });
+const photo = (id, extra = {}) => ({
+  id,
+  blob: new Blob([new Uint8Array(4)]),
+  size: 4,
+  offset: 0,
+  status: 'pending',
+  createdAt: '2026-11-23T01:00:00.000Z',
+  ...extra,
+});
 
 /** A pull page (SPEC.md §I.4) with `changes`. */
 const page = (changes, extra = {}) => ({
@@ -64,7 +72,13 @@ const page = (changes, extra = {}) => ({
   changes,
   ...extra,
 });
-const put = (entity, id, data, clock) => ({ entity, id: String(id), op: 'put', data: { id, ...data }, ...(clock ? { clock } : {}) });
+const put = (entity, id, data, clock) => ({
+  entity,
+  id: String(id),
+  op: 'put',
+  data: { id, ...data },
+  ...(clock ? { clock } : {}),
+});
 
 /** A local optimistic change, as an action writes it (mutation `mutationId`). */
 const overlay = (entity, id, patch, mutationId, opts = {}) =>
@@ -74,7 +88,13 @@ const keys = async () => (await db.entities.toArray()).map((r) => `${r.entity}:$
 
 describe('outbox reads', () => {
   it('counts the outbox and the photo queue in one function, for the engine and the screens', async () => {
-    expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 0, photosPending: 0, photosFailed: 0, oldestPendingAt: null });
+    expect(await outboxCounts(db)).toEqual({
+      pending: 0,
+      rejected: 0,
+      photosPending: 0,
+      photosFailed: 0,
+      oldestPendingAt: null,
+    });
     await db.outbox.bulkAdd([
       entry(1, { status: 'rejected', createdAt: '2026-11-20T00:00:00.000Z' }), // refused: not waiting
       entry(2, { createdAt: '2026-11-22T00:00:00.000Z' }),
@@ -85,7 +105,13 @@ describe('outbox reads', () => {
       photo('b', { status: 'failed', createdAt: '2026-11-01T00:00:00.000Z' }),
       photo('c', { status: 'uploaded', blob: null, createdAt: '2026-11-01T00:00:00.000Z' }),
     ]);
-    const counts = { pending: 2, rejected: 1, photosPending: 1, photosFailed: 1, oldestPendingAt: '2026-11-21T12:00:00.000Z' };
+    const counts = {
+      pending: 2,
+      rejected: 1,
+      photosPending: 1,
+      photosFailed: 1,
+      oldestPendingAt: '2026-11-21T12:00:00.000Z',
+    };
     expect(await outboxCounts(db)).toEqual(counts);
     expect(await pendingCount(db)).toBe(2);
     expect(await createQueries(db).syncCounts()).toEqual(counts);
@@ -114,7 +140,9 @@ describe('nextPushBatch', () => {
     expect(await nextPushBatch(db, { size: 200, now })).toEqual([]);
     await db.outbox.bulkAdd([1, 2, 3, 4, 5].map((id) => entry(id)));
     const batch = await nextPushBatch(db, { size: 3, now });
-    expect(batch).toEqual([1, 2, 3].map((id) => ({ id, name: 'stock.move', args: { id: `move-${id}`, store_id: 12 }, hlc: entry(id).hlc })));
+    expect(batch).toEqual(
+      [1, 2, 3].map((id) => ({ id, name: 'stock.move', args: { id: `move-${id}`, store_id: 12 }, hlc: entry(id).hlc })),
+    );
   });
 
   it('stops before an entry that is not pending; the next batch starts after it', async () => {
@@ -172,7 +200,11 @@ describe('applyPushResult', () => {
     expect(res).toEqual({ acknowledged: 4, lostMutations: 1 });
     const rows = await db.outbox.toArray();
     expect(rows.map((r) => r.id)).toEqual([1, 3, 6]); // the stand-in's id was never in the outbox: 1 stays as it was
-    expect(rows[1]).toMatchObject({ status: 'rejected', error: { code: 'not_found', field: 'store_id' }, rejectedAt: new Date(NOW).toISOString() });
+    expect(rows[1]).toMatchObject({
+      status: 'rejected',
+      error: { code: 'not_found', field: 'store_id' },
+      rejectedAt: new Date(NOW).toISOString(),
+    });
     expect(rows[2].status).toBe('pending');
     expect(await getMeta(db, 'lastMutationId')).toBe(5);
     expect(await getMeta(db, 'conflicts')).toEqual([
@@ -185,7 +217,12 @@ describe('applyPushResult', () => {
   it('never lowers lastMutationId; a refusal without a reason gets one', async () => {
     await setMeta(db, 'lastMutationId', 9);
     await db.outbox.add(entry(10));
-    const res = await applyPushResult(db, [{ id: 10, name: 'stock.move', args: {}, hlc: 'h' }], { last_mutation_id: 3, results: [{ id: 10, status: 'rejected' }] }, { now });
+    const res = await applyPushResult(
+      db,
+      [{ id: 10, name: 'stock.move', args: {}, hlc: 'h' }],
+      { last_mutation_id: 3, results: [{ id: 10, status: 'rejected' }] },
+      { now },
+    );
     expect(res).toEqual({ acknowledged: 1, lostMutations: null });
     expect(await getMeta(db, 'lastMutationId')).toBe(9);
     expect((await db.outbox.get(10)).error).toEqual({ code: 'rejected', message: 'Refused by the server.' });
@@ -201,7 +238,12 @@ describe('applyPullPage', () => {
     expect(await readCursor(db)).toBeNull();
     expect(await applyPullPage(db, page(changes, { last_mutation_id: 4, cursor: 'c-1' }), { now })).toBe(2);
     expect(await db.entities.get(['store', '1'])).toEqual({
-      entity: 'store', id: '1', data: { id: 1, name: 'S1' }, clock: { name: '001718000000000:00000:server' }, pending: false, storeId: '1',
+      entity: 'store',
+      id: '1',
+      data: { id: 1, name: 'S1' },
+      clock: { name: '001718000000000:00000:server' },
+      pending: false,
+      storeId: '1',
     });
     expect(await db.entities.get(['contact', 'c1'])).toMatchObject({ storeId: '1', clock: null, pending: false });
     expect(await readCursor(db)).toBe('c-1');
@@ -214,16 +256,31 @@ describe('applyPullPage', () => {
   it('keeps local effects the server has not seen on top of its newer version (rebase)', async () => {
     await applyPullPage(db, page([put('store', 12, { name: '天河店', address: '1 号', tier: 'B' })]), { now });
     await overlay('store', 12, { address: '208 号' }, 3, { editable: true, hlc: 'local-hlc' });
-    await applyPullPage(db, page([put('store', 12, { name: '天河店', address: '1 号', tier: 'A' }, { tier: 'server-hlc' })], { last_mutation_id: 2 }), { now });
+    await applyPullPage(
+      db,
+      page([put('store', 12, { name: '天河店', address: '1 号', tier: 'A' }, { tier: 'server-hlc' })], {
+        last_mutation_id: 2,
+      }),
+      { now },
+    );
     const row = await db.entities.get(['store', '12']);
     expect(row).toMatchObject({ pending: true, mutationId: 3, patch: { address: '208 号' } });
     expect(row.data).toEqual({ id: 12, name: '天河店', address: '208 号', tier: 'A' });
-    expect(row.base).toEqual({ data: { id: 12, name: '天河店', address: '1 号', tier: 'A' }, clock: { tier: 'server-hlc' } });
+    expect(row.base).toEqual({
+      data: { id: 12, name: '天河店', address: '1 号', tier: 'A' },
+      clock: { tier: 'server-hlc' },
+    });
     expect(row.clock).toEqual({ tier: 'server-hlc', address: 'local-hlc' });
     expect(await getMeta(db, 'overlays')).toEqual({ 'store:12': 3 });
 
     // Once the server has mutation 3, its version replaces the local one.
-    await applyPullPage(db, page([put('store', 12, { name: '天河店', address: '208 号', tier: 'A' }, { address: 'local-hlc' })], { last_mutation_id: 3 }), { now });
+    await applyPullPage(
+      db,
+      page([put('store', 12, { name: '天河店', address: '208 号', tier: 'A' }, { address: 'local-hlc' })], {
+        last_mutation_id: 3,
+      }),
+      { now },
+    );
     expect(await db.entities.get(['store', '12'])).toMatchObject({ pending: false, data: { address: '208 号' } });
     expect((await db.entities.get(['store', '12'])).patch).toBeUndefined();
     expect(await getMeta(db, 'overlays')).toEqual({});
@@ -244,30 +301,45 @@ describe('applyPullPage', () => {
   });
 
   it('deletes, and a store that leaves the scope takes its contacts; unknown ops are ignored', async () => {
-    await applyPullPage(db, page([
-      put('store', 1, { name: 'S1' }),
-      put('store', 2, { name: 'S2' }),
-      put('contact', 'c1', { store_id: 1 }),
-      put('contact', 'c2', { store_id: 1 }),
-      put('contact', 'c3', { store_id: 2 }),
-    ]), { now });
+    await applyPullPage(
+      db,
+      page([
+        put('store', 1, { name: 'S1' }),
+        put('store', 2, { name: 'S2' }),
+        put('contact', 'c1', { store_id: 1 }),
+        put('contact', 'c2', { store_id: 1 }),
+        put('contact', 'c3', { store_id: 2 }),
+      ]),
+      { now },
+    );
     await overlay('contact', 'c2', { name: 'edited' }, 7);
-    await applyPullPage(db, page([
-      { entity: 'store', id: '1', op: 'remove' },
-      { entity: 'contact', id: 'c3', op: 'delete' },
-      { entity: 'store', id: '2', op: 'frobnicate', data: { id: 2, name: 'ignored' } },
-    ]), { now });
+    await applyPullPage(
+      db,
+      page([
+        { entity: 'store', id: '1', op: 'remove' },
+        { entity: 'contact', id: 'c3', op: 'delete' },
+        { entity: 'store', id: '2', op: 'frobnicate', data: { id: 2, name: 'ignored' } },
+      ]),
+      { now },
+    );
     expect(await keys()).toEqual(['store:2']);
     expect((await db.entities.get(['store', '2'])).data.name).toBe('S2');
     expect(await getMeta(db, 'overlays')).toEqual({});
   });
 
   it('a snapshot from scratch replaces the pulled data once its last page is stored; pending rows stay', async () => {
-    await applyPullPage(db, page([put('store', 1, { name: 'Old 1' }), put('store', 2, { name: 'Old 2' })]), { fromScratch: true, now });
+    await applyPullPage(db, page([put('store', 1, { name: 'Old 1' }), put('store', 2, { name: 'Old 2' })]), {
+      fromScratch: true,
+      now,
+    });
     expect(await getMeta(db, 'lastGen')).toBe(1);
     await overlay('stock_movement', 'm1', { id: 'm1', store_id: 3 }, 9);
 
-    await applyPullPage(db, page([put('store', 3, { name: 'New 3' })], { reset: true, has_more: true, cursor: 's-1' }), { now });
+    await applyPullPage(
+      db,
+      page([put('store', 3, { name: 'New 3' })], { reset: true, has_more: true, cursor: 's-1' }),
+      { now },
+    );
     expect(await getMeta(db, 'sweep')).toEqual({ gen: 2 });
     expect(await keys()).toEqual(['stock_movement:m1', 'store:1', 'store:2', 'store:3']); // half-way: old data still there
     await applyPullPage(db, page([put('store', 4, { name: 'New 4' })], { cursor: 's-2' }), { now });
@@ -279,7 +351,10 @@ describe('applyPullPage', () => {
 
   it('stores a page whole or not at all', async () => {
     await applyPullPage(db, page([put('store', 1, { name: 'S1' })], { cursor: 'c-1' }), { now });
-    const bad = page([put('store', 2, { name: 'S2' }), put('store', 3, { bad: () => 0 })], { cursor: 'c-2', last_mutation_id: 8 });
+    const bad = page([put('store', 2, { name: 'S2' }), put('store', 3, { bad: () => 0 })], {
+      cursor: 'c-2',
+      last_mutation_id: 8,
+    });
     await expect(applyPullPage(db, bad, { now })).rejects.toThrow();
     expect(await keys()).toEqual(['store:1']);
     expect(await readCursor(db)).toBe('c-1');
@@ -307,7 +382,12 @@ describe('photos and identity', () => {
     await savePhotoOffset(db, 'a', 2);
     expect((await db.photos.get('a')).offset).toBe(2);
     await photoUploaded(db, queue[0], { now });
-    expect(await db.photos.get('a')).toMatchObject({ status: 'uploaded', blob: null, offset: 4, uploadedAt: new Date(NOW).toISOString() });
+    expect(await db.photos.get('a')).toMatchObject({
+      status: 'uploaded',
+      blob: null,
+      offset: 4,
+      uploadedAt: new Date(NOW).toISOString(),
+    });
     await photoRefused(db, 'b', { code: 'invalid', message: 'not an image' });
     expect(await db.photos.get('b')).toMatchObject({ status: 'failed', error: { code: 'invalid' } });
     expect((await db.photos.get('b')).blob).not.toBeNull();

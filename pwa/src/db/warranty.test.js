@@ -15,9 +15,39 @@ let db;
 let clock;
 let uuids;
 
-const P30 = { id: 7, model_code: 'XL-P30', name: '星澜 P30', active: true, launch_date: '2026-03-01', tac_codes: ['86012345'], return_days: 7, exchange_days: 15, repair_months: 12 };
-const X9 = { id: 8, model_code: 'XL-X9', name: '星澜 X9', active: true, launch_date: null, tac_codes: ['35209900'], return_days: 7, exchange_days: 30, repair_months: 24 };
-const FREE = { id: 9, model_code: 'XL-A1', name: '星澜 A1', active: true, launch_date: null, tac_codes: [], return_days: 7, exchange_days: 15, repair_months: 12 };
+const P30 = {
+  id: 7,
+  model_code: 'XL-P30',
+  name: '星澜 P30',
+  active: true,
+  launch_date: '2026-03-01',
+  tac_codes: ['86012345'],
+  return_days: 7,
+  exchange_days: 15,
+  repair_months: 12,
+};
+const X9 = {
+  id: 8,
+  model_code: 'XL-X9',
+  name: '星澜 X9',
+  active: true,
+  launch_date: null,
+  tac_codes: ['35209900'],
+  return_days: 7,
+  exchange_days: 30,
+  repair_months: 24,
+};
+const FREE = {
+  id: 9,
+  model_code: 'XL-A1',
+  name: '星澜 A1',
+  active: true,
+  launch_date: null,
+  tac_codes: [],
+  return_days: 7,
+  exchange_days: 15,
+  repair_months: 12,
+};
 const IMEI_P30 = '860123456789014';
 const IMEI_X9 = '352099001761481';
 
@@ -33,7 +63,11 @@ const put = (entity, data, extra = {}) =>
   });
 
 function makeActions() {
-  return createActions({ db, now: () => clock, uuid: () => `00000000-0000-4000-8000-${String(++uuids).padStart(12, '0')}` });
+  return createActions({
+    db,
+    now: () => clock,
+    uuid: () => `00000000-0000-4000-8000-${String(++uuids).padStart(12, '0')}`,
+  });
 }
 
 const card = (extra = {}) => ({
@@ -100,7 +134,9 @@ describe('registerCard', () => {
 
   it('refuses what the server would refuse, field by field', async () => {
     const a = makeActions();
-    expect(await problemsOf(a.registerCard(card({ imei: '860123456789015' })))).toEqual({ imei: 'imei.problem.checkDigit' });
+    expect(await problemsOf(a.registerCard(card({ imei: '860123456789015' })))).toEqual({
+      imei: 'imei.problem.checkDigit',
+    });
     expect(await problemsOf(a.registerCard(card({ imei: '86012345678901' })))).toEqual({ imei: 'imei.problem.length' });
     expect(await problemsOf(a.registerCard(card({ imei: IMEI_X9 })))).toEqual({ imei: 'card.problem.tacOther' });
     expect(await problemsOf(a.registerCard(card({ imei: '490154203237518' })))).toEqual({ imei: 'card.problem.tac' });
@@ -111,7 +147,16 @@ describe('registerCard', () => {
     expect(await problemsOf(a.registerCard(card({ imei2: IMEI_X9 })))).toEqual({ imei2: 'card.problem.tacOther' });
     expect(
       await problemsOf(
-        a.registerCard(card({ imei2: IMEI_P30, productId: 99, serialNumber: 'a b', buyerName: ' ', buyerPhone: '12345', invoiceNumber: '' })),
+        a.registerCard(
+          card({
+            imei2: IMEI_P30,
+            productId: 99,
+            serialNumber: 'a b',
+            buyerName: ' ',
+            buyerPhone: '12345',
+            invoiceNumber: '',
+          }),
+        ),
       ),
     ).toEqual({
       imei2: 'card.problem.sameImei',
@@ -121,21 +166,33 @@ describe('registerCard', () => {
       buyer_phone: 'card.problem.phone',
       invoice_number: 'card.problem.required',
     });
-    expect(await problemsOf(a.registerCard(card({ purchaseDate: '2026-11-30' })))).toEqual({ purchase_date: 'card.problem.future' });
-    expect(await problemsOf(a.registerCard(card({ purchaseDate: '2026-02-28' })))).toEqual({ purchase_date: 'card.problem.beforeLaunch' });
-    expect(await problemsOf(a.registerCard(card({ purchaseDate: '2026-02-30' })))).toEqual({ purchase_date: 'card.problem.date' });
+    expect(await problemsOf(a.registerCard(card({ purchaseDate: '2026-11-30' })))).toEqual({
+      purchase_date: 'card.problem.future',
+    });
+    expect(await problemsOf(a.registerCard(card({ purchaseDate: '2026-02-28' })))).toEqual({
+      purchase_date: 'card.problem.beforeLaunch',
+    });
+    expect(await problemsOf(a.registerCard(card({ purchaseDate: '2026-02-30' })))).toEqual({
+      purchase_date: 'card.problem.date',
+    });
     expect(await db.outbox.count()).toBe(0);
     expect(await db.entities.where('entity').equals('warranty_card').count()).toBe(0);
 
     // A model with no TAC list takes any valid IMEI; IMEI 2 is checked too.
     await a.registerCard(card({ productId: 9, imei: '490154203237518', imei2: '356938035643809' }));
-    expect((await db.outbox.get(1)).args).toMatchObject({ imei: '490154203237518', imei2: '356938035643809', product_id: 9 });
+    expect((await db.outbox.get(1)).args).toMatchObject({
+      imei: '490154203237518',
+      imei2: '356938035643809',
+      product_id: 9,
+    });
   });
 
   it('refuses an IMEI already registered on this phone, unless that card was refused', async () => {
     const a = makeActions();
     await a.registerCard(card());
-    expect(await problemsOf(a.registerCard(card({ serialNumber: 'OTHER-1' })))).toEqual({ imei: 'card.problem.duplicate' });
+    expect(await problemsOf(a.registerCard(card({ serialNumber: 'OTHER-1' })))).toEqual({
+      imei: 'card.problem.duplicate',
+    });
     await db.outbox.update(1, { status: 'rejected', error: { code: 'conflict', message: 'dup' } });
     await a.registerCard(card({ serialNumber: 'OTHER-1' }));
     expect(await db.outbox.count()).toBe(2);
@@ -144,7 +201,10 @@ describe('registerCard', () => {
   it('sends a refused registration again, corrected, as a new mutation for the same card', async () => {
     const a = makeActions();
     const id = await a.registerCard(card());
-    await db.outbox.update(1, { status: 'rejected', error: { code: 'invalid', message: 'Unknown invoice', field: 'invoice_number' } });
+    await db.outbox.update(1, {
+      status: 'rejected',
+      error: { code: 'invalid', message: 'Unknown invoice', field: 'invoice_number' },
+    });
     await expect(a.registerCard(card({ id, replacing: 5 }))).rejects.toThrow();
     const again = await a.registerCard(card({ id, invoiceNumber: 'INV-002', replacing: 1 }));
     expect(again).toBe(id);
@@ -174,16 +234,24 @@ describe('correctCard', () => {
     });
     const a = makeActions();
     expect(await problemsOf(a.correctCard('card-1', { product_id: 8 }))).toEqual({ imei: 'card.problem.tacOther' });
-    expect(await problemsOf(a.correctCard('card-1', { buyer_phone: '123' }))).toEqual({ buyer_phone: 'card.problem.phone' });
+    expect(await problemsOf(a.correctCard('card-1', { buyer_phone: '123' }))).toEqual({
+      buyer_phone: 'card.problem.phone',
+    });
     await expect(a.correctCard('card-1', { registered_at: 'x' })).rejects.toThrow(TypeError);
     await expect(a.correctCard('nope', { buyer_name: 'x' })).rejects.toThrow();
 
     await a.correctCard('card-1', { buyer_phone: '139 0000 0001', purchase_date: '2026-11-02' });
     const [row] = await db.outbox.toArray();
-    expect(row).toMatchObject({ name: 'warranty.correct', args: { id: 'card-1', fields: { buyer_phone: '13900000001', purchase_date: '2026-11-02' } } });
+    expect(row).toMatchObject({
+      name: 'warranty.correct',
+      args: { id: 'card-1', fields: { buyer_phone: '13900000001', purchase_date: '2026-11-02' } },
+    });
     const local = await db.entities.get(['warranty_card', 'card-1']);
     expect(local.pending).toBe(true);
-    expect(local.data).toMatchObject({ buyer_phone: '13900000001', terms: { return_until: '2026-11-09', repair_until: '2027-11-02' } });
+    expect(local.data).toMatchObject({
+      buyer_phone: '13900000001',
+      terms: { return_until: '2026-11-09', repair_until: '2027-11-02' },
+    });
     expect(local.base.data.buyer_phone).toBe('13900000000');
   });
 });
@@ -191,11 +259,20 @@ describe('correctCard', () => {
 describe('spotCheck', () => {
   it('queues a Luhn-checked IMEI seen in a visit', async () => {
     const a = makeActions();
-    expect(await problemsOf(a.spotCheck({ storeId: 12, visitId: 'v1', imei: '860123456789015' }))).toEqual({ imei: 'imei.problem.checkDigit' });
+    expect(await problemsOf(a.spotCheck({ storeId: 12, visitId: 'v1', imei: '860123456789015' }))).toEqual({
+      imei: 'imei.problem.checkDigit',
+    });
     const id = await a.spotCheck({ storeId: '12', visitId: 'v1', imei: ' 8601 2345 6789 014 ' });
     const [row] = await db.outbox.toArray();
-    expect(row).toMatchObject({ name: 'imei.spot_check', args: { id, store_id: 12, visit_id: 'v1', imei: IMEI_P30, seen_at: '2026-11-23T04:00:00.000Z' } });
-    expect((await db.entities.get(['imei_spot_check', id])).data).toMatchObject({ rep_id: 31, shipment_match: null, store_id: 12 });
+    expect(row).toMatchObject({
+      name: 'imei.spot_check',
+      args: { id, store_id: 12, visit_id: 'v1', imei: IMEI_P30, seen_at: '2026-11-23T04:00:00.000Z' },
+    });
+    expect((await db.entities.get(['imei_spot_check', id])).data).toMatchObject({
+      rep_id: 31,
+      shipment_match: null,
+      store_id: 12,
+    });
   });
 });
 
@@ -223,7 +300,11 @@ describe('card and spot-check queries', () => {
     expect((await q.cards({ imeiPrefix: '8601' })).map((c) => c.id)).toEqual([id]);
     expect((await q.cards({ imeiPrefix: '35693' })).map((c) => c.id)).toEqual(['old']); // IMEI 2
     expect(await q.cards({ imeiPrefix: '0' })).toEqual([]);
-    expect((await q.card(id)).terms).toEqual({ return_until: '2026-11-27', exchange_until: '2026-12-05', repair_until: '2027-11-20' });
+    expect((await q.card(id)).terms).toEqual({
+      return_until: '2026-11-27',
+      exchange_until: '2026-12-05',
+      repair_until: '2027-11-20',
+    });
     expect(await q.card('nope')).toBeNull();
   });
 
@@ -231,7 +312,11 @@ describe('card and spot-check queries', () => {
     const server = createFakeServer();
     server.reject = (m) =>
       m.name === 'warranty.register' && m.args.imei === '490154203237518'
-        ? { code: 'conflict', message: 'IMEI 490154203237518 is already registered (card of 2026-10-02).', field: 'imei' }
+        ? {
+            code: 'conflict',
+            message: 'IMEI 490154203237518 is already registered (card of 2026-10-02).',
+            field: 'imei',
+          }
         : null;
     await setMeta(db, 'nextMutationId', 1);
     const a = makeActions();
@@ -242,7 +327,15 @@ describe('card and spot-check queries', () => {
     const q = createQueries(db, { now: () => clock });
     expect((await q.cards()).map((c) => c.sync.state)).toEqual(['pending', 'pending']);
 
-    const engine = createEngine({ db, api: server.api, now: () => clock, env: {}, lock: false, storage: null, watch: false });
+    const engine = createEngine({
+      db,
+      api: server.api,
+      now: () => clock,
+      env: {},
+      lock: false,
+      storage: null,
+      watch: false,
+    });
     await engine.syncNow();
     engine.stop();
 
@@ -251,8 +344,17 @@ describe('card and spot-check queries', () => {
     expect(await db.entities.get(['warranty_card', dup])).toBeUndefined();
     const byId = Object.fromEntries((await q.cards()).map((c) => [c.id, c]));
     expect(byId[good].sync.state).toBe('synced');
-    expect(byId[dup].sync).toMatchObject({ state: 'refused', name: 'warranty.register', error: { code: 'conflict', field: 'imei' } });
-    expect(byId[dup]).toMatchObject({ imei: '490154203237518', store_id: 12, product: { model_code: 'XL-A1' }, standing: 'returnable' });
+    expect(byId[dup].sync).toMatchObject({
+      state: 'refused',
+      name: 'warranty.register',
+      error: { code: 'conflict', field: 'imei' },
+    });
+    expect(byId[dup]).toMatchObject({
+      imei: '490154203237518',
+      store_id: 12,
+      product: { model_code: 'XL-A1' },
+      standing: 'returnable',
+    });
     expect((await q.card(dup)).sync.error.message).toMatch(/already registered/);
     expect(await getMeta(db, 'lastMutationId')).toBe(3);
 
@@ -285,18 +387,36 @@ describe('card and spot-check queries', () => {
       revision: 1,
       terms: { return_until: '2026-11-08', exchange_until: '2026-11-16', repair_until: '2027-11-01' },
     });
-    const engine = createEngine({ db, api: server.api, now: () => clock, env: {}, lock: false, storage: null, watch: false });
+    const engine = createEngine({
+      db,
+      api: server.api,
+      now: () => clock,
+      env: {},
+      lock: false,
+      storage: null,
+      watch: false,
+    });
     await engine.syncNow();
     const a = makeActions();
     await a.correctCard('card-9', { buyer_name: '王六' });
     const q = createQueries(db, { now: () => clock });
-    expect(await q.card('card-9')).toMatchObject({ buyer_name: '王六', sync: { state: 'pending', name: 'warranty.correct' } });
+    expect(await q.card('card-9')).toMatchObject({
+      buyer_name: '王六',
+      sync: { state: 'pending', name: 'warranty.correct' },
+    });
 
-    server.reject = (m) => (m.name === 'warranty.correct' ? { code: 'conflict', message: 'This card was voided by HQ and can no longer be corrected.' } : null);
+    server.reject = (m) =>
+      m.name === 'warranty.correct'
+        ? { code: 'conflict', message: 'This card was voided by HQ and can no longer be corrected.' }
+        : null;
     await engine.syncNow();
     engine.stop();
     const card = await q.card('card-9');
-    expect(card).toMatchObject({ buyer_name: '王五', standing: 'repairable', sync: { state: 'refused', name: 'warranty.correct', error: { code: 'conflict' } } });
+    expect(card).toMatchObject({
+      buyer_name: '王五',
+      standing: 'repairable',
+      sync: { state: 'refused', name: 'warranty.correct', error: { code: 'conflict' } },
+    });
     expect((await q.cards()).map((c) => c.id)).toEqual(['card-9']);
   });
 });

@@ -61,7 +61,7 @@ async function clearTables(db) {
 async function databaseNames(idb, db) {
   const names = new Set([db.name]);
   if (typeof idb.databases === 'function') {
-    for (const info of await idb.databases()) if (info && info.name) names.add(info.name);
+    for (const info of await idb.databases()) if (info?.name) names.add(info.name);
   }
   return [...names];
 }
@@ -189,7 +189,7 @@ export async function ensureOpen(db = defaultDb) {
  */
 export function onDeletedElsewhere(db, fn) {
   const handler = (event) => {
-    if (!event || !event.newVersion) fn(event); // newVersion is null for a delete
+    if (!event?.newVersion) fn(event); // newVersion is null for a delete
   };
   db.on('versionchange', handler);
   return () => db.on('versionchange').unsubscribe(handler);

@@ -1,7 +1,16 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, getMeta, saveSession, setMeta } from './index.js';
-import { deleteDatabase, ensureOpen, isApiUrl, isPrecache, onDeletedElsewhere, wipeCaches, wipeLocalData, wipeWebStorage } from './wipe.js';
+import {
+  deleteDatabase,
+  ensureOpen,
+  isApiUrl,
+  isPrecache,
+  onDeletedElsewhere,
+  wipeCaches,
+  wipeLocalData,
+  wipeWebStorage,
+} from './wipe.js';
 
 let idb;
 let db;
@@ -81,7 +90,11 @@ beforeEach(async () => {
   idb = new IDBFactory();
   db = dexie();
   await saveSession({ token: 'secret-token', user: { id: 31, role: 'clerk', store_id: 12 } }, db, () => 'client-a');
-  await db.entities.put({ entity: 'warranty_card', id: 'c1', data: { buyer_phone: '13812345678', buyer_address: '天河路 208 号' } });
+  await db.entities.put({
+    entity: 'warranty_card',
+    id: 'c1',
+    data: { buyer_phone: '13812345678', buyer_address: '天河路 208 号' },
+  });
   await db.outbox.put({ id: 1, name: 'warranty.register', args: { buyer_phone: '13812345678' }, status: 'pending' });
   await db.photos.put({ id: 'p1', blob: new Uint8Array([1, 2, 3]), status: 'pending' });
   await setMeta(db, 'overlays', { c1: { buyer_name: '张三' } });
@@ -99,7 +112,11 @@ describe('wipeLocalData', () => {
     expect(Object.keys(await contents()).sort()).toEqual(['fieldsales', 'workbox-background-sync']);
 
     const report = await wipeLocalData({ db, indexedDB: idb, caches: null, localStorage: null, sessionStorage: null });
-    expect(report).toMatchObject({ ok: true, databases: { fieldsales: 'deleted', 'workbox-background-sync': 'deleted' }, errors: [] });
+    expect(report).toMatchObject({
+      ok: true,
+      databases: { fieldsales: 'deleted', 'workbox-background-sync': 'deleted' },
+      errors: [],
+    });
     expect(await contents()).toEqual({});
   });
 
@@ -120,7 +137,14 @@ describe('wipeLocalData', () => {
       const req = idb.open('fieldsales');
       req.onsuccess = () => resolve(req.result);
     });
-    const report = await wipeLocalData({ db, indexedDB: idb, caches: null, localStorage: null, sessionStorage: null, timeoutMs: 50 });
+    const report = await wipeLocalData({
+      db,
+      indexedDB: idb,
+      caches: null,
+      localStorage: null,
+      sessionStorage: null,
+      timeoutMs: 50,
+    });
     expect(report.ok).toBe(false);
     expect(report.databases.fieldsales).toBe('blocked');
     for (const store of ['entities', 'outbox', 'photos', 'meta']) {
@@ -141,7 +165,14 @@ describe('wipeLocalData', () => {
     await tab.entities.count();
     const seen = [];
     onDeletedElsewhere(tab, (event) => seen.push(event.newVersion));
-    const report = await wipeLocalData({ db, indexedDB: idb, caches: null, localStorage: null, sessionStorage: null, timeoutMs: 2000 });
+    const report = await wipeLocalData({
+      db,
+      indexedDB: idb,
+      caches: null,
+      localStorage: null,
+      sessionStorage: null,
+      timeoutMs: 2000,
+    });
     expect(report.databases.fieldsales).toBe('deleted');
     expect(seen).toEqual([null]);
     expect(await contents()).toEqual({});

@@ -12,8 +12,9 @@ export default {
   'app.updateProtocol': 'This app version is too old for the server. Update the app: your entries are kept.',
   'app.error': 'Something went wrong: {message}',
   'app.sessionExpired': 'Your session has expired. Sign in again to sync; your entries are kept.',
-  'app.signingOut': 'Signing out and removing this phone\'s data…',
-  'app.wipeIncomplete': 'Some of the previous user\'s data could not be removed from this phone yet. Close the app\'s other tabs and windows, then sign in and out again.',
+  'app.signingOut': "Signing out and removing this phone's data…",
+  'app.wipeIncomplete':
+    "Some of the previous user's data could not be removed from this phone yet. Close the app's other tabs and windows, then sign in and out again.",
   'common.back': 'Back',
   'common.save': 'Save',
   'common.saved': 'Saved',
@@ -47,8 +48,9 @@ export default {
   'login.failed': 'Wrong username or password.',
   'login.tooMany': 'Too many attempts. Wait a few minutes and try again.',
   'login.offline': 'No network: the first sign-in on this phone needs a connection.',
-  'login.otherUser': 'This phone still holds {n} entries of another user that never reached the server. Signing in as {user} deletes them. Continue?',
-  'login.cancelled': 'Sign-in cancelled: the other user\'s entries are kept. Let them sign in and sync first.',
+  'login.otherUser':
+    'This phone still holds {n} entries of another user that never reached the server. Signing in as {user} deletes them. Continue?',
+  'login.cancelled': "Sign-in cancelled: the other user's entries are kept. Let them sign in and sync first.",
   'login.error': 'Sign-in failed: {message}',
 
   'sync.synced': 'Synced',
@@ -128,7 +130,8 @@ export default {
   'contact.role.other': 'Other',
 
   'checkin.locating': 'Getting your position…',
-  'checkin.far': 'You are {d} from this store (position accurate to ±{acc}). Check-ins further than {limit} are flagged as off-site.',
+  'checkin.far':
+    'You are {d} from this store (position accurate to ±{acc}). Check-ins further than {limit} are flagged as off-site.',
   'checkin.anyway': 'Check in anyway',
   'checkin.noPosition': 'No position: {message}. Allow location access and try again.',
   'checkin.retry': 'Try again',
@@ -209,7 +212,7 @@ export default {
   'outbox.code.forbidden': 'You are not allowed to do this.',
   'outbox.code.conflict': 'It conflicts with what the server already has.',
   'outbox.code.invalid': 'A value was refused.',
-  'outbox.code.clock_drift': 'The phone\'s clock is wrong: set the date and time, then resend.',
+  'outbox.code.clock_drift': "The phone's clock is wrong: set the date and time, then resend.",
   'outbox.code.unknown_mutation': 'The server does not know this kind of entry yet.',
   'outbox.fix': 'Correct and resend',
   'outbox.resend': 'Resend',
@@ -260,8 +263,10 @@ export default {
   'settings.persisted': 'Protected from automatic clean-up',
   'settings.notPersisted': 'The browser may clear this storage when space runs low',
   'settings.logout': 'Sign out',
-  'settings.logoutConfirm': '{n} entries have not reached the server yet. If you sign out now they are lost. Sign out anyway?',
-  'settings.logoutOffline': 'You are offline. Signing out removes this phone\'s data; you need a network to sign in again. Sign out?',
+  'settings.logoutConfirm':
+    '{n} entries have not reached the server yet. If you sign out now they are lost. Sign out anyway?',
+  'settings.logoutOffline':
+    "You are offline. Signing out removes this phone's data; you need a network to sign in again. Sign out?",
   'settings.version': 'App version {v}',
   'settings.sync': 'Sync',
 
@@ -287,7 +292,7 @@ export default {
 
   'card.model': 'Model',
   'card.buyerName': 'Buyer',
-  'card.buyerPhone': 'Buyer\'s phone',
+  'card.buyerPhone': "Buyer's phone",
   'card.purchaseDate': 'Purchase date',
   'card.standing.returnable': 'Returnable',
   'card.standing.exchangeable': 'Exchangeable',
@@ -326,8 +331,8 @@ export default {
   'arg.imei2': 'IMEI 2',
   'arg.serial_number': 'Serial number',
   'arg.buyer_name': 'Buyer',
-  'arg.buyer_phone': 'Buyer\'s phone',
-  'arg.buyer_address': 'Buyer\'s address',
+  'arg.buyer_phone': "Buyer's phone",
+  'arg.buyer_address': "Buyer's address",
   'arg.invoice_number': 'Invoice number',
   'arg.purchase_date': 'Purchase date (YYYY-MM-DD)',
 

@@ -95,7 +95,10 @@ const isMutationName = (s) => `mutation.${s}` in en || s === 'sync.lost';
 
 function source(file) {
   // Without comments (which quote keys as examples); '//' after a ':' is a URL.
-  return fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:\\])\/\/.*$/gm, '$1');
+  return fs
+    .readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:\\])\/\/.*$/gm, '$1');
 }
 
 function importsOf(file) {
@@ -161,14 +164,16 @@ describe('i18n: the strings each bundle needs', () => {
 
   it("gives the first page every key its modules name, none of a package's", () => {
     const rel = firstPage.map((f) => path.relative(SRC, f).split(path.sep).join('/'));
-    expect(rel).toEqual(expect.arrayContaining(['app.js', 'screens/rep/Login.js', 'screens/rep/Today.js', 'screens/rep/Outbox.js']));
+    expect(rel).toEqual(
+      expect.arrayContaining(['app.js', 'screens/rep/Login.js', 'screens/rep/Today.js', 'screens/rep/Outbox.js']),
+    );
     for (const name of [...PACKAGES, ...KITS]) expect(rel.filter((f) => f.startsWith(`screens/${name}/`))).toEqual([]);
     expect(firstPage.reduce((n, f) => n + keysNamed(f).exact.size, 0)).toBeGreaterThan(100);
     expect(unresolved(firstPage, en)).toEqual([]);
     expect(unresolved(firstPage, zh)).toEqual([]);
   });
 
-  it.each(PACKAGES)("gives the %s package every key its modules name", (name) => {
+  it.each(PACKAGES)('gives the %s package every key its modules name', (name) => {
     const files = moduleGraph(packageRoot(name));
     expect(files.filter((f) => f.startsWith(path.join(SRC, 'screens', name) + path.sep)).length).toBeGreaterThan(2);
     const own = files.filter((f) => !firstPage.includes(f));

@@ -12,7 +12,8 @@ export default {
   'app.error': '出错了：{message}',
   'app.sessionExpired': '登录已过期，请重新登录以同步；已录入的数据会保留。',
   'app.signingOut': '正在退出并清除本机数据…',
-  'app.wipeIncomplete': '上一位用户的部分数据暂未能从本机清除。请关闭本应用的其他标签页和窗口，然后重新登录并退出一次。',
+  'app.wipeIncomplete':
+    '上一位用户的部分数据暂未能从本机清除。请关闭本应用的其他标签页和窗口，然后重新登录并退出一次。',
   'common.back': '返回',
   'common.save': '保存',
   'common.saved': '已保存',

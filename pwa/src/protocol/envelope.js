@@ -19,6 +19,7 @@ export const MUTATION_NAME_RE = /^[a-z][a-z_]*\.[a-z][a-z_]*$/;
 export const MAX_NAME_CHARS = 64;
 export const MAX_APP_VERSION_CHARS = 32;
 /** Control characters and unpaired surrogates (with the u flag a valid pair is one code point). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its job
 const UNPRINTABLE_RE = /[\u0000-\u001f\u007f]|\p{Cs}/u;
 const PUSH_KEYS = ['client_id', 'protocol_version', 'app_version', 'mutations'];
 const MUTATION_KEYS = ['id', 'name', 'args', 'hlc'];
@@ -26,7 +27,7 @@ const LIMIT_RE = /^[0-9]{1,10}$/;
 
 const isInt = (v) => typeof v === 'number' && Number.isInteger(v);
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const own = (o, k) => Object.hasOwn(o, k);
 const utf8Length = (s) => new TextEncoder().encode(s).length;
 
 /** `v` if supported; `EnvelopeError` if not an integer, `UnsupportedVersion` if another version. */
@@ -41,7 +42,9 @@ export function checkVersion(v) {
 }
 
 function rejectUnknownKeys(obj, known, prefix) {
-  const unknown = Object.keys(obj).filter((k) => !known.includes(k)).sort(compareCodePoints);
+  const unknown = Object.keys(obj)
+    .filter((k) => !known.includes(k))
+    .sort(compareCodePoints);
   if (unknown.length) throw new EnvelopeError(`unknown key '${unknown[0]}'`, { field: prefix + unknown[0] });
 }
 
@@ -86,7 +89,8 @@ function parseMutation(raw, path, clientId, previousId) {
     if (exc instanceof InvalidHLC) throw new EnvelopeError(exc.message, { field: `${path}.hlc` });
     throw exc;
   }
-  if (hlc.node !== clientId) throw new EnvelopeError('the node of the hlc must be the client_id', { field: `${path}.hlc` });
+  if (hlc.node !== clientId)
+    throw new EnvelopeError('the node of the hlc must be the client_id', { field: `${path}.hlc` });
   return { id, name, args, hlc };
 }
 
@@ -96,7 +100,8 @@ function parseMutation(raw, path, clientId, previousId) {
  */
 export function parsePush(body) {
   if (!isObject(body)) throw new EnvelopeError('the push body must be a JSON object');
-  if (!own(body, 'protocol_version')) throw new EnvelopeError('protocol_version is required', { field: 'protocol_version' });
+  if (!own(body, 'protocol_version'))
+    throw new EnvelopeError('protocol_version is required', { field: 'protocol_version' });
   const protocolVersion = checkVersion(body.protocol_version);
 
   rejectUnknownKeys(body, PUSH_KEYS, '');
@@ -108,7 +113,12 @@ export function parsePush(body) {
 
   const appVersion = body.app_version;
   const appChars = typeof appVersion === 'string' ? [...appVersion].length : 0;
-  if (typeof appVersion !== 'string' || appChars < 1 || appChars > MAX_APP_VERSION_CHARS || UNPRINTABLE_RE.test(appVersion)) {
+  if (
+    typeof appVersion !== 'string' ||
+    appChars < 1 ||
+    appChars > MAX_APP_VERSION_CHARS ||
+    UNPRINTABLE_RE.test(appVersion)
+  ) {
     throw new EnvelopeError(`app_version must be a string of 1-${MAX_APP_VERSION_CHARS} printable characters`, {
       field: 'app_version',
     });

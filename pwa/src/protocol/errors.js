@@ -50,7 +50,7 @@ export class ClockDrift extends SyncError {
   constructor(aheadMs, maxAheadMs, { field = null } = {}) {
     super(
       `clock is ${aheadMs} ms ahead of the server (at most ${maxAheadMs} ms allowed); ` +
-        'set the device\'s date and time to automatic',
+        "set the device's date and time to automatic",
       { field, details: { ahead_ms: aheadMs, max_ahead_ms: maxAheadMs } },
     );
     this.aheadMs = aheadMs;

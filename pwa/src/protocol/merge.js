@@ -31,9 +31,11 @@ export function compareCodePoints(a, b) {
 
 const ESCAPES = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON escapes exactly these
+const JSON_ESCAPED_RE = /["\\\u0000-\u001f]/g;
+
 function quote(s) {
-  // eslint-disable-next-line no-control-regex
-  return '"' + s.replace(/["\\\u0000-\u001f]/g, (c) => ESCAPES[c] ?? '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + '"';
+  return `"${s.replace(JSON_ESCAPED_RE, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }
 
 /** A finite number in plain notation (no exponent): integers as digits, others shortest round-trip. */
@@ -45,9 +47,9 @@ function plainNumber(n) {
   const digits = lead + frac;
   const point = 1 + Number(expText); // position of the decimal point within `digits`
   let out;
-  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits;
+  if (point <= 0) out = `0.${'0'.repeat(-point)}${digits}`;
   else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
-  else out = digits.slice(0, point) + '.' + digits.slice(point);
+  else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
   return sign + out;
 }
 
@@ -67,10 +69,10 @@ export function canonicalJson(value) {
     case 'string':
       return quote(value);
     case 'object': {
-      if (Array.isArray(value)) return '[' + value.map((v) => canonicalJson(v)).join(',') + ']';
+      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
       const keys = Object.keys(value).filter((k) => value[k] !== undefined);
       keys.sort(compareCodePoints);
-      return '{' + keys.map((k) => quote(k) + ':' + canonicalJson(value[k])).join(',') + '}';
+      return `{${keys.map((k) => `${quote(k)}:${canonicalJson(value[k])}`).join(',')}}`;
     }
     default:
       throw new TypeError(`a ${typeof value} is not JSON`);
@@ -97,7 +99,7 @@ function sortedObject(obj) {
   return out;
 }
 
-const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const own = (o, k) => Object.hasOwn(o, k);
 
 /** The join of two states of the same record. Inputs are not modified (entries are shared). */
 export function merge(a, b) {

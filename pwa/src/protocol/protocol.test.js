@@ -84,12 +84,21 @@ describe('buildPush', () => {
       ],
     });
     expect(() =>
-      buildPush({ clientId: 'c0ffee00-rep-gz', appVersion: '1', mutations: [{ id: 1, name: 'a.b', args: {}, hlc: '001795435380415:00000:other-node' }] }),
+      buildPush({
+        clientId: 'c0ffee00-rep-gz',
+        appVersion: '1',
+        mutations: [{ id: 1, name: 'a.b', args: {}, hlc: '001795435380415:00000:other-node' }],
+      }),
     ).toThrow(EnvelopeError);
   });
 
   it('refuses an app_version with an unpaired surrogate, not one with a pair (not in the shared vectors: some languages cannot hold one)', () => {
-    const body = (appVersion) => ({ client_id: 'phone-0001', protocol_version: 1, app_version: appVersion, mutations: [] });
+    const body = (appVersion) => ({
+      client_id: 'phone-0001',
+      protocol_version: 1,
+      app_version: appVersion,
+      mutations: [],
+    });
     expect(() => parsePush(body('1.4\udc00'))).toThrow(EnvelopeError);
     expect(() => parsePush(body('1.4\ud83d'))).toThrow(EnvelopeError);
     expect(parsePush(body('1.4\ud83d\ude00')).appVersion).toBe('1.4\ud83d\ude00');
@@ -97,6 +106,10 @@ describe('buildPush', () => {
 
   it('round-trips cursors with non-ASCII content', () => {
     const text = encodeCursor({ seq: 7, scope: 'ab', snapshot: { entity: 'store', after: '广州-0042' } });
-    expect(decodeCursor(text)).toMatchObject({ seq: 7, scope: 'ab', snapshot: { entity: 'store', after: '广州-0042' } });
+    expect(decodeCursor(text)).toMatchObject({
+      seq: 7,
+      scope: 'ab',
+      snapshot: { entity: 'store', after: '广州-0042' },
+    });
   });
 });

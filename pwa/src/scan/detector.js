@@ -20,7 +20,8 @@ let ponyfill = null;
 // One overrides object for every prepareZXingModule() call: ZXing compares overrides shallowly
 // and would fetch and compile the .wasm again for a new one.
 const OVERRIDES = {
-  locateFile: (path, prefix) => (path.endsWith('.wasm') ? new URL(wasmUrl, globalThis.location?.href ?? 'http://localhost/').href : prefix + path),
+  locateFile: (path, prefix) =>
+    path.endsWith('.wasm') ? new URL(wasmUrl, globalThis.location?.href ?? 'http://localhost/').href : prefix + path,
 };
 
 /** The ponyfill module, with ZXing told where the app's own copy of the .wasm is. */

@@ -38,7 +38,10 @@ describe('createDetector', () => {
   it('uses the native BarcodeDetector when it reads Code 128 or EAN-13', async () => {
     const calls = [];
     let loaded = false;
-    const d = await createDetector({ win: nativeWindow(['qr_code', 'code_128', 'aztec'], calls), load: async () => (loaded = true) });
+    const d = await createDetector({
+      win: nativeWindow(['qr_code', 'code_128', 'aztec'], calls),
+      load: async () => (loaded = true),
+    });
     expect(d.native).toBe(true);
     expect(calls).toEqual([{ formats: ['code_128', 'qr_code'] }]);
     expect(imeisOf(await d.detect({}))).toEqual(['860123456789014']);
@@ -69,7 +72,9 @@ describe('createDetector', () => {
 
   it('reads an IMEI label with the .wasm served by the app itself', async () => {
     const bytes = readFileSync(WRITER_WASM);
-    prepareWriter({ overrides: { wasmBinary: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) } });
+    prepareWriter({
+      overrides: { wasmBinary: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) },
+    });
     const label = await writeBarcode('IMEI1:860123456789014', { format: 'Code128', scale: 2 });
     expect(label.error).toBeFalsy();
 
@@ -103,6 +108,8 @@ describe('imeiFromBarcode', () => {
     expect(imeiFromBarcode('6901234567892')).toBeNull(); // an EAN-13 product code
     expect(imeiFromBarcode('8601234567890140')).toBeNull(); // 16 digits
     expect(imeiFromBarcode(null)).toBeNull();
-    expect(imeisOf([{ rawValue: 'x' }, { rawValue: '860123456789014' }, { rawValue: 'IMEI 860123456789014' }])).toEqual(['860123456789014']);
+    expect(imeisOf([{ rawValue: 'x' }, { rawValue: '860123456789014' }, { rawValue: 'IMEI 860123456789014' }])).toEqual(
+      ['860123456789014'],
+    );
   });
 });

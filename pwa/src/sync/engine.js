@@ -52,7 +52,10 @@ export const MAX_BACKOFF_MS = 5 * 60_000;
 export { LOST_MUTATION };
 
 /** Milliseconds to wait after `failures` consecutive failures: 1 s·2^n capped, "equal jitter" (½–1×). */
-export function backoffDelay(failures, { baseMs = BASE_BACKOFF_MS, maxMs = MAX_BACKOFF_MS, random = Math.random } = {}) {
+export function backoffDelay(
+  failures,
+  { baseMs = BASE_BACKOFF_MS, maxMs = MAX_BACKOFF_MS, random = Math.random } = {},
+) {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(failures, 30));
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
@@ -81,7 +84,8 @@ export function errorInfo(e) {
 
 /** Retry later by itself (network, server trouble, or a local hiccup) rather than wait for a person. */
 export function isTransient(e) {
-  if (e && typeof e.status === 'number') return e.status === 0 || e.status >= 500 || e.status === 429 || e.status === 408;
+  if (e && typeof e.status === 'number')
+    return e.status === 0 || e.status >= 500 || e.status === 429 || e.status === 408;
   return !(e instanceof SyncError); // IndexedDB and other local failures: try again later
 }
 
@@ -147,8 +151,8 @@ export function createEngine(options = {}) {
   const setT = options.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms));
   const clearT = options.clearTimeout ?? ((t) => globalThis.clearTimeout(t));
   const navigator = env.navigator;
-  const lock = options.lock === undefined ? navigator?.locks ?? null : options.lock;
-  const storage = options.storage === undefined ? navigator?.storage ?? null : options.storage;
+  const lock = options.lock === undefined ? (navigator?.locks ?? null) : options.lock;
+  const storage = options.storage === undefined ? (navigator?.storage ?? null) : options.storage;
   const clock = options.clock ?? createPersistentClock(db, { now });
 
   const status = {
@@ -167,7 +171,17 @@ export function createEngine(options = {}) {
     storage: { usage: null, quota: null, persisted: null },
   };
   const listeners = new Set();
-  const newLane = (name) => ({ name, running: null, busy: false, again: false, failures: 0, timer: null, nextAt: 0, error: null, offline: false });
+  const newLane = (name) => ({
+    name,
+    running: null,
+    busy: false,
+    again: false,
+    failures: 0,
+    timer: null,
+    nextAt: 0,
+    error: null,
+    offline: false,
+  });
   const rec = newLane('records');
   const pho = newLane('photos');
   let started = false;
@@ -268,7 +282,7 @@ export function createEngine(options = {}) {
     lane.error = info;
     lane.offline = info.code === 'network';
     if (info.transient) scheduleRetry(lane, e);
-    if (!(e instanceof SyncError) && !(typeof e?.status === "number")) console.error("sync failed", e);
+    if (!(e instanceof SyncError) && !(typeof e?.status === 'number')) console.error('sync failed', e);
   }
 
   function runLane(lane) {
@@ -347,7 +361,13 @@ export function createEngine(options = {}) {
         res = await api.push(body);
       } catch (e) {
         const expected = e?.details?.expected_id;
-        if (e?.status === 409 && e.code === 'mutation_gap' && Number.isInteger(expected) && expected < batch[0].id && gaps < 3) {
+        if (
+          e?.status === 409 &&
+          e.code === 'mutation_gap' &&
+          Number.isInteger(expected) &&
+          expected < batch[0].id &&
+          gaps < 3
+        ) {
           gapStart = Math.max(1, expected);
           gaps += 1;
           continue;
@@ -383,7 +403,11 @@ export function createEngine(options = {}) {
       }
       // The default clock is the one in `meta`: the page's server HLC goes in with the page; a
       // custom clock is told after the transaction.
-      status.progress.pulled += await applyPullPage(db, res, { fromScratch: cursor === null, now, receiveHlc: !options.clock });
+      status.progress.pulled += await applyPullPage(db, res, {
+        fromScratch: cursor === null,
+        now,
+        receiveHlc: !options.clock,
+      });
       if (options.clock && res?.server_hlc) await clock.receive(res.server_hlc);
       emit();
       if (!res.has_more) return;

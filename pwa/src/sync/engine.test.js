@@ -4,7 +4,16 @@ import { createDb, getMeta, setMeta } from '../db/index.js';
 import { createActions } from '../db/actions.js';
 import { createQueries } from '../db/queries.js';
 import { HLC } from '../protocol/hlc.js';
-import { LOST_MUTATION, backoffDelay, createEngine, errorInfo, isTransient, retryDelay, syncState, withLock } from './engine.js';
+import {
+  LOST_MUTATION,
+  backoffDelay,
+  createEngine,
+  errorInfo,
+  isTransient,
+  retryDelay,
+  syncState,
+  withLock,
+} from './engine.js';
 import { LOST_MUTATION as REPLICA_LOST_MUTATION } from '../db/replica.js';
 import { SyncError } from '../protocol/errors.js';
 import { apiError, createFakeServer, createFakeTimers } from './testing/fake-server.js';
@@ -44,7 +53,14 @@ async function fillOutbox(count, { from = 1 } = {}) {
     rows.push({
       id,
       name: 'stock.move',
-      args: { id: `move-${id}`, store_id: 12, material_id: 3, kind: 'delivered', quantity: id, recorded_at: '2026-11-23T01:00:00Z' },
+      args: {
+        id: `move-${id}`,
+        store_id: 12,
+        material_id: 3,
+        kind: 'delivered',
+        quantity: id,
+        recorded_at: '2026-11-23T01:00:00Z',
+      },
       hlc: new HLC(1_718_000_000_000 + id, 0, CLIENT).encode(),
       status: 'pending',
       error: null,
@@ -105,7 +121,11 @@ describe('push', () => {
     await e.syncNow();
     const rows = await db.outbox.toArray();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ id: 2, status: 'rejected', error: { code: 'not_found', message: 'No store 12.', field: 'store_id' } });
+    expect(rows[0]).toMatchObject({
+      id: 2,
+      status: 'rejected',
+      error: { code: 'not_found', message: 'No store 12.', field: 'store_id' },
+    });
     expect(server.applied.map((m) => m.id)).toEqual([1, 3]);
     expect(e.getStatus()).toMatchObject({ state: 'synced', pending: 0, rejected: 1 });
 
@@ -204,7 +224,11 @@ describe('push', () => {
     server.failPush.push(apiError(401, 'unauthorized'));
     const e = engine();
     await e.syncNow();
-    expect(e.getStatus()).toMatchObject({ state: 'error', lastError: { code: 'unauthorized', status: 401 }, pending: 2 });
+    expect(e.getStatus()).toMatchObject({
+      state: 'error',
+      lastError: { code: 'unauthorized', status: 401 },
+      pending: 2,
+    });
     expect(timers.timers).toEqual([]); // no automatic retry storm
 
     server.failPush.push(apiError(400, 'unsupported_protocol_version', { details: { supported: [2] } }));
@@ -262,10 +286,10 @@ describe('photos', () => {
     await e.syncNow();
     await e.whenIdle();
     expect(calls).toEqual([a, b, c]);
-    expect((await db.photos.get(a))).toMatchObject({ status: 'failed', error: { code: 'invalid' } });
+    expect(await db.photos.get(a)).toMatchObject({ status: 'failed', error: { code: 'invalid' } });
     expect((await db.photos.get(a)).blob).not.toBeNull();
-    expect((await db.photos.get(b))).toMatchObject({ status: 'uploaded', blob: null });
-    expect((await db.photos.get(c))).toMatchObject({ status: 'pending', offset: 10 });
+    expect(await db.photos.get(b)).toMatchObject({ status: 'uploaded', blob: null });
+    expect(await db.photos.get(c)).toMatchObject({ status: 'pending', offset: 10 });
     expect((await db.photos.get(c)).blob.size).toBe(30);
     expect(seen.some((s) => s.progress.bytesTotal === 180 && s.progress.bytesDone === 50 + 10)).toBe(true);
     expect(e.getStatus()).toMatchObject({ state: 'offline', photosPending: 1, photosFailed: 1 });
@@ -278,7 +302,13 @@ describe('photos', () => {
 
 describe('pull', () => {
   it('pulls a paginated snapshot to the end and then only the changes', async () => {
-    for (let i = 1; i <= 5; i++) server.put('store', i, { id: i, name: `S${i}`, latitude: 23, longitude: 113 }, { name: '001718000000000:00000:server' });
+    for (let i = 1; i <= 5; i++)
+      server.put(
+        'store',
+        i,
+        { id: i, name: `S${i}`, latitude: 23, longitude: 113 },
+        { name: '001718000000000:00000:server' },
+      );
     server.put('product', 7, { id: 7, name: 'X100', active: true });
     const e = engine({ pullLimit: 2 });
     await e.syncNow();
@@ -331,7 +361,12 @@ describe('pull', () => {
   });
 
   it('drops the pending flag when the server version arrives, and keeps unacknowledged local edits on top', async () => {
-    server.put('store', 12, { id: 12, name: '天河店', address: '天河路 1 号', tier: 'B' }, { address: '001718000000000:00000:server' });
+    server.put(
+      'store',
+      12,
+      { id: 12, name: '天河店', address: '天河路 1 号', tier: 'B' },
+      { address: '001718000000000:00000:server' },
+    );
     const e = engine();
     await e.syncNow();
     await actions.updateStore(12, { address: '天河路 208 号' });
@@ -342,7 +377,12 @@ describe('pull', () => {
 
     // Someone else sets the tier. A pull taken before our mutations reached the server arrives
     // (last_mutation_id 0): its newer store goes underneath our unacknowledged edit.
-    server.put('store', 12, { id: 12, name: '天河店', address: '天河路 1 号', tier: 'A' }, { address: '001718000000000:00000:server', tier: '001718000000001:00000:server' });
+    server.put(
+      'store',
+      12,
+      { id: 12, name: '天河店', address: '天河路 1 号', tier: 'A' },
+      { address: '001718000000000:00000:server', tier: '001718000000001:00000:server' },
+    );
     const stale = await server.api.pull({ cursor: await getMeta(db, 'cursor'), limit: 500, clientId: CLIENT });
     server.failPull.push(() => stale);
     await e.syncNow();
@@ -357,7 +397,10 @@ describe('pull', () => {
     await e.syncNow();
     expect(await queries.store(12)).toMatchObject({ address: '天河路 208 号', tier: 'A', pending: false });
     expect(await queries.visit(visitId)).toMatchObject({ pending: false });
-    expect((await db.entities.get(['store', '12'])).clock).toEqual({ address: editHlc, tier: '001718000000001:00000:server' });
+    expect((await db.entities.get(['store', '12'])).clock).toEqual({
+      address: editHlc,
+      tier: '001718000000001:00000:server',
+    });
     expect(await getMeta(db, 'overlays')).toEqual({});
   });
 
@@ -373,9 +416,17 @@ describe('pull', () => {
     await e.syncNow();
 
     // The rep moved territory: the server answers reset with a fresh snapshot in two pages.
-    const snap = (changes, more, cursor, reset = false) => () => ({
-      protocol_version: 1, reset, snapshot: true, has_more: more, last_mutation_id: 0, cursor, changes,
-    });
+    const snap =
+      (changes, more, cursor, reset = false) =>
+      () => ({
+        protocol_version: 1,
+        reset,
+        snapshot: true,
+        has_more: more,
+        last_mutation_id: 0,
+        cursor,
+        changes,
+      });
     server.failPull.push(
       snap([{ entity: 'store', id: '3', op: 'put', data: { id: 3, name: 'New 3' } }], true, 'snap-2', true),
       snap([{ entity: 'store', id: '4', op: 'put', data: { id: 4, name: 'New 4' } }], true, 'snap-3'),
@@ -389,7 +440,9 @@ describe('pull', () => {
     expect((await queries.stores()).map((s) => s.id).sort()).toEqual([1, 2, 3, 4]);
     expect(await getMeta(db, 'sweep')).toBeTruthy();
 
-    server.failPull.push(snap([{ entity: 'store', id: '5', op: 'put', data: { id: 5, name: 'New 5' } }], false, 'done'));
+    server.failPull.push(
+      snap([{ entity: 'store', id: '5', op: 'put', data: { id: 5, name: 'New 5' } }], false, 'done'),
+    );
     await e.syncNow();
     expect((await queries.stores()).map((s) => s.id).sort()).toEqual([3, 4, 5]);
     expect(await db.entities.get(['contact', 'c1'])).toBeUndefined();
@@ -429,7 +482,13 @@ describe('pull', () => {
 
   it('takes the server HLC into the device clock', async () => {
     server.api.pull = async () => ({
-      protocol_version: 1, reset: false, snapshot: false, has_more: false, last_mutation_id: 0, cursor: 'c', changes: [],
+      protocol_version: 1,
+      reset: false,
+      snapshot: false,
+      has_more: false,
+      last_mutation_id: 0,
+      cursor: 'c',
+      changes: [],
       server_hlc: '009999999999999:00007:server',
     });
     const e = engine();
@@ -475,7 +534,10 @@ describe('triggers and tabs', () => {
     let persistCalls = 0;
     const storage = {
       persisted: async () => false,
-      persist: async () => (persistCalls++, true),
+      persist: async () => {
+        persistCalls++;
+        return true;
+      },
       estimate: async () => ({ usage: 1234, quota: 10_000 }),
     };
     const e = engine({ env: { window: win, document: doc, navigator: { onLine: true } }, storage });
@@ -538,17 +600,38 @@ describe('the pure parts, on their own', () => {
     expect(syncState([lane({ error: err(apiError(422, 'invalid')) }), lane()])).toBe('error');
     expect(syncState([lane(), lane({ error: err(new Error('IndexedDB closed')) })])).toBe('error'); // local: retried, but shown
     // A person must act: shown even while the other lane runs or the browser is offline.
-    expect(syncState([lane({ error: err(apiError(401, 'unauthorized')) }), lane({ busy: true })], { browserOffline: true })).toBe('error');
+    expect(
+      syncState([lane({ error: err(apiError(401, 'unauthorized')) }), lane({ busy: true })], { browserOffline: true }),
+    ).toBe('error');
   });
 
   it('tells transient failures from those a person must fix, and waits out Retry-After', () => {
-    expect([0, 408, 429, 500, 503].map((status) => isTransient(apiError(status, 'x')))).toEqual([true, true, true, true, true]);
-    expect([400, 401, 404, 409, 422].map((status) => isTransient(apiError(status, 'x')))).toEqual([false, false, false, false, false]);
+    expect([0, 408, 429, 500, 503].map((status) => isTransient(apiError(status, 'x')))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect([400, 401, 404, 409, 422].map((status) => isTransient(apiError(status, 'x')))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(isTransient(new Error('quota'))).toBe(true);
     expect(isTransient(new SyncError('bad envelope'))).toBe(false);
-    expect(errorInfo(apiError(0, 'network', { message: '' }))).toEqual({ code: 'network', message: 'network', status: 0 });
+    expect(errorInfo(apiError(0, 'network', { message: '' }))).toEqual({
+      code: 'network',
+      message: 'network',
+      status: 0,
+    });
     expect(errorInfo(new Error('boom'))).toEqual({ code: 'internal', message: 'boom', status: null });
-    expect(errorInfo(apiError(400, 'invalid', { field: 'cursor', details: { a: 1 } }))).toMatchObject({ field: 'cursor', details: { a: 1 } });
+    expect(errorInfo(apiError(400, 'invalid', { field: 'cursor', details: { a: 1 } }))).toMatchObject({
+      field: 'cursor',
+      details: { a: 1 },
+    });
     const random = () => 1;
     expect(retryDelay(0, apiError(503, 'x'), { random })).toBe(1000);
     expect(retryDelay(0, apiError(503, 'x', { retryAfter: 30 }), { random })).toBe(30000);
@@ -560,11 +643,19 @@ describe('the pure parts, on their own', () => {
     const fn = async () => void ran++;
     expect(await withLock(null, 'l', fn)).toBe(true);
     const asked = [];
-    const lock = (granted) => ({ request: async (name, opts, cb) => (asked.push([name, opts]), cb(granted ? { name } : null)) });
+    const lock = (granted) => ({
+      request: async (name, opts, cb) => {
+        asked.push([name, opts]);
+        return cb(granted ? { name } : null);
+      },
+    });
     expect(await withLock(lock(false), 'fieldsales-sync', fn)).toBe(false);
     expect(await withLock(lock(true), 'fieldsales-sync', fn)).toBe(true);
     expect(ran).toBe(2);
-    expect(asked).toEqual([['fieldsales-sync', { ifAvailable: true }], ['fieldsales-sync', { ifAvailable: true }]]);
+    expect(asked).toEqual([
+      ['fieldsales-sync', { ifAvailable: true }],
+      ['fieldsales-sync', { ifAvailable: true }],
+    ]);
     expect(LOST_MUTATION).toBe(REPLICA_LOST_MUTATION);
   });
 });

@@ -59,7 +59,12 @@ export function tacIssue(imei, product, products) {
   if (owner && String(owner.id) !== String(product.id)) {
     return { key: 'card.problem.tacOther', vars: { model: owner.model_code || owner.name } };
   }
-  if (!owner && Array.isArray(product.tac_codes) && product.tac_codes.length && !product.tac_codes.includes(tac(imei))) {
+  if (
+    !owner &&
+    Array.isArray(product.tac_codes) &&
+    product.tac_codes.length &&
+    !product.tac_codes.includes(tac(imei))
+  ) {
     return { key: 'card.problem.tac', vars: { model: product.model_code || product.name } };
   }
   return null;
@@ -96,7 +101,8 @@ export function cardProblems(values, { product = null, products = [], today, onl
   if (check('buyer_name')) {
     const name = text(values.buyer_name);
     if (!name) problems.buyer_name = { key: 'card.problem.required', vars: {} };
-    else if (Array.from(name).length > LIMITS.buyer_name) problems.buyer_name = { key: 'card.problem.tooLong', vars: { n: LIMITS.buyer_name } };
+    else if (Array.from(name).length > LIMITS.buyer_name)
+      problems.buyer_name = { key: 'card.problem.tooLong', vars: { n: LIMITS.buyer_name } };
   }
   if (check('buyer_phone') && !normalisePhone(values.buyer_phone)) {
     problems.buyer_phone = { key: 'card.problem.phone', vars: {} };

@@ -187,7 +187,7 @@ export function maskPhone(phone) {
 export function maskAddress(address) {
   if (!address) return address;
   const c = Array.from(address);
-  return (c.length > 6 ? c.slice(0, 6).join('') : '') + '****';
+  return `${c.length > 6 ? c.slice(0, 6).join('') : ''}****`;
 }
 
 /** 张** : the first character (the family name, usually) and one star per other character. */

@@ -18,14 +18,25 @@ import {
   termsJson,
 } from './rules.js';
 
-const VECTORS = JSON.parse(readFileSync(new URL('../../../tests/vectors/warranty_rules.json', import.meta.url), 'utf8'));
+const VECTORS = JSON.parse(
+  readFileSync(new URL('../../../tests/vectors/warranty_rules.json', import.meta.url), 'utf8'),
+);
 
 // The vectors name the reasons as words; the port answers message keys.
 const WHY = { 'check digit': 'checkDigit', length: 'length', digits: 'digits' };
 
 describe('warranty rules: shared vectors', () => {
   it('has every section', () => {
-    for (const key of ['luhn_check_digit', 'valid_imeis', 'invalid_imeis', 'tac', 'phones', 'terms', 'standing', 'masks']) {
+    for (const key of [
+      'luhn_check_digit',
+      'valid_imeis',
+      'invalid_imeis',
+      'tac',
+      'phones',
+      'terms',
+      'standing',
+      'masks',
+    ]) {
       expect(VECTORS[key], key).toBeTruthy();
     }
   });
@@ -53,7 +64,11 @@ describe('warranty rules: shared vectors', () => {
 
   it.each(VECTORS.terms)('terms of $purchase_date ($return_days d, $exchange_days d, $repair_months mo)', (v) => {
     const t = terms(v.purchase_date, v.return_days, v.exchange_days, v.repair_months);
-    expect(termsJson(t)).toEqual({ return_until: v.return_until, exchange_until: v.exchange_until, repair_until: v.repair_until });
+    expect(termsJson(t)).toEqual({
+      return_until: v.return_until,
+      exchange_until: v.exchange_until,
+      repair_until: v.repair_until,
+    });
   });
 
   it.each(VECTORS.standing)('standing on $today (bought $purchase_date, void $voided) = $standing', (v) => {
@@ -97,7 +112,10 @@ describe('warranty rules: properties', () => {
 
   it('completes any 14 digits into a valid IMEI', () => {
     let seed = 12345;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 10;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % 10;
+    };
     for (let n = 0; n < 500; n++) {
       const body = Array.from({ length: 14 }, rand).join('');
       expect(imeiProblem(body + luhnCheckDigit(body))).toBeNull();

@@ -43,26 +43,32 @@ export function CardDetail({ id }) {
         ${card.revision > 1 ? html`<span class="tag">${t('card.revision', { n: card.revision })}</span>` : null}
       </div>
       ${sync.state === 'pending' ? html`<p class="muted small">${t('card.pendingHint')}</p>` : null}
-      ${sync.state === 'refused'
-        ? html`<div class="banner banner-err small" style="margin:0.5rem 0 0" role="alert">
+      ${
+        sync.state === 'refused'
+          ? html`<div class="banner banner-err small" style="margin:0.5rem 0 0" role="alert">
             <div class="grow"><${Refusal} sync=${sync} /></div>
             <div class="btn-row" style="width:100%">
-              ${refusedRegistration
-                ? html`<a class="btn btn-small" href=${`#/card/${encodeURIComponent(card.id)}/correct`} data-testid="card-fix">${t('outbox.fix')}</a>`
-                : null}
+              ${
+                refusedRegistration
+                  ? html`<a class="btn btn-small" href=${`#/card/${encodeURIComponent(card.id)}/correct`} data-testid="card-fix">${t('outbox.fix')}</a>`
+                  : null
+              }
               <button type="button" class="btn btn-small btn-danger" onClick=${discard} data-testid="card-discard">
                 ${refusedRegistration ? t('outbox.discard') : t('card.discardCorrection')}
               </button>
             </div>
           </div>`
-        : null}
+          : null
+      }
     </div>
-    ${!refusedRegistration
-      ? html`<div class="card">
+    ${
+      !refusedRegistration
+        ? html`<div class="card">
           <h3>${t('card.terms')}</h3>
           <${TermsView} terms=${card.terms} />
         </div>`
-      : null}
+        : null
+    }
     <div class="card">
       <dl class="facts" data-testid="card-facts">
         ${row(t('card.imei'), card.imei, 'imei')}
@@ -82,9 +88,11 @@ export function CardDetail({ id }) {
       </dl>
     </div>
     <div class="btn-row">
-      ${correctable && !refusedRegistration
-        ? html`<a class="btn" href=${`#/card/${encodeURIComponent(card.id)}/correct`} data-testid="card-correct">${t('card.correct')}</a>`
-        : null}
+      ${
+        correctable && !refusedRegistration
+          ? html`<a class="btn" href=${`#/card/${encodeURIComponent(card.id)}/correct`} data-testid="card-correct">${t('card.correct')}</a>`
+          : null
+      }
       <a class="btn btn-primary" href="#/register" data-testid="register-another">${t('card.registerAnother')}</a>
     </div>
   </div>`;

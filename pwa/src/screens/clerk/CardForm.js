@@ -38,12 +38,25 @@ function changedFields(values, card) {
     const now = cleanField(f, values[f]);
     const before = card[f] === undefined || card[f] === '' ? null : card[f];
     const a = now === '' ? null : now;
-    if (String(a ?? '') !== String(before ?? '')) out[f] = f === 'buyer_address' ? now ?? '' : now;
+    if (String(a ?? '') !== String(before ?? '')) out[f] = f === 'buyer_address' ? (now ?? '') : now;
   }
   return out;
 }
 
-function TextField({ field, label, value, onInput, problem, show, optional, type = 'text', inputmode, maxlength, autocomplete = 'off', extra }) {
+function TextField({
+  field,
+  label,
+  value,
+  onInput,
+  problem,
+  show,
+  optional,
+  type = 'text',
+  inputmode,
+  maxlength,
+  autocomplete = 'off',
+  extra,
+}) {
   const bad = show && problem;
   return html`<div class="field">
     <label class="label" for=${`card-${field}`}>${label}${optional ? html` <span class="muted">(${t('common.optional')})</span>` : null}</label>
@@ -90,11 +103,13 @@ export function CardForm({ mode = 'register', card = null }) {
       (allProducts || [])
         .filter((p) => p.active !== false || (card && String(p.id) === String(card.product_id)))
         .sort((a, b) => String(a.model_code || a.name).localeCompare(String(b.model_code || b.name))),
-    [allProducts, card && card.product_id],
+    [allProducts, card?.product_id],
   );
   // A store that sells one model: it is the model.
   const values =
-    mode === 'register' && !typed.product_id && products.length === 1 ? { ...typed, product_id: String(products[0].id) } : typed;
+    mode === 'register' && !typed.product_id && products.length === 1
+      ? { ...typed, product_id: String(products[0].id) }
+      : typed;
   const product = products.find((p) => String(p.id) === String(values.product_id)) || null;
 
   const problems = useMemo(() => {
@@ -104,7 +119,8 @@ export function CardForm({ mode = 'register', card = null }) {
       const imei = imeiDigits(values[f]);
       if (!imei || p[f]) continue;
       const other = (phoneCards || []).find(
-        (c) => c.id !== (card && card.id) && c.sync?.state !== 'refused' && !c.voided_at && (c.imei === imei || c.imei2 === imei),
+        (c) =>
+          c.id !== card?.id && c.sync?.state !== 'refused' && !c.voided_at && (c.imei === imei || c.imei2 === imei),
       );
       if (other) p[f] = { key: 'card.problem.duplicate', vars: { date: fmt.dateTime(other.registered_at) } };
     }
@@ -146,7 +162,8 @@ export function CardForm({ mode = 'register', card = null }) {
   const show = (field) => submitted || touched[field];
   const shownProblems = Object.fromEntries(Object.entries(problems).filter(([, v]) => v));
 
-  const terms = isDate(values.purchase_date) && values.purchase_date <= today ? termsFor(values.purchase_date, product) : null;
+  const terms =
+    isDate(values.purchase_date) && values.purchase_date <= today ? termsFor(values.purchase_date, product) : null;
 
   async function save(ev) {
     ev.preventDefault();
@@ -243,9 +260,11 @@ export function CardForm({ mode = 'register', card = null }) {
           <option value="">${t('card.pickModel')}</option>
           ${products.map((p) => html`<option key=${p.id} value=${String(p.id)}>${p.model_code ? `${p.model_code} · ${p.name}` : p.name}</option>`)}
         </select>
-        ${show('product_id') && shownProblems.product_id
-          ? html`<p class="check check-err small" data-testid="card-product_id-problem">✗ ${problemText(shownProblems.product_id)}</p>`
-          : null}
+        ${
+          show('product_id') && shownProblems.product_id
+            ? html`<p class="check check-err small" data-testid="card-product_id-problem">✗ ${problemText(shownProblems.product_id)}</p>`
+            : null
+        }
       </div>
       ${field('serial_number', t('card.serial'), { autocomplete: 'off', maxlength: 40, extra: { autocapitalize: 'characters', spellcheck: false } })}
     </div>
@@ -258,21 +277,25 @@ export function CardForm({ mode = 'register', card = null }) {
     <div class="card">
       ${field('purchase_date', t('card.purchaseDate'), {
         type: 'date',
-        extra: { max: today, min: product && product.launch_date ? product.launch_date : undefined },
+        extra: { max: today, min: product?.launch_date ? product.launch_date : undefined },
       })}
       <div data-testid="card-terms-preview">
-        ${terms
-          ? html`<${TermsView} terms=${termsJson(terms)} />
+        ${
+          terms
+            ? html`<${TermsView} terms=${termsJson(terms)} />
               <p class="small" style="margin-top:0.4rem">
                 ${t('card.standingToday')} <${StandingBadge} standing=${standing(terms, today)} />
               </p>`
-          : html`<p class="muted small">${t('card.termsNeedDate')}</p>`}
+            : html`<p class="muted small">${t('card.termsNeedDate')}</p>`
+        }
       </div>
     </div>
     ${error ? html`<div class="banner banner-err" role="alert">${error}</div>` : null}
-    ${submitted && Object.keys(shownProblems).length
-      ? html`<div class="banner banner-err small" role="alert" data-testid="card-form-problems">${t('card.fixProblems', { n: Object.keys(shownProblems).length })}</div>`
-      : null}
+    ${
+      submitted && Object.keys(shownProblems).length
+        ? html`<div class="banner banner-err small" role="alert" data-testid="card-form-problems">${t('card.fixProblems', { n: Object.keys(shownProblems).length })}</div>`
+        : null
+    }
     <button type="submit" class="btn btn-primary btn-block" disabled=${busy} data-testid="card-save">
       ${mode === 'correct' ? t('card.saveCorrection') : mode === 'resend' ? t('outbox.resend') : t('card.save')}
     </button>

@@ -68,21 +68,25 @@ export function Cards() {
       </div>
     </div>
     <a class="btn btn-primary btn-block" href="#/register" data-testid="register-card">${t('cards.register')}</a>
-    ${refused && !prefix
-      ? html`<div class="banner banner-err small" style="margin-top:0.75rem" data-testid="cards-refused">${t('cards.refused', { n: refused })}</div>`
-      : null}
+    ${
+      refused && !prefix
+        ? html`<div class="banner banner-err small" style="margin-top:0.75rem" data-testid="cards-refused">${t('cards.refused', { n: refused })}</div>`
+        : null
+    }
     <h2 class="section-title">
       <span>${prefix ? t('cards.results', { n: cards.length }) : t('cards.all', { n: cards.length })}</span>
     </h2>
     <div class="card">
-      ${cards.length
-        ? html`<ul class="list" data-testid="card-list">
+      ${
+        cards.length
+          ? html`<ul class="list" data-testid="card-list">
             ${cards.slice(0, SHOWN).map((c) => html`<${CardItem} key=${c.id} card=${c} />`)}
           </ul>
           ${cards.length > SHOWN ? html`<p class="muted small">${t('cards.more', { n: cards.length - SHOWN })}</p>` : null}`
-        : html`<p class="empty" data-testid="cards-empty">
+          : html`<p class="empty" data-testid="cards-empty">
             ${!loaded ? t('app.loading') : prefix ? t('cards.noMatch', { q: prefix }) : t('cards.none')}
-          </p>`}
+          </p>`
+      }
     </div>
   </div>`;
 }

@@ -3,7 +3,13 @@ import { html } from 'htm/preact';
 import { fmt, t } from '../../i18n/index.js';
 import { errorText } from '../../components/SyncBar.js';
 
-const STANDING_TAG = { returnable: 'tag-ok', exchangeable: 'tag-ok', repairable: '', expired: 'tag-warn', void: 'tag-err' };
+const STANDING_TAG = {
+  returnable: 'tag-ok',
+  exchangeable: 'tag-ok',
+  repairable: '',
+  expired: 'tag-warn',
+  void: 'tag-err',
+};
 
 export function StandingBadge({ standing }) {
   if (!standing) return null;
@@ -14,20 +20,20 @@ export function StandingBadge({ standing }) {
 
 /** "waiting to sync" / "synced" / "refused", and the server's reason when refused. */
 export function SyncTag({ sync }) {
-  const state = (sync && sync.state) || 'synced';
+  const state = sync?.state || 'synced';
   const cls = state === 'refused' ? 'tag tag-err' : state === 'pending' ? 'tag' : 'tag tag-ok';
   return html`<span class=${cls} data-testid="card-sync" data-state=${state}>${t(`card.sync.${state}`)}</span>`;
 }
 
 /** What was refused (the card, or a correction of it) and why. */
 export function refusalText(sync) {
-  if (!sync || sync.state !== 'refused') return '';
+  if (sync?.state !== 'refused') return '';
   const what = sync.name === 'warranty.correct' ? t('card.refusedCorrection') : t('card.refusedRegistration');
   return `${what} ${t('outbox.reason', { message: errorText(sync.error) || t('common.unknown') })}`;
 }
 
 export function Refusal({ sync }) {
-  if (!sync || sync.state !== 'refused') return null;
+  if (sync?.state !== 'refused') return null;
   return html`<p class="reason small" data-testid="card-refusal">${refusalText(sync)}</p>`;
 }
 
@@ -50,7 +56,7 @@ export function TermsView({ terms, compact = false }) {
 }
 
 export function modelOf(card) {
-  const p = card && card.product;
+  const p = card?.product;
   if (!p) return card && card.product_id != null ? `#${card.product_id}` : '';
   return p.model_code ? `${p.model_code} ${p.name || ''}`.trim() : p.name;
 }

@@ -13,9 +13,12 @@ import { CorrectScreen, RegisterScreen } from './CardForm.js';
 
 /** `{screen, title, current}` for the route parts, or null (not a clerk route). */
 export function clerkRoute([head, arg, sub]) {
-  if (head === 'register') return { screen: html`<${RegisterScreen} />`, title: t('card.registerTitle'), current: null };
-  if (head === 'card' && arg && sub === 'correct') return { screen: html`<${CorrectScreen} id=${arg} />`, title: t('card.correctTitle'), current: null };
-  if (head === 'card' && arg) return { screen: html`<${CardDetail} id=${arg} />`, title: t('card.title'), current: null };
+  if (head === 'register')
+    return { screen: html`<${RegisterScreen} />`, title: t('card.registerTitle'), current: null };
+  if (head === 'card' && arg && sub === 'correct')
+    return { screen: html`<${CorrectScreen} id=${arg} />`, title: t('card.correctTitle'), current: null };
+  if (head === 'card' && arg)
+    return { screen: html`<${CardDetail} id=${arg} />`, title: t('card.title'), current: null };
   if (!head) return { screen: html`<${Cards} />`, title: t('cards.title'), current: 'today' };
   return null;
 }

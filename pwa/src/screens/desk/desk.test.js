@@ -37,11 +37,17 @@ describe('fetchAllPages', () => {
   it('asks for the page size given, and never more than EXPORT_MAX_ROWS items by default', async () => {
     const sizes = new Set();
     let calls = 0;
-    const all = await fetchAllPages(async ({ page, pageSize }) => {
-      sizes.add(pageSize);
-      calls += 1;
-      return { items: Array.from({ length: pageSize }, (_, i) => (page - 1) * pageSize + i), pagination: { total_pages: 1000 } };
-    }, { pageSize: 2500 });
+    const all = await fetchAllPages(
+      async ({ page, pageSize }) => {
+        sizes.add(pageSize);
+        calls += 1;
+        return {
+          items: Array.from({ length: pageSize }, (_, i) => (page - 1) * pageSize + i),
+          pagination: { total_pages: 1000 },
+        };
+      },
+      { pageSize: 2500 },
+    );
     expect([...sizes]).toEqual([2500]);
     expect(calls).toBe(4);
     expect(all.length).toBe(EXPORT_MAX_ROWS);
@@ -60,16 +66,24 @@ describe('fetchAllPages', () => {
 describe('apiMessage', () => {
   it('says what went wrong in words the user knows, in their language', () => {
     setLang('en');
-    expect(apiMessage(new ApiError({ status: 0, code: 'network', message: 'Failed to fetch' }))).toBe(deskEn['desk.offline']);
-    expect(apiMessage(new ApiError({ status: 403, code: 'forbidden', message: 'Forbidden' }))).toBe(deskEn['desk.forbidden']);
-    expect(apiMessage(new ApiError({ status: 401, code: 'unauthorized', message: 'x' }))).toBe(sharedEn['app.sessionExpired']);
+    expect(apiMessage(new ApiError({ status: 0, code: 'network', message: 'Failed to fetch' }))).toBe(
+      deskEn['desk.offline'],
+    );
+    expect(apiMessage(new ApiError({ status: 403, code: 'forbidden', message: 'Forbidden' }))).toBe(
+      deskEn['desk.forbidden'],
+    );
+    expect(apiMessage(new ApiError({ status: 401, code: 'unauthorized', message: 'x' }))).toBe(
+      sharedEn['app.sessionExpired'],
+    );
     setLang('zh-CN');
     expect(apiMessage({ status: 0, code: 'network' })).toBe(deskZh['desk.offline']);
     expect(apiMessage({ status: 403 })).toBe(deskZh['desk.forbidden']);
   });
 
   it("gives the server's message otherwise, and nothing for no error", () => {
-    expect(apiMessage(new ApiError({ status: 409, code: 'conflict', message: 'Already decided' }))).toBe('Already decided');
+    expect(apiMessage(new ApiError({ status: 409, code: 'conflict', message: 'Already decided' }))).toBe(
+      'Already decided',
+    );
     expect(apiMessage(new Error('boom'))).toBe('boom');
     expect(apiMessage('plain text')).toBe('plain text');
     expect(apiMessage(null)).toBe('');

@@ -110,7 +110,8 @@ export function useAction() {
 export function Pager({ pagination, page, onPage, testid = 'pager' }) {
   if (!pagination) return null;
   const pages = pagination.total_pages || 1;
-  if (pages <= 1) return html`<p class="muted small" data-testid=${testid}>${t('desk.total', { n: pagination.total ?? 0 })}</p>`;
+  if (pages <= 1)
+    return html`<p class="muted small" data-testid=${testid}>${t('desk.total', { n: pagination.total ?? 0 })}</p>`;
   return html`<div class="pager" data-testid=${testid}>
     <button type="button" class="btn btn-small" disabled=${page <= 1} onClick=${() => onPage(page - 1)}>‹ ${t('desk.prev')}</button>
     <span class="small">${t('desk.page', { page, pages, n: pagination.total ?? 0 })}</span>
@@ -126,7 +127,10 @@ export function RefreshButton({ onClick }) {
 export function Segmented({ label, options, value, onChange, testid, attr = 'value' }) {
   return html`<div class="segmented" role="group" aria-label=${label} data-testid=${testid}>
     ${options.map(
-      ([v, text]) => html`<button type="button" key=${v} aria-pressed=${v === value ? 'true' : 'false'} onClick=${() => onChange(v)} ...${{ [`data-${attr}`]: v }}>
+      ([
+        v,
+        text,
+      ]) => html`<button type="button" key=${v} aria-pressed=${v === value ? 'true' : 'false'} onClick=${() => onChange(v)} ...${{ [`data-${attr}`]: v }}>
         ${text}
       </button>`,
     )}
@@ -207,9 +211,11 @@ export function PhotoThumb({ id, label = null, testid = 'photo-thumb' }) {
       data-testid=${testid}
       data-loaded=${url ? 'true' : error ? 'error' : 'false'}
     >
-      ${url
-        ? html`<img src=${url} alt=${alt} loading="lazy" />`
-        : html`<span class="small muted">${error ? (pending ? t('desk.photoPending') : '✕') : '…'}</span>`}
+      ${
+        url
+          ? html`<img src=${url} alt=${alt} loading="lazy" />`
+          : html`<span class="small muted">${error ? (pending ? t('desk.photoPending') : '✕') : '…'}</span>`
+      }
     </button>
     ${open ? html`<${PhotoViewer} id=${id} alt=${alt} onClose=${() => setOpen(false)} />` : null}
   </span>`;

@@ -7,7 +7,16 @@ import { useEffect, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { CsvButton, ErrorBanner, fetchAllPages, Pager, RefreshButton, useRemote } from '../desk/kit.js';
-import { BrandField, cleanQuery, last30, price, Range, RegionField, useLookups, useSavedFilters } from './marketCommon.js';
+import {
+  BrandField,
+  cleanQuery,
+  last30,
+  price,
+  Range,
+  RegionField,
+  useLookups,
+  useSavedFilters,
+} from './marketCommon.js';
 
 export const TABS = [
   ['promotions', '#/market/promotions', 'market.tab.promotions'],
@@ -66,8 +75,11 @@ export function Promotions() {
   };
   const query = cleanQuery(filters);
   const key = JSON.stringify(query);
-  const { data, loading, error, reload } = useRemote(() => api.marketPromotions(query, { page, pageSize: 50 }), [key, page]);
-  const rows = (data && data.items) || [];
+  const { data, loading, error, reload } = useRemote(
+    () => api.marketPromotions(query, { page, pageSize: 50 }),
+    [key, page],
+  );
+  const rows = data?.items || [];
   return html`<section class="card" data-testid="promotions-screen">
     <div class="toolbar">
       <h2 style="margin:0">${t('market.promotions.title')}</h2>
@@ -80,8 +92,9 @@ export function Promotions() {
       <${Range} filters=${filters} set=${set} />
     </div>
     <${ErrorBanner} error=${error} onRetry=${reload} />
-    ${rows.length
-      ? html`<div class="table-wrap">
+    ${
+      rows.length
+        ? html`<div class="table-wrap">
             <table class="table" data-testid="promotion-list">
               <thead>
                 <tr>
@@ -108,7 +121,8 @@ export function Promotions() {
             </table>
           </div>
           <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} />`
-      : html`<p class="empty">${loading ? t('app.loading') : t('market.promotions.none')}</p>`}
+        : html`<p class="empty">${loading ? t('app.loading') : t('market.promotions.none')}</p>`
+    }
   </section>`;
 }
 
@@ -153,8 +167,9 @@ export function MaterialUse() {
         <${Range} filters=${filters} set=${set} />
       </div>
       <${ErrorBanner} error=${error} onRetry=${reload} />
-      ${regionTotals.length
-        ? html`<table class="table" data-testid="material-regions">
+      ${
+        regionTotals.length
+          ? html`<table class="table" data-testid="material-regions">
             <thead>
               <tr><th>${t('market.region')}</th><th class="num">${t('market.costUsed')}</th><th class="bar-col"></th></tr>
             </thead>
@@ -171,11 +186,13 @@ export function MaterialUse() {
               <tr><th>${t('diversion.total')}</th><th class="num">${fmt.price(total)}</th><th></th></tr>
             </tfoot>
           </table>`
-        : null}
+          : null
+      }
     </section>
     <section class="card">
-      ${rows.length
-        ? html`<div class="table-wrap">
+      ${
+        rows.length
+          ? html`<div class="table-wrap">
             <table class="table" data-testid="material-list">
               <thead>
                 <tr>
@@ -201,7 +218,8 @@ export function MaterialUse() {
               </tbody>
             </table>
           </div>`
-        : html`<p class="empty">${loading ? t('app.loading') : t('market.materials.none')}</p>`}
+          : html`<p class="empty">${loading ? t('app.loading') : t('market.materials.none')}</p>`
+      }
     </section>
   </div>`;
 }
@@ -212,7 +230,11 @@ export function Activity({ tab }) {
   return html`<div data-testid="market-activity">
     <nav class="segmented market-tabs" aria-label=${t('market.nav.activity')}>
       ${TABS.map(
-        ([k, href, label]) => html`<a key=${k} href=${href} aria-current=${k === current ? 'page' : undefined} class=${k === current ? 'active' : ''} data-testid=${`market-tab-${k}`}
+        ([
+          k,
+          href,
+          label,
+        ]) => html`<a key=${k} href=${href} aria-current=${k === current ? 'page' : undefined} class=${k === current ? 'active' : ''} data-testid=${`market-tab-${k}`}
           >${t(label)}</a
         >`,
       )}

@@ -6,7 +6,17 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { apiMessage, CsvButton, ErrorBanner, fetchAllPages, Pager, PhotoThumb, RefreshButton, Segmented, useRemote } from '../desk/kit.js';
+import {
+  apiMessage,
+  CsvButton,
+  ErrorBanner,
+  fetchAllPages,
+  Pager,
+  PhotoThumb,
+  RefreshButton,
+  Segmented,
+  useRemote,
+} from '../desk/kit.js';
 import { effectivePrice, periodName, roundPct } from './market.js';
 import { alertsChanged, BrandField, cleanQuery, price, RegionField, useLookups } from './marketCommon.js';
 
@@ -47,8 +57,11 @@ export function Alerts() {
   const query = cleanQuery({ region_id: filters.region_id, brand_id: filters.brand_id, period: filters.period });
   if (ACK_OF[filters.show] !== '') query.acknowledged = String(ACK_OF[filters.show]);
   const key = JSON.stringify(query);
-  const { data, loading, error, reload } = useRemote(() => api.marketAlerts(query, { page, pageSize: 50 }), [key, page]);
-  const rows = (data && data.items) || [];
+  const { data, loading, error, reload } = useRemote(
+    () => api.marketAlerts(query, { page, pageSize: 50 }),
+    [key, page],
+  );
+  const rows = data?.items || [];
 
   return html`<div data-testid="alerts-screen">
     <section class="card">
@@ -76,8 +89,9 @@ export function Alerts() {
       </div>
       <p class="small muted">${t('market.alerts.explain')}</p>
       <${ErrorBanner} error=${error} onRetry=${reload} />
-      ${rows.length
-        ? html`<div class="table-wrap">
+      ${
+        rows.length
+          ? html`<div class="table-wrap">
               <table class="table" data-testid="alert-list">
                 <thead>
                   <tr>
@@ -108,9 +122,11 @@ export function Alerts() {
                       <td class="num"><strong class="drop">−${pct(a.drop_pct)}</strong></td>
                       <td class="small">${fmt.dateTime(a.created_at)}</td>
                       <td>
-                        ${a.acknowledged_at
-                          ? html`<span class="tag tag-ok">${t('market.acknowledged')}</span>`
-                          : html`<span class="tag tag-warn">${t('market.new')}</span>`}
+                        ${
+                          a.acknowledged_at
+                            ? html`<span class="tag tag-ok">${t('market.acknowledged')}</span>`
+                            : html`<span class="tag tag-warn">${t('market.new')}</span>`
+                        }
                       </td>
                     </tr>`,
                   )}
@@ -118,7 +134,8 @@ export function Alerts() {
               </table>
             </div>
             <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} />`
-        : html`<p class="empty" data-testid="alerts-empty">${loading ? t('app.loading') : t('market.alerts.none')}</p>`}
+          : html`<p class="empty" data-testid="alerts-empty">${loading ? t('app.loading') : t('market.alerts.none')}</p>`
+      }
     </section>
   </div>`;
 }
@@ -138,8 +155,9 @@ function observationColumns() {
 function Evidence({ title, rows, testid }) {
   return html`<section class="card" data-testid=${testid}>
     <h3>${title} <span class="tag">${fmt.number(rows.length)}</span></h3>
-    ${rows.length
-      ? html`<div class="table-wrap">
+    ${
+      rows.length
+        ? html`<div class="table-wrap">
           <table class="table">
             <thead>
               <tr>
@@ -165,7 +183,8 @@ function Evidence({ title, rows, testid }) {
             </tbody>
           </table>
         </div>`
-      : html`<p class="empty">${t('market.noObservations')}</p>`}
+        : html`<p class="empty">${t('market.noObservations')}</p>`
+    }
   </section>`;
 }
 
@@ -185,7 +204,8 @@ export function AlertDetail({ id }) {
       setAlert((a) => ({ ...a, ...fresh }));
       alertsChanged();
     } catch (err) {
-      if (err && err.status === 409) reload(); // someone else acknowledged it
+      if (err && err.status === 409)
+        reload(); // someone else acknowledged it
       else setAckError(apiMessage(err));
     } finally {
       setBusy(false);
@@ -211,11 +231,13 @@ export function AlertDetail({ id }) {
     <section class="card">
       <div class="toolbar">
         <h2 style="margin:0">${a.brand} ${a.model} · ${a.region}</h2>
-        ${a.acknowledged_at
-          ? html`<span class="tag tag-ok" data-testid="alert-acknowledged">${t('market.acknowledgedOn', { when: fmt.dateTime(a.acknowledged_at) })}</span>`
-          : html`<button type="button" class="btn btn-primary btn-small" onClick=${acknowledge} disabled=${busy} data-testid="alert-acknowledge">
+        ${
+          a.acknowledged_at
+            ? html`<span class="tag tag-ok" data-testid="alert-acknowledged">${t('market.acknowledgedOn', { when: fmt.dateTime(a.acknowledged_at) })}</span>`
+            : html`<button type="button" class="btn btn-primary btn-small" onClick=${acknowledge} disabled=${busy} data-testid="alert-acknowledge">
               ${t('market.acknowledge')}
-            </button>`}
+            </button>`
+        }
         <${CsvButton} name=${`price-alert-${a.id}`} rows=${evidence} columns=${observationColumns} />
       </div>
       ${ackError ? html`<div class="banner banner-err" role="alert">${ackError}</div>` : null}

@@ -13,7 +13,7 @@ export function CardLookup() {
   const [voidError, setVoidError] = useState(null);
   const products = useRemote(() => api.request('GET', '/products', { query: { page_size: 100 } }), []);
   const { data, loading, error, reload } = useRemote(() => (imei ? api.warrantyCards({ imei }) : null), [imei]);
-  const cards = (data && data.items) || [];
+  const cards = data?.items || [];
   const modelOf = (id) => {
     const p = (products.data || []).find((x) => x.id === id);
     return p ? `${p.model_code} ${p.name}` : `#${id}`;
@@ -21,7 +21,7 @@ export function CardLookup() {
 
   async function voidCard(card) {
     const reason = prompt(t('hqCards.voidReason'));
-    if (!reason || !reason.trim()) return;
+    if (!reason?.trim()) return;
     setVoidError(null);
     try {
       await api.voidCard(card.id, reason.trim());
@@ -46,10 +46,12 @@ export function CardLookup() {
       </div>
     </form>
     <${ErrorBanner} error=${error || voidError} onRetry=${reload} />
-    ${imei
-      ? html`<section class="card">
-          ${cards.length
-            ? html`<div class="toolbar">
+    ${
+      imei
+        ? html`<section class="card">
+          ${
+            cards.length
+              ? html`<div class="toolbar">
                 <span class="grow"></span>
                 <${CsvButton}
                   name=${`warranty-cards-${imei}`}
@@ -67,9 +69,11 @@ export function CardLookup() {
                   ]}
                 />
               </div>`
-            : null}
-          ${cards.length
-            ? html`<div class="table-wrap"><table class="table" data-testid="hq-card-list">
+              : null
+          }
+          ${
+            cards.length
+              ? html`<div class="table-wrap"><table class="table" data-testid="hq-card-list">
                 <thead>
                   <tr>
                     <th>IMEI</th><th>${t('card.model')}</th><th>${t('card.buyerName')}</th><th>${t('card.buyerPhone')}</th>
@@ -91,8 +95,10 @@ export function CardLookup() {
                   )}
                 </tbody>
               </table></div>`
-            : html`<p class="empty">${loading ? t('app.loading') : t('cards.noMatch', { q: imei })}</p>`}
+              : html`<p class="empty">${loading ? t('app.loading') : t('cards.noMatch', { q: imei })}</p>`
+          }
         </section>`
-      : null}
+        : null
+    }
   </div>`;
 }

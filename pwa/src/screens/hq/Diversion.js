@@ -5,10 +5,24 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { CsvButton, ErrorBanner, fetchAllPages, Pager, RefreshButton, Segmented, usePaged, useRemote } from '../desk/kit.js';
+import {
+  CsvButton,
+  ErrorBanner,
+  fetchAllPages,
+  Pager,
+  RefreshButton,
+  Segmented,
+  usePaged,
+  useRemote,
+} from '../desk/kit.js';
 
 export const BY = ['partner', 'shipped_region', 'sold_region', 'model'];
-export const FILTER_OF = { partner: 'partner_id', shipped_region: 'shipped_region_id', sold_region: 'sold_region_id', model: 'product_id' };
+export const FILTER_OF = {
+  partner: 'partner_id',
+  shipped_region: 'shipped_region_id',
+  sold_region: 'sold_region_id',
+  model: 'product_id',
+};
 
 function flagColumns() {
   return [
@@ -26,7 +40,10 @@ function flagColumns() {
 
 function Flags({ filter }) {
   const { api } = useApp();
-  const { data, rows, page, setPage, loading, error, reload } = usePaged((paging) => api.diversionFlags({ [filter.key]: filter.id }, paging), [filter.key, filter.id]);
+  const { data, rows, page, setPage, loading, error, reload } = usePaged(
+    (paging) => api.diversionFlags({ [filter.key]: filter.id }, paging),
+    [filter.key, filter.id],
+  );
   return html`<section class="card" data-testid="diversion-flags">
     <div class="toolbar">
       <h2 style="margin:0">${t('diversion.flagsOf', { name: filter.name })}</h2>
@@ -38,8 +55,9 @@ function Flags({ filter }) {
       />
     </div>
     <${ErrorBanner} error=${error} onRetry=${reload} />
-    ${rows.length
-      ? html`<div class="table-wrap">
+    ${
+      rows.length
+        ? html`<div class="table-wrap">
             <table class="table">
               <thead>
                 <tr>
@@ -72,7 +90,8 @@ function Flags({ filter }) {
             </table>
           </div>
           <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} />`
-      : html`<p class="empty">${loading ? t('app.loading') : t('diversion.noFlags')}</p>`}
+        : html`<p class="empty">${loading ? t('app.loading') : t('diversion.noFlags')}</p>`
+    }
   </section>`;
 }
 
@@ -108,8 +127,9 @@ export function Diversion() {
       </div>
       <p class="muted small">${t('diversion.explain')}</p>
       <${ErrorBanner} error=${error} onRetry=${reload} />
-      ${rows.length
-        ? html`<table class="table" data-testid="diversion-summary">
+      ${
+        rows.length
+          ? html`<table class="table" data-testid="diversion-summary">
             <thead>
               <tr><th>${t(`diversion.by.${by}`)}</th><th class="num">${t('diversion.count')}</th><th class="bar-col"></th></tr>
             </thead>
@@ -132,7 +152,8 @@ export function Diversion() {
               <tr><th>${t('diversion.total')}</th><th class="num">${fmt.number(total)}</th><th></th></tr>
             </tfoot>
           </table>`
-        : html`<p class="empty">${loading ? t('app.loading') : t('diversion.none')}</p>`}
+          : html`<p class="empty">${loading ? t('app.loading') : t('diversion.none')}</p>`
+      }
     </section>
     ${filter ? html`<${Flags} filter=${filter} />` : rows.length ? html`<p class="muted small">${t('diversion.pickRow')}</p>` : null}
   </div>`;

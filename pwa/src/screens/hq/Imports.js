@@ -31,7 +31,10 @@ function ImportRow({ imp, selected, onSelect }) {
     data-status=${imp.status}
   >
     <td>
-      <button type="button" class="link" onClick=${(e) => (e.stopPropagation(), onSelect(imp.id))}>${imp.filename}</button>
+      <button type="button" class="link" onClick=${(e) => {
+        e.stopPropagation();
+        onSelect(imp.id);
+      }}>${imp.filename}</button>
       ${imp.duplicate_of != null ? html`<div class="small muted">${t('imports.duplicateOf', { id: imp.duplicate_of })}</div>` : null}
       ${imp.error ? html`<div class="small reason">${imp.error}</div>` : null}
     </td>
@@ -51,8 +54,11 @@ function BadRows({ imp }) {
   const { api } = useApp();
   const [page, setPage] = useState(1);
   useEffect(() => setPage(1), [imp.id]);
-  const { data, loading, error, reload } = useRemote(() => api.shipmentImportErrors(imp.id, { page, pageSize: 50 }), [imp.id, page, imp.status]);
-  const rows = (data && data.items) || [];
+  const { data, loading, error, reload } = useRemote(
+    () => api.shipmentImportErrors(imp.id, { page, pageSize: 50 }),
+    [imp.id, page, imp.status],
+  );
+  const rows = data?.items || [];
   return html`<section class="card" data-testid="import-errors">
     <div class="toolbar">
       <h2 style="margin:0">${t('imports.badRows', { name: imp.filename })}</h2>
@@ -68,8 +74,9 @@ function BadRows({ imp }) {
       />
     </div>
     <${ErrorBanner} error=${error} onRetry=${reload} />
-    ${rows.length
-      ? html`<table class="table">
+    ${
+      rows.length
+        ? html`<table class="table">
             <thead>
               <tr><th class="num">${t('imports.line')}</th><th>${t('imports.reason')}</th><th>${t('imports.raw')}</th></tr>
             </thead>
@@ -84,7 +91,8 @@ function BadRows({ imp }) {
             </tbody>
           </table>
           <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} />`
-      : html`<p class="empty">${loading ? t('app.loading') : ACTIVE.has(imp.status) ? t('imports.stillRunning') : t('imports.noBadRows')}</p>`}
+        : html`<p class="empty">${loading ? t('app.loading') : ACTIVE.has(imp.status) ? t('imports.stillRunning') : t('imports.noBadRows')}</p>`
+    }
   </section>`;
 }
 
@@ -104,7 +112,10 @@ export function Imports() {
   }, [data]);
 
   // Poll the imports that are queued or running, one request each per second, until they end.
-  const active = items.filter((i) => ACTIVE.has(i.status)).map((i) => i.id).join(',');
+  const active = items
+    .filter((i) => ACTIVE.has(i.status))
+    .map((i) => i.id)
+    .join(',');
   useEffect(() => {
     if (!active) return undefined;
     let stopped = false;
@@ -130,7 +141,7 @@ export function Imports() {
 
   async function upload(ev) {
     ev.preventDefault();
-    const file = fileInput.current && fileInput.current.files && fileInput.current.files[0];
+    const file = fileInput.current?.files?.[0];
     if (!file) {
       setUploadError(t('imports.pickFile'));
       return;
@@ -140,7 +151,11 @@ export function Imports() {
     setNotice(null);
     try {
       const imp = await api.uploadShipmentImport(file);
-      setNotice(imp.duplicate_of != null ? t('imports.duplicate', { id: imp.duplicate_of }) : t('imports.uploaded', { name: imp.filename }));
+      setNotice(
+        imp.duplicate_of != null
+          ? t('imports.duplicate', { id: imp.duplicate_of })
+          : t('imports.uploaded', { name: imp.filename }),
+      );
       fileInput.current.value = '';
       setItems((list) => [imp, ...list.filter((x) => String(x.id) !== String(imp.id))]);
       setSelectedId(imp.id);
@@ -192,8 +207,9 @@ export function Imports() {
         />
       </div>
       <${ErrorBanner} error=${error} onRetry=${reload} />
-      ${items.length
-        ? html`<div class="table-wrap">
+      ${
+        items.length
+          ? html`<div class="table-wrap">
               <table class="table" data-testid="import-list">
                 <thead>
                   <tr>
@@ -218,8 +234,9 @@ export function Imports() {
                 </tbody>
               </table>
             </div>
-            <${Pager} pagination=${data && data.pagination} page=${page} onPage=${setPage} />`
-        : html`<p class="empty">${loading ? t('app.loading') : t('imports.none')}</p>`}
+            <${Pager} pagination=${data?.pagination} page=${page} onPage=${setPage} />`
+          : html`<p class="empty">${loading ? t('app.loading') : t('imports.none')}</p>`
+      }
     </section>
     ${selected ? html`<${BadRows} imp=${selected} />` : html`<p class="muted small">${t('imports.pickOne')}</p>`}
   </div>`;

@@ -12,7 +12,9 @@ let uplotLoading = null;
 /** uPlot's constructor (and its stylesheet), loaded once. */
 export function loadUplot() {
   if (!uplotLoading) {
-    uplotLoading = Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]).then(([mod]) => mod.default || mod);
+    uplotLoading = Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]).then(
+      ([mod]) => mod.default || mod,
+    );
     uplotLoading.catch(() => {
       uplotLoading = null; // try again next time (a network failure before the service worker cached it)
     });
@@ -93,21 +95,23 @@ export function PriceChart({ aligned, period, showRange, version = '' }) {
           width,
           height: HEIGHT,
           scales: {
-            x: { time: false, range: (u, min, max) => [-0.5, Math.max(0.5, aligned.periods.length - 0.5)] },
+            x: { time: false, range: () => [-0.5, Math.max(0.5, aligned.periods.length - 0.5)] },
             y: { range: () => range },
           },
           axes: [
             {
               incrs: [1, 2, 3, 4, 6, 8, 13, 26, 52],
               space: 56,
-              values: (u, splits) => splits.map((i) => (Number.isInteger(i) && labels[i] !== undefined ? labels[i] : '')),
+              values: (_u, splits) =>
+                splits.map((i) => (Number.isInteger(i) && labels[i] !== undefined ? labels[i] : '')),
             },
-            { size: 72, values: (u, splits) => splits.map((v) => fmt.number(v)) },
+            { size: 72, values: (_u, splits) => splits.map((v) => fmt.number(v)) },
           ],
           series: [
             {
               label: period === 'week' ? t('market.week') : t('market.day'),
-              value: (u, i) => (i === null || aligned.periods[i] === undefined ? '–' : periodName(aligned.periods[i], period)),
+              value: (_u, i) =>
+                i === null || aligned.periods[i] === undefined ? '–' : periodName(aligned.periods[i], period),
             },
             ...aligned.models.map((m, k) => ({
               label: m.ours ? `★ ${m.label}` : m.label,
@@ -116,7 +120,7 @@ export function PriceChart({ aligned, period, showRange, version = '' }) {
               dash: styles[k].dash || undefined,
               spanGaps: false,
               points: { show: true, size: m.ours ? 7 : 5, fill: styles[k].stroke },
-              value: (u, v) => (v === null || v === undefined ? '–' : fmt.price(v)),
+              value: (_u, v) => (v === null || v === undefined ? '–' : fmt.price(v)),
             })),
           ],
           cursor: { points: { size: 8 } },
@@ -129,7 +133,8 @@ export function PriceChart({ aligned, period, showRange, version = '' }) {
         if (typeof ResizeObserver !== 'undefined') {
           observer = new ResizeObserver(() => {
             const w = Math.max(280, box.current ? box.current.clientWidth : width);
-            if (chart.current && Math.abs(chart.current.width - w) > 2) chart.current.setSize({ width: w, height: HEIGHT });
+            if (chart.current && Math.abs(chart.current.width - w) > 2)
+              chart.current.setSize({ width: w, height: HEIGHT });
           });
           observer.observe(box.current);
         }

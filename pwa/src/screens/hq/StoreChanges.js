@@ -7,7 +7,16 @@ import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { MapView } from '../../components/MapView.js';
 import { CsvButton, ErrorBanner, RefreshButton, useRemote } from '../desk/kit.js';
-import { cleanQuery, last30, Range, regionName, RegionField, SelectField, useLookups, useSavedFilters } from './marketCommon.js';
+import {
+  cleanQuery,
+  last30,
+  Range,
+  regionName,
+  RegionField,
+  SelectField,
+  useLookups,
+  useSavedFilters,
+} from './marketCommon.js';
 
 const KINDS = ['new_store', 'opening', 'closing', 'moving'];
 const KIND_TONE = { new_store: 'ok', opening: 'brand', closing: 'err', moving: 'warn' };
@@ -74,7 +83,8 @@ export function StoreChanges() {
       </div>
       <div class="legend-row small">
         ${KINDS.map(
-          (k) => html`<span key=${k} class="legend-item"><span class=${`legend-dot tone-${KIND_TONE[k]}`}></span>${t(`market.kind.${k}`)} (${fmt.number(counts[k] || 0)})</span>`,
+          (k) =>
+            html`<span key=${k} class="legend-item"><span class=${`legend-dot tone-${KIND_TONE[k]}`}></span>${t(`market.kind.${k}`)} (${fmt.number(counts[k] || 0)})</span>`,
         )}
       </div>
       <${ErrorBanner} error=${error} onRetry=${reload} />
@@ -88,8 +98,9 @@ export function StoreChanges() {
       ${rows.length >= 2000 ? html`<p class="small muted">${t('market.stores.capped')}</p>` : null}
     </section>
     <section class="card">
-      ${rows.length
-        ? html`<div class="table-wrap">
+      ${
+        rows.length
+          ? html`<div class="table-wrap">
             <table class="table" data-testid="store-change-list">
               <thead>
                 <tr>
@@ -120,8 +131,8 @@ export function StoreChanges() {
               </tbody>
             </table>
           </div>`
-        : html`<p class="empty">${loading ? t('app.loading') : t('market.stores.none')}</p>`}
+          : html`<p class="empty">${loading ? t('app.loading') : t('market.stores.none')}</p>`
+      }
     </section>
   </div>`;
 }
-

@@ -8,7 +8,15 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { CsvButton, ErrorBanner, RefreshButton, Segmented, useRemote } from '../desk/kit.js';
-import { alignTrends, defaultProduct, defaultRange, lineStyles, periodName, todayIn, trendTableRows } from './market.js';
+import {
+  alignTrends,
+  defaultProduct,
+  defaultRange,
+  lineStyles,
+  periodName,
+  todayIn,
+  trendTableRows,
+} from './market.js';
 import { BrandField, cleanQuery, DateField, price, RegionField, SelectField, useLookups } from './marketCommon.js';
 import { PriceChart } from './PriceChart.js';
 
@@ -17,9 +25,15 @@ let saved = null;
 
 function initialFilters() {
   const today = todayIn();
-  return { period: 'week', region_id: '', brand_id: '', product_id: null, with_rivals: true, ...defaultRange('week', today) };
+  return {
+    period: 'week',
+    region_id: '',
+    brand_id: '',
+    product_id: null,
+    with_rivals: true,
+    ...defaultRange('week', today),
+  };
 }
-
 
 export function trendColumns(period) {
   return [
@@ -70,7 +84,10 @@ export function Trends() {
   const key = JSON.stringify(query);
   // The answer keeps the query it answers (the chart and the tests know what they show).
   const { data, loading, error, reload } = useRemote(
-    () => (ready ? api.marketPriceTrends(query).then((list) => ({ key, query, rows: Array.isArray(list) ? list : [] })) : null),
+    () =>
+      ready
+        ? api.marketPriceTrends(query).then((list) => ({ key, query, rows: Array.isArray(list) ? list : [] }))
+        : null,
     [key, ready],
   );
   const rows = data ? data.rows : [];
@@ -137,10 +154,12 @@ export function Trends() {
           <span>${t('market.showRange')}</span>
         </label>
       </div>
-      ${rows.length
-        ? html`<${PriceChart} aligned=${aligned} period=${data.query.period} showRange=${showRange} version=${data.key} />
+      ${
+        rows.length
+          ? html`<${PriceChart} aligned=${aligned} period=${data.query.period} showRange=${showRange} version=${data.key} />
             <p class="small muted">${t('market.chartExplain')}</p>`
-        : html`<p class="empty" data-testid="trends-empty">${loading || !ready ? t('app.loading') : t('market.noTrends')}</p>`}
+          : html`<p class="empty" data-testid="trends-empty">${loading || !ready ? t('app.loading') : t('market.noTrends')}</p>`
+      }
     </section>
 
     <section class="card">
@@ -148,8 +167,9 @@ export function Trends() {
         <h2 style="margin:0">${t('market.trendTable')}</h2>
         <${CsvButton} name="price-trends" rows=${tableRows} columns=${() => trendColumns(data ? data.query.period : filters.period)} />
       </div>
-      ${tableRows.length
-        ? html`<div class="table-wrap table-scroll">
+      ${
+        tableRows.length
+          ? html`<div class="table-wrap table-scroll">
             <table class="table" data-testid="trend-table">
               <thead>
                 <tr>
@@ -185,7 +205,8 @@ export function Trends() {
               </tbody>
             </table>
           </div>`
-        : html`<p class="empty">${loading || !ready ? t('app.loading') : t('market.noTrends')}</p>`}
+          : html`<p class="empty">${loading || !ready ? t('app.loading') : t('market.noTrends')}</p>`
+      }
     </section>
   </div>`;
 }

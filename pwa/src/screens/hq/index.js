@@ -60,10 +60,16 @@ export function HqShell({ session, onLogout, version }) {
       <h1>${t('app.name')} · ${t('hq.title')}</h1>
       <nav class="hq-nav" aria-label=${t('hq.title')}>
         ${PAGES.map(
-          ([key, href, label]) => html`<a key=${key} href=${href} class=${current === key ? 'active' : ''} aria-current=${current === key ? 'page' : undefined} data-testid=${`hq-nav-${key}`}
-            >${t(label)}${key === 'alerts' && alertCount
-              ? html` <span class="count" data-testid="hq-alert-count" aria-label=${t('market.unacknowledged', { n: alertCount })}>${alertCount}</span>`
-              : null}</a
+          ([
+            key,
+            href,
+            label,
+          ]) => html`<a key=${key} href=${href} class=${current === key ? 'active' : ''} aria-current=${current === key ? 'page' : undefined} data-testid=${`hq-nav-${key}`}
+            >${t(label)}${
+              key === 'alerts' && alertCount
+                ? html` <span class="count" data-testid="hq-alert-count" aria-label=${t('market.unacknowledged', { n: alertCount })}>${alertCount}</span>`
+                : null
+            }</a
           >`,
         )}
       </nav>
@@ -71,12 +77,14 @@ export function HqShell({ session, onLogout, version }) {
     </header>
     <main class="content">
       ${!online ? html`<div class="banner banner-warn" role="alert">${t('desk.offline')}</div>` : null}
-      ${current === 'imports' && alertCount
-        ? html`<div class="banner banner-warn" data-testid="hq-alert-banner">
+      ${
+        current === 'imports' && alertCount
+          ? html`<div class="banner banner-warn" data-testid="hq-alert-banner">
             <span class="grow">${t('market.unacknowledged', { n: alertCount })}</span>
             <a class="btn btn-small" href="#/market/alerts">${t('market.seeAlerts')}</a>
           </div>`
-        : null}
+          : null
+      }
       ${screen}
     </main>
   </div>`;

@@ -62,7 +62,12 @@ export function weekStart(day) {
 /** Today in a time zone (the business's: Asia/Shanghai) as 'YYYY-MM-DD'. */
 export function todayIn(timeZone = 'Asia/Shanghai', now = new Date()) {
   try {
-    const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+    const parts = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).formatToParts(now);
     const get = (type) => parts.find((p) => p.type === type).value;
     return `${get('year')}-${get('month')}-${get('day')}`;
   } catch {
@@ -72,7 +77,9 @@ export function todayIn(timeZone = 'Asia/Shanghai', now = new Date()) {
 
 /** The default range of a trend: the last 12 weeks (from a Monday) or the last 30 days. */
 export function defaultRange(period, today) {
-  return period === 'day' ? { since: addDays(today, -29), until: today } : { since: weekStart(addDays(today, -7 * 11)), until: today };
+  return period === 'day'
+    ? { since: addDays(today, -29), until: today }
+    : { since: weekStart(addDays(today, -7 * 11)), until: today };
 }
 
 /** Every period start from `since` to `until` (inclusive), a week or a day apart. */
@@ -97,11 +104,13 @@ export function periodStarts(since, until, period, limit = 400) {
  */
 export function alignTrends(rows, range = null) {
   const set = new Set();
-  for (const r of rows || []) if (r && r.period_start) set.add(r.period_start);
-  if (range && range.since && range.until && set.size) {
-    const first = [...set].reduce((a, b) => (a < b ? a : b));
-    const last = [...set].reduce((a, b) => (a > b ? a : b));
-    for (const p of periodStarts(range.since, range.until, range.period || 'week')) if (p > first && p < last) set.add(p);
+  for (const r of rows || []) if (r?.period_start) set.add(r.period_start);
+  if (range?.since && range.until && set.size) {
+    const known = [...set].sort(); // ISO days: text order is date order
+    const first = known[0];
+    const last = known[known.length - 1];
+    for (const p of periodStarts(range.since, range.until, range.period || 'week'))
+      if (p > first && p < last) set.add(p);
   }
   const periods = [...set].sort();
   const index = new Map(periods.map((p, i) => [p, i]));
@@ -112,7 +121,17 @@ export function alignTrends(rows, range = null) {
     let m = byKey.get(key);
     if (!m) {
       const empty = () => periods.map(() => null);
-      m = { key, label: r.model, brand: r.brand ?? null, ours: !!r.ours, median: empty(), min: empty(), max: empty(), n: empty(), nPromo: empty() };
+      m = {
+        key,
+        label: r.model,
+        brand: r.brand ?? null,
+        ours: !!r.ours,
+        median: empty(),
+        min: empty(),
+        max: empty(),
+        n: empty(),
+        nPromo: empty(),
+      };
       byKey.set(key, m);
     }
     const i = index.get(r.period_start);
@@ -123,7 +142,10 @@ export function alignTrends(rows, range = null) {
     m.nPromo[i] = r.n_promo ?? null;
   }
   const models = [...byKey.values()].sort(
-    (a, b) => Number(b.ours) - Number(a.ours) || String(a.brand ?? '').localeCompare(String(b.brand ?? '')) || String(a.label).localeCompare(String(b.label)),
+    (a, b) =>
+      Number(b.ours) - Number(a.ours) ||
+      String(a.brand ?? '').localeCompare(String(b.brand ?? '')) ||
+      String(a.label).localeCompare(String(b.label)),
   );
   return { periods, models };
 }
@@ -153,7 +175,18 @@ export function priceRange(models, pad = 0.05) {
 
 // Line colours: ours is the brand's blue, wide and solid; rivals thinner, dashed, in these.
 export const OUR_COLOR = '#0b5cad';
-export const RIVAL_COLORS = ['#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#e67700', '#0c8599', '#5c940d', '#495057', '#a61e4d', '#364fc7'];
+export const RIVAL_COLORS = [
+  '#d9480f',
+  '#2b8a3e',
+  '#862e9c',
+  '#c2255c',
+  '#e67700',
+  '#0c8599',
+  '#5c940d',
+  '#495057',
+  '#a61e4d',
+  '#364fc7',
+];
 
 /** The line style of each model (same order as `models`): {stroke, width, dash}. */
 export function lineStyles(models) {
@@ -184,7 +217,7 @@ export function roundPct(v) {
 /** The distinct photo ids of an alert's evidence, both periods, in order. */
 export function evidencePhotoIds(alert) {
   const seen = new Set();
-  for (const o of [...((alert && alert.previous_observations) || []), ...((alert && alert.observations) || [])]) {
+  for (const o of [...(alert?.previous_observations || []), ...(alert?.observations || [])]) {
     for (const id of o.photo_ids || []) seen.add(String(id));
   }
   return [...seen];
@@ -192,7 +225,7 @@ export function evidencePhotoIds(alert) {
 
 /** The price that counts for an observation: the promotional one when there is one. */
 export function effectivePrice(o) {
-  return toNumber(o && o.promo_price) ?? toNumber(o && o.shelf_price);
+  return toNumber(o?.promo_price) ?? toNumber(o?.shelf_price);
 }
 
 /** Lat/lon bounds [[south, west], [north, east]] of points with coordinates (null: none). */
@@ -202,15 +235,20 @@ export function boundsOf(points) {
   let n = -Infinity;
   let e = -Infinity;
   for (const p of points || []) {
-    const lat = toNumber(p && p.latitude);
-    const lon = toNumber(p && p.longitude);
+    const lat = toNumber(p?.latitude);
+    const lon = toNumber(p?.longitude);
     if (lat === null || lon === null) continue;
     s = Math.min(s, lat);
     n = Math.max(n, lat);
     w = Math.min(w, lon);
     e = Math.max(e, lon);
   }
-  return s === Infinity ? null : [[s, w], [n, e]];
+  return s === Infinity
+    ? null
+    : [
+        [s, w],
+        [n, e],
+      ];
 }
 
 /** The product the trends open on: our first active model with rivals set (its market next to

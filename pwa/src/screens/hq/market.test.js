@@ -84,7 +84,12 @@ describe('alignTrends', () => {
     expect(models.map((m) => m.key)).toEqual(['p1', 'c3', 'c7']);
     expect(models[0]).toMatchObject({ ours: true, label: '星澜 P30', median: [2999, 2949.5, 2899] });
     expect(models[1].median).toEqual([null, 1999, null]);
-    expect(models[2]).toMatchObject({ brand: 'OPPO', median: [2699, null, 2399], min: [2599, null, 2399], max: [2799, null, 2399] });
+    expect(models[2]).toMatchObject({
+      brand: 'OPPO',
+      median: [2699, null, 2399],
+      min: [2599, null, 2399],
+      max: [2799, null, 2399],
+    });
     expect(models[2].n).toEqual([4, null, 4]);
     expect(models[2].nPromo).toEqual([1, null, 1]);
   });
@@ -180,7 +185,13 @@ describe('alerts and stores', () => {
   });
 
   it('bounds the points that have coordinates', () => {
-    expect(boundsOf([{ latitude: 23.1, longitude: 113.3 }, { latitude: 22.8, longitude: 108.3 }, { latitude: null, longitude: 1 }])).toEqual([
+    expect(
+      boundsOf([
+        { latitude: 23.1, longitude: 113.3 },
+        { latitude: 22.8, longitude: 108.3 },
+        { latitude: null, longitude: 1 },
+      ]),
+    ).toEqual([
       [22.8, 108.3],
       [23.1, 113.3],
     ]);

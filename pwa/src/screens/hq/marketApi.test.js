@@ -8,7 +8,10 @@ let calls;
 let handler;
 
 function reply(status, body, headers = {}) {
-  return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+  return new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json', ...headers },
+  });
 }
 
 beforeEach(() => {
@@ -18,7 +21,12 @@ beforeEach(() => {
     baseUrl: 'http://test/api/v1',
     fetch: async (url, init) => {
       const u = new URL(url);
-      const call = { method: init.method, path: u.pathname, query: Object.fromEntries(u.searchParams), headers: init.headers };
+      const call = {
+        method: init.method,
+        path: u.pathname,
+        query: Object.fromEntries(u.searchParams),
+        headers: init.headers,
+      };
       calls.push(call);
       return handler(call);
     },
@@ -34,7 +42,16 @@ afterEach(() => {
 describe('market endpoints', () => {
   it('asks for price trends with the filters given, and nothing empty', async () => {
     handler = () => reply(200, [{ model_key: 'c1', median: '2699.00' }]);
-    const rows = await api.marketPriceTrends(cleanQuery({ period: 'week', region_id: '', brand_id: '3', product_id: '7', with_rivals: 'true', since: '2026-05-04' }));
+    const rows = await api.marketPriceTrends(
+      cleanQuery({
+        period: 'week',
+        region_id: '',
+        brand_id: '3',
+        product_id: '7',
+        with_rivals: 'true',
+        since: '2026-05-04',
+      }),
+    );
     expect(rows).toEqual([{ model_key: 'c1', median: '2699.00' }]);
     expect(calls[0]).toMatchObject({
       method: 'GET',
@@ -51,7 +68,8 @@ describe('market endpoints', () => {
   });
 
   it('reads an alert, acknowledges it, and lists promotions, store changes and material use', async () => {
-    handler = (c) => reply(200, c.method === 'POST' ? { id: 4, acknowledged_at: 'x' } : c.path.endsWith('/4') ? { id: 4 } : []);
+    handler = (c) =>
+      reply(200, c.method === 'POST' ? { id: 4, acknowledged_at: 'x' } : c.path.endsWith('/4') ? { id: 4 } : []);
     await api.marketAlert(4);
     await api.acknowledgeAlert(4);
     await api.marketAlerts({ acknowledged: 'false' }, { page: 2, pageSize: 50 });
@@ -72,7 +90,8 @@ describe('market endpoints', () => {
   });
 
   it("fetches a photo's file as a Blob with the bearer token, and refusals as ApiError", async () => {
-    handler = () => new Response(new Uint8Array([0xff, 0xd8, 0xff]), { status: 200, headers: { 'Content-Type': 'image/jpeg' } });
+    handler = () =>
+      new Response(new Uint8Array([0xff, 0xd8, 0xff]), { status: 200, headers: { 'Content-Type': 'image/jpeg' } });
     const blob = await api.photoFile('0b0c', 'thumb');
     expect(blob.size).toBe(3);
     expect(calls[0]).toMatchObject({ method: 'GET', path: '/api/v1/photos/0b0c/file', query: { variant: 'thumb' } });

@@ -25,7 +25,8 @@ export function useLookups() {
   }));
   useEffect(() => {
     let alive = true;
-    const done = (name, items) => alive && setState((s) => ({ ...s, [name]: items, loaded: { ...s.loaded, [name]: true } }));
+    const done = (name, items) =>
+      alive && setState((s) => ({ ...s, [name]: items, loaded: { ...s.loaded, [name]: true } }));
     for (const [name, path] of Object.entries(LOOKUPS)) {
       if (lookupCache[name]) continue;
       api.requestPage(path, { query: { page_size: 100 } }).then(
@@ -115,7 +116,8 @@ export function Range({ filters, set }) {
 /** `{region_id, brand_id, …}` without the empty values (what the API wants in a query). */
 export function cleanQuery(filters) {
   const out = {};
-  for (const [k, v] of Object.entries(filters)) if (v !== '' && v !== null && v !== undefined && v !== false) out[k] = v;
+  for (const [k, v] of Object.entries(filters))
+    if (v !== '' && v !== null && v !== undefined && v !== false) out[k] = v;
   return out;
 }
 

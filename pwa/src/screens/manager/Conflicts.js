@@ -26,7 +26,10 @@ function Value({ value, by, hlc, region, tone, testid }) {
 export function Conflicts({ region }) {
   const [filter, setFilter] = useState('open');
   const query = FILTERS.find(([k]) => k === filter)[1];
-  const { data, rows, page, setPage, loading, error, reload } = usePaged((paging) => mapi.conflicts(query, paging), [filter]);
+  const { data, rows, page, setPage, loading, error, reload } = usePaged(
+    (paging) => mapi.conflicts(query, paging),
+    [filter],
+  );
   const names = useStoreNames(rows.filter((c) => c.entity === 'store').map((c) => c.entity_id));
   const { busy, error: actionError, run } = useAction();
   const resolve = (c, use) =>
@@ -35,7 +38,10 @@ export function Conflicts({ region }) {
       reload();
     }, c.id);
 
-  const record = (c) => (c.entity === 'store' ? names[Number(c.entity_id)] || `${t('manager.col.store')} #${c.entity_id}` : `${t('manager.conf.contact')} ${String(c.entity_id).slice(0, 8)}`);
+  const record = (c) =>
+    c.entity === 'store'
+      ? names[Number(c.entity_id)] || `${t('manager.col.store')} #${c.entity_id}`
+      : `${t('manager.conf.contact')} ${String(c.entity_id).slice(0, 8)}`;
   const columns = [
     { key: 'id', label: 'ID' },
     { key: 'created_at', label: t('manager.conf.when') },
@@ -61,8 +67,9 @@ export function Conflicts({ region }) {
     <p class="muted small">${t('manager.conf.explain')}</p>
     <${ErrorBanner} error=${error} onRetry=${reload} />
     <${ErrorBanner} error=${actionError} />
-    ${rows.length
-      ? html`<div class="table-wrap">
+    ${
+      rows.length
+        ? html`<div class="table-wrap">
             <table class="table" data-testid="conflict-table">
               <thead>
                 <tr>
@@ -85,15 +92,17 @@ export function Conflicts({ region }) {
                     <td><${Value} value=${c.kept_value} by=${c.kept_by} hlc=${c.kept_hlc} region=${region} tone="kept" testid="kept-value" /></td>
                     <td><${Value} value=${c.lost_value} by=${c.lost_by} hlc=${c.lost_hlc} region=${region} tone="lost" testid="lost-value" /></td>
                     <td class="mgr-actions">
-                      ${c.resolved_at
-                        ? html`<span class="tag tag-ok">${t(`manager.conf.resolved.${c.resolution}`)}</span>
+                      ${
+                        c.resolved_at
+                          ? html`<span class="tag tag-ok">${t(`manager.conf.resolved.${c.resolution}`)}</span>
                             <div class="muted small">${region.repName(c.resolved_by)} · ${fmt.dateTime(c.resolved_at)}</div>`
-                        : html`<button type="button" class="btn btn-small" disabled=${busy === c.id} onClick=${() => resolve(c, 'kept')} data-testid="keep-kept">
+                          : html`<button type="button" class="btn btn-small" disabled=${busy === c.id} onClick=${() => resolve(c, 'kept')} data-testid="keep-kept">
                               ${t('manager.conf.keep')}
                             </button>
                             <button type="button" class="btn btn-small btn-warn" disabled=${busy === c.id} onClick=${() => resolve(c, 'lost')} data-testid="use-lost">
                               ${t('manager.conf.useLost')}
-                            </button>`}
+                            </button>`
+                      }
                     </td>
                   </tr>`,
                 )}
@@ -101,6 +110,7 @@ export function Conflicts({ region }) {
             </table>
           </div>
           <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} testid="conflicts-pager" />`
-      : html`<p class="empty">${loading ? t('app.loading') : t(filter === 'open' ? 'manager.conf.noneOpen' : 'manager.conf.none')}</p>`}
+        : html`<p class="empty">${loading ? t('app.loading') : t(filter === 'open' ? 'manager.conf.noneOpen' : 'manager.conf.none')}</p>`
+    }
   </section>`;
 }

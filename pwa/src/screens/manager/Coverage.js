@@ -16,7 +16,11 @@ const TIER_TONE = { A: 'err', B: 'warn', C: 'muted' };
 
 function TierTable({ rows, days }) {
   const total = rows.reduce(
-    (acc, r) => ({ stores: acc.stores + r.stores, visited: acc.visited + r.visited, not_visited: acc.not_visited + r.not_visited }),
+    (acc, r) => ({
+      stores: acc.stores + r.stores,
+      visited: acc.visited + r.visited,
+      not_visited: acc.not_visited + r.not_visited,
+    }),
     { stores: 0, visited: 0, not_visited: 0 },
   );
   const pct = (r) => (r.stores ? r.visited / r.stores : 0);
@@ -59,7 +63,10 @@ function TierTable({ rows, days }) {
 function Unvisited({ filters, region }) {
   const [showMap, setShowMap] = useState(false);
   const key = JSON.stringify(filters);
-  const { data, rows, page, setPage, loading, error, reload } = usePaged((paging) => mapi.unvisitedStores(filters, paging), [key]);
+  const { data, rows, page, setPage, loading, error, reload } = usePaged(
+    (paging) => mapi.unvisitedStores(filters, paging),
+    [key],
+  );
   const columns = [
     { key: 'code', label: t('manager.col.code') },
     { key: 'name', label: t('manager.col.store') },
@@ -71,7 +78,15 @@ function Unvisited({ filters, region }) {
     { key: 'longitude', label: t('manager.col.lon') },
   ];
   const markers = useMemo(
-    () => rows.map((s) => ({ id: s.id, lat: s.latitude, lon: s.longitude, kind: 'dot', tone: TIER_TONE[s.tier] || 'muted', title: `${s.tier} · ${s.name}` })),
+    () =>
+      rows.map((s) => ({
+        id: s.id,
+        lat: s.latitude,
+        lon: s.longitude,
+        kind: 'dot',
+        tone: TIER_TONE[s.tier] || 'muted',
+        title: `${s.tier} · ${s.name}`,
+      })),
     [data],
   );
   return html`<section class="card" data-testid="unvisited">
@@ -89,8 +104,9 @@ function Unvisited({ filters, region }) {
     </div>
     <${ErrorBanner} error=${error} onRetry=${reload} />
     ${showMap && rows.length ? html`<${MapView} markers=${markers} height="320px" label=${t('manager.cov.unvisited', { days: filters.days })} />` : null}
-    ${rows.length
-      ? html`<div class="table-wrap">
+    ${
+      rows.length
+        ? html`<div class="table-wrap">
             <table class="table" data-testid="unvisited-table">
               <thead>
                 <tr>
@@ -117,7 +133,8 @@ function Unvisited({ filters, region }) {
             </table>
           </div>
           <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} testid="unvisited-pager" />`
-      : html`<p class="empty">${loading ? t('app.loading') : t('manager.cov.allVisited')}</p>`}
+        : html`<p class="empty">${loading ? t('app.loading') : t('manager.cov.allVisited')}</p>`
+    }
   </section>`;
 }
 
@@ -137,6 +154,9 @@ function Activity({ territoryId, region, tz }) {
     { key: 'avg_minutes_on_site', label: t('manager.act.avgOnSite') },
     { key: 'off_site', label: t('manager.route.offSite') },
   ];
+  // The week's last day, or today while the week is on.
+  // biome-ignore lint/complexity/useMathMinMax: ISO days are text; Math.min would make them NaN
+  const routeDay = w.until < todayIn(tz) ? w.until : todayIn(tz);
   return html`<section class="card" data-testid="rep-activity">
     <div class="toolbar">
       <h3 style="margin:0">${t('manager.act.title')}</h3>
@@ -146,8 +166,9 @@ function Activity({ territoryId, region, tz }) {
       <${CsvButton} name=${`rep-activity-${w.week}`} rows=${rows} columns=${columns} testid="csv-activity" />
     </div>
     <${ErrorBanner} error=${error} onRetry=${reload} />
-    ${rows.length
-      ? html`<div class="table-wrap">
+    ${
+      rows.length
+        ? html`<div class="table-wrap">
           <table class="table" data-testid="activity-table">
             <thead>
               <tr>
@@ -163,7 +184,7 @@ function Activity({ territoryId, region, tz }) {
             <tbody>
               ${rows.map(
                 (r) => html`<tr key=${r.rep_id} data-testid="activity-row" data-rep-id=${r.rep_id}>
-                  <td><a href=${`#/route/${r.rep_id}/${w.until < todayIn(tz) ? w.until : todayIn(tz)}`}>${r.rep_name}</a>${r.active === false ? html` <span class="tag">${t('manager.inactive')}</span>` : null}</td>
+                  <td><a href=${`#/route/${r.rep_id}/${routeDay}`}>${r.rep_name}</a>${r.active === false ? html` <span class="tag">${t('manager.inactive')}</span>` : null}</td>
                   <td>${region.territoryName(r.territory_id)}</td>
                   <td class="num">${fmt.number(r.visits)}</td>
                   <td class="num">${fmt.number(r.days_in_field)}</td>
@@ -175,7 +196,8 @@ function Activity({ territoryId, region, tz }) {
             </tbody>
           </table>
         </div>`
-      : html`<p class="empty">${loading ? t('app.loading') : t('manager.noReps')}</p>`}
+        : html`<p class="empty">${loading ? t('app.loading') : t('manager.noReps')}</p>`
+    }
   </section>`;
 }
 
@@ -187,7 +209,9 @@ export function Coverage({ region, tz }) {
   const key = JSON.stringify(filters);
   const tiers = useRemote(() => mapi.coverageTiers(filters), [key]);
   const tierRows = Array.isArray(tiers.data) ? tiers.data : [];
-  const repsOfTerritory = territoryId ? { ...region, reps: region.reps.filter((r) => r.territory_id === territoryId) } : region;
+  const repsOfTerritory = territoryId
+    ? { ...region, reps: region.reps.filter((r) => r.territory_id === territoryId) }
+    : region;
 
   return html`<div data-testid="coverage">
     <section class="card">
@@ -234,9 +258,11 @@ export function Coverage({ region, tz }) {
         />
       </div>
       <${ErrorBanner} error=${tiers.error} onRetry=${tiers.reload} />
-      ${tierRows.length
-        ? html`<${TierTable} rows=${tierRows} days=${days} />`
-        : html`<p class="empty">${tiers.loading ? t('app.loading') : t('manager.cov.noStores')}</p>`}
+      ${
+        tierRows.length
+          ? html`<${TierTable} rows=${tierRows} days=${days} />`
+          : html`<p class="empty">${tiers.loading ? t('app.loading') : t('manager.cov.noStores')}</p>`
+      }
     </section>
     <${Unvisited} filters=${filters} region=${region} />
     <${Activity} territoryId=${territoryId} region=${region} tz=${tz} />

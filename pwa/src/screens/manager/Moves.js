@@ -20,13 +20,41 @@ function Decide({ proposal, name, region, onDone }) {
   const pending = proposal.status === 'pending';
   const markers = useMemo(
     () => [
-      { id: 'from', lat: proposal.from_latitude, lon: proposal.from_longitude, label: 'S', kind: 'square', tone: 'brand', title: t('manager.moves.current'), testid: 'move-from' },
-      { id: 'to', lat: proposal.latitude, lon: proposal.longitude, label: 'P', tone: 'warn', title: t('manager.moves.proposed'), testid: 'move-to' },
+      {
+        id: 'from',
+        lat: proposal.from_latitude,
+        lon: proposal.from_longitude,
+        label: 'S',
+        kind: 'square',
+        tone: 'brand',
+        title: t('manager.moves.current'),
+        testid: 'move-from',
+      },
+      {
+        id: 'to',
+        lat: proposal.latitude,
+        lon: proposal.longitude,
+        label: 'P',
+        tone: 'warn',
+        title: t('manager.moves.proposed'),
+        testid: 'move-to',
+      },
     ],
     [proposal.id],
   );
   const lines = useMemo(
-    () => [{ id: 'move', points: [[proposal.from_latitude, proposal.from_longitude], [proposal.latitude, proposal.longitude]], tone: 'alt', dashed: true, weight: 2 }],
+    () => [
+      {
+        id: 'move',
+        points: [
+          [proposal.from_latitude, proposal.from_longitude],
+          [proposal.latitude, proposal.longitude],
+        ],
+        tone: 'alt',
+        dashed: true,
+        weight: 2,
+      },
+    ],
     [proposal.id],
   );
 
@@ -46,16 +74,19 @@ function Decide({ proposal, name, region, onDone }) {
           <dt>${t('manager.moves.proposed')}</dt><dd class="mono small">${point(proposal.latitude, proposal.longitude)}</dd>
           <dt>${t('manager.moves.distance')}</dt><dd data-testid="move-distance">${fmt.distance(proposal.distance_m)}</dd>
           ${proposal.note ? html`<dt>${t('manager.moves.repNote')}</dt><dd>${proposal.note}</dd>` : null}
-          ${!pending
-            ? html`<dt>${t('manager.moves.status')}</dt>
+          ${
+            !pending
+              ? html`<dt>${t('manager.moves.status')}</dt>
                 <dd>${t(`manager.moves.status.${proposal.status}`)}${proposal.decided_at ? ` · ${region.repName(proposal.decided_by)} · ${fmt.dateTime(proposal.decided_at)}` : ''}${proposal.decision_note ? ` · ${proposal.decision_note}` : ''}</dd>`
-            : null}
+              : null
+          }
         </dl>
       </div>
       <${MapView} markers=${markers} lines=${lines} height="260px" maxZoom=${18} label=${t('manager.moves.map')} />
     </div>
-    ${pending
-      ? html`<div class="mgr-review">
+    ${
+      pending
+        ? html`<div class="mgr-review">
           <p class="muted small">${t('manager.moves.approveMeans')}</p>
           <label class="field">
             <span class="label">${t('manager.moves.note')}</span>
@@ -67,13 +98,17 @@ function Decide({ proposal, name, region, onDone }) {
           </div>
           <${ErrorBanner} error=${error} />
         </div>`
-      : null}
+        : null
+    }
   </section>`;
 }
 
 export function Moves({ region }) {
   const [status, setStatus] = useState('pending');
-  const list = usePaged((paging) => mapi.positionProposals({ status: status === 'all' ? undefined : status }, paging), [status]);
+  const list = usePaged(
+    (paging) => mapi.positionProposals({ status: status === 'all' ? undefined : status }, paging),
+    [status],
+  );
   const names = useStoreNames(list.rows.map((p) => p.store_id));
 
   const nameOf = (p) => names[p.store_id] || `${t('manager.col.store')} #${p.store_id}`;

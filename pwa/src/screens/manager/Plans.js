@@ -19,10 +19,12 @@ const storeCache = new Map(); // territory id → Promise<store[]>
 const storeById = new Map();
 function territoryStores(territoryId) {
   if (!storeCache.has(territoryId)) {
-    const p = fetchAllPages((paging) => mapi.storesPage({ territory_id: territoryId, status: 'active' }, paging)).then((list) => {
-      for (const s of list) storeById.set(s.id, s);
-      return list.sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh-CN'));
-    });
+    const p = fetchAllPages((paging) => mapi.storesPage({ territory_id: territoryId, status: 'active' }, paging)).then(
+      (list) => {
+        for (const s of list) storeById.set(s.id, s);
+        return list.sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh-CN'));
+      },
+    );
     p.catch(() => storeCache.delete(territoryId));
     storeCache.set(territoryId, p);
   }
@@ -68,7 +70,7 @@ function Planner({ region, tz, draft, onSaved }) {
   }, [draft]);
 
   const rep = region.rep(repId);
-  const stores = useRemote(() => territoryStores(rep.territory_id), [rep && rep.territory_id], { skip: !rep });
+  const stores = useRemote(() => territoryStores(rep.territory_id), [rep?.territory_id], { skip: !rep });
   const list = stores.data || [];
   const shown = useMemo(() => filterStores(list, q).slice(0, 200), [list, q]);
 
@@ -109,8 +111,20 @@ function Planner({ region, tz, draft, onSaved }) {
     setError(null);
     setMessage(null);
     try {
-      const plan = await mapi.savePlan(planBody({ id: draft && draft.id && draft.repId === repId && draft.day === day ? draft.id : randomUUID(), repId, day, storeIds: picked, keepOrder, note, start }));
-      setMessage(t('manager.plan.savedMsg', { rep: rep ? rep.display_name : '', day: fmt.day(day), n: plan.store_ids.length }));
+      const plan = await mapi.savePlan(
+        planBody({
+          id: draft?.id && draft.repId === repId && draft.day === day ? draft.id : randomUUID(),
+          repId,
+          day,
+          storeIds: picked,
+          keepOrder,
+          note,
+          start,
+        }),
+      );
+      setMessage(
+        t('manager.plan.savedMsg', { rep: rep ? rep.display_name : '', day: fmt.day(day), n: plan.store_ids.length }),
+      );
       setOrder(null);
       onSaved(plan);
     } catch (err) {
@@ -125,25 +139,61 @@ function Planner({ region, tz, draft, onSaved }) {
   const lines = [];
   if (order) {
     const pts = order.store_ids.map((id) => storeById.get(id)).filter(Boolean);
-    pts.forEach((s, i) => markers.push({ id: `o-${s.id}`, lat: s.latitude, lon: s.longitude, label: String(i + 1), tone: 'brand', title: `${i + 1}. ${s.name}`, testid: 'order-marker' }));
-    const pickedPts = order.picked_store_ids.map((id) => storeById.get(id)).filter(Boolean).map((s) => [s.latitude, s.longitude]);
+    pts.forEach((s, i) => {
+      markers.push({
+        id: `o-${s.id}`,
+        lat: s.latitude,
+        lon: s.longitude,
+        label: String(i + 1),
+        tone: 'brand',
+        title: `${i + 1}. ${s.name}`,
+        testid: 'order-marker',
+      });
+    });
+    const pickedPts = order.picked_store_ids
+      .map((id) => storeById.get(id))
+      .filter(Boolean)
+      .map((s) => [s.latitude, s.longitude]);
     const plannedPts = pts.map((s) => [s.latitude, s.longitude]);
     if (start) {
-      markers.push({ id: 'start', lat: start.latitude, lon: start.longitude, label: 'S', kind: 'square', tone: 'ok', title: t('manager.plan.start') });
+      markers.push({
+        id: 'start',
+        lat: start.latitude,
+        lon: start.longitude,
+        label: 'S',
+        kind: 'square',
+        tone: 'ok',
+        title: t('manager.plan.start'),
+      });
       pickedPts.unshift([start.latitude, start.longitude]);
       plannedPts.unshift([start.latitude, start.longitude]);
     }
-    lines.push({ id: 'picked', points: pickedPts, tone: 'muted', dashed: true, weight: 2, title: t('manager.plan.picked') });
+    lines.push({
+      id: 'picked',
+      points: pickedPts,
+      tone: 'muted',
+      dashed: true,
+      weight: 2,
+      title: t('manager.plan.picked'),
+    });
     lines.push({ id: 'planned', points: plannedPts, tone: 'brand', weight: 3, title: t('manager.plan.proposed') });
   } else {
     picked.forEach((id, i) => {
       const s = storeById.get(id);
-      if (s) markers.push({ id: `p-${id}`, lat: s.latitude, lon: s.longitude, label: String(i + 1), tone: 'muted', title: `${i + 1}. ${s.name}` });
+      if (s)
+        markers.push({
+          id: `p-${id}`,
+          lat: s.latitude,
+          lon: s.longitude,
+          label: String(i + 1),
+          tone: 'muted',
+          title: `${i + 1}. ${s.name}`,
+        });
     });
   }
 
   return html`<section class="card" data-testid="planner">
-    <h3>${draft && draft.id ? t('manager.plan.edit') : t('manager.plan.new')}</h3>
+    <h3>${draft?.id ? t('manager.plan.edit') : t('manager.plan.new')}</h3>
     <div class="toolbar">
       <label class="mgr-inline"><span>${t('manager.rep')}</span><${RepSelect} region=${region} value=${repId} onChange=${pickRep} testid="plan-rep" /></label>
       <label class="mgr-inline">
@@ -151,9 +201,10 @@ function Planner({ region, tz, draft, onSaved }) {
         <input type="date" value=${day} min=${addDays(today, -1)} onChange=${(e) => setDay(e.currentTarget.value)} data-testid="plan-day" />
       </label>
     </div>
-    ${!rep
-      ? html`<p class="muted">${t('manager.plan.pickRepFirst')}</p>`
-      : html`<div class="mgr-planner">
+    ${
+      !rep
+        ? html`<p class="muted">${t('manager.plan.pickRepFirst')}</p>`
+        : html`<div class="mgr-planner">
           <div>
             <input
               type="search"
@@ -187,8 +238,9 @@ function Planner({ region, tz, draft, onSaved }) {
           </div>
           <div>
             <h4>${t('manager.plan.pickedList', { n: picked.length, max: MAX_STOPS })}</h4>
-            ${picked.length
-              ? html`<ol class="mgr-picked" data-testid="picked">
+            ${
+              picked.length
+                ? html`<ol class="mgr-picked" data-testid="picked">
                   ${picked.map(
                     (id, i) => html`<li key=${id} data-store-id=${id}>
                       <span class="grow">${nameOf(id)}</span>
@@ -198,7 +250,8 @@ function Planner({ region, tz, draft, onSaved }) {
                     </li>`,
                   )}
                 </ol>`
-              : html`<p class="muted">${t('manager.plan.nonePicked')}</p>`}
+                : html`<p class="muted">${t('manager.plan.nonePicked')}</p>`
+            }
             <label class="field">
               <span class="label">${t('manager.plan.start')} (${t('common.optional')})</span>
               <select value=${startMode} onChange=${(e) => setStartMode(e.currentTarget.value)} data-testid="plan-start">
@@ -207,12 +260,14 @@ function Planner({ region, tz, draft, onSaved }) {
                 ${list.map((s) => html`<option key=${s.id} value=${s.id}>${s.name}</option>`)}
               </select>
             </label>
-            ${startMode === 'coords'
-              ? html`<label class="field">
+            ${
+              startMode === 'coords'
+                ? html`<label class="field">
                   <span class="label">${t('manager.plan.coordsHint')}</span>
                   <input type="text" value=${startText} onInput=${(e) => setStartText(e.currentTarget.value)} aria-invalid=${startInvalid ? 'true' : undefined} placeholder="23.1301, 113.3301" data-testid="plan-start-coords" />
                 </label>`
-              : null}
+                : null
+            }
             <label class="field">
               <span class="label">${t('common.notes')} (${t('common.optional')})</span>
               <textarea rows="2" maxlength="500" value=${note} onInput=${(e) => setNote(e.currentTarget.value)} data-testid="plan-note"></textarea>
@@ -223,11 +278,13 @@ function Planner({ region, tz, draft, onSaved }) {
               <button type="button" class="btn btn-primary" disabled=${!canPlan || busy} onClick=${save} data-testid="save-plan">${t('manager.plan.save')}</button>
             </div>
           </div>
-        </div>`}
+        </div>`
+    }
     <${ErrorBanner} error=${error} />
     ${message ? html`<div class="banner banner-ok" role="status" data-testid="plan-saved">${message}</div>` : null}
-    ${order
-      ? html`<div data-testid="proposed-order">
+    ${
+      order
+        ? html`<div data-testid="proposed-order">
           <h4>${t('manager.plan.proposedOrder')}</h4>
           <${Saving} order=${order} />
           ${sameOrder(order.store_ids, order.picked_store_ids) ? html`<p class="muted small">${t('manager.plan.alreadyBest')}</p>` : null}
@@ -237,9 +294,10 @@ function Planner({ region, tz, draft, onSaved }) {
           </div>
           ${keepOrder ? html`<p class="muted small">${t('manager.plan.keepOrderNote')}</p>` : null}
         </div>`
-      : markers.length
-        ? html`<${MapView} markers=${markers} height="260px" label=${t('manager.plan.pickedList', { n: picked.length, max: MAX_STOPS })} />`
-        : null}
+        : markers.length
+          ? html`<${MapView} markers=${markers} height="260px" label=${t('manager.plan.pickedList', { n: picked.length, max: MAX_STOPS })} />`
+          : null
+    }
   </section>`;
 }
 
@@ -252,11 +310,11 @@ function PlanList({ region, tz, reloadKey, onEdit, repFilter, setRepFilter }) {
     () => mapi.plans({ since, rep_id: repFilter || undefined }, { page, pageSize: 25 }),
     [since, repFilter, page, reloadKey],
   );
-  const rows = (data && data.items) || [];
+  const rows = data?.items || [];
   // Names of the plans' stores: the reps' territories.
   const [, setNamesTick] = useState(0);
   useEffect(() => {
-    const terr = new Set(rows.map((p) => (region.rep(p.rep_id) || {}).territory_id).filter(Boolean));
+    const terr = new Set(rows.map((p) => region.rep(p.rep_id)?.territory_id).filter(Boolean));
     Promise.all([...terr].map((x) => territoryStores(x).catch(() => []))).then(() => setNamesTick((n) => n + 1));
   }, [data, region.reps.length]);
 
@@ -284,8 +342,9 @@ function PlanList({ region, tz, reloadKey, onEdit, repFilter, setRepFilter }) {
       <${CsvButton} name="visit-plans" rows=${rows} columns=${columns} testid="csv-plans" />
     </div>
     <${ErrorBanner} error=${error} onRetry=${reload} />
-    ${rows.length
-      ? html`<div class="table-wrap">
+    ${
+      rows.length
+        ? html`<div class="table-wrap">
             <table class="table">
               <thead>
                 <tr>
@@ -320,15 +379,23 @@ function PlanList({ region, tz, reloadKey, onEdit, repFilter, setRepFilter }) {
             </table>
           </div>
           <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} testid="plans-pager" />`
-      : html`<p class="empty">${loading ? t('app.loading') : t('manager.plan.none')}</p>`}
+        : html`<p class="empty">${loading ? t('app.loading') : t('manager.plan.none')}</p>`
+    }
   </section>`;
 }
 
-function Compliance({ region, tz, reloadKey }) {
+function Compliance({ tz, reloadKey }) {
   const today = todayIn(tz);
   const since = addDays(mondayOf(today), -21);
-  const { data, loading, error, reload } = useRemote(() => mapi.compliance({ since, until: today }), [since, today, reloadKey]);
-  const rows = Array.isArray(data) ? [...data].sort((a, b) => (a.week < b.week ? 1 : a.week > b.week ? -1 : String(a.rep_name).localeCompare(String(b.rep_name)))) : [];
+  const { data, loading, error, reload } = useRemote(
+    () => mapi.compliance({ since, until: today }),
+    [since, today, reloadKey],
+  );
+  const rows = Array.isArray(data)
+    ? [...data].sort((a, b) =>
+        a.week < b.week ? 1 : a.week > b.week ? -1 : String(a.rep_name).localeCompare(String(b.rep_name)),
+      )
+    : [];
   const columns = [
     { key: 'week', label: t('manager.week') },
     { key: 'rep_name', label: t('manager.rep') },
@@ -343,8 +410,9 @@ function Compliance({ region, tz, reloadKey }) {
       <${CsvButton} name="plan-compliance" rows=${rows} columns=${columns} testid="csv-compliance" />
     </div>
     <${ErrorBanner} error=${error} onRetry=${reload} />
-    ${rows.length
-      ? html`<div class="table-wrap">
+    ${
+      rows.length
+        ? html`<div class="table-wrap">
           <table class="table" data-testid="compliance-table">
             <thead>
               <tr>
@@ -365,16 +433,19 @@ function Compliance({ region, tz, reloadKey }) {
                   <td class="num">${fmt.number(r.visited)}</td>
                   <td class="num">${fmt.number(r.unplanned_visits)}</td>
                   <td class="num">
-                    ${r.compliance === null
-                      ? '–'
-                      : html`<span class=${`tag ${r.compliance >= 0.8 ? 'tag-ok' : r.compliance >= 0.5 ? 'tag-warn' : 'tag-err'}`}>${fmt.percent(r.compliance)}</span>`}
+                    ${
+                      r.compliance === null
+                        ? '–'
+                        : html`<span class=${`tag ${r.compliance >= 0.8 ? 'tag-ok' : r.compliance >= 0.5 ? 'tag-warn' : 'tag-err'}`}>${fmt.percent(r.compliance)}</span>`
+                    }
                   </td>
                 </tr>`,
               )}
             </tbody>
           </table>
         </div>`
-      : html`<p class="empty">${loading ? t('app.loading') : t('manager.comp.none')}</p>`}
+        : html`<p class="empty">${loading ? t('app.loading') : t('manager.comp.none')}</p>`
+    }
   </section>`;
 }
 
@@ -383,12 +454,18 @@ export function Plans({ region, tz }) {
   const [reloadKey, setReloadKey] = useState(0);
   const [repFilter, setRepFilter] = useState(null);
   function edit(p) {
-    setDraft({ id: p.id, repId: p.rep_id, day: p.day, storeIds: p.picked_store_ids && p.picked_store_ids.length ? p.picked_store_ids : p.store_ids, note: p.note });
+    setDraft({
+      id: p.id,
+      repId: p.rep_id,
+      day: p.day,
+      storeIds: p.picked_store_ids?.length ? p.picked_store_ids : p.store_ids,
+      note: p.note,
+    });
     window.scrollTo(0, 0);
   }
   return html`<div data-testid="plans">
     <${Planner} region=${region} tz=${tz} draft=${draft} onSaved=${() => setReloadKey((n) => n + 1)} />
     <${PlanList} region=${region} tz=${tz} reloadKey=${reloadKey} onEdit=${edit} repFilter=${repFilter} setRepFilter=${setRepFilter} />
-    <${Compliance} region=${region} tz=${tz} reloadKey=${reloadKey} />
+    <${Compliance} tz=${tz} reloadKey=${reloadKey} />
   </div>`;
 }

@@ -27,7 +27,9 @@ function Review({ report, region, onDone }) {
 
   useEffect(() => {
     let alive = true;
-    const ids = [...report.duplicate_candidates.map((c) => c.store_id), report.store_id].filter((x) => x !== null && x !== undefined);
+    const ids = [...report.duplicate_candidates.map((c) => c.store_id), report.store_id].filter(
+      (x) => x !== null && x !== undefined,
+    );
     Promise.all(ids.map((id) => mapi.store(id).catch(() => null))).then((list) => {
       if (alive) setStores(Object.fromEntries(list.filter(Boolean).map((s) => [s.id, s])));
     });
@@ -37,20 +39,61 @@ function Review({ report, region, onDone }) {
   }, [report.id]);
 
   const markers = useMemo(() => {
-    const out = [{ id: 'report', lat: report.latitude, lon: report.longitude, label: 'R', kind: 'square', tone: 'warn', title: t('manager.report.reported', { name: report.name }), testid: 'report-marker' }];
+    const out = [
+      {
+        id: 'report',
+        lat: report.latitude,
+        lon: report.longitude,
+        label: 'R',
+        kind: 'square',
+        tone: 'warn',
+        title: t('manager.report.reported', { name: report.name }),
+        testid: 'report-marker',
+      },
+    ];
     report.duplicate_candidates.forEach((c, i) => {
       const s = stores[c.store_id];
-      if (s) out.push({ id: c.store_id, lat: s.latitude, lon: s.longitude, label: String(i + 1), tone: c.store_id === dup ? 'err' : 'brand', title: `${i + 1}. ${c.store_name} · ${fmt.distance(c.distance_m)}`, testid: 'candidate-marker' });
+      if (s)
+        out.push({
+          id: c.store_id,
+          lat: s.latitude,
+          lon: s.longitude,
+          label: String(i + 1),
+          tone: c.store_id === dup ? 'err' : 'brand',
+          title: `${i + 1}. ${c.store_name} · ${fmt.distance(c.distance_m)}`,
+          testid: 'candidate-marker',
+        });
     });
     const known = report.store_id !== null && report.store_id !== undefined ? stores[report.store_id] : null;
     if (known && !report.duplicate_candidates.some((c) => c.store_id === known.id)) {
-      out.push({ id: known.id, lat: known.latitude, lon: known.longitude, label: 'S', kind: 'square', tone: 'alt', title: known.name });
+      out.push({
+        id: known.id,
+        lat: known.latitude,
+        lon: known.longitude,
+        label: 'S',
+        kind: 'square',
+        tone: 'alt',
+        title: known.name,
+      });
     }
     return out;
   }, [report.id, stores, dup]);
   const lines = useMemo(() => {
     const known = report.kind === 'moving' && report.store_id ? stores[report.store_id] : null;
-    return known ? [{ id: 'move', points: [[known.latitude, known.longitude], [report.latitude, report.longitude]], tone: 'alt', dashed: true, weight: 2 }] : [];
+    return known
+      ? [
+          {
+            id: 'move',
+            points: [
+              [known.latitude, known.longitude],
+              [report.latitude, report.longitude],
+            ],
+            tone: 'alt',
+            dashed: true,
+            weight: 2,
+          },
+        ]
+      : [];
   }, [report.id, stores]);
 
   function decide(decision) {
@@ -79,10 +122,11 @@ function Review({ report, region, onDone }) {
           ${report.notes ? html`<dt>${t('common.notes')}</dt><dd>${report.notes}</dd>` : null}
           ${!pending ? html`<dt>${t('manager.report.status')}</dt><dd>${t(`manager.report.status.${report.status}`)}${report.review_note ? ` · ${report.review_note}` : ''}</dd>` : null}
         </dl>
-        ${report.photo_ids && report.photo_ids.length ? html`<div class="mgr-photos">${report.photo_ids.map((id) => html`<${PhotoThumb} key=${id} id=${id} />`)}</div>` : null}
+        ${report.photo_ids?.length ? html`<div class="mgr-photos">${report.photo_ids.map((id) => html`<${PhotoThumb} key=${id} id=${id} />`)}</div>` : null}
         <h4>${t('manager.report.candidates', { n: report.duplicate_candidates.length })}</h4>
-        ${report.duplicate_candidates.length
-          ? html`<table class="table" data-testid="candidates">
+        ${
+          report.duplicate_candidates.length
+            ? html`<table class="table" data-testid="candidates">
               <tbody>
                 ${report.duplicate_candidates.map(
                   (c, i) => html`<tr key=${c.store_id} data-testid="candidate" data-store-id=${c.store_id}>
@@ -98,14 +142,17 @@ function Review({ report, region, onDone }) {
                 )}
               </tbody>
             </table>`
-          : html`<p class="muted small">${t('manager.report.noCandidates')}</p>`}
+            : html`<p class="muted small">${t('manager.report.noCandidates')}</p>`
+        }
       </div>
       <${MapView} markers=${markers} lines=${lines} height="280px" maxZoom=${18} label=${t('manager.report.map')} />
     </div>
-    ${pending
-      ? html`<div class="mgr-review">
-          ${CREATES.has(report.kind)
-            ? html`<div class="toolbar">
+    ${
+      pending
+        ? html`<div class="mgr-review">
+          ${
+            CREATES.has(report.kind)
+              ? html`<div class="toolbar">
                 <label class="mgr-inline"><span>${t('manager.report.storeName')}</span><input type="text" value=${name} maxlength="200" onInput=${(e) => setName(e.currentTarget.value)} /></label>
                 <label class="mgr-inline"><span>${t('manager.col.code')}</span><input type="text" value=${code} maxlength="32" placeholder=${t('common.optional')} onInput=${(e) => setCode(e.currentTarget.value)} style="width:8rem" /></label>
                 <label class="mgr-inline"><span>${t('manager.cov.tier')}</span><select value=${tier} onChange=${(e) => setTier(e.currentTarget.value)}>${['A', 'B', 'C'].map((x) => html`<option key=${x} value=${x}>${x}</option>`)}</select></label>
@@ -113,7 +160,8 @@ function Review({ report, region, onDone }) {
                   <option value="shop">${t('manager.report.kind.shop')}</option><option value="counter">${t('manager.report.kind.counter')}</option>
                 </select></label>
               </div>`
-            : html`<p class="muted small">${t(report.kind === 'closing' || report.kind === 'moving' ? `manager.report.approveMeans.${report.kind}` : 'manager.report.approveConfirms')}</p>`}
+              : html`<p class="muted small">${t(report.kind === 'closing' || report.kind === 'moving' ? `manager.report.approveMeans.${report.kind}` : 'manager.report.approveConfirms')}</p>`
+          }
           <label class="field">
             <span class="label">${t('manager.report.note')}</span>
             <input type="text" maxlength="500" value=${note} onInput=${(e) => setNote(e.currentTarget.value)} data-testid="review-note" />
@@ -121,20 +169,23 @@ function Review({ report, region, onDone }) {
           <div class="btn-row">
             <button type="button" class="btn btn-primary" disabled=${busy} onClick=${() => decide('approve')} data-testid="approve">${t('manager.report.approve')}</button>
             <button type="button" class="btn btn-warn" disabled=${busy || !dup} onClick=${() => decide('duplicate')} data-testid="duplicate">
-              ${dup ? t('manager.report.duplicateOf', { name: (report.duplicate_candidates.find((c) => c.store_id === dup) || {}).store_name || `#${dup}` }) : t('manager.report.duplicate')}
+              ${dup ? t('manager.report.duplicateOf', { name: report.duplicate_candidates.find((c) => c.store_id === dup)?.store_name || `#${dup}` }) : t('manager.report.duplicate')}
             </button>
             <button type="button" class="btn btn-danger" disabled=${busy} onClick=${() => decide('reject')} data-testid="reject">${t('manager.report.reject')}</button>
           </div>
           <${ErrorBanner} error=${error} />
         </div>`
-      : null}
+        : null
+    }
   </section>`;
 }
 
 export function Reports({ region }) {
   const [status, setStatus] = useState('pending');
   const [kind, setKind] = useState('');
-  const list = usePaged((paging) => mapi.intelReports({ status, kind: kind || undefined }, paging), [status, kind], { pageSize: 25 });
+  const list = usePaged((paging) => mapi.intelReports({ status, kind: kind || undefined }, paging), [status, kind], {
+    pageSize: 25,
+  });
   const columns = [
     { key: 'id', label: 'ID' },
     { key: 'kind', label: t('manager.report.kind'), value: (r) => t(`manager.kind.${r.kind}`) },
@@ -145,7 +196,11 @@ export function Reports({ region }) {
     { key: 'rep', label: t('manager.report.by'), value: (r) => region.repName(r.rep_id) },
     { key: 'reported_at', label: t('manager.report.when') },
     { key: 'status', label: t('manager.report.status') },
-    { key: 'candidates', label: t('manager.report.candidatesCol'), value: (r) => r.duplicate_candidates.map((c) => `${c.store_name} (${Math.round(c.distance_m)} m)`).join('; ') },
+    {
+      key: 'candidates',
+      label: t('manager.report.candidatesCol'),
+      value: (r) => r.duplicate_candidates.map((c) => `${c.store_name} (${Math.round(c.distance_m)} m)`).join('; '),
+    },
     { key: 'review_note', label: t('manager.report.note') },
   ];
   return html`<${ReviewQueue}

@@ -19,7 +19,12 @@ const metres = (m) => (m === null || m === undefined ? '' : fmt.distance(m));
 
 function Totals({ totals, tz }) {
   const L = lang();
-  const item = (key, label, value, tone) => html`<div class=${`mgr-stat${tone ? ` mgr-stat-${tone}` : ''}`} data-testid=${`total-${key}`}>
+  const item = (
+    key,
+    label,
+    value,
+    tone,
+  ) => html`<div class=${`mgr-stat${tone ? ` mgr-stat-${tone}` : ''}`} data-testid=${`total-${key}`}>
     <div class="mgr-stat-value">${value}</div>
     <div class="mgr-stat-label">${label}</div>
   </div>`;
@@ -32,11 +37,20 @@ function Totals({ totals, tz }) {
     ${item(
       'span',
       t('manager.route.span'),
-      totals.first_check_in ? `${timeIn(totals.first_check_in, tz, L)}–${totals.last_check_out ? timeIn(totals.last_check_out, tz, L) : '…'}` : '–',
+      totals.first_check_in
+        ? `${timeIn(totals.first_check_in, tz, L)}–${totals.last_check_out ? timeIn(totals.last_check_out, tz, L) : '…'}`
+        : '–',
     )}
-    ${totals.planned !== null
-      ? item('plan', t('manager.route.planDone'), `${totals.planned_visited}/${totals.planned}`, totals.planned_visited < totals.planned ? 'warn' : 'ok')
-      : null}
+    ${
+      totals.planned !== null
+        ? item(
+            'plan',
+            t('manager.route.planDone'),
+            `${totals.planned_visited}/${totals.planned}`,
+            totals.planned_visited < totals.planned ? 'warn' : 'ok',
+          )
+        : null
+    }
   </div>`;
 }
 
@@ -87,12 +101,16 @@ function Timeline({ rows, tz, selected, onSelect }) {
                 <td class="num" data-testid="visit-onsite">${mins(r.visit.minutes_on_site) || '–'}</td>
                 <td class="num" data-testid="visit-travel">${r.visit.travel_m !== null && r.visit.travel_m !== undefined ? metres(r.visit.travel_m) : '–'}</td>
                 <td data-testid="visit-distance">
-                  ${r.visit.off_site
-                    ? html`<span class="tag tag-err" data-testid="offsite-tag">${t('manager.route.offSiteBy', { d: metres(r.visit.distance_m) })}</span>`
-                    : html`<span class="muted small">${t('manager.route.onSiteBy', { d: metres(r.visit.distance_m) })}</span>`}
-                  ${r.visit.accuracy_m !== null && r.visit.accuracy_m !== undefined
-                    ? html`<div class="muted small">${t('manager.route.accuracy', { d: metres(r.visit.accuracy_m) })}</div>`
-                    : null}
+                  ${
+                    r.visit.off_site
+                      ? html`<span class="tag tag-err" data-testid="offsite-tag">${t('manager.route.offSiteBy', { d: metres(r.visit.distance_m) })}</span>`
+                      : html`<span class="muted small">${t('manager.route.onSiteBy', { d: metres(r.visit.distance_m) })}</span>`
+                  }
+                  ${
+                    r.visit.accuracy_m !== null && r.visit.accuracy_m !== undefined
+                      ? html`<div class="muted small">${t('manager.route.accuracy', { d: metres(r.visit.accuracy_m) })}</div>`
+                      : null
+                  }
                 </td>
               </tr>`,
         )}
@@ -107,11 +125,15 @@ function PlanList({ rows }) {
     <h3>${t('manager.route.plan')}</h3>
     <ol class="mgr-plan-list">
       ${rows.map(
-        (p) => html`<li key=${p.store_id} class=${p.visited ? 'done' : 'missed'} data-testid="plan-stop" data-visited=${p.visited ? 'true' : 'false'}>
+        (
+          p,
+        ) => html`<li key=${p.store_id} class=${p.visited ? 'done' : 'missed'} data-testid="plan-stop" data-visited=${p.visited ? 'true' : 'false'}>
           <span class="grow">${p.name ?? `#${p.store_id}`}</span>
-          ${p.visited
-            ? html`<span class="tag tag-ok">${t('manager.route.visitedAs', { n: p.visitNumbers.join(', ') })}</span>`
-            : html`<span class="tag tag-warn">${t('manager.route.notVisited')}</span>`}
+          ${
+            p.visited
+              ? html`<span class="tag tag-ok">${t('manager.route.visitedAs', { n: p.visitNumbers.join(', ') })}</span>`
+              : html`<span class="tag tag-warn">${t('manager.route.notVisited')}</span>`
+          }
         </li>`,
       )}
     </ol>
@@ -123,7 +145,11 @@ const CSV_COLUMNS = (tz) => [
   { key: 'store_id', label: t('manager.col.storeId') },
   { key: 'store_name', label: t('manager.col.store') },
   { key: 'in', label: t('manager.route.in'), value: (v) => v.checked_in_at },
-  { key: 'in_local', label: `${t('manager.route.in')} (${tz || ''})`, value: (v) => timeIn(v.checked_in_at, tz, 'en-GB') },
+  {
+    key: 'in_local',
+    label: `${t('manager.route.in')} (${tz || ''})`,
+    value: (v) => timeIn(v.checked_in_at, tz, 'en-GB'),
+  },
   { key: 'out', label: t('manager.route.out'), value: (v) => v.checked_out_at },
   { key: 'minutes_on_site', label: t('manager.col.minutesOnSite') },
   { key: 'travel_m', label: t('manager.col.travelM') },
@@ -155,7 +181,12 @@ export function RouteReview({ repId, day, region, tz }) {
     navigate(`/route/${nextRep}/${nextDay}`, { replace });
   }
 
-  const { data: route, loading, error, reload } = useRemote(() => mapi.route(rep, theDay), [rep, theDay], { skip: !rep });
+  const {
+    data: route,
+    loading,
+    error,
+    reload,
+  } = useRemote(() => mapi.route(rep, theDay), [rep, theDay], { skip: !rep });
   useEffect(() => setSelected(null), [rep, theDay]);
 
   // The plan's stores that were not visited: their names and positions, fetched once each.
@@ -164,7 +195,9 @@ export function RouteReview({ repId, day, region, tz }) {
     const missing = missingPlanStores(route, extraStores);
     if (!missing.length) return undefined;
     let alive = true;
-    Promise.all(missing.map((id) => mapi.store(id).catch(() => ({ id, name: null, latitude: null, longitude: null })))).then((list) => {
+    Promise.all(
+      missing.map((id) => mapi.store(id).catch(() => ({ id, name: null, latitude: null, longitude: null }))),
+    ).then((list) => {
       if (!alive) return;
       setExtraStores((prev) => {
         const next = new Map(prev);
@@ -190,8 +223,8 @@ export function RouteReview({ repId, day, region, tz }) {
       }),
     [route, plan],
   );
-  const visits = (route && route.visits) || [];
-  const repName = route ? route.rep_name : (region.rep(rep) || {}).display_name || '';
+  const visits = route?.visits || [];
+  const repName = route ? route.rep_name : region.rep(rep)?.display_name || '';
 
   return html`<div data-testid="route-review">
     <section class="card">
@@ -218,9 +251,10 @@ export function RouteReview({ repId, day, region, tz }) {
       <${ErrorBanner} error=${error} onRetry=${reload} />
       ${route ? html`<${Totals} totals=${totals} tz=${tz} />` : null}
     </section>
-    ${!rep
-      ? html`<p class="empty">${region.reps.length || region.loading ? t('app.loading') : t('manager.noReps')}</p>`
-      : html`<div class="mgr-route">
+    ${
+      !rep
+        ? html`<p class="empty">${region.reps.length || region.loading ? t('app.loading') : t('manager.noReps')}</p>`
+        : html`<div class="mgr-route">
           <div class="mgr-route-map">
             <${MapView}
               markers=${layers.markers}
@@ -240,12 +274,15 @@ export function RouteReview({ repId, day, region, tz }) {
           <div class="mgr-route-side">
             <section class="card">
               <h3>${t('manager.route.timeline', { rep: repName, day: fmt.day(theDay) })}</h3>
-              ${visits.length
-                ? html`<${Timeline} rows=${rows} tz=${tz} selected=${selected} onSelect=${setSelected} />`
-                : html`<p class="empty" data-testid="route-empty">${loading ? t('app.loading') : t('manager.route.none')}</p>`}
+              ${
+                visits.length
+                  ? html`<${Timeline} rows=${rows} tz=${tz} selected=${selected} onSelect=${setSelected} />`
+                  : html`<p class="empty" data-testid="route-empty">${loading ? t('app.loading') : t('manager.route.none')}</p>`
+              }
             </section>
             <${PlanList} rows=${plan} />
           </div>
-        </div>`}
+        </div>`
+    }
   </div>`;
 }

@@ -7,7 +7,10 @@ const enc = encodeURIComponent;
 const MAX_PAGE = 100; // the API's largest page
 
 /** A loader of one page of GET `path` (for fetchAllPages). */
-const pagesOf = (path, query = {}) => ({ page, pageSize }) => requestPage(path, { query: { ...query, page, page_size: pageSize } });
+const pagesOf =
+  (path, query = {}) =>
+  ({ page, pageSize }) =>
+    requestPage(path, { query: { ...query, page, page_size: pageSize } });
 
 /** The reps whose routes the user may review: [{id, display_name, territory_id, active}]. */
 export const reps = (territoryId) => fetchAllPages(pagesOf('/reps', { territory_id: territoryId }));
@@ -34,7 +37,10 @@ export const repActivity = (filters) => request('GET', '/coverage/reps', { query
 // --- visit plans ---
 export const routeOrder = (storeIds, start = null) =>
   request('POST', '/route-order', {
-    json: { store_ids: storeIds, ...(start ? { start_latitude: start.latitude, start_longitude: start.longitude } : {}) },
+    json: {
+      store_ids: storeIds,
+      ...(start ? { start_latitude: start.latitude, start_longitude: start.longitude } : {}),
+    },
   });
 export const savePlan = (plan) => request('POST', '/visit-plans', { json: plan });
 export const plans = (filters = {}, { page = 1, pageSize = 50 } = {}) =>
@@ -52,7 +58,9 @@ export const positionProposals = (filters = {}, { page = 1, pageSize = 50 } = {}
   requestPage('/store-position-proposals', { query: { ...filters, page, page_size: pageSize } });
 /** `decision`: 'approve' (the store moves) or 'reject' (it stays); `note` optional. */
 export const decideProposal = (id, decision, note = '') =>
-  request('POST', `/store-position-proposals/${enc(id)}/${decision === 'approve' ? 'approve' : 'reject'}`, { json: note ? { note } : {} });
+  request('POST', `/store-position-proposals/${enc(id)}/${decision === 'approve' ? 'approve' : 'reject'}`, {
+    json: note ? { note } : {},
+  });
 
 // --- new-store reports ---
 export const intelReports = (filters = {}, { page = 1, pageSize = 50 } = {}) =>

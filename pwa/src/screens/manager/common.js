@@ -37,7 +37,15 @@ export function useStoreNames(ids) {
   useEffect(() => {
     let alive = true;
     const list = key ? key.split(',').map(Number) : [];
-    for (const id of list) if (!storeNames.has(id)) storeNames.set(id, mapi.store(id).then((s) => s.name, () => null));
+    for (const id of list)
+      if (!storeNames.has(id))
+        storeNames.set(
+          id,
+          mapi.store(id).then(
+            (s) => s.name,
+            () => null,
+          ),
+        );
     Promise.all(list.map((id) => storeNames.get(id).then((name) => [id, name]))).then((pairs) => {
       if (alive) setNames(Object.fromEntries(pairs));
     });
@@ -72,7 +80,7 @@ export function todayIn(tz) {
 
 /** `{reps, territories, repName(id), territoryName(id), error, reload}` of the user's region. */
 export function useRegion(session) {
-  const regionId = session && session.user ? session.user.region_id : null;
+  const regionId = session?.user ? session.user.region_id : null;
   const { data, error, reload, loading } = useRemote(async () => {
     const [reps, territories] = await Promise.all([
       once(
@@ -88,8 +96,8 @@ export function useRegion(session) {
     ]);
     return { reps, territories: regionId ? territories.filter((x) => x.region_id === regionId) : territories };
   }, [regionId]);
-  const reps = (data && data.reps) || [];
-  const territories = (data && data.territories) || [];
+  const reps = data?.reps || [];
+  const territories = data?.territories || [];
   const repById = new Map(reps.map((r) => [r.id, r]));
   const terrById = new Map(territories.map((x) => [x.id, x]));
   return {
@@ -105,7 +113,7 @@ export function useRegion(session) {
     rep: (id) => repById.get(Number(id)) || null,
     repName: (id) => {
       if (id === null || id === undefined) return '';
-      if (session && session.user && session.user.id === id) return session.user.display_name || session.user.username;
+      if (session?.user && session.user.id === id) return session.user.display_name || session.user.username;
       const r = repById.get(Number(id));
       return r ? r.display_name : `#${id}`;
     },
@@ -139,7 +147,19 @@ export function RepSelect({ region, value, onChange, allowAll = false, testid = 
  * a row's, `rowProps(item)`: its attributes; a click selects the row —, its pager, `empty` when
  * there is nothing; below the card, the selected item's `review(item, done)` (`done()`: deselect,
  * load the list again), or the `hint` to pick one. */
-export function ReviewQueue({ testid, list, head, cells, rowProps = () => ({}), tableTestid, pagerTestid, empty, hint, review, children }) {
+export function ReviewQueue({
+  testid,
+  list,
+  head,
+  cells,
+  rowProps = () => ({}),
+  tableTestid,
+  pagerTestid,
+  empty,
+  hint,
+  review,
+  children,
+}) {
   const [selectedId, select] = useState(null);
   const { rows } = list;
   const selected = rows.find((x) => x.id === selectedId) || null;
@@ -150,8 +170,9 @@ export function ReviewQueue({ testid, list, head, cells, rowProps = () => ({}), 
   return html`<div data-testid=${testid}>
     <section class="card">
       ${children}
-      ${rows.length
-        ? html`<div class="table-wrap">
+      ${
+        rows.length
+          ? html`<div class="table-wrap">
               <table class="table" data-testid=${tableTestid}>
                 <thead>
                   <tr>
@@ -160,7 +181,9 @@ export function ReviewQueue({ testid, list, head, cells, rowProps = () => ({}), 
                 </thead>
                 <tbody>
                   ${rows.map(
-                    (x) => html`<tr key=${x.id} class=${x.id === selectedId ? 'selected clickable' : 'clickable'} onClick=${() => select(x.id)} ...${rowProps(x)}>
+                    (
+                      x,
+                    ) => html`<tr key=${x.id} class=${x.id === selectedId ? 'selected clickable' : 'clickable'} onClick=${() => select(x.id)} ...${rowProps(x)}>
                       ${cells(x)}
                     </tr>`,
                   )}
@@ -168,7 +191,8 @@ export function ReviewQueue({ testid, list, head, cells, rowProps = () => ({}), 
               </table>
             </div>
             <${Pager} pagination=${list.data.pagination} page=${list.page} onPage=${list.setPage} testid=${pagerTestid} />`
-        : html`<p class="empty">${list.loading ? t('app.loading') : empty}</p>`}
+          : html`<p class="empty">${list.loading ? t('app.loading') : empty}</p>`
+      }
     </section>
     ${selected ? review(selected, done) : rows.length ? html`<p class="muted small">${hint}</p>` : null}
   </div>`;

@@ -24,7 +24,12 @@ function dayFormat(timeZone) {
   if (!dayFormats.has(key)) {
     dayFormats.set(
       key,
-      new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', ...(timeZone ? { timeZone } : {}) }),
+      new Intl.DateTimeFormat('en-CA', {
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        ...(timeZone ? { timeZone } : {}),
+      }),
     );
   }
   return dayFormats.get(key);
@@ -34,7 +39,11 @@ function dayFormat(timeZone) {
 export function dayIn(date, timeZone) {
   const d = date instanceof Date ? date : new Date(date);
   if (Number.isNaN(d.getTime())) return '';
-  const parts = Object.fromEntries(dayFormat(timeZone).formatToParts(d).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    dayFormat(timeZone)
+      .formatToParts(d)
+      .map((p) => [p.type, p.value]),
+  );
   return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
@@ -48,7 +57,12 @@ export function timeIn(iso, timeZone, lang = 'zh-CN') {
   if (!timeFormats.has(key)) {
     timeFormats.set(
       key,
-      new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', ...(timeZone ? { timeZone } : {}) }),
+      new Intl.DateTimeFormat(lang, {
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+        ...(timeZone ? { timeZone } : {}),
+      }),
     );
   }
   return timeFormats.get(key).format(d);

@@ -41,7 +41,11 @@ function ManagerPage({ page, parts }) {
   return html`<div class="mgr" data-testid="manager-screens">
     <nav class="mgr-tabs" aria-label=${t('manager.title')}>
       ${PAGES.map(
-        ([key, href, label]) => html`<a key=${key} href=${href} class=${page === key ? 'active' : ''} aria-current=${page === key ? 'page' : undefined} data-testid=${`mgr-nav-${key}`}
+        ([
+          key,
+          href,
+          label,
+        ]) => html`<a key=${key} href=${href} class=${page === key ? 'active' : ''} aria-current=${page === key ? 'page' : undefined} data-testid=${`mgr-nav-${key}`}
           >${t(label)}</a
         >`,
       )}

@@ -92,25 +92,69 @@ const route = {
   day: '2026-11-20',
   visits: [
     {
-      visit_id: 'v1', store_id: 5, store_name: 'A', store_latitude: 23.12, store_longitude: 113.35,
-      checked_in_at: '2026-11-20T01:00:00+00:00', checked_out_at: '2026-11-20T01:40:00+00:00',
-      latitude: 23.1201, longitude: 113.3501, accuracy_m: 9, distance_m: 15, off_site: false,
-      minutes_on_site: 40, travel_m: null, gap_minutes: null, idle: false,
+      visit_id: 'v1',
+      store_id: 5,
+      store_name: 'A',
+      store_latitude: 23.12,
+      store_longitude: 113.35,
+      checked_in_at: '2026-11-20T01:00:00+00:00',
+      checked_out_at: '2026-11-20T01:40:00+00:00',
+      latitude: 23.1201,
+      longitude: 113.3501,
+      accuracy_m: 9,
+      distance_m: 15,
+      off_site: false,
+      minutes_on_site: 40,
+      travel_m: null,
+      gap_minutes: null,
+      idle: false,
     },
     {
-      visit_id: 'v2', store_id: 6, store_name: 'B', store_latitude: 23.13, store_longitude: 113.36,
-      checked_in_at: '2026-11-20T02:00:00+00:00', checked_out_at: '2026-11-20T02:25:00+00:00',
-      latitude: 23.1264, longitude: 113.36, accuracy_m: 20, distance_m: 400, off_site: true,
-      minutes_on_site: 25, travel_m: 1600, gap_minutes: 20, idle: false,
+      visit_id: 'v2',
+      store_id: 6,
+      store_name: 'B',
+      store_latitude: 23.13,
+      store_longitude: 113.36,
+      checked_in_at: '2026-11-20T02:00:00+00:00',
+      checked_out_at: '2026-11-20T02:25:00+00:00',
+      latitude: 23.1264,
+      longitude: 113.36,
+      accuracy_m: 20,
+      distance_m: 400,
+      off_site: true,
+      minutes_on_site: 25,
+      travel_m: 1600,
+      gap_minutes: 20,
+      idle: false,
     },
     {
-      visit_id: 'v3', store_id: 5, store_name: 'A', store_latitude: 23.12, store_longitude: 113.35,
-      checked_in_at: '2026-11-20T04:00:00+00:00', checked_out_at: null,
-      latitude: 23.12, longitude: 113.35, accuracy_m: 10, distance_m: 0, off_site: false,
-      minutes_on_site: null, travel_m: 1650, gap_minutes: 95, idle: true,
+      visit_id: 'v3',
+      store_id: 5,
+      store_name: 'A',
+      store_latitude: 23.12,
+      store_longitude: 113.35,
+      checked_in_at: '2026-11-20T04:00:00+00:00',
+      checked_out_at: null,
+      latitude: 23.12,
+      longitude: 113.35,
+      accuracy_m: 10,
+      distance_m: 0,
+      off_site: false,
+      minutes_on_site: null,
+      travel_m: 1650,
+      gap_minutes: 95,
+      idle: true,
     },
   ],
-  totals: { visits: 3, travel_m: 3250, on_site_minutes: 65, idle_minutes: 95, off_site: 1, first_check_in: '2026-11-20T01:00:00+00:00', last_check_out: '2026-11-20T02:25:00+00:00' },
+  totals: {
+    visits: 3,
+    travel_m: 3250,
+    on_site_minutes: 65,
+    idle_minutes: 95,
+    off_site: 1,
+    first_check_in: '2026-11-20T01:00:00+00:00',
+    last_check_out: '2026-11-20T02:25:00+00:00',
+  },
   plan: { id: 'p', store_ids: [6, 7, 5], visited_store_ids: [6, 5] },
 };
 
@@ -191,7 +235,14 @@ describe('the route timeline', () => {
     ]);
     const off = lines.filter((l) => l.dashed);
     expect(off).toHaveLength(1);
-    expect(off[0]).toMatchObject({ tone: 'err', points: [[23.1264, 113.36], [23.13, 113.36]], title: '2: 400 m' });
+    expect(off[0]).toMatchObject({
+      tone: 'err',
+      points: [
+        [23.1264, 113.36],
+        [23.13, 113.36],
+      ],
+      title: '2: 400 m',
+    });
     // The visit markers come last: drawn on top of the store dots.
     expect(markers.slice(-3).every((m) => m.testid === 'map-visit')).toBe(true);
   });
@@ -221,8 +272,18 @@ describe('the visit planner', () => {
   });
 
   it('says what the proposed order saves', () => {
-    expect(savingOf({ distance_picked_m: 10000, distance_planned_m: 7500 })).toEqual({ picked: 10000, planned: 7500, saved: 2500, ratio: 0.25 });
-    expect(savingOf({ distance_picked_m: 0, distance_planned_m: 0 })).toEqual({ picked: 0, planned: 0, saved: 0, ratio: 0 });
+    expect(savingOf({ distance_picked_m: 10000, distance_planned_m: 7500 })).toEqual({
+      picked: 10000,
+      planned: 7500,
+      saved: 2500,
+      ratio: 0.25,
+    });
+    expect(savingOf({ distance_picked_m: 0, distance_planned_m: 0 })).toEqual({
+      picked: 0,
+      planned: 0,
+      saved: 0,
+      ratio: 0,
+    });
     expect(savingOf({ distance_picked_m: 100, distance_planned_m: 100.2 }).saved).toBe(0);
     expect(sameOrder([1, 2], [1, 2])).toBe(true);
     expect(sameOrder([1, 2], [2, 1])).toBe(false);
@@ -238,10 +299,32 @@ describe('the visit planner', () => {
     expect(filterStores(stores, 'beijing').map((s) => s.id)).toEqual([2]);
     expect(filterStores(stores, '')).toBe(stores);
     expect(planBody({ id: 'u', repId: 9, day: '2026-11-24', storeIds: [3, 1] })).toEqual({
-      id: 'u', rep_id: 9, day: '2026-11-24', store_ids: [3, 1], optimise: true, note: '',
+      id: 'u',
+      rep_id: 9,
+      day: '2026-11-24',
+      store_ids: [3, 1],
+      optimise: true,
+      note: '',
     });
-    expect(planBody({ id: 'u', repId: 9, day: '2026-11-24', storeIds: [3], keepOrder: true, note: 'x', start: { latitude: 23.1, longitude: 113.3 } })).toEqual({
-      id: 'u', rep_id: 9, day: '2026-11-24', store_ids: [3], optimise: false, note: 'x', start_latitude: 23.1, start_longitude: 113.3,
+    expect(
+      planBody({
+        id: 'u',
+        repId: 9,
+        day: '2026-11-24',
+        storeIds: [3],
+        keepOrder: true,
+        note: 'x',
+        start: { latitude: 23.1, longitude: 113.3 },
+      }),
+    ).toEqual({
+      id: 'u',
+      rep_id: 9,
+      day: '2026-11-24',
+      store_ids: [3],
+      optimise: false,
+      note: 'x',
+      start_latitude: 23.1,
+      start_longitude: 113.3,
     });
   });
 });

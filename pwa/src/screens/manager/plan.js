@@ -32,7 +32,9 @@ export const sameOrder = (a, b) => a.length === b.length && a.every((x, i) => x 
 
 /** Stores matching `text` in name, code or address (case-insensitive); all when `text` is blank. */
 export function filterStores(stores, text) {
-  const q = String(text ?? '').trim().toLowerCase();
+  const q = String(text ?? '')
+    .trim()
+    .toLowerCase();
   if (!q) return stores;
   return stores.filter((s) => [s.name, s.code, s.address].some((v) => v && String(v).toLowerCase().includes(q)));
 }

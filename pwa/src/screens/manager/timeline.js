@@ -13,13 +13,13 @@
  *   {type: 'gap', key, minutes, travel_m, idle, from: n − 1, to: n}
  */
 export function timelineRows(route) {
-  const visits = (route && route.visits) || [];
-  const plan = route && route.plan;
+  const visits = route?.visits || [];
+  const plan = route?.plan;
   const order = new Map((plan ? plan.store_ids : []).map((id, i) => [id, i + 1]));
   const rows = [];
   visits.forEach((v, i) => {
     const n = i + 1;
-    if (i > 0 && (v.gap_minutes !== null && v.gap_minutes !== undefined || v.travel_m)) {
+    if (i > 0 && ((v.gap_minutes !== null && v.gap_minutes !== undefined) || v.travel_m)) {
       rows.push({
         type: 'gap',
         key: `gap-${n}`,
@@ -48,10 +48,10 @@ export function timelineRows(route) {
  *  idle_gaps, planned, planned_visited, unplanned}.
  */
 export function dayTotals(route) {
-  const visits = (route && route.visits) || [];
-  const t = (route && route.totals) || {};
+  const visits = route?.visits || [];
+  const t = route?.totals || {};
   const sum = (f) => visits.reduce((s, v) => s + (Number(v[f]) || 0), 0);
-  const plan = route && route.plan;
+  const plan = route?.plan;
   const planned = plan ? plan.store_ids.length : null;
   const planSet = new Set(plan ? plan.store_ids : []);
   return {
@@ -75,10 +75,10 @@ export function dayTotals(route) {
  * object of stores fetched apart), else null.
  */
 export function planRows(route, storesById = new Map()) {
-  const plan = route && route.plan;
+  const plan = route?.plan;
   if (!plan) return [];
-  const visits = (route && route.visits) || [];
-  const get = (id) => (storesById instanceof Map ? storesById.get(id) ?? storesById.get(String(id)) : storesById[id]);
+  const visits = route?.visits || [];
+  const get = (id) => (storesById instanceof Map ? (storesById.get(id) ?? storesById.get(String(id))) : storesById[id]);
   const visited = new Set(plan.visited_store_ids || []);
   return plan.store_ids.map((id, i) => {
     const numbers = [];
@@ -104,9 +104,9 @@ export function planRows(route, storesById = new Map()) {
 
 /** The plan's store ids that are neither among the visits nor in `known` (to fetch). */
 export function missingPlanStores(route, known = new Map()) {
-  const plan = route && route.plan;
+  const plan = route?.plan;
   if (!plan) return [];
-  const seen = new Set(((route && route.visits) || []).map((v) => v.store_id));
+  const seen = new Set((route?.visits || []).map((v) => v.store_id));
   return plan.store_ids.filter((id) => !seen.has(id) && !(known instanceof Map ? known.has(id) : id in known));
 }
 
@@ -120,7 +120,7 @@ export function missingPlanStores(route, known = new Map()) {
  * `label(kind, vars)` makes the tooltips (i18n); by default plain English-free text.
  */
 export function routeLayers(route, plan = [], label = defaultLabel) {
-  const visits = (route && route.visits) || [];
+  const visits = route?.visits || [];
   const markers = [];
   const lines = [];
   const stores = new Set();
@@ -164,8 +164,11 @@ export function routeLayers(route, plan = [], label = defaultLabel) {
       title: label('planned', { order: p.order, name: p.name ?? `#${p.store_id}` }),
     });
   }
-  const path = visits.filter((v) => Number.isFinite(v.latitude) && Number.isFinite(v.longitude)).map((v) => [v.latitude, v.longitude]);
-  if (path.length >= 2) lines.unshift({ id: 'route', points: path, tone: 'brand', weight: 3, className: 'map-line route-line' });
+  const path = visits
+    .filter((v) => Number.isFinite(v.latitude) && Number.isFinite(v.longitude))
+    .map((v) => [v.latitude, v.longitude]);
+  if (path.length >= 2)
+    lines.unshift({ id: 'route', points: path, tone: 'brand', weight: 3, className: 'map-line route-line' });
   visits.forEach((v, i) => {
     markers.push({
       id: `visit-${i + 1}`,

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { LANGS, lang, setLang, t } from '../../i18n/index.js';
 
 function loginError(err) {
-  const status = err && err.status;
+  const status = err?.status;
   if (status === 401 || status === 422 || status === 400) return t('login.failed');
   if (status === 429) return t('login.tooMany');
   if (!status || err.name === 'TypeError' || (typeof navigator !== 'undefined' && !navigator.onLine)) {
@@ -45,8 +45,8 @@ export function Login({ onLogin, onCancel, username: knownUser = '' }) {
     try {
       await onLogin(username.trim(), password);
     } catch (err) {
-      if (!err || !err.status) console.error(err);
-      setError(err && err.userMessage ? err.userMessage : loginError(err));
+      if (!err?.status) console.error(err);
+      setError(err?.userMessage ? err.userMessage : loginError(err));
       setBusy(false);
     }
   }
@@ -83,11 +83,13 @@ export function Login({ onLogin, onCancel, username: knownUser = '' }) {
       <button type="submit" class="btn btn-primary btn-block" disabled=${busy}>
         ${busy ? t('login.busy') : t('login.submit')}
       </button>
-      ${onCancel
-        ? html`<button type="button" class="btn btn-block" style="margin-top:0.5rem" onClick=${onCancel}>
+      ${
+        onCancel
+          ? html`<button type="button" class="btn btn-block" style="margin-top:0.5rem" onClick=${onCancel}>
             ${t('common.cancel')}
           </button>`
-        : null}
+          : null
+      }
     </form>
     <${LangSwitch} />
   </main>`;

@@ -124,21 +124,25 @@ function Entry({ row, storeName }) {
       <span class="muted small">${t('outbox.createdAt', { time: fmt.when(row.createdAt) })}</span>
     </div>
     ${describe(row, storeName) ? html`<div class="kv">${describe(row, storeName)}</div>` : null}
-    ${rejected
-      ? html`<p class="reason" data-testid="outbox-reason">
+    ${
+      rejected
+        ? html`<p class="reason" data-testid="outbox-reason">
             ${explain(row.error)} ${t('outbox.reason', { message: errorText(row.error) || t('common.unknown') })}
           </p>
-          ${fixing
-            ? html`<${Fixer} row=${row} onDone=${() => setFixing(false)} />`
-            : html`<div class="btn-row">
+          ${
+            fixing
+              ? html`<${Fixer} row=${row} onDone=${() => setFixing(false)} />`
+              : html`<div class="btn-row">
                 <button type="button" class="btn btn-small" onClick=${() => setFixing(true)} data-testid="outbox-fix">
                   ${t('outbox.fix')}
                 </button>
                 <button type="button" class="btn btn-small btn-danger" onClick=${discard} data-testid="outbox-discard">
                   ${t('outbox.discard')}
                 </button>
-              </div>`}`
-      : null}
+              </div>`
+          }`
+        : null
+    }
   </li>`;
 }
 
@@ -149,10 +153,10 @@ export function Outbox({ status }) {
       const list = (await queries.outbox()) || [];
       const names = {};
       for (const r of list) {
-        const sid = r.args && r.args.store_id;
+        const sid = r.args?.store_id;
         if (sid != null && names[sid] === undefined) {
           const s = await entityGet(db, 'store', sid);
-          names[sid] = s && s.data ? s.data.name : null; // not (or no longer) on this phone
+          names[sid] = s?.data ? s.data.name : null; // not (or no longer) on this phone
         }
       }
       return list.map((r) => ({ ...r, storeName: r.args && r.args.store_id != null ? names[r.args.store_id] : null }));
@@ -163,7 +167,7 @@ export function Outbox({ status }) {
   const [photos] = useLive(
     async () => {
       const list = await db.photos.where('status').equals('pending').toArray();
-      return { n: list.length, size: list.reduce((sum, p) => sum + (p.size || (p.blob && p.blob.size) || 0), 0) };
+      return { n: list.length, size: list.reduce((sum, p) => sum + (p.size || p.blob?.size || 0), 0) };
     },
     [],
     { n: 0, size: 0 },
@@ -175,30 +179,38 @@ export function Outbox({ status }) {
 
   return html`<div data-testid="outbox-screen">
     <${StaleWarning} status=${status} />
-    ${status.lastError && status.state === 'error'
-      ? html`<div class="banner banner-err">${t('sync.lastError', { message: errorText(status.lastError) })}</div>`
-      : null}
-    ${rejected.length
-      ? html`<h2 class="section-title">${t('outbox.rejected')} (${rejected.length})</h2>
+    ${
+      status.lastError && status.state === 'error'
+        ? html`<div class="banner banner-err">${t('sync.lastError', { message: errorText(status.lastError) })}</div>`
+        : null
+    }
+    ${
+      rejected.length
+        ? html`<h2 class="section-title">${t('outbox.rejected')} (${rejected.length})</h2>
           <div class="card">
             <ul class="list" data-testid="outbox-rejected">
               ${rejected.map((r) => html`<${Entry} key=${r.id} row=${r} storeName=${r.storeName} />`)}
             </ul>
           </div>`
-      : null}
+        : null
+    }
     <h2 class="section-title">${t('outbox.pending')} (${pending.length})</h2>
     <div class="card">
-      ${pending.length
-        ? html`<ul class="list" data-testid="outbox-pending">
+      ${
+        pending.length
+          ? html`<ul class="list" data-testid="outbox-pending">
             ${pending.map((r) => html`<${Entry} key=${r.id} row=${r} storeName=${r.storeName} />`)}
           </ul>`
-        : html`<p class="empty" data-testid="outbox-empty">${loaded ? t('outbox.empty') : t('app.loading')}</p>`}
+          : html`<p class="empty" data-testid="outbox-empty">${loaded ? t('outbox.empty') : t('app.loading')}</p>`
+      }
       ${photos.n ? html`<p class="muted small">${t('outbox.photos', { n: photos.n, size: fmt.bytes(photos.size) })}</p>` : null}
     </div>
-    ${storage.usage != null
-      ? html`<p class="muted small" style="text-align:center">
+    ${
+      storage.usage != null
+        ? html`<p class="muted small" style="text-align:center">
           ${t('outbox.storage', { used: fmt.bytes(storage.usage), quota: fmt.bytes(storage.quota) })}
         </p>`
-      : null}
+        : null
+    }
   </div>`;
 }

@@ -16,7 +16,8 @@ import { planDays } from './model.js';
 
 const SHOWN = 100; // candidate stores listed at once (search finds the others)
 
-const toggle = (list, id) => (list.includes(id) ? list.filter((x) => x !== id) : list.length >= MAX_PLAN_STOPS ? list : [...list, id]);
+const toggle = (list, id) =>
+  list.includes(id) ? list.filter((x) => x !== id) : list.length >= MAX_PLAN_STOPS ? list : [...list, id];
 
 function moved(list, index, delta) {
   const to = index + delta;
@@ -60,17 +61,22 @@ export function PlanDay({ day: wanted }) {
   }, [day]);
 
   // The rep's territory's stores (a closed store is not visited).
-  const territory = session && session.user ? session.user.territory_id : null;
-  const eligible = (s) => s.status !== 'closed' && (territory == null || s.territory_id == null || s.territory_id === territory);
+  const territory = session?.user ? session.user.territory_id : null;
+  const eligible = (s) =>
+    s.status !== 'closed' && (territory == null || s.territory_id == null || s.territory_id === territory);
   const [all] = useLive(() => queries.stores(), [], []);
   const byId = new Map((all || []).map((s) => [Number(s.id), s]));
   const text = q.trim();
   const [candidates] = useLive(
     async () => {
-      const list = text ? await queries.searchStores(text) : pos ? await queries.nearbyStores(pos.latitude, pos.longitude, 1000) : await queries.stores();
+      const list = text
+        ? await queries.searchStores(text)
+        : pos
+          ? await queries.nearbyStores(pos.latitude, pos.longitude, 1000)
+          : await queries.stores();
       return list.filter(eligible);
     },
-    [text, pos && pos.latitude, pos && pos.longitude, territory],
+    [text, pos?.latitude, pos?.longitude, territory],
     [],
   );
   const shown = (candidates || []).slice(0, SHOWN);
@@ -113,8 +119,9 @@ export function PlanDay({ day: wanted }) {
 
     <div class="card">
       <h3 style="margin:0 0 0.4rem">${t('plan.picked', { n: picked.length, max: MAX_PLAN_STOPS })}</h3>
-      ${picked.length
-        ? html`<ol class="list" data-testid="plan-picked">
+      ${
+        picked.length
+          ? html`<ol class="list" data-testid="plan-picked">
             ${picked.map(
               (id, i) => html`<li key=${id} class="list-item" data-testid="plan-picked-store" data-store-id=${id}>
                 <span class="tag">${i + 1}</span>
@@ -125,17 +132,20 @@ export function PlanDay({ day: wanted }) {
               </li>`,
             )}
           </ol>`
-        : html`<p class="muted">${basis === undefined ? t('app.loading') : t('plan.none')}</p>`}
+          : html`<p class="muted">${basis === undefined ? t('app.loading') : t('plan.none')}</p>`
+      }
       <label class="check-item">
         <input type="checkbox" checked=${optimise} onChange=${(e) => setOptimise(e.currentTarget.checked)} data-testid="plan-optimise" />
         <span class="label">${t('plan.optimise')}<br /><span class="muted small">${t('plan.optimiseHint')}</span></span>
       </label>
-      ${optimise && pos
-        ? html`<label class="check-item">
+      ${
+        optimise && pos
+          ? html`<label class="check-item">
             <input type="checkbox" checked=${fromHere} onChange=${(e) => setFromHere(e.currentTarget.checked)} data-testid="plan-from-here" />
             <span class="label">${t('plan.fromHere')}</span>
           </label>`
-        : null}
+          : null
+      }
       <label class="field" style="margin-top:0.5rem">
         <span class="label">${t('common.notes')} (${t('common.optional')})</span>
         <textarea rows="2" maxlength="500" value=${note} onInput=${(e) => setNote(e.currentTarget.value)} data-testid="plan-note"></textarea>
@@ -165,8 +175,9 @@ export function PlanDay({ day: wanted }) {
     </label>
     <h2 class="section-title"><span>${text ? t('today.results') : pos ? t('today.nearby') : t('today.all')}</span></h2>
     <div class="card">
-      ${shown.length
-        ? html`<ul class="list" data-testid="plan-candidates">
+      ${
+        shown.length
+          ? html`<ul class="list" data-testid="plan-candidates">
             ${shown.map((s) => {
               const id = Number(s.id);
               const on = picked.includes(id);
@@ -190,7 +201,8 @@ export function PlanDay({ day: wanted }) {
               </li>`;
             })}
           </ul>`
-        : html`<p class="empty">${text ? t('today.noResults', { q: text }) : t('today.noStores')}</p>`}
+          : html`<p class="empty">${text ? t('today.noResults', { q: text }) : t('today.noStores')}</p>`
+      }
       ${(candidates || []).length > SHOWN ? html`<p class="muted small">${t('plan.more')}</p>` : null}
     </div>
   </div>`;

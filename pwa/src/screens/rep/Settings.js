@@ -9,8 +9,8 @@ import { LangSwitch } from './Login.js';
 
 export function Settings({ status, onLogout, version }) {
   const { session, engine } = useApp();
-  const user = (session && session.user) || {};
-  const storage = (status && status.storage) || {};
+  const user = session?.user || {};
+  const storage = status?.storage || {};
   return html`<div data-testid="settings-screen">
     <div class="card">
       <h2>${user.display_name || user.username}</h2>
@@ -21,27 +21,33 @@ export function Settings({ status, onLogout, version }) {
       <h3>${t('settings.language')}</h3>
       <${LangSwitch} />
     </div>
-    ${status
-      ? html`<div class="card">
+    ${
+      status
+        ? html`<div class="card">
           <h3>${t('settings.sync')}</h3>
           <p>${syncLabel(status)}</p>
-          <button type="button" class="btn btn-block" onClick=${() => engine && engine.syncNow()} disabled=${status.state === 'offline'}>
+          <button type="button" class="btn btn-block" onClick=${() => engine?.syncNow()} disabled=${status.state === 'offline'}>
             ${t('sync.now')}
           </button>
         </div>
         <div class="card" data-testid="storage">
           <h3>${t('settings.storage')}</h3>
-          ${storage.usage != null
-            ? html`<p>${t('settings.storageValue', { used: fmt.bytes(storage.usage), quota: fmt.bytes(storage.quota) })}</p>
-                ${storage.quota
-                  ? html`<div class="progress" style="border-radius:4px;height:8px">
+          ${
+            storage.usage != null
+              ? html`<p>${t('settings.storageValue', { used: fmt.bytes(storage.usage), quota: fmt.bytes(storage.quota) })}</p>
+                ${
+                  storage.quota
+                    ? html`<div class="progress" style="border-radius:4px;height:8px">
                       <div style=${`width:${Math.min(100, (100 * storage.usage) / storage.quota)}%`}></div>
                     </div>`
-                  : null}
+                    : null
+                }
                 <p class="muted small">${storage.persisted ? t('settings.persisted') : t('settings.notPersisted')}</p>`
-            : html`<p class="muted">${t('common.unknown')}</p>`}
+              : html`<p class="muted">${t('common.unknown')}</p>`
+          }
         </div>`
-      : null}
+        : null
+    }
     <button type="button" class="btn btn-danger btn-block" onClick=${onLogout} data-testid="logout">${t('settings.logout')}</button>
     <p class="muted small" style="text-align:center;margin-top:1rem">${t('settings.version', { v: version })}</p>
   </div>`;

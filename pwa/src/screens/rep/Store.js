@@ -106,12 +106,10 @@ export function StoreScreen({ id }) {
   );
 
   if (!loaded) return html`<p class="empty">${t('app.loading')}</p>`;
-  const s = store && store.data && store.entity ? store.data : store;
+  const s = store?.data && store.entity ? store.data : store;
   if (!s) return html`<p class="empty">${t('store.notFound')}</p>`;
 
-  const allContacts = (contacts && contacts.length ? contacts : s.contacts || history.contacts || []).filter(
-    (c) => !c.deleted_at,
-  );
+  const allContacts = (contacts?.length ? contacts : s.contacts || history.contacts || []).filter((c) => !c.deleted_at);
   // The last visit before the one in progress, if any.
   const last = openVisit
     ? history.visits.find((v) => String(v.id) !== String(openVisit.id)) || null
@@ -134,27 +132,32 @@ export function StoreScreen({ id }) {
       </dl>
     </div>
 
-    ${openVisit
-      ? html`<a class="btn btn-primary btn-block" href=${`#/visit/${openVisit.id}`} data-testid="continue-visit"
+    ${
+      openVisit
+        ? html`<a class="btn btn-primary btn-block" href=${`#/visit/${openVisit.id}`} data-testid="continue-visit"
           >${t('store.continueVisit')}</a
         >`
-      : html`<${CheckInButton} store=${s} />`}
+        : html`<${CheckInButton} store=${s} />`
+    }
 
     <h2 class="section-title">${t('store.lastVisit')}</h2>
     <div class="card" data-testid="last-visit">
-      ${last
-        ? html`<p>
+      ${
+        last
+          ? html`<p>
             ${fmt.dateTime(last.checked_in_at)}${last.checked_out_at ? ` – ${fmt.time(last.checked_out_at)}` : ''}
             ${last.off_site ? html`<span class="tag tag-warn">${t('store.offSite')}</span>` : null}
           </p>
           ${last.notes ? html`<p class="muted small">${last.notes}</p>` : null}`
-        : html`<p class="muted">${t('store.neverVisited')}</p>`}
+          : html`<p class="muted">${t('store.neverVisited')}</p>`
+      }
     </div>
 
     <h2 class="section-title">${t('store.lastPrices')}</h2>
     <div class="card">
-      ${prices.length
-        ? html`<ul class="list">
+      ${
+        prices.length
+          ? html`<ul class="list">
             ${prices.map(
               (p) => html`<li key=${p.id} class="list-item">
                 <div class="main">
@@ -168,13 +171,15 @@ export function StoreScreen({ id }) {
               </li>`,
             )}
           </ul>`
-        : html`<p class="muted">${t('store.noPrices')}</p>`}
+          : html`<p class="muted">${t('store.noPrices')}</p>`
+      }
     </div>
 
     <h2 class="section-title">${t('store.stock')}</h2>
     <div class="card">
-      ${history.stock.length
-        ? html`<ul class="list">
+      ${
+        history.stock.length
+          ? html`<ul class="list">
             ${history.stock.map(
               (row) => html`<li key=${row.material_id} class="list-item">
                 <div class="main">
@@ -185,13 +190,15 @@ export function StoreScreen({ id }) {
               </li>`,
             )}
           </ul>`
-        : html`<p class="muted">${t('store.noStock')}</p>`}
+          : html`<p class="muted">${t('store.noStock')}</p>`
+      }
     </div>
 
     <h2 class="section-title">${t('store.contacts')}</h2>
     <div class="card">
-      ${allContacts.length
-        ? html`<ul class="list">
+      ${
+        allContacts.length
+          ? html`<ul class="list">
             ${allContacts.map(
               (c) => html`<li key=${c.id} class="list-item">
                 <div class="main">
@@ -202,7 +209,8 @@ export function StoreScreen({ id }) {
               </li>`,
             )}
           </ul>`
-        : html`<p class="muted">${t('store.noContacts')}</p>`}
+          : html`<p class="muted">${t('store.noContacts')}</p>`
+      }
     </div>
   </div>`;
 }

@@ -52,7 +52,7 @@ function OpenVisitBanner() {
 function Planned({ day, ahead = false, canPlan = false }) {
   const { queries } = useApp();
   const [planned] = useLive(async () => (queries.plannedStores ? queries.plannedStores(day) : []), [day]);
-  if (!planned || !planned.length) return null;
+  if (!planned?.length) return null;
   const done = planned.filter((s) => s.visited).length;
   const next = ahead ? null : planned.find((s) => !s.visited);
   const note = planned[0].plan_note;
@@ -86,7 +86,7 @@ function Planned({ day, ahead = false, canPlan = false }) {
 export function Today() {
   const { queries, session } = useApp();
   // A rep plans their own days (a manager plans the reps' days on the desk: #/plans).
-  const canPlan = Boolean(session && session.user && session.user.role === 'rep');
+  const canPlan = Boolean(session?.user && session.user.role === 'rep');
   const days = planDays();
   const [q, setQ] = useState('');
   const [pos, setPos] = useState(null);
@@ -112,7 +112,7 @@ export function Today() {
       if (pos) return queries.nearbyStores(pos.latitude, pos.longitude, NEARBY_LIMIT);
       return queries.stores();
     },
-    [text, pos && pos.latitude, pos && pos.longitude],
+    [text, pos?.latitude, pos?.longitude],
     [],
   );
   const list = (stores || []).map(asStore).filter(Boolean);
@@ -135,31 +135,39 @@ export function Today() {
         enterkeyhint="search"
       />
     </label>
-    ${text
-      ? null
-      : html`<${Planned} day=${days.today} canPlan=${canPlan} />
+    ${
+      text
+        ? null
+        : html`<${Planned} day=${days.today} canPlan=${canPlan} />
           <${Planned} day=${days.tomorrow} ahead canPlan=${canPlan} />
-          ${canPlan
-            ? html`<a class="btn btn-block" href="#/plan" style="margin-top:0.25rem" data-testid="plan-day-link">${t('plan.title')}</a>`
-            : null}`}
+          ${
+            canPlan
+              ? html`<a class="btn btn-block" href="#/plan" style="margin-top:0.25rem" data-testid="plan-day-link">${t('plan.title')}</a>`
+              : null
+          }`
+    }
     <h2 class="section-title">
       <span>${heading}</span>
-      ${!text
-        ? html`<span class="small">
+      ${
+        !text
+          ? html`<span class="small">
             ${locating ? t('today.locating') : null}
             ${!locating && pos ? t('today.accuracy', { m: fmt.distance(pos.accuracy) }) : null}
             <button type="button" class="icon-btn" style="font-size:1rem" aria-label=${t('today.locate')} onClick=${locate}>
               <${Icon} name="locate" size=${18} />
             </button>
           </span>`
-        : null}
+          : null
+      }
     </h2>
     <div class="card">
-      ${list.length
-        ? html`<ul class="list" data-testid="store-list">
+      ${
+        list.length
+          ? html`<ul class="list" data-testid="store-list">
             ${list.map((s) => html`<${StoreItem} key=${s.id} store=${s} />`)}
           </ul>`
-        : html`<p class="empty">${!loaded ? t('app.loading') : text ? t('today.noResults', { q: text }) : t('today.noStores')}</p>`}
+          : html`<p class="empty">${!loaded ? t('app.loading') : text ? t('today.noResults', { q: text }) : t('today.noStores')}</p>`
+      }
     </div>
     ${!text && posError && !locating ? html`<div class="banner banner-warn small">${t('today.noPosition', { message: posError })}</div>` : null}
   </div>`;

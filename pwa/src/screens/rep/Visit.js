@@ -78,7 +78,7 @@ export function VisitScreen({ id }) {
       .map((r) => ({ ...r.data, pending: !!r.pending }));
     return { visit, store: storeRow ? storeRow.data : null, checks, movements, prices, reports };
   }, [id]);
-  const storeId = data && data.visit ? data.visit.store_id : null;
+  const storeId = data?.visit ? data.visit.store_id : null;
   const [history] = useLive(
     async () => (storeId == null ? normHistory(null) : normHistory(await queries.storeHistory(storeId))),
     [storeId],
@@ -102,11 +102,13 @@ export function VisitScreen({ id }) {
         ${distance != null ? html` · ${t('visit.position', { d: fmt.distance(distance), acc: fmt.distance(visit.accuracy_m) })}` : null}
         ${visit.pending ? html` <span class="tag">${t('common.waiting')}</span>` : null}
       </p>
-      ${offSite
-        ? html`<div class="banner banner-warn small" data-testid="visit-offsite" style="margin:0.5rem 0 0">
+      ${
+        offSite
+          ? html`<div class="banner banner-warn small" data-testid="visit-offsite" style="margin:0.5rem 0 0">
             ⚠ ${t('visit.offSite', { d: fmt.distance(distance) })}
           </div>`
-        : null}
+          : null
+      }
     </div>
     <${DisplayStep} visit=${visit} checklist=${catalogue.checklist} checks=${checks} readOnly=${readOnly} />
     <${StockStep} visit=${visit} catalogue=${catalogue} history=${history} movements=${movements} readOnly=${readOnly} />

@@ -34,7 +34,10 @@ export async function entityList(db, entity) {
 }
 
 export async function entitiesOfStore(db, entity, storeId) {
-  const rows = await db.entities.where('[entity+storeId]').equals([entity, String(storeId)]).toArray();
+  const rows = await db.entities
+    .where('[entity+storeId]')
+    .equals([entity, String(storeId)])
+    .toArray();
   return rows.filter((r) => !r.deleted);
 }
 
@@ -60,15 +63,17 @@ export async function recordsOfVisit(db, entity, storeId, visitId) {
   return rows
     .filter((r) => r.data && String(r.data.visit_id) === String(visitId))
     .map((r) => ({ ...r.data, pending: !!r.pending }))
-    .sort((a, b) => String(a.recorded_at || a.observed_at || a.checked_at).localeCompare(
-      String(b.recorded_at || b.observed_at || b.checked_at),
-    ));
+    .sort((a, b) =>
+      String(a.recorded_at || a.observed_at || a.checked_at).localeCompare(
+        String(b.recorded_at || b.observed_at || b.checked_at),
+      ),
+    );
 }
 
 export async function intelOfVisit(db, visitId) {
   const rows = await entityList(db, 'intel_report');
   return rows
-    .filter((r) => r.data && r.data.visit_id && String(r.data.visit_id) === String(visitId))
+    .filter((r) => r.data?.visit_id && String(r.data.visit_id) === String(visitId))
     .map((r) => ({ ...r.data, pending: !!r.pending }));
 }
 
@@ -110,7 +115,9 @@ export function normHistory(h) {
 /** The last price seen at this store for a product or competitor model, or null. */
 export function lastPriceOf(history, { productId, competitorModelId }) {
   const matches = history.lastPrices.filter((p) =>
-    productId != null ? Number(p.product_id) === Number(productId) : Number(p.competitor_model_id) === Number(competitorModelId),
+    productId != null
+      ? Number(p.product_id) === Number(productId)
+      : Number(p.competitor_model_id) === Number(competitorModelId),
   );
   matches.sort((a, b) => String(b.observed_at).localeCompare(String(a.observed_at)));
   return matches[0] || null;

@@ -22,7 +22,12 @@ const SERVER_EFFECTS = {
   },
   'contact.upsert': (s, a, m) => {
     const c = s.get('contact', a.id);
-    s.put('contact', a.id, { ...(c?.data ?? { id: a.id, store_id: a.store_id }), ...a.fields }, clockOf(c, a.fields, m.hlc));
+    s.put(
+      'contact',
+      a.id,
+      { ...(c?.data ?? { id: a.id, store_id: a.store_id }), ...a.fields },
+      clockOf(c, a.fields, m.hlc),
+    );
   },
   'contact.delete': (s, a) => s.del('contact', a.id),
   'warranty.correct': (s, a) => {
@@ -32,7 +37,9 @@ const SERVER_EFFECTS = {
   'plan.save': (s, a) => {
     // One plan per (rep, day), keeping the id of the first save; "optimise" sorts by store id.
     const repId = a.rep_id ?? s.repId;
-    const old = [...s.entities.values()].find((e) => e.entity === 'visit_plan' && e.data.rep_id === repId && e.data.day === a.day);
+    const old = [...s.entities.values()].find(
+      (e) => e.entity === 'visit_plan' && e.data.rep_id === repId && e.data.day === a.day,
+    );
     const id = old ? old.id : a.id;
     s.put('visit_plan', id, {
       id,
@@ -197,7 +204,13 @@ export function createFakeServer({ serverHlc = '001718000000000:00000:server' } 
         return { entity: k.slice(0, at), id: k.slice(at + 1), op: 'delete' };
       });
     const lastSeq = page.length ? page[page.length - 1].seq : c.seq;
-    return { ...base, snapshot: false, changes, cursor: JSON.stringify({ seq: lastSeq, snap: null }), has_more: hasMore };
+    return {
+      ...base,
+      snapshot: false,
+      changes,
+      cursor: JSON.stringify({ seq: lastSeq, snap: null }),
+      has_more: hasMore,
+    };
   }
 
   async function uploadPhoto(photo, onProgress) {

@@ -20,7 +20,7 @@ export default {
   'card.imei2': 'IMEI 2',
   'card.pickModel': 'Choose the model',
   'card.serial': 'Factory serial number',
-  'card.buyerAddress': 'Buyer\'s address',
+  'card.buyerAddress': "Buyer's address",
   'card.invoice': 'Invoice number',
   'card.registeredAt': 'Registered',
   'card.revisionLabel': 'Revision',

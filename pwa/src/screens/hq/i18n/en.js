@@ -12,7 +12,8 @@ export default {
   'hq.nav.cards': 'Warranty cards',
 
   'imports.upload': 'Import shipments',
-  'imports.format': 'A CSV file with a header row: imei, model (model code), ship_date (YYYY-MM-DD), region (region code), partner (partner code). Chinese headers IMEI, 型号, 发货日期, 目的大区, 渠道商 work too.',
+  'imports.format':
+    'A CSV file with a header row: imei, model (model code), ship_date (YYYY-MM-DD), region (region code), partner (partner code). Chinese headers IMEI, 型号, 发货日期, 目的大区, 渠道商 work too.',
   'imports.send': 'Upload',
   'imports.uploading': 'Uploading…',
   'imports.pickFile': 'Choose a CSV file first.',
@@ -46,7 +47,8 @@ export default {
   'diversion.by.shipped_region': 'Shipped to region',
   'diversion.by.sold_region': 'Sold in region',
   'diversion.by.model': 'Model',
-  'diversion.explain': 'Units registered on a warranty card, or seen on a shelf by a rep, in another region than the one they were shipped to. Choose a row to see the units.',
+  'diversion.explain':
+    'Units registered on a warranty card, or seen on a shelf by a rep, in another region than the one they were shipped to. Choose a row to see the units.',
   'diversion.count': 'Units',
   'diversion.total': 'Total',
   'diversion.none': 'No diversion found.',
@@ -55,7 +57,7 @@ export default {
   'diversion.noFlags': 'No units.',
   'diversion.source': 'Seen by',
   'diversion.source.card': 'Warranty card',
-  'diversion.source.spot_check': 'Rep\'s spot check',
+  'diversion.source.spot_check': "Rep's spot check",
   'diversion.model': 'Model',
   'diversion.store': 'Store',
   'diversion.soldRegion': 'Sold in',
@@ -87,7 +89,7 @@ export default {
   'market.model': 'Model',
   'market.ourProduct': 'Our product',
   'market.withRivals': 'Show its rivals',
-  'market.brandHidesOurs': 'A brand filter shows only that brand\'s models: our product is not among them.',
+  'market.brandHidesOurs': "A brand filter shows only that brand's models: our product is not among them.",
   'market.since': 'From',
   'market.until': 'To',
   'market.badRange': 'The start date is after the end date.',
@@ -107,7 +109,8 @@ export default {
   'market.trends.title': 'Price trends',
   'market.chartTitle': 'Median price ({n} models)',
   'market.chartLabel': 'Chart of the median price of each model by period',
-  'market.chartExplain': 'Our model: the wide solid blue line (★). Competitors: dashed. Whiskers: lowest and highest price seen in the period. Prices counted are promotional prices where there was one.',
+  'market.chartExplain':
+    'Our model: the wide solid blue line (★). Competitors: dashed. Whiskers: lowest and highest price seen in the period. Prices counted are promotional prices where there was one.',
   'market.chartFailed': 'The chart could not be loaded. The table below has the same figures.',
   'market.showRange': 'Min–max whiskers',
   'market.trendTable': 'Prices by period',
@@ -117,7 +120,8 @@ export default {
   'market.alerts.show.open': 'Not acknowledged',
   'market.alerts.show.acknowledged': 'Acknowledged',
   'market.alerts.show.all': 'All',
-  'market.alerts.explain': 'A competitor model\'s median price in a region fell by at least the configured percentage from one week (or day) to the next, with enough observations in both.',
+  'market.alerts.explain':
+    "A competitor model's median price in a region fell by at least the configured percentage from one week (or day) to the next, with enough observations in both.",
   'market.alerts.none': 'No alerts.',
   'market.alerts.back': 'All alerts',
   'market.before': 'Before',

@@ -11,7 +11,8 @@ export default {
   'hq.nav.cards': '保修卡',
 
   'imports.upload': '导入发货记录',
-  'imports.format': 'CSV 文件，首行为表头：imei、model（型号编码）、ship_date（YYYY-MM-DD）、region（大区编码）、partner（渠道商编码）。也可使用中文表头 IMEI、型号、发货日期、目的大区、渠道商。',
+  'imports.format':
+    'CSV 文件，首行为表头：imei、model（型号编码）、ship_date（YYYY-MM-DD）、region（大区编码）、partner（渠道商编码）。也可使用中文表头 IMEI、型号、发货日期、目的大区、渠道商。',
   'imports.send': '上传',
   'imports.uploading': '正在上传…',
   'imports.pickFile': '请先选择 CSV 文件。',
@@ -106,7 +107,8 @@ export default {
   'market.trends.title': '价格走势',
   'market.chartTitle': '中位价（{n} 个机型）',
   'market.chartLabel': '各机型每个周期中位价的折线图',
-  'market.chartExplain': '我方机型：蓝色粗实线（★）；竞品：虚线。须线：该周期内看到的最低价和最高价。有促销价时按促销价计算。',
+  'market.chartExplain':
+    '我方机型：蓝色粗实线（★）；竞品：虚线。须线：该周期内看到的最低价和最高价。有促销价时按促销价计算。',
   'market.chartFailed': '图表加载失败。下方表格包含相同的数据。',
   'market.showRange': '显示最低–最高价',
   'market.trendTable': '各周期价格',
@@ -116,7 +118,8 @@ export default {
   'market.alerts.show.open': '未确认',
   'market.alerts.show.acknowledged': '已确认',
   'market.alerts.show.all': '全部',
-  'market.alerts.explain': '某竞品机型在一个大区的中位价比上一周（或上一天）下降达到设定的百分比，且两个周期的采集条数都足够。',
+  'market.alerts.explain':
+    '某竞品机型在一个大区的中位价比上一周（或上一天）下降达到设定的百分比，且两个周期的采集条数都足够。',
   'market.alerts.none': '没有预警。',
   'market.alerts.back': '全部预警',
   'market.before': '之前',

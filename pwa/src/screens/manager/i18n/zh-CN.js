@@ -139,7 +139,8 @@ export default {
   'manager.conf.filter.open': '未处理',
   'manager.conf.filter.resolved': '已处理',
   'manager.conf.filter.all': '全部',
-  'manager.conf.explain': '两部手机离线时修改了同一字段：保留了较晚的修改，另一项被覆盖。可保留当前值，或改用被覆盖的值。',
+  'manager.conf.explain':
+    '两部手机离线时修改了同一字段：保留了较晚的修改，另一项被覆盖。可保留当前值，或改用被覆盖的值。',
   'manager.conf.when': '时间',
   'manager.conf.entity': '记录类型',
   'manager.conf.entityId': '记录 ID',

@@ -37,11 +37,19 @@ export function DisplayStep({ visit, checklist, checks, readOnly }) {
   async function save() {
     const list = checklist
       .filter((item) => answers[item.id] !== undefined && answers[item.id] !== '')
-      .map((item) => ({ item_id: item.id, value: item.answer_type === 'number' ? Number(answers[item.id]) : answers[item.id] }));
+      .map((item) => ({
+        item_id: item.id,
+        value: item.answer_type === 'number' ? Number(answers[item.id]) : answers[item.id],
+      }));
     setBusy(true);
     setError(null);
     try {
-      await actions.recordDisplayCheck({ visitId: visit.id, answers: list, notes: notes.trim() || undefined, photoIds });
+      await actions.recordDisplayCheck({
+        visitId: visit.id,
+        answers: list,
+        notes: notes.trim() || undefined,
+        photoIds,
+      });
       setAnswers({});
       setPhotoIds([]);
       setNotes('');
@@ -62,19 +70,26 @@ export function DisplayStep({ visit, checklist, checks, readOnly }) {
         ${c.score != null ? html` · ${fmt.number(Math.round(c.score))}/100` : null}
       </${Saved}>`,
     )}
-    ${showForm
-      ? html`<div data-testid="display-form">
-          ${checklist.length
-            ? checklist.map(
-                (item) => html`<div class="check-item" key=${item.id} data-testid="checklist-item" data-item-code=${item.code}>
+    ${
+      showForm
+        ? html`<div data-testid="display-form">
+          ${
+            checklist.length
+              ? checklist.map(
+                  (
+                    item,
+                  ) => html`<div class="check-item" key=${item.id} data-testid="checklist-item" data-item-code=${item.code}>
                   <span class="label"
                     >${itemLabel(item)}
-                    ${item.answer_type === 'number' && item.target != null
-                      ? html`<span class="muted small"> (${t('display.target', { n: fmt.number(item.target) })})</span>`
-                      : null}</span
+                    ${
+                      item.answer_type === 'number' && item.target != null
+                        ? html`<span class="muted small"> (${t('display.target', { n: fmt.number(item.target) })})</span>`
+                        : null
+                    }</span
                   >
-                  ${item.answer_type === 'number'
-                    ? html`<input
+                  ${
+                    item.answer_type === 'number'
+                      ? html`<input
                         type="number"
                         inputmode="numeric"
                         min="0"
@@ -83,10 +98,12 @@ export function DisplayStep({ visit, checklist, checks, readOnly }) {
                         value=${answers[item.id] ?? ''}
                         onInput=${(e) => set(item.id, e.currentTarget.value)}
                       />`
-                    : html`<${YesNo} name=${itemLabel(item)} value=${answers[item.id]} onChange=${(v) => set(item.id, v)} />`}
+                      : html`<${YesNo} name=${itemLabel(item)} value=${answers[item.id]} onChange=${(v) => set(item.id, v)} />`
+                  }
                 </div>`,
-              )
-            : html`<p class="muted">${t('display.noItems')}</p>`}
+                )
+              : html`<p class="muted">${t('display.noItems')}</p>`
+          }
           <div style="margin-top:0.75rem">
             <${PhotoPicker} label=${t('display.photos')} value=${photoIds} onChange=${setPhotoIds} testid="display-photo-input" />
           </div>
@@ -99,8 +116,9 @@ export function DisplayStep({ visit, checklist, checks, readOnly }) {
             ${t('display.save')}
           </button>
         </div>`
-      : !readOnly
-        ? html`<button type="button" class="btn btn-block" onClick=${() => setAgain(true)}>${t('display.again')}</button>`
-        : null}
+        : !readOnly
+          ? html`<button type="button" class="btn btn-block" onClick=${() => setAgain(true)}>${t('display.again')}</button>`
+          : null
+    }
   </${Step}>`;
 }

@@ -66,14 +66,17 @@ export function IntelStep({ visit, store, reports, readOnly }) {
         <span class="muted"> · ${fmt.time(r.reported_at)}</span>
       </${Saved}>`,
     )}
-    ${readOnly
-      ? null
-      : html`<div data-testid="intel-form">
+    ${
+      readOnly
+        ? null
+        : html`<div data-testid="intel-form">
           <div class="field">
             <span class="label">${t('intel.kind')}</span>
             <div class="chips">
               ${KINDS.map(
-                (k) => html`<button type="button" class="chip" key=${k} aria-pressed=${kind === k ? 'true' : 'false'} onClick=${() => setKind(k)}>
+                (
+                  k,
+                ) => html`<button type="button" class="chip" key=${k} aria-pressed=${kind === k ? 'true' : 'false'} onClick=${() => setKind(k)}>
                   ${t(`intel.kind.${k}`)}
                 </button>`,
               )}
@@ -105,6 +108,7 @@ export function IntelStep({ visit, store, reports, readOnly }) {
           <button type="button" class="btn btn-primary btn-block" disabled=${busy} onClick=${save} data-testid="save-intel">
             ${t('intel.save')}
           </button>
-        </div>`}
+        </div>`
+    }
   </${Step}>`;
 }

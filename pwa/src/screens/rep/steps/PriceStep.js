@@ -87,18 +87,21 @@ export function PriceStep({ visit, catalogue, history, prices, readOnly }) {
   }
 
   return html`<${Step} title=${t('visit.prices')} done=${prices.length > 0} testid="step-prices">
-    ${prices.length
-      ? html`<p class="muted small">${t('price.recorded')}</p>
+    ${
+      prices.length
+        ? html`<p class="muted small">${t('price.recorded')}</p>
           ${prices.map(
             (p) => html`<${Saved} key=${p.id} pending=${p.pending}>
               ${modelName(catalogue, p)} · ${fmt.price(p.shelf_price)}
               ${p.promo_price != null ? html` → ${fmt.price(p.promo_price)}` : null}
             </${Saved}>`,
           )}`
-      : null}
-    ${readOnly
-      ? null
-      : html`<div data-testid="price-form">
+        : null
+    }
+    ${
+      readOnly
+        ? null
+        : html`<div data-testid="price-form">
           <div class="field">
             <span class="label">${t('price.brand')}</span>
             <div class="chips" data-testid="price-brands">
@@ -118,19 +121,22 @@ export function PriceStep({ visit, catalogue, history, prices, readOnly }) {
               )}
             </div>
           </div>
-          ${brand == null
-            ? html`<p class="muted small">${t('price.pickBrand')}</p>`
-            : html`<div class="field">
+          ${
+            brand == null
+              ? html`<p class="muted small">${t('price.pickBrand')}</p>`
+              : html`<div class="field">
                 <span class="label">${t('price.model')}</span>
-                ${models.length >= FILTER_FROM
-                  ? html`<input
+                ${
+                  models.length >= FILTER_FROM
+                    ? html`<input
                       type="search"
                       placeholder=${t('price.filter')}
                       value=${filter}
                       onInput=${(e) => setFilter(e.currentTarget.value)}
                       style="margin-bottom:0.4rem"
                     />`
-                  : null}
+                    : null
+                }
                 <div class="chips" data-testid="price-models">
                   ${shown.map(
                     (m) => html`<button
@@ -144,9 +150,11 @@ export function PriceStep({ visit, catalogue, history, prices, readOnly }) {
                     </button>`,
                   )}
                 </div>
-              </div>`}
-          ${model
-            ? html`<div>
+              </div>`
+          }
+          ${
+            model
+              ? html`<div>
                 <p class="muted small" data-testid="price-hint">
                   ${seen ? t('price.last', { price: fmt.price(seen.shelf_price), date: fmt.date(seen.observed_at) }) : null}
                   ${!seen && model.list_price != null ? t('price.list', { price: fmt.price(model.list_price) }) : null}
@@ -184,7 +192,9 @@ export function PriceStep({ visit, catalogue, history, prices, readOnly }) {
                   ${t('price.save')}
                 </button>
               </div>`
-            : null}
-        </div>`}
+              : null
+          }
+        </div>`
+    }
   </${Step}>`;
 }

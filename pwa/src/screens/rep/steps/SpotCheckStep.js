@@ -67,11 +67,12 @@ export function SpotCheckStep({ visit, readOnly }) {
 
   return html`<${Step} title=${t('spot.title')} done=${list.length > 0} testid="step-spot">
     ${list.length ? html`<div data-testid="spot-checks">${list.map((c) => html`<${SpotCheckEntry} key=${c.id} check=${c} />`)}</div>` : null}
-    ${readOnly
-      ? list.length
-        ? null
-        : html`<p class="muted small">${t('spot.none')}</p>`
-      : html`<form
+    ${
+      readOnly
+        ? list.length
+          ? null
+          : html`<p class="muted small">${t('spot.none')}</p>`
+        : html`<form
           onSubmit=${(e) => {
             e.preventDefault();
             record(imei);
@@ -89,10 +90,13 @@ export function SpotCheckStep({ visit, readOnly }) {
             problem=${problem}
             showProblem=${!!problem}
             testid="spot-imei"
-            scan=${html`<${ScanButton} onImeis=${(imeis) => imeis.forEach((i) => record(i))} testid="spot-scan" />`}
+            scan=${html`<${ScanButton} onImeis=${(imeis) => {
+              for (const i of imeis) record(i);
+            }} testid="spot-scan" />`}
           />
           ${error ? html`<div class="banner banner-err">${error}</div>` : null}
           <button type="submit" class="btn btn-primary btn-block" disabled=${busy} data-testid="save-spot">${t('spot.save')}</button>
-        </form>`}
+        </form>`
+    }
   </${Step}>`;
 }

@@ -47,19 +47,22 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
   }
 
   return html`<${Step} title=${t('visit.stock')} done=${movements.length > 0} testid="step-stock">
-    ${movements.length
-      ? html`<p class="muted small">${t('stock.recorded')}</p>
+    ${
+      movements.length
+        ? html`<p class="muted small">${t('stock.recorded')}</p>
           ${movements.map(
             (m) => html`<${Saved} key=${m.id} pending=${m.pending}>
               ${materialName(catalogue, m.material_id)} · ${t(`stock.kind.${m.kind}`)} ${fmt.number(m.quantity)}
               ${m.note ? html`<span class="muted"> · ${m.note}</span>` : null}
             </${Saved}>`,
           )}`
-      : null}
-    ${readOnly
-      ? null
-      : materials.length
-        ? html`<div data-testid="stock-form">
+        : null
+    }
+    ${
+      readOnly
+        ? null
+        : materials.length
+          ? html`<div data-testid="stock-form">
             <div class="field">
               <span class="label">${t('stock.material')}</span>
               <div class="chips">
@@ -75,9 +78,11 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
                   </button>`,
                 )}
               </div>
-              ${selected != null && stockOf(history, selected) != null
-                ? html`<p class="muted small">${t('stock.current', { n: fmt.number(stockOf(history, selected)) })}</p>`
-                : null}
+              ${
+                selected != null && stockOf(history, selected) != null
+                  ? html`<p class="muted small">${t('stock.current', { n: fmt.number(stockOf(history, selected)) })}</p>`
+                  : null
+              }
             </div>
             <div class="field">
               <span class="label">${t('stock.kind')}</span>
@@ -124,6 +129,7 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
               ${t('stock.save')}
             </button>
           </div>`
-        : html`<p class="muted">${t('stock.noMaterials')}</p>`}
+          : html`<p class="muted">${t('stock.noMaterials')}</p>`
+    }
   </${Step}>`;
 }
