@@ -84,9 +84,12 @@ $(NGINX):
 pwa-test: pwa/node_modules/.installed
 	cd pwa && npm test
 
-lint: setup
+## Lint: ruff (Python), import-linter (the backend's layers, .importlinter), Biome (the PWA, pwa/biome.jsonc)
+lint: setup pwa/node_modules/.installed
 	$(VENV)/bin/ruff check backend sync_protocol tests bench
 	$(VENV)/bin/ruff format --check backend sync_protocol tests bench
+	$(VENV)/bin/lint-imports --no-cache
+	cd pwa && npx biome ci .
 
 bench: setup
 	$(PY) -m bench.run
