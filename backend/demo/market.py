@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ..catalogue.models import CompetitorModel, Product
 from ..extensions import db
 from ..market.models import PriceAlert, PriceCell
-from ..market.service import rebuild_cells
+from ..market.rollup import rebuild_cells
 from .context import Context
 
 

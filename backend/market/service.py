@@ -24,7 +24,13 @@ from ..stores.models import Store
 from ..stores.service import region_territories
 from . import rules
 from .models import NATIONAL, PriceAlert, PriceCell
-from .rollup import model_key, observations_of
+from .rollup import (
+    model_key,
+    observations_of,
+    # Outbox rows recorded before the rollup moved to rollup.py name its job here
+    # (`backend.market.service:refresh_price_cells`): still found.
+    refresh_price_cells,  # noqa: F401
+)
 
 READERS = (Role.MANAGER, Role.HQ, Role.ADMIN)
 
@@ -333,8 +339,3 @@ def material_use(actor: User, filters: dict) -> list[dict]:
             }
         )
     return sorted(out, key=lambda r: (r["region"] or "", -r["cost_used"]))
-
-
-# Still importable from here after the move to rollup.py: outbox rows recorded before it name the
-# job `backend.market.service:refresh_price_cells`, and backend/demo imports rebuild_cells from here.
-from .rollup import rebuild_cells, refresh_price_cells  # noqa: E402, F401
