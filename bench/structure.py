@@ -94,12 +94,15 @@ def function_level_imports(backend: Path) -> list[str]:
     found = []
     for path in sorted(backend.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        top = {id(node) for node in tree.body}
-        for node in ast.walk(tree):
+        top = set()
+        blocks = list(tree.body)  # module level, and the blocks of its `if`s and `try`s
+        while blocks:
+            node = blocks.pop()
+            top.add(id(node))
             if isinstance(node, ast.If):
-                top.update(id(n) for n in node.body)  # `if TYPE_CHECKING:` and the like
-            if isinstance(node, ast.Try) and id(node) in top:
-                top.update(id(n) for n in node.body + [h for x in node.handlers for h in x.body])
+                blocks.extend(node.body + node.orelse)  # `if TYPE_CHECKING:` and the like
+            elif isinstance(node, ast.Try):
+                blocks.extend(node.body + node.orelse + node.finalbody + [h for x in node.handlers for h in x.body])
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:
                 found.append(f"{path.relative_to(backend.parent)}:{node.lineno}")
