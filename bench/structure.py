@@ -1,5 +1,6 @@
-"""How the code is put together, in figures: import cycles between the backend's packages, imports
-that point up the layers, imports inside functions, and the largest source files.
+"""How the code is put together, in figures: import cycles between the backend's packages and
+between its modules, imports that point up the layers, imports inside functions, and the largest
+source files.
 
     .venv/bin/python -m bench.structure            # this checkout
     .venv/bin/python -m bench.structure --root DIR # another checkout of the repository (e.g. a
@@ -140,12 +141,17 @@ def main() -> None:
                 upward.append(f"{importer} -> {imported}")
     packages = {package_of(m) for m in graph.modules}
     cycles = strongly_connected(packages, edges)
+    module_edges = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    module_cycles = strongly_connected(set(graph.modules), module_edges)
     inner = function_level_imports(root / "backend")
 
     print(f"structure of {root.name}")
     print(f"  package cycles: {len(cycles)}")
     for group in cycles:
         print(f"    {' <-> '.join(group)}")
+    print(f"  module cycles: {len(module_cycles)}")
+    for group in module_cycles:
+        print(f"    {len(group)} modules: {', '.join(group)}")
     print(f"  upward imports (module -> module, against the layers): {len(upward)}")
     for line in sorted(upward):
         print(f"    {line}")
