@@ -1,0 +1,145 @@
+"""Where a sync push's time and SQL go: 1,000 mixed mutations in batches of 200, statements by kind.
+
+    python -m bench.push_profile [--mutations 1000] [--batch 200] [--stores 600]
+
+A small organisation (bench/data.py), the demo's catalogue and one rep; a new phone queues the
+rep's mixed mutations as the app does (bench/sync.py: visits with display checks, prices, stock
+movements, check-outs, now and then intel, a store correction, a contact) and pushes them through
+the Flask test client, in batches. A `before_cursor_execute` listener counts every statement the
+pushes send, grouped by kind (SAVEPOINT / RELEASE / ROLLBACK TO, SELECT / INSERT / UPDATE /
+DELETE per table, the rest by their first word), apart for the push requests themselves and for
+the jobs they dispatch after the commit (in-process here, as without Redis: the price rollup).
+Prints statements per mutation by kind and the wall time of the pushes and of the jobs.
+
+SQLite in a temporary directory by default; BENCH_DATABASE_URL names a PostgreSQL database to
+create, use and drop (its name should say "bench"), as for `python -m bench.run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import time
+from collections import Counter
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from backend.core.timeutil import utcnow
+from backend.extensions import db
+from backend.jobs import outbox
+from backend.org.models import Territory
+
+from .common import Caller, analyze, database_label, log, scratch_app
+from .data import build_org, make_user
+from .sync import Catalogue, Phone, _contacts, _mix, push, queue
+
+_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+def kind_of(statement: str) -> str:
+    """'SELECT stores', 'INSERT visits', 'SAVEPOINT', 'RELEASE'… for one SQL statement."""
+    text = statement.lstrip().lstrip("(").lstrip()
+    verb = text.split(None, 1)[0].upper() if text else "?"
+    if verb == "ROLLBACK" and "SAVEPOINT" in text.upper():
+        return "ROLLBACK TO SAVEPOINT"
+    if verb in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
+        if verb == "SELECT" and "pg_advisory" in text:
+            return "SELECT pg_advisory_xact_lock"
+        match = _TABLE.search(text)
+        return f"{verb} {match.group(1) if match else '?'}"
+    return verb
+
+
+class Counts:
+    """Statements by phase ('push', 'jobs') and kind, from a `before_cursor_execute` listener."""
+
+    def __init__(self) -> None:
+        self.phase = "push"
+        self.by_phase: dict[str, Counter] = {"push": Counter(), "jobs": Counter()}
+
+    def listen(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.by_phase[self.phase][kind_of(statement)] += 1
+
+    @contextmanager
+    def as_phase(self, phase: str):
+        previous, self.phase = self.phase, phase
+        try:
+            yield
+        finally:
+            self.phase = previous
+
+
+def report(label: str, counter: Counter, n_mutations: int, seconds: float) -> None:
+    total = sum(counter.values())
+    log(f"  {label}: {total:,} statements, {total / n_mutations:.2f} per mutation, {seconds * 1000:,.0f} ms")
+    for kind, count in counter.most_common():
+        log(f"    {count / n_mutations:7.3f}/mutation  {count:6,}  {kind}")
+
+
+def run(n_mutations: int, batch: int, n_stores: int) -> None:
+    log(f"push profile: {n_mutations:,} mutations in batches of {batch}; database: {database_label()}")
+    rng = random.Random(13)
+    with scratch_app("push-profile") as app:
+        with app.app_context():
+            org = build_org(n_stores)
+            for stores in org.stores_by_territory.values():
+                stores.sort()
+            cat = Catalogue()
+            contacts = _contacts(org, rng, utcnow())
+            territory_id = max(org.stores_by_territory, key=lambda t: len(org.stores_by_territory[t]))
+            rep = make_user("rep_push", "rep", territory_id=territory_id)
+            region_id = db.session.scalar(select(Territory.region_id).where(Territory.id == territory_id))
+            make_user("manager_push", "manager", region_id=region_id)
+            db.session.commit()
+            api = Caller(app, rep)
+            analyze()
+        stores = org.stores_by_territory[territory_id]
+        seen: dict = {}
+        warm = Phone("warmup", seen)
+        push(api, warm, queue(warm, 50, stores, contacts, cat, rng))  # schemas, caches, first connection
+
+        counts = Counts()
+        phone = Phone("profile", seen)
+        mutations = queue(phone, n_mutations, stores, contacts, cat, rng)
+        log(f"  {len(stores)} stores in the rep's territory; mix: {_mix(mutations)}")
+        dispatch = outbox.dispatch
+        job_seconds = 0.0
+
+        def timed_dispatch(ids):
+            nonlocal job_seconds
+            start = time.perf_counter()
+            with counts.as_phase("jobs"):
+                dispatch(ids)
+            job_seconds += time.perf_counter() - start
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", counts.listen)
+        outbox.dispatch = timed_dispatch
+        try:
+            start = time.perf_counter()
+            for i in range(0, len(mutations), batch):
+                push(api, phone, mutations[i : i + batch])
+            wall = time.perf_counter() - start
+        finally:
+            outbox.dispatch = dispatch
+            event.remove(engine, "before_cursor_execute", counts.listen)
+        # The jobs run at the end of each request, inside the wall time measured: take them out.
+        report("push requests", counts.by_phase["push"], n_mutations, wall - job_seconds)
+        report("jobs they dispatched (price rollup)", counts.by_phase["jobs"], n_mutations, job_seconds)
+        log(f"  wall time of the {len(mutations) // batch} pushes, jobs included: {wall * 1000:,.0f} ms")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.push_profile", description=__doc__.split("\n")[0])
+    parser.add_argument("--mutations", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--stores", type=int, default=600)
+    args = parser.parse_args(argv)
+    run(args.mutations, args.batch, args.stores)
+
+
+if __name__ == "__main__":
+    main()
