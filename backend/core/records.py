@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from ..extensions import db
+from .batch import created, find_record
 from .errors import Conflict, InvalidInput
 from .timeutil import utcnow
 
@@ -59,9 +60,10 @@ def create_once(
     between tries); by default all of `values`. `api_names` maps a column to the name the API
     gives it, so the 409 names the fields the client knows. Returns (record, created).
     """
-    existing = db.session.get(model, record_id)
+    existing = find_record(model, record_id)  # no query in a push that knows the id is new
     if existing is None:
         obj = model(id=record_id, **values)
+        created(model, record_id)
         if db.session().in_nested_transaction():
             # The caller (a sync push) already runs this in a savepoint of its own and refuses the
             # mutation on an IntegrityError; a second savepoint would cost two more round trips.

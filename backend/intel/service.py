@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from ..auth.models import Role, User
 from ..catalogue.models import CompetitorModel, Product
 from ..core.auth import check_role
+from ..core.batch import reference
 from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.geo import distance_m
 from ..core.records import check_device_time, create_once
@@ -60,10 +61,10 @@ def observe_price(actor: User, data: dict) -> tuple[PriceObservation, bool]:
     check_role(actor, *FIELD_WRITERS)
     store = visible_store(actor, data["store_id"])
     check_device_time(data["observed_at"], "observed_at")
-    if data.get("product_id") is not None and db.session.get(Product, data["product_id"]) is None:
+    if data.get("product_id") is not None and reference(Product, data["product_id"]) is None:
         raise InvalidInput(f"Unknown product_id: {data['product_id']}.", field="product_id")
     cm = data.get("competitor_model_id")
-    if cm is not None and db.session.get(CompetitorModel, cm) is None:
+    if cm is not None and reference(CompetitorModel, cm) is None:
         raise InvalidInput(f"Unknown competitor_model_id: {cm}.", field="competitor_model_id")
     if data.get("visit_id") is not None:
         own_visit(actor, data["visit_id"], store.id)
@@ -157,7 +158,7 @@ def report_intel(actor: User, data: dict) -> tuple[IntelReport, bool]:
         territory_id = actor.territory_id
     else:
         territory_id = data.get("territory_id")
-        territory = db.session.get(Territory, territory_id) if territory_id is not None else None
+        territory = reference(Territory, territory_id) if territory_id is not None else None
         if territory is None or territory.region_id != actor.region_id:
             raise InvalidInput("Say which territory of your region this is (territory_id).", field="territory_id")
     values = {

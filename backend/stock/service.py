@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..catalogue.models import PromoMaterial
 from ..core.auth import check_role
+from ..core.batch import reference
 from ..core.errors import InvalidInput, NotFound
 from ..core.records import check_device_time, create_once
 from ..extensions import db
@@ -24,7 +25,7 @@ def record_movement(actor: User, data: dict) -> tuple[StockMovement, bool]:
     """Add one entry to the ledger (entries are never changed). Idempotent by id."""
     check_role(actor, *FIELD_WRITERS)
     store = visible_store(actor, data["store_id"])
-    material = db.session.get(PromoMaterial, data["material_id"])
+    material = reference(PromoMaterial, data["material_id"])
     if material is None:
         raise InvalidInput(f"Unknown material_id: {data['material_id']}.", field="material_id")
     if data["kind"] != MovementKind.COUNTED and data["quantity"] == 0:

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, select, true, update
 
 from ..auth.models import Role, User
 from ..core.auth import check_role
+from ..core.batch import reference
 from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..core.geo import HAVERSINE_MAX_RATIO, bounding_box, distance_m, haversine_m
 from ..core.timeutil import utcnow
@@ -68,6 +69,19 @@ def remembering_visible_stores() -> Iterator[None]:
         yield
     finally:
         _visible_memo.reset(token)
+
+
+def load_visible_stores(actor: User, store_ids: set[int]) -> None:
+    """Within `remembering_visible_stores`, ask once for all the stores a batch names: those the
+    actor may see are remembered (the others are asked for again, and refused, one by one)."""
+    memo = _visible_memo.get()
+    if memo is None:
+        return
+    wanted = sorted(i for i in store_ids if (actor.id, i) not in memo)
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        for store in db.session.scalars(select(Store).where(Store.id.in_(chunk), store_scope(actor))):
+            memo[(actor.id, store.id)] = store
 
 
 def visible_store(actor: User, store_id: int) -> Store:
@@ -153,10 +167,10 @@ REP_EDITABLE = {"name", "address", "latitude", "longitude", "kind"}
 
 
 def _check_references(actor: User, data: dict) -> None:
-    if data.get("partner_id") is not None and db.session.get(Partner, data["partner_id"]) is None:
+    if data.get("partner_id") is not None and reference(Partner, data["partner_id"]) is None:
         raise InvalidInput(f"Unknown partner_id: {data['partner_id']}.", field="partner_id")
     if "territory_id" in data:
-        territory = db.session.get(Territory, data["territory_id"])
+        territory = reference(Territory, data["territory_id"]) if data["territory_id"] is not None else None
         if territory is None or (actor.role == Role.MANAGER and territory.region_id != actor.region_id):
             raise InvalidInput(f"Unknown territory_id: {data['territory_id']}.", field="territory_id")
 
@@ -174,7 +188,8 @@ def create_store(actor: User, data: dict) -> Store:
 
 
 def region_of_territory(territory_id: int | None) -> int | None:
-    return db.session.scalar(select(Territory.region_id).where(Territory.id == territory_id))
+    territory = reference(Territory, territory_id) if territory_id is not None else None
+    return territory.region_id if territory is not None else None
 
 
 def update_store(

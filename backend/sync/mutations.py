@@ -16,30 +16,39 @@ from marshmallow import fields, validate
 from ..auth.models import User
 from ..core.schemas import BaseSchema
 from ..intel import service as intel
+from ..intel.models import IntelReport, PriceObservation
 from ..intel.schemas import IntelReportSchema, PriceObservationSchema
 from ..merge.clock import ORIGIN
 from ..merge.models import SyncConflict
 from ..routes import service as routes
 from ..routes.schemas import VisitPlanSchema
 from ..stock import service as stock
+from ..stock.models import StockMovement
 from ..stock.schemas import StockMovementSchema
 from ..stores import service as stores
 from ..stores.schemas import ContactUpsertSchema, StoreUpdateSchema
 from ..visits import service as visits
+from ..visits.models import DisplayCheck, Visit
 from ..visits.schemas import CheckInSchema, CheckOutSchema, DisplayCheckSchema
 from ..warranty import service as warranty
 from ..warranty import spot_checks
+from ..warranty.models import ImeiSpotCheck, WarrantyCard
 from ..warranty.schemas import CardCorrectionSchema, SpotCheckSchema, WarrantyCardSchema
 
 Handler = Callable[[User, dict, object], list[SyncConflict]]
 HANDLERS: dict[str, Handler] = {}
 ARG_SCHEMAS: dict[str, type] = {}
+CREATES: dict[str, type] = {}
+"""The model of the record a mutation creates under its client id (`args.id`), for the
+mutations that create one once: a push asks once which of its ids exist (core.batch)."""
 
 
-def mutation(name: str, schema: type):
+def mutation(name: str, schema: type, creates: type | None = None):
     def register(fn: Handler) -> Handler:
         HANDLERS[name] = fn
         ARG_SCHEMAS[name] = schema
+        if creates is not None:
+            CREATES[name] = creates
         return fn
 
     return register
@@ -92,7 +101,7 @@ class CardCorrectionArgs(BaseSchema):
     changes = fields.Nested(CardCorrectionSchema(partial=True), required=True, data_key="fields")
 
 
-@mutation("visit.check_in", CheckInSchema)
+@mutation("visit.check_in", CheckInSchema, creates=Visit)
 def _check_in(actor, args, m):
     visits.check_in(actor, _load("visit.check_in", args))
     return []
@@ -105,25 +114,25 @@ def _check_out(actor, args, m):
     return []
 
 
-@mutation("display.check", DisplayCheckSchema)
+@mutation("display.check", DisplayCheckSchema, creates=DisplayCheck)
 def _display_check(actor, args, m):
     visits.record_display_check(actor, _load("display.check", args))
     return []
 
 
-@mutation("stock.move", StockMovementSchema)
+@mutation("stock.move", StockMovementSchema, creates=StockMovement)
 def _stock_move(actor, args, m):
     stock.record_movement(actor, _load("stock.move", args))
     return []
 
 
-@mutation("price.observe", PriceObservationSchema)
+@mutation("price.observe", PriceObservationSchema, creates=PriceObservation)
 def _price(actor, args, m):
     intel.observe_price(actor, _load("price.observe", args))
     return []
 
 
-@mutation("intel.report", IntelReportSchema)
+@mutation("intel.report", IntelReportSchema, creates=IntelReport)
 def _intel(actor, args, m):
     intel.report_intel(actor, _load("intel.report", args))
     return []
@@ -191,7 +200,7 @@ def _contact_delete(actor, args, m):
     return []
 
 
-@mutation("warranty.register", WarrantyCardSchema)
+@mutation("warranty.register", WarrantyCardSchema, creates=WarrantyCard)
 def _warranty_register(actor, args, m):
     warranty.register(actor, _load("warranty.register", args))
     return []
@@ -204,7 +213,7 @@ def _warranty_correct(actor, args, m):
     return []
 
 
-@mutation("imei.spot_check", SpotCheckSchema)
+@mutation("imei.spot_check", SpotCheckSchema, creates=ImeiSpotCheck)
 def _spot_check(actor, args, m):
     spot_checks.record(actor, _load("imei.spot_check", args))
     return []

@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
 from sync_protocol import (
@@ -27,20 +25,22 @@ from sync_protocol import (
 )
 
 from ..auth.models import Role, User
-from ..catalogue.models import CompetitorModel, Product, PromoMaterial
+from ..catalogue.models import ChecklistItem, CompetitorModel, Product, PromoMaterial
+from ..core import batch
 from ..core.auth import check_role
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound, error_body, first_field
-from ..core.schemas import sanitize
+from ..core.schemas import INT32_MAX, sanitize
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..jobs.periodic import periodic
 from ..merge import clock
 from ..merge.models import SyncConflict, SyncMeta
+from ..org.models import Partner, Territory
 from ..stores import service as stores
 from ..stores.models import StoreContact
 from .entities import BY_NAME, ENTITIES, load_visible, serialise, stream_filter
 from .models import SyncChange, SyncClient, SyncRejection
-from .mutations import HANDLERS
+from .mutations import CREATES, HANDLERS
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,9 @@ def push(actor: User, body: object) -> dict:
         )
     max_ahead_ms = current_app.config["SYNC_MAX_CLOCK_AHEAD_SECONDS"] * 1000
     results = []
-    with _keep_loaded(_LOOKED_UP), stores.remembering_visible_stores():
+    pending = [m for m in request.mutations if m.id > last]
+    with batch.batch(REFERENCE_TABLES), stores.remembering_visible_stores():
+        _prefetch(actor, pending)
         for m in request.mutations:
             if m.id <= last:
                 results.append({"id": m.id, "status": "duplicate"})
@@ -111,31 +113,35 @@ def push(actor: User, body: object) -> dict:
     }
 
 
-# Catalogue rows the handlers look up by primary key (`session.get`) in most mutations: a price
-# its product or competitor's model, a stock movement its material. Never deleted.
-_LOOKED_UP = (Product, CompetitorModel, PromoMaterial)
+# Reference rows the handlers look up in most mutations (a price its product or competitor's
+# model, a stock movement its material, a display check the checklist, a store or contact edit
+# the region of the store's territory): read whole, once per push, on first use (core.batch).
+# Nothing a push does changes them.
+REFERENCE_TABLES = (Product, CompetitorModel, PromoMaterial, ChecklistItem, Territory, Partner)
 
 
-@contextmanager
-def _keep_loaded(models: tuple[type, ...]) -> Iterator[None]:
-    """Keep the rows of `models` that the session loads during the block.
-
-    The identity map holds a row only while something refers to it, so without this each
-    mutation would load the same few catalogue rows again; with it, `session.get` finds them
-    in the identity map (as it does any row still referred to) and sends no query.
-    """
-    session = db.session()
-    kept: list = []
-
-    def keep(_session, instance) -> None:
-        if isinstance(instance, models):
-            kept.append(instance)
-
-    event.listen(session, "loaded_as_persistent", keep)
-    try:
-        yield
-    finally:
-        event.remove(session, "loaded_as_persistent", keep)
+def _prefetch(actor: User, mutations: list) -> None:
+    """Ask once for what the batch's mutations will look up one by one: the stores they name
+    (those the actor may see are remembered, `stores.load_visible_stores`) and, per kind of
+    record created under a client id, which of the ids exist (`batch.note_absent`: the others
+    are created without asking again). Arguments are taken as sent: one that is not a plain id
+    is left to the mutation's own validation, which refuses it as before."""
+    store_ids: set[int] = set()
+    new_ids: dict[type, set[uuid.UUID]] = {}
+    for m in mutations:
+        args = m.args if isinstance(m.args, dict) else {}
+        store_id = args.get("store_id")
+        if type(store_id) is int and 0 < store_id <= INT32_MAX:
+            store_ids.add(store_id)
+        model = CREATES.get(m.name)
+        if model is not None and isinstance(args.get("id"), str):
+            try:
+                new_ids.setdefault(model, set()).add(uuid.UUID(args["id"]))
+            except ValueError:
+                pass
+    stores.load_visible_stores(actor, store_ids)
+    for model, ids in new_ids.items():
+        batch.note_absent(model, ids)
 
 
 def _apply(actor: User, client_id: str, m, max_ahead_ms: int) -> dict:

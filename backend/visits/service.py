@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..catalogue.models import AnswerType, ChecklistItem
 from ..core.auth import check_role
+from ..core.batch import find_record, references
 from ..core.errors import Conflict, InvalidInput, NotFound
 from ..core.geo import distance_m
 from ..core.records import check_device_time, create_once
@@ -104,7 +105,7 @@ def check_in(actor: User, data: dict) -> tuple[Visit, bool]:
         "check_in_accuracy_m",
         "notes",
     )
-    existing = db.session.get(Visit, data["id"])
+    existing = find_record(Visit, data["id"])
     if existing is not None and existing.checked_out_at is not None:
         # A check-out may replace the notes: a resent check-in is compared on everything else.
         client_fields = client_fields[:-1]
@@ -162,7 +163,7 @@ def score_answers(answers: list[dict]) -> float:
     ids = [a["item_id"] for a in answers]
     if len(set(ids)) != len(ids):
         raise InvalidInput("An item is answered twice.", field="answers")
-    items = {i.id: i for i in db.session.scalars(select(ChecklistItem).where(ChecklistItem.id.in_(ids)))}
+    items = references(ChecklistItem, ids)  # in a sync push, the checklist is read once
     total = passed = 0
     for answer in answers:
         item = items.get(answer["item_id"])

@@ -14,6 +14,7 @@ from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..catalogue.service import tac_owners
 from ..core.auth import check_role
+from ..core.batch import created, find_record, reference
 from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..core.records import check_device_time
 from ..core.timeutil import business_date, business_today, utcnow
@@ -61,7 +62,7 @@ def _check_imei(value: str, field: str, product: Product, owners: dict) -> None:
 
 def _check_card(values: dict) -> Product:
     """The rules a card's content must meet, on registration and after a correction."""
-    product = db.session.get(Product, values["product_id"])
+    product = reference(Product, values["product_id"])
     if product is None:
         raise InvalidInput(f"Unknown product_id: {values['product_id']}.", field="product_id")
     owners = tac_owners()
@@ -145,13 +146,14 @@ def register(actor: User, data: dict) -> tuple[WarrantyCard, bool]:
     values = {k: data.get(k) for k in _CLIENT_FIELDS}
     values["buyer_address"] = values["buyer_address"] or ""
     values["imei2"] = values["imei2"] or None
-    existing = db.session.get(WarrantyCard, data["id"])
+    existing = find_record(WarrantyCard, data["id"])
     if existing is not None:
         return _same_card(existing, values, store_id), False
     _check_card(values)
     imeis = [values["imei"], *([values["imei2"]] if values["imei2"] else [])]
     _check_imei_free(data["id"], imeis, actor)
     card = WarrantyCard(id=data["id"], store_id=store_id, registered_by=actor.id, **values)
+    created(WarrantyCard, card.id)
     # Its own savepoint even inside a sync push's: when another counter's card for the IMEI
     # commits first, the refusal should say so, which needs a session that can still query.
     try:

@@ -1,0 +1,112 @@
+"""What a batch of writes looks up once instead of once per write.
+
+A sync push applies hundreds of mutations in one transaction, and each calls the same service
+function as one REST request: without help each would read again the same catalogue rows
+(products, competitors' models, materials, checklist items, territories) and ask whether its new
+record's client id exists. Within `batch(...)` (the push opens one) the services' lookups go
+through here instead of the session:
+
+- `reference(model, key)` / `references(model, keys)`: the reference tables the batch names are
+  read whole, once, on first use; outside a batch (or for a table it does not name) they are the
+  plain `session.get` / `IN` query. Safe because nothing a push does changes these tables;
+  an administrator's edit that commits during the push is seen by the next one.
+- `find_record(model, key)`: `session.get`, but `None` without a query for an id the batch was
+  told is absent (`note_absent`, one query for all the client ids of a kind the push is about to
+  create). `created(model, key)` takes an id off that list when its row is added, so a second
+  mutation with the same id asks the session again and finds it, as before.
+
+The memo lives in a context variable for the block, like `stores.remembering_visible_stores`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import inspect, select
+
+from ..extensions import db
+
+_CHUNK = 5000  # ids per IN list: far below any database's limit on bound parameters
+
+
+@dataclass
+class _Batch:
+    tables: dict[type, dict | None]  # model -> {primary key: row} once read (None: not yet)
+    absent: dict[type, set] = field(default_factory=dict)  # model -> ids known not to exist
+
+
+_current: ContextVar[_Batch | None] = ContextVar("write_batch", default=None)
+
+
+@contextmanager
+def batch(reference_tables: Iterable[type] = ()) -> Iterator[None]:
+    """Within the block, `reference_tables` are read once each, and `note_absent` is remembered."""
+    token = _current.set(_Batch(tables=dict.fromkeys(reference_tables)))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def _table(model: type) -> dict | None:
+    current = _current.get()
+    if current is None or model not in current.tables:
+        return None
+    rows = current.tables[model]
+    if rows is None:
+        pk = inspect(model).primary_key[0]
+        rows = current.tables[model] = {getattr(r, pk.key): r for r in db.session.scalars(select(model))}
+    return rows
+
+
+def reference(model: type, key: Any) -> Any:
+    """`session.get(model, key)`, from the batch's copy of the table when it has one."""
+    rows = _table(model)
+    if rows is None:
+        return db.session.get(model, key)
+    return rows.get(key)
+
+
+def references(model: type, keys: Iterable[Any]) -> dict:
+    """{key: row} of the rows of `model` with these primary keys (missing ones left out)."""
+    keys = list(keys)
+    rows = _table(model)
+    if rows is not None:
+        return {k: rows[k] for k in keys if k in rows}
+    pk = inspect(model).primary_key[0]
+    return {getattr(r, pk.key): r for r in db.session.scalars(select(model).where(pk.in_(keys)))} if keys else {}
+
+
+def note_absent(model: type, keys: Iterable[Any]) -> None:
+    """Ask once which of `keys` exist in `model`; within the batch the others need no query."""
+    current = _current.get()
+    if current is None:
+        return
+    wanted = set(keys)
+    if not wanted:
+        return
+    pk = inspect(model).primary_key[0]
+    found: set = set()
+    ordered = list(wanted)
+    for i in range(0, len(ordered), _CHUNK):
+        found.update(db.session.scalars(select(pk).where(pk.in_(ordered[i : i + _CHUNK]))))
+    current.absent.setdefault(model, set()).update(wanted - found)
+
+
+def find_record(model: type, key: Any) -> Any:
+    """`session.get(model, key)`, without a query for an id the batch knows is absent."""
+    current = _current.get()
+    if current is not None and key in current.absent.get(model, ()):
+        return None
+    return db.session.get(model, key)
+
+
+def created(model: type, key: Any) -> None:
+    """A row with this id was added: it is no longer known to be absent."""
+    current = _current.get()
+    if current is not None:
+        current.absent.get(model, set()).discard(key)
