@@ -6,14 +6,18 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 
+import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
 
 from backend.catalogue.models import ChecklistItem
 from backend.extensions import db
 from backend.intel.models import PriceObservation
 from backend.photos.models import Photo
 from backend.stock.models import StockMovement
-from backend.sync.models import SyncChange
+from backend.stores.models import StoreContact, StoreHistory
+from backend.sync import mutations, service
+from backend.sync.models import SyncChange, SyncRejection
 from backend.visits.models import DisplayCheck, Visit
 from tests.sync.helpers import (
     Device,
@@ -156,4 +160,116 @@ def test_statements_per_mutation_stay_few(api, world, app):
         event.remove(db.engine, "before_cursor_execute", listen)
     assert set(statuses(r)) == {"applied"}, r.json
     per_mutation = sum(kinds.values()) / len(mutations)
-    assert per_mutation < 3.6, (per_mutation, kinds)
+    assert per_mutation < 1.6, (per_mutation, kinds)
+
+
+# --- savepoints only around refused mutations ---------------------------------------------------
+
+
+def _refusing_stock_handler(real):
+    """stock.move, but a movement noted "boom" is written and then fails like a constraint."""
+
+    def handler(actor, args, m):
+        conflicts = real(actor, args, m)
+        if isinstance(args, dict) and args.get("note") == "boom":
+            raise IntegrityError("INSERT INTO stock_movements …", {}, Exception("duplicate key"))
+        return conflicts
+
+    return handler
+
+
+@pytest.mark.parametrize("optimistic_refusals", [service.OPTIMISTIC_REFUSALS, 2, 0], ids=["runs", "few", "isolated"])
+def test_refusals_anywhere_in_a_batch_leave_nothing_and_the_rest_apply(api, world, monkeypatch, optimistic_refusals):
+    """The outcomes of a batch with refusals of every kind, in runs with one savepoint (the
+    default), past the refusals after which each mutation gets its own savepoint ("few"), and
+    with a savepoint per mutation throughout ("isolated", how pushes ran before): the same."""
+    monkeypatch.setattr(service, "OPTIMISTIC_REFUSALS", optimistic_refusals)
+    monkeypatch.setitem(mutations.HANDLERS, "stock.move", _refusing_stock_handler(mutations.HANDLERS["stock.move"]))
+    other = Photo(
+        id=uuid.uuid4(), sha256="1" * 64, size_bytes=1, format="jpeg", width=1, height=1, uploaded_by=world.rep_b1.id
+    )
+    db.session.add(other)
+    db.session.commit()
+    device = Device(api(world.rep_a1))
+    visit = check_in_args(world.store_a1)
+    price = price_args(world.store_a1, world.competitor_model.id)
+    move = movement_args(world.store_a1, world.material.id, quantity=3)
+    boom = movement_args(world.store_a1, world.material.id, note="boom")
+    contact_id = str(uuid.uuid4())
+    batch = [
+        device.mutation("visit.check_in", visit),
+        device.mutation("price.observe", price | {"photo_ids": [str(other.id)]}),  # refused after its insert
+        device.mutation("stock.move", move),
+        device.mutation("stock.move", boom),  # a database error after its insert
+        device.mutation("visit.teleport", {"to": "moon"}),
+        device.mutation("price.observe", price),
+        device.mutation("store.update", store_update_args(world.store_a1.id, {"address": "天河路1号"})),
+        device.mutation("visit.check_in", check_in_args(world.store_b1)),  # out of scope
+        device.mutation(
+            "contact.upsert", contact_upsert_args(world.store_a1.id, contact_id, {"name": "王芳", "role": "promoter"})
+        ),
+        device.mutation("display.check", display_check_args(visit["id"], world.yes_item.id)),
+        device.mutation("visit.check_out", check_out_args(visit["id"])),
+        device.mutation("stock.move", move | {"quantity": 4}),  # the same id, other content
+    ]
+    changes_before = count(SyncChange)
+    r = device.push(batch)
+    assert statuses(r) == [
+        "applied",
+        "rejected",
+        "applied",
+        "rejected",
+        "rejected",
+        "applied",
+        "applied",
+        "rejected",
+        "applied",
+        "applied",
+        "applied",
+        "rejected",
+    ], r.json
+    assert r.json["last_mutation_id"] == 12
+    errors = [(x["id"], x["error"]["code"], x["error"].get("field")) for x in r.json["results"] if "error" in x]
+    assert errors == [
+        (2, "invalid", "photo_ids"),
+        (4, "conflict", None),
+        (5, "unknown_mutation", "name"),
+        (8, "not_found", "store_id"),
+        (12, "conflict", None),
+    ]
+    rejections = db.session.scalars(select(SyncRejection).order_by(SyncRejection.mutation_id)).all()
+    assert [x.mutation_id for x in rejections] == [2, 4, 5, 8, 12]
+    assert [str(i) for i in db.session.scalars(select(StockMovement.id))] == [move["id"]]
+    assert [str(i) for i in db.session.scalars(select(PriceObservation.id))] == [price["id"]]
+    assert count(Visit) == 1 and count(DisplayCheck) == 1 and count(StoreContact) == 1
+    assert db.session.get(Visit, uuid.UUID(visit["id"])).checked_out_at is not None
+    history = db.session.scalars(select(StoreHistory).where(StoreHistory.store_id == world.store_a1.id)).all()
+    assert [(h.field, h.new_value) for h in history] == [("address", "天河路1号")]
+    logged = db.session.execute(select(SyncChange.entity, SyncChange.entity_id).where(SyncChange.seq > 0)).all()
+    assert count(SyncChange) > changes_before
+    assert boom["id"] not in {entity_id for _, entity_id in logged}
+    assert {(e, i) for e, i in logged} >= {
+        ("visit", visit["id"]),
+        ("price_observation", price["id"]),
+        ("stock_movement", move["id"]),
+        ("store", str(world.store_a1.id)),
+        ("contact", contact_id),
+    }
+
+
+def test_a_clean_batch_takes_one_savepoint(api, world):
+    device = Device(api(world.rep_a1))
+    assert device.push([]).status_code == 200  # the client's row (created in a savepoint of its own)
+    batch = _mixed(device, world, 6)
+    kinds: Counter = Counter()
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        kinds[statement.split(None, 1)[0].upper()] += 1
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        r = device.push(batch)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert set(statuses(r)) == {"applied"}, r.json
+    assert kinds["SAVEPOINT"] == 1 and kinds["RELEASE"] == 1, kinds
