@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import and_, delete, insert, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -215,16 +215,25 @@ def compute_cells(keys: set[Key]) -> int:
     brand_of = dict(db.session.execute(select(CompetitorModel.id, CompetitorModel.brand_id)).all())
     now = utcnow()
     rows, empty = [], []
-    for mkey, cells in by_model.items():
-        first = min(c[3] for c in cells)
-        last = max(c[3] + rules.period_length(c[0]) for c in cells)
-        stmt = _observation_rows().where(
-            _model_filter(mkey),
-            PriceObservation.observed_at >= business_day_bounds(first)[0],
-            PriceObservation.observed_at < business_day_bounds(last)[0],
-        )
-        groups = _bucket(db.session.execute(stmt), set(cells))
-        for cell in cells:
+    # Each model's observations over the days its keys span, many models to a query: a push's
+    # prices touch dozens of models, and a query each was most of the job's round trips.
+    models = list(by_model.items())
+    for i in range(0, len(models), _MODELS_PER_QUERY):
+        chunk = models[i : i + _MODELS_PER_QUERY]
+        spans = []
+        for mkey, cells in chunk:
+            first = min(c[3] for c in cells)
+            last = max(c[3] + rules.period_length(c[0]) for c in cells)
+            spans.append(
+                and_(
+                    _model_filter(mkey),
+                    PriceObservation.observed_at >= business_day_bounds(first)[0],
+                    PriceObservation.observed_at < business_day_bounds(last)[0],
+                )
+            )
+        wanted = {cell for _, cells in chunk for cell in cells}
+        groups = _bucket(db.session.execute(_observation_rows().where(or_(*spans))), wanted)
+        for cell in sorted(wanted):
             if cell in groups:
                 rows.append(_cell_row(cell, *groups[cell], brand_of, now))
             else:
@@ -247,12 +256,17 @@ def raise_alerts(keys: set[Key]) -> list[PriceAlert]:
     for period, mkey, region, start in keys:
         by_series.setdefault((period, mkey, region), []).append(start)
     raised = []
-    for (period, mkey, region), starts in by_series.items():
-        step = rules.period_length(period)
-        cells = {
-            c.period_start: c
-            for c in db.session.scalars(
-                select(PriceCell).where(
+    series = list(by_series.items())
+    for i in range(0, len(series), _MODELS_PER_QUERY):
+        chunk = series[i : i + _MODELS_PER_QUERY]
+        # The cells of each series around its keys (the period before and after), many series
+        # to a query.
+        found: dict[tuple[str, str, int], dict[date, PriceCell]] = {key: {} for key, _ in chunk}
+        around = []
+        for (period, mkey, region), starts in chunk:
+            step = rules.period_length(period)
+            around.append(
+                and_(
                     PriceCell.period == period,
                     PriceCell.model_key == mkey,
                     PriceCell.region_id == region,
@@ -260,25 +274,39 @@ def raise_alerts(keys: set[Key]) -> list[PriceAlert]:
                     PriceCell.period_start <= max(starts) + step,
                 )
             )
-        }
-        later_starts = {s for s in starts if s in cells} | {s + step for s in starts if s + step in cells}
-        for later in sorted(later_starts):
-            before, after = cells.get(later - step), cells[later]
-            if before is None or not rules.is_alert(
-                (before.median, before.n),
-                (after.median, after.n),
-                period,
-                cfg["PRICE_DROP_ALERT_PCT"],
-                cfg["PRICE_ALERT_MIN_OBS_WEEK"],
-                cfg["PRICE_ALERT_MIN_OBS_DAY"],
-            ):
-                continue
-            values = _alert_values(period, region, _values(before), _values(after))
-            inserted = db.session.execute(
-                _dialect_insert(PriceAlert).values(**values).on_conflict_do_nothing().returning(PriceAlert.id)
-            ).scalar()
-            if inserted is not None:  # None: this drop was reported before
-                raised.append(db.session.get(PriceAlert, inserted))
+        for c in db.session.scalars(select(PriceCell).where(or_(*around))):
+            found[(c.period, c.model_key, c.region_id)][c.period_start] = c
+        for (period, mkey, region), starts in chunk:
+            raised += _alerts_of_series(period, region, starts, found[(period, mkey, region)], cfg)
+    return raised
+
+
+_MODELS_PER_QUERY = 100  # models (or series of cells) read by one query of the rollup job
+
+
+def _alerts_of_series(period: str, region: int, starts: list[date], cells: dict[date, PriceCell], cfg) -> list:
+    """The new alerts of one series (period, model, region) around the keys' `starts`, given
+    the series' cells there by period start."""
+    raised = []
+    step = rules.period_length(period)
+    later_starts = {s for s in starts if s in cells} | {s + step for s in starts if s + step in cells}
+    for later in sorted(later_starts):
+        before, after = cells.get(later - step), cells[later]
+        if before is None or not rules.is_alert(
+            (before.median, before.n),
+            (after.median, after.n),
+            period,
+            cfg["PRICE_DROP_ALERT_PCT"],
+            cfg["PRICE_ALERT_MIN_OBS_WEEK"],
+            cfg["PRICE_ALERT_MIN_OBS_DAY"],
+        ):
+            continue
+        values = _alert_values(period, region, _values(before), _values(after))
+        inserted = db.session.execute(
+            _dialect_insert(PriceAlert).values(**values).on_conflict_do_nothing().returning(PriceAlert.id)
+        ).scalar()
+        if inserted is not None:  # None: this drop was reported before
+            raised.append(db.session.get(PriceAlert, inserted))
     return raised
 
 
