@@ -7,7 +7,8 @@ from importlib import import_module
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import Flask, jsonify, send_from_directory
+from flask import Flask, Response, jsonify, request, send_from_directory
+from flask_compress import Compress
 from sqlalchemy import event
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -66,6 +67,9 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
     _prepare_storage(app)
+    # First of the after_request hooks, so the last to run (Flask runs them in reverse): every
+    # other hook (the security headers, which hash the API docs' HTML) sees the plain body.
+    _install_compression(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
@@ -85,6 +89,54 @@ def create_app(config: dict | None = None) -> Flask:
     _install_sqlite_pragmas(app)
     register_cli(app)
     return app
+
+
+UNCOMPRESSED_PATHS = ("/api/v1/auth/",)
+"""Answers never compressed (BREACH): the login answer carries a new bearer token next to what the
+client sent; under the prefix so that any later token endpoint is covered too."""
+
+FILE_BUFFER_MAX = 4 * 1024 * 1024
+"""A file response (the PWA's scripts, styles, HTML and WebAssembly, Swagger UI's) up to this size
+is read into memory to be compressed whole, with a Content-Length and a conditional answer."""
+
+
+class _Compress(Compress):
+    """flask-compress, minus what must stay as it is: the auth answers, partial content (206:
+    its Content-Range counts the file's bytes), larger files and streams (photos are images, not
+    compressed anyway). A file of a compressible type is read first (flask-compress compresses
+    only whole bodies here: `COMPRESS_STREAMS` is off)."""
+
+    def after_request(self, response: Response) -> Response:
+        if request.path.startswith(UNCOMPRESSED_PATHS) or response.status_code == 206:
+            return response
+        if not any(request.accept_encodings[name] > 0 for name in self.enabled_algorithms):
+            # Nothing we offer is acceptable: no Accept-Encoding, or e.g. "gzip;q=0" (which
+            # flask-compress 1.25 takes for a choice of gzip): the answer as it is.
+            response.vary.add("Accept-Encoding")
+            return response
+        if (
+            response.status_code == 200
+            and response.is_streamed
+            and response.direct_passthrough  # send_file's open file
+            and response.mimetype in self.compress_mimetypes_set
+            and response.content_length is not None
+            and response.content_length <= FILE_BUFFER_MAX
+        ):
+            response.direct_passthrough = False
+            response.make_sequence()  # the file is closed with the response
+        response = super().after_request(response)
+        if "Content-Encoding" in response.headers:
+            # Ranges are served from the file itself, unencoded (under its own ETag): none of
+            # the encoded body, which nginx's gzip does not offer either.
+            response.headers.pop("Accept-Ranges", None)
+        return response
+
+
+def _install_compression(app: Flask) -> None:
+    """JSON and the text files the app serves, gzip-, br- or zstd-encoded as the client's
+    Accept-Encoding asks (flask-compress; the settings are config.py's `COMPRESS_*`)."""
+    if app.config["COMPRESS_RESPONSES"]:
+        _Compress(app)
 
 
 def _describe_domains(blueprints) -> None:
