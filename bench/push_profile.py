@@ -1,6 +1,6 @@
 """Where a sync push's time and SQL go: 1,000 mixed mutations in batches of 200, statements by kind.
 
-    python -m bench.push_profile [--mutations 1000] [--batch 200] [--stores 600] [--repeat 1]
+    python -m bench.push_profile [--mutations 1000] [--batch 200] [--stores 600] [--repeat 1] [--profile [N]]
 
 A small organisation (bench/data.py), the demo's catalogue and one rep; a new phone queues the
 rep's mixed mutations as the app does (bench/sync.py: visits with display checks, prices, stock
@@ -11,6 +11,11 @@ DELETE per table, the rest by their first word), apart for the push requests the
 the jobs they dispatch after the commit (in-process here, as without Redis: the price rollup).
 Prints statements per mutation by kind and the wall time of the pushes and of the jobs.
 
+`--profile` runs the last push of --mutations under cProfile (the standard library's; the web
+worker's Python CPU is what is left to cut) and prints the N functions (30 by default) with the
+most time of their own and the N with the most time inside them; its wall time is then not
+counted in the median (the profiler slows the code it watches).
+
 SQLite in a temporary directory by default; BENCH_DATABASE_URL names a PostgreSQL database to
 create, use and drop (its name should say "bench"), as for `python -m bench.run`.
 """
@@ -18,7 +23,10 @@ create, use and drop (its name should say "bench"), as for `python -m bench.run`
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import math
+import pstats
 import random
 import re
 import statistics
@@ -80,7 +88,7 @@ def report(label: str, counter: Counter, n_mutations: int, seconds: float) -> No
         log(f"    {count / n_mutations:7.3f}/mutation  {count:6,}  {kind}")
 
 
-def run(n_mutations: int, batch: int, n_stores: int, repeat: int = 1) -> None:
+def run(n_mutations: int, batch: int, n_stores: int, repeat: int = 1, profile: int = 0) -> None:
     log(f"push profile: {n_mutations:,} mutations in batches of {batch}; database: {database_label()}")
     rng = random.Random(13)
     with scratch_app("push-profile") as app:
@@ -123,6 +131,25 @@ def run(n_mutations: int, batch: int, n_stores: int, repeat: int = 1) -> None:
             f"  wall time of the {math.ceil(n_mutations / batch)} pushes, jobs included: median "
             f"{statistics.median(walls) * 1000:,.0f} ms of {repeat} run(s) ({spread} ms); statements from the last run"
         )
+        if profile:
+            phone = Phone("profile-cprofile", seen)
+            mutations = queue(phone, n_mutations, stores, contacts, cat, rng)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            wall, _ = _timed_pushes(api, phone, mutations, batch, Counts(), engine)
+            profiler.disable()
+            _print_profile(profiler, profile, wall)
+
+
+def _print_profile(profiler: cProfile.Profile, top: int, wall: float) -> None:
+    log(f"  profile of one more push of the mutations (cProfile; {wall * 1000:,.0f} ms under the profiler):")
+    for sort, title in (("tottime", "own time"), ("cumulative", "time inside")):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats(sort).print_stats(top)
+        text = out.getvalue()
+        log(f"  -- by {title} --")
+        log(text[text.index("   ncalls") :].rstrip())
 
 
 def _timed_pushes(api, phone, mutations: list[dict], batch: int, counts: Counts, engine) -> tuple[float, float]:
@@ -156,8 +183,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--stores", type=int, default=600)
     parser.add_argument("--repeat", type=int, default=1, help="pushes of --mutations, each from a new phone (median)")
+    parser.add_argument(
+        "--profile", type=int, nargs="?", const=30, default=0, help="one more push under cProfile: top N functions"
+    )
     args = parser.parse_args(argv)
-    run(args.mutations, args.batch, args.stores, args.repeat)
+    run(args.mutations, args.batch, args.stores, args.repeat, args.profile)
 
 
 if __name__ == "__main__":
