@@ -37,6 +37,8 @@ _CHUNK = 5000  # ids per IN list: far below any database's limit on bound parame
 class _Batch:
     tables: dict[type, dict | None]  # model -> {primary key: row} once read (None: not yet)
     absent: dict[type, set] = field(default_factory=dict)  # model -> ids known not to exist
+    added: dict[tuple[type, Any], Any] = field(default_factory=dict)  # (model, id) -> row added
+    defer_flush: bool = False  # create_once leaves its row to the caller's flush
 
 
 _current: ContextVar[_Batch | None] = ContextVar("write_batch", default=None)
@@ -98,15 +100,49 @@ def note_absent(model: type, keys: Iterable[Any]) -> None:
 
 
 def find_record(model: type, key: Any) -> Any:
-    """`session.get(model, key)`, without a query for an id the batch knows is absent."""
+    """`session.get(model, key)`, without a query for an id the batch knows is absent, nor for
+    a row the batch added (`session.get` would flush and then ask the database for it). A row
+    added and not yet flushed is flushed first, as `session.get` would have: whoever looks it up
+    may insert a row that refers to it, and the flush orders rows of different tables by their
+    relationships, which the field records do not declare."""
     current = _current.get()
-    if current is not None and key in current.absent.get(model, ()):
-        return None
+    if current is not None:
+        if key in current.absent.get(model, ()):
+            return None
+        obj = current.added.get((model, key))
+        if obj is not None and obj in db.session:  # not if its savepoint was rolled back
+            if inspect(obj).pending:
+                db.session.flush()
+            return obj
     return db.session.get(model, key)
 
 
-def created(model: type, key: Any) -> None:
-    """A row with this id was added: it is no longer known to be absent."""
+def created(model: type, key: Any, obj: Any = None) -> None:
+    """A row with this id was added (`obj`): it is no longer known to be absent."""
     current = _current.get()
     if current is not None:
         current.absent.get(model, set()).discard(key)
+        if obj is not None:
+            current.added[(model, key)] = obj
+
+
+@contextmanager
+def deferred_flush() -> Iterator[None]:
+    """Within the block (inside a batch), `create_once` adds its row without flushing it: the
+    caller flushes once for many writes and, on a database error, applies them again one at a
+    time with a flush each (sync push's runs), so the error is still told apart per write."""
+    current = _current.get()
+    if current is None:
+        yield
+        return
+    previous, current.defer_flush = current.defer_flush, True
+    try:
+        yield
+    finally:
+        current.defer_flush = previous
+
+
+def flush_deferred() -> bool:
+    """True within `deferred_flush()`."""
+    current = _current.get()
+    return current is not None and current.defer_flush

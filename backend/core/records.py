@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from ..extensions import db
-from .batch import created, find_record
+from .batch import created, find_record, flush_deferred
 from .errors import Conflict, InvalidInput
 from .timeutil import utcnow
 
@@ -63,12 +63,16 @@ def create_once(
     existing = find_record(model, record_id)  # no query in a push that knows the id is new
     if existing is None:
         obj = model(id=record_id, **values)
-        created(model, record_id)
+        created(model, record_id, obj)
         if db.session().in_nested_transaction():
             # The caller (a sync push) already runs this in a savepoint of its own and refuses the
             # mutation on an IntegrityError; a second savepoint would cost two more round trips.
+            # Within a push's run of mutations flushed once at its end (`flush_deferred`), the
+            # flush is the run's: on a database error the push applies the run again with one
+            # flush per mutation.
             db.session.add(obj)
-            db.session.flush()
+            if not flush_deferred():
+                db.session.flush()
             return obj, True
         try:
             with db.session.begin_nested():

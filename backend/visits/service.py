@@ -45,7 +45,7 @@ def visible_visit(actor: User, visit_id: uuid.UUID) -> Visit:
 
 def own_visit(actor: User, visit_id: uuid.UUID, store_id: int | None = None) -> Visit:
     """A visit the actor made (only its rep adds to a visit), optionally at a given store."""
-    visit = db.session.get(Visit, visit_id)
+    visit = find_record(Visit, visit_id)  # a visit this push added is found without a flush
     if visit is None or visit.rep_id != actor.id:
         raise NotFound(f"No visit {visit_id}.", field="visit_id")
     if store_id is not None and visit.store_id != store_id:
