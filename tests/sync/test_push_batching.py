@@ -7,10 +7,11 @@ import uuid
 from collections import Counter
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.catalogue.models import ChecklistItem
+from backend.core.timeutil import utcnow
 from backend.extensions import db
 from backend.intel.models import PriceObservation
 from backend.photos.models import Photo
@@ -273,3 +274,50 @@ def test_a_clean_batch_takes_one_savepoint(api, world):
         event.remove(db.engine, "before_cursor_execute", listen)
     assert set(statuses(r)) == {"applied"}, r.json
     assert kinds["SAVEPOINT"] == 1 and kinds["RELEASE"] == 1, kinds
+
+
+# --- one flush per run: a database error at the run's end is told apart as before ---------------
+
+
+def test_a_database_error_at_the_runs_flush_is_the_mutation_that_caused_it(api, world, monkeypatch):
+    """A movement's id is inserted behind the push's back once it has asked which ids exist
+    (as a concurrent push of another phone of the rep would): its row fails only at the flush
+    ending the run. The run is applied again one flush per mutation, and only that mutation is
+    refused, with the error it got when every mutation was flushed as it ended (its retry alone
+    finds the row and names what differs)."""
+    device = Device(api(world.rep_a1))
+    visit = check_in_args(world.store_a1)
+    taken = movement_args(world.store_a1, world.material.id, quantity=2)
+    prefetch = service._prefetch
+
+    def prefetch_then_race(actor, pending):
+        prefetch(actor, pending)
+        db.session.execute(
+            insert(StockMovement).values(
+                id=uuid.UUID(taken["id"]),
+                rep_id=world.rep_a1.id,
+                store_id=world.store_a1.id,
+                material_id=world.material.id,
+                kind="delivered",
+                quantity=9,
+                recorded_at=utcnow(),
+            )
+        )
+
+    monkeypatch.setattr(service, "_prefetch", prefetch_then_race)
+    r = device.push(
+        [
+            device.mutation("visit.check_in", visit),
+            device.mutation("price.observe", price_args(world.store_a1, world.competitor_model.id)),
+            device.mutation("stock.move", taken),
+            device.mutation("stock.move", movement_args(world.store_a1, world.material.id) | {"visit_id": visit["id"]}),
+            device.mutation("visit.check_out", check_out_args(visit["id"])),
+        ]
+    )
+    assert statuses(r) == ["applied", "applied", "rejected", "applied", "applied"], r.json
+    error = r.json["results"][2]["error"]
+    assert error["code"] == "conflict"
+    assert error["details"] == {"id": taken["id"], "fields": ["quantity", "recorded_at"]}
+    assert [x.mutation_id for x in db.session.scalars(select(SyncRejection))] == [3]
+    assert count(StockMovement) == 2 and count(PriceObservation) == 1 and count(Visit) == 1
+    assert db.session.get(StockMovement, uuid.UUID(taken["id"])).quantity == 9
