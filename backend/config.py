@@ -120,6 +120,9 @@ class Config:
     PRICE_DROP_ALERT_PCT = _float("PRICE_DROP_ALERT_PCT", 8.0)
     PRICE_ALERT_MIN_OBS_WEEK = _int("PRICE_ALERT_MIN_OBS_WEEK", 4)
     PRICE_ALERT_MIN_OBS_DAY = _int("PRICE_ALERT_MIN_OBS_DAY", 8)
+    # The price rollup (HQ's dashboards and alerts) runs this long after the first observation
+    # committed since its last run, once for everything committed meanwhile (0: after each commit).
+    PRICE_ROLLUP_DELAY_SECONDS = _float("PRICE_ROLLUP_DELAY_SECONDS", 5.0)
     # Calendar days (purchase dates, 三包 terms) are days in this zone.
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Asia/Shanghai")
     # Shipment imports: the uploaded CSV files, their size limit, how many bad rows are kept.

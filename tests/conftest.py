@@ -46,6 +46,9 @@ os.environ["ARGON2_TIME_COST"] = "1"
 os.environ["ARGON2_MEMORY_COST"] = "1024"
 os.environ["RQ_QUEUE"] = f"fieldsales-test-{uuid.uuid4().hex[:8]}"
 os.environ["INSTANCE_DIR"] = str(_TMP / "instance")
+# The price rollup runs right after each commit, as the tests expect; tests/market/test_coalesced_rollup.py
+# and tests/jobs/test_delayed.py set a window themselves.
+os.environ["PRICE_ROLLUP_DELAY_SECONDS"] = "0"
 
 from backend import create_app  # noqa: E402
 from backend.extensions import db  # noqa: E402

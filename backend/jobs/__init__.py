@@ -9,7 +9,9 @@ RQ queue when `REDIS_URL` is set (an `rq worker` runs it), in this process other
 embedded setup needs no Redis. A dispatch that fails (Redis down) leaves the row `pending`; the
 request still succeeds and the sweeper (`sweeper.py`) dispatches it later, re-queues attempts
 whose worker died, and gives up after `JOB_MAX_ATTEMPTS` with the reason kept. Each attempt
-claims its row first, so a job dispatched twice runs once.
+claims its row first, so a job dispatched twice runs once. A job may be delayed
+(`after_commit(fn, *args, delay=seconds)`): its row is due that much later, and the identical
+jobs committed meanwhile join it, so a burst makes one run (the price rollup, issue 13).
 
 Jobs are plain functions decorated with `@job`: they find or create an application context
 themselves, and are idempotent — an attempt may be cut short at any point and run again.
@@ -36,6 +38,7 @@ from .outbox import (
     job_name,
     redis_connection,
     rq_queue,
+    run_delayed_now_and_then,
     run_ready_jobs,
 )
 from .periodic import run_due_now_and_then
@@ -48,6 +51,7 @@ def init_app(app) -> None:
     RECORDED.register()
     app.teardown_request(run_ready_jobs)
     if not app.config["REDIS_URL"]:
+        app.teardown_request(run_delayed_now_and_then)
         app.teardown_request(sweep_now_and_then)
         if app.config["HOUSEKEEPING_SECONDS"] and not app.config["TESTING"]:
             app.teardown_request(run_due_now_and_then)

@@ -14,7 +14,8 @@ import threading
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import insert, select, update
@@ -29,6 +30,9 @@ log = logging.getLogger("backend.jobs")
 
 _executing: set[int] = set()  # outbox ids whose attempt runs in this process
 _connections: dict[str, object] = {}
+# Without Redis: the earliest time a delayed job this process recorded (or joined) falls due, so
+# that the end of the first request after it runs the job (`run_delayed_now_and_then`).
+_next_due: dict[str, datetime | None] = {"at": None}
 
 
 class GiveUp(Exception):
@@ -79,25 +83,39 @@ def _committed(session, recorded: list) -> None:
 
 
 WAITING = TransactionState("jobs_after_commit", dict, before_commit=_record)
-"""Jobs registered in the open transaction: {dedupe key: (name, args)}, written to the outbox
-just before it commits."""
+"""Jobs registered in the open transaction: {dedupe key: (name, args, delay in seconds)},
+written to the outbox just before it commits."""
 RECORDED = TransactionState("jobs_recorded", list, after_commit=_committed)
 """Outbox ids written by the committing transaction: ready to dispatch once it has committed."""
 _READY = "jobs_ready"  # session.info: outbox ids whose transaction committed, to dispatch (no rollback undoes that)
 
 
-def after_commit(fn: Callable, *args, session=None) -> None:
+def after_commit(fn: Callable, *args, session=None, delay: float = 0) -> None:
     """Record the job `fn(*args)` in the outbox with the current transaction (of `session`,
     `db.session` by default); it is dispatched once the transaction commits (and forgotten if it
     rolls back). The same call registered twice in one transaction, or while an identical job is
     still pending or queued, runs once.
+
+    `delay` (seconds): the job runs no earlier than that after the commit, and every identical
+    call committed meanwhile joins it (it is still pending or queued): a burst of transactions
+    asking for the same job within the window makes one run. The window opens with the first of
+    them and is never extended, so the job waits at most `delay` (plus the queue) however many
+    join it. Its row waits in the outbox (`next_attempt_at`) like any other: with Redis it is
+    handed to RQ's scheduler at once (`enqueue_in`; every `AppWorker` runs one), and the sweeper
+    queues it itself if RQ has not moved it in time; without Redis the end of the first request
+    after it falls due runs it, or the in-process sweep.
 
     Within a request the jobs are dispatched when the request ends (or earlier with
     `run_ready_jobs()`); elsewhere call `run_ready_jobs()` after committing. Arguments must be
     JSON values (ids, hashes)."""
     name = job_name(fn)
     plain = json.loads(json.dumps(list(args)))
-    WAITING.get(session if session is not None else db.session)[dedupe_key(name, plain)] = (name, plain)
+    waiting = WAITING.get(session if session is not None else db.session)
+    key = dedupe_key(name, plain)
+    delay = max(0.0, float(delay))
+    if key in waiting:
+        delay = min(delay, waiting[key][2])
+    waiting[key] = (name, plain, delay)
 
 
 def enqueue(fn: Callable, *args) -> int | None:
@@ -125,16 +143,17 @@ def run_ready_jobs(_exc: BaseException | None = None) -> None:
 # --- handing jobs over and running them ----------------------------------------------------------
 
 
-def record(session, waiting: dict[str, tuple[str, list]]) -> list[int]:
+def record(session, waiting: dict[str, tuple[str, list, float]]) -> list[int]:
     """Write the outbox rows of a committing transaction; returns the ids to dispatch after it.
 
     A job identical to one still pending or queued is not written again: that one will run and
-    see this transaction's data. On PostgreSQL its row is locked until this commit, so an
-    attempt cannot claim it (and read the data) before the data is there."""
+    see this transaction's data (a delayed one, due later, too). On PostgreSQL its row is locked
+    until this commit, so an attempt cannot claim it (and read the data) before the data is
+    there. A delayed job's row is due `delay` seconds from now (`next_attempt_at`)."""
     now = utcnow()
     ids = []
     for key in sorted(waiting):
-        name, args = waiting[key]
+        name, args, delay = waiting[key]
         same = session.execute(
             select(OutboxJob.id, OutboxJob.state, OutboxJob.next_attempt_at)
             .where(OutboxJob.dedupe_key == key, OutboxJob.state.in_((JobState.PENDING, JobState.QUEUED)))
@@ -145,16 +164,48 @@ def record(session, waiting: dict[str, tuple[str, list]]) -> list[int]:
         if same is not None:
             if same.state == JobState.PENDING and same.next_attempt_at <= now:
                 ids.append(same.id)  # never handed over (Redis was down): try again now
+            elif same.state == JobState.PENDING:
+                _due_at(same.next_attempt_at)  # a delayed job not due yet: this one joins it
             continue
+        due = now + timedelta(seconds=delay) if delay else now
         ids.append(
             session.execute(
                 insert(OutboxJob)
                 .values(name=name, args=args, dedupe_key=key, state=JobState.PENDING, attempts=0, last_error="")
-                .values(created_at=now, next_attempt_at=now)
+                .values(created_at=now, next_attempt_at=due)
                 .returning(OutboxJob.id)
             ).scalar_one()
         )
+        if delay:
+            _due_at(due)
     return ids
+
+
+def _due_at(when: datetime) -> None:
+    if _next_due["at"] is None or when < _next_due["at"]:
+        _next_due["at"] = when
+
+
+def run_delayed_now_and_then(_exc: BaseException | None = None) -> None:
+    """Without Redis, at the end of a request: run the jobs due by now once a delayed job this
+    process recorded has fallen due (its row stays pending until then; the in-process sweep,
+    every `JOB_SWEEP_SECONDS`, runs any this process did not record). Never raises."""
+    when = _next_due["at"]
+    if when is None or when > utcnow():
+        return
+    _next_due["at"] = None
+    try:
+        db.session.rollback()  # the request's transaction is over: read what is committed now
+        due = db.session.scalars(
+            select(OutboxJob.id)
+            .where(OutboxJob.state == JobState.PENDING, OutboxJob.next_attempt_at <= utcnow())
+            .order_by(OutboxJob.id)
+        ).all()
+        db.session.commit()
+        dispatch(list(due))
+    except Exception:
+        db.session.rollback()
+        log.exception("could not run the delayed jobs due; the sweeper will")
 
 
 def resolve(name: str) -> Callable:
@@ -172,10 +223,11 @@ def dispatch(ids: list[int]) -> None:
             if not send_to_rq(outbox_id):
                 break  # Redis is unreachable: the rest stay pending as well
         return
+    now = utcnow()
     for outbox_id in ids:
         row = db.session.get(OutboxJob, outbox_id)
-        if row is None or row.state != JobState.PENDING:
-            continue
+        if row is None or row.state != JobState.PENDING or row.next_attempt_at > now:
+            continue  # (a delayed job not due yet: see run_delayed_now_and_then)
         try:
             fn = resolve(row.name)
         except (ImportError, AttributeError) as exc:
@@ -185,7 +237,8 @@ def dispatch(ids: list[int]) -> None:
 
 
 def send_to_rq(outbox_id: int) -> bool:
-    """Enqueue one pending job on RQ and mark it queued. False when Redis cannot be reached."""
+    """Enqueue one pending job on RQ and mark it queued (a job not due yet goes to RQ's
+    scheduler, which queues it when due). False when Redis cannot be reached."""
     from redis.exceptions import RedisError  # noqa: PLC0415 -- only with REDIS_URL: see redis_connection
 
     row = db.session.get(OutboxJob, outbox_id)
@@ -199,9 +252,13 @@ def send_to_rq(outbox_id: int) -> bool:
     args = tuple(row.args)
     timeout = fn.timeout(*args) if callable(fn.timeout) else fn.timeout
     rq_id = f"outbox-{row.id}-{uuid.uuid4().hex[:8]}"
+    wait = (row.next_attempt_at - utcnow()).total_seconds()
     db.session.rollback()  # read nothing stale afterwards, hold no transaction while talking to Redis
     try:
-        rq_queue().enqueue(
+        queue = rq_queue()
+        # A job not due yet waits in RQ's scheduled registry; a worker's scheduler queues it.
+        put = partial(queue.enqueue_in, timedelta(seconds=wait)) if wait > 0 else queue.enqueue
+        put(
             fn,
             *args,
             job_id=rq_id,

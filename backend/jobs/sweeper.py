@@ -1,9 +1,11 @@
 """The sweeper: no outbox job waits forever.
 
 It hands over what was never queued (Redis was down when its transaction committed, or a
-retry's delay has passed), re-queues attempts that were abandoned (the worker died: no
+retry's or a delayed job's time has come), re-queues attempts that were abandoned (the worker died: no
 heartbeat for `JOB_STALE_SECONDS`; RQ's status of the attempt is only reported), and marks
-`failed`, with the reason, a job out of attempts. It runs when a worker starts and every
+`failed`, with the reason, a job out of attempts. A delayed job handed to RQ's scheduler
+(`after_commit(..., delay=)`) that is still scheduled `JOB_QUEUED_CHECK_SECONDS` after it fell
+due is queued again, as a lost one. It runs when a worker starts and every
 `JOB_SWEEP_SECONDS` from each `rq worker -w backend.jobs.worker.AppWorker` (a queued sweep
 absorbs the others' until it runs), at the end of a request now and then without Redis, and
 from `flask sweep-jobs`.
@@ -80,6 +82,11 @@ def sweep(*, retry_failed: bool = False) -> SweepResult:
         status = rq_status(row.rq_job_id)
         if status in ("missing", "failed", "stopped", "canceled"):
             _abandoned(row, f"RQ lost or dropped the queued job ({status})", result, lost=True)
+        elif status == "scheduled" and row.next_attempt_at < grace:
+            # A delayed job RQ's scheduler has not moved to the queue long after it fell due: no
+            # worker runs a scheduler (a plain `rq worker`, or all schedulers died). Queue it now;
+            # should the scheduler move it after all, the attempt's claim makes it run once.
+            _abandoned(row, "RQ's scheduler did not queue the delayed job when it fell due", result, lost=True)
 
     due = db.session.scalars(
         select(OutboxJob.id)

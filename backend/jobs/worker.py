@@ -8,6 +8,12 @@ The worker also keeps the outbox swept: RQ's maintenance step runs when the work
 then every `JOB_SWEEP_SECONDS` (RQ's `maintenance_interval`; the blocking wait for a job is
 shortened to match), and it queues a sweep job (`sweeper.sweep_job`) unless one is already
 queued. No separate scheduler process is needed.
+
+Every worker also offers to run RQ's scheduler (`--with-scheduler` is implied): the delayed jobs
+of the outbox (`after_commit(..., delay=)`, the price rollup) wait in RQ's scheduled registry, and
+the one worker holding the queue's scheduler lock moves them to the queue when due (checked
+every second). When that worker dies, another takes the lock over at its next maintenance step
+(the lock lasts 61 s); the sweeper queues a delayed job itself if none does.
 """
 
 import logging
@@ -30,6 +36,10 @@ class AppWorker(Worker):
                 self.flask_app.config["JOB_SWEEP_SECONDS"] or DEFAULT_MAINTENANCE_TASK_INTERVAL
             )
         super().__init__(*args, **kwargs)
+
+    def work(self, *args, **kwargs):
+        kwargs["with_scheduler"] = True  # the outbox's delayed jobs need one (see above)
+        return super().work(*args, **kwargs)
 
     @property
     def dequeue_timeout(self) -> int:

@@ -5,8 +5,11 @@ computed from them. The read queries over them are `service.py`.
 How the rollups stay current: a new `PriceObservation` is noticed when it is flushed, whoever
 records it (the intel domain, through REST or a sync push, never calls in here): its store, model
 and day are noted in the transaction (the transaction state `NOTED`, registered by
-`backend.market.init_app`), and `refresh_price_cells` is recorded in the job outbox with it (one
-pending run absorbs the next ones; a Redis outage delays the run, never loses it). Just before
+`backend.market.init_app`), and `refresh_price_cells` is recorded in the job outbox with it, delayed by
+`PRICE_ROLLUP_DELAY_SECONDS`: every transaction committed in that window joins the one pending
+run, so a burst of sync pushes (a phone's 1,000 mutations come in 5 batches; twenty phones at
+lunch time) makes one run a few seconds later instead of one per batch (issue 13). A Redis
+outage or a dead worker delays the run, never loses it. Just before
 the transaction commits, the four cells of each noted observation (day and week, its region and
 nationwide) are marked dirty in `price_cells_dirty`; a rollback forgets them with the
 observations. The job takes dirty cells away one by one, recomputes each from the raw
@@ -52,7 +55,7 @@ def _notice_observations(session: Session) -> None:
     noted = NOTED.get(session)
     for obs in new:
         noted.add((obs.store_id, model_key(obs.product_id, obs.competitor_model_id), business_date(obs.observed_at)))
-    after_commit(refresh_price_cells, session=session)
+    after_commit(refresh_price_cells, session=session, delay=current_app.config["PRICE_ROLLUP_DELAY_SECONDS"])
 
 
 def _write_dirty(session: Session, noted: set) -> None:

@@ -16,11 +16,13 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from backend.core.timeutil import utcnow
 from backend.extensions import db
 from backend.jobs import OutboxJob
 from backend.jobs.sweeper import sweep
@@ -170,10 +172,13 @@ def _chaos(app, monkeypatch, tmp_path):
         redis.stop()
 
 
-def outbox_rows() -> list[tuple[str, str, int]]:
+def _jobs() -> list[OutboxJob]:
     db.session.rollback()
-    rows = db.session.scalars(select(OutboxJob).order_by(OutboxJob.id)).all()
-    return [(j.name.split(":")[1], j.state, j.attempts) for j in rows]
+    return db.session.scalars(select(OutboxJob).order_by(OutboxJob.id)).all()
+
+
+def outbox_rows() -> list[tuple[str, str, int]]:
+    return [(j.name.split(":")[1], j.state, j.attempts) for j in _jobs()]
 
 
 def wait_for(predicate, timeout: float, what: str, log: Path | None = None):
@@ -185,7 +190,8 @@ def wait_for(predicate, timeout: float, what: str, log: Path | None = None):
             return value
         if time.monotonic() > deadline:
             tail = log.read_text()[-3000:] if log and log.exists() else ""
-            raise AssertionError(f"{what} within {timeout} s; worker log:\n{tail}")
+            rows = [(j.id, j.state, j.attempts, j.rq_job_id, j.next_attempt_at, j.last_error) for j in _jobs()]
+            raise AssertionError(f"{what} within {timeout} s; outbox: {rows}; worker log:\n{tail}")
         time.sleep(0.05)
 
 
@@ -300,3 +306,46 @@ def test_a_full_photo_disk_507_then_processing_waits_for_space_and_runs_once(
         worker.stop()
     finally:
         subprocess.run(["umount", "-l", str(volume)], check=False)
+
+
+def _push_prices(device, world, *prices) -> None:
+    batch = [
+        device.mutation("price.observe", price_args(world.store_a1, world.competitor_model.id, price=p)) for p in prices
+    ]
+    r = device.push(batch)
+    assert r.status_code == 200 and [m["status"] for m in r.json["results"]] == ["applied"] * len(prices), r.data[:300]
+
+
+def test_a_delayed_rollup_waits_out_a_redis_outage_and_runs_once(api, world, app, chaos, monkeypatch):
+    monkeypatch.setitem(app.config, "PRICE_ROLLUP_DELAY_SECONDS", 2)
+    chaos.worker()
+    device = Device(api(world.rep_a1))
+    chaos.redis.stop()
+    for price in ("2399.00", "2299.00", "2199.00"):  # three pushes in the window, Redis down
+        _push_prices(device, world, price)
+    assert outbox_rows() == [("refresh_price_cells", "pending", 0)]
+    chaos.redis.start()  # empty; the worker's periodic sweep hands the job over once it is due
+    wait_for(lambda: db.session.query(PriceCellDirty).count() == 0, 30, "the price rollup did not run", chaos.log)
+    wait_for(lambda: outbox_rows() == [("refresh_price_cells", "done", 1)], 10, "the rollup not done once", chaos.log)
+
+
+def test_a_delayed_rollup_whose_worker_and_scheduler_died_is_queued_by_the_sweeper(api, world, app, chaos, monkeypatch):
+    monkeypatch.setitem(app.config, "PRICE_ROLLUP_DELAY_SECONDS", 8)  # the kill must come before it is due
+    monkeypatch.setitem(app.config, "JOB_QUEUED_CHECK_SECONDS", 1)
+    worker = chaos.worker(JOB_QUEUED_CHECK_SECONDS="1")
+    device = Device(api(world.rep_a1))
+    _push_prices(device, world, "2399.00")
+    _push_prices(device, world, "2299.00")
+    assert outbox_rows() == [("refresh_price_cells", "queued", 0)]  # in RQ's scheduled registry
+    wait_for(lambda: worker.horses(), 10, "the worker's scheduler did not start", chaos.log)
+    (job,) = _jobs()
+    assert utcnow() < job.next_attempt_at - timedelta(seconds=1), "too slow a machine: the job fell due"
+    worker.kill()  # the worker and its scheduler (which holds the queue's scheduler lock for 61 s)
+    # A new worker cannot take the scheduler lock over yet (61 s): a sweep (JOB_QUEUED_CHECK_SECONDS=1)
+    # queues the job RQ's scheduler left scheduled after it fell due. The test sweeps itself, as in
+    # the import test above: the dead worker's queued sweep holds off the workers' own for a while.
+    chaos.worker(JOB_QUEUED_CHECK_SECONDS="1")
+    time.sleep(max(0.0, (job.next_attempt_at - utcnow()).total_seconds()) + 1.2)
+    sweep()
+    wait_for(lambda: db.session.query(PriceCellDirty).count() == 0, 30, "the price rollup did not run", chaos.log)
+    wait_for(lambda: outbox_rows() == [("refresh_price_cells", "done", 2)], 10, "the rollup not done once", chaos.log)
