@@ -77,8 +77,18 @@ def _write_dirty(session: Session, noted: set) -> None:
             keys.add((period, key, region_of[store_id], start))
             keys.add((period, key, NATIONAL, start))
     rows = [{"period": p, "model_key": k, "region_id": r, "period_start": s} for p, k, r, s in sorted(keys)]
-    session.execute(_dialect_insert(PriceCellDirty, session).on_conflict_do_nothing(), rows)
+    # DO UPDATE (a no-op), not DO NOTHING: a key that is dirty already is then locked by this
+    # transaction until it commits, so a rollup run cannot take it away in between and compute
+    # the cell without this transaction's observations (a run skips locked keys, and the run this
+    # transaction recorded takes them). Sorted, so two transactions lock their keys in one order.
+    stmt = _dialect_insert(PriceCellDirty, session)
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=_DIRTY_KEY, set_={"period": stmt.excluded.period}),
+        rows,
+    )
 
+
+_DIRTY_KEY = ["period", "model_key", "region_id", "period_start"]
 
 NOTED = TransactionState("price_observations_noted", set, after_flush=_notice_observations, before_commit=_write_dirty)
 """The open transaction's new observations: {(store id, model key, business day)}."""
@@ -98,14 +108,20 @@ def _dialect_insert(model, session=None):
 def refresh_price_cells(batch: int = 2000) -> int:
     """Recompute every dirty cell, then look for price drops around them. Returns cells done.
 
-    Keys are taken with DELETE … RETURNING, so two workers never compute the same dirty key,
-    and a key dirtied again meanwhile is simply taken by the next run."""
+    Keys are taken with SELECT … FOR UPDATE SKIP LOCKED, then DELETE … RETURNING: two workers never
+    compute the same dirty key, and a key that a transaction still writing observations holds
+    (see `_write_dirty`) is left to the run that transaction recorded. A key dirtied again while
+    it is computed is taken by the next run. (SQLite has one writer at a time: no locks needed.)"""
     done = 0
     d = PriceCellDirty
     while True:
         keys = [
             tuple(k)
-            for k in db.session.execute(select(d.period, d.model_key, d.region_id, d.period_start).limit(batch))
+            for k in db.session.execute(
+                select(d.period, d.model_key, d.region_id, d.period_start)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
         ]
         if not keys:
             db.session.commit()
