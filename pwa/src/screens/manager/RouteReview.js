@@ -160,6 +160,12 @@ const CSV_COLUMNS = (tz) => [
   { key: 'off_site', label: t('manager.route.offSite') },
 ];
 
+/** The URL is still route review's without a rep (`#/`, `#/route`), not yet another screen's. */
+function stillUnnamed() {
+  if (typeof location === 'undefined') return true;
+  return /^(#\/?)?$|^#\/route\/?$/.test(location.hash);
+}
+
 export function RouteReview({ repId, day, region, tz }) {
   const { navigate } = useApp();
   const today = todayIn(tz);
@@ -169,11 +175,10 @@ export function RouteReview({ repId, day, region, tz }) {
   const [extraStores, setExtraStores] = useState(new Map());
 
   // Without a rep: the first one of the region (the URL then says which) — unless the URL has
-  // named a rep meanwhile (a link followed while the reps were loading must not be replaced by
-  // today's route of the first rep).
+  // moved on while the reps were loading: a rep's route named by a link, or another tab (Store
+  // moves…) picked, must not be replaced by today's route of the first rep.
   useEffect(() => {
-    const named = typeof location !== 'undefined' && /^#\/route\/\d+/.test(location.hash);
-    if (!rep && region.reps.length && !named) go(region.reps[0].id, theDay, true);
+    if (!rep && region.reps.length && stillUnnamed()) go(region.reps[0].id, theDay, true);
   }, [rep, region.reps.length]);
 
   function go(nextRep, nextDay, replace = false) {
