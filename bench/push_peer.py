@@ -24,7 +24,8 @@ password). Each device logs in over HTTP (not timed), then POSTs /api/v1/sync/pu
 does; every result must be `applied` (the run stops otherwise). The mutations are bench/sync.py's
 visits: check-in, display check, prices, stock movements, check-out, sometimes an intel report, a
 store correction or a contact. The rate is mutations over the wall time of the pushes; after the
-pushes the run waits until the rq queue is empty (the jobs the pushes queued: "drain").
+pushes the run waits until the rq queue is empty and nothing is scheduled (the jobs the pushes
+queued, the price rollup a few seconds later: "drain"), so their CPU counts.
 
 The peer (bench/pouchdb/: package.json and package-lock.json pin pouchdb-server 4.2.0 with its
 default LevelDB backend, pouchdb 9.0.0 and pouchdb-adapter-memory 9.0.0) is installed with `npm
@@ -293,18 +294,20 @@ class Deployment:
         return {"web": tree_cpu(self.web.pid), "worker": tree_cpu(self.worker.pid), "db": db}
 
     def wait_drained(self, seconds: float = 300) -> float:
-        """Until the rq queue is empty and no job runs; returns the seconds waited."""
+        """Until the rq queue is empty, no job runs and none is scheduled (the price rollup waits
+        PRICE_ROLLUP_DELAY_SECONDS in RQ's scheduler); returns the seconds waited."""
         from redis import Redis
         from rq import Queue
-        from rq.registry import StartedJobRegistry
+        from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
         conn = Redis.from_url(REDIS_URL)
         queue = Queue(self.queue, connection=conn)
         started = StartedJobRegistry(self.queue, connection=conn)
+        scheduled = ScheduledJobRegistry(self.queue, connection=conn)
         start = time.perf_counter()
         quiet = 0
         while time.perf_counter() - start < seconds:
-            if queue.count == 0 and started.count == 0:
+            if queue.count == 0 and started.count == 0 and scheduled.count == 0:
                 quiet += 1
                 if quiet >= 2:
                     break
