@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from marshmallow import Schema, missing
+from marshmallow import fields as ma_fields
+from marshmallow.decorators import POST_DUMP, PRE_DUMP
 from sqlalchemy import ColumnElement, false, select, true
 
 from ..auth.models import Role, User
@@ -55,6 +58,9 @@ class Entity:
     has_clock: bool = False
     # The territory a change is logged in, when it is not the row's store's (see changelog).
     territory: Callable[[Any], int | None] | None = None
+    # Snapshots read this entity's rows as plain records of their columns (`select_records`)
+    # rather than ORM objects; False when `prepare` needs the objects themselves.
+    plain_rows: bool = True
     extra: dict = field(default_factory=dict)
 
     @property
@@ -64,8 +70,106 @@ class Entity:
     def parse_pk(self, text: str):
         return uuid.UUID(text) if self.pk.type.python_type is uuid.UUID else int(text)
 
+    def __post_init__(self) -> None:
+        self._dumper = _Dumper(self.schema)
+        self._column_keys: list[str] | None = None
+
+    def select_records(self, stmt) -> list:
+        """The rows of `stmt` (a select of this entity's model, with its filters and order): ORM
+        objects, or, with `plain_rows`, a `Record` of each row's column attributes - the same
+        values through the same column types, without building and tracking an ORM instance for
+        each (the largest cost left once dumping was fast). The schemas read only columns (and what
+        `prepare` sets), so they dump both alike."""
+        if not self.plain_rows:
+            return list(db.session.scalars(stmt))
+        if self._column_keys is None:
+            self._column_keys = [a.key for a in self.model.__mapper__.column_attrs]
+        keys = self._column_keys
+        columns = stmt.with_only_columns(*(getattr(self.model, k) for k in keys), maintain_column_froms=True)
+        return [Record(zip(keys, row, strict=True)) for row in db.session.execute(columns)]
+
     def dump(self, rows: list) -> list[dict]:
-        return self.schema.dump(rows, many=True)
+        return self._dumper.dump(rows)
+
+
+class Record:
+    """A row's column values as attributes (`prepare` may set more, such as `photo_ids`)."""
+
+    def __init__(self, values) -> None:
+        self.__dict__.update(values)
+
+
+class _Dumper:
+    """`schema.dump(rows, many=True)`, value for value, without marshmallow's indirections per
+    value (Field.serialize → get_value → the schema's accessor → utils.get_value → hasattr…),
+    which were most of a first pull's time: each field's own `_serialize` is called directly on
+    the value `utils.get_value` would have found, as `Field.serialize` calls it, and a list of
+    nested objects (a display check's answers) is dumped the same way, item by item, as
+    `List._serialize` and `Nested._serialize` would. A schema with dump hooks or its own accessor
+    or serialisation, and a field with its own `serialize`/`get_value` or a dotted attribute, are
+    left to marshmallow (the schema whole, or that field)."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        cls = type(schema)
+        self.plain = (
+            not schema.many
+            and not schema._hooks[PRE_DUMP]
+            and not schema._hooks[POST_DUMP]
+            and cls.get_attribute is Schema.get_attribute
+            and cls._serialize is Schema._serialize
+            and cls.dump is Schema.dump
+        )
+        self.fields = []
+        for name, f in schema.dump_fields.items():
+            key = f.data_key if f.data_key is not None else name
+            check_key = name if f.attribute is None else f.attribute
+            direct = (
+                type(f).serialize is ma_fields.Field.serialize
+                and type(f).get_value is ma_fields.Field.get_value
+                and "." not in check_key
+            )
+            nested = None
+            if direct and type(f) is ma_fields.List and type(f.inner) is ma_fields.Nested and not f.inner.many:
+                nested = _Dumper(f.inner.schema)
+                if not nested.plain:
+                    nested = None
+            self.fields.append((name, key, check_key, f, direct, nested))
+
+    def dump(self, rows: list) -> list[dict]:
+        if not self.plain:
+            return self.schema.dump(rows, many=True)
+        return [self.dump_one(obj) for obj in rows]
+
+    def dump_one(self, obj) -> dict:
+        # An object's attribute, or a plain dict's key (then its attribute, as utils.get_value).
+        # Other mappings and sequences (rows a `prepare` turned into something else) go through
+        # marshmallow's accessor.
+        is_dict = type(obj) is dict
+        other = not is_dict and hasattr(obj, "__getitem__")
+        ret = self.schema.dict_class()
+        for name, key, check_key, f, direct, nested in self.fields:
+            if not direct or other:
+                value = f.serialize(name, obj, accessor=self.schema.get_attribute)
+            elif f._CHECK_ATTRIBUTE:
+                if is_dict and check_key in obj:
+                    value = obj[check_key]
+                else:
+                    value = getattr(obj, check_key, missing)
+                if value is missing:
+                    default = f.dump_default
+                    value = default() if callable(default) else default
+                if value is missing:
+                    continue
+                if nested is None:
+                    value = f._serialize(value, name, obj)
+                elif value is not None:
+                    value = [None if each is None else nested.dump_one(each) for each in value]
+            else:
+                value = f._serialize(None, name, obj)
+            if value is not missing:
+                ret[key] = value
+        return ret
 
 
 def _everyone(actor: User) -> ColumnElement[bool]:
@@ -161,7 +265,15 @@ ENTITIES: list[Entity] = [
     ),
     Entity("imei_spot_check", ImeiSpotCheck, RECORD, SpotCheckSchema(), _records(ImeiSpotCheck)),
     Entity("visit_plan", VisitPlan, RECORD, VisitPlanSchema(), _plans_visible, territory=_plan_territory),
-    Entity("warranty_card", WarrantyCard, COUNTER, WarrantyCardSchema(), _counter_visible, prepare=_cards_prepare),
+    Entity(
+        "warranty_card",
+        WarrantyCard,
+        COUNTER,
+        WarrantyCardSchema(),
+        _counter_visible,
+        prepare=_cards_prepare,
+        plain_rows=False,
+    ),
 ]
 
 BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}

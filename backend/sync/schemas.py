@@ -53,11 +53,21 @@ class ChangeSchema(BaseSchema):
     clock = fields.Dict(metadata={"description": "Editable records: the HLC of each field's value."})
 
 
+class _Changes(fields.List):
+    """A list of ChangeSchema in the OpenAPI document, sent as the service built it: the pull's
+    items are already in their wire form (`sync.entities.serialise`), key order included, and
+    dumping each one again through ChangeSchema (which copies them, unchanged) cost a tenth of a
+    first pull."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
 class PullResponseSchema(BaseSchema):
     protocol_version = fields.Integer()
     reset = fields.Boolean(metadata={"description": "The cursor was too old or your scope changed: a new snapshot."})
     snapshot = fields.Boolean(metadata={"description": "This page is part of a snapshot."})
-    changes = fields.List(fields.Nested(ChangeSchema))
+    changes = _Changes(fields.Nested(ChangeSchema))
     cursor = fields.String()
     has_more = fields.Boolean()
     last_mutation_id = fields.Integer()

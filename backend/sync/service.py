@@ -374,7 +374,7 @@ def _snapshot_page(actor: User, cursor: Cursor, limit: int) -> tuple[list, Curso
             stmt = stmt.where(entity.snapshot_filter())
         if after is not None:
             stmt = stmt.where(entity.pk > entity.parse_pk(after))
-        rows = list(db.session.scalars(stmt.limit(room + 1)))
+        rows = entity.select_records(stmt.limit(room + 1))
         page = rows[:room]
         items.extend(serialise(actor, entity, page))
         if len(rows) > room:
