@@ -1,6 +1,6 @@
 """Where a rep's first pull spends its time: per page, in total, and a cProfile of one run.
 
-    python -m bench.pull_profile --keep /tmp/pull-bench [--out bodies.json] [--profile 25]
+    python -m bench.pull_profile --keep bench/out/pull [--out bodies.json] [--profile 25]
 
 bench/sync.py's organisation and history (9,225 stores, the rep in 中山 with 300 stores and 90
 days of history) are built once into a database that is kept between runs, so that the output
