@@ -13,7 +13,7 @@
 // Actions (actions.js) build and validate the args, then enqueue through `mutationNamed`, which
 // throws for a name not in here; the outbox (screens/rep/Outbox.js) labels and describes entries
 // from here; the engine's test server (sync/testing/fake-server.js) checks names against it.
-// registry.test.js keeps these names equal to SPEC.md's list (tests/sync/test_mutation_names.py
+// mutations.test.js keeps these names equal to SPEC.md's list (tests/sync/test_mutation_names.py
 // does the same for the server's handlers), so a new mutation is: one entry here, its two
 // labels, the server's handler, SPEC.md — and an action to enqueue it.
 import { getMeta } from './index.js';
