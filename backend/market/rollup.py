@@ -110,8 +110,9 @@ def refresh_price_cells(batch: int = 2000) -> int:
 
     Keys are taken with SELECT … FOR UPDATE SKIP LOCKED, then DELETE … RETURNING: two workers never
     compute the same dirty key, and a key that a transaction still writing observations holds
-    (see `_write_dirty`) is left to the run that transaction recorded. A key dirtied again while
-    it is computed is taken by the next run. (SQLite has one writer at a time: no locks needed.)"""
+    (see `_write_dirty`) is left to the run that transaction recorded, and to one more this run
+    records for it in case that transaction rolls back. A key dirtied again while it is computed
+    is taken by the next run. (SQLite has one writer at a time: no locks needed.)"""
     done = 0
     d = PriceCellDirty
     while True:
@@ -124,6 +125,12 @@ def refresh_price_cells(batch: int = 2000) -> int:
             )
         ]
         if not keys:
+            if db.session.scalar(select(d.period).limit(1)) is not None:
+                # Keys skipped above because a transaction held them: it recorded a run of its
+                # own, but if it rolls back that run goes with it and its keys (dirty before it)
+                # would wait for the next observation. So one more run, delayed, for them (it
+                # joins any run already pending).
+                after_commit(refresh_price_cells, delay=max(1, current_app.config["PRICE_ROLLUP_DELAY_SECONDS"]))
             db.session.commit()
             return done
         taken = db.session.execute(

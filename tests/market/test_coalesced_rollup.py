@@ -19,7 +19,7 @@ from backend.core.timeutil import utcnow
 from backend.extensions import db
 from backend.jobs import OutboxJob
 from backend.market.models import PriceAlert, PriceCell, PriceCellDirty
-from backend.market.rollup import rebuild_cells
+from backend.market.rollup import rebuild_cells, refresh_price_cells
 from tests.factories import iso
 from tests.market.helpers import local, monday, observe, settle
 from tests.market.test_rollup_queries import alerts, cells
@@ -120,3 +120,48 @@ def test_with_no_delay_each_push_is_rolled_up_at_once_as_before(api, world, app,
     assert db.session.query(PriceCell).filter(PriceCell.period == "day", PriceCell.region_id == 0).one().n == 2
     if not with_redis:
         assert [j.state for j in rollup_jobs()] == ["done", "done"]  # one run per push, as before
+
+
+def test_a_run_that_skips_a_key_a_transaction_holds_leaves_a_run_for_it_should_that_transaction_roll_back(
+    api, world, app, monkeypatch
+):
+    """A push locks a cell that is dirty already (its no-op upsert) until it commits, and a run
+    skips it (FOR UPDATE SKIP LOCKED): the push's own run takes it — unless the push rolls back
+    and its run with it. The run that skipped the key then has recorded one more for it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite has one writer at a time, nothing is skipped)")
+    monkeypatch.setitem(app.config, "PRICE_ROLLUP_DELAY_SECONDS", 0)
+    observe(
+        api(world.rep_a1),
+        world.store_a1,
+        utcnow() - timedelta(hours=1),
+        "2599",
+        competitor_model=world.competitor_model,
+    )
+    settle()
+    cell = db.session.query(PriceCell).filter(PriceCell.period == "day", PriceCell.region_id == 0).one()
+    key = {"period": cell.period, "model_key": cell.model_key, "region_id": 0, "period_start": cell.period_start}
+    db.session.add(PriceCellDirty(**key))  # dirty before the push below, by a push that committed
+    db.session.commit()
+    jobs_before = len(rollup_jobs())
+    monkeypatch.setitem(app.config, "PRICE_ROLLUP_DELAY_SECONDS", 3)  # what the run records waits
+
+    push = db.engine.connect()  # the push: between marking its cells and its commit
+    try:
+        tx = push.begin()
+        push.execute(select(PriceCellDirty).filter_by(**key).with_for_update())
+        refresh_price_cells()  # a run while the push holds the key: skips it
+        db.session.rollback()
+        assert db.session.query(PriceCellDirty).filter_by(**key).count() == 1
+        later = rollup_jobs()[jobs_before:]
+        assert later and later[-1].state in ("pending", "queued"), [j.state for j in later]
+        assert later[-1].next_attempt_at > utcnow()  # delayed: the push may still commit meanwhile
+        tx.rollback()  # the push fails: its own run is gone with it
+    finally:
+        push.close()
+    if with_redis:
+        settle(timeout=60)  # the recorded run, from RQ's scheduler
+    else:
+        time.sleep(3.1)
+        refresh_price_cells()  # what the first request after the window runs
+    assert db.session.query(PriceCellDirty).count() == 0
