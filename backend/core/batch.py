@@ -130,7 +130,12 @@ def created(model: type, key: Any, obj: Any = None) -> None:
 def deferred_flush() -> Iterator[None]:
     """Within the block (inside a batch), `create_once` adds its row without flushing it: the
     caller flushes once for many writes and, on a database error, applies them again one at a
-    time with a flush each (sync push's runs), so the error is still told apart per write."""
+    time with a flush each (sync push's runs), so the error is still told apart per write.
+
+    A rule for the services run inside: a database error may surface at any flush, including an
+    autoflush of rows an earlier write left pending, so code that catches `IntegrityError` must
+    not catch it around a query or flush that is not its own write (the warranty card's IMEI
+    check queries before its `try`). The push falls back to one flush per write on such errors."""
     current = _current.get()
     if current is None:
         yield

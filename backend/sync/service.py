@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, PendingRollbackError
 
 from sync_protocol import (
     PROTOCOL_VERSION,
@@ -201,7 +201,9 @@ def _apply_deferred(actor: User, client_id: str, mutations: list, max_ahead_ms: 
         with batch.deferred_flush():
             results = [_apply(actor, client_id, m, max_ahead_ms, isolated=False, flush=False) for m in mutations]
         db.session.flush()
-    except _REFUSED:
+    except (*_REFUSED, PendingRollbackError):
+        # PendingRollbackError: a handler that caught a database error around a flush (of rows
+        # an earlier mutation left to the end) and went on; a flush per mutation tells whose.
         savepoint.rollback()
         return None
     except BaseException:
