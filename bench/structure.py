@@ -6,48 +6,40 @@ source files.
     .venv/bin/python -m bench.structure --root DIR # another checkout of the repository (e.g. a
                                                    # `git worktree` of an older commit), to compare
 
-The layers are those of docs/ARCHITECTURE.md (lowest first); `lint-imports` (.importlinter) keeps
-them, and ruff's PLC0415 keeps imports at module top. The import graph is grimp's (import-linter's
-engine), which reads every import, those inside functions included: a cycle that only closes at
-run time still counts.
+The layers are `.importlinter`'s, read from it so that the check and the figures cannot drift
+(`lint-imports` keeps them in make lint; ruff's PLC0415 keeps imports at module top). The import
+graph is grimp's (import-linter's engine), which reads every import, those inside functions
+included: a cycle that only closes at run time still counts.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import configparser
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import grimp
 
-# Lowest first. A package imports only from its own layer or below.
-LAYERS: list[tuple[str, set[str]]] = [
-    ("base", {"config", "extensions", "core"}),
-    ("jobs", {"jobs"}),
-    ("merge", {"merge"}),
-    (
-        "domains",
-        {
-            "auth",
-            "org",
-            "stores",
-            "catalogue",
-            "visits",
-            "stock",
-            "intel",
-            "photos",
-            "warranty",
-            "routes",
-            "market",
-            "health",
-        },
-    ),
-    ("transport", {"sync"}),
-    ("factory", {"__init__", "cli", "web", "schedule", "demo", "lan_https", "gunicorn_conf"}),
-]
-LAYER_OF = {pkg: i for i, (_, pkgs) in enumerate(LAYERS) for pkg in pkgs}
+
+def read_layers(config: Path) -> list[set[str]]:
+    """The layers of `.importlinter`'s layers contract, lowest first (the file lists them highest
+    first; ":" or "|" separate the packages of one layer). The backend's own `__init__` (the app
+    factory) is the top layer's. Read from this checkout, so another one (--root) is measured by
+    the same rule."""
+    parser = configparser.ConfigParser()
+    parser.read(config, encoding="utf-8")
+    lines = parser["importlinter:contract:layers"]["layers"].split("\n")
+    layers = [{p.strip(" ()") for p in re.split(r"[:|]", line)} for line in lines if line.strip()]
+    layers[0].add("__init__")
+    return layers[::-1]
+
+
+LAYERS = read_layers(Path(__file__).resolve().parent.parent / ".importlinter")
+LAYER_OF = {pkg: i for i, pkgs in enumerate(LAYERS) for pkg in pkgs}
 
 
 def package_of(module: str) -> str:
