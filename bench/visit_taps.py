@@ -1,0 +1,761 @@
+"""Taps and time of a rep's visits, counted on the real PWA (issue 15: the visit in 20 taps).
+
+    python -m bench.visit_taps [--dist pwa/dist] [--shots DIR]
+
+A scripted rep drives the built app (pwa/dist, or --dist) in Debian's Chromium through Playwright
+on a phone: 393×851 CSS pixels, touch, zh-CN, offline after signing in and the first sync, the
+phone's position set at the store of the visit. The server is the real app on a scratch database
+(SQLite in a temporary directory, or BENCH_DATABASE_URL) with a week of the demo seed at 0.3
+scale (`seed_demo(seed=1, days=7, scale=0.3)`, the rep `rep.gz` of 广州天河片区), in a thread of
+this process.
+
+Counting: every click, check and photo pick (set_input_files: the camera tile) is one tap, and
+typing counts one key per character typed (a Chinese character too, though a pinyin keyboard
+needs more). Tapping into a field before typing is a tap. Clearing
+a prefilled field before typing a new value is not counted (part of that field's tap). Scrolling is
+not counted. The timing model is 400 ms per tap and 80 ms per key: the rep waits that long after
+each tap and between keys, so "elapsed" is the real time of the flow — the model's part plus
+the app's own work (saving to IndexedDB, rendering, waiting for what the rep waits for) — and
+"modelled" is taps × 0.4 s + keys × 0.08 s.
+
+Flows (the issue's), in this order, each starting on Today:
+- routine: at store A: open the store and check in; the checklist all fine with one photo; 2
+  promo materials counted; 3 competitor prices and 1 own price, new values typed; check out.
+- full: at store B: the routine, plus one checklist item answered "no" (with the photo or
+  reason the item asks for), a new-store intel report with a photo, and a visit note.
+- repeat: at store A again: the routine with every price the same as last time (the routine's).
+Store A and B are the rep's stores with the most recent prices and promo stock; the prices taken
+are the three competitor models and the own model last observed there, the materials the two
+last counted there.
+
+After each flow the phone goes online, the outbox drains, and the script checks that the server
+holds exactly that visit's entries (visit checked out, display check answers and photo, stock
+movements, price observations, intel report and photo, notes) and no refused entry — so a flow
+that did not record what it claims fails loudly instead of counting.
+
+Limits (the issue): routine ≤ 20 taps, full ≤ 30, repeat ≤ 12. The table says which are met;
+the script exits 0 either way (a benchmark), and prints where each flow's taps go, step by step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from . import common
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {
+    "viewport": {"width": 393, "height": 851},
+    "device_scale_factor": 2.75,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",
+    "timezone_id": "Asia/Shanghai",
+    "permissions": ["geolocation"],
+    "service_workers": "allow",
+}
+REP, PASSWORD = "rep.gz", "demo1234"
+TAP_MS = 400
+KEY_MS = 80
+LIMITS = {"routine": 20, "full": 30, "repeat": 12}
+TIMEOUT_MS = 20_000
+SYNC_TIMEOUT_S = 60
+
+log = common.log
+
+
+# --- the counting rep -----------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    taps: int = 0
+    keys: int = 0
+
+
+@dataclass
+class Flow:
+    name: str
+    steps: dict[str, Tally] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+    checked: str = ""
+
+    @property
+    def taps(self) -> int:
+        return sum(s.taps for s in self.steps.values())
+
+    @property
+    def keys(self) -> int:
+        return sum(s.keys for s in self.steps.values())
+
+    @property
+    def modelled_s(self) -> float:
+        return (self.taps * TAP_MS + self.keys * KEY_MS) / 1000
+
+
+class Rep:
+    """Drives the page as a rep's fingers: every tap and key is counted against the current step
+    and followed by the model's time (400 ms a tap, 80 ms a key)."""
+
+    def __init__(self, page, flow: Flow):
+        self.page = page
+        self.flow = flow
+        self.current = Tally()  # taps outside a step are not expected; they would not be shown
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        before = self.current
+        self.current = self.flow.steps.setdefault(name, Tally())
+        try:
+            yield
+        finally:
+            self.current = before
+
+    def _tapped(self) -> None:
+        self.current.taps += 1
+        self.page.wait_for_timeout(TAP_MS)
+
+    def tap(self, locator) -> None:
+        locator.click()
+        self._tapped()
+
+    def check(self, locator) -> None:
+        locator.check()
+        self._tapped()
+
+    def photo(self, input_locator, path: str) -> None:
+        """Tap the camera tile and take a photo (one tap: the camera app's shutter is not ours)."""
+        input_locator.set_input_files(path)
+        self._tapped()
+
+    def type(self, locator, text: str, tap: bool = True) -> None:
+        """Tap into the field (unless it has the focus already), then type `text` key by key."""
+        if tap:
+            self.tap(locator)
+        locator.fill("")  # a prefilled value goes (not counted: see the module's docstring)
+        locator.press_sequentially(text, delay=KEY_MS)
+        self.current.keys += len(text)
+
+
+# --- the world: server, data, expectations --------------------------------------------------
+
+
+@dataclass
+class PriceEntry:
+    label: str  # the brand chip ("本品牌" for our own) and model chip
+    brand: str | None  # competitor brand name; None: our own
+    model: str
+    product_id: int | None
+    competitor_model_id: int | None
+    last: Decimal  # the last shelf price seen at the store
+    new: Decimal  # what the rep records
+
+
+@dataclass
+class Material:
+    id: int
+    name: str
+    quantity: int
+
+
+@dataclass
+class StoreCase:
+    id: int
+    name: str
+    latitude: float
+    longitude: float
+    prices: list[PriceEntry]
+    materials: list[Material]
+
+
+@dataclass
+class World:
+    url: str
+    app: object
+    rep_id: int
+    checklist: list[dict]  # {id, code, label_zh, answer_type, target}
+    store_a: StoreCase
+    store_b: StoreCase
+    routine_done: bool = False
+
+
+def pick_stores(rep) -> tuple[StoreCase, StoreCase]:
+    """The rep's two stores with the most competitor models, own models and materials on record."""
+    from sqlalchemy import select
+
+    from backend.catalogue.models import CompetitorBrand, CompetitorModel, Product, PromoMaterial
+    from backend.extensions import db
+    from backend.intel.models import PriceObservation
+    from backend.stock.models import StockMovement
+    from backend.stores.models import Store
+
+    stores = db.session.scalars(
+        select(Store).where(Store.territory_id == rep.territory_id, Store.status == "active").order_by(Store.id)
+    ).all()
+    scored = []
+    for s in stores:
+        obs = db.session.scalars(
+            select(PriceObservation)
+            .where(PriceObservation.store_id == s.id)
+            .order_by(PriceObservation.observed_at.desc(), PriceObservation.id)
+        ).all()
+        latest: dict[tuple, PriceObservation] = {}
+        for o in obs:
+            latest.setdefault((o.product_id, o.competitor_model_id), o)
+        competitors = [o for o in latest.values() if o.competitor_model_id is not None]
+        own = [o for o in latest.values() if o.product_id is not None]
+        movements = db.session.scalars(
+            select(StockMovement)
+            .where(StockMovement.store_id == s.id)
+            .order_by(StockMovement.recorded_at.desc(), StockMovement.id)
+        ).all()
+        materials = list(dict.fromkeys(m.material_id for m in movements))
+        if len(competitors) >= 3 and own and len(materials) >= 2:
+            scored.append((len(materials), len(latest), s, competitors[:3] + own[:1], materials[:2]))
+    if len(scored) < 2:
+        raise SystemExit(
+            f"The demo seed gave the rep {len(scored)} store(s) with 3 competitor prices, 1 own and 2 materials"
+        )
+    scored.sort(key=lambda x: (-x[0], -x[1], x[2].id))
+    cases = []
+    for i, (_, _, s, observations, material_ids) in enumerate(scored[:2]):
+        prices = []
+        for o in observations:
+            if o.product_id is not None:
+                product = db.session.get(Product, o.product_id)
+                brand, model = None, product.name
+            else:
+                cm = db.session.get(CompetitorModel, o.competitor_model_id)
+                brand, model = db.session.get(CompetitorBrand, cm.brand_id).name, cm.name
+            last = Decimal(o.shelf_price)
+            prices.append(
+                PriceEntry(
+                    label=f"{brand or '本品牌'} {model}",
+                    brand=brand,
+                    model=model,
+                    product_id=o.product_id,
+                    competitor_model_id=o.competitor_model_id,
+                    last=last,
+                    new=last - (100 if i == 0 else 50),
+                )
+            )
+        materials = []
+        for j, mid in enumerate(material_ids):
+            material = db.session.get(PromoMaterial, mid)
+            materials.append(Material(mid, material.name, 12 + j * 3 + i))
+        cases.append(StoreCase(s.id, s.name, s.latitude, s.longitude, prices, materials))
+    return cases[0], cases[1]
+
+
+@contextlib.contextmanager
+def serve(dist: Path) -> Iterator[World]:
+    from sqlalchemy import select
+    from werkzeug.serving import make_server
+
+    from backend.auth.models import User
+    from backend.catalogue.models import ChecklistItem
+    from backend.demo.seed import seed_demo
+    from backend.extensions import db
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    with common.scratch_app("visit-taps") as app:
+        app.config["PWA_DIST"] = str(dist)
+        with app.app_context():
+            counts = seed_demo(seed=1, echo=lambda message: None, days=7, scale=0.3)
+            rep = db.session.scalar(select(User).where(User.username == REP))
+            items = db.session.scalars(
+                select(ChecklistItem).where(ChecklistItem.active.is_(True)).order_by(ChecklistItem.sort_order)
+            ).all()
+            checklist = [
+                {
+                    "id": i.id,
+                    "code": i.code,
+                    "label_zh": i.label_zh,
+                    "answer_type": i.answer_type,
+                    "target": i.target,
+                    **{k: getattr(i, k) for k in ("on_fail",) if hasattr(i, k)},
+                }
+                for i in items
+            ]
+            store_a, store_b = pick_stores(rep)
+            rep_id = rep.id
+        log("Demo seed (seed=1, days=7, scale=0.3): " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="visit-taps-server", daemon=True)
+        thread.start()
+        try:
+            yield World(f"http://127.0.0.1:{server.server_port}", app, rep_id, checklist, store_a, store_b)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+
+
+def make_jpeg(path: Path) -> str:
+    """A shelf photo as a phone camera gives it (a JPEG with some structure)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1200, 900), (225, 228, 232))
+    draw = ImageDraw.Draw(image)
+    for i in range(0, 1200, 100):
+        draw.rectangle([i + 10, 200, i + 80, 700], fill=(20 + i % 200, 90, 160))
+    image.save(path, "JPEG", quality=85)
+    return str(path)
+
+
+# --- the flows, on the current UI ----------------------------------------------------------
+
+
+def expect():
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect
+
+
+def open_step(rep: Rep, testid: str):
+    step = rep.page.locator(f"[data-testid={testid}]")
+    if step.get_attribute("open") is None:
+        rep.tap(step.locator("summary"))
+    return step
+
+
+def open_and_check_in(rep: Rep, store: StoreCase) -> str:
+    page = rep.page
+    with rep.step("open store + check in"):
+        item = page.locator(f"[data-testid=store-item][data-store-id='{store.id}']").first
+        rep.tap(item)
+        rep.tap(page.locator("[data-testid=check-in]"))
+        screen = page.locator("[data-testid=visit-screen]")
+        screen.wait_for()
+    return screen.get_attribute("data-visit-id")
+
+
+def checklist(rep: Rep, world: World, photo: str, no_item: dict | None = None, reason: str = "") -> None:
+    with rep.step("checklist"):
+        display = open_step(rep, "step-display")
+        for item in world.checklist:
+            row = display.locator(f"[data-testid=checklist-item][data-item-code='{item['code']}']")
+            if item["answer_type"] == "number":
+                rep.type(row.locator("input"), str(int(item["target"] or 1)))
+            elif no_item is not None and item["id"] == no_item["id"]:
+                rep.tap(row.get_by_role("button", name="否", exact=True))
+            else:
+                rep.tap(row.get_by_role("button", name="是", exact=True))
+        rep.photo(display.locator("[data-testid=display-photo-input]"), photo)
+        expect()(display.locator("img[data-photo-id]")).to_have_count(1)
+        if reason:
+            rep.type(display.locator("[data-testid=display-form] textarea"), reason)
+        rep.tap(display.locator("[data-testid=save-display]"))
+        expect()(display.locator("[data-testid=saved-entry]")).to_have_count(1)
+
+
+def materials(rep: Rep, store: StoreCase) -> None:
+    with rep.step("materials"):
+        stock = open_step(rep, "step-stock")
+        for n, m in enumerate(store.materials, start=1):
+            rep.tap(stock.locator("[data-testid=stock-form] button.chip").filter(has_text=m.name).first)
+            rep.type(stock.locator("[data-testid=stock-quantity]"), str(m.quantity))
+            rep.tap(stock.locator("[data-testid=save-stock]"))
+            expect()(stock.locator("[data-testid=saved-entry]")).to_have_count(n)
+
+
+def prices(rep: Rep, store: StoreCase, same_as_last: bool) -> None:
+    with rep.step("prices"):
+        step = open_step(rep, "step-prices")
+        for n, p in enumerate(store.prices, start=1):
+            brand = "本品牌" if p.brand is None else p.brand
+            rep.tap(step.locator("[data-testid=price-brands] button").filter(has_text=brand).first)
+            rep.tap(step.get_by_role("button", name=p.model, exact=True))
+            shelf = step.locator("[data-testid=price-shelf]")
+            value = p.last if same_as_last else p.new
+            if same_as_last:
+                expect()(shelf).to_have_value(str(int(value)) if value == int(value) else str(value))
+            else:
+                rep.type(shelf, money(value))
+            rep.tap(step.locator("[data-testid=save-price]"))
+            expect()(step.locator("[data-testid=saved-entry]")).to_have_count(n)
+
+
+def intel(rep: Rep, name: str, photo: str) -> None:
+    with rep.step("new-store intel"):
+        step = open_step(rep, "step-intel")
+        rep.type(step.locator("[data-testid=intel-name]"), name)
+        rep.photo(step.locator("[data-testid=intel-photo-input]"), photo)
+        expect()(step.locator("img[data-photo-id]")).to_have_count(1)
+        rep.tap(step.locator("[data-testid=save-intel]"))
+        expect()(step.locator("[data-testid=saved-entry]")).to_have_count(1)
+
+
+def check_out(rep: Rep, note: str = "") -> None:
+    page = rep.page
+    if note:
+        with rep.step("note"):
+            rep.type(page.locator("[data-testid=visit-notes]"), note)
+    with rep.step("check out"):
+        rep.tap(page.locator("[data-testid=check-out]"))
+        page.locator("[data-testid=visit-finished]").wait_for()
+
+
+def money(value: Decimal) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.2f}"
+
+
+# --- expectations, checked on the server -----------------------------------------------------
+
+
+@dataclass
+class Expected:
+    store: StoreCase
+    answers: dict[int, object]
+    display_notes: str
+    prices: dict[tuple, Decimal]
+    stock: list[tuple[int, str, int]]
+    notes: str = ""
+    intel_name: str = ""
+
+
+def intel_ids(world: World) -> set:
+    from sqlalchemy import select
+
+    from backend.extensions import db
+    from backend.intel.models import IntelReport
+
+    with world.app.app_context():
+        return set(db.session.scalars(select(IntelReport.id).where(IntelReport.rep_id == world.rep_id)))
+
+
+def check_server(world: World, visit_id: str, want: Expected, known_intel: set) -> str:
+    """The server holds exactly this visit's entries (waits for the photos' own lane)."""
+    import uuid
+
+    from sqlalchemy import func, select
+
+    from backend.extensions import db
+    from backend.intel.models import IntelReport, PriceObservation
+    from backend.photos.models import PhotoLink
+    from backend.stock.models import StockMovement
+    from backend.sync.models import SyncRejection
+    from backend.visits.models import DisplayCheck, Visit
+
+    vid = uuid.UUID(visit_id)
+    deadline = time.monotonic() + SYNC_TIMEOUT_S
+    while True:
+        with world.app.app_context():
+            visit = db.session.get(Visit, vid)
+            checks = db.session.scalars(select(DisplayCheck).where(DisplayCheck.visit_id == vid)).all()
+            reports = [
+                r
+                for r in db.session.scalars(select(IntelReport).where(IntelReport.rep_id == world.rep_id))
+                if r.id not in known_intel
+            ]
+            links = {
+                r.id: db.session.scalar(select(func.count()).select_from(PhotoLink).where(PhotoLink.record_id == r.id))
+                for r in [*checks, *reports]
+            }
+            movements = db.session.scalars(
+                select(StockMovement).where(StockMovement.visit_id == vid).order_by(StockMovement.recorded_at)
+            ).all()
+            observations = db.session.scalars(select(PriceObservation).where(PriceObservation.visit_id == vid)).all()
+            rejected = db.session.scalar(select(func.count()).select_from(SyncRejection))
+            problems = []
+            if visit is None or visit.checked_out_at is None:
+                problems.append("visit missing or not checked out")
+            else:
+                if visit.store_id != want.store.id:
+                    problems.append(f"visit at store {visit.store_id}, not {want.store.id}")
+                if visit.off_site:
+                    problems.append("visit off site")
+                if (visit.notes or "") != want.notes:
+                    problems.append(f"visit notes {visit.notes!r}")
+            if len(checks) != 1:
+                problems.append(f"{len(checks)} display checks")
+            else:
+                got = {a["item_id"]: a["value"] for a in checks[0].answers}
+                if got != want.answers:
+                    problems.append(f"answers {got} != {want.answers}")
+                if want.display_notes and want.display_notes not in (checks[0].notes or ""):
+                    problems.append(f"display notes {checks[0].notes!r}")
+                if links[checks[0].id] != 1:
+                    problems.append(f"display check photos {links[checks[0].id]}")
+            got_stock = sorted((m.material_id, m.kind, m.quantity) for m in movements)
+            if got_stock != sorted(want.stock):
+                problems.append(f"stock {got_stock} != {sorted(want.stock)}")
+            got_prices = {(o.product_id, o.competitor_model_id): Decimal(o.shelf_price) for o in observations}
+            if len(observations) != len(want.prices) or got_prices != want.prices:
+                problems.append(f"prices {got_prices} != {want.prices}")
+            if want.intel_name:
+                if [(r.kind, r.name) for r in reports] != [("new_store", want.intel_name)]:
+                    problems.append(f"intel {[(r.kind, r.name) for r in reports]}")
+                elif links[reports[0].id] != 1:
+                    problems.append(f"intel photos {links[reports[0].id]}")
+            elif reports:
+                problems.append(f"{len(reports)} unexpected intel reports")
+            if rejected:
+                problems.append(f"{rejected} refused entries")
+        if not problems:
+            parts = [
+                "visit",
+                f"check ({len(want.answers)} answers, 1 photo)",
+                f"{len(movements)} stock",
+                f"{len(observations)} prices",
+            ]
+            if want.intel_name:
+                parts.append("intel + photo")
+            if want.notes:
+                parts.append("note")
+            return "server has " + ", ".join(parts)
+        if time.monotonic() > deadline:
+            raise SystemExit("The server does not hold what the flow recorded: " + "; ".join(problems))
+        time.sleep(0.5)
+
+
+def go_online_and_drain(page) -> None:
+    page.context.set_offline(False)
+    status = page.locator("[data-testid=sync-status]")
+    expect()(status).to_have_attribute("data-pending", "0", timeout=SYNC_TIMEOUT_S * 1000)
+    expect()(status).to_have_attribute("data-state", "synced", timeout=SYNC_TIMEOUT_S * 1000)
+
+
+def go_offline(page) -> None:
+    page.context.set_offline(True)
+    expect()(page.locator("[data-testid=sync-status]")).to_have_attribute("data-state", "offline")
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def run_flow(
+    page, world: World, name: str, store: StoreCase, body: Callable[[Rep], tuple[str, Expected]], shots: Path | None
+) -> Flow:
+    flow = Flow(name)
+    context = page.context
+    context.set_geolocation({"latitude": store.latitude, "longitude": store.longitude, "accuracy": 12.0})
+    page.goto(world.url + "/#/")
+    page.locator("[data-testid=store-search]").wait_for()
+    page.locator(f"[data-testid=store-item][data-store-id='{store.id}']").first.wait_for()
+    known_intel = intel_ids(world)
+    rep = Rep(page, flow)
+    start = time.perf_counter()
+    visit_id, want = body(rep)
+    flow.elapsed_s = time.perf_counter() - start
+    if shots:
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / f"{name}-end.png"), full_page=True)
+    go_online_and_drain(page)
+    flow.checked = check_server(world, visit_id, want, known_intel)
+    go_offline(page)
+    log(f"  {name}: {flow.taps} taps, {flow.keys} keys, {flow.elapsed_s:.1f} s; {flow.checked}")
+    return flow
+
+
+def all_fine(world: World, no_item: dict | None = None) -> dict[int, object]:
+    out: dict[int, object] = {}
+    for item in world.checklist:
+        if item["answer_type"] == "number":
+            out[item["id"]] = int(item["target"] or 1)
+        else:
+            out[item["id"]] = not (no_item is not None and item["id"] == no_item["id"])
+    return out
+
+
+def routine_body(world: World, photo: str):
+    store = world.store_a
+
+    def body(rep: Rep):
+        visit_id = open_and_check_in(rep, store)
+        checklist(rep, world, photo)
+        materials(rep, store)
+        prices(rep, store, same_as_last=False)
+        check_out(rep)
+        return visit_id, Expected(
+            store,
+            all_fine(world),
+            "",
+            {(p.product_id, p.competitor_model_id): p.new for p in store.prices},
+            [(m.id, "counted", m.quantity) for m in store.materials],
+        )
+
+    return body
+
+
+def full_body(world: World, photo: str):
+    store = world.store_b
+    no_item = next(i for i in world.checklist if i["answer_type"] != "number")
+    reason = "灯箱损坏"
+    note = "店长要新海报"
+    intel_name = "荣耀 体育西新店"
+
+    def body(rep: Rep):
+        visit_id = open_and_check_in(rep, store)
+        checklist(rep, world, photo, no_item=no_item, reason=reason)
+        materials(rep, store)
+        prices(rep, store, same_as_last=False)
+        intel(rep, intel_name, photo)
+        check_out(rep, note)
+        return visit_id, Expected(
+            store,
+            all_fine(world, no_item),
+            reason,
+            {(p.product_id, p.competitor_model_id): p.new for p in store.prices},
+            [(m.id, "counted", m.quantity) for m in store.materials],
+            notes=note,
+            intel_name=intel_name,
+        )
+
+    return body
+
+
+def repeat_body(world: World, photo: str):
+    store = world.store_a
+
+    def body(rep: Rep):
+        # Last time's prices are the routine visit's (when it ran): the rep finds them unchanged.
+        if world.routine_done:
+            for p in store.prices:
+                p.last = p.new
+        visit_id = open_and_check_in(rep, store)
+        checklist(rep, world, photo)
+        materials(rep, store)
+        prices(rep, store, same_as_last=True)
+        check_out(rep)
+        return visit_id, Expected(
+            store,
+            all_fine(world),
+            "",
+            {(p.product_id, p.competitor_model_id): p.last for p in store.prices},
+            [(m.id, "counted", m.quantity) for m in store.materials],
+        )
+
+    return body
+
+
+def print_report(flows: list[Flow]) -> None:
+    headers = ("flow", "taps", "keys", "modelled s", "elapsed s", "limit", "taps/limit", "result")
+    rows = []
+    for f in flows:
+        limit = LIMITS[f.name]
+        rows.append(
+            (
+                f.name,
+                str(f.taps),
+                str(f.keys),
+                f"{f.modelled_s:.1f}",
+                f"{f.elapsed_s:.1f}",
+                f"≤ {limit}",
+                f"{f.taps / limit:.2f}",
+                "MET" if f.taps <= limit else "NOT MET",
+            )
+        )
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(cells):
+        padded = (c.ljust(w) if i in (0, 7) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(padded).rstrip()
+
+    log("")
+    log("Taps of a rep's visits (393×851 phone, zh-CN, offline; 400 ms a tap, 80 ms a key)")
+    log(line(headers))
+    log(line(["-" * w for w in widths]))
+    for r in rows:
+        log(line(r))
+    missed = [f for f in flows if f.taps > LIMITS[f.name]]
+    if missed:
+        log("Limits NOT met: " + ", ".join(f"{f.name} {f.taps} taps > {LIMITS[f.name]}" for f in missed))
+    else:
+        log("Every limit met")
+    log("")
+    log("Where the taps go (taps / keys per step):")
+    for f in flows:
+        parts = ", ".join(f"{name} {t.taps}" + (f"/{t.keys}k" if t.keys else "") for name, t in f.steps.items())
+        log(f"  {f.name} ({f.taps}): {parts}")
+    for f in flows:
+        log(f"  {f.name}: {f.checked}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.visit_taps", description=__doc__.split("\n")[0])
+    parser.add_argument("--dist", type=Path, default=ROOT / "pwa" / "dist", help="the built PWA (default pwa/dist)")
+    parser.add_argument("--shots", type=Path, help="save a screenshot at the end of each flow here")
+    parser.add_argument("--only", default="routine,full,repeat", help="comma-separated flows (repeat needs routine)")
+    args = parser.parse_args(argv)
+    chosen = [x.strip() for x in args.only.split(",") if x.strip()]
+    if not Path(CHROMIUM).is_file():
+        raise SystemExit(f"No Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=…)")
+    dist = args.dist.resolve()
+    if not (dist / "index.html").is_file():
+        log(f"{dist} is missing: npx vite build")
+        subprocess.run(["npx", "vite", "build"], cwd=ROOT / "pwa", check=True)
+    from playwright.sync_api import sync_playwright
+
+    expect().set_options(timeout=TIMEOUT_MS)
+    start = time.perf_counter()
+    names = sorted(p.name for p in (dist / "assets").glob("index-*.js"))
+    version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
+    log(f"{version}; database: {common.database_label()}; PWA: {dist} ({', '.join(names)})")
+    flows: list[Flow] = []
+    with tempfile.TemporaryDirectory(prefix="fieldsales-visit-taps-") as tmp, serve(dist) as world:
+        photo = make_jpeg(Path(tmp) / "shelf.jpg")
+        log(
+            f"Store A (routine, repeat): {world.store_a.name} #{world.store_a.id}; "
+            f"store B (full): {world.store_b.name} #{world.store_b.id}"
+        )
+        for s in (world.store_a, world.store_b):
+            log(
+                f"  #{s.id}: prices "
+                + ", ".join(f"{p.label} {money(p.last)}→{money(p.new)}" for p in s.prices)
+                + "; materials "
+                + ", ".join(f"{m.name} ×{m.quantity}" for m in s.materials)
+            )
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                context = browser.new_context(
+                    **PHONE,
+                    geolocation={"latitude": world.store_a.latitude, "longitude": world.store_a.longitude},
+                )
+                context.set_default_timeout(TIMEOUT_MS)
+                page = context.new_page()
+                page.goto(world.url + "/")
+                page.locator("input[name=username]").fill(REP)
+                page.locator("input[name=password]").fill(PASSWORD)
+                page.locator("[data-testid=login-form] button[type=submit]").click()
+                page.locator("[data-testid=sync-status][data-state=synced]").wait_for()
+                page.wait_for_function(
+                    "async () => (await navigator.serviceWorker.ready).active?.state === 'activated'"
+                )
+                go_offline(page)
+                bodies = {"routine": routine_body, "full": full_body, "repeat": repeat_body}
+                stores = {"routine": world.store_a, "full": world.store_b, "repeat": world.store_a}
+                for name in ("routine", "full", "repeat"):
+                    if name in chosen:
+                        flows.append(run_flow(page, world, name, stores[name], bodies[name](world, photo), args.shots))
+                        world.routine_done = world.routine_done or name == "routine"
+            finally:
+                browser.close()
+    print_report(flows)
+    log(f"Total run time: {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
