@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import inspect, select
@@ -101,20 +102,36 @@ def note_absent(model: type, keys: Iterable[Any]) -> None:
 
 def find_record(model: type, key: Any) -> Any:
     """`session.get(model, key)`, without a query for an id the batch knows is absent, nor for
-    a row the batch added (`session.get` would flush and then ask the database for it). A row
-    added and not yet flushed is flushed first, as `session.get` would have: whoever looks it up
-    may insert a row that refers to it, and the flush orders rows of different tables by their
-    relationships, which the field records do not declare."""
+    a row the batch added (`session.get` would flush and then ask the database for it).
+
+    Whoever looks a row up may insert a row that refers to it, and the flush orders rows of
+    different tables only by their relationships. So a row added and not yet flushed stays
+    pending (the run's one flush writes both in order) when every foreign key to its table has a
+    relationship beside it (a visit and the records made in it); otherwise it is flushed first,
+    as `session.get` would have."""
     current = _current.get()
     if current is not None:
         if key in current.absent.get(model, ()):
             return None
         obj = current.added.get((model, key))
         if obj is not None and obj in db.session:  # not if its savepoint was rolled back
-            if inspect(obj).pending:
+            if inspect(obj).pending and not _ordered_by_relationships(model):
                 db.session.flush()
             return obj
     return db.session.get(model, key)
+
+
+@cache
+def _ordered_by_relationships(model: type) -> bool:
+    """Whether every foreign key to `model`'s table, from any mapped class, has a relationship
+    over its columns, so the unit of work inserts a `model` row before rows that refer to it."""
+    table = inspect(model).local_table
+    for mapper in inspect(model).registry.mappers:
+        related = {col for rel in mapper.relationships for col in rel.local_columns}
+        for fk in mapper.local_table.foreign_keys:
+            if fk.column.table is table and fk.parent not in related:
+                return False
+    return True
 
 
 def created(model: type, key: Any, obj: Any = None) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Uuid, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.records import FieldRecordMixin
 from ..extensions import db
@@ -36,6 +36,10 @@ class PriceObservation(FieldRecordMixin, db.Model):
 
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), nullable=False)
     visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("visits.id"), index=True)
+    # For the flush's order only (never read: lazy="raise"): a push adds a visit and the records
+    # made in it in one flush, and the unit of work puts the visit's INSERT first only when a
+    # relationship links the two (core.batch.find_record relies on it).
+    visit = relationship("Visit", lazy="raise")
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     competitor_model_id: Mapped[int | None] = mapped_column(ForeignKey("competitor_models.id"))
     shelf_price: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.records import FieldRecordMixin
 from ..extensions import db
@@ -30,6 +30,10 @@ class StockMovement(FieldRecordMixin, db.Model):
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), nullable=False)
     material_id: Mapped[int] = mapped_column(ForeignKey("promo_materials.id"), nullable=False)
     visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("visits.id"), index=True)
+    # For the flush's order only (never read: lazy="raise"): a push adds a visit and the records
+    # made in it in one flush, and the unit of work puts the visit's INSERT first only when a
+    # relationship links the two (core.batch.find_record relies on it).
+    visit = relationship("Visit", lazy="raise")
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)

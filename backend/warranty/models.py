@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Uuid, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.records import FieldRecordMixin
 from ..core.timeutil import utcnow
@@ -160,6 +160,10 @@ class ImeiSpotCheck(FieldRecordMixin, db.Model):
 
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), nullable=False)
     visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("visits.id"), index=True)
+    # For the flush's order only (never read: lazy="raise"): a push adds a visit and the records
+    # made in it in one flush, and the unit of work puts the visit's INSERT first only when a
+    # relationship links the two (core.batch.find_record relies on it).
+    visit = relationship("Visit", lazy="raise")
     imei: Mapped[str] = mapped_column(String(15), index=True, nullable=False)
     seen_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     shipment_match: Mapped[str] = mapped_column(String(16), default=ShipmentMatch.NO_RECORD, nullable=False)

@@ -37,7 +37,7 @@ def rollup_jobs() -> list[OutboxJob]:
 
 
 def test_a_burst_of_pushes_within_the_window_makes_one_rollup_run_with_all_their_cells(api, world, app, monkeypatch):
-    monkeypatch.setitem(app.config, "PRICE_ROLLUP_DELAY_SECONDS", 3)
+    monkeypatch.setitem(app.config, "PRICE_ROLLUP_DELAY_SECONDS", 6)
     second = CompetitorModel(brand_id=world.brand.id, name="Find X8", list_price=Decimal("4999.00"))
     db.session.add(second)
     db.session.commit()
@@ -62,7 +62,7 @@ def test_a_burst_of_pushes_within_the_window_makes_one_rollup_run_with_all_their
                 r = device.push(batch)
                 assert r.status_code == 200 and {m["status"] for m in r.json["results"]} == {"applied"}, r.data[:300]
                 pushes += 1
-    assert (utcnow() - started).total_seconds() < 3, "too slow a machine: the pushes outlasted the window"
+    assert (utcnow() - started).total_seconds() < 6, "too slow a machine: the pushes outlasted the window"
     (job,) = rollup_jobs()  # 16 pushes, one job
     assert job.state in ("pending", "queued") and job.attempts == 0
     assert db.session.query(PriceCellDirty).count() > 0 and db.session.query(PriceCell).count() == 0
