@@ -80,11 +80,21 @@ class AnswerType(StrEnum):
     NUMBER = "number"
 
 
+class OnFail(StrEnum):
+    """What a failed answer ("no", or a number under target) must come with."""
+
+    NONE = "none"
+    REASON = "reason"  # the answer's `reason` text
+    PHOTO = "photo"  # a photo on the display check
+    PHOTO_OR_REASON = "photo_or_reason"
+
+
 class ChecklistItem(db.Model):
     """One VI norm (VI规范) checked on every display check.
 
     A yes/no item passes on "yes"; a number item passes when the answer reaches `target`
-    (e.g. "working demo phones ≥ 2"). `weight` is its share of the score.
+    (e.g. "working demo phones ≥ 2"). `weight` is its share of the score. `on_fail` (OnFail)
+    says what a failed answer must come with: a reason, a photo on the check, either, or nothing.
     """
 
     __tablename__ = "checklist_items"
@@ -98,3 +108,4 @@ class ChecklistItem(db.Model):
     weight: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     sort_order: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    on_fail: Mapped[str] = mapped_column(String(16), default=OnFail.NONE, server_default="none", nullable=False)

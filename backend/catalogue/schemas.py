@@ -3,7 +3,7 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..core.schemas import BaseSchema, Money, Name, Text
-from .models import AnswerType, MaterialKind
+from .models import AnswerType, MaterialKind, OnFail
 
 
 class ProductSchema(BaseSchema):
@@ -66,6 +66,10 @@ class ChecklistItemSchema(BaseSchema):
     weight = fields.Integer(validate=validate.Range(min=0, max=100))
     sort_order = fields.Integer()
     active = fields.Boolean()
+    on_fail = fields.String(
+        validate=validate.OneOf([o.value for o in OnFail]),
+        metadata={"description": "What a failed answer must come with: none, reason, photo, photo_or_reason."},
+    )
 
     @validates_schema
     def _target_for_numbers(self, data, partial=None, **kwargs):

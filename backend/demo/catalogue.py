@@ -21,6 +21,7 @@ from ..catalogue.models import (
     CompetitorBrand,
     CompetitorModel,
     MaterialKind,
+    OnFail,
     Product,
     PromoMaterial,
 )
@@ -101,6 +102,10 @@ CHECKLIST = (
 )
 
 
+# Items in ON_FAIL ask a failed answer for a reason or a photo (the rest: nothing).
+ON_FAIL = {"VI-FASCIA": OnFail.PHOTO_OR_REASON, "VI-DEMO": OnFail.REASON, "VI-PRICE": OnFail.REASON}
+
+
 def promo_materials() -> list[PromoMaterial]:
     """The demo's promo-material catalogue, as new (unsaved) rows."""
     return [PromoMaterial(code=c, name=n, kind=k, unit_cost=Decimal(cost)) for c, n, k, cost in MATERIALS]
@@ -118,6 +123,7 @@ def checklist_items() -> list[ChecklistItem]:
             weight=weight,
             sort_order=i * 10,
             active=active,
+            on_fail=ON_FAIL.get(code, OnFail.NONE),
         )
         for i, (code, zh, en, atype, target, weight, active, _bias) in enumerate(CHECKLIST)
     ]

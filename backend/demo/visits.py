@@ -24,14 +24,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert
 
-from ..catalogue.models import AnswerType
+from ..catalogue.models import AnswerType, OnFail
 from ..core.geo import distance_m
 from ..extensions import db
 from ..intel.models import PriceObservation
 from ..stock.models import StockMovement
 from ..stores.models import StoreStatus, StoreTier
 from ..visits.models import DisplayCheck, Visit
-from ..visits.service import offsite_threshold_m
+from ..visits.service import answer_passes, offsite_threshold_m, weighted_score
 from .context import Context, RepInfo, StoreInfo
 from .geography import approx_m, offset_point
 from .intel import record_prices
@@ -49,6 +49,8 @@ VISIT_NOTES = (
     "价签与系统价格不一致，已现场更正。",
     "老板有意扩大星澜专柜面积。",
 )
+# Why an item failed, for items whose `on_fail` asks for a reason (demo/catalogue.py ON_FAIL).
+FAIL_REASONS = ("店方装修中", "已报修，等待更换", "演示机送修", "店员未及时更新，已提醒")
 CHECK_NOTES = ("灯箱一侧不亮，已报修。", "海报褪色，下次带新海报。", "演示机防盗线损坏。", "竞品物料摆到了我们柜台上。")
 
 # Days a store of each tier should go without a visit, at most (prospects: rarely).
@@ -217,7 +219,10 @@ def _display_check(ctx: Context, rep: RepInfo, store: StoreInfo, vid: uuid.UUID,
         else:
             target = item.target or 0
             value = max(0, round(rng.gauss(target * (0.45 + 0.65 * q), 0.8)))
-        answers.append({"item_id": item.id, "value": value})
+        answer: dict = {"item_id": item.id, "value": value}
+        if item.on_fail != OnFail.NONE and not answer_passes(item.answer_type, item.target, value):
+            answer["reason"] = rng.choice(FAIL_REASONS)  # the demo's checks carry no photos
+        answers.append(answer)
     ctx.checks.append(
         {
             "id": ctx.uuid(),
@@ -236,10 +241,10 @@ def _display_check(ctx: Context, rep: RepInfo, store: StoreInfo, vid: uuid.UUID,
 def score(ctx: Context, answers: list[dict]) -> float:
     """The rule of `backend.visits.service.score_answers`, on items already in memory."""
     items = {i.id: i for i in ctx.active_items}
-    total = passed = 0
-    for a in answers:
-        item = items[a["item_id"]]
-        ok = a["value"] if item.answer_type == AnswerType.YES_NO else a["value"] >= (item.target or 0)
-        total += item.weight
-        passed += item.weight if ok else 0
-    return round(100.0 * passed / total, 1) if total else 0.0
+    return weighted_score(
+        (
+            items[a["item_id"]].weight,
+            answer_passes(items[a["item_id"]].answer_type, items[a["item_id"]].target, a["value"]),
+        )
+        for a in answers
+    )

@@ -64,6 +64,7 @@ class VisitQuerySchema(BaseSchema):
 class AnswerSchema(BaseSchema):
     item_id = fields.Integer(required=True)
     value = fields.Raw(required=True, metadata={"description": "true/false, or a number"})
+    reason = Text(500, metadata={"description": "Why the item fails (its `on_fail` may require it)."})
 
 
 class DisplayCheckSchema(BaseSchema):

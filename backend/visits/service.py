@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..auth.models import User
-from ..catalogue.models import AnswerType, ChecklistItem
+from ..catalogue.models import AnswerType, ChecklistItem, OnFail
 from ..core.auth import check_role
 from ..core.batch import find_record, flush_deferred, references
 from ..core.errors import Conflict, InvalidInput, NotFound
@@ -153,11 +153,47 @@ def check_out(actor: User, visit_id: uuid.UUID, data: dict) -> Visit:
 # --- display checks ---------------------------------------------------------------------------
 
 
-def score_answers(answers: list[dict]) -> float:
+class MissingEvidence(InvalidInput):
+    """A failed checklist item lacks the reason or photo its `on_fail` asks for."""
+
+    code = "checklist_evidence_missing"
+
+
+def answer_passes(answer_type: str, target: float | None, value) -> bool:
+    """A yes/no item passes on true; a number item when the answer reaches its target."""
+    return value is True if answer_type == AnswerType.YES_NO else value >= (target or 0)
+
+
+def weighted_score(rows) -> float:
+    """Score 0–100 of (weight, passed) pairs, one decimal (Python's round: ties to even).
+    The PWA's port is pwa/src/screens/rep/checklist.js `scoreOf`; both pass
+    tests/vectors/display_score.json."""
+    total = passed = 0
+    for weight, ok in rows:
+        total += weight
+        passed += weight if ok else 0
+    return round(100.0 * passed / total, 1) if total else 0.0
+
+
+def missing_evidence(on_fail: str, reason: str | None, has_photo: bool) -> str | None:
+    """What a failed answer still lacks under its item's `on_fail`, or None."""
+    has_reason = bool((reason or "").strip())
+    if on_fail == OnFail.REASON and not has_reason:
+        return "reason"
+    if on_fail == OnFail.PHOTO and not has_photo:
+        return "photo"
+    if on_fail == OnFail.PHOTO_OR_REASON and not (has_reason or has_photo):
+        return "photo_or_reason"
+    return None
+
+
+def score_answers(answers: list[dict], *, has_photo: bool | None = None) -> float:
     """Score 0–100: the weighted share of answered checklist items that pass.
 
     A yes/no item passes on true; a number item passes when the answer reaches its target.
-    Unknown or inactive items, wrong answer types and repeated items are refused.
+    Unknown or inactive items, wrong answer types and repeated items are refused. When
+    `has_photo` is given (recording a check), a failed item whose `on_fail` asks for a reason or
+    a photo must come with it (MissingEvidence, code `checklist_evidence_missing`).
     """
     if not answers:
         raise InvalidInput("answers must not be empty.", field="answers")
@@ -165,7 +201,7 @@ def score_answers(answers: list[dict]) -> float:
     if len(set(ids)) != len(ids):
         raise InvalidInput("An item is answered twice.", field="answers")
     items = references(ChecklistItem, ids)  # in a sync push, the checklist is read once
-    total = passed = 0
+    rows = []
     for answer in answers:
         item = items.get(answer["item_id"])
         if item is None or not item.active:
@@ -174,31 +210,40 @@ def score_answers(answers: list[dict]) -> float:
         if item.answer_type == AnswerType.YES_NO:
             if not isinstance(value, bool):
                 raise InvalidInput(f"Item {item.code} needs a yes/no answer.", field="answers")
-            ok = value
         else:
             # NaN/Infinity (which Python's JSON parser accepts) would pass or fail at random and
             # cannot be stored as JSON on PostgreSQL.
             number = isinstance(value, int | float) and not isinstance(value, bool)
             if not number or (isinstance(value, float) and not math.isfinite(value)) or value < 0:
                 raise InvalidInput(f"Item {item.code} needs a number of at least 0.", field="answers")
-            ok = value >= (item.target or 0)
-        total += item.weight
-        passed += item.weight if ok else 0
-    return round(100.0 * passed / total, 1) if total else 0.0
+        ok = answer_passes(item.answer_type, item.target, value)
+        if not ok and has_photo is not None:
+            lacking = missing_evidence(item.on_fail, answer.get("reason"), has_photo)
+            if lacking is not None:
+                raise MissingEvidence(
+                    f"Item {item.code} failed: it needs a {lacking.replace('_', ' ')}.",
+                    field="answers",
+                    details={"item_id": item.id, "item": item.code, "needs": lacking},
+                )
+        rows.append((item.weight, ok))
+    return weighted_score(rows)
 
 
 def record_display_check(actor: User, data: dict) -> tuple[DisplayCheck, bool]:
     check_role(actor, *FIELD_WRITERS)
     visit = own_visit(actor, data["visit_id"])
     check_device_time(data["checked_at"], "checked_at")
-    answers = [{"item_id": a["item_id"], "value": a["value"]} for a in data["answers"]]
+    answers = [
+        {"item_id": a["item_id"], "value": a["value"]} | ({"reason": a["reason"]} if a.get("reason") else {})
+        for a in data["answers"]
+    ]
     values = {
         "rep_id": actor.id,
         "visit_id": visit.id,
         "store_id": visit.store_id,
         "checked_at": data["checked_at"],
         "answers": answers,
-        "score": score_answers(answers),
+        "score": score_answers(answers, has_photo=bool(data.get("photo_ids"))),
         "notes": data.get("notes", ""),
     }
     check, created = create_once(
