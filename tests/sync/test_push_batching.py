@@ -161,7 +161,7 @@ def test_statements_per_mutation_stay_few(api, world, app):
         event.remove(db.engine, "before_cursor_execute", listen)
     assert set(statuses(r)) == {"applied"}, r.json
     per_mutation = sum(kinds.values()) / len(mutations)
-    assert per_mutation < 1.6, (per_mutation, kinds)
+    assert per_mutation < 1.0, (per_mutation, kinds)  # 0.82 on SQLite and PostgreSQL
 
 
 # --- savepoints only around refused mutations ---------------------------------------------------
