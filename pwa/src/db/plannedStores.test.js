@@ -216,3 +216,22 @@ describe('plannedStores with a plan saved on this phone', () => {
     }
   });
 });
+
+describe('dayVisits', () => {
+  it("lists the user's visits of the day, planned or not, oldest first, with their store", async () => {
+    await plan('p1', 7, '2026-11-23', [1]);
+    await put('visit', { id: 'v1', store_id: 3, rep_id: 7, checked_in_at: at(23, 11), checked_out_at: null });
+    await put('visit', { id: 'v2', store_id: 2, rep_id: 7, checked_in_at: at(23, 9), checked_out_at: at(23, 10) });
+    await put('visit', { id: 'v3', store_id: 1, rep_id: 7, checked_in_at: at(22, 9) }); // yesterday
+    await put('visit', { id: 'v4', store_id: 1, rep_id: 8, checked_in_at: at(23, 9) }); // another rep's
+    await put('visit', { id: 'v5', store_id: 99, checked_in_at: at(23, 12) }, { pending: true }); // made here
+    const list = await q.dayVisits();
+    expect(list.map((v) => [v.id, v.store?.name ?? null])).toEqual([
+      ['v2', '北京路店'],
+      ['v1', '体育西店'],
+      ['v5', null],
+    ]);
+    // Unplanned visits do not tick planned stores: store 1 was planned and not visited today.
+    expect((await q.plannedStores()).map((s) => [s.id, s.visited])).toEqual([[1, false]]);
+  });
+});

@@ -14,6 +14,7 @@ import { db as defaultDb, getMeta } from './index.js';
 import { localToday, standing, termsFor, termsJson, termsOf } from '../warranty/rules.js';
 import { pickDayPlan, plansOfDay } from './plans.js';
 import { outboxByRecord, outboxCounts, outboxRows } from './replica.js';
+import { storeMatches } from './storeSearch.js';
 
 const EARTH_RADIUS_M = 6_371_008.8;
 
@@ -78,14 +79,12 @@ export async function nearbyStoresIn(db, lat, lon, limit = 20) {
   return list.slice(0, limit);
 }
 
-/** Stores whose name, code or address contains `text` (case-insensitive), by name. */
+/** Stores whose name, code or address contains `text` (case-insensitive), or whose name's pinyin
+ * it is (syllables or initials: storeSearch.js), by name. */
 export async function searchStoresIn(db, text) {
-  const q = String(text ?? '')
-    .trim()
-    .toLowerCase();
   const list = await storesIn(db);
-  if (!q) return list;
-  return list.filter((s) => [s.name, s.code, s.address].some((v) => v && String(v).toLowerCase().includes(q)));
+  if (!String(text ?? '').trim()) return list;
+  return list.filter((s) => storeMatches(s, text));
 }
 
 /** One store with its `clock` (field → HLC, for edits) and its `contacts`; null if unknown. */
@@ -397,6 +396,23 @@ export async function plannedStoresIn(db, day) {
   );
 }
 
+/**
+ * The signed-in user's visits checked in on `day` ('YYYY-MM-DD', this phone's calendar), planned
+ * or not, oldest first, each with `store` (the store record, or null when not on this phone).
+ */
+export async function dayVisitsIn(db, day) {
+  const session = await getMeta(db, 'session');
+  const me = session?.user?.id ?? null;
+  const list = (await recordsIn(db, 'visit')).filter(
+    (v) =>
+      (me === null || v.rep_id === undefined || v.rep_id === null || v.rep_id === me) &&
+      v.checked_in_at &&
+      localToday(new Date(v.checked_in_at)) === day,
+  );
+  list.sort((a, b) => ms(a.checked_in_at) - ms(b.checked_in_at));
+  return Promise.all(list.map(async (v) => ({ ...v, store: await oneIn(db, 'store', v.store_id) })));
+}
+
 // --- sync -----------------------------------------------------------------------------------
 
 /** When the last complete pull ended (ISO) and the server's last applied mutation id. */
@@ -440,6 +456,8 @@ export function createQueries(db = defaultDb, { now = () => Date.now() } = {}) {
     dayPlan: (day) => dayPlanIn(db, day || today()),
     /** The planned stores of `day` (default: today on this phone's calendar). */
     plannedStores: (day) => plannedStoresIn(db, day || today()),
+    /** The signed-in user's visits of `day` (default: today), planned or not. */
+    dayVisits: (day) => dayVisitsIn(db, day || today()),
   };
 }
 
@@ -465,4 +483,5 @@ export const {
   spotChecks,
   dayPlan,
   plannedStores,
+  dayVisits,
 } = queries;

@@ -527,6 +527,15 @@ export function createEngine(options = {}) {
       watchOutbox();
       registerBackgroundSync();
       askPersistence().then(refreshStorage).then(emit);
+      // "Synced n min ago" after a reload too: the last complete pull this phone stored.
+      getMeta(db, 'lastPulledAt')
+        .then((at) => {
+          if (at && !status.lastSyncAt) {
+            status.lastSyncAt = at;
+            emit();
+          }
+        })
+        .catch(() => {});
       kick({ force: true });
       return rec.running ?? Promise.resolve();
     },

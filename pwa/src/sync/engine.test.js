@@ -659,3 +659,17 @@ describe('the pure parts, on their own', () => {
     expect(LOST_MUTATION).toBe(REPLICA_LOST_MUTATION);
   });
 });
+
+describe('last sync', () => {
+  it('starts from the last complete pull stored on the phone, and moves on after a sync', async () => {
+    await setMeta(db, 'lastPulledAt', '2026-11-20T08:00:00.000Z');
+    server.failPull.push(apiError(0, 'network', { message: 'offline' }));
+    const e = engine();
+    await e.start();
+    await e.whenIdle();
+    expect(e.getStatus().lastSyncAt).toBe('2026-11-20T08:00:00.000Z');
+    await e.syncNow();
+    await e.whenIdle();
+    expect(e.getStatus().lastSyncAt).toBe(new Date(timers.now).toISOString());
+  });
+});

@@ -1,23 +1,44 @@
-// Today: the visit in progress, today's and tomorrow's planned stores (when there are any), "Plan
-// a day" (a rep), the stores nearest to the phone with their distances, and search by name. Reads
-// only the local database.
+// Today, top to bottom: where the rep stands (the store whose check-in radius the phone is inside,
+// with one "check in" button — or the visit already open, to continue it), today's plan with the
+// distance to each stop, what was visited today (planned or not) and the progress, the stores
+// nearest to the phone, tomorrow's plan and "Plan a day" (a rep), and search by name. Reads only
+// the local database.
+//
+// Nothing moves while it loads (issue 15: Lighthouse measured CLS 0.80): the "here" card has one
+// fixed height whatever it says (locating, a store, an open visit, none in range); the sections
+// below it are rendered together once the day's records are read (a skeleton until then), and the
+// nearby list shows as many skeleton rows as it will have stores until the position is known.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { useLive } from '../../components/hooks.js';
-import { getPosition, positionError } from '../../components/geo.js';
-import { asStore, entityGet, openVisits, planDays } from './model.js';
+import { navigate, useLive } from '../../components/hooks.js';
+import { distanceM, getPosition, offSiteLimit, positionError } from '../../components/geo.js';
+import { asStore, openVisits, planDays } from './model.js';
 import { Icon } from '../../components/icons.js';
 
-const NEARBY_LIMIT = 30;
+// Stores listed under "nearby" (or by name without a position); search finds the others.
+export const NEARBY_LIMIT = 10;
+// A position older than this is asked again before a check-in from the here card.
+const FRESH_MS = 30_000;
+
+/**
+ * The store the phone stands in: the nearest open store within its check-in radius (the off-site
+ * rule, max(accuracy, 150 m) capped at 500 m — where a check-in counts as on site), or null.
+ * `stores` carry `distance_m` (nearest first).
+ */
+export function storeHere(stores, pos) {
+  if (!pos) return null;
+  const limit = offSiteLimit(pos.accuracy);
+  return (stores || []).find((s) => s.status !== 'closed' && s.distance_m != null && s.distance_m <= limit) || null;
+}
 
 export function StoreItem({ store, extra }) {
   return html`<li>
     <a class="list-item" href=${`#/store/${store.id}`} data-testid="store-item" data-store-id=${store.id}>
       <div class="main">
         <div class="title">${store.name}</div>
-        <div class="sub">${store.address || store.code || ''}</div>
+        <div class="sub">${store.address || store.code || '\u00a0'}</div>
         ${extra}
       </div>
       <div class="side">${store.distance_m != null ? fmt.distance(store.distance_m) : ''}</div>
@@ -26,65 +47,150 @@ export function StoreItem({ store, extra }) {
   </li>`;
 }
 
-function OpenVisitBanner() {
-  const { db } = useApp();
-  const [open] = useLive(async () => {
-    const visits = await openVisits(db);
-    if (!visits.length) return null;
-    const v = visits[0];
-    const store = await entityGet(db, 'store', v.store_id);
-    return { visit: v, store: store ? store.data : null };
-  }, []);
-  if (!open) return null;
-  return html`<div class="banner banner-info" data-testid="open-visit">
-    <span class="grow"
-      ><strong>${t('today.openVisit')}</strong><br />${open.store ? open.store.name : `#${open.visit.store_id}`} ·
-      ${fmt.when(open.visit.checked_in_at)}</span
-    >
-    <a class="btn btn-primary btn-small" href=${`#/visit/${open.visit.id}`}>${t('today.continue')}</a>
-  </div>`;
+function SkeletonRows({ n }) {
+  return Array.from(
+    { length: n },
+    (_, i) => html`<li key=${`sk${i}`} aria-hidden="true">
+      <div class="list-item skeleton-row">
+        <div class="main"><div class="title"><span class="skeleton-line"></span></div><div class="sub">\u00a0</div></div>
+      </div>
+    </li>`,
+  );
 }
 
-// The visit plan of a day (made by the manager or the rep, received by sync or saved on this
-// phone): the stores in the order to follow — a plan saved here shows at once in the order picked
-// ("waiting to sync"), then as the server ordered it. Today's: those visited ticked, the next one
-// marked. Tomorrow's (`ahead`): just the order. A rep gets "Edit" (Plan a day, #/plan/<day>).
-function Planned({ day, ahead = false, canPlan = false }) {
-  const { queries } = useApp();
-  const [planned] = useLive(async () => (queries.plannedStores ? queries.plannedStores(day) : []), [day]);
-  if (!planned?.length) return null;
+// The first thing on screen: one fixed height, whatever it holds.
+function HereCard({ here, open, pos, locating, posError, onLocate }) {
+  const { actions } = useApp();
+  const [state, setState] = useState({ step: 'idle' });
+
+  async function checkIn() {
+    setState({ step: 'saving' });
+    try {
+      let p = pos;
+      if (!p?.at || Date.now() - p.at > FRESH_MS) p = await getPosition({ maximumAge: 10000 });
+      const id = await actions.checkIn({
+        storeId: here.id,
+        position: { latitude: p.latitude, longitude: p.longitude, accuracy: p.accuracy },
+      });
+      navigate(`/visit/${id}`);
+    } catch (err) {
+      console.error(err);
+      setState({ step: 'error', message: err.code ? positionError(err) : err.message || String(err) });
+    }
+  }
+
+  if (open) {
+    const name = open.store ? open.store.name : `#${open.visit.store_id}`;
+    const atHere = here && String(here.id) === String(open.visit.store_id);
+    return html`<section class="card here-card here-open" data-testid=${atHere ? 'here-card' : 'open-visit'} data-store-id=${open.visit.store_id}>
+      <div class="here-label">${t('today.openVisit')} · ${fmt.when(open.visit.checked_in_at)}</div>
+      <div class="here-name">${name}</div>
+      <a class="btn btn-primary btn-block" href=${`#/visit/${open.visit.id}`} data-testid="here-continue"
+        >${t('today.continueAt', { store: name })}</a
+      >
+    </section>`;
+  }
+  if (here) {
+    const busy = state.step === 'saving';
+    return html`<section class="card here-card" data-testid="here-card" data-store-id=${here.id}>
+      <div class="here-label">${t('today.here')} · ${fmt.distance(here.distance_m)}</div>
+      <a class="here-name" href=${`#/store/${here.id}`}>${here.name}</a>
+      ${state.step === 'error' ? html`<div class="here-error small" role="alert">${state.message}</div>` : null}
+      <button type="button" class="btn btn-primary btn-block" onClick=${checkIn} disabled=${busy} data-testid="here-check-in">
+        ${busy ? t('checkin.locating') : t('store.checkIn')}
+      </button>
+    </section>`;
+  }
+  let text = t('today.locating');
+  if (!locating && posError) text = t('today.noPosition', { message: posError });
+  else if (!locating) text = t('today.hereNone');
+  return html`<section class="card here-card here-none" data-testid="here-none" aria-busy=${locating ? 'true' : 'false'}>
+    <div class="here-label">${t('today.where')}</div>
+    <div class="here-text">${text}</div>
+    <button type="button" class="btn btn-block" onClick=${onLocate} disabled=${locating} data-testid="here-locate">
+      <${Icon} name="locate" size=${18} /> ${t('today.locate')}
+    </button>
+  </section>`;
+}
+
+// Today's plan: each stop with its distance from the phone and whether it was visited today; the
+// visits to stores outside the plan listed after it (they count as visits, not as planned stops).
+function TodayPlan({ planned, visits, pos, canPlan, day }) {
+  const plannedIds = new Set(planned.map((s) => String(s.id)));
+  const unplanned = [];
+  const seen = new Set();
+  for (const v of visits) {
+    const id = String(v.store_id);
+    if (plannedIds.has(id) || seen.has(id)) continue;
+    seen.add(id);
+    unplanned.push(v);
+  }
+  if (!planned.length && !unplanned.length) return null;
   const done = planned.filter((s) => s.visited).length;
-  const next = ahead ? null : planned.find((s) => !s.visited);
-  const note = planned[0].plan_note;
-  const tags = (s) => html`<div class="tags">
-    <span class="tag">${s.plan_order}</span>
-    ${s.visited && !ahead ? html`<span class="tag tag-ok">✓ ${t('manager.todayPlan.visited')}</span>` : null}
-    ${s === next ? html`<span class="tag tag-warn">${t('manager.todayPlan.next')}</span>` : null}
-  </div>`;
+  const next = planned.find((s) => !s.visited && !s.unknown);
+  const dist = (s) => (pos && !s.unknown ? distanceM(pos, s) : null);
+  const row = (s, { order, visited, isNext, unplannedVisit }) => html`<li key=${s.id}>
+    <a class="list-item" href=${`#/store/${s.id}`} data-testid="plan-row" data-store-id=${s.id} data-visited=${visited ? 'true' : 'false'} data-planned=${unplannedVisit ? 'false' : 'true'}>
+      <span class=${visited ? 'plan-mark plan-mark-done' : 'plan-mark'} aria-hidden="true">${visited ? '✓' : order}</span>
+      <div class="main">
+        <div class="title">${s.unknown ? t('manager.todayPlan.unknown', { id: s.id }) : s.name}</div>
+        <div class="sub">
+          ${visited ? html`<span class="tag tag-ok">${t('manager.todayPlan.visited')}</span>` : null}
+          ${isNext ? html`<span class="tag tag-warn">${t('manager.todayPlan.next')}</span>` : null}
+          ${unplannedVisit ? html`<span class="tag">${t('today.unplanned')}</span>` : null}
+          ${!visited && !isNext && !unplannedVisit ? s.address || s.code || '\u00a0' : null}
+        </div>
+      </div>
+      <div class="side">${dist(s) != null ? fmt.distance(dist(s)) : ''}</div>
+    </a>
+  </li>`;
   return html`<h2 class="section-title">
-      <span>${ahead ? t('plan.tomorrowTitle') : t('today.planned')}</span>
+      <span>${planned.length ? t('today.planned') : t('today.visitedToday')}</span>
       <span class="small">
-        ${planned[0].plan_pending ? html`<span class="tag tag-warn" data-testid="plan-pending">${t('common.waiting')}</span> ` : null}
-        ${ahead ? null : html`<span data-testid="planned-progress">${t('manager.todayPlan.progress', { done, n: planned.length })}</span>`}
-        ${canPlan ? html` <a href=${`#/plan/${day}`} data-testid=${ahead ? 'edit-plan-tomorrow' : 'edit-plan'}>${t('plan.edit')}</a>` : null}
+        ${planned[0]?.plan_pending ? html`<span class="tag tag-warn" data-testid="plan-pending">${t('common.waiting')}</span> ` : null}
+        ${planned.length ? html`<span data-testid="planned-progress">${t('manager.todayPlan.progress', { done, n: planned.length })}</span>` : null}
+        ${unplanned.length ? html` <span data-testid="unplanned-count">${t('today.unplannedCount', { n: unplanned.length })}</span>` : null}
       </span>
     </h2>
-    <div class="card" data-testid=${ahead ? 'planned-tomorrow' : 'planned'} data-plan-id=${planned[0].plan_id}>
-      ${note ? html`<p class="muted small">${note}</p>` : null}
+    <div class="card" data-testid="planned" data-plan-id=${planned[0]?.plan_id}>
+      ${planned.length ? html`<div class="progress plan-progress" aria-hidden="true"><div style=${`width:${(100 * done) / planned.length}%`}></div></div>` : null}
+      ${planned[0]?.plan_note ? html`<p class="muted small">${planned[0].plan_note}</p>` : null}
+      <ul class="list">
+        ${planned.map((s) => row(s, { order: s.plan_order, visited: s.visited, isNext: s === next }))}
+        ${unplanned.map((v) =>
+          row(v.store ? v.store : { id: v.store_id, unknown: true }, { visited: true, unplannedVisit: true }),
+        )}
+      </ul>
+      ${canPlan && planned.length ? html`<a class="btn btn-block btn-quiet" href=${`#/plan/${day}`} data-testid="edit-plan">${t('plan.edit')}</a>` : null}
+    </div>`;
+}
+
+// Tomorrow's plan (just the order) and its "Edit".
+function TomorrowPlan({ planned, canPlan, day }) {
+  if (!planned.length) return null;
+  return html`<h2 class="section-title">
+      <span>${t('plan.tomorrowTitle')}</span>
+      <span class="small">
+        ${planned[0].plan_pending ? html`<span class="tag tag-warn" data-testid="plan-pending">${t('common.waiting')}</span>` : null}
+      </span>
+    </h2>
+    <div class="card" data-testid="planned-tomorrow" data-plan-id=${planned[0].plan_id}>
+      ${planned[0].plan_note ? html`<p class="muted small">${planned[0].plan_note}</p>` : null}
       <ul class="list">
         ${planned.map((s) =>
           s.unknown
             ? html`<li key=${s.id} class="list-item" data-testid="planned-unknown">
-                <div class="main"><div class="title">${t('manager.todayPlan.unknown', { id: s.id })}</div>${tags(s)}</div>
+                <div class="main"><div class="title">${t('manager.todayPlan.unknown', { id: s.id })}</div></div>
               </li>`
-            : html`<${StoreItem} key=${s.id} store=${asStore(s)} extra=${tags(s)} />`,
+            : html`<${StoreItem} key=${s.id} store=${asStore(s)} extra=${html`<div class="tags"><span class="tag">${s.plan_order}</span></div>`} />`,
         )}
       </ul>
+      ${canPlan ? html`<a class="btn btn-block btn-quiet" href=${`#/plan/${day}`} data-testid="edit-plan-tomorrow">${t('plan.edit')}</a>` : null}
     </div>`;
 }
 
 export function Today() {
-  const { queries, session } = useApp();
+  const { db, queries, session } = useApp();
   // A rep plans their own days (a manager plans the reps' days on the desk: #/plans).
   const canPlan = Boolean(session?.user && session.user.role === 'rep');
   const days = planDays();
@@ -105,27 +211,84 @@ export function Today() {
   }
   useEffect(locate, []);
 
+  // The day's records, read together: the sections below the here card appear at once.
+  const [day, dayLoaded] = useLive(async () => {
+    const [planned, visits, tomorrow, open, count] = await Promise.all([
+      queries.plannedStores ? queries.plannedStores(days.today) : [],
+      queries.dayVisits ? queries.dayVisits(days.today) : [],
+      queries.plannedStores ? queries.plannedStores(days.tomorrow) : [],
+      openVisits(db),
+      db.entities.where('entity').equals('store').count(),
+    ]);
+    let openVisit = null;
+    if (open.length) {
+      const visit = open[0];
+      openVisit = { visit, store: await queries.store(visit.store_id) };
+    }
+    return { planned, visits, tomorrow, open: openVisit, storeCount: count };
+  }, [days.today, days.tomorrow]);
+
   const text = q.trim();
-  const [stores, loaded] = useLive(
+  // Nearby (with a position) or by name (without one, once locating gave up); null: not yet known.
+  const [stores] = useLive(
     async () => {
       if (text) return queries.searchStores(text);
       if (pos) return queries.nearbyStores(pos.latitude, pos.longitude, NEARBY_LIMIT);
-      return queries.stores();
+      if (!locating) return (await queries.stores()).slice(0, NEARBY_LIMIT);
+      return null;
     },
-    [text, pos?.latitude, pos?.longitude],
+    [text, pos?.latitude, pos?.longitude, locating],
+    null,
+  );
+  const list = stores ? stores.map(asStore).filter(Boolean) : null;
+  // The here card looks at the nearest stores whatever the search says.
+  const [nearest] = useLive(
+    async () => (pos ? queries.nearbyStores(pos.latitude, pos.longitude, 3) : []),
+    [pos?.latitude, pos?.longitude],
     [],
   );
-  const list = (stores || []).map(asStore).filter(Boolean);
+  const here = storeHere(nearest, pos);
 
   let heading = t('today.all');
   if (text) heading = t('today.results');
-  else if (pos) heading = t('today.nearby');
+  else if (pos || locating) heading = t('today.nearby');
 
-  // The no-position message goes below the list: arriving late, it must not push the stores down.
-  return html`<div>
-    <${OpenVisitBanner} />
+  const nearby = html`<h2 class="section-title">
+      <span>${heading}</span>
+      ${
+        !text
+          ? html`<span class="small" data-testid="position-accuracy">
+            ${locating ? t('today.locating') : pos ? t('today.accuracy', { m: fmt.distance(pos.accuracy) }) : '\u00a0'}
+          </span>`
+          : null
+      }
+    </h2>
+    <div class="card">
+      ${
+        list === null
+          ? html`<ul class="list" aria-busy="true">
+            <${SkeletonRows} n=${Math.max(1, Math.min(NEARBY_LIMIT, day?.storeCount ?? 1))} />
+          </ul>`
+          : list.length
+            ? html`<ul class="list" data-testid="store-list">
+              ${list.map((s) => html`<${StoreItem} key=${s.id} store=${s} />`)}
+            </ul>`
+            : html`<p class="empty">${text ? t('today.noResults', { q: text }) : t('today.noStores')}</p>`
+      }
+      ${!text && (day?.storeCount ?? 0) > NEARBY_LIMIT ? html`<p class="muted small center">${t('today.searchMore')}</p>` : null}
+    </div>`;
+
+  return html`<div class="today">
+    <${HereCard}
+      here=${here}
+      open=${day?.open ?? null}
+      pos=${pos}
+      locating=${locating || !dayLoaded}
+      posError=${posError}
+      onLocate=${locate}
+    />
     <label class="field">
-      <span class="label" style="position:absolute;left:-9999px">${t('common.search')}</span>
+      <span class="visually-hidden">${t('common.search')}</span>
       <input
         type="search"
         placeholder=${t('today.search')}
@@ -136,39 +299,18 @@ export function Today() {
       />
     </label>
     ${
-      text
-        ? null
-        : html`<${Planned} day=${days.today} canPlan=${canPlan} />
-          <${Planned} day=${days.tomorrow} ahead canPlan=${canPlan} />
-          ${
-            canPlan
-              ? html`<a class="btn btn-block" href="#/plan" style="margin-top:0.25rem" data-testid="plan-day-link">${t('plan.title')}</a>`
-              : null
-          }`
+      !dayLoaded
+        ? html`<div class="today-skeleton" aria-busy="true"></div>`
+        : text
+          ? nearby
+          : html`<${TodayPlan} planned=${day.planned} visits=${day.visits} pos=${pos} canPlan=${canPlan} day=${days.today} />
+            ${nearby}
+            <${TomorrowPlan} planned=${day.tomorrow} canPlan=${canPlan} day=${days.tomorrow} />
+            ${
+              canPlan
+                ? html`<a class="btn btn-block" href="#/plan" data-testid="plan-day-link">${t('plan.title')}</a>`
+                : null
+            }`
     }
-    <h2 class="section-title">
-      <span>${heading}</span>
-      ${
-        !text
-          ? html`<span class="small">
-            ${locating ? t('today.locating') : null}
-            ${!locating && pos ? t('today.accuracy', { m: fmt.distance(pos.accuracy) }) : null}
-            <button type="button" class="icon-btn" style="font-size:1rem" aria-label=${t('today.locate')} onClick=${locate}>
-              <${Icon} name="locate" size=${18} />
-            </button>
-          </span>`
-          : null
-      }
-    </h2>
-    <div class="card">
-      ${
-        list.length
-          ? html`<ul class="list" data-testid="store-list">
-            ${list.map((s) => html`<${StoreItem} key=${s.id} store=${s} />`)}
-          </ul>`
-          : html`<p class="empty">${!loaded ? t('app.loading') : text ? t('today.noResults', { q: text }) : t('today.noStores')}</p>`
-      }
-    </div>
-    ${!text && posError && !locating ? html`<div class="banner banner-warn small">${t('today.noPosition', { message: posError })}</div>` : null}
   </div>`;
 }
