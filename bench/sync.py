@@ -98,12 +98,20 @@ class Catalogue:
         self.items = [(i.id, i.answer_type, i.target, i.weight) for i in items if i.active]
 
     def answers(self, rng: random.Random) -> list[dict]:
+        """A check's answers; a failed one says why, as items whose `on_fail` asks it must."""
         out = []
         for item_id, atype, target, _weight in self.items:
             if atype == "yes_no":
-                out.append({"item_id": item_id, "value": rng.random() < 0.8})
+                value = rng.random() < 0.8
+                passed = value
             else:
-                out.append({"item_id": item_id, "value": max(0, int(target or 0) + rng.choice((-1, 0, 0, 1)))})
+                value = max(0, int(target or 0) + rng.choice((-1, 0, 0, 1)))
+                passed = value >= (target or 0)
+            out.append(
+                {"item_id": item_id, "value": value}
+                if passed
+                else {"item_id": item_id, "value": value, "reason": "店方整改中"}
+            )
         return out
 
     def score(self, answers: list[dict]) -> float:
