@@ -79,29 +79,36 @@ def do_visit(page, world, photo_path):
     shot(page, "03-display-saved")
     expect(display.locator("[data-testid=saved-entry]")).to_have_count(1)
 
-    # Promo material: a count and a delivery (the only material is preselected).
-    stock = open_step(page, "step-stock")
-    stock.locator("[data-testid=stock-quantity]").fill("14")
-    stock.locator("[data-testid=save-stock]").click()
-    expect(stock.locator("[data-testid=saved-entry]")).to_have_count(1)
-    stock.locator("button.chip", has_text="到货").click()
-    stock.locator("[data-testid=stock-quantity]").fill("5")
-    stock.locator("[data-testid=save-stock]").click()
-    expect(stock.locator("[data-testid=saved-entry]")).to_have_count(2)
+    # Promo material, in its grid (open by default): a count typed in the material's row, then a
+    # delivery (another movement kind); each records itself, no save tap.
+    stock = page.locator("[data-testid=step-stock]")
+    row = stock.locator(f"[data-testid=stock-row][data-material-id='{world.material.id}']")
+    row.locator("[data-testid=stock-input]").fill("14")
+    row.locator("[data-testid=stock-input]").press("Enter")
+    expect(row).to_have_attribute("data-recorded", "true")
+    stock.locator("[data-testid=stock-kinds] button[data-kind=delivered]").click()
+    row.locator("[data-testid=stock-input]").fill("5")
+    row.locator("[data-testid=stock-input]").press("Enter")
+    expect(row).to_contain_text("+5")
 
-    # Two prices: a competitor's model, then our own with a promotion.
-    prices = open_step(page, "step-prices")
+    # Two prices in the price grid: our own model (in the grid, with a promotion behind its
+    # "⋯"), then a competitor's model not in the grid yet (brand → model adds its row).
+    prices = page.locator("[data-testid=step-prices]")
+    own = prices.locator(f"[data-testid=price-row][data-model-key='p:{world.product.id}']")
+    own.locator("[data-testid=price-input]").fill("2999")
+    own.locator("[data-testid=price-more-toggle]").click()
+    own.locator("[data-testid=price-promo]").fill("2799")
+    own.locator("[data-testid=price-promo-save]").click()
+    expect(own).to_have_attribute("data-recorded", "true")
+    expect(own).to_contain_text(re.compile(r"2,799|2799"))
+    prices.locator("[data-testid=price-add-model]").click()
     prices.locator("[data-testid=price-brands] button", has_text=world.brand.name).click()
     prices.locator("[data-testid=price-models] button", has_text=world.competitor_model.name).click()
-    prices.locator("[data-testid=price-shelf]").fill("2599")
-    prices.locator("[data-testid=save-price]").click()
-    expect(prices.locator("[data-testid=saved-entry]")).to_have_count(1)
-    prices.locator("[data-testid=price-brands] button", has_text="本品牌").click()
-    prices.locator("[data-testid=price-models] button", has_text=world.product.name).click()
-    prices.locator("[data-testid=price-shelf]").fill("2999")
-    prices.locator("[data-testid=price-promo]").fill("2799")
-    prices.locator("[data-testid=save-price]").click()
-    expect(prices.locator("[data-testid=saved-entry]")).to_have_count(2)
+    competitor = prices.locator(f"[data-testid=price-row][data-model-key='c:{world.competitor_model.id}']")
+    expect(competitor.locator("[data-testid=price-input]")).to_be_focused()
+    competitor.locator("[data-testid=price-input]").fill("2599")
+    competitor.locator("[data-testid=price-input]").press("Enter")
+    expect(competitor).to_have_attribute("data-recorded", "true")
     shot(page, "04-prices")
 
     # A new store seen on the way.
@@ -200,13 +207,16 @@ def test_offline_visit_syncs_exactly_once(phone, e2e_world, tmp_path):
 
 
 def record_price(page, world, shelf: str):
-    prices = open_step(page, "step-prices")
-    saved = prices.locator("[data-testid=saved-entry]").count()
-    prices.locator("[data-testid=price-brands] button", has_text=world.brand.name).click()
-    prices.locator("[data-testid=price-models] button", has_text=world.competitor_model.name).click()
-    prices.locator("[data-testid=price-shelf]").fill(shelf)
-    prices.locator("[data-testid=save-price]").click()
-    expect(prices.locator("[data-testid=saved-entry]")).to_have_count(saved + 1)
+    """A competitor's price typed in the visit's price grid (its row added by brand → model)."""
+    prices = page.locator("[data-testid=step-prices]")
+    row = prices.locator(f"[data-testid=price-row][data-model-key='c:{world.competitor_model.id}']")
+    if row.count() == 0:
+        prices.locator("[data-testid=price-add-model]").click()
+        prices.locator("[data-testid=price-brands] button", has_text=world.brand.name).click()
+        prices.locator("[data-testid=price-models] button", has_text=world.competitor_model.name).click()
+    row.locator("[data-testid=price-input]").fill(shelf)
+    row.locator("[data-testid=price-input]").press("Enter")
+    expect(row).to_have_attribute("data-recorded", "true")
 
 
 def test_refused_entries_show_the_reason_and_can_be_corrected(phone, e2e_world):

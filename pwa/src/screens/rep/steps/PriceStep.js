@@ -1,199 +1,465 @@
-// Competitor and own prices: pick a brand, then a model (fast: chips, a filter when there are many),
-// the last price seen at this store prefilled; promo price and text; a photo of the price tag.
+// Prices: one entry grid per store (issue 15). A row per model this store is expected to carry
+// (our range, then the competitor models seen here or in the territory: grid.js says which),
+// the last shelf price at this store as the placeholder. Typing a price records it (on Enter,
+// on leaving the field, or after a short pause: no save tap); "same as last time" records the
+// last price of every row not recorded this visit. A row's promo price, promotion and price-tag
+// photo sit behind its "⋯"; a model not in the grid is picked brand → model ("+ other model").
+// Entering a row again records a correction: a new observation, the later one counts.
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
-import { fmt, t } from '../../../i18n/index.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { fmt, lang, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
+import { useLive } from '../../../components/hooks.js';
 import { PhotoPicker } from '../../../components/PhotoPicker.js';
-import { lastPriceOf } from '../model.js';
+import { invalidPrice, keyArgs, priceEntry, priceRows, sameAsLast } from '../grid.js';
+import { entityGet, entityList } from '../model.js';
 import { modelName } from '../Store.js';
 import { moneyString, Saved, Step } from './common.js';
 
-const OWN = 'own';
 const FILTER_FROM = 9;
+/** How long a typed price waits for more keys before it is recorded (ms). */
+export const PAUSE_MS = 2000;
 
-export function PriceStep({ visit, catalogue, history, prices, readOnly }) {
-  const { actions } = useApp();
-  const [brand, setBrand] = useState(null);
-  const [modelId, setModelId] = useState(null);
-  const [filter, setFilter] = useState('');
-  const [shelf, setShelf] = useState('');
-  const [promo, setPromo] = useState('');
-  const [promoText, setPromoText] = useState('');
+const priceNumber = (v) => (v === null || v === undefined ? '' : String(Number(v)));
+
+/** "¥2,899" (cents only when there are some) and "11月28日" / "Nov 28": a row's hint stays one line. */
+function short(kind, v) {
+  const l = lang();
+  if (kind === 'price') {
+    const n = Number(v);
+    const f = new Intl.NumberFormat(l, {
+      style: 'currency',
+      currency: 'CNY',
+      maximumFractionDigits: 2,
+      minimumFractionDigits: 0,
+    });
+    return Number.isFinite(n) ? f.format(n) : String(v);
+  }
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? '' : new Intl.DateTimeFormat(l, { month: 'short', day: 'numeric' }).format(d);
+}
+
+function rowName(catalogue, row) {
+  if (row.productId !== undefined) {
+    const p = catalogue.products.find((x) => Number(x.id) === row.productId);
+    return p ? p.name : `#${row.productId}`;
+  }
+  return modelName(catalogue, { competitor_model_id: row.competitorModelId });
+}
+
+/** The price observations on the phone and the stores' territories (for grid.js). */
+async function loadObservations(db, storeId) {
+  const [rows, stores, store] = await Promise.all([
+    entityList(db, 'price_observation'),
+    entityList(db, 'store'),
+    entityGet(db, 'store', storeId),
+  ]);
+  return {
+    observations: rows.map((r) => ({ ...r.data, pending: !!r.pending })).filter((o) => o.id),
+    storesById: new Map(stores.map((s) => [String(s.id), s.data])),
+    territoryId: store?.data?.territory_id ?? null,
+  };
+}
+
+function PromoForm({ row, shelfText, onSave, onClose }) {
+  const [shelfInput, setShelfInput] = useState(
+    shelfText || priceNumber(row.recorded?.shelf_price ?? row.last?.shelf_price ?? null),
+  );
+  const [promo, setPromo] = useState(row.recorded?.promo_price != null ? priceNumber(row.recorded.promo_price) : '');
+  const [promoText, setPromoText] = useState(row.recorded?.promo_text || '');
   const [photoIds, setPhotoIds] = useState([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
-
-  const models =
-    brand === OWN
-      ? catalogue.products
-      : brand != null
-        ? catalogue.models.filter((m) => Number(m.brand_id) === Number(brand))
-        : [];
-  const f = filter.trim().toLowerCase();
-  const shown = f ? models.filter((m) => `${m.name} ${m.model_code || ''}`.toLowerCase().includes(f)) : models;
-  const model = models.find((m) => m.id === modelId) || null;
-  const key = brand === OWN ? { productId: modelId } : { competitorModelId: modelId };
-  // The last price seen: this visit's entries first, then the store's history.
-  const seen = model ? lastPriceOf({ lastPrices: [...history.lastPrices, ...prices] }, key) : null;
-
-  function pickBrand(b) {
-    setBrand(b);
-    setModelId(null);
-    setFilter('');
-  }
-
-  function pickModel(m) {
-    setModelId(m.id);
-    const k = brand === OWN ? { productId: m.id } : { competitorModelId: m.id };
-    const last = lastPriceOf({ lastPrices: [...history.lastPrices, ...prices] }, k);
-    setShelf(last ? String(Number(last.shelf_price)) : '');
-    setPromo('');
-    setPromoText('');
-    setPhotoIds([]);
-    setError(null);
-  }
+  const shelf = moneyString(shelfInput);
 
   async function save() {
-    const shelfPrice = moneyString(shelf);
-    if (!model || shelfPrice === null) {
+    if (shelf === null || invalidPrice(promo)) {
       setError(t('price.invalid'));
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      await actions.observePrice({
-        storeId: visit.store_id,
-        visitId: visit.id,
-        ...(brand === OWN ? { productId: model.id } : { competitorModelId: model.id }),
-        shelfPrice,
-        promoPrice: moneyString(promo),
-        promoText: promoText.trim() || undefined,
-        photoIds,
-      });
-      setModelId(null);
-      setShelf('');
-      setPromo('');
-      setPromoText('');
-      setPhotoIds([]);
-      setFilter('');
+      await onSave({ shelfPrice: shelf, promoPrice: moneyString(promo), promoText: promoText.trim(), photoIds });
+      onClose({ saved: true });
     } catch (err) {
       console.error(err);
       setError(err.message || String(err));
+      setBusy(false);
+    }
+  }
+
+  return html`<div class="grid-more" data-testid="price-more">
+    <div class="row">
+      <label class="field">
+        <span class="label">${t('price.shelf')}</span>
+        <input
+          type="text"
+          inputmode="decimal"
+          value=${shelfInput}
+          onInput=${(e) => setShelfInput(e.currentTarget.value)}
+          data-testid="price-promo-shelf"
+        />
+      </label>
+      <label class="field">
+        <span class="label">${t('price.promo')}</span>
+        <input
+          type="text"
+          inputmode="decimal"
+          value=${promo}
+          onInput=${(e) => setPromo(e.currentTarget.value)}
+          data-testid="price-promo"
+        />
+      </label>
+    </div>
+    <label class="field">
+      <span class="label">${t('price.promoText')} (${t('common.optional')})</span>
+      <input value=${promoText} onInput=${(e) => setPromoText(e.currentTarget.value)} data-testid="price-promo-text" />
+    </label>
+    <${PhotoPicker} label=${t('price.photo')} value=${photoIds} onChange=${setPhotoIds} max=${5} testid="price-photo-input" />
+    ${error ? html`<div class="banner banner-err">${error}</div>` : null}
+    <div class="btn-row">
+      <button type="button" class="btn btn-primary" disabled=${busy} onClick=${save} data-testid="price-promo-save">
+        ${t('grid.savePromo')}
+      </button>
+      <button type="button" class="btn" onClick=${() => onClose()}>${t('common.cancel')}</button>
+    </div>
+  </div>`;
+}
+
+function PriceRow({ row, name, draft, error, open, onDraft, onCommit, onBlur, onNext, onHold, onToggle, onSavePromo }) {
+  const recordedText = row.recorded ? priceNumber(row.recorded.shelf_price) : '';
+  const value = draft ?? recordedText;
+  const saved = !!row.recorded && (draft === undefined || moneyString(draft) === moneyString(row.recorded.shelf_price));
+  const bad = invalidPrice(value);
+  const hint = row.last
+    ? t('grid.last', { price: short('price', row.last.shelf_price), date: short('date', row.last.observed_at) })
+    : row.nearby
+      ? t('grid.nearby', { price: short('price', row.nearby.shelf_price) })
+      : null;
+  const promo = row.recorded?.promo_price != null ? ` → ${fmt.price(row.recorded.promo_price)}` : '';
+  return html`<li
+    class="grid-row ${saved ? 'is-saved' : ''} ${bad || error ? 'is-bad' : ''}"
+    data-testid="price-row"
+    data-model-key=${row.key}
+    data-recorded=${saved ? 'true' : 'false'}
+  >
+    <div class="grid-line">
+      <div class="grid-name">
+        <span>${name}</span>
+        ${
+          saved
+            ? html`<span class="grid-sub grid-ok">✓ ${t('grid.recorded')}${promo}</span>`
+            : hint
+              ? html`<span class="grid-sub">${hint}</span>`
+              : null
+        }
+        ${error ? html`<span class="grid-sub grid-err" role="alert">${error}</span>` : null}
+      </div>
+      <input
+        type="text"
+        inputmode="decimal"
+        enterkeyhint="next"
+        autocomplete="off"
+        class="grid-input"
+        aria-label=${`${name} ${t('price.shelf')}`}
+        aria-invalid=${bad ? 'true' : 'false'}
+        placeholder=${row.last ? priceNumber(row.last.shelf_price) : '¥'}
+        value=${value}
+        onInput=${(e) => onDraft(e.currentTarget.value)}
+        onBlur=${(e) => onBlur(e.currentTarget.value)}
+        onKeyDown=${(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            onCommit(e.currentTarget.value);
+            onNext();
+          }
+        }}
+        data-testid="price-input"
+      />
+      <button
+        type="button"
+        class="grid-more-btn"
+        aria-expanded=${open ? 'true' : 'false'}
+        aria-label=${t('grid.more', { name })}
+        title=${t('grid.more', { name })}
+        onPointerDown=${onHold}
+        onMouseDown=${onHold}
+        onClick=${() => onToggle()}
+        data-testid="price-more-toggle"
+      >
+        ⋯
+      </button>
+    </div>
+    ${open ? html`<${PromoForm} row=${row} shelfText=${value} onSave=${onSavePromo} onClose=${onToggle} />` : null}
+  </li>`;
+}
+
+function OtherModel({ catalogue, inGrid, onPick }) {
+  const [open, setOpen] = useState(false);
+  const [brand, setBrand] = useState(null);
+  const [filter, setFilter] = useState('');
+  if (!open)
+    return html`<button type="button" class="btn btn-block" onClick=${() => setOpen(true)} data-testid="price-add-model">
+      ${t('grid.addModel')}
+    </button>`;
+  const models =
+    brand == null
+      ? []
+      : catalogue.models.filter((m) => Number(m.brand_id) === Number(brand) && !inGrid.has(`c:${m.id}`));
+  const f = filter.trim().toLowerCase();
+  const shown = f ? models.filter((m) => `${m.name} ${m.model_code || ''}`.toLowerCase().includes(f)) : models;
+  return html`<div class="grid-picker" data-testid="price-picker">
+    <div class="field">
+      <span class="label">${t('price.brand')}</span>
+      <div class="chips" data-testid="price-brands">
+        ${catalogue.brands.map(
+          (b) => html`<button
+            type="button"
+            class="chip"
+            key=${b.id}
+            aria-pressed=${Number(brand) === Number(b.id) ? 'true' : 'false'}
+            onClick=${() => {
+              setBrand(b.id);
+              setFilter('');
+            }}
+          >
+            ${b.name}
+          </button>`,
+        )}
+      </div>
+    </div>
+    ${
+      brand == null
+        ? html`<p class="muted small">${t('price.pickBrand')}</p>`
+        : html`<div class="field">
+          <span class="label">${t('price.model')}</span>
+          ${
+            models.length >= FILTER_FROM
+              ? html`<input
+                type="search"
+                placeholder=${t('price.filter')}
+                value=${filter}
+                onInput=${(e) => setFilter(e.currentTarget.value)}
+                style="margin-bottom:0.4rem"
+              />`
+              : null
+          }
+          <div class="chips" data-testid="price-models">
+            ${shown.map(
+              (m) => html`<button
+                type="button"
+                class="chip"
+                key=${m.id}
+                onClick=${() => {
+                  onPick(`c:${m.id}`);
+                  setOpen(false);
+                  setBrand(null);
+                }}
+              >
+                ${m.name}
+              </button>`,
+            )}
+            ${shown.length ? null : html`<span class="muted small">${t('grid.allListed')}</span>`}
+          </div>
+        </div>`
+    }
+    <button type="button" class="btn btn-small" onClick=${() => setOpen(false)}>${t('common.cancel')}</button>
+  </div>`;
+}
+
+export function PriceStep({ visit, catalogue, prices, readOnly }) {
+  const { db, actions } = useApp();
+  const [extraKeys, setExtraKeys] = useState([]);
+  const [drafts, setDrafts] = useState({});
+  const [errors, setErrors] = useState({});
+  const [openKey, setOpenKey] = useState(null);
+  const [focusKey, setFocusKey] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const listRef = useRef(null);
+  const timers = useRef({});
+  // The row whose "⋯" is being pressed: leaving its field for the promotion form records nothing
+  // yet (the form records the shelf price with the promotion, one observation).
+  const holding = useRef(null);
+  // The shelf price this screen last recorded per row: a blur right after Enter, or before the
+  // replica shows the new entry, records nothing twice.
+  const committed = useRef({});
+  const [data] = useLive(() => loadObservations(db, visit.store_id), [visit.store_id], null);
+
+  useEffect(() => () => Object.values(timers.current).forEach(clearTimeout), []);
+  useEffect(() => {
+    if (!focusKey || !listRef.current) return;
+    const input = listRef.current.querySelector(`[data-model-key="${focusKey}"] [data-testid=price-input]`);
+    if (input) {
+      input.focus();
+      input.scrollIntoView?.({ block: 'center' });
+      setFocusKey(null);
+    }
+  });
+
+  const rows = data
+    ? priceRows({
+        catalogue,
+        storeId: visit.store_id,
+        territoryId: data.territoryId,
+        visitId: visit.id,
+        observations: data.observations,
+        storesById: data.storesById,
+        extraKeys,
+      })
+    : [];
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const same = sameAsLast(rows);
+
+  async function record(key, fields) {
+    await actions.observePrice({ storeId: visit.store_id, visitId: visit.id, ...keyArgs(key), ...fields });
+  }
+
+  async function commit(key, text) {
+    clearTimeout(timers.current[key]);
+    const row = byKey.get(key);
+    if (!row) return;
+    if (invalidPrice(text)) {
+      setErrors((e) => ({ ...e, [key]: t('grid.invalid') }));
+      return;
+    }
+    const entry = priceEntry(row, text);
+    if (!entry || committed.current[key] === entry.shelfPrice) return;
+    committed.current[key] = entry.shelfPrice;
+    try {
+      await record(key, { shelfPrice: entry.shelfPrice });
+      setErrors((e) => ({ ...e, [key]: null }));
+      // What was typed ("2,599") shows as recorded ("2599"), unless the rep typed on meanwhile.
+      setDrafts((d) => (d[key] === text ? { ...d, [key]: priceNumber(entry.shelfPrice) } : d));
+    } catch (err) {
+      console.error(err);
+      committed.current[key] = undefined;
+      setErrors((e) => ({ ...e, [key]: err.message || String(err) }));
+    }
+  }
+
+  function blur(key, text) {
+    if (holding.current === key) {
+      holding.current = null;
+      return;
+    }
+    commit(key, text);
+  }
+
+  function hold(key) {
+    holding.current = key;
+    clearTimeout(timers.current[key]);
+  }
+
+  /** Open or close a row's promotion form; closing it without saving records the typed price. */
+  function toggle(key, { saved = false } = {}) {
+    holding.current = null;
+    if (openKey === key) {
+      setOpenKey(null);
+      if (!saved && drafts[key] !== undefined) commit(key, drafts[key]);
+    } else {
+      clearTimeout(timers.current[key]);
+      if (openKey && drafts[openKey] !== undefined) commit(openKey, drafts[openKey]);
+      setOpenKey(key);
+    }
+  }
+
+  function draft(key, text) {
+    setDrafts((d) => ({ ...d, [key]: text }));
+    setErrors((e) => (e[key] ? { ...e, [key]: null } : e));
+    clearTimeout(timers.current[key]);
+    timers.current[key] = setTimeout(() => {
+      if (!invalidPrice(text) && openKey !== key) commit(key, text);
+    }, PAUSE_MS);
+  }
+
+  function next(key) {
+    const i = rows.findIndex((r) => r.key === key);
+    setFocusKey(i >= 0 && i + 1 < rows.length ? rows[i + 1].key : null);
+    if (i + 1 >= rows.length) document.activeElement?.blur?.();
+  }
+
+  async function sameAsBefore() {
+    setBusy(true);
+    try {
+      for (const entry of same) {
+        if (committed.current[entry.key] === entry.shelfPrice) continue;
+        committed.current[entry.key] = entry.shelfPrice;
+        await record(entry.key, { shelfPrice: entry.shelfPrice });
+      }
+    } catch (err) {
+      console.error(err);
+      setErrors((e) => ({ ...e, _all: err.message || String(err) }));
     } finally {
       setBusy(false);
     }
   }
 
-  return html`<${Step} title=${t('visit.prices')} done=${prices.length > 0} testid="step-prices">
-    ${
-      prices.length
-        ? html`<p class="muted small">${t('price.recorded')}</p>
-          ${prices.map(
-            (p) => html`<${Saved} key=${p.id} pending=${p.pending}>
-              ${modelName(catalogue, p)} · ${fmt.price(p.shelf_price)}
-              ${p.promo_price != null ? html` → ${fmt.price(p.promo_price)}` : null}
-            </${Saved}>`,
-          )}`
-        : null
-    }
+  async function savePromo(key, fields) {
+    await record(key, fields);
+    committed.current[key] = fields.shelfPrice;
+    setDrafts((d) => ({ ...d, [key]: priceNumber(fields.shelfPrice) }));
+  }
+
+  const renderRow = (row) =>
+    html`<${PriceRow}
+      key=${row.key}
+      row=${row}
+      name=${rowName(catalogue, row)}
+      draft=${drafts[row.key]}
+      error=${errors[row.key]}
+      open=${openKey === row.key}
+      onDraft=${(text) => draft(row.key, text)}
+      onCommit=${(text) => commit(row.key, text)}
+      onBlur=${(text) => blur(row.key, text)}
+      onNext=${() => next(row.key)}
+      onHold=${() => hold(row.key)}
+      onToggle=${(how) => toggle(row.key, how)}
+      onSavePromo=${(fields) => savePromo(row.key, fields)}
+    />`;
+  const own = rows.filter((r) => r.productId !== undefined);
+  const competitors = rows.filter((r) => r.competitorModelId !== undefined);
+
+  return html`<${Step} title=${t('visit.prices')} done=${prices.length > 0} open=${!readOnly} testid="step-prices">
     ${
       readOnly
-        ? null
-        : html`<div data-testid="price-form">
-          <div class="field">
-            <span class="label">${t('price.brand')}</span>
-            <div class="chips" data-testid="price-brands">
-              <button type="button" class="chip" aria-pressed=${brand === OWN ? 'true' : 'false'} onClick=${() => pickBrand(OWN)}>
-                ${t('price.ownBrand')}
-              </button>
-              ${catalogue.brands.map(
-                (b) => html`<button
-                  type="button"
-                  class="chip"
-                  key=${b.id}
-                  aria-pressed=${Number(brand) === Number(b.id) && brand !== OWN ? 'true' : 'false'}
-                  onClick=${() => pickBrand(b.id)}
-                >
-                  ${b.name}
-                </button>`,
-              )}
-            </div>
+        ? prices.length
+          ? html`<p class="muted small">${t('price.recorded')}</p>
+            ${prices.map(
+              (p) => html`<${Saved} key=${p.id} pending=${p.pending}>
+                ${modelName(catalogue, p)} · ${fmt.price(p.shelf_price)}
+                ${p.promo_price != null ? html` → ${fmt.price(p.promo_price)}` : null}
+              </${Saved}>`,
+            )}`
+          : null
+        : html`<div data-testid="price-grid" data-loaded=${data ? 'true' : 'false'} ref=${listRef}>
+          <div class="grid-head">
+            <p class="muted small grow">${t('grid.priceHint')}</p>
+            <button
+              type="button"
+              class="btn btn-small"
+              disabled=${busy || same.length === 0}
+              onClick=${sameAsBefore}
+              data-testid="price-same-as-last"
+            >
+              ${t('grid.sameAsLast')}${same.length ? ` (${same.length})` : ''}
+            </button>
           </div>
+          ${errors._all ? html`<div class="banner banner-err">${errors._all}</div>` : null}
+          ${own.length ? html`<h3 class="grid-group">${t('price.ownBrand')}</h3><ul class="grid-list">${own.map(renderRow)}</ul>` : null}
           ${
-            brand == null
-              ? html`<p class="muted small">${t('price.pickBrand')}</p>`
-              : html`<div class="field">
-                <span class="label">${t('price.model')}</span>
-                ${
-                  models.length >= FILTER_FROM
-                    ? html`<input
-                      type="search"
-                      placeholder=${t('price.filter')}
-                      value=${filter}
-                      onInput=${(e) => setFilter(e.currentTarget.value)}
-                      style="margin-bottom:0.4rem"
-                    />`
-                    : null
-                }
-                <div class="chips" data-testid="price-models">
-                  ${shown.map(
-                    (m) => html`<button
-                      type="button"
-                      class="chip"
-                      key=${m.id}
-                      aria-pressed=${modelId === m.id ? 'true' : 'false'}
-                      onClick=${() => pickModel(m)}
-                    >
-                      ${m.name}
-                    </button>`,
-                  )}
-                </div>
-              </div>`
-          }
-          ${
-            model
-              ? html`<div>
-                <p class="muted small" data-testid="price-hint">
-                  ${seen ? t('price.last', { price: fmt.price(seen.shelf_price), date: fmt.date(seen.observed_at) }) : null}
-                  ${!seen && model.list_price != null ? t('price.list', { price: fmt.price(model.list_price) }) : null}
-                </p>
-                <div class="row">
-                  <label class="field">
-                    <span class="label">${t('price.shelf')}</span>
-                    <input
-                      type="text"
-                      inputmode="decimal"
-                      value=${shelf}
-                      placeholder=${model.list_price != null ? String(Number(model.list_price)) : ''}
-                      onInput=${(e) => setShelf(e.currentTarget.value)}
-                      data-testid="price-shelf"
-                    />
-                  </label>
-                  <label class="field">
-                    <span class="label">${t('price.promo')} (${t('common.optional')})</span>
-                    <input
-                      type="text"
-                      inputmode="decimal"
-                      value=${promo}
-                      onInput=${(e) => setPromo(e.currentTarget.value)}
-                      data-testid="price-promo"
-                    />
-                  </label>
-                </div>
-                <label class="field">
-                  <span class="label">${t('price.promoText')} (${t('common.optional')})</span>
-                  <input value=${promoText} onInput=${(e) => setPromoText(e.currentTarget.value)} />
-                </label>
-                <${PhotoPicker} label=${t('price.photo')} value=${photoIds} onChange=${setPhotoIds} max=${5} testid="price-photo-input" />
-                ${error ? html`<div class="banner banner-err">${error}</div>` : null}
-                <button type="button" class="btn btn-primary btn-block" disabled=${busy} onClick=${save} data-testid="save-price">
-                  ${t('price.save')}
-                </button>
-              </div>`
+            competitors.length
+              ? html`<h3 class="grid-group">${t('grid.competitors')}</h3><ul class="grid-list">${competitors.map(renderRow)}</ul>`
               : null
           }
+          <${OtherModel}
+            catalogue=${catalogue}
+            inGrid=${new Set(byKey.keys())}
+            onPick=${(key) => {
+              setExtraKeys((ks) => (ks.includes(key) ? ks : [...ks, key]));
+              setFocusKey(key);
+            }}
+          />
         </div>`
     }
   </${Step}>`;

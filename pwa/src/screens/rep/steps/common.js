@@ -24,12 +24,6 @@ export function Saved({ pending, children }) {
   </div>`;
 }
 
-/** A decimal string with two places from what the user typed ("2,599" → "2599.00"), or null. */
-export function moneyString(text) {
-  if (text === null || text === undefined) return null;
-  const clean = String(text).replace(/[,\s¥￥]/g, '');
-  if (!clean) return null;
-  const n = Number(clean);
-  if (!Number.isFinite(n) || n < 0) return null;
-  return n.toFixed(2);
-}
+/** A decimal string with two places from what the user typed ("2,599" → "2599.00"), or null
+ * (kept with the entry grid's rules, ../grid.js, which need it without the UI). */
+export { moneyString } from '../grid.js';
