@@ -35,7 +35,17 @@ export function getToken() {
 }
 
 export class ApiError extends Error {
-  constructor({ status, code, message, field = null, details = null, errors = null, retryAfter = null }) {
+  constructor({
+    status,
+    code,
+    message,
+    field = null,
+    details = null,
+    errors = null,
+    retryAfter = null,
+    reason = null,
+    params = null,
+  }) {
     super(message || code);
     this.name = 'ApiError';
     this.status = status;
@@ -45,6 +55,8 @@ export class ApiError extends Error {
     this.details = details;
     this.errors = errors;
     this.retryAfter = retryAfter; // seconds, from a Retry-After header
+    this.reason = reason; // which rule refused (backend/core/reasons.py), said by i18n reasonText
+    this.params = params; // its numbers and names
   }
 
   /** No answer at all (offline, connection dropped). */
@@ -115,7 +127,8 @@ async function errorFrom(response) {
   } catch {
     body = null;
   }
-  // The server's error body: {code (machine code), status, message, field, errors, details}.
+  // The server's error body: {code (machine code), status, message, field, errors, details,
+  // reason, params}.
   // Another answer (a proxy's 502 page) gets a code from its status.
   return new ApiError({
     status: response.status,
@@ -129,6 +142,8 @@ async function errorFrom(response) {
     details: body?.details ?? null,
     errors: body?.errors ?? null,
     retryAfter: retryAfterOf(response),
+    reason: typeof body?.reason === 'string' ? body.reason : null,
+    params: body?.params && typeof body.params === 'object' ? body.params : null,
   });
 }
 

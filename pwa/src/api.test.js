@@ -84,6 +84,21 @@ describe('requests and errors', () => {
       });
     expect(await api.me().catch((x) => x)).toMatchObject({ status: 422, code: 'invalid', field: 'latitude' });
 
+    // the rule that refused and its params, for the UI to say in its language
+    handler = () =>
+      reply(409, {
+        code: 'conflict',
+        status: 409,
+        message: 'A store with code GZ-1 already exists.',
+        reason: 'store.code_taken',
+        params: { store_code: 'GZ-1' },
+      });
+    expect(await api.me().catch((x) => x)).toMatchObject({
+      code: 'conflict',
+      reason: 'store.code_taken',
+      params: { store_code: 'GZ-1' },
+    });
+
     handler = () => reply(503, { code: 'unavailable', status: 503, message: 'down' }, { 'Retry-After': '5' });
     const down = await api.pull().catch((x) => x);
     expect(down).toMatchObject({ status: 503, code: 'unavailable', retryAfter: 5, isTransient: true });

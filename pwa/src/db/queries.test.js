@@ -50,6 +50,7 @@ beforeEach(async () => {
     id: 2,
     code: 'GZ-002',
     name: '北京路店',
+    name_pinyin: { full: 'bei jing lu dian', initials: 'bjld' }, // as the server sends it
     address: '北京路 9 号',
     latitude: 23.125,
     longitude: 113.27,
@@ -114,6 +115,15 @@ describe('queries', () => {
     expect((await q.stores()).map((s) => s.id).sort()).toEqual([1, 2, 3]);
     expect((await q.searchStores('gz-')).map((s) => s.id).sort()).toEqual([1, 2]);
     expect((await q.searchStores('北京')).map((s) => s.id)).toEqual([2]);
+    // pinyin of the name: syllables, initials, a mix, any case and spacing; not a store without it
+    for (const text of ['beijing', 'BJL', 'beijl', 'jing lu', "bei'jing"]) {
+      expect(
+        (await q.searchStores(text)).map((s) => s.id),
+        text,
+      ).toEqual([2]);
+    }
+    expect(await q.searchStores('beijingx')).toEqual([]);
+    expect((await q.searchStores('futian')).map((s) => s.id)).toEqual([3]); // by its Latin name
     const near = await q.nearbyStores(23.13, 113.33, 2);
     expect(near.map((s) => s.id)).toEqual([1, 2]);
     expect(near[0].distance_m).toBeLessThan(50);

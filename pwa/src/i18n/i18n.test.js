@@ -12,7 +12,13 @@ import managerEn from '../screens/manager/i18n/en.js';
 import managerZh from '../screens/manager/i18n/zh-CN.js';
 import deskEn from '../screens/desk/i18n/en.js';
 import deskZh from '../screens/desk/i18n/zh-CN.js';
-import { addStrings, fmt, lang, setLang, t } from './index.js';
+import { addStrings, fmt, lang, localName, reasonText, serverMessage, setLang, t } from './index.js';
+
+// Plural forms (`key.one`, `key.few`…) exist only in the languages that need them, beside `key`.
+const PLURAL_FORM = /\.(zero|one|two|few|many)$/;
+const base = (key) => key.replace(PLURAL_FORM, '');
+// A string's placeholders: {name} and the counts of {name, plural, …}.
+const vars = (s) => [...new Set([...s.matchAll(/\{(\w+)(?:\}|, plural,)/g)].map((m) => m[1]))].sort();
 
 // The first page's strings (src/i18n/), those each role's package loads with it (screens/<role>/i18n/),
 // and those of the desk kit HQ's and the managers' packages share (screens/desk/i18n/).
@@ -30,9 +36,60 @@ describe('i18n', () => {
   it.each(Object.keys(DICTS))('has every string in both languages (%s)', (name) => {
     const { en: e, zh: z } = DICTS[name];
     expect(Object.keys(e).length).toBeGreaterThan(0);
-    expect(Object.keys(z).sort()).toEqual(Object.keys(e).sort());
-    const vars = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-    for (const [key, text] of Object.entries(e)) expect(vars(z[key]), key).toEqual(vars(text));
+    const general = (d) => Object.keys(d).filter((k) => !PLURAL_FORM.test(k));
+    expect(general(z).sort()).toEqual(general(e).sort());
+    for (const key of general(e)) expect(vars(z[key]), key).toEqual(vars(e[key]));
+    // a plural form has its general form, with the same placeholders
+    for (const d of [e, z]) {
+      for (const key of Object.keys(d).filter((k) => PLURAL_FORM.test(k))) {
+        expect(d[base(key)], key).toBeDefined();
+        expect(vars(d[key]), key).toEqual(vars(d[base(key)]));
+      }
+    }
+  });
+
+  it('picks plural forms by Intl.PluralRules', () => {
+    setLang('en');
+    expect(t('sync.photos', { n: 1 })).toBe('1 photo to upload');
+    expect(t('sync.photos', { n: 0 })).toBe('0 photos to upload');
+    expect(t('sync.photos', { n: 3 })).toBe('3 photos to upload');
+    expect(t('display.saved', { n: 1, p: 1 })).toBe('Display check saved (1 answer, 1 photo).');
+    expect(t('display.saved', { n: 5, p: 0 })).toBe('Display check saved (5 answers, 0 photos).');
+    addStrings('en', { 'test.count': '{count} items', 'test.count.one': 'one item ({count})' });
+    expect(t('test.count', { count: 1 })).toBe('one item (1)');
+    expect(t('test.count', { count: 2 })).toBe('2 items');
+    setLang('zh-CN');
+    expect(t('sync.photos', { n: 1 })).toBe('1 张照片待上传');
+    expect(t('display.saved', { n: 1, p: 1 })).toBe(zh['display.saved'].replace('{n}', '1').replace('{p}', '1'));
+  });
+
+  it('names an entity in the UI language, falling back to the Chinese name', () => {
+    const brand = { name: '华为', name_en: 'Huawei' };
+    setLang('en');
+    expect(localName(brand)).toBe('Huawei');
+    expect(localName({ name: 'OPPO', name_en: null })).toBe('OPPO');
+    expect(localName(null)).toBe('');
+    setLang('zh-CN');
+    expect(localName(brand)).toBe('华为');
+  });
+
+  it("says a server refusal's reason in the UI language, else shows the server's message", () => {
+    const err = {
+      code: 'conflict',
+      message: 'A store with code GZ-1 already exists.',
+      reason: 'store.code_taken',
+      params: { store_code: 'GZ-1' },
+    };
+    setLang('zh-CN');
+    expect(reasonText(err)).toBe('门店编码 GZ-1 已被使用。');
+    setLang('en');
+    expect(serverMessage(err)).toBe('A store with code GZ-1 already exists.');
+    const fields = { reason: 'store.rep_may_not_change', params: { fields: ['tier', 'code'] }, message: 'x' };
+    expect(reasonText(fields)).toBe('A rep may not change tier, code.');
+    // a reason this app does not know yet, or none: the server's English
+    expect(reasonText({ reason: 'future.rule', message: 'Newer rule.' })).toBeNull();
+    expect(serverMessage({ reason: 'future.rule', message: 'Newer rule.' })).toBe('Newer rule.');
+    expect(serverMessage({ code: 'invalid', message: 'Bad.' })).toBe('Bad.');
   });
 
   it('has each key in one dictionary only', () => {
@@ -147,7 +204,10 @@ function unresolved(files, strings) {
   for (const file of files) {
     const { exact, patterns } = keysNamed(file);
     const where = path.relative(SRC, file);
-    for (const key of exact) if (!(key in strings)) missing.push(`${where}: ${key}`);
+    for (const key of exact) {
+      // a plural form (en's 'x.one') resolves in a language that has only the general form
+      if (!(key in strings) && !(PLURAL_FORM.test(key) && base(key) in strings)) missing.push(`${where}: ${key}`);
+    }
     for (const p of patterns) {
       const [head, tail] = p.split('\u0000');
       const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

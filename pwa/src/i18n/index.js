@@ -5,8 +5,12 @@
 // addStrings() when it is imported, so t('manager.…') works the same in its components.
 import zh from './zh-CN.js';
 import en from './en.js';
+import reasons from './reasons.js';
 
-export const LANGS = { 'zh-CN': { name: '简体中文', strings: { ...zh } }, en: { name: 'English', strings: { ...en } } };
+export const LANGS = {
+  'zh-CN': { name: '简体中文', strings: { ...zh, ...reasons['zh-CN'] } },
+  en: { name: 'English', strings: { ...en, ...reasons.en } },
+};
 const STORAGE_KEY = 'fieldsales.lang';
 const listeners = new Set();
 
@@ -32,6 +36,7 @@ function initialLang() {
 
 let current = initialLang();
 let formats = makeFormats(current);
+let plurals = new Intl.PluralRules(current);
 
 export function lang() {
   return current;
@@ -41,6 +46,7 @@ export function setLang(next) {
   if (!LANGS[next] || next === current) return;
   current = next;
   formats = makeFormats(next);
+  plurals = new Intl.PluralRules(next);
   try {
     localStorage.setItem(STORAGE_KEY, next);
   } catch {
@@ -61,14 +67,88 @@ export function addStrings(l, strings) {
   Object.assign(LANGS[l].strings, strings);
 }
 
+function pluralCount(vars) {
+  const count = vars ? (vars.count ?? vars.n) : undefined;
+  return typeof count === 'number' && Number.isFinite(count) ? count : null;
+}
+
+function lookup(key, vars) {
+  // A count (`count`, else `n`) picks the plural form `key.one`, `key.few`… (Intl.PluralRules)
+  // when the language has one; `key` itself is the general form ("{n} photos" / "{n} 张照片").
+  const count = pluralCount(vars);
+  const own = LANGS[current].strings;
+  if (count !== null && own[`${key}.${plurals.select(count)}`] !== undefined) {
+    return own[`${key}.${plurals.select(count)}`];
+  }
+  if (own[key] !== undefined) return own[key];
+  if (count !== null) {
+    const form = LANGS.en.strings[`${key}.${new Intl.PluralRules('en').select(count)}`];
+    if (form !== undefined) return form;
+  }
+  return LANGS.en.strings[key];
+}
+
+// "{p, plural, one {# photo} other {# photos}}": a count inside a sentence that has two of them.
+const PLURAL = /\{(\w+), plural,((?:\s*(?:=\d+|zero|one|two|few|many|other)\s*\{[^{}]*\})+)\s*\}/g;
+const FORM = /(=\d+|zero|one|two|few|many|other)\s*\{([^{}]*)\}/g;
+
+function plural(vars, name, forms) {
+  const n = Number(vars[name]);
+  const found = Object.fromEntries([...forms.matchAll(FORM)].map((m) => [m[1], m[2]]));
+  const text = found[`=${n}`] ?? found[plurals.select(n)] ?? found.other ?? '';
+  return text.replace(/#/g, String(vars[name]));
+}
+
 /** The string for `key` in the current language (else English, else the key itself), with `{name}`
- * replaced from `vars`. */
+ * replaced from `vars`. A number `count` (or `n`) in `vars` picks the plural form `key.one`,
+ * `key.few`… when the language has one; `{x, plural, one {# photo} other {# photos}}` in a string
+ * picks by `vars.x` (Intl.PluralRules of the UI language either way). */
 export function t(key, vars) {
-  let s = LANGS[current].strings[key];
-  if (s === undefined) s = LANGS.en.strings[key];
+  let s = lookup(key, vars);
   if (s === undefined) return key;
-  if (vars) s = s.replace(/\{(\w+)\}/g, (m, name) => (vars[name] === undefined ? m : String(vars[name])));
+  if (vars) s = s.replace(PLURAL, (m, name, forms) => (vars[name] === undefined ? m : plural(vars, name, forms)));
+  if (vars) return s.replace(/\{(\w+)\}/g, (m, name) => (vars[name] === undefined ? m : String(vars[name])));
   return s;
+}
+
+/**
+ * An entity's name in the UI language: `name_en` in English when it has one, else `name` (the
+ * Chinese, primary form) — brands, competitor models, our products, promo materials.
+ */
+export function localName(entity) {
+  if (!entity) return '';
+  if (current === 'en' && entity.name_en) return String(entity.name_en);
+  return entity.name == null ? '' : String(entity.name);
+}
+
+function reasonParam(name, value) {
+  if (Array.isArray(value)) return value.map((v) => reasonParam('', v)).join(current === 'en' ? ', ' : '、');
+  if (value === null || value === undefined) return '';
+  if (name.endsWith('_at')) return fmt.dateTime(value) || String(value);
+  if (name === 'date' || name.endsWith('_date')) return fmt.day(value);
+  return String(value);
+}
+
+/**
+ * A server refusal in the UI language: the error body's `reason` (a code of
+ * backend/core/reasons.py) with its `params` through the `err.<reason>` template; null when the
+ * error has no reason or this app has no template for it (show the server's `message` then).
+ */
+export function reasonText(error) {
+  const reason = error?.reason;
+  if (!reason || typeof reason !== 'string') return null;
+  const key = `err.${reason}`;
+  if (LANGS[current].strings[key] === undefined && LANGS.en.strings[key] === undefined) return null;
+  const params = error.params && typeof error.params === 'object' ? error.params : {};
+  const vars = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, reasonParam(k, v)]));
+  return t(key, vars);
+}
+
+/** A server error for the user: its reason in the UI language, else the server's message. */
+export function serverMessage(error, fallback = '') {
+  if (!error) return fallback;
+  if (typeof error === 'string') return error;
+  return reasonText(error) || error.message || fallback;
 }
 
 function makeFormats(l) {

@@ -15,7 +15,7 @@
 import './i18n/index.js'; // the kit's strings, added before any of its modules runs
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { t } from '../../i18n/index.js';
+import { reasonText, t } from '../../i18n/index.js';
 import { photoFile } from '../../api.js';
 import { csvFilename, downloadCsv } from '../../components/csv.js';
 import { useObjectUrl } from '../../components/hooks.js';
@@ -30,8 +30,8 @@ export function apiMessage(err) {
   if (!err) return '';
   if (err.status === 0 || err.code === 'network') return t('desk.offline');
   if (err.status === 401) return t('app.sessionExpired');
-  if (err.status === 403) return t('desk.forbidden');
-  return err.message || String(err);
+  if (err.status === 403 && !err.reason) return t('desk.forbidden');
+  return reasonText(err) || err.message || String(err);
 }
 
 export function ErrorBanner({ error, onRetry }) {

@@ -2,7 +2,7 @@
 // a card with a reason.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { fmt, t } from '../../i18n/index.js';
+import { fmt, localName, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { apiMessage, CsvButton, ErrorBanner, useRemote } from '../desk/kit.js';
 
@@ -16,7 +16,7 @@ export function CardLookup() {
   const cards = data?.items || [];
   const modelOf = (id) => {
     const p = (products.data || []).find((x) => x.id === id);
-    return p ? `${p.model_code} ${p.name}` : `#${id}`;
+    return p ? `${p.model_code} ${localName(p)}` : `#${id}`;
   };
 
   async function voidCard(card) {

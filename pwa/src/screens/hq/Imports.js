@@ -3,7 +3,7 @@
 // and the rows it could not load, with the reason.
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { fmt, t } from '../../i18n/index.js';
+import { fmt, reasonText, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { apiMessage, CsvButton, ErrorBanner, fetchAllPages, Pager, useRemote } from '../desk/kit.js';
 
@@ -21,6 +21,16 @@ function Progress({ imp }) {
   </div>`;
 }
 
+/** Why a row was not loaded, in the UI language (its reason code and params), else the server's text. */
+export function rowReason(r) {
+  return reasonText({ reason: r.code, params: r.params }) || r.reason;
+}
+
+/** Why an import stopped, in the UI language when it has a reason code, else the server's text. */
+export function importError(imp) {
+  return reasonText({ reason: imp.error_code, params: imp.error_params }) || imp.error;
+}
+
 function ImportRow({ imp, selected, onSelect }) {
   const active = ACTIVE.has(imp.status);
   return html`<tr
@@ -36,7 +46,7 @@ function ImportRow({ imp, selected, onSelect }) {
         onSelect(imp.id);
       }}>${imp.filename}</button>
       ${imp.duplicate_of != null ? html`<div class="small muted">${t('imports.duplicateOf', { id: imp.duplicate_of })}</div>` : null}
-      ${imp.error ? html`<div class="small reason">${imp.error}</div>` : null}
+      ${imp.error ? html`<div class="small reason" data-testid="import-error">${importError(imp)}</div>` : null}
     </td>
     <td>
       <span class=${`tag ${STATUS_TAG[imp.status] ?? ''}`}>${t(`imports.status.${imp.status}`)}</span>
@@ -67,7 +77,7 @@ function BadRows({ imp }) {
         rows=${() => fetchAllPages((paging) => api.shipmentImportErrors(imp.id, paging))}
         columns=${() => [
           { key: 'line', label: t('imports.line') },
-          { key: 'reason', label: t('imports.reason') },
+          { key: 'reason', label: t('imports.reason'), value: rowReason },
           { key: 'raw', label: t('imports.raw') },
         ]}
         disabled=${!rows.length}
@@ -84,7 +94,7 @@ function BadRows({ imp }) {
               ${rows.map(
                 (r) => html`<tr key=${r.line} data-testid="import-error-row">
                   <td class="num">${r.line}</td>
-                  <td>${r.reason}</td>
+                  <td data-code=${r.code || ''}>${rowReason(r)}</td>
                   <td class="mono small">${r.raw}</td>
                 </tr>`,
               )}

@@ -5,7 +5,7 @@
 // the competitor models it is set against), date range.
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { fmt, t } from '../../i18n/index.js';
+import { fmt, localName, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { CsvButton, ErrorBanner, RefreshButton, Segmented, useRemote } from '../desk/kit.js';
 import {
@@ -119,7 +119,7 @@ export function Trends() {
           value=${filters.product_id || ''}
           onChange=${(v) => set({ product_id: v })}
           testid="filter-product"
-          options=${[['', t('market.allModels')], ...products.map((p) => [String(p.id), `${p.model_code} ${p.name}`])]}
+          options=${[['', t('market.allModels')], ...products.map((p) => [String(p.id), `${p.model_code} ${localName(p)}`])]}
         />
         <label class="market-check">
           <input

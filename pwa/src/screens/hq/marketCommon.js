@@ -3,7 +3,7 @@
 // shows. What all desk screens share (errors, paging, CSV export, photos) is in ../desk/kit.js.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { fmt, t } from '../../i18n/index.js';
+import { fmt, localName, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { addDays, todayIn } from './market.js';
 
@@ -82,7 +82,7 @@ export function BrandField({ brands, value, onChange, testid = 'filter-brand', d
     onChange=${onChange}
     testid=${testid}
     disabled=${disabled}
-    options=${[['', t('market.allBrands')], ...brands.map((b) => [String(b.id), b.name])]}
+    options=${[['', t('market.allBrands')], ...brands.map((b) => [String(b.id), localName(b)])]}
   />`;
 }
 

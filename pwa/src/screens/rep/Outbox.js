@@ -3,7 +3,7 @@
 // named and described comes from the mutation registry (db/mutations.js).
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { fmt, t } from '../../i18n/index.js';
+import { fmt, reasonText, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { useLive } from '../../components/hooks.js';
 import { errorText, StaleWarning } from '../../components/SyncBar.js';
@@ -44,8 +44,10 @@ function argLabel(k) {
   return text === key ? k : text;
 }
 
-/** A sentence in the user's language for the server's error code (the server's own message follows). */
+/** A sentence in the user's language for the server's error code (the server's own message follows);
+ * none when the error's reason is said in the user's language already (errorText). */
 function explain(error) {
+  if (reasonText(error)) return '';
   const code = error && (error.code || error.error);
   const key = `outbox.code.${code === 'validation' || code === 'unprocessable_entity' ? 'invalid' : code}`;
   const text = t(key);

@@ -2,7 +2,7 @@
 // clear warning when the phone is far from the store.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { fmt, t } from '../../i18n/index.js';
+import { fmt, localName, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { navigate, useLive } from '../../components/hooks.js';
 import { distanceM, getPosition, isOffSite, offSiteLimit, positionError } from '../../components/geo.js';
@@ -11,17 +11,17 @@ import { entitiesOfStore, normCatalogue, normHistory, openVisits } from './model
 export function modelName(catalogue, price) {
   if (price.product_id != null) {
     const p = catalogue.products.find((x) => Number(x.id) === Number(price.product_id));
-    return p ? `${t('price.ownBrand')} · ${p.name}` : `#${price.product_id}`;
+    return p ? `${t('price.ownBrand')} · ${localName(p)}` : `#${price.product_id}`;
   }
   const m = catalogue.models.find((x) => Number(x.id) === Number(price.competitor_model_id));
   if (!m) return `#${price.competitor_model_id}`;
   const b = catalogue.brands.find((x) => Number(x.id) === Number(m.brand_id));
-  return `${b ? b.name : ''} ${m.name}`.trim();
+  return `${b ? localName(b) : ''} ${localName(m)}`.trim();
 }
 
 export function materialName(catalogue, id) {
   const m = catalogue.materials.find((x) => Number(x.id) === Number(id));
-  return m ? m.name : `#${id}`;
+  return m ? localName(m) : `#${id}`;
 }
 
 export function CheckInButton({ store }) {

@@ -11,6 +11,7 @@ export default {
   'cards.none': 'No cards yet. Register the first one.',
   'cards.more': '{n} more: type more digits of the IMEI.',
   'cards.refused': '{n} cards were refused by the server: open them to see why.',
+  'cards.refused.one': '{n} card was refused by the server: open it to see why.',
 
   'card.title': 'Warranty card',
   'card.registerTitle': 'Register a card',
@@ -54,4 +55,5 @@ export default {
   'card.discardCorrectionConfirm': 'Discard this correction? The card stays as the server has it.',
   'card.notFound': 'This card is not on this phone.',
   'card.fixProblems': '{n} fields need attention.',
+  'card.fixProblems.one': '{n} field needs attention.',
 };

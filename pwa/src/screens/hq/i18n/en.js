@@ -78,6 +78,7 @@ export default {
   'market.tab.stores': 'Store openings & closings',
   'market.tab.materials': 'Promo-material use',
   'market.unacknowledged': '{n} price-drop alerts not acknowledged yet',
+  'market.unacknowledged.one': '{n} price-drop alert not acknowledged yet',
   'market.seeAlerts': 'See the alerts',
   'market.nationwide': 'Nationwide',
   'market.allRegions': 'All regions',
@@ -108,6 +109,7 @@ export default {
   'market.promotions': 'Promotions',
   'market.trends.title': 'Price trends',
   'market.chartTitle': 'Median price ({n} models)',
+  'market.chartTitle.one': 'Median price ({n} model)',
   'market.chartLabel': 'Chart of the median price of each model by period',
   'market.chartExplain':
     'Our model: the wide solid blue line (★). Competitors: dashed. Whiskers: lowest and highest price seen in the period. Prices counted are promotional prices where there was one.',
@@ -134,6 +136,7 @@ export default {
   'market.raisedAt': 'Raised',
   'market.raisedOn': 'raised {when}',
   'market.nObs': '{n} observations',
+  'market.nObs.one': '{n} observation',
   'market.new': 'New',
   'market.acknowledge': 'Acknowledge',
   'market.acknowledged': 'Acknowledged',
