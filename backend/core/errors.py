@@ -13,6 +13,8 @@ from http import HTTPStatus
 
 from sqlalchemy.exc import OperationalError, StatementError
 
+from .reasons import check_reason
+
 # Machine codes of answers that are not domain errors (webargs' 422, werkzeug's 404…): the
 # status phrase in snake case, but for these, named like the domain errors of the same status.
 _STATUS_CODES = {413: "too_large", 422: "invalid", 500: "internal_error", 503: "unavailable"}
@@ -37,15 +39,22 @@ def error_body(
     field: str | None = None,
     errors: dict | None = None,
     details: dict | None = None,
+    reason: str | None = None,
+    params: dict | None = None,
 ) -> dict:
     """The one error body: `code` (a machine code, string), `message` (the fallback text), the
     `field` at fault as a path, `errors` ({location: {field: [messages]}} over REST, {field:
     [messages]} in a mutation) and `details`. REST answers add `status` (the HTTP status);
-    a refused sync mutation has none."""
+    a refused sync mutation has none. `reason` (which rule refused, from core/reasons.py) and
+    `params` (its numbers and names, as data) let a client say it in the user's language."""
+    check_reason(reason, params)
     body: dict = {"code": code}
     if status is not None:
         body["status"] = status
     body["message"] = message
+    if reason:
+        body["reason"] = reason
+        body["params"] = params or {}
     if field:
         body["field"] = field
     if errors:
@@ -71,9 +80,21 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None, location: str = "json"):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        details: dict | None = None,
+        location: str = "json",
+        reason: str | None = None,
+        params: dict | None = None,
+    ):
         super().__init__(message)
+        check_reason(reason, params)
         self.message = message
+        self.reason = reason  # which rule refused (core/reasons.py); `message` is its English text
+        self.params = params or {}
         self.field = field
         self.details = details or {}
         self.location = location  # where the field was: json (the body) or query
@@ -82,10 +103,19 @@ class DomainError(Exception):
         """The error body: over REST (with `status` and `errors` by location), or as a refused
         sync mutation's `error` (`rest=False`)."""
         if not rest:
-            return error_body(self.code, self.message, field=self.field, details=self.details)
+            return error_body(
+                self.code, self.message, field=self.field, details=self.details, reason=self.reason, params=self.params
+            )
         errors = {self.location: {self.field: [self.message]}} if self.field else None
         return error_body(
-            self.code, self.message, status=self.status, field=self.field, errors=errors, details=self.details
+            self.code,
+            self.message,
+            status=self.status,
+            field=self.field,
+            errors=errors,
+            details=self.details,
+            reason=self.reason,
+            params=self.params,
         )
 
 
@@ -163,6 +193,6 @@ def out_of_space(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
-def storage_full(exc: OSError, message: str) -> InsufficientStorage:
+def storage_full(exc: OSError, message: str, *, reason: str | None = None) -> InsufficientStorage:
     """The 507 for a write that found the disk full; says why without the server's paths."""
-    return InsufficientStorage(message, details={"reason": os.strerror(exc.errno)})
+    return InsufficientStorage(message, details={"reason": os.strerror(exc.errno)}, reason=reason)

@@ -100,4 +100,9 @@ def check_device_time(value: datetime, field: str) -> None:
     would otherwise reorder ledgers and routes."""
     skew = timedelta(seconds=current_app.config["DEVICE_CLOCK_SKEW_SECONDS"])
     if value > utcnow() + skew:
-        raise InvalidInput(f"{field} is in the future: check the phone's clock.", field=field)
+        raise InvalidInput(
+            f"{field} is in the future: check the phone's clock.",
+            field=field,
+            reason="device_time.future",
+            params={"field": field},
+        )

@@ -241,3 +241,12 @@ class ErrorSchema(BaseSchema):
     field = fields.String(metadata={"description": "The field at fault, as a path (first of `errors`)"})
     errors = fields.Dict(metadata={"description": "Per location and field: list of messages"})
     details = fields.Dict(metadata={"description": "Extra facts, e.g. the conflicting fields"})
+    reason = fields.String(
+        metadata={
+            "description": "Which rule refused, a stable code listed in backend/core/reasons.py "
+            "(e.g. store.code_taken); clients translate it with `params`, `message` being the English fallback"
+        }
+    )
+    params = fields.Dict(
+        metadata={"description": 'The reason\'s numbers and names as data (e.g. {"store_code": "GZ-001"})'}
+    )

@@ -62,10 +62,20 @@ def observe_price(actor: User, data: dict) -> tuple[PriceObservation, bool]:
     store = visible_store(actor, data["store_id"])
     check_device_time(data["observed_at"], "observed_at")
     if data.get("product_id") is not None and reference(Product, data["product_id"]) is None:
-        raise InvalidInput(f"Unknown product_id: {data['product_id']}.", field="product_id")
+        raise InvalidInput(
+            f"Unknown product_id: {data['product_id']}.",
+            field="product_id",
+            reason="price.unknown_product",
+            params={"product_id": data["product_id"]},
+        )
     cm = data.get("competitor_model_id")
     if cm is not None and reference(CompetitorModel, cm) is None:
-        raise InvalidInput(f"Unknown competitor_model_id: {cm}.", field="competitor_model_id")
+        raise InvalidInput(
+            f"Unknown competitor_model_id: {cm}.",
+            field="competitor_model_id",
+            reason="price.unknown_competitor_model",
+            params={"competitor_model_id": cm},
+        )
     if data.get("visit_id") is not None:
         own_visit(actor, data["visit_id"], store.id)
     values = {
@@ -104,7 +114,9 @@ def visible_price(actor: User, obs_id: uuid.UUID) -> PriceObservation:
         select(PriceObservation).where(PriceObservation.id == obs_id, field_record_scope(actor, PriceObservation))
     )
     if obs is None:
-        raise NotFound(f"No price observation {obs_id}.")
+        raise NotFound(
+            f"No price observation {obs_id}.", reason="price.not_found", params={"observation_id": str(obs_id)}
+        )
     return obs
 
 
@@ -160,7 +172,11 @@ def report_intel(actor: User, data: dict) -> tuple[IntelReport, bool]:
         territory_id = data.get("territory_id")
         territory = reference(Territory, territory_id) if territory_id is not None else None
         if territory is None or territory.region_id != actor.region_id:
-            raise InvalidInput("Say which territory of your region this is (territory_id).", field="territory_id")
+            raise InvalidInput(
+                "Say which territory of your region this is (territory_id).",
+                field="territory_id",
+                reason="intel.territory_needed",
+            )
     values = {
         "rep_id": actor.id,
         "kind": data["kind"],
@@ -201,7 +217,7 @@ def visible_report(actor: User, report_id: uuid.UUID) -> IntelReport:
         )
     )
     if report is None:
-        raise NotFound(f"No intel report {report_id}.")
+        raise NotFound(f"No intel report {report_id}.", reason="intel.not_found", params={"report_id": str(report_id)})
     return report
 
 
@@ -255,11 +271,19 @@ def review_report(actor: User, report_id: uuid.UUID, data: dict) -> IntelReport:
     check_role(actor, Role.MANAGER, Role.ADMIN)
     report = visible_report(actor, report_id)
     if report.status != IntelStatus.PENDING:
-        raise Conflict(f"This report was already reviewed ({report.status}).")
+        raise Conflict(
+            f"This report was already reviewed ({report.status}).",
+            reason="intel.already_reviewed",
+            params={"status": str(report.status)},
+        )
     decision = data["decision"]
     if decision == "duplicate":
         if data.get("store_id") is None:
-            raise InvalidInput("Say which known store this report duplicates (store_id).", field="store_id")
+            raise InvalidInput(
+                "Say which known store this report duplicates (store_id).",
+                field="store_id",
+                reason="intel.duplicate_store_needed",
+            )
         report.resolved_store_id = visible_store(actor, data["store_id"]).id
         report.status = IntelStatus.DUPLICATE
     elif decision == "reject":

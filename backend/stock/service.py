@@ -27,9 +27,16 @@ def record_movement(actor: User, data: dict) -> tuple[StockMovement, bool]:
     store = visible_store(actor, data["store_id"])
     material = reference(PromoMaterial, data["material_id"])
     if material is None:
-        raise InvalidInput(f"Unknown material_id: {data['material_id']}.", field="material_id")
+        raise InvalidInput(
+            f"Unknown material_id: {data['material_id']}.",
+            field="material_id",
+            reason="stock.unknown_material",
+            params={"material_id": data["material_id"]},
+        )
     if data["kind"] != MovementKind.COUNTED and data["quantity"] == 0:
-        raise InvalidInput("A delivery, use or return needs a quantity above 0.", field="quantity")
+        raise InvalidInput(
+            "A delivery, use or return needs a quantity above 0.", field="quantity", reason="stock.quantity_zero"
+        )
     check_device_time(data["recorded_at"], "recorded_at")
     if data.get("visit_id") is not None:
         own_visit(actor, data["visit_id"], store.id)
@@ -59,7 +66,9 @@ def visible_movement(actor: User, movement_id: uuid.UUID) -> StockMovement:
         select(StockMovement).where(StockMovement.id == movement_id, field_record_scope(actor, StockMovement))
     )
     if row is None:
-        raise NotFound(f"No stock movement {movement_id}.")
+        raise NotFound(
+            f"No stock movement {movement_id}.", reason="stock.not_found", params={"movement_id": str(movement_id)}
+        )
     return row
 
 

@@ -92,7 +92,9 @@ def visible_store(actor: User, store_id: int) -> Store:
         return memo[key]
     store = db.session.scalar(select(Store).where(Store.id == store_id, store_scope(actor)))
     if store is None:
-        raise NotFound(f"No store {store_id}.", field="store_id")
+        raise NotFound(
+            f"No store {store_id}.", field="store_id", reason="store.not_found", params={"store_id": store_id}
+        )
     if memo is not None:
         memo[key] = store
     return store
@@ -133,7 +135,13 @@ def nearby_stores(actor: User, lat: float, lon: float, radius_m: float, filters:
     """
     max_radius = current_app.config["NEARBY_MAX_RADIUS_M"]
     if radius_m > max_radius:
-        raise InvalidInput(f"radius_m may be at most {max_radius:.0f}.", field="radius_m", location="query")
+        raise InvalidInput(
+            f"radius_m may be at most {max_radius:.0f}.",
+            field="radius_m",
+            location="query",
+            reason="store.radius_too_large",
+            params={"max_radius_m": round(max_radius)},
+        )
     base = stores_query(actor, filters).order_by(None)
     ids = base.with_only_columns(Store.id, Store.latitude, Store.longitude).where(near_clause(lat, lon, radius_m))
     here = (lat, lon)
@@ -168,18 +176,33 @@ REP_EDITABLE = {"name", "address", "latitude", "longitude", "kind"}
 
 def _check_references(actor: User, data: dict) -> None:
     if data.get("partner_id") is not None and reference(Partner, data["partner_id"]) is None:
-        raise InvalidInput(f"Unknown partner_id: {data['partner_id']}.", field="partner_id")
+        raise InvalidInput(
+            f"Unknown partner_id: {data['partner_id']}.",
+            field="partner_id",
+            reason="store.unknown_partner",
+            params={"partner_id": data["partner_id"]},
+        )
     if "territory_id" in data:
         territory = reference(Territory, data["territory_id"]) if data["territory_id"] is not None else None
         if territory is None or (actor.role == Role.MANAGER and territory.region_id != actor.region_id):
-            raise InvalidInput(f"Unknown territory_id: {data['territory_id']}.", field="territory_id")
+            raise InvalidInput(
+                f"Unknown territory_id: {data['territory_id']}.",
+                field="territory_id",
+                reason="store.unknown_territory",
+                params={"territory_id": data["territory_id"]},
+            )
 
 
 def create_store(actor: User, data: dict) -> Store:
     check_role(actor, Role.ADMIN, Role.MANAGER)
     _check_references(actor, data)
     if db.session.scalar(select(Store.id).where(Store.code == data["code"])):
-        raise Conflict(f"A store with code {data['code']} already exists.", field="code")
+        raise Conflict(
+            f"A store with code {data['code']} already exists.",
+            field="code",
+            reason="store.code_taken",
+            params={"store_code": data["code"]},
+        )
     store = Store(**data)  # its position is the approved one (the anchor's default)
     db.session.add(store)
     db.session.flush()
@@ -225,11 +248,21 @@ def update_store(
     if actor.role == Role.REP:
         refused = sorted(set(data) - REP_EDITABLE)
         if refused:
-            raise Forbidden(f"A rep may not change {', '.join(refused)}.", field=refused[0])
+            raise Forbidden(
+                f"A rep may not change {', '.join(refused)}.",
+                field=refused[0],
+                reason="store.rep_may_not_change",
+                params={"fields": refused},
+            )
     _check_references(actor, data)
     if "code" in data and data["code"] != store.code:
         if db.session.scalar(select(Store.id).where(Store.code == data["code"])):
-            raise Conflict(f"A store with code {data['code']} already exists.", field="code")
+            raise Conflict(
+                f"A store with code {data['code']} already exists.",
+                field="code",
+                reason="store.code_taken",
+                params={"store_code": data["code"]},
+            )
     edit = edit_hlc(hlc, store.field_clock)  # checks a device's HLC before anything is written
     channel = channel or (StoreChannel.SYNC if hlc is not None else StoreChannel.REST)
     proposal = None
@@ -387,11 +420,20 @@ def decide_proposal(actor: User, proposal_id: int, approve: bool, note: str = ""
     check_role(actor, *PROPOSAL_DECIDERS)
     found = db.session.scalar(proposals_query(actor, {}).where(StorePositionProposal.id == proposal_id))
     if found is None:
-        raise NotFound(f"No position proposal {proposal_id}.")
+        raise NotFound(
+            f"No position proposal {proposal_id}.",
+            reason="store.proposal_not_found",
+            params={"proposal_id": proposal_id},
+        )
     store = _lock_store(found.store_id)  # then read the proposal again: decided once, not twice
     proposal = db.session.get(StorePositionProposal, proposal_id, populate_existing=True)
     if proposal.status != ProposalStatus.PENDING:
-        raise Conflict(f"Position proposal {proposal_id} is already {proposal.status}.", field="id")
+        raise Conflict(
+            f"Position proposal {proposal_id} is already {proposal.status}.",
+            field="id",
+            reason="store.proposal_decided",
+            params={"proposal_id": proposal_id, "status": str(proposal.status)},
+        )
     now = utcnow()
     if approve:
         position = {"latitude": proposal.latitude, "longitude": proposal.longitude}
@@ -453,7 +495,7 @@ def _contact_in_scope(actor: User, store_id: int, contact_id: uuid.UUID) -> Stor
     visible_store(actor, store_id)
     contact = db.session.get(StoreContact, contact_id)
     if contact is None or contact.store_id != store_id:
-        raise NotFound(f"No contact {contact_id}.")
+        raise NotFound(f"No contact {contact_id}.", reason="contact.not_found", params={"contact_id": str(contact_id)})
     return contact
 
 
@@ -479,7 +521,12 @@ def upsert_contact(
     if contact is None:
         missing = [f for f in ("name", "role") if not data.get(f)]
         if missing:
-            raise InvalidInput(f"A new contact needs {missing[0]}.", field=missing[0])
+            raise InvalidInput(
+                f"A new contact needs {missing[0]}.",
+                field=missing[0],
+                reason="contact.missing_field",
+                params={"field": missing[0]},
+            )
         values = {"phone": ""} | data
         clock = {f: {"hlc": edit, "by": str(actor.id)} for f in values}
         contact = StoreContact(id=contact_id, store_id=store_id, updated_by=actor.id, field_clock=clock, **values)
@@ -488,9 +535,19 @@ def upsert_contact(
         _history(contact, "created", actor)
         return contact, True, []
     if contact.store_id != store_id:
-        raise NotFound(f"No contact {contact_id} at store {store_id}.", field="id")
+        raise NotFound(
+            f"No contact {contact_id} at store {store_id}.",
+            field="id",
+            reason="contact.not_at_store",
+            params={"contact_id": str(contact_id), "store_id": store_id},
+        )
     if contact.deleted_at is not None:
-        raise Conflict(f"Contact {contact_id} was removed.", field="id")
+        raise Conflict(
+            f"Contact {contact_id} was removed.",
+            field="id",
+            reason="contact.removed",
+            params={"contact_id": str(contact_id)},
+        )
     before = {f: getattr(contact, f) for f in CONTACT_FIELDS}
     conflicts = merge_fields(
         contact,

@@ -242,12 +242,25 @@ def _apply(actor: User, client_id: str, m, max_ahead_ms: int, *, isolated: bool 
     handler = HANDLERS.get(m.name)
     error: dict | None = None
     if handler is None:
-        error = error_body("unknown_mutation", f"Unknown mutation '{m.name}': update the app.", field="name")
+        error = error_body(
+            "unknown_mutation",
+            f"Unknown mutation '{m.name}': update the app.",
+            field="name",
+            reason="unknown_mutation",
+            params={"name": m.name},
+        )
     else:
         try:
             check_drift(m.hlc, int(time.time() * 1000), max_ahead_ms)
         except ClockDrift as exc:
-            error = exc.to_dict() | {"message": "The phone's clock is ahead of the server's: set the time correctly."}
+            error = exc.to_dict() | {
+                "message": "The phone's clock is ahead of the server's: set the time correctly.",
+                "reason": "clock_drift",
+                "params": {
+                    "ahead_seconds": -(-exc.ahead_ms // 1000),
+                    "max_ahead_seconds": exc.max_ahead_ms // 1000,
+                },
+            }
     if error is None:
         clock.observe(m.hlc)
         if not isolated:
@@ -260,16 +273,28 @@ def _apply(actor: User, client_id: str, m, max_ahead_ms: int, *, isolated: bool 
                 conflicts = handler(actor, m.args, m)
         except ValidationError as exc:
             messages = exc.normalized_messages()
-            error = error_body("invalid", _first_message(messages), field=first_field(messages), errors=messages)
+            field = first_field(messages)
+            error = error_body(
+                "invalid",
+                _first_message(messages),
+                field=field,
+                errors=messages,
+                reason="sync.invalid_value",
+                params={"field": field or ""},
+            )
         except DomainError as exc:
             error = exc.to_dict(rest=False)
         except IntegrityError:
-            error = error_body("conflict", "The change conflicts with data saved at the same moment.")
+            error = error_body(
+                "conflict", "The change conflicts with data saved at the same moment.", reason="sync.write_conflict"
+            )
         except DataError as exc:
             # The safety net of the app's DataError handler: a value beyond a column that a
             # schema failed to bound. Logged as an error, to be fixed at the schema.
             log.error("database refused a value of %s (a missing input bound): %s", m.name, exc.orig)
-            error = error_body("invalid", "A value is out of the range the database can store.")
+            error = error_body(
+                "invalid", "A value is out of the range the database can store.", reason="sync.out_of_range"
+            )
         else:
             return _outcome(m, conflicts)
     # What the client sent is kept as sent, but for characters the database cannot store.

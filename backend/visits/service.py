@@ -39,7 +39,9 @@ def visits_query(actor: User, filters: dict):
 def visible_visit(actor: User, visit_id: uuid.UUID) -> Visit:
     visit = db.session.scalar(select(Visit).where(Visit.id == visit_id, field_record_scope(actor, Visit)))
     if visit is None:
-        raise NotFound(f"No visit {visit_id}.", field="visit_id")
+        raise NotFound(
+            f"No visit {visit_id}.", field="visit_id", reason="visit.not_found", params={"visit_id": str(visit_id)}
+        )
     return visit
 
 
@@ -47,9 +49,16 @@ def own_visit(actor: User, visit_id: uuid.UUID, store_id: int | None = None) -> 
     """A visit the actor made (only its rep adds to a visit), optionally at a given store."""
     visit = find_record(Visit, visit_id)  # a visit this push added is found without a flush
     if visit is None or visit.rep_id != actor.id:
-        raise NotFound(f"No visit {visit_id}.", field="visit_id")
+        raise NotFound(
+            f"No visit {visit_id}.", field="visit_id", reason="visit.not_found", params={"visit_id": str(visit_id)}
+        )
     if store_id is not None and visit.store_id != store_id:
-        raise InvalidInput(f"Visit {visit_id} was at another store.", field="visit_id")
+        raise InvalidInput(
+            f"Visit {visit_id} was at another store.",
+            field="visit_id",
+            reason="visit.other_store",
+            params={"visit_id": str(visit_id)},
+        )
     return visit
 
 
@@ -118,7 +127,9 @@ def check_out(actor: User, visit_id: uuid.UUID, data: dict) -> Visit:
     visit = own_visit(actor, visit_id)
     check_device_time(data["checked_out_at"], "checked_out_at")
     if data["checked_out_at"] < visit.checked_in_at:
-        raise InvalidInput("checked_out_at is before the check-in.", field="checked_out_at")
+        raise InvalidInput(
+            "checked_out_at is before the check-in.", field="checked_out_at", reason="visit.checkout_before_checkin"
+        )
     store = visible_store(actor, visit.store_id)
     values = {
         "checked_out_at": data["checked_out_at"],
@@ -134,6 +145,8 @@ def check_out(actor: User, visit_id: uuid.UUID, data: dict) -> Visit:
             raise Conflict(
                 f"Visit {visit_id} was already checked out at {visit.checked_out_at:%Y-%m-%d %H:%M}.",
                 details={"id": str(visit_id), "fields": differing},
+                reason="visit.already_checked_out",
+                params={"visit_id": str(visit_id), "checked_out_at": visit.checked_out_at.isoformat()},
             )
         return visit
     for key, value in values.items():
@@ -196,26 +209,41 @@ def score_answers(answers: list[dict], *, has_photo: bool | None = None) -> floa
     a photo must come with it (MissingEvidence, code `checklist_evidence_missing`).
     """
     if not answers:
-        raise InvalidInput("answers must not be empty.", field="answers")
+        raise InvalidInput("answers must not be empty.", field="answers", reason="display.no_answers")
     ids = [a["item_id"] for a in answers]
     if len(set(ids)) != len(ids):
-        raise InvalidInput("An item is answered twice.", field="answers")
+        raise InvalidInput("An item is answered twice.", field="answers", reason="display.answered_twice")
     items = references(ChecklistItem, ids)  # in a sync push, the checklist is read once
     rows = []
     for answer in answers:
         item = items.get(answer["item_id"])
         if item is None or not item.active:
-            raise InvalidInput(f"Unknown checklist item {answer['item_id']}.", field="answers")
+            raise InvalidInput(
+                f"Unknown checklist item {answer['item_id']}.",
+                field="answers",
+                reason="display.unknown_item",
+                params={"item_id": answer["item_id"]},
+            )
         value = answer["value"]
         if item.answer_type == AnswerType.YES_NO:
             if not isinstance(value, bool):
-                raise InvalidInput(f"Item {item.code} needs a yes/no answer.", field="answers")
+                raise InvalidInput(
+                    f"Item {item.code} needs a yes/no answer.",
+                    field="answers",
+                    reason="display.needs_yes_no",
+                    params={"item": item.code},
+                )
         else:
             # NaN/Infinity (which Python's JSON parser accepts) would pass or fail at random and
             # cannot be stored as JSON on PostgreSQL.
             number = isinstance(value, int | float) and not isinstance(value, bool)
             if not number or (isinstance(value, float) and not math.isfinite(value)) or value < 0:
-                raise InvalidInput(f"Item {item.code} needs a number of at least 0.", field="answers")
+                raise InvalidInput(
+                    f"Item {item.code} needs a number of at least 0.",
+                    field="answers",
+                    reason="display.needs_number",
+                    params={"item": item.code},
+                )
         ok = answer_passes(item.answer_type, item.target, value)
         if not ok and has_photo is not None:
             lacking = missing_evidence(item.on_fail, answer.get("reason"), has_photo)
@@ -266,7 +294,7 @@ def visible_display_check(actor: User, check_id: uuid.UUID) -> DisplayCheck:
         select(DisplayCheck).where(DisplayCheck.id == check_id, field_record_scope(actor, DisplayCheck))
     )
     if check is None:
-        raise NotFound(f"No display check {check_id}.")
+        raise NotFound(f"No display check {check_id}.", reason="display.not_found", params={"check_id": str(check_id)})
     return check
 
 

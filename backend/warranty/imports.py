@@ -34,6 +34,7 @@ from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..core.auth import check_role
 from ..core.errors import InvalidInput, NotFound, PayloadTooLarge, out_of_space, public_reason, storage_full
+from ..core.reasons import check_reason
 from ..core.storage import LocalStore, store_for
 from ..core.timeutil import business_today, utcnow
 from ..extensions import db
@@ -77,14 +78,20 @@ def save_upload(actor: User, stream: BinaryIO, filename: str) -> ShipmentImport:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise PayloadTooLarge(f"The file is larger than {limit // (1024 * 1024)} MB.")
+                    raise PayloadTooLarge(
+                        f"The file is larger than {limit // (1024 * 1024)} MB.",
+                        reason="import.file_too_large",
+                        params={"max_mb": limit // (1024 * 1024)},
+                    )
                 digest.update(chunk)
                 out.write(chunk)
     except OSError as exc:
         path.unlink(missing_ok=True)
         if out_of_space(exc):
             raise storage_full(
-                exc, "The server's import storage is full; nothing was kept. Upload the file again later."
+                exc,
+                "The server's import storage is full; nothing was kept. Upload the file again later.",
+                reason="import.storage_full",
             ) from exc
         raise
     except BaseException:
@@ -92,7 +99,7 @@ def save_upload(actor: User, stream: BinaryIO, filename: str) -> ShipmentImport:
         raise
     if size == 0:
         path.unlink(missing_ok=True)
-        raise InvalidInput("The file is empty.", field="file")
+        raise InvalidInput("The file is empty.", field="file", reason="import.file_empty")
     sha = digest.hexdigest()
     key = path.name
     store = import_store()
@@ -130,7 +137,7 @@ def get_import(actor: User, import_id: int) -> ShipmentImport:
     check_importer(actor)
     imp = db.session.get(ShipmentImport, import_id)
     if imp is None:
-        raise NotFound(f"No shipment import {import_id}.")
+        raise NotFound(f"No shipment import {import_id}.", reason="import.not_found", params={"import_id": import_id})
     return imp
 
 
@@ -156,7 +163,14 @@ def shipments_query(actor: User, filters: dict):
 
 
 class BadRow(Exception):
-    pass
+    """A row (or the file) that cannot be loaded: the English sentence, its reason code
+    (core/reasons.py) and the params a client needs to say it in the user's language."""
+
+    def __init__(self, message: str, reason: str, params: dict | None = None):
+        super().__init__(message)
+        check_reason(reason, params)
+        self.reason = reason
+        self.params = params or {}
 
 
 class _Loader:
@@ -176,11 +190,20 @@ class _Loader:
         self.errors_kept = 0
         self.today = business_today()
 
-    def error(self, line: int, reason: str, raw: list[str] | str) -> None:
+    def error(self, line: int, bad: BadRow, raw: list[str] | str) -> None:
         self.imp.rows_bad += 1
         if self.errors_kept < self.max_errors:
             text = raw if isinstance(raw, str) else ",".join(raw)
-            db.session.add(ShipmentImportError(import_id=self.imp.id, line=line, reason=reason[:300], raw=text[:500]))
+            db.session.add(
+                ShipmentImportError(
+                    import_id=self.imp.id,
+                    line=line,
+                    reason=str(bad)[:300],
+                    code=bad.reason,
+                    params=bad.params,
+                    raw=text[:500],
+                )
+            )
             self.errors_kept += 1
 
     def header(self, row: list[str]) -> dict[str, int]:
@@ -195,7 +218,9 @@ class _Loader:
         if missing:
             raise BadRow(
                 f"The first line must name the columns; missing: {', '.join(missing)} "
-                f"(expected imei, model, ship_date, region, partner)."
+                f"(expected imei, model, ship_date, region, partner).",
+                "import.missing_columns",
+                {"columns": missing},
             )
         return found
 
@@ -205,32 +230,55 @@ class _Loader:
             return row[i].strip() if i is not None and i < len(row) else ""
 
         if len(row) < max(cols.values()) + 1 and any(c.strip() for c in row):
-            raise BadRow(f"Expected {max(cols.values()) + 1} columns, found {len(row)}.")
+            expected = max(cols.values()) + 1
+            raise BadRow(
+                f"Expected {expected} columns, found {len(row)}.",
+                "import.column_count",
+                {"expected": expected, "found": len(row)},
+            )
         imei = cell("imei")
-        problem = rules.imei_problem(imei)
-        if problem:
-            raise BadRow(f"imei: {problem}")
+        fault = rules.imei_fault(imei)
+        if fault:
+            raise BadRow(f"imei: {fault[0]}", fault[1], fault[2])
         code = cell("model").upper()
         if code not in self.products:
-            raise BadRow(f"model: unknown model code {cell('model')!r}.")
+            raise BadRow(
+                f"model: unknown model code {cell('model')!r}.", "import.unknown_model", {"model": cell("model")}
+            )
         product_id, tacs = self.products[code]
         owner = self.tac_owner.get(rules.tac(imei))
         if (owner is not None and owner != code) or (owner is None and tacs):
-            raise BadRow(f"imei: IMEI {imei} is not a {code} (TAC {rules.tac(imei)}).")
+            raise BadRow(
+                f"imei: IMEI {imei} is not a {code} (TAC {rules.tac(imei)}).",
+                "import.imei_not_model",
+                {"imei": imei, "model": code, "tac": rules.tac(imei)},
+            )
         raw_date = cell("ship_date")
         try:
             shipped = date.fromisoformat(raw_date.replace("/", "-"))
         except ValueError:
-            raise BadRow(f"ship_date: {raw_date!r} is not a date (YYYY-MM-DD).") from None
+            raise BadRow(
+                f"ship_date: {raw_date!r} is not a date (YYYY-MM-DD).", "import.bad_date", {"value": raw_date}
+            ) from None
         if shipped > self.today:
-            raise BadRow(f"ship_date: {shipped.isoformat()} is in the future.")
+            raise BadRow(
+                f"ship_date: {shipped.isoformat()} is in the future.",
+                "import.future_date",
+                {"date": shipped.isoformat()},
+            )
         region = self.regions.get(cell("region").upper())
         if region is None:
-            raise BadRow(f"region: unknown region code {cell('region')!r}.")
+            raise BadRow(
+                f"region: unknown region code {cell('region')!r}.", "import.unknown_region", {"region": cell("region")}
+            )
         partner_code = cell("partner").upper()
         partner = self.partners.get(partner_code) if partner_code else None
         if partner_code and partner is None:
-            raise BadRow(f"partner: unknown partner code {cell('partner')!r}.")
+            raise BadRow(
+                f"partner: unknown partner code {cell('partner')!r}.",
+                "import.unknown_partner",
+                {"partner": cell("partner")},
+            )
         return {
             "imei": imei,
             "product_id": product_id,
@@ -254,7 +302,15 @@ class _Loader:
                 if all(first[k] == values[k] for k in values):
                     self.imp.rows_unchanged += 1
                 else:
-                    self.error(line, f"IMEI {imei} is on line {first['line']} too, with other details.", raw)
+                    self.error(
+                        line,
+                        BadRow(
+                            f"IMEI {imei} is on line {first['line']} too, with other details.",
+                            "import.duplicate_in_file",
+                            {"imei": imei, "first_line": first["line"]},
+                        ),
+                        raw,
+                    )
                 continue
             if known is None:
                 new[imei] = {**values, "import_id": self.imp.id, "line": line}
@@ -264,8 +320,17 @@ class _Loader:
             else:
                 self.error(
                     line,
-                    f"IMEI {imei} was already shipped on {known.ship_date.isoformat()} "
-                    f"(import {known.import_id}, line {known.line}) with other details; not overwritten.",
+                    BadRow(
+                        f"IMEI {imei} was already shipped on {known.ship_date.isoformat()} "
+                        f"(import {known.import_id}, line {known.line}) with other details; not overwritten.",
+                        "import.already_shipped",
+                        {
+                            "imei": imei,
+                            "ship_date": known.ship_date.isoformat(),
+                            "import_id": known.import_id,
+                            "line": known.line,
+                        },
+                    ),
                     raw,
                 )
         if new:
@@ -286,6 +351,7 @@ def _gave_up(import_id: int, reason: str) -> None:
     if imp is not None and imp.status != ImportStatus.DONE:
         imp.status, imp.finished_at = ImportStatus.FAILED, utcnow()
         imp.error = f"The import stopped: {reason}"[:500]
+        imp.error_code, imp.error_params = None, None
 
 
 @job(timeout=_attempt_timeout, on_give_up=_gave_up)
@@ -298,10 +364,11 @@ def run_import(import_id: int) -> None:
     resume = imp.status == ImportStatus.RUNNING and imp.rows_read > 0
     if resume:
         log.info("shipment import %s resumes after row %s", import_id, imp.rows_read)
-        imp.error = ""
+        imp.error, imp.error_code, imp.error_params = "", None, None
     else:
         db.session.execute(delete(ShipmentImportError).where(ShipmentImportError.import_id == imp.id))
         imp.status, imp.started_at, imp.finished_at, imp.error = ImportStatus.RUNNING, utcnow(), None, ""
+        imp.error_code, imp.error_params = None, None
         imp.processed_bytes = imp.rows_read = imp.rows_loaded = imp.rows_unchanged = imp.rows_bad = 0
         imp.flags_raised = 0
     db.session.commit()
@@ -313,6 +380,7 @@ def run_import(import_id: int) -> None:
         db.session.rollback()
         imp = db.session.get(ShipmentImport, import_id)
         imp.status, imp.finished_at, imp.error = ImportStatus.FAILED, utcnow(), str(exc)[:500]
+        imp.error_code, imp.error_params = exc.reason, exc.params
         db.session.commit()
         return
     except Exception as exc:
@@ -321,6 +389,7 @@ def run_import(import_id: int) -> None:
         db.session.rollback()
         imp = db.session.get(ShipmentImport, import_id)
         imp.error = f"Interrupted after row {imp.rows_read} ({public_reason(exc)}); it resumes from there."[:500]
+        imp.error_code, imp.error_params = "import.interrupted", {"row": imp.rows_read}
         db.session.commit()
         raise
     imp.status, imp.finished_at, imp.processed_bytes = ImportStatus.DONE, utcnow(), imp.total_bytes
@@ -432,7 +501,7 @@ def _read(imp: ShipmentImport, loader: _Loader, path: str, skip: int) -> None:
         except StopIteration:
             first = []
         except UnicodeDecodeError as exc:
-            raise BadRow(_not_utf8(path)) from exc
+            raise _not_utf8(path) from exc
         cols = loader.header(first)
         batch: list = []
         line = reader.line_num
@@ -447,19 +516,23 @@ def _read(imp: ShipmentImport, loader: _Loader, path: str, skip: int) -> None:
                     continue
                 imp.rows_read += 1
                 if has_nul:
-                    loader.error(line, NUL_REASON, row)
+                    loader.error(line, BadRow(NUL_REASON, "import.nul_char"), row)
                 else:
                     try:
                         batch.append((line, row, loader.parse(row, cols)))
                     except BadRow as exc:
-                        loader.error(line, str(exc), row)
+                        loader.error(line, exc, row)
                 if len(batch) >= loader.batch_rows:
                     _commit_batch(loader, batch, raw)
                     batch = []
         except UnicodeDecodeError as exc:
-            raise BadRow(_not_utf8(path)) from exc
+            raise _not_utf8(path) from exc
         except csv.Error as exc:
-            raise BadRow(f"Line {reader.line_num}: the CSV is malformed ({exc}).") from exc
+            raise BadRow(
+                f"Line {reader.line_num}: the CSV is malformed ({exc}).",
+                "import.malformed_csv",
+                {"line": reader.line_num},
+            ) from exc
         _commit_batch(loader, batch, raw)
 
 
@@ -479,7 +552,7 @@ def _encoding(path: str) -> str:
             else:
                 utf8_lines += 1
             if utf8_lines and other_lines:
-                raise BadRow(_not_utf8(path))
+                raise _not_utf8(path)
     if not other_lines:
         return "utf-8-sig"
     try:
@@ -487,21 +560,25 @@ def _encoding(path: str) -> str:
             while f.read(CHUNK):
                 pass
     except UnicodeDecodeError:
-        raise BadRow(_undecodable(path)) from None
+        raise _undecodable(path) from None
     return "gb18030"
 
 
-def _undecodable(path: str) -> str:
+def _undecodable(path: str) -> BadRow:
     with open(path, "rb") as f:
         for number, line in enumerate(f, 1):
             try:
                 line.decode("gb18030")
             except UnicodeDecodeError:
-                return f"Line {number} is neither UTF-8 nor GBK text: save the CSV as UTF-8."
-    return "The file is neither UTF-8 nor GBK text: save the CSV as UTF-8."
+                return BadRow(
+                    f"Line {number} is neither UTF-8 nor GBK text: save the CSV as UTF-8.",
+                    "import.undecodable_line",
+                    {"line": number},
+                )
+    return BadRow("The file is neither UTF-8 nor GBK text: save the CSV as UTF-8.", "import.undecodable")
 
 
-def _not_utf8(path: str) -> str:
+def _not_utf8(path: str) -> BadRow:
     """Which line is not UTF-8. The decoder works on chunks of the file, so where it stopped says
     little; a newline byte is never part of a UTF-8 sequence, so each line decodes on its own."""
     with open(path, "rb") as f:
@@ -511,8 +588,10 @@ def _not_utf8(path: str) -> str:
             except UnicodeDecodeError:
                 if number == 1:
                     break
-                return f"Line {number} is not UTF-8 text: save the CSV as UTF-8."
-    return "The file is not UTF-8 text: save the CSV as UTF-8."
+                return BadRow(
+                    f"Line {number} is not UTF-8 text: save the CSV as UTF-8.", "import.not_utf8_line", {"line": number}
+                )
+    return BadRow("The file is not UTF-8 text: save the CSV as UTF-8.", "import.not_utf8")
 
 
 def _commit_batch(loader: _Loader, batch: list, raw) -> None:

@@ -108,6 +108,9 @@ class ShipmentImport(db.Model):
     rows_bad: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     flags_raised: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     error: Mapped[str] = mapped_column(String(500), default="", nullable=False)
+    # The error's reason code (core/reasons.py) and params, for a client to say it in its language.
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_params: Mapped[dict | None] = mapped_column(JSON)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -129,6 +132,8 @@ class ShipmentImportError(db.Model):
     import_id: Mapped[int] = mapped_column(ForeignKey("shipment_imports.id"), nullable=False)
     line: Mapped[int] = mapped_column(Integer, nullable=False)
     reason: Mapped[str] = mapped_column(String(300), nullable=False)
+    code: Mapped[str | None] = mapped_column(String(64))  # the reason's code (core/reasons.py)
+    params: Mapped[dict | None] = mapped_column(JSON)  # and its params
     raw: Mapped[str] = mapped_column(String(500), default="", nullable=False)
 
 

@@ -40,15 +40,30 @@ def luhn_check_digit(body: str) -> int:
     return (10 - total % 10) % 10
 
 
+def imei_fault(imei: str) -> tuple[str, str, dict] | None:
+    """Why `imei` is not a valid IMEI as (English sentence, reason code, params), or None.
+    Checks shape and the Luhn check digit only."""
+    if not _DIGITS.match(imei or ""):
+        return "An IMEI has digits only.", "import.imei_digits", {}
+    if len(imei) != IMEI_LENGTH:
+        return (
+            f"An IMEI has {IMEI_LENGTH} digits; this one has {len(imei)}.",
+            "import.imei_length",
+            {"expected": IMEI_LENGTH, "found": len(imei)},
+        )
+    if luhn_check_digit(imei[:-1]) != int(imei[-1]):
+        return (
+            "The IMEI's check digit is wrong: a digit was mistyped or two were swapped.",
+            "import.imei_check_digit",
+            {},
+        )
+    return None
+
+
 def imei_problem(imei: str) -> str | None:
     """Why `imei` is not a valid IMEI, or None. Checks shape and the Luhn check digit only."""
-    if not _DIGITS.match(imei or ""):
-        return "An IMEI has digits only."
-    if len(imei) != IMEI_LENGTH:
-        return f"An IMEI has {IMEI_LENGTH} digits; this one has {len(imei)}."
-    if luhn_check_digit(imei[:-1]) != int(imei[-1]):
-        return "The IMEI's check digit is wrong: a digit was mistyped or two were swapped."
-    return None
+    fault = imei_fault(imei)
+    return fault[0] if fault else None
 
 
 def tac(imei: str) -> str:

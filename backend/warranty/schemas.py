@@ -103,6 +103,10 @@ class ShipmentImportSchema(BaseSchema):
     rows_bad = fields.Integer()
     flags_raised = fields.Integer(metadata={"description": "Diversion flags the new units raised."})
     error = fields.String(metadata={"description": "Why a failed import stopped."})
+    error_code = fields.String(
+        allow_none=True, metadata={"description": "The reason code of `error` (backend/core/reasons.py), if any."}
+    )
+    error_params = fields.Dict(allow_none=True, metadata={"description": "The params of `error_code`."})
     sha256 = fields.String()
     duplicate_of = fields.Integer(allow_none=True, metadata={"description": "An earlier import of the same file."})
     created_by = fields.Integer()
@@ -113,7 +117,11 @@ class ShipmentImportSchema(BaseSchema):
 
 class ImportErrorSchema(BaseSchema):
     line = fields.Integer()
-    reason = fields.String()
+    reason = fields.String(metadata={"description": "Why the row was not loaded (English)."})
+    code = fields.String(
+        allow_none=True, metadata={"description": "The reason's code (backend/core/reasons.py), e.g. import.bad_date."}
+    )
+    params = fields.Dict(allow_none=True, metadata={"description": 'The code\'s params, e.g. {"value": "2024-13-01"}.'})
     raw = fields.String()
 
 

@@ -478,6 +478,10 @@ def test_an_hlc_too_far_ahead_is_rejected_clock_drift(api, world, app):
         assert error["code"] == "clock_drift"
         assert error["details"]["max_ahead_ms"] == max_ahead
         assert error["details"]["ahead_ms"] > max_ahead
+        # the reason and its numbers as data, for the phone to say in the rep's language
+        assert error["reason"] == "clock_drift"
+        assert error["params"]["max_ahead_seconds"] == max_ahead // 1000
+        assert error["params"]["ahead_seconds"] * 1000 >= error["details"]["ahead_ms"]
     assert db.session.get(Visit, uuid.UUID(visit["id"])) is None
     assert world.store_a1.name != "未来"
     # The rejected clock was not adopted by the server: its own clock stays near real time.

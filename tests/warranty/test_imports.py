@@ -105,6 +105,18 @@ def test_good_rows_are_loaded_and_bad_ones_reported_by_line_with_the_reason(api,
         (13, f"IMEI {imei(serial=1)} is on line 2 too, with other details."),
     ]
     errors = hq.get(f"{IMPORTS}/{imp['id']}/errors").json
+    # Each row's reason also as a code and its params (the HQ screen says it in its language).
+    assert [(e["code"], e["params"]) for e in errors] == [
+        ("import.imei_check_digit", {}),
+        ("import.unknown_model", {"model": "XL-Q99"}),
+        ("import.imei_not_model", {"imei": imei(N10_TAC, 4), "model": "XL-P30", "tac": N10_TAC}),
+        ("import.bad_date", {"value": "2026-13-01"}),
+        ("import.future_date", {"date": future}),
+        ("import.unknown_region", {"region": "ZZ"}),
+        ("import.unknown_partner", {"partner": "NOPE"}),
+        ("import.column_count", {"expected": 5, "found": 3}),
+        ("import.duplicate_in_file", {"imei": imei(serial=1), "first_line": 2}),
+    ]
     assert errors[0]["raw"] == lines[1]
     p30, gd, gx, sn = world.product.id, world.region_a.id, world.region_b.id, world.partner.id
     assert shipments() == {
@@ -282,6 +294,7 @@ def test_a_file_that_is_neither_utf8_nor_gbk_fails_with_a_clear_error(api, world
     imp = run_import(api(world.hq), data)
     assert imp["status"] == "failed"
     assert imp["error"] == "Line 3 is neither UTF-8 nor GBK text: save the CSV as UTF-8."
+    assert (imp["error_code"], imp["error_params"]) == ("import.undecodable_line", {"line": 3})
     assert shipments() == {}
 
 
@@ -295,6 +308,7 @@ def test_a_line_that_is_not_utf8_far_into_the_file_is_named(api, world):
     imp = run_import(api(world.hq), data)
     assert imp["status"] == "failed"
     assert imp["error"] == "Line 1001 is not UTF-8 text: save the CSV as UTF-8."
+    assert (imp["error_code"], imp["error_params"]) == ("import.not_utf8_line", {"line": 1001})
 
 
 def test_the_job_is_idempotent(api, world, app):

@@ -1,0 +1,99 @@
+"""Every reason code the server can give for a refusal or a rejected import row, with its params.
+
+An error body's `code` is the kind of answer clients branch on (`invalid`, `not_found`,
+`conflict`…). `reason` says which rule refused, and `params` holds the numbers and names the
+sentence needs, as data: the PWA turns `reason` + `params` into a sentence in the user's
+language (its `err.<reason>` strings) and shows the English `message` only for a reason it does
+not know. A code is stable once released: rename nothing, add new ones.
+
+`REASONS` maps each reason to the names of its params. A `DomainError` (and an import's `BadRow`)
+given a reason not listed here, or params other than its names, fails at once
+(`check_reason`), and `tests/test_error_reasons.py` checks that every reason the code raises is
+listed and has a zh-CN and an English template in the PWA.
+"""
+
+from __future__ import annotations
+
+REASONS: dict[str, tuple[str, ...]] = {
+    # sync protocol refusals (sync/service.py)
+    "clock_drift": ("ahead_seconds", "max_ahead_seconds"),
+    "unknown_mutation": ("name",),
+    "sync.write_conflict": (),
+    "sync.out_of_range": (),
+    "sync.invalid_value": ("field",),
+    # device times (core/records.py)
+    "device_time.future": ("field",),
+    # visits
+    "visit.not_found": ("visit_id",),
+    "visit.other_store": ("visit_id",),
+    "visit.checkout_before_checkin": (),
+    "visit.already_checked_out": ("visit_id", "checked_out_at"),
+    "display.no_answers": (),
+    "display.answered_twice": (),
+    "display.unknown_item": ("item_id",),
+    "display.needs_yes_no": ("item",),
+    "display.needs_number": ("item",),
+    "display.not_found": ("check_id",),
+    # stock
+    "stock.unknown_material": ("material_id",),
+    "stock.quantity_zero": (),
+    "stock.not_found": ("movement_id",),
+    # intel and prices
+    "price.unknown_product": ("product_id",),
+    "price.unknown_competitor_model": ("competitor_model_id",),
+    "price.not_found": ("observation_id",),
+    "intel.territory_needed": (),
+    "intel.not_found": ("report_id",),
+    "intel.already_reviewed": ("status",),
+    "intel.duplicate_store_needed": (),
+    # stores and contacts
+    "store.not_found": ("store_id",),
+    "store.radius_too_large": ("max_radius_m",),
+    "store.unknown_partner": ("partner_id",),
+    "store.unknown_territory": ("territory_id",),
+    "store.code_taken": ("store_code",),
+    "store.rep_may_not_change": ("fields",),
+    "store.proposal_not_found": ("proposal_id",),
+    "store.proposal_decided": ("proposal_id", "status"),
+    "contact.not_found": ("contact_id",),
+    "contact.missing_field": ("field",),
+    "contact.not_at_store": ("contact_id", "store_id"),
+    "contact.removed": ("contact_id",),
+    # shipment imports: the upload (REST) and the file's rows (kept with the import)
+    "import.file_too_large": ("max_mb",),
+    "import.storage_full": (),
+    "import.file_empty": (),
+    "import.not_found": ("import_id",),
+    "import.missing_columns": ("columns",),
+    "import.column_count": ("expected", "found"),
+    "import.imei_digits": (),
+    "import.imei_length": ("expected", "found"),
+    "import.imei_check_digit": (),
+    "import.unknown_model": ("model",),
+    "import.imei_not_model": ("imei", "model", "tac"),
+    "import.bad_date": ("value",),
+    "import.future_date": ("date",),
+    "import.unknown_region": ("region",),
+    "import.unknown_partner": ("partner",),
+    "import.duplicate_in_file": ("imei", "first_line"),
+    "import.already_shipped": ("imei", "ship_date", "import_id", "line"),
+    "import.nul_char": (),
+    "import.not_utf8": (),
+    "import.not_utf8_line": ("line",),
+    "import.undecodable": (),
+    "import.undecodable_line": ("line",),
+    "import.malformed_csv": ("line",),
+    "import.interrupted": ("row",),
+}
+
+
+def check_reason(reason: str | None, params: dict | None) -> None:
+    """Fails (a programming error, not a user's) on a reason not in `REASONS` or other params."""
+    if reason is None:
+        if params:
+            raise ValueError("params without a reason")
+        return
+    if reason not in REASONS:
+        raise ValueError(f"unknown error reason {reason!r}: add it to backend/core/reasons.py")
+    if set(params or {}) != set(REASONS[reason]):
+        raise ValueError(f"reason {reason!r} takes params {REASONS[reason]}, got {sorted(params or {})}")
