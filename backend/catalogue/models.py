@@ -19,7 +19,8 @@ class Product(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model_code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)  # the Chinese (primary) name
+    name_en: Mapped[str | None] = mapped_column(String(120))  # the English name, when it differs
     launch_date: Mapped[date | None] = mapped_column(Date)
     list_price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
@@ -38,7 +39,8 @@ class CompetitorBrand(db.Model):
     __tablename__ = "competitor_brands"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)  # the Chinese (primary) name
+    name_en: Mapped[str | None] = mapped_column(String(80))  # the English name, when it differs
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
 
@@ -48,7 +50,8 @@ class CompetitorModel(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("competitor_brands.id"), index=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)  # the Chinese (primary) name
+    name_en: Mapped[str | None] = mapped_column(String(120))  # the English name, when it differs
     launch_date: Mapped[date | None] = mapped_column(Date)
     list_price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
@@ -69,7 +72,8 @@ class PromoMaterial(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)  # the Chinese (primary) name
+    name_en: Mapped[str | None] = mapped_column(String(120))  # the English name, when it differs
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     unit_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)

@@ -10,6 +10,7 @@ class ProductSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     model_code = Name(32, required=True)
     name = Name(120, required=True)
+    name_en = Text(120, allow_none=True, metadata={"description": "The English name; null: show `name`."})
     launch_date = fields.Date(allow_none=True)
     list_price = Money(allow_none=True)
     active = fields.Boolean()
@@ -35,6 +36,7 @@ class ProductSchema(BaseSchema):
 class CompetitorBrandSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     name = Name(80, required=True)
+    name_en = Text(80, allow_none=True, metadata={"description": "The English name; null: show `name`."})
     active = fields.Boolean()
 
 
@@ -42,6 +44,7 @@ class CompetitorModelSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     brand_id = fields.Integer(required=True)
     name = Name(120, required=True)
+    name_en = Text(120, allow_none=True, metadata={"description": "The English name; null: show `name`."})
     launch_date = fields.Date(allow_none=True)
     list_price = Money(allow_none=True)
     active = fields.Boolean()
@@ -51,6 +54,7 @@ class PromoMaterialSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     code = Name(32, required=True)
     name = Name(120, required=True)
+    name_en = Text(120, allow_none=True, metadata={"description": "The English name; null: show `name`."})
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in MaterialKind]))
     unit_cost = Money(allow_none=True)
     active = fields.Boolean()

@@ -66,6 +66,23 @@ COMPETITORS: dict[str, tuple[tuple[str, int, int], ...]] = {
     ),
 }
 
+# English names (name_en) where the Chinese one is not already Latin script.
+BRAND_EN = "Xinglan"
+BRANDS_EN = {"华为": "Huawei", "小米": "Xiaomi", "荣耀": "Honor", "三星": "Samsung"}
+MODELS_EN = {"畅享 70": "Enjoy 70", "小米14": "Xiaomi 14", "荣耀200": "Honor 200"}
+MATERIALS_EN = {
+    "POS-P50": "P50 launch poster (A1)",
+    "POS-BRAND": f"{BRAND_EN} brand poster",
+    "STD-P50": "P50 life-size standee",
+    "STD-ROLL": "Roll-up banner (80×200)",
+    "DEMO-P30": "P30 demo unit",
+    "DEMO-N10": "N10 demo unit",
+    "GIFT-EAR": f"{BRAND_EN} Bluetooth earphones (gift)",
+    "GIFT-CASE": "Case + screen protector pack",
+    "GIFT-BAG": "Branded tote bag",
+    "OTH-TAG": "Acrylic price tag",
+}
+
 # (code, name, kind, unit cost)
 MATERIALS = (
     ("POS-P50", "P50 新品海报 (A1)", MaterialKind.POSTER, "12.00"),
@@ -81,6 +98,7 @@ MATERIALS = (
 )
 
 # (code, label zh, label en, answer type, target, weight, active, how often it passes vs store quality)
+# Items in ON_FAIL ask a failed answer for a reason or a photo (the rest: nothing).
 CHECKLIST = (
     ("VI-FASCIA", "门头/背板形象完好无破损", "Fascia and back panel intact", AnswerType.YES_NO, None, 2, True, 0.10),
     ("VI-LIGHT", "品牌灯箱点亮", "Brand light box lit", AnswerType.YES_NO, None, 1, True, 0.05),
@@ -102,13 +120,15 @@ CHECKLIST = (
 )
 
 
-# Items in ON_FAIL ask a failed answer for a reason or a photo (the rest: nothing).
 ON_FAIL = {"VI-FASCIA": OnFail.PHOTO_OR_REASON, "VI-DEMO": OnFail.REASON, "VI-PRICE": OnFail.REASON}
 
 
 def promo_materials() -> list[PromoMaterial]:
     """The demo's promo-material catalogue, as new (unsaved) rows."""
-    return [PromoMaterial(code=c, name=n, kind=k, unit_cost=Decimal(cost)) for c, n, k, cost in MATERIALS]
+    return [
+        PromoMaterial(code=c, name=n, name_en=MATERIALS_EN.get(c), kind=k, unit_cost=Decimal(cost))
+        for c, n, k, cost in MATERIALS
+    ]
 
 
 def checklist_items() -> list[ChecklistItem]:
@@ -137,6 +157,7 @@ def make_catalogue(ctx: Context) -> None:
         p = Product(
             model_code=code,
             name=name,
+            name_en=name.replace(BRAND, BRAND_EN),
             launch_date=ctx.today - timedelta(days=days_ago),
             list_price=Decimal(price),
             active=active,
@@ -146,7 +167,7 @@ def make_catalogue(ctx: Context) -> None:
         )
         products.append(p)
     db.session.add_all(products)
-    brands = [CompetitorBrand(name=b) for b in COMPETITORS]
+    brands = [CompetitorBrand(name=b, name_en=BRANDS_EN.get(b)) for b in COMPETITORS]
     db.session.add_all(brands)
     db.session.flush()
     for p, (_code, _name, days_ago, _price, _active) in zip(products, OUR_PRODUCTS, strict=True):
@@ -169,6 +190,7 @@ def make_catalogue(ctx: Context) -> None:
                 CompetitorModel(
                     brand_id=brand.id,
                     name=name,
+                    name_en=MODELS_EN.get(name),
                     launch_date=ctx.today - timedelta(days=days_ago),
                     list_price=Decimal(price),
                 )
