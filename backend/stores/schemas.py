@@ -6,6 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..core.schemas import BaseSchema, Latitude, Longitude, Name, Text, UTCDateTime
 from .models import ContactRole, ProposalStatus, StoreKind, StoreStatus, StoreTier
+from .pinyin import name_pinyin
 
 KINDS = [k.value for k in StoreKind]
 TIERS = [t.value for t in StoreTier]
@@ -31,6 +32,16 @@ class StoreSchema(BaseSchema):
     updated_at = UTCDateTime(dump_only=True)
     distance_m = fields.Float(
         dump_only=True, metadata={"description": "Metres from the `near` point (nearby search only)."}
+    )
+    name_pinyin = fields.Function(
+        lambda store: name_pinyin(store["name"] if isinstance(store, dict) else store.name),
+        dump_only=True,
+        metadata={
+            "description": "The name's pinyin for search: `full` syllables separated by spaces "
+            '("ti yu xi lu dian"), `initials` run together ("tyxld"); Latin words kept whole.',
+            "type": "object",
+            "properties": {"full": {"type": "string"}, "initials": {"type": "string"}},
+        },
     )
 
 
