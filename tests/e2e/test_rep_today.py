@@ -172,6 +172,9 @@ def test_today_shows_the_store_here_first_without_layout_shift(app, phone, today
     expect(rows.nth(1).locator(".side")).to_have_text(re.compile(r"^2(\.0)? km$"))  # P2: 0.02° of longitude east
     expect(rows.nth(2).locator(".side")).to_have_text(re.compile(r"^2(\.0)? km$"))  # store A1b: 0.018° north
     shot(page, "today-zh-393")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    shot(page, "today-zh-1280")
+    page.set_viewport_size(PHONE_393)
 
     # One tap from Today to checked in, offline.
     context.set_offline(True)
@@ -227,3 +230,23 @@ def test_today_says_no_store_is_in_range_and_looks_the_same_in_english(phone, to
     shot(page, "today-en-393")
     page.set_viewport_size({"width": 1280, "height": 800})
     shot(page, "today-en-1280")
+
+
+def test_the_position_is_asked_for_on_a_tap_the_first_time(phone, e2e_world):
+    world = e2e_world
+    context = phone(position=(world.store_a1.latitude, world.store_a1.longitude))
+    page = context.new_page()
+    login(page, "rep_a1")
+    expect(page.locator("[data-testid=here-card]")).to_be_visible()
+    # A phone that has not answered the browser's question yet: Today does not ask on its own.
+    context.clear_permissions()
+    page.reload()
+    none = page.locator("[data-testid=here-none]")
+    expect(none).to_contain_text("重新定位")
+    expect(page.locator("[data-testid=store-list] [data-testid=store-item]").first).to_be_visible()
+    expect(page.locator("[data-testid=here-check-in]")).to_have_count(0)
+    # The rep taps "locate" and allows it: the store they stand in comes first, one tap from check-in.
+    context.grant_permissions(["geolocation"])
+    page.locator("[data-testid=here-locate]").click()
+    expect(page.locator("[data-testid=here-card]")).to_have_attribute("data-store-id", str(world.store_a1.id))
+    expect(page.locator("[data-testid=here-check-in]")).to_be_visible()

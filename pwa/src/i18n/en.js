@@ -89,6 +89,7 @@ export default {
   'today.here': "You're at this store",
   'today.where': 'Where you are',
   'today.hereNone': 'No store within check-in range.',
+  'today.askPosition': 'Tap “Refresh position” to see the store you are in and check in with one tap.',
   'today.continueAt': 'Continue the visit at {store}',
   'today.unplanned': 'Unplanned',
   'today.unplannedCount': '+{n} unplanned',

@@ -19,6 +19,16 @@ import { Icon } from '../../components/icons.js';
 
 // Stores listed under "nearby" (or by name without a position); search finds the others.
 export const NEARBY_LIMIT = 10;
+/** 'granted' | 'prompt' | 'denied' | 'unknown' (no Permissions API: just ask). */
+export async function geolocationPermission() {
+  try {
+    const status = await navigator.permissions.query({ name: 'geolocation' });
+    return status.state;
+  } catch {
+    return 'unknown';
+  }
+}
+
 // A position older than this is asked again before a check-in from the here card.
 const FRESH_MS = 30_000;
 
@@ -59,7 +69,7 @@ function SkeletonRows({ n }) {
 }
 
 // The first thing on screen: one fixed height, whatever it holds.
-function HereCard({ here, open, pos, locating, posError, onLocate }) {
+function HereCard({ here, open, pos, locating, posError, askFirst, onLocate }) {
   const { actions } = useApp();
   const [state, setState] = useState({ step: 'idle' });
 
@@ -102,7 +112,8 @@ function HereCard({ here, open, pos, locating, posError, onLocate }) {
     </section>`;
   }
   let text = t('today.locating');
-  if (!locating && posError) text = t('today.noPosition', { message: posError });
+  if (!locating && askFirst) text = t('today.askPosition');
+  else if (!locating && posError) text = t('today.noPosition', { message: posError });
   else if (!locating) text = t('today.hereNone');
   return html`<section class="card here-card here-none" data-testid="here-none" aria-busy=${locating ? 'true' : 'false'}>
     <div class="here-label">${t('today.where')}</div>
@@ -200,6 +211,7 @@ export function Today() {
   const [locating, setLocating] = useState(true);
 
   function locate() {
+    setAskFirst(false);
     setLocating(true);
     getPosition()
       .then((p) => {
@@ -209,7 +221,23 @@ export function Today() {
       .catch((err) => setPosError(positionError(err)))
       .finally(() => setLocating(false));
   }
-  useEffect(locate, []);
+  // Located at once when the phone already lets the app know its position; the first time
+  // (permission not asked yet) the browser's question waits for the rep's tap on "locate" —
+  // a permission prompt nobody asked for is refused more often (Lighthouse: geolocation-on-start).
+  const [askFirst, setAskFirst] = useState(false);
+  useEffect(() => {
+    let alive = true;
+    geolocationPermission().then((state) => {
+      if (!alive) return;
+      if (state === 'prompt') {
+        setAskFirst(true);
+        setLocating(false);
+      } else locate();
+    });
+    return () => {
+      alive = false;
+    };
+  }, []);
 
   // The day's records, read together: the sections below the here card appear at once.
   const [day, dayLoaded] = useLive(async () => {
@@ -285,6 +313,7 @@ export function Today() {
       pos=${pos}
       locating=${locating || !dayLoaded}
       posError=${posError}
+      askFirst=${askFirst}
       onLocate=${locate}
     />
     <label class="field">
