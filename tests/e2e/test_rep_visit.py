@@ -236,6 +236,9 @@ def test_refused_entries_show_the_reason_and_can_be_corrected(phone, e2e_world):
     page.locator("[data-testid=checkin-anyway]").click()
     expect(page.locator("[data-testid=visit-offsite]")).to_be_visible()
     record_price(page, world, "2499")
+    # One visit at a time: checked out here before the store next door offers its check-in.
+    page.locator("[data-testid=check-out]").click()
+    expect(page.locator("[data-testid=visit-finished]")).to_be_visible()
 
     # At the store next door, a slip of the finger: a price the server will refuse as invalid.
     page.goto(f"/#/store/{world.store_a1.id}")
@@ -250,7 +253,8 @@ def test_refused_entries_show_the_reason_and_can_be_corrected(phone, e2e_world):
     context.set_offline(False)
     page.goto("/#/outbox")
     rejected = page.locator("[data-testid=outbox-rejected] [data-testid=outbox-entry]")
-    expect(rejected).to_have_count(3, timeout=SYNC_TIMEOUT_MS)  # check-in and price at the far store, the typo
+    # check-in, price and check-out at the far store, the typo
+    expect(rejected).to_have_count(4, timeout=SYNC_TIMEOUT_MS)
     lost = rejected.filter(has_text="2,499")
     typo = rejected.filter(has_text="99,999,999")
     expect(lost.locator("[data-testid=outbox-reason]")).to_contain_text(f"No store {far_store.id}")
@@ -258,7 +262,7 @@ def test_refused_entries_show_the_reason_and_can_be_corrected(phone, e2e_world):
     expect(page.locator("[data-testid=sync-rejected]")).to_be_visible()
     shot(page, "08-outbox-rejected")
     db.session.rollback()
-    assert count(SyncRejection) == 3
+    assert count(SyncRejection) == 4
     assert count(PriceObservation) == 0
     assert count(Visit) == 1  # the check-in next door went through
 
@@ -266,7 +270,7 @@ def test_refused_entries_show_the_reason_and_can_be_corrected(phone, e2e_world):
     typo.locator("[data-testid=outbox-fix]").click()
     typo.locator("input[data-field=shelf_price]").fill("2999")
     typo.locator("[data-testid=outbox-resend]").click()
-    expect(rejected).to_have_count(2)
+    expect(rejected).to_have_count(3)
     wait_synced(page)
     price = wait_until(lambda: db.session.scalar(select(PriceObservation)), message="the corrected price")
     assert (price.store_id, str(price.shelf_price)) == (world.store_a1.id, "2999.00")
@@ -274,14 +278,14 @@ def test_refused_entries_show_the_reason_and_can_be_corrected(phone, e2e_world):
     # A refused entry can be discarded.
     page.once("dialog", lambda dialog: dialog.accept())
     lost.locator("[data-testid=outbox-discard]").click()
-    expect(rejected).to_have_count(1)
+    expect(rejected).to_have_count(2)  # the far store's check-in and check-out
 
-    # Signing out with an entry that never reached the server asks first.
+    # Signing out with entries that never reached the server asks first.
     page.goto("/#/settings")
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
     page.locator("[data-testid=logout]").click()
-    assert questions and "1" in questions[0]
+    assert questions and "2" in questions[0]
     expect(page.locator("[data-testid=settings-screen]")).to_be_visible()
 
 

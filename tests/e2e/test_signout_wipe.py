@@ -173,7 +173,8 @@ def make_jpeg(path) -> str:
 
 def seed_rep(app, world, rep) -> dict:
     """A contact, a visit and a price of the rep's store A1b on the server: what the phone pulls
-    (the visit still open: the phone checks in at store A1)."""
+    (the visit checked out: the phone then checks in at store A1, which it refuses while a visit
+    is open)."""
     client = ApiClient(app.test_client(), rep)
     store = world.store_a1b
     contact_id, visit_id, price_id = new_id(), new_id(), new_id()
@@ -196,6 +197,8 @@ def seed_rep(app, world, rep) -> dict:
         },
     )
     assert r.status_code == 201, r.json
+    r = client.post(f"/api/v1/visits/{visit_id}/check-out", json={"checked_out_at": iso(at + timedelta(minutes=30))})
+    assert r.status_code == 200, r.json
     r = client.post(
         "/api/v1/price-observations",
         json={

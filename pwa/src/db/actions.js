@@ -13,6 +13,7 @@ import { clientIdIn, nextHlcIn } from './clock.js';
 import { markOverlay, revertRow } from './overlay.js';
 import { applyLocal, given, mutationNamed, putGiven } from './mutations.js';
 import { pickDayPlan, plansOfDay, serverKnown } from './plans.js';
+import { dropDraft, saveDraft } from './drafts.js';
 import { sha256Hex } from '../protocol/sha256.js';
 import { localToday } from '../warranty/rules.js';
 import { CardError, FIELDS as CARD_FIELDS, cardProblems, cleanField, imeiDigits, imeiIssue } from '../warranty/card.js';
@@ -20,6 +21,36 @@ import { CardError, FIELDS as CARD_FIELDS, cardProblems, cleanField, imeiDigits,
 export const MAX_PHOTO_PX = 1600;
 /** The most stores in one day's plan (the server's limit, backend/routes/service.py MAX_STOPS). */
 export const MAX_PLAN_STOPS = 40;
+/** A visit left open longer than this no longer blocks a check-in (a forgotten check-out). */
+export const OPEN_VISIT_MAX_AGE_H = 16;
+
+/** checkIn refused: a visit is open (checked in, not out) at `storeId`. One visit at a time. */
+export class VisitOpenError extends Error {
+  constructor(visit) {
+    super(`A visit is open at store ${visit.store_id}: check out there first.`);
+    this.name = 'VisitOpenError';
+    this.code = 'visit_open_elsewhere';
+    this.visitId = String(visit.id);
+    this.storeId = visit.store_id;
+  }
+}
+
+/**
+ * The visit open on this phone (checked in within OPEN_VISIT_MAX_AGE_H, not checked out), newest
+ * first, or null. The phone keeps this rule alone: the server accepts a check-in while another
+ * visit is open, because the phone pushes offline work late and a check-out the server refuses
+ * (or one still queued behind a failing entry) would otherwise make it refuse every later visit.
+ */
+export async function openVisitIn(db, nowMs = Date.now()) {
+  const since = nowMs - OPEN_VISIT_MAX_AGE_H * 3600 * 1000;
+  const rows = await db.entities.where('entity').equals('visit').toArray();
+  const open = rows
+    .filter((r) => !r.deleted && r.data && !r.data.checked_out_at)
+    .map((r) => r.data)
+    .filter((v) => new Date(v.checked_in_at).getTime() >= since)
+    .sort((a, b) => String(b.checked_in_at).localeCompare(String(a.checked_in_at)));
+  return open[0] || null;
+}
 
 // --- argument helpers ---------------------------------------------------------------------------
 
@@ -81,7 +112,9 @@ function positionArgs(position, { required }) {
 /** Display-check answers as `[{item_id, value}]`, from that or from `{itemId: value}`. */
 function answersOf(answers) {
   if (Array.isArray(answers)) {
-    return answers.map((a) => ({ item_id: intOf(a.item_id ?? a.itemId, 'item_id'), value: a.value }));
+    return answers.map((a) =>
+      putGiven({ item_id: intOf(a.item_id ?? a.itemId, 'item_id'), value: a.value }, { reason: a.reason || undefined }),
+    );
   }
   if (answers && typeof answers === 'object') {
     return Object.entries(answers).map(([k, value]) => ({ item_id: intOf(k, 'item_id'), value }));
@@ -187,7 +220,10 @@ export function createActions({
     });
   }
 
+  /** Check in; refused (VisitOpenError) while a visit is open on this phone, at any store. */
   async function checkIn({ storeId, position, notes } = {}) {
+    const open = await openVisitIn(db, now());
+    if (open) throw new VisitOpenError(open);
     const id = uuid();
     const args = putGiven(
       {
@@ -210,6 +246,7 @@ export function createActions({
     );
     const visit = await db.entities.get(['visit', String(visitId)]);
     await enqueue('visit.check_out', args, await nameOf(db, 'store', visit?.data?.store_id));
+    await dropDraft(db, visitId); // recorded: nothing typed in this visit is waiting any more
     return String(visitId);
   }
 
@@ -221,6 +258,7 @@ export function createActions({
     );
     const visit = await db.entities.get(['visit', String(visitId)]);
     await enqueue('display.check', args, await nameOf(db, 'store', visit?.data?.store_id));
+    await saveDraft(db, visitId, { display: null }, now()); // the check's draft is recorded
     return id;
   }
 

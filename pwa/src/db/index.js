@@ -11,6 +11,8 @@
 //   photos    id, status
 //             {id, blob, sha256, size, offset, status: 'pending' | 'uploaded' | 'failed', createdAt}
 //   meta      key  {key, value}: clientId, nextMutationId, lastHlc, cursor, lastMutationId, session, …
+//   drafts    visitId  {visitId, data, updatedAt} (version 2): what the rep typed in a visit and did
+//             not record yet (db/drafts.js); never synced, dropped at check-out and on sign-out
 import Dexie from 'dexie';
 
 export const DB_NAME = 'fieldsales';
@@ -24,6 +26,8 @@ export function createDb(name = DB_NAME, options = {}) {
     photos: 'id, status',
     meta: 'key',
   });
+  // Version 2 adds the visits' drafts; the other tables are unchanged (no upgrade function).
+  db.version(2).stores({ drafts: 'visitId' });
   return db;
 }
 
@@ -81,12 +85,18 @@ export async function loadSession(database = db) {
  * before letting another user log in over unsent work. Resolves to true when it started over.
  */
 export async function saveSession(session, database = db, makeId = randomUUID) {
-  return database.transaction('rw', database.meta, database.entities, database.outbox, database.photos, async () => {
+  const tables = [database.meta, database.entities, database.outbox, database.photos, database.drafts];
+  return database.transaction('rw', tables, async () => {
     const userId = session?.user?.id ?? null;
     const owner = await getMeta(database, 'clientUserId');
     let restarted = false;
     if (owner !== undefined && owner !== null && userId !== null && owner !== userId) {
-      await Promise.all([database.entities.clear(), database.outbox.clear(), database.photos.clear()]);
+      await Promise.all([
+        database.entities.clear(),
+        database.outbox.clear(),
+        database.photos.clear(),
+        database.drafts.clear(),
+      ]);
       for (const key of ['cursor', 'lastMutationId', 'sweep', 'conflicts', 'lostMutations'])
         await setMeta(database, key, undefined);
       await setMeta(database, 'clientId', makeId());

@@ -1,12 +1,16 @@
-// A store: details, contacts, last visit, last prices, current promo stock — and check in, with a
-// clear warning when the phone is far from the store.
+// A store: details, contacts, last visit (its score and failed checklist items), last prices,
+// current promo stock — and check in, with a clear warning when the phone is far from the store.
+// One visit at a time: while a visit is open at another store, the check-in gives way to "visit
+// open at X — go there" (db/actions.checkIn refuses too).
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { fmt, localName, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { navigate, useLive } from '../../components/hooks.js';
 import { distanceM, getPosition, isOffSite, offSiteLimit, positionError } from '../../components/geo.js';
-import { entitiesOfStore, normCatalogue, normHistory, openVisits } from './model.js';
+import { entitiesOfStore, entityGet, normCatalogue, normHistory, openVisits } from './model.js';
+import { checkScore, findings } from './checklist.js';
+import { itemLabel } from './steps/DisplayStep.js';
 
 export function modelName(catalogue, price) {
   if (price.product_id != null) {
@@ -90,6 +94,38 @@ export function CheckInButton({ store }) {
   </div>`;
 }
 
+/** In place of a check-in while a visit is open at another store: where, and the way there. */
+export function OpenVisitElsewhere({ visit, storeName }) {
+  return html`<div class="banner banner-warn open-elsewhere" role="status" data-testid="open-visit-elsewhere">
+    <span class="grow">${t('store.openElsewhere', { store: storeName || `#${visit.store_id}` })}</span>
+    <a class="btn btn-primary btn-block" href=${`#/visit/${visit.id}`} data-testid="open-visit-go">${t('store.openElsewhereGo')}</a>
+  </div>`;
+}
+
+/** The last visit's display check: score and the failed items (with their reasons). */
+function LastVisitCheck({ check, checklist }) {
+  if (!check) return null;
+  const score = checkScore(checklist, check);
+  const failed = findings(checklist, check);
+  return html`<div class="last-check" data-testid="last-visit-check">
+    <p>
+      ${t('store.lastCheck')}
+      <strong data-testid="last-visit-score">${score != null ? t('finish.score', { n: fmt.number(score) }) : '—'}</strong>
+    </p>
+    ${
+      failed.length
+        ? html`<ul class="findings small" data-testid="last-visit-findings">
+          ${failed.map(
+            (f) => html`<li key=${f.item.id} data-item-code=${f.item.code}>
+              ✗ ${itemLabel(f.item)}${f.item.answer_type === 'number' ? ` (${fmt.number(f.value)}/${fmt.number(f.item.target)})` : ''}${f.reason ? html` — <span class="muted">${f.reason}</span>` : null}
+            </li>`,
+          )}
+        </ul>`
+        : html`<p class="muted small">${t('store.allPassed')}</p>`
+    }
+  </div>`;
+}
+
 export function StoreScreen({ id }) {
   const { db, queries } = useApp();
   const [store, loaded] = useLive(() => queries.store(id), [id]);
@@ -100,10 +136,20 @@ export function StoreScreen({ id }) {
     [id],
     [],
   );
-  const [openVisit] = useLive(
-    async () => (await openVisits(db)).find((v) => String(v.store_id) === String(id)) || null,
+  // The visit open on this phone (any store), with its store's name.
+  const [open] = useLive(async () => {
+    const visit = (await openVisits(db))[0] || null;
+    if (!visit) return null;
+    const row = await entityGet(db, 'store', visit.store_id);
+    return { visit, storeName: row?.data?.name || '' };
+  }, [id]);
+  const [storeChecks] = useLive(
+    async () => (await entitiesOfStore(db, 'display_check', id)).map((r) => r.data).filter(Boolean),
     [id],
+    [],
   );
+  const openVisit = open && String(open.visit.store_id) === String(id) ? open.visit : null;
+  const openElsewhere = open && !openVisit ? open : null;
 
   if (!loaded) return html`<p class="empty">${t('app.loading')}</p>`;
   const s = store?.data && store.entity ? store.data : store;
@@ -115,6 +161,11 @@ export function StoreScreen({ id }) {
     ? history.visits.find((v) => String(v.id) !== String(openVisit.id)) || null
     : history.lastVisit || history.visits[0] || null;
   const partner = s.partner_id != null ? catalogue.partners.find((p) => Number(p.id) === Number(s.partner_id)) : null;
+  const lastVisitId = last ? String(last.id) : null;
+  const lastCheck =
+    (storeChecks || [])
+      .filter((c) => String(c.visit_id) === lastVisitId)
+      .sort((a, b) => String(b.checked_at).localeCompare(String(a.checked_at)))[0] || null;
   const prices = [...history.lastPrices].sort((a, b) => String(b.observed_at).localeCompare(String(a.observed_at)));
 
   return html`<div data-testid="store-screen">
@@ -137,7 +188,9 @@ export function StoreScreen({ id }) {
         ? html`<a class="btn btn-primary btn-block" href=${`#/visit/${openVisit.id}`} data-testid="continue-visit"
           >${t('store.continueVisit')}</a
         >`
-        : html`<${CheckInButton} store=${s} />`
+        : openElsewhere
+          ? html`<${OpenVisitElsewhere} visit=${openElsewhere.visit} storeName=${openElsewhere.storeName} />`
+          : html`<${CheckInButton} store=${s} />`
     }
 
     <h2 class="section-title">${t('store.lastVisit')}</h2>
@@ -148,6 +201,7 @@ export function StoreScreen({ id }) {
             ${fmt.dateTime(last.checked_in_at)}${last.checked_out_at ? ` – ${fmt.time(last.checked_out_at)}` : ''}
             ${last.off_site ? html`<span class="tag tag-warn">${t('store.offSite')}</span>` : null}
           </p>
+          <${LastVisitCheck} check=${lastCheck} checklist=${catalogue.checklist} />
           ${last.notes ? html`<p class="muted small">${last.notes}</p>` : null}`
           : html`<p class="muted">${t('store.neverVisited')}</p>`
       }

@@ -1,7 +1,9 @@
 // A visit: checked in, then display check, promo material, prices, store intel, notes and check
-// out. Every step is saved on the phone at once (db/actions) and syncs by itself.
+// out. Every step is saved on the phone at once (db/actions) and syncs by itself; what is typed
+// and not recorded yet is a draft (db/drafts.js). The check-out shows what the visit recorded and
+// what it still lacks, and asks before checking out a visit that recorded nothing.
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { navigate, useLive } from '../../components/hooks.js';
@@ -13,14 +15,68 @@ import { PriceStep } from './steps/PriceStep.js';
 import { IntelStep } from './steps/IntelStep.js';
 import { SpotCheckStep } from './steps/SpotCheckStep.js';
 import { Step } from './steps/common.js';
+import { loadDraft, saveDraft } from '../../db/drafts.js';
+import { visitSummary } from './checklist.js';
 
-function FinishStep({ visit }) {
-  const { actions } = useApp();
-  const [notes, setNotes] = useState('');
+/** What the visit recorded and what the store's required items still lack. */
+export function CheckoutSummary({ summary }) {
+  const rows = [
+    [
+      'display',
+      summary.checks ? (summary.score != null ? t('finish.score', { n: fmt.number(summary.score) }) : '✓') : null,
+    ],
+    ['materials', summary.materials ? fmt.number(summary.materials) : null],
+    ['prices', summary.prices ? fmt.number(summary.prices) : null],
+    ['intel', summary.intel ? fmt.number(summary.intel) : null],
+    ['photos', summary.photos ? fmt.number(summary.photos) : null],
+  ];
+  return html`<div class="checkout-summary" data-testid="checkout-summary" data-empty=${summary.empty ? 'true' : 'false'}>
+    <dl class="facts small">
+      ${rows.map(
+        ([key, value]) => html`<dt>${t(`finish.${key}`)}</dt>
+          <dd data-summary=${key} class=${value ? '' : 'muted'}>${value ?? t('finish.none')}</dd>`,
+      )}
+    </dl>
+    ${
+      summary.lacks.length
+        ? html`<ul class="checkout-lacks" data-testid="checkout-lacks">
+          ${summary.lacks.map((k) => html`<li key=${k} data-lack=${k}>⚠ ${t(`finish.lacks.${k}`)}</li>`)}
+        </ul>`
+        : null
+    }
+  </div>`;
+}
+
+function FinishStep({ visit, summary }) {
+  const { actions, db } = useApp();
+  const [notes, setNotesState] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
+  const [confirming, setConfirming] = useState(false);
+  const touched = useRef(false);
 
-  async function checkOut() {
+  // The visit's notes are a draft too (section `finish`), restored when the visit opens.
+  useEffect(() => {
+    let live = true;
+    loadDraft(db, visit.id)
+      .then((d) => live && !touched.current && setNotesState(d.finish?.notes || ''))
+      .catch((err) => console.error(err));
+    return () => {
+      live = false;
+    };
+  }, [visit.id]);
+  function setNotes(value) {
+    touched.current = true;
+    setNotesState(value);
+    saveDraft(db, visit.id, { finish: { notes: value || undefined } }).catch((err) => console.error(err));
+  }
+
+  async function checkOut({ confirmed = false } = {}) {
+    if (summary.empty && !notes.trim() && !confirmed) {
+      setConfirming(true); // nothing recorded: ask first
+      return;
+    }
+    setConfirming(false);
     setBusy(true);
     setError(null);
     let position;
@@ -47,14 +103,27 @@ function FinishStep({ visit }) {
     </div>`;
   }
   return html`<${Step} title=${t('visit.finish')} open=${true} testid="step-finish">
+    <${CheckoutSummary} summary=${summary} />
     <label class="field">
       <span class="label">${t('common.notes')}</span>
       <textarea rows="3" value=${notes} onInput=${(e) => setNotes(e.currentTarget.value)} data-testid="visit-notes"></textarea>
     </label>
     ${error ? html`<div class="banner banner-err">${error}</div>` : null}
-    <button type="button" class="btn btn-primary btn-block" disabled=${busy} onClick=${checkOut} data-testid="check-out">
-      ${t('visit.checkOut')}
-    </button>
+    ${
+      confirming
+        ? html`<div class="banner banner-warn" role="alert" data-testid="checkout-confirm-empty">
+          <span class="grow">⚠ ${t('finish.emptyAsk')}</span>
+          <div class="btn-row" style="width:100%">
+            <button type="button" class="btn" onClick=${() => setConfirming(false)}>${t('common.cancel')}</button>
+            <button type="button" class="btn btn-warn" onClick=${() => checkOut({ confirmed: true })} data-testid="checkout-empty-anyway">
+              ${t('finish.emptyAnyway')}
+            </button>
+          </div>
+        </div>`
+        : html`<button type="button" class="btn btn-primary btn-block" disabled=${busy} onClick=${() => checkOut()} data-testid="check-out">
+          ${t('visit.checkOut')}
+        </button>`
+    }
   </${Step}>`;
 }
 
@@ -85,6 +154,7 @@ export function VisitScreen({ id }) {
     normHistory(null),
   );
   const [catalogue] = useLive(async () => normCatalogue(await queries.catalogue()), [], normCatalogue(null));
+  const [spotChecks] = useLive(() => queries.spotChecks(id), [id], []);
 
   if (!loaded) return html`<p class="empty">${t('app.loading')}</p>`;
   if (!data) return html`<p class="empty">${t('visit.notFound')}</p>`;
@@ -96,7 +166,7 @@ export function VisitScreen({ id }) {
 
   return html`<div data-testid="visit-screen" data-visit-id=${visit.id}>
     <div class="card">
-      <h1><a href=${`#/store/${store.id}`} style="color:inherit;text-decoration:none">${store.name}</a></h1>
+      <h1><a class="visit-store-link" href=${`#/store/${store.id}`} style="color:inherit;text-decoration:none">${store.name}</a></h1>
       <p class="muted small">
         ${t('visit.checkedIn', { time: fmt.when(visit.checked_in_at) })}
         ${distance != null ? html` · ${t('visit.position', { d: fmt.distance(distance), acc: fmt.distance(visit.accuracy_m) })}` : null}
@@ -115,7 +185,10 @@ export function VisitScreen({ id }) {
     <${PriceStep} visit=${visit} catalogue=${catalogue} history=${history} prices=${prices} readOnly=${readOnly} />
     <${IntelStep} visit=${visit} store=${store} reports=${reports} readOnly=${readOnly} />
     <${SpotCheckStep} visit=${visit} readOnly=${readOnly} />
-    <${FinishStep} visit=${visit} />
+    <${FinishStep}
+      visit=${visit}
+      summary=${visitSummary({ checklist: catalogue.checklist, checks, movements, prices, reports, spotChecks: spotChecks || [] })}
+    />
     ${!readOnly ? html`<p class="muted small" style="text-align:center">${t('visit.savedLocally')}</p>` : null}
   </div>`;
 }

@@ -1,10 +1,16 @@
-// Display check against the VI checklist: yes/no and number items, photos, notes. Saved at once
-// through db/actions.recordDisplayCheck.
+// Display check against the VI checklist: yes/no and number items, photos, notes. "All
+// compliant" answers every item with its passing answer in one tap; the score is shown as the rep
+// answers (the server's formula, ../checklist.js); a failed item whose `on_fail` asks for a
+// reason or a photo says so and the check is not saved without it. What is typed is a draft
+// (db/drafts.js, section `display`) saved as it changes and restored when the visit opens.
+// Saved through db/actions.recordDisplayCheck.
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { fmt, lang, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
 import { PhotoPicker } from '../../../components/PhotoPicker.js';
+import { loadDraft, saveDraft } from '../../../db/drafts.js';
+import { allCompliant, answered, answersToSend, checkScore, formScore, missingEvidence, passes } from '../checklist.js';
 import { Saved, Step } from './common.js';
 
 export function itemLabel(item) {
@@ -22,38 +28,86 @@ function YesNo({ value, onChange, name }) {
   </div>`;
 }
 
+/** The draft of the form, restored once when the visit opens and saved as it changes. */
+function useDisplayDraft(db, visitId) {
+  const [form, setForm] = useState({ answers: {}, reasons: {}, photoIds: [], notes: '' });
+  const [restored, setRestored] = useState(false);
+  const latest = useRef(form);
+  useEffect(() => {
+    let live = true;
+    loadDraft(db, visitId)
+      .then((draft) => {
+        if (!live) return;
+        const d = draft.display || {};
+        const next = {
+          answers: d.answers || {},
+          reasons: d.reasons || {},
+          photoIds: d.photoIds || [],
+          notes: d.notes || '',
+        };
+        latest.current = next;
+        setForm(next);
+      })
+      .catch((err) => console.error(err))
+      .finally(() => live && setRestored(true));
+    return () => {
+      live = false;
+    };
+  }, [visitId]);
+  function update(change) {
+    const next = { ...latest.current, ...change };
+    latest.current = next;
+    setForm(next);
+    saveDraft(db, visitId, { display: next }).catch((err) => console.error(err));
+  }
+  function reset() {
+    latest.current = { answers: {}, reasons: {}, photoIds: [], notes: '' };
+    setForm(latest.current);
+  }
+  return { form, restored, update, reset };
+}
+
+const hasDraft = (f) => Object.keys(f.answers).length > 0 || f.photoIds.length > 0 || !!f.notes;
+
 export function DisplayStep({ visit, checklist, checks, readOnly }) {
-  const { actions } = useApp();
-  const [answers, setAnswers] = useState({});
-  const [photoIds, setPhotoIds] = useState([]);
-  const [notes, setNotes] = useState('');
+  const { actions, db } = useApp();
+  const { form, restored, update, reset } = useDisplayDraft(db, visit.id);
   const [again, setAgain] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
+  const [tried, setTried] = useState(false);
+  const { answers, reasons, photoIds, notes } = form;
 
-  const set = (id, value) => setAnswers((a) => ({ ...a, [id]: value }));
+  const set = (id, value) => update({ answers: { ...answers, [id]: value } });
+  const setReason = (id, value) => update({ reasons: { ...reasons, [id]: value } });
   const done = checks.length > 0;
+  const score = formScore(checklist, answers);
+  const lacking = checklist
+    .map((item) => ({
+      item,
+      needs: missingEvidence(item, answers[item.id], { reason: reasons[item.id], hasPhoto: photoIds.length > 0 }),
+    }))
+    .filter((x) => x.needs);
+  const answeredCount = checklist.filter((item) => answered(item, answers[item.id])).length;
 
   async function save() {
-    const list = checklist
-      .filter((item) => answers[item.id] !== undefined && answers[item.id] !== '')
-      .map((item) => ({
-        item_id: item.id,
-        value: item.answer_type === 'number' ? Number(answers[item.id]) : answers[item.id],
-      }));
+    setTried(true);
+    if (lacking.length) {
+      setError(t('display.needsEvidence', { item: itemLabel(lacking[0].item) }));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
       await actions.recordDisplayCheck({
         visitId: visit.id,
-        answers: list,
+        answers: answersToSend(checklist, answers, reasons),
         notes: notes.trim() || undefined,
         photoIds,
       });
-      setAnswers({});
-      setPhotoIds([]);
-      setNotes('');
+      reset();
       setAgain(false);
+      setTried(false);
     } catch (err) {
       console.error(err);
       setError(err.message || String(err));
@@ -62,23 +116,42 @@ export function DisplayStep({ visit, checklist, checks, readOnly }) {
     }
   }
 
-  const showForm = !readOnly && (!done || again);
+  const showForm = !readOnly && (!done || again || (restored && hasDraft(form)));
   return html`<${Step} title=${t('visit.display')} done=${done} open=${!done && !readOnly} testid="step-display">
-    ${checks.map(
-      (c) => html`<${Saved} key=${c.id} pending=${c.pending}>
+    ${checks.map((c) => {
+      const s = checkScore(checklist, c);
+      return html`<${Saved} key=${c.id} pending=${c.pending}>
         ${t('display.saved', { n: (c.answers || []).length, p: (c.photo_ids || []).length })}
-        ${c.score != null ? html` · ${fmt.number(Math.round(c.score))}/100` : null}
-      </${Saved}>`,
-    )}
+        ${s != null ? html` · ${fmt.number(Math.round(s))}/100` : null}
+      </${Saved}>`;
+    })}
     ${
       showForm
-        ? html`<div data-testid="display-form">
+        ? html`<div data-testid="display-form" data-restored=${restored ? 'true' : 'false'}>
           ${
             checklist.length
-              ? checklist.map(
-                  (
-                    item,
-                  ) => html`<div class="check-item" key=${item.id} data-testid="checklist-item" data-item-code=${item.code}>
+              ? html`<div class="checklist-head">
+                  <button type="button" class="btn" onClick=${() => update({ answers: allCompliant(checklist) })} data-testid="checklist-all-ok">
+                    ✓ ${t('display.allOk')}
+                  </button>
+                  <span class="checklist-score" data-testid="checklist-score" data-score=${score ?? ''} aria-live="polite">
+                    ${score == null ? t('display.scoreNone') : t('display.score', { n: fmt.number(score) })}
+                    <span class="muted small"> · ${t('display.answered', { n: answeredCount, total: checklist.length })}</span>
+                  </span>
+                </div>`
+              : null
+          }
+          ${
+            checklist.length
+              ? checklist.map((item) => {
+                  const needs = missingEvidence(item, answers[item.id], {
+                    reason: reasons[item.id],
+                    hasPhoto: photoIds.length > 0,
+                  });
+                  const failed = answered(item, answers[item.id]) && !passes(item, answers[item.id]);
+                  const askReason =
+                    (failed && ['reason', 'photo_or_reason'].includes(item.on_fail)) || !!reasons[item.id];
+                  return html`<div class="check-item" key=${item.id} data-testid="checklist-item" data-item-code=${item.code}>
                   <span class="label"
                     >${itemLabel(item)}
                     ${
@@ -100,18 +173,39 @@ export function DisplayStep({ visit, checklist, checks, readOnly }) {
                       />`
                       : html`<${YesNo} name=${itemLabel(item)} value=${answers[item.id]} onChange=${(v) => set(item.id, v)} />`
                   }
-                </div>`,
-                )
+                  ${
+                    needs
+                      ? html`<p class="check-needs ${tried ? 'err' : ''} small" data-testid="checklist-needs" data-needs=${needs}>
+                          ${t(`display.needs.${needs}`)}
+                        </p>`
+                      : null
+                  }
+                  ${
+                    askReason
+                      ? html`<input
+                          type="text"
+                          class="check-reason"
+                          maxlength="500"
+                          placeholder=${t('display.reason')}
+                          aria-label=${`${t('display.reason')}: ${itemLabel(item)}`}
+                          value=${reasons[item.id] ?? ''}
+                          onInput=${(e) => setReason(item.id, e.currentTarget.value)}
+                          data-testid="checklist-reason"
+                        />`
+                      : null
+                  }
+                </div>`;
+                })
               : html`<p class="muted">${t('display.noItems')}</p>`
           }
           <div style="margin-top:0.75rem">
-            <${PhotoPicker} label=${t('display.photos')} value=${photoIds} onChange=${setPhotoIds} testid="display-photo-input" />
+            <${PhotoPicker} label=${t('display.photos')} value=${photoIds} onChange=${(ids) => update({ photoIds: ids })} testid="display-photo-input" />
           </div>
           <label class="field">
             <span class="label">${t('common.notes')}</span>
-            <textarea value=${notes} onInput=${(e) => setNotes(e.currentTarget.value)} rows="2"></textarea>
+            <textarea value=${notes} onInput=${(e) => update({ notes: e.currentTarget.value })} rows="2" data-testid="display-notes"></textarea>
           </label>
-          ${error ? html`<div class="banner banner-err">${error}</div>` : null}
+          ${error ? html`<div class="banner banner-err" role="alert">${error}</div>` : null}
           <button type="button" class="btn btn-primary btn-block" disabled=${busy} onClick=${save} data-testid="save-display">
             ${t('display.save')}
           </button>

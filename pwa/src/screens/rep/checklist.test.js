@@ -1,0 +1,139 @@
+// The display check's rules on the phone. The score cases are tests/vectors/display_score.json,
+// which the server's rule passes too (tests/visits/test_checklist_on_fail.py): the score the rep
+// sees while answering is the one the server records.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  allCompliant,
+  answersToSend,
+  checkScore,
+  findings,
+  formScore,
+  missingEvidence,
+  roundTenth,
+  scoreOf,
+  visitSummary,
+} from './checklist.js';
+
+const VECTORS = JSON.parse(
+  readFileSync(new URL('../../../../tests/vectors/display_score.json', import.meta.url), 'utf8'),
+);
+const ITEMS = new Map(VECTORS.items.map((i) => [i.id, i]));
+
+describe('score: the same as the server (display_score.json)', () => {
+  it.each(VECTORS.cases.map((c) => [c.name, c]))('%s', (_name, c) => {
+    expect(scoreOf(c.answers.map(([id, value]) => ({ item: ITEMS.get(id), value })))).toBe(c.score);
+  });
+
+  it("rounds like Python's round(x, 1)", () => {
+    expect([6.25, 6.75, 0.25, 93.75, 12.5, 66.66666666666667, 42.857142857142854].map(roundTenth)).toEqual([
+      6.2, 6.8, 0.2, 93.8, 12.5, 66.7, 42.9,
+    ]);
+  });
+
+  it('nothing answered has no score; a form scores its answered items only', () => {
+    const checklist = VECTORS.items.slice(0, 4);
+    expect(formScore(checklist, {})).toBeNull();
+    expect(formScore(checklist, { 1: true, 3: '1', 4: '' })).toBe(66.7);
+  });
+});
+
+const CHECKLIST = [
+  { id: 1, code: 'A', answer_type: 'yes_no', weight: 2, on_fail: 'reason' },
+  { id: 2, code: 'B', answer_type: 'number', target: 3, weight: 1, on_fail: 'photo_or_reason' },
+  { id: 3, code: 'C', answer_type: 'yes_no', weight: 1, on_fail: 'photo' },
+  { id: 4, code: 'D', answer_type: 'yes_no', weight: 1 },
+];
+
+describe('all compliant and what a failed item needs', () => {
+  it('answers every item with its passing answer: the score is 100', () => {
+    const answers = allCompliant(CHECKLIST);
+    expect(answers).toEqual({ 1: true, 2: '3', 3: true, 4: true });
+    expect(formScore(CHECKLIST, answers)).toBe(100);
+    // then one item changed
+    expect(formScore(CHECKLIST, { ...answers, 1: false })).toBe(60);
+  });
+
+  it('a failed item asks for what its on_fail says', () => {
+    const none = { reason: '', hasPhoto: false };
+    expect(missingEvidence(CHECKLIST[0], false, none)).toBe('reason');
+    expect(missingEvidence(CHECKLIST[0], false, { reason: '  ', hasPhoto: true })).toBe('reason');
+    expect(missingEvidence(CHECKLIST[0], false, { reason: '装修', hasPhoto: false })).toBeNull();
+    expect(missingEvidence(CHECKLIST[1], '2', none)).toBe('photo_or_reason');
+    expect(missingEvidence(CHECKLIST[1], '2', { reason: '', hasPhoto: true })).toBeNull();
+    expect(missingEvidence(CHECKLIST[1], '3', none)).toBeNull(); // at target: passes
+    expect(missingEvidence(CHECKLIST[2], false, { reason: 'x', hasPhoto: false })).toBe('photo');
+    expect(missingEvidence(CHECKLIST[3], false, none)).toBeNull(); // no requirement
+    expect(missingEvidence(CHECKLIST[0], undefined, none)).toBeNull(); // not answered
+  });
+
+  it('sends the reason with failed answers only, numbers as numbers', () => {
+    expect(answersToSend(CHECKLIST, { 1: false, 2: '5', 4: true }, { 1: ' 装修中 ', 2: 'stale', 3: 'x' })).toEqual([
+      { item_id: 1, value: false, reason: '装修中' },
+      { item_id: 2, value: 5 },
+      { item_id: 4, value: true },
+    ]);
+  });
+});
+
+describe('a recorded check and the visit summary', () => {
+  const check = {
+    answers: [
+      { item_id: 1, value: false, reason: '装修中' },
+      { item_id: 2, value: 1 },
+      { item_id: 4, value: true },
+      { item_id: 99, value: false },
+    ],
+    photo_ids: ['p1'],
+  };
+
+  it('findings are the failed items with their reasons; the score is computed while on the phone', () => {
+    expect(findings(CHECKLIST, check).map((f) => [f.item.code, f.value, f.reason])).toEqual([
+      ['A', false, '装修中'],
+      ['B', 1, ''],
+    ]);
+    expect(checkScore(CHECKLIST, check)).toBe(25);
+    expect(checkScore(CHECKLIST, { ...check, score: 80 })).toBe(80); // the server's, once synced
+  });
+
+  it('an empty visit is empty and lacks the checklist and a photo', () => {
+    expect(visitSummary({ checklist: CHECKLIST })).toEqual({
+      score: null,
+      answered: 0,
+      checks: 0,
+      materials: 0,
+      prices: 0,
+      intel: 0,
+      photos: 0,
+      lacks: ['checklist', 'photo'],
+      empty: true,
+    });
+  });
+
+  it('a visit with a check, prices and photos lacks nothing', () => {
+    const s = visitSummary({
+      checklist: CHECKLIST,
+      checks: [check],
+      movements: [{}, {}],
+      prices: [{ photo_ids: ['p2'] }, {}],
+      reports: [{}],
+    });
+    expect(s).toMatchObject({
+      score: 25,
+      answered: 4,
+      materials: 2,
+      prices: 2,
+      intel: 1,
+      photos: 2,
+      lacks: [],
+      empty: false,
+    });
+  });
+
+  it('a visit with only a price lacks the checklist and a photo but is not empty', () => {
+    const s = visitSummary({ checklist: CHECKLIST, prices: [{}] });
+    expect(s.lacks).toEqual(['checklist', 'photo']);
+    expect(s.empty).toBe(false);
+    expect(visitSummary({ checklist: [], spotChecks: [{}] }).lacks).toEqual(['photo']);
+  });
+});
