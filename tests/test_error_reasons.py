@@ -44,6 +44,12 @@ def _raised_reasons() -> dict[str, str]:
                 text = _const(v)
                 if isinstance(text, str):
                     found[text] = f"{where}:{v.lineno}"
+                elif isinstance(v, ast.JoinedStr) and v.values and isinstance(_const(v.values[0]), str):
+                    # f"display.needs_{lacking}": every registered reason with that beginning
+                    prefix = _const(v.values[0])
+                    matching = [r for r in REASONS if r.startswith(prefix)]
+                    assert matching, f"{where}:{v.lineno}: no registered reason starts with {prefix!r}"
+                    found.update(dict.fromkeys(matching, f"{where}:{v.lineno}"))
     return found
 
 

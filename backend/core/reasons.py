@@ -34,6 +34,10 @@ REASONS: dict[str, tuple[str, ...]] = {
     "display.needs_yes_no": ("item",),
     "display.needs_number": ("item",),
     "display.not_found": ("check_id",),
+    # a failed item whose on_fail asks for evidence (given as f"display.needs_{lacking}")
+    "display.needs_reason": ("item",),
+    "display.needs_photo": ("item",),
+    "display.needs_photo_or_reason": ("item",),
     # stock
     "stock.unknown_material": ("material_id",),
     "stock.quantity_zero": (),

@@ -252,6 +252,8 @@ def score_answers(answers: list[dict], *, has_photo: bool | None = None) -> floa
                     f"Item {item.code} failed: it needs a {lacking.replace('_', ' ')}.",
                     field="answers",
                     details={"item_id": item.id, "item": item.code, "needs": lacking},
+                    reason=f"display.needs_{lacking}",
+                    params={"item": item.code},
                 )
         rows.append((item.weight, ok))
     return weighted_score(rows)

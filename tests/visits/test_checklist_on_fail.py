@@ -86,6 +86,7 @@ def test_failed_item_without_what_it_needs_is_refused(api, world, on_fail, reaso
     assert r.status_code == 422, r.json
     assert r.json["code"] == "checklist_evidence_missing"
     assert r.json["details"] == {"item_id": world.yes_item.id, "item": world.yes_item.code, "needs": needs}
+    assert (r.json["reason"], r.json["params"]) == (f"display.needs_{needs}", {"item": world.yes_item.code})
     assert "answers" in r.json["errors"]["json"]
     assert db.session.query(DisplayCheck).count() == 0
 
@@ -146,6 +147,7 @@ def test_sync_push_refuses_with_the_same_code(api, world):
     assert [x["status"] for x in results] == ["applied", "rejected", "applied"]
     assert results[1]["error"]["code"] == "checklist_evidence_missing"
     assert results[1]["error"]["details"]["needs"] == "reason"
+    assert results[1]["error"]["reason"] == "display.needs_reason"
 
 
 def test_reason_is_bounded(api, world):
