@@ -7,7 +7,7 @@
 // Entering a row again records a correction: a new observation, the later one counts.
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { fmt, lang, t } from '../../../i18n/index.js';
+import { fmt, lang, localName, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
 import { useLive } from '../../../components/hooks.js';
 import { PhotoPicker } from '../../../components/PhotoPicker.js';
@@ -42,7 +42,7 @@ function short(kind, v) {
 function rowName(catalogue, row) {
   if (row.productId !== undefined) {
     const p = catalogue.products.find((x) => Number(x.id) === row.productId);
-    return p ? p.name : `#${row.productId}`;
+    return p ? localName(p) : `#${row.productId}`;
   }
   return modelName(catalogue, { competitor_model_id: row.competitorModelId });
 }
@@ -208,7 +208,9 @@ function OtherModel({ catalogue, inGrid, onPick }) {
       ? []
       : catalogue.models.filter((m) => Number(m.brand_id) === Number(brand) && !inGrid.has(`c:${m.id}`));
   const f = filter.trim().toLowerCase();
-  const shown = f ? models.filter((m) => `${m.name} ${m.model_code || ''}`.toLowerCase().includes(f)) : models;
+  const shown = f
+    ? models.filter((m) => `${m.name} ${m.name_en || ''} ${m.model_code || ''}`.toLowerCase().includes(f))
+    : models;
   return html`<div class="grid-picker" data-testid="price-picker">
     <div class="field">
       <span class="label">${t('price.brand')}</span>
@@ -224,7 +226,7 @@ function OtherModel({ catalogue, inGrid, onPick }) {
               setFilter('');
             }}
           >
-            ${b.name}
+            ${localName(b)}
           </button>`,
         )}
       </div>
@@ -257,7 +259,7 @@ function OtherModel({ catalogue, inGrid, onPick }) {
                   setBrand(null);
                 }}
               >
-                ${m.name}
+                ${localName(m)}
               </button>`,
             )}
             ${shown.length ? null : html`<span class="muted small">${t('grid.allListed')}</span>`}

@@ -6,7 +6,7 @@
 // leaving the field; a count also after a short pause): no save tap.
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { fmt, t } from '../../../i18n/index.js';
+import { fmt, localName, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
 import { DEFAULT_KIND, quantityOf, STOCK_KINDS, stockEntry, stockRows } from '../grid.js';
 import { materialName } from '../Store.js';
@@ -17,7 +17,7 @@ const SIGN = { counted: '=', delivered: '+', used: '−', returned: '−' };
 const badQuantity = (text) => String(text ?? '').trim() !== '' && quantityOf(text) === null;
 
 function StockRow({ row, kind, draft, error, onDraft, onCommit, onNext }) {
-  const name = row.material.name;
+  const name = localName(row.material);
   const countedText = row.counted ? String(row.counted.quantity) : '';
   const value = draft ?? (kind === 'counted' ? countedText : '');
   const saved = row.moves.length > 0 && (draft === undefined || (kind === 'counted' && draft === countedText));
@@ -206,7 +206,7 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
                             setFocusId(m.id);
                           }}
                         >
-                          ${m.name}
+                          ${localName(m)}
                         </button>`,
                       )}
                     </div>
