@@ -23,10 +23,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, insert, or_, select, tuple_
+from sqlalchemy import and_, delete, exists, insert, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..catalogue.models import CompetitorModel
 from ..core.timeutil import business_date, business_day_bounds, business_zone, utcnow
@@ -154,11 +154,27 @@ def _period_bounds(period: str, start: date) -> tuple[datetime, datetime]:
     return first, end
 
 
+def counted():
+    """The observations the rollups count: within one visit, a model's latest observation only.
+    Typing a price again in the visit's grid records a correction (observations are append-only
+    facts, SPEC I.3.2), which supersedes the visit's earlier price of that model instead of
+    counting twice; observations outside a visit all count. (A correction on another business
+    day than the price it corrects leaves that day's cells as they were until they are computed
+    again: a visit across midnight, rare enough.)"""
+    o, later = PriceObservation, aliased(PriceObservation)
+    same_model = or_(
+        and_(o.product_id.is_not(None), later.product_id == o.product_id),
+        and_(o.competitor_model_id.is_not(None), later.competitor_model_id == o.competitor_model_id),
+    )
+    after = or_(later.observed_at > o.observed_at, and_(later.observed_at == o.observed_at, later.id > o.id))
+    return or_(o.visit_id.is_(None), ~exists().where(later.visit_id == o.visit_id, same_model, after))
+
+
 def observations_of(period: str, key: str, region_id: int, start: date):
     """The raw observations a cell is made of."""
     first, end = _period_bounds(period, start)
     stmt = select(PriceObservation).where(
-        _model_filter(key), PriceObservation.observed_at >= first, PriceObservation.observed_at < end
+        _model_filter(key), PriceObservation.observed_at >= first, PriceObservation.observed_at < end, counted()
     )
     if region_id != NATIONAL:
         stores = select(Store.id).where(Store.territory_id.in_(region_territories(region_id)))
@@ -173,6 +189,7 @@ def _observation_rows():
         .add_columns(Territory.region_id)
         .join(Store, Store.id == o.store_id)
         .join(Territory, Territory.id == Store.territory_id)
+        .where(counted())
     )
 
 

@@ -32,6 +32,7 @@ def observe(
     product=None,
     promo: str | None = None,
     promo_text: str = "",
+    visit_id: str | None = None,
     status: int = 201,
 ) -> dict:
     body = {
@@ -48,6 +49,8 @@ def observe(
         body["promo_price"] = promo
     if promo_text:
         body["promo_text"] = promo_text
+    if visit_id is not None:
+        body["visit_id"] = visit_id
     r = client.post("/api/v1/price-observations", json=body)
     assert r.status_code == status, r.json
     return r.json
