@@ -257,10 +257,21 @@ def test_refused_entries_show_the_reason_and_can_be_corrected(phone, e2e_world):
     expect(rejected).to_have_count(4, timeout=SYNC_TIMEOUT_MS)
     lost = rejected.filter(has_text="2,499")
     typo = rejected.filter(has_text="99,999,999")
-    expect(lost.locator("[data-testid=outbox-reason]")).to_contain_text(f"No store {far_store.id}")
-    expect(typo.locator("[data-testid=outbox-reason]")).to_contain_text("shelf_price")
+    # The server's reasons, said in the UI's language (their codes and params: i18n/reasons.js).
+    expect(lost.locator("[data-testid=outbox-reason]")).to_contain_text("找不到这家门店")
+    expect(typo.locator("[data-testid=outbox-reason]")).to_contain_text("字段 标价（¥） 的值无效")
+    expect(rejected.locator("[data-testid=outbox-reason]", has_text="No store")).to_have_count(0)
     expect(page.locator("[data-testid=sync-rejected]")).to_be_visible()
     shot(page, "08-outbox-rejected")
+    # and in English
+    page.evaluate("localStorage.setItem('fieldsales.lang', 'en')")
+    page.reload()
+    expect(lost.locator("[data-testid=outbox-reason]")).to_contain_text("This store is not on the server")
+    expect(typo.locator("[data-testid=outbox-reason]")).to_contain_text("The value of Shelf price (¥) is not valid.")
+    shot(page, "08-outbox-rejected-en")
+    page.evaluate("localStorage.setItem('fieldsales.lang', 'zh-CN')")
+    page.reload()
+    expect(lost.locator("[data-testid=outbox-reason]")).to_contain_text("找不到这家门店")
     db.session.rollback()
     assert count(SyncRejection) == 4
     assert count(PriceObservation) == 0

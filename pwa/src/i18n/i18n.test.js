@@ -86,6 +86,15 @@ describe('i18n', () => {
     expect(serverMessage(err)).toBe('A store with code GZ-1 already exists.');
     const fields = { reason: 'store.rep_may_not_change', params: { fields: ['tier', 'code'] }, message: 'x' };
     expect(reasonText(fields)).toBe('A rep may not change tier, code.');
+    // an argument's name by its label when the app has one
+    expect(reasonText({ reason: 'sync.invalid_value', params: { field: 'shelf_price' } })).toBe(
+      'The value of Shelf price (¥) is not valid.',
+    );
+    setLang('zh-CN');
+    expect(reasonText({ reason: 'store.rep_may_not_change', params: { fields: ['name', 'tier'] } })).toBe(
+      '业务员不能修改：名称、tier。',
+    );
+    setLang('en');
     // a reason this app does not know yet, or none: the server's English
     expect(reasonText({ reason: 'future.rule', message: 'Newer rule.' })).toBeNull();
     expect(serverMessage({ reason: 'future.rule', message: 'Newer rule.' })).toBe('Newer rule.');

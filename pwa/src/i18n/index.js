@@ -122,8 +122,13 @@ export function localName(entity) {
 }
 
 function reasonParam(name, value) {
-  if (Array.isArray(value)) return value.map((v) => reasonParam('', v)).join(current === 'en' ? ', ' : '、');
+  if (Array.isArray(value)) return value.map((v) => reasonParam(name, v)).join(current === 'en' ? ', ' : '、');
   if (value === null || value === undefined) return '';
+  if (name === 'field' || name === 'fields') {
+    // an argument's name: its label (the Outbox's arg.<name>) when there is one
+    const label = t(`arg.${String(value).split('.').pop()}`);
+    return label.startsWith('arg.') ? String(value) : label;
+  }
   if (name.endsWith('_at')) return fmt.dateTime(value) || String(value);
   if (name === 'date' || name.endsWith('_date')) return fmt.day(value);
   return String(value);
