@@ -1,7 +1,7 @@
 """Touch targets (issue 15): on a 393×851 phone every visible interactive element — button, link,
 input, select, [role=button], summary — is at least 44×44 CSS pixels, on the screens a rep goes
-through: Login, Today, Store, Visit (every step opened) and Outbox. The failure lists each
-offender with its size and where it is.
+through: Login, Today (and Plan a day, Settings), Store, Visit (every step opened) and Outbox.
+The failure lists each offender with its size and where it is.
 
 Left out, and why:
 - a checkbox or radio inside a <label>: the label is what the finger hits (a tap on it toggles the
@@ -73,6 +73,15 @@ def test_every_interactive_element_is_at_least_44px(phone, e2e_world):
     expect(page.locator("[data-testid=here-card]")).to_be_visible()
     expect(page.locator("[data-testid=store-list]")).to_be_visible()
     found += offenders(page, "Today")
+
+    # Reached from Today: Plan a day (its up/down/remove buttons once stores are picked) and Settings.
+    page.goto("/#/plan")
+    page.locator("[data-testid=plan-candidate]").first.click()
+    expect(page.locator("[data-testid=plan-picked-store]")).to_have_count(1)
+    found += offenders(page, "Plan a day")
+    page.goto("/#/settings")
+    expect(page.locator("[data-testid=settings-screen]")).to_be_visible()
+    found += offenders(page, "Settings")
 
     page.goto(f"/#/store/{world.store_a1.id}")
     expect(page.locator("[data-testid=store-screen]")).to_be_visible()

@@ -32,8 +32,10 @@ export function shownState(status) {
   return state;
 }
 
+/** The status in words; refused entries waiting replace "synced" and "n waiting" (shownState). */
 export function syncLabel(status) {
   const n = status.pending || 0;
+  if (shownState(status) === 'refused') return t('sync.rejected', { n: status.rejected });
   switch (status.state) {
     case 'syncing':
       return t('sync.syncing');
@@ -79,7 +81,7 @@ export function SyncBar({ status, onSyncNow }) {
           data-pending=${status.pending || 0}
           data-rejected=${status.rejected || 0}
           title=${title}
-          >${shown === 'refused' ? html`<span data-testid="sync-rejected">${refused}</span>` : syncLabel(status)}</a
+          >${shown === 'refused' ? html`<span data-testid="sync-rejected">${syncLabel(status)}</span>` : syncLabel(status)}</a
         >
         ${
           state === 'syncing' && progress.total > 0

@@ -31,5 +31,7 @@ describe('shownState', () => {
     expect(shownState({ state: 'syncing', rejected: 3 })).toBe('syncing');
     setLang('zh-CN');
     expect(syncLabel({ state: 'synced', pending: 0 })).toBe('已同步');
+    expect(syncLabel({ state: 'synced', pending: 0, rejected: 3 })).toBe('3 条被拒绝');
+    expect(syncLabel({ state: 'offline', pending: 1, rejected: 3 })).toBe('离线 · 1 条待同步');
   });
 });
