@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from backend.core.timeutil import business_today
 from backend.extensions import db
+from backend.stores.models import Store
 from backend.visits.models import Visit
 from tests.factories import ApiClient, make_store
 
@@ -202,6 +203,7 @@ def test_today_shows_the_store_here_first_without_layout_shift(app, phone, today
     expect(card).to_be_visible()
     expect(card).to_have_attribute("data-store-id", str(world.store_a1.id))
     expect(card.locator("[data-testid=here-continue]")).to_contain_text(world.store_a1.name)
+    shot(page, "today-zh-393-open-elsewhere")
     expect(page.locator("[data-testid=here-check-in]")).to_have_count(0)
 
     # Back online, the check-in reaches the server.
@@ -250,3 +252,30 @@ def test_the_position_is_asked_for_on_a_tap_the_first_time(phone, e2e_world):
     page.locator("[data-testid=here-locate]").click()
     expect(page.locator("[data-testid=here-card]")).to_have_attribute("data-store-id", str(world.store_a1.id))
     expect(page.locator("[data-testid=here-check-in]")).to_be_visible()
+
+
+def test_the_sync_status_shows_refused_entries_instead_of_synced(phone, e2e_world):
+    world = e2e_world
+    context = phone(position=(world.store_a1.latitude, world.store_a1.longitude))
+    page = context.new_page()
+    login(page, "rep_a1")
+    status = page.locator("[data-testid=sync-status]")
+    expect(status).to_have_attribute("data-state", "synced", timeout=SYNC_TIMEOUT_MS)
+    expect(status).to_have_text("已同步")
+    expect(page.locator("[data-testid=sync-last]")).to_have_text("刚刚同步")
+
+    # Offline, a check-in at store A1; meanwhile the store leaves the rep's territory.
+    context.set_offline(True)
+    page.locator("[data-testid=here-check-in]").click()
+    expect(page.locator("[data-testid=visit-screen]")).to_be_visible()
+    db.session.get(Store, world.store_a1.id).territory_id = world.terr_a2.id
+    db.session.commit()
+    context.set_offline(False)
+
+    # Refused: the status says so (never 已同步 beside it), and leads to the outbox.
+    expect(status).to_have_attribute("data-shown", "refused", timeout=SYNC_TIMEOUT_MS)
+    expect(status).to_have_attribute("data-state", "synced")
+    expect(status).to_have_text("1 条被拒绝")
+    expect(page.get_by_text("已同步", exact=True)).to_have_count(0)
+    status.click()
+    expect(page.locator("[data-testid=outbox-rejected] [data-testid=outbox-entry]")).to_have_count(1)

@@ -99,7 +99,11 @@ export function SyncBar({ status, onSyncNow }) {
             : null
         }
         <span class="spacer"></span>
-        <span class="muted small sync-last" data-testid="sync-last" data-at=${status.lastSyncAt || ''}
+        <span
+          class="muted small sync-last"
+          data-testid="sync-last"
+          data-at=${status.lastSyncAt || ''}
+          title=${status.lastSyncAt ? fmt.dateTime(status.lastSyncAt) : undefined}
           >${lastSyncText(status.lastSyncAt, now)}</span
         >
         ${
