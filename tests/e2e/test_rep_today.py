@@ -127,12 +127,17 @@ def test_today_shows_the_store_here_first_without_layout_shift(app, phone, today
     world, p1, p2, u = today_world
     context = phone(position=(world.store_a1.latitude, world.store_a1.longitude))
     setup = context.new_page()
+    setup.add_init_script(CLS_OBSERVER)
     setup.set_viewport_size(PHONE_393)
     login(setup, "rep_a1")
     status = setup.locator("[data-testid=sync-status]")
     expect(status).to_have_attribute("data-state", "synced", timeout=SYNC_TIMEOUT_MS)
     wait_for_service_worker(setup)
     expect(plan_rows(setup)).to_have_count(4)
+    # Signing in: Today waits for the first pull, then shows the plan and the stores together.
+    first_cls = setup.evaluate("window.__cls")
+    print(f"Today CLS after signing in {first_cls:.4f}: {setup.evaluate('window.__shifts')}")
+    assert first_cls <= CLS_LIMIT, f"layout shift while signing in {first_cls:.3f} > {CLS_LIMIT}"
     setup.close()
 
     # Opening the app: measured from the navigation until every section has loaded.

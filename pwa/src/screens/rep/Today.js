@@ -29,6 +29,7 @@ export async function geolocationPermission() {
   }
 }
 
+const FIRST_PULL_WAIT_MS = 10_000;
 // A position older than this is asked again before a check-in from the here card.
 const FRESH_MS = 30_000;
 
@@ -241,20 +242,30 @@ export function Today() {
 
   // The day's records, read together: the sections below the here card appear at once.
   const [day, dayLoaded] = useLive(async () => {
-    const [planned, visits, tomorrow, open, count] = await Promise.all([
+    const [planned, visits, tomorrow, open, count, sync] = await Promise.all([
       queries.plannedStores ? queries.plannedStores(days.today) : [],
       queries.dayVisits ? queries.dayVisits(days.today) : [],
       queries.plannedStores ? queries.plannedStores(days.tomorrow) : [],
       openVisits(db),
       db.entities.where('entity').equals('store').count(),
+      queries.syncInfo ? queries.syncInfo() : { lastPulledAt: true },
     ]);
     let openVisit = null;
     if (open.length) {
       const visit = open[0];
       openVisit = { visit, store: await queries.store(visit.store_id) };
     }
-    return { planned, visits, tomorrow, open: openVisit, storeCount: count };
+    return { planned, visits, tomorrow, open: openVisit, storeCount: count, pulled: Boolean(sync.lastPulledAt) };
   }, [days.today, days.tomorrow]);
+
+  // Right after signing in the phone holds nothing until the first pull ends: the sections wait
+  // for it (plans and stores arrive together), or FIRST_PULL_WAIT_MS at most (a failing sync).
+  const [waited, setWaited] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setWaited(true), FIRST_PULL_WAIT_MS);
+    return () => clearTimeout(timer);
+  }, []);
+  const ready = dayLoaded && (day.pulled || waited);
 
   const text = q.trim();
   // Nearby (with a position) or by name (without one, once locating gave up); null: not yet known.
@@ -328,7 +339,7 @@ export function Today() {
       />
     </label>
     ${
-      !dayLoaded
+      !ready
         ? html`<div class="today-skeleton" aria-busy="true"></div>`
         : text
           ? nearby
