@@ -15,8 +15,13 @@ Left out, and why:
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.sync_api import expect
+
+from backend.extensions import db
+from backend.stores.models import StoreContact
 
 from .conftest import login, shot
 
@@ -59,6 +64,11 @@ def offenders(page, screen: str) -> list[str]:
 
 def test_every_interactive_element_is_at_least_44px(phone, e2e_world):
     world = e2e_world
+    # A contact with a phone number: the store page's call button (40 px before issue 15).
+    db.session.add(
+        StoreContact(id=uuid.uuid4(), store_id=world.store_a1.id, name="王店长", role="manager", phone="13800138000")
+    )
+    db.session.commit()
     context = phone(position=(world.store_a1.latitude, world.store_a1.longitude))
     page = context.new_page()
     page.set_viewport_size(PHONE_393)
@@ -85,6 +95,7 @@ def test_every_interactive_element_is_at_least_44px(phone, e2e_world):
 
     page.goto(f"/#/store/{world.store_a1.id}")
     expect(page.locator("[data-testid=store-screen]")).to_be_visible()
+    expect(page.locator("a[href='tel:13800138000']")).to_be_visible()
     found += offenders(page, "Store")
 
     # A visit, offline (so the Outbox has entries to show), with every step opened.
