@@ -252,6 +252,7 @@ def test_the_position_is_asked_for_on_a_tap_the_first_time(phone, e2e_world):
     expect(none).to_contain_text("重新定位")
     expect(page.locator("[data-testid=store-list] [data-testid=store-item]").first).to_be_visible()
     expect(page.locator("[data-testid=here-check-in]")).to_have_count(0)
+    shot(page, "today-zh-393-ask-position")
     # The rep taps "locate" and allows it: the store they stand in comes first, one tap from check-in.
     context.grant_permissions(["geolocation"])
     page.locator("[data-testid=here-locate]").click()

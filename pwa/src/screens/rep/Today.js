@@ -97,16 +97,19 @@ function HereCard({ here, open, pos, locating, posError, askFirst, onLocate }) {
       <div class="here-label">${t('today.openVisit')} · ${fmt.when(open.visit.checked_in_at)}</div>
       <div class="here-name">${name}</div>
       <a class="btn btn-primary btn-block" href=${`#/visit/${open.visit.id}`} data-testid="here-continue"
-        >${t('today.continueAt', { store: name })}</a
+        ><span class="ellipsis">${t('today.continueAt', { store: name })}</span></a
       >
     </section>`;
   }
   if (here) {
     const busy = state.step === 'saving';
     return html`<section class="card here-card" data-testid="here-card" data-store-id=${here.id}>
-      <div class="here-label">${t('today.here')} · ${fmt.distance(here.distance_m)}</div>
+      ${
+        state.step === 'error'
+          ? html`<div class="here-label here-error" role="alert" title=${state.message}>${state.message}</div>`
+          : html`<div class="here-label">${t('today.here')} · ${fmt.distance(here.distance_m)}</div>`
+      }
       <a class="here-name" href=${`#/store/${here.id}`}>${here.name}</a>
-      ${state.step === 'error' ? html`<div class="here-error small" role="alert">${state.message}</div>` : null}
       <button type="button" class="btn btn-primary btn-block" onClick=${checkIn} disabled=${busy} data-testid="here-check-in">
         ${busy ? t('checkin.locating') : t('store.checkIn')}
       </button>
