@@ -51,6 +51,10 @@ def test_checklist_draft_survives_a_reload_and_all_compliant_checks_out(phone, e
     display.locator("[data-item-code=DEMO] input").fill("1")
     expect(score).to_have_attribute("data-score", "66.7")  # the server's rule: round(200/3, 1)
     shot(page, f"draft-01-answered-{locale}")
+    intel = open_step(page, "step-intel")
+    intel.locator("[data-testid=intel-name]").fill("荣耀 新店")
+    # The check-out summary reads the stored draft: once it lists the typed intel, it is saved.
+    expect(page.locator("[data-testid=checkout-summary] [data-lack='unsaved.intel']")).to_be_visible()
 
     # A reload (or the back gesture and back): the answers are still there.
     page.reload()
@@ -59,6 +63,12 @@ def test_checklist_draft_survives_a_reload_and_all_compliant_checks_out(phone, e
     expect(display.locator("[data-item-code=LOGO] button", has_text=yes)).to_have_attribute("aria-pressed", "true")
     expect(display.locator("[data-item-code=DEMO] input")).to_have_value("1")
     expect(display.locator("[data-testid=checklist-score]")).to_have_attribute("data-score", "66.7")
+    intel = open_step(page, "step-intel")
+    expect(intel.locator("[data-testid=intel-name]")).to_have_value("荣耀 新店")
+    expect(page.locator("[data-testid=checkout-summary] [data-lack='unsaved.intel']")).to_be_visible()
+    intel.locator("[data-testid=save-intel]").click()
+    expect(intel.locator("[data-testid=saved-entry]")).to_have_count(1)
+    expect(intel.locator("[data-testid=intel-name]")).to_have_value("")
 
     # All compliant: every item gets its passing answer in one tap; one can still be changed.
     display.locator("[data-testid=checklist-all-ok]").click()
@@ -77,6 +87,8 @@ def test_checklist_draft_survives_a_reload_and_all_compliant_checks_out(phone, e
     expect(summary.locator("[data-summary=display]")).to_contain_text("100")
     expect(summary.locator("[data-lack=photo]")).to_be_visible()
     expect(summary.locator("[data-lack=checklist]")).to_have_count(0)
+    expect(summary.locator("[data-summary=intel]")).to_contain_text("1")
+    expect(summary.locator("[data-lack^=unsaved]")).to_have_count(0)
     shot(page, f"draft-03-summary-{locale}")
     page.locator("[data-testid=check-out]").click()
     expect(page.locator("[data-testid=visit-finished]")).to_be_visible()
@@ -147,13 +159,26 @@ def test_one_open_visit_a_reason_for_a_failure_and_an_empty_check_out(phone, e2e
     expect(page.locator("[data-testid=last-visit-score]")).to_contain_text("33.3")
     shot(page, "draft-06-store-findings")
 
-    # The other store offers its check-in again; an empty visit asks before checking out.
+    # The other store offers its check-in again. Answers typed and not saved: the summary says so
+    # and the check-out asks (it would drop them).
+    check_in_at(page, world.store_a1b)
+    display = open_step(page, "step-display")
+    display.locator("[data-item-code=DEMO] input").fill("3")
+    summary = page.locator("[data-testid=checkout-summary]")
+    expect(summary.locator("[data-lack='unsaved.display']")).to_be_visible()
+    page.locator("[data-testid=check-out]").click()
+    expect(page.locator("[data-testid=checkout-confirm-empty]")).to_be_visible()
+    shot(page, "draft-07-confirm-unsaved")
+    page.locator("[data-testid=checkout-empty-anyway]").click()
+    expect(page.locator("[data-testid=visit-finished]")).to_be_visible()
+
+    # An empty visit asks before checking out.
     check_in_at(page, world.store_a1b)
     page.locator("[data-testid=check-out]").click()
     confirm = page.locator("[data-testid=checkout-confirm-empty]")
     expect(confirm).to_be_visible()
     expect(page.locator("[data-testid=checkout-summary]")).to_have_attribute("data-empty", "true")
-    shot(page, "draft-07-confirm-empty")
+    shot(page, "draft-08-confirm-empty")
     expect(page.locator("[data-testid=visit-finished]")).to_have_count(0)
     confirm.locator("[data-testid=checkout-empty-anyway]").click()
     expect(page.locator("[data-testid=visit-finished]")).to_be_visible()

@@ -192,6 +192,9 @@ export default {
   'finish.lacks.photo': '还没有照片',
   'finish.emptyAsk': '这次拜访什么都没记录。确定签退吗？',
   'finish.emptyAnyway': '仍然签退',
+  'finish.lacks.unsaved.display': '陈列检查已填写但还没保存',
+  'finish.lacks.unsaved.intel': '门店情报已填写但还没保存',
+  'finish.unsavedAsk': '有已填写但未保存的内容，签退后会丢失。确定签退吗？',
 
   'stock.material': '物料',
   'stock.kind': '类型',

@@ -42,7 +42,11 @@ export function CheckInButton({ store }) {
       navigate(`/visit/${id}`);
     } catch (err) {
       console.error(err);
-      setState({ step: 'error', message: err.message || String(err) });
+      const message =
+        err?.code === 'visit_open_elsewhere'
+          ? t('store.openElsewhere', { store: `#${err.storeId}` }) // a visit opened meanwhile (another tab)
+          : err.message || String(err);
+      setState({ step: 'error', message });
     }
   }
 

@@ -3,7 +3,7 @@
 // and not recorded yet is a draft (db/drafts.js). The check-out shows what the visit recorded and
 // what it still lacks, and asks before checking out a visit that recorded nothing.
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { navigate, useLive } from '../../components/hooks.js';
@@ -15,7 +15,7 @@ import { PriceStep } from './steps/PriceStep.js';
 import { IntelStep } from './steps/IntelStep.js';
 import { SpotCheckStep } from './steps/SpotCheckStep.js';
 import { Step } from './steps/common.js';
-import { loadDraft, saveDraft } from '../../db/drafts.js';
+import { useDraft } from './useDraft.js';
 import { visitSummary } from './checklist.js';
 
 /** What the visit recorded and what the store's required items still lack. */
@@ -49,31 +49,16 @@ export function CheckoutSummary({ summary }) {
 
 function FinishStep({ visit, summary }) {
   const { actions, db } = useApp();
-  const [notes, setNotesState] = useState('');
+  const [draft, update] = useDraft(db, visit.id, 'finish', { notes: '' });
+  const notes = draft.notes || '';
+  const setNotes = (value) => update({ notes: value });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const [confirming, setConfirming] = useState(false);
-  const touched = useRef(false);
-
-  // The visit's notes are a draft too (section `finish`), restored when the visit opens.
-  useEffect(() => {
-    let live = true;
-    loadDraft(db, visit.id)
-      .then((d) => live && !touched.current && setNotesState(d.finish?.notes || ''))
-      .catch((err) => console.error(err));
-    return () => {
-      live = false;
-    };
-  }, [visit.id]);
-  function setNotes(value) {
-    touched.current = true;
-    setNotesState(value);
-    saveDraft(db, visit.id, { finish: { notes: value || undefined } }).catch((err) => console.error(err));
-  }
 
   async function checkOut({ confirmed = false } = {}) {
-    if (summary.empty && !notes.trim() && !confirmed) {
-      setConfirming(true); // nothing recorded: ask first
+    if (!confirmed && (summary.unsaved.length || (summary.empty && !notes.trim()))) {
+      setConfirming(true); // nothing recorded, or a draft the check-out would drop: ask first
       return;
     }
     setConfirming(false);
@@ -112,7 +97,7 @@ function FinishStep({ visit, summary }) {
     ${
       confirming
         ? html`<div class="banner banner-warn" role="alert" data-testid="checkout-confirm-empty">
-          <span class="grow">⚠ ${t('finish.emptyAsk')}</span>
+          <span class="grow">⚠ ${summary.unsaved.length ? t('finish.unsavedAsk') : t('finish.emptyAsk')}</span>
           <div class="btn-row" style="width:100%">
             <button type="button" class="btn" onClick=${() => setConfirming(false)}>${t('common.cancel')}</button>
             <button type="button" class="btn btn-warn" onClick=${() => checkOut({ confirmed: true })} data-testid="checkout-empty-anyway">
@@ -155,6 +140,7 @@ export function VisitScreen({ id }) {
   );
   const [catalogue] = useLive(async () => normCatalogue(await queries.catalogue()), [], normCatalogue(null));
   const [spotChecks] = useLive(() => queries.spotChecks(id), [id], []);
+  const [draftRow] = useLive(() => db.drafts.get(String(id)), [id]);
 
   if (!loaded) return html`<p class="empty">${t('app.loading')}</p>`;
   if (!data) return html`<p class="empty">${t('visit.notFound')}</p>`;
@@ -187,7 +173,7 @@ export function VisitScreen({ id }) {
     <${SpotCheckStep} visit=${visit} readOnly=${readOnly} />
     <${FinishStep}
       visit=${visit}
-      summary=${visitSummary({ checklist: catalogue.checklist, checks, movements, prices, reports, spotChecks: spotChecks || [] })}
+      summary=${visitSummary({ checklist: catalogue.checklist, checks, movements, prices, reports, spotChecks: spotChecks || [], draft: draftRow?.data })}
     />
     ${!readOnly ? html`<p class="muted small" style="text-align:center">${t('visit.savedLocally')}</p>` : null}
   </div>`;

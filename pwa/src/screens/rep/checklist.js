@@ -100,10 +100,24 @@ export function checkScore(checklist, check) {
   );
 }
 
+/** The sections of a visit's draft (db/drafts.js) that hold something not recorded yet. */
+export function unsavedSections(draft) {
+  const out = [];
+  const d = draft?.display;
+  if (d && (Object.values(d.answers || {}).some((v) => v !== '' && v != null) || (d.photoIds || []).length))
+    out.push('display');
+  const i = draft?.intel;
+  if (i && (String(i.name || '').trim() || (i.photoIds || []).length)) out.push('intel');
+  return out;
+}
+
 /**
  * What a visit recorded and what it still lacks, for the check-out:
- * `{score, answered, checks, materials, prices, intel, photos, lacks: ['checklist' | 'photo'],
- * empty}`. The store's required items: the checklist (when the catalogue has one) and a photo.
+ * `{score, answered, checks, materials, prices, intel, photos, lacks: ['checklist' | 'photo' |
+ * 'unsaved.display' | 'unsaved.intel'], unsaved: [section], empty, ask}`. The store's required
+ * items: the checklist (when the catalogue has one) and a photo. `ask`: the check-out asks first
+ * (nothing recorded, or something typed and not saved that the check-out would drop); a complete
+ * visit checks out in one tap.
  */
 export function visitSummary({
   checklist = [],
@@ -112,13 +126,17 @@ export function visitSummary({
   prices = [],
   reports = [],
   spotChecks = [],
+  draft = null,
 }) {
   const last = checks[checks.length - 1] || null;
   const photos = [...checks, ...prices, ...reports].reduce((n, r) => n + (r.photo_ids || []).length, 0);
   const lacks = [];
-  if (checklist.length && !checks.length) lacks.push('checklist');
+  const unsaved = unsavedSections(draft);
+  // A display check answered and not saved is said as such, not as "not done".
+  if (checklist.length && !checks.length && !unsaved.includes('display')) lacks.push('checklist');
   if (!photos) lacks.push('photo');
   const recorded = checks.length + movements.length + prices.length + reports.length + spotChecks.length;
+  for (const section of unsaved) lacks.push(`unsaved.${section}`);
   return {
     score: last ? checkScore(checklist, last) : null,
     answered: last ? (last.answers || []).length : 0,
@@ -128,6 +146,8 @@ export function visitSummary({
     intel: reports.length,
     photos,
     lacks,
+    unsaved,
     empty: recorded === 0,
+    ask: recorded === 0 || unsaved.length > 0,
   };
 }

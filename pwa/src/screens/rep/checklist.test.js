@@ -12,6 +12,7 @@ import {
   missingEvidence,
   roundTenth,
   scoreOf,
+  unsavedSections,
   visitSummary,
 } from './checklist.js';
 
@@ -106,7 +107,9 @@ describe('a recorded check and the visit summary', () => {
       intel: 0,
       photos: 0,
       lacks: ['checklist', 'photo'],
+      unsaved: [],
       empty: true,
+      ask: true,
     });
   });
 
@@ -128,6 +131,7 @@ describe('a recorded check and the visit summary', () => {
       lacks: [],
       empty: false,
     });
+    expect(s.ask).toBe(false); // complete: the check-out is one tap
   });
 
   it('a visit with only a price lacks the checklist and a photo but is not empty', () => {
@@ -135,5 +139,26 @@ describe('a recorded check and the visit summary', () => {
     expect(s.lacks).toEqual(['checklist', 'photo']);
     expect(s.empty).toBe(false);
     expect(visitSummary({ checklist: [], spotChecks: [{}] }).lacks).toEqual(['photo']);
+  });
+
+  it('a draft not recorded yet is listed and makes the check-out ask', () => {
+    expect(unsavedSections(null)).toEqual([]);
+    expect(unsavedSections({ display: { answers: { 1: '' } }, intel: { name: '  ' } })).toEqual([]);
+    expect(unsavedSections({ display: { answers: { 1: true } }, intel: { name: '新店' } })).toEqual([
+      'display',
+      'intel',
+    ]);
+    expect(unsavedSections({ display: { answers: {}, photoIds: ['p'] }, finish: { notes: 'x' } })).toEqual(['display']);
+    const s = visitSummary({
+      checklist: CHECKLIST,
+      checks: [check],
+      prices: [{ photo_ids: ['p2'] }],
+      draft: { display: { answers: { 4: false } } },
+    });
+    expect(s.lacks).toEqual(['unsaved.display']);
+    expect(s).toMatchObject({ unsaved: ['display'], empty: false, ask: true });
+    const first = visitSummary({ checklist: CHECKLIST, draft: { display: { answers: { 1: true } } } });
+    expect(first.lacks).toEqual(['photo', 'unsaved.display']); // not also "display check not done"
+    expect(first).toMatchObject({ empty: true, ask: true });
   });
 });

@@ -5,11 +5,11 @@
 // (db/drafts.js, section `display`) saved as it changes and restored when the visit opens.
 // Saved through db/actions.recordDisplayCheck.
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { fmt, lang, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
 import { PhotoPicker } from '../../../components/PhotoPicker.js';
-import { loadDraft, saveDraft } from '../../../db/drafts.js';
+import { useDraft } from '../useDraft.js';
 import { allCompliant, answered, answersToSend, checkScore, formScore, missingEvidence, passes } from '../checklist.js';
 import { Saved, Step } from './common.js';
 
@@ -28,50 +28,13 @@ function YesNo({ value, onChange, name }) {
   </div>`;
 }
 
-/** The draft of the form, restored once when the visit opens and saved as it changes. */
-function useDisplayDraft(db, visitId) {
-  const [form, setForm] = useState({ answers: {}, reasons: {}, photoIds: [], notes: '' });
-  const [restored, setRestored] = useState(false);
-  const latest = useRef(form);
-  useEffect(() => {
-    let live = true;
-    loadDraft(db, visitId)
-      .then((draft) => {
-        if (!live) return;
-        const d = draft.display || {};
-        const next = {
-          answers: d.answers || {},
-          reasons: d.reasons || {},
-          photoIds: d.photoIds || [],
-          notes: d.notes || '',
-        };
-        latest.current = next;
-        setForm(next);
-      })
-      .catch((err) => console.error(err))
-      .finally(() => live && setRestored(true));
-    return () => {
-      live = false;
-    };
-  }, [visitId]);
-  function update(change) {
-    const next = { ...latest.current, ...change };
-    latest.current = next;
-    setForm(next);
-    saveDraft(db, visitId, { display: next }).catch((err) => console.error(err));
-  }
-  function reset() {
-    latest.current = { answers: {}, reasons: {}, photoIds: [], notes: '' };
-    setForm(latest.current);
-  }
-  return { form, restored, update, reset };
-}
+const EMPTY = { answers: {}, reasons: {}, photoIds: [], notes: '' };
 
 const hasDraft = (f) => Object.keys(f.answers).length > 0 || f.photoIds.length > 0 || !!f.notes;
 
 export function DisplayStep({ visit, checklist, checks, readOnly }) {
   const { actions, db } = useApp();
-  const { form, restored, update, reset } = useDisplayDraft(db, visit.id);
+  const [form, update, { restored, reset }] = useDraft(db, visit.id, 'display', EMPTY);
   const [again, setAgain] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);

@@ -1,23 +1,29 @@
 // Store intel: a store opening, moving, renovating or closing, a new competitor counter — with the
-// phone's position and photos.
+// phone's position and photos. What is typed is a draft (section `intel`, ../useDraft.js) until
+// the report is recorded.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { fmt, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
 import { PhotoPicker } from '../../../components/PhotoPicker.js';
 import { getPosition } from '../../../components/geo.js';
+import { useDraft } from '../useDraft.js';
 import { Saved, Step } from './common.js';
 
 const KINDS = ['new_store', 'opening', 'moving', 'renovation', 'closing', 'new_competitor_counter'];
 
+const EMPTY = { kind: 'new_store', name: '', address: '', aboutStore: false, notes: '', photoIds: [] };
+
 export function IntelStep({ visit, store, reports, readOnly }) {
-  const { actions } = useApp();
-  const [kind, setKind] = useState('new_store');
-  const [name, setName] = useState('');
-  const [address, setAddress] = useState('');
-  const [aboutStore, setAboutStore] = useState(false);
-  const [notes, setNotes] = useState('');
-  const [photoIds, setPhotoIds] = useState([]);
+  const { actions, db } = useApp();
+  const [form, update, { reset }] = useDraft(db, visit.id, 'intel', EMPTY);
+  const { kind, name, address, aboutStore, notes, photoIds } = form;
+  const setKind = (v) => update({ kind: v });
+  const setName = (v) => update({ name: v });
+  const setAddress = (v) => update({ address: v });
+  const setAboutStore = (v) => update({ aboutStore: v });
+  const setNotes = (v) => update({ notes: v });
+  const setPhotoIds = (v) => update({ photoIds: v });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
 
@@ -46,11 +52,7 @@ export function IntelStep({ visit, store, reports, readOnly }) {
         notes: notes.trim() || undefined,
         photoIds,
       });
-      setName('');
-      setAddress('');
-      setNotes('');
-      setPhotoIds([]);
-      setAboutStore(false);
+      reset({ drop: true });
     } catch (err) {
       console.error(err);
       setError(err.message || String(err));
@@ -102,7 +104,7 @@ export function IntelStep({ visit, store, reports, readOnly }) {
           <${PhotoPicker} label=${t('display.photos')} value=${photoIds} onChange=${setPhotoIds} testid="intel-photo-input" />
           <label class="field">
             <span class="label">${t('common.notes')}</span>
-            <textarea rows="2" value=${notes} onInput=${(e) => setNotes(e.currentTarget.value)}></textarea>
+            <textarea rows="2" value=${notes} onInput=${(e) => setNotes(e.currentTarget.value)} data-testid="intel-notes"></textarea>
           </label>
           ${error ? html`<div class="banner banner-err">${error}</div>` : null}
           <button type="button" class="btn btn-primary btn-block" disabled=${busy} onClick=${save} data-testid="save-intel">
