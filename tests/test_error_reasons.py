@@ -40,6 +40,8 @@ def _raised_reasons() -> dict[str, str]:
                 # imp.error_code, imp.error_params = "import.…", {…}
                 pairs = zip(node.targets[0].elts, getattr(node.value, "elts", []), strict=False)
                 values += [v for t, v in pairs if getattr(t, "attr", "") == "error_code"]
+            while any(isinstance(v, ast.IfExp) for v in values):  # reason="a" if … else "b"
+                values = [x for v in values for x in ((v.body, v.orelse) if isinstance(v, ast.IfExp) else (v,))]
             for v in values:
                 text = _const(v)
                 if isinstance(text, str):

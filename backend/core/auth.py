@@ -22,7 +22,9 @@ def require_roles(*roles: str) -> Callable:
         @wraps(fn)
         def wrapper(*args, **kwargs):
             if g.user.role not in roles:
-                raise Forbidden(f"Your role ({g.user.role}) may not do this.")
+                raise Forbidden(
+                    f"Your role ({g.user.role}) may not do this.", reason="role.forbidden", params={"role": g.user.role}
+                )
             return fn(*args, **kwargs)
 
         return wrapper
@@ -33,4 +35,6 @@ def require_roles(*roles: str) -> Callable:
 def check_role(user, *roles: str) -> None:
     """The same check for service functions (called by REST and by sync alike)."""
     if user.role not in roles:
-        raise Forbidden(f"Your role ({user.role}) may not do this.")
+        raise Forbidden(
+            f"Your role ({user.role}) may not do this.", reason="role.forbidden", params={"role": user.role}
+        )

@@ -91,6 +91,8 @@ def create_once(
         raise Conflict(
             f"A {kind} with id {record_id} already exists with different content ({', '.join(differing)}).",
             details={"id": str(record_id), "fields": differing},
+            reason="record.id_taken_other_content",
+            params={"fields": differing},
         )
     return existing, False
 

@@ -114,7 +114,9 @@ def link_photos(actor: User, record_type: str, record_id: uuid.UUID, photo_ids: 
         select(Photo.id).where(Photo.id.in_(wanted), Photo.uploaded_by != actor.id).limit(1)
     ).first()
     if foreign is not None:
-        raise InvalidInput(f"Photo {foreign} was uploaded by someone else.", field="photo_ids")
+        raise InvalidInput(
+            f"Photo {foreign} was uploaded by someone else.", field="photo_ids", reason="photo.uploaded_by_other"
+        )
     others = db.session.execute(
         select(PhotoLink.photo_id, PhotoLink.record_type, PhotoLink.record_id).where(
             PhotoLink.photo_id.in_(wanted),
@@ -124,7 +126,11 @@ def link_photos(actor: User, record_type: str, record_id: uuid.UUID, photo_ids: 
     for pid, rtype, rid in others:
         author = _author_of(rtype, rid)
         if author is not None and author != actor.id:
-            raise InvalidInput(f"Photo {pid} belongs to a record made by someone else.", field="photo_ids")
+            raise InvalidInput(
+                f"Photo {pid} belongs to a record made by someone else.",
+                field="photo_ids",
+                reason="photo.of_others_record",
+            )
     have = set(
         db.session.scalars(
             select(PhotoLink.photo_id).where(PhotoLink.record_type == record_type, PhotoLink.record_id == record_id)

@@ -266,11 +266,16 @@ def propose_order(actor: User, store_ids: list[int], start: tuple[float, float] 
 
 def _plan_stores(actor: User, store_ids: list[int], rep: User | None) -> list[Store]:
     if not store_ids:
-        raise InvalidInput("Pick at least one store.", field="store_ids")
+        raise InvalidInput("Pick at least one store.", field="store_ids", reason="plan.no_stores")
     if len(store_ids) > MAX_STOPS:
-        raise InvalidInput(f"A day's plan has at most {MAX_STOPS} stores.", field="store_ids")
+        raise InvalidInput(
+            f"A day's plan has at most {MAX_STOPS} stores.",
+            field="store_ids",
+            reason="plan.too_many_stores",
+            params={"max": MAX_STOPS},
+        )
     if len(set(store_ids)) != len(store_ids):
-        raise InvalidInput("A store is in the plan twice.", field="store_ids")
+        raise InvalidInput("A store is in the plan twice.", field="store_ids", reason="plan.store_twice")
     stmt = select(Store).where(Store.id.in_(store_ids), store_scope(actor))
     if rep is not None:
         stmt = stmt.where(Store.territory_id == rep.territory_id)
@@ -278,7 +283,12 @@ def _plan_stores(actor: User, store_ids: list[int], rep: User | None) -> list[St
     missing = [sid for sid in store_ids if sid not in found]
     if missing:
         whose = "the rep's territory" if rep is not None else "your scope"
-        raise InvalidInput(f"Not in {whose}: store {', '.join(map(str, missing))}.", field="store_ids")
+        raise InvalidInput(
+            f"Not in {whose}: store {', '.join(map(str, missing))}.",
+            field="store_ids",
+            reason="plan.stores_outside_territory" if rep is not None else "plan.stores_outside",
+            params={"store_ids": missing},
+        )
     return [found[sid] for sid in store_ids]
 
 
@@ -288,12 +298,12 @@ def save_plan(actor: User, data: dict) -> tuple[VisitPlan, bool]:
     check_role(actor, *PLANNERS)
     rep_id = data.get("rep_id") or (actor.id if actor.role == Role.REP else None)
     if rep_id is None:
-        raise InvalidInput("Say whose plan this is (rep_id).", field="rep_id")
+        raise InvalidInput("Say whose plan this is (rep_id).", field="rep_id", reason="plan.whose")
     if actor.role == Role.REP and rep_id != actor.id:
-        raise Forbidden("A rep plans their own days only.")
+        raise Forbidden("A rep plans their own days only.", reason="plan.own_days_only")
     rep = visible_rep(actor, rep_id) if actor.role != Role.ADMIN else _any_rep(rep_id)
     if data["day"] < business_today() - timedelta(days=1):
-        raise InvalidInput("A plan's day may be at most one day in the past.", field="day")
+        raise InvalidInput("A plan's day may be at most one day in the past.", field="day", reason="plan.day_past")
     has_start = data.get("start_latitude") is not None and data.get("start_longitude") is not None
     start = (data["start_latitude"], data["start_longitude"]) if has_start else None
     stores = _plan_stores(actor, data["store_ids"], rep)
@@ -314,7 +324,7 @@ def save_plan(actor: User, data: dict) -> tuple[VisitPlan, bool]:
     if plan is None:
         other = db.session.get(VisitPlan, data["id"])
         if other is not None:
-            raise Conflict(f"Plan {data['id']} is another rep's or day's plan.", field="id")
+            raise Conflict(f"Plan {data['id']} is another rep's or day's plan.", field="id", reason="plan.id_taken")
         plan = VisitPlan(id=data["id"], rep_id=rep.id, day=data["day"], created_by=actor.id, **values)
         db.session.add(plan)
         db.session.flush()
@@ -346,7 +356,7 @@ def plans_query(actor: User, filters: dict):
 def visible_plan(actor: User, plan_id: uuid.UUID) -> VisitPlan:
     plan = db.session.scalar(plans_query(actor, {}).where(VisitPlan.id == plan_id))
     if plan is None:
-        raise NotFound(f"No visit plan {plan_id}.")
+        raise NotFound(f"No visit plan {plan_id}.", reason="plan.not_found")
     return plan
 
 
@@ -354,7 +364,7 @@ def delete_plan(actor: User, plan_id: uuid.UUID) -> None:
     check_role(actor, *PLANNERS)
     plan = visible_plan(actor, plan_id)
     if actor.role == Role.REP and plan.rep_id != actor.id:
-        raise Forbidden("A rep plans their own days only.")
+        raise Forbidden("A rep plans their own days only.", reason="plan.own_days_only")
     db.session.delete(plan)
     db.session.flush()
 

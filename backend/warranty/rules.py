@@ -44,17 +44,17 @@ def imei_fault(imei: str) -> tuple[str, str, dict] | None:
     """Why `imei` is not a valid IMEI as (English sentence, reason code, params), or None.
     Checks shape and the Luhn check digit only."""
     if not _DIGITS.match(imei or ""):
-        return "An IMEI has digits only.", "import.imei_digits", {}
+        return "An IMEI has digits only.", "imei.digits", {}
     if len(imei) != IMEI_LENGTH:
         return (
             f"An IMEI has {IMEI_LENGTH} digits; this one has {len(imei)}.",
-            "import.imei_length",
+            "imei.length",
             {"expected": IMEI_LENGTH, "found": len(imei)},
         )
     if luhn_check_digit(imei[:-1]) != int(imei[-1]):
         return (
             "The IMEI's check digit is wrong: a digit was mistyped or two were swapped.",
-            "import.imei_check_digit",
+            "imei.check_digit",
             {},
         )
     return None

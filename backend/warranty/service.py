@@ -42,21 +42,25 @@ READERS = (Role.CLERK, Role.MANAGER, Role.HQ, Role.ADMIN)
 
 
 def _check_imei(value: str, field: str, product: Product, owners: dict) -> None:
-    problem = rules.imei_problem(value)
-    if problem:
-        raise InvalidInput(problem, field=field)
+    fault = rules.imei_fault(value)
+    if fault:
+        raise InvalidInput(fault[0], field=field, reason=fault[1], params=fault[2])
     owner = owners.get(rules.tac(value))
     if owner is not None and owner[0] != product.id:
         raise InvalidInput(
             f"IMEI {value} belongs to a {owner[1]} (TAC {rules.tac(value)}), not a {product.model_code}: "
             "check the model or the IMEI.",
             field=field,
+            reason="card.imei_other_model",
+            params={"imei": value, "tac": rules.tac(value), "owner_model": owner[1], "model": product.model_code},
         )
     if owner is None and product.tac_codes:
         raise InvalidInput(
             f"IMEI {value} does not start with a TAC of the {product.model_code} "
             f"({', '.join(product.tac_codes)}): check the IMEI.",
             field=field,
+            reason="card.imei_not_model_tac",
+            params={"imei": value, "model": product.model_code, "tacs": list(product.tac_codes)},
         )
 
 
@@ -64,29 +68,37 @@ def _check_card(values: dict) -> Product:
     """The rules a card's content must meet, on registration and after a correction."""
     product = reference(Product, values["product_id"])
     if product is None:
-        raise InvalidInput(f"Unknown product_id: {values['product_id']}.", field="product_id")
+        raise InvalidInput(
+            f"Unknown product_id: {values['product_id']}.",
+            field="product_id",
+            reason="card.unknown_product",
+            params={"product_id": values["product_id"]},
+        )
     owners = tac_owners()
     _check_imei(values["imei"], "imei", product, owners)
     if values.get("imei2"):
         _check_imei(values["imei2"], "imei2", product, owners)
         if values["imei2"] == values["imei"]:
-            raise InvalidInput("The second IMEI repeats the first.", field="imei2")
+            raise InvalidInput("The second IMEI repeats the first.", field="imei2", reason="card.imei2_repeats")
     phone = rules.normalise_phone(values["buyer_phone"])
     if phone is None:
         raise InvalidInput(
             "Give a mainland mobile number (11 digits, e.g. 13812345678) or an international one "
             "starting with + and the country code.",
             field="buyer_phone",
+            reason="card.bad_phone",
         )
     values["buyer_phone"] = phone
     purchased = values["purchase_date"]
     if purchased > business_today():
-        raise InvalidInput("The purchase date is in the future.", field="purchase_date")
+        raise InvalidInput("The purchase date is in the future.", field="purchase_date", reason="card.future_purchase")
     if product.launch_date is not None and purchased < product.launch_date:
         raise InvalidInput(
             f"The {product.model_code} went on sale on {product.launch_date.isoformat()}; "
             "the purchase date is before that.",
             field="purchase_date",
+            reason="card.before_launch",
+            params={"model": product.model_code, "launch_date": product.launch_date.isoformat()},
         )
     return product
 
@@ -115,6 +127,8 @@ def _check_imei_free(card_id: uuid.UUID, imeis: list[str], actor: User) -> None:
         "A phone gets one card; correct that card instead, or ask HQ to void it if it was a mistake.",
         field="imei" if imei == imeis[0] else "imei2",  # the field of this card that holds it
         details=details,
+        reason="card.imei_taken_here" if clash.store_id == actor.store_id else "card.imei_taken_elsewhere",
+        params={"imei": imei, "registered_on": details["registered_on"]},
     )
 
 
@@ -128,7 +142,7 @@ def _claim_imeis(card_id: uuid.UUID, imeis: list[str]) -> None:
 def _clerk_store(actor: User) -> int:
     check_role(actor, Role.CLERK)
     if actor.store_id is None:
-        raise Forbidden("Your account is not attached to a store; ask an administrator.")
+        raise Forbidden("Your account is not attached to a store; ask an administrator.", reason="card.no_store")
     return actor.store_id
 
 
@@ -174,7 +188,12 @@ def register(actor: User, data: dict) -> tuple[WarrantyCard, bool]:
 
 def _same_card(existing: WarrantyCard, values: dict, store_id: int) -> WarrantyCard:
     if existing.store_id != store_id:
-        raise Conflict(f"A warranty card with id {existing.id} already exists.", field="id")
+        raise Conflict(
+            f"A warranty card with id {existing.id} already exists.",
+            field="id",
+            reason="card.id_taken",
+            params={"card_id": str(existing.id)},
+        )
     phone = rules.normalise_phone(values["buyer_phone"]) or values["buyer_phone"]
     sent = {**values, "buyer_phone": phone}
     if existing.revision == 1:
@@ -184,6 +203,8 @@ def _same_card(existing: WarrantyCard, values: dict, store_id: int) -> WarrantyC
                 f"A warranty card with id {existing.id} already exists with different content "
                 f"({', '.join(differing)}).",
                 details={"id": str(existing.id), "fields": differing},
+                reason="card.id_taken_other_content",
+                params={"card_id": str(existing.id), "fields": differing},
             )
     return existing
 
@@ -193,12 +214,19 @@ def correct(actor: User, card_id: uuid.UUID, changes: dict) -> WarrantyCard:
     store_id = _clerk_store(actor)
     card = db.session.get(WarrantyCard, card_id)
     if card is None or card.store_id != store_id:
-        raise NotFound(f"No warranty card {card_id} at your store.")
+        raise NotFound(
+            f"No warranty card {card_id} at your store.", reason="card.not_found", params={"card_id": str(card_id)}
+        )
     if card.voided_at is not None:
-        raise Conflict("This card was voided by HQ and can no longer be corrected.")
+        raise Conflict("This card was voided by HQ and can no longer be corrected.", reason="card.voided")
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
-        raise InvalidInput(f"These fields cannot be corrected: {', '.join(sorted(unknown))}.", field=min(unknown))
+        raise InvalidInput(
+            f"These fields cannot be corrected: {', '.join(sorted(unknown))}.",
+            field=min(unknown),
+            reason="card.not_correctable",
+            params={"fields": sorted(unknown)},
+        )
     values = {k: getattr(card, k) for k in CORRECTABLE}
     values.update(changes)
     values["buyer_address"] = values["buyer_address"] or ""
@@ -234,9 +262,14 @@ def void(actor: User, card_id: uuid.UUID, reason: str) -> WarrantyCard:
     check_role(actor, Role.HQ, Role.ADMIN)
     card = db.session.get(WarrantyCard, card_id)
     if card is None:
-        raise NotFound(f"No warranty card {card_id}.")
+        raise NotFound(f"No warranty card {card_id}.", reason="card.not_found", params={"card_id": str(card_id)})
     if card.voided_at is not None:
-        raise Conflict(f"Card {card_id} was already voided on {business_date(card.voided_at).isoformat()}.")
+        voided_on = business_date(card.voided_at).isoformat()
+        raise Conflict(
+            f"Card {card_id} was already voided on {voided_on}.",
+            reason="card.already_voided",
+            params={"card_id": str(card_id), "voided_on": voided_on},
+        )
     db.session.execute(delete(WarrantyImei).where(WarrantyImei.card_id == card.id))
     card.voided_at = utcnow()
     card.voided_by = actor.id
@@ -299,7 +332,7 @@ def cards_query(actor: User, filters: dict):
 def visible_card(actor: User, card_id: uuid.UUID) -> WarrantyCard:
     card = db.session.scalar(select(WarrantyCard).where(WarrantyCard.id == card_id, card_scope(actor)))
     if card is None:
-        raise NotFound(f"No warranty card {card_id}.")
+        raise NotFound(f"No warranty card {card_id}.", reason="card.not_found", params={"card_id": str(card_id)})
     return card
 
 

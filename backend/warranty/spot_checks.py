@@ -21,9 +21,9 @@ def record(actor: User, data: dict) -> tuple[ImeiSpotCheck, bool]:
     check_role(actor, *FIELD_WRITERS)
     store = visible_store(actor, data["store_id"])
     check_device_time(data["seen_at"], "seen_at")
-    problem = rules.imei_problem(data["imei"])
-    if problem:
-        raise InvalidInput(problem, field="imei")
+    fault = rules.imei_fault(data["imei"])
+    if fault:
+        raise InvalidInput(fault[0], field="imei", reason=fault[1], params=fault[2])
     if data.get("visit_id") is not None:
         own_visit(actor, data["visit_id"], store.id)
     values = {
@@ -50,5 +50,5 @@ def query(actor: User, filters: dict):
 def visible(actor: User, check_id: uuid.UUID) -> ImeiSpotCheck:
     check = db.session.scalar(query(actor, {}).where(ImeiSpotCheck.id == check_id))
     if check is None:
-        raise NotFound(f"No spot check {check_id}.")
+        raise NotFound(f"No spot check {check_id}.", reason="spot_check.not_found", params={"check_id": str(check_id)})
     return check

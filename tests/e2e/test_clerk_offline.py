@@ -176,7 +176,8 @@ def test_clerk_registers_cards_offline(phone, e2e_world):
     expect(first.locator("[data-testid=card-sync]")).to_have_text("已同步")
     refused = card_item(page, taken)
     expect(refused).to_have_attribute("data-sync", "refused")
-    expect(refused.locator("[data-testid=card-refusal]")).to_contain_text("already has a warranty card")
+    # the server's reason in the clerk's language (card.imei_taken_elsewhere), not its English
+    expect(refused.locator("[data-testid=card-refusal]")).to_contain_text(f"IMEI {taken} 已有保修卡（其他门店")
     expect(page.locator("[data-testid=cards-refused]")).to_be_visible()
     shot(page, "clerk-05-synced")
 
@@ -202,7 +203,7 @@ def test_clerk_registers_cards_offline(phone, e2e_world):
     refused.click()
     detail = page.locator("[data-testid=card-detail]")
     expect(detail).to_have_attribute("data-sync", "refused")
-    expect(detail.locator("[data-testid=card-refusal]")).to_contain_text("already has a warranty card")
+    expect(detail.locator("[data-testid=card-refusal]")).to_contain_text("已有保修卡")
     page.once("dialog", lambda dialog: dialog.accept())
     detail.locator("[data-testid=card-discard]").click()
     expect(page.locator("[data-testid=cards-screen]")).to_be_visible()

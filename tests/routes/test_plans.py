@@ -142,6 +142,7 @@ def test_who_plans_for_whom(api, world):
     # A rep plans their own days only.
     r = api(world.rep_a1).post(PLANS, json=plan_body(today, [a1], rep_id=world.rep_a1b.id))
     assert r.status_code == 403
+    assert r.json["reason"] == "plan.own_days_only"
     r = api(world.rep_a1).post(PLANS, json=plan_body(today, [a1], rep_id=world.rep_b1.id))
     assert r.status_code == 403
     save(api(world.rep_a1), mine | {"rep_id": world.rep_a1.id}, 201)

@@ -140,6 +140,9 @@ def test_a_duplicate_from_another_store_does_not_reveal_that_card(api, world):
     assert r.status_code == 409, r.json
     assert "registered at another store on" in r.json["message"]
     assert set(r.json["details"]) == {"imei", "registered_on"}
+    # said in the clerk's language from the reason and its params: no card id of the other store
+    assert r.json["reason"] == "card.imei_taken_elsewhere"
+    assert r.json["params"] == {"imei": imei(serial=7), "registered_on": r.json["details"]["registered_on"]}
     assert count_cards() == 1
 
 

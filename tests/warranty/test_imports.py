@@ -107,7 +107,7 @@ def test_good_rows_are_loaded_and_bad_ones_reported_by_line_with_the_reason(api,
     errors = hq.get(f"{IMPORTS}/{imp['id']}/errors").json
     # Each row's reason also as a code and its params (the HQ screen says it in its language).
     assert [(e["code"], e["params"]) for e in errors] == [
-        ("import.imei_check_digit", {}),
+        ("imei.check_digit", {}),
         ("import.unknown_model", {"model": "XL-Q99"}),
         ("import.imei_not_model", {"imei": imei(N10_TAC, 4), "model": "XL-P30", "tac": N10_TAC}),
         ("import.bad_date", {"value": "2026-13-01"}),

@@ -130,7 +130,7 @@ function reasonParam(name, value) {
     return label.startsWith('arg.') ? String(value) : label;
   }
   if (name.endsWith('_at')) return fmt.dateTime(value) || String(value);
-  if (name === 'date' || name.endsWith('_date')) return fmt.day(value);
+  if (name === 'date' || name.endsWith('_date') || name.endsWith('_on')) return fmt.day(value);
   return String(value);
 }
 
