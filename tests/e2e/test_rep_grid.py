@@ -7,6 +7,7 @@ those three observations. A row typed again is a correction: one more observatio
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -107,13 +108,18 @@ def test_offline_grid_two_typed_rows_and_same_as_last(phone, grid_world):
 
     visit_id = check_in(page, world.store_a1)
     grid = page.locator("[data-testid=price-grid]")
-    # Open without a tap; our range first, then competitors by brand and name; A3 (another
-    # territory) is not listed.
+    # Open without a tap: our range, then the competitors priced here; Find X8 (seen only at the
+    # store next door) folded under "seen nearby"; A3 (another territory) not listed.
     expect(grid).to_be_visible()
     p30, reno, x8 = f"p:{world.product.id}", f"c:{world.competitor_model.id}", f"c:{world.find_x8.id}"
     keys = grid.locator("[data-testid=price-row]")
+    expect(keys).to_have_count(2)
+    assert [keys.nth(i).get_attribute("data-model-key") for i in range(2)] == [p30, reno]
+    nearby = grid.locator("[data-testid=price-nearby-toggle]")
+    expect(nearby).to_contain_text(re.compile(r"[(（]1[)）]"))
+    nearby.click()
     expect(keys).to_have_count(3)
-    assert [keys.nth(i).get_attribute("data-model-key") for i in range(3)] == [p30, x8, reno]
+    assert keys.nth(2).get_attribute("data-model-key") == x8
     # The last price at this store is the placeholder; Find X8 shows the nearby store's as a hint.
     expect(row(page, p30).locator("[data-testid=price-input]")).to_have_attribute("placeholder", "2899")
     expect(row(page, reno).locator("[data-testid=price-input]")).to_have_attribute("placeholder", "2599")

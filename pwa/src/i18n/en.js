@@ -231,7 +231,7 @@ export default {
   'price.recorded': 'Recorded this visit',
   'price.invalid': 'Enter a price.',
   'price.filter': 'Filter models',
-  'grid.priceHint': 'Type a new price and it saves by itself; leave unchanged rows alone.',
+  'grid.priceHint': 'Type to save; skip unchanged rows.',
   'grid.sameAsLast': 'Same as last time',
   'grid.competitors': 'Competitors',
   'grid.last': 'last {price} · {date}',

@@ -125,6 +125,25 @@ export function priceRows({
 }
 
 /**
+ * The price grid's three groups: `own` (our range), `here` (competitor models with a price at
+ * this store, recorded this visit or added by the rep) and `nearby` (competitor models seen only
+ * at other stores of the territory: the grid shows them folded, so a store whose territory sees
+ * many models keeps a short page; a row recorded from there stays in its group).
+ */
+export function groupRows(rows, extraKeys = []) {
+  const extra = new Set(extraKeys);
+  const own = [];
+  const here = [];
+  const nearby = [];
+  for (const r of rows) {
+    if (r.productId !== undefined) own.push(r);
+    else if (!r.last && r.nearby && !extra.has(r.key)) nearby.push(r);
+    else here.push(r);
+  }
+  return { own, here, nearby };
+}
+
+/**
  * What typing `text` in price row `row` records: `{shelfPrice}` ("2599.00"), or null — nothing
  * typed, not a price, or the price already recorded this visit for this row (no duplicate).
  */

@@ -1,6 +1,7 @@
 // The entry grids' rules (grid.js): rows, prefill, what typing records, "same as last time".
 import { describe, expect, it } from 'vitest';
 import {
+  groupRows,
   invalidPrice,
   keyArgs,
   priceEntry,
@@ -116,6 +117,29 @@ describe('priceRows', () => {
     expect(priceRows({ ...base, observations: retired }).map((r) => r.key)).toEqual(['p:1', 'p:2']);
     const now = [obs('k', { store_id: 5, visit_id: 'v2', competitor_model_id: 999, shelf_price: '1.00' })];
     expect(priceRows({ ...base, observations: now }).map((r) => r.key)).toEqual(['p:1', 'p:2', 'c:999']);
+  });
+});
+
+describe('groupRows', () => {
+  it('folds the models seen only nearby, keeps ours, those seen here, recorded or added', () => {
+    const rows = [
+      { key: 'p:1', productId: 1, last: null, nearby: null, recorded: null },
+      { key: 'c:101', competitorModelId: 101, last: { shelf_price: '1' }, nearby: null, recorded: null },
+      { key: 'c:100', competitorModelId: 100, last: null, nearby: { shelf_price: '2' }, recorded: null },
+      {
+        key: 'c:102',
+        competitorModelId: 102,
+        last: null,
+        nearby: { shelf_price: '3' },
+        recorded: { shelf_price: '3' },
+      },
+      { key: 'c:103', competitorModelId: 103, last: null, nearby: { shelf_price: '4' }, recorded: null },
+      { key: 'c:104', competitorModelId: 104, last: null, nearby: null, recorded: { shelf_price: '5' } },
+    ];
+    const g = groupRows(rows, ['c:103']);
+    expect(g.own.map((r) => r.key)).toEqual(['p:1']);
+    expect(g.here.map((r) => r.key)).toEqual(['c:101', 'c:103', 'c:104']);
+    expect(g.nearby.map((r) => r.key)).toEqual(['c:100', 'c:102']);
   });
 });
 

@@ -11,7 +11,7 @@ import { fmt, lang, localName, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
 import { useLive } from '../../../components/hooks.js';
 import { PhotoPicker } from '../../../components/PhotoPicker.js';
-import { invalidPrice, keyArgs, priceEntry, priceRows, sameAsLast } from '../grid.js';
+import { groupRows, invalidPrice, keyArgs, priceEntry, priceRows, sameAsLast } from '../grid.js';
 import { entityGet, entityList } from '../model.js';
 import { modelName } from '../Store.js';
 import { moneyString, Saved, Step } from './common.js';
@@ -20,7 +20,13 @@ const FILTER_FROM = 9;
 /** How long a typed price waits for more keys before it is recorded (ms). */
 export const PAUSE_MS = 2000;
 
-const priceNumber = (v) => (v === null || v === undefined ? '' : String(Number(v)));
+/** A price as a field shows it: "2899", "2899.50". */
+function priceNumber(v) {
+  if (v === null || v === undefined || v === '') return '';
+  const n = Number(v);
+  if (!Number.isFinite(n)) return String(v);
+  return Number.isInteger(n) ? String(n) : n.toFixed(2);
+}
 
 /** "¥2,899" (cents only when there are some) and "11月28日" / "Nov 28": a row's hint stays one line. */
 function short(kind, v) {
@@ -278,6 +284,7 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
   const [openKey, setOpenKey] = useState(null);
   const [focusKey, setFocusKey] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [nearbyOpen, setNearbyOpen] = useState(false);
   const listRef = useRef(null);
   const timers = useRef({});
   // The row whose "⋯" is being pressed: leaving its field for the promotion form records nothing
@@ -312,6 +319,10 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
     : [];
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const same = sameAsLast(rows);
+  const groups = groupRows(rows, extraKeys);
+  const showNearby = nearbyOpen || groups.nearby.some((r) => r.recorded);
+  // The rows on screen, in order (Enter moves to the next of them).
+  const shown = [...groups.own, ...groups.here, ...(showNearby ? groups.nearby : [])];
 
   async function record(key, fields) {
     await actions.observePrice({ storeId: visit.store_id, visitId: visit.id, ...keyArgs(key), ...fields });
@@ -376,9 +387,9 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
   }
 
   function next(key) {
-    const i = rows.findIndex((r) => r.key === key);
-    setFocusKey(i >= 0 && i + 1 < rows.length ? rows[i + 1].key : null);
-    if (i + 1 >= rows.length) document.activeElement?.blur?.();
+    const i = shown.findIndex((r) => r.key === key);
+    setFocusKey(i >= 0 && i + 1 < shown.length ? shown[i + 1].key : null);
+    if (i < 0 || i + 1 >= shown.length) document.activeElement?.blur?.();
   }
 
   async function sameAsBefore() {
@@ -419,8 +430,6 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
       onToggle=${(how) => toggle(row.key, how)}
       onSavePromo=${(fields) => savePromo(row.key, fields)}
     />`;
-  const own = rows.filter((r) => r.productId !== undefined);
-  const competitors = rows.filter((r) => r.competitorModelId !== undefined);
 
   return html`<${Step} title=${t('visit.prices')} done=${prices.length > 0} open=${!readOnly} testid="step-prices">
     ${
@@ -448,15 +457,34 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
             </button>
           </div>
           ${errors._all ? html`<div class="banner banner-err">${errors._all}</div>` : null}
-          ${own.length ? html`<h3 class="grid-group">${t('price.ownBrand')}</h3><ul class="grid-list">${own.map(renderRow)}</ul>` : null}
           ${
-            competitors.length
-              ? html`<h3 class="grid-group">${t('grid.competitors')}</h3><ul class="grid-list">${competitors.map(renderRow)}</ul>`
+            groups.own.length
+              ? html`<h3 class="grid-group">${t('price.ownBrand')}</h3><ul class="grid-list">${groups.own.map(renderRow)}</ul>`
+              : null
+          }
+          ${
+            groups.here.length
+              ? html`<h3 class="grid-group">${t('grid.competitors')}</h3><ul class="grid-list">${groups.here.map(renderRow)}</ul>`
+              : null
+          }
+          ${
+            groups.nearby.length
+              ? html`<button
+                  type="button"
+                  class="grid-fold"
+                  aria-expanded=${showNearby ? 'true' : 'false'}
+                  onClick=${() => setNearbyOpen(!showNearby)}
+                  data-testid="price-nearby-toggle"
+                >
+                  <span class="grow">${t('grid.nearbyModels', { n: groups.nearby.length })}</span>
+                  <span aria-hidden="true">${showNearby ? '▴' : '▾'}</span>
+                </button>
+                ${showNearby ? html`<ul class="grid-list" data-testid="price-nearby">${groups.nearby.map(renderRow)}</ul>` : null}`
               : null
           }
           <${OtherModel}
             catalogue=${catalogue}
-            inGrid=${new Set(byKey.keys())}
+            inGrid=${new Set(shown.map((r) => r.key))}
             onPick=${(key) => {
               setExtraKeys((ks) => (ks.includes(key) ? ks : [...ks, key]));
               setFocusKey(key);
