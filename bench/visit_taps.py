@@ -11,19 +11,33 @@ this process.
 
 Counting: every click, check and photo pick (set_input_files: the camera tile) is one tap, and
 typing counts one key per character typed (a Chinese character too, though a pinyin keyboard
-needs more). Tapping into a field before typing is a tap. Clearing
-a prefilled field before typing a new value is not counted (part of that field's tap). Scrolling is
-not counted. The timing model is 400 ms per tap and 80 ms per key: the rep waits that long after
+needs more) and the keyboard's Enter. Tapping into a field before typing is a tap. Clearing a
+prefilled field before typing a new value is not counted (part of that field's tap); neither is
+scrolling. The timing model is 400 ms per tap and 80 ms per key: the rep waits that long after
 each tap and between keys, so "elapsed" is the real time of the flow — the model's part plus
 the app's own work (saving to IndexedDB, rendering, waiting for what the rep waits for) — and
 "modelled" is taps × 0.4 s + keys × 0.08 s.
 
+Each step takes the fastest path a rep would take through the UI the build has: with issue 15's
+UI, the "here" card's check-in on Today, "all compliant" in the checklist (then the "no" and its
+reason), the entry grids (tap a row's field, type, the keyboard's Enter records it and moves to
+the next row — no tap when that is the next row wanted; "same as last time" for unchanged
+prices); with the UI before it, the store list and the store's check-in, one answer per item, a
+chip + quantity + save per material, brand + model + price + save per price. So the script
+measures either (`--dist` a build of an older commit; `git archive <commit>` and `npx vite build`
+there measures that commit alone, without the working tree's edits).
+
 Flows (the issue's), in this order, each starting on Today:
 - routine: at store A: open the store and check in; the checklist all fine with one photo; 2
   promo materials counted; 3 competitor prices and 1 own price, new values typed; check out.
-- full: at store B: the routine, plus one checklist item answered "no" (with the photo or
-  reason the item asks for), a new-store intel report with a photo, and a visit note.
+- full: at store B: the routine, plus one checklist item answered "no" with a reason (an item
+  whose on_fail asks for one, 价签 VI-PRICE in the demo; where the UI has no reason field, in the
+  check's notes), a new-store intel report with a photo, and a visit note.
 - repeat: at store A again: the routine with every price the same as last time (the routine's).
+  "Same as last time" records every grid row with a last price at the store, so the server may
+  hold more prices than the four: each must then be the rep's last price of that model there.
+Between flows the rep travels: the page is reloaded at the next store (offline, from the
+service worker), as a page keeps a position fix up to 30 s old.
 Store A and B are the rep's stores with the most recent prices and promo stock; the prices taken
 are the three competitor models and the own model last observed there, the materials the two
 last counted there.
@@ -92,6 +106,7 @@ log = common.log
 class Tally:
     taps: int = 0
     keys: int = 0
+    elapsed_s: float = 0.0
 
 
 @dataclass
@@ -127,9 +142,11 @@ class Rep:
     def step(self, name: str) -> Iterator[None]:
         before = self.current
         self.current = self.flow.steps.setdefault(name, Tally())
+        start = time.perf_counter()
         try:
             yield
         finally:
+            self.current.elapsed_s += time.perf_counter() - start
             self.current = before
 
     def _tapped(self) -> None:
@@ -324,13 +341,25 @@ def make_jpeg(path: Path) -> str:
     return str(path)
 
 
-# --- the flows, on the current UI ----------------------------------------------------------
+# --- the flows ---------------------------------------------------------------------------
+#
+# Each step takes the fastest path a rep would take through the UI in front of it: the entry
+# grids, the here-card and "all compliant" when the build has them (issue 15's UI), else the
+# forms of the UI before it (brand → model → price → save, one chip and save per material).
 
 
 def expect():
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect
+
+
+def present(locator) -> bool:
+    return locator.count() > 0
+
+
+def focused(locator) -> bool:
+    return bool(locator.evaluate("el => el === document.activeElement"))
 
 
 def open_step(rep: Rep, testid: str):
@@ -340,12 +369,28 @@ def open_step(rep: Rep, testid: str):
     return step
 
 
+def here_check_in(page, store: StoreCase):
+    return page.locator(f"[data-testid=here-card][data-store-id='{store.id}'] [data-testid=here-check-in]")
+
+
+def wait_for_today(page, store: StoreCase) -> None:
+    """Today has settled (not counted): the store shows where the rep would tap it."""
+    page.locator("[data-testid=store-search]").wait_for()
+    if present(page.locator("[data-testid=here-card], [data-testid=here-none]")):
+        here_check_in(page, store).wait_for()
+    else:
+        page.locator(f"[data-testid=store-item][data-store-id='{store.id}']").first.wait_for()
+
+
 def open_and_check_in(rep: Rep, store: StoreCase) -> str:
     page = rep.page
     with rep.step("open store + check in"):
-        item = page.locator(f"[data-testid=store-item][data-store-id='{store.id}']").first
-        rep.tap(item)
-        rep.tap(page.locator("[data-testid=check-in]"))
+        here = here_check_in(page, store)
+        if present(here):  # the store the phone stands in, first on Today
+            rep.tap(here)
+        else:
+            rep.tap(page.locator(f"[data-testid=store-item][data-store-id='{store.id}']").first)
+            rep.tap(page.locator("[data-testid=check-in]"))
         screen = page.locator("[data-testid=visit-screen]")
         screen.wait_for()
     return screen.get_attribute("data-visit-id")
@@ -354,25 +399,55 @@ def open_and_check_in(rep: Rep, store: StoreCase) -> str:
 def checklist(rep: Rep, world: World, photo: str, no_item: dict | None = None, reason: str = "") -> None:
     with rep.step("checklist"):
         display = open_step(rep, "step-display")
+        all_ok = display.locator("[data-testid=checklist-all-ok]")
+        one_tap = present(all_ok)
+        if one_tap:
+            rep.tap(all_ok)
         for item in world.checklist:
             row = display.locator(f"[data-testid=checklist-item][data-item-code='{item['code']}']")
-            if item["answer_type"] == "number":
-                rep.type(row.locator("input"), str(int(item["target"] or 1)))
-            elif no_item is not None and item["id"] == no_item["id"]:
+            if no_item is not None and item["id"] == no_item["id"]:
                 rep.tap(row.get_by_role("button", name="否", exact=True))
+            elif one_tap:
+                continue
+            elif item["answer_type"] == "number":
+                rep.type(row.locator("input"), str(int(item["target"] or 1)))
             else:
                 rep.tap(row.get_by_role("button", name="是", exact=True))
+        if reason:
+            row = display.locator(f"[data-testid=checklist-item][data-item-code='{no_item['code']}']")
+            asked = row.locator("[data-testid=checklist-reason]")
+            if present(asked):  # the item asks for its reason
+                rep.type(asked, reason)
+            else:  # no place for it: the check's notes
+                rep.type(display.locator("[data-testid=display-form] textarea"), reason)
         rep.photo(display.locator("[data-testid=display-photo-input]"), photo)
         expect()(display.locator("img[data-photo-id]")).to_have_count(1)
-        if reason:
-            rep.type(display.locator("[data-testid=display-form] textarea"), reason)
         rep.tap(display.locator("[data-testid=save-display]"))
         expect()(display.locator("[data-testid=saved-entry]")).to_have_count(1)
+
+
+def type_in_row(rep: Rep, field, text: str) -> None:
+    """A grid row: tap its field (unless Enter on the row above put the cursor there already),
+    type, then the keyboard's Enter ("next": records the row and moves on; one key)."""
+    rep.type(field, text, tap=not focused(field))
+    field.press("Enter")
+    rep.current.keys += 1
+    rep.page.wait_for_timeout(KEY_MS)
 
 
 def materials(rep: Rep, store: StoreCase) -> None:
     with rep.step("materials"):
         stock = open_step(rep, "step-stock")
+        grid = stock.locator("[data-testid=stock-grid]")
+        if present(grid):
+            for m in store.materials:
+                row = grid.locator(f"[data-testid=stock-row][data-material-id='{m.id}']")
+                if not present(row):  # not in the store's ledger: add it
+                    rep.tap(grid.locator("[data-testid=stock-add-material]"))
+                    rep.tap(grid.locator("[data-testid=stock-materials] button").filter(has_text=m.name).first)
+                type_in_row(rep, row.locator("[data-testid=stock-input]"), str(m.quantity))
+                expect()(row).to_have_attribute("data-recorded", "true")
+            return
         for n, m in enumerate(store.materials, start=1):
             rep.tap(stock.locator("[data-testid=stock-form] button.chip").filter(has_text=m.name).first)
             rep.type(stock.locator("[data-testid=stock-quantity]"), str(m.quantity))
@@ -380,19 +455,44 @@ def materials(rep: Rep, store: StoreCase) -> None:
             expect()(stock.locator("[data-testid=saved-entry]")).to_have_count(n)
 
 
+def model_key(p: PriceEntry) -> str:
+    return f"p:{p.product_id}" if p.product_id is not None else f"c:{p.competitor_model_id}"
+
+
 def prices(rep: Rep, store: StoreCase, same_as_last: bool) -> None:
     with rep.step("prices"):
         step = open_step(rep, "step-prices")
+        grid = step.locator("[data-testid=price-grid]")
+        if present(grid):
+            expect()(grid).to_have_attribute("data-loaded", "true")
+            rows = {
+                p.label: grid.locator(f"[data-testid=price-row][data-model-key='{model_key(p)}']") for p in store.prices
+            }
+            if same_as_last:
+                for p in store.prices:  # the rep sees last time's price in each row
+                    expect()(rows[p.label].locator("[data-testid=price-input]")).to_have_attribute(
+                        "placeholder", money(p.last)
+                    )
+                rep.tap(grid.locator("[data-testid=price-same-as-last]"))
+            else:
+                for p in store.prices:
+                    if not present(rows[p.label]):  # not in the grid: brand → model
+                        rep.tap(grid.locator("[data-testid=price-add-model]"))
+                        rep.tap(grid.locator("[data-testid=price-brands] button").filter(has_text=p.brand).first)
+                        rep.tap(grid.get_by_role("button", name=p.model, exact=True))
+                    type_in_row(rep, rows[p.label].locator("[data-testid=price-input]"), money(p.new))
+            for p in store.prices:
+                expect()(rows[p.label]).to_have_attribute("data-recorded", "true")
+            return
         for n, p in enumerate(store.prices, start=1):
             brand = "本品牌" if p.brand is None else p.brand
             rep.tap(step.locator("[data-testid=price-brands] button").filter(has_text=brand).first)
             rep.tap(step.get_by_role("button", name=p.model, exact=True))
             shelf = step.locator("[data-testid=price-shelf]")
-            value = p.last if same_as_last else p.new
             if same_as_last:
-                expect()(shelf).to_have_value(str(int(value)) if value == int(value) else str(value))
+                expect()(shelf).to_have_value(money(p.last))
             else:
-                rep.type(shelf, money(value))
+                rep.type(shelf, money(p.new))
             rep.tap(step.locator("[data-testid=save-price]"))
             expect()(step.locator("[data-testid=saved-entry]")).to_have_count(n)
 
@@ -428,11 +528,33 @@ def money(value: Decimal) -> str:
 class Expected:
     store: StoreCase
     answers: dict[int, object]
-    display_notes: str
+    reason: str  # the failed item's reason: with its answer, or in the check's notes
     prices: dict[tuple, Decimal]
     stock: list[tuple[int, str, int]]
     notes: str = ""
     intel_name: str = ""
+    # "Same as last time" may record more rows than the flow's prices: each must be the store's
+    # last price of its model (the rep's own, as on the phone).
+    also_last: dict[tuple, Decimal] = field(default_factory=dict)
+
+
+def last_prices(world: World, store: StoreCase) -> dict[tuple, Decimal]:
+    """The rep's latest shelf price per model at the store, on the server."""
+    from sqlalchemy import select
+
+    from backend.extensions import db
+    from backend.intel.models import PriceObservation
+
+    out: dict[tuple, Decimal] = {}
+    with world.app.app_context():
+        rows = db.session.scalars(
+            select(PriceObservation)
+            .where(PriceObservation.store_id == store.id, PriceObservation.rep_id == world.rep_id)
+            .order_by(PriceObservation.observed_at.desc())
+        )
+        for o in rows:
+            out.setdefault((o.product_id, o.competitor_model_id), Decimal(o.shelf_price))
+    return out
 
 
 def intel_ids(world: World) -> set:
@@ -494,16 +616,23 @@ def check_server(world: World, visit_id: str, want: Expected, known_intel: set) 
                 got = {a["item_id"]: a["value"] for a in checks[0].answers}
                 if got != want.answers:
                     problems.append(f"answers {got} != {want.answers}")
-                if want.display_notes and want.display_notes not in (checks[0].notes or ""):
-                    problems.append(f"display notes {checks[0].notes!r}")
+                reasons = [a.get("reason") for a in checks[0].answers if a.get("reason")]
+                if want.reason and want.reason not in [*reasons, checks[0].notes or ""]:
+                    problems.append(
+                        f"no reason {want.reason!r}: answers {checks[0].answers}, notes {checks[0].notes!r}"
+                    )
                 if links[checks[0].id] != 1:
                     problems.append(f"display check photos {links[checks[0].id]}")
             got_stock = sorted((m.material_id, m.kind, m.quantity) for m in movements)
             if got_stock != sorted(want.stock):
                 problems.append(f"stock {got_stock} != {sorted(want.stock)}")
             got_prices = {(o.product_id, o.competitor_model_id): Decimal(o.shelf_price) for o in observations}
-            if len(observations) != len(want.prices) or got_prices != want.prices:
+            required = {k: got_prices.get(k) for k in want.prices}
+            extra = {k: v for k, v in got_prices.items() if k not in want.prices}
+            if len(observations) != len(got_prices) or required != want.prices:
                 problems.append(f"prices {got_prices} != {want.prices}")
+            elif any(want.also_last.get(k) != v for k, v in extra.items()):
+                problems.append(f"prices other than the flow's and not last time's: {extra}")
             if want.intel_name:
                 if [(r.kind, r.name) for r in reports] != [("new_store", want.intel_name)]:
                     problems.append(f"intel {[(r.kind, r.name) for r in reports]}")
@@ -518,7 +647,7 @@ def check_server(world: World, visit_id: str, want: Expected, known_intel: set) 
                 "visit",
                 f"check ({len(want.answers)} answers, 1 photo)",
                 f"{len(movements)} stock",
-                f"{len(observations)} prices",
+                f"{len(want.prices)} prices" + (f" (+{len(extra)} other rows, same as last time)" if extra else ""),
             ]
             if want.intel_name:
                 parts.append("intel + photo")
@@ -551,14 +680,23 @@ def run_flow(
     flow = Flow(name)
     context = page.context
     context.set_geolocation({"latitude": store.latitude, "longitude": store.longitude, "accuracy": 12.0})
-    page.goto(world.url + "/#/")
-    page.locator("[data-testid=store-search]").wait_for()
-    page.locator(f"[data-testid=store-item][data-store-id='{store.id}']").first.wait_for()
-    known_intel = intel_ids(world)
-    rep = Rep(page, flow)
-    start = time.perf_counter()
-    visit_id, want = body(rep)
-    flow.elapsed_s = time.perf_counter() - start
+    try:
+        # The rep travels to the store and opens the app there: a fresh page (offline, from the
+        # service worker), so the position is the store's (a page keeps a fix up to 30 s old).
+        page.goto(world.url + "/#/")
+        page.reload()
+        wait_for_today(page, store)
+        known_intel = intel_ids(world)
+        rep = Rep(page, flow)
+        start = time.perf_counter()
+        visit_id, want = body(rep)
+        flow.elapsed_s = time.perf_counter() - start
+    except Exception:
+        if shots:  # where the rep got stuck
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / f"{name}-stuck.png"), full_page=True)
+            log(f"  {name}: stuck; screenshot {shots / f'{name}-stuck.png'}")
+        raise
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / f"{name}-end.png"), full_page=True)
@@ -601,8 +739,13 @@ def routine_body(world: World, photo: str):
 
 def full_body(world: World, photo: str):
     store = world.store_b
-    no_item = next(i for i in world.checklist if i["answer_type"] != "number")
-    reason = "灯箱损坏"
+    # A yes/no item whose "no" asks for a reason (issue 15's on_fail), else 价签 (VI-PRICE).
+    yes_no = [i for i in world.checklist if i["answer_type"] != "number"]
+    no_item = next(
+        (i for i in yes_no if i.get("on_fail") == "reason"),
+        next((i for i in yes_no if i["code"] == "VI-PRICE"), yes_no[0]),
+    )
+    reason = "价签未更新"
     note = "店长要新海报"
     intel_name = "荣耀 体育西新店"
 
@@ -628,12 +771,13 @@ def full_body(world: World, photo: str):
 
 def repeat_body(world: World, photo: str):
     store = world.store_a
+    # Last time's prices are the routine visit's (when it ran): the rep finds them unchanged.
+    if world.routine_done:
+        for p in store.prices:
+            p.last = p.new
+    also_last = last_prices(world, store)
 
     def body(rep: Rep):
-        # Last time's prices are the routine visit's (when it ran): the rep finds them unchanged.
-        if world.routine_done:
-            for p in store.prices:
-                p.last = p.new
         visit_id = open_and_check_in(rep, store)
         checklist(rep, world, photo)
         materials(rep, store)
@@ -645,6 +789,7 @@ def repeat_body(world: World, photo: str):
             "",
             {(p.product_id, p.competitor_model_id): p.last for p in store.prices},
             [(m.id, "counted", m.quantity) for m in store.materials],
+            also_last=also_last,
         )
 
     return body
@@ -685,10 +830,10 @@ def print_report(flows: list[Flow]) -> None:
     else:
         log("Every limit met")
     log("")
-    log("Where the taps go (taps / keys per step):")
+    log("Where the taps go, step by step (taps, keys, elapsed seconds):")
     for f in flows:
-        parts = ", ".join(f"{name} {t.taps}" + (f"/{t.keys}k" if t.keys else "") for name, t in f.steps.items())
-        log(f"  {f.name} ({f.taps}): {parts}")
+        parts = "; ".join(f"{name} {t.taps} t, {t.keys} k, {t.elapsed_s:.1f} s" for name, t in f.steps.items())
+        log(f"  {f.name} ({f.taps} taps): {parts}")
     for f in flows:
         log(f"  {f.name}: {f.checked}")
 
@@ -713,6 +858,7 @@ def main(argv: list[str] | None = None) -> None:
     names = sorted(p.name for p in (dist / "assets").glob("index-*.js"))
     version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     log(f"{version}; database: {common.database_label()}; PWA: {dist} ({', '.join(names)})")
+    load_before = os.getloadavg()[0]
     flows: list[Flow] = []
     with tempfile.TemporaryDirectory(prefix="fieldsales-visit-taps-") as tmp, serve(dist) as world:
         photo = make_jpeg(Path(tmp) / "shelf.jpg")
@@ -754,6 +900,10 @@ def main(argv: list[str] | None = None) -> None:
             finally:
                 browser.close()
     print_report(flows)
+    log(
+        f"Host: {os.cpu_count()} CPUs, load average {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the "
+        "end (taps and keys do not depend on it; elapsed seconds do)"
+    )
     log(f"Total run time: {time.perf_counter() - start:.1f} s")
 
 
