@@ -378,6 +378,7 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
   }
 
   function draft(key, text) {
+    if (holding.current === key) holding.current = null; // "⋯" pressed, then not opened
     setDrafts((d) => ({ ...d, [key]: text }));
     setErrors((e) => (e[key] ? { ...e, [key]: null } : e));
     clearTimeout(timers.current[key]);
