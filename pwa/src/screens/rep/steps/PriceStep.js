@@ -460,12 +460,12 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
           ${errors._all ? html`<div class="banner banner-err">${errors._all}</div>` : null}
           ${
             groups.own.length
-              ? html`<h3 class="grid-group">${t('price.ownBrand')}</h3><ul class="grid-list">${groups.own.map(renderRow)}</ul>`
+              ? html`<h2 class="grid-group">${t('price.ownBrand')}</h2><ul class="grid-list">${groups.own.map(renderRow)}</ul>`
               : null
           }
           ${
             groups.here.length
-              ? html`<h3 class="grid-group">${t('grid.competitors')}</h3><ul class="grid-list">${groups.here.map(renderRow)}</ul>`
+              ? html`<h2 class="grid-group">${t('grid.competitors')}</h2><ul class="grid-list">${groups.here.map(renderRow)}</ul>`
               : null
           }
           ${
