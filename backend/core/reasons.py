@@ -60,6 +60,20 @@ REASONS: dict[str, tuple[str, ...]] = {
     # photos attached to a record
     "photo.uploaded_by_other": (),
     "photo.of_others_record": (),
+    # sync: a client id of another user, a gap in the mutation ids, a manager's conflict review
+    "sync.client_of_other_user": (),
+    "mutation_gap": ("expected_id", "got_id"),
+    "conflict.not_found": (),
+    "conflict.resolved": (),
+    # HQ's and managers' desks: reps, date ranges, market data, alerts, the import upload
+    "rep.not_found": ("rep_id",),
+    "range.until_before_since": (),
+    "range.too_long": ("max_days",),
+    "region.not_found": ("region_id",),
+    "product.not_found": ("product_id",),
+    "alert.not_found": ("alert_id",),
+    "alert.acknowledged": (),
+    "import.no_file": (),
     # device times (core/records.py)
     "device_time.future": ("field",),
     # visits

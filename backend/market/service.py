@@ -40,10 +40,14 @@ def _region_for(actor: User, region_id: int | None) -> int:
     check_role(actor, *READERS)
     if actor.role == Role.MANAGER:
         if region_id not in (None, actor.region_id):
-            raise NotFound(f"No region {region_id}.", field="region_id")
+            raise NotFound(
+                f"No region {region_id}.", field="region_id", reason="region.not_found", params={"region_id": region_id}
+            )
         return actor.region_id
     if region_id not in (None, NATIONAL) and db.session.get(Region, region_id) is None:
-        raise NotFound(f"No region {region_id}.", field="region_id")
+        raise NotFound(
+            f"No region {region_id}.", field="region_id", reason="region.not_found", params={"region_id": region_id}
+        )
     return NATIONAL if region_id is None else region_id
 
 
@@ -51,6 +55,14 @@ def _names() -> tuple[dict, dict, dict]:
     products = {p.id: (p.model_code, p.name) for p in db.session.scalars(select(Product))}
     brands = dict(db.session.execute(select(CompetitorBrand.id, CompetitorBrand.name)).all())
     cmodels = {m.id: (m.name, m.brand_id) for m in db.session.scalars(select(CompetitorModel))}
+    return products, brands, cmodels
+
+
+def _names_en() -> tuple[dict, dict, dict]:
+    """The same names in English: `name_en`, else the Chinese name (id → name)."""
+    products = {p.id: p.name_en or p.name for p in db.session.scalars(select(Product))}
+    brands = {b.id: b.name_en or b.name for b in db.session.scalars(select(CompetitorBrand))}
+    cmodels = {m.id: m.name_en or m.name for m in db.session.scalars(select(CompetitorModel))}
     return products, brands, cmodels
 
 
@@ -63,7 +75,9 @@ def price_trends(actor: User, filters: dict) -> list[dict]:
     until = filters.get("until") or business_date(utcnow())
     since = filters.get("since") or until - timedelta(weeks=12)
     if since > until:
-        raise InvalidInput("`since` is after `until`.", field="since", location="query")
+        raise InvalidInput(
+            "`since` is after `until`.", field="since", location="query", reason="range.until_before_since"
+        )
     stmt = select(PriceCell).where(
         PriceCell.period == period,
         PriceCell.region_id == region_id,
@@ -76,7 +90,12 @@ def price_trends(actor: User, filters: dict) -> list[dict]:
         if filters.get("with_rivals"):
             product = db.session.get(Product, filters["product_id"])
             if product is None:
-                raise NotFound(f"No product {filters['product_id']}.", field="product_id")
+                raise NotFound(
+                    f"No product {filters['product_id']}.",
+                    field="product_id",
+                    reason="product.not_found",
+                    params={"product_id": filters["product_id"]},
+                )
             keys += [model_key(None, m) for m in product.rival_model_ids or ()]
     if filters.get("competitor_model_id") is not None:
         keys.append(model_key(None, filters["competitor_model_id"]))
@@ -87,15 +106,19 @@ def price_trends(actor: User, filters: dict) -> list[dict]:
     if filters.get("ours_only"):
         stmt = stmt.where(PriceCell.product_id.is_not(None))
     products, brands, cmodels = _names()
+    products_en, brands_en, cmodels_en = _names_en()
     out = []
     for cell in db.session.scalars(stmt.order_by(PriceCell.model_key, PriceCell.period_start)):
         if cell.product_id is not None:
             code, name = products.get(cell.product_id, ("?", "?"))
             label, brand = f"{name}", None
+            label_en, brand_en = products_en.get(cell.product_id, label), None
         else:
             name, brand_id = cmodels.get(cell.competitor_model_id, ("?", None))
             brand = brands.get(brand_id)
             label = f"{brand} {name}"
+            brand_en = brands_en.get(brand_id, brand)
+            label_en = f"{brand_en} {cmodels_en.get(cell.competitor_model_id, name)}"
         out.append(
             {
                 "period": cell.period,
@@ -107,6 +130,8 @@ def price_trends(actor: User, filters: dict) -> list[dict]:
                 "brand_id": cell.brand_id,
                 "brand": brand,
                 "model": label,
+                "brand_en": brand_en,
+                "model_en": label_en,
                 "ours": cell.product_id is not None,
                 "n": cell.n,
                 "n_promo": cell.n_promo,
@@ -137,12 +162,15 @@ def describe_alerts(alerts: list[PriceAlert]) -> list[dict]:
     if not alerts:
         return []
     _products, brands, cmodels = _names()
+    _products_en, brands_en, cmodels_en = _names_en()
     regions = dict(db.session.execute(select(Region.id, Region.name)).all())
     out = []
     for a in alerts:
         item = {c.key: getattr(a, c.key) for c in PriceAlert.__table__.columns}
         item["model"] = cmodels.get(a.competitor_model_id, ("?", None))[0]
         item["brand"] = brands.get(a.brand_id)
+        item["model_en"] = cmodels_en.get(a.competitor_model_id, item["model"])
+        item["brand_en"] = brands_en.get(a.brand_id, item["brand"])
         item["region"] = regions.get(a.region_id)
         out.append(item)
     return out
@@ -151,7 +179,7 @@ def describe_alerts(alerts: list[PriceAlert]) -> list[dict]:
 def visible_alert(actor: User, alert_id: int) -> PriceAlert:
     alert = db.session.scalar(alerts_query(actor, {}).where(PriceAlert.id == alert_id))
     if alert is None:
-        raise NotFound(f"No alert {alert_id}.")
+        raise NotFound(f"No alert {alert_id}.", reason="alert.not_found", params={"alert_id": alert_id})
     return alert
 
 
@@ -182,7 +210,7 @@ def acknowledge(actor: User, alert_id: int) -> PriceAlert:
     check_role(actor, Role.HQ, Role.ADMIN)
     alert = visible_alert(actor, alert_id)
     if alert.acknowledged_at is not None:
-        raise Conflict(f"Alert {alert_id} was acknowledged already.")
+        raise Conflict(f"Alert {alert_id} was acknowledged already.", reason="alert.acknowledged")
     alert.acknowledged_by = actor.id
     alert.acknowledged_at = utcnow()
     db.session.flush()
@@ -229,6 +257,7 @@ def describe_promotions(rows: list[PriceObservation]) -> list[dict]:
     if not rows:
         return []
     products, brands, cmodels = _names()
+    products_en, brands_en, cmodels_en = _names_en()
     stores = dict(
         db.session.execute(select(Store.id, Store.name).where(Store.id.in_({r.store_id for r in rows}))).all()
     )
@@ -236,9 +265,11 @@ def describe_promotions(rows: list[PriceObservation]) -> list[dict]:
     for r in rows:
         if r.product_id is not None:
             model, brand = products.get(r.product_id, ("?", "?"))[1], None
+            model_en, brand_en = products_en.get(r.product_id, model), None
         else:
             name, brand_id = cmodels.get(r.competitor_model_id, ("?", None))
             model, brand = name, brands.get(brand_id)
+            model_en, brand_en = cmodels_en.get(r.competitor_model_id, name), brands_en.get(brand_id, brand)
         out.append(
             {
                 "id": r.id,
@@ -247,6 +278,8 @@ def describe_promotions(rows: list[PriceObservation]) -> list[dict]:
                 "store_name": stores.get(r.store_id),
                 "brand": brand,
                 "model": model,
+                "brand_en": brand_en,
+                "model_en": model_en,
                 "shelf_price": r.shelf_price,
                 "promo_price": r.promo_price,
                 "promo_text": r.promo_text,

@@ -34,7 +34,12 @@ def edit_hlc(hlc: str | None, field_clock: dict | None = None) -> str:
     try:
         check_drift(parsed, int(time.time() * 1000), max_ahead)
     except ClockDrift as exc:  # refuse, so one wrong clock cannot win every merge
-        raise InvalidInput(str(exc), field="hlc") from None
+        raise InvalidInput(
+            str(exc),
+            field="hlc",
+            reason="clock_drift",
+            params={"ahead_seconds": -(-exc.ahead_ms // 1000), "max_ahead_seconds": exc.max_ahead_ms // 1000},
+        ) from None
     clock.observe(parsed)
     return hlc
 

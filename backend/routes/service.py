@@ -41,7 +41,7 @@ def reps_scope(actor: User) -> ColumnElement[bool]:
 def visible_rep(actor: User, rep_id: int) -> User:
     rep = db.session.scalar(select(User).where(User.id == rep_id, User.role == Role.REP, reps_scope(actor)))
     if rep is None:
-        raise NotFound(f"No rep {rep_id}.", field="rep_id")
+        raise NotFound(f"No rep {rep_id}.", field="rep_id", reason="rep.not_found", params={"rep_id": rep_id})
     return rep
 
 
@@ -200,9 +200,17 @@ def rep_activity(actor: User, filters: dict) -> list[dict]:
     average minutes on site, off-site check-ins."""
     since, until = filters["since"], filters["until"]
     if until < since:
-        raise InvalidInput("`until` is before `since`.", field="until", location="query")
+        raise InvalidInput(
+            "`until` is before `since`.", field="until", location="query", reason="range.until_before_since"
+        )
     if (until - since).days > 92:
-        raise InvalidInput("Ask for at most 92 days at a time.", field="until", location="query")
+        raise InvalidInput(
+            "Ask for at most 92 days at a time.",
+            field="until",
+            location="query",
+            reason="range.too_long",
+            params={"max_days": 92},
+        )
     start, _ = business_day_bounds(since)
     _, end = business_day_bounds(until)
     people = reps(actor, filters.get("territory_id"))
@@ -338,7 +346,7 @@ def save_plan(actor: User, data: dict) -> tuple[VisitPlan, bool]:
 def _any_rep(rep_id: int) -> User:
     rep = db.session.get(User, rep_id)
     if rep is None or rep.role != Role.REP:
-        raise NotFound(f"No rep {rep_id}.", field="rep_id")
+        raise NotFound(f"No rep {rep_id}.", field="rep_id", reason="rep.not_found", params={"rep_id": rep_id})
     return rep
 
 
@@ -374,7 +382,13 @@ def compliance(actor: User, filters: dict) -> list[dict]:
     share, and visits made outside the plan on planned days."""
     since, until = filters["since"], filters["until"]
     if until < since or (until - since).days > 92:
-        raise InvalidInput("Give `since` ≤ `until`, at most 92 days apart.", field="until", location="query")
+        raise InvalidInput(
+            "Give `since` ≤ `until`, at most 92 days apart.",
+            field="until",
+            location="query",
+            reason="range.too_long",
+            params={"max_days": 92},
+        )
     people = {r.id: r for r in reps(actor, filters.get("territory_id"))}
     if not people:
         return []

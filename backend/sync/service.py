@@ -78,6 +78,7 @@ def _lock_client(actor: User, client_id: str, app_version: str) -> SyncClient:
         raise Forbidden(
             "This client_id belongs to another user: the app must start a new client_id after a change of user.",
             field="client_id",
+            reason="sync.client_of_other_user",
         )
     return client
 
@@ -91,6 +92,8 @@ def push(actor: User, body: object) -> dict:
         raise MutationGap(
             f"Mutation {request.mutations[0].id} follows {last}: mutations {last + 1}… are missing.",
             details={"expected_id": last + 1, "got_id": request.mutations[0].id},
+            reason="mutation_gap",
+            params={"expected_id": last + 1, "got_id": request.mutations[0].id},
         )
     max_ahead_ms = current_app.config["SYNC_MAX_CLOCK_AHEAD_SECONDS"] * 1000
     pending = [m for m in request.mutations if m.id > last]
@@ -507,9 +510,9 @@ def resolve_conflict(actor: User, conflict_id: int, use: str) -> SyncConflict:
     check_role(actor, Role.MANAGER, Role.ADMIN)
     conflict = db.session.scalar(conflicts_query(actor, {}).where(SyncConflict.id == conflict_id))
     if conflict is None:
-        raise NotFound(f"No conflict {conflict_id}.")
+        raise NotFound(f"No conflict {conflict_id}.", reason="conflict.not_found")
     if conflict.resolved_at is not None:
-        raise Conflict(f"Conflict {conflict_id} was already resolved.")
+        raise Conflict(f"Conflict {conflict_id} was already resolved.", reason="conflict.resolved")
     if use == "lost":
         # The value that lost becomes a new edit, with a fresh server HLC, under the same rules.
         if conflict.entity == "store":

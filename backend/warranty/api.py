@@ -134,12 +134,14 @@ class Imports(MethodView):
         if request.mimetype == "multipart/form-data":
             upload = request.files.get("file")
             if upload is None:
-                raise InvalidInput("Send the CSV as the form field `file`.", field="file")
+                raise InvalidInput("Send the CSV as the form field `file`.", field="file", reason="import.no_file")
             return imports.save_upload(g.user, upload.stream, upload.filename or "shipments.csv"), 202
         if request.mimetype in ("text/csv", "application/octet-stream", "text/plain"):
             name = request.args.get("filename", "shipments.csv")
             return imports.save_upload(g.user, request.stream, name), 202
-        raise InvalidInput("Send a CSV file (multipart form field `file`, or a text/csv body).", field="file")
+        raise InvalidInput(
+            "Send a CSV file (multipart form field `file`, or a text/csv body).", field="file", reason="import.no_file"
+        )
 
 
 @blp.route("/shipment-imports/<int:import_id>")

@@ -75,6 +75,8 @@ def test_a_weekly_drop_raises_one_alert_with_its_medians(api, world, weeks, drop
         "model": "Reno 12",
         "brand_id": world.brand.id,
         "brand": "OPPO",
+        "model_en": "Reno 12",  # no English names: the names themselves
+        "brand_en": "OPPO",
         "region_id": world.region_a.id,
         "region": "广东大区",
         "period": "week",

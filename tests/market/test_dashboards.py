@@ -93,6 +93,17 @@ def test_weekly_trend_of_a_competitor_model_by_region_and_nationwide(api, world,
         None,
     )
     assert (row["brand_id"], row["brand"], row["model"], row["ours"]) == (world.brand.id, "OPPO", "OPPO Reno 12", False)
+    # the names in English: name_en where there is one, else the name
+    assert (row["brand_en"], row["model_en"]) == ("OPPO", "OPPO Reno 12")
+    world.brand.name_en, cm.name_en = "Oppo", "Reno Twelve"
+    db.session.commit()
+    row = trend(hq, region_id=world.region_a.id, competitor_model_id=cm.id)[0]
+    assert (row["brand"], row["model"], row["brand_en"], row["model_en"]) == (
+        "OPPO",
+        "OPPO Reno 12",
+        "Oppo",
+        "Oppo Reno Twelve",
+    )
     # Nationwide (region 0, the default for HQ) adds region B's 1999.
     nationwide = trend(hq, competitor_model_id=cm.id)
     assert table(nationwide) == {

@@ -121,6 +121,14 @@ export function localName(entity) {
   return entity.name == null ? '' : String(entity.name);
 }
 
+/** A row's `key` in the UI language: `<key>_en` in English when the server sent one (HQ's market
+ * rows: brand_en, model_en), else `key`. */
+export function localField(row, key) {
+  if (!row) return undefined;
+  const en = row[`${key}_en`];
+  return current === 'en' && en != null && en !== '' ? en : row[key];
+}
+
 function reasonParam(name, value) {
   if (Array.isArray(value)) return value.map((v) => reasonParam(name, v)).join(current === 'en' ? ', ' : '、');
   if (value === null || value === undefined) return '';

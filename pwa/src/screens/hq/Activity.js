@@ -4,7 +4,7 @@
 // Routes: #/market/promotions, #/market/stores, #/market/materials.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { fmt, t } from '../../i18n/index.js';
+import { fmt, localField, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { CsvButton, ErrorBanner, fetchAllPages, Pager, RefreshButton, useRemote } from '../desk/kit.js';
 import {
@@ -56,7 +56,7 @@ function promotionColumns() {
   return [
     { key: 'observed_at', label: t('market.observedAt') },
     { key: 'store_name', label: t('market.store') },
-    { key: 'brand', label: t('market.brand'), value: (r) => r.brand ?? t('market.ours') },
+    { key: 'brand', label: t('market.brand'), value: (r) => localField(r, 'brand') ?? t('market.ours') },
     { key: 'model', label: t('market.model') },
     { key: 'shelf_price', label: t('market.shelfPrice') },
     { key: 'promo_price', label: t('market.promoPrice') },
@@ -111,7 +111,7 @@ export function Promotions() {
                   (r) => html`<tr key=${r.id} data-testid="promotion-row">
                     <td class="small">${fmt.dateTime(r.observed_at)}</td>
                     <td>${r.store_name || `#${r.store_id}`}</td>
-                    <td>${r.brand ? `${r.brand} ` : html`<span class="tag tag-ok">${t('market.ours')}</span> `}${r.model}</td>
+                    <td>${r.brand ? `${localField(r, 'brand')} ` : html`<span class="tag tag-ok">${t('market.ours')}</span> `}${localField(r, 'model')}</td>
                     <td class="num">${price(r.shelf_price)}</td>
                     <td class="num">${r.promo_price ? price(r.promo_price) : '–'}</td>
                     <td>${r.promo_text}</td>

@@ -4,7 +4,7 @@
 // Acknowledge button. Routes: #/market/alerts, #/market/alerts/<id>.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { fmt, t } from '../../i18n/index.js';
+import { fmt, localField, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import {
   apiMessage,
@@ -114,7 +114,7 @@ export function Alerts() {
                       data-testid="alert-row"
                       data-alert-id=${a.id}
                     >
-                      <td><a href=${`#/market/alerts/${a.id}`} onClick=${(e) => e.stopPropagation()}>${a.brand} ${a.model}</a></td>
+                      <td><a href=${`#/market/alerts/${a.id}`} onClick=${(e) => e.stopPropagation()}>${localField(a, 'brand')} ${localField(a, 'model')}</a></td>
                       <td>${a.region}</td>
                       <td>${periodName(a.period_start, a.period)}<div class="small muted">${t(`market.by.${a.period}`)}</div></td>
                       <td class="num">${price(a.previous_median)}</td>
@@ -230,7 +230,7 @@ export function AlertDetail({ id }) {
     <p><a href="#/market/alerts">‹ ${t('market.alerts.back')}</a></p>
     <section class="card">
       <div class="toolbar">
-        <h2 style="margin:0">${a.brand} ${a.model} · ${a.region}</h2>
+        <h2 style="margin:0">${localField(a, 'brand')} ${localField(a, 'model')} · ${a.region}</h2>
         ${
           a.acknowledged_at
             ? html`<span class="tag tag-ok" data-testid="alert-acknowledged">${t('market.acknowledgedOn', { when: fmt.dateTime(a.acknowledged_at) })}</span>`

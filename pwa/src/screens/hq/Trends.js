@@ -5,7 +5,7 @@
 // the competitor models it is set against), date range.
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { fmt, localName, t } from '../../i18n/index.js';
+import { fmt, localField, localName, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { CsvButton, ErrorBanner, RefreshButton, Segmented, useRemote } from '../desk/kit.js';
 import {
@@ -193,8 +193,8 @@ export function Trends() {
                     data-model=${r.model_key}
                   >
                     <td>${periodName(r.period_start, r.period)}<div class="small muted">${fmt.day(r.period_start)}</div></td>
-                    <td><span class="swatch" style=${`background:${colorOf[r.model_key] || '#999'}`}></span>${r.model}</td>
-                    <td>${r.ours ? html`<span class="tag tag-ok">${t('market.ours')}</span>` : r.brand}</td>
+                    <td><span class="swatch" style=${`background:${colorOf[r.model_key] || '#999'}`}></span>${localField(r, 'model')}</td>
+                    <td>${r.ours ? html`<span class="tag tag-ok">${t('market.ours')}</span>` : localField(r, 'brand')}</td>
                     <td class="num" data-testid="trend-median">${price(r.median)}</td>
                     <td class="num">${price(r.min)}</td>
                     <td class="num">${price(r.max)}</td>

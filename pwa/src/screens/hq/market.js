@@ -4,7 +4,10 @@
 //
 // A trend row (GET /market/price-trends) is one model in one period:
 //   {period, period_start: 'YYYY-MM-DD', model_key: 'p1' | 'c7', model, brand, ours, n, n_promo,
-//    median, min, max, mean}  (prices as decimal strings)
+//    median, min, max, mean}  (prices as decimal strings); brand_en / model_en the names in English,
+//    shown instead in the English UI (localField).
+
+import { localField } from '../../i18n/index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -123,8 +126,8 @@ export function alignTrends(rows, range = null) {
       const empty = () => periods.map(() => null);
       m = {
         key,
-        label: r.model,
-        brand: r.brand ?? null,
+        label: localField(r, 'model'),
+        brand: localField(r, 'brand') ?? null,
         ours: !!r.ours,
         median: empty(),
         min: empty(),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { setLang } from '../../i18n/index.js';
 import {
   addDays,
   alignTrends,
@@ -65,6 +66,16 @@ describe('dates and periods', () => {
     // 2026-05-13 17:30 UTC is already the 14th in Shanghai (UTC+8).
     expect(todayIn('Asia/Shanghai', new Date(Date.UTC(2026, 4, 13, 17, 30)))).toBe('2026-05-14');
     expect(todayIn('UTC', new Date(Date.UTC(2026, 4, 13, 17, 30)))).toBe('2026-05-13');
+  });
+});
+
+describe('alignTrends in English', () => {
+  it('labels a model with its English names when the server sent them', () => {
+    setLang('en');
+    const r = { ...row('2026-05-04', 'c7', '2699.00'), brand_en: 'Huawei', model_en: 'Huawei Enjoy 70' };
+    expect(alignTrends([r]).models[0]).toMatchObject({ label: 'Huawei Enjoy 70', brand: 'Huawei' });
+    setLang('zh-CN');
+    expect(alignTrends([r]).models[0]).toMatchObject({ label: r.model, brand: r.brand });
   });
 });
 
