@@ -70,7 +70,8 @@ export function retryDelay(failures, e, { random = Math.random } = {}) {
 /** Error codes that stop the engine until a person acts (log in again, update the app). */
 export const FATAL_CODES = new Set(['unauthorized', 'unsupported_protocol_version', 'forbidden']);
 
-/** What the status reports of an error: `{code, message, status, field?, details?}`. */
+/** What the status reports of an error: `{code, message, status, field?, details?, reason?, params?}`
+ * (reason and params: for the UI to say it in its language, i18n reasonText). */
 export function errorInfo(e) {
   const info = {
     code: e?.code || (e?.status === 0 ? 'network' : 'internal'),
@@ -79,6 +80,10 @@ export function errorInfo(e) {
   };
   if (e?.field) info.field = e.field;
   if (e?.details) info.details = e.details;
+  if (e?.reason) {
+    info.reason = e.reason;
+    info.params = e.params || {};
+  }
   return info;
 }
 

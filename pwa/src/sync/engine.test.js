@@ -632,6 +632,10 @@ describe('the pure parts, on their own', () => {
       field: 'cursor',
       details: { a: 1 },
     });
+    // the rule that refused and its params, for the UI to say it in its language
+    const gap = apiError(409, 'mutation_gap', { reason: 'mutation_gap', params: { expected_id: 6, got_id: 9 } });
+    expect(errorInfo(gap)).toMatchObject({ reason: 'mutation_gap', params: { expected_id: 6, got_id: 9 } });
+    expect(errorInfo(apiError(409, 'conflict'))).not.toHaveProperty('reason');
     const random = () => 1;
     expect(retryDelay(0, apiError(503, 'x'), { random })).toBe(1000);
     expect(retryDelay(0, apiError(503, 'x', { retryAfter: 30 }), { random })).toBe(30000);
