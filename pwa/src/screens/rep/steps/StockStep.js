@@ -171,7 +171,7 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
                   aria-pressed=${kind === k ? 'true' : 'false'}
                   onClick=${() => pickKind(k)}
                 >
-                  ${t(`grid.kind.${k}`)} ${SIGN[k]}
+                  ${t(`grid.kind.${k}`)}
                 </button>`,
               )}
             </div>
