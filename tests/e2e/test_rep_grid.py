@@ -170,7 +170,8 @@ def test_offline_grid_two_typed_rows_and_same_as_last(phone, grid_world):
 
 def test_grid_in_english_and_a_corrected_row(phone, grid_world):
     """English mode; a row typed again records a correction (one more observation, later): the
-    grid shows the new price, "same as last time" never records a row already recorded."""
+    grid shows the new price, "same as last time" never records a row already recorded; a price
+    typed and left alone records itself after a short pause."""
     world = grid_world
     page = phone(locale="en-US").new_page()
     page.set_viewport_size({"width": 393, "height": 851})
@@ -189,13 +190,20 @@ def test_grid_in_english_and_a_corrected_row(phone, grid_world):
     expect(row(page, p30)).to_have_attribute("data-recorded", "true")
     expect(page.locator("[data-testid=price-same-as-last]")).to_be_disabled()
     expect(row(page, reno).locator("[data-testid=price-input]")).to_have_value("2399")
+    # A price typed and left alone (no Enter, the field still focused) records itself after a pause.
+    x8 = f"c:{world.find_x8.id}"
+    page.locator("[data-testid=price-nearby-toggle]").click()
+    row(page, x8).locator("[data-testid=price-input]").fill("1949")
+    expect(row(page, x8).locator("[data-testid=price-input]")).to_be_focused()
+    expect(row(page, x8)).to_have_attribute("data-recorded", "true", timeout=5_000)
     shot(page, "grid-04-en-recorded")
     screen(page, "grid-04-en-recorded")
 
     wait_synced(page)
-    got = wait_until(lambda: prices_of(visit_id)[1] == 3 and prices_of(visit_id), message="the prices")
+    got = wait_until(lambda: prices_of(visit_id)[1] == 4 and prices_of(visit_id), message="the prices")
     prices, n = got
     assert prices[(world.product.id, None)] == "2899.00"
+    assert prices[(None, world.find_x8.id)] == "1949.00"
     later = db.session.scalars(
         select(PriceObservation)
         .where(
