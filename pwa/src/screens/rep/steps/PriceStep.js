@@ -142,7 +142,9 @@ function PriceRow({ row, name, draft, error, open, onDraft, onCommit, onBlur, on
     ? t('grid.last', { price: short('price', row.last.shelf_price), date: short('date', row.last.observed_at) })
     : row.nearby
       ? t('grid.nearby', { price: short('price', row.nearby.shelf_price) })
-      : null;
+      : row.model?.list_price != null
+        ? t('price.list', { price: short('price', row.model.list_price) })
+        : null;
   const promo = row.recorded?.promo_price != null ? ` → ${fmt.price(row.recorded.promo_price)}` : '';
   return html`<li
     class="grid-row ${saved ? 'is-saved' : ''} ${bad || error ? 'is-bad' : ''}"
