@@ -76,6 +76,38 @@ def test_every_reason_the_code_gives_is_registered():
     assert len(raised) > 40  # the walk finds the raise sites (it would pass on finding none)
 
 
+DOMAIN_ERRORS = {
+    "DomainError",
+    "InvalidInput",
+    "NotFound",
+    "Unauthorized",
+    "Forbidden",
+    "Conflict",
+    "TooManyRequests",
+    "PayloadTooLarge",
+    "InsufficientStorage",
+    "MissingEvidence",
+    "MutationGap",
+    "storage_full",
+}
+
+
+def test_every_domain_error_raised_says_its_reason():
+    """A new rule that raises without a reason would show its English message in the Chinese UI."""
+    bare = []
+    for path in BACKEND.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in DOMAIN_ERRORS:
+                if not any(k.arg == "reason" for k in node.keywords) and not _forwards_reason(node):
+                    bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bare, f"raised without reason=: {bare}"
+
+
+def _forwards_reason(call: ast.Call) -> bool:
+    """super().__init__(message, reason=reason…) in a subclass, or a class body: not a raise site."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "__init__"
+
+
 def test_every_registered_reason_is_given_somewhere():
     unused = set(REASONS) - set(_raised_reasons())
     assert not unused, f"registered but never raised (remove, or raise them): {sorted(unused)}"

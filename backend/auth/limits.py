@@ -96,7 +96,9 @@ def _refuse(scope: str, username: str, ip: str, now: datetime, window: timedelta
         until = row.window_start + window
     db.session.rollback()
     retry_after = max(1, math.ceil((until - now).total_seconds()))
-    raise TooManyRequests(MESSAGES[scope], retry_after=retry_after)
+    raise TooManyRequests(
+        MESSAGES[scope], retry_after=retry_after, reason=f"login.too_many_{scope}", params={"retry_after": retry_after}
+    )
 
 
 def reserve(username: str, ip: str) -> Reservation:

@@ -21,9 +21,9 @@ def authenticate_request() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Log in first: send 'Authorization: Bearer <token>'.")
+        raise Unauthorized("Log in first: send 'Authorization: Bearer <token>'.", reason="auth.login_first")
     user = user_for_token(token.strip())
     if user is None:
-        raise Unauthorized("The token is invalid, expired or revoked: log in again.")
+        raise Unauthorized("The token is invalid, expired or revoked: log in again.", reason="auth.token_invalid")
     g.user = user
     g.token = token.strip()

@@ -58,7 +58,7 @@ def login(username: str, password: str, ip: str) -> tuple[str, User, object]:
         ok = _verify(user.password_hash, password) and user.active
     if not ok:
         # Nothing to write: the attempt was counted as a failure before the hash was checked.
-        raise Unauthorized("Wrong username or password.")
+        raise Unauthorized("Wrong username or password.", reason="login.wrong_password")
     limits.release(reservation)
     token = secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(seconds=cfg["TOKEN_TTL_SECONDS"])
@@ -90,10 +90,20 @@ def _check_placement(data: dict, role: str) -> None:
     needs = {Role.REP: "territory_id", Role.MANAGER: "region_id", Role.CLERK: "store_id"}
     need = needs.get(role)
     if need and not data.get(need):
-        raise InvalidInput(f"A user with role '{role}' needs {need}.", field=need)
+        raise InvalidInput(
+            f"A user with role '{role}' needs {need}.",
+            field=need,
+            reason="user.needs_placement",
+            params={"role": role, "field": need},
+        )
     for field, model in (("territory_id", Territory), ("region_id", Region), ("store_id", Store)):
         if data.get(field) is not None and db.session.get(model, data[field]) is None:
-            raise InvalidInput(f"Unknown {field}: {data[field]}.", field=field)
+            raise InvalidInput(
+                f"Unknown {field}: {data[field]}.",
+                field=field,
+                reason="unknown_reference",
+                params={"field": field, "value": data[field]},
+            )
 
 
 def users_query(actor: User, filters: dict):
@@ -119,14 +129,19 @@ def users_query(actor: User, filters: dict):
 def get_user(actor: User, user_id: int) -> User:
     user = db.session.scalar(users_query(actor, {}).where(User.id == user_id))
     if user is None:
-        raise NotFound(f"No user {user_id}.")
+        raise NotFound(f"No user {user_id}.", reason="user.not_found", params={"user_id": user_id})
     return user
 
 
 def create_user(actor: User, data: dict) -> User:
     check_role(actor, Role.ADMIN)
     if db.session.scalar(select(User.id).where(User.username == data["username"])):
-        raise Conflict(f"The username '{data['username']}' is taken.", field="username")
+        raise Conflict(
+            f"The username '{data['username']}' is taken.",
+            field="username",
+            reason="user.username_taken",
+            params={"username": data["username"]},
+        )
     _check_placement(data, data["role"])
     password = data.pop("password")
     user = User(**data, password_hash=hash_password(password))

@@ -14,7 +14,9 @@ def _number_items_need_target(data: dict, current: ChecklistItem | None) -> None
     answer_type = data.get("answer_type", getattr(current, "answer_type", None))
     target = data["target"] if "target" in data else getattr(current, "target", None)
     if answer_type == AnswerType.NUMBER and target is None:
-        raise InvalidInput("A number item needs a target (the value that passes).", field="target")
+        raise InvalidInput(
+            "A number item needs a target (the value that passes).", field="target", reason="checklist.target_needed"
+        )
 
 
 def _tac_codes_belong_to_one_model(data: dict, current: Product | None) -> None:
@@ -23,7 +25,7 @@ def _tac_codes_belong_to_one_model(data: dict, current: Product | None) -> None:
     if not codes:
         return
     if len(set(codes)) != len(codes):
-        raise InvalidInput("A TAC is listed twice.", field="tac_codes")
+        raise InvalidInput("A TAC is listed twice.", field="tac_codes", reason="product.tac_twice")
     wanted = set(codes)
     others = select(Product.model_code, Product.tac_codes)
     if current is not None:
@@ -31,7 +33,12 @@ def _tac_codes_belong_to_one_model(data: dict, current: Product | None) -> None:
     for model_code, tacs in db.session.execute(others):
         shared = wanted & set(tacs or ())
         if shared:
-            raise Conflict(f"TAC {min(shared)} is already listed for {model_code}.", field="tac_codes")
+            raise Conflict(
+                f"TAC {min(shared)} is already listed for {model_code}.",
+                field="tac_codes",
+                reason="product.tac_taken",
+                params={"tac": min(shared), "model": model_code},
+            )
 
 
 def _rivals_exist(data: dict, current: Product | None) -> None:
@@ -40,7 +47,12 @@ def _rivals_exist(data: dict, current: Product | None) -> None:
         return
     found = set(db.session.scalars(select(CompetitorModel.id).where(CompetitorModel.id.in_(wanted))))
     if wanted - found:
-        raise InvalidInput(f"Unknown competitor model: {min(wanted - found)}.", field="rival_model_ids")
+        raise InvalidInput(
+            f"Unknown competitor model: {min(wanted - found)}.",
+            field="rival_model_ids",
+            reason="product.unknown_rival",
+            params={"competitor_model_id": min(wanted - found)},
+        )
 
 
 def tac_owners() -> dict[str, tuple[int, str]]:

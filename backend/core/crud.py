@@ -53,14 +53,19 @@ class MasterData:
     def get(self, actor, obj_id: int):
         obj = db.session.get(self.model, obj_id)
         if obj is None:
-            raise NotFound(f"No {self.label} {obj_id}.")
+            raise NotFound(f"No {self.label} {obj_id}.", reason="record.not_found", params={"id": obj_id})
         return obj
 
     def _check(self, data: dict, current: Any = None) -> None:
         for name, model in self.references.items():
             value = data.get(name)
             if value is not None and db.session.get(model, value) is None:
-                raise InvalidInput(f"Unknown {name}: {value}.", field=name)
+                raise InvalidInput(
+                    f"Unknown {name}: {value}.",
+                    field=name,
+                    reason="unknown_reference",
+                    params={"field": name, "value": value},
+                )
         for rule in self.rules:
             rule(data, current)
         for key in self.unique:
@@ -73,7 +78,12 @@ class MasterData:
                 stmt = stmt.where(self.model.id != current.id)
             if db.session.scalar(stmt) is not None:
                 shown = ", ".join(f"{c}={v}" for c, v in values.items())
-                raise Conflict(f"A {self.label} with {shown} already exists.", field=cols[-1])
+                raise Conflict(
+                    f"A {self.label} with {shown} already exists.",
+                    field=cols[-1],
+                    reason="record.duplicate",
+                    params={"fields": list(cols)},
+                )
 
     def create(self, actor, data: dict):
         check_role(actor, ADMIN)

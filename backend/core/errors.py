@@ -158,8 +158,8 @@ class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
 
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: int, *, reason: str | None = None, params: dict | None = None):
+        super().__init__(message, reason=reason, params=params)
         self.retry_after = retry_after
 
 

@@ -16,7 +16,11 @@ def _no_partner_cycle(data: dict, current: Partner | None) -> None:
     parent_id = data["parent_id"]
     while parent_id is not None and parent_id not in seen:
         if parent_id == current.id:
-            raise InvalidInput("A partner cannot be its own parent, directly or indirectly.", field="parent_id")
+            raise InvalidInput(
+                "A partner cannot be its own parent, directly or indirectly.",
+                field="parent_id",
+                reason="partner.parent_cycle",
+            )
         seen.add(parent_id)
         parent_id = db.session.scalar(select(Partner.parent_id).where(Partner.id == parent_id))
 

@@ -94,7 +94,7 @@ class ImageInfo:
 
 
 def _damaged(detail: str) -> InvalidInput:
-    return InvalidInput(f"The image is damaged or truncated ({detail}).", field="file")
+    return InvalidInput(f"The image is damaged or truncated ({detail}).", field="file", reason="photo.damaged")
 
 
 def _ratio(value) -> float:
@@ -271,6 +271,8 @@ def _check_pixels(width: int, height: int, limit: int) -> None:
         raise PayloadTooLarge(
             f"The image is {width}×{height} pixels; at most {limit:,} are accepted.",
             field="file",
+            reason="photo.too_many_pixels",
+            params={"width": width, "height": height, "max_pixels": limit},
         )
 
 
@@ -280,9 +282,14 @@ def inspect(data: bytes, max_pixels: int, max_pixels_png_webp: int | None = None
     Decodes no pixels: all of it comes from the headers and the container's structure."""
     name = _format_name(data)
     if name is None:
-        raise InvalidInput("The file is not a JPEG, PNG or WebP image.", field="file")
+        raise InvalidInput("The file is not a JPEG, PNG or WebP image.", field="file", reason="photo.not_an_image")
     if name not in ALLOWED_FORMATS:
-        raise InvalidInput(f"Unsupported image format {name}: send JPEG, PNG or WebP.", field="file")
+        raise InvalidInput(
+            f"Unsupported image format {name}: send JPEG, PNG or WebP.",
+            field="file",
+            reason="photo.unsupported_format",
+            params={"format": name},
+        )
     limit = max_pixels if name == "JPEG" else min(max_pixels, max_pixels_png_webp or max_pixels)
     try:
         if name == "JPEG":
@@ -296,9 +303,13 @@ def inspect(data: bytes, max_pixels: int, max_pixels_png_webp: int | None = None
         upright = (height, width) if turned else (width, height)
         return ImageInfo(name, *upright, _taken_at(exif), *_gps(exif))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PayloadTooLarge(f"The image has too many pixels ({exc}).", field="file") from None
+        raise PayloadTooLarge(
+            f"The image has too many pixels ({exc}).", field="file", reason="photo.decompression_bomb"
+        ) from None
     except UnidentifiedImageError:
-        raise InvalidInput("The file is not a JPEG, PNG or WebP image.", field="file") from None
+        raise InvalidInput(
+            "The file is not a JPEG, PNG or WebP image.", field="file", reason="photo.not_an_image"
+        ) from None
     except _DAMAGED as exc:
         raise _damaged(str(exc) or type(exc).__name__) from None
 

@@ -94,11 +94,16 @@ def check_may_upload(actor: User, photo_id: uuid.UUID) -> None:
     the records that already refer to that id (if any) are their own. Views call it before
     reading the request's body."""
     if actor.role not in uploader_roles():
-        raise Forbidden(f"Your role ({actor.role}) makes no records with photos, so it may not upload photos.")
+        raise Forbidden(
+            f"Your role ({actor.role}) makes no records with photos, so it may not upload photos.",
+            reason="role.forbidden",
+            params={"role": actor.role},
+        )
     if _link_authors(photo_id) - {actor.id}:
         raise Forbidden(
             f"Photo {photo_id} belongs to a record made by another user: only that user may upload it.",
             field="id",
+            reason="photo.of_others_record",
         )
 
 
@@ -167,11 +172,20 @@ def attach_photo_ids(record_type: str, records: list) -> list:
 def _check_size(size: int, field: str) -> None:
     limit = current_app.config["PHOTO_MAX_BYTES"]
     if size > limit:
-        raise PayloadTooLarge(f"The file is {size:,} bytes; at most {limit:,} are accepted.", field=field)
+        raise PayloadTooLarge(
+            f"The file is {size:,} bytes; at most {limit:,} are accepted.",
+            field=field,
+            reason="photo.file_too_large",
+            params={"size": size, "max_bytes": limit},
+        )
 
 
 def _disk_full(exc: OSError) -> InsufficientStorage:
-    return storage_full(exc, "The server's photo storage is full; nothing was kept. Send the photo again later.")
+    return storage_full(
+        exc,
+        "The server's photo storage is full; nothing was kept. Send the photo again later.",
+        reason="photo.storage_full",
+    )
 
 
 def upload(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[Photo, bool]:
@@ -183,7 +197,7 @@ def upload(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
     with other bytes is a 409.
     """
     if len(data) == 0:
-        raise InvalidInput("The upload is empty.", field="file")
+        raise InvalidInput("The upload is empty.", field="file", reason="photo.upload_empty")
     _check_size(len(data), field="file")
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha256.lower():
@@ -191,6 +205,7 @@ def upload(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
             "sha256 does not match the bytes received (the upload may be incomplete).",
             field="sha256",
             details={"received_sha256": actual},
+            reason="photo.sha256_mismatch",
         )
     return _store(actor, photo_id, data, actual)
 
@@ -204,9 +219,11 @@ def _store(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
     existing = db.session.get(Photo, photo_id)
     if existing is not None:
         if existing.uploaded_by != actor.id:
-            raise Conflict(f"Photo id {photo_id} is taken: choose a new UUID.", field="id")
+            raise Conflict(f"Photo id {photo_id} is taken: choose a new UUID.", field="id", reason="photo.id_taken")
         if existing.sha256 != sha256:
-            raise Conflict(f"Photo {photo_id} already exists with different content.", field="id")
+            raise Conflict(
+                f"Photo {photo_id} already exists with different content.", field="id", reason="photo.other_content"
+            )
         return existing, False
     info = imaging.inspect(data, cfg["PHOTO_MAX_PIXELS"], cfg["PHOTO_MAX_PIXELS_PNG_WEBP"])
     where = storage.store()
@@ -320,6 +337,7 @@ class UploadQuotaExceeded(TooManyRequests):
             "/photos/{id}/upload gives where each one stands) or abandon them (DELETE "
             "/photos/{id}/upload), then start this one again.",
             retry_after=UPLOAD_QUOTA_RETRY_SECONDS,
+            reason="photo.upload_quota",
         )
         self.field = "size"
         self.details = {
@@ -352,19 +370,22 @@ def start_upload(actor: User, photo_id: uuid.UUID, sha256: str, size: int) -> tu
     photo = db.session.get(Photo, photo_id)
     if photo is not None:
         if photo.uploaded_by != actor.id:
-            raise Conflict(f"Photo id {photo_id} is taken: choose a new UUID.", field="id")
+            raise Conflict(f"Photo id {photo_id} is taken: choose a new UUID.", field="id", reason="photo.id_taken")
         if (photo.sha256, photo.size_bytes) != (sha256, size):
-            raise Conflict(f"Photo {photo_id} already exists with different content.", field="id")
+            raise Conflict(
+                f"Photo {photo_id} already exists with different content.", field="id", reason="photo.other_content"
+            )
         return _status_of_photo(photo), False
     up = _foreign_upload_discarded(actor, db.session.get(PhotoUpload, photo_id))
     if up is not None:
         if up.user_id != actor.id:
-            raise Conflict(f"Photo id {photo_id} is taken: choose a new UUID.", field="id")
+            raise Conflict(f"Photo id {photo_id} is taken: choose a new UUID.", field="id", reason="photo.id_taken")
         if (up.sha256, up.size) != (sha256, size):
             raise Conflict(
                 f"An upload of photo {photo_id} with different content is under way.",
                 field="sha256",
                 details={"sha256": up.sha256, "size": up.size, "offset": up.received},
+                reason="photo.other_upload_under_way",
             )
         return _status_of_upload(up), False
     quota = current_app.config["PHOTO_UPLOAD_QUOTA_BYTES"]
@@ -385,7 +406,7 @@ def abandon_upload(actor: User, photo_id: uuid.UUID) -> None:
     nothing started, someone else's, or already complete)."""
     up = _locked_upload(photo_id)
     if up is None or up.user_id != actor.id:
-        raise NotFound(f"No unfinished upload of photo {photo_id}.")
+        raise NotFound(f"No unfinished upload of photo {photo_id}.", reason="photo.upload_not_found")
     _discard_upload(up)
 
 
@@ -397,7 +418,7 @@ def upload_status(actor: User, photo_id: uuid.UUID) -> UploadStatus:
     up = db.session.get(PhotoUpload, photo_id) if photo is None else None
     if up is not None and (up.user_id == actor.id or actor.sees_everything):
         return _status_of_upload(up)
-    raise NotFound(f"No upload of photo {photo_id}.")
+    raise NotFound(f"No upload of photo {photo_id}.", reason="photo.upload_not_found")
 
 
 @dataclass
@@ -418,12 +439,12 @@ def append_chunk(actor: User, photo_id: uuid.UUID, offset: int, data: bytes) -> 
     up = _locked_upload(photo_id)
     if photo is not None:
         if photo.uploaded_by != actor.id:
-            raise NotFound(f"No upload of photo {photo_id}.")
+            raise NotFound(f"No upload of photo {photo_id}.", reason="photo.upload_not_found")
         if up is not None:  # left over, e.g. the photo was then sent in one piece with PUT
             _discard_upload(up)
         return ChunkResult(_status_of_photo(photo), photo, False)
     if up is None or up.user_id != actor.id:
-        raise NotFound(f"No upload of photo {photo_id}: start one with POST.")
+        raise NotFound(f"No upload of photo {photo_id}: start one with POST.", reason="photo.upload_not_found")
 
     on_disk = storage.partial_size(photo_id)
     if on_disk < up.received:  # the partial file lost bytes: resume from what is really there
@@ -436,15 +457,17 @@ def append_chunk(actor: User, photo_id: uuid.UUID, offset: int, data: bytes) -> 
                 field="offset",
                 location="query",
                 details=details,
+                reason="photo.wrong_offset",
             )
         )
     if not data:
-        raise InvalidInput("The chunk is empty.", field="file")
+        raise InvalidInput("The chunk is empty.", field="file", reason="photo.chunk_empty")
     if up.received + len(data) > up.size:
         raise InvalidInput(
             f"The chunk ends at byte {up.received + len(data):,}, beyond the declared size of {up.size:,}.",
             field="file",
             details={"offset": up.received, "size": up.size},
+            reason="photo.chunk_beyond_size",
         )
     try:
         storage.write_partial(photo_id, up.received, data)
@@ -466,6 +489,7 @@ def append_chunk(actor: User, photo_id: uuid.UUID, offset: int, data: bytes) -> 
                 "sha256 does not match the bytes received; the upload is discarded: start again.",
                 field="sha256",
                 details={"received_sha256": actual, "offset": 0},
+                reason="photo.sha256_mismatch",
             )
         )
     try:
@@ -566,7 +590,7 @@ def can_see(actor: User, photo: Photo) -> bool:
 def visible_photo(actor: User, photo_id: uuid.UUID) -> Photo:
     photo = db.session.get(Photo, photo_id)
     if photo is None or not can_see(actor, photo):
-        raise NotFound(f"No photo {photo_id}.")
+        raise NotFound(f"No photo {photo_id}.", reason="photo.not_found")
     return photo
 
 
@@ -583,5 +607,6 @@ def file_for(actor: User, photo_id: uuid.UUID, variant: str) -> StoredFile:
         raise Conflict(
             f"Photo {photo_id} is {photo.status}; its copies are not ready.",
             details={"status": photo.status},
+            reason="photo.not_ready",
         )
     return StoredFile(storage.store(), storage.variant_key(photo.sha256, variant), f"{photo.sha256}-{variant}")

@@ -366,7 +366,10 @@ def test_a_manager_lists_only_the_users_of_their_region(world, api):
     for outsider in (world.rep_b1, world.manager_b, world.hq, world.admin):
         r = manager.get(f"/api/v1/users/{outsider.id}")
         assert r.status_code == 404
-        assert r.json == manager.get("/api/v1/users/999999").json | {"message": f"No user {outsider.id}."}
+        assert r.json == manager.get("/api/v1/users/999999").json | {
+            "message": f"No user {outsider.id}.",
+            "params": {"user_id": outsider.id},
+        }
 
 
 def test_hq_and_admin_list_everyone_reps_and_clerks_nobody(world, api):
