@@ -241,7 +241,12 @@ def _install_error_handlers(app: Flask) -> None:
         db.session.rollback()
         log.warning("integrity error: %s", exc.orig)
         return answer(
-            error_body("conflict", "The change conflicts with data saved at the same moment; try again.", status=409)
+            error_body(
+                "conflict",
+                "The change conflicts with data saved at the same moment; try again.",
+                status=409,
+                reason="write_conflict",
+            )
         )
 
     @app.errorhandler(DataError)
@@ -250,7 +255,11 @@ def _install_error_handlers(app: Flask) -> None:
         # here means a bound is missing somewhere: logged as an error, to be fixed at the schema.
         db.session.rollback()
         log.error("database refused a value (a missing input bound): %s", exc.orig)
-        return answer(error_body("invalid", "A value is out of the range the database can store.", status=422))
+        return answer(
+            error_body(
+                "invalid", "A value is out of the range the database can store.", status=422, reason="out_of_range"
+            )
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -261,8 +270,17 @@ def _install_error_handlers(app: Flask) -> None:
             field = first_field(messages)
             # "json.store_id" names the location too; the field path is what follows it.
             field = field.partition(".")[2] or None if field else None
+            # The reason names the first field at fault, for a client to say it in its language.
             return answer(
-                error_body(code_for_status(status), _summary(messages), status=status, field=field, errors=messages)
+                error_body(
+                    code_for_status(status),
+                    _summary(messages),
+                    status=status,
+                    field=field,
+                    errors=messages,
+                    reason="invalid_value" if status == 422 else None,
+                    params={"field": field or ""} if status == 422 else None,
+                )
             )
         return answer(error_body(code_for_status(status), exc.description or exc.name, status=status))
 

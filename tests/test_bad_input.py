@@ -90,6 +90,8 @@ def assert_refused(r, field: str, statuses=None):
         assert r.status_code in statuses, r.json
     assert r.is_json, r.get_data(as_text=True)[:300]
     assert names_field(r, field), r.json
+    if r.status_code == 422:  # a reason the app can say in the user's language (invalid_value {field}, or a rule's)
+        assert isinstance(r.json.get("reason"), str) and isinstance(r.json.get("params"), dict), r.json
 
 
 CASES = [

@@ -15,12 +15,12 @@ listed and has a zh-CN and an English template in the PWA.
 from __future__ import annotations
 
 REASONS: dict[str, tuple[str, ...]] = {
-    # sync protocol refusals (sync/service.py)
+    # sync protocol refusals (sync/service.py); the last three over REST too (backend/__init__.py)
     "clock_drift": ("ahead_seconds", "max_ahead_seconds"),
     "unknown_mutation": ("name",),
-    "sync.write_conflict": (),
-    "sync.out_of_range": (),
-    "sync.invalid_value": ("field",),
+    "write_conflict": (),
+    "out_of_range": (),
+    "invalid_value": ("field",),
     # an IMEI's shape (warranty/rules.imei_fault): cards, spot checks, shipment import rows
     "imei.digits": (),
     "imei.length": ("expected", "found"),

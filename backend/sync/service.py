@@ -282,21 +282,21 @@ def _apply(actor: User, client_id: str, m, max_ahead_ms: int, *, isolated: bool 
                 _first_message(messages),
                 field=field,
                 errors=messages,
-                reason="sync.invalid_value",
+                reason="invalid_value",
                 params={"field": field or ""},
             )
         except DomainError as exc:
             error = exc.to_dict(rest=False)
         except IntegrityError:
             error = error_body(
-                "conflict", "The change conflicts with data saved at the same moment.", reason="sync.write_conflict"
+                "conflict", "The change conflicts with data saved at the same moment.", reason="write_conflict"
             )
         except DataError as exc:
             # The safety net of the app's DataError handler: a value beyond a column that a
             # schema failed to bound. Logged as an error, to be fixed at the schema.
             log.error("database refused a value of %s (a missing input bound): %s", m.name, exc.orig)
             error = error_body(
-                "invalid", "A value is out of the range the database can store.", reason="sync.out_of_range"
+                "invalid", "A value is out of the range the database can store.", reason="out_of_range"
             )
         else:
             return _outcome(m, conflicts)

@@ -87,7 +87,7 @@ describe('i18n', () => {
     const fields = { reason: 'store.rep_may_not_change', params: { fields: ['tier', 'code'] }, message: 'x' };
     expect(reasonText(fields)).toBe('A rep may not change tier, code.');
     // an argument's name by its label when the app has one
-    expect(reasonText({ reason: 'sync.invalid_value', params: { field: 'shelf_price' } })).toBe(
+    expect(reasonText({ reason: 'invalid_value', params: { field: 'shelf_price' } })).toBe(
       'The value of Shelf price (¥) is not valid.',
     );
     setLang('zh-CN');
