@@ -295,9 +295,7 @@ def _apply(actor: User, client_id: str, m, max_ahead_ms: int, *, isolated: bool 
             # The safety net of the app's DataError handler: a value beyond a column that a
             # schema failed to bound. Logged as an error, to be fixed at the schema.
             log.error("database refused a value of %s (a missing input bound): %s", m.name, exc.orig)
-            error = error_body(
-                "invalid", "A value is out of the range the database can store.", reason="out_of_range"
-            )
+            error = error_body("invalid", "A value is out of the range the database can store.", reason="out_of_range")
         else:
             return _outcome(m, conflicts)
     # What the client sent is kept as sent, but for characters the database cannot store.
