@@ -335,8 +335,14 @@ def _conflict_dict(c: SyncConflict) -> dict:
 # --- pull ------------------------------------------------------------------------------------
 
 
+# The shape of the synced rows, part of every cursor's scope: bumped when rows already on the
+# phones need fields they were sent without, so each client starts once with a fresh snapshot
+# (SPEC.md, "Scope fingerprint"). 2: stores' name_pinyin, the catalogue's name_en (issue 15).
+ROWS_SHAPE = 2
+
+
 def _scope(actor: User) -> str:
-    return scope_fingerprint(actor.role, actor.id, actor.territory_id, actor.region_id, actor.store_id)
+    return scope_fingerprint(ROWS_SHAPE, actor.role, actor.id, actor.territory_id, actor.region_id, actor.store_id)
 
 
 def _consistent_snapshot() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from backend.core.timeutil import utcnow
 from backend.extensions import db
+from backend.sync import service as sync_service
 from backend.sync.entities import ENTITIES
 from backend.sync.models import SyncChange
 from backend.sync.service import prune_changes
@@ -423,6 +424,22 @@ def test_a_rep_moved_to_another_territory_gets_a_reset(api, world, records):
     apply_changes(replica, r.json["changes"] + items)
     assert ("store", str(world.store_a2.id)) in replica and ("store", str(world.store_a1.id)) not in replica
     assert replica == snapshot(device)
+
+
+def test_a_cursor_of_an_older_rows_shape_gets_a_reset(api, world, records, monkeypatch):
+    """Rows that gained a field the phones need (stores' name_pinyin) reach every phone: a cursor
+    given before ROWS_SHAPE was raised restarts its client with a fresh snapshot, once."""
+    device = Device(api(world.rep_a1))
+    monkeypatch.setattr(sync_service, "ROWS_SHAPE", sync_service.ROWS_SHAPE - 1)
+    _i, old_cursor, _ = device.pull_all()
+    monkeypatch.undo()
+    r = device.pull(old_cursor)
+    assert r.json["reset"] is True and r.json["snapshot"] is True
+    items, cursor, _ = device.pull_all(r.json["cursor"])
+    replica: dict = {}
+    apply_changes(replica, r.json["changes"] + items)
+    assert replica[("store", str(world.store_a1.id))]["data"]["name_pinyin"]["initials"]
+    assert device.pull(cursor).json["reset"] is False  # once
 
 
 def test_a_cursor_older_than_the_pruned_log_gets_a_reset(api, world, records):
