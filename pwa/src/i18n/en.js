@@ -369,6 +369,7 @@ export default {
   'card.sync.refused': 'refused',
   'card.problem.required': 'Required.',
   'card.problem.tooLong': 'At most {n} characters.',
+  'card.problem.tooLong.one': 'At most {n} character.',
   'card.problem.tac': 'This IMEI is not one of a {model}: check the model and the IMEI.',
   'card.problem.tacOther': 'This IMEI belongs to {model}: check the model.',
   'card.problem.sameImei': 'IMEI 2 must differ from IMEI 1.',

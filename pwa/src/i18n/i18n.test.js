@@ -63,6 +63,13 @@ describe('i18n', () => {
     expect(t('display.saved', { n: 1, p: 1 })).toBe(zh['display.saved'].replace('{n}', '1').replace('{p}', '1'));
   });
 
+  it.each(Object.keys(DICTS))('gives every English count of things a singular form (%s)', (name) => {
+    // "{n} photos" needs its "x.one" ("1 photo") or a {n, plural, …}; "{n} waiting" does not.
+    const { en: e } = DICTS[name];
+    const counted = Object.keys(e).filter((k) => !PLURAL_FORM.test(k) && /\{(n|count)\} [a-z-]+s\b/.test(e[k]));
+    expect(counted.filter((k) => e[`${k}.one`] === undefined)).toEqual([]);
+  });
+
   it('names an entity in the UI language, falling back to the Chinese name', () => {
     const brand = { name: '华为', name_en: 'Huawei' };
     setLang('en');
