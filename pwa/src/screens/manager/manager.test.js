@@ -291,12 +291,20 @@ describe('the visit planner', () => {
 
   it('searches the stores and builds the plan body', () => {
     const stores = [
-      { id: 1, name: '天河城店', code: 'GZ-001', address: '天河路' },
+      {
+        id: 1,
+        name: '天河城店',
+        code: 'GZ-001',
+        address: '天河路',
+        name_pinyin: { full: 'tian he cheng dian', initials: 'thcd' },
+      },
       { id: 2, name: 'Beijing Rd', code: 'GZ-002', address: '北京路' },
     ];
     expect(filterStores(stores, ' gz-00 ').map((s) => s.id)).toEqual([1, 2]);
     expect(filterStores(stores, '北京').map((s) => s.id)).toEqual([2]);
     expect(filterStores(stores, 'beijing').map((s) => s.id)).toEqual([2]);
+    expect(filterStores(stores, 'thc').map((s) => s.id)).toEqual([1]); // pinyin initials of 天河城
+    expect(filterStores(stores, 'tianhe').map((s) => s.id)).toEqual([1]);
     expect(filterStores(stores, '')).toBe(stores);
     expect(planBody({ id: 'u', repId: 9, day: '2026-11-24', storeIds: [3, 1] })).toEqual({
       id: 'u',

@@ -1,5 +1,7 @@
 // Pure pieces of the visit planner (tested in plan.test.js).
 
+import { storeMatches } from '../../db/storeSearch.js';
+
 export const MAX_STOPS = 40; // the server's limit of a day's plan
 
 /** `list` with `id` added at the end, or removed when it is there; at most MAX_STOPS. */
@@ -30,13 +32,11 @@ export function savingOf({ distance_picked_m: picked, distance_planned_m: planne
 /** Same stores in the same order? */
 export const sameOrder = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** Stores matching `text` in name, code or address (case-insensitive); all when `text` is blank. */
+/** Stores matching `text` in name, code or address (case-insensitive) or by the pinyin of their
+ * name (the server's name_pinyin: db/storeSearch.js); all when `text` is blank. */
 export function filterStores(stores, text) {
-  const q = String(text ?? '')
-    .trim()
-    .toLowerCase();
-  if (!q) return stores;
-  return stores.filter((s) => [s.name, s.code, s.address].some((v) => v && String(v).toLowerCase().includes(q)));
+  if (!String(text ?? '').trim()) return stores;
+  return stores.filter((s) => storeMatches(s, text));
 }
 
 /** The plan body for POST /visit-plans. */
