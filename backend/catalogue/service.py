@@ -69,12 +69,17 @@ products = MasterData(
     "product",
     unique=("model_code",),
     filters=("active",),
-    search=("model_code", "name"),
+    search=("model_code", "name", "name_en"),
     order_by="model_code",
     rules=(_tac_codes_belong_to_one_model, _rivals_exist),
 )
 competitor_brands = MasterData(
-    CompetitorBrand, "competitor brand", unique=("name",), filters=("active",), search=("name",), order_by="name"
+    CompetitorBrand,
+    "competitor brand",
+    unique=("name",),
+    filters=("active",),
+    search=("name", "name_en"),
+    order_by="name",
 )
 competitor_models = MasterData(
     CompetitorModel,
@@ -82,7 +87,7 @@ competitor_models = MasterData(
     unique=(("brand_id", "name"),),
     references={"brand_id": CompetitorBrand},
     filters=("brand_id", "active"),
-    search=("name",),
+    search=("name", "name_en"),
     order_by="name",
 )
 promo_materials = MasterData(
@@ -90,7 +95,7 @@ promo_materials = MasterData(
     "promo material",
     unique=("code",),
     filters=("kind", "active"),
-    search=("code", "name"),
+    search=("code", "name", "name_en"),
     order_by="code",
 )
 checklist_items = MasterData(

@@ -39,3 +39,7 @@ def test_a_competitor_model_english_name_and_its_bound(world, api):
     assert r.status_code == 201 and r.json["name_en"] == "Enjoy 70"
     r = admin.post("/api/v1/competitor-models", json={**body, "name": "畅享 80", "name_en": "E" * 121})
     assert r.status_code == 422 and "name_en" in r.json["errors"]["json"]
+    # found by its English name too
+    r = admin.get("/api/v1/competitor-models?q=enjoy")
+    assert [m["name"] for m in r.json] == ["畅享 70"]
+    assert [b["name"] for b in admin.get("/api/v1/competitor-brands?q=opp").json] == ["OPPO"]
