@@ -233,9 +233,7 @@ def test_hq_price_trends_and_alert(app, browser, live_server, e2e_world, tmp_pat
         expect(thumb).to_have_attribute("data-loaded", "true")
         # data-loaded says the blob arrived; the <img> (loading=lazy) decodes it a moment later.
         thumb.scroll_into_view_if_needed()
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=thumb.locator("img").element_handle()
-        )
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.locator("img").element_handle())
         shot(page, "hq-04-alert")
 
         page.locator("[data-testid=alert-acknowledge]").click()
