@@ -219,6 +219,33 @@ def test_today_shows_the_store_here_first_without_layout_shift(app, phone, today
     )
 
 
+def test_the_here_card_follows_the_rep_when_the_app_comes_back_to_the_foreground(phone, today_world):
+    """A rep pockets the phone at one store and takes it out at the next: Today takes the position
+    again (the bench found the card still offering the store 2 km behind)."""
+    world, *_ = today_world
+    context = phone(position=(world.store_a1.latitude, world.store_a1.longitude))
+    page = context.new_page()
+    page.set_viewport_size(PHONE_393)
+    login(page, "rep_a1")
+    expect(page.locator("[data-testid=sync-status]")).to_have_attribute("data-state", "synced", timeout=SYNC_TIMEOUT_MS)
+    here = page.locator("[data-testid=here-card]")
+    expect(here).to_have_attribute("data-store-id", str(world.store_a1.id))
+
+    def back_in_the_foreground():
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    a1b = world.store_a1b  # 2 km north
+    context.set_geolocation({"latitude": a1b.latitude, "longitude": a1b.longitude, "accuracy": 12})
+    back_in_the_foreground()
+    expect(here).to_have_attribute("data-store-id", str(a1b.id))
+    expect(here).to_contain_text(a1b.name)
+
+    context.set_geolocation({"latitude": a1b.latitude - 0.05, "longitude": a1b.longitude, "accuracy": 12})
+    back_in_the_foreground()
+    expect(page.locator("[data-testid=here-none]")).to_contain_text("签到范围内没有门店")
+    expect(page.locator("[data-testid=here-check-in]")).to_have_count(0)
+
+
 def test_today_says_no_store_is_in_range_and_looks_the_same_in_english(phone, today_world):
     world, *_ = today_world
     # 5 km south of everything.

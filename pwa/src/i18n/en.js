@@ -89,6 +89,7 @@ export default {
   'today.here': "You're at this store",
   'today.where': 'Where you are',
   'today.hereNone': 'No store within check-in range.',
+  'today.moved': "You've left {name}: not checked in. The card shows where you are now.",
   'today.askPosition': 'Tap “Refresh position” to find the store you are in.',
   'today.continueAt': 'Continue the visit at {store}',
   'today.unplanned': 'Unplanned',

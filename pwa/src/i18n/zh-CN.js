@@ -84,6 +84,7 @@ export default {
   'today.here': '你在这家门店',
   'today.where': '当前位置',
   'today.hereNone': '签到范围内没有门店。',
+  'today.moved': '你已离开{name}，未签到。卡片已按你现在的位置更新。',
   'today.askPosition': '点“重新定位”，查看你所在的门店并一键签到。',
   'today.continueAt': '继续在 {store} 的拜访',
   'today.unplanned': '计划外',

@@ -44,6 +44,15 @@ export function storeHere(stores, pos) {
   return (stores || []).find((s) => s.status !== 'closed' && s.distance_m != null && s.distance_m <= limit) || null;
 }
 
+/**
+ * Whether a fresh fix `p` is still within `store`'s check-in radius: the here card was worked out
+ * from an earlier fix, and a rep who walked on must not be checked in where they no longer are.
+ */
+export function stillHere(store, p) {
+  const d = distanceM(p, store);
+  return d != null && d <= offSiteLimit(p.accuracy);
+}
+
 export function StoreItem({ store, extra }) {
   return html`<li>
     <a class="list-item" href=${`#/store/${store.id}`} data-testid="store-item" data-store-id=${store.id}>
@@ -70,7 +79,7 @@ function SkeletonRows({ n }) {
 }
 
 // The first thing on screen: one fixed height, whatever it holds.
-function HereCard({ here, open, pos, locating, posError, askFirst, onLocate }) {
+function HereCard({ here, open, pos, locating, posError, askFirst, onLocate, onMoved }) {
   const { actions } = useApp();
   const [state, setState] = useState({ step: 'idle' });
 
@@ -78,7 +87,15 @@ function HereCard({ here, open, pos, locating, posError, askFirst, onLocate }) {
     setState({ step: 'saving' });
     try {
       let p = pos;
-      if (!p?.at || Date.now() - p.at > FRESH_MS) p = await getPosition({ maximumAge: 10000 });
+      if (!p?.at || Date.now() - p.at > FRESH_MS) {
+        p = await getPosition({ maximumAge: 10000 });
+        onMoved(p);
+        if (!stillHere(here, p)) {
+          // Walked on since the card was drawn: it now shows where the phone is, no check-in.
+          setState({ step: 'error', message: t('today.moved', { name: here.name }) });
+          return;
+        }
+      }
       const id = await actions.checkIn({
         storeId: here.id,
         position: { latitude: p.latitude, longitude: p.longitude, accuracy: p.accuracy },
@@ -229,6 +246,25 @@ export function Today() {
   // (permission not asked yet) the browser's question waits for the rep's tap on "locate" —
   // a permission prompt nobody asked for is refused more often (Lighthouse: geolocation-on-start).
   const [askFirst, setAskFirst] = useState(false);
+  // Back in the foreground (the phone was in a pocket between two stores), the fix is taken again
+  // quietly, so the here card shows the store the rep stands in now.
+  useEffect(() => {
+    const refresh = () => {
+      if (document.visibilityState !== 'visible') return;
+      geolocationPermission().then((state) => {
+        if (state === 'prompt' || state === 'denied') return; // asked on a tap, or not at all
+        getPosition({ maximumAge: 0 }).then(
+          (p) => {
+            setPos(p);
+            setPosError(null);
+          },
+          () => {}, // the last fix stays; the check-in takes its own
+        );
+      });
+    };
+    document.addEventListener('visibilitychange', refresh);
+    return () => document.removeEventListener('visibilitychange', refresh);
+  }, []);
   useEffect(() => {
     let alive = true;
     geolocationPermission().then((state) => {
@@ -329,6 +365,7 @@ export function Today() {
       posError=${posError}
       askFirst=${askFirst}
       onLocate=${locate}
+      onMoved=${setPos}
     />
     <label class="field">
       <span class="visually-hidden">${t('common.search')}</span>

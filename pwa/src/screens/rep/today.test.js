@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { storeHere } from './Today.js';
+import { stillHere, storeHere } from './Today.js';
 
 const stores = [
   { id: 1, name: 'A', status: 'active', distance_m: 90 },
@@ -19,5 +19,15 @@ describe('storeHere', () => {
     expect(storeHere([{ ...stores[0], status: 'closed' }, stores[1]], { accuracy: 10 })?.id).toBe(2);
     expect(storeHere(stores, null)).toBeNull();
     expect(storeHere([], { accuracy: 10 })).toBeNull();
+  });
+});
+
+describe('stillHere', () => {
+  const store = { id: 1, latitude: 23.1291, longitude: 113.2644 };
+  it('holds within the check-in radius of a fresh fix, not after walking 2 km on', () => {
+    expect(stillHere(store, { latitude: 23.1292, longitude: 113.2645, accuracy: 10 })).toBe(true);
+    expect(stillHere(store, { latitude: 23.1471, longitude: 113.2644, accuracy: 10 })).toBe(false); // 2 km north
+    expect(stillHere(store, { latitude: 23.1311, longitude: 113.2644, accuracy: 300 })).toBe(true); // 220 m, poor fix
+    expect(stillHere({ id: 2 }, { latitude: 23.1, longitude: 113.2, accuracy: 10 })).toBe(false); // no position
   });
 });
