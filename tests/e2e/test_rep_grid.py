@@ -145,6 +145,8 @@ def test_offline_grid_two_typed_rows_and_same_as_last(phone, grid_world):
     expect(row(page, p30).locator("[data-testid=price-input]")).to_have_value("2999")
     expect(row(page, reno).locator("[data-testid=price-input]")).to_have_value("2599")
     page.wait_for_timeout(2500)  # past the typing pause: nothing more records itself
+    # The check-out summary counts the three prices too.
+    expect(page.locator("[data-testid=checkout-summary] [data-summary=prices]")).to_have_text("3")
     shot(page, "grid-02-zh-recorded")
     screen(page, "grid-02-zh-recorded")
 
