@@ -12,7 +12,11 @@ export function useLive(querier, deps = [], initial = undefined) {
   useEffect(() => {
     let timer = null;
     const onMutated = () => {
-      if (timer === null) timer = setTimeout(() => ((timer = null), setNudge((n) => n + 1)), NUDGE_MS);
+      if (timer !== null) return;
+      timer = setTimeout(() => {
+        timer = null;
+        setNudge((n) => n + 1);
+      }, NUDGE_MS);
     };
     Dexie.on('storagemutated', onMutated);
     return () => {
