@@ -147,3 +147,55 @@ def test_the_body_carries_reason_and_params_as_data():
     }
     assert exc.to_dict(rest=False)["params"] == {"store_id": 7}
     assert "reason" not in error_body("invalid", "plain")
+
+
+def _literal_reason_params() -> list[tuple[str, str, set[str]]]:
+    """(where, reason, param names) for every call that names a literal reason with a literal
+    dict of params (`reason="…", params={…}`, or BadRow's positional arguments)."""
+    out = []
+    for path in BACKEND.rglob("*.py"):
+        if path.name == "reasons.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            kw = {k.arg: k.value for k in node.keywords}
+            reason, params = kw.get("reason"), kw.get("params")
+            if getattr(node.func, "id", None) == "BadRow" and len(node.args) > 1:
+                reason = node.args[1]
+                params = node.args[2] if len(node.args) > 2 else params
+            if not (isinstance(reason, ast.Constant) and isinstance(reason.value, str)):
+                continue
+            if params is None:
+                names: set[str] = set()
+            elif isinstance(params, ast.Dict) and all(isinstance(k, ast.Constant) for k in params.keys):
+                names = {k.value for k in params.keys}
+            else:
+                continue  # params built elsewhere: checked when raised (tests run strict)
+            out.append((f"{path.relative_to(ROOT)}:{node.lineno}", reason.value, names))
+    return out
+
+
+def test_every_literal_reason_is_given_its_registered_params():
+    """A wrong param name would only show when that refusal happens; this reads them all."""
+    calls = _literal_reason_params()
+    assert len(calls) > 50, len(calls)  # the scan sees the raises
+    wrong = [
+        (where, reason, sorted(names), REASONS.get(reason))
+        for where, reason, names in calls
+        if reason not in REASONS or names != set(REASONS[reason])
+    ]
+    assert not wrong, wrong
+
+
+def test_in_production_a_wrong_reason_is_logged_and_the_refusal_still_goes_out(app, monkeypatch, caplog):
+    """Raising there would turn a refusal into a 500, and a sync push into one failing on every
+    retry; the English message still says what was refused."""
+    monkeypatch.setattr(app, "testing", False)
+    monkeypatch.setattr(app, "debug", False)
+    with app.app_context():
+        exc = NotFound("No store 7.", reason="store.not_found", params={"id": 7})
+        body = error_body("not_found", "No store 7.", reason="no.such_reason")
+    assert exc.reason is None and exc.params == {} and exc.message == "No store 7."
+    assert "reason" not in body and body["message"] == "No store 7."
+    assert "left out of the error body" in caplog.text

@@ -13,7 +13,7 @@ from http import HTTPStatus
 
 from sqlalchemy.exc import OperationalError, StatementError
 
-from .reasons import check_reason
+from .reasons import checked_reason
 
 # Machine codes of answers that are not domain errors (webargs' 422, werkzeug's 404…): the
 # status phrase in snake case, but for these, named like the domain errors of the same status.
@@ -47,7 +47,7 @@ def error_body(
     [messages]} in a mutation) and `details`. REST answers add `status` (the HTTP status);
     a refused sync mutation has none. `reason` (which rule refused, from core/reasons.py) and
     `params` (its numbers and names, as data) let a client say it in the user's language."""
-    check_reason(reason, params)
+    reason, params = checked_reason(reason, params)
     body: dict = {"code": code}
     if status is not None:
         body["status"] = status
@@ -91,10 +91,10 @@ class DomainError(Exception):
         params: dict | None = None,
     ):
         super().__init__(message)
-        check_reason(reason, params)
+        reason, params = checked_reason(reason, params)
         self.message = message
         self.reason = reason  # which rule refused (core/reasons.py); `message` is its English text
-        self.params = params or {}
+        self.params = params
         self.field = field
         self.details = details or {}
         self.location = location  # where the field was: json (the body) or query

@@ -14,6 +14,12 @@ listed and has a zh-CN and an English template in the PWA.
 
 from __future__ import annotations
 
+import logging
+
+from flask import current_app, has_app_context
+
+log = logging.getLogger(__name__)
+
 REASONS: dict[str, tuple[str, ...]] = {
     # sync protocol refusals (sync/service.py); the last three over REST too (backend/__init__.py)
     "clock_drift": ("ahead_seconds", "max_ahead_seconds"),
@@ -191,3 +197,20 @@ def check_reason(reason: str | None, params: dict | None) -> None:
         raise ValueError(f"unknown error reason {reason!r}: add it to backend/core/reasons.py")
     if set(params or {}) != set(REASONS[reason]):
         raise ValueError(f"reason {reason!r} takes params {REASONS[reason]}, got {sorted(params or {})}")
+
+
+def checked_reason(reason: str | None, params: dict | None) -> tuple[str | None, dict]:
+    """(reason, params) for an error body, once checked against `REASONS`.
+
+    A mismatch is a programming error. Under tests, in debug and outside an app it fails at once
+    (`check_reason`). In production it is logged and the error goes out without a reason: its
+    English message still says what was refused, where raising would turn the refusal into a 500
+    (and a sync push into one that fails again on every retry, blocking the phone's outbox)."""
+    try:
+        check_reason(reason, params)
+    except ValueError:
+        if not has_app_context() or current_app.testing or current_app.debug:
+            raise
+        log.exception("error reason %r with params %r left out of the error body", reason, sorted(params or {}))
+        return None, {}
+    return reason, params or {}

@@ -34,7 +34,7 @@ from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..core.auth import check_role
 from ..core.errors import InvalidInput, NotFound, PayloadTooLarge, out_of_space, public_reason, storage_full
-from ..core.reasons import check_reason
+from ..core.reasons import checked_reason
 from ..core.storage import LocalStore, store_for
 from ..core.timeutil import business_today, utcnow
 from ..extensions import db
@@ -168,9 +168,7 @@ class BadRow(Exception):
 
     def __init__(self, message: str, reason: str, params: dict | None = None):
         super().__init__(message)
-        check_reason(reason, params)
-        self.reason = reason
-        self.params = params or {}
+        self.reason, self.params = checked_reason(reason, params)
 
 
 class _Loader:
