@@ -158,16 +158,24 @@ def counted():
     """The observations the rollups count: within one visit, a model's latest observation only.
     Typing a price again in the visit's grid records a correction (observations are append-only
     facts, SPEC I.3.2), which supersedes the visit's earlier price of that model instead of
-    counting twice; observations outside a visit all count. (A correction on another business
-    day than the price it corrects leaves that day's cells as they were until they are computed
-    again: a visit across midnight, rare enough.)"""
+    counting twice; observations outside a visit all count (a NULL visit_id equals nothing, so
+    the NOT EXISTS holds for them: no OR here, which would keep PostgreSQL from planning it as an
+    anti-join). "Latest" is by observed_at, then by when the server received it, then by id.
+    (A correction on another business day than the price it corrects leaves that day's cells as
+    they were until they are computed again: a visit across midnight, rare enough.)"""
     o, later = PriceObservation, aliased(PriceObservation)
-    same_model = or_(
-        and_(o.product_id.is_not(None), later.product_id == o.product_id),
-        and_(o.competitor_model_id.is_not(None), later.competitor_model_id == o.competitor_model_id),
+    same_model = or_(later.product_id == o.product_id, later.competitor_model_id == o.competitor_model_id)
+    after = or_(
+        later.observed_at > o.observed_at,
+        and_(
+            later.observed_at == o.observed_at,
+            or_(
+                later.received_at > o.received_at,
+                and_(later.received_at == o.received_at, later.id > o.id),
+            ),
+        ),
     )
-    after = or_(later.observed_at > o.observed_at, and_(later.observed_at == o.observed_at, later.id > o.id))
-    return or_(o.visit_id.is_(None), ~exists().where(later.visit_id == o.visit_id, same_model, after))
+    return ~exists().where(later.visit_id == o.visit_id, same_model, after)
 
 
 def observations_of(period: str, key: str, region_id: int, start: date):

@@ -25,6 +25,7 @@ from ..stores.service import region_territories
 from . import rules
 from .models import NATIONAL, PriceAlert, PriceCell
 from .rollup import (
+    counted,
     model_key,
     observations_of,
     # Outbox rows recorded before the rollup moved to rollup.py name its job here
@@ -218,10 +219,11 @@ def acknowledge(actor: User, alert_id: int) -> PriceAlert:
 
 
 def promotions_query(actor: User, filters: dict):
-    """Observations with a promotional price or text, newest first."""
+    """Observations with a promotional price or text, newest first: those the rollups count (a
+    price corrected in the same visit is listed once, as the total from `n_promo` counts it)."""
     region_id = _region_for(actor, filters.get("region_id"))
     stmt = select(PriceObservation).where(
-        or_(PriceObservation.promo_price.is_not(None), PriceObservation.promo_text != "")
+        or_(PriceObservation.promo_price.is_not(None), PriceObservation.promo_text != ""), counted()
     )
     if region_id != NATIONAL:
         stores = select(Store.id).where(Store.territory_id.in_(region_territories(region_id)))

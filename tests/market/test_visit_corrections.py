@@ -57,3 +57,22 @@ def test_a_corrected_price_in_a_visit_counts_once(api, world):
     # A rebuild from the raw observations agrees.
     rebuild_cells()
     assert cells_of(f"c{cm.id}")[("week", region)] == expected
+
+
+def test_the_promotions_list_and_its_total_leave_the_corrected_price_out(api, world):
+    """The total comes from the cells' n_promo, which skips a superseded observation: the list
+    must skip it too, or the pager's last page (and a CSV export) loses rows."""
+    w = world
+    rep = api(w.rep_a1)
+    day = monday(1) + timedelta(days=2)
+    visit = check_in(rep, w.store_a1, local(day, 10))
+    kw = {"competitor_model": w.competitor_model, "visit_id": visit}
+    observe(rep, w.store_a1, local(day, 10, 5), "2599", promo="2399", **kw)
+    observe(rep, w.store_a1, local(day, 10, 6), "2599", promo="2299", **kw)  # the promo price corrected
+    observe(rep, w.store_a1b, local(day, 15), "2499", competitor_model=w.competitor_model, promo_text="送耳机")
+    settle()
+    r = api(w.hq).get("/api/v1/market/promotions", query_string={"page_size": 1})
+    assert r.status_code == 200, r.json
+    assert '"total": 2' in r.headers["X-Pagination"]
+    rows = api(w.hq).get("/api/v1/market/promotions").json
+    assert [(row["promo_price"], row["promo_text"]) for row in rows] == [(None, "送耳机"), ("2299.00", "")]
