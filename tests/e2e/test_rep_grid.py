@@ -215,3 +215,40 @@ def test_grid_in_english_and_a_corrected_row(phone, grid_world):
         .order_by(PriceObservation.observed_at)
     ).all()
     assert [str(p.shelf_price) for p in later] == ["2499.00", "2399.00"]
+
+
+def test_a_typed_price_is_kept_by_same_as_last_and_recorded_when_the_rep_leaves(phone, grid_world):
+    """Review findings: a price typed (no Enter) and then "same as last time" tapped must stay
+    the typed one (the tap records it by leaving the field; "same as last" used to record the
+    last price after it, and the later entry counts); a price typed just before leaving the
+    screen, within the pause, is recorded rather than dropped with its timer."""
+    world = grid_world
+    page = phone().new_page()
+    page.set_viewport_size({"width": 393, "height": 851})
+    login(page, "rep_a1")
+    wait_synced(page)
+    page.context.set_offline(True)
+    visit_id = check_in(page, world.store_a1)
+    p30, reno, x8 = f"p:{world.product.id}", f"c:{world.competitor_model.id}", f"c:{world.find_x8.id}"
+
+    row(page, reno).locator("[data-testid=price-input]").fill("2555")  # last time 2599; no Enter
+    page.locator("[data-testid=price-same-as-last]").click()
+    expect(row(page, p30)).to_have_attribute("data-recorded", "true")
+    expect(row(page, reno)).to_have_attribute("data-recorded", "true")
+
+    page.locator("[data-testid=price-nearby-toggle]").click()
+    row(page, x8).locator("[data-testid=price-input]").fill("1888")
+    page.evaluate("location.hash = '#/'")  # away at once, well within the 2 s pause
+    expect(page.locator("[data-testid=visit-screen]")).to_have_count(0)
+
+    page.context.set_offline(False)
+    wait_synced(page)
+    got = wait_until(lambda: prices_of(visit_id)[1] >= 3 and prices_of(visit_id), message="the prices")
+    assert got == (
+        {
+            (world.product.id, None): "2899.00",
+            (None, world.competitor_model.id): "2555.00",
+            (None, world.find_x8.id): "1888.00",
+        },
+        3,
+    )

@@ -297,7 +297,16 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
   const committed = useRef({});
   const [data] = useLive(() => loadObservations(db, visit.store_id), [visit.store_id], null);
 
-  useEffect(() => () => Object.values(timers.current).forEach(clearTimeout), []);
+  // A price typed and not yet recorded (its pause still running) is recorded when the screen
+  // goes (back gesture, another tab) rather than dropped with its timer.
+  const pending = useRef({});
+  useEffect(
+    () => () => {
+      Object.values(timers.current).forEach(clearTimeout);
+      for (const flush of Object.values(pending.current)) flush();
+    },
+    [],
+  );
   useEffect(() => {
     if (!focusKey || !listRef.current) return;
     const input = listRef.current.querySelector(`[data-model-key="${focusKey}"] [data-testid=price-input]`);
@@ -332,6 +341,7 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
 
   async function commit(key, text) {
     clearTimeout(timers.current[key]);
+    delete pending.current[key];
     const row = byKey.get(key);
     if (!row) return;
     if (invalidPrice(text)) {
@@ -384,9 +394,11 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
     setDrafts((d) => ({ ...d, [key]: text }));
     setErrors((e) => (e[key] ? { ...e, [key]: null } : e));
     clearTimeout(timers.current[key]);
-    timers.current[key] = setTimeout(() => {
+    const flush = () => {
       if (!invalidPrice(text) && openKey !== key) commit(key, text);
-    }, PAUSE_MS);
+    };
+    pending.current[key] = flush;
+    timers.current[key] = setTimeout(flush, PAUSE_MS);
   }
 
   function next(key) {
@@ -399,7 +411,9 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
     setBusy(true);
     try {
       for (const entry of same) {
-        if (committed.current[entry.key] === entry.shelfPrice) continue;
+        // A row the rep typed in or recorded on this screen keeps what the rep typed: the tap
+        // that got here may have just recorded it (leaving the field), before the grid re-read.
+        if (committed.current[entry.key] !== undefined || (drafts[entry.key] ?? '') !== '') continue;
         committed.current[entry.key] = entry.shelfPrice;
         await record(entry.key, { shelfPrice: entry.shelfPrice });
       }

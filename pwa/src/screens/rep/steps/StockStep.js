@@ -85,7 +85,16 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
   const inGrid = new Set(rows.map((r) => String(r.materialId)));
   const others = catalogue.materials.filter((m) => !inGrid.has(String(m.id)));
 
-  useEffect(() => () => Object.values(timers.current).forEach(clearTimeout), []);
+  // A count typed and not yet recorded (its pause still running) is recorded when the screen
+  // goes rather than dropped with its timer.
+  const pending = useRef({});
+  useEffect(
+    () => () => {
+      Object.values(timers.current).forEach(clearTimeout);
+      for (const flush of Object.values(pending.current)) flush();
+    },
+    [],
+  );
   useEffect(() => {
     if (focusId == null || !listRef.current) return;
     const input = listRef.current.querySelector(`[data-material-id="${focusId}"] [data-testid=stock-input]`);
@@ -97,6 +106,7 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
 
   async function commit(row, text, k = kind) {
     clearTimeout(timers.current[row.materialId]);
+    delete pending.current[row.materialId];
     if (badQuantity(text)) {
       setErrors((e) => ({ ...e, [row.materialId]: t('grid.invalidQuantity') }));
       return;
@@ -129,10 +139,14 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
     setErrors((e) => (e[row.materialId] ? { ...e, [row.materialId]: null } : e));
     clearTimeout(timers.current[row.materialId]);
     // Only a count records after a pause: a count typed again corrects itself, a delivery would add up.
-    if (kind === 'counted')
-      timers.current[row.materialId] = setTimeout(() => {
+    delete pending.current[row.materialId];
+    if (kind === 'counted') {
+      const flush = () => {
         if (!badQuantity(text)) commit(row, text, 'counted');
-      }, PAUSE_MS);
+      };
+      pending.current[row.materialId] = flush;
+      timers.current[row.materialId] = setTimeout(flush, PAUSE_MS);
+    }
   }
 
   function next(row) {
