@@ -11,7 +11,10 @@ export function useLive(querier, deps = [], initial = undefined) {
   const [nudge, setNudge] = useState(0);
   useEffect(() => {
     let timer = null;
-    const onMutated = () => {
+    const onMutated = (parts) => {
+      // Only the replica's records and the outbox: not a draft saved on each keystroke, meta or
+      // the photo queue (every query on screen would read again as the rep types).
+      if (!Object.keys(parts || {}).some((k) => NUDGING.test(k))) return;
       if (timer !== null) return;
       timer = setTimeout(() => {
         timer = null;
@@ -43,6 +46,8 @@ export function useLive(querier, deps = [], initial = undefined) {
 
 /** How long after a committed write a live query reads again (writes in a burst: one read). */
 const NUDGE_MS = 150;
+/** The tables whose writes nudge (Dexie's keys: idb://<db>/<table>/<index>). */
+const NUDGING = /^idb:\/\/[^/]+\/(entities|outbox)(\/|$)/;
 
 function parseHash() {
   const h = (typeof location !== 'undefined' && location.hash) || '';

@@ -97,7 +97,7 @@ export async function saveSession(session, database = db, makeId = randomUUID) {
         database.photos.clear(),
         database.drafts.clear(),
       ]);
-      for (const key of ['cursor', 'lastMutationId', 'sweep', 'conflicts', 'lostMutations'])
+      for (const key of ['cursor', 'lastMutationId', 'sweep', 'conflicts', 'lostMutations', 'lastPulledAt'])
         await setMeta(database, key, undefined);
       await setMeta(database, 'clientId', makeId());
       await setMeta(database, 'nextMutationId', 1);

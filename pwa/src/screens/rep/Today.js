@@ -79,7 +79,7 @@ function SkeletonRows({ n }) {
 }
 
 // The first thing on screen: one fixed height, whatever it holds.
-function HereCard({ here, open, pos, locating, posError, askFirst, onLocate, onMoved }) {
+function HereCard({ here, open, pos, locating, posError, askFirst, onLocate, onMoved, notice }) {
   const { actions } = useApp();
   const [state, setState] = useState({ step: 'idle' });
 
@@ -89,12 +89,13 @@ function HereCard({ here, open, pos, locating, posError, askFirst, onLocate, onM
       let p = pos;
       if (!p?.at || Date.now() - p.at > FRESH_MS) {
         p = await getPosition({ maximumAge: 10000 });
-        onMoved(p);
         if (!stillHere(here, p)) {
-          // Walked on since the card was drawn: it now shows where the phone is, no check-in.
-          setState({ step: 'error', message: t('today.moved', { name: here.name }) });
+          // Walked on since the card was drawn: no check-in; the card (drawn again for where the
+          // phone is now) says why.
+          onMoved(p, here);
           return;
         }
+        onMoved(p);
       }
       const id = await actions.checkIn({
         storeId: here.id,
@@ -103,7 +104,10 @@ function HereCard({ here, open, pos, locating, posError, askFirst, onLocate, onM
       navigate(`/visit/${id}`);
     } catch (err) {
       console.error(err);
-      setState({ step: 'error', message: err.code ? positionError(err) : err.message || String(err) });
+      let message = err.message || String(err);
+      if (err?.code === 'visit_open_elsewhere') message = t('store.openElsewhere', { store: `#${err.storeId}` });
+      else if (err?.code) message = positionError(err);
+      setState({ step: 'error', message });
     }
   }
 
@@ -124,7 +128,9 @@ function HereCard({ here, open, pos, locating, posError, askFirst, onLocate, onM
       ${
         state.step === 'error'
           ? html`<div class="here-label here-error" role="alert" title=${state.message}>${state.message}</div>`
-          : html`<div class="here-label">${t('today.here')} · ${fmt.distance(here.distance_m)}</div>`
+          : notice
+            ? html`<div class="here-label here-error" role="status" title=${notice}>${notice}</div>`
+            : html`<div class="here-label">${t('today.here')} · ${fmt.distance(here.distance_m)}</div>`
       }
       <a class="here-name" href=${`#/store/${here.id}`}>${here.name}</a>
       <button type="button" class="btn btn-primary btn-block" onClick=${checkIn} disabled=${busy} data-testid="here-check-in">
@@ -135,7 +141,7 @@ function HereCard({ here, open, pos, locating, posError, askFirst, onLocate, onM
   let text = t('today.locating');
   if (!locating && askFirst) text = t('today.askPosition');
   else if (!locating && posError) text = t('today.noPosition', { message: posError });
-  else if (!locating) text = t('today.hereNone');
+  else if (!locating) text = notice || t('today.hereNone');
   return html`<section class="card here-card here-none" data-testid="here-none" aria-busy=${locating ? 'true' : 'false'}>
     <div class="here-label">${t('today.where')}</div>
     <div class="here-text">${text}</div>
@@ -237,6 +243,7 @@ export function Today() {
     getPosition()
       .then((p) => {
         setPos(p);
+        setLeft(null);
         setPosError(null);
       })
       .catch((err) => setPosError(positionError(err)))
@@ -246,6 +253,13 @@ export function Today() {
   // (permission not asked yet) the browser's question waits for the rep's tap on "locate" —
   // a permission prompt nobody asked for is refused more often (Lighthouse: geolocation-on-start).
   const [askFirst, setAskFirst] = useState(false);
+  // The store a check-in from the here card was refused at (the rep had walked on), said on the
+  // card until the next fix.
+  const [left, setLeft] = useState(null);
+  function moved(p, leftStore = null) {
+    setPos(p);
+    setLeft(leftStore ? leftStore.name : null);
+  }
   // Back in the foreground (the phone was in a pocket between two stores), the fix is taken again
   // quietly, so the here card shows the store the rep stands in now.
   useEffect(() => {
@@ -256,6 +270,7 @@ export function Today() {
         getPosition({ maximumAge: 0 }).then(
           (p) => {
             setPos(p);
+            setLeft(null);
             setPosError(null);
           },
           () => {}, // the last fix stays; the check-in takes its own
@@ -358,6 +373,7 @@ export function Today() {
 
   return html`<div class="today">
     <${HereCard}
+      key=${here ? `here-${here.id}` : 'here-none'}
       here=${here}
       open=${day?.open ?? null}
       pos=${pos}
@@ -365,7 +381,8 @@ export function Today() {
       posError=${posError}
       askFirst=${askFirst}
       onLocate=${locate}
-      onMoved=${setPos}
+      onMoved=${moved}
+      notice=${left ? t('today.moved', { name: left }) : null}
     />
     <label class="field">
       <span class="visually-hidden">${t('common.search')}</span>

@@ -142,7 +142,8 @@ export function visitSummary({
     answered: last ? (last.answers || []).length : 0,
     checks: checks.length,
     materials: movements.length,
-    prices: prices.length,
+    // Models priced: a price typed again in the visit corrects the earlier one, it adds none.
+    prices: new Set(prices.map((p) => (p.product_id != null ? `p${p.product_id}` : `c${p.competitor_model_id}`))).size,
     intel: reports.length,
     photos,
     lacks,

@@ -118,7 +118,8 @@ describe('a recorded check and the visit summary', () => {
       checklist: CHECKLIST,
       checks: [check],
       movements: [{}, {}],
-      prices: [{ photo_ids: ['p2'] }, {}],
+      // Two models priced; the second one's price typed again (a correction) adds no model.
+      prices: [{ competitor_model_id: 7, photo_ids: ['p2'] }, { product_id: 3 }, { product_id: 3 }],
       reports: [{}],
     });
     expect(s).toMatchObject({
