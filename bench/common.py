@@ -17,6 +17,7 @@ import os
 import secrets
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -102,6 +103,27 @@ def in_turns(fns: dict[str, Callable[[], object]], n: int) -> dict[str, list[flo
             fn()
             samples[name].append((time.perf_counter() - start) * 1000)
     return samples
+
+
+# Debian's Chromium, driven by Playwright with executable_path (a browser download fails here),
+# with the switches tests/e2e/conftest.py launches it with.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_version() -> str:
+    """The browser's version line; stops the benchmark with a hint when there is none."""
+    if not Path(CHROMIUM).is_file():
+        raise SystemExit(f"No Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=…)")
+    return subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
 
 
 def log(message: str) -> None:

@@ -75,21 +75,12 @@ from . import common
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE_DIR = Path(__file__).resolve().parent / "lighthouse"
 LIGHTHOUSE_BIN = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = common.CHROMIUM
 CHROME_FLAGS = (
     "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
     "--disable-component-update --disable-sync --no-first-run"
 )
-# Playwright's launches: the same switches as tests/e2e/conftest.py.
-PLAYWRIGHT_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+PLAYWRIGHT_ARGS = common.CHROMIUM_ARGS  # the same switches as tests/e2e/conftest.py
 # A rep's phone (tests/e2e/conftest.py): 390×844 CSS pixels, touch; in 广州天河 (天河城).
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -652,14 +643,12 @@ def main(argv: list[str] | None = None) -> None:
     unknown = sorted(set(chosen) - set(PARTS))
     if unknown:
         parser.error(f"unknown part(s): {', '.join(unknown)}; choose from {', '.join(PARTS)}")
-    if not Path(CHROMIUM).is_file():
-        raise SystemExit(f"No Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=…)")
+    version = common.chromium_version()
     from playwright.sync_api import sync_playwright
 
     start = time.perf_counter()
     report = Report()
     dist = ensure_pwa_built()
-    version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     log(f"{version}; {os.cpu_count()} CPUs; database: {common.database_label()}")
     build = dist_identity(dist)
     load_before = os.getloadavg()

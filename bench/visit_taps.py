@@ -69,16 +69,7 @@ from pathlib import Path
 from . import common
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM, CHROMIUM_ARGS = common.CHROMIUM, common.CHROMIUM_ARGS
 PHONE = {
     "viewport": {"width": 393, "height": 851},
     "device_scale_factor": 2.75,
@@ -845,8 +836,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", default="routine,full,repeat", help="comma-separated flows (repeat needs routine)")
     args = parser.parse_args(argv)
     chosen = [x.strip() for x in args.only.split(",") if x.strip()]
-    if not Path(CHROMIUM).is_file():
-        raise SystemExit(f"No Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=…)")
+    version = common.chromium_version()
     dist = args.dist.resolve()
     if not (dist / "index.html").is_file():
         log(f"{dist} is missing: npx vite build")
@@ -856,7 +846,6 @@ def main(argv: list[str] | None = None) -> None:
     expect().set_options(timeout=TIMEOUT_MS)
     start = time.perf_counter()
     names = sorted(p.name for p in (dist / "assets").glob("index-*.js"))
-    version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     log(f"{version}; database: {common.database_label()}; PWA: {dist} ({', '.join(names)})")
     load_before = os.getloadavg()[0]
     flows: list[Flow] = []
