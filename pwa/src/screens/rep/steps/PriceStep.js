@@ -14,7 +14,7 @@ import { PhotoPicker } from '../../../components/PhotoPicker.js';
 import { groupRows, invalidPrice, keyArgs, priceEntry, priceRows, sameAsLast } from '../grid.js';
 import { entityGet, entityList } from '../model.js';
 import { modelName } from '../Store.js';
-import { moneyString, Saved, Step } from './common.js';
+import { GridInput, moneyString, Saved, Step, usePauses } from './common.js';
 
 const FILTER_FROM = 9;
 /** How long a typed price waits for more keys before it is recorded (ms). */
@@ -164,26 +164,16 @@ function PriceRow({ row, name, draft, error, open, onDraft, onCommit, onBlur, on
         }
         ${error ? html`<span class="grid-sub grid-err" role="alert">${error}</span>` : null}
       </div>
-      <input
-        type="text"
-        inputmode="decimal"
-        enterkeyhint="next"
-        autocomplete="off"
-        class="grid-input"
-        aria-label=${`${name} ${t('price.shelf')}`}
-        aria-invalid=${bad ? 'true' : 'false'}
+      <${GridInput}
+        label=${`${name} ${t('price.shelf')}`}
+        bad=${bad}
         placeholder=${row.last ? priceNumber(row.last.shelf_price) : '¥'}
         value=${value}
-        onInput=${(e) => onDraft(e.currentTarget.value)}
-        onBlur=${(e) => onBlur(e.currentTarget.value)}
-        onKeyDown=${(e) => {
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            onCommit(e.currentTarget.value);
-            onNext();
-          }
-        }}
-        data-testid="price-input"
+        onDraft=${onDraft}
+        onBlur=${onBlur}
+        onCommit=${onCommit}
+        onNext=${onNext}
+        testid="price-input"
       />
       <button
         type="button"
@@ -288,7 +278,7 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
   const [busy, setBusy] = useState(false);
   const [nearbyOpen, setNearbyOpen] = useState(false);
   const listRef = useRef(null);
-  const timers = useRef({});
+  const pauses = usePauses(PAUSE_MS);
   // The row whose "⋯" is being pressed: leaving its field for the promotion form records nothing
   // yet (the form records the shelf price with the promotion, one observation).
   const holding = useRef(null);
@@ -297,16 +287,6 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
   const committed = useRef({});
   const [data] = useLive(() => loadObservations(db, visit.store_id), [visit.store_id], null);
 
-  // A price typed and not yet recorded (its pause still running) is recorded when the screen
-  // goes (back gesture, another tab) rather than dropped with its timer.
-  const pending = useRef({});
-  useEffect(
-    () => () => {
-      Object.values(timers.current).forEach(clearTimeout);
-      for (const flush of Object.values(pending.current)) flush();
-    },
-    [],
-  );
   useEffect(() => {
     if (!focusKey || !listRef.current) return;
     const input = listRef.current.querySelector(`[data-model-key="${focusKey}"] [data-testid=price-input]`);
@@ -340,8 +320,7 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
   }
 
   async function commit(key, text) {
-    clearTimeout(timers.current[key]);
-    delete pending.current[key];
+    pauses.done(key);
     const row = byKey.get(key);
     if (!row) return;
     if (invalidPrice(text)) {
@@ -373,7 +352,7 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
 
   function hold(key) {
     holding.current = key;
-    clearTimeout(timers.current[key]);
+    pauses.hold(key);
   }
 
   /** Open or close a row's promotion form; closing it without saving records the typed price. */
@@ -383,7 +362,7 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
       setOpenKey(null);
       if (!saved && drafts[key] !== undefined) commit(key, drafts[key]);
     } else {
-      clearTimeout(timers.current[key]);
+      pauses.hold(key);
       if (openKey && drafts[openKey] !== undefined) commit(openKey, drafts[openKey]);
       setOpenKey(key);
     }
@@ -393,12 +372,9 @@ export function PriceStep({ visit, catalogue, prices, readOnly }) {
     if (holding.current === key) holding.current = null; // "⋯" pressed, then not opened
     setDrafts((d) => ({ ...d, [key]: text }));
     setErrors((e) => (e[key] ? { ...e, [key]: null } : e));
-    clearTimeout(timers.current[key]);
-    const flush = () => {
+    pauses.schedule(key, () => {
       if (!invalidPrice(text) && openKey !== key) commit(key, text);
-    };
-    pending.current[key] = flush;
-    timers.current[key] = setTimeout(flush, PAUSE_MS);
+    });
   }
 
   function next(key) {

@@ -11,7 +11,7 @@ import { useApp } from '../../../components/context.js';
 import { DEFAULT_KIND, quantityOf, STOCK_KINDS, stockEntry, stockRows } from '../grid.js';
 import { materialName } from '../Store.js';
 import { PAUSE_MS } from './PriceStep.js';
-import { Saved, Step } from './common.js';
+import { GridInput, Saved, Step, usePauses } from './common.js';
 
 const SIGN = { counted: '=', delivered: '+', used: '−', returned: '−' };
 const badQuantity = (text) => String(text ?? '').trim() !== '' && quantityOf(text) === null;
@@ -42,27 +42,16 @@ function StockRow({ row, kind, draft, error, onDraft, onCommit, onNext }) {
         }
         ${error ? html`<span class="grid-sub grid-err" role="alert">${error}</span>` : null}
       </div>
-      <input
-        type="text"
-        inputmode="numeric"
-        pattern="[0-9]*"
-        enterkeyhint="next"
-        autocomplete="off"
-        class="grid-input"
-        aria-label=${`${name} ${t(`stock.kind.${kind}`)}`}
-        aria-invalid=${bad ? 'true' : 'false'}
+      <${GridInput}
+        numeric
+        label=${`${name} ${t(`stock.kind.${kind}`)}`}
+        bad=${bad}
         placeholder=${kind === 'counted' && row.current != null ? String(row.current) : SIGN[kind]}
         value=${value}
-        onInput=${(e) => onDraft(e.currentTarget.value)}
-        onBlur=${(e) => onCommit(e.currentTarget.value)}
-        onKeyDown=${(e) => {
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            onCommit(e.currentTarget.value);
-            onNext();
-          }
-        }}
-        data-testid="stock-input"
+        onDraft=${onDraft}
+        onCommit=${onCommit}
+        onNext=${onNext}
+        testid="stock-input"
       />
     </div>
   </li>`;
@@ -77,7 +66,7 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
   const [picking, setPicking] = useState(false);
   const [focusId, setFocusId] = useState(null);
   const listRef = useRef(null);
-  const timers = useRef({});
+  const pauses = usePauses(PAUSE_MS);
   // What this screen last recorded per material and kind (no double entry on Enter + blur).
   const committed = useRef({});
 
@@ -85,16 +74,6 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
   const inGrid = new Set(rows.map((r) => String(r.materialId)));
   const others = catalogue.materials.filter((m) => !inGrid.has(String(m.id)));
 
-  // A count typed and not yet recorded (its pause still running) is recorded when the screen
-  // goes rather than dropped with its timer.
-  const pending = useRef({});
-  useEffect(
-    () => () => {
-      Object.values(timers.current).forEach(clearTimeout);
-      for (const flush of Object.values(pending.current)) flush();
-    },
-    [],
-  );
   useEffect(() => {
     if (focusId == null || !listRef.current) return;
     const input = listRef.current.querySelector(`[data-material-id="${focusId}"] [data-testid=stock-input]`);
@@ -105,8 +84,7 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
   });
 
   async function commit(row, text, k = kind) {
-    clearTimeout(timers.current[row.materialId]);
-    delete pending.current[row.materialId];
+    pauses.done(row.materialId);
     if (badQuantity(text)) {
       setErrors((e) => ({ ...e, [row.materialId]: t('grid.invalidQuantity') }));
       return;
@@ -137,16 +115,12 @@ export function StockStep({ visit, catalogue, history, movements, readOnly }) {
   function draft(row, text) {
     setDrafts((d) => ({ ...d, [row.materialId]: text }));
     setErrors((e) => (e[row.materialId] ? { ...e, [row.materialId]: null } : e));
-    clearTimeout(timers.current[row.materialId]);
     // Only a count records after a pause: a count typed again corrects itself, a delivery would add up.
-    delete pending.current[row.materialId];
-    if (kind === 'counted') {
-      const flush = () => {
+    pauses.done(row.materialId);
+    if (kind === 'counted')
+      pauses.schedule(row.materialId, () => {
         if (!badQuantity(text)) commit(row, text, 'counted');
-      };
-      pending.current[row.materialId] = flush;
-      timers.current[row.materialId] = setTimeout(flush, PAUSE_MS);
-    }
+      });
   }
 
   function next(row) {
