@@ -348,4 +348,12 @@ def test_a_delayed_rollup_whose_worker_and_scheduler_died_is_queued_by_the_sweep
     time.sleep(max(0.0, (job.next_attempt_at - utcnow()).total_seconds()) + 1.2)
     sweep()
     wait_for(lambda: db.session.query(PriceCellDirty).count() == 0, 30, "the price rollup did not run", chaos.log)
-    wait_for(lambda: outbox_rows() == [("refresh_price_cells", "done", 2)], 10, "the rollup not done once", chaos.log)
+    # Done once, by either path: the sweep re-queues it as an abandoned attempt (attempts 2), or,
+    # when the dead worker's scheduler had not taken the queue's lock yet, the new worker's
+    # scheduler queues it when due (attempts 1; seen in CI).
+    wait_for(
+        lambda: outbox_rows() in ([("refresh_price_cells", "done", 2)], [("refresh_price_cells", "done", 1)]),
+        10,
+        "the rollup not done once",
+        chaos.log,
+    )
