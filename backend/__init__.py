@@ -39,8 +39,10 @@ BLUEPRINTS = (
     "intel",
     "photos",
     "warranty",
+    "sellout",
     "routes",
     "market",
+    "channel",
     "sync",
     "health",
 )

@@ -24,6 +24,9 @@ class Product(db.Model):
     launch_date: Mapped[date | None] = mapped_column(Date)
     list_price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Days after which a unit of this model still unsold in the channel counts as aging (its
+    # life cycle); None: CHANNEL_AGING_DAYS.
+    aging_days: Mapped[int | None] = mapped_column(Integer)
     # The Type Allocation Codes (first 8 IMEI digits) of this model's units: a warranty card whose
     # IMEI starts with another model's TAC was filled in with the wrong model (or IMEI).
     tac_codes: Mapped[list] = mapped_column(JSON, default=list, server_default="[]", nullable=False)
