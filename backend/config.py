@@ -123,6 +123,24 @@ class Config:
     # The price rollup (HQ's dashboards and alerts) runs this long after the first observation
     # committed since its last run, once for everything committed meanwhile (0: after each commit).
     PRICE_ROLLUP_DELAY_SECONDS = _float("PRICE_ROLLUP_DELAY_SECONDS", 5.0)
+    # The channel (sell-in, sell-out, channel stock): a unit still unsold this many days after it
+    # shipped is aging (a model's own products.aging_days wins); weekly sell-out is the average of
+    # this many complete weeks.
+    CHANNEL_AGING_DAYS = _int("CHANNEL_AGING_DAYS", 90)
+    CHANNEL_SALES_WEEKS = _int("CHANNEL_SALES_WEEKS", 4)
+    # Weeks of cover (channel stock ÷ weekly sell-out) below LOW or above HIGH raise an alert, when
+    # the region sells at least MIN_WEEKLY units a week (low) or holds at least MIN_STOCK (high).
+    CHANNEL_COVER_LOW_WEEKS = _float("CHANNEL_COVER_LOW_WEEKS", 2.0)
+    CHANNEL_COVER_HIGH_WEEKS = _float("CHANNEL_COVER_HIGH_WEEKS", 12.0)
+    CHANNEL_COVER_MIN_WEEKLY = _float("CHANNEL_COVER_MIN_WEEKLY", 2.0)
+    CHANNEL_COVER_MIN_STOCK = _int("CHANNEL_COVER_MIN_STOCK", 30)
+    # A store's count of 0 is a stock-out alert when its region sold at least this many units of
+    # the model in the last CHANNEL_SALES_WEEKS weeks.
+    CHANNEL_STOCKOUT_MIN_REGION_UNITS = _int("CHANNEL_STOCKOUT_MIN_REGION_UNITS", 3)
+    # A FIFO break: units of a model shipped at least GAP days before a cohort that sold in the
+    # last CHANNEL_SALES_WEEKS weeks, at least MIN_UNITS of them still unsold in that region.
+    CHANNEL_FIFO_GAP_DAYS = _int("CHANNEL_FIFO_GAP_DAYS", 28)
+    CHANNEL_FIFO_MIN_UNITS = _int("CHANNEL_FIFO_MIN_UNITS", 5)
     # Calendar days (purchase dates, 三包 terms) are days in this zone.
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Asia/Shanghai")
     # Shipment imports: the uploaded CSV files, their size limit, how many bad rows are kept.
