@@ -1,0 +1,118 @@
+"""The channel's low-level sums, read off the rollup tables (never the shipments or the cards):
+channel stock and weekly sell-out per region and model, which the screens (`service.py`) and
+the replenishment alerts (`alerts.py`) both use, so a screen and an alert never disagree on
+what a model's weeks of cover are.
+
+- stock = units shipped into the region's channel − units of them sold (live warranty cards on
+  their IMEIs). Returns come with a later issue.
+- weekly sales = units of the region's channel sold (by the cards' purchase weeks) over the last
+  `CHANNEL_SALES_WEEKS` complete ISO weeks before today's week, ÷ that number: the week under
+  way is left out, or every Monday would halve the average.
+- weeks of cover = stock ÷ weekly sales; None when nothing sold (no rate to cover).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..core.timeutil import business_date, utcnow
+from ..extensions import db
+from .models import ChannelCohort, ChannelSale, SellOutCell
+
+
+class Figures(NamedTuple):
+    shipped: int
+    sold: int
+    stock: int
+    weekly_sales: float
+    cover_weeks: float | None
+
+
+def week_of(day: date) -> date:
+    """The Monday of a day's ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def business_today() -> date:
+    """Today in the business zone (the calendar the cards' purchase dates are in)."""
+    return business_date(utcnow())
+
+
+def sales_window(today: date | None = None, weeks: int | None = None) -> tuple[date, date]:
+    """[first Monday, this week's Monday): the last `weeks` complete weeks before today's week
+    (`CHANNEL_SALES_WEEKS` by default)."""
+    weeks = current_app.config["CHANNEL_SALES_WEEKS"] if weeks is None else weeks
+    this_week = week_of(today or business_today())
+    return this_week - timedelta(weeks=weeks), this_week
+
+
+def figures_of(shipped: int, sold: int, units_in_window: int, weeks: int) -> Figures:
+    """The figures of one (region, model) or (region, partner, model) from its sums."""
+    weekly = units_in_window / weeks if weeks > 0 else 0.0
+    stock = shipped - sold
+    return Figures(shipped, sold, stock, weekly, stock / weekly if weekly else None)
+
+
+def stock_and_sales(
+    region_ids=None, product_ids=None, today: date | None = None, *, partner_ids=None, by_partner: bool = False
+) -> dict[tuple, Figures]:
+    """{(region_id, product_id): Figures} for every region and model with units shipped (or
+    sold) in its channel, filtered by regions and models when given (iterables of ids; None:
+    all). `by_partner` keys them (region_id, partner_id, product_id) instead (partner_id
+    `models.NO_PARTNER` for units shipped to no named partner). Two grouped queries over the
+    rollups, whatever the number of units."""
+    weeks = current_app.config["CHANNEL_SALES_WEEKS"]
+    first, this_week = sales_window(today, weeks)
+    c, s = ChannelCohort, ChannelSale
+
+    def keyed(model, stmt):
+        cols = [model.region_id, model.partner_id, model.product_id]
+        if not by_partner:
+            cols.pop(1)
+        stmt = stmt.add_columns(*cols).group_by(*cols)
+        if region_ids is not None:
+            stmt = stmt.where(model.region_id.in_(list(region_ids)))
+        if product_ids is not None:
+            stmt = stmt.where(model.product_id.in_(list(product_ids)))
+        if partner_ids is not None:
+            stmt = stmt.where(model.partner_id.in_(list(partner_ids)))
+        return stmt
+
+    totals = {
+        tuple(key): (shipped or 0, sold or 0)
+        for shipped, sold, *key in db.session.execute(keyed(c, select(func.sum(c.shipped), func.sum(c.sold))))
+    }
+    recent = {
+        tuple(key): units or 0
+        for units, *key in db.session.execute(
+            keyed(s, select(func.sum(s.units)).where(s.sale_week >= first, s.sale_week < this_week))
+        )
+    }
+    return {
+        key: figures_of(shipped, sold, recent.get(key, 0), weeks)
+        for key, (shipped, sold) in totals.items()
+        if shipped or sold
+    }
+
+
+def region_sales(region_id: int, product_id: int, weeks: int | None = None, today: date | None = None) -> int:
+    """Units of one of our models sold at a region's stores over the last `weeks` complete weeks
+    before today's week (`CHANNEL_SALES_WEEKS` by default): warranty cards registered there plus
+    what stores without clerks declared (sell-out cells of the stores' region). This is "the
+    region sells the model" of a stock-out: where the buyers are, whichever channel shipped the
+    units — unlike `stock_and_sales`, which follows the units' shipment region."""
+    first, this_week = sales_window(today, weeks)
+    cell = SellOutCell
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(cell.card_units + cell.declared_units), 0)).where(
+            cell.region_id == region_id,
+            cell.model_key == f"p{product_id}",
+            cell.week_start >= first,
+            cell.week_start < this_week,
+        )
+    )
+    return int(total or 0)
