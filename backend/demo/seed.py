@@ -15,7 +15,7 @@ admin (admin), hq (HQ), manager.gd (manager of 广东大区), rep.gz (rep in 广
 clerk.gz (clerk at 星澜手机专卖店 天河城店).
 
 Each domain's data is made by its own module of `backend.demo` (`org`, `catalogue`, `stores`,
-`auth`, `visits` with `intel` and `stock`, `warranty`, `market`, `routes`), whose functions take
+`auth`, `visits` with `intel` and `stock`, `warranty`, `channel`, `market`, `routes`), whose functions take
 the run's shared `context.Context`; `seed_demo` below calls them in order. The order is part of
 the data: every step draws from the same random sequence. This module keeps the names others
 import (`seed_demo`, `PASSWORD`, `DEMO_LOGINS`, `REGIONS`, the catalogue's constants).
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import date
 
 from ..extensions import db
-from . import auth, catalogue, intel, market, org, routes, stores, visits, warranty
+from . import auth, catalogue, channel, intel, market, org, routes, stores, visits, warranty
 from .auth import DEMO_LOGINS, PASSWORD
 from .catalogue import CHECKLIST, COMPETITORS, MATERIALS, OUR_PRODUCTS, checklist_items, promo_materials
 from .context import BRAND, Context
@@ -79,6 +79,9 @@ def seed_demo(
     db.session.commit()
     echo("Warranty cards, shipments and spot checks…")
     warranty.make_warranty(ctx)
+    db.session.commit()
+    echo("The channel: half a year of shipments and sell-out, shop stock and sell-out reports…")
+    channel.make_channel(ctx)
     db.session.commit()
     echo("Price rollups, alerts and visit plans…")
     market.make_market(ctx)
