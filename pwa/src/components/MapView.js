@@ -19,6 +19,7 @@
 //   kind   'number' (default when `label` is set: a round badge with the label text),
 //          'dot'    (a small circle, e.g. a store; default without `label`),
 //          'square' (a square badge with the label: a reported point, a start point)
+//   radius a dot's radius in px (default 7): e.g. a circle sized by a quantity
 //   tone   'brand' (default) | 'warn' | 'err' | 'ok' | 'muted' | 'alt'
 //   title  a tooltip (plain text, never HTML); `testid` → data-testid of the marker element
 //          (default "map-marker"); data-marker-id is the marker's id; `data` is kept for onMarkerClick.
@@ -208,7 +209,7 @@ export function MapView({
       let layer;
       if (kind === 'dot') {
         layer = L.circleMarker([m.lat, m.lon], {
-          radius: isSel ? 9 : 7,
+          radius: (Number(m.radius) > 0 ? Number(m.radius) : 7) + (isSel ? 2 : 0),
           color: '#fff',
           weight: 2,
           fillColor: toneColor(m.tone),

@@ -5,6 +5,8 @@
 //   #/market/trends              price trends (chart + table)
 //   #/market/alerts[/<id>]       price-drop alerts, one alert with its evidence
 //   #/market/promotions | stores | materials   promotions seen, store openings and closings, material use
+//   #/channel[/sell-through | aging | fifo | alerts]   channel stock and cover, sell-through, aging,
+//                                FIFO breaks, replenishment alerts (Channel.js)
 import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
 import { t } from '../../i18n/index.js';
@@ -17,6 +19,8 @@ import { Trends } from './Trends.js';
 import { AlertDetail, Alerts } from './Alerts.js';
 import { Activity } from './Activity.js';
 import { useAlertCount } from './marketCommon.js';
+import { Channel } from './Channel.js';
+import { AlertBadge, useChannelAlertCount } from './channelCommon.js';
 import './market.css';
 
 const PAGES = [
@@ -26,6 +30,7 @@ const PAGES = [
   ['trends', '#/market/trends', 'market.nav.trends'],
   ['alerts', '#/market/alerts', 'market.nav.alerts'],
   ['activity', '#/market/promotions', 'market.nav.activity'],
+  ['channel', '#/channel', 'hq.nav.channel'],
   ['settings', '#/settings', 'nav.settings'],
 ];
 
@@ -34,6 +39,7 @@ export function HqShell({ session, onLogout, version }) {
   const online = useOnline();
   const [head, sub, arg] = route.parts;
   const alertCount = useAlertCount();
+  const channelCount = useChannelAlertCount();
   let current = 'imports';
   let screen = html`<${Imports} />`;
   if (head === 'diversion') {
@@ -51,6 +57,9 @@ export function HqShell({ session, onLogout, version }) {
   } else if (head === 'market') {
     current = 'activity';
     screen = html`<${Activity} tab=${sub} />`;
+  } else if (head === 'channel') {
+    current = 'channel';
+    screen = html`<${Channel} sub=${sub} />`;
   } else if (head === 'settings') {
     current = 'settings';
     screen = html`<${Settings} status=${null} onLogout=${onLogout} version=${version} />`;
@@ -69,7 +78,7 @@ export function HqShell({ session, onLogout, version }) {
               key === 'alerts' && alertCount
                 ? html` <span class="count" data-testid="hq-alert-count" aria-label=${t('market.unacknowledged', { n: alertCount })}>${alertCount}</span>`
                 : null
-            }</a
+            }${key === 'channel' ? html`<${AlertBadge} count=${channelCount} />` : null}</a
           >`,
         )}
       </nav>

@@ -7,8 +7,11 @@
 //   #/conflicts               sync conflicts: both values, resolve
 //   #/moves                   reps' moves of stores held for approval: approve, reject
 //   #/reports                 new-store reports: approve, duplicate of a known store, reject
+//   #/channel[/<tab>]         the channel in the region: HQ's screens (screens/hq/Channel.js, a chunk
+//                             loaded when opened), the server answering for the manager's region only
 import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { useOnline } from '../../components/hooks.js';
@@ -24,6 +27,32 @@ import './manager.css';
 
 export { PAGES, pageOf };
 
+// HQ's channel screens (with HQ's strings and uPlot's loader): loaded when the tab first opens.
+let channelModule = null;
+function LazyChannel({ sub, region }) {
+  const [mod, setMod] = useState(channelModule);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    if (channelModule) return undefined;
+    let alive = true;
+    import('../hq/Channel.js').then(
+      (m) => {
+        channelModule = m;
+        if (alive) setMod(m);
+      },
+      (err) => {
+        console.error(err);
+        if (alive) setError(err);
+      },
+    );
+    return () => {
+      alive = false;
+    };
+  }, []);
+  if (mod) return html`<${mod.Channel} sub=${sub} region=${region} />`;
+  return html`<p class="empty">${error ? t('app.error', { message: error.message }) : t('app.loading')}</p>`;
+}
+
 function ManagerPage({ page, parts }) {
   const { session } = useApp();
   const online = useOnline();
@@ -36,6 +65,10 @@ function ManagerPage({ page, parts }) {
     else if (page === 'conflicts') screen = html`<${Conflicts} region=${region} tz=${tz} />`;
     else if (page === 'moves') screen = html`<${Moves} region=${region} tz=${tz} />`;
     else if (page === 'reports') screen = html`<${Reports} region=${region} tz=${tz} />`;
+    else if (page === 'channel')
+      screen = session?.user?.region_id
+        ? html`<${LazyChannel} sub=${parts[1]} region=${session.user.region_id} />`
+        : html`<p class="empty">${t('manager.channel.noRegion')}</p>`;
     else screen = html`<${RouteReview} repId=${parts[1]} day=${parts[2]} region=${region} tz=${tz} />`;
   }
   return html`<div class="mgr" data-testid="manager-screens">

@@ -346,6 +346,8 @@ describe('manager routes', () => {
     expect(pageOf(['conflicts'])).toBe('conflicts');
     expect(pageOf(['moves'])).toBe('moves');
     expect(pageOf(['reports'])).toBe('reports');
+    expect(pageOf(['channel'])).toBe('channel');
+    expect(pageOf(['channel', 'aging'])).toBe('channel');
     expect(pageOf(['store', '12'])).toBeNull();
   });
 });

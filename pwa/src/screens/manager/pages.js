@@ -7,6 +7,7 @@ export const PAGES = [
   ['conflicts', '#/conflicts', 'manager.nav.conflicts'],
   ['moves', '#/moves', 'manager.nav.moves'],
   ['reports', '#/reports', 'manager.nav.reports'],
+  ['channel', '#/channel', 'manager.nav.channel'],
 ];
 const HEADS = new Set(PAGES.map(([key]) => key));
 

@@ -10,6 +10,8 @@ export default {
   'manager.nav.conflicts': 'Sync conflicts',
   'manager.nav.reports': 'Store reports',
   'manager.nav.moves': 'Store moves',
+  'manager.nav.channel': 'Channel',
+  'manager.channel.noRegion': 'Your account has no region: the channel figures are by region.',
   'manager.moves.explain':
     'A rep moved a store farther than allowed: the store stays where it is until you approve the move. Check the new position on the map.',
   'manager.moves.status': 'Status',

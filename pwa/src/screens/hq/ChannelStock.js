@@ -1,0 +1,148 @@
+// Stock and weeks of cover: by region (every model of every region, or one model), a region's row
+// opening its partners; shipped (sell-in), sold (warranty cards), the channel stock between them,
+// the average weekly sell-out of the last complete weeks and the weeks of cover it gives, the
+// units past their aging days. The regions on a map; the table as the server's CSV.
+import { html } from 'htm/preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { fmt, localField, t } from '../../i18n/index.js';
+import { ErrorBanner, Pager, RefreshButton, usePaged } from '../desk/kit.js';
+import { regionCircles, regionTotals, stockCsvQuery, stockQuery } from './channel.js';
+import * as capi from './channelApi.js';
+import {
+  ChannelRegionField,
+  CoverLegend,
+  CoverTag,
+  ModelField,
+  partnerName,
+  ServerCsvButton,
+  units,
+} from './channelCommon.js';
+import { regionName, useLookups, useSavedFilters } from './marketCommon.js';
+
+// The map brings Leaflet: loaded with the first stock tab that has positions to show.
+let mapModule = null;
+function LazyMap(props) {
+  const [mod, setMod] = useState(mapModule);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    if (mapModule) return undefined;
+    let alive = true;
+    import('./ChannelMap.js').then(
+      (m) => {
+        mapModule = m;
+        if (alive) setMod(m);
+      },
+      (err) => {
+        console.error(err);
+        if (alive) setError(err);
+      },
+    );
+    return () => {
+      alive = false;
+    };
+  }, []);
+  if (mod) return html`<${mod.ChannelMap} ...${props} />`;
+  return html`<p class="empty">${error ? t('app.error', { message: error.message }) : t('app.loading')}</p>`;
+}
+
+const initial = () => ({ region_id: '', product_id: '' });
+
+export function ChannelStock({ region = null }) {
+  const { regions, products } = useLookups();
+  const [filters, set] = useSavedFilters('channel-stock', initial);
+  // A manager's region is fixed (the server answers for it only); HQ's partners of a region show
+  // when a region is chosen (in the filter, or by a click on its row or circle).
+  const regionId = region ? String(region) : filters.region_id;
+  const group = regionId ? 'partner' : 'region';
+  const query = stockQuery({ group, region_id: regionId, product_id: filters.product_id });
+  const key = JSON.stringify(query);
+  const list = usePaged((paging) => capi.stock(query, paging), [key], { pageSize: 100 });
+  const { data, rows, loading, error, reload } = list;
+  const totals = useMemo(() => (group === 'region' ? regionTotals(rows) : []), [data, group]);
+  const circles = useMemo(() => regionCircles(totals), [totals]);
+  const name = (r) => (group === 'region' ? r.region_name || regionName(regions, r.region_id) : partnerName(r));
+  const openRegion = (id) => !region && set({ region_id: String(id) });
+
+  return html`<div data-testid="channel-stock" data-group=${group} data-region=${regionId || ''} data-query=${key}>
+    <section class="card">
+      <div class="toolbar">
+        <h2 style="margin:0">${t('channel.stock.title')}</h2>
+        <${RefreshButton} onClick=${reload} />
+        <${ServerCsvButton} path="/channel/stock.csv" query=${stockCsvQuery({ group, region_id: regionId, product_id: filters.product_id })} base="channel-stock" testid="stock-csv" />
+      </div>
+      <div class="market-filters">
+        <${ChannelRegionField} regions=${regions} value=${filters.region_id} onChange=${(v) => set({ region_id: v })} fixed=${region} />
+        <${ModelField} products=${products} value=${filters.product_id} onChange=${(v) => set({ product_id: v })} />
+      </div>
+      <p class="small muted">${t('channel.stock.explain')}</p>
+      <${CoverLegend} />
+    </section>
+
+    <${ErrorBanner} error=${error} onRetry=${reload} />
+
+    ${
+      group === 'region' && circles.length
+        ? html`<section class="card" data-testid="channel-map-card">
+            <h3>${t('channel.map.heading')}</h3>
+            <${LazyMap} circles=${circles} onPick=${(x) => openRegion(x.region_id)} />
+          </section>`
+        : null
+    }
+
+    <section class="card">
+      <div class="toolbar">
+        <h2 style="margin:0">
+          ${group === 'region' ? t('channel.stock.byRegion') : t('channel.stock.byPartner', { region: rows[0]?.region_name || regionName(regions, regionId) })}
+        </h2>
+        ${
+          group === 'partner' && !region
+            ? html`<button type="button" class="btn btn-small" onClick=${() => set({ region_id: '' })} data-testid="stock-all-regions">‹ ${t('channel.allRegions')}</button>`
+            : null
+        }
+      </div>
+      ${
+        rows.length
+          ? html`<div class="table-wrap table-scroll">
+              <table class="table channel-table" data-testid="stock-table">
+                <thead>
+                  <tr>
+                    <th>${group === 'region' ? t('channel.region') : t('channel.partner')}</th>
+                    <th>${t('channel.model')}</th>
+                    <th class="num">${t('channel.shipped')}</th>
+                    <th class="num">${t('channel.sold')}</th>
+                    <th class="num">${t('channel.stock')}</th>
+                    <th class="num">${t('channel.weeklySales')}</th>
+                    <th class="num">${t('channel.cover')}</th>
+                    <th class="num">${t('channel.agingUnits')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${rows.map(
+                    (r) => html`<tr
+                      key=${`${r.region_id}|${r.partner_id}|${r.product_id}`}
+                      class=${group === 'region' && !region ? 'clickable' : ''}
+                      onClick=${group === 'region' ? () => openRegion(r.region_id) : undefined}
+                      data-testid="stock-row"
+                      data-region=${r.region_id}
+                      data-partner=${r.partner_id ?? ''}
+                      data-product=${r.product_id}
+                    >
+                      <td>${group === 'region' && !region ? html`<button type="button" class="link">${name(r)}</button>` : name(r)}</td>
+                      <td>${r.model_code} <span class="small muted">${localField(r, 'product_name')}</span></td>
+                      <td class="num" data-testid="stock-shipped">${units(r.shipped)}</td>
+                      <td class="num" data-testid="stock-sold">${units(r.sold)}</td>
+                      <td class="num" data-testid="stock-stock"><strong>${units(r.stock)}</strong></td>
+                      <td class="num" data-testid="stock-weekly">${r.weekly_sales === null || r.weekly_sales === undefined ? '–' : fmt.number(Math.round(Number(r.weekly_sales) * 10) / 10)}</td>
+                      <td class="num"><${CoverTag} value=${r.cover_weeks} /></td>
+                      <td class="num" data-testid="stock-aging">${units(r.aging_units)}</td>
+                    </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>
+            <${Pager} pagination=${data.pagination} page=${list.page} onPage=${list.setPage} />`
+          : html`<p class="empty" data-testid="stock-empty">${loading ? t('app.loading') : t('channel.stock.none')}</p>`
+      }
+    </section>
+  </div>`;
+}

@@ -1,0 +1,242 @@
+// Pure logic of the channel screens (tested in channel.test.js): which tab a route shows, the
+// queries of the filters, the colour of a weeks-of-cover figure, the regions' map circles, the
+// sell-through rows as chart series, the alert kinds.
+//
+// A stock row (GET /channel/stock) is one region (or partner) and model:
+//   {region_id, region_name, partner_id, partner_name, product_id, model_code, product_name,
+//    product_name_en, shipped, sold, stock, weekly_sales, cover_weeks (null: no sales), aging_units,
+//    latitude?, longitude? (group=region: where the region's stores are)}
+// A sell-through row (GET /channel/sell-through) is one model in one ISO week:
+//   {week_start, model_key ('p<id>' | 'c<id>'), product_id, competitor_model_id, name, name_en,
+//    card_units, declared_units, estimated_units, shipped, stock_start, sell_through (0–1 | null)}
+
+import { localField } from '../../i18n/index.js';
+import { OUR_COLOR, RIVAL_COLORS, toNumber } from './market.js';
+import { cleanQuery } from './marketCommon.js';
+
+// The tabs of #/channel/<tab>: [key, route suffix, label]. '' is the stock-and-cover table.
+export const TABS = [
+  ['stock', '', 'channel.tab.stock'],
+  ['sell-through', 'sell-through', 'channel.tab.sellThrough'],
+  ['aging', 'aging', 'channel.tab.aging'],
+  ['fifo', 'fifo', 'channel.tab.fifo'],
+  ['alerts', 'alerts', 'channel.tab.alerts'],
+];
+const TAB_KEYS = new Set(TABS.map(([key]) => key));
+
+/** The tab of a route's sub-part (#/channel/aging → 'aging'); anything else: 'stock'. */
+export function tabOf(sub) {
+  return sub && TAB_KEYS.has(sub) ? sub : 'stock';
+}
+
+/** The hash of a tab. */
+export function tabHref(key) {
+  const tab = TABS.find(([k]) => k === key);
+  return tab?.[1] ? `#/channel/${tab[1]}` : '#/channel';
+}
+
+// Weeks of cover. The server does not send its alert thresholds (CHANNEL_COVER_LOW_WEEKS 2,
+// CHANNEL_COVER_HIGH_WEEKS 12 by default); the table colours by those defaults, and the alert
+// list (which the server raises with the configured ones) is where a changed threshold shows.
+export const COVER_LOW = 2;
+export const COVER_HIGH = 12;
+
+/** 'none' (no sales: cover unknown), 'low' (< COVER_LOW weeks: replenish), 'high' (> COVER_HIGH:
+ * too much stock), else 'ok'. A stock of 0 with sales is 'low' (cover 0). */
+export function coverTone(cover) {
+  const n = toNumber(cover);
+  if (n === null) return 'none';
+  if (n < COVER_LOW) return 'low';
+  if (n > COVER_HIGH) return 'high';
+  return 'ok';
+}
+
+/** A weeks-of-cover figure to one decimal (3.25 → 3.3); null stays null. */
+export function roundCover(v) {
+  const n = toNumber(v);
+  return n === null ? null : Math.round(n * 10) / 10;
+}
+
+/** The query of the stock table: group (region | partner) and the filters, nothing empty. */
+export function stockQuery({ group = 'region', region_id = '', partner_id = '', product_id = '' } = {}) {
+  return cleanQuery({ group, region_id, partner_id, product_id });
+}
+
+/** The query of the stock CSV: the same filters as the table shows. */
+export const stockCsvQuery = stockQuery;
+
+/** Stock rows summed per region (every model): [{region_id, region_name, latitude, longitude,
+ * shipped, sold, stock, weekly_sales, aging_units, cover_weeks}], largest stock first. The cover of
+ * the sum is the stock over the weekly sales (null when nothing sells). */
+export function regionTotals(rows) {
+  const by = new Map();
+  for (const r of rows || []) {
+    const key = r.region_id;
+    let x = by.get(key);
+    if (!x) {
+      x = {
+        region_id: r.region_id,
+        region_name: r.region_name,
+        latitude: toNumber(r.latitude),
+        longitude: toNumber(r.longitude),
+        shipped: 0,
+        sold: 0,
+        stock: 0,
+        weekly_sales: 0,
+        aging_units: 0,
+      };
+      by.set(key, x);
+    }
+    if (x.latitude === null) x.latitude = toNumber(r.latitude);
+    if (x.longitude === null) x.longitude = toNumber(r.longitude);
+    for (const f of ['shipped', 'sold', 'stock', 'weekly_sales', 'aging_units']) x[f] += toNumber(r[f]) || 0;
+  }
+  const out = [...by.values()].map((x) => ({
+    ...x,
+    weekly_sales: Math.round(x.weekly_sales * 100) / 100,
+    cover_weeks: x.weekly_sales > 0 ? Math.round((x.stock / x.weekly_sales) * 100) / 100 : null,
+  }));
+  return out.sort((a, b) => b.stock - a.stock || String(a.region_name).localeCompare(String(b.region_name)));
+}
+
+const TONE_OF_COVER = { low: 'err', high: 'warn', ok: 'ok', none: 'muted' };
+
+/** The map's circles of region totals: area ∝ stock (radius from `min` to `max` px, the largest
+ * stock the largest circle), colour by cover. Regions without a position are left out. */
+export function regionCircles(totals, { min = 8, max = 34 } = {}) {
+  const top = Math.max(0, ...(totals || []).map((x) => x.stock));
+  return (totals || [])
+    .filter((x) => x.latitude !== null && x.longitude !== null)
+    .map((x) => ({
+      id: x.region_id,
+      lat: x.latitude,
+      lon: x.longitude,
+      kind: 'dot',
+      radius: top > 0 ? Math.round(min + (max - min) * Math.sqrt(Math.max(0, x.stock) / top)) : min,
+      tone: TONE_OF_COVER[coverTone(x.cover_weeks)],
+      data: x,
+    }));
+}
+
+/** The sell-through rows as chart series over the weeks: `{weeks, series}`; `weeks` the sorted
+ * week starts, `series` [{key, label, ours, kind: 'card' | 'declared' | 'estimated', values}] —
+ * each of our models twice (units on warranty cards, units declared by stores), each competitor
+ * model once (the reps' estimates); ours first. Weeks without a row are null (a gap). */
+export function sellThroughSeries(rows) {
+  const weeks = [...new Set((rows || []).map((r) => r.week_start).filter(Boolean))].sort();
+  const index = new Map(weeks.map((w, i) => [w, i]));
+  const models = new Map();
+  for (const r of rows || []) {
+    if (!index.has(r.week_start)) continue;
+    const key = r.model_key || (r.product_id ? `p${r.product_id}` : `c${r.competitor_model_id}`);
+    let m = models.get(key);
+    if (!m) {
+      m = { key, label: localField(r, 'name') || key, ours: key.startsWith('p'), rows: weeks.map(() => null) };
+      models.set(key, m);
+    }
+    m.rows[index.get(r.week_start)] = r;
+  }
+  const list = [...models.values()].sort(
+    (a, b) => Number(b.ours) - Number(a.ours) || String(a.label).localeCompare(String(b.label)),
+  );
+  const values = (m, field) => m.rows.map((r) => (r ? toNumber(r[field]) : null));
+  const series = [];
+  for (const m of list) {
+    if (m.ours) {
+      series.push({
+        key: `${m.key}:card`,
+        model: m.key,
+        label: m.label,
+        ours: true,
+        kind: 'card',
+        values: values(m, 'card_units'),
+      });
+      series.push({
+        key: `${m.key}:declared`,
+        model: m.key,
+        label: m.label,
+        ours: true,
+        kind: 'declared',
+        values: values(m, 'declared_units'),
+      });
+    } else {
+      series.push({
+        key: `${m.key}:estimated`,
+        model: m.key,
+        label: m.label,
+        ours: false,
+        kind: 'estimated',
+        values: values(m, 'estimated_units'),
+      });
+    }
+  }
+  return { weeks, series };
+}
+
+// Our models in blues, rivals in the price chart's rival colours; declared units dashed.
+const OUR_COLORS = [OUR_COLOR, '#1c7ed6', '#1864ab', '#4dabf7'];
+
+/** The line style of each series (same order): {stroke, width, dash}. */
+export function seriesStyles(series) {
+  const ours = new Map();
+  const rivals = new Map();
+  return series.map((s) => {
+    if (s.ours) {
+      if (!ours.has(s.model)) ours.set(s.model, OUR_COLORS[ours.size % OUR_COLORS.length]);
+      const stroke = ours.get(s.model);
+      return s.kind === 'card' ? { stroke, width: 3, dash: null } : { stroke, width: 2, dash: [2, 4] };
+    }
+    if (!rivals.has(s.model)) rivals.set(s.model, RIVAL_COLORS[rivals.size % RIVAL_COLORS.length]);
+    return { stroke: rivals.get(s.model), width: 1.5, dash: [6, 4] };
+  });
+}
+
+/** [0, high] of every value of the series, padded by 10 % (a volume axis starts at 0). */
+export function unitsRange(series) {
+  let hi = 0;
+  for (const s of series || []) for (const v of s.values) if (v !== null && v > hi) hi = v;
+  return [0, hi > 0 ? Math.ceil(hi * 1.1) : 1];
+}
+
+/** The sell-through table: newest week first, ours first, then by name. */
+export function sellThroughTableRows(rows) {
+  return [...(rows || [])].sort(
+    (a, b) =>
+      String(b.week_start).localeCompare(String(a.week_start)) ||
+      Number(String(b.model_key).startsWith('p')) - Number(String(a.model_key).startsWith('p')) ||
+      String(a.name ?? '').localeCompare(String(b.name ?? '')),
+  );
+}
+
+/** The competitor models set against a product (`rival_model_ids`), as numbers. */
+export function rivalIds(product) {
+  return (product?.rival_model_ids || []).map(Number).filter((n) => Number.isFinite(n));
+}
+
+export const ALERT_KINDS = ['stock_out', 'cover_low', 'cover_high'];
+
+/** The alert list's query: kind (one of ALERT_KINDS, or '' for all), region, acknowledged
+ * ('false': open ones only; '': all). */
+export function alertQuery({ kind = '', region_id = '', acknowledged = 'false' } = {}) {
+  return cleanQuery({ kind: ALERT_KINDS.includes(kind) ? kind : '', region_id, acknowledged });
+}
+
+/** The aging list's (and its CSV's) query. */
+export function agingQuery({ region_id = '', partner_id = '', product_id = '' } = {}) {
+  return cleanQuery({ region_id, partner_id, product_id });
+}
+
+/** A file name from a Content-Disposition header (filename*=UTF-8'' first), or `fallback`. */
+export function dispositionName(header, fallback) {
+  const text = String(header || '');
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(text);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim().replace(/^"|"$/g, ''));
+    } catch {
+      /* a broken encoding: try the plain name */
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/.exec(text);
+  return plain ? plain[1].trim() : fallback;
+}

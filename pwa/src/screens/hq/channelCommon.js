@@ -1,0 +1,141 @@
+// Pieces the channel screens share (HQ's and the managers'): the open-alert count (the nav's
+// badge, the alerts tab), the "Export CSV" of a file the server makes, the model and region filters.
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { fmt, localName, t } from '../../i18n/index.js';
+import { apiMessage } from '../desk/kit.js';
+import { COVER_HIGH, COVER_LOW, coverTone, roundCover } from './channel.js';
+import * as capi from './channelApi.js';
+import { RegionField, SelectField } from './marketCommon.js';
+
+// --- the open-alert count (nav badge, the alerts tab) --------------------------------------------
+
+const COUNT_POLL_MS = 60_000;
+const countListeners = new Set();
+let lastCount = null;
+
+/** Ask every `useChannelAlertCount()` to count again (after an acknowledgement). */
+export function channelAlertsChanged() {
+  for (const fn of countListeners) fn();
+}
+
+/** The number of unacknowledged channel alerts (null until known), re-counted every minute and
+ * on `channelAlertsChanged()`. */
+export function useChannelAlertCount() {
+  const [count, setCount] = useState(lastCount);
+  useEffect(() => {
+    let alive = true;
+    let timer = null;
+    async function recount() {
+      clearTimeout(timer);
+      try {
+        const n = await capi.openAlertCount();
+        lastCount = n;
+        if (alive) setCount(n);
+      } catch (err) {
+        if (!err || err.status === undefined) console.error(err);
+      }
+      if (alive) timer = setTimeout(recount, COUNT_POLL_MS);
+    }
+    countListeners.add(recount);
+    recount();
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+      countListeners.delete(recount);
+    };
+  }, []);
+  return count;
+}
+
+/** The alert count as the nav's badge (nothing when 0 or unknown). */
+export function AlertBadge({ count, testid = 'channel-alert-count' }) {
+  if (!count) return null;
+  return html` <span class="count" data-testid=${testid} aria-label=${t('channel.alerts.open', { n: count })}>${count}</span>`;
+}
+
+// --- a CSV the server makes ----------------------------------------------------------------------
+
+/** "Export CSV" of a server-made file (`path` with `query`), saved as the server names it. */
+export function ServerCsvButton({ path, query, base, testid = 'export-csv', disabled = false }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  async function run() {
+    setBusy(true);
+    setError(null);
+    try {
+      await capi.downloadServerCsv(path, query, base);
+    } catch (err) {
+      if (!err || err.status === undefined) console.error(err);
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return html`<span class="csv-btn server-csv">
+    <button
+      type="button"
+      class="btn btn-small"
+      onClick=${run}
+      disabled=${disabled || busy}
+      data-testid=${testid}
+      data-error=${error ? 'true' : undefined}
+      title=${t('channel.csvHint')}
+    >
+      ${busy ? t('desk.exporting') : t('desk.exportCsv')}
+    </button>
+    ${error ? html`<span class="small err-text" role="alert">${apiMessage(error)}</span>` : null}
+  </span>`;
+}
+
+// --- filters -------------------------------------------------------------------------------------
+
+/** The region filter: HQ picks one (or every region); a manager (`fixed`: their region) has none
+ * (the server answers for their region only). */
+export function ChannelRegionField({ regions, value, onChange, fixed = null, allLabel = null }) {
+  if (fixed) return null;
+  return html`<${RegionField} regions=${regions} value=${value} onChange=${onChange} allLabel=${allLabel || t('channel.allRegions')} />`;
+}
+
+/** One of our models (or every model, unless `required`). */
+export function ModelField({ products, value, onChange, required = false, testid = 'filter-product' }) {
+  const options = products.map((p) => [String(p.id), `${p.model_code} ${localName(p)}`]);
+  return html`<${SelectField}
+    label=${t('channel.model')}
+    value=${value || ''}
+    onChange=${onChange}
+    testid=${testid}
+    options=${required ? options : [['', t('channel.allModels')], ...options]}
+  />`;
+}
+
+/** A count of units, or a dash. */
+export const units = (v) => (v === null || v === undefined || v === '' ? '–' : fmt.number(v));
+
+/** What a cover colour means ("under 2 weeks: replenish"). */
+export const coverLabel = (tone) => t(`channel.cover.${tone}`, { weeks: tone === 'high' ? COVER_HIGH : COVER_LOW });
+
+/** Weeks of cover as a coloured tag: red below COVER_LOW, amber above COVER_HIGH, '–' without
+ * sales. */
+export function CoverTag({ value }) {
+  const tone = coverTone(value);
+  const text = tone === 'none' ? '–' : fmt.number(roundCover(value));
+  return html`<span class=${`cover cover-${tone}`} data-testid="cover" data-tone=${tone} title=${coverLabel(tone)}>${text}</span>`;
+}
+
+/** The legend of the cover colours. */
+export function CoverLegend() {
+  return html`<div class="legend-row small" data-testid="cover-legend">
+    ${['low', 'ok', 'high', 'none'].map(
+      (tone) =>
+        html`<span key=${tone} class="legend-item"><span class=${`legend-dot cover-dot-${tone}`}></span>${coverLabel(tone)}</span>`,
+    )}
+  </div>`;
+}
+
+/** A partner's name; partner 0: shipped without a partner. */
+export function partnerName(r) {
+  return Number(r.partner_id) === 0 || r.partner_id === null || r.partner_id === undefined
+    ? t('channel.noPartner')
+    : r.partner_name || `#${r.partner_id}`;
+}
