@@ -227,3 +227,57 @@ def new_id() -> str:
 
 def iso(dt) -> str:
     return dt.isoformat() + "Z"
+
+
+# --- sell-out capture (issue 16): the bodies of the REST calls and of their sync mutations ------
+
+
+def _minutes_ago(minutes: int) -> str:
+    return iso(utcnow().replace(microsecond=0) - timedelta(minutes=minutes))
+
+
+def shop_stock_count_body(store_id: int, product_id: int, on_hand: int = 3, **kw) -> dict:
+    """POST /api/v1/shop-stock-counts and `shop_stock.count`."""
+    return {
+        "id": new_id(),
+        "store_id": store_id,
+        "product_id": product_id,
+        "on_hand": on_hand,
+        "counted_at": _minutes_ago(40),
+        **kw,
+    }
+
+
+def sellout_report_body(store_id: int, product_id: int, units: int = 4, **kw) -> dict:
+    """POST /api/v1/sellout-reports and `sellout.report`: the last 7 days up to yesterday (UTC)."""
+    end = (utcnow() - timedelta(days=1)).date()
+    return {
+        "id": new_id(),
+        "store_id": store_id,
+        "product_id": product_id,
+        "units": units,
+        "period_start": (end - timedelta(days=6)).isoformat(),
+        "period_end": end.isoformat(),
+        "source": "promoter",
+        "reported_at": _minutes_ago(35),
+        **kw,
+    }
+
+
+def competitor_sellout_body(store_id: int, competitor_model_id: int, units: int | None = 8, **kw) -> dict:
+    """POST /api/v1/competitor-sellout and `sellout.competitor`: last week, a number of units
+    (pass units=None, band="6-20" for a band)."""
+    today = utcnow().date()
+    last_monday = today - timedelta(days=today.weekday() + 7)
+    body = {
+        "id": new_id(),
+        "store_id": store_id,
+        "competitor_model_id": competitor_model_id,
+        "week_start": last_monday.isoformat(),
+        "source": "competitor_promoter",
+        "reported_at": _minutes_ago(30),
+        **kw,
+    }
+    if units is not None:
+        body["units"] = units
+    return body

@@ -29,7 +29,15 @@ from PIL import Image
 from backend.core.timeutil import utcnow
 from backend.photos.service import process_photo
 from sync_protocol import HLC
-from tests.factories import PASSWORD, ApiClient, imei, iso
+from tests.factories import (
+    PASSWORD,
+    ApiClient,
+    competitor_sellout_body,
+    imei,
+    iso,
+    sellout_report_body,
+    shop_stock_count_body,
+)
 from tests.sync.helpers import Device, now_ms
 
 ROLES = ("rep", "manager", "clerk", "hq", "admin")
@@ -129,6 +137,27 @@ def price_body(store_key):
             "shelf_price": "2599.00",
             "observed_at": now(ctx),
         }
+
+    return body
+
+
+def shop_stock_body(store_key):
+    def body(ctx, role):
+        return shop_stock_count_body(ctx[store_key], ctx["product"], counted_at=now(ctx))
+
+    return body
+
+
+def sellout_body(store_key):
+    def body(ctx, role):
+        return sellout_report_body(ctx[store_key], ctx["product"], reported_at=now(ctx))
+
+    return body
+
+
+def competitor_body(store_key):
+    def body(ctx, role):
+        return competitor_sellout_body(ctx[store_key], ctx["competitor_model"], reported_at=now(ctx))
 
     return body
 
@@ -676,6 +705,38 @@ def matrix() -> list[Row]:
                 Row("POST", "/api/v1/price-observations", FIELD_CREATE_OUT_OF_SCOPE, body=price_body("store_b1")),
             ],
         ),
+        # shop stock, declared sell-out and competitors' estimates (sellout): field records; a
+        # store's shop stock is read by its field readers and its own clerk
+        *field_record_rows(
+            "shop-stock-counts",
+            "count_id",
+            "shopstock",
+            [
+                Row("POST", "/api/v1/shop-stock-counts", FIELD_CREATE, body=shop_stock_body("store_a1")),
+                Row("POST", "/api/v1/shop-stock-counts", FIELD_CREATE_OUT_OF_SCOPE, body=shop_stock_body("store_b1")),
+            ],
+        ),
+        *field_record_rows(
+            "sellout-reports",
+            "report_id",
+            "sellout",
+            [
+                Row("POST", "/api/v1/sellout-reports", FIELD_CREATE, body=sellout_body("store_a1")),
+                Row("POST", "/api/v1/sellout-reports", FIELD_CREATE_OUT_OF_SCOPE, body=sellout_body("store_b1")),
+            ],
+        ),
+        *field_record_rows(
+            "competitor-sellout",
+            "estimate_id",
+            "estimate",
+            [
+                Row("POST", "/api/v1/competitor-sellout", FIELD_CREATE, body=competitor_body("store_a1")),
+                Row("POST", "/api/v1/competitor-sellout", FIELD_CREATE_OUT_OF_SCOPE, body=competitor_body("store_b1")),
+            ],
+        ),
+        Row("GET", "/api/v1/shop-stock", ALL_200, query="store_id={store_a1}"),
+        Row("GET", "/api/v1/shop-stock", codes(404, 200, 404, 200, 200), query="store_id={store_a2}"),
+        Row("GET", "/api/v1/shop-stock", codes(404, 404, 404, 200, 200), query="store_id={store_b1}"),
         *field_record_rows(
             "intel-reports",
             "report_id",
@@ -920,6 +981,12 @@ def build_records(world, clients: dict[str, ApiClient], owners: dict[str, ApiCli
         price = price_body(store)(ctx, "") | {"photo_ids": [ctx[f"photo_{suffix}"]]}
         ctx[f"price_{suffix}"] = made(client.post("/api/v1/price-observations", json=price))
         ctx[f"intel_{suffix}"] = made(client.post("/api/v1/intel-reports", json=intel_body(store)(ctx, "")))
+        for key, url, make in (
+            ("shopstock", "/api/v1/shop-stock-counts", shop_stock_body),
+            ("sellout", "/api/v1/sellout-reports", sellout_body),
+            ("estimate", "/api/v1/competitor-sellout", competitor_body),
+        ):
+            ctx[f"{key}_{suffix}"] = made(client.post(url, json=make(store)(ctx, "")))
 
     # Warranty cards at store_a1 and store_b1, and one at store_a1 for each caller to void.
     for suffix, owner, serial in (("a1", "clerk_a1", 1), ("b1", "clerk_b1", 2)):

@@ -149,6 +149,15 @@ REASONS: dict[str, tuple[str, ...]] = {
     "intel.not_found": ("report_id",),
     "intel.already_reviewed": ("status",),
     "intel.duplicate_store_needed": (),
+    # shop stock, declared sell-out and competitors' sell-out estimates (sellout/rules.py)
+    "sellout.unknown_product": ("product_id",),
+    "sellout.unknown_competitor_model": ("competitor_model_id",),
+    "sellout.week_not_monday": (),
+    "sellout.units_and_band": (),
+    "sellout.period_order": (),
+    "sellout.period_too_long": (),
+    "sellout.period_future": (),
+    "sellout.not_found": ("record_id",),
     # stores and contacts
     "store.not_found": ("store_id",),
     "store.radius_too_large": ("max_radius_m",),

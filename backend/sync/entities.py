@@ -19,6 +19,8 @@ from sqlalchemy import ColumnElement, false, select, true
 from ..auth.models import Role, User
 from ..catalogue import schemas as cat_schemas
 from ..catalogue.models import ChecklistItem, CompetitorBrand, CompetitorModel, Product, PromoMaterial
+from ..channel.alert_schemas import ChannelAlertSchema
+from ..channel.models import AlertKind, ChannelAlert
 from ..extensions import db
 from ..intel.models import IntelReport, PriceObservation
 from ..intel.schemas import IntelReportSchema, PriceObservationSchema
@@ -29,6 +31,8 @@ from ..photos.service import attach_photo_ids
 from ..routes.models import VisitPlan
 from ..routes.schemas import VisitPlanSchema
 from ..routes.service import reps_scope, territory_of_rep
+from ..sellout.models import CompetitorSellOut, SellOutReport, ShopStockCount
+from ..sellout.schemas import CompetitorSellOutSchema, SellOutReportSchema, ShopStockCountSchema
 from ..stock.models import StockMovement
 from ..stock.schemas import StockMovementSchema
 from ..stores.models import Store, StoreContact
@@ -205,6 +209,16 @@ def _plan_territory(plan: VisitPlan) -> int | None:
     return territory_of_rep(plan.rep_id)
 
 
+def _alerts_visible(actor: User) -> ColumnElement[bool]:
+    """Stock-out alerts of the stores in `actor`'s scope (a rep's territory, a manager's region,
+    all for HQ), for Today's card; cover alerts concern regions, not phones. Not clerks."""
+    if actor.role == Role.CLERK:
+        return false()
+    return (ChannelAlert.kind == AlertKind.STOCK_OUT) & ChannelAlert.store_id.in_(
+        select(Store.id).where(store_scope(actor))
+    )
+
+
 def _cards_prepare(actor: User, rows: list) -> list:
     return present(actor, rows)
 
@@ -254,6 +268,18 @@ ENTITIES: list[Entity] = [
         PriceObservationSchema(),
         _records(PriceObservation),
         prepare=_with_photos("price_observation"),
+    ),
+    Entity("shop_stock_count", ShopStockCount, RECORD, ShopStockCountSchema(), _records(ShopStockCount)),
+    Entity("sellout_report", SellOutReport, RECORD, SellOutReportSchema(), _records(SellOutReport)),
+    Entity("competitor_sellout", CompetitorSellOut, RECORD, CompetitorSellOutSchema(), _records(CompetitorSellOut)),
+    Entity(
+        "channel_alert",
+        ChannelAlert,
+        STORE,
+        ChannelAlertSchema(),
+        _alerts_visible,
+        # A snapshot brings the open ones; an acknowledgment later comes as a put with its time.
+        snapshot_filter=lambda: ChannelAlert.acknowledged_at.is_(None),
     ),
     Entity(
         "intel_report",

@@ -22,6 +22,9 @@ from ..merge.clock import ORIGIN
 from ..merge.models import SyncConflict
 from ..routes import service as routes
 from ..routes.schemas import VisitPlanSchema
+from ..sellout import service as sellout
+from ..sellout.models import CompetitorSellOut, SellOutReport, ShopStockCount
+from ..sellout.schemas import CompetitorSellOutSchema, SellOutReportSchema, ShopStockCountSchema
 from ..stock import service as stock
 from ..stock.models import StockMovement
 from ..stock.schemas import StockMovementSchema
@@ -135,6 +138,24 @@ def _price(actor, args, m):
 @mutation("intel.report", IntelReportSchema, creates=IntelReport)
 def _intel(actor, args, m):
     intel.report_intel(actor, _load("intel.report", args))
+    return []
+
+
+@mutation("shop_stock.count", ShopStockCountSchema, creates=ShopStockCount)
+def _shop_stock_count(actor, args, m):
+    sellout.record_count(actor, _load("shop_stock.count", args))
+    return []
+
+
+@mutation("sellout.report", SellOutReportSchema, creates=SellOutReport)
+def _sellout_report(actor, args, m):
+    sellout.report_sellout(actor, _load("sellout.report", args))
+    return []
+
+
+@mutation("sellout.competitor", CompetitorSellOutSchema, creates=CompetitorSellOut)
+def _sellout_competitor(actor, args, m):
+    sellout.report_competitor(actor, _load("sellout.competitor", args))
     return []
 
 

@@ -13,6 +13,7 @@ from backend.extensions import db
 from backend.intel.models import IntelReport, PriceObservation
 from backend.merge.clock import ORIGIN
 from backend.merge.models import SyncConflict
+from backend.sellout.models import CompetitorSellOut, SellOutReport, ShopStockCount
 from backend.stock.models import StockMovement
 from backend.stores.models import StoreContact
 from backend.sync import mutations
@@ -20,7 +21,7 @@ from backend.sync.models import SyncChange, SyncClient, SyncRejection
 from backend.visits.models import DisplayCheck, Visit
 from backend.warranty.models import ImeiSpotCheck, WarrantyCard, WarrantyCardRevision
 from sync_protocol import HLC
-from tests.factories import imei
+from tests.factories import competitor_sellout_body, imei, sellout_report_body, shop_stock_count_body
 from tests.routes.helpers import days_ago, plan_body
 from tests.sync.helpers import (
     Device,
@@ -237,6 +238,9 @@ def _out_of_scope_args(world, rep_b1_visit: str, b1_card: dict) -> dict[str, dic
         "contact.upsert": contact_upsert_args(b1.id, str(uuid.uuid4()), {"name": "张三", "role": "owner"}),
         "contact.delete": contact_delete_args(b1.id, str(uuid.uuid4())),
         "imei.spot_check": spot_check_body(b1, imei(serial=1)),
+        "shop_stock.count": shop_stock_count_body(b1.id, world.product.id),
+        "sellout.report": sellout_report_body(b1.id, world.product.id),
+        "sellout.competitor": competitor_sellout_body(b1.id, world.competitor_model.id),
         # A counter's (clerk_a1's) mutations, on store_b1's card:
         "warranty.correct": {"id": b1_card["id"], "fields": {"buyer_name": "李四"}},
         # A card is registered at the clerk's own store, so the nearest thing to a target out of
@@ -277,6 +281,7 @@ def test_out_of_scope_targets_are_rejected_not_found_like_rest(api, world):
             assert result["error"]["message"]
     assert count(Visit) == 1 and count(StockMovement) == 0 and count(StoreContact) == 0
     assert count(ImeiSpotCheck) == 0 and count(WarrantyCardRevision) == 0
+    assert count(ShopStockCount) == count(SellOutReport) == count(CompetitorSellOut) == 0
     assert world.store_b1.name == "中国移动 青秀营业厅"
     card = db.session.get(WarrantyCard, uuid.UUID(b1_card["id"]))
     assert (card.store_id, card.imei, card.buyer_name) == (world.store_b1.id, imei(serial=1), "张三丰")
@@ -310,6 +315,15 @@ BAD_ARGS = {
     ),
     "warranty.correct": ({"id": "card-1", "fields": {"imei": "123"}}, {"id", "fields"}),
     "imei.spot_check": ({"imei": "86012345678901", "seen_at": "now"}, {"id", "store_id", "imei", "seen_at"}),
+    "shop_stock.count": ({"on_hand": -1, "demo_unit": "yes"}, {"id", "store_id", "product_id", "on_hand", "demo_unit"}),
+    "sellout.report": (
+        {"units": 100_001, "source": "rumour", "period_start": "last week"},
+        {"id", "store_id", "product_id", "units", "source", "period_start", "period_end", "reported_at"},
+    ),
+    "sellout.competitor": (
+        {"week_start": "monday", "band": "lots"},
+        {"id", "store_id", "competitor_model_id", "week_start", "band", "source", "reported_at"},
+    ),
 }
 
 

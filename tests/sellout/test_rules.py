@@ -1,0 +1,97 @@
+"""The pure rules of sell-out capture (backend/sellout/rules.py), by example and by property."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backend.sellout import rules
+from backend.sellout.models import BAND_UNITS, Band
+
+days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
+
+
+def test_week_start_by_hand():
+    # 2026-12-05 is a Saturday; its ISO week began on Monday 2026-11-30.
+    assert rules.week_start(date(2026, 12, 5)) == date(2026, 11, 30)
+    assert rules.week_start(date(2026, 11, 30)) == date(2026, 11, 30)
+    assert rules.week_start(date(2026, 12, 6)) == date(2026, 11, 30)  # Sunday: same week
+    assert rules.week_start(date(2026, 12, 7)) == date(2026, 12, 7)
+    assert rules.week_start(date(2027, 1, 1)) == date(2026, 12, 28)  # across a year's end
+
+
+@given(days)
+def test_week_start_is_the_monday_at_most_six_days_before(day):
+    start = rules.week_start(day)
+    assert start.weekday() == 0 and rules.is_week_start(start)
+    assert 0 <= (day - start).days <= 6
+    assert start.isocalendar()[:2] == day.isocalendar()[:2]
+    assert rules.week_start(start) == start
+    fault = rules.check_week(day)
+    assert (fault is None) == (day == start)
+    if fault is not None:
+        assert fault[1:] == ("sellout.week_not_monday", "week_start")
+
+
+def test_week_not_monday_reason():
+    assert rules.check_week(date(2026, 11, 30)) is None
+    assert rules.check_week(date(2026, 12, 1))[1] == "sellout.week_not_monday"
+
+
+def test_band_units_by_hand():
+    assert [rules.band_units(b) for b in ("0", "1-5", "6-20", "21-50", "50+")] == [0, 3, 13, 35, 60]
+    with pytest.raises(ValueError):
+        rules.band_units("lots")
+
+
+@given(st.sampled_from(list(Band)))
+def test_a_band_counts_for_a_number_inside_it(band):
+    units = rules.band_units(band.value)
+    low, _, high = band.value.partition("-")
+    low = int(low.rstrip("+"))
+    assert units >= low
+    if high:
+        assert units <= int(high)
+    assert units == BAND_UNITS[band]
+
+
+@given(st.one_of(st.none(), st.integers(0, 100_000)), st.one_of(st.none(), st.sampled_from([b.value for b in Band])))
+def test_exactly_one_of_units_or_band(units, band):
+    fault = rules.check_estimate(units, band)
+    if (units is None) != (band is None):
+        assert fault is None
+        assert rules.estimate_units(units, band) == (units if units is not None else BAND_UNITS[Band(band)])
+    else:
+        assert fault[1:] == ("sellout.units_and_band", "units")
+
+
+TODAY = date(2026, 12, 5)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "reason"),
+    [
+        (date(2026, 11, 28), date(2026, 12, 4), None),  # the week before yesterday
+        (date(2026, 12, 5), date(2026, 12, 5), None),  # today alone
+        (date(2026, 12, 6), date(2026, 12, 6), None),  # tomorrow: a phone one day ahead
+        (date(2026, 12, 7), date(2026, 12, 7), "sellout.period_future"),
+        (date(2026, 12, 4), date(2026, 12, 3), "sellout.period_order"),
+        (date(2026, 9, 4), date(2026, 12, 4), None),  # 92 days, both ends counted
+        (date(2026, 9, 3), date(2026, 12, 4), "sellout.period_too_long"),  # 93 days
+    ],
+)
+def test_check_period_by_hand(start, end, reason):
+    fault = rules.check_period(start, end, TODAY)
+    assert (fault and fault[1]) == reason
+
+
+@given(days, days, days)
+def test_check_period_properties(start, end, today):
+    fault = rules.check_period(start, end, today)
+    ok = start <= end and (end - start).days < rules.MAX_PERIOD_DAYS and end <= today + timedelta(days=1)
+    assert (fault is None) == ok
+    if end < start:
+        assert fault[1:] == ("sellout.period_order", "period_end")
