@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -10,6 +12,9 @@ from hypothesis import strategies as st
 
 from backend.sellout import rules
 from backend.sellout.models import BAND_UNITS, Band
+
+VECTORS = json.loads((Path(__file__).resolve().parent.parent / "vectors" / "sellout_rules.json").read_text())
+"""Hand-computed cases shared with the PWA's port (pwa/src/db/sellout.js)."""
 
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
 
@@ -95,3 +100,37 @@ def test_check_period_properties(start, end, today):
     assert (fault is None) == ok
     if end < start:
         assert fault[1:] == ("sellout.period_order", "period_end")
+
+
+# --- the shared vectors ------------------------------------------------------------------------------
+
+
+def _reason(fault):
+    return None if fault is None else fault[1]
+
+
+def test_vectors_week_start():
+    for day, monday in VECTORS["week_start"]:
+        assert rules.week_start(date.fromisoformat(day)).isoformat() == monday, day
+
+
+def test_vectors_band_units():
+    assert [b for b, _u in VECTORS["band_units"]] == [b.value for b in Band]  # every band, in order
+    for band, units in VECTORS["band_units"]:
+        assert rules.band_units(band) == units, band
+
+
+def test_vectors_estimate_and_period():
+    for case in VECTORS["estimate"]:
+        assert _reason(rules.check_estimate(case["units"], case["band"])) == case["reason"], case
+    for case in VECTORS["period"]:
+        start, end, today = (date.fromisoformat(case[k]) for k in ("start", "end", "today"))
+        assert _reason(rules.check_period(start, end, today)) == case["reason"], case
+    reasons = {c["reason"] for c in VECTORS["period"]} | {c["reason"] for c in VECTORS["estimate"]}
+    assert reasons == {
+        None,
+        "sellout.period_order",
+        "sellout.period_too_long",
+        "sellout.period_future",
+        "sellout.units_and_band",
+    }
