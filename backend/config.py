@@ -141,6 +141,9 @@ class Config:
     # last CHANNEL_SALES_WEEKS weeks, at least MIN_UNITS of them still unsold in that region.
     CHANNEL_FIFO_GAP_DAYS = _int("CHANNEL_FIFO_GAP_DAYS", 28)
     CHANNEL_FIFO_MIN_UNITS = _int("CHANNEL_FIFO_MIN_UNITS", 5)
+    # The alert jobs run this long after the first count, card or shipment committed since their
+    # last run, once for everything committed meanwhile (0: after each commit).
+    CHANNEL_ALERT_DELAY_SECONDS = _float("CHANNEL_ALERT_DELAY_SECONDS", 10.0)
     # Calendar days (purchase dates, 三包 terms) are days in this zone.
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Asia/Shanghai")
     # Shipment imports: the uploaded CSV files, their size limit, how many bad rows are kept.

@@ -49,6 +49,7 @@ os.environ["INSTANCE_DIR"] = str(_TMP / "instance")
 # The price rollup runs right after each commit, as the tests expect; tests/market/test_coalesced_rollup.py
 # and tests/jobs/test_delayed.py set a window themselves.
 os.environ["PRICE_ROLLUP_DELAY_SECONDS"] = "0"
+os.environ["CHANNEL_ALERT_DELAY_SECONDS"] = "0"  # the channel alert jobs, likewise
 
 from backend import create_app  # noqa: E402
 from backend.extensions import db  # noqa: E402

@@ -1,0 +1,235 @@
+"""The channel's CSV exports, written on the server and streamed: the channel stock table, and the
+aging units one row per IMEI (a region can hold hundreds of thousands of them: the PWA's
+client-side export, `pwa/src/components/csv.js`, would have to fetch them all first).
+
+The text follows csv.js cell for cell, so a file exported here and one exported by a screen
+read the same: RFC 4180 quoting (a field holding a comma, a double quote, CR or LF is quoted,
+quotes doubled), CRLF line ends, numbers as they are, a text cell starting with = + - @ (or a
+tab or CR) prefixed with ' so a spreadsheet never runs it as a formula, UTF-8 with a byte-order
+mark (Excel then opens Chinese text correctly).
+
+IMEIs are kept as text. Fifteen digits read by a spreadsheet become a number shown as
+8.60123E+14 (and a 16th digit, an IMEISV, is lost for good). The cell is written `="<digits>"`
+(then quoted as RFC 4180 says, its quotes doubled), which Excel, WPS and LibreOffice show as the
+digits, as text. It is the only formula this module writes, made of digits only, so it is not
+the injection csv.js guards against (anything else starting with = is still prefixed with ').
+A program reading the file gets `="…"` around the digits: strip it (the header says
+which columns are IMEIs).
+
+Header rows are in the requester's language: `?lang=zh-CN|en`, else the best of the request's
+Accept-Language, else English (the server has no other notion of a user's language).
+
+Every export is a generator: the rows are read `yield_per` at a time and written out in chunks
+of about 64 KB, never the whole file in memory; the response is passed through as it is
+(`direct_passthrough`; compression leaves streams alone).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from flask import Response, current_app, request, stream_with_context
+from sqlalchemy import exists, select
+
+from ..auth.models import Role, User
+from ..catalogue.models import Product
+from ..core.auth import check_role
+from ..core.errors import NotFound
+from ..extensions import db
+from ..org.models import Partner, Region
+from ..warranty.models import Shipment, WarrantyCard
+from .figures import business_today
+from .models import NO_PARTNER, ChannelCohort
+
+BOM = "\ufeff"
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+_SIGNED_NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?$")
+_DIGITS = re.compile(r"^\d+$")
+CHUNK_CHARS = 64 * 1024
+
+
+class TextCell(str):
+    """A value to write as text whatever a spreadsheet would make of it (IMEIs)."""
+
+
+def csv_cell(value) -> str:
+    """One cell as CSV text, quoted when needed (csv.js's `csvCell`)."""
+    if value is None:
+        return ""
+    if isinstance(value, TextCell) and _DIGITS.match(value):
+        text = f'="{value}"'
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, int | float):
+        text = str(value) if value == value and value not in (float("inf"), float("-inf")) else ""
+    elif isinstance(value, date):
+        text = value.isoformat()
+    else:
+        text = str(value)
+        if _FORMULA_START.match(text) and not _SIGNED_NUMBER.match(text):
+            text = f"'{text}"
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if _NEEDS_QUOTES.search(text) else text
+
+
+def csv_line(values: Iterable) -> str:
+    return ",".join(csv_cell(v) for v in values) + "\r\n"
+
+
+class Column(NamedTuple):
+    key: str
+    zh: str
+    en: str
+    value: Callable[[dict], object] | None = None  # the cell, when it is not row[key]
+
+
+def language() -> str:
+    """ "zh-CN" or "en" for the header row: `?lang=`, else Accept-Language, else English."""
+    wanted = request.args.get("lang")
+    if wanted in ("zh-CN", "en"):
+        return wanted
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    return "zh-CN" if best in ("zh-CN", "zh") else "en"
+
+
+def lines(columns: list[Column], rows: Iterable[dict], lang: str) -> Iterator[str]:
+    """The file's text in chunks: BOM and header first, then the rows as they are read."""
+    buffer = [BOM, csv_line(c.zh if lang == "zh-CN" else c.en for c in columns)]
+    size = 0
+    for row in rows:
+        line = csv_line(c.value(row) if c.value is not None else row.get(c.key) for c in columns)
+        buffer.append(line)
+        size += len(line)
+        if size >= CHUNK_CHARS:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    yield "".join(buffer)
+
+
+def csv_response(basename: str, columns: list[Column], rows: Iterable[dict], today: date) -> Response:
+    """A streamed CSV download named "<basename>-<today>.csv"."""
+    chunks = (text.encode("utf-8") for text in lines(columns, rows, language()))
+    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response.charset = "utf-8"
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{basename}-{today.isoformat()}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    response.direct_passthrough = True
+    return response
+
+
+STOCK_COLUMNS = [
+    Column("region_id", "大区ID", "Region ID"),
+    Column("region_name", "大区", "Region"),
+    Column("partner_id", "渠道商ID", "Partner ID"),
+    Column("partner_name", "渠道商", "Partner"),
+    Column("product_id", "型号ID", "Model ID"),
+    Column("model_code", "型号", "Model"),
+    Column("product_name", "产品名称", "Product"),
+    Column("product_name_en", "产品名称（英文）", "Product (English)"),
+    Column("shipped", "发货量", "Shipped"),
+    Column("sold", "销量", "Sold"),
+    Column("stock", "渠道库存", "Channel stock"),
+    Column("weekly_sales", "周均销量", "Weekly sales"),
+    Column("cover_weeks", "可售周数", "Weeks of cover"),
+    Column("aging_units", "超龄库存", "Aging units"),
+]
+
+AGING_COLUMNS = [
+    Column("imei", "IMEI", "IMEI", lambda row: TextCell(row["imei"])),
+    Column("region_id", "大区ID", "Region ID"),
+    Column("region_name", "大区", "Region"),
+    Column("partner_id", "渠道商ID", "Partner ID"),
+    Column("partner_name", "渠道商", "Partner"),
+    Column("product_id", "型号ID", "Model ID"),
+    Column("model_code", "型号", "Model"),
+    Column("product_name", "产品名称", "Product"),
+    Column("ship_date", "发货日期", "Ship date"),
+    Column("age_days", "库龄（天）", "Age (days)"),
+    Column("aging_days", "超龄标准（天）", "Aging after (days)"),
+]
+
+
+# --- the aging units ---------------------------------------------------------------------------
+
+READERS = (Role.MANAGER, Role.HQ, Role.ADMIN)
+
+
+def scope_region(actor: User, region_id: int | None) -> int | None:
+    """The region an export covers: a manager their own (another region is the same 404 as one
+    that does not exist), HQ the one asked for or all (None). Reps and clerks: 403."""
+    check_role(actor, *READERS)
+    if actor.role == Role.MANAGER:
+        if region_id not in (None, actor.region_id):
+            raise _no_region(region_id)
+        return actor.region_id
+    if region_id is not None and db.session.get(Region, region_id) is None:
+        raise _no_region(region_id)
+    return region_id
+
+
+def _no_region(region_id: int) -> NotFound:
+    return NotFound(
+        f"No region {region_id}.", field="region_id", reason="region.not_found", params={"region_id": region_id}
+    )
+
+
+def aging_units(actor: User, filters: dict, today: date | None = None) -> Iterator[dict]:
+    """The units of the actor's scope shipped more than their model's aging days ago
+    (`products.aging_days`, else `CHANNEL_AGING_DAYS`) and not sold (no live card holds their
+    IMEI), by region, model, ship date and IMEI — one row each.
+
+    The (region, model) pairs holding unsold units come from the cohort rollup; each pair's
+    units are then read by the shipments' (region, model, ship date) index up to its cut-off
+    day, less the units a live card holds (the cards' live-IMEI index), `yield_per` at a time.
+
+    The scope is checked at the call (a 403 or 404 before any byte is sent); the rows are read
+    as the returned generator is consumed."""
+    region_id = scope_region(actor, filters.get("region_id"))
+    today = today or business_today()
+    default_days = current_app.config["CHANNEL_AGING_DAYS"]
+    products = {p.id: p for p in db.session.scalars(select(Product))}
+    regions = dict(db.session.execute(select(Region.id, Region.name)).all())
+    partners = dict(db.session.execute(select(Partner.id, Partner.name)).all())
+    c = ChannelCohort
+    pairs = select(c.region_id, c.product_id).where(c.shipped > c.sold).group_by(c.region_id, c.product_id)
+    if region_id is not None:
+        pairs = pairs.where(c.region_id == region_id)
+    if filters.get("product_id") is not None:
+        pairs = pairs.where(c.product_id == filters["product_id"])
+    if filters.get("partner_id") is not None:
+        pairs = pairs.where(c.partner_id == filters["partner_id"])
+    pairs = db.session.execute(pairs.order_by(c.region_id, c.product_id)).all()
+    return _aging_rows(pairs, filters.get("partner_id"), today, default_days, products, regions, partners)
+
+
+def _aging_rows(pairs, partner, today, default_days, products, regions, partners) -> Iterator[dict]:
+    s, card = Shipment, WarrantyCard
+    sold = exists().where(card.imei == s.imei, card.voided_at.is_(None))
+    for region, product_id in pairs:
+        product = products.get(product_id)
+        days = product.aging_days if product is not None and product.aging_days is not None else default_days
+        cutoff = today - timedelta(days=days)  # shipped before it: more than `days` days ago
+        stmt = select(s.imei, s.ship_date, s.partner_id).where(
+            s.region_id == region, s.product_id == product_id, s.ship_date < cutoff, ~sold
+        )
+        if partner is not None:
+            stmt = stmt.where(s.partner_id.is_(None) if partner == NO_PARTNER else s.partner_id == partner)
+        stmt = stmt.order_by(s.ship_date, s.imei).execution_options(yield_per=5000)
+        for imei, ship_date, partner_id in db.session.execute(stmt):
+            yield {
+                "imei": imei,
+                "region_id": region,
+                "region_name": regions.get(region),
+                "partner_id": partner_id if partner_id is not None else NO_PARTNER,
+                "partner_name": partners.get(partner_id, ""),
+                "product_id": product_id,
+                "model_code": product.model_code if product else "",
+                "product_name": product.name if product else "",
+                "ship_date": ship_date,
+                "age_days": (today - ship_date).days,
+                "aging_days": days,
+            }
