@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from ..core.timeutil import business_date, utcnow
 from ..extensions import db
-from .models import ChannelCohort, ChannelSale, SellOutCell
+from .models import ChannelStock, ChannelWeek, SellOutCell
 
 
 class Figures(NamedTuple):
@@ -63,11 +63,12 @@ def stock_and_sales(
     """{(region_id, product_id): Figures} for every region and model with units shipped (or
     sold) in its channel, filtered by regions and models when given (iterables of ids; None:
     all). `by_partner` keys them (region_id, partner_id, product_id) instead (partner_id
-    `models.NO_PARTNER` for units shipped to no named partner). Two grouped queries over the
-    rollups, whatever the number of units."""
+    `models.NO_PARTNER` for units shipped to no named partner). Two grouped queries, over the
+    channel's totals (a row per region, partner and model) and a few weeks of its weekly rows,
+    whatever the number of units."""
     weeks = current_app.config["CHANNEL_SALES_WEEKS"]
     first, this_week = sales_window(today, weeks)
-    c, s = ChannelCohort, ChannelSale
+    c, s = ChannelStock, ChannelWeek
 
     def keyed(model, stmt):
         cols = [model.region_id, model.partner_id, model.product_id]
@@ -89,7 +90,7 @@ def stock_and_sales(
     recent = {
         tuple(key): units or 0
         for units, *key in db.session.execute(
-            keyed(s, select(func.sum(s.units)).where(s.sale_week >= first, s.sale_week < this_week))
+            keyed(s, select(func.sum(s.sold)).where(s.week_start >= first, s.week_start < this_week))
         )
     }
     return {

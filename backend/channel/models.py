@@ -55,6 +55,40 @@ class ChannelSale(db.Model):
     units: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
 
 
+class ChannelStock(db.Model):
+    """All-time totals of one model in one region's partner's channel: units shipped, units of them
+    sold. The sum of the partner's cohorts, kept apart so that the stock screen and the alerts
+    read a row per (region, partner, model) — a few thousand — not a row per cohort."""
+
+    __tablename__ = "channel_stock"
+    __table_args__ = (Index("ix_channel_stock_product", "product_id", "region_id"),)
+
+    region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipped: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    sold: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class ChannelWeek(db.Model):
+    """Units of one model shipped into (by ship week) and sold out of (by the cards' purchase
+    week) one region's partner's channel in one week, whatever the cohort: weekly sell-out,
+    weeks of cover and sell-through read a few weeks of these rather than every cohort's sales."""
+
+    __tablename__ = "channel_weeks"
+    __table_args__ = (
+        Index("ix_channel_weeks_week", "week_start"),
+        Index("ix_channel_weeks_product_week", "product_id", "week_start"),
+    )
+
+    region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    shipped: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    sold: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
 class StoreSellOutWeek(db.Model):
     """One store's sell-out of one model in one week, where it was sold: units on live warranty
     cards registered there (exact), units the store declared (sellout reports, counted in the

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from backend.channel.figures import Figures, region_sales, sales_window, stock_and_sales
-from backend.channel.models import NATIONAL, NO_PARTNER, ChannelCohort, ChannelSale, SellOutCell
+from backend.channel.models import NATIONAL, NO_PARTNER, ChannelStock, ChannelWeek, SellOutCell
 from backend.extensions import db
 
 TODAY = date(2026, 6, 17)  # a Wednesday: this week began on Monday 15 June
@@ -28,26 +28,28 @@ def test_window_is_the_last_complete_weeks(app):
 def test_stock_sales_and_cover_by_hand(app, world):
     r, p, partner = world.region_a.id, world.product.id, world.partner.id
     rb = world.region_b.id
-    # Region A: two cohorts (100 shipped 10 weeks ago to the partner, 40 six weeks ago to no partner).
+    # Region A: 100 shipped to the partner (30 sold), 40 to no partner (6 sold); region B: 10, none sold.
     db.session.add_all(
         [
-            ChannelCohort(region_id=r, partner_id=partner, product_id=p, ship_week=monday(10), shipped=100, sold=30),
-            ChannelCohort(region_id=r, partner_id=NO_PARTNER, product_id=p, ship_week=monday(6), shipped=40, sold=6),
-            ChannelCohort(region_id=rb, partner_id=NO_PARTNER, product_id=p, ship_week=monday(6), shipped=10, sold=0),
+            ChannelStock(region_id=r, partner_id=partner, product_id=p, shipped=100, sold=30),
+            ChannelStock(region_id=r, partner_id=NO_PARTNER, product_id=p, shipped=40, sold=6),
+            ChannelStock(region_id=rb, partner_id=NO_PARTNER, product_id=p, shipped=10, sold=0),
         ]
     )
-    # Sold 30 + 6 = 36 in all; of them in the last 4 complete weeks (18 May – 14 June): 5 + 7 + 4 = 16.
-    sales = [
-        (partner, monday(10), monday(8), 14),  # too old
-        (partner, monday(10), monday(4), 5),  # 18 May: in
-        (partner, monday(10), monday(1), 7),  # 8 June: in
-        (partner, monday(10), monday(0), 4),  # this week: out
-        (NO_PARTNER, monday(6), monday(2), 4),  # in
-        (NO_PARTNER, monday(6), monday(5), 2),  # 11 May: out
+    # Sold 36 in all; of them in the last 4 complete weeks (18 May – 14 June): 5 + 7 + 4 = 16.
+    weeks = [
+        (partner, monday(10), 100, 0),  # shipped
+        (partner, monday(8), 0, 14),  # too old
+        (partner, monday(4), 0, 5),  # 18 May: in
+        (partner, monday(1), 0, 7),  # 8 June: in
+        (partner, monday(0), 0, 4),  # this week: out
+        (NO_PARTNER, monday(6), 40, 0),
+        (NO_PARTNER, monday(2), 0, 4),  # in
+        (NO_PARTNER, monday(5), 0, 2),  # 11 May: out
     ]
     db.session.add_all(
-        ChannelSale(region_id=r, partner_id=pa, product_id=p, ship_week=sw, sale_week=w, units=u)
-        for pa, sw, w, u in sales
+        ChannelWeek(region_id=r, partner_id=pa, product_id=p, week_start=w, shipped=sh, sold=so)
+        for pa, w, sh, so in weeks
     )
     db.session.commit()
     app.config["CHANNEL_SALES_WEEKS"] = 4

@@ -1,0 +1,542 @@
+"""The channel's rollups (`models.py`) kept current in the transaction that writes what they
+count: shipments (sell-in), warranty cards (exact sell-out), declared sell-out reports and
+competitor estimates. Neither warranty nor sellout knows the channel exists: what they write is
+noticed here, by session events, and turned into increments just before the commit.
+
+What is noticed, and how:
+
+- Shipments: inserted in bulk by the import loader with Core `session.execute(insert(Shipment),
+  rows)` (and by the demo seed). A `do_orm_execute` listener runs the statement, then notes the
+  IMEIs of its parameters (only once it succeeded: a failed insert notes nothing). Just before
+  the commit one SELECT reads those shipments back with the live card holding each IMEI, if any:
+  a shipment inserted in a savepoint that rolled back is not there to count, and a unit whose
+  card was registered before its shipment arrived counts as sold the moment the shipment does.
+  Shipments are never updated or deleted. (A bulk path that bypasses the ORM — COPY, raw SQL,
+  `insert().from_select` — is not seen: run `rebuild()` after it.)
+- Warranty cards: registered, corrected (IMEI, model, store, purchase date may change) and voided,
+  by REST and by sync pushes whose mutations run in savepoints that may roll back. At the first
+  flush that touches a card its ORIGINAL values (from the attributes' history: what the
+  transaction started with) are noted by card id; just before the commit one SELECT reads the
+  cards' FINAL state (a rolled-back savepoint's changes are then simply not there), and final −
+  original is applied. A card counts one unit (its primary IMEI): to StoreSellOutWeek.card_units
+  and SellOutCell (the store's region and NATIONAL) in its purchase week always; to its unit's
+  cohort (ChannelCohort.sold) and ChannelSale when that IMEI has a shipment. A voided card counts
+  nothing. A card new in this transaction is counted only if the object that was added is still
+  in the session (not rolled back with its savepoint): a retry that re-adds it is a new object,
+  noted again.
+- Sell-out reports and competitor estimates (sellout package): append-only, so new objects only,
+  those still persistent at the commit; their values are on the objects (no SELECT).
+
+How increments are applied: summed per key in Python, then one upsert per table
+(`INSERT … ON CONFLICT DO UPDATE SET x = table.x + excluded.x`, executemany), keys sorted and the
+tables always in one order (cohorts, sales, stock, weeks, store weeks, cells), zero deltas skipped. Additions
+commute, so concurrent transactions never lose a count, and since every transaction locks rows
+in one order they never deadlock on them. Per commit: at most one SELECT for cards, one for
+shipments, one for the stores' regions; nothing when the transaction touched none of these.
+
+A card and its shipment committed at the same moment by two transactions (a clerk registers a
+phone while HQ's import of its shipment runs) would each not see the other under READ COMMITTED
+and the unit's sale would be counted by neither. So on PostgreSQL the writers take a
+transaction-level advisory lock before they read: card and sell-out writers a SHARED one (they
+do not block each other), shipment writers and `rebuild()` an EXCLUSIVE one. Whoever locks
+second reads after the first has committed (each statement of READ COMMITTED sees the latest
+commits), so the pair is counted once, by the second: the shipment side counts the cards
+committed, the card side the shipments committed. Within one transaction that writes both, the
+card side leaves the transaction's own new shipments to the shipment side. The lock is taken
+before any rollup row is written and is held for the last moments of a commit only. (SQLite has
+one writer at a time: nothing to lock.)
+
+What could still drift (and `flask rebuild-channel` puts right, from the raw rows):
+- a store moved to another region: its earlier cards stay in the old region's sell-out cells
+  (where they were sold), while a later correction or void of one of them is taken off the new
+  region's; rebuild puts all of a store's cards in its current region;
+- two transactions changing the same card at once (a correction racing HQ's void): the warranty
+  service does not lock the card, so one transaction's original may be stale;
+- shipments written by a path that bypasses the ORM statement (above).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import Date, String, and_, case, cast, delete, event, func, insert, inspect, literal, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..core.transaction import TransactionState
+from ..extensions import db
+from ..org.models import Territory
+from ..sellout.models import BAND_UNITS, CompetitorSellOut, SellOutReport
+from ..stores.models import Store
+from ..warranty.models import Shipment, WarrantyCard
+from .models import (
+    NATIONAL,
+    NO_PARTNER,
+    ChannelCohort,
+    ChannelSale,
+    ChannelStock,
+    ChannelWeek,
+    SellOutCell,
+    StoreSellOutWeek,
+)
+
+LOCK_KEY = 0x5F5C_0016  # pg_advisory_xact_lock: shared by card/sell-out writers, exclusive by shipment writers
+CHUNK = 5000  # ids in one IN list
+
+CARD_FIELDS = ("imei", "product_id", "store_id", "purchase_date", "voided_at")
+
+
+def week_of(day: date) -> date:
+    """The Monday of a day's ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def product_key(product_id: int) -> str:
+    return f"p{product_id}"
+
+
+def competitor_key(competitor_model_id: int) -> str:
+    return f"c{competitor_model_id}"
+
+
+# --- noticing what a transaction writes -----------------------------------------------------------
+
+
+class Noted:
+    """What the open transaction wrote that the rollups count."""
+
+    __slots__ = ("cards", "records", "shipments")
+
+    def __init__(self) -> None:
+        # card id → (the object, if added by this transaction, else None; its original values
+        # (imei, product_id, store_id, purchase_date, live), or None for a card new here)
+        self.cards: dict = {}
+        self.records: dict = {}  # report / estimate id → the object added
+        self.shipments: set[str] = set()  # IMEIs of shipments inserted
+
+
+def _original(obj: WarrantyCard) -> tuple | None:
+    """The card's values when the transaction started (its attributes' history at their first
+    change: whatever changed before was noted at an earlier flush)."""
+    state = inspect(obj)
+    values = []
+    for name in CARD_FIELDS:
+        history = state.attrs[name].history
+        if history.deleted:
+            values.append(history.deleted[0])
+        elif history.unchanged:
+            values.append(history.unchanged[0])
+        else:  # set without being loaded first: the services always read it before; take it as it is
+            values.append(getattr(obj, name))
+    imei, product_id, store_id, purchase_date, voided_at = values
+    return (imei, product_id, store_id, purchase_date, voided_at is None)
+
+
+def _changes_counted(obj: WarrantyCard) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in CARD_FIELDS)
+
+
+def _notice(session: Session) -> None:
+    """After a flush: note new and changed cards, and new sell-out records."""
+    noted = None
+    for obj in session.new:
+        if isinstance(obj, WarrantyCard):
+            noted = noted or NOTED.get(session)
+            entry = noted.cards.get(obj.id)
+            # A card re-added after its savepoint rolled back is a new object: follow it.
+            noted.cards[obj.id] = (obj, entry[1] if entry is not None else None)
+        elif isinstance(obj, (SellOutReport, CompetitorSellOut)):
+            noted = noted or NOTED.get(session)
+            noted.records[(type(obj).__name__, obj.id)] = obj
+    for obj in session.dirty:
+        if isinstance(obj, WarrantyCard) and _changes_counted(obj):
+            noted = noted or NOTED.get(session)
+            if obj.id not in noted.cards:
+                noted.cards[obj.id] = (None, _original(obj))
+    for obj in session.deleted:
+        if isinstance(obj, WarrantyCard):
+            noted = noted or NOTED.get(session)
+            if obj.id not in noted.cards:
+                noted.cards[obj.id] = (None, _original(obj))
+
+
+def _notice_shipments(orm_execute_state):
+    """`do_orm_execute`: run an INSERT into shipments, then note its IMEIs (a failed statement
+    notes nothing)."""
+    if not orm_execute_state.is_insert:
+        return None
+    table = getattr(orm_execute_state.statement, "table", None)  # an annotated copy of the Table
+    if getattr(table, "name", None) != Shipment.__tablename__:
+        return None
+    result = orm_execute_state.invoke_statement()
+    params = orm_execute_state.parameters
+    rows = params if isinstance(params, list | tuple) else [params] if params else []
+    imeis = [row["imei"] for row in rows if "imei" in row]
+    if imeis:
+        NOTED.get(orm_execute_state.session).shipments.update(imeis)
+    return result
+
+
+# --- turning notes into increments ----------------------------------------------------------------
+
+
+class Deltas:
+    """Increments per rollup row, summed in Python before one upsert per table."""
+
+    def __init__(self) -> None:
+        self.cohorts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # shipped, sold
+        self.sales: dict[tuple, int] = defaultdict(int)
+        self.stock: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # shipped, sold
+        self.weeks: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # shipped, sold
+        self.store_weeks: dict[tuple, list[int]] = defaultdict(lambda: [0] * 5)
+        self.cells: dict[tuple, list[int]] = defaultdict(lambda: [0] * 5)
+
+    def sale(self, shipment: tuple, sale_week: date, sign: int) -> None:
+        region_id, partner_id, product_id, ship_date = shipment
+        cohort = (region_id, partner_id if partner_id is not None else NO_PARTNER, product_id, week_of(ship_date))
+        self.cohorts[cohort][1] += sign
+        self.sales[(*cohort, sale_week)] += sign
+        self.stock[cohort[:3]][1] += sign
+        self.weeks[(*cohort[:3], sale_week)][1] += sign
+
+    def shipped(self, shipment: tuple) -> None:
+        region_id, partner_id, product_id, ship_date = shipment
+        cohort = (region_id, partner_id if partner_id is not None else NO_PARTNER, product_id, week_of(ship_date))
+        self.cohorts[cohort][0] += 1
+        self.stock[cohort[:3]][0] += 1
+        self.weeks[cohort][0] += 1
+
+    def sellout(self, store_id: int, region_id: int, key: str, week: date, values: tuple[int, ...]) -> None:
+        """Add (card units, declared units, declared reports, estimated units, estimates)."""
+        for row in (self.store_weeks[(store_id, key, week)], self.cells[(region_id, key, week)]):
+            for i, v in enumerate(values):
+                row[i] += v
+        national = self.cells[(NATIONAL, key, week)]
+        for i, v in enumerate(values):
+            national[i] += v
+
+    def card(self, values: tuple, region_id: int, shipment: tuple | None, sign: int) -> None:
+        """A live card's unit, counted (+1) or taken back (−1)."""
+        _imei, product_id, store_id, purchase_date, live = values
+        if not live:
+            return
+        week = week_of(purchase_date)
+        self.sellout(store_id, region_id, product_key(product_id), week, (sign, 0, 0, 0, 0))
+        if shipment is not None:
+            self.sale(shipment, week, sign)
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _regions_of(session: Session, store_ids: set[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for chunk in _chunks(sorted(store_ids)):
+        found.update(
+            session.execute(
+                select(Store.id, Territory.region_id)
+                .join(Territory, Territory.id == Store.territory_id)
+                .where(Store.id.in_(chunk))
+            ).all()
+        )
+    return found
+
+
+def _shipments_of(session: Session, imeis: set[str]) -> dict[str, tuple]:
+    s = Shipment
+    found: dict[str, tuple] = {}
+    for chunk in _chunks(sorted(imeis)):
+        for imei, *shipment in session.execute(
+            select(s.imei, s.region_id, s.partner_id, s.product_id, s.ship_date).where(s.imei.in_(chunk))
+        ):
+            found[imei] = tuple(shipment)
+    return found
+
+
+def _lock(session: Session, shared: bool) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        session.execute(text(f"SELECT {fn}(:k)"), {"k": LOCK_KEY})
+
+
+def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
+    """final − original for every card the transaction touched (one SELECT for the final state)."""
+    cards = {
+        card_id: original
+        for card_id, (obj, original) in noted.cards.items()
+        # A card added here whose object is gone (its savepoint rolled back) was never ours to
+        # count, even if another transaction's card of that id is in the table now.
+        if obj is None or inspect(obj).persistent
+    }
+    if not cards:
+        return
+    c, s = WarrantyCard, Shipment
+    final: dict = {}
+    for chunk in _chunks(list(cards)):
+        rows = session.execute(
+            select(
+                c.id,
+                c.imei,
+                c.product_id,
+                c.store_id,
+                c.purchase_date,
+                c.voided_at,
+                Territory.region_id,
+                s.region_id,
+                s.partner_id,
+                s.product_id,
+                s.ship_date,
+            )
+            .join(Store, Store.id == c.store_id)
+            .join(Territory, Territory.id == Store.territory_id)
+            .outerjoin(s, s.imei == c.imei)
+            .where(c.id.in_(chunk))
+        )
+        for card_id, imei, product_id, store_id, day, voided_at, region_id, *shipment in rows:
+            final[card_id] = (
+                (imei, product_id, store_id, day, voided_at is None),
+                region_id,
+                tuple(shipment) if shipment[0] is not None else None,
+            )
+    originals = [o for o in cards.values() if o is not None and o[4]]
+    known_regions = {values[2]: region for values, region, _ in final.values()}
+    known_shipments = {values[0]: shipment for values, _, shipment in final.values()}
+    regions = _regions_of(session, {o[2] for o in originals} - set(known_regions))
+    regions.update(known_regions)
+    shipments = _shipments_of(session, {o[0] for o in originals} - set(known_shipments))
+    shipments.update(known_shipments)
+
+    def unit(imei: str) -> tuple | None:
+        # This transaction's own new shipments count their cards themselves (`_count_shipments`).
+        return None if imei in noted.shipments else shipments.get(imei)
+
+    for card_id, original in cards.items():
+        if original is not None and original[4]:
+            deltas.card(original, regions[original[2]], unit(original[0]), -1)
+        if card_id in final:
+            values, region_id, _ = final[card_id]
+            deltas.card(values, region_id, unit(values[0]), +1)
+
+
+def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
+    """Units shipped, and those of them a live card already holds (registered before the shipment
+    arrived, or in this very transaction): one SELECT."""
+    if not noted.shipments:
+        return
+    s, c = Shipment, WarrantyCard
+    for chunk in _chunks(sorted(noted.shipments)):
+        rows = session.execute(
+            select(s.region_id, s.partner_id, s.product_id, s.ship_date, c.purchase_date)
+            .outerjoin(c, and_(c.imei == s.imei, c.voided_at.is_(None)))
+            .where(s.imei.in_(chunk))
+        )
+        for region_id, partner_id, product_id, ship_date, purchase_date in rows:
+            shipment = (region_id, partner_id, product_id, ship_date)
+            deltas.shipped(shipment)
+            if purchase_date is not None:
+                deltas.sale(shipment, week_of(purchase_date), +1)
+
+
+def _count_records(session: Session, noted: Noted, deltas: Deltas) -> None:
+    records = [obj for obj in noted.records.values() if inspect(obj).persistent]
+    if not records:
+        return
+    regions = _regions_of(session, {r.store_id for r in records})
+    for r in records:
+        if isinstance(r, SellOutReport):
+            key, week, values = product_key(r.product_id), week_of(r.period_end), (0, r.units, 1, 0, 0)
+        else:
+            units = r.units if r.units is not None else BAND_UNITS[r.band]
+            key, week, values = competitor_key(r.competitor_model_id), r.week_start, (0, 0, 0, units, 1)
+        deltas.sellout(r.store_id, regions[r.store_id], key, week, values)
+
+
+def _dialect_insert(model, session: Session):
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(model)
+
+
+def _upsert(session: Session, model, keys: tuple[str, ...], columns: tuple[str, ...], deltas: dict) -> None:
+    rows = []
+    for key in sorted(deltas):
+        values = deltas[key]
+        values = values if isinstance(values, list) else [values]
+        if any(values):
+            rows.append(dict(zip(keys, key, strict=True)) | dict(zip(columns, values, strict=True)))
+    if not rows:
+        return
+    stmt = _dialect_insert(model, session)
+    table = model.__table__
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={col: table.c[col] + stmt.excluded[col] for col in columns}
+        ),
+        rows,
+    )
+
+
+SELLOUT_COLUMNS = ("card_units", "declared_units", "declared_reports", "estimated_units", "estimates")
+COHORT_KEY = ("region_id", "partner_id", "product_id", "ship_week")
+
+_listeners: list[Callable[[Session, set[tuple[int, int]]], None]] = []
+
+
+def on_channel_change(listener: Callable[[Session, set[tuple[int, int]]], None]) -> None:
+    """Call `listener(session, {(region_id, product_id)})` in a transaction that changed those
+    pairs' channel stock or sales, just after their increments are written (before the commit):
+    e.g. for the cover alerts to be evaluated again. Idempotent."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _write(session: Session, noted: Noted) -> None:
+    """Before the commit: the noted changes as increments, in the same transaction."""
+    if not (noted.cards or noted.records or noted.shipments):
+        return
+    # Exclusive for shipment writers, shared for the others: see the module's docstring.
+    _lock(session, shared=not noted.shipments)
+    deltas = Deltas()
+    _count_cards(session, noted, deltas)
+    _count_shipments(session, noted, deltas)
+    _count_records(session, noted, deltas)
+    _upsert(session, ChannelCohort, COHORT_KEY, ("shipped", "sold"), deltas.cohorts)
+    _upsert(session, ChannelSale, (*COHORT_KEY, "sale_week"), ("units",), deltas.sales)
+    _upsert(session, ChannelStock, COHORT_KEY[:3], ("shipped", "sold"), deltas.stock)
+    _upsert(session, ChannelWeek, (*COHORT_KEY[:3], "week_start"), ("shipped", "sold"), deltas.weeks)
+    _upsert(session, StoreSellOutWeek, ("store_id", "model_key", "week_start"), SELLOUT_COLUMNS, deltas.store_weeks)
+    _upsert(session, SellOutCell, ("region_id", "model_key", "week_start"), SELLOUT_COLUMNS, deltas.cells)
+    if _listeners:
+        pairs = {(k[0], k[2]) for k, v in deltas.cohorts.items() if any(v)}
+        if pairs:
+            for listener in _listeners:
+                listener(session, pairs)
+
+
+NOTED = TransactionState("channel_noted", Noted, after_flush=_notice, before_commit=_write)
+"""The open transaction's shipments, cards and sell-out records, to count at its commit."""
+
+
+def register() -> None:
+    """Notice the writes the rollups count (once per process): `channel.init_app`."""
+    NOTED.register()
+    if not event.contains(Session, "do_orm_execute", _notice_shipments):
+        event.listen(Session, "do_orm_execute", _notice_shipments)
+
+
+# --- recomputing everything -----------------------------------------------------------------------
+
+
+def _week_sql(column, session: Session):
+    """The Monday of a date column, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc("week", column), Date)
+    # SQLite: %w is 0 on Sunday; back (weekday + 6) % 7 days to the Monday.
+    back = (cast(func.strftime("%w", column), db.Integer) + 6) % 7
+    return func.date(column, literal("-").concat(cast(back, String)).concat(" days"))
+
+
+def _key_sql(prefix: str, column):
+    return literal(prefix).concat(cast(column, String))
+
+
+def rebuild(session: Session | None = None) -> dict[str, int]:
+    """Recompute every channel rollup from the raw rows, in set-based passes (shipments ⋈ live
+    cards by IMEI; live cards, reports and estimates per store and week; cells from the store
+    weeks): for a first deployment, after a bulk load that bypassed the ORM, and as the check
+    that the increments are right (the tests compare the two). Holds the exclusive lock, so no
+    increment lands between its passes. Returns the rows written per table; commits."""
+    session = session or db.session
+    _lock(session, shared=False)
+    for model in (ChannelSale, ChannelCohort, ChannelStock, ChannelWeek, SellOutCell, StoreSellOutWeek):
+        session.execute(delete(model))
+    s, c = Shipment, WarrantyCard
+    partner = func.coalesce(s.partner_id, NO_PARTNER)
+    ship_week = _week_sql(s.ship_date, session)
+    live = and_(c.imei == s.imei, c.voided_at.is_(None))
+    cohorts = (
+        select(s.region_id, partner, s.product_id, ship_week, func.count(), func.count(c.id))
+        .outerjoin(c, live)
+        .group_by(s.region_id, partner, s.product_id, ship_week)
+    )
+    session.execute(insert(ChannelCohort).from_select([*COHORT_KEY, "shipped", "sold"], cohorts))
+    sale_week = _week_sql(c.purchase_date, session)
+    sales = (
+        select(s.region_id, partner, s.product_id, ship_week, sale_week, func.count())
+        .join(c, live)
+        .group_by(s.region_id, partner, s.product_id, ship_week, sale_week)
+    )
+    session.execute(insert(ChannelSale).from_select([*COHORT_KEY, "sale_week", "units"], sales))
+    co, sa = ChannelCohort, ChannelSale
+    totals = select(co.region_id, co.partner_id, co.product_id, func.sum(co.shipped), func.sum(co.sold)).group_by(
+        co.region_id, co.partner_id, co.product_id
+    )
+    session.execute(insert(ChannelStock).from_select([*COHORT_KEY[:3], "shipped", "sold"], totals))
+    moves = (
+        select(
+            co.region_id, co.partner_id, co.product_id, co.ship_week.label("week"), co.shipped, literal(0).label("sold")
+        )
+        .union_all(select(sa.region_id, sa.partner_id, sa.product_id, sa.sale_week, literal(0), sa.units))
+        .subquery()
+    )
+    m = moves.c
+    by_week = select(m.region_id, m.partner_id, m.product_id, m.week, func.sum(m.shipped), func.sum(m.sold)).group_by(
+        m.region_id, m.partner_id, m.product_id, m.week
+    )
+    session.execute(insert(ChannelWeek).from_select([*COHORT_KEY[:3], "week_start", "shipped", "sold"], by_week))
+
+    zero = literal(0)
+    r, e = SellOutReport, CompetitorSellOut
+    band_units = case({band.value: units for band, units in BAND_UNITS.items()}, value=e.band, else_=0)
+    parts = (
+        select(
+            c.store_id.label("store_id"),
+            _key_sql("p", c.product_id).label("model_key"),
+            _week_sql(c.purchase_date, session).label("week_start"),
+            literal(1).label("a"),
+            zero.label("b"),
+            zero.label("n"),
+            zero.label("d"),
+            zero.label("m"),
+        ).where(c.voided_at.is_(None)),
+        select(r.store_id, _key_sql("p", r.product_id), _week_sql(r.period_end, session), zero, r.units, 1, zero, zero),
+        select(
+            e.store_id,
+            _key_sql("c", e.competitor_model_id),
+            e.week_start,
+            zero,
+            zero,
+            zero,
+            func.coalesce(e.units, band_units),
+            1,
+        ),
+    )
+    u = parts[0].union_all(*parts[1:]).subquery()
+    store_weeks = select(u.c.store_id, u.c.model_key, u.c.week_start, *(func.sum(u.c[x]) for x in "abndm")).group_by(
+        u.c.store_id, u.c.model_key, u.c.week_start
+    )
+    key = ("store_id", "model_key", "week_start")
+    session.execute(insert(StoreSellOutWeek).from_select([*key, *SELLOUT_COLUMNS], store_weeks))
+
+    w = StoreSellOutWeek
+    sums = [func.sum(getattr(w, col)) for col in SELLOUT_COLUMNS]
+    by_region = (
+        select(Territory.region_id, w.model_key, w.week_start, *sums)
+        .join(Store, Store.id == w.store_id)
+        .join(Territory, Territory.id == Store.territory_id)
+        .group_by(Territory.region_id, w.model_key, w.week_start)
+    )
+    national = select(literal(NATIONAL), w.model_key, w.week_start, *sums).group_by(w.model_key, w.week_start)
+    cell_key = ("region_id", "model_key", "week_start")
+    session.execute(insert(SellOutCell).from_select([*cell_key, *SELLOUT_COLUMNS], by_region))
+    session.execute(insert(SellOutCell).from_select([*cell_key, *SELLOUT_COLUMNS], national))
+    counts = {
+        model.__tablename__: session.scalar(select(func.count()).select_from(model))
+        for model in (ChannelCohort, ChannelSale, ChannelStock, ChannelWeek, StoreSellOutWeek, SellOutCell)
+    }
+    session.commit()
+    return counts
