@@ -83,6 +83,7 @@ def seed_demo(
     echo("The channel: half a year of shipments and sell-out, shop stock and sell-out reports…")
     channel.make_channel(ctx)
     db.session.commit()
+    channel.make_rollups_and_alerts(ctx)
     echo("Price rollups, alerts and visit plans…")
     market.make_market(ctx)
     routes.make_plans(ctx)
