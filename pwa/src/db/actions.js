@@ -14,6 +14,7 @@ import { markOverlay, revertRow } from './overlay.js';
 import { applyLocal, given, mutationNamed, putGiven } from './mutations.js';
 import { pickDayPlan, plansOfDay, serverKnown } from './plans.js';
 import { dropDraft, saveDraft } from './drafts.js';
+import { BANDS, daysBetween, isDay, MAX_PERIOD_DAYS, MAX_UNITS, SOURCES, weekStart } from './sellout.js';
 import { sha256Hex } from '../protocol/sha256.js';
 import { localToday } from '../warranty/rules.js';
 import { CardError, FIELDS as CARD_FIELDS, cardProblems, cleanField, imeiDigits, imeiIssue } from '../warranty/card.js';
@@ -107,6 +108,24 @@ function positionArgs(position, { required }) {
   if (given(position.accuracy)) out.accuracy_m = numberOf(position.accuracy, 'accuracy');
   else if (required) throw new TypeError('position.accuracy is required');
   return out;
+}
+
+/** A number of phones, 0…MAX_UNITS (the server's range). */
+function unitsArg(value, name) {
+  const n = intOf(value, name);
+  if (n < 0 || n > MAX_UNITS) throw new TypeError(`${name} must be 0…${MAX_UNITS}, got ${n}`);
+  return n;
+}
+
+function dayArg(value, name) {
+  if (!isDay(value)) throw new TypeError(`${name} must be a day YYYY-MM-DD, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function sourceArg(value) {
+  if (!SOURCES.includes(value))
+    throw new TypeError(`source must be one of ${SOURCES.join(', ')}, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** Display-check answers as `[{item_id, value}]`, from that or from `{itemId: value}`. */
@@ -531,6 +550,101 @@ export function createActions({
     return id;
   }
 
+  // --- phones at the store (issue 16) -----------------------------------------------------------
+
+  /**
+   * Units of one of our models on hand at a store (`shop_stock.count`); 0 is "out of stock", an
+   * answer of its own. `demoUnit`: a demo phone on the counter (true / false; left out: not
+   * asked). A later count of the same model corrects it: the latest count is the store's stock.
+   * → its id.
+   */
+  async function countShopStock({ storeId, visitId, productId, onHand, demoUnit } = {}) {
+    const id = uuid();
+    if (demoUnit !== undefined && demoUnit !== null && typeof demoUnit !== 'boolean')
+      throw new TypeError(`demoUnit must be true, false or null, got ${JSON.stringify(demoUnit)}`);
+    const args = putGiven(
+      {
+        id,
+        store_id: intOf(storeId, 'storeId'),
+        product_id: intOf(productId, 'productId'),
+        on_hand: unitsArg(onHand, 'onHand'),
+        counted_at: isoOf(now()),
+      },
+      { visit_id: given(visitId) ? String(visitId) : undefined, demo_unit: demoUnit ?? undefined },
+    );
+    await enqueue('shop_stock.count', args, await nameOf(db, 'product', productId));
+    return id;
+  }
+
+  /**
+   * Units of one of our models a store says it sold from `periodStart` to `periodEnd` (inclusive
+   * days, at most MAX_PERIOD_DAYS), as told by `source` (`sellout.report`). The period is the
+   * caller's (screens/rep/phones.js `salesPeriod`: since the last report known on the phone).
+   * → its id.
+   */
+  async function reportSellOut({ storeId, visitId, productId, units, periodStart, periodEnd, source } = {}) {
+    const start = dayArg(periodStart, 'periodStart');
+    const end = dayArg(periodEnd, 'periodEnd');
+    if (end < start) throw new TypeError(`periodEnd ${end} is before periodStart ${start}`);
+    if (daysBetween(start, end) + 1 > MAX_PERIOD_DAYS)
+      throw new TypeError(`a period is at most ${MAX_PERIOD_DAYS} days`);
+    const id = uuid();
+    const args = putGiven(
+      {
+        id,
+        store_id: intOf(storeId, 'storeId'),
+        product_id: intOf(productId, 'productId'),
+        units: unitsArg(units, 'units'),
+        period_start: start,
+        period_end: end,
+        source: sourceArg(source),
+        reported_at: isoOf(now()),
+      },
+      { visit_id: given(visitId) ? String(visitId) : undefined },
+    );
+    await enqueue('sellout.report', args, await nameOf(db, 'product', productId));
+    return id;
+  }
+
+  /**
+   * A competitor model's sales at a store in one ISO week (`sellout.competitor`): `units` OR
+   * `band` (one of BANDS), exactly one, as told by `source`. `weekStart`: a Monday, by default
+   * this week's on the phone's calendar. → its id.
+   */
+  async function reportCompetitorSellOut({
+    storeId,
+    visitId,
+    competitorModelId,
+    weekStart: week,
+    units,
+    band,
+    source,
+  } = {}) {
+    if (given(units) === given(band)) throw new TypeError('give exactly one of units or band');
+    if (given(band) && !BANDS.includes(String(band)))
+      throw new TypeError(`band must be one of ${BANDS.join(', ')}, got ${JSON.stringify(band)}`);
+    const monday = given(week) ? dayArg(week, 'weekStart') : weekStart(localToday(new Date(now())));
+    if (weekStart(monday) !== monday) throw new TypeError(`weekStart must be a Monday, got ${monday}`);
+    const id = uuid();
+    const args = putGiven(
+      {
+        id,
+        store_id: intOf(storeId, 'storeId'),
+        competitor_model_id: intOf(competitorModelId, 'competitorModelId'),
+        week_start: monday,
+        source: sourceArg(source),
+        reported_at: isoOf(now()),
+      },
+      {
+        units: given(units) ? unitsArg(units, 'units') : undefined,
+        band: given(band) ? String(band) : undefined,
+        visit_id: given(visitId) ? String(visitId) : undefined,
+      },
+    );
+    await enqueue('sellout.competitor', args, await nameOf(db, 'competitor_model', competitorModelId));
+    return id;
+  }
+
   // --- visit plans ------------------------------------------------------------------------------
 
   /**
@@ -655,6 +769,9 @@ export function createActions({
     registerCard,
     correctCard,
     spotCheck,
+    countShopStock,
+    reportSellOut,
+    reportCompetitorSellOut,
     savePlan,
     enqueue,
   };
@@ -678,5 +795,8 @@ export const {
   registerCard,
   correctCard,
   spotCheck,
+  countShopStock,
+  reportSellOut,
+  reportCompetitorSellOut,
   savePlan,
 } = actions;

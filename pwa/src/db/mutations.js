@@ -139,6 +139,50 @@ export const MUTATIONS = {
     ],
   },
 
+  // Phones at the store (issue 16): append-only field records, like a price observation.
+  'shop_stock.count': {
+    label: 'mutation.shop_stock.count',
+    entity: 'shop_stock_count',
+    creates: true,
+    apply: (db, args, ctx) =>
+      applyOverlay(db, 'shop_stock_count', args.id, { visit_id: null, demo_unit: null, ...args }, ctx),
+    describe: (a, { store, label, t, fmt }) => [
+      store,
+      label,
+      a.on_hand === 0 ? t('phones.outOfStock') : t('phones.onHand', { n: fmt.number(a.on_hand) }),
+      a.demo_unit === true ? t('phones.demo') : null,
+    ],
+  },
+
+  'sellout.report': {
+    label: 'mutation.sellout.report',
+    entity: 'sellout_report',
+    creates: true,
+    apply: (db, args, ctx) => applyOverlay(db, 'sellout_report', args.id, { visit_id: null, ...args }, ctx),
+    describe: (a, { store, label, t, fmt }) => [
+      store,
+      label,
+      t('phones.soldLine', { n: fmt.number(a.units), from: a.period_start, to: a.period_end }),
+      t(`phones.source.${a.source}`),
+    ],
+  },
+
+  'sellout.competitor': {
+    label: 'mutation.sellout.competitor',
+    entity: 'competitor_sellout',
+    creates: true,
+    apply: (db, args, ctx) =>
+      applyOverlay(db, 'competitor_sellout', args.id, { visit_id: null, units: null, band: null, ...args }, ctx),
+    describe: (a, { store, label, t, fmt }) => [
+      store,
+      label,
+      a.units !== undefined && a.units !== null
+        ? t('phones.weekUnits', { n: fmt.number(a.units), week: a.week_start })
+        : t('phones.weekBand', { band: a.band, week: a.week_start }),
+      t(`phones.source.${a.source}`),
+    ],
+  },
+
   'intel.report': {
     label: 'mutation.intel.report',
     entity: 'intel_report',

@@ -8,13 +8,16 @@
 // fixed height whatever it says (locating, a store, an open visit, none in range); the sections
 // below it are rendered together once the day's records are read (a skeleton until then), and the
 // nearby list shows as many skeleton rows as it will have stores until the position is known.
+// The stock-out card (issue 16: a store counted 0 of a model its region sells) is read with the
+// day's records and shown with them, under today's plan; none: nothing is drawn.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { fmt, t } from '../../i18n/index.js';
+import { fmt, lang, localName, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { navigate, useLive } from '../../components/hooks.js';
 import { distanceM, getPosition, offSiteLimit, positionError } from '../../components/geo.js';
-import { asStore, openVisits, planDays } from './model.js';
+import { asStore, entitiesOfStore, entityGet, entityList, openVisits, planDays } from './model.js';
+import { openStockOuts } from './phones.js';
 import { Icon } from '../../components/icons.js';
 
 // Stores listed under "nearby" (or by name without a position); search finds the others.
@@ -203,6 +206,72 @@ function TodayPlan({ planned, visits, pos, canPlan, day }) {
     </div>`;
 }
 
+/**
+ * The open stock-out alerts of the rep's stores (`channel_alert` records pulled by sync), as
+ * phones.js `openStockOuts` lists them: only the stores, products and counts they name are read.
+ */
+export async function stockOutsIn(db) {
+  const alerts = (await entityList(db, 'channel_alert'))
+    .map((r) => r.data)
+    .filter((a) => a?.kind === 'stock_out' && a.store_id != null && !a.acknowledged_at);
+  if (!alerts.length) return [];
+  const storeIds = [...new Set(alerts.map((a) => String(a.store_id)))];
+  const [stores, products, counts] = await Promise.all([
+    Promise.all(storeIds.map((id) => entityGet(db, 'store', id))),
+    entityList(db, 'product'),
+    Promise.all(storeIds.map((id) => entitiesOfStore(db, 'shop_stock_count', id))),
+  ]);
+  return openStockOuts({
+    alerts,
+    stores: stores.filter(Boolean).map((r) => r.data),
+    products: products.map((r) => r.data),
+    counts: counts.flat().map((r) => r.data),
+  });
+}
+
+const weekDay = (day) =>
+  new Intl.DateTimeFormat(lang(), { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(
+    new Date(`${day}T00:00:00Z`),
+  );
+
+// "<store>: <model> out of stock, selling in the region — restock", each to its store.
+function StockOuts({ items }) {
+  if (!items.length) return null;
+  return html`<h2 class="section-title">
+      <span>${t('today.stockOuts')}</span>
+      <span class="small" data-testid="stock-out-count">${fmt.number(items.length)}</span>
+    </h2>
+    <div class="card" data-testid="stock-outs">
+      <ul class="list">
+        ${items.map(
+          ({ alert, store, product }) => html`<li key=${alert.id}>
+            <a
+              class="list-item"
+              href=${`#/store/${store.id}`}
+              data-testid="stock-out"
+              data-store-id=${store.id}
+              data-product-id=${alert.product_id}
+            >
+              <div class="main">
+                <div class="title">
+                  ${t('today.stockOut', { store: store.name, model: product ? localName(product) : `#${alert.product_id}` })}
+                </div>
+                ${
+                  alert.weekly_sales != null && /^\d{4}-\d{2}-\d{2}$/.test(String(alert.week_start))
+                    ? html`<div class="sub">
+                      ${t('today.stockOutSales', { n: fmt.number(alert.weekly_sales), date: weekDay(alert.week_start) })}
+                    </div>`
+                    : null
+                }
+              </div>
+              <span class="chev"><${Icon} name="chevron" size=${18} /></span>
+            </a>
+          </li>`,
+        )}
+      </ul>
+    </div>`;
+}
+
 // Tomorrow's plan (just the order) and its "Edit".
 function TomorrowPlan({ planned, canPlan, day }) {
   if (!planned.length) return null;
@@ -296,20 +365,29 @@ export function Today() {
 
   // The day's records, read together: the sections below the here card appear at once.
   const [day, dayLoaded] = useLive(async () => {
-    const [planned, visits, tomorrow, open, count, sync] = await Promise.all([
+    const [planned, visits, tomorrow, open, count, sync, stockOuts] = await Promise.all([
       queries.plannedStores ? queries.plannedStores(days.today) : [],
       queries.dayVisits ? queries.dayVisits(days.today) : [],
       queries.plannedStores ? queries.plannedStores(days.tomorrow) : [],
       openVisits(db),
       db.entities.where('entity').equals('store').count(),
       queries.syncInfo ? queries.syncInfo() : { lastPulledAt: true },
+      stockOutsIn(db),
     ]);
     let openVisit = null;
     if (open.length) {
       const visit = open[0];
       openVisit = { visit, store: await queries.store(visit.store_id) };
     }
-    return { planned, visits, tomorrow, open: openVisit, storeCount: count, pulled: Boolean(sync.lastPulledAt) };
+    return {
+      planned,
+      visits,
+      tomorrow,
+      open: openVisit,
+      storeCount: count,
+      pulled: Boolean(sync.lastPulledAt),
+      stockOuts,
+    };
   }, [days.today, days.tomorrow]);
 
   // Right after signing in the phone holds nothing until the first pull ends: the sections wait
@@ -401,6 +479,7 @@ export function Today() {
         : text
           ? nearby
           : html`<${TodayPlan} planned=${day.planned} visits=${day.visits} pos=${pos} canPlan=${canPlan} day=${days.today} />
+            <${StockOuts} items=${day.stockOuts} />
             ${nearby}
             <${TomorrowPlan} planned=${day.tomorrow} canPlan=${canPlan} day=${days.tomorrow} />
             ${

@@ -1,5 +1,5 @@
-// A visit: checked in, then display check, promo material, prices, store intel, notes and check
-// out. Every step is saved on the phone at once (db/actions) and syncs by itself; what is typed
+// A visit: checked in, then display check, promo material, prices, phones (stock and sales,
+// folded: optional), store intel, notes and check out. Every step is saved on the phone at once (db/actions) and syncs by itself; what is typed
 // and not recorded yet is a draft (db/drafts.js). The check-out shows what the visit recorded and
 // what it still lacks, and asks before checking out a visit that recorded nothing.
 import { html } from 'htm/preact';
@@ -14,6 +14,7 @@ import { StockStep } from './steps/StockStep.js';
 import { PriceStep } from './steps/PriceStep.js';
 import { IntelStep } from './steps/IntelStep.js';
 import { SpotCheckStep } from './steps/SpotCheckStep.js';
+import { PhoneStep } from './steps/PhoneStep.js';
 import { Step } from './steps/common.js';
 import { useDraft } from './useDraft.js';
 import { visitSummary } from './checklist.js';
@@ -27,6 +28,7 @@ export function CheckoutSummary({ summary }) {
     ],
     ['materials', summary.materials ? fmt.number(summary.materials) : null],
     ['prices', summary.prices ? fmt.number(summary.prices) : null],
+    ['phones', summary.phones ? fmt.number(summary.phones) : null],
     ['intel', summary.intel ? fmt.number(summary.intel) : null],
     ['photos', summary.photos ? fmt.number(summary.photos) : null],
   ];
@@ -118,11 +120,14 @@ export function VisitScreen({ id }) {
     const visit = await visitById(db, id);
     if (!visit) return null;
     const storeRow = await entityGet(db, 'store', visit.store_id);
-    const [checks, movements, prices, intel] = await Promise.all([
+    const [checks, movements, prices, intel, counts, sold, rivals] = await Promise.all([
       recordsOfVisit(db, 'display_check', visit.store_id, visit.id),
       recordsOfVisit(db, 'stock_movement', visit.store_id, visit.id),
       recordsOfVisit(db, 'price_observation', visit.store_id, visit.id),
       entityList(db, 'intel_report'),
+      recordsOfVisit(db, 'shop_stock_count', visit.store_id, visit.id),
+      recordsOfVisit(db, 'sellout_report', visit.store_id, visit.id),
+      recordsOfVisit(db, 'competitor_sellout', visit.store_id, visit.id),
     ]);
     // Intel reports carry no visit: those reported during the visit belong to it.
     const from = String(visit.checked_in_at);
@@ -130,7 +135,8 @@ export function VisitScreen({ id }) {
     const reports = intel
       .filter((r) => r.data && String(r.data.reported_at) >= from && (!until || String(r.data.reported_at) <= until))
       .map((r) => ({ ...r.data, pending: !!r.pending }));
-    return { visit, store: storeRow ? storeRow.data : null, checks, movements, prices, reports };
+    const phones = { counts, sold, rivals };
+    return { visit, store: storeRow ? storeRow.data : null, checks, movements, prices, reports, phones };
   }, [id]);
   const storeId = data?.visit ? data.visit.store_id : null;
   const [history] = useLive(
@@ -144,7 +150,7 @@ export function VisitScreen({ id }) {
 
   if (!loaded) return html`<p class="empty">${t('app.loading')}</p>`;
   if (!data) return html`<p class="empty">${t('visit.notFound')}</p>`;
-  const { visit, checks, movements, prices, reports } = data;
+  const { visit, checks, movements, prices, reports, phones } = data;
   const store = data.store || { id: visit.store_id, name: `#${visit.store_id}` };
   const distance = visit.distance_m ?? distanceM(visit, store);
   const offSite = visit.off_site ?? isOffSite(distance, visit.accuracy_m);
@@ -169,11 +175,12 @@ export function VisitScreen({ id }) {
     <${DisplayStep} visit=${visit} checklist=${catalogue.checklist} checks=${checks} readOnly=${readOnly} />
     <${StockStep} visit=${visit} catalogue=${catalogue} history=${history} movements=${movements} readOnly=${readOnly} />
     <${PriceStep} visit=${visit} catalogue=${catalogue} history=${history} prices=${prices} readOnly=${readOnly} />
+    <${PhoneStep} visit=${visit} catalogue=${catalogue} readOnly=${readOnly} />
     <${IntelStep} visit=${visit} store=${store} reports=${reports} readOnly=${readOnly} />
     <${SpotCheckStep} visit=${visit} readOnly=${readOnly} />
     <${FinishStep}
       visit=${visit}
-      summary=${visitSummary({ checklist: catalogue.checklist, checks, movements, prices, reports, spotChecks: spotChecks || [], draft: draftRow?.data })}
+      summary=${visitSummary({ checklist: catalogue.checklist, checks, movements, prices, reports, phones, spotChecks: spotChecks || [], draft: draftRow?.data })}
     />
     ${!readOnly ? html`<p class="muted small" style="text-align:center">${t('visit.savedLocally')}</p>` : null}
   </div>`;

@@ -113,7 +113,7 @@ export function unsavedSections(draft) {
 
 /**
  * What a visit recorded and what it still lacks, for the check-out:
- * `{score, answered, checks, materials, prices, intel, photos, lacks: ['checklist' | 'photo' |
+ * `{score, answered, checks, materials, prices, phones, intel, photos, lacks: ['checklist' | 'photo' |
  * 'unsaved.display' | 'unsaved.intel'], unsaved: [section], empty, ask}`. The store's required
  * items: the checklist (when the catalogue has one) and a photo. `ask`: the check-out asks first
  * (nothing recorded, or something typed and not saved that the check-out would drop); a complete
@@ -126,6 +126,7 @@ export function visitSummary({
   prices = [],
   reports = [],
   spotChecks = [],
+  phones = {},
   draft = null,
 }) {
   const last = checks[checks.length - 1] || null;
@@ -135,7 +136,16 @@ export function visitSummary({
   // A display check answered and not saved is said as such, not as "not done".
   if (checklist.length && !checks.length && !unsaved.includes('display')) lacks.push('checklist');
   if (!photos) lacks.push('photo');
-  const recorded = checks.length + movements.length + prices.length + reports.length + spotChecks.length;
+  const { counts = [], sold = [], rivals = [] } = phones;
+  const recorded =
+    checks.length +
+    movements.length +
+    prices.length +
+    reports.length +
+    spotChecks.length +
+    counts.length +
+    sold.length +
+    rivals.length;
   for (const section of unsaved) lacks.push(`unsaved.${section}`);
   return {
     score: last ? checkScore(checklist, last) : null,
@@ -144,6 +154,12 @@ export function visitSummary({
     materials: movements.length,
     // Models priced: a price typed again in the visit corrects the earlier one, it adds none.
     prices: new Set(prices.map((p) => (p.product_id != null ? `p${p.product_id}` : `c${p.competitor_model_id}`))).size,
+    // Phones step rows filled: a model counted, a model's sales declared, a competitor estimated
+    // (each once, whatever corrections followed).
+    phones:
+      new Set(counts.map((c) => c.product_id)).size +
+      new Set(sold.map((r) => r.product_id)).size +
+      new Set(rivals.map((e) => e.competitor_model_id)).size,
     intel: reports.length,
     photos,
     lacks,

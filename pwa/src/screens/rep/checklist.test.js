@@ -104,6 +104,7 @@ describe('a recorded check and the visit summary', () => {
       checks: 0,
       materials: 0,
       prices: 0,
+      phones: 0,
       intel: 0,
       photos: 0,
       lacks: ['checklist', 'photo'],
@@ -161,5 +162,20 @@ describe('a recorded check and the visit summary', () => {
     const first = visitSummary({ checklist: CHECKLIST, draft: { display: { answers: { 1: true } } } });
     expect(first.lacks).toEqual(['photo', 'unsaved.display']); // not also "display check not done"
     expect(first).toMatchObject({ empty: true, ask: true });
+  });
+
+  it('counts the phones step: a model counted, a model declared, a competitor estimated, each once', () => {
+    const s = visitSummary({
+      checklist: [],
+      phones: {
+        // P30 counted twice (a correction) and declared; a competitor estimated.
+        counts: [{ product_id: 3 }, { product_id: 3 }, { product_id: 4 }],
+        sold: [{ product_id: 3 }],
+        rivals: [{ competitor_model_id: 7 }],
+      },
+    });
+    expect(s.phones).toBe(4); // 2 models counted + 1 declared + 1 competitor
+    expect(s.empty).toBe(false); // a visit that only counted phones recorded something
+    expect(visitSummary({ checklist: [], phones: { counts: [] } }).empty).toBe(true);
   });
 });
