@@ -86,7 +86,7 @@ export function Aging({ region = null }) {
                     <th>${t('channel.model')}</th>
                     <th>${t('channel.shipWeek')}</th>
                     <th class="num">${t('channel.ageDays')}</th>
-                    <th class="num">${t('channel.shipped')}</th>
+                    <th class="num opt">${t('channel.shipped')}</th>
                     <th class="num">${t('channel.unsold')}</th>
                     <th></th>
                   </tr>
@@ -104,13 +104,13 @@ export function Aging({ region = null }) {
                       >
                         <td>${c.region_name || regionName(regions, c.region_id)}</td>
                         <td>${partnerName(c)}</td>
-                        <td>${c.model_code} <span class="small muted">${localField(c, 'product_name')}</span></td>
+                        <td>${c.model_code} <span class="small muted opt">${localField(c, 'product_name')}</span></td>
                         <td>${periodName(c.ship_week, 'week')}<div class="small muted">${fmt.day(c.ship_week)}</div></td>
                         <td class="num" data-testid="aging-age">
                           ${fmt.number(c.age_days)}
                           <div class="small muted">${t('channel.aging.limit', { days: c.aging_days })}</div>
                         </td>
-                        <td class="num">${units(c.shipped)}</td>
+                        <td class="num opt">${units(c.shipped)}</td>
                         <td class="num" data-testid="aging-unsold"><strong>${units(c.unsold)}</strong></td>
                         <td>
                           <button type="button" class="btn btn-small" aria-expanded=${isOpen ? 'true' : 'false'} data-testid="aging-expand">
@@ -172,7 +172,7 @@ export function FifoBreaks({ region = null }) {
                       f,
                     ) => html`<tr key=${`${f.region_id}|${f.product_id}|${f.older_ship_week}|${f.newer_ship_week}`} data-testid="fifo-row">
                       <td>${f.region_name || regionName(regions, f.region_id)}</td>
-                      <td>${f.model_code} <span class="small muted">${localField(f, 'product_name')}</span></td>
+                      <td>${f.model_code} <span class="small muted opt">${localField(f, 'product_name')}</span></td>
                       <td>${periodName(f.older_ship_week, 'week')}<div class="small muted">${fmt.day(f.older_ship_week)}</div></td>
                       <td class="num"><strong class="drop">${units(f.older_unsold)}</strong></td>
                       <td>${periodName(f.newer_ship_week, 'week')}<div class="small muted">${fmt.day(f.newer_ship_week)}</div></td>

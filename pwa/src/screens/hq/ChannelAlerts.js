@@ -76,7 +76,7 @@ export function ChannelAlerts({ region = null }) {
                     <th>${t('channel.model')}</th>
                     <th>${t('channel.where')}</th>
                     <th>${t('market.week')}</th>
-                    <th class="num">${t('channel.stock')}</th>
+                    <th class="num">${t('channel.alerts.stock')}</th>
                     <th class="num">${t('channel.weeklySales')}</th>
                     <th class="num">${t('channel.cover')}</th>
                     <th>${t('market.raisedAt')}</th>
@@ -89,7 +89,7 @@ export function ChannelAlerts({ region = null }) {
                       a,
                     ) => html`<tr key=${a.id} data-testid="channel-alert-row" data-alert-id=${a.id} data-kind=${a.kind}>
                       <td><span class=${`tag ${a.kind === 'cover_high' ? 'tag-warn' : 'tag-err'}`}>${t(`channel.alertKind.${a.kind}`)}</span></td>
-                      <td>${a.model_code} <span class="small muted">${localField(a, 'product_name')}</span></td>
+                      <td>${a.model_code} <span class="small muted opt">${localField(a, 'product_name')}</span></td>
                       <td>
                         ${a.store_id ? html`<div>${a.store_name || `#${a.store_id}`}</div>` : null}
                         <div class=${a.store_id ? 'small muted' : ''}>${a.region_name || regionName(regions, a.region_id)}</div>

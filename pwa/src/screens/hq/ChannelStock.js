@@ -108,8 +108,8 @@ export function ChannelStock({ region = null }) {
                   <tr>
                     <th>${group === 'region' ? t('channel.region') : t('channel.partner')}</th>
                     <th>${t('channel.model')}</th>
-                    <th class="num">${t('channel.shipped')}</th>
-                    <th class="num">${t('channel.sold')}</th>
+                    <th class="num opt">${t('channel.shipped')}</th>
+                    <th class="num opt">${t('channel.sold')}</th>
                     <th class="num">${t('channel.stock')}</th>
                     <th class="num">${t('channel.weeklySales')}</th>
                     <th class="num">${t('channel.cover')}</th>
@@ -128,9 +128,9 @@ export function ChannelStock({ region = null }) {
                       data-product=${r.product_id}
                     >
                       <td>${group === 'region' && !region ? html`<button type="button" class="link">${name(r)}</button>` : name(r)}</td>
-                      <td>${r.model_code} <span class="small muted">${localField(r, 'product_name')}</span></td>
-                      <td class="num" data-testid="stock-shipped">${units(r.shipped)}</td>
-                      <td class="num" data-testid="stock-sold">${units(r.sold)}</td>
+                      <td>${r.model_code} <span class="small muted opt">${localField(r, 'product_name')}</span></td>
+                      <td class="num opt" data-testid="stock-shipped">${units(r.shipped)}</td>
+                      <td class="num opt" data-testid="stock-sold">${units(r.sold)}</td>
                       <td class="num" data-testid="stock-stock"><strong>${units(r.stock)}</strong></td>
                       <td class="num" data-testid="stock-weekly">${r.weekly_sales === null || r.weekly_sales === undefined ? '–' : fmt.number(Math.round(Number(r.weekly_sales) * 10) / 10)}</td>
                       <td class="num"><${CoverTag} value=${r.cover_weeks} /></td>

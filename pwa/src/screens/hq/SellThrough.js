@@ -143,8 +143,8 @@ export function SellThrough({ region = null }) {
                     <th class="num">${t('channel.units.card')}</th>
                     <th class="num">${t('channel.units.declared')}</th>
                     <th class="num">${t('channel.units.estimated')}</th>
-                    <th class="num">${t('channel.shipped')}</th>
-                    <th class="num">${t('channel.stockStart')}</th>
+                    <th class="num opt">${t('channel.shipped')}</th>
+                    <th class="num opt">${t('channel.stockStart')}</th>
                     <th class="num">${t('channel.sellThroughPct')}</th>
                   </tr>
                 </thead>
@@ -157,8 +157,8 @@ export function SellThrough({ region = null }) {
                       <td class="num" data-testid="st-card">${ours ? units(r.card_units) : '–'}</td>
                       <td class="num" data-testid="st-declared">${ours ? units(r.declared_units) : '–'}</td>
                       <td class="num" data-testid="st-estimated">${ours ? '–' : units(r.estimated_units)}</td>
-                      <td class="num">${ours ? units(r.shipped) : '–'}</td>
-                      <td class="num">${ours ? units(r.stock_start) : '–'}</td>
+                      <td class="num opt">${ours ? units(r.shipped) : '–'}</td>
+                      <td class="num opt">${ours ? units(r.stock_start) : '–'}</td>
                       <td class="num" data-testid="st-pct">${ours ? pct(r.sell_through) : '–'}</td>
                     </tr>`;
                   })}

@@ -28,8 +28,12 @@ export function VolumeChart({ data, version = '' }) {
         const { weeks, series } = data;
         const styles = seriesStyles(series);
         const range = unitsRange(series);
-        const labels = weeks.map((w) => `${periodName(w, 'week').slice(5)} ${String(w).slice(5)}`);
         const width = Math.max(280, box.current.clientWidth || 600);
+        // "W47 11-16" where there is room, "W47" on a phone (the legend names the week in full).
+        const narrow = width < 520;
+        const labels = weeks.map((w) =>
+          narrow ? periodName(w, 'week').slice(5) : `${periodName(w, 'week').slice(5)} ${String(w).slice(5)}`,
+        );
         const opts = {
           width,
           height: HEIGHT,
@@ -40,7 +44,7 @@ export function VolumeChart({ data, version = '' }) {
           axes: [
             {
               incrs: [1, 2, 3, 4, 6, 8, 13, 26, 52],
-              space: 56,
+              space: narrow ? 40 : 64,
               values: (_u, splits) =>
                 splits.map((i) => (Number.isInteger(i) && labels[i] !== undefined ? labels[i] : '')),
             },

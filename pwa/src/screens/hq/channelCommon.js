@@ -2,7 +2,7 @@
 // badge, the alerts tab), the "Export CSV" of a file the server makes, the model and region filters.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { fmt, localName, t } from '../../i18n/index.js';
+import { fmt, lang, localName, t } from '../../i18n/index.js';
 import { apiMessage } from '../desk/kit.js';
 import { COVER_HIGH, COVER_LOW, coverTone, roundCover } from './channel.js';
 import * as capi from './channelApi.js';
@@ -64,7 +64,8 @@ export function ServerCsvButton({ path, query, base, testid = 'export-csv', disa
     setBusy(true);
     setError(null);
     try {
-      await capi.downloadServerCsv(path, query, base);
+      // The header row in the user's language (the server's default: the request's Accept-Language).
+      await capi.downloadServerCsv(path, { ...query, lang: lang() }, base);
     } catch (err) {
       if (!err || err.status === undefined) console.error(err);
       setError(err);
