@@ -9,7 +9,14 @@ import { fmt, localField, t } from '../../i18n/index.js';
 import { ErrorBanner, Pager, RefreshButton, usePaged, useRemote } from '../desk/kit.js';
 import { agingQuery } from './channel.js';
 import * as capi from './channelApi.js';
-import { ChannelRegionField, ModelField, partnerName, ServerCsvButton, units } from './channelCommon.js';
+import {
+  ChannelRegionField,
+  ModelField,
+  partnerName,
+  ServerCsvButton,
+  units,
+  usePartnerNames,
+} from './channelCommon.js';
 import { cleanQuery, regionName, useLookups, useSavedFilters } from './marketCommon.js';
 import { periodName } from './market.js';
 
@@ -137,6 +144,7 @@ export function FifoBreaks({ region = null }) {
   const query = cleanQuery({ region_id: regionId, product_id: filters.product_id });
   const key = JSON.stringify(query);
   const { data, loading, error, reload } = useRemote(() => capi.fifoBreaks(query), [key]);
+  const partners = usePartnerNames();
   const rows = Array.isArray(data) ? data : data?.items || [];
 
   return html`<div data-testid="fifo-screen">
@@ -177,7 +185,7 @@ export function FifoBreaks({ region = null }) {
                       <td class="num"><strong class="drop">${units(f.older_unsold)}</strong></td>
                       <td>${periodName(f.newer_ship_week, 'week')}<div class="small muted">${fmt.day(f.newer_ship_week)}</div></td>
                       <td class="num">${units(f.newer_sold_recent)}</td>
-                      <td class="small">${(f.older_partner_ids || []).map((id) => (Number(id) === 0 ? t('channel.noPartner') : `#${id}`)).join(', ')}</td>
+                      <td class="small">${(f.older_partner_ids || []).map((id) => partnerName({ partner_id: id, partner_name: partners[id] })).join(', ')}</td>
                     </tr>`,
                   )}
                 </tbody>

@@ -74,7 +74,7 @@ export function ChannelStock({ region = null }) {
         <${ChannelRegionField} regions=${regions} value=${filters.region_id} onChange=${(v) => set({ region_id: v })} fixed=${region} />
         <${ModelField} products=${products} value=${filters.product_id} onChange=${(v) => set({ product_id: v })} />
       </div>
-      <p class="small muted">${t('channel.stock.explain')}</p>
+      <p class="small muted">${t('channel.stock.explain')} ${region ? '' : t('channel.stock.pickRegion')}</p>
       <${CoverLegend} />
     </section>
 

@@ -3,7 +3,8 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmt, lang, localName, t } from '../../i18n/index.js';
-import { apiMessage } from '../desk/kit.js';
+import { apiMessage, fetchAllPages } from '../desk/kit.js';
+import { requestPage } from '../../api.js';
 import { COVER_HIGH, COVER_LOW, coverTone, roundCover } from './channel.js';
 import * as capi from './channelApi.js';
 import { RegionField, SelectField } from './marketCommon.js';
@@ -139,4 +140,32 @@ export function partnerName(r) {
   return Number(r.partner_id) === 0 || r.partner_id === null || r.partner_id === undefined
     ? t('channel.noPartner')
     : r.partner_name || `#${r.partner_id}`;
+}
+
+let partnersOnce = null;
+
+/** `{id: name}` of every partner (fetched once per page load; {} until known or when refused): the
+ * FIFO list names the partners holding the older units by id. */
+export function usePartnerNames() {
+  const [names, setNames] = useState({});
+  useEffect(() => {
+    let alive = true;
+    if (!partnersOnce) {
+      partnersOnce = fetchAllPages(({ page, pageSize }) =>
+        requestPage('/partners', { query: { page, page_size: pageSize } }),
+      ).then(
+        (list) => Object.fromEntries(list.map((p) => [p.id, p.name])),
+        (err) => {
+          partnersOnce = null;
+          if (!err || err.status === undefined) console.error(err);
+          return {};
+        },
+      );
+    }
+    partnersOnce.then((map) => alive && setNames(map));
+    return () => {
+      alive = false;
+    };
+  }, []);
+  return names;
 }

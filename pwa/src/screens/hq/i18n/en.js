@@ -231,7 +231,8 @@ export default {
   'channel.units.estimated': 'Estimated',
   'channel.stock.title': 'Channel stock and weeks of cover',
   'channel.stock.explain':
-    'Shipped (sell-in) minus sold (warranty cards) is the stock in the channel. Sell-out per week is the average of the last 4 complete weeks; weeks of cover = stock ÷ that. Choose a region to see its partners.',
+    'Shipped (sell-in) minus sold (warranty cards) is the stock in the channel. Sell-out per week is the average of the last complete weeks (4 by default); weeks of cover = stock ÷ that.',
+  'channel.stock.pickRegion': 'Choose a region to see its partners.',
   'channel.stock.byRegion': 'By region',
   'channel.stock.byPartner': 'Partners in {region}',
   'channel.stock.none': 'No shipments in the channel for these filters.',

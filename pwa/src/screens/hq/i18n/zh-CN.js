@@ -225,7 +225,8 @@ export default {
   'channel.units.estimated': '估计',
   'channel.stock.title': '渠道库存与可售周数',
   'channel.stock.explain':
-    '出货（进货）减去已售（保卡）即渠道库存。周销量为最近 4 个完整周的平均值；可售周数 = 库存 ÷ 周销量。选择大区查看其渠道商。',
+    '出货（进货）减去已售（保卡）即渠道库存。周销量为最近若干完整周（默认 4 周）的平均值；可售周数 = 库存 ÷ 周销量。',
+  'channel.stock.pickRegion': '选择大区查看其渠道商。',
   'channel.stock.byRegion': '按大区',
   'channel.stock.byPartner': '{region}的渠道商',
   'channel.stock.none': '该筛选条件下渠道中没有出货。',
