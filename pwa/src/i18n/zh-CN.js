@@ -261,7 +261,7 @@ export default {
   'phones.counted': '已记录 {n} 台',
   'phones.countedOut': '已记录：缺货',
   'phones.soldTitle': '上次以来售出（台）',
-  'phones.soldHint': '按回车或离开输入框时保存。',
+  'phones.soldHint': '回车或离开输入框时保存。',
   'phones.soldInput': '{name} 售出',
   'phones.since': '自 {date} 起',
   'phones.sold': '已记录 {n} 台 · 自 {date} 起',
