@@ -91,7 +91,14 @@ export function ChannelAlerts({ region = null }) {
                       <td><span class=${`tag ${a.kind === 'cover_high' ? 'tag-warn' : 'tag-err'}`}>${t(`channel.alertKind.${a.kind}`)}</span></td>
                       <td>${a.model_code} <span class="small muted opt">${localField(a, 'product_name')}</span></td>
                       <td>
-                        ${a.store_id ? html`<div>${a.store_name || `#${a.store_id}`}</div>` : null}
+                        ${
+                          a.store_id
+                            ? html`<div>
+                              ${a.store_name || `#${a.store_id}`}
+                              ${a.kind === 'stock_out' ? html` <span class="tag tag-err" data-testid="alert-counted-zero">${t('channel.alerts.countedZero')}</span>` : null}
+                            </div>`
+                            : null
+                        }
                         <div class=${a.store_id ? 'small muted' : ''}>${a.region_name || regionName(regions, a.region_id)}</div>
                       </td>
                       <td>${periodName(a.week_start, 'week')}<div class="small muted">${fmt.day(a.week_start)}</div></td>

@@ -267,7 +267,8 @@ export default {
   'channel.alerts.all': '全部',
   'channel.alerts.explain':
     '每个型号、门店或大区每周最多一条：门店盘点某型号为 0 而其大区在售；大区可售周数低于或高于阈值。',
-  'channel.alerts.stock': '库存',
+  'channel.alerts.stock': '大区库存',
+  'channel.alerts.countedZero': '盘点为 0',
   'channel.alerts.none': '没有预警。',
   'channel.alertKind.stock_out': '断货',
   'channel.alertKind.cover_low': '可售过低',
