@@ -1194,6 +1194,24 @@ def routes_and_market_rows() -> list[Row]:
         Row("GET", "/api/v1/market/store-changes", market_b, query="region_id={region_b}"),
         Row("GET", "/api/v1/market/material-use", market),
         Row("GET", "/api/v1/market/material-use", market_b, query="region_id={region_b}"),
+        # The channel's screens: like the market's (managers their region, reps and clerks none)
+        *(
+            Row("GET", f"/api/v1/channel/{path}", expect, query=query)
+            for path in ("stock", "sell-through", "aging", "fifo-breaks", "disagreements")
+            for expect, query in ((market, ""), (market_b, "region_id={region_b}"))
+        ),
+        Row(
+            "GET",
+            "/api/v1/channel/aging/imeis",
+            market,
+            query="region_id={region_a}&product_id={product}&ship_week=2026-06-01",
+        ),
+        Row(
+            "GET",
+            "/api/v1/channel/aging/imeis",
+            market_b,
+            query="region_id={region_b}&product_id={product}&ship_week=2026-06-01",
+        ),
     ]
 
 

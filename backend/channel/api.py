@@ -1,9 +1,93 @@
 """HTTP endpoints for the channel: stock and weeks of cover, sell-through, aging, FIFO breaks, alerts."""
 
+from flask import g
+from flask.views import MethodView
+
 from ..core.blueprint import Blueprint
-from . import models  # noqa: F401  (the tables exist before the endpoints do)
+from ..core.pagination import RowPage
+from . import (
+    models,  # noqa: F401  (the tables exist before the endpoints do)
+    service,
+)
+from .schemas import (
+    AgingImeiSchema,
+    AgingImeisQuerySchema,
+    AgingQuerySchema,
+    AgingRowSchema,
+    DisagreementQuerySchema,
+    DisagreementSchema,
+    FifoBreakSchema,
+    FifoQuerySchema,
+    SellThroughQuerySchema,
+    SellThroughRowSchema,
+    StockQuerySchema,
+    StockRowSchema,
+)
 
 blp = Blueprint("channel", __name__, url_prefix="/api/v1/channel", description="Sell-in, sell-out and channel stock")
+
+
+class AgingPage(RowPage):
+    @property
+    def items(self):
+        return service.describe_aging(super().items)
+
+
+@blp.route("/stock")
+class Stock(MethodView):
+    @blp.arguments(StockQuerySchema, location="query")
+    @blp.response(200, StockRowSchema(many=True))
+    def get(self, args):
+        """Channel stock by region (or partner) and model: shipped, sold, stock, weekly sell-out, weeks of cover."""
+        return service.channel_stock(g.user, args)
+
+
+@blp.route("/sell-through")
+class SellThrough(MethodView):
+    @blp.arguments(SellThroughQuerySchema, location="query")
+    @blp.response(200, SellThroughRowSchema(many=True))
+    def get(self, args):
+        """Sell-out and sell-through per model and week, own models and competitors' estimates."""
+        return service.sell_through(g.user, args)
+
+
+@blp.route("/aging")
+class Aging(MethodView):
+    @blp.arguments(AgingQuerySchema, location="query")
+    @blp.response(200, AgingRowSchema(many=True))
+    @blp.paginate(AgingPage)
+    def get(self, args):
+        """Cohorts with units unsold past their model's aging days, oldest first."""
+        return service.aging_query(g.user, args)
+
+
+@blp.route("/aging/imeis")
+class AgingImeis(MethodView):
+    @blp.arguments(AgingImeisQuerySchema, location="query")
+    @blp.response(200, AgingImeiSchema(many=True))
+    @blp.paginate(RowPage)
+    def get(self, args):
+        """The unsold units (IMEIs) of one cohort: region, partner, model, ship week."""
+        return service.aging_imeis_query(g.user, args)
+
+
+@blp.route("/fifo-breaks")
+class FifoBreaks(MethodView):
+    @blp.arguments(FifoQuerySchema, location="query")
+    @blp.response(200, FifoBreakSchema(many=True))
+    def get(self, args):
+        """Older units of a model unsold in a region while a newer shipment of it sells there."""
+        return service.fifo_breaks(g.user, args)
+
+
+@blp.route("/disagreements")
+class Disagreements(MethodView):
+    @blp.arguments(DisagreementQuerySchema, location="query")
+    @blp.response(200, DisagreementSchema(many=True))
+    def get(self, args):
+        """Store-weeks where the sell-out a store declared differs from its warranty cards."""
+        return service.disagreements(g.user, args)
+
 
 # The alerts, the CSV exports and a store's figures add their routes to `blp` (alert_api.py).
 from . import alert_api  # noqa: E402, F401
