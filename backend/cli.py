@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from .auth.models import User
 from .auth.service import create_user as create
+from .channel.rollup import rebuild as rebuild_channel_rollups
 from .config import INSTANCE
 from .extensions import db
 from .health.doctor import run_checks
@@ -57,6 +58,14 @@ def register_cli(app: Flask) -> None:
     def rebuild_price_cells(since) -> None:
         """Recompute HQ's price rollups from the raw observations (after a bulk load, say)."""
         click.echo(f"{rebuild_cells(since.date() if since else None)} price cells computed.")
+
+    @app.cli.command("rebuild-channel")
+    def rebuild_channel() -> None:
+        """Recompute the channel's rollups (stock, sales by week, sell-out cells) from the
+        shipments, live cards, reports and estimates: for a first deployment, after a bulk load
+        that bypassed the ORM, or to check the increments."""
+        counts = rebuild_channel_rollups()
+        click.echo("Channel rollups rebuilt: " + ", ".join(f"{n} {table}" for table, n in counts.items()))
 
     @app.cli.command("sweep-jobs")
     @click.option("--retry-failed", is_flag=True, help="Give failed jobs a new set of attempts (cause fixed).")
