@@ -11,17 +11,20 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from backend.channel import models
 from backend.channel.figures import business_today, week_of
-from backend.channel.models import NATIONAL, NO_PARTNER, ChannelCohort, ChannelSale, SellOutCell
+from backend.channel.models import (
+    NATIONAL,
+    NO_PARTNER,
+    ChannelCohort,
+    ChannelSale,
+    ChannelStock,
+    ChannelWeek,
+    SellOutCell,
+)
 from backend.extensions import db
 from backend.jobs import run_ready_jobs
 from backend.jobs.models import OPEN_STATES, OutboxJob
 from tests.factories import ApiClient, shop_stock_count_body
-
-# The per-channel totals and weeks (helper B1's rollups, in progress): written when they exist.
-ChannelStock = getattr(models, "ChannelStock", None)
-ChannelWeek = getattr(models, "ChannelWeek", None)
 
 COUNTS = "/api/v1/shop-stock-counts"
 ALERTS = "/api/v1/channel/alerts"
@@ -59,13 +62,12 @@ def channel(region_id: int, product_id: int, shipped: int, sold: int, sold_in_wi
     sales = [(week, units) for week, units in spread if units]
     for week, units in sales:
         db.session.add(ChannelSale(**key, ship_week=ship_week, sale_week=week, units=units))
-    if ChannelStock is not None:
-        db.session.add(ChannelStock(**key, shipped=shipped, sold=sold))
-        weeks = {ship_week: [shipped, 0]}
-        for week, units in sales:
-            weeks.setdefault(week, [0, 0])[1] += units
-        for week, (shipped_then, sold_then) in weeks.items():
-            db.session.add(ChannelWeek(**key, week_start=week, shipped=shipped_then, sold=sold_then))
+    db.session.add(ChannelStock(**key, shipped=shipped, sold=sold))
+    weeks = {ship_week: [shipped, 0]}
+    for week, units in sales:
+        weeks.setdefault(week, [0, 0])[1] += units
+    for week, (shipped_then, sold_then) in weeks.items():
+        db.session.add(ChannelWeek(**key, week_start=week, shipped=shipped_then, sold=sold_then))
     db.session.commit()
 
 

@@ -27,8 +27,6 @@ from tests.sync.helpers import Device
 
 from .alert_helpers import ALERTS, channel, count, monday, region_sold, settle
 
-alerts.register()  # until channel.init_app does (idempotent)
-
 
 def all_alerts() -> list[ChannelAlert]:
     db.session.rollback()

@@ -6,15 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from backend.catalogue.models import Product
-from backend.channel import alerts
 from backend.channel.models import StoreSellOutWeek
 from backend.core.timeutil import utcnow
 from backend.extensions import db
 from tests.factories import iso
 
 from .alert_helpers import ALERTS, count, monday, region_sold
-
-alerts.register()  # until channel.init_app does (idempotent)
 
 
 def url(store) -> str:
