@@ -11,6 +11,7 @@ from .alert_schemas import (
     AgingCsvQuerySchema,
     ChannelAlertQuerySchema,
     ChannelAlertRowSchema,
+    StockCsvQuerySchema,
     StoreFiguresSchema,
 )
 from .api import blp
@@ -50,6 +51,17 @@ class StoreFigures(MethodView):
     def get(self, store_id):
         """A store's latest shop stock per model, 8 weeks of card vs declared sell-out, open stock-outs."""
         return store_figures(g.user, store_id)
+
+
+@blp.route("/stock.csv")
+class StockCsv(MethodView):
+    @blp.arguments(StockCsvQuerySchema, location="query")
+    @blp.response(200, content_type="text/csv", description="UTF-8 CSV with a byte-order mark, streamed")
+    def get(self, args):
+        """The channel stock table (as /stock: by region or partner and model), streamed as UTF-8 CSV."""
+        today = business_today()
+        rows = export.stock_rows(g.user, args, today)
+        return export.csv_response("channel-stock", export.STOCK_COLUMNS, rows, today)
 
 
 @blp.route("/aging.csv")

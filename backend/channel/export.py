@@ -34,15 +34,14 @@ from typing import NamedTuple
 from flask import Response, current_app, request, stream_with_context
 from sqlalchemy import exists, select
 
-from ..auth.models import Role, User
+from ..auth.models import User
 from ..catalogue.models import Product
-from ..core.auth import check_role
-from ..core.errors import NotFound
 from ..extensions import db
 from ..org.models import Partner, Region
 from ..warranty.models import Shipment, WarrantyCard
-from .figures import business_today
+from .figures import business_today, week_of
 from .models import NO_PARTNER, ChannelCohort
+from .service import channel_stock, scope_regions
 
 BOM = "\ufeff"
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
@@ -155,32 +154,20 @@ AGING_COLUMNS = [
 
 # --- the aging units ---------------------------------------------------------------------------
 
-READERS = (Role.MANAGER, Role.HQ, Role.ADMIN)
 
+def aging_before(today: date, days: int) -> date:
+    """The first ship day whose units are not aging yet, for a model aging after `days` days.
 
-def scope_region(actor: User, region_id: int | None) -> int | None:
-    """The region an export covers: a manager their own (another region is the same 404 as one
-    that does not exist), HQ the one asked for or all (None). Reps and clerks: 403."""
-    check_role(actor, *READERS)
-    if actor.role == Role.MANAGER:
-        if region_id not in (None, actor.region_id):
-            raise _no_region(region_id)
-        return actor.region_id
-    if region_id is not None and db.session.get(Region, region_id) is None:
-        raise _no_region(region_id)
-    return region_id
-
-
-def _no_region(region_id: int) -> NotFound:
-    return NotFound(
-        f"No region {region_id}.", field="region_id", reason="region.not_found", params={"region_id": region_id}
-    )
+    As the aging screen counts them (`service`): a cohort — the units of an ISO week — is aging
+    when its Sunday is more than `days` days ago, so a unit is listed when its week's Monday is
+    on or before `today − days − 7`, i.e. when it shipped before the Monday after that week."""
+    return week_of(today - timedelta(days=days + 7)) + timedelta(days=7)
 
 
 def aging_units(actor: User, filters: dict, today: date | None = None) -> Iterator[dict]:
-    """The units of the actor's scope shipped more than their model's aging days ago
-    (`products.aging_days`, else `CHANNEL_AGING_DAYS`) and not sold (no live card holds their
-    IMEI), by region, model, ship date and IMEI — one row each.
+    """The unsold units (no live card holds their IMEI) of the aging cohorts in the actor's scope
+    — what the aging screen counts (`aging_before`; `products.aging_days`, else
+    `CHANNEL_AGING_DAYS`) — by region, model, ship date and IMEI, one row each.
 
     The (region, model) pairs holding unsold units come from the cohort rollup; each pair's
     units are then read by the shipments' (region, model, ship date) index up to its cut-off
@@ -188,22 +175,22 @@ def aging_units(actor: User, filters: dict, today: date | None = None) -> Iterat
 
     The scope is checked at the call (a 403 or 404 before any byte is sent); the rows are read
     as the returned generator is consumed."""
-    region_id = scope_region(actor, filters.get("region_id"))
+    regions = scope_regions(actor, filters.get("region_id"))
     today = today or business_today()
     default_days = current_app.config["CHANNEL_AGING_DAYS"]
     products = {p.id: p for p in db.session.scalars(select(Product))}
-    regions = dict(db.session.execute(select(Region.id, Region.name)).all())
+    region_names = dict(db.session.execute(select(Region.id, Region.name)).all())
     partners = dict(db.session.execute(select(Partner.id, Partner.name)).all())
     c = ChannelCohort
     pairs = select(c.region_id, c.product_id).where(c.shipped > c.sold).group_by(c.region_id, c.product_id)
-    if region_id is not None:
-        pairs = pairs.where(c.region_id == region_id)
+    if regions is not None:
+        pairs = pairs.where(c.region_id.in_(regions))
     if filters.get("product_id") is not None:
         pairs = pairs.where(c.product_id == filters["product_id"])
     if filters.get("partner_id") is not None:
         pairs = pairs.where(c.partner_id == filters["partner_id"])
     pairs = db.session.execute(pairs.order_by(c.region_id, c.product_id)).all()
-    return _aging_rows(pairs, filters.get("partner_id"), today, default_days, products, regions, partners)
+    return _aging_rows(pairs, filters.get("partner_id"), today, default_days, products, region_names, partners)
 
 
 def _aging_rows(pairs, partner, today, default_days, products, regions, partners) -> Iterator[dict]:
@@ -212,7 +199,7 @@ def _aging_rows(pairs, partner, today, default_days, products, regions, partners
     for region, product_id in pairs:
         product = products.get(product_id)
         days = product.aging_days if product is not None and product.aging_days is not None else default_days
-        cutoff = today - timedelta(days=days)  # shipped before it: more than `days` days ago
+        cutoff = aging_before(today, days)
         stmt = select(s.imei, s.ship_date, s.partner_id).where(
             s.region_id == region, s.product_id == product_id, s.ship_date < cutoff, ~sold
         )
@@ -233,3 +220,9 @@ def _aging_rows(pairs, partner, today, default_days, products, regions, partners
                 "age_days": (today - ship_date).days,
                 "aging_days": days,
             }
+
+
+def stock_rows(actor: User, filters: dict, today: date) -> list[dict]:
+    """The stock screen's rows (`service.channel_stock`: a row per region, or region and
+    partner, and model — thousands at most), scope checked there."""
+    return channel_stock(actor, filters, today)

@@ -22,6 +22,7 @@ from tests.factories import imei as make_imei
 from tests.warranty.helpers import card_body, register
 
 AGING = "/api/v1/channel/aging.csv"
+STOCK = "/api/v1/channel/stock.csv"
 
 
 # --- cells ------------------------------------------------------------------------------------------
@@ -115,29 +116,38 @@ def ensure_cohorts() -> None:
     db.session.commit()
 
 
+def last_aging_week(days: int) -> date:
+    """The latest ship week that is aging for a model aging after `days` days: its Sunday is more
+    than `days` days ago (the aging screen's rule)."""
+    return week_of(business_today() - timedelta(days=days + 7))
+
+
 @pytest.fixture
 def aging(api, world):
-    """Region GD: P30 (aging after the default 90 days) — 5 units shipped to 苏宁 120 days ago, 2 of
-    them sold (3 aging); 4 to no partner 91 days ago (aging); 3 exactly 90 days ago and 2 30 days
-    ago (not aging); N10 (aging after 30 days) — 2 units 45 days ago (aging). Region GX: 6 P30
+    """Region GD, P30 (aging after the default 90 days; L = its last aging week): 5 units shipped to
+    苏宁 two weeks before L, 2 of them sold (3 aging); 4 to no partner on L's Sunday (aging); 3 on
+    the Monday after (not aging, though older than 90 days); 2 to 苏宁 30 days ago (not). N10
+    (aging after 30 days): 2 units on the Monday of its last aging week (aging). Region GX: 6 P30
     shipped 200 days ago (aging). HQ: 3 + 4 + 2 + 6 = 15 aging units."""
     n10 = Product(model_code="XL-N10", name="星澜 N10", tac_codes=[N10_TAC], aging_days=30)
     db.session.add(n10)
     db.session.commit()
     p30, ra, rb, sn = world.product, world.region_a, world.region_b, world.partner
+    today = business_today()
+    last = last_aging_week(90)
     imp = _import(world)
     old = [make_imei(P30_TAC, i) for i in range(1, 6)]
-    ship(imp, old, p30, ra, sn, 120)
-    ship(imp, [make_imei(P30_TAC, i) for i in range(10, 14)], p30, ra, None, 91)
-    ship(imp, [make_imei(P30_TAC, i) for i in range(20, 23)], p30, ra, None, 90)
+    ship(imp, old, p30, ra, sn, (today - (last - timedelta(weeks=2))).days)
+    ship(imp, [make_imei(P30_TAC, i) for i in range(10, 14)], p30, ra, None, (today - (last + timedelta(days=6))).days)
+    ship(imp, [make_imei(P30_TAC, i) for i in range(20, 23)], p30, ra, None, (today - (last + timedelta(days=7))).days)
     ship(imp, [make_imei(P30_TAC, i) for i in range(30, 32)], p30, ra, sn, 30)
-    ship(imp, [make_imei(N10_TAC, i) for i in range(40, 42)], n10, ra, None, 45)
+    ship(imp, [make_imei(N10_TAC, i) for i in range(40, 42)], n10, ra, None, (today - last_aging_week(30)).days)
     ship(imp, [make_imei(P30_TAC, i) for i in range(50, 56)], p30, rb, None, 200)
     clerk = api(world.clerk_a1)
     for serial in (1, 2):  # two of the oldest sold
         register(clerk, card_body(world, serial))
     ensure_cohorts()
-    return {"n10": n10, "old_unsold": old[2:]}
+    return {"n10": n10, "old_unsold": old[2:], "last": last}
 
 
 def rows_of(r) -> tuple[list[str], list[dict]]:
@@ -152,8 +162,8 @@ def rows_of(r) -> tuple[list[str], list[dict]]:
 def test_aging_units_one_row_per_imei(api, world, aging):
     r = api(world.hq).get(AGING)
     assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
-    today = business_today().isoformat()
-    assert r.headers["Content-Disposition"] == f'attachment; filename="channel-aging-{today}.csv"'
+    today = business_today()
+    assert r.headers["Content-Disposition"] == f'attachment; filename="channel-aging-{today.isoformat()}.csv"'
     header, rows = rows_of(r)
     assert header == [c.en for c in export.AGING_COLUMNS]
     assert len(rows) == 15
@@ -163,15 +173,22 @@ def test_aging_units_one_row_per_imei(api, world, aging):
     assert sorted(row["IMEI"][2:-1] for row in gd_sn) == sorted(aging["old_unsold"])  # the 2 sold are not listed
     first = gd_sn[0]
     assert first["Region"] == "广东大区" and first["Partner"] == "苏宁易购" and first["Model"] == "XL-P30"
-    assert first["Ship date"] == (business_today() - timedelta(days=120)).isoformat()
-    assert (first["Age (days)"], first["Aging after (days)"]) == ("120", "90")
+    shipped_on = aging["last"] - timedelta(weeks=2)
+    assert first["Ship date"] == shipped_on.isoformat()
+    assert (first["Age (days)"], first["Aging after (days)"]) == (str((today - shipped_on).days), "90")
+    sunday = [row for row in rows if row["Ship date"] == (aging["last"] + timedelta(days=6)).isoformat()]
+    assert len(sunday) == 4 and int(sunday[0]["Age (days)"]) > 90
     n10_rows = [row for row in rows if row["Model"] == "XL-N10"]
+    n10_age = str((today - last_aging_week(30)).days)
     assert [(row["Age (days)"], row["Aging after (days)"], row["Partner ID"]) for row in n10_rows] == [
-        ("45", "30", "0"),
-        ("45", "30", "0"),
+        (n10_age, "30", "0"),
+        (n10_age, "30", "0"),
     ]
-    ages = {row["Age (days)"] for row in rows}
-    assert "90" not in ages and "30" not in ages  # exactly the aging days is not more than them
+    assert all(int(row["Age (days)"]) > int(row["Aging after (days)"]) for row in rows)
+    # The screen's aging cohorts count exactly these units.
+    screen = api(world.hq).get("/api/v1/channel/aging", query_string={"page_size": 100})
+    assert screen.status_code == 200, screen.json
+    assert sum(c["unsold"] for c in screen.json) == 15
 
 
 def test_aging_scope_and_filters(api, world, aging):
@@ -192,6 +209,34 @@ def test_aging_scope_and_filters(api, world, aging):
         r = api(user).get(AGING)
         assert r.status_code == 403 and r.json["reason"] == "role.forbidden", user.username
     assert api(world.hq).get(AGING, query_string={"lang": "fr"}).status_code == 422
+
+
+def test_stock_csv_is_the_stock_table(api, world, aging):
+    hq = api(world.hq)
+    for group in ("region", "partner"):
+        table = hq.get("/api/v1/channel/stock", query_string={"group": group})
+        assert table.status_code == 200, table.json
+        r = hq.get(STOCK, query_string={"group": group})
+        assert r.headers["Content-Disposition"].startswith('attachment; filename="channel-stock-')
+        header, rows = rows_of(r)
+        assert header == [c.en for c in export.STOCK_COLUMNS]
+        assert len(rows) == len(table.json) > 0
+        for row, want in zip(rows, table.json, strict=True):
+            for column in export.STOCK_COLUMNS:
+                value = want[column.key]
+                assert row[column.en] == ("" if value is None else str(value)), (column.key, row, want)
+    # By hand, region GD, P30: 5 + 4 + 3 + 2 = 14 shipped, 2 sold, 12 in stock, 7 of them aging.
+    header, rows = rows_of(hq.get(STOCK, query_string={"region_id": world.region_a.id, "product_id": world.product.id}))
+    [gd] = rows
+    assert (gd["Shipped"], gd["Sold"], gd["Channel stock"], gd["Aging units"]) == ("14", "2", "12", "7")
+    _, rows = rows_of(api(world.manager_b).get(STOCK))
+    assert {row["Region"] for row in rows} == {"广西大区"}
+    assert api(world.rep_a1).get(STOCK).status_code == 403
+    r = api(world.manager_a).get(STOCK, query_string={"region_id": world.region_b.id})
+    assert r.status_code == 404 and r.json["reason"] == "region.not_found"
+    assert hq.get(STOCK, query_string={"group": "store"}).status_code == 422
+    zh, _ = rows_of(hq.get(STOCK, query_string={"lang": "zh-CN"}))
+    assert zh[:3] == ["大区ID", "大区", "渠道商ID"]
 
 
 def test_headers_in_the_requesters_language(api, world):
