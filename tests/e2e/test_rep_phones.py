@@ -91,6 +91,9 @@ def record_phones(page, world) -> None:
     sold = step.locator(f"[data-testid=phone-sold-row][data-product-id='{pid}']")
     rival = step.locator(f"[data-testid=phone-rival-row][data-model-id='{cid}']")
     expect(stock).to_have_attribute("data-recorded", "false")
+    # A count typed, then "out of stock" tapped at once: the tap decides, one count of 0 (leaving
+    # the field for the button records nothing of its own).
+    stock.locator("[data-testid=phone-stock-input]").fill("3")
     stock.locator("[data-testid=phone-out]").click()
     expect(stock).to_have_attribute("data-recorded", "true")
     expect(stock.locator("[data-testid=phone-out]")).to_have_attribute("aria-pressed", "true")
@@ -211,9 +214,21 @@ def test_stock_out_reaches_today(phone, phones_world, locale):
     step = page.locator("[data-testid=step-phones]")
     expect(step.locator("summary")).to_contain_text(words["step"])
     record_phones(page, world)
+    # A demo phone on the counter, said after the count: the count again with the answer.
+    demo = step.locator(f"[data-testid=phone-stock-row][data-product-id='{world.product.id}'] [data-testid=phone-demo]")
+    demo.click()
+    expect(demo).to_have_attribute("aria-pressed", "true")
     screen(page, "step-phones", f"phones-02-{locale}-recorded")
     wait_synced(page)
-    wait_until(lambda: db.session.scalar(select(ShopStockCount.id)), message="the count")
+    counts = wait_until(
+        lambda: (
+            (rows := db.session.scalars(select(ShopStockCount).order_by(ShopStockCount.counted_at)).all())
+            and len(rows) == 2
+            and rows
+        ),
+        message="the two counts",
+    )
+    assert [(c.on_hand, c.demo_unit) for c in counts] == [(0, None), (0, True)]
 
     # The alert job's work (check_store_stock), run here rather than waiting for its delay; it is
     # idempotent, so the job the push asked for adds nothing when it runs too.

@@ -105,6 +105,9 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
   // What this screen last recorded per row: Enter then blur, or a blur before the replica shows
   // the new entry, records nothing twice.
   const committed = useRef({});
+  // The stock row whose "out" or "demo" button is being pressed: leaving its field for the button
+  // records nothing (the button records the count, 0 or with the demo answer: one count, not two).
+  const holding = useRef(null);
   const bodyRef = useRef(null);
 
   const today = localToday();
@@ -188,6 +191,7 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
 
   function draftCount(row, text) {
     const key = `s:${row.productId}`;
+    if (holding.current === key) holding.current = null; // a button pressed, then not tapped
     setDrafts((d) => ({ ...d, [key]: text }));
     setError(key, null);
     pauses.schedule(key, () => {
@@ -195,12 +199,25 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
     });
   }
 
+  function hold(row) {
+    const key = `s:${row.productId}`;
+    holding.current = key;
+    pauses.hold(key);
+  }
+
+  function blurCount(row, text) {
+    if (holding.current === `s:${row.productId}`) return;
+    commitCount(row, text);
+  }
+
   function outOfStock(row) {
+    holding.current = null;
     setDrafts((d) => ({ ...d, [`s:${row.productId}`]: '0' }));
     commitCount(row, '0');
   }
 
   function toggleDemo(row) {
+    holding.current = null;
     const value = demoOf(row) !== true;
     setDemo((d) => ({ ...d, [row.productId]: value }));
     // A count already recorded (or typed) is recorded again with the answer: the latest counts.
@@ -233,7 +250,10 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
           <span>${name}</span>
           ${
             saved
-              ? html`<span class="grid-sub grid-ok">✓ ${out ? t('phones.countedOut') : t('phones.counted', { n: fmt.number(row.count.on_hand) })}</span>`
+              ? html`<span class="grid-sub grid-ok">
+                  ✓ ${out ? t('phones.countedOut') : t('phones.counted', { n: fmt.number(row.count.on_hand) })}
+                  ${row.count.demo_unit ? ` · ${t('phones.demo')}` : null}
+                </span>`
               : hint
                 ? html`<span class="grid-sub">${hint}</span>`
                 : null
@@ -247,6 +267,7 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
           placeholder=${row.lastCount ? String(row.lastCount.on_hand) : ''}
           value=${value}
           onDraft=${(text) => draftCount(row, text)}
+          onBlur=${(text) => blurCount(row, text)}
           onCommit=${(text) => commitCount(row, text)}
           onNext=${next}
           testid="phone-stock-input"
@@ -256,6 +277,8 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
           class="phone-btn phone-out"
           aria-pressed=${out ? 'true' : 'false'}
           aria-label=${t('phones.outLabel', { name })}
+          onPointerDown=${() => hold(row)}
+          onMouseDown=${() => hold(row)}
           onClick=${() => outOfStock(row)}
           data-testid="phone-out"
         >
@@ -266,6 +289,8 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
           class="phone-btn"
           aria-pressed=${demoOn ? 'true' : 'false'}
           aria-label=${t('phones.demoLabel', { name })}
+          onPointerDown=${() => hold(row)}
+          onMouseDown=${() => hold(row)}
           onClick=${() => toggleDemo(row)}
           data-testid="phone-demo"
         >
