@@ -35,6 +35,7 @@ from sqlalchemy import func, insert, select
 from ..auth.models import User
 from ..catalogue.models import Product
 from ..channel import alerts, rollup
+from ..core.timeutil import business_date
 from ..extensions import db
 from ..org.models import Partner
 from ..sellout.models import Band, CompetitorSellOut, SellOutReport, ShopStockCount, Source
@@ -72,11 +73,18 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def business_today(ctx: Context) -> date:
+    """The demo's today in the business zone, the calendar the screens count weeks in (a run
+    that pins its day keeps it): from 16:00 UTC Shanghai is a day ahead, and on a Sunday
+    evening a week ahead, of the UTC date the rest of the demo goes by."""
+    return business_date(ctx.now) if ctx.today == ctx.now.date() else ctx.today
+
+
 def make_rollups_and_alerts(ctx: Context) -> None:
     """The rollups from the raw rows (the bulk inserts above bypass the ORM's increments for
     cards and field records), then every alert the data shows as of the demo's today."""
     counts = rollup.rebuild()
-    raised = alerts.raise_all(ctx.today)
+    raised = alerts.raise_all(business_today(ctx))
     ctx.summary["channel_cohorts"] = counts.get("channel_cohorts", 0)
     ctx.summary["channel_alerts"] = raised
 
@@ -95,7 +103,8 @@ class _Simulation:
         rng = ctx.rng
         self.products = {p.model_code: p for p in db.session.scalars(select(Product).order_by(Product.id))}
         self.region_code = {region.id: spec.code for region, spec in ctx.regions}
-        self.week0 = week_of(ctx.today)  # the current (incomplete) week
+        self.today = business_today(ctx)
+        self.week0 = week_of(self.today)  # the current (incomplete) week
         self.first_week = self.week0 - timedelta(weeks=WEEKS)
         self.imp = db.session.scalars(select(ShipmentImport).order_by(ShipmentImport.id)).first()
         self.used = set(db.session.scalars(select(Shipment.imei))) | set(db.session.scalars(select(WarrantyImei.imei)))
@@ -167,7 +176,7 @@ class _Simulation:
 
     def arriving(self, region_id: int, product: Product) -> float:
         """Units a week `warranty.make_warranty` shipped into the region over its two months."""
-        since = self.ctx.today - timedelta(days=60)
+        since = self.today - timedelta(days=60)
         return sum(1 for u in self.pools[(region_id, product.id)] if u.ship_date >= since) / (60 / 7)
 
     def sell(self, region_id: int, product: Product, day: date, n: int, *, stuck=False) -> int:
@@ -218,7 +227,7 @@ class _Simulation:
         """The selling days of `week` (Monday on), from `first`, before today."""
         for k in range(7):
             day = week + timedelta(days=k)
-            if (first is None or day >= first) and day < self.ctx.today:
+            if (first is None or day >= first) and day < self.today:
                 yield day
 
     # -- the half year
@@ -249,7 +258,7 @@ class _Simulation:
                 # At least what arrives: the region sells what HQ ships it, give or take.
                 rate = BASE_WEEKLY * REGION_WEIGHT[rcode] * weight * scale
                 rate = max(rate, 1.25 * self.arriving(region_id, product))
-                if product.launch_date > ctx.today - timedelta(weeks=2):  # the launch stock goes in three weeks
+                if product.launch_date > self.today - timedelta(weeks=2):  # the launch stock goes in three weeks
                     rate = max(rate, len(self.pools[(region_id, product.id)]) / 3)
                 if (region_id, mcode) == (hi, "XL-A7"):
                     rate = 5 * scale
@@ -267,7 +276,7 @@ class _Simulation:
             stock = len(self.pools[(region_id, product.id)])
             want = round(weeks * weekly) - stock
             if want > 0:
-                day = max(ctx.today - timedelta(days=2), product.launch_date)
+                day = max(self.today - timedelta(days=2), product.launch_date)
                 self.ship(region_id, product, day, want)
         self.store()
 
@@ -285,7 +294,7 @@ class _Simulation:
                 want = round(demand + BUFFER_WEEKS * rate) - self.on_hand(region_id, product, week + timedelta(days=7))
                 if want > 0:
                     day = max(week + timedelta(days=rng.randint(0, 2)), launch)
-                    if day < self.ctx.today:
+                    if day < self.today:
                         self.ship(region_id, product, day, want)
             days = list(self.days(week, launch))
             if not days:
