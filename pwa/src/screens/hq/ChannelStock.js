@@ -140,7 +140,11 @@ export function ChannelStock({ region = null }) {
                 </tbody>
               </table>
             </div>
-            <${Pager} pagination=${data.pagination} page=${list.page} onPage=${list.setPage} />`
+            ${
+              data.pagination
+                ? html`<${Pager} pagination=${data.pagination} page=${list.page} onPage=${list.setPage} />`
+                : html`<p class="muted small" data-testid="stock-total">${t('desk.total', { n: rows.length })}</p>`
+            }`
           : html`<p class="empty" data-testid="stock-empty">${loading ? t('app.loading') : t('channel.stock.none')}</p>`
       }
     </section>

@@ -7,7 +7,7 @@ import { html } from 'htm/preact';
 import { useEffect, useMemo } from 'preact/hooks';
 import { fmt, localField, t } from '../../i18n/index.js';
 import { ErrorBanner, RefreshButton, Segmented, useRemote } from '../desk/kit.js';
-import { rivalIds, sellThroughSeries, sellThroughTableRows } from './channel.js';
+import { alignOnWeeks, rivalIds, sellThroughSeries, sellThroughTableRows } from './channel.js';
 import * as capi from './channelApi.js';
 import { ChannelRegionField, ModelField, units } from './channelCommon.js';
 import { addDays, alignTrends, defaultProduct, periodName, todayIn, weekStart } from './market.js';
@@ -78,7 +78,11 @@ export function SellThrough({ region = null }) {
   const chart = useMemo(() => sellThroughSeries(rows), [volume.data]);
   const tableRows = useMemo(() => sellThroughTableRows(rows), [volume.data]);
   const priceRows = prices.data ? prices.data.rows : [];
-  const aligned = useMemo(() => alignTrends(priceRows, { since, until: today, period: 'week' }), [prices.data]);
+  // The prices on the sell-out chart's weeks: the same week at the same place in both charts.
+  const aligned = useMemo(
+    () => alignOnWeeks(alignTrends(priceRows, { since, until: today, period: 'week' }), chart.weeks),
+    [prices.data, chart],
+  );
   const gapRows = Array.isArray(gaps.data) ? gaps.data : [];
   const reload = () => {
     volume.reload();
@@ -175,8 +179,8 @@ export function SellThrough({ region = null }) {
       <${ErrorBanner} error=${gaps.error} onRetry=${gaps.reload} />
       ${
         gapRows.length
-          ? html`<div class="table-wrap">
-              <table class="table">
+          ? html`<div class="table-wrap table-scroll table-short">
+              <table class="table channel-table" data-testid="disagreement-table">
                 <thead>
                   <tr>
                     <th>${t('channel.store')}</th>
@@ -202,7 +206,8 @@ export function SellThrough({ region = null }) {
                   )}
                 </tbody>
               </table>
-            </div>`
+            </div>
+            <p class="muted small">${t('desk.total', { n: gapRows.length })}</p>`
           : html`<p class="empty">${waiting(gaps) ? t('app.loading') : t('channel.disagreements.none')}</p>`
       }
     </section>

@@ -240,3 +240,23 @@ export function dispositionName(header, fallback) {
   const plain = /filename\s*=\s*"?([^";]+)"?/.exec(text);
   return plain ? plain[1].trim() : fallback;
 }
+
+/** Price trends aligned (market.js alignTrends) re-indexed on `weeks` (the sell-out chart's), so
+ * that both charts put the same week at the same place: a week without a price is a gap, prices of
+ * weeks outside `weeks` are left out. With no weeks, the prices as they are. */
+export function alignOnWeeks(aligned, weeks) {
+  if (!weeks?.length) return aligned;
+  const at = new Map(aligned.periods.map((p, i) => [p, i]));
+  const pick = (arr) => weeks.map((w) => (at.has(w) ? arr[at.get(w)] : null));
+  return {
+    periods: [...weeks],
+    models: aligned.models.map((m) => ({
+      ...m,
+      median: pick(m.median),
+      min: pick(m.min),
+      max: pick(m.max),
+      n: pick(m.n),
+      nPromo: pick(m.nPromo),
+    })),
+  };
+}

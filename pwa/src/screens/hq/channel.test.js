@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as api from '../../api.js';
 import { setLang } from '../../i18n/index.js';
 import {
+  alignOnWeeks,
   alertQuery,
   agingQuery,
   coverTone,
@@ -224,6 +225,22 @@ describe('sell-through', () => {
   it("reads a product's rivals", () => {
     expect(rivalIds({ rival_model_ids: [5, '6'] })).toEqual([5, 6]);
     expect(rivalIds(null)).toEqual([]);
+  });
+});
+
+describe('prices beside the sell-out', () => {
+  it('puts the prices on the sell-out weeks: gaps where no price, other weeks left out', () => {
+    const aligned = {
+      periods: ['2026-11-09', '2026-11-16', '2026-11-23'],
+      models: [
+        { key: 'p7', median: [2999, 2899, 2799], min: [1, 2, 3], max: [4, 5, 6], n: [1, 2, 3], nPromo: [0, 0, 1] },
+      ],
+    };
+    const on = alignOnWeeks(aligned, ['2026-11-02', '2026-11-09', '2026-11-16']);
+    expect(on.periods).toEqual(['2026-11-02', '2026-11-09', '2026-11-16']);
+    expect(on.models[0].median).toEqual([null, 2999, 2899]); // 11-23 is not a sell-out week
+    expect(on.models[0].nPromo).toEqual([null, 0, 0]);
+    expect(alignOnWeeks(aligned, [])).toBe(aligned);
   });
 });
 
