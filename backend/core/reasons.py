@@ -153,6 +153,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     "sellout.unknown_product": ("product_id",),
     "sellout.unknown_competitor_model": ("competitor_model_id",),
     "sellout.week_not_monday": (),
+    "sellout.week_future": (),
     "sellout.units_and_band": (),
     "sellout.period_order": (),
     "sellout.period_too_long": (),

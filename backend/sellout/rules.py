@@ -64,7 +64,12 @@ def check_estimate(units: int | None, band: str | None) -> Fault | None:
     return None
 
 
-def check_week(day: date) -> Fault | None:
-    if is_week_start(day):
-        return None
-    return "week_start must be a Monday (the first day of an ISO week).", "sellout.week_not_monday", "week_start"
+def check_week(day: date, today: date) -> Fault | None:
+    """A competitor estimate's week: a Monday, of a week that has begun. `today` is the business
+    zone's; a phone's day may be one ahead (FUTURE_DAYS), so on a Sunday night the next week is
+    taken too: an estimate of a week to come would fill rollup cells no sale can be in yet."""
+    if not is_week_start(day):
+        return "week_start must be a Monday (the first day of an ISO week).", "sellout.week_not_monday", "week_start"
+    if day > week_start(today + timedelta(days=FUTURE_DAYS)):
+        return "week_start is a week that has not begun.", "sellout.week_future", "week_start"
+    return None

@@ -114,7 +114,7 @@ def report_competitor(actor: User, data: dict) -> tuple[CompetitorSellOut, bool]
             reason="sellout.unknown_competitor_model",
             params={"competitor_model_id": cm},
         )
-    _refuse(rules.check_week(data["week_start"]))
+    _refuse(rules.check_week(data["week_start"], business_today()))
     units, band = data.get("units"), data.get("band")
     _refuse(rules.check_estimate(units, band))
     _visit(actor, data, store.id)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from backend.core.timeutil import business_today, utcnow
 from backend.extensions import db
+from backend.sellout import rules
 from backend.sellout.models import CompetitorSellOut, SellOutReport, ShopStockCount
 from tests.factories import (
     competitor_sellout_body,
@@ -155,11 +156,15 @@ def test_estimate_week_and_units_or_band(api, world):
     body = competitor_sellout_body(world.store_a1.id, world.competitor_model.id)
     tuesday = date.fromisoformat(body["week_start"]) + timedelta(days=1)
     refused(rep, ESTIMATES, body | {"week_start": tuesday.isoformat()}, 422, "sellout.week_not_monday", "week_start")
+    next_week = rules.week_start(business_today() + timedelta(days=8))
+    refused(rep, ESTIMATES, body | {"week_start": next_week.isoformat()}, 422, "sellout.week_future", "week_start")
+    this_week = rules.week_start(business_today())
+    assert post(rep, ESTIMATES, body | {"id": new_id(), "week_start": this_week.isoformat()}).json["units"] == 8
     refused(rep, ESTIMATES, body | {"band": "1-5"}, 422, "sellout.units_and_band", "units")
     refused(rep, ESTIMATES, body | {"units": None}, 422, "sellout.units_and_band", "units")
     bad_band = post(rep, ESTIMATES, body | {"units": None, "band": "lots"}, 422)
     assert "band" in bad_band.json["errors"]["json"]
-    assert rows(CompetitorSellOut) == 0
+    assert rows(CompetitorSellOut) == 1  # this week's
 
 
 def test_report_periods(api, world, app):

@@ -10,11 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backend.core.reasons import REASONS
 from backend.sellout import rules
 from backend.sellout.models import BAND_UNITS, Band
 
 VECTORS = json.loads((Path(__file__).resolve().parent.parent / "vectors" / "sellout_rules.json").read_text())
 """Hand-computed cases shared with the PWA's port (pwa/src/db/sellout.js)."""
+
+TODAY = date(2026, 12, 5)  # a Saturday
 
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
 
@@ -28,6 +31,15 @@ def test_week_start_by_hand():
     assert rules.week_start(date(2027, 1, 1)) == date(2026, 12, 28)  # across a year's end
 
 
+@given(days, days)
+def test_week_of_an_estimate_properties(day, today):
+    fault = rules.check_week(day, today)
+    ok = day.weekday() == 0 and day <= rules.week_start(today + timedelta(days=1))
+    assert (fault is None) == ok
+    if fault is not None:
+        assert fault[2] == "week_start"
+
+
 @given(days)
 def test_week_start_is_the_monday_at_most_six_days_before(day):
     start = rules.week_start(day)
@@ -35,15 +47,31 @@ def test_week_start_is_the_monday_at_most_six_days_before(day):
     assert 0 <= (day - start).days <= 6
     assert start.isocalendar()[:2] == day.isocalendar()[:2]
     assert rules.week_start(start) == start
-    fault = rules.check_week(day)
+    fault = rules.check_week(day, day)
     assert (fault is None) == (day == start)
     if fault is not None:
         assert fault[1:] == ("sellout.week_not_monday", "week_start")
 
 
 def test_week_not_monday_reason():
-    assert rules.check_week(date(2026, 11, 30)) is None
-    assert rules.check_week(date(2026, 12, 1))[1] == "sellout.week_not_monday"
+    assert rules.check_week(date(2026, 11, 30), TODAY) is None
+    assert rules.check_week(date(2026, 12, 1), TODAY)[1] == "sellout.week_not_monday"
+
+
+@pytest.mark.parametrize(
+    ("week", "today", "reason"),
+    [
+        (date(2026, 11, 30), date(2026, 12, 5), None),  # this week (Saturday)
+        (date(2026, 11, 23), date(2026, 12, 5), None),  # last week
+        (date(2026, 12, 7), date(2026, 12, 5), "sellout.week_future"),  # next week, on a Saturday
+        (date(2026, 12, 7), date(2026, 12, 6), None),  # next week, on a Sunday: a phone a day ahead
+        (date(2026, 12, 14), date(2026, 12, 6), "sellout.week_future"),
+        (date(2026, 12, 8), date(2026, 12, 6), "sellout.week_not_monday"),  # a Tuesday: not a Monday first
+    ],
+)
+def test_week_of_an_estimate_has_begun(week, today, reason):
+    fault = rules.check_week(week, today)
+    assert (fault and fault[1]) == reason
 
 
 def test_band_units_by_hand():
@@ -71,9 +99,6 @@ def test_exactly_one_of_units_or_band(units, band):
         assert rules.estimate_units(units, band) == (units if units is not None else BAND_UNITS[Band(band)])
     else:
         assert fault[1:] == ("sellout.units_and_band", "units")
-
-
-TODAY = date(2026, 12, 5)
 
 
 @pytest.mark.parametrize(
@@ -120,17 +145,16 @@ def test_vectors_band_units():
         assert rules.band_units(band) == units, band
 
 
-def test_vectors_estimate_and_period():
+def test_vectors_week_estimate_and_period():
+    for case in VECTORS["week"]:
+        week, today = date.fromisoformat(case["week_start"]), date.fromisoformat(case["today"])
+        assert _reason(rules.check_week(week, today)) == case["reason"], case
     for case in VECTORS["estimate"]:
         assert _reason(rules.check_estimate(case["units"], case["band"])) == case["reason"], case
     for case in VECTORS["period"]:
         start, end, today = (date.fromisoformat(case[k]) for k in ("start", "end", "today"))
         assert _reason(rules.check_period(start, end, today)) == case["reason"], case
-    reasons = {c["reason"] for c in VECTORS["period"]} | {c["reason"] for c in VECTORS["estimate"]}
-    assert reasons == {
-        None,
-        "sellout.period_order",
-        "sellout.period_too_long",
-        "sellout.period_future",
-        "sellout.units_and_band",
-    }
+    reasons = {c["reason"] for name in ("week", "estimate", "period") for c in VECTORS[name]}
+    # Every reason the pure rules give has a vector (the others need the database: unknown models, not found).
+    database = {"sellout.unknown_product", "sellout.unknown_competitor_model", "sellout.not_found"}
+    assert reasons == {None, *(r for r in REASONS if r.startswith("sellout.") and r not in database)}
