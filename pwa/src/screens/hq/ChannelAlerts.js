@@ -79,7 +79,6 @@ export function ChannelAlerts({ region = null }) {
                     <th class="num">${t('channel.alerts.stock')}</th>
                     <th class="num">${t('channel.weeklySales')}</th>
                     <th class="num">${t('channel.cover')}</th>
-                    <th>${t('market.raisedAt')}</th>
                     <th></th>
                   </tr>
                 </thead>
@@ -90,7 +89,7 @@ export function ChannelAlerts({ region = null }) {
                     ) => html`<tr key=${a.id} data-testid="channel-alert-row" data-alert-id=${a.id} data-kind=${a.kind}>
                       <td><span class=${`tag ${a.kind === 'cover_high' ? 'tag-warn' : 'tag-err'}`}>${t(`channel.alertKind.${a.kind}`)}</span></td>
                       <td>${a.model_code} <span class="small muted opt">${localField(a, 'product_name')}</span></td>
-                      <td>
+                      <td class="wrap">
                         ${
                           a.store_id
                             ? html`<div>
@@ -101,11 +100,13 @@ export function ChannelAlerts({ region = null }) {
                         }
                         <div class=${a.store_id ? 'small muted' : ''}>${a.region_name || regionName(regions, a.region_id)}</div>
                       </td>
-                      <td>${periodName(a.week_start, 'week')}<div class="small muted">${fmt.day(a.week_start)}</div></td>
+                      <td>
+                        ${periodName(a.week_start, 'week')}
+                        <div class="small muted" title=${fmt.day(a.week_start)}>${t('channel.alerts.raised', { when: fmt.dateTime(a.created_at) })}</div>
+                      </td>
                       <td class="num" data-testid="alert-stock">${units(a.stock)}</td>
                       <td class="num">${a.weekly_sales === null || a.weekly_sales === undefined ? '–' : fmt.number(Math.round(Number(a.weekly_sales) * 10) / 10)}</td>
                       <td class="num">${a.kind === 'stock_out' ? '–' : html`<${CoverTag} value=${a.cover_weeks} />`}</td>
-                      <td class="small">${fmt.dateTime(a.created_at)}</td>
                       <td>
                         ${
                           a.acknowledged_at

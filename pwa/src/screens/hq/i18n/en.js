@@ -276,6 +276,7 @@ export default {
   'channel.alerts.explain':
     'Raised once per model, store or region and week: a store counted none of a model its region sells; a region’s weeks of cover below or above the thresholds.',
   'channel.alerts.stock': 'Region stock',
+  'channel.alerts.raised': 'raised {when}',
   'channel.alerts.countedZero': 'counted 0',
   'channel.alerts.none': 'No alerts.',
   'channel.alertKind.stock_out': 'Stock-out',

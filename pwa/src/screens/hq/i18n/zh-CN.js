@@ -268,6 +268,7 @@ export default {
   'channel.alerts.explain':
     '每个型号、门店或大区每周最多一条：门店盘点某型号为 0 而其大区在售；大区可售周数低于或高于阈值。',
   'channel.alerts.stock': '大区库存',
+  'channel.alerts.raised': '{when} 预警',
   'channel.alerts.countedZero': '盘点为 0',
   'channel.alerts.none': '没有预警。',
   'channel.alertKind.stock_out': '断货',
