@@ -130,6 +130,8 @@ def test_offline_phones_step_syncs_exactly_once(phone, phones_world):
     record_phones(page, world)
     page.wait_for_timeout(2500)  # past the typing pause: nothing more records itself
     expect(step.locator("summary .tag-ok")).to_be_visible()
+    # Recorded on the phone, waiting for the sync: each row says so.
+    expect(step.locator("[data-testid=phone-waiting]")).to_have_count(3)
     expect(page.locator("[data-testid=checkout-summary] [data-summary=phones]")).to_have_text("3")
     shot(page, "phones-01-zh-recorded")
     screen(page, "step-phones", "phones-01-zh-recorded")
@@ -166,6 +168,8 @@ def test_offline_phones_step_syncs_exactly_once(phone, phones_world):
     step = open_step(page, "step-phones")
     expect(step.locator("[data-testid=phone-stock-row][data-recorded=true]")).to_have_count(1)
     expect(step.locator("[data-testid=phone-rival-row][data-recorded=true]")).to_have_count(1)
+    expect(step.locator("[data-testid=phone-sold-row][data-recorded=true]")).to_have_count(1)
+    expect(step.locator("[data-testid=phone-waiting]")).to_have_count(0)
 
 
 def seed_region_sales(world, units_a_week: int = 5) -> None:

@@ -90,6 +90,12 @@ function SourceSelect({ value, onChange, testid }) {
   </label>`;
 }
 
+/** " · 待同步" after a recorded entry the server has not confirmed yet (on the phone only). */
+const waiting = (record) =>
+  record?.pending
+    ? html`<span class="phone-waiting" data-testid="phone-waiting"> · ${t('common.waiting')}</span>`
+    : null;
+
 const estimateText = (e) => (e.units !== null && e.units !== undefined ? fmt.number(e.units) : e.band);
 
 export function PhoneStep({ visit, catalogue, readOnly }) {
@@ -252,7 +258,7 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
             saved
               ? html`<span class="grid-sub grid-ok">
                   ✓ ${out ? t('phones.countedOut') : t('phones.counted', { n: fmt.number(row.count.on_hand) })}
-                  ${row.count.demo_unit ? ` · ${t('phones.demo')}` : null}
+                  ${row.count.demo_unit ? ` · ${t('phones.demo')}` : null}${waiting(row.count)}
                 </span>`
               : hint
                 ? html`<span class="grid-sub">${hint}</span>`
@@ -343,7 +349,7 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
           <span>${name}</span>
           ${
             saved
-              ? html`<span class="grid-sub grid-ok">✓ ${t('phones.sold', { n: fmt.number(row.report.units), date: since })}</span>`
+              ? html`<span class="grid-sub grid-ok">✓ ${t('phones.sold', { n: fmt.number(row.report.units), date: since })}${waiting(row.report)}</span>`
               : html`<span class="grid-sub">${t('phones.since', { date: since })}</span>`
           }
           ${errors[key] ? html`<span class="grid-sub grid-err" role="alert">${errors[key]}</span>` : null}
@@ -413,7 +419,7 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
           <span>${name}</span>
           ${
             saved
-              ? html`<span class="grid-sub grid-ok">✓ ${t('phones.estimated', { value: estimateText(row.estimate) })}</span>`
+              ? html`<span class="grid-sub grid-ok">✓ ${t('phones.estimated', { value: estimateText(row.estimate) })}${waiting(row.estimate)}</span>`
               : row.last
                 ? html`<span class="grid-sub">${t('phones.lastEstimate', { value: estimateText(row.last), date: shortDay(row.last.week_start) })}</span>`
                 : null
