@@ -106,6 +106,8 @@ def record_phones(page, world) -> None:
     field.fill("6")
     field.press("Enter")
     expect(sold).to_have_attribute("data-recorded", "true")
+    # A number typed, then a band tapped instead: the band is the one estimate.
+    rival.locator("[data-testid=phone-rival-input]").fill("12")
     rival.locator("[data-band='6-20']").click()
     expect(rival).to_have_attribute("data-recorded", "true")
     expect(rival.locator("[data-band='6-20']")).to_have_attribute("aria-pressed", "true")

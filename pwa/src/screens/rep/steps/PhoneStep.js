@@ -111,8 +111,8 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
   // What this screen last recorded per row: Enter then blur, or a blur before the replica shows
   // the new entry, records nothing twice.
   const committed = useRef({});
-  // The stock row whose "out" or "demo" button is being pressed: leaving its field for the button
-  // records nothing (the button records the count, 0 or with the demo answer: one count, not two).
+  // The row whose button is being pressed ("out", "demo", a band chip): leaving its field for the
+  // button records nothing (the button records: one count or one estimate, not two).
   const holding = useRef(null);
   const bodyRef = useRef(null);
 
@@ -395,6 +395,7 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
 
   function pickBand(row, band) {
     const key = `c:${row.competitorModelId}`;
+    holding.current = null;
     setDrafts((d) => ({ ...d, [key]: '' })); // a band, not a number: the field empties
     commitRival(row, { band });
   }
@@ -433,8 +434,13 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
           placeholder=""
           value=${value}
           onDraft=${(text) => {
+            if (holding.current === key) holding.current = null;
             setDrafts((d) => ({ ...d, [key]: text }));
             setError(key, null);
+          }}
+          onBlur=${(text) => {
+            // A number typed, then a band chip pressed: the chip decides (one estimate, not two).
+            if (holding.current !== key) commitRival(row, { text });
           }}
           onCommit=${(text) => commitRival(row, { text })}
           onNext=${next}
@@ -449,6 +455,12 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
             key=${b}
             data-band=${b}
             aria-pressed=${band === b ? 'true' : 'false'}
+            onPointerDown=${() => {
+              holding.current = key;
+            }}
+            onMouseDown=${() => {
+              holding.current = key;
+            }}
             onClick=${() => pickBand(row, b)}
           >
             ${b}
