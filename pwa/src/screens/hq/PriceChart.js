@@ -24,9 +24,11 @@ export function loadUplot() {
 
 const HEIGHT = 340;
 
-function shortLabel(start, period) {
-  // "05-11" on the axis; the week's name in the legend.
-  return period === 'week' ? `${periodName(start, period).slice(5)} ${String(start).slice(5)}` : String(start).slice(5);
+function shortLabel(start, period, narrow = false) {
+  // "W20 05-11" on the axis ("W20" on a phone, where both do not fit); the week's name in the legend.
+  if (period !== 'week') return String(start).slice(5);
+  const week = periodName(start, period).slice(5);
+  return narrow ? week : `${week} ${String(start).slice(5)}`;
 }
 
 /** Whiskers: for each model and period, a vertical line from min to max at the period (models
@@ -89,8 +91,9 @@ export function PriceChart({ aligned, period, showRange, version = '' }) {
         if (!alive || !box.current) return;
         const styles = lineStyles(aligned.models);
         const range = priceRange(aligned.models) || [0, 1];
-        const labels = aligned.periods.map((p) => shortLabel(p, period));
         const width = Math.max(280, box.current.clientWidth || 600);
+        const narrow = width < 520;
+        const labels = aligned.periods.map((p) => shortLabel(p, period, narrow));
         const opts = {
           width,
           height: HEIGHT,
@@ -101,7 +104,7 @@ export function PriceChart({ aligned, period, showRange, version = '' }) {
           axes: [
             {
               incrs: [1, 2, 3, 4, 6, 8, 13, 26, 52],
-              space: 56,
+              space: narrow ? 44 : 64,
               values: (_u, splits) =>
                 splits.map((i) => (Number.isInteger(i) && labels[i] !== undefined ? labels[i] : '')),
             },
