@@ -110,7 +110,7 @@ export function Aging({ region = null }) {
                         data-cohort=${k}
                       >
                         <td>${c.region_name || regionName(regions, c.region_id)}</td>
-                        <td>${partnerName(c)}</td>
+                        <td class="name">${partnerName(c)}</td>
                         <td>${c.model_code} <span class="small muted opt">${localField(c, 'product_name')}</span></td>
                         <td>${periodName(c.ship_week, 'week')}<div class="small muted">${fmt.day(c.ship_week)}</div></td>
                         <td class="num" data-testid="aging-age">

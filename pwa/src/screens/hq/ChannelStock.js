@@ -127,7 +127,7 @@ export function ChannelStock({ region = null }) {
                       data-partner=${r.partner_id ?? ''}
                       data-product=${r.product_id}
                     >
-                      <td>${group === 'region' && !region ? html`<button type="button" class="link">${name(r)}</button>` : name(r)}</td>
+                      <td class="name">${group === 'region' && !region ? html`<button type="button" class="link">${name(r)}</button>` : name(r)}</td>
                       <td>${r.model_code} <span class="small muted opt">${localField(r, 'product_name')}</span></td>
                       <td class="num opt" data-testid="stock-shipped">${units(r.shipped)}</td>
                       <td class="num opt" data-testid="stock-sold">${units(r.sold)}</td>
