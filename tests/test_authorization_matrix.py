@@ -1212,6 +1212,46 @@ def routes_and_market_rows() -> list[Row]:
             market_b,
             query="region_id={region_b}&product_id={product}&ship_week=2026-06-01",
         ),
+        *(
+            Row("GET", f"/api/v1/channel/{path}", expect, query=query)
+            for path in ("stock.csv", "aging.csv")
+            for expect, query in ((market, ""), (market_b, "region_id={region_b}"))
+        ),
+        # The channel's alerts: HQ all, a manager their region's, a rep their territory's stock-outs.
+        Row(
+            "GET",
+            "/api/v1/channel/alerts",
+            codes(200, 200, 403, 200, 200),
+            visible={
+                "rep": {"chalert_a1"},
+                "manager": {"chalert_a1", "chalert_a2"},
+                "hq": {"chalert_a1", "chalert_a2", "chalert_b"},
+                "admin": {"chalert_a1", "chalert_a2", "chalert_b"},
+            },
+        ),
+        Row("GET", "/api/v1/channel/alerts", codes(200, 404, 403, 200, 200), query="region_id={region_b}"),
+        Row(
+            "POST",
+            "/api/v1/channel/alerts/{alert_id}/acknowledge",
+            codes(403, 200, 403, 200, 200),
+            params={"alert_id": "chack_{role}"},
+            note="a stock-out of region A for each caller",
+        ),
+        Row(
+            "POST",
+            "/api/v1/channel/alerts/{alert_id}/acknowledge",
+            codes(403, 409, 403, 409, 409),
+            params={"alert_id": "chacked"},
+            note="acknowledged already",
+        ),
+        *(
+            Row("GET", "/api/v1/channel/stores/{store_id}", expect, params={"store_id": store})
+            for store, expect in (
+                ("store_a1", ALL_200),
+                ("store_a2", codes(404, 200, 404, 200, 200)),
+                ("store_b1", codes(404, 404, 404, 200, 200)),
+            )
+        ),
     ]
 
 
@@ -1284,6 +1324,37 @@ def build_routes_and_market_records(ctx: dict, owners: dict[str, ApiClient]) -> 
             current_n=4,
         )
         if key == "ackedalert":
+            alert.acknowledged_by, alert.acknowledged_at = owners["hq"].user.id, utcnow()
+        db.session.add(alert)
+        db.session.flush()
+        ctx[key] = alert.id
+    db.session.commit()
+    build_channel_alerts(ctx, owners)
+
+
+def build_channel_alerts(ctx: dict, owners: dict[str, ApiClient]) -> None:
+    """Stock-outs at stores A1 and A2 and a cover alert of region B, a stock-out at A1 for each
+    caller to acknowledge, and one acknowledged already (the jobs raise them: written here)."""
+    from backend.channel.models import ChannelAlert
+    from backend.extensions import db
+
+    week = ctx["today"] - timedelta(days=ctx["today"].weekday())
+    keys = [("chalert_a1", "store_a1"), ("chalert_a2", "store_a2"), ("chalert_b", None), ("chacked", "store_a1")]
+    keys += [(f"chack_{role}", "store_a1") for role in ROLES]
+    for i, (key, store) in enumerate(keys):
+        region = ctx["region_b"] if store is None else ctx["region_a"]
+        alert = ChannelAlert(
+            kind="stock_out" if store else "cover_low",
+            product_id=ctx["product"],
+            region_id=region,
+            store_id=ctx[store] if store else None,
+            scope_key=f"s{ctx[store]}" if store else f"r{region}",
+            week_start=week - timedelta(weeks=i),
+            stock=3,
+            weekly_sales=4.0,
+            cover_weeks=0.75,
+        )
+        if key == "chacked":
             alert.acknowledged_by, alert.acknowledged_at = owners["hq"].user.id, utcnow()
         db.session.add(alert)
         db.session.flush()

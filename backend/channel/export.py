@@ -31,8 +31,9 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, current_app, request
 from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 
 from ..auth.models import User
 from ..catalogue.models import Product
@@ -109,9 +110,11 @@ def lines(columns: list[Column], rows: Iterable[dict], lang: str) -> Iterator[st
 
 
 def csv_response(basename: str, columns: list[Column], rows: Iterable[dict], today: date) -> Response:
-    """A streamed CSV download named "<basename>-<today>.csv"."""
+    """A streamed CSV download named "<basename>-<today>.csv". `rows` may be a generator that
+    reads the database as the body is written: it must not need the request's context or session
+    (gone once the view has returned), see `aging_units`."""
     chunks = (text.encode("utf-8") for text in lines(columns, rows, language()))
-    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response = Response(chunks, mimetype="text/csv")
     response.charset = "utf-8"
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{basename}-{today.isoformat()}.csv"'
@@ -178,7 +181,12 @@ def aging_units(actor: User, filters: dict, today: date | None = None) -> Iterat
     regions = scope_regions(actor, filters.get("region_id"))
     today = today or business_today()
     default_days = current_app.config["CHANNEL_AGING_DAYS"]
-    products = {p.id: p for p in db.session.scalars(select(Product))}
+    products = {  # plain values: the rows are read after the request's session is closed
+        pid: {"model_code": code, "name": name, "aging_days": days}
+        for pid, code, name, days in db.session.execute(
+            select(Product.id, Product.model_code, Product.name, Product.aging_days)
+        )
+    }
     region_names = dict(db.session.execute(select(Region.id, Region.name)).all())
     partners = dict(db.session.execute(select(Partner.id, Partner.name)).all())
     c = ChannelCohort
@@ -190,15 +198,25 @@ def aging_units(actor: User, filters: dict, today: date | None = None) -> Iterat
     if filters.get("partner_id") is not None:
         pairs = pairs.where(c.partner_id == filters["partner_id"])
     pairs = db.session.execute(pairs.order_by(c.region_id, c.product_id)).all()
-    return _aging_rows(pairs, filters.get("partner_id"), today, default_days, products, region_names, partners)
+    names = (products, region_names, partners)
+    return _aging_rows(db.engine, pairs, filters.get("partner_id"), today, default_days, names)
 
 
-def _aging_rows(pairs, partner, today, default_days, products, regions, partners) -> Iterator[dict]:
+def _aging_rows(engine, pairs, partner, today, default_days, names) -> Iterator[dict]:
+    """The units, read as the body is written, in a session of their own: the request's session
+    and context are gone by then (Flask pops them once the view returns). The session opens at
+    the first row asked for and closes with the generator, read to its end or dropped."""
+    with Session(engine) as session:
+        yield from _aging_units_of(session, pairs, partner, today, default_days, names)
+
+
+def _aging_units_of(session, pairs, partner, today, default_days, names) -> Iterator[dict]:
+    products, regions, partners = names
     s, card = Shipment, WarrantyCard
     sold = exists().where(card.imei == s.imei, card.voided_at.is_(None))
     for region, product_id in pairs:
         product = products.get(product_id)
-        days = product.aging_days if product is not None and product.aging_days is not None else default_days
+        days = product["aging_days"] if product is not None and product["aging_days"] is not None else default_days
         cutoff = aging_before(today, days)
         stmt = select(s.imei, s.ship_date, s.partner_id).where(
             s.region_id == region, s.product_id == product_id, s.ship_date < cutoff, ~sold
@@ -206,7 +224,7 @@ def _aging_rows(pairs, partner, today, default_days, products, regions, partners
         if partner is not None:
             stmt = stmt.where(s.partner_id.is_(None) if partner == NO_PARTNER else s.partner_id == partner)
         stmt = stmt.order_by(s.ship_date, s.imei).execution_options(yield_per=5000)
-        for imei, ship_date, partner_id in db.session.execute(stmt):
+        for imei, ship_date, partner_id in session.execute(stmt):
             yield {
                 "imei": imei,
                 "region_id": region,
@@ -214,8 +232,8 @@ def _aging_rows(pairs, partner, today, default_days, products, regions, partners
                 "partner_id": partner_id if partner_id is not None else NO_PARTNER,
                 "partner_name": partners.get(partner_id, ""),
                 "product_id": product_id,
-                "model_code": product.model_code if product else "",
-                "product_name": product.name if product else "",
+                "model_code": product["model_code"] if product else "",
+                "product_name": product["name"] if product else "",
                 "ship_date": ship_date,
                 "age_days": (today - ship_date).days,
                 "aging_days": days,
