@@ -14,7 +14,8 @@ no sell-out (cover unknown), nothing aging.
 
 HQ opens the channel: the regions' table shows those figures, the map a circle per region; a click
 on region A opens its partners; the aging tab lists the one old cohort with 5 unsold units, and
-opening it lists exactly the 5 unsold IMEIs; its CSV keeps the IMEIs as text. The manager of
+opening it lists exactly the 5 unsold IMEIs; its CSV keeps the IMEIs as text; the sell-through
+tab charts the model's weeks with last week's 4 cards in the table. The manager of
 region B sees region B's stock only, and no aging (region A's).
 
 Then the rep of store A1 counts 0 P30 there (the region sold 4 last week, at least the default 3
@@ -170,6 +171,20 @@ def test_hq_channel_stock_aging_and_a_managers_region(app, browser, live_server,
         for imei in OLD[1:]:
             assert f'"=""{imei}"""' in text  # kept as text for spreadsheets
         assert OLD[0] not in text and NEW[0] not in text
+
+        # --- sell-through: last week's 4 cards, on the chart and in the table ---------------------
+        page.locator("[data-testid=channel-tab-sell-through]").click()
+        expect(page.locator("[data-testid=filter-product]")).to_have_value(str(product.id))
+        today = business_today()
+        last_week = (today - timedelta(days=today.weekday() + 7)).isoformat()
+        week_row = page.locator(f"[data-testid=sell-through-row][data-week='{last_week}'][data-model='p{product.id}']")
+        expect(week_row.locator("[data-testid=st-card]")).to_have_text("4")
+        expect(week_row.locator("[data-testid=st-declared]")).to_have_text("0")  # no store declared anything
+        chart = page.locator("[data-testid=volume-chart]")
+        expect(chart).to_have_attribute("data-ready", "true")
+        expect(chart.locator("canvas")).to_have_count(1)
+        expect(chart.locator(".u-legend")).to_contain_text(product.name)
+        shot(page, "channel-03-sell-through")
     finally:
         context.close()
 
@@ -186,7 +201,7 @@ def test_hq_channel_stock_aging_and_a_managers_region(app, browser, live_server,
         expect(rows.first).to_have_attribute("data-region", str(world.region_b.id))
         expect(rows.first.locator("[data-testid=stock-stock]")).to_have_text("3")
         expect(page.locator("[data-testid=filter-region]")).to_have_count(0)  # no other region to pick
-        shot(page, "channel-03-manager")
+        shot(page, "channel-04-manager")
         page.locator("[data-testid=channel-tab-aging]").click()
         expect(page.locator("[data-testid=aging-empty]")).to_be_visible()  # region A's cohort is not theirs
         expect(page.locator("[data-testid=aging-row]")).to_have_count(0)
@@ -243,7 +258,7 @@ def test_hq_channel_stock_out_alert(app, browser, live_server, e2e_world):
         # sell-out 1 a week.
         expect(rows.first.locator("[data-testid=alert-counted-zero]")).to_be_visible()
         expect(rows.first.locator("[data-testid=alert-stock]")).to_have_text("6")
-        shot(page, "channel-04-alerts")
+        shot(page, "channel-05-alerts")
         rows.first.locator("[data-testid=channel-alert-ack]").click()
         expect(page.locator("[data-testid=channel-alerts-empty]")).to_be_visible()  # open ones only
         expect(page.locator("[data-testid=channel-alert-count]")).to_have_count(0)
