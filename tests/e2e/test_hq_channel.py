@@ -19,7 +19,8 @@ tab charts the model's weeks with last week's 4 cards in the table. The manager 
 region B sees region B's stock only, and no aging (region A's).
 
 Then the rep of store A1 counts 0 P30 there (the region sold 4 last week, at least the default 3
-a stock-out needs): the server raises a stock-out alert; HQ sees its count on the nav, lists it
+a stock-out needs): the server raises a stock-out alert; region A's manager sees it counted on
+their Channel tab and listed; HQ sees its count on the nav, lists it
 with the store, the count of 0 and the region's channel stock (6), and acknowledges it; the count
 goes."""
 
@@ -238,6 +239,18 @@ def test_hq_channel_stock_out_alert(app, browser, live_server, e2e_world):
         message="the stock-out alert",
     )
     assert alert.kind == "stock_out" and alert.product_id == world.product.id
+
+    # Region A's manager sees it counted on their Channel tab and listed there.
+    context = desk(browser, live_server)
+    try:
+        page = context.new_page()
+        login(page, world.manager_a.username)
+        expect(page.locator("[data-testid=mgr-channel-alert-count]")).to_have_text("1")
+        page.goto("/#/channel/alerts")
+        expect(page.locator("[data-testid=channel-alert-row]")).to_have_count(1)
+        expect(page.locator("[data-testid=channel-alert-row]").first).to_contain_text(world.store_a1.name)
+    finally:
+        context.close()
 
     context = desk(browser, live_server, locale="en")
     try:

@@ -9,45 +9,9 @@ import { COVER_HIGH, COVER_LOW, coverTone, roundCover } from './channel.js';
 import * as capi from './channelApi.js';
 import { RegionField, SelectField } from './marketCommon.js';
 
-// --- the open-alert count (nav badge, the alerts tab) --------------------------------------------
+// --- the open-alert count (nav badge, the alerts tab): channelCount.js ---------------------------
 
-const COUNT_POLL_MS = 60_000;
-const countListeners = new Set();
-let lastCount = null;
-
-/** Ask every `useChannelAlertCount()` to count again (after an acknowledgement). */
-export function channelAlertsChanged() {
-  for (const fn of countListeners) fn();
-}
-
-/** The number of unacknowledged channel alerts (null until known), re-counted every minute and
- * on `channelAlertsChanged()`. */
-export function useChannelAlertCount() {
-  const [count, setCount] = useState(lastCount);
-  useEffect(() => {
-    let alive = true;
-    let timer = null;
-    async function recount() {
-      clearTimeout(timer);
-      try {
-        const n = await capi.openAlertCount();
-        lastCount = n;
-        if (alive) setCount(n);
-      } catch (err) {
-        if (!err || err.status === undefined) console.error(err);
-      }
-      if (alive) timer = setTimeout(recount, COUNT_POLL_MS);
-    }
-    countListeners.add(recount);
-    recount();
-    return () => {
-      alive = false;
-      clearTimeout(timer);
-      countListeners.delete(recount);
-    };
-  }, []);
-  return count;
-}
+export { channelAlertsChanged, useChannelAlertCount } from './channelCount.js';
 
 /** The alert count as the nav's badge (nothing when 0 or unknown). */
 export function AlertBadge({ count, testid = 'channel-alert-count' }) {

@@ -23,6 +23,7 @@ import { Conflicts } from './Conflicts.js';
 import { Moves } from './Moves.js';
 import { Reports } from './Reports.js';
 import { PAGES, pageOf } from './pages.js';
+import { useChannelAlertCount } from '../hq/channelCount.js';
 import './manager.css';
 
 export { PAGES, pageOf };
@@ -58,6 +59,7 @@ function ManagerPage({ page, parts }) {
   const online = useOnline();
   const tz = useTimeZone();
   const region = useRegion(session);
+  const channelCount = useChannelAlertCount(); // the region's open replenishment alerts
   let screen = null;
   if (tz) {
     if (page === 'coverage') screen = html`<${Coverage} region=${region} tz=${tz} />`;
@@ -79,7 +81,11 @@ function ManagerPage({ page, parts }) {
           href,
           label,
         ]) => html`<a key=${key} href=${href} class=${page === key ? 'active' : ''} aria-current=${page === key ? 'page' : undefined} data-testid=${`mgr-nav-${key}`}
-          >${t(label)}</a
+          >${t(label)}${
+            key === 'channel' && channelCount
+              ? html` <span class="count" data-testid="mgr-channel-alert-count" aria-label=${t('manager.channel.openAlerts', { n: channelCount })}>${channelCount}</span>`
+              : null
+          }</a
         >`,
       )}
     </nav>

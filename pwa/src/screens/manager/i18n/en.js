@@ -11,6 +11,8 @@ export default {
   'manager.nav.reports': 'Store reports',
   'manager.nav.moves': 'Store moves',
   'manager.nav.channel': 'Channel',
+  'manager.channel.openAlerts': '{n} replenishment alerts not acknowledged',
+  'manager.channel.openAlerts.one': '{n} replenishment alert not acknowledged',
   'manager.channel.noRegion': 'Your account has no region: the channel figures are by region.',
   'manager.moves.explain':
     'A rep moved a store farther than allowed: the store stays where it is until you approve the move. Check the new position on the map.',

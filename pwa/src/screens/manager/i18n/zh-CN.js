@@ -10,6 +10,7 @@ export default {
   'manager.nav.reports': '门店上报',
   'manager.nav.moves': '门店位置变更',
   'manager.nav.channel': '渠道库存',
+  'manager.channel.openAlerts': '{n} 条补货预警未确认',
   'manager.channel.noRegion': '您的账号没有所属大区：渠道数据按大区统计。',
   'manager.moves.explain': '业务员把门店位置移动超出允许范围：在您批准前，门店保持原位置。请在地图上核对新位置。',
   'manager.moves.status': '状态',
