@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from backend.channel.models import NATIONAL, NO_PARTNER
+from backend.channel.models import NATIONAL, NO_PARTNER, ChannelStock
 from backend.channel.rollup import rebuild
 from backend.extensions import db
 from backend.sellout.models import CompetitorSellOut, SellOutReport
@@ -162,3 +162,18 @@ def test_declared_sellout_and_competitor_estimates(api, world):
         (b, ck, wk): (0, 0, 0, 60, 1),
         (NATIONAL, ck, wk): (0, 0, 0, 83, 3),
     }
+
+
+def test_flask_rebuild_channel_recomputes_from_the_raw_rows(app, api, world):
+    a, sn, p = world.region_a.id, world.partner.id, world.product.id
+    ship(world.hq, (imei(serial=1), p, ago(40), a, sn))
+    register(api(world.clerk_a1), card_body(world, 1, purchase_date=ago(3).isoformat()))
+    expected = rollups()
+    db.session.execute(ChannelStock.__table__.update().values(sold=99))  # drifted, say
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["rebuild-channel"])
+    assert result.exit_code == 0, result.output
+    assert "1 channel_stock" in result.output and "1 channel_cohorts" in result.output
+    db.session.rollback()
+    assert rollups() == expected
+    assert expected["channel_stock"] == {(a, sn, p): (1, 1)}
