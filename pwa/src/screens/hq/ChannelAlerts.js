@@ -88,7 +88,7 @@ export function ChannelAlerts({ region = null }) {
                       a,
                     ) => html`<tr key=${a.id} data-testid="channel-alert-row" data-alert-id=${a.id} data-kind=${a.kind}>
                       <td><span class=${`tag ${a.kind === 'cover_high' ? 'tag-warn' : 'tag-err'}`}>${t(`channel.alertKind.${a.kind}`)}</span></td>
-                      <td>${a.model_code} <span class="small muted opt">${localField(a, 'product_name')}</span></td>
+                      <td>${a.model_code}<div class="small muted opt">${localField(a, 'product_name')}</div></td>
                       <td class="wrap">
                         ${
                           a.store_id
@@ -105,7 +105,16 @@ export function ChannelAlerts({ region = null }) {
                         <div class="small muted" title=${fmt.day(a.week_start)}>${t('channel.alerts.raised', { when: fmt.dateTime(a.created_at) })}</div>
                       </td>
                       <td class="num" data-testid="alert-stock">${units(a.stock)}</td>
-                      <td class="num">${a.weekly_sales === null || a.weekly_sales === undefined ? '–' : fmt.number(Math.round(Number(a.weekly_sales) * 10) / 10)}</td>
+                      <td class="num">
+                        ${a.weekly_sales === null || a.weekly_sales === undefined ? '–' : fmt.number(Math.round(Number(a.weekly_sales) * 10) / 10)}
+                        ${
+                          // a stock-out's sales are where the buyers are: the region's stores (cards
+                          // and declared), not the units shipped into the region as for cover
+                          a.kind === 'stock_out'
+                            ? html`<div class="small muted">${t('channel.alerts.atStores')}</div>`
+                            : null
+                        }
+                      </td>
                       <td class="num">${a.kind === 'stock_out' ? '–' : html`<${CoverTag} value=${a.cover_weeks} />`}</td>
                       <td>
                         ${

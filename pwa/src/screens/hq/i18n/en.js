@@ -274,9 +274,10 @@ export default {
   'channel.alerts.openOnly': 'Not acknowledged',
   'channel.alerts.all': 'All',
   'channel.alerts.explain':
-    'Raised once per model, store or region and week: a store counted none of a model its region sells; a region’s weeks of cover below or above the thresholds.',
+    'Raised once per model, store or region and week: a store counted none of a model its region’s stores sell (their cards and declared sales); a region’s weeks of cover below or above the thresholds.',
   'channel.alerts.stock': 'Region stock',
   'channel.alerts.raised': 'raised {when}',
+  'channel.alerts.atStores': 'at its stores',
   'channel.alerts.countedZero': 'counted 0',
   'channel.alerts.none': 'No alerts.',
   'channel.alertKind.stock_out': 'Stock-out',

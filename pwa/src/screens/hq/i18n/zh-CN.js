@@ -266,9 +266,10 @@ export default {
   'channel.alerts.openOnly': '未确认',
   'channel.alerts.all': '全部',
   'channel.alerts.explain':
-    '每个型号、门店或大区每周最多一条：门店盘点某型号为 0 而其大区在售；大区可售周数低于或高于阈值。',
+    '每个型号、门店或大区每周最多一条：门店盘点某型号为 0 而其大区门店在售（保卡与申报销量）；大区可售周数低于或高于阈值。',
   'channel.alerts.stock': '大区库存',
   'channel.alerts.raised': '{when} 预警',
+  'channel.alerts.atStores': '大区门店',
   'channel.alerts.countedZero': '盘点为 0',
   'channel.alerts.none': '没有预警。',
   'channel.alertKind.stock_out': '断货',
