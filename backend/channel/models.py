@@ -45,7 +45,10 @@ class ChannelSale(db.Model):
     a model, the sum over its cohorts."""
 
     __tablename__ = "channel_sales"
-    __table_args__ = (Index("ix_channel_sales_product_region_week", "product_id", "region_id", "sale_week"),)
+    __table_args__ = (
+        Index("ix_channel_sales_product_region_week", "product_id", "region_id", "sale_week"),
+        Index("ix_channel_sales_week", "sale_week"),  # the last few weeks' sales (FIFO breaks)
+    )
 
     region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     partner_id: Mapped[int] = mapped_column(Integer, primary_key=True)

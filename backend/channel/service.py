@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, func, not_, select
+from sqlalchemy import and_, case, exists, false, func, not_, select
 
 from ..auth.models import Role, User
 from ..catalogue.models import CompetitorBrand, CompetitorModel, Product
@@ -303,8 +303,8 @@ def sell_through(actor: User, filters: dict, today: date | None = None) -> list[
         moves = moves.where(w.product_id == filters["product_id"])
         totals = totals.where(ChannelStock.product_id == filters["product_id"])
     elif keys:  # a competitor model alone
-        moves = moves.where(False)
-        totals = totals.where(False)
+        moves = moves.where(false())
+        totals = totals.where(false())
     channel = {
         (f"p{pid}", week): (shipped or 0, sold or 0)
         for pid, week, shipped, sold in db.session.execute(moves.group_by(w.product_id, w.week_start))
@@ -462,10 +462,11 @@ def disagreements(actor: User, filters: dict, today: date | None = None) -> list
             w.declared_units != w.card_units,
         )
     )
-    if filters.get("product_id") is not None:
-        stmt = stmt.where(w.model_key == f"p{filters['product_id']}")
-    else:
-        stmt = stmt.where(w.model_key.like("p%"))
+    # Our models' keys listed (a few dozen): an index range per key on (model_key, week_start),
+    # where LIKE 'p%' would read every week of every store.
+    products = filters.get("product_id")
+    products = [products] if products is not None else db.session.scalars(select(Product.id)).all()
+    stmt = stmt.where(w.model_key.in_([f"p{pid}" for pid in products]))
     if regions is not None:
         stmt = stmt.join(Territory, Territory.id == Store.territory_id).where(Territory.region_id.in_(regions))
     gap = func.abs(w.declared_units - w.card_units)

@@ -1,4 +1,4 @@
-"""channel stock totals and weeks per region, partner and model
+"""channel stock totals and weeks per region, partner and model; channel sales by week
 
 Revision ID: d13b00000001
 Revises: d13a00000001
@@ -42,8 +42,14 @@ def upgrade():
         batch_op.create_index('ix_channel_weeks_week', ['week_start'], unique=False)
         batch_op.create_index('ix_channel_weeks_product_week', ['product_id', 'week_start'], unique=False)
 
+    with op.batch_alter_table('channel_sales', schema=None) as batch_op:
+        batch_op.create_index('ix_channel_sales_week', ['sale_week'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('channel_sales', schema=None) as batch_op:
+        batch_op.drop_index('ix_channel_sales_week')
+
     with op.batch_alter_table('channel_weeks', schema=None) as batch_op:
         batch_op.drop_index('ix_channel_weeks_product_week')
         batch_op.drop_index('ix_channel_weeks_week')

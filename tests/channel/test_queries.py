@@ -256,3 +256,26 @@ def test_aging_imeis_scope(api, world, channel):
     assert get(api(world.manager_a), "/aging/imeis", status=404, region_id=world.region_b.id, **args)
     assert get(api(world.rep_a1), "/aging/imeis", status=403, region_id=world.region_a.id, **args)
     assert get(api(world.hq), "/aging/imeis", status=422, product_id=world.product.id)["field"] == "region_id"
+
+
+def test_sell_through_of_a_competitor_model_alone(api, world, channel):
+    cm = world.competitor_model.id
+    db.session.add(
+        CompetitorSellOut(
+            id=uuid.uuid4(),
+            rep_id=world.rep_b1.id,
+            store_id=world.store_b1.id,
+            competitor_model_id=cm,
+            week_start=M(1),
+            units=9,
+            source="rep_estimate",
+            reported_at=datetime(2026, 1, 1),
+        )
+    )
+    db.session.commit()
+    rows = get(api(world.hq), "/sell-through", competitor_model_id=cm, weeks=2)
+    assert [(r["model_key"], r["week_start"], r["estimated_units"], r["shipped"]) for r in rows] == [
+        (f"c{cm}", M(1).isoformat(), 9, None),
+        (f"c{cm}", M(0).isoformat(), 0, None),
+    ]
+    assert get(api(world.manager_a), "/sell-through", competitor_model_id=cm, weeks=2)[0]["estimated_units"] == 0
