@@ -58,7 +58,7 @@ What could still drift (and `flask rebuild-channel` puts right, from the raw row
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from sqlalchemy import Date, String, and_, case, cast, delete, event, func, insert, inspect, literal, select, text
@@ -383,16 +383,6 @@ def _upsert(session: Session, model, keys: tuple[str, ...], columns: tuple[str, 
 SELLOUT_COLUMNS = ("card_units", "declared_units", "declared_reports", "estimated_units", "estimates")
 COHORT_KEY = ("region_id", "partner_id", "product_id", "ship_week")
 
-_listeners: list[Callable[[Session, set[tuple[int, int]]], None]] = []
-
-
-def on_channel_change(listener: Callable[[Session, set[tuple[int, int]]], None]) -> None:
-    """Call `listener(session, {(region_id, product_id)})` in a transaction that changed those
-    pairs' channel stock or sales, just after their increments are written (before the commit):
-    e.g. for the cover alerts to be evaluated again. Idempotent."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
 
 def _write(session: Session, noted: Noted) -> None:
     """Before the commit: the noted changes as increments, in the same transaction."""
@@ -410,11 +400,6 @@ def _write(session: Session, noted: Noted) -> None:
     _upsert(session, ChannelWeek, (*COHORT_KEY[:3], "week_start"), ("shipped", "sold"), deltas.weeks)
     _upsert(session, StoreSellOutWeek, ("store_id", "model_key", "week_start"), SELLOUT_COLUMNS, deltas.store_weeks)
     _upsert(session, SellOutCell, ("region_id", "model_key", "week_start"), SELLOUT_COLUMNS, deltas.cells)
-    if _listeners:
-        pairs = {(k[0], k[2]) for k, v in deltas.cohorts.items() if any(v)}
-        if pairs:
-            for listener in _listeners:
-                listener(session, pairs)
 
 
 NOTED = TransactionState("channel_noted", Noted, after_flush=_notice, before_commit=_write)
