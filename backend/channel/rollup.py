@@ -11,8 +11,9 @@ What is noticed, and how:
   the commit one SELECT reads those shipments back with the live card holding each IMEI, if any:
   a shipment inserted in a savepoint that rolled back is not there to count, and a unit whose
   card was registered before its shipment arrived counts as sold the moment the shipment does.
-  Shipments are never updated or deleted. (A bulk path that bypasses the ORM — COPY, raw SQL,
-  `insert().from_select` — is not seen: run `rebuild()` after it.)
+  Shipments are never updated or deleted. (A bulk path whose rows are not the statement's
+  parameters — COPY, raw SQL, `insert().values(...)`, `insert().from_select` — is not seen: run
+  `rebuild()` after it.)
 - Warranty cards: registered, corrected (IMEI, model, store, purchase date may change) and voided,
   by REST and by sync pushes whose mutations run in savepoints that may roll back. At the first
   flush that touches a card its ORIGINAL values (from the attributes' history: what the
