@@ -167,7 +167,7 @@ def describe_aging(rows: list[dict], today: date | None = None) -> list[dict]:
                 **_product_fields(product),
                 "ship_week": r["ship_week"],
                 "age_days": (today - r["ship_week"]).days - 6,
-                "aging_days": product.aging_days if product is not None and product.aging_days else default,
+                "aging_days": product.aging_days if product is not None and product.aging_days is not None else default,
                 "shipped": r["shipped"],
                 "unsold": r["unsold"],
             }
