@@ -37,7 +37,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -59,7 +59,7 @@ from ..stores.models import Store
 from ..stores.service import store_scope, visible_store
 from ..warranty.models import Shipment, WarrantyCard
 from . import figures, rules
-from .models import AlertKind, ChannelAlert
+from .models import AlertKind, ChannelAlert, SellOutCell
 
 # --- noticing what may raise an alert -------------------------------------------------------------
 
@@ -119,39 +119,80 @@ def register() -> None:
 # --- raising them --------------------------------------------------------------------------------
 
 
-def _region_of_store(store_id: int) -> int | None:
-    return db.session.scalar(
-        select(Territory.region_id).join(Store, Store.territory_id == Territory.id).where(Store.id == store_id)
+def _regions_of_stores(store_ids) -> dict[int, int]:
+    stmt = select(Store.id, Territory.region_id).join(Territory, Territory.id == Store.territory_id)
+    return dict(db.session.execute(stmt.where(Store.id.in_(list(store_ids)))).all())
+
+
+def _region_units(pairs: set[tuple[int, int]], today: date | None) -> dict[tuple[int, int], int]:
+    """`figures.region_sales` of many (region, model) pairs in one grouped query: units sold at
+    each region's stores (cards + declared) over the last CHANNEL_SALES_WEEKS complete weeks."""
+    if not pairs:
+        return {}
+    first, this_week = figures.sales_window(today)
+    cell = SellOutCell
+    stmt = (
+        select(cell.region_id, cell.model_key, func.sum(cell.card_units + cell.declared_units))
+        .where(
+            cell.region_id.in_({r for r, _ in pairs}),
+            cell.model_key.in_({f"p{p}" for _, p in pairs}),
+            cell.week_start >= first,
+            cell.week_start < this_week,
+        )
+        .group_by(cell.region_id, cell.model_key)
     )
+    return {(region, int(key[1:])): int(units or 0) for region, key, units in db.session.execute(stmt)}
 
 
 def stock_out_alerts(store_id: int, today: date | None = None) -> list[ChannelAlert]:
     """Raise the stock-out alerts of a store: each model whose latest count there is 0 while the
     store's region sells it. Returns those raised now (not those raised before)."""
-    region_id = _region_of_store(store_id)
-    if region_id is None:  # no such store (any more)
-        return []
     zeros = [c for c in latest_counts([store_id]) if c.on_hand == 0]
+    return _raise_stock_outs(zeros, today)
+
+
+def _raise_stock_outs(zeros: list, today: date | None) -> list[ChannelAlert]:
+    """The stock-out alerts of these latest counts of 0 (any stores), each unless raised already
+    for its (model, store, week): a few grouped queries whatever their number."""
+    region_of = _regions_of_stores({c.store_id for c in zeros}) if zeros else {}
+    zeros = [c for c in zeros if c.store_id in region_of]  # a store gone since
     if not zeros:
         return []
     cfg = current_app.config
     weeks = cfg["CHANNEL_SALES_WEEKS"]
-    region_figures = figures.stock_and_sales([region_id], [c.product_id for c in zeros], today)
+    pairs = {(region_of[c.store_id], c.product_id) for c in zeros}
+    units_of = _region_units(pairs, today)
+    found = figures.stock_and_sales({r for r, _ in pairs}, {p for _, p in pairs}, today)
+    a = ChannelAlert
+    raised_before = set(
+        db.session.execute(
+            select(a.product_id, a.scope_key, a.week_start).where(
+                a.kind == AlertKind.STOCK_OUT,
+                a.scope_key.in_({f"s{c.store_id}" for c in zeros}),
+                a.product_id.in_({c.product_id for c in zeros}),
+            )
+        ).all()
+    )
     raised = []
-    for count in zeros:
-        units = figures.region_sales(region_id, count.product_id, weeks, today)
+    for count in sorted(zeros, key=lambda c: (c.store_id, c.product_id)):
+        region_id = region_of[count.store_id]
+        units = units_of.get((region_id, count.product_id), 0)
         if not rules.stock_out_alert(count.on_hand, units, cfg):
             continue
-        fig = region_figures.get((region_id, count.product_id))
+        key = (count.product_id, f"s{count.store_id}", figures.week_of(business_date(count.counted_at)))
+        if key in raised_before:
+            continue
+        raised_before.add(key)
+        fig = found.get((region_id, count.product_id))
         stock = fig.stock if fig is not None else 0
         weekly = units / weeks if weeks > 0 else 0.0
         alert = ChannelAlert(
             kind=AlertKind.STOCK_OUT,
             product_id=count.product_id,
             region_id=region_id,
-            store_id=store_id,
-            scope_key=f"s{store_id}",
-            week_start=figures.week_of(business_date(count.counted_at)),
+            store_id=count.store_id,
+            scope_key=key[1],
+            week_start=key[2],
             stock=stock,
             weekly_sales=weekly,
             cover_weeks=rules.cover_weeks(stock, weekly),
@@ -164,28 +205,28 @@ def stock_out_alerts(store_id: int, today: date | None = None) -> list[ChannelAl
 
 
 def _add_once(alert: ChannelAlert) -> bool:
-    """Add a stock-out alert unless its (kind, model, scope, week) is raised already.
+    """Add a stock-out alert the caller found not raised yet, unless a concurrent run has just
+    raised it (the unique key decides, in a savepoint).
 
     Through the ORM, not INSERT … ON CONFLICT: the change log (sync) notices flushed objects
-    only, and a stock-out must reach the store's reps. The SELECT skips the usual case; the
-    savepoint catches a concurrent run that inserted the same key in between (the unique key
-    decides)."""
-    exists = db.session.scalar(
-        select(ChannelAlert.id).where(
-            ChannelAlert.kind == alert.kind,
-            ChannelAlert.product_id == alert.product_id,
-            ChannelAlert.scope_key == alert.scope_key,
-            ChannelAlert.week_start == alert.week_start,
-        )
-    )
-    if exists is not None:
-        return False
+    only, and a stock-out must reach the store's reps."""
     try:
         with db.session.begin_nested():
             db.session.add(alert)
     except IntegrityError:
         return False
     return True
+
+
+def latest_zero_counts() -> list:
+    """Every store's latest count of each model (as `sellout.service.latest_counts` orders them),
+    where it is 0: one pass over the counts."""
+    c = ShopStockCount
+    order = (c.counted_at.desc(), c.received_at.desc(), c.id.desc())
+    rank = func.row_number().over(partition_by=(c.store_id, c.product_id), order_by=order).label("rank")
+    ranked = select(c.id, c.store_id, c.product_id, c.on_hand, c.counted_at, rank).subquery()
+    stmt = select(ranked.c.id, ranked.c.store_id, ranked.c.product_id, ranked.c.on_hand, ranked.c.counted_at)
+    return list(db.session.execute(stmt.where(ranked.c.rank == 1, ranked.c.on_hand == 0)))
 
 
 def cover_alerts(region_ids=None, product_ids=None, today: date | None = None) -> list[dict]:
@@ -254,11 +295,7 @@ def raise_all(today: date | None = None) -> int:
     store whose latest count of a model is 0 (seed data, after a rebuild). Commits; returns
     the number raised."""
     raised = len(cover_alerts(today=today))
-    stores = db.session.scalars(
-        select(ShopStockCount.store_id).where(ShopStockCount.on_hand == 0).distinct().order_by(ShopStockCount.store_id)
-    ).all()
-    for store_id in stores:
-        raised += len(stock_out_alerts(store_id, today))
+    raised += len(_raise_stock_outs(latest_zero_counts(), today))
     db.session.commit()
     return raised
 

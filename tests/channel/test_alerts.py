@@ -188,29 +188,51 @@ def test_new_shipments_ask_for_the_cover_check(app, world):
 
 
 def test_raise_all_for_seeded_data(app, world):
+    from backend.channel import figures
     from backend.sellout.models import ShopStockCount
 
     r, p = world.region_a.id, world.product.id
     region_sold(r, p, card_units=4)
+    region_sold(world.region_b.id, p, card_units=2)  # region B: too few for a stock-out
     channel(r, p, shipped=60, sold=53, sold_in_window=16)  # cover low
-    # Written without a flush hook's job (as a bulk seed would): raise_all finds the zero.
-    db.session.execute(
-        insert(ShopStockCount),
-        [
-            {
-                "id": uuid.uuid4(),
-                "rep_id": world.rep_a1.id,
-                "store_id": world.store_a1.id,
-                "product_id": p,
-                "on_hand": 0,
-                "counted_at": utcnow() - timedelta(hours=1),
-                "received_at": utcnow(),
-            }
-        ],
-    )
+    now = utcnow()
+
+    def row(store, on_hand, hours_ago):
+        return {
+            "id": uuid.uuid4(),
+            "rep_id": world.rep_a1.id,
+            "store_id": store.id,
+            "product_id": p,
+            "on_hand": on_hand,
+            "counted_at": now - timedelta(hours=hours_ago),
+            "received_at": now,
+        }
+
+    # Written without a flush hook's job (as a bulk seed would): raise_all finds the zeros that are
+    # their store's latest count.
+    rows = [
+        row(world.store_a1, 0, 1),  # A1: out → alert
+        row(world.store_a1, 5, 3),
+        row(world.store_a2, 0, 3),  # A2: 0, then 2 counted later → nothing
+        row(world.store_a2, 2, 1),
+        row(world.store_a1b, 0, 2),  # A1b: out → alert
+        row(world.store_b1, 0, 1),  # B1: out, but region B sold 2 → nothing
+    ]
+    db.session.execute(insert(ShopStockCount), rows)
     db.session.commit()
-    assert alerts.raise_all() == 2
-    assert sorted(a.kind for a in all_alerts()) == ["cover_low", "stock_out"]
+    zeros = alerts.latest_zero_counts()
+    assert sorted(str(z.id) for z in zeros) == sorted(str(rows[i]["id"]) for i in (0, 4, 5))
+    assert (
+        alerts._region_units({(r, p), (world.region_b.id, p)}, None)
+        == {
+            (r, p): figures.region_sales(r, p),
+            (world.region_b.id, p): figures.region_sales(world.region_b.id, p),
+        }
+        == {(r, p): 4, (world.region_b.id, p): 2}
+    )
+    assert alerts.raise_all() == 3
+    got = sorted((a.kind, a.store_id) for a in all_alerts())
+    assert got == sorted([("cover_low", None), ("stock_out", world.store_a1.id), ("stock_out", world.store_a1b.id)])
     assert alerts.raise_all() == 0
 
 
