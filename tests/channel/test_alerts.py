@@ -368,3 +368,23 @@ def test_stock_outs_reach_the_reps_of_the_store_by_pull(api, world, three_alerts
     assert [(i["data"]["product_id"], i["data"]["store_id"]) for i in new] == [(n10.id, world.store_a1.id)]
     # A fresh snapshot holds the open ones only.
     assert {i["data"]["product_id"] for i in alert_items(Device(api(world.rep_a1)))[0]} == {n10.id}
+
+
+def test_a_zero_pushed_offline_comes_back_as_an_alert_on_the_next_pull(api, world):
+    """The rep's phone: `shop_stock.count` with 0 in a sync push (a refused mutation beside it),
+    the job raises the stock-out, the phone's next pull brings it back."""
+    from tests.factories import shop_stock_count_body
+
+    region_sold(world.region_a.id, world.product.id, card_units=3)
+    phone = Device(api(world.rep_a1))
+    _, cursor, _ = phone.pull_all()
+    zero = shop_stock_count_body(world.store_a1.id, world.product.id, 0)
+    elsewhere = shop_stock_count_body(world.store_b1.id, world.product.id, 0)  # not the rep's store
+    r = phone.push([phone.mutation("shop_stock.count", zero), phone.mutation("shop_stock.count", elsewhere)])
+    assert r.status_code == 200, r.json
+    assert [m["status"] for m in r.json["results"]] == ["applied", "rejected"], r.json
+    settle()
+    [alert] = all_alerts()
+    assert (alert.store_id, str(alert.count_id)) == (world.store_a1.id, zero["id"])
+    got, _ = alert_items(phone, cursor)
+    assert [(i["op"], i["data"]["count_id"]) for i in got] == [("put", zero["id"])]
