@@ -105,8 +105,13 @@ def _delay() -> float:
     return current_app.config["CHANNEL_ALERT_DELAY_SECONDS"]
 
 
-CHECKS = TransactionState("channel_alert_checks", set, after_flush=_notice)
-"""The checks the open transaction has asked for already: store ids, and `_COVER`."""
+def _done(session: Session, noted: set) -> None:
+    """After the commit: the jobs are recorded; the next transaction asks afresh."""
+
+
+CHECKS = TransactionState("channel_alert_checks", set, after_flush=_notice, after_commit=_done)
+"""The checks the open transaction has asked for already: store ids, and `_COVER` (dropped at
+its commit or rollback, so a session's next transaction asks for its own)."""
 
 
 def register() -> None:
