@@ -367,7 +367,7 @@ def describe_alerts(alerts: list[ChannelAlert]) -> list[dict]:
         product = products.get(a.product_id)
         item["model_code"] = product.model_code if product else "?"
         item["product_name"] = product.name if product else "?"
-        item["product_name_en"] = product.name_en if product else None
+        item["product_name_en"] = (product.name_en or product.name) if product else None  # as the screens
         item["region_name"] = regions.get(a.region_id)
         item["store_name"] = stores.get(a.store_id)
         out.append(item)

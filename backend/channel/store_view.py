@@ -50,6 +50,8 @@ def store_figures(actor: User, store_id: int, today: date | None = None) -> dict
         )
     )
 
+    english = {pid: p.name_en or p.name for pid, p in products.items()}  # as the channel's screens
+
     def code(product_id: int) -> str:
         product = products.get(product_id)
         return product.model_code if product is not None else "?"
@@ -63,7 +65,7 @@ def store_figures(actor: User, store_id: int, today: date | None = None) -> dict
                 "product_id": c.product_id,
                 "model_code": code(c.product_id),
                 "product_name": products[c.product_id].name if c.product_id in products else "?",
-                "product_name_en": products[c.product_id].name_en if c.product_id in products else None,
+                "product_name_en": english.get(c.product_id),
                 "on_hand": c.on_hand,
                 "demo_unit": c.demo_unit,
                 "counted_at": c.counted_at,

@@ -287,6 +287,7 @@ def test_who_sees_which_alerts(api, world, three_alerts):
     row = hq.get(ALERTS, query_string={"store_id": world.store_a1.id}).json[0]
     assert row["kind"] == "stock_out"
     assert (row["model_code"], row["product_name"], row["region_name"]) == ("XL-P30", "星澜 P30", "广东大区")
+    assert row["product_name_en"] == "星澜 P30"  # no English name: the name, as the channel's screens say it
     assert row["store_name"] == "苏宁易购 天河城店"
     assert row["week_start"] == monday(0).isoformat() or row["week_start"] == monday(1).isoformat()
     assert row["acknowledged_at"] is None and row["count_id"]
