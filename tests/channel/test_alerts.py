@@ -391,3 +391,44 @@ def test_a_zero_pushed_offline_comes_back_as_an_alert_on_the_next_pull(api, worl
     assert (alert.store_id, str(alert.count_id)) == (world.store_a1.id, zero["id"])
     got, _ = alert_items(phone, cursor)
     assert [(i["op"], i["data"]["count_id"]) for i in got] == [("put", zero["id"])]
+
+
+def test_end_to_end_an_import_then_a_card_raise_cover_high(api, world):
+    """Through the real rollups: 40 units of P30 shipped into region A (the loader's INSERT), no
+    sales yet — no cover, no alert; then one card registered at a store of the region, bought 8
+    days ago (the last complete weeks): stock 39, 1 unit over 4 weeks = 0.25 a week, 156 weeks of
+    cover > 12 with 39 ≥ 30 units — cover_high, raised by the job the card asked for."""
+    from tests.factories import P30_TAC
+    from tests.factories import imei as make_imei
+    from tests.warranty.helpers import card_body, days_ago, register
+
+    imp = ShipmentImport(filename="s.csv", path="/nonexistent", sha256="0" * 64, total_bytes=1, created_by=world.hq.id)
+    db.session.add(imp)
+    db.session.commit()
+    rows = [
+        {
+            "imei": make_imei(P30_TAC, serial),
+            "product_id": world.product.id,
+            "ship_date": business_today() - timedelta(days=60),
+            "region_id": world.region_a.id,
+            "partner_id": world.partner.id,
+            "import_id": imp.id,
+            "line": serial + 1,
+        }
+        for serial in range(1, 41)
+    ]
+    db.session.execute(insert(Shipment), rows)
+    db.session.commit()
+    settle()
+    assert all_alerts() == []
+    register(api(world.clerk_a1), card_body(world, 7, purchase_date=days_ago(8)))
+    settle()
+    [alert] = all_alerts()
+    assert (alert.kind, alert.region_id, alert.product_id, alert.scope_key) == (
+        "cover_high",
+        world.region_a.id,
+        world.product.id,
+        f"r{world.region_a.id}",
+    )
+    assert (alert.stock, alert.weekly_sales, alert.cover_weeks) == (39, 0.25, 156.0)
+    assert alert.week_start == week_of(business_today())
