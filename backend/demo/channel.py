@@ -382,7 +382,8 @@ def _field_records(ctx: Context, sim: _Simulation) -> None:
                 since = last_report.get((store.id, product.id))
                 start = since + timedelta(days=1) if since and since < day else day - timedelta(days=7)
                 last_report[(store.id, product.id)] = day
-                units = round(rng.uniform(0, 1.2) * (day - start).days)
+                # A counter sells a few units of a model a week (0–3).
+                units = round(rng.uniform(0, 0.45) * (day - start).days)
                 reports.append(
                     base
                     | {
@@ -472,7 +473,7 @@ def _disagreement(ctx: Context, sim: _Simulation, visits: list[dict], reports: l
             "visit_id": v["id"],
             "received_at": v["received_at"],
             "product_id": p30.id,
-            "units": cards + 5,
+            "units": cards + 8,
             "period_start": week,
             "period_end": end,
             "source": Source.PROMOTER.value,
