@@ -24,6 +24,8 @@ from backend.org.models import Partner, Region
 from backend.sellout.models import SellOutReport, ShopStockCount
 from backend.stores.models import Store
 from backend.warranty.models import Shipment, WarrantyCard, WarrantyImei
+from tests.factories import ApiClient
+from tests.sync.helpers import Device
 
 from .test_seed import login, quiet
 
@@ -90,6 +92,10 @@ def test_demo_channel_has_something_on_every_screen(client):
     assert len(ours) == 1
     assert ours[0]["store_id"] == zero.store_id and ours[0]["product_id"] == product["XL-P30"]
     assert ours[0]["region_id"] == region["GD"] and ours[0]["acknowledged_at"] is None
+    # … and reaches his phone by pull: Today reads the channel_alert replica.
+    items, _cursor, _ = Device(ApiClient(client, rep)).pull_all()
+    pulled = {i["id"] for i in items if i["entity"] == "channel_alert"}
+    assert pulled == {str(a["id"]) for a in mine}
     figures_of_store = get(client, rep_token, f"/api/v1/channel/stores/{zero.store_id}").json
     assert any(a["id"] == ours[0]["id"] for a in figures_of_store["alerts"])
 
