@@ -20,7 +20,7 @@ on purpose:
   clerk registered cards for.
 
 Rows are inserted in bulk, as the rest of the demo is: the rollups are then built from them by
-`backend.channel.rollup.rebuild` and the alerts raised by the alert job, as after a restore.
+`backend.channel.rollup.rebuild` and the alerts raised by `backend.channel.alerts.raise_all`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import func, insert, select
 
 from ..auth.models import User
@@ -44,7 +45,6 @@ from .context import CST, Context, StoreInfo
 from .warranty import _imei
 
 WEEKS = 26  # the simulated history
-SALES_WEEKS = 4  # complete weeks the weekly sell-out is averaged over (CHANNEL_SALES_WEEKS)
 # Units a week a region sells of a model: base × region × model (× the run's scale).
 BASE_WEEKLY = 6.5
 REGION_WEIGHT = {"GD": 1.0, "SZ": 1.0, "GX": 0.6, "FJ": 0.6, "HI": 0.35}
@@ -105,7 +105,6 @@ class _Simulation:
         self.region_code = {region.id: spec.code for region, spec in ctx.regions}
         self.today = business_today(ctx)
         self.week0 = week_of(self.today)  # the current (incomplete) week
-        self.first_week = self.week0 - timedelta(weeks=WEEKS)
         self.imp = db.session.scalars(select(ShipmentImport).order_by(ShipmentImport.id)).first()
         self.used = set(db.session.scalars(select(Shipment.imei))) | set(db.session.scalars(select(WarrantyImei.imei)))
         self.line = db.session.scalar(select(func.max(Shipment.line))) or 1
@@ -139,7 +138,9 @@ class _Simulation:
         self.shipments: list[dict] = []
         self.cards: list[dict] = []
         self.imeis: list[dict] = []
-        self.sold_recent: dict[tuple[int, int], int] = defaultdict(int)  # units in the last SALES_WEEKS weeks
+        # Units sold in the complete weeks the screens average weekly sell-out over.
+        self.sales_weeks = current_app.config["CHANNEL_SALES_WEEKS"]
+        self.sold_recent: dict[tuple[int, int], int] = defaultdict(int)
 
     # -- helpers
 
@@ -193,7 +194,7 @@ class _Simulation:
             sold += 1
         for unit in skipped:
             heapq.heappush(pool, unit)
-        if day >= self.week0 - timedelta(weeks=SALES_WEEKS) and day < self.week0:
+        if day >= self.week0 - timedelta(weeks=self.sales_weeks) and day < self.week0:
             self.sold_recent[(region_id, product.id)] += sold
         return sold
 
@@ -245,7 +246,7 @@ class _Simulation:
             self.sell(gd, by_code["XL-P30"], stuck_day + timedelta(days=3 + 2 * k), 1, stuck=True)
         p20_day = self.week0 - timedelta(weeks=22) + timedelta(days=2)
         self.ship(fj, by_code["XL-P20"], p20_day, 40)
-        for w in range(21, SALES_WEEKS + 2, -1):  # slow sales, none in the last weeks
+        for w in range(21, self.sales_weeks + 2, -1):  # slow sales, none in the last weeks
             week = self.week0 - timedelta(weeks=w)
             self.sell(fj, by_code["XL-P20"], week + timedelta(days=rng.randint(0, 6)), rng.choice((0, 1, 1, 2)))
         push_day = self.week0 - timedelta(weeks=3)
@@ -272,7 +273,7 @@ class _Simulation:
             if (region_id, mcode) in ((hi, "XL-A7"), (gx, "XL-N10")):
                 continue
             product = by_code[mcode]
-            weekly = recent.get((region_id, product.id), 0) / SALES_WEEKS
+            weekly = recent.get((region_id, product.id), 0) / self.sales_weeks
             stock = len(self.pools[(region_id, product.id)])
             want = round(weeks * weekly) - stock
             if want > 0:
@@ -308,11 +309,11 @@ class _Simulation:
     def recent_sales(self) -> dict[tuple[int, int], int]:
         """Units sold in the last complete weeks by the region they were shipped to, the
         earlier demand steps' cards included (as the rollups count them)."""
-        start = self.week0 - timedelta(weeks=SALES_WEEKS)
-        rows = db.session.execute(
+        start = self.week0 - timedelta(weeks=self.sales_weeks)
+        rows = db.session.execute(  # a card counts its first IMEI's unit, as the rollups do
             select(Shipment.region_id, Shipment.product_id, func.count())
-            .join(WarrantyImei, WarrantyImei.imei == Shipment.imei)
-            .join(WarrantyCard, WarrantyCard.id == WarrantyImei.card_id)
+            .join(WarrantyCard, WarrantyCard.imei == Shipment.imei)
+            .where(WarrantyCard.voided_at.is_(None))
             .where(WarrantyCard.purchase_date >= start, WarrantyCard.purchase_date < self.week0)
             .group_by(Shipment.region_id, Shipment.product_id)
         )
