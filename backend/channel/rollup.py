@@ -7,10 +7,10 @@ What is noticed, and how:
 
 - Shipments: inserted in bulk by the import loader with Core `session.execute(insert(Shipment),
   rows)` (and by the demo seed). A `do_orm_execute` listener runs the statement, then notes the
-  IMEIs of its parameters (only once it succeeded: a failed insert notes nothing). Just before
-  the commit one SELECT reads those shipments back with the live card holding each IMEI, if any:
-  a shipment inserted in a savepoint that rolled back is not there to count, and a unit whose
-  card was registered before its shipment arrived counts as sold the moment the shipment does.
+  units of its parameters (only once it succeeded: a failed insert notes nothing). Just before
+  the commit one SELECT reads the live cards holding those IMEIs, if any: a unit whose card was
+  registered before its shipment arrived counts as sold the moment the shipment does. Units
+  inserted inside a savepoint are checked against the table first (it may have rolled back).
   Shipments are never updated or deleted. (A bulk path whose rows are not the statement's
   parameters — COPY, raw SQL, `insert().values(...)`, `insert().from_select` — is not seen: run
   `rebuild()` after it.)
@@ -110,14 +110,18 @@ def competitor_key(competitor_model_id: int) -> str:
 class Noted:
     """What the open transaction wrote that the rollups count."""
 
-    __slots__ = ("cards", "records", "shipments")
+    __slots__ = ("cards", "records", "shipments", "unsure")
 
     def __init__(self) -> None:
         # card id → (the object, if added by this transaction, else None; its original values
         # (imei, product_id, store_id, purchase_date, live), or None for a card new here)
         self.cards: dict = {}
         self.records: dict = {}  # report / estimate id → the object added
-        self.shipments: set[str] = set()  # IMEIs of shipments inserted
+        # IMEI → (region_id, partner_id, product_id, ship_date) of the shipments inserted, as the
+        # statement's parameters said; `unsure`: those inserted inside a savepoint, which may
+        # have rolled back since (checked against the table at the commit).
+        self.shipments: dict[str, tuple] = {}
+        self.unsure: set[str] = set()
 
 
 def _original(obj: WarrantyCard) -> tuple | None:
@@ -177,9 +181,17 @@ def _notice_shipments(orm_execute_state):
     result = orm_execute_state.invoke_statement()
     params = orm_execute_state.parameters
     rows = params if isinstance(params, list | tuple) else [params] if params else []
-    imeis = [row["imei"] for row in rows if "imei" in row]
-    if imeis:
-        NOTED.get(orm_execute_state.session).shipments.update(imeis)
+    units = {
+        row["imei"]: (row["region_id"], row.get("partner_id"), row["product_id"], row["ship_date"])
+        for row in rows
+        if {"imei", "region_id", "product_id", "ship_date"} <= row.keys()
+    }
+    if units:
+        session = orm_execute_state.session
+        noted = NOTED.get(session)
+        noted.shipments.update(units)
+        if session.in_nested_transaction():
+            noted.unsure.update(units)
     return result
 
 
@@ -336,22 +348,30 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
 
 
 def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
-    """Units shipped, and those of them a live card already holds (registered before the shipment
-    arrived, or in this very transaction): one SELECT."""
+    """Units shipped (as their INSERT's parameters said), and those of them a live card already
+    holds (registered before the shipment arrived, or in this very transaction): one SELECT of
+    the live cards by IMEI (and one of the shipments inserted in a savepoint, to drop those
+    rolled back with it)."""
     if not noted.shipments:
         return
-    s, c = Shipment, WarrantyCard
-    for chunk in _chunks(sorted(noted.shipments)):
-        rows = session.execute(
-            select(s.region_id, s.partner_id, s.product_id, s.ship_date, c.purchase_date)
-            .outerjoin(c, and_(c.imei == s.imei, c.voided_at.is_(None)))
-            .where(_among(s.imei, chunk, session))
+    units = noted.shipments
+    if noted.unsure:
+        gone = set(noted.unsure)
+        for chunk in _chunks(sorted(noted.unsure)):
+            gone -= set(session.scalars(select(Shipment.imei).where(_among(Shipment.imei, chunk, session))))
+        units = {imei: unit for imei, unit in units.items() if imei not in gone}
+    c = WarrantyCard
+    sold: dict[str, date] = {}
+    for chunk in _chunks(sorted(units)):
+        sold.update(
+            session.execute(
+                select(c.imei, c.purchase_date).where(_among(c.imei, chunk, session), c.voided_at.is_(None))
+            ).all()
         )
-        for region_id, partner_id, product_id, ship_date, purchase_date in rows:
-            shipment = (region_id, partner_id, product_id, ship_date)
-            deltas.shipped(shipment)
-            if purchase_date is not None:
-                deltas.sale(shipment, week_of(purchase_date), +1)
+    for imei, shipment in units.items():
+        deltas.shipped(shipment)
+        if imei in sold:
+            deltas.sale(shipment, week_of(sold[imei]), +1)
 
 
 def _count_records(session: Session, noted: Noted, deltas: Deltas) -> None:
