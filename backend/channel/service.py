@@ -445,9 +445,11 @@ def fifo_breaks(actor: User, filters: dict, today: date | None = None) -> list[d
 
 
 def disagreements(actor: User, filters: dict, today: date | None = None) -> list[dict]:
-    """Store-weeks of the last `weeks` weeks (this one included) where a store declared sell-out
-    of one of our models and its warranty cards say another number: the largest gaps first, at
-    most DISAGREEMENTS_MAX."""
+    """Store-weeks of the last `weeks` weeks (this one included) where a store that registers
+    warranty cards (it has a clerk) declared sell-out of one of our models and its cards say
+    another number: the largest gaps first, at most DISAGREEMENTS_MAX. A store without a clerk
+    has no cards to disagree with: its declarations are its only sell-out figure, not a gap
+    (listing them buried the real disagreements under every declaring shop)."""
     regions = scope_regions(actor, filters.get("region_id"))
     today = today or business_today()
     weeks = filters.get("weeks") or 8
@@ -460,6 +462,7 @@ def disagreements(actor: User, filters: dict, today: date | None = None) -> list
             w.week_start >= first,
             w.declared_reports > 0,
             w.declared_units != w.card_units,
+            exists().where(User.store_id == w.store_id, User.role == Role.CLERK),
         )
     )
     # Our models' keys listed (a few dozen): an index range per key on (model_key, week_start),

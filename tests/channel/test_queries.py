@@ -220,7 +220,8 @@ def test_sell_through_with_competitor_estimates(api, world, channel):
 
 def test_disagreements_between_declared_and_cards(api, world, channel):
     _report(world, world.store_a1, 6, M(2) + timedelta(days=3))  # cards say 4
-    _report(world, world.store_a2, 0, M(1) + timedelta(days=2))  # no cards, 0 declared: agree
+    # No clerk at A2: no cards to disagree with (its declaration is its only figure), not listed.
+    _report(world, world.store_a2, 5, M(1) + timedelta(days=2))
     _report(world, world.store_b1, 3, M(1) + timedelta(days=2))  # cards say 1
     db.session.commit()
     rows = get(api(world.hq), "/disagreements")
