@@ -26,14 +26,19 @@ What is noticed, and how:
   in the session (not rolled back with its savepoint): a retry that re-adds it is a new object,
   noted again.
 - Sell-out reports and competitor estimates (sellout package): append-only, so new objects only,
-  those still persistent at the commit; their values are on the objects (no SELECT).
+  those still persistent at the commit. Outside a visit each counts, from its object's values (no
+  SELECT). Within a visit a correction is a second record that supersedes the first (only the
+  visit's latest of a product, or of a competitor model and week, counts: SPEC I.3.2, like
+  prices): one SELECT reads the records of the visits the transaction added to, and the record
+  counted before is taken back where the latest now is counted (`_count_records`).
 
 How increments are applied: summed per key in Python, then one upsert per table
 (`INSERT … ON CONFLICT DO UPDATE SET x = table.x + excluded.x`, executemany), keys sorted and the
 tables always in one order (cohorts, sales, stock, weeks, store weeks, cells), zero deltas skipped. Additions
 commute, so concurrent transactions never lose a count, and since every transaction locks rows
 in one order they never deadlock on them. Per commit: at most one SELECT for cards, one for
-shipments, one for the stores' regions; nothing when the transaction touched none of these.
+shipments, one for the visits' sell-out records, one for the stores' regions; nothing when the
+transaction touched none of these.
 
 A card and its shipment committed at the same moment by two transactions (a clerk registers a
 phone while HQ's import of its shipment runs) would each not see the other under READ COMMITTED
@@ -53,7 +58,10 @@ What could still drift (and `flask rebuild-channel` puts right, from the raw row
   region's; rebuild puts all of a store's cards in its current region;
 - two transactions changing the same card at once (a correction racing HQ's void): the warranty
   service does not lock the card, so one transaction's original may be stale;
-- shipments written by a path that bypasses the ORM statement (above).
+- shipments written by a path that bypasses the ORM statement (above);
+- two transactions adding reports or estimates to the same visit at once (one rep's visit on two
+  devices pushing at the same moment; one device's pushes are serialized): each would take back
+  the same earlier record.
 """
 
 from __future__ import annotations
@@ -62,11 +70,28 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import Date, String, and_, any_, case, cast, delete, event, func, insert, inspect, literal, select, text
+from sqlalchemy import (
+    Date,
+    String,
+    and_,
+    any_,
+    case,
+    cast,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    inspect,
+    literal,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..core.transaction import TransactionState
 from ..extensions import db
@@ -374,18 +399,107 @@ def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
             deltas.sale(shipment, week_of(sold[imei]), +1)
 
 
+def _contribution(kind: str, model_id: int, day: date, units: int | None, band: str | None):
+    """A report's or an estimate's (model key, week, values) in the sell-out rollups: a report
+    counts in the week its period ends, an estimate in its week."""
+    if kind == "r":
+        return product_key(model_id), week_of(day), (0, units, 1, 0, 0)
+    return competitor_key(model_id), day, (0, 0, 0, units if units is not None else BAND_UNITS[band], 1)
+
+
+def _record_row(obj) -> tuple:
+    """A new record as the rows `_visits_records` reads: (kind, id, visit, store, model, day, units, band)."""
+    if isinstance(obj, SellOutReport):
+        return ("r", obj.id, obj.visit_id, obj.store_id, obj.product_id, obj.period_end, obj.units, None)
+    return ("c", obj.id, obj.visit_id, obj.store_id, obj.competitor_model_id, obj.week_start, obj.units, obj.band)
+
+
+def _visits_records(session: Session, records: list) -> list[tuple]:
+    """Every report and estimate of the visits these new records belong to, this transaction's
+    included (flushed; a savepoint's rolled back are not there): one SELECT, a UNION ALL of the
+    kinds present. A visit holds a few records per model it saw, so reading them all is cheap
+    (`ix_*_visit_id`)."""
+    r, e = SellOutReport, CompetitorSellOut
+    kinds = {type(x) for x in records}
+    parts = []
+    for model, model_id, day, band in (
+        (r, r.product_id, r.period_end, literal(None, String)),
+        (e, e.competitor_model_id, e.week_start, e.band),
+    ):
+        if model in kinds:
+            visits = sorted({x.visit_id for x in records if type(x) is model})
+            parts.append(
+                select(
+                    literal("r" if model is r else "c"),
+                    model.id,
+                    model.visit_id,
+                    model.store_id,
+                    model_id,
+                    day,
+                    model.units,
+                    band,
+                    model.reported_at,
+                    model.received_at,
+                ).where(model.visit_id.in_(visits))
+            )
+    stmt = parts[0] if len(parts) == 1 else parts[0].union_all(*parts[1:])
+    return [tuple(row) for row in session.execute(stmt)]
+
+
 def _count_records(session: Session, noted: Noted, deltas: Deltas) -> None:
+    """New reports and estimates. Outside a visit each counts. Within one visit only the latest
+    of a store's product (a report) or of a competitor model and week (an estimate) counts —
+    latest by reported_at, then received_at, then id, as `counted_reports()` /
+    `counted_estimates()` and the price rollups' `counted()` order them (SPEC I.3.2): a rep
+    who corrects the number sends a second record, which supersedes the first instead of
+    adding to it. So for every (visit, model[, week]) this transaction added to, the record
+    counted before it (the latest of those already committed) is taken back, in ITS week, and
+    the latest of all now is counted: one SELECT of the visits' records (`_visits_records`),
+    whatever the number of rows. Several new records of one key count once (the latest); a new
+    record older than the one counted (a late arrival from offline) changes nothing.
+
+    Two transactions adding to the same visit at once would each take back the same earlier
+    record and count their own: a visit is one rep's, captured on one phone, which pushes one
+    batch at a time and waits for its answer (the sync engine holds a Web Lock across its tabs);
+    the REST POSTs are the same rep's. Should it happen anyway (the same visit typed on two
+    devices at the same moment), `rebuild()` counts the latest only again."""
     records = [obj for obj in noted.records.values() if inspect(obj).persistent]
     if not records:
         return
-    regions = _regions_of(session, {r.store_id for r in records})
-    for r in records:
-        if isinstance(r, SellOutReport):
-            key, week, values = product_key(r.product_id), week_of(r.period_end), (0, r.units, 1, 0, 0)
-        else:
-            units = r.units if r.units is not None else BAND_UNITS[r.band]
-            key, week, values = competitor_key(r.competitor_model_id), r.week_start, (0, 0, 0, units, 1)
-        deltas.sellout(r.store_id, regions[r.store_id], key, week, values)
+    counts: list[tuple[tuple, int]] = [(_record_row(x), +1) for x in records if x.visit_id is None]
+    in_visits = [x for x in records if x.visit_id is not None]
+    if in_visits:
+        new = {(kind, record_id) for kind, record_id, *_ in map(_record_row, in_visits)}
+        touched = {_superseding_key(row) for row in map(_record_row, in_visits)}
+        groups: dict[tuple, list[tuple]] = defaultdict(list)
+        for row in _visits_records(session, in_visits):
+            if _superseding_key(row) in touched:
+                groups[_superseding_key(row)].append(row)
+
+        def order(row: tuple) -> tuple:
+            return (row[8], row[9], row[1])  # reported_at, received_at, id
+
+        for rows in groups.values():
+            latest = max(rows, key=order)
+            old = [row for row in rows if (row[0], row[1]) not in new]
+            before = max(old, key=order) if old else None
+            if before is latest:
+                continue  # a late record older than the one counted: nothing changes
+            if before is not None:
+                counts.append((before, -1))
+            counts.append((latest, +1))
+    regions = _regions_of(session, {row[3] for row, _ in counts})
+    for row, sign in counts:
+        kind, _id, _visit, store_id, model_id, day, units, band = row[:8]
+        key, week, values = _contribution(kind, model_id, day, units, band)
+        deltas.sellout(store_id, regions[store_id], key, week, tuple(sign * v for v in values))
+
+
+def _superseding_key(row: tuple) -> tuple:
+    """Records of one visit with the same key supersede each other: a report per product (its
+    period may change with the correction), an estimate per competitor model and week."""
+    kind, _id, visit_id, _store, model_id, day = row[:6]
+    return (kind, visit_id, model_id) if kind == "r" else (kind, visit_id, model_id, day)
 
 
 def _upsert(session: Session, model, keys: tuple[str, ...], columns: tuple[str, ...], deltas: dict) -> None:
@@ -468,6 +582,38 @@ def _key_sql(prefix: str, column):
     return literal(prefix).concat(cast(column, String))
 
 
+def _later(later, o):
+    """`later` comes after `o`: by reported_at, then received_at, then id (as `counted()` in the
+    price rollups orders observations)."""
+    return or_(
+        later.reported_at > o.reported_at,
+        and_(
+            later.reported_at == o.reported_at,
+            or_(later.received_at > o.received_at, and_(later.received_at == o.received_at, later.id > o.id)),
+        ),
+    )
+
+
+def counted_reports():
+    """The sell-out reports the rollups count: within one visit, a product's latest report only
+    (a correction supersedes, SPEC I.3.2); reports outside a visit all count (a NULL visit_id
+    equals nothing, so the NOT EXISTS holds for them, as in the price rollups' `counted()`)."""
+    r, later = SellOutReport, aliased(SellOutReport)
+    return ~exists().where(later.visit_id == r.visit_id, later.product_id == r.product_id, _later(later, r))
+
+
+def counted_estimates():
+    """The competitor estimates the rollups count: within one visit, a competitor model's latest
+    estimate for a week only; outside a visit all."""
+    e, later = CompetitorSellOut, aliased(CompetitorSellOut)
+    return ~exists().where(
+        later.visit_id == e.visit_id,
+        later.competitor_model_id == e.competitor_model_id,
+        later.week_start == e.week_start,
+        _later(later, e),
+    )
+
+
 def rebuild(session: Session | None = None) -> dict[str, int]:
     """Recompute every channel rollup from the raw rows, in set-based passes (shipments ⋈ live
     cards by IMEI; live cards, reports and estimates per store and week; cells from the store
@@ -527,7 +673,9 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
             zero.label("d"),
             zero.label("m"),
         ).where(c.voided_at.is_(None)),
-        select(r.store_id, _key_sql("p", r.product_id), _week_sql(r.period_end, session), zero, r.units, 1, zero, zero),
+        select(
+            r.store_id, _key_sql("p", r.product_id), _week_sql(r.period_end, session), zero, r.units, 1, zero, zero
+        ).where(counted_reports()),
         select(
             e.store_id,
             _key_sql("c", e.competitor_model_id),
@@ -537,7 +685,7 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
             zero,
             func.coalesce(e.units, band_units),
             1,
-        ),
+        ).where(counted_estimates()),
     )
     u = parts[0].union_all(*parts[1:]).subquery()
     store_weeks = select(u.c.store_id, u.c.model_key, u.c.week_start, *(func.sum(u.c[x]) for x in "abndm")).group_by(

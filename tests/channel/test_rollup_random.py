@@ -1,12 +1,15 @@
 """Increments == rebuild, whatever happens: random sequences of transactions — shipments through
 the import loader, cards registered, corrected and voided through the warranty service, declared
-sell-out and competitor estimates through the sellout service — each operation in a savepoint
-(as a sync push runs its mutations), some refused by the rules, some rolled back after they
-succeeded, several to a transaction. After each sequence, every rollup table equals what
+sell-out and competitor estimates through the sellout service, some outside a visit, some in one of
+two visits a store, where a later record corrects (supersedes) the visit's earlier one of the
+model, whatever order they arrive in — each operation in a savepoint (as a sync push runs its
+mutations), some refused by the rules, some rolled back after they succeeded, several to a
+transaction. After each sequence, every rollup table equals what
 `rebuild()` computes from the raw rows."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -25,10 +28,12 @@ from backend.channel.models import (
 )
 from backend.channel.rollup import rebuild
 from backend.core.errors import DomainError
+from backend.core.timeutil import utcnow
 from backend.extensions import db
 from backend.sellout import service as sellout
 from backend.sellout.models import CompetitorSellOut, SellOutReport
 from backend.sellout.schemas import CompetitorSellOutSchema, SellOutReportSchema
+from backend.visits.models import Visit
 from backend.warranty import service as warranty
 from backend.warranty.models import (
     DiversionFlag,
@@ -41,7 +46,7 @@ from backend.warranty.models import (
 )
 from backend.warranty.schemas import WarrantyCardSchema
 from tests.channel.helpers import ago, monday, rollups, ship
-from tests.factories import competitor_sellout_body, imei, sellout_report_body
+from tests.factories import competitor_sellout_body, imei, iso, sellout_report_body
 from tests.warranty.helpers import card_body
 
 SERIALS = st.integers(0, 3)  # few phones: registrations, shipments and corrections meet
@@ -55,15 +60,23 @@ correct_op = st.tuples(
     st.one_of(st.tuples(st.just("day"), DAYS), st.tuples(st.just("imei"), SERIALS)),
 )
 void_op = st.tuples(st.just("void"), st.integers(0, 20))
-report_op = st.tuples(st.just("report"), st.booleans(), st.integers(0, 30), st.integers(1, 40))
+# In which visit of the store (None: outside a visit), and a device time of a few minutes, so that
+# records of one visit arrive in and out of their order and some tie (then received_at, then id).
+VISIT = st.sampled_from([None, 0, 0, 1])
+MINUTE = st.integers(0, 3)
+report_op = st.tuples(st.just("report"), st.booleans(), st.integers(0, 30), st.integers(1, 40), VISIT, MINUTE)
 estimate_op = st.tuples(
     st.just("estimate"),
     st.booleans(),
     st.one_of(st.integers(0, 50), st.sampled_from(["0", "1-5", "6-20", "21-50", "50+"])),
     st.integers(1, 3),
+    VISIT,
+    MINUTE,
 )
 operation = st.tuples(
-    st.one_of(ship_op, ship_op, register_op, register_op, register_op, correct_op, void_op, report_op, estimate_op),
+    st.one_of(
+        ship_op, ship_op, register_op, register_op, register_op, correct_op, void_op, report_op, report_op, estimate_op
+    ),
     st.sampled_from([False, False, False, True]),  # now and then rolled back after it succeeded
 )
 transactions = st.lists(st.lists(operation, min_size=1, max_size=6), min_size=2, max_size=8)
@@ -97,6 +110,36 @@ def _clean() -> None:
     db.session.commit()
 
 
+def _visit_uuid(store, index: int) -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"visit/{store.id}/{index}")
+
+
+def _make_visits(world) -> None:
+    """Two visits of each store's rep (the same ids every run: made once, kept by `_clean`)."""
+    for store, rep in ((world.store_a1, world.rep_a1), (world.store_b1, world.rep_b1)):
+        for index in (0, 1):
+            if db.session.get(Visit, _visit_uuid(store, index)) is None:
+                db.session.add(
+                    Visit(
+                        id=_visit_uuid(store, index), rep_id=rep.id, store_id=store.id,
+                        checked_in_at=utcnow() - timedelta(hours=2), check_in_latitude=store.latitude,
+                        check_in_longitude=store.longitude, check_in_accuracy_m=10.0, check_in_distance_m=0.0,
+                        off_site=False,
+                    )
+                )  # fmt: skip
+    db.session.commit()
+
+
+def _visit_id(world, at_b: bool, index: int | None) -> str | None:
+    return None if index is None else str(_visit_uuid(world.store_b1 if at_b else world.store_a1, index))
+
+
+def _reported_at(minute: int) -> str:
+    """A device time `minute` (0–3) minutes into the hour before this one: equal minutes tie."""
+    hour = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    return iso(hour + timedelta(minutes=minute))
+
+
 def _apply(world, op, cards: list) -> None:
     kind = op[0]
     clerks = {world.store_a1.id: world.clerk_a1, world.store_b1.id: world.clerk_b1}
@@ -121,7 +164,7 @@ def _apply(world, op, cards: list) -> None:
     elif kind == "void" and cards:
         warranty.void(world.hq, cards[op[1] % len(cards)], "random")
     elif kind == "report":
-        _, at_b, units, days = op
+        _, at_b, units, days, visit, minute = op
         store, rep = (world.store_b1, world.rep_b1) if at_b else (world.store_a1, world.rep_a1)
         end = ago(days)
         body = sellout_report_body(
@@ -130,16 +173,19 @@ def _apply(world, op, cards: list) -> None:
             units,
             period_start=(end - timedelta(days=6)).isoformat(),
             period_end=end.isoformat(),
+            visit_id=_visit_id(world, at_b, visit),
+            reported_at=_reported_at(minute),
         )
         sellout.report_sellout(rep, SellOutReportSchema().load(body))
     elif kind == "estimate":
-        _, at_b, amount, weeks_back = op
+        _, at_b, amount, weeks_back, visit, minute = op
         store, rep = (world.store_b1, world.rep_b1) if at_b else (world.store_a1, world.rep_a1)
         week = (monday(ago(0)) - timedelta(weeks=weeks_back)).isoformat()
+        where = {"week_start": week, "visit_id": _visit_id(world, at_b, visit), "reported_at": _reported_at(minute)}
         if isinstance(amount, str):
-            body = competitor_sellout_body(store.id, world.competitor_model.id, None, band=amount, week_start=week)
+            body = competitor_sellout_body(store.id, world.competitor_model.id, None, band=amount, **where)
         else:
-            body = competitor_sellout_body(store.id, world.competitor_model.id, amount, week_start=week)
+            body = competitor_sellout_body(store.id, world.competitor_model.id, amount, **where)
         sellout.report_competitor(rep, CompetitorSellOutSchema().load(body))
 
 
@@ -147,6 +193,7 @@ def run_sequence(world, sequence) -> int:
     """Apply the transactions; after each commit, the increments' tables must equal what
     `rebuild()` makes of the raw rows. Returns the most units sold seen at once."""
     _clean()
+    _make_visits(world)
     cards: list = []
     most = 0
     for transaction in sequence:
@@ -182,7 +229,11 @@ def run_sequence(world, sequence) -> int:
             (("register", 4, False, 9), False),
             (("ship", [4, 5], False, True, 9), False),
         ],
-        [(("report", True, 5, 2), False), (("estimate", False, "50+", 1), False), (("estimate", False, 7, 1), True)],
+        [
+            (("report", True, 5, 2, None, 0), False),
+            (("estimate", False, "50+", 1, None, 0), False),
+            (("estimate", False, 7, 1, None, 0), True),
+        ],
     ]
 )
 # A correction moving a card from one shipped unit to another and back, in one transaction.
@@ -194,6 +245,18 @@ def run_sequence(world, sequence) -> int:
             (("correct", 0, ("day", 30)), False),
             (("correct", 0, ("imei", 0)), False),
         ],
+    ]
+)
+# Corrections in one visit: a report corrected in the same transaction and then in the next one
+# (moving its period to another week), one arriving late and older than the counted one, a second
+# visit's report beside them; an estimate corrected from a number to a band, a tie on device time.
+@example(
+    [
+        [(("report", False, 6, 2, 0, 1), False), (("report", False, 4, 2, 0, 2), False)],
+        [(("report", False, 3, 20, 0, 3), False), (("report", False, 9, 2, 0, 0), False)],
+        [(("report", False, 5, 2, 1, 1), False), (("report", False, 7, 2, None, 1), False)],
+        [(("estimate", False, 12, 1, 0, 1), False), (("estimate", False, "6-20", 1, 0, 2), False)],
+        [(("estimate", False, 30, 1, 0, 2), False), (("estimate", False, 1, 2, 0, 0), True)],
     ]
 )
 def test_increments_equal_rebuild(world, rq_worker, sequence):
