@@ -6,6 +6,9 @@ price observation: a field writer (rep or manager), a store in their scope, a mo
 a device time not in the future, the writer's own visit at that store when a visit is named;
 then `create_once` (idempotent by the client id, 409 on the same id with other content).
 The channel rollups notice new rows themselves (backend/channel), so nothing here calls them.
+Records are never edited: a figure the rep fixes in the visit arrives as a second record, and the
+rollups count only the visit's latest report of a product (estimate of a competitor model and
+week), as prices count a visit's latest observation (SPEC I.3.2, `channel.rollup.counted_reports`).
 """
 
 from __future__ import annotations
