@@ -6,7 +6,8 @@
 // price grid lists for this store, as a number or a band, with who said it. The grids are the
 // price grid's (GridInput, usePauses: no save tap). A count typed records after a pause like a
 // price (a count typed again corrects it: the latest count is the store's stock); a sold count or
-// an estimate only on Enter or on leaving the field, as they add up in the channel's figures.
+// an estimate only on Enter or on leaving the field: a record per half-typed number would be noise
+// in the outbox (within a visit the latest one counts in the channel's figures, SPEC I.3.2).
 import { html } from 'htm/preact';
 import { useRef, useState } from 'preact/hooks';
 import { fmt, lang, localName, t } from '../../../i18n/index.js';
