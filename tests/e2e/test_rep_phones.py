@@ -98,8 +98,8 @@ def record_phones(page, world) -> None:
     expect(stock).to_have_attribute("data-recorded", "true")
     expect(stock.locator("[data-testid=phone-out]")).to_have_attribute("aria-pressed", "true")
     expect(stock.locator("[data-testid=phone-stock-input]")).to_have_value("0")
-    # No earlier report of P30 here: the period is the last 7 days, up to today.
-    expect(sold).to_have_attribute("data-since", (phone_today() - timedelta(days=7)).isoformat())
+    # No earlier report of P30 here: the period is the last 7 days, today and the 6 before it.
+    expect(sold).to_have_attribute("data-since", (phone_today() - timedelta(days=6)).isoformat())
     assert step.locator("[data-testid=phone-sold-source]").input_value() == "promoter"
     field = sold.locator("[data-testid=phone-sold-input]")
     assert field.get_attribute("inputmode") == "numeric"
@@ -159,7 +159,7 @@ def test_offline_phones_step_syncs_exactly_once(phone, phones_world):
         (world.store_a1.id, world.product.id, 0, None, world.rep_a1.id)
     ]
     assert [(r.product_id, r.units, r.period_start, r.period_end, r.source) for r in reports] == [
-        (world.product.id, 6, today - timedelta(days=7), today, "promoter")
+        (world.product.id, 6, today - timedelta(days=6), today, "promoter")
     ]
     assert [(e.competitor_model_id, e.week_start, e.units, e.band, e.source) for e in estimates] == [
         (world.competitor_model.id, today - timedelta(days=today.weekday()), None, "6-20", "promoter")

@@ -22,7 +22,8 @@ export {
   weekStart,
 } from '../../db/sellout.js';
 
-/** With no earlier report of a model at a store, a declared sell-out covers the last 7 days. */
+/** With no earlier report of a model at a store, a declared sell-out covers the last 7 days:
+ * today and the 6 before it (both ends inclusive, as the server counts a period). */
 export const DEFAULT_PERIOD_DAYS = 7;
 
 const ms = (iso) => {
@@ -34,13 +35,13 @@ const same = (a, b) => a !== null && a !== undefined && b !== null && b !== unde
 /**
  * The period a sell-out declared `today` covers, `{start, end, since}` (inclusive days): from the
  * day after the last report's `period_end` (`lastEnd`, the latest the phone knows of this store
- * and model), else DEFAULT_PERIOD_DAYS before today, up to today. `since` is the day the rep
+ * and model), else the last DEFAULT_PERIOD_DAYS days ending today (today − 6 … today). `since` is the day the rep
  * names ("since <date>"). Held to what the server takes: a period of at most MAX_PERIOD_DAYS
  * days (an old last report: the latest 92 days), never starting after it ends (a model already
  * reported up to today: today alone).
  */
 export function salesPeriod({ lastEnd = null, today, defaultDays = DEFAULT_PERIOD_DAYS, maxDays = MAX_PERIOD_DAYS }) {
-  let start = isDay(lastEnd) ? addDays(lastEnd, 1) : addDays(today, -defaultDays);
+  let start = isDay(lastEnd) ? addDays(lastEnd, 1) : addDays(today, -(defaultDays - 1));
   if (start > today) start = today;
   const earliest = addDays(today, -(maxDays - 1));
   if (start < earliest) start = earliest;
@@ -140,6 +141,29 @@ export function competitorRows({ modelIds = [], models = [], estimates = [], sto
 }
 
 /**
+ * What a finished visit recorded, as its read-only list shows it: the latest count and the
+ * latest sell-out report of each model (`phoneRows`' `count`, `report`: a figure typed again in
+ * the visit corrected the earlier one, which no longer counts, SPEC I.3.2) and the latest
+ * competitor estimate of each (model, week), in the order recorded. The same entries the
+ * check-out summary counts, so the two agree. → `{counts, reports, estimates}`.
+ */
+export function visitLatest({ products = [], counts = [], reports = [], estimates = [], storeId, visitId, today }) {
+  const rows = phoneRows({ products, counts, reports, storeId, visitId, today });
+  const byKey = new Map();
+  for (const e of split(estimates, storeId, visitId).thisVisit) {
+    const key = `${Number(e.competitor_model_id)}:${e.week_start}`;
+    const seen = byKey.get(key);
+    if (!seen || ms(e.reported_at) >= ms(seen.reported_at)) byKey.set(key, e);
+  }
+  const inOrder = (list, field) => list.sort((a, b) => ms(a[field]) - ms(b[field]));
+  return {
+    counts: inOrder(rows.map((r) => r.count).filter(Boolean), 'counted_at'),
+    reports: inOrder(rows.map((r) => r.report).filter(Boolean), 'reported_at'),
+    estimates: inOrder([...byKey.values()], 'reported_at'),
+  };
+}
+
+/**
  * What a competitor row records: a number of units OR a band, never both — `{units}` from what
  * the rep typed (a number wins: typing clears the band chip), else `{band}` from the chip
  * tapped, else null (nothing, or not a number). Equal to `recorded` (this visit's estimate,
@@ -182,8 +206,10 @@ export function countEntry(row, text, demoUnit = null) {
 
 /**
  * What a sold row records: `{units}`, or null (not a number; or the number this visit's report
- * already says, from the same source). Declared reports add up in the channel's figures, so a
- * sold count records on Enter or on leaving the field only, never after a pause.
+ * already says, from the same source). A report sent again within a visit supersedes the
+ * earlier one (SPEC I.3.2: the channel counts the visit's latest), yet each half-typed number
+ * would still be a record in the outbox and on the server, so a sold count records on Enter or
+ * on leaving the field only, never after a pause.
  */
 export function reportEntry(row, text, source) {
   const units = unitsOf(text);
@@ -195,16 +221,29 @@ export function reportEntry(row, text, source) {
 /**
  * Today's stock-out card: the open stock-out alerts of the rep's stores (`channel_alert`
  * records: kind `stock_out`, a store, not acknowledged), newest week first, then by store name.
- * An alert whose model the phone has since counted in stock at that store (a count after the
+ * The server raises one alert per (model, store, week), so a model still out at a store a week
+ * later has two open alerts: only the newest of each (store, model) is shown (by week, then
+ * created_at), once. An alert whose model the phone has since counted in stock at that store (a count after the
  * alert's, on_hand > 0) is done: the rep restocked it. Each `{alert, store, product}`; an alert
  * of a store not on the phone is left out (it is not the rep's to visit).
  */
 export function openStockOuts({ alerts = [], stores = [], products = [], counts = [] }) {
   const storeById = new Map(stores.map((s) => [String(s.id), s]));
   const productById = new Map(products.map((p) => [String(p.id), p]));
-  const out = [];
+  const newest = new Map();
   for (const a of alerts) {
     if (a?.kind !== 'stock_out' || a.store_id == null || a.acknowledged_at) continue;
+    const key = `${a.store_id}:${a.product_id}`;
+    const seen = newest.get(key);
+    if (
+      !seen ||
+      String(a.week_start).localeCompare(String(seen.week_start)) > 0 ||
+      (String(a.week_start) === String(seen.week_start) && ms(a.created_at) > ms(seen.created_at))
+    )
+      newest.set(key, a);
+  }
+  const out = [];
+  for (const a of newest.values()) {
     const store = storeById.get(String(a.store_id));
     if (!store) continue;
     const countedAt = ms(counts.find((c) => same(c.id, a.count_id))?.counted_at ?? a.created_at);

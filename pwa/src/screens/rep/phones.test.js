@@ -6,11 +6,14 @@ import {
   countEntry,
   estimateEntry,
   isDay,
+  DEFAULT_PERIOD_DAYS,
+  daysBetween,
   openStockOuts,
   phoneRows,
   reportEntry,
   salesPeriod,
   unitsOf,
+  visitLatest,
   weekStart,
 } from './phones.js';
 
@@ -36,13 +39,17 @@ describe('salesPeriod', () => {
     expect(salesPeriod({ lastEnd: '2026-12-31', today: '2027-01-04' }).start).toBe('2027-01-01');
   });
 
-  it('covers the last 7 days when no report is known', () => {
+  it('covers the last 7 days, both ends inclusive, when no report is known', () => {
+    // 29 November … 5 December: 29, 30, 1, 2, 3, 4, 5 = 7 days.
     expect(salesPeriod({ lastEnd: null, today: '2026-12-05' })).toEqual({
-      start: '2026-11-28',
+      start: '2026-11-29',
       end: '2026-12-05',
-      since: '2026-11-28',
+      since: '2026-11-29',
     });
-    expect(salesPeriod({ lastEnd: 'garbage', today: '2026-03-03' }).start).toBe('2026-02-24');
+    // 25 February … 3 March 2026 (not a leap year): 25, 26, 27, 28, 1, 2, 3.
+    expect(salesPeriod({ lastEnd: 'garbage', today: '2026-03-03' }).start).toBe('2026-02-25');
+    const p = salesPeriod({ lastEnd: null, today: '2026-12-05' });
+    expect(daysBetween(p.start, p.end) + 1).toBe(DEFAULT_PERIOD_DAYS);
   });
 
   it('never starts after it ends, nor spans more than 92 days (the server refuses both)', () => {
@@ -124,8 +131,8 @@ describe('phoneRows', () => {
     expect(p30.period).toEqual({ start: '2026-11-28', end: '2026-12-05', since: '2026-11-28' });
     expect(p40.lastCount).toBeNull();
     expect(p40.count.id).toBe('c5'); // a count typed again in the visit corrects the first
-    // No report of P40 at store 7 (store 8's does not count): the last 7 days.
-    expect(p40.period.start).toBe('2026-11-28');
+    // No report of P40 at store 7 (store 8's does not count): the last 7 days, 29 Nov … 5 Dec.
+    expect(p40.period.start).toBe('2026-11-29');
   });
 
   it('keeps the period a report of this visit was recorded with, and lists a product gone inactive this visit recorded', () => {
@@ -247,7 +254,7 @@ describe('openStockOuts', () => {
     const alerts = [
       alert({ id: 1 }),
       alert({ id: 2, store_id: 8, product_id: 2 }),
-      alert({ id: 3, week_start: '2026-11-23' }),
+      alert({ id: 3, week_start: '2026-11-23', product_id: 2 }),
       alert({ id: 4, acknowledged_at: '2026-12-02T00:00:00Z' }), // acknowledged
       alert({ id: 5, kind: 'cover_low', store_id: null }), // a region's alert, not the rep's
       alert({ id: 6, store_id: 99 }), // not a store on the phone
@@ -256,6 +263,22 @@ describe('openStockOuts', () => {
     expect(got.map((x) => x.alert.id)).toEqual([2, 1, 3]);
     expect(got[0].store.name).toBe('北京路店');
     expect(got[0].product.name).toBe('P40');
+  });
+
+  it('shows one line per store and model: the newest open alert of the weeks it stayed out', () => {
+    const alerts = [
+      alert({ id: 1, week_start: '2026-11-16', created_at: '2026-11-17T04:00:00Z' }),
+      alert({ id: 2, week_start: '2026-11-30', created_at: '2026-12-01T04:00:00Z' }),
+      alert({ id: 3, week_start: '2026-11-23', created_at: '2026-11-24T04:00:00Z' }),
+      alert({ id: 4, week_start: '2026-12-07', acknowledged_at: '2026-12-08T00:00:00Z' }), // done
+      alert({ id: 5, store_id: 8, week_start: '2026-11-23' }), // the same model at another store
+      alert({ id: 6, product_id: 2, week_start: '2026-11-16' }), // another model at the same store
+    ];
+    const got = openStockOuts({ alerts, stores, products });
+    expect(got.map((x) => x.alert.id)).toEqual([2, 5, 6]);
+    // Same week (a re-raise): the later created_at wins.
+    const twice = [alert({ id: 7 }), alert({ id: 8, created_at: '2026-12-02T04:00:00Z' })];
+    expect(openStockOuts({ alerts: twice, stores, products }).map((x) => x.alert.id)).toEqual([8]);
   });
 
   it('drops an alert once the phone counted that model in stock there after it', () => {
@@ -267,5 +290,70 @@ describe('openStockOuts', () => {
     // Counted 0 again, or counted at another store: still out.
     const again = [counts[0], { ...counts[1], on_hand: 0 }, { ...counts[1], id: 'c3', store_id: 8 }];
     expect(openStockOuts({ alerts: [alert({})], stores, products, counts: again })).toHaveLength(1);
+  });
+});
+
+describe('visitLatest', () => {
+  const products = [
+    { id: 1, name: 'P30' },
+    { id: 2, name: 'P40' },
+  ];
+  const at = (h) => `2026-12-05T0${h}:00:00Z`;
+  const base = { store_id: 7, visit_id: 'v' };
+
+  it("lists a finished visit's latest count and report per model and estimate per (model, week), as check-out counts them", () => {
+    const counts = [
+      { ...base, id: 'c1', product_id: 1, on_hand: 3, counted_at: at(1) },
+      { ...base, id: 'c2', product_id: 1, on_hand: 0, counted_at: at(2) }, // corrects c1
+      { ...base, id: 'c3', product_id: 2, on_hand: 5, counted_at: at(3) },
+      { ...base, id: 'c4', product_id: 2, on_hand: 9, counted_at: at(4), visit_id: 'earlier' }, // not this visit
+      { ...base, id: 'c5', product_id: 2, on_hand: 1, counted_at: at(5), store_id: 8 }, // another store
+    ];
+    const reports = [
+      {
+        ...base,
+        id: 'r1',
+        product_id: 1,
+        units: 6,
+        reported_at: at(1),
+        period_start: '2026-11-29',
+        period_end: '2026-12-05',
+      },
+      {
+        ...base,
+        id: 'r2',
+        product_id: 1,
+        units: 4,
+        reported_at: at(2),
+        period_start: '2026-11-29',
+        period_end: '2026-12-05',
+      },
+    ];
+    const estimates = [
+      { ...base, id: 'e1', competitor_model_id: 9, week_start: '2026-11-30', units: 7, reported_at: at(1) },
+      {
+        ...base,
+        id: 'e2',
+        competitor_model_id: 9,
+        week_start: '2026-11-30',
+        band: '6-20',
+        units: null,
+        reported_at: at(3),
+      },
+      { ...base, id: 'e3', competitor_model_id: 9, week_start: '2026-11-23', units: 2, reported_at: at(2) }, // last week's
+      { ...base, id: 'e4', competitor_model_id: 10, week_start: '2026-11-30', units: 1, reported_at: at(4) },
+    ];
+    const got = visitLatest({ products, counts, reports, estimates, storeId: 7, visitId: 'v', today: '2026-12-05' });
+    expect(got.counts.map((c) => c.id)).toEqual(['c2', 'c3']);
+    expect(got.reports.map((r) => r.id)).toEqual(['r2']);
+    expect(got.estimates.map((e) => e.id)).toEqual(['e3', 'e2', 'e4']);
+  });
+
+  it('lists nothing for a visit that recorded nothing', () => {
+    expect(visitLatest({ products, storeId: 7, visitId: 'v', today: '2026-12-05' })).toEqual({
+      counts: [],
+      reports: [],
+      estimates: [],
+    });
   });
 });

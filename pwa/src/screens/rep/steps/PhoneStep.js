@@ -26,6 +26,7 @@ import {
   phoneRows,
   reportEntry,
   SOURCES,
+  visitLatest,
 } from '../phones.js';
 import { modelName } from '../Store.js';
 import { PAUSE_MS } from './PriceStep.js';
@@ -471,28 +472,41 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
     </li>`;
   }
 
-  const readOnlyList = () =>
-    done
-      ? html`<p class="muted small">${t('phones.recorded')}</p>
-        ${visitCounts.map(
+  // The latest of each model (and competitor week) only: a corrected figure no longer counts.
+  const recorded = () =>
+    visitLatest({
+      products: catalogue.products,
+      counts: data.counts,
+      reports: data.reports,
+      estimates: data.estimates,
+      storeId: visit.store_id,
+      visitId: visit.id,
+      today,
+    });
+
+  const readOnlyList = () => {
+    if (!done) return null;
+    const latest = recorded();
+    return html`<p class="muted small">${t('phones.recorded')}</p>
+        ${latest.counts.map(
           (c) => html`<${Saved} key=${c.id} pending=${c.pending}>
             ${productName({ product: catalogue.products.find((p) => Number(p.id) === Number(c.product_id)), productId: c.product_id })}
             · ${Number(c.on_hand) === 0 ? t('phones.outOfStock') : t('phones.onHand', { n: fmt.number(c.on_hand) })}
             ${c.demo_unit ? ` · ${t('phones.demo')}` : null}
           </${Saved}>`,
         )}
-        ${visitReports.map(
+        ${latest.reports.map(
           (r) => html`<${Saved} key=${r.id} pending=${r.pending}>
             ${productName({ product: catalogue.products.find((p) => Number(p.id) === Number(r.product_id)), productId: r.product_id })}
             · ${t('phones.soldLine', { n: fmt.number(r.units), from: shortDay(r.period_start), to: shortDay(r.period_end) })}
           </${Saved}>`,
         )}
-        ${visitEstimates.map(
+        ${latest.estimates.map(
           (e) => html`<${Saved} key=${e.id} pending=${e.pending}>
             ${rivalName({ competitorModelId: e.competitor_model_id })} · ${estimateText(e)}
           </${Saved}>`,
-        )}`
-      : null;
+        )}`;
+  };
 
   return html`<${Step} title=${t('visit.phones')} done=${done} open=${false} testid="step-phones">
     ${
