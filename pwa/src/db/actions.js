@@ -14,7 +14,7 @@ import { markOverlay, revertRow } from './overlay.js';
 import { applyLocal, given, mutationNamed, putGiven } from './mutations.js';
 import { pickDayPlan, plansOfDay, serverKnown } from './plans.js';
 import { dropDraft, saveDraft } from './drafts.js';
-import { BANDS, daysBetween, isDay, MAX_PERIOD_DAYS, MAX_UNITS, SOURCES, weekStart } from './sellout.js';
+import { BANDS, estimateFault, isDay, MAX_UNITS, periodFault, SOURCES, weekFault, weekStart } from './sellout.js';
 import { sha256Hex } from '../protocol/sha256.js';
 import { localToday } from '../warranty/rules.js';
 import { CardError, FIELDS as CARD_FIELDS, cardProblems, cleanField, imeiDigits, imeiIssue } from '../warranty/card.js';
@@ -34,6 +34,34 @@ export class VisitOpenError extends Error {
     this.visitId = String(visit.id);
     this.storeId = visit.store_id;
   }
+}
+
+/**
+ * A sell-out figure refused on the phone for what the server would refuse after the push
+ * (backend/sellout/rules.py, ported in sellout.js): `reason` is the server's code, so the screen
+ * says it in the UI language (i18n reasonText, `err.<reason>`) and nothing is queued. A
+ * TypeError, as the other refused arguments here.
+ */
+export class SellOutError extends TypeError {
+  constructor(reason, message) {
+    super(message);
+    this.name = 'SellOutError';
+    this.reason = reason;
+    this.params = {};
+  }
+}
+
+const SELLOUT_MESSAGES = {
+  'sellout.period_order': ({ start, end }) => `periodEnd ${end} is before periodStart ${start}`,
+  'sellout.period_too_long': () => 'a period is at most 92 days',
+  'sellout.period_future': ({ end }) => `periodEnd ${end} is in the future`,
+  'sellout.week_not_monday': ({ week }) => `weekStart must be a Monday, got ${week}`,
+  'sellout.week_future': ({ week }) => `weekStart ${week} is a week that has not begun`,
+  'sellout.units_and_band': () => 'give exactly one of units or band',
+};
+
+function refuseSellOut(reason, vars = {}) {
+  if (reason) throw new SellOutError(reason, SELLOUT_MESSAGES[reason](vars));
 }
 
 /**
@@ -585,9 +613,7 @@ export function createActions({
   async function reportSellOut({ storeId, visitId, productId, units, periodStart, periodEnd, source } = {}) {
     const start = dayArg(periodStart, 'periodStart');
     const end = dayArg(periodEnd, 'periodEnd');
-    if (end < start) throw new TypeError(`periodEnd ${end} is before periodStart ${start}`);
-    if (daysBetween(start, end) + 1 > MAX_PERIOD_DAYS)
-      throw new TypeError(`a period is at most ${MAX_PERIOD_DAYS} days`);
+    refuseSellOut(periodFault(start, end, localToday(new Date(now()))), { start, end });
     const id = uuid();
     const args = putGiven(
       {
@@ -620,11 +646,12 @@ export function createActions({
     band,
     source,
   } = {}) {
-    if (given(units) === given(band)) throw new TypeError('give exactly one of units or band');
+    refuseSellOut(estimateFault(given(units) ? units : null, given(band) ? band : null));
     if (given(band) && !BANDS.includes(String(band)))
       throw new TypeError(`band must be one of ${BANDS.join(', ')}, got ${JSON.stringify(band)}`);
-    const monday = given(week) ? dayArg(week, 'weekStart') : weekStart(localToday(new Date(now())));
-    if (weekStart(monday) !== monday) throw new TypeError(`weekStart must be a Monday, got ${monday}`);
+    const today = localToday(new Date(now()));
+    const monday = given(week) ? dayArg(week, 'weekStart') : weekStart(today);
+    refuseSellOut(weekFault(monday, today), { week: monday });
     const id = uuid();
     const args = putGiven(
       {

@@ -2,11 +2,24 @@
 // POST bodies), its optimistic local record, and the input refused on the phone before it is
 // queued (nothing written then).
 import 'fake-indexeddb/auto';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb } from './index.js';
 import { createActions } from './actions.js';
 import { describeMutation } from './mutations.js';
-import { addDays, daysBetween, isDay, weekStart } from './sellout.js';
+import { SellOutError } from './actions.js';
+import {
+  addDays,
+  BAND_UNITS,
+  BANDS,
+  daysBetween,
+  estimateFault,
+  isDay,
+  periodFault,
+  weekFault,
+  weekStart,
+} from './sellout.js';
+import { reasonText, setLang } from '../i18n/index.js';
 import en from '../i18n/en.js';
 import zh from '../i18n/zh-CN.js';
 
@@ -39,6 +52,32 @@ afterEach(() => db.close());
 
 const outbox = () => db.outbox.orderBy('id').toArray();
 const local = (entity, id) => db.entities.get([entity, id]);
+
+// The same cases backend/sellout/rules.py passes (tests/sellout/test_rules.py): hand-worked.
+const VECTORS = JSON.parse(readFileSync(new URL('../../../tests/vectors/sellout_rules.json', import.meta.url), 'utf8'));
+
+describe('tests/vectors/sellout_rules.json', () => {
+  it('week_start: the Monday of the ISO week', () => {
+    for (const [day, monday] of VECTORS.week_start) expect(weekStart(day), day).toBe(monday);
+  });
+
+  it('band_units: the units a band counts for, every band', () => {
+    for (const [band, units] of VECTORS.band_units) expect(BAND_UNITS[band], band).toBe(units);
+    expect(Object.keys(BAND_UNITS).sort()).toEqual([...BANDS].sort());
+  });
+
+  it("week: a Monday of a week begun (the phone's day one ahead at most)", () => {
+    for (const c of VECTORS.week) expect(weekFault(c.week_start, c.today), JSON.stringify(c)).toBe(c.reason);
+  });
+
+  it('estimate: units or band, exactly one', () => {
+    for (const c of VECTORS.estimate) expect(estimateFault(c.units, c.band), JSON.stringify(c)).toBe(c.reason);
+  });
+
+  it('period: in order, 92 days at most, not ending after tomorrow', () => {
+    for (const c of VECTORS.period) expect(periodFault(c.start, c.end, c.today), JSON.stringify(c)).toBe(c.reason);
+  });
+});
 
 describe('calendar days', () => {
   it('adds days and finds Mondays across month and year ends', () => {
@@ -148,6 +187,28 @@ describe('reportSellOut', () => {
     await actions.reportSellOut({ ...base, periodStart: '2026-09-04', periodEnd: '2026-12-04' });
     expect(await db.outbox.count()).toBe(1);
   });
+
+  it('refuses a period ending after tomorrow (sellout.period_future), said in both languages, nothing queued', async () => {
+    const actions = makeActions();
+    const base = { storeId: 12, productId: 3, units: 1, source: 'promoter' };
+    // Today is 5 December: ending on the 7th is refused; tomorrow, the 6th, is taken (a phone a day ahead).
+    const err = await actions
+      .reportSellOut({ ...base, periodStart: '2026-12-01', periodEnd: '2026-12-07' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(SellOutError);
+    expect(err.reason).toBe('sellout.period_future');
+    expect(await db.outbox.count()).toBe(0);
+    try {
+      setLang('en');
+      expect(reasonText(err)).toBe('The period ends in the future.');
+      setLang('zh-CN');
+      expect(reasonText(err)).toBe('统计期的结束日在未来。');
+    } finally {
+      setLang('zh-CN');
+    }
+    await actions.reportSellOut({ ...base, periodStart: '2026-12-01', periodEnd: '2026-12-06' });
+    expect(await db.outbox.count()).toBe(1);
+  });
 });
 
 describe('reportCompetitorSellOut', () => {
@@ -191,6 +252,19 @@ describe('reportCompetitorSellOut', () => {
     );
     await actions.reportCompetitorSellOut({ ...base, units: 1, weekStart: '2026-11-23' });
     expect((await outbox()).map((r) => r.args.week_start)).toEqual(['2026-11-30', '2026-11-23']);
+  });
+
+  it('refuses a week that has not begun (sellout.week_future), nothing queued', async () => {
+    const actions = makeActions();
+    const base = { storeId: 12, competitorModelId: 9, source: 'owner', units: 2 };
+    // Saturday 5 December: even a phone a day ahead is on Sunday, still the week of 30 November.
+    const err = await actions.reportCompetitorSellOut({ ...base, weekStart: '2026-12-07' }).catch((e) => e);
+    expect(err).toBeInstanceOf(SellOutError);
+    expect(err.reason).toBe('sellout.week_future');
+    expect(reasonText(err)).toBe('这一周还没有开始。');
+    const both = await actions.reportCompetitorSellOut({ ...base, band: '1-5' }).catch((e) => e);
+    expect(both.reason).toBe('sellout.units_and_band');
+    expect(await db.outbox.count()).toBe(0);
   });
 
   it('has its labels and the lines its outbox shows in both languages', () => {

@@ -10,7 +10,7 @@
 // in the outbox (within a visit the latest one counts in the channel's figures, SPEC I.3.2).
 import { html } from 'htm/preact';
 import { useRef, useState } from 'preact/hooks';
-import { fmt, lang, localName, t } from '../../../i18n/index.js';
+import { fmt, lang, localName, reasonText, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
 import { useLive } from '../../../components/hooks.js';
 import { localToday } from '../../../warranty/rules.js';
@@ -160,7 +160,8 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
     } catch (err) {
       console.error(err);
       committed.current[key] = undefined;
-      setError(key, err.message || String(err));
+      // A figure the server would refuse is refused here with its reason, said in the UI language.
+      setError(key, reasonText(err) || err.message || String(err));
     }
   }
 
