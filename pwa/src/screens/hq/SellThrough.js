@@ -7,10 +7,17 @@ import { html } from 'htm/preact';
 import { useEffect, useMemo } from 'preact/hooks';
 import { fmt, localField, t } from '../../i18n/index.js';
 import { ErrorBanner, RefreshButton, Segmented, useRemote } from '../desk/kit.js';
-import { alignOnWeeks, rivalIds, sellThroughSeries, sellThroughTableRows } from './channel.js';
+import {
+  alignOnWeeks,
+  modelPickState,
+  modelToPick,
+  rivalIds,
+  sellThroughSeries,
+  sellThroughTableRows,
+} from './channel.js';
 import * as capi from './channelApi.js';
 import { ChannelRegionField, ModelField, units } from './channelCommon.js';
-import { addDays, alignTrends, defaultProduct, periodName, todayIn, weekStart } from './market.js';
+import { addDays, alignTrends, periodName, todayIn, weekStart } from './market.js';
 import { cleanQuery, useLookups, useSavedFilters } from './marketCommon.js';
 import { PriceChart } from './PriceChart.js';
 import { VolumeChart } from './VolumeChart.js';
@@ -36,12 +43,18 @@ async function loadSellThrough({ region_id, product_id, weeks }, rivals) {
 const pct = (v) => (v === null || v === undefined ? '–' : fmt.percent(Number(v)));
 
 export function SellThrough({ region = null }) {
-  const { regions, products, loaded } = useLookups();
+  const { regions, products, loaded, errors, retry } = useLookups();
   const [filters, set] = useSavedFilters('channel-sell-through', initial);
   useEffect(() => {
-    if (filters.product_id === null && loaded.products)
-      set({ product_id: defaultProduct(products) || String(products[0]?.id || '') });
-  }, [loaded.products, filters.product_id]);
+    const pick = loaded.products ? modelToPick(filters.product_id, products) : null;
+    if (pick) set({ product_id: pick });
+  }, [loaded.products, products, filters.product_id]);
+  const modelState = modelPickState({
+    loaded: loaded.products,
+    products,
+    productId: filters.product_id,
+    error: errors?.products,
+  });
   const regionId = region ? String(region) : filters.region_id;
   const product = products.find((p) => String(p.id) === String(filters.product_id)) || null;
   const rivals = rivalIds(product);
@@ -90,6 +103,15 @@ export function SellThrough({ region = null }) {
     gaps.reload();
   };
   const waiting = (remote) => remote.loading || !ready;
+
+  if (modelState === 'error' || modelState === 'empty')
+    return html`<div data-testid="sell-through-screen">
+      <section class="card" data-testid="sell-through-no-models" data-state=${modelState}>
+        <h2 style="margin:0">${t('channel.sellThrough.title')}</h2>
+        <p class="empty">${t(modelState === 'error' ? 'channel.sellThrough.modelsFailed' : 'channel.sellThrough.noModels')}</p>
+        <button type="button" class="btn btn-small" onClick=${retry} data-testid="sell-through-retry">${t('common.retry')}</button>
+      </section>
+    </div>`;
 
   return html`<div data-testid="sell-through-screen">
     <section class="card">

@@ -213,6 +213,26 @@ export function rivalIds(product) {
   return (product?.rival_model_ids || []).map(Number).filter((n) => Number.isFinite(n));
 }
 
+/**
+ * Where sell-through stands with its model (it shows one model at a time): 'loading' until the
+ * product list came and a model is picked, 'error' when the list failed, 'empty' when there is
+ * no model of ours, 'ready'. The last two are said with a retry: waiting would never end.
+ */
+export function modelPickState({ loaded = false, products = [], productId = null, error = null } = {}) {
+  if (!loaded) return 'loading';
+  if (error) return 'error';
+  if (!products.length) return 'empty';
+  return productId ? 'ready' : 'loading';
+}
+
+/** The model sell-through picks when none is (`productId` empty): one with competitor models set
+ * against it, else the first; null when there is nothing to pick or one is picked already. */
+export function modelToPick(productId, products = []) {
+  if (productId || !products.length) return null;
+  const p = products.find((x) => x.active !== false && (x.rival_model_ids || []).length) || products[0];
+  return String(p.id);
+}
+
 export const ALERT_KINDS = ['stock_out', 'cover_low', 'cover_high'];
 
 /** The alert list's query: kind (one of ALERT_KINDS, or '' for all), region, acknowledged

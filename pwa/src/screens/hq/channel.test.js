@@ -10,6 +10,8 @@ import {
   agingQuery,
   coverTone,
   dispositionName,
+  modelPickState,
+  modelToPick,
   regionCircles,
   regionTotals,
   rivalIds,
@@ -357,5 +359,40 @@ describe('channel endpoints', () => {
       status: 0,
       code: 'network',
     });
+  });
+});
+
+describe('sell-through without a model to show', () => {
+  const products = [
+    { id: 4, name: 'P20', active: true, rival_model_ids: [] },
+    { id: 5, name: 'P30', active: true, rival_model_ids: [9] },
+  ];
+
+  it('says the product list failed or is empty (with a retry) instead of loading forever', () => {
+    expect(modelPickState({ loaded: false })).toBe('loading');
+    // The request failed: the look-up settles on [] with its error.
+    expect(modelPickState({ loaded: true, products: [], productId: '', error: new Error('502') })).toBe('error');
+    // No model of ours at all: nothing will ever be picked.
+    expect(modelPickState({ loaded: true, products: [], productId: null })).toBe('empty');
+    expect(modelPickState({ loaded: true, products: [], productId: '' })).toBe('empty');
+    // Models came, none picked yet: the screen picks one (below) on its next render.
+    expect(modelPickState({ loaded: true, products, productId: null })).toBe('loading');
+    expect(modelPickState({ loaded: true, products, productId: '5' })).toBe('ready');
+  });
+
+  it('picks a model with rivals, else the first — also after a failed list left the saved pick empty', () => {
+    expect(modelToPick(null, products)).toBe('5');
+    expect(modelToPick('', products)).toBe('5');
+    expect(modelToPick('', [products[0]])).toBe('4');
+    expect(modelToPick('4', products)).toBeNull();
+    expect(modelToPick(null, [])).toBeNull();
+  });
+
+  it('has its messages in both languages', async () => {
+    const en = (await import('./i18n/en.js')).default;
+    const zh = (await import('./i18n/zh-CN.js')).default;
+    for (const dict of [en, zh])
+      for (const key of ['channel.sellThrough.noModels', 'channel.sellThrough.modelsFailed'])
+        expect(dict[key], key).toBeTypeOf('string');
   });
 });

@@ -12,21 +12,30 @@ import { addDays, todayIn } from './market.js';
 const LOOKUPS = { regions: '/regions', brands: '/competitor-brands', products: '/products' };
 const lookupCache = {};
 
-/** `{regions, brands, products, loaded: {regions, brands, products}}` (arrays: empty until
- * loaded, or when the request failed — then asked again on the next screen), fetched once per
- * page load. */
+/** `{regions, brands, products, loaded: {regions, brands, products}, errors, retry}` (arrays:
+ * empty until loaded, or when the request failed — then asked again on the next screen, or by
+ * `retry()`), fetched once per page load. `errors`: the failed look-ups' errors by name, so a
+ * screen that cannot do without one (sell-through needs a model) says so instead of waiting. */
 export function useLookups() {
   const { api } = useApp();
+  const [tries, setTries] = useState(0);
   const [state, setState] = useState(() => ({
     regions: lookupCache.regions || [],
     brands: lookupCache.brands || [],
     products: lookupCache.products || [],
     loaded: { regions: !!lookupCache.regions, brands: !!lookupCache.brands, products: !!lookupCache.products },
+    errors: {},
   }));
   useEffect(() => {
     let alive = true;
-    const done = (name, items) =>
-      alive && setState((s) => ({ ...s, [name]: items, loaded: { ...s.loaded, [name]: true } }));
+    const done = (name, items, error = null) =>
+      alive &&
+      setState((s) => ({
+        ...s,
+        [name]: items,
+        loaded: { ...s.loaded, [name]: true },
+        errors: { ...s.errors, [name]: error },
+      }));
     for (const [name, path] of Object.entries(LOOKUPS)) {
       if (lookupCache[name]) continue;
       api.requestPage(path, { query: { page_size: 100 } }).then(
@@ -36,15 +45,23 @@ export function useLookups() {
         },
         (err) => {
           if (!err || err.status === undefined) console.error(err);
-          done(name, []);
+          done(name, [], err || new Error(`${path} failed`));
         },
       );
     }
     return () => {
       alive = false;
     };
-  }, []);
-  return state;
+  }, [tries]);
+  const retry = () => {
+    setState((s) => ({
+      ...s,
+      loaded: Object.fromEntries(Object.keys(LOOKUPS).map((name) => [name, !!lookupCache[name]])),
+      errors: {},
+    }));
+    setTries((n) => n + 1);
+  };
+  return { ...state, retry };
 }
 
 /** The name of a region id in `regions` (0 / none: nationwide). */

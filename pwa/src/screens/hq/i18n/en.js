@@ -247,6 +247,8 @@ export default {
   'channel.sellThrough.table': 'Week by week',
   'channel.sellThrough.chartLabel': 'Chart of units sold per week and model',
   'channel.sellThrough.none': 'No sell-out recorded for this model in these weeks.',
+  'channel.sellThrough.noModels': 'No models of ours to show: the model list is empty.',
+  'channel.sellThrough.modelsFailed': 'The list of our models could not be loaded.',
   'channel.disagreements.title': 'Declared vs warranty cards',
   'channel.disagreements.explain':
     'Store-weeks of the last 8 weeks where the units a store declared differ from the warranty cards registered there.',

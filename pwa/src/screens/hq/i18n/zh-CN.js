@@ -241,6 +241,8 @@ export default {
   'channel.sellThrough.table': '逐周明细',
   'channel.sellThrough.chartLabel': '各型号每周销量图',
   'channel.sellThrough.none': '这几周该型号没有销量记录。',
+  'channel.sellThrough.noModels': '没有可显示的本品型号：型号列表为空。',
+  'channel.sellThrough.modelsFailed': '本品型号列表加载失败。',
   'channel.disagreements.title': '门店申报与保卡不符',
   'channel.disagreements.explain': '最近 8 周中，门店申报台数与该店保卡登记台数不一致的门店周。',
   'channel.disagreements.none': '没有门店申报与保卡不符。',
