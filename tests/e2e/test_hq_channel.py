@@ -201,6 +201,11 @@ def test_hq_channel_stock_aging_and_a_managers_region(app, browser, live_server,
         expect(rows).to_have_count(1)
         expect(rows.first).to_have_attribute("data-region", str(world.region_b.id))
         expect(rows.first.locator("[data-testid=stock-stock]")).to_have_text("3")
+        # Above the partners, the region's own row per model: the figures cover alerts are raised on.
+        region_rows = page.locator("[data-testid=stock-region-row]")
+        expect(region_rows).to_have_count(1)
+        expect(region_rows.first).to_have_attribute("data-region", str(world.region_b.id))
+        expect(region_rows.first.locator("[data-testid=stock-stock]")).to_have_text("3")
         expect(page.locator("[data-testid=filter-region]")).to_have_count(0)  # no other region to pick
         shot(page, "channel-04-manager")
         page.locator("[data-testid=channel-tab-aging]").click()

@@ -5,8 +5,8 @@
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmt, localField, t } from '../../i18n/index.js';
-import { ErrorBanner, Pager, RefreshButton, usePaged } from '../desk/kit.js';
-import { regionCircles, regionTotals, stockCsvQuery, stockQuery } from './channel.js';
+import { ErrorBanner, Pager, RefreshButton, usePaged, useRemote } from '../desk/kit.js';
+import { regionCircles, regionTotals, stockCsvQuery, stockScreenQueries } from './channel.js';
 import * as capi from './channelApi.js';
 import {
   ChannelRegionField,
@@ -47,17 +47,31 @@ function LazyMap(props) {
 
 const initial = () => ({ region_id: '', product_id: '' });
 
+/** Average weekly sell-out to one decimal (1.25 → "1.3"), '–' with no sales. */
+const weekly = (v) => (v === null || v === undefined ? '–' : fmt.decimal1(Number(v)));
+
 export function ChannelStock({ region = null }) {
   const { regions, products } = useLookups();
   const [filters, set] = useSavedFilters('channel-stock', initial);
   // A manager's region is fixed (the server answers for it only); HQ's partners of a region show
   // when a region is chosen (in the filter, or by a click on its row or circle).
   const regionId = region ? String(region) : filters.region_id;
-  const group = regionId ? 'partner' : 'region';
-  const query = stockQuery({ group, region_id: regionId, product_id: filters.product_id });
+  const queries = stockScreenQueries({ region, region_id: filters.region_id, product_id: filters.product_id });
+  const { group, table: query } = queries;
   const key = JSON.stringify(query);
   const list = usePaged((paging) => capi.stock(query, paging), [key], { pageSize: 100 });
-  const { data, rows, loading, error, reload } = list;
+  const { data, rows, loading, error } = list;
+  // The region's own row per model above its partners (cover alerts are raised on these).
+  const regionKey = JSON.stringify(queries.regionRows);
+  const regionList = useRemote(
+    () => (queries.regionRows ? capi.stock(queries.regionRows, { pageSize: 100 }) : null),
+    [regionKey],
+  );
+  const regionRows = queries.regionRows ? regionList.data?.items || [] : [];
+  const reload = () => {
+    list.reload();
+    if (queries.regionRows) regionList.reload();
+  };
   const totals = useMemo(() => (group === 'region' ? regionTotals(rows) : []), [data, group]);
   const circles = useMemo(() => regionCircles(totals), [totals]);
   const name = (r) => (group === 'region' ? r.region_name || regionName(regions, r.region_id) : partnerName(r));
@@ -88,6 +102,46 @@ export function ChannelStock({ region = null }) {
           </section>`
         : null
     }
+
+    ${
+      regionRows.length
+        ? html`<section class="card" data-testid="stock-region-card">
+            <h2 style="margin:0">${t('channel.stock.regionRows', { region: regionRows[0]?.region_name || regionName(regions, regionId) })}</h2>
+            <p class="small muted">${t('channel.stock.regionRowsExplain')}</p>
+            <div class="table-wrap table-scroll">
+              <table class="table channel-table" data-testid="stock-region-table">
+                <thead>
+                  <tr>
+                    <th>${t('channel.model')}</th>
+                    <th class="num opt">${t('channel.shipped')}</th>
+                    <th class="num opt">${t('channel.sold')}</th>
+                    <th class="num">${t('channel.stock')}</th>
+                    <th class="num">${t('channel.weeklySales')}</th>
+                    <th class="num">${t('channel.cover')}</th>
+                    <th class="num">${t('channel.agingUnits')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${regionRows.map(
+                    (
+                      r,
+                    ) => html`<tr key=${`${r.region_id}|${r.product_id}`} data-testid="stock-region-row" data-region=${r.region_id} data-product=${r.product_id}>
+                      <td>${r.model_code} <span class="small muted opt">${localField(r, 'product_name')}</span></td>
+                      <td class="num opt">${units(r.shipped)}</td>
+                      <td class="num opt">${units(r.sold)}</td>
+                      <td class="num" data-testid="stock-stock"><strong>${units(r.stock)}</strong></td>
+                      <td class="num" data-testid="stock-weekly">${weekly(r.weekly_sales)}</td>
+                      <td class="num"><${CoverTag} value=${r.cover_weeks} /></td>
+                      <td class="num">${units(r.aging_units)}</td>
+                    </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>
+          </section>`
+        : null
+    }
+    <${ErrorBanner} error=${queries.regionRows ? regionList.error : null} onRetry=${regionList.reload} />
 
     <section class="card">
       <div class="toolbar">
@@ -132,7 +186,7 @@ export function ChannelStock({ region = null }) {
                       <td class="num opt" data-testid="stock-shipped">${units(r.shipped)}</td>
                       <td class="num opt" data-testid="stock-sold">${units(r.sold)}</td>
                       <td class="num" data-testid="stock-stock"><strong>${units(r.stock)}</strong></td>
-                      <td class="num" data-testid="stock-weekly">${r.weekly_sales === null || r.weekly_sales === undefined ? '–' : fmt.number(Math.round(Number(r.weekly_sales) * 10) / 10)}</td>
+                      <td class="num" data-testid="stock-weekly">${weekly(r.weekly_sales)}</td>
                       <td class="num"><${CoverTag} value=${r.cover_weeks} /></td>
                       <td class="num" data-testid="stock-aging">${units(r.aging_units)}</td>
                     </tr>`,

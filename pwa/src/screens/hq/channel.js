@@ -62,6 +62,22 @@ export function stockQuery({ group = 'region', region_id = '', partner_id = '', 
   return cleanQuery({ group, region_id, partner_id, product_id });
 }
 
+/**
+ * The stock screen's two requests: with a region (a manager's fixed one, or HQ's pick) its
+ * partners' rows, and above them that region's own row per model (`regionRows`: group=region
+ * limited to it) — the figures the cover alerts are raised on, which a partner row does not add
+ * up to on sight; without one, the regions (`regionRows` null: the table is already that).
+ */
+export function stockScreenQueries({ region = null, region_id = '', product_id = '' } = {}) {
+  const regionId = region ? String(region) : region_id ? String(region_id) : '';
+  if (!regionId) return { group: 'region', table: stockQuery({ group: 'region', product_id }), regionRows: null };
+  return {
+    group: 'partner',
+    table: stockQuery({ group: 'partner', region_id: regionId, product_id }),
+    regionRows: stockQuery({ group: 'region', region_id: regionId, product_id }),
+  };
+}
+
 /** The query of the stock CSV: the same filters as the table shows. */
 export const stockCsvQuery = stockQuery;
 

@@ -12,6 +12,7 @@ import {
   dispositionName,
   modelPickState,
   modelToPick,
+  stockScreenQueries,
   regionCircles,
   regionTotals,
   rivalIds,
@@ -394,5 +395,32 @@ describe('sell-through without a model to show', () => {
     for (const dict of [en, zh])
       for (const key of ['channel.sellThrough.noModels', 'channel.sellThrough.modelsFailed'])
         expect(dict[key], key).toBeTypeOf('string');
+  });
+});
+
+describe('stockScreenQueries', () => {
+  it("a manager's fixed region: its partners, and above them the region's own row per model", () => {
+    expect(stockScreenQueries({ region: 3 })).toEqual({
+      group: 'partner',
+      table: { group: 'partner', region_id: '3' },
+      regionRows: { group: 'region', region_id: '3' },
+    });
+    // A model picked narrows both.
+    expect(stockScreenQueries({ region: 3, product_id: '5' }).regionRows).toEqual({
+      group: 'region',
+      region_id: '3',
+      product_id: '5',
+    });
+    // HQ drilled into a region: the same; the fixed region wins over a saved filter.
+    expect(stockScreenQueries({ region_id: '4' }).regionRows).toEqual({ group: 'region', region_id: '4' });
+    expect(stockScreenQueries({ region: 3, region_id: '4' }).table.region_id).toBe('3');
+  });
+
+  it('HQ without a region: the regions table, no second request', () => {
+    expect(stockScreenQueries({ product_id: '5' })).toEqual({
+      group: 'region',
+      table: { group: 'region', product_id: '5' },
+      regionRows: null,
+    });
   });
 });

@@ -234,6 +234,9 @@ export default {
     'Shipped (sell-in) minus sold (warranty cards) is the stock in the channel. Sell-out per week is the average of the last complete weeks (4 by default); weeks of cover = stock ÷ that.',
   'channel.stock.pickRegion': 'Choose a region to see its partners.',
   'channel.stock.byRegion': 'By region',
+  'channel.stock.regionRows': '{region}: the region per model',
+  'channel.stock.regionRowsExplain':
+    'The whole region, every partner together: its weeks of cover are what the cover alerts are raised on.',
   'channel.stock.byPartner': 'Partners in {region}',
   'channel.stock.none': 'No shipments in the channel for these filters.',
   'channel.map.heading': 'Regions: circle size = stock, colour = weeks of cover',

@@ -228,6 +228,8 @@ export default {
     '出货（进货）减去已售（保卡）即渠道库存。周销量为最近若干完整周（默认 4 周）的平均值；可售周数 = 库存 ÷ 周销量。',
   'channel.stock.pickRegion': '选择大区查看其渠道商。',
   'channel.stock.byRegion': '按大区',
+  'channel.stock.regionRows': '{region}：全区域按型号',
+  'channel.stock.regionRowsExplain': '全区域（所有经销商合计）：库存周数预警按这里的数字产生。',
   'channel.stock.byPartner': '{region}的渠道商',
   'channel.stock.none': '该筛选条件下渠道中没有出货。',
   'channel.map.heading': '各大区：圆圈大小 = 库存，颜色 = 可售周数',
