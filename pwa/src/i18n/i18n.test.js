@@ -148,6 +148,11 @@ describe('i18n', () => {
     expect(fmt.distance(42.4)).toBe('42 m');
     expect(fmt.distance(2345)).toBe('2.3 km');
     expect(fmt.bytes(1536)).toBe('1.5 KB');
+    // A weekly average to one decimal: 5 cards over 4 weeks is 1.25 a week, said "1.3" (not "1.25").
+    expect(fmt.decimal1(5 / 4)).toBe('1.3');
+    expect(fmt.decimal1(5)).toBe('5');
+    expect(fmt.decimal1(1234.56)).toBe('1,234.6');
+    expect(fmt.decimal1(null)).toBe('');
     setLang('en');
     expect(fmt.price(12.5)).toMatch(/12\.50/);
   });

@@ -213,6 +213,9 @@ export const fmt = {
     return d ? formats.dateTime.format(d) : '';
   },
   number: (n) => (n === null || n === undefined || n === '' ? '' : formats.number.format(Number(n))),
+  /** A figure to one decimal at most (a weekly average 1.25 → "1.3", 5 → "5"): weeks of cover,
+   * average weekly sales. */
+  decimal1: (n) => (n === null || n === undefined || n === '' ? '' : formats.decimal1.format(Number(n))),
   /** Prices arrive from the server as decimal strings ("2999.00"). */
   price: (v) => {
     if (v === null || v === undefined || v === '') return '';

@@ -106,7 +106,7 @@ export function ChannelAlerts({ region = null }) {
                       </td>
                       <td class="num" data-testid="alert-stock">${units(a.stock)}</td>
                       <td class="num">
-                        ${a.weekly_sales === null || a.weekly_sales === undefined ? '–' : fmt.number(Math.round(Number(a.weekly_sales) * 10) / 10)}
+                        ${a.weekly_sales === null || a.weekly_sales === undefined ? '–' : fmt.decimal1(a.weekly_sales)}
                         ${
                           // a stock-out's sales are where the buyers are: the region's stores (cards
                           // and declared), not the units shipped into the region as for cover

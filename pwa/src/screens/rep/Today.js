@@ -259,7 +259,7 @@ function StockOuts({ items }) {
                 ${
                   alert.weekly_sales != null && /^\d{4}-\d{2}-\d{2}$/.test(String(alert.week_start))
                     ? html`<div class="sub">
-                      ${t('today.stockOutSales', { n: fmt.number(alert.weekly_sales), date: weekDay(alert.week_start) })}
+                      ${t('today.stockOutSales', { n: fmt.decimal1(alert.weekly_sales), date: weekDay(alert.week_start) })}
                     </div>`
                     : null
                 }
