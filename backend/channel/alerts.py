@@ -1,9 +1,13 @@
 """Replenishment alerts, raised by background jobs as data arrives (the rules are `rules.py`):
 
 - stock_out: a store's latest count of one of our models says 0 while the model sells at the
-  region's stores (`figures.region_sales`: cards registered there plus declared sell-out).
-  Scope "s<store id>", the count's business week, the count as evidence. These sync to the reps
-  of the store's territory (entity `channel_alert`), who see them on Today.
+  region's stores (`region_units`: per store and week, the warranty cards where the store
+  registers cards — it has a clerk — else the units its promoter or owner declared; never both,
+  which would count a clerk's store's sales twice when its promoter declares them too). Only the
+  (store, model) pairs a transaction's new counts of 0 named are evaluated: an old 0 of another
+  model at the store is not raised again because something else was counted 0 today. Scope
+  "s<store id>", the count's business week, the count as evidence. These sync to the reps of the
+  store's territory (entity `channel_alert`), who see them on Today.
 - cover_low / cover_high: a region's weeks of cover of a model (`figures.stock_and_sales`, the
   numbers the stock screen shows) below or above the thresholds. Scope "r<region id>", the
   current business week.
@@ -15,7 +19,8 @@ How the jobs are asked for: nobody who writes counts, cards or shipments calls i
 sellout and warranty domains do not know the channel exists). A transaction state (`CHECKS`,
 registered by `channel.init_app`) looks at what each flush wrote:
 
-- a new `ShopStockCount` with on_hand 0 → `check_store_stock(store_id)`, once per store;
+- new `ShopStockCount`s with on_hand 0 → `check_store_stock(store_id, product_ids)`, once per
+  (store, model) a transaction (one job per store and flush: the models first noticed in it);
 - a new or changed `WarrantyCard` → `check_cover()`;
 
 and a listener on the session's statements sees the shipment import's bulk INSERTs (Core
@@ -23,7 +28,7 @@ statements, never flushed objects) → `check_cover()`. Both jobs are recorded w
 transaction (`jobs.after_commit`: a rollback drops them) and delayed
 `CHANNEL_ALERT_DELAY_SECONDS`, so the batches of a sync push, or an import's chunks, share one
 run: `check_cover()` takes no arguments, so every transaction in the window joins the one
-pending run; `check_store_stock` joins the pending run of the same store. Besides, the
+pending run; `check_store_stock` joins the pending run of the same store and models. Besides, the
 housekeeping task "channel-alerts" evaluates every region and model each `HOUSEKEEPING_SECONDS`
 (hourly by default, so weeks that turn over and sales that age out of the window are seen even
 on a day without data), and `raise_all()` does everything at once (demo data, after a rebuild).
@@ -37,7 +42,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import event, func, select
+from sqlalchemy import case, event, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -59,7 +64,7 @@ from ..stores.models import Store
 from ..stores.service import store_scope, visible_store
 from ..warranty.models import Shipment, WarrantyCard
 from . import figures, rules
-from .models import AlertKind, ChannelAlert, SellOutCell
+from .models import AlertKind, ChannelAlert, StoreSellOutWeek
 
 # --- noticing what may raise an alert -------------------------------------------------------------
 
@@ -69,12 +74,13 @@ _COVER = "cover"  # in the noted set: check_cover is asked for already
 def _notice(session: Session) -> None:
     """After a flush: ask for the checks what it wrote calls for (once per store, once for cover)."""
     noted = None
+    zeros: dict[int, set[int]] = {}  # store → models counted 0 first in this flush
     for obj in session.new:
         if isinstance(obj, ShopStockCount) and obj.on_hand == 0:
             noted = CHECKS.get(session) if noted is None else noted
-            if obj.store_id not in noted:
-                noted.add(obj.store_id)
-                after_commit(check_store_stock, obj.store_id, session=session, delay=_delay())
+            if (obj.store_id, obj.product_id) not in noted:
+                noted.add((obj.store_id, obj.product_id))
+                zeros.setdefault(obj.store_id, set()).add(obj.product_id)
         elif isinstance(obj, WarrantyCard):
             noted = CHECKS.get(session) if noted is None else noted
             _ask_cover(session, noted)
@@ -82,6 +88,8 @@ def _notice(session: Session) -> None:
         if isinstance(obj, WarrantyCard) and session.is_modified(obj, include_collections=False):
             noted = CHECKS.get(session) if noted is None else noted
             _ask_cover(session, noted)
+    for store_id, product_ids in sorted(zeros.items()):
+        after_commit(check_store_stock, store_id, sorted(product_ids), session=session, delay=_delay())
 
 
 def _ask_cover(session: Session, noted: set) -> None:
@@ -110,7 +118,7 @@ def _done(session: Session, noted: set) -> None:
 
 
 CHECKS = TransactionState("channel_alert_checks", set, after_flush=_notice, after_commit=_done)
-"""The checks the open transaction has asked for already: store ids, and `_COVER` (dropped at
+"""The checks the open transaction has asked for already: (store id, model id) pairs, and `_COVER` (dropped at
 its commit or rollback, so a session's next transaction asks for its own)."""
 
 
@@ -129,30 +137,45 @@ def _regions_of_stores(store_ids) -> dict[int, int]:
     return dict(db.session.execute(stmt.where(Store.id.in_(list(store_ids)))).all())
 
 
-def _region_units(pairs: set[tuple[int, int]], today: date | None) -> dict[tuple[int, int], int]:
-    """`figures.region_sales` of many (region, model) pairs in one grouped query: units sold at
-    each region's stores (cards + declared) over the last CHANNEL_SALES_WEEKS complete weeks."""
+def region_units(pairs: set[tuple[int, int]], today: date | None = None) -> dict[tuple[int, int], int]:
+    """Units of (region, model) pairs sold at each region's stores over the last
+    CHANNEL_SALES_WEEKS complete weeks before today's week, in one grouped query: "the region
+    sells the model" of a stock-out. Per store and week, the store's warranty cards where it
+    registers cards (a clerk works there, as `service.disagreements` decides), else the units
+    its promoter or owner declared — one figure per store-week, never cards plus declared (a
+    clerk's store whose promoter also declares would count each sale twice). Where the buyers
+    are, whichever channel shipped the units: unlike `figures.stock_and_sales`, which follows
+    the units' shipment region."""
     if not pairs:
         return {}
     first, this_week = figures.sales_window(today)
-    cell = SellOutCell
+    w = StoreSellOutWeek
+    clerk = exists().where(User.store_id == w.store_id, User.role == Role.CLERK)
+    units = case((clerk, w.card_units), else_=w.declared_units)
     stmt = (
-        select(cell.region_id, cell.model_key, func.sum(cell.card_units + cell.declared_units))
+        select(Territory.region_id, w.model_key, func.sum(units))
+        .join(Store, Store.id == w.store_id)
+        .join(Territory, Territory.id == Store.territory_id)
         .where(
-            cell.region_id.in_({r for r, _ in pairs}),
-            cell.model_key.in_({f"p{p}" for _, p in pairs}),
-            cell.week_start >= first,
-            cell.week_start < this_week,
+            Territory.region_id.in_({r for r, _ in pairs}),
+            w.model_key.in_({f"p{p}" for _, p in pairs}),  # an index range per model (model_key, week)
+            w.week_start >= first,
+            w.week_start < this_week,
         )
-        .group_by(cell.region_id, cell.model_key)
+        .group_by(Territory.region_id, w.model_key)
     )
-    return {(region, int(key[1:])): int(units or 0) for region, key, units in db.session.execute(stmt)}
+    found = {(region, int(key[1:])): int(n or 0) for region, key, n in db.session.execute(stmt)}
+    return {pair: n for pair, n in found.items() if pair in pairs}
 
 
-def stock_out_alerts(store_id: int, today: date | None = None) -> list[ChannelAlert]:
-    """Raise the stock-out alerts of a store: each model whose latest count there is 0 while the
-    store's region sells it. Returns those raised now (not those raised before)."""
+def stock_out_alerts(store_id: int, product_ids=None, today: date | None = None) -> list[ChannelAlert]:
+    """Raise the stock-out alerts of a store: each of these models (the ones its new counts of
+    0 named) whose latest count there is 0 while the store's region sells it. Returns those
+    raised now (not those raised before). `product_ids` None: every model whose latest count is
+    0 (a job recorded before the models were passed)."""
     zeros = [c for c in latest_counts([store_id]) if c.on_hand == 0]
+    if product_ids is not None:
+        zeros = [c for c in zeros if c.product_id in set(product_ids)]
     return _raise_stock_outs(zeros, today)
 
 
@@ -166,7 +189,7 @@ def _raise_stock_outs(zeros: list, today: date | None) -> list[ChannelAlert]:
     cfg = current_app.config
     weeks = cfg["CHANNEL_SALES_WEEKS"]
     pairs = {(region_of[c.store_id], c.product_id) for c in zeros}
-    units_of = _region_units(pairs, today)
+    units_of = region_units(pairs, today)
     found = figures.stock_and_sales({r for r, _ in pairs}, {p for _, p in pairs}, today)
     a = ChannelAlert
     raised_before = set(
@@ -238,8 +261,9 @@ def cover_alerts(region_ids=None, product_ids=None, today: date | None = None) -
     """Raise the cover alerts of these regions and models (all by default), for today's week.
     Returns the values of those raised now.
 
-    INSERT … ON CONFLICT DO NOTHING: once per (kind, model, region, week) whatever the number of
-    runs, concurrent ones included. (Cover alerts do not sync to phones, so the change log need
+    One multi-row INSERT … ON CONFLICT DO NOTHING (per thousand rows): once per (kind, model,
+    region, week) whatever the number of runs, concurrent ones included; RETURNING tells which
+    were new. (Cover alerts do not sync to phones, so the change log need
     not see them.)"""
     cfg = current_app.config
     today = today or figures.business_today()
@@ -266,17 +290,24 @@ def cover_alerts(region_ids=None, product_ids=None, today: date | None = None) -
         )
     raised = []
     dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for row in rows:
-        stmt = dialect_insert(ChannelAlert).values(**row).on_conflict_do_nothing().returning(ChannelAlert.id)
-        if db.session.execute(stmt).scalar() is not None:
-            raised.append(row)
+    a = ChannelAlert
+    for start in range(0, len(rows), _INSERT_ROWS):
+        chunk = rows[start : start + _INSERT_ROWS]
+        stmt = dialect_insert(a).values(chunk).on_conflict_do_nothing().returning(a.kind, a.product_id, a.region_id)
+        inserted = {(kind, product, region) for kind, product, region in db.session.execute(stmt)}
+        raised += [r for r in chunk if (r["kind"], r["product_id"], r["region_id"]) in inserted]
     return raised
 
 
+_INSERT_ROWS = 1000
+"""Rows of one multi-row INSERT of cover alerts (11 parameters a row: well within SQLite's
+32,766 and PostgreSQL's 65,535 a statement)."""
+
+
 @job
-def check_store_stock(store_id: int) -> int:
-    """The job: a store counted 0 of something. Returns the alerts raised."""
-    raised = len(stock_out_alerts(store_id))
+def check_store_stock(store_id: int, product_ids: list[int] | None = None) -> int:
+    """The job: a store counted 0 of these models. Returns the alerts raised."""
+    raised = len(stock_out_alerts(store_id, product_ids))
     db.session.commit()
     return raised
 
@@ -365,8 +396,8 @@ def describe_alerts(alerts: list[ChannelAlert]) -> list[dict]:
     for a in alerts:
         item = {c.key: getattr(a, c.key) for c in ChannelAlert.__table__.columns}
         product = products.get(a.product_id)
-        item["model_code"] = product.model_code if product else "?"
-        item["product_name"] = product.name if product else "?"
+        item["model_code"] = product.model_code if product else None  # the client says "unknown model"
+        item["product_name"] = product.name if product else None
         item["product_name_en"] = (product.name_en or product.name) if product else None  # as the screens
         item["region_name"] = regions.get(a.region_id)
         item["store_name"] = stores.get(a.store_id)

@@ -32,17 +32,19 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from flask import Response, current_app, request
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth.models import User
 from ..catalogue.models import Product
+from ..core.timeutil import business_today
 from ..extensions import db
 from ..org.models import Partner, Region
-from ..warranty.models import Shipment, WarrantyCard
-from .figures import business_today, week_of
+from ..sellout.rules import week_start as week_of
+from ..warranty.models import Shipment
 from .models import NO_PARTNER, ChannelCohort
-from .service import channel_stock, scope_regions
+from .rollup import unit_sold
+from .service import aging_where, channel_stock, cohort_filters, scope_regions
 
 BOM = "\ufeff"
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
@@ -168,13 +170,15 @@ def aging_before(today: date, days: int) -> date:
 
 
 def aging_units(actor: User, filters: dict, today: date | None = None) -> Iterator[dict]:
-    """The unsold units (no live card holds their IMEI) of the aging cohorts in the actor's scope
-    — what the aging screen counts (`aging_before`; `products.aging_days`, else
-    `CHANNEL_AGING_DAYS`) — by region, model, ship date and IMEI, one row each.
+    """The unsold units (no live card sold them: `rollup.unit_sold`) of the aging cohorts in the
+    actor's scope — what the aging screen counts (`service.aging_query`; `products.aging_days`,
+    else `CHANNEL_AGING_DAYS`) — by region, model, ship week, partner, ship date and IMEI, one
+    row each.
 
-    The (region, model) pairs holding unsold units come from the cohort rollup; each pair's
-    units are then read by the shipments' (region, model, ship date) index up to its cut-off
-    day, less the units a live card holds (the cards' live-IMEI index), `yield_per` at a time.
+    The aging cohorts holding unsold units come from the cohort rollup (a sold-out cohort, however
+    old, is not read); each cohort's week of shipments is then read by the shipments' (region,
+    model, ship date) index, as `service.aging_imeis_query` reads one, less the units a live card
+    sold (`warranty_imeis`), `yield_per` at a time.
 
     The scope is checked at the call (a 403 or 404 before any byte is sent); the rows are read
     as the returned generator is consumed."""
@@ -190,47 +194,43 @@ def aging_units(actor: User, filters: dict, today: date | None = None) -> Iterat
     region_names = dict(db.session.execute(select(Region.id, Region.name)).all())
     partners = dict(db.session.execute(select(Partner.id, Partner.name)).all())
     c = ChannelCohort
-    pairs = select(c.region_id, c.product_id).where(c.shipped > c.sold).group_by(c.region_id, c.product_id)
-    if regions is not None:
-        pairs = pairs.where(c.region_id.in_(regions))
-    if filters.get("product_id") is not None:
-        pairs = pairs.where(c.product_id == filters["product_id"])
-    if filters.get("partner_id") is not None:
-        pairs = pairs.where(c.partner_id == filters["partner_id"])
-    pairs = db.session.execute(pairs.order_by(c.region_id, c.product_id)).all()
+    cohorts = select(c.region_id, c.product_id, c.ship_week, c.partner_id).where(aging_where(today))
+    cohorts = cohort_filters(cohorts, regions, filters)
+    cohorts = db.session.execute(cohorts.order_by(c.region_id, c.product_id, c.ship_week, c.partner_id)).all()
     names = (products, region_names, partners)
-    return _aging_rows(db.engine, pairs, filters.get("partner_id"), today, default_days, names)
+    return _aging_rows(db.engine, cohorts, today, default_days, names)
 
 
-def _aging_rows(engine, pairs, partner, today, default_days, names) -> Iterator[dict]:
+def _aging_rows(engine, cohorts, today, default_days, names) -> Iterator[dict]:
     """The units, read as the body is written, in a session of their own: the request's session
     and context are gone by then (Flask pops them once the view returns). The session opens at
     the first row asked for and closes with the generator, read to its end or dropped."""
     with Session(engine) as session:
-        yield from _aging_units_of(session, pairs, partner, today, default_days, names)
+        yield from _aging_units_of(session, cohorts, today, default_days, names)
 
 
-def _aging_units_of(session, pairs, partner, today, default_days, names) -> Iterator[dict]:
+def _aging_units_of(session, cohorts, today, default_days, names) -> Iterator[dict]:
     products, regions, partners = names
-    s, card = Shipment, WarrantyCard
-    sold = exists().where(card.imei == s.imei, card.voided_at.is_(None))
-    for region, product_id in pairs:
+    s = Shipment
+    for region, product_id, ship_week, partner in cohorts:
         product = products.get(product_id)
         days = product["aging_days"] if product is not None and product["aging_days"] is not None else default_days
-        cutoff = aging_before(today, days)
-        stmt = select(s.imei, s.ship_date, s.partner_id).where(
-            s.region_id == region, s.product_id == product_id, s.ship_date < cutoff, ~sold
+        stmt = select(s.imei, s.ship_date).where(
+            s.region_id == region,
+            s.product_id == product_id,
+            s.ship_date >= ship_week,
+            s.ship_date < ship_week + timedelta(days=7),
+            s.partner_id.is_(None) if partner == NO_PARTNER else s.partner_id == partner,
+            ~unit_sold(s),
         )
-        if partner is not None:
-            stmt = stmt.where(s.partner_id.is_(None) if partner == NO_PARTNER else s.partner_id == partner)
         stmt = stmt.order_by(s.ship_date, s.imei).execution_options(yield_per=5000)
-        for imei, ship_date, partner_id in session.execute(stmt):
+        for imei, ship_date in session.execute(stmt):
             yield {
                 "imei": imei,
                 "region_id": region,
                 "region_name": regions.get(region),
-                "partner_id": partner_id if partner_id is not None else NO_PARTNER,
-                "partner_name": partners.get(partner_id, ""),
+                "partner_id": partner,
+                "partner_name": partners.get(partner, ""),
                 "product_id": product_id,
                 "model_code": product["model_code"] if product else "",
                 "product_name": product["name"] if product else "",

@@ -8,8 +8,9 @@ What is noticed, and how:
 - Shipments: inserted in bulk by the import loader with Core `session.execute(insert(Shipment),
   rows)` (and by the demo seed). A `do_orm_execute` listener runs the statement, then notes the
   units of its parameters (only once it succeeded: a failed insert notes nothing). Just before
-  the commit one SELECT reads the live cards holding those IMEIs, if any: a unit whose card was
-  registered before its shipment arrived counts as sold the moment the shipment does. Units
+  the commit one SELECT reads the live cards holding those IMEIs in either slot, if any: a unit
+  whose card was registered before its shipment arrived counts as sold the moment the shipment
+  does (and a card's first IMEI shipped after its second moves its sale to it). Units
   inserted inside a savepoint are checked against the table first (it may have rolled back).
   Shipments are never updated or deleted. (A bulk path whose rows are not the statement's
   parameters — COPY, raw SQL, `insert().values(...)`, `insert().from_select` — is not seen: run
@@ -19,9 +20,11 @@ What is noticed, and how:
   flush that touches a card its ORIGINAL values (from the attributes' history: what the
   transaction started with) are noted by card id; just before the commit one SELECT reads the
   cards' FINAL state (a rolled-back savepoint's changes are then simply not there), and final −
-  original is applied. A card counts one unit (its primary IMEI): to StoreSellOutWeek.card_units
-  and SellOutCell (the store's region and NATIONAL) in its purchase week always; to its unit's
-  cohort (ChannelCohort.sold) and ChannelSale when that IMEI has a shipment. A voided card counts
+  original is applied. A card counts one unit: to StoreSellOutWeek.card_units and SellOutCell
+  (the store's region and NATIONAL) in its purchase week always; to its unit's cohort
+  (ChannelCohort.sold) and ChannelSale when one of its IMEIs has a shipment — the first IMEI's,
+  else the second's (`unit_of`: either slot is the phone's, as `warranty_imeis` says; both
+  shipped is a data error that still sells one unit). A voided card counts
   nothing. A card new in this transaction is counted only if the object that was added is still
   in the session (not rolled back with its savepoint): a retry that re-adds it is a new object,
   noted again.
@@ -68,7 +71,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import (
     Date,
@@ -97,8 +100,9 @@ from ..core.transaction import TransactionState
 from ..extensions import db
 from ..org.models import Territory
 from ..sellout.models import BAND_UNITS, CompetitorSellOut, SellOutReport
+from ..sellout.rules import week_start as week_of
 from ..stores.models import Store
-from ..warranty.models import Shipment, WarrantyCard
+from ..warranty.models import Shipment, WarrantyCard, WarrantyImei
 from .models import (
     NATIONAL,
     NO_PARTNER,
@@ -113,12 +117,7 @@ from .models import (
 LOCK_KEY = 0x5F5C_0016  # pg_advisory_xact_lock: shared by card/sell-out writers, exclusive by shipment writers
 CHUNK = 5000  # ids in one IN list
 
-CARD_FIELDS = ("imei", "product_id", "store_id", "purchase_date", "voided_at")
-
-
-def week_of(day: date) -> date:
-    """The Monday of a day's ISO week."""
-    return day - timedelta(days=day.weekday())
+CARD_FIELDS = ("imei", "imei2", "product_id", "store_id", "purchase_date", "voided_at")
 
 
 def product_key(product_id: int) -> str:
@@ -139,7 +138,7 @@ class Noted:
 
     def __init__(self) -> None:
         # card id → (the object, if added by this transaction, else None; its original values
-        # (imei, product_id, store_id, purchase_date, live), or None for a card new here)
+        # (imei, imei2, product_id, store_id, purchase_date, live), or None for a card new here)
         self.cards: dict = {}
         self.records: dict = {}  # report / estimate id → the object added
         # IMEI → (region_id, partner_id, product_id, ship_date) of the shipments inserted, as the
@@ -162,8 +161,8 @@ def _original(obj: WarrantyCard) -> tuple | None:
             values.append(history.unchanged[0])
         else:  # set without being loaded first: the services always read it before; take it as it is
             values.append(getattr(obj, name))
-    imei, product_id, store_id, purchase_date, voided_at = values
-    return (imei, product_id, store_id, purchase_date, voided_at is None)
+    imei, imei2, product_id, store_id, purchase_date, voided_at = values
+    return (imei, imei2, product_id, store_id, purchase_date, voided_at is None)
 
 
 def _changes_counted(obj: WarrantyCard) -> bool:
@@ -260,7 +259,7 @@ class Deltas:
 
     def card(self, values: tuple, region_id: int, shipment: tuple | None, sign: int) -> None:
         """A live card's unit, counted (+1) or taken back (−1)."""
-        _imei, product_id, store_id, purchase_date, live = values
+        _imei, _imei2, product_id, store_id, purchase_date, live = values
         if not live:
             return
         week = week_of(purchase_date)
@@ -313,8 +312,35 @@ def _lock(session: Session, shared: bool) -> None:
         session.execute(text(f"SELECT {fn}(:k)"), {"k": LOCK_KEY})
 
 
+def unit_of(imei: str, imei2: str | None, shipment_of) -> tuple | None:
+    """The shipment whose unit a live card sold: its first IMEI's, else its second's (the
+    warranty side treats either IMEI as the phone's: `warranty_imeis`, `diversion`). A card
+    whose two IMEIs were both shipped (a data error) still sells one unit, the first's.
+    `shipment_of(imei)` gives an IMEI's shipment or None."""
+    return shipment_of(imei) or (shipment_of(imei2) if imei2 is not None else None)
+
+
+def unit_sold(s):
+    """SQL, for a shipment row `s` (the `Shipment` class or an alias): a live card sold its
+    unit (`unit_of`): a card holding its IMEI in either slot (`warranty_imeis`, live cards
+    only, by primary key), as the first IMEI, or as the second of a card whose first IMEI was
+    not shipped."""
+    wi, c, first = WarrantyImei, WarrantyCard, aliased(Shipment)
+    return exists().where(
+        wi.imei == s.imei,
+        c.id == wi.card_id,
+        or_(c.imei == s.imei, ~exists().where(first.imei == c.imei)),
+    )
+
+
+def _shipment_columns(s) -> tuple:
+    return (s.imei, s.region_id, s.partner_id, s.product_id, s.ship_date)
+
+
 def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
-    """final − original for every card the transaction touched (one SELECT for the final state)."""
+    """final − original for every card the transaction touched (one SELECT for the final state),
+    each against the shipments committed before this transaction: its own new shipments count
+    their cards themselves (`_count_shipments`), so the two sides add up to the change."""
     cards = {
         card_id: original
         for card_id, (obj, original) in noted.cards.items()
@@ -324,59 +350,62 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
     }
     if not cards:
         return
-    c, s = WarrantyCard, Shipment
+    c, s1, s2 = WarrantyCard, aliased(Shipment), aliased(Shipment)
     final: dict = {}
+    shipments: dict[str, tuple | None] = {}  # IMEI → its shipment, None when it has none
     for chunk in _chunks(list(cards)):
         rows = session.execute(
             select(
                 c.id,
                 c.imei,
+                c.imei2,
                 c.product_id,
                 c.store_id,
                 c.purchase_date,
                 c.voided_at,
                 Territory.region_id,
-                s.region_id,
-                s.partner_id,
-                s.product_id,
-                s.ship_date,
+                *_shipment_columns(s1),
+                *_shipment_columns(s2),
             )
+            .select_from(c)
             .join(Store, Store.id == c.store_id)
             .join(Territory, Territory.id == Store.territory_id)
-            .outerjoin(s, s.imei == c.imei)
+            .outerjoin(s1, s1.imei == c.imei)
+            .outerjoin(s2, s2.imei == c.imei2)
             .where(_among(c.id, chunk, session))
         )
-        for card_id, imei, product_id, store_id, day, voided_at, region_id, *shipment in rows:
-            final[card_id] = (
-                (imei, product_id, store_id, day, voided_at is None),
-                region_id,
-                tuple(shipment) if shipment[0] is not None else None,
-            )
-    originals = [o for o in cards.values() if o is not None and o[4]]
-    known_regions = {values[2]: region for values, region, _ in final.values()}
-    known_shipments = {values[0]: shipment for values, _, shipment in final.values()}
-    regions = _regions_of(session, {o[2] for o in originals} - set(known_regions))
+        for card_id, imei, imei2, product_id, store_id, day, voided_at, region_id, *found in rows:
+            final[card_id] = ((imei, imei2, product_id, store_id, day, voided_at is None), region_id)
+            for held, shipment in ((imei, found[:5]), (imei2, found[5:])):
+                if held is not None:
+                    shipments[held] = tuple(shipment[1:]) if shipment[0] is not None else None
+    originals = [o for o in cards.values() if o is not None and o[5]]
+    known_regions = {values[3]: region for values, region in final.values()}
+    regions = _regions_of(session, {o[3] for o in originals} - set(known_regions))
     regions.update(known_regions)
-    shipments = _shipments_of(session, {o[0] for o in originals} - set(known_shipments))
-    shipments.update(known_shipments)
+    unknown = {i for o in originals for i in o[:2] if i is not None} - set(shipments)
+    shipments.update(dict.fromkeys(unknown))
+    shipments.update(_shipments_of(session, unknown))
 
-    def unit(imei: str) -> tuple | None:
-        # This transaction's own new shipments count their cards themselves (`_count_shipments`).
+    def before(imei: str) -> tuple | None:
+        # The shipments committed before this transaction (its own new ones: `_count_shipments`).
         return None if imei in noted.shipments else shipments.get(imei)
 
     for card_id, original in cards.items():
-        if original is not None and original[4]:
-            deltas.card(original, regions[original[2]], unit(original[0]), -1)
+        if original is not None and original[5]:
+            deltas.card(original, regions[original[3]], unit_of(original[0], original[1], before), -1)
         if card_id in final:
-            values, region_id, _ = final[card_id]
-            deltas.card(values, region_id, unit(values[0]), +1)
+            values, region_id = final[card_id]
+            deltas.card(values, region_id, unit_of(values[0], values[1], before), +1)
 
 
 def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
-    """Units shipped (as their INSERT's parameters said), and those of them a live card already
-    holds (registered before the shipment arrived, or in this very transaction): one SELECT of
-    the live cards by IMEI (and one of the shipments inserted in a savepoint, to drop those
-    rolled back with it)."""
+    """Units shipped (as their INSERT's parameters said), and the sales the new units change:
+    a live card (committed, or this transaction's) holding a new IMEI sold the new unit if it is
+    the card's unit now (`unit_of`, against every shipment) — and no longer the unit it sold
+    before (its second IMEI's, when its first has just been shipped). One SELECT of the live
+    cards by the IMEIs (`warranty_imeis`, primary key) with their two IMEIs' shipments (and one
+    of the shipments inserted in a savepoint, to drop those rolled back with it)."""
     if not noted.shipments:
         return
     units = noted.shipments
@@ -385,18 +414,36 @@ def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
         for chunk in _chunks(sorted(noted.unsure)):
             gone -= set(session.scalars(select(Shipment.imei).where(_among(Shipment.imei, chunk, session))))
         units = {imei: unit for imei, unit in units.items() if imei not in gone}
-    c = WarrantyCard
-    sold: dict[str, date] = {}
-    for chunk in _chunks(sorted(units)):
-        sold.update(
-            session.execute(
-                select(c.imei, c.purchase_date).where(_among(c.imei, chunk, session), c.voided_at.is_(None))
-            ).all()
-        )
-    for imei, shipment in units.items():
+    for shipment in units.values():
         deltas.shipped(shipment)
-        if imei in sold:
-            deltas.sale(shipment, week_of(sold[imei]), +1)
+    wi, c, s1, s2 = WarrantyImei, WarrantyCard, aliased(Shipment), aliased(Shipment)
+    cards: dict = {}
+    for chunk in _chunks(sorted(units)):
+        rows = session.execute(
+            select(c.id, c.imei, c.imei2, c.purchase_date, *_shipment_columns(s1), *_shipment_columns(s2))
+            .select_from(wi)
+            .join(c, c.id == wi.card_id)
+            .outerjoin(s1, s1.imei == c.imei)
+            .outerjoin(s2, s2.imei == c.imei2)
+            .where(_among(wi.imei, chunk, session), c.voided_at.is_(None))
+        )
+        for card_id, *row in rows:
+            cards[card_id] = row  # a card holding two new IMEIs comes twice: once is enough
+    for imei, imei2, purchase_date, *found in cards.values():
+        shipments = {
+            held: tuple(shipment[1:])
+            for held, shipment in ((imei, found[:5]), (imei2, found[5:]))
+            if held is not None and shipment[0] is not None
+        }
+        now = unit_of(imei, imei2, shipments.get)
+        committed = {held: shipment for held, shipment in shipments.items() if held not in noted.shipments}
+        before = unit_of(imei, imei2, committed.get)
+        if now != before:
+            week = week_of(purchase_date)
+            if before is not None:
+                deltas.sale(before, week, -1)
+            if now is not None:
+                deltas.sale(now, week, +1)
 
 
 def _contribution(kind: str, model_id: int, day: date, units: int | None, band: str | None):
@@ -627,17 +674,26 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
     s, c = Shipment, WarrantyCard
     partner = func.coalesce(s.partner_id, NO_PARTNER)
     ship_week = _week_sql(s.ship_date, session)
-    live = and_(c.imei == s.imei, c.voided_at.is_(None))
+    # Each live card's unit (`unit_of`): its first IMEI's shipment, else its second's.
+    s1, s2 = aliased(Shipment), aliased(Shipment)
+    units = (
+        select(c.id, c.purchase_date, func.coalesce(s1.imei, s2.imei).label("imei"))
+        .select_from(c)
+        .outerjoin(s1, s1.imei == c.imei)
+        .outerjoin(s2, s2.imei == c.imei2)
+        .where(c.voided_at.is_(None), or_(s1.imei.is_not(None), s2.imei.is_not(None)))
+        .subquery()
+    )
     cohorts = (
-        select(s.region_id, partner, s.product_id, ship_week, func.count(), func.count(c.id))
-        .outerjoin(c, live)
+        select(s.region_id, partner, s.product_id, ship_week, func.count(), func.count(units.c.id))
+        .outerjoin(units, units.c.imei == s.imei)
         .group_by(s.region_id, partner, s.product_id, ship_week)
     )
     session.execute(insert(ChannelCohort).from_select([*COHORT_KEY, "shipped", "sold"], cohorts))
-    sale_week = _week_sql(c.purchase_date, session)
+    sale_week = _week_sql(units.c.purchase_date, session)
     sales = (
         select(s.region_id, partner, s.product_id, ship_week, sale_week, func.count())
-        .join(c, live)
+        .join(units, units.c.imei == s.imei)
         .group_by(s.region_id, partner, s.product_id, ship_week, sale_week)
     )
     session.execute(insert(ChannelSale).from_select([*COHORT_KEY, "sale_week", "units"], sales))

@@ -15,18 +15,19 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, false, func, not_, select
+from sqlalchemy import and_, case, exists, false, func, select
 
 from ..auth.models import Role, User
 from ..catalogue.models import CompetitorBrand, CompetitorModel, Product
 from ..core.auth import check_role
 from ..core.errors import NotFound
+from ..core.timeutil import business_today
 from ..extensions import db
 from ..org.models import Partner, Region, Territory
+from ..sellout.rules import week_start as week_of
 from ..stores.models import Store, StoreStatus
-from ..warranty.models import Shipment, WarrantyCard
+from ..warranty.models import Shipment
 from . import figures
-from .figures import business_today, week_of
 from .models import (
     NATIONAL,
     NO_PARTNER,
@@ -37,6 +38,7 @@ from .models import (
     SellOutCell,
     StoreSellOutWeek,
 )
+from .rollup import unit_sold
 
 READERS = (Role.MANAGER, Role.HQ, Role.ADMIN)
 
@@ -120,7 +122,7 @@ def _aging_cutoff(today: date):
     return case({pid: cutoff(days) for pid, days in own.items()}, value=ChannelCohort.product_id, else_=cutoff(default))
 
 
-def _cohort_filters(stmt, regions, filters: dict):
+def cohort_filters(stmt, regions, filters: dict):
     c = ChannelCohort
     if regions is not None:
         stmt = stmt.where(c.region_id.in_(regions))
@@ -131,7 +133,7 @@ def _cohort_filters(stmt, regions, filters: dict):
     return stmt
 
 
-def _aging_where(today: date):
+def aging_where(today: date):
     c = ChannelCohort
     return and_(c.shipped > c.sold, c.ship_week <= _aging_cutoff(today))
 
@@ -143,8 +145,8 @@ def aging_query(actor: User, filters: dict, today: date | None = None):
     c = ChannelCohort
     stmt = select(
         c.region_id, c.partner_id, c.product_id, c.ship_week, c.shipped, (c.shipped - c.sold).label("unsold")
-    ).where(_aging_where(today or business_today()))
-    stmt = _cohort_filters(stmt, regions, filters)
+    ).where(aging_where(today or business_today()))
+    stmt = cohort_filters(stmt, regions, filters)
     return stmt.order_by(c.ship_week, c.region_id, c.partner_id, c.product_id)
 
 
@@ -178,23 +180,23 @@ def describe_aging(rows: list[dict], today: date | None = None) -> list[dict]:
 def _aging_units(regions, filters: dict, by_partner: bool, today: date) -> dict[tuple, int]:
     c = ChannelCohort
     cols = [c.region_id, c.partner_id, c.product_id] if by_partner else [c.region_id, c.product_id]
-    stmt = select(*cols, func.sum(c.shipped - c.sold)).where(_aging_where(today)).group_by(*cols)
-    return {tuple(key): units for *key, units in db.session.execute(_cohort_filters(stmt, regions, filters))}
+    stmt = select(*cols, func.sum(c.shipped - c.sold)).where(aging_where(today)).group_by(*cols)
+    return {tuple(key): units for *key, units in db.session.execute(cohort_filters(stmt, regions, filters))}
 
 
 def aging_imeis_query(actor: User, filters: dict):
     """The unsold units of one cohort (region, partner, model, ship week): a select of rows
     {imei, ship_date, partner_id} for `RowPage`, by the shipments' index on region, model and
-    ship date, each checked against the live cards' IMEI index."""
+    ship date, each checked against the live cards' IMEIs (`rollup.unit_sold`: either slot)."""
     regions = scope_regions(actor, filters["region_id"])
-    s, c = Shipment, WarrantyCard
+    s = Shipment
     start = week_of(filters["ship_week"])
     stmt = select(s.imei, s.ship_date, func.coalesce(s.partner_id, NO_PARTNER).label("partner_id")).where(
         s.region_id.in_(regions),
         s.product_id == filters["product_id"],
         s.ship_date >= start,
         s.ship_date < start + timedelta(days=7),
-        not_(exists().where(c.imei == s.imei, c.voided_at.is_(None))),
+        ~unit_sold(s),
     )
     partner = filters.get("partner_id")
     if partner is not None:
@@ -409,7 +411,7 @@ def fifo_breaks(actor: User, filters: dict, today: date | None = None) -> list[d
     unsold = select(c.region_id, c.product_id, c.ship_week, c.partner_id, c.shipped - c.sold).where(
         c.shipped > c.sold, c.ship_week <= max(w for w, _ in newest.values()) - gap
     )
-    unsold = _cohort_filters(unsold, regions, {"product_id": filters.get("product_id")})
+    unsold = cohort_filters(unsold, regions, {"product_id": filters.get("product_id")})
     older: dict[tuple, list] = defaultdict(lambda: [0, set()])
     for region_id, product_id, ship_week, partner_id, units in db.session.execute(unsold):
         newer = newest.get((region_id, product_id))

@@ -52,9 +52,10 @@ def store_figures(actor: User, store_id: int, today: date | None = None) -> dict
 
     english = {pid: p.name_en or p.name for pid, p in products.items()}  # as the channel's screens
 
-    def code(product_id: int) -> str:
+    def code(product_id: int) -> str | None:
+        """None for a model gone since: the client says "unknown model" in its language."""
         product = products.get(product_id)
-        return product.model_code if product is not None else "?"
+        return product.model_code if product is not None else None
 
     return {
         "store_id": store.id,
@@ -64,7 +65,7 @@ def store_figures(actor: User, store_id: int, today: date | None = None) -> dict
             {
                 "product_id": c.product_id,
                 "model_code": code(c.product_id),
-                "product_name": products[c.product_id].name if c.product_id in products else "?",
+                "product_name": products[c.product_id].name if c.product_id in products else None,
                 "product_name_en": english.get(c.product_id),
                 "on_hand": c.on_hand,
                 "demo_unit": c.demo_unit,

@@ -9,8 +9,9 @@ import os
 import time
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
+from backend.auth.models import Role, User
 from backend.channel.figures import business_today, week_of
 from backend.channel.models import (
     NATIONAL,
@@ -20,11 +21,14 @@ from backend.channel.models import (
     ChannelStock,
     ChannelWeek,
     SellOutCell,
+    StoreSellOutWeek,
 )
 from backend.extensions import db
 from backend.jobs import run_ready_jobs
 from backend.jobs.models import OPEN_STATES, OutboxJob
-from tests.factories import ApiClient, shop_stock_count_body
+from backend.org.models import Territory
+from backend.stores.models import Store
+from tests.factories import ApiClient, make_store, make_user, shop_stock_count_body
 
 COUNTS = "/api/v1/shop-stock-counts"
 ALERTS = "/api/v1/channel/alerts"
@@ -36,7 +40,10 @@ def monday(weeks_ago: int) -> date:
 
 
 def region_sold(region_id: int, product_id: int, card_units: int, declared_units: int = 0, weeks_ago: int = 1) -> None:
-    """Sell-out at the region's stores in one week (what the stock-out rule reads)."""
+    """Sell-out at the region's stores in one week, in the cells and in the store-weeks the
+    stock-out rule reads: the cards at the region's first store with a clerk, the declared units
+    at its first store without one (so each counts once there, as `alerts.region_units` takes
+    cards where a store registers them, else its declarations)."""
     for region in (region_id, NATIONAL):
         key = (region, f"p{product_id}", monday(weeks_ago))
         cell = db.session.get(SellOutCell, key)
@@ -48,7 +55,46 @@ def region_sold(region_id: int, product_id: int, card_units: int, declared_units
         cell.card_units += card_units
         cell.declared_units += declared_units
         cell.declared_reports += 1 if declared_units else 0
+    if card_units:
+        store_week(region_store(region_id, clerk=True), product_id, weeks_ago, card_units=card_units)
+    if declared_units:
+        store_week(region_store(region_id, clerk=False), product_id, weeks_ago, declared_units=declared_units)
     db.session.commit()
+
+
+def region_store(region_id: int, clerk: bool) -> int:
+    """The region's first store with (without) a clerk; one made in its first territory if none."""
+    has_clerk = exists().where(User.store_id == Store.id, User.role == Role.CLERK)
+    stmt = (
+        select(Store.id)
+        .join(Territory, Territory.id == Store.territory_id)
+        .where(Territory.region_id == region_id, has_clerk if clerk else ~has_clerk)
+        .order_by(Store.id)
+    )
+    store_id = db.session.scalar(stmt.limit(1))
+    if store_id is not None:
+        return store_id
+    territory = db.session.scalar(select(Territory).where(Territory.region_id == region_id).order_by(Territory.id))
+    store = make_store(f"R{region_id}-{'C' if clerk else 'N'}", territory, 22.8, 108.3)
+    if clerk:
+        make_user(f"clerk_r{region_id}", Role.CLERK, store_id=store.id)
+    db.session.flush()
+    return store.id
+
+
+def store_week(store_id: int, product_id: int, weeks_ago: int, card_units: int = 0, declared_units: int = 0) -> None:
+    """Add to a store's sell-out of a model in one week (the rollup row, by hand)."""
+    key = (store_id, f"p{product_id}", monday(weeks_ago))
+    row = db.session.get(StoreSellOutWeek, key)
+    if row is None:
+        row = StoreSellOutWeek(store_id=store_id, model_key=key[1], week_start=key[2])
+        row.card_units = row.declared_units = row.declared_reports = 0
+        row.estimated_units = row.estimates = 0
+        db.session.add(row)
+    row.card_units += card_units
+    row.declared_units += declared_units
+    row.declared_reports += 1 if declared_units else 0
+    db.session.flush()
 
 
 def channel(region_id: int, product_id: int, shipped: int, sold: int, sold_in_window: int) -> None:

@@ -25,7 +25,7 @@ from backend.warranty.models import Shipment, ShipmentImport
 from tests.factories import iso
 from tests.sync.helpers import Device
 
-from .alert_helpers import ALERTS, channel, count, monday, region_sold, settle
+from .alert_helpers import ALERTS, channel, count, monday, region_sold, settle, store_week
 
 
 def all_alerts() -> list[ChannelAlert]:
@@ -110,6 +110,62 @@ def test_a_stock_out_in_a_new_week_is_a_new_alert(app, world):
     assert len(all_alerts()) == 2
 
 
+def test_a_clerks_store_counts_its_cards_not_its_promoters_declaration_too(api, world):
+    """The region's sale of a model, per store-week: the cards where the store registers cards
+    (A1 has a clerk), the declaration where it does not (A2). A1's promoter declaring the same 2
+    units its cards hold does not make them 4."""
+    r, p = world.region_a.id, world.product.id
+    a1, a2 = world.store_a1.id, world.store_a2.id
+    store_week(a1, p, 1, card_units=2, declared_units=2)  # A1: 2 cards, and its promoter says 2
+    db.session.commit()
+    # 2 units (not 4): under the minimum of 3, so a 0 at A1b is no stock-out.
+    assert alerts.region_units({(r, p)}) == {(r, p): 2}
+    count(api(world.rep_a1), world.store_a1b.id, p, 0)
+    assert all_alerts() == []
+    store_week(a2, p, 2, card_units=0, declared_units=1)  # A2 (no clerk): its declaration counts
+    store_week(a1, p, 5, card_units=9)  # older than the 4-week window
+    store_week(a1, p, 0, card_units=9)  # this week: not complete
+    db.session.commit()
+    assert alerts.region_units({(r, p)}) == {(r, p): 3}  # 2 (A1's cards) + 1 (A2's declared)
+    count(api(world.rep_a1), world.store_a1b.id, p, 0)
+    [alert] = all_alerts()
+    assert (alert.store_id, alert.weekly_sales) == (world.store_a1b.id, pytest.approx(3 / 4))  # 0.75 a week
+
+
+def test_only_the_models_counted_0_now_are_evaluated(api, world):
+    """A count of 0 of X asks for X's check only: an old 0 of Y at the same store (latest still,
+    no alert then as the region did not sell Y) is not raised because X was counted 0 today."""
+    from backend.catalogue.models import Product
+    from backend.sellout.models import ShopStockCount
+
+    r, x, store = world.region_a.id, world.product.id, world.store_a1.id
+    y = Product(model_code="XL-N10", name="星澜 N10", tac_codes=["86771203"])
+    db.session.add(y)
+    db.session.commit()
+    db.session.execute(  # Y counted 0 two months ago, bypassing the flush hook (no job then)
+        insert(ShopStockCount),
+        [
+            {
+                "id": uuid.uuid4(),
+                "rep_id": world.rep_a1.id,
+                "store_id": store,
+                "product_id": y.id,
+                "on_hand": 0,
+                "counted_at": utcnow() - timedelta(days=60),
+                "received_at": utcnow() - timedelta(days=60),
+            }
+        ],
+    )
+    region_sold(r, x, card_units=5)
+    region_sold(r, y.id, card_units=5)  # the region sells Y now too
+    count(api(world.rep_a1), store, x, 0)
+    assert [(a.kind, a.product_id) for a in all_alerts()] == [("stock_out", x)]
+    jobs = db.session.scalars(select(OutboxJob).where(OutboxJob.name == "backend.channel.alerts:check_store_stock"))
+    assert [j.args for j in jobs] == [[store, [x]]]
+    # Without the models (a job recorded before they were passed): every latest 0, Y's too.
+    assert [a.product_id for a in alerts.stock_out_alerts(store)] == [y.id]
+
+
 def wait_without_rollback(timeout: float = 60.0) -> None:
     """Until no alert job is open, read on a connection of its own (the test's session untouched)."""
     import time
@@ -190,7 +246,6 @@ def test_new_shipments_ask_for_the_cover_check(app, world):
 
 
 def test_raise_all_for_seeded_data(app, world):
-    from backend.channel import figures
     from backend.sellout.models import ShopStockCount
 
     r, p = world.region_a.id, world.product.id
@@ -224,14 +279,7 @@ def test_raise_all_for_seeded_data(app, world):
     db.session.commit()
     zeros = alerts.latest_zero_counts()
     assert sorted(str(z.id) for z in zeros) == sorted(str(rows[i]["id"]) for i in (0, 4, 5))
-    assert (
-        alerts._region_units({(r, p), (world.region_b.id, p)}, None)
-        == {
-            (r, p): figures.region_sales(r, p),
-            (world.region_b.id, p): figures.region_sales(world.region_b.id, p),
-        }
-        == {(r, p): 4, (world.region_b.id, p): 2}
-    )
+    assert alerts.region_units({(r, p), (world.region_b.id, p)}) == {(r, p): 4, (world.region_b.id, p): 2}
     assert alerts.raise_all() == 3
     got = sorted((a.kind, a.store_id) for a in all_alerts())
     assert got == sorted([("cover_low", None), ("stock_out", world.store_a1.id), ("stock_out", world.store_a1b.id)])

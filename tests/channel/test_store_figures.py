@@ -65,6 +65,7 @@ def test_a_stores_figures(api, world):
     assert [(w["week_start"], w["product_id"], w["card_units"], w["declared_units"]) for w in body["weeks"]] == [
         (monday(7).isoformat(), p, 1, 1),
         (monday(3).isoformat(), p, 5, 7),
+        (monday(1).isoformat(), p, 5, 0),  # region_sold's 5 cards: A1 is region A's store with a clerk
         (monday(0).isoformat(), p, 2, 0),
     ]
     [alert] = body["alerts"]
