@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from backend.channel.alerts import stock_out_alerts
-from backend.channel.models import ChannelAlert, SellOutCell
+from backend.channel.models import ChannelAlert, SellOutCell, StoreSellOutWeek
 from backend.core.timeutil import utcnow
 from backend.extensions import db
 from backend.intel.models import PriceObservation
@@ -175,15 +175,29 @@ def test_offline_phones_step_syncs_exactly_once(phone, phones_world):
 
 
 def seed_region_sales(world, units_a_week: int = 5) -> None:
-    """Cards of P30 registered in region A over the last 4 complete weeks: the region sells it."""
+    """P30 sold in region A over the last 4 complete weeks: the region sells it. The region's
+    cells (the screens' figures) and a store-week of the store (what a stock-out's "the region
+    sells it" reads since alerts.region_units: cards where a clerk registers them, else the
+    declared units — both 5 here, so either way 5 a week)."""
     this_week = phone_today() - timedelta(days=phone_today().weekday())
     for i in range(1, 5):
+        week = this_week - timedelta(weeks=i)
         db.session.add(
             SellOutCell(
                 region_id=world.region_a.id,
                 model_key=f"p{world.product.id}",
-                week_start=this_week - timedelta(weeks=i),
+                week_start=week,
                 card_units=units_a_week,
+            )
+        )
+        db.session.add(
+            StoreSellOutWeek(
+                store_id=world.store_a1.id,
+                model_key=f"p{world.product.id}",
+                week_start=week,
+                card_units=units_a_week,
+                declared_units=units_a_week,
+                declared_reports=1,
             )
         )
     db.session.commit()
