@@ -19,8 +19,10 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..core.timeutil import business_date, utcnow
+from ..core.timeutil import business_today as business_today  # re-exported: the alerts and views read it here
 from ..extensions import db
+from ..sellout.rules import week_start as week_of
+from . import rules
 from .models import ChannelStock, ChannelWeek, SellOutCell
 
 
@@ -30,16 +32,6 @@ class Figures(NamedTuple):
     stock: int
     weekly_sales: float
     cover_weeks: float | None
-
-
-def week_of(day: date) -> date:
-    """The Monday of a day's ISO week."""
-    return day - timedelta(days=day.weekday())
-
-
-def business_today() -> date:
-    """Today in the business zone (the calendar the cards' purchase dates are in)."""
-    return business_date(utcnow())
 
 
 def sales_window(today: date | None = None, weeks: int | None = None) -> tuple[date, date]:
@@ -54,7 +46,7 @@ def figures_of(shipped: int, sold: int, units_in_window: int, weeks: int) -> Fig
     """The figures of one (region, model) or (region, partner, model) from its sums."""
     weekly = units_in_window / weeks if weeks > 0 else 0.0
     stock = shipped - sold
-    return Figures(shipped, sold, stock, weekly, stock / weekly if weekly else None)
+    return Figures(shipped, sold, stock, weekly, rules.cover_weeks(stock, weekly))
 
 
 def stock_and_sales(

@@ -40,6 +40,7 @@ from ..core.timeutil import business_date
 from ..extensions import db
 from ..org.models import Partner
 from ..sellout.models import Band, CompetitorSellOut, SellOutReport, ShopStockCount, Source
+from ..sellout.rules import week_start as week_of
 from ..warranty.models import ImeiSpotCheck, Shipment, ShipmentImport, WarrantyCard, WarrantyImei
 from .context import CST, Context, StoreInfo
 from .warranty import _imei
@@ -67,10 +68,6 @@ class Unit:
     imei: str = field(compare=False)
     partner_id: int | None = field(compare=False)
     stuck: bool = field(default=False, compare=False)  # at a partner who sells newer units first
-
-
-def week_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def business_today(ctx: Context) -> date:
@@ -310,7 +307,9 @@ class _Simulation:
         """Units sold in the last complete weeks by the region they were shipped to, the
         earlier demand steps' cards included (as the rollups count them)."""
         start = self.week0 - timedelta(weeks=self.sales_weeks)
-        rows = db.session.execute(  # a card counts its first IMEI's unit, as the rollups do
+        # A card counts its first IMEI's unit, as the rollups do (they take the second IMEI's when
+        # the first was not shipped: never here, the demo's second IMEIs are fresh).
+        rows = db.session.execute(
             select(Shipment.region_id, Shipment.product_id, func.count())
             .join(WarrantyCard, WarrantyCard.imei == Shipment.imei)
             .where(WarrantyCard.voided_at.is_(None))

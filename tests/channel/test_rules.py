@@ -28,7 +28,7 @@ CFG = {
 def test_cover_weeks():
     assert rules.cover_weeks(10, 4.0) == 2.5
     assert rules.cover_weeks(0, 4.0) == 0.0
-    assert rules.cover_weeks(-3, 4.0) == 0.0  # sold on cards before the shipment was recorded
+    assert rules.cover_weeks(-3, 4.0) == 0.0  # cannot come from the rollups (sold ≤ shipped): a guard
     assert rules.cover_weeks(10, 0.0) is None
 
 
@@ -42,7 +42,7 @@ def test_cover_weeks():
         (1, 1.75, None),  # 0.57 weeks, but 1.75 units a week is noise
         (0, 2.0, "cover_low"),  # out of stock with sales: cover 0
         (0, 1.0, None),  # out of stock, too few sales to say
-        (-4, 5.0, "cover_low"),  # negative stock counts as 0
+        (-4, 5.0, "cover_low"),  # negative stock (a guard: the rollups never give one) counts as 0
         (0, 0.0, None),  # nothing sold: no cover, no alert
         (500, 0.0, None),  # a lot of stock that does not sell: the aging list's business
         # high: cover > 12 weeks with at least 30 units
