@@ -291,3 +291,42 @@ def test_hq_channel_stock_out_alert(app, browser, live_server, e2e_world):
         expect(rows.first).to_contain_text("Acknowledged")
     finally:
         context.close()
+
+
+NO_MODELS = {
+    "zh-CN": ("本品型号列表加载失败。", "重试"),
+    "en-US": ("The list of our models could not be loaded.", "Retry"),
+}
+
+
+@pytest.mark.parametrize("locale", NO_MODELS)
+def test_sell_through_says_when_the_model_list_failed(app, browser, live_server, e2e_world, locale):
+    """/products failing left sell-through on "Loading…" forever: it says the list failed, in
+    either language, and its retry picks a model once the list comes."""
+    message, retry = NO_MODELS[locale]
+    context = desk(browser, live_server, locale)
+    try:
+        page = context.new_page()
+        failing = {"on": True}
+
+        def products(route):
+            if failing["on"]:
+                route.fulfill(status=500, content_type="application/json", body='{"message": "down"}')
+            else:
+                route.continue_()
+
+        page.route("**/api/v1/products*", products)
+        hq_desk_login(page)
+        page.goto("/#/channel/sell-through")
+        box = page.locator("[data-testid=sell-through-no-models]")
+        expect(box).to_have_attribute("data-state", "error")
+        expect(box).to_contain_text(message)
+        expect(page.locator("[data-testid=volume-empty]")).to_have_count(0)  # no endless "Loading…"
+        expect(page.locator("[data-testid=sell-through-retry]")).to_have_text(retry)
+        failing["on"] = False
+        page.locator("[data-testid=sell-through-retry]").click()
+        expect(box).to_have_count(0)
+        expect(page.locator("[data-testid=filter-product]")).not_to_have_value("")
+        expect(page.locator("[data-testid=volume-card]")).to_be_visible()
+    finally:
+        context.close()
