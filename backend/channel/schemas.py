@@ -119,7 +119,9 @@ class DisagreementQuerySchema(BaseSchema):
 class DisagreementSchema(BaseSchema):
     store_id = fields.Integer()
     store_name = fields.String()
-    week_start = fields.Date()
+    week_start = fields.Date()  # the Monday of period_end
+    period_start = fields.Date()
+    period_end = fields.Date()
     product_id = fields.Integer()
     model_code = fields.String(allow_none=True)
     card_units = fields.Integer()

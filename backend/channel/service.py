@@ -24,9 +24,10 @@ from ..core.errors import NotFound
 from ..core.timeutil import business_today
 from ..extensions import db
 from ..org.models import Partner, Region, Territory
+from ..sellout.models import SellOutReport
 from ..sellout.rules import week_start as week_of
 from ..stores.models import Store, StoreStatus
-from ..warranty.models import Shipment
+from ..warranty.models import Shipment, WarrantyCard
 from . import figures
 from .models import (
     NATIONAL,
@@ -36,9 +37,8 @@ from .models import (
     ChannelStock,
     ChannelWeek,
     SellOutCell,
-    StoreSellOutWeek,
 )
-from .rollup import unit_sold
+from .rollup import counted_reports, unit_sold
 
 READERS = (Role.MANAGER, Role.HQ, Role.ADMIN)
 
@@ -447,49 +447,83 @@ def fifo_breaks(actor: User, filters: dict, today: date | None = None) -> list[d
 
 
 def disagreements(actor: User, filters: dict, today: date | None = None) -> list[dict]:
-    """Store-weeks of the last `weeks` weeks (this one included) where a store that registers
-    warranty cards (it has a clerk) declared sell-out of one of our models and its cards say
-    another number: the largest gaps first, at most DISAGREEMENTS_MAX. A store without a clerk
-    has no cards to disagree with: its declarations are its only sell-out figure, not a gap
-    (listing them buried the real disagreements under every declaring shop)."""
+    """Declared sell-out that the store's own warranty cards contradict: each counted report
+    (within a visit the latest of a product, `rollup.counted_reports`) whose period ends in the
+    last `weeks` weeks (this one included), at a store that registers cards (it has a clerk),
+    against the store's live cards of that model with a purchase date within the report's own
+    period [period_start, period_end] — not against one week's cards, since a report's units all
+    land in the week its period ends and a promoter exactly right over two weeks would be listed.
+    Listed where the two differ, the largest gaps first, at most DISAGREEMENTS_MAX; week_start
+    is the Monday of the period's end (the week the rollups put it in). A store without a clerk
+    has no cards to disagree with: its declarations are its only sell-out figure, not a gap.
+
+    Each report's cards are one range of the index (store_id, product_id, purchase_date) of
+    warranty_cards (migration d13d), so the cost follows the reports of the window, not the
+    cards."""
     regions = scope_regions(actor, filters.get("region_id"))
     today = today or business_today()
     weeks = filters.get("weeks") or 8
     first = week_of(today) - timedelta(weeks=weeks - 1)
-    w = StoreSellOutWeek
-    stmt = (
-        select(w.store_id, Store.name, w.week_start, w.model_key, w.card_units, w.declared_units)
-        .join(Store, Store.id == w.store_id)
+    r, c = SellOutReport, WarrantyCard
+    cards = (
+        select(func.count(c.id))
         .where(
-            w.week_start >= first,
-            w.declared_reports > 0,
-            w.declared_units != w.card_units,
-            exists().where(User.store_id == w.store_id, User.role == Role.CLERK),
+            c.store_id == r.store_id,
+            c.product_id == r.product_id,
+            c.purchase_date >= r.period_start,
+            c.purchase_date <= r.period_end,
+            c.voided_at.is_(None),
         )
+        .correlate(r)
+        .scalar_subquery()
     )
-    # Our models' keys listed (a few dozen): an index range per key on (model_key, week_start),
-    # where LIKE 'p%' would read every week of every store.
-    products = filters.get("product_id")
-    products = [products] if products is not None else db.session.scalars(select(Product.id)).all()
-    stmt = stmt.where(w.model_key.in_([f"p{pid}" for pid in products]))
+    listed = select(
+        r.store_id.label("store_id"),
+        r.product_id.label("product_id"),
+        r.period_start.label("period_start"),
+        r.period_end.label("period_end"),
+        r.units.label("declared_units"),
+        cards.label("card_units"),
+    ).where(
+        r.period_end >= first,
+        counted_reports(),
+        exists().where(User.store_id == r.store_id, User.role == Role.CLERK),
+    )
+    if filters.get("product_id") is not None:
+        listed = listed.where(r.product_id == filters["product_id"])
     if regions is not None:
-        stmt = stmt.join(Territory, Territory.id == Store.territory_id).where(Territory.region_id.in_(regions))
-    gap = func.abs(w.declared_units - w.card_units)
-    stmt = stmt.order_by(gap.desc(), w.week_start.desc(), w.store_id).limit(DISAGREEMENTS_MAX)
+        in_regions = select(Store.id).join(Territory, Territory.id == Store.territory_id)
+        listed = listed.where(r.store_id.in_(in_regions.where(Territory.region_id.in_(regions))))
+    d = listed.subquery()
+    stmt = (
+        select(d, Store.name.label("store_name"))
+        .join(Store, Store.id == d.c.store_id)
+        .where(d.c.declared_units != d.c.card_units)
+        .order_by(
+            func.abs(d.c.declared_units - d.c.card_units).desc(),
+            d.c.period_end.desc(),
+            d.c.store_id,
+            d.c.product_id,
+            d.c.period_start,
+        )
+        .limit(DISAGREEMENTS_MAX)
+    )
     rows = db.session.execute(stmt).all()
-    products = _products(int(r.model_key[1:]) for r in rows)
+    products = _products(row.product_id for row in rows)
     out = []
-    for store_id, store_name, week, key, cards, declared in rows:
-        product = products.get(int(key[1:]))
+    for row in rows:
+        product = products.get(row.product_id)
         out.append(
             {
-                "store_id": store_id,
-                "store_name": store_name,
-                "week_start": week,
-                "product_id": int(key[1:]),
+                "store_id": row.store_id,
+                "store_name": row.store_name,
+                "week_start": week_of(row.period_end),
+                "period_start": row.period_start,
+                "period_end": row.period_end,
+                "product_id": row.product_id,
                 "model_code": product.model_code if product else None,
-                "card_units": cards,
-                "declared_units": declared,
+                "card_units": row.card_units,
+                "declared_units": row.declared_units,
             }
         )
     return out

@@ -31,6 +31,8 @@ class WarrantyCard(db.Model):
         Index("ix_warranty_cards_imei", "imei"),
         Index("ix_warranty_cards_imei2", "imei2"),
         Index("ix_warranty_cards_store_registered", "store_id", "registered_at"),
+        # A store's cards of a model over a period (the channel's declared-vs-cards list).
+        Index("ix_warranty_cards_store_product_purchase", "store_id", "product_id", "purchase_date"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -157,18 +157,19 @@ def test_fifo_breaks(app, api, world, channel):
         app.config["CHANNEL_FIFO_GAP_DAYS"] = 28
 
 
-def _report(world, store, units, end):
+def _report(world, store, units, end, start=None, visit_id=None, reported_at=datetime(2026, 1, 1)):
     db.session.add(
         SellOutReport(
             id=uuid.uuid4(),
             rep_id=world.rep_a1.id,
             store_id=store.id,
+            visit_id=visit_id,
             product_id=world.product.id,
             units=units,
-            period_start=end - timedelta(days=6),
+            period_start=start or end - timedelta(days=6),
             period_end=end,
             source="promoter",
-            reported_at=datetime(2026, 1, 1),
+            reported_at=reported_at,
         )
     )
 
@@ -229,9 +230,38 @@ def test_disagreements_between_declared_and_cards(api, world, channel):
         (world.store_b1.id, M(1).isoformat(), 1, 3),  # the larger gap first (2 each: the later week)
         (world.store_a1.id, M(2).isoformat(), 4, 6),
     ]
+    assert [(r["period_start"], r["period_end"]) for r in rows] == [
+        ((M(1) - timedelta(days=4)).isoformat(), (M(1) + timedelta(days=2)).isoformat()),
+        ((M(2) - timedelta(days=3)).isoformat(), (M(2) + timedelta(days=3)).isoformat()),
+    ]
     mine = get(api(world.manager_a), "/disagreements")
     assert [(r["store_name"], r["model_code"]) for r in mine] == [("苏宁易购 天河城店", "XL-P30")]
     assert get(api(world.hq), "/disagreements", weeks=1) == []
+
+
+def test_disagreements_compare_a_report_with_the_cards_of_its_own_period(api, world, channel):
+    """A1's cards (the fixture): 4 bought in week M(2) (its Monday), 1 on M(1)'s Tuesday, 1 on
+    this week's Monday (unit 16). A promoter right over two weeks is no disagreement, though the
+    rollups put all 5 in the week the period ends (where the cards say 1)."""
+    from backend.visits.models import Visit
+
+    _report(world, world.store_a1, 5, M(1) + timedelta(days=6), start=M(2))  # cards: 4 + 1 = 5
+    # A corrected report: within one visit only the latest counts (9, then 6 over one week: 6 ≠ 1).
+    visit = Visit(
+        id=uuid.uuid4(), rep_id=world.rep_a1.id, store_id=world.store_a1.id, checked_in_at=datetime(2026, 1, 1),
+        check_in_latitude=world.store_a1.latitude, check_in_longitude=world.store_a1.longitude,
+        check_in_accuracy_m=10.0, check_in_distance_m=0.0, off_site=False,
+    )  # fmt: skip
+    db.session.add(visit)
+    db.session.flush()
+    end = M(1) + timedelta(days=6)
+    _report(world, world.store_a1, 9, end, visit_id=visit.id, reported_at=datetime(2026, 1, 1, 10))
+    _report(world, world.store_a1, 6, end, visit_id=visit.id, reported_at=datetime(2026, 1, 1, 11))
+    _report(world, world.store_a1, 1, today(), start=M(0))  # this week so far: 1 card (unit 16), right
+    db.session.commit()
+    rows = get(api(world.hq), "/disagreements")
+    fields = ("period_start", "period_end", "week_start", "card_units", "declared_units")
+    assert [tuple(r[f] for f in fields) for r in rows] == [(M(1).isoformat(), end.isoformat(), M(1).isoformat(), 1, 6)]
 
 
 ENDPOINTS = ["/stock", "/sell-through", "/aging", "/fifo-breaks", "/disagreements"]

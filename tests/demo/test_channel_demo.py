@@ -148,7 +148,9 @@ def test_demo_channel_has_something_on_every_screen(client):
         {
             "store_id": clerk.store_id,
             "store_name": db.session.get(Store, clerk.store_id).name,
-            "week_start": report.period_start.isoformat(),
+            "week_start": report.period_start.isoformat(),  # a week's report: its Monday
+            "period_start": report.period_start.isoformat(),
+            "period_end": report.period_end.isoformat(),
             "product_id": product["XL-P30"],
             "model_code": "XL-P30",
             "card_units": cards,
