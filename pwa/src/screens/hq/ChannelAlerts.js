@@ -88,7 +88,7 @@ export function ChannelAlerts({ region = null }) {
                       a,
                     ) => html`<tr key=${a.id} data-testid="channel-alert-row" data-alert-id=${a.id} data-kind=${a.kind}>
                       <td><span class=${`tag ${a.kind === 'cover_high' ? 'tag-warn' : 'tag-err'}`}>${t(`channel.alertKind.${a.kind}`)}</span></td>
-                      <td>${a.model_code}<div class="small muted opt">${localField(a, 'product_name')}</div></td>
+                      <td>${a.model_code ?? `#${a.product_id}`}<div class="small muted opt">${localField(a, 'product_name')}</div></td>
                       <td class="wrap">
                         ${
                           a.store_id

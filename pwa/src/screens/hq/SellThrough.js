@@ -206,7 +206,7 @@ export function SellThrough({ region = null }) {
                 <thead>
                   <tr>
                     <th>${t('channel.store')}</th>
-                    <th>${t('market.week')}</th>
+                    <th>${t('channel.disagreements.period')}</th>
                     <th>${t('channel.model')}</th>
                     <th class="num">${t('channel.units.card')}</th>
                     <th class="num">${t('channel.units.declared')}</th>
@@ -217,10 +217,14 @@ export function SellThrough({ region = null }) {
                   ${gapRows.map(
                     (
                       g,
-                    ) => html`<tr key=${`${g.store_id}|${g.week_start}|${g.product_id}`} data-testid="disagreement-row" data-store=${g.store_id}>
+                      i,
+                    ) => html`<tr key=${`${g.store_id}|${g.period_start ?? g.week_start}|${g.product_id}|${i}`} data-testid="disagreement-row" data-store=${g.store_id}>
                       <td>${g.store_name || `#${g.store_id}`}</td>
-                      <td>${periodName(g.week_start, 'week')}</td>
-                      <td>${g.model_code}</td>
+                      <td>
+                        ${g.period_start ? `${fmt.day(g.period_start)} – ${fmt.day(g.period_end)}` : periodName(g.week_start, 'week')}
+                        ${g.period_start ? html`<div class="small muted">${periodName(g.week_start, 'week')}</div>` : null}
+                      </td>
+                      <td>${g.model_code ?? `#${g.product_id}`}</td>
                       <td class="num">${units(g.card_units)}</td>
                       <td class="num">${units(g.declared_units)}</td>
                       <td class="num">${signed(Number(g.declared_units) - Number(g.card_units))}</td>

@@ -254,7 +254,8 @@ export default {
   'channel.sellThrough.modelsFailed': 'The list of our models could not be loaded.',
   'channel.disagreements.title': 'Declared vs warranty cards',
   'channel.disagreements.explain':
-    'Store-weeks of the last 8 weeks where the units a store declared differ from the warranty cards registered there.',
+    'Sell-out reports of the last 8 weeks, at stores that register warranty cards, whose declared units differ from the cards registered there over the same period.',
+  'channel.disagreements.period': 'Reported period',
   'channel.disagreements.none': 'No store declared other figures than its cards.',
   'channel.aging.title': 'Aging stock',
   'channel.aging.explain':

@@ -246,7 +246,9 @@ export default {
   'channel.sellThrough.noModels': '没有可显示的本品型号：型号列表为空。',
   'channel.sellThrough.modelsFailed': '本品型号列表加载失败。',
   'channel.disagreements.title': '门店申报与保卡不符',
-  'channel.disagreements.explain': '最近 8 周中，门店申报台数与该店保卡登记台数不一致的门店周。',
+  'channel.disagreements.explain':
+    '最近 8 周的销量申报中，登记保卡的门店申报台数与该店同一期间保卡登记台数不一致的记录。',
+  'channel.disagreements.period': '申报期间',
   'channel.disagreements.none': '没有门店申报与保卡不符。',
   'channel.aging.title': '超龄库存',
   'channel.aging.explain':
