@@ -23,7 +23,7 @@ from ..core.timeutil import business_today as business_today  # re-exported: the
 from ..extensions import db
 from ..sellout.rules import week_start as week_of
 from . import rules
-from .models import ChannelStock, ChannelWeek, SellOutCell
+from .models import ChannelStock, ChannelWeek
 
 
 class Figures(NamedTuple):
@@ -90,22 +90,3 @@ def stock_and_sales(
         for key, (shipped, sold) in totals.items()
         if shipped or sold
     }
-
-
-def region_sales(region_id: int, product_id: int, weeks: int | None = None, today: date | None = None) -> int:
-    """Units of one of our models sold at a region's stores over the last `weeks` complete weeks
-    before today's week (`CHANNEL_SALES_WEEKS` by default): warranty cards registered there plus
-    what stores without clerks declared (sell-out cells of the stores' region). This is "the
-    region sells the model" of a stock-out: where the buyers are, whichever channel shipped the
-    units — unlike `stock_and_sales`, which follows the units' shipment region."""
-    first, this_week = sales_window(today, weeks)
-    cell = SellOutCell
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(cell.card_units + cell.declared_units), 0)).where(
-            cell.region_id == region_id,
-            cell.model_key == f"p{product_id}",
-            cell.week_start >= first,
-            cell.week_start < this_week,
-        )
-    )
-    return int(total or 0)

@@ -13,7 +13,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid, text
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.timeutil import utcnow
@@ -100,18 +100,7 @@ class StoreSellOutWeek(db.Model):
     disagree."""
 
     __tablename__ = "store_sellout_weeks"
-    __table_args__ = (
-        Index("ix_store_sellout_weeks_model_week", "model_key", "week_start"),
-        # The store-weeks whose declaration and cards disagree (HQ's list of them), a small part
-        # of all store-weeks: that list reads this index, not eight weeks of every store.
-        Index(
-            "ix_store_sellout_weeks_disagreeing",
-            "week_start",
-            "model_key",
-            postgresql_where=text("declared_reports > 0 AND declared_units <> card_units"),
-            sqlite_where=text("declared_reports > 0 AND declared_units <> card_units"),
-        ),
-    )
+    __table_args__ = (Index("ix_store_sellout_weeks_model_week", "model_key", "week_start"),)
 
     store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model_key: Mapped[str] = mapped_column(String(16), primary_key=True)  # "p<product id>" | "c<competitor model id>"

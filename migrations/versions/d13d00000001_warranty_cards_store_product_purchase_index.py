@@ -2,7 +2,7 @@
 declared-vs-cards list (each sell-out report's cards over its own period: one index range)
 
 Revision ID: d13d00000001
-Revises: d13c00000001
+Revises: d13b00000001
 Create Date: 2026-12-05 01:55:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd13d00000001'
-down_revision = 'd13c00000001'
+down_revision = 'd13b00000001'
 branch_labels = None
 depends_on = None
 

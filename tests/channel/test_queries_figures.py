@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from backend.channel.figures import Figures, region_sales, sales_window, stock_and_sales
-from backend.channel.models import NATIONAL, NO_PARTNER, ChannelStock, ChannelWeek, SellOutCell
+from backend.channel.figures import Figures, sales_window, stock_and_sales
+from backend.channel.models import NO_PARTNER, ChannelStock, ChannelWeek
 from backend.extensions import db
 
 TODAY = date(2026, 6, 17)  # a Wednesday: this week began on Monday 15 June
@@ -67,20 +67,3 @@ def test_stock_sales_and_cover_by_hand(app, world):
     app.config["CHANNEL_SALES_WEEKS"] = 2
     assert stock_and_sales(region_ids=[r], today=TODAY)[(r, p)].weekly_sales == 5.5
     app.config["CHANNEL_SALES_WEEKS"] = 4
-
-
-def test_region_sales_counts_cards_and_declared_at_the_regions_stores(app, world):
-    r, key = world.region_a.id, f"p{world.product.id}"
-    db.session.add_all(
-        [
-            SellOutCell(region_id=r, model_key=key, week_start=monday(1), card_units=2, declared_units=3),
-            SellOutCell(region_id=r, model_key=key, week_start=monday(4), card_units=1, declared_units=0),
-            SellOutCell(region_id=r, model_key=key, week_start=monday(5), card_units=9),  # too old
-            SellOutCell(region_id=r, model_key=key, week_start=monday(0), card_units=9),  # this week
-            SellOutCell(region_id=NATIONAL, model_key=key, week_start=monday(1), card_units=50),
-        ]
-    )
-    db.session.commit()
-    assert region_sales(r, world.product.id, 4, TODAY) == 6  # 2 + 3 + 1
-    assert region_sales(r, world.product.id, 1, TODAY) == 5
-    assert region_sales(world.region_b.id, world.product.id, 4, TODAY) == 0
