@@ -24,7 +24,7 @@ export function loadUplot() {
 
 const HEIGHT = 340;
 
-function shortLabel(start, period, narrow = false) {
+export function shortLabel(start, period, narrow = false) {
   // "W20 05-11" on the axis ("W20" on a phone, where both do not fit); the week's name in the legend.
   if (period !== 'week') return String(start).slice(5);
   const week = periodName(start, period).slice(5);

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { seriesStyles, unitsRange } from './channel.js';
 import { periodName } from './market.js';
-import { loadUplot } from './PriceChart.js';
+import { loadUplot, shortLabel } from './PriceChart.js';
 
 const HEIGHT = 340;
 
@@ -31,9 +31,7 @@ export function VolumeChart({ data, version = '' }) {
         const width = Math.max(280, box.current.clientWidth || 600);
         // "W47 11-16" where there is room, "W47" on a phone (the legend names the week in full).
         const narrow = width < 520;
-        const labels = weeks.map((w) =>
-          narrow ? periodName(w, 'week').slice(5) : `${periodName(w, 'week').slice(5)} ${String(w).slice(5)}`,
-        );
+        const labels = weeks.map((w) => shortLabel(w, 'week', narrow));
         const opts = {
           width,
           height: HEIGHT,
