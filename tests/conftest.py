@@ -151,16 +151,28 @@ def _wait_for_jobs(timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def empty_tables():
+def empty_tables(attempts: int = 5):
+    """Empty every table. On PostgreSQL one TRUNCATE; it takes its exclusive locks table by
+    table, so a request still running in the production-shape e2e server (a page's last poll,
+    reading one table and then another) can deadlock with it, and PostgreSQL may pick the
+    TRUNCATE as the victim: then it is tried again once that request has ended."""
     from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
 
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+    for attempt in range(attempts):
+        try:
+            with db.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                else:
+                    for name in tables:
+                        conn.execute(text(f"DELETE FROM {name}"))
+            break
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "40P01" or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
     photo_dir = Path(os.environ["PHOTO_DIR"])
     shutil.rmtree(photo_dir, ignore_errors=True)
     photo_dir.mkdir(parents=True, exist_ok=True)
