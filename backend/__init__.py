@@ -40,6 +40,8 @@ BLUEPRINTS = (
     "photos",
     "warranty",
     "sellout",
+    "aftersales",
+    "training",
     "routes",
     "market",
     "channel",

@@ -144,6 +144,18 @@ class Config:
     # The alert jobs run this long after the first count, card or shipment committed since their
     # last run, once for everything committed meanwhile (0: after each commit).
     CHANNEL_ALERT_DELAY_SECONDS = _float("CHANNEL_ALERT_DELAY_SECONDS", 10.0)
+    # 三包 at the counter (aftersales): may a buyer return a phone with no fault (无理由退货, a fault
+    # code with is_fault false) within the return days; may an exchange give another model.
+    WARRANTY_NO_FAULT_RETURNS = _flag("WARRANTY_NO_FAULT_RETURNS", False)
+    WARRANTY_EXCHANGE_OTHER_MODEL = _flag("WARRANTY_EXCHANGE_OTHER_MODEL", False)
+    # HQ's quality alert: a model whose returns + exchanges per 1,000 units sold in its first
+    # QUALITY_ALERT_WEEKS weeks on sale pass RATE, once at least MIN_UNITS units have sold.
+    QUALITY_ALERT_WEEKS = _int("QUALITY_ALERT_WEEKS", 8)
+    QUALITY_ALERT_RATE_PER_1000 = _float("QUALITY_ALERT_RATE_PER_1000", 30.0)
+    QUALITY_ALERT_MIN_UNITS = _int("QUALITY_ALERT_MIN_UNITS", 50)
+    # Training coverage: a model launched within this many days is new; a store with it on the
+    # shelf (counted or sold there) and no training on its topic is a gap.
+    TRAINING_NEW_MODEL_DAYS = _int("TRAINING_NEW_MODEL_DAYS", 90)
     # Calendar days (purchase dates, 三包 terms) are days in this zone.
     BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Asia/Shanghai")
     # Shipment imports: the uploaded CSV files, their size limit, how many bad rows are kept.

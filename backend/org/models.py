@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -46,3 +46,5 @@ class Partner(db.Model):
     # A local distributor buys from a provincial one, which buys from a national one.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # An authorised repair provider: a clerk may refer a phone under 三包 repair to it.
+    repair_provider: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)

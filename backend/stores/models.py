@@ -17,6 +17,7 @@ from ..extensions import db
 class StoreKind(StrEnum):
     COUNTER = "counter"  # 专柜: a counter inside a larger store
     SHOP = "shop"  # 专店: a dedicated shop
+    SERVICE_POINT = "service_point"  # 售后服务网点: an authorised repair point (三包 repairs)
 
 
 class StoreTier(StrEnum):

@@ -18,7 +18,15 @@ from ..core.records import FieldRecordMixin
 from ..core.timeutil import utcnow
 from ..extensions import db
 
-_LIVE = text("voided_at IS NULL")
+# A live card: neither voided (registered in error) nor closed by a 三包 return or exchange.
+_LIVE = text("voided_at IS NULL AND closed_at IS NULL")
+
+
+class ClosedKind(StrEnum):
+    """Why a card stopped being live through a 三包 service event (aftersales)."""
+
+    RETURNED = "returned"  # 退货: the buyer returned the phone; the unit is back in channel stock
+    EXCHANGED = "exchanged"  # 换货: replaced by another unit, whose card `replaces_card_id` names this one
 
 
 class WarrantyCard(db.Model):
@@ -26,7 +34,8 @@ class WarrantyCard(db.Model):
 
     __tablename__ = "warranty_cards"
     __table_args__ = (
-        # One live card per IMEI; a voided card (registered in error) frees its IMEI.
+        # One live card per IMEI; a voided card (registered in error) frees its IMEI, and so does a
+        # card closed by a return or an exchange (the unit may be sold again).
         Index("uq_warranty_cards_live_imei", "imei", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
         Index("ix_warranty_cards_imei", "imei"),
         Index("ix_warranty_cards_imei2", "imei2"),
@@ -54,6 +63,13 @@ class WarrantyCard(db.Model):
     voided_at: Mapped[datetime | None] = mapped_column(DateTime)
     voided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     void_reason: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+    # 三包 (aftersales): set by a return or an exchange, never both, never undone. A closed card
+    # frees its IMEIs (warranty_imeis) like a voided one, and counts as no sale in the channel.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_kind: Mapped[str | None] = mapped_column(String(16))  # ClosedKind
+    # The card of the unit this one replaced in an exchange: this card inherits its purchase date
+    # (an exchange does not restart 三包) and its buyer.
+    replaces_card_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("warranty_cards.id"), index=True)
 
 
 class WarrantyImei(db.Model):
