@@ -108,6 +108,12 @@ class Terms:
 
 
 RETURNABLE, EXCHANGEABLE, REPAIRABLE, EXPIRED, VOID = "returnable", "exchangeable", "repairable", "expired", "void"
+# A card closed by a 三包 service event (its closed_kind): the phone went back to the store.
+RETURNED, EXCHANGED = "returned", "exchanged"
+CLOSED_KINDS = (RETURNED, EXCHANGED)
+
+# The 三包 service events and the term each one needs (issue 17).
+SERVICE_KINDS = ("return", "exchange", "repair")
 
 
 def add_months(d: date, months: int) -> date:
@@ -126,10 +132,15 @@ def terms(purchase_date: date, return_days: int = 7, exchange_days: int = 15, re
     )
 
 
-def standing(t: Terms, today: date, voided: bool = False) -> str:
-    """What the buyer is entitled to on `today`: the best of return, exchange, repair, or nothing."""
+def standing(t: Terms, today: date, voided: bool = False, closed_kind: str | None = None) -> str:
+    """What the buyer is entitled to on `today`: the best of return, exchange, repair, or nothing.
+    A voided card is "void" (even when it was closed first); a card closed by a return or an
+    exchange is "returned" / "exchanged": nothing more applies to it (an exchange's new card
+    carries the remaining terms)."""
     if voided:
         return VOID
+    if closed_kind:
+        return closed_kind
     if today <= t.return_until:
         return RETURNABLE
     if today <= t.exchange_until:
@@ -137,6 +148,17 @@ def standing(t: Terms, today: date, voided: bool = False) -> str:
     if today <= t.repair_until:
         return REPAIRABLE
     return EXPIRED
+
+
+def service_refusal(kind: str, t: Terms, occurred_on: date) -> tuple[str, dict] | None:
+    """Why a 三包 service event of `kind` ("return", "exchange" or "repair") on `occurred_on` (a
+    business date) falls outside the card's terms, as (reason code, params), or None when it is
+    within them. Each term's date is the last day it applies: a return on return_until is allowed,
+    the day after is refused."""
+    until = {"return": t.return_until, "exchange": t.exchange_until, "repair": t.repair_until}[kind]
+    if occurred_on <= until:
+        return None
+    return f"service.{kind}_expired", {"until": until.isoformat(), "occurred_on": occurred_on.isoformat()}
 
 
 # --- masking of buyers' personal data --------------------------------------------------------------

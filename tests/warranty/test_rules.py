@@ -88,7 +88,18 @@ def test_vector_terms(case):
 @pytest.mark.parametrize("case", VECTORS["standing"], ids=lambda c: f"{c['today']}-{c['standing']}")
 def test_vector_standing(case):
     t = rules.terms(*_terms_args(case))
-    assert rules.standing(t, date.fromisoformat(case["today"]), case["voided"]) == case["standing"]
+    today = date.fromisoformat(case["today"])
+    assert rules.standing(t, today, case["voided"], case.get("closed_kind")) == case["standing"]
+
+
+@pytest.mark.parametrize(
+    "case", VECTORS["service_refusal"], ids=lambda c: f"{c['purchase_date']}-{c['kind']}-{c['occurred_on']}"
+)
+def test_vector_service_refusal(case):
+    t = rules.terms(*_terms_args(case))
+    refusal = rules.service_refusal(case["kind"], t, date.fromisoformat(case["occurred_on"]))
+    expected = case["refusal"]
+    assert refusal == (None if expected is None else (expected["reason"], expected["params"]))
 
 
 @pytest.mark.parametrize(
@@ -108,15 +119,21 @@ def test_the_vectors_cover_every_rule():
         "phones",
         "terms",
         "standing",
+        "service_refusal",
         "masks",
     }
     assert {c["why"] for c in VECTORS["invalid_imeis"]} == set(WHY)
+    assert {(c["kind"], c["refusal"] is None) for c in VECTORS["service_refusal"]} == {
+        (kind, allowed) for kind in rules.SERVICE_KINDS for allowed in (True, False)
+    }
     assert {c["standing"] for c in VECTORS["standing"]} == {
         rules.RETURNABLE,
         rules.EXCHANGEABLE,
         rules.REPAIRABLE,
         rules.EXPIRED,
         rules.VOID,
+        rules.RETURNED,
+        rules.EXCHANGED,
     }
 
 
@@ -343,6 +360,26 @@ def test_each_term_includes_its_last_day(purchased):
     assert rules.standing(t, t.exchange_until + timedelta(days=1)) == rules.REPAIRABLE
     assert rules.standing(t, t.repair_until) == rules.REPAIRABLE
     assert rules.standing(t, t.repair_until + timedelta(days=1)) == rules.EXPIRED
+
+
+@given(days, st.integers(0, 60), st.integers(0, 60), st.integers(0, 36), st.integers(-5, 1500))
+def test_a_service_event_is_refused_exactly_after_its_term(purchased, ret, exc, rep, offset):
+    t = rules.terms(purchased, ret, exc, rep)
+    on = purchased + timedelta(days=offset)
+    for kind, until in (("return", t.return_until), ("exchange", t.exchange_until), ("repair", t.repair_until)):
+        refusal = rules.service_refusal(kind, t, on)
+        if on <= until:
+            assert refusal is None
+        else:
+            assert refusal == (f"service.{kind}_expired", {"until": until.isoformat(), "occurred_on": on.isoformat()})
+
+
+@given(days, st.sampled_from(rules.CLOSED_KINDS), st.integers(-5, 1500))
+def test_a_closed_card_stands_closed_whatever_the_day_unless_voided(purchased, kind, offset):
+    t = rules.terms(purchased)
+    today = purchased + timedelta(days=offset)
+    assert rules.standing(t, today, closed_kind=kind) == kind
+    assert rules.standing(t, today, voided=True, closed_kind=kind) == rules.VOID
 
 
 # --- masking ----------------------------------------------------------------------------------------

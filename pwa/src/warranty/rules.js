@@ -131,6 +131,12 @@ export const EXCHANGEABLE = 'exchangeable';
 export const REPAIRABLE = 'repairable';
 export const EXPIRED = 'expired';
 export const VOID = 'void';
+// A card closed by a 三包 service event (its closed_kind): the phone went back to the store.
+export const RETURNED = 'returned';
+export const EXCHANGED = 'exchanged';
+export const CLOSED_KINDS = [RETURNED, EXCHANGED];
+// The 三包 service events (issue 17).
+export const SERVICE_KINDS = ['return', 'exchange', 'repair'];
 
 /** The 三包 dates of a phone bought on `purchaseDate`; each date is the last day it applies. */
 export function terms(purchaseDate, returnDays = 7, exchangeDays = 15, repairMonths = 12) {
@@ -162,14 +168,31 @@ export function termsOf(x) {
 }
 
 /** What the buyer is entitled to on `today`: the best of return, exchange, repair, or nothing.
- * ('YYYY-MM-DD' strings compare like the dates they name.) */
-export function standing(t, today, voided = false) {
+ * ('YYYY-MM-DD' strings compare like the dates they name.) A voided card is 'void' (even when it
+ * was closed first); a card closed by a return or an exchange (`closedKind`, the card's
+ * closed_kind) is 'returned' / 'exchanged': nothing more applies to it. */
+export function standing(t, today, voided = false, closedKind = null) {
   if (voided) return VOID;
+  if (closedKind) return closedKind;
   const x = termsOf(t);
   if (today <= x.returnUntil) return RETURNABLE;
   if (today <= x.exchangeUntil) return EXCHANGEABLE;
   if (today <= x.repairUntil) return REPAIRABLE;
   return EXPIRED;
+}
+
+/**
+ * Why a 三包 service event of `kind` ('return', 'exchange' or 'repair') on `occurredOn` (a
+ * 'YYYY-MM-DD' business date) falls outside the card's terms (either shape), as
+ * `{reason, params: {until, occurred_on}}`, or null when it is within them. Each term's date is the
+ * last day it applies: a return on return_until is allowed, the day after is refused.
+ */
+export function serviceRefusal(kind, t, occurredOn) {
+  const x = termsOf(t);
+  const until = { return: x.returnUntil, exchange: x.exchangeUntil, repair: x.repairUntil }[kind];
+  if (!until) throw new TypeError(`not a service kind: ${JSON.stringify(kind)}`);
+  if (occurredOn <= until) return null;
+  return { reason: `service.${kind}_expired`, params: { until, occurred_on: occurredOn } };
 }
 
 // --- masking of buyers' personal data -------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   maskName,
   maskPhone,
   normalisePhone,
+  serviceRefusal,
   standing,
   tac,
   terms,
@@ -35,6 +36,7 @@ describe('warranty rules: shared vectors', () => {
       'phones',
       'terms',
       'standing',
+      'service_refusal',
       'masks',
     ]) {
       expect(VECTORS[key], key).toBeTruthy();
@@ -73,8 +75,15 @@ describe('warranty rules: shared vectors', () => {
 
   it.each(VECTORS.standing)('standing on $today (bought $purchase_date, void $voided) = $standing', (v) => {
     const t = terms(v.purchase_date, v.return_days, v.exchange_days, v.repair_months);
-    expect(standing(t, v.today, v.voided)).toBe(v.standing);
-    expect(standing(termsJson(t), v.today, v.voided)).toBe(v.standing); // the server's shape too
+    const closed = v.closed_kind ?? null;
+    expect(standing(t, v.today, v.voided, closed)).toBe(v.standing);
+    expect(standing(termsJson(t), v.today, v.voided, closed)).toBe(v.standing); // the server's shape too
+  });
+
+  it.each(VECTORS.service_refusal)('$kind on $occurred_on (bought $purchase_date) → $refusal.reason', (v) => {
+    const t = terms(v.purchase_date, v.return_days, v.exchange_days, v.repair_months);
+    expect(serviceRefusal(v.kind, t, v.occurred_on)).toEqual(v.refusal);
+    expect(serviceRefusal(v.kind, termsJson(t), v.occurred_on)).toEqual(v.refusal); // the server's shape too
   });
 
   it('masks phones, addresses and names', () => {
