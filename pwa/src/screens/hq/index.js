@@ -7,6 +7,8 @@
 //   #/market/promotions | stores | materials   promotions seen, store openings and closings, material use
 //   #/channel[/sell-through | aging | fifo | alerts]   channel stock and cover, sell-through, aging,
 //                                FIFO breaks, replenishment alerts (Channel.js)
+//   #/quality     returns, exchanges, repairs per 1,000 by model; early-life alerts (Quality.js)
+//   #/training    training coverage per current topic, new models without training (TrainingCoverage.js)
 import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
 import { t } from '../../i18n/index.js';
@@ -21,6 +23,8 @@ import { Activity } from './Activity.js';
 import { useAlertCount } from './marketCommon.js';
 import { Channel } from './Channel.js';
 import { AlertBadge, useChannelAlertCount } from './channelCommon.js';
+import { Quality } from './Quality.js';
+import { TrainingCoverage } from './TrainingCoverage.js';
 import './market.css';
 
 const PAGES = [
@@ -31,6 +35,8 @@ const PAGES = [
   ['alerts', '#/market/alerts', 'market.nav.alerts'],
   ['activity', '#/market/promotions', 'market.nav.activity'],
   ['channel', '#/channel', 'hq.nav.channel'],
+  ['quality', '#/quality', 'hq.nav.quality'],
+  ['training', '#/training', 'hq.nav.training'],
   ['settings', '#/settings', 'nav.settings'],
 ];
 
@@ -60,6 +66,12 @@ export function HqShell({ session, onLogout, version }) {
   } else if (head === 'channel') {
     current = 'channel';
     screen = html`<${Channel} sub=${sub} />`;
+  } else if (head === 'quality') {
+    current = 'quality';
+    screen = html`<${Quality} />`;
+  } else if (head === 'training') {
+    current = 'training';
+    screen = html`<${TrainingCoverage} />`;
   } else if (head === 'settings') {
     current = 'settings';
     screen = html`<${Settings} status=${null} onLogout=${onLogout} version=${version} />`;

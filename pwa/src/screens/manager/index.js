@@ -9,6 +9,9 @@
 //   #/reports                 new-store reports: approve, duplicate of a known store, reject
 //   #/channel[/<tab>]         the channel in the region: HQ's screens (screens/hq/Channel.js, a chunk
 //                             loaded when opened), the server answering for the manager's region only
+//   #/quality                 returns, exchanges, repairs per 1,000 by model in the region (HQ's Quality.js)
+//   #/training                training coverage and new models without training in the region (HQ's
+//                             TrainingCoverage.js; a gap's store opens #/store/<id>)
 import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -54,6 +57,37 @@ function LazyChannel({ sub, region }) {
   return html`<p class="empty">${error ? t('app.error', { message: error.message }) : t('app.loading')}</p>`;
 }
 
+// HQ's quality and training-coverage screens (with HQ's strings): each loaded when first opened.
+const HQ_SCREENS = {
+  quality: [() => import('../hq/Quality.js'), 'Quality'],
+  training: [() => import('../hq/TrainingCoverage.js'), 'TrainingCoverage'],
+};
+const hqModules = {};
+function LazyHq({ page, ...props }) {
+  const [mod, setMod] = useState(hqModules[page] || null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    if (hqModules[page]) return undefined;
+    let alive = true;
+    HQ_SCREENS[page][0]().then(
+      (m) => {
+        hqModules[page] = m;
+        if (alive) setMod(m);
+      },
+      (err) => {
+        console.error(err);
+        if (alive) setError(err);
+      },
+    );
+    return () => {
+      alive = false;
+    };
+  }, [page]);
+  const Screen = mod?.[HQ_SCREENS[page][1]];
+  if (Screen) return html`<${Screen} ...${props} />`;
+  return html`<p class="empty">${error ? t('app.error', { message: error.message }) : t('app.loading')}</p>`;
+}
+
 function ManagerPage({ page, parts }) {
   const { session } = useApp();
   const online = useOnline();
@@ -71,6 +105,10 @@ function ManagerPage({ page, parts }) {
       screen = session?.user?.region_id
         ? html`<${LazyChannel} sub=${parts[1]} region=${session.user.region_id} />`
         : html`<p class="empty">${t('manager.channel.noRegion')}</p>`;
+    else if (page === 'quality' || page === 'training')
+      screen = session?.user?.region_id
+        ? html`<${LazyHq} key=${page} page=${page} region=${session.user.region_id} storeLinks=${page === 'training'} />`
+        : html`<p class="empty">${t('manager.noRegionFigures')}</p>`;
     else screen = html`<${RouteReview} repId=${parts[1]} day=${parts[2]} region=${region} tz=${tz} />`;
   }
   return html`<div class="mgr" data-testid="manager-screens">

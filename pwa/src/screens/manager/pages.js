@@ -8,6 +8,8 @@ export const PAGES = [
   ['moves', '#/moves', 'manager.nav.moves'],
   ['reports', '#/reports', 'manager.nav.reports'],
   ['channel', '#/channel', 'manager.nav.channel'],
+  ['quality', '#/quality', 'manager.nav.quality'],
+  ['training', '#/training', 'manager.nav.training'],
 ];
 const HEADS = new Set(PAGES.map(([key]) => key));
 

@@ -14,6 +14,9 @@ export default {
   'manager.channel.openAlerts': '{n} replenishment alerts not acknowledged',
   'manager.channel.openAlerts.one': '{n} replenishment alert not acknowledged',
   'manager.channel.noRegion': 'Your account has no region: the channel figures are by region.',
+  'manager.nav.quality': 'Quality',
+  'manager.nav.training': 'Training',
+  'manager.noRegionFigures': 'Your account has no region: these figures are by region.',
   'manager.moves.explain':
     'A rep moved a store farther than allowed: the store stays where it is until you approve the move. Check the new position on the map.',
   'manager.moves.status': 'Status',
@@ -198,6 +201,7 @@ export default {
   'manager.report.storeKind': 'Store kind',
   'manager.report.kind.shop': 'Shop (专店)',
   'manager.report.kind.counter': 'Counter (专柜)',
+  'manager.report.kind.service_point': 'Service point (服务网点)',
   'manager.report.approveMeans.closing': 'Approving closes the store.',
   'manager.report.approveMeans.moving': 'Approving moves the store to the reported position.',
   'manager.report.approveConfirms': 'Approving confirms the report.',
