@@ -15,6 +15,7 @@ import { applyLocal, given, mutationNamed, putGiven } from './mutations.js';
 import { pickDayPlan, plansOfDay, serverKnown } from './plans.js';
 import { dropDraft, saveDraft } from './drafts.js';
 import { BANDS, estimateFault, isDay, MAX_UNITS, periodFault, SOURCES, weekFault, weekStart } from './sellout.js';
+import { createTrainingActions } from './training.js';
 import { sha256Hex } from '../protocol/sha256.js';
 import { localToday } from '../warranty/rules.js';
 import { CardError, FIELDS as CARD_FIELDS, cardProblems, cleanField, imeiDigits, imeiIssue } from '../warranty/card.js';
@@ -432,7 +433,7 @@ export function createActions({
     return new Set(rows.filter((r) => r.name === 'warranty.register').map((r) => String(r.args?.id)));
   }
 
-  /** A card on this phone (not refused, not `exceptId`) with `imei` as its IMEI or IMEI 2, or null. */
+  /** A live card on this phone (not refused, voided or closed, not `exceptId`) with `imei` as its IMEI or IMEI 2, or null. */
   async function cardWithImei(imei, exceptId) {
     if (!imei) return null;
     const refused = await refusedCardIds();
@@ -443,6 +444,7 @@ export function createActions({
         r.id !== String(exceptId) &&
         !refused.has(r.id) &&
         !r.data?.voided_at &&
+        !r.data?.closed_kind && // returned or exchanged: the unit may be sold again
         (r.data?.imei === imei || r.data?.imei2 === imei),
     );
     return hit ? hit.data : null;
@@ -780,7 +782,11 @@ export function createActions({
     });
   }
 
+  // Promoters' training at a visit (issue 17): db/training.js.
+  const training = createTrainingActions({ db, now, uuid, enqueue, upsertContact });
+
   return {
+    ...training,
     checkIn,
     checkOut,
     recordDisplayCheck,
@@ -807,6 +813,8 @@ export function createActions({
 const actions = createActions();
 
 export const {
+  addPromoter,
+  recordTraining,
   checkIn,
   checkOut,
   recordDisplayCheck,

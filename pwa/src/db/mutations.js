@@ -18,7 +18,9 @@
 // labels, the server's handler, SPEC.md — and an action to enqueue it.
 import { getMeta } from './index.js';
 import { applyOverlay } from './overlay.js';
-import { termsFor, termsJson } from '../warranty/rules.js';
+import { localToday, termsFor, termsJson } from '../warranty/rules.js';
+import { quizOf, scoredAttendees } from './training.js';
+import { applyExchange, applyRepair, applyReturn } from './serviceLocal.js';
 
 /** A value that is there (not undefined / null / ''). */
 export function given(v) {
@@ -262,6 +264,28 @@ export const MUTATIONS = {
     },
   },
 
+  // 三包 service events at the counter (issue 17): db/serviceLocal.js has their local effects.
+  'warranty.return': {
+    label: 'mutation.warranty.return',
+    entity: 'service_event',
+    creates: true,
+    apply: applyReturn,
+  },
+
+  'warranty.exchange': {
+    label: 'mutation.warranty.exchange',
+    entity: 'service_event',
+    creates: true,
+    apply: applyExchange,
+  },
+
+  'warranty.repair': {
+    label: 'mutation.warranty.repair',
+    entity: 'service_event',
+    creates: true,
+    apply: applyRepair,
+  },
+
   'imei.spot_check': {
     label: 'mutation.imei.spot_check',
     entity: 'imei_spot_check',
@@ -314,6 +338,39 @@ export const MUTATIONS = {
       );
     },
   },
+};
+
+// Promoters' training at a visit (issue 17): a field record like a price observation; the
+// phone scores each attendee's answers against the topic's quiz as the server does again.
+MUTATIONS['training.record'] = {
+  label: 'mutation.training.record',
+  entity: 'training_session',
+  creates: true,
+  async apply(db, args, ctx) {
+    const user = await userOf(db);
+    const topic = await entityData(db, 'training_topic', args.topic_id);
+    return applyOverlay(
+      db,
+      'training_session',
+      args.id,
+      {
+        visit_id: null,
+        note: '',
+        ...args,
+        rep_id: user?.id ?? null,
+        held_on: localToday(new Date(args.held_at)),
+        received_at: null,
+        attendees: scoredAttendees(quizOf(topic), args.attendees),
+      },
+      ctx,
+    );
+  },
+  describe: (a, { store, label, t, fmt }) => [
+    store,
+    label,
+    t('trainStep.people', { n: (a.attendees || []).length }),
+    t('trainStep.minutes', { n: fmt.number(a.duration_minutes) }),
+  ],
 };
 
 /** The registry's entry for `name`; throws for a name this app does not send. */

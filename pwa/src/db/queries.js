@@ -15,6 +15,7 @@ import { localToday, standing, termsFor, termsJson, termsOf } from '../warranty/
 import { pickDayPlan, plansOfDay } from './plans.js';
 import { outboxByRecord, outboxCounts, outboxRows } from './replica.js';
 import { storeMatches } from './storeSearch.js';
+import { serviceOutboxByCard } from './service.js';
 
 const EARTH_RADIUS_M = 6_371_008.8;
 
@@ -268,7 +269,9 @@ function withCardExtras(card, products, today) {
     product: product ? { id: product.id, name: product.name, model_code: product.model_code } : null,
     // What the buyer is entitled to today, on this phone's calendar (the server's `standing`
     // was right when it sent the card).
-    standing: terms ? standing(terms, today, Boolean(card.voided_at)) : (card.standing ?? null),
+    standing: terms
+      ? standing(terms, today, Boolean(card.voided_at), card.closed_kind ?? null)
+      : (card.standing ?? null),
   };
 }
 
@@ -279,6 +282,12 @@ async function allCards(db, today) {
     productsById(db),
     getMeta(db, 'session'),
   ]);
+  // A card also waits for its 三包 service events (or shows their refusal): db/service.js.
+  for (const [cid, es] of await serviceOutboxByCard(db)) {
+    const all = [...(entries.get(cid) ?? []), ...es];
+    all.sort((a, b) => a.id - b.id);
+    entries.set(cid, all);
+  }
   const seen = new Set();
   const list = [];
   for (const row of rows) {

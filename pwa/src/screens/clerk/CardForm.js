@@ -120,7 +120,11 @@ export function CardForm({ mode = 'register', card = null }) {
       if (!imei || p[f]) continue;
       const other = (phoneCards || []).find(
         (c) =>
-          c.id !== card?.id && c.sync?.state !== 'refused' && !c.voided_at && (c.imei === imei || c.imei2 === imei),
+          c.id !== card?.id &&
+          c.sync?.state !== 'refused' &&
+          !c.voided_at &&
+          !c.closed_kind &&
+          (c.imei === imei || c.imei2 === imei),
       );
       if (other) p[f] = { key: 'card.problem.duplicate', vars: { date: fmt.dateTime(other.registered_at) } };
     }
