@@ -15,6 +15,7 @@ import { PriceStep } from './steps/PriceStep.js';
 import { IntelStep } from './steps/IntelStep.js';
 import { SpotCheckStep } from './steps/SpotCheckStep.js';
 import { PhoneStep } from './steps/PhoneStep.js';
+import { TrainingStep } from './steps/TrainingStep.js';
 import { Step } from './steps/common.js';
 import { useDraft } from './useDraft.js';
 import { visitSummary } from './checklist.js';
@@ -29,6 +30,7 @@ export function CheckoutSummary({ summary }) {
     ['materials', summary.materials ? fmt.number(summary.materials) : null],
     ['prices', summary.prices ? fmt.number(summary.prices) : null],
     ['phones', summary.phones ? fmt.number(summary.phones) : null],
+    ['training', summary.trainings ? t('trainStep.sessions', { n: summary.trainings }) : null],
     ['intel', summary.intel ? fmt.number(summary.intel) : null],
     ['photos', summary.photos ? fmt.number(summary.photos) : null],
   ];
@@ -120,7 +122,7 @@ export function VisitScreen({ id }) {
     const visit = await visitById(db, id);
     if (!visit) return null;
     const storeRow = await entityGet(db, 'store', visit.store_id);
-    const [checks, movements, prices, intel, counts, sold, rivals] = await Promise.all([
+    const [checks, movements, prices, intel, counts, sold, rivals, trainings] = await Promise.all([
       recordsOfVisit(db, 'display_check', visit.store_id, visit.id),
       recordsOfVisit(db, 'stock_movement', visit.store_id, visit.id),
       recordsOfVisit(db, 'price_observation', visit.store_id, visit.id),
@@ -128,6 +130,7 @@ export function VisitScreen({ id }) {
       recordsOfVisit(db, 'shop_stock_count', visit.store_id, visit.id),
       recordsOfVisit(db, 'sellout_report', visit.store_id, visit.id),
       recordsOfVisit(db, 'competitor_sellout', visit.store_id, visit.id),
+      recordsOfVisit(db, 'training_session', visit.store_id, visit.id),
     ]);
     // Intel reports carry no visit: those reported during the visit belong to it.
     const from = String(visit.checked_in_at);
@@ -136,7 +139,7 @@ export function VisitScreen({ id }) {
       .filter((r) => r.data && String(r.data.reported_at) >= from && (!until || String(r.data.reported_at) <= until))
       .map((r) => ({ ...r.data, pending: !!r.pending }));
     const phones = { counts, sold, rivals };
-    return { visit, store: storeRow ? storeRow.data : null, checks, movements, prices, reports, phones };
+    return { visit, store: storeRow ? storeRow.data : null, checks, movements, prices, reports, phones, trainings };
   }, [id]);
   const storeId = data?.visit ? data.visit.store_id : null;
   const [history] = useLive(
@@ -150,7 +153,7 @@ export function VisitScreen({ id }) {
 
   if (!loaded) return html`<p class="empty">${t('app.loading')}</p>`;
   if (!data) return html`<p class="empty">${t('visit.notFound')}</p>`;
-  const { visit, checks, movements, prices, reports, phones } = data;
+  const { visit, checks, movements, prices, reports, phones, trainings } = data;
   const store = data.store || { id: visit.store_id, name: `#${visit.store_id}` };
   const distance = visit.distance_m ?? distanceM(visit, store);
   const offSite = visit.off_site ?? isOffSite(distance, visit.accuracy_m);
@@ -176,11 +179,12 @@ export function VisitScreen({ id }) {
     <${StockStep} visit=${visit} catalogue=${catalogue} history=${history} movements=${movements} readOnly=${readOnly} />
     <${PriceStep} visit=${visit} catalogue=${catalogue} history=${history} prices=${prices} readOnly=${readOnly} />
     <${PhoneStep} visit=${visit} catalogue=${catalogue} readOnly=${readOnly} />
+    <${TrainingStep} visit=${visit} readOnly=${readOnly} />
     <${IntelStep} visit=${visit} store=${store} reports=${reports} readOnly=${readOnly} />
     <${SpotCheckStep} visit=${visit} readOnly=${readOnly} />
     <${FinishStep}
       visit=${visit}
-      summary=${visitSummary({ checklist: catalogue.checklist, checks, movements, prices, reports, phones, spotChecks: spotChecks || [], draft: draftRow?.data })}
+      summary=${visitSummary({ checklist: catalogue.checklist, checks, movements, prices, reports, phones, trainings, spotChecks: spotChecks || [], draft: draftRow?.data })}
     />
     ${!readOnly ? html`<p class="muted small" style="text-align:center">${t('visit.savedLocally')}</p>` : null}
   </div>`;

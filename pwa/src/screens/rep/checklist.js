@@ -108,6 +108,9 @@ export function unsavedSections(draft) {
     out.push('display');
   const i = draft?.intel;
   if (i && (String(i.name || '').trim() || (i.photoIds || []).length)) out.push('intel');
+  // A training with promoters ticked (or a quiz under way) and not recorded (steps/TrainingStep.js).
+  const tr = draft?.training;
+  if (tr && (tr.ticked || []).length && tr.topicId != null) out.push('training');
   return out;
 }
 
@@ -127,6 +130,7 @@ export function visitSummary({
   reports = [],
   spotChecks = [],
   phones = {},
+  trainings = [],
   draft = null,
 }) {
   const last = checks[checks.length - 1] || null;
@@ -145,7 +149,8 @@ export function visitSummary({
     spotChecks.length +
     counts.length +
     sold.length +
-    rivals.length;
+    rivals.length +
+    trainings.length;
   for (const section of unsaved) lacks.push(`unsaved.${section}`);
   return {
     score: last ? checkScore(checklist, last) : null,
@@ -161,6 +166,7 @@ export function visitSummary({
       new Set(sold.map((r) => r.product_id)).size +
       new Set(rivals.map((e) => e.competitor_model_id)).size,
     intel: reports.length,
+    trainings: trainings.length,
     photos,
     lacks,
     unsaved,

@@ -106,12 +106,27 @@ describe('a recorded check and the visit summary', () => {
       prices: 0,
       phones: 0,
       intel: 0,
+      trainings: 0,
       photos: 0,
       lacks: ['checklist', 'photo'],
       unsaved: [],
       empty: true,
       ask: true,
     });
+  });
+
+  it('a visit with only a training recorded is not empty; one ticked and not recorded asks first', () => {
+    const s = visitSummary({ checklist: CHECKLIST, trainings: [{ id: 's1' }] });
+    expect(s).toMatchObject({ trainings: 1, empty: false, ask: false, unsaved: [] });
+    // Promoters ticked on a topic, nothing recorded: the check-out would drop it, so it asks.
+    const draft = { training: { topicId: 4, ticked: ['c1'], phase: 'quiz' } };
+    const t = visitSummary({ checklist: CHECKLIST, draft });
+    expect(t.unsaved).toEqual(['training']);
+    expect(t.lacks).toContain('unsaved.training');
+    expect(t.ask).toBe(true);
+    // A topic picked and nobody ticked (or the step's "record another" opened) is not unsaved.
+    expect(visitSummary({ draft: { training: { topicId: 4, ticked: [] } } }).unsaved).toEqual([]);
+    expect(visitSummary({ draft: { training: { again: true, ticked: [] } } }).unsaved).toEqual([]);
   });
 
   it('a visit with a check, prices and photos lacks nothing', () => {
