@@ -1252,6 +1252,14 @@ def routes_and_market_rows() -> list[Row]:
                 ("store_b1", codes(404, 404, 404, 200, 200)),
             )
         ),
+        # HQ's quality figures (aftersales/quality.py): as the channel's screens.
+        *(
+            Row("GET", f"/api/v1/quality/{path}", expect, query=query)
+            for path in ("models", "weekly", "alerts", "export.csv")
+            for expect, query in ((market, ""), (market_b, "region_id={region_b}"))
+        ),
+        Row("GET", "/api/v1/quality/regions", market),
+        Row("GET", "/api/v1/quality/regions", market, query="product_id={product}"),
     ]
 
 
