@@ -38,6 +38,9 @@ from ..stock.schemas import StockMovementSchema
 from ..stores.models import Store, StoreContact
 from ..stores.schemas import ContactSchema, StoreSchema
 from ..stores.service import FIELD_READERS, field_record_scope, store_scope
+from ..training.models import TrainingSession, TrainingTopic
+from ..training.schemas import TopicSchema, TrainingSessionSchema
+from ..training.service import with_attendees
 from ..visits.models import DisplayCheck, Visit
 from ..visits.schemas import DisplayCheckSchema, VisitSchema
 from ..warranty.models import ImeiSpotCheck, WarrantyCard
@@ -291,6 +294,16 @@ ENTITIES: list[Entity] = [
     ),
     Entity("imei_spot_check", ImeiSpotCheck, RECORD, SpotCheckSchema(), _records(ImeiSpotCheck)),
     Entity("visit_plan", VisitPlan, RECORD, VisitPlanSchema(), _plans_visible, territory=_plan_territory),
+    Entity("training_topic", TrainingTopic, GLOBAL, TopicSchema(), _everyone),
+    Entity(
+        "training_session",
+        TrainingSession,
+        RECORD,
+        TrainingSessionSchema(),
+        _records(TrainingSession),
+        # The attendees (their answers and scores) travel inside the session's row.
+        prepare=lambda actor, rows: with_attendees(rows),
+    ),
     Entity(
         "warranty_card",
         WarrantyCard,

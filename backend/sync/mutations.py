@@ -30,6 +30,9 @@ from ..stock.models import StockMovement
 from ..stock.schemas import StockMovementSchema
 from ..stores import service as stores
 from ..stores.schemas import ContactUpsertSchema, StoreUpdateSchema
+from ..training import service as training
+from ..training.models import TrainingSession
+from ..training.schemas import TrainingSessionSchema
 from ..visits import service as visits
 from ..visits.models import DisplayCheck, Visit
 from ..visits.schemas import CheckInSchema, CheckOutSchema, DisplayCheckSchema
@@ -231,6 +234,12 @@ def _warranty_register(actor, args, m):
 def _warranty_correct(actor, args, m):
     data = _load("warranty.correct", args)
     warranty.correct(actor, data["id"], data["changes"])
+    return []
+
+
+@mutation("training.record", TrainingSessionSchema, creates=TrainingSession)
+def _training_record(actor, args, m):
+    training.record_session(actor, _load("training.record", args))
     return []
 
 
