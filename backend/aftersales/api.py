@@ -1,7 +1,23 @@
 """HTTP endpoints for 三包 service events, fault codes, repair points and HQ's quality figures."""
 
+from flask import g
+from flask.views import MethodView
+
 from ..core.blueprint import Blueprint
-from . import models  # noqa: F401  (the tables, for the app and its migrations)
+from ..core.pagination import SelectPage
+from ..extensions import db
+from . import (
+    models,  # noqa: F401  (the tables, for the app and its migrations)
+    service,
+)
+from .schemas import (
+    FaultCodeQuerySchema,
+    FaultCodeSchema,
+    FaultCodeUpdateSchema,
+    RepairPointSchema,
+    ServiceEventQuerySchema,
+    ServiceEventSchema,
+)
 
 blp = Blueprint(
     "aftersales",
@@ -9,6 +25,80 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="三包 service events (returns, exchanges, repair referrals) and quality by model",
 )
+
+
+# --- service events, fault codes, repair points ---
+
+_RECORD = {"return": service.record_return, "exchange": service.record_exchange, "repair": service.record_repair}
+
+
+class EventPage(SelectPage):
+    @property
+    def items(self):
+        return service.present(super().items)
+
+
+@blp.route("/service-events")
+class ServiceEvents(MethodView):
+    @blp.arguments(ServiceEventQuerySchema, location="query")
+    @blp.response(200, ServiceEventSchema(many=True))
+    @blp.paginate(EventPage)
+    def get(self, filters):
+        """三包 service events newest first: a clerk's store's, a manager's region's, HQ all.
+
+        `since` / `until` bound the business day the event happened on."""
+        return service.events_query(g.user, filters)
+
+    @blp.arguments(ServiceEventSchema)
+    @blp.response(201, ServiceEventSchema)
+    @blp.alt_response(200, schema=ServiceEventSchema, description="Already recorded (same id, same content)")
+    def post(self, data):
+        """Record a return, an exchange or a repair referral of a card at the clerk's store.
+
+        Idempotent by id; refused outside the card's 三包 term (the reason names the last day).
+        An exchange gives `new_card` (the replacement unit: its card inherits the buyer and the
+        purchase date); a repair names exactly one of `repair_store_id` / `repair_partner_id`."""
+        kind = data.pop("kind")
+        event, created = _RECORD[kind](g.user, data)
+        db.session.commit()
+        return service.present([event])[0], 201 if created else 200
+
+
+@blp.route("/fault-codes")
+class FaultCodes(MethodView):
+    @blp.arguments(FaultCodeQuerySchema, location="query")
+    @blp.response(200, FaultCodeSchema(many=True))
+    def get(self, args):
+        """The fault codes a clerk picks from, in list order (active ones; HQ may ask for all)."""
+        return service.fault_codes(g.user, args["include_inactive"])
+
+    @blp.arguments(FaultCodeSchema)
+    @blp.response(201, FaultCodeSchema)
+    def post(self, data):
+        """Add a fault code (HQ/admin)."""
+        fault = service.create_fault_code(g.user, data)
+        db.session.commit()
+        return fault
+
+
+@blp.route("/fault-codes/<int:fault_id>")
+class FaultCodeById(MethodView):
+    @blp.arguments(FaultCodeUpdateSchema(partial=True))
+    @blp.response(200, FaultCodeSchema)
+    def patch(self, data, fault_id):
+        """Change a fault code (HQ/admin); `active: false` takes it off the clerks' list."""
+        fault = service.update_fault_code(g.user, fault_id, data)
+        db.session.commit()
+        return fault
+
+
+@blp.route("/repair-points")
+class RepairPoints(MethodView):
+    @blp.response(200, RepairPointSchema(many=True))
+    def get(self):
+        """Where a clerk may refer a phone for a 三包 repair: active service-point stores and
+        active partners that are repair providers."""
+        return service.repair_points(g.user)
 
 
 # --- quality ---

@@ -15,8 +15,9 @@ What is noticed, and how:
   Shipments are never updated or deleted. (A bulk path whose rows are not the statement's
   parameters — COPY, raw SQL, `insert().values(...)`, `insert().from_select` — is not seen: run
   `rebuild()` after it.)
-- Warranty cards: registered, corrected (IMEI, model, store, purchase date may change) and voided,
-  by REST and by sync pushes whose mutations run in savepoints that may roll back. At the first
+- Warranty cards: registered, corrected (IMEI, model, store, purchase date may change), voided,
+  and closed by a 三包 return or exchange (aftersales; an exchange also registers the replacement
+  unit's card), by REST and by sync pushes whose mutations run in savepoints that may roll back. At the first
   flush that touches a card its ORIGINAL values (from the attributes' history: what the
   transaction started with) are noted by card id; just before the commit one SELECT reads the
   cards' FINAL state (a rolled-back savepoint's changes are then simply not there), and final −
@@ -24,10 +25,11 @@ What is noticed, and how:
   (the store's region and NATIONAL) in its purchase week always; to its unit's cohort
   (ChannelCohort.sold) and ChannelSale when one of its IMEIs has a shipment — the first IMEI's,
   else the second's (`unit_of`: either slot is the phone's, as `warranty_imeis` says; both
-  shipped is a data error that still sells one unit). A voided card counts
-  nothing. A card new in this transaction is counted only if the object that was added is still
-  in the session (not rolled back with its savepoint): a retry that re-adds it is a new object,
-  noted again.
+  shipped is a data error that still sells one unit). A voided card counts nothing, and neither
+  does a closed one (`closed_at`): a returned unit is back in channel stock, unsold, and an
+  exchange takes back the old unit's sale and counts the replacement's (its new card). A card
+  new in this transaction is counted only if the object that was added is still in the session
+  (not rolled back with its savepoint): a retry that re-adds it is a new object, noted again.
 - Sell-out reports and competitor estimates (sellout package): append-only, so new objects only,
   those still persistent at the commit. Outside a visit each counts, from its object's values (no
   SELECT). Within a visit a correction is a second record that supersedes the first (only the
@@ -117,7 +119,7 @@ from .models import (
 LOCK_KEY = 0x5F5C_0016  # pg_advisory_xact_lock: shared by card/sell-out writers, exclusive by shipment writers
 CHUNK = 5000  # ids in one IN list
 
-CARD_FIELDS = ("imei", "imei2", "product_id", "store_id", "purchase_date", "voided_at")
+CARD_FIELDS = ("imei", "imei2", "product_id", "store_id", "purchase_date", "voided_at", "closed_at")
 
 
 def product_key(product_id: int) -> str:
@@ -138,7 +140,8 @@ class Noted:
 
     def __init__(self) -> None:
         # card id → (the object, if added by this transaction, else None; its original values
-        # (imei, imei2, product_id, store_id, purchase_date, live), or None for a card new here)
+        # (imei, imei2, product_id, store_id, purchase_date, live), or None for a card new here);
+        # live: neither voided nor closed
         self.cards: dict = {}
         self.records: dict = {}  # report / estimate id → the object added
         # IMEI → (region_id, partner_id, product_id, ship_date) of the shipments inserted, as the
@@ -161,8 +164,8 @@ def _original(obj: WarrantyCard) -> tuple | None:
             values.append(history.unchanged[0])
         else:  # set without being loaded first: the services always read it before; take it as it is
             values.append(getattr(obj, name))
-    imei, imei2, product_id, store_id, purchase_date, voided_at = values
-    return (imei, imei2, product_id, store_id, purchase_date, voided_at is None)
+    imei, imei2, product_id, store_id, purchase_date, voided_at, closed_at = values
+    return (imei, imei2, product_id, store_id, purchase_date, voided_at is None and closed_at is None)
 
 
 def _changes_counted(obj: WarrantyCard) -> bool:
@@ -363,6 +366,7 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
                 c.store_id,
                 c.purchase_date,
                 c.voided_at,
+                c.closed_at,
                 Territory.region_id,
                 *_shipment_columns(s1),
                 *_shipment_columns(s2),
@@ -374,8 +378,9 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
             .outerjoin(s2, s2.imei == c.imei2)
             .where(_among(c.id, chunk, session))
         )
-        for card_id, imei, imei2, product_id, store_id, day, voided_at, region_id, *found in rows:
-            final[card_id] = ((imei, imei2, product_id, store_id, day, voided_at is None), region_id)
+        for card_id, imei, imei2, product_id, store_id, day, voided_at, closed_at, region_id, *found in rows:
+            live = voided_at is None and closed_at is None
+            final[card_id] = ((imei, imei2, product_id, store_id, day, live), region_id)
             for held, shipment in ((imei, found[:5]), (imei2, found[5:])):
                 if held is not None:
                     shipments[held] = tuple(shipment[1:]) if shipment[0] is not None else None
@@ -425,7 +430,7 @@ def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
             .join(c, c.id == wi.card_id)
             .outerjoin(s1, s1.imei == c.imei)
             .outerjoin(s2, s2.imei == c.imei2)
-            .where(_among(wi.imei, chunk, session), c.voided_at.is_(None))
+            .where(_among(wi.imei, chunk, session), c.voided_at.is_(None), c.closed_at.is_(None))
         )
         for card_id, *row in rows:
             cards[card_id] = row  # a card holding two new IMEIs comes twice: once is enough
@@ -681,7 +686,7 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
         .select_from(c)
         .outerjoin(s1, s1.imei == c.imei)
         .outerjoin(s2, s2.imei == c.imei2)
-        .where(c.voided_at.is_(None), or_(s1.imei.is_not(None), s2.imei.is_not(None)))
+        .where(c.voided_at.is_(None), c.closed_at.is_(None), or_(s1.imei.is_not(None), s2.imei.is_not(None)))
         .subquery()
     )
     cohorts = (
@@ -728,7 +733,7 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
             zero.label("n"),
             zero.label("d"),
             zero.label("m"),
-        ).where(c.voided_at.is_(None)),
+        ).where(c.voided_at.is_(None), c.closed_at.is_(None)),
         select(
             r.store_id, _key_sql("p", r.product_id), _week_sql(r.period_end, session), zero, r.units, 1, zero, zero
         ).where(counted_reports()),

@@ -473,6 +473,7 @@ def disagreements(actor: User, filters: dict, today: date | None = None) -> list
             c.purchase_date >= r.period_start,
             c.purchase_date <= r.period_end,
             c.voided_at.is_(None),
+            c.closed_at.is_(None),  # a returned or exchanged unit is no sale (rollup)
         )
         .correlate(r)
         .scalar_subquery()

@@ -16,6 +16,9 @@ from marshmallow import fields as ma_fields
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
 from sqlalchemy import ColumnElement, false, select, true
 
+from ..aftersales.models import FaultCode, ServiceEvent
+from ..aftersales.schemas import FaultCodeSchema, ServiceEventSchema
+from ..aftersales.service import present as present_events
 from ..auth.models import Role, User
 from ..catalogue import schemas as cat_schemas
 from ..catalogue.models import ChecklistItem, CompetitorBrand, CompetitorModel, Product, PromoMaterial
@@ -226,6 +229,17 @@ def _cards_prepare(actor: User, rows: list) -> list:
     return present(actor, rows)
 
 
+def _service_events_visible(actor: User) -> ColumnElement[bool]:
+    """A store's 三包 service events go with its warranty cards: to its clerks only."""
+    if actor.role != Role.CLERK or actor.store_id is None:
+        return false()
+    return ServiceEvent.store_id == actor.store_id
+
+
+def _service_events_prepare(actor: User, rows: list) -> list:
+    return present_events(rows)
+
+
 def _with_photos(record_type: str):
     return lambda actor, rows: attach_photo_ids(record_type, rows)
 
@@ -243,6 +257,9 @@ ENTITIES: list[Entity] = [
     Entity("competitor_model", CompetitorModel, GLOBAL, cat_schemas.CompetitorModelSchema(), _everyone),
     Entity("promo_material", PromoMaterial, GLOBAL, cat_schemas.PromoMaterialSchema(), _everyone),
     Entity("checklist_item", ChecklistItem, GLOBAL, cat_schemas.ChecklistItemSchema(), _everyone),
+    # The fault codes a clerk picks from (inactive ones too: an event may name one; the PWA
+    # lists the active ones).
+    Entity("fault_code", FaultCode, GLOBAL, FaultCodeSchema(), _everyone),
     Entity("store", Store, STORE, StoreSchema(), store_scope, has_clock=True),
     Entity(
         "contact",
@@ -312,6 +329,14 @@ ENTITIES: list[Entity] = [
         _counter_visible,
         prepare=_cards_prepare,
         plain_rows=False,
+    ),
+    Entity(
+        "service_event",
+        ServiceEvent,
+        COUNTER,
+        ServiceEventSchema(),
+        _service_events_visible,
+        prepare=_service_events_prepare,
     ),
 ]
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 from marshmallow import fields, validate
 
+from ..aftersales import service as aftersales
+from ..aftersales.models import ServiceEvent
+from ..aftersales.schemas import ExchangeArgs, RepairArgs, ReturnArgs
 from ..auth.models import User
 from ..core.schemas import BaseSchema
 from ..intel import service as intel
@@ -240,6 +243,25 @@ def _warranty_correct(actor, args, m):
 @mutation("training.record", TrainingSessionSchema, creates=TrainingSession)
 def _training_record(actor, args, m):
     training.record_session(actor, _load("training.record", args))
+    return []
+
+
+# 三包 service events at the counter (aftersales): the REST body of POST /service-events without `kind`.
+@mutation("warranty.return", ReturnArgs, creates=ServiceEvent)
+def _warranty_return(actor, args, m):
+    aftersales.record_return(actor, _load("warranty.return", args))
+    return []
+
+
+@mutation("warranty.exchange", ExchangeArgs, creates=ServiceEvent)
+def _warranty_exchange(actor, args, m):
+    aftersales.record_exchange(actor, _load("warranty.exchange", args))
+    return []
+
+
+@mutation("warranty.repair", RepairArgs, creates=ServiceEvent)
+def _warranty_repair(actor, args, m):
+    aftersales.record_repair(actor, _load("warranty.repair", args))
     return []
 
 

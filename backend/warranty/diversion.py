@@ -59,7 +59,8 @@ def check_cards(cards: list[WarrantyCard], shipments: dict[str, Shipment] | None
     raised = 0
     for card in cards:
         ship = shipments.get(card.imei) or (shipments.get(card.imei2) if card.imei2 else None)
-        diverted = card.voided_at is None and ship is not None and ship.region_id != regions[card.store_id]
+        live = card.voided_at is None and card.closed_at is None
+        diverted = live and ship is not None and ship.region_id != regions[card.store_id]
         flag = existing.get(card.id)
         if not diverted:
             if flag is not None:
@@ -115,6 +116,7 @@ def check_new_imeis(imeis: list[str]) -> int:
         db.session.scalars(
             select(WarrantyCard).where(
                 WarrantyCard.voided_at.is_(None),
+                WarrantyCard.closed_at.is_(None),
                 or_(WarrantyCard.imei.in_(imeis), WarrantyCard.imei2.in_(imeis)),
             )
         )

@@ -57,10 +57,21 @@ class WarrantyCardSchema(CardFields):
     corrected_at = UTCDateTime(dump_only=True)
     voided_at = UTCDateTime(dump_only=True)
     void_reason = fields.String(dump_only=True)
+    closed_at = UTCDateTime(dump_only=True, metadata={"description": "When a 三包 return or exchange closed it."})
+    closed_kind = fields.String(dump_only=True, metadata={"description": "returned or exchanged (null: not closed)."})
+    replaces_card_id = fields.UUID(
+        dump_only=True,
+        metadata={
+            "description": "The card of the unit this one replaced in an exchange (its purchase date and buyer)."
+        },
+    )
     terms = fields.Nested(TermsSchema, dump_only=True)
     standing = fields.String(
         dump_only=True,
-        metadata={"description": "Today: returnable, exchangeable, repairable, expired or void."},
+        metadata={
+            "description": "Today: returnable, exchangeable, repairable, expired, void, "
+            "or returned / exchanged (closed by a 三包 return or exchange)."
+        },
     )
     masked = fields.Boolean(dump_only=True, metadata={"description": "Buyer's name, phone and address masked."})
 

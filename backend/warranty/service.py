@@ -1,5 +1,9 @@
 """Warranty cards: registration at the counter, correction by the store, voiding by HQ, look-up,
 三包 terms and masking of buyers' data. The REST endpoints and the sync mutations both call these.
+
+A card is live until it is voided (registered in error) or closed by a 三包 return or exchange
+(aftersales calls `close` and `register_replacement` here): either frees its IMEIs, and a closed
+card can no longer be corrected.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from ..extensions import db
 from ..stores.models import Store
 from ..stores.service import region_territories
 from . import diversion, rules
-from .models import WarrantyCard, WarrantyCardRevision, WarrantyImei
+from .models import ClosedKind, WarrantyCard, WarrantyCardRevision, WarrantyImei
 
 CORRECTABLE = (
     "imei",
@@ -110,6 +114,7 @@ def _check_imei_free(card_id: uuid.UUID, imeis: list[str], actor: User) -> None:
         .where(
             WarrantyCard.id != card_id,
             WarrantyCard.voided_at.is_(None),
+            WarrantyCard.closed_at.is_(None),
             or_(WarrantyCard.imei.in_(imeis), WarrantyCard.imei2.in_(imeis)),
         )
         .limit(1)
@@ -144,6 +149,11 @@ def _clerk_store(actor: User) -> int:
     if actor.store_id is None:
         raise Forbidden("Your account is not attached to a store; ask an administrator.", reason="card.no_store")
     return actor.store_id
+
+
+def clerk_store(actor: User) -> int:
+    """The store of a clerk acting on its cards (registration, correction, 三包 service events)."""
+    return _clerk_store(actor)
 
 
 # --- register / correct / void ------------------------------------------------------------------
@@ -219,6 +229,13 @@ def correct(actor: User, card_id: uuid.UUID, changes: dict) -> WarrantyCard:
         )
     if card.voided_at is not None:
         raise Conflict("This card was voided by HQ and can no longer be corrected.", reason="card.voided")
+    if card.closed_at is not None:
+        raise Conflict(
+            f"This card was closed by a 三包 {'return' if card.closed_kind == 'returned' else 'exchange'} "
+            "and can no longer be corrected.",
+            reason="card.closed",
+            params={"closed_kind": card.closed_kind},
+        )
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
         raise InvalidInput(
@@ -287,6 +304,109 @@ def void(actor: User, card_id: uuid.UUID, reason: str) -> WarrantyCard:
     db.session.flush()
     diversion.drop_card_flag(card.id)
     return card
+
+
+# --- 三包 service events (aftersales) --------------------------------------------------------------
+
+
+def check_replacement_unit(values: dict, product: Product) -> None:
+    """The checks a replacement unit's IMEIs pass in an exchange, as at registration: Luhn, the
+    TAC of the model, a second IMEI other than the first (the buyer's data and the purchase date
+    are the old card's, already checked)."""
+    owners = tac_owners()
+    _check_imei(values["imei"], "new_card.imei", product, owners)
+    if values.get("imei2"):
+        _check_imei(values["imei2"], "new_card.imei2", product, owners)
+        if values["imei2"] == values["imei"]:
+            raise InvalidInput(
+                "The second IMEI repeats the first.", field="new_card.imei2", reason="card.imei2_repeats"
+            )
+
+
+def register_replacement(actor: User, old: WarrantyCard, unit: dict, registered_at) -> WarrantyCard:
+    """The new card of an exchange's replacement unit (`unit`: id, imei, imei2, product_id,
+    serial_number, checked by `check_replacement_unit`): at the old card's store, with its buyer,
+    invoice and purchase date (an exchange does not restart 三包), `replaces_card_id` = the old
+    card. Call after closing the old card (its IMEIs are then free). One live card per IMEI as at
+    registration; the diversion check runs on the new card."""
+    if find_record(WarrantyCard, unit["id"]) is not None:
+        raise Conflict(
+            f"A warranty card with id {unit['id']} already exists.",
+            field="new_card.id",
+            reason="card.id_taken",
+            params={"card_id": str(unit["id"])},
+        )
+    imeis = [unit["imei"], *([unit["imei2"]] if unit.get("imei2") else [])]
+    _check_imei_free(unit["id"], imeis, actor)
+    card = WarrantyCard(
+        id=unit["id"],
+        imei=unit["imei"],
+        imei2=unit.get("imei2") or None,
+        product_id=unit["product_id"],
+        serial_number=unit["serial_number"],
+        buyer_name=old.buyer_name,
+        buyer_phone=old.buyer_phone,
+        buyer_address=old.buyer_address,
+        invoice_number=old.invoice_number,
+        purchase_date=old.purchase_date,
+        store_id=old.store_id,
+        registered_by=actor.id,
+        registered_at=registered_at,
+        replaces_card_id=old.id,
+    )
+    created(WarrantyCard, card.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(card)
+            db.session.flush()
+            _claim_imeis(card.id, imeis)
+    except IntegrityError:
+        # Another counter registered one of the IMEIs (or a card of this id) at the same moment.
+        if db.session.get(WarrantyCard, unit["id"]) is not None:
+            raise Conflict(
+                f"A warranty card with id {unit['id']} already exists.",
+                field="new_card.id",
+                reason="card.id_taken",
+                params={"card_id": str(unit["id"])},
+            ) from None
+        _check_imei_free(unit["id"], imeis, actor)
+        raise
+    diversion.check_cards([card], new=True)
+    return card
+
+
+def close(actor: User, card: WarrantyCard, kind: str, changes: dict) -> None:
+    """Close a live card by a 三包 return or exchange (`kind`: ClosedKind): its IMEIs are freed
+    (the unit may be sold again, or was replaced), its diversion flag dropped like a voided
+    card's (a resale raises it again), and its history gets a revision of `kind` "return" or
+    "exchange" with `changes` ({field: [before, after]}) besides the closing itself. The channel
+    counts a closed card as no sale (channel.rollup)."""
+    db.session.execute(delete(WarrantyImei).where(WarrantyImei.card_id == card.id))
+    card.closed_at = utcnow()
+    card.closed_kind = kind
+    card.revision += 1
+    db.session.add(
+        WarrantyCardRevision(
+            card_id=card.id,
+            revision=card.revision,
+            kind="return" if kind == ClosedKind.RETURNED else "exchange",
+            changes={"closed_at": [None, card.closed_at.isoformat()], "closed_kind": [None, kind], **changes},
+            changed_by=actor.id,
+        )
+    )
+    db.session.flush()
+    diversion.drop_card_flag(card.id)
+
+
+def note_repair(actor: User, card: WarrantyCard, changes: dict) -> None:
+    """A repair referral in the card's history (a revision of kind "repair"); the card stays live."""
+    card.revision += 1
+    db.session.add(
+        WarrantyCardRevision(
+            card_id=card.id, revision=card.revision, kind="repair", changes=changes, changed_by=actor.id
+        )
+    )
+    db.session.flush()
 
 
 def _plain(value):
@@ -385,7 +505,7 @@ def present(actor: User, cards: list[WarrantyCard]) -> list[dict]:
         t = rules.terms(card.purchase_date, product.return_days, product.exchange_days, product.repair_months)
         item = {c.key: getattr(card, c.key) for c in WarrantyCard.__table__.columns}
         item["terms"] = t.as_dict()
-        item["standing"] = rules.standing(t, today, card.voided_at is not None)
+        item["standing"] = rules.standing(t, today, card.voided_at is not None, card.closed_kind)
         item["masked"] = not sees_buyer(actor, card)
         if item["masked"]:
             item["buyer_name"] = rules.mask_name(card.buyer_name)
