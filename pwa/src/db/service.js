@@ -81,7 +81,7 @@ export async function serviceOutboxByCard(db) {
 /**
  * What `card` (as queries.card gives it: with `terms` and `sync`) allows on `today`: for each kind
  * `{allowed, reason, params}`, `reason` the code of the rule that refuses it (the server's
- * `service.*` ones; `card.unregistered` for a card the server refused to register).
+ * `service.*` ones; `unregistered` for a card the server refused to register).
  */
 export function cardAllowance(card, today) {
   const out = {};
@@ -90,14 +90,14 @@ export function cardAllowance(card, today) {
 }
 
 function allowanceOf(card, kind, today) {
-  if (!card) return { allowed: false, reason: 'card.unregistered', params: {} };
+  if (!card) return { allowed: false, reason: 'unregistered', params: {} };
   if (card.sync?.state === 'refused' && card.sync.name === 'warranty.register')
-    return { allowed: false, reason: 'card.unregistered', params: {} };
+    return { allowed: false, reason: 'unregistered', params: {} };
   if (card.voided_at) return { allowed: false, reason: 'service.card_voided', params: {} };
   if (card.closed_kind)
     return { allowed: false, reason: 'service.card_closed', params: { closed_kind: card.closed_kind } };
   const terms = termsOf(card.terms);
-  if (!terms) return { allowed: false, reason: 'card.unregistered', params: {} };
+  if (!terms) return { allowed: false, reason: 'unregistered', params: {} };
   const refusal = serviceRefusal(kind, card.terms, today);
   if (refusal) return { allowed: false, reason: refusal.reason, params: refusal.params };
   const until = { return: terms.returnUntil, exchange: terms.exchangeUntil, repair: terms.repairUntil }[kind];
@@ -220,7 +220,7 @@ export function createServiceActions({ db = defaultDb, now = () => Date.now(), u
     const card = { ...row.data, sync: refused ? { state: 'refused', name: 'warranty.register' } : null };
     const allowance = allowanceOf(card, kind, today);
     if (!allowance.allowed) {
-      if (allowance.reason === 'card.unregistered') throw new TypeError(`card ${cardId} is not registered`);
+      if (allowance.reason === 'unregistered') throw new TypeError(`card ${cardId} is not registered`);
       throw new ServiceError(allowance.reason, allowance.params);
     }
     return row.data;

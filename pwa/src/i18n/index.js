@@ -138,7 +138,8 @@ function reasonParam(name, value) {
     return label.startsWith('arg.') ? String(value) : label;
   }
   if (name.endsWith('_at')) return fmt.dateTime(value) || String(value);
-  if (name === 'date' || name.endsWith('_date') || name.endsWith('_on')) return fmt.day(value);
+  // a calendar day (a 三包 window's last day `until` among them)
+  if (name === 'date' || name === 'until' || name.endsWith('_date') || name.endsWith('_on')) return fmt.day(value);
   return String(value);
 }
 

@@ -1,14 +1,27 @@
 // One warranty card: every field, the 三包 dates and what the buyer is entitled to today, the
-// revision, and whether the card (or its latest correction) reached the server or was refused.
+// revision, and whether the card (or its latest correction, or a 三包 service event of it) reached
+// the server or was refused; the 退货 / 换货 / 维修 buttons allowed today and the card's service
+// history (ServiceActions.js); a replacement card names the card it replaces.
 import { html } from 'htm/preact';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { navigate, useLive } from '../../components/hooks.js';
-import { modelOf, Refusal, StandingBadge, SyncTag, TermsView } from './common.js';
+import { modelOf, Refusal, serviceKindOf, StandingBadge, SyncTag, TermsView } from './common.js';
+import { ServiceActions, ServiceHistory } from './ServiceActions.js';
 
 export function CardDetail({ id }) {
   const { actions, queries } = useApp();
   const [card, loaded] = useLive(() => queries.card(id), [id]);
+  // The card this one replaces (an exchange), or the one that replaced it.
+  const [related] = useLive(async () => {
+    if (!card) return null;
+    const all = (await queries.cards()) || [];
+    return {
+      replaces: card.replaces_card_id ? all.find((c) => String(c.id) === String(card.replaces_card_id)) : null,
+      replacedBy:
+        card.closed_kind === 'exchanged' ? all.find((c) => String(c.replaces_card_id) === String(card.id)) : null,
+    };
+  }, [card?.id, card?.replaces_card_id, card?.closed_kind]);
 
   if (!loaded) return html`<p class="empty">${t('app.loading')}</p>`;
   if (!card) return html`<p class="empty" data-testid="card-missing">${t('card.notFound')}</p>`;
@@ -16,10 +29,16 @@ export function CardDetail({ id }) {
   const sync = card.sync || { state: 'synced' };
   const refusedRegistration = sync.state === 'refused' && sync.name === 'warranty.register';
   const refusedCorrection = sync.state === 'refused' && sync.name === 'warranty.correct';
-  const correctable = !card.voided_at && !card.masked && !refusedCorrection;
+  const refusedService = sync.state === 'refused' && serviceKindOf(sync.name) !== null;
+  const correctable = !card.voided_at && !card.closed_kind && !card.masked && !refusedCorrection;
 
   async function discard() {
-    if (!confirm(refusedRegistration ? t('card.discardConfirm') : t('card.discardCorrectionConfirm'))) return;
+    const question = refusedRegistration
+      ? t('card.discardConfirm')
+      : refusedService
+        ? t('aftersales.discardConfirm')
+        : t('card.discardCorrectionConfirm');
+    if (!confirm(question)) return;
     try {
       await actions.discardRejected(sync.mutationId);
       if (refusedRegistration) navigate('/', { replace: true });
@@ -44,6 +63,22 @@ export function CardDetail({ id }) {
       </div>
       ${sync.state === 'pending' ? html`<p class="muted small">${t('card.pendingHint')}</p>` : null}
       ${
+        card.replaces_card_id
+          ? html`<p class="small" data-testid="card-replaces">
+            ${t('aftersales.replaces')}
+            <a class="mono" href=${`#/card/${encodeURIComponent(card.replaces_card_id)}`}>${related?.replaces?.imei || t('aftersales.otherCard')}</a>
+          </p>`
+          : null
+      }
+      ${
+        related?.replacedBy
+          ? html`<p class="small" data-testid="card-replaced-by">
+            ${t('aftersales.replacedBy')}
+            <a class="mono" href=${`#/card/${encodeURIComponent(related.replacedBy.id)}`}>${related.replacedBy.imei}</a>
+          </p>`
+          : null
+      }
+      ${
         sync.state === 'refused'
           ? html`<div class="banner banner-err small" style="margin:0.5rem 0 0" role="alert">
             <div class="grow"><${Refusal} sync=${sync} /></div>
@@ -54,7 +89,7 @@ export function CardDetail({ id }) {
                   : null
               }
               <button type="button" class="btn btn-small btn-danger" onClick=${discard} data-testid="card-discard">
-                ${refusedRegistration ? t('outbox.discard') : t('card.discardCorrection')}
+                ${refusedRegistration ? t('outbox.discard') : refusedService ? t('aftersales.discard') : t('card.discardCorrection')}
               </button>
             </div>
           </div>`
@@ -69,6 +104,7 @@ export function CardDetail({ id }) {
         </div>`
         : null
     }
+    ${!refusedRegistration ? html`<${ServiceActions} card=${card} />` : null}
     <div class="card">
       <dl class="facts" data-testid="card-facts">
         ${row(t('card.imei'), card.imei, 'imei')}
@@ -85,8 +121,10 @@ export function CardDetail({ id }) {
         ${row(t('card.correctedAt'), card.corrected_at ? fmt.dateTime(card.corrected_at) : null, 'corrected_at')}
         ${row(t('card.voidedAt'), card.voided_at ? fmt.dateTime(card.voided_at) : null, 'voided_at')}
         ${row(t('card.voidReason'), card.voided_at ? card.void_reason : null, 'void_reason')}
+        ${row(t(`card.closedAt.${card.closed_kind}`), card.closed_at ? fmt.dateTime(card.closed_at) : null, 'closed_at')}
       </dl>
     </div>
+    ${!refusedRegistration ? html`<${ServiceHistory} card=${card} />` : null}
     <div class="btn-row">
       ${
         correctable && !refusedRegistration

@@ -33,6 +33,7 @@ export function CardItem({ card }) {
         <div class="tags">
           ${!unregistered ? html`<${StandingBadge} standing=${card.standing} />` : null}
           <${SyncTag} sync=${card.sync} />
+          ${card.replaces_card_id ? html`<span class="tag" data-testid="card-replacement">${t('aftersales.replacementTag')}</span>` : null}
         </div>
         <${Refusal} sync=${card.sync} />
       </div>

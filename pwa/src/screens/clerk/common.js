@@ -9,6 +9,8 @@ const STANDING_TAG = {
   repairable: '',
   expired: 'tag-warn',
   void: 'tag-err',
+  returned: 'tag-warn',
+  exchanged: 'tag-warn',
 };
 
 export function StandingBadge({ standing }) {
@@ -25,10 +27,20 @@ export function SyncTag({ sync }) {
   return html`<span class=${cls} data-testid="card-sync" data-state=${state}>${t(`card.sync.${state}`)}</span>`;
 }
 
-/** What was refused (the card, or a correction of it) and why. */
+const SERVICE_KIND = { 'warranty.return': 'return', 'warranty.exchange': 'exchange', 'warranty.repair': 'repair' };
+
+/** The kind of 三包 service event ('return', 'exchange', 'repair') of a refused mutation `name`, or null. */
+export const serviceKindOf = (name) => SERVICE_KIND[name] ?? null;
+
+/** What was refused (the card, a correction of it, or a 三包 service event of it) and why. */
 export function refusalText(sync) {
   if (sync?.state !== 'refused') return '';
-  const what = sync.name === 'warranty.correct' ? t('card.refusedCorrection') : t('card.refusedRegistration');
+  const kind = serviceKindOf(sync.name);
+  const what = kind
+    ? t(`aftersales.refused.${kind}`)
+    : sync.name === 'warranty.correct'
+      ? t('card.refusedCorrection')
+      : t('card.refusedRegistration');
   return `${what} ${t('outbox.reason', { message: errorText(sync.error) || t('common.unknown') })}`;
 }
 
