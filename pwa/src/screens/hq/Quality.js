@@ -81,7 +81,9 @@ function Alerts({ alerts, onPick }) {
               </li>`,
             )}
           </ul>`
-        : html`<p class="muted small" data-testid="quality-alerts-none">${loading ? t('app.loading') : error ? '' : t('quality.alerts.none')}</p>`
+        : error && !loading
+          ? null
+          : html`<p class="muted small" data-testid="quality-alerts-none">${loading ? t('app.loading') : t('quality.alerts.none')}</p>`
     }
   </section>`;
 }
@@ -122,7 +124,9 @@ function ModelDetail({ model, regionId, since, until, weeks, setWeeks, showRegio
       ${
         hasFigures(chart)
           ? html`<${QualityChart} data=${chart} version=${weekly.data.key} />`
-          : html`<p class="empty" data-testid="quality-chart-empty">${weekly.loading ? t('app.loading') : weekly.error ? '' : t('quality.weekly.none')}</p>`
+          : weekly.error && !weekly.loading
+            ? null
+            : html`<p class="empty" data-testid="quality-chart-empty">${weekly.loading ? t('app.loading') : t('quality.weekly.none')}</p>`
       }
       ${
         tableRows.length
@@ -178,7 +182,9 @@ function ModelDetail({ model, regionId, since, until, weeks, setWeeks, showRegio
                       </tbody>
                     </table>
                   </div>`
-                : html`<p class="empty">${byRegion.loading ? t('app.loading') : byRegion.error ? '' : t('quality.none')}</p>`
+                : byRegion.error && !byRegion.loading
+                  ? null
+                  : html`<p class="empty">${byRegion.loading ? t('app.loading') : t('quality.none')}</p>`
             }
           </section>`
         : null
@@ -193,7 +199,8 @@ export function Quality({ region = null }) {
   const query = qualityQuery({ since: filters.since, until: filters.until, region_id: regionId });
   const key = JSON.stringify(query);
   const models = useRemote(() => qapi.models(query), [key]);
-  const alerts = useRemote(() => qapi.alerts(), []);
+  const alertQuery = qualityQuery({ region_id: regionId }); // alerts look at the weeks since launch, not the period
+  const alerts = useRemote(() => qapi.alerts(alertQuery), [regionId]);
   const rows = useMemo(
     () => sortModels(Array.isArray(models.data) ? models.data : [], filters.sort),
     [models.data, filters.sort],
@@ -278,7 +285,9 @@ export function Quality({ region = null }) {
               </table>
             </div>
             <p class="muted small">${t('quality.models.hint')}</p>`
-          : html`<p class="empty" data-testid="quality-empty">${models.loading ? t('app.loading') : models.error ? '' : t('quality.none')}</p>`
+          : models.error && !models.loading
+            ? null
+            : html`<p class="empty" data-testid="quality-empty">${models.loading ? t('app.loading') : t('quality.none')}</p>`
       }
     </section>
 

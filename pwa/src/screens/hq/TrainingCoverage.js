@@ -96,7 +96,9 @@ function Gaps({ gaps, topics, regions, products, storeLinks }) {
             </table>
           </div>
           <p class="muted small" data-testid="gap-total">${t('desk.total', { n: rows.length })}</p>`
-        : html`<p class="empty" data-testid="gaps-none">${loading ? t('app.loading') : error ? '' : t('trainingCov.gaps.none')}</p>`
+        : error && !loading
+          ? null
+          : html`<p class="empty" data-testid="gaps-none">${loading ? t('app.loading') : t('trainingCov.gaps.none')}</p>`
     }
   </section>`;
 }
@@ -179,7 +181,9 @@ export function TrainingCoverage({ region = null, storeLinks = false }) {
                 </tbody>
               </table>
             </div>`
-          : html`<p class="empty" data-testid="coverage-empty">${coverage.loading ? t('app.loading') : coverage.error ? '' : t('trainingCov.none')}</p>`
+          : coverage.error && !coverage.loading
+            ? null
+            : html`<p class="empty" data-testid="coverage-empty">${coverage.loading ? t('app.loading') : t('trainingCov.none')}</p>`
       }
     </section>
 

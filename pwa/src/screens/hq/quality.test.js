@@ -251,7 +251,7 @@ describe('quality REST calls', () => {
     expect(await qapi.models({ since: '2026-09-14', until: '2026-12-03', region_id: '2' })).toEqual([{ ok: 1 }]);
     await qapi.weekly({ product_id: 1, weeks: 12 });
     await qapi.regions({ product_id: 1, since: '2026-09-14', until: '2026-12-03' });
-    expect(await qapi.alerts()).toEqual([]); // not a list: nothing
+    expect(await qapi.alerts({})).toEqual([]); // not a list: nothing
     await qapi.coverage({ region_id: 2 });
     await qapi.gaps({});
     const paths = calls.map((c) => new URL(c.url, 'http://x'));

@@ -15,8 +15,9 @@ export const weekly = (query) => list('/quality/weekly', query);
 /** One model by region: `query` product_id, since, until. */
 export const regions = (query) => list('/quality/regions', query);
 
-/** Models in their first weeks whose returns and exchanges per 1,000 exceed the threshold. */
-export const alerts = () => list('/quality/alerts');
+/** Models in their first weeks whose returns and exchanges per 1,000 exceed the threshold.
+ * `query`: region_id (none: every region in scope). */
+export const alerts = (query) => list('/quality/alerts', query);
 
 /** Each current training topic: stores and promoters trained, the average quiz score, by region.
  * `query`: region_id, topic_id. */
