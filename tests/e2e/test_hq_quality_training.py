@@ -314,6 +314,8 @@ def test_hq_quality_and_training_coverage(app, browser, live_server, e2e_world, 
         p30_row.click()
         expect(detail).to_have_attribute("data-product", str(world.product.id))
         expect(page.locator("[data-testid=quality-chart]")).to_have_attribute("data-ready", "true")
+        alerts.first.locator("[data-testid=quality-alert-open]").click()  # the alert opens its model
+        expect(detail).to_have_attribute("data-product", str(p40.id))
 
         # The server's CSV (fetched with the token): UTF-8 with a BOM, the model in it.
         with page.expect_download() as download:
@@ -411,12 +413,13 @@ def test_managers_see_their_region(app, browser, live_server, e2e_world):
 
 
 @pytest.mark.parametrize(
-    ("locale", "message"),
-    [("zh-CN", "重试"), ("en", "Retry")],
+    ("locale", "message", "backwards"),
+    [("zh-CN", "重试", "结束日期早于开始日期。"), ("en", "Retry", "The end date is before the start date.")],
 )
-def test_quality_says_when_the_server_fails(app, browser, live_server, e2e_world, locale, message):
+def test_quality_says_when_the_server_fails(app, browser, live_server, e2e_world, locale, message, backwards):
     """A failing model list is said with a retry (never an endless "Loading…"), in either language;
-    the retry shows the table once the server answers."""
+    the retry shows the table once the server answers. A period that ends before it starts is the
+    server's refusal, said in the user's language."""
     context = desk(browser, live_server, locale)
     try:
         page = context.new_page()
@@ -439,5 +442,9 @@ def test_quality_says_when_the_server_fails(app, browser, live_server, e2e_world
         banner.locator("button").click()
         expect(page.locator("[data-testid=quality-screen] .banner-err")).to_have_count(0)
         expect(page.locator("[data-testid=quality-empty]")).to_be_visible()  # no cards: said plainly
+
+        page.locator("[data-testid=filter-since]").fill("2099-01-01")
+        expect(page.locator("[data-testid=quality-screen] .banner-err").first).to_contain_text(backwards)
+        expect(page.locator("[data-testid=quality-empty]")).to_have_count(0)
     finally:
         context.close()
