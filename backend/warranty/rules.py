@@ -155,10 +155,19 @@ def service_refusal(kind: str, t: Terms, occurred_on: date) -> tuple[str, dict] 
     business date) falls outside the card's terms, as (reason code, params), or None when it is
     within them. Each term's date is the last day it applies: a return on return_until is allowed,
     the day after is refused."""
-    until = {"return": t.return_until, "exchange": t.exchange_until, "repair": t.repair_until}[kind]
+    term = _SERVICE_TERMS[kind]
+    until = getattr(t, term["until"])
     if occurred_on <= until:
         return None
-    return f"service.{kind}_expired", {"until": until.isoformat(), "occurred_on": occurred_on.isoformat()}
+    return term["reason"], {"until": until.isoformat(), "occurred_on": occurred_on.isoformat()}
+
+
+# Each service event's term, and the reason (backend/core/reasons.py) it is refused with after it.
+_SERVICE_TERMS = {
+    "return": {"until": "return_until", "reason": "service.return_expired"},
+    "exchange": {"until": "exchange_until", "reason": "service.exchange_expired"},
+    "repair": {"until": "repair_until", "reason": "service.repair_expired"},
+}
 
 
 # --- masking of buyers' personal data --------------------------------------------------------------
