@@ -249,6 +249,15 @@ def _out_of_scope_args(world, rep_b1_visit: str, b1_card: dict) -> dict[str, dic
         # Visit plans (routes): a rep plans their own days only, so another region's rep's day
         # is refused as forbidden, as by REST (403), whoever the other rep is.
         "plan.save": plan_body(days_ago(0), [b1], rep_id=world.rep_b1.id),
+        # A training at another region's store: refused on the store (topic and contact unread).
+        "training.record": {
+            "id": str(uuid.uuid4()),
+            "store_id": b1.id,
+            "topic_id": 1,
+            "held_at": check_in_args(b1)["checked_in_at"],
+            "duration_minutes": 30,
+            "attendees": [{"contact_id": str(uuid.uuid4()), "answers": None}],
+        },
     }
 
 
@@ -323,6 +332,10 @@ BAD_ARGS = {
     "sellout.competitor": (
         {"week_start": "monday", "band": "lots"},
         {"id", "store_id", "competitor_model_id", "week_start", "band", "source", "reported_at"},
+    ),
+    "training.record": (
+        {"duration_minutes": 0, "attendees": [{"contact_id": "wang", "answers": "a"}]},
+        {"id", "store_id", "topic_id", "held_at", "duration_minutes", "attendees"},
     ),
 }
 
