@@ -468,7 +468,7 @@ export default {
   'trainStep.nameRequired': "Type the promoter's name.",
   'trainStep.nameTooLong': 'A name has at most 100 characters.',
   'trainStep.phoneInvalid': 'Not a phone number (3–32 digits, + - spaces and brackets allowed).',
-  'trainStep.duration': 'Duration',
+  'trainStep.duration': 'Duration (minutes)',
   'trainStep.durationInput': 'Duration (minutes)',
   'trainStep.durationBad': 'A duration is 1–480 minutes.',
   'trainStep.minutes': '{n} min',

@@ -454,7 +454,7 @@ export default {
   'trainStep.nameRequired': '请填写导购姓名。',
   'trainStep.nameTooLong': '姓名最多 100 个字。',
   'trainStep.phoneInvalid': '手机号格式不对（3–32 位数字，可含 + - 空格 括号）。',
-  'trainStep.duration': '时长',
+  'trainStep.duration': '时长（分钟）',
   'trainStep.durationInput': '时长（分钟）',
   'trainStep.durationBad': '时长请填 1–480 分钟。',
   'trainStep.minutes': '{n} 分钟',

@@ -101,10 +101,13 @@ function SessionEntry({ session, topic, contactsById }) {
   const share = averageShare(session.attendees);
   return html`<${Saved} pending=${session.pending}>
     <span data-testid="training-saved" data-session-id=${session.id}>
-      <strong>${topic ? topicTitle(topic) : `#${session.topic_id}`}</strong>
-      · ${t('trainStep.people', { n: (session.attendees || []).length })}
-      · ${t('trainStep.minutes', { n: fmt.number(session.duration_minutes) })}
-      ${share != null ? html` · ${t('trainStep.average', { pct: fmt.number(Math.round(share * 100)) })}` : null}
+      <strong>${topic ? topicTitle(topic) : `#${session.topic_id}`}</strong>${' · '}${[
+        t('trainStep.people', { n: (session.attendees || []).length }),
+        t('trainStep.minutes', { n: fmt.number(session.duration_minutes) }),
+        share != null ? t('trainStep.average', { pct: fmt.number(Math.round(share * 100)) }) : null,
+      ]
+        .filter(Boolean)
+        .join(' · ')}
     </span>
     <ul class="train-attendees small">
       ${(session.attendees || []).map(
@@ -303,11 +306,12 @@ export function TrainingStep({ visit, readOnly }) {
             class="chip"
             key=${m}
             aria-pressed=${String(form.duration) === String(m) ? 'true' : 'false'}
+            aria-label=${t('trainStep.minutes', { n: fmt.number(m) })}
             onClick=${() => update({ duration: String(m) })}
             data-testid="training-duration"
             data-minutes=${m}
           >
-            ${t('trainStep.minutes', { n: fmt.number(m) })}
+            ${fmt.number(m)}
           </button>`,
         )}
         <input
@@ -397,11 +401,13 @@ export function TrainingStep({ visit, readOnly }) {
         <button
           type="button"
           class="btn"
-          disabled=${q === 0 && at === 0}
-          onClick=${() =>
-            q > 0
-              ? update({ answers: { ...form.answers, [key]: given.slice(0, -1) } })
-              : update({ at: at - 1, answers: { ...form.answers, [String(people[at - 1].id)]: [] } })}
+          onClick=${() => {
+            // Back one question; before the first one, to the previous promoter's first question
+            // (answered again), or from the very first back to the topic and the promoters.
+            if (q > 0) update({ answers: { ...form.answers, [key]: given.slice(0, -1) } });
+            else if (at > 0) update({ at: at - 1, answers: { ...form.answers, [String(people[at - 1].id)]: [] } });
+            else update({ phase: 'setup' });
+          }}
           data-testid="training-quiz-back"
         >
           ${t('trainStep.back')}
