@@ -65,16 +65,14 @@ export function CardDetail({ id }) {
       ${
         card.replaces_card_id
           ? html`<p class="small" data-testid="card-replaces">
-            ${t('aftersales.replaces')}
-            <a class="mono" href=${`#/card/${encodeURIComponent(card.replaces_card_id)}`}>${related?.replaces?.imei || t('aftersales.otherCard')}</a>
+            ${t('aftersales.replaces')}${' '}<a class="mono" href=${`#/card/${encodeURIComponent(card.replaces_card_id)}`}>${related?.replaces?.imei || t('aftersales.otherCard')}</a>
           </p>`
           : null
       }
       ${
         related?.replacedBy
           ? html`<p class="small" data-testid="card-replaced-by">
-            ${t('aftersales.replacedBy')}
-            <a class="mono" href=${`#/card/${encodeURIComponent(related.replacedBy.id)}`}>${related.replacedBy.imei}</a>
+            ${t('aftersales.replacedBy')}${' '}<a class="mono" href=${`#/card/${encodeURIComponent(related.replacedBy.id)}`}>${related.replacedBy.imei}</a>
           </p>`
           : null
       }

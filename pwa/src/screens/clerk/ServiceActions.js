@@ -24,28 +24,43 @@ export function allowanceText(kind, allowance) {
   return t('aftersales.unregistered');
 }
 
-/** The three buttons, with why a disabled one is. */
+/** Rules that refuse every kind alike: said once. */
+const WHOLE_CARD = new Set(['service.card_closed', 'service.card_voided', 'unregistered']);
+
+function KindButton({ card, kind, allowed, even = false }) {
+  const cls = `btn ${kind === 'return' && allowed ? 'btn-danger' : ''}`;
+  const style = even ? 'flex:1 1 0;padding-inline:0.5rem' : 'flex:0 0 9.5rem;white-space:nowrap';
+  return allowed
+    ? html`<a class=${cls} style=${style} href=${`#/card/${encodeURIComponent(card.id)}/${kind}`} data-testid=${`service-${kind}`} data-allowed="true"
+        >${t(`aftersales.kind.${kind}`)}</a
+      >`
+    : html`<button type="button" class=${cls} style=${style} disabled data-testid=${`service-${kind}`} data-allowed="false">
+        ${t(`aftersales.kind.${kind}`)}
+      </button>`;
+}
+
+/** The three buttons, each with its last day or the rule that disables it. */
 export function ServiceActions({ card }) {
   const allowance = cardAllowance(card, localToday());
+  const whole = WHOLE_CARD.has(allowance.return.reason) ? allowance.return : null;
+  if (whole) {
+    return html`<div class="card" data-testid="card-service">
+      <h3>${t('aftersales.section')}</h3>
+      <div class="btn-row" style="flex-wrap:nowrap">
+        ${KINDS.map((kind) => html`<${KindButton} key=${kind} card=${card} kind=${kind} allowed=${false} even=${true} />`)}
+      </div>
+      <p class="reason small" style="margin:0.4rem 0 0" data-testid="service-closed-why" data-reason=${whole.reason}>
+        ${allowanceText('return', whole)}
+      </p>
+    </div>`;
+  }
   return html`<div class="card" data-testid="card-service">
     <h3>${t('aftersales.section')}</h3>
     ${KINDS.map((kind) => {
       const a = allowance[kind];
-      return html`<div class="service-row" key=${kind} style="margin:0.5rem 0">
-        ${
-          a.allowed
-            ? html`<a
-              class=${`btn btn-block ${kind === 'return' ? 'btn-danger' : ''}`}
-              href=${`#/card/${encodeURIComponent(card.id)}/${kind}`}
-              data-testid=${`service-${kind}`}
-              data-allowed="true"
-              >${t(`aftersales.kind.${kind}`)}</a
-            >`
-            : html`<button type="button" class="btn btn-block" disabled data-testid=${`service-${kind}`} data-allowed="false">
-              ${t(`aftersales.kind.${kind}`)}
-            </button>`
-        }
-        <p class=${`small ${a.allowed ? 'muted' : 'reason'}`} style="margin:0.2rem 0 0" data-testid=${`service-${kind}-why`} data-reason=${a.reason || ''}>
+      return html`<div key=${kind} style="display:flex;align-items:center;gap:0.75rem;margin:0.5rem 0">
+        <${KindButton} card=${card} kind=${kind} allowed=${a.allowed} />
+        <p class=${`small ${a.allowed ? 'muted' : 'reason'}`} style="flex:1;margin:0" data-testid=${`service-${kind}-why`} data-reason=${a.reason || ''}>
           ${allowanceText(kind, a)}
         </p>
       </div>`;
@@ -78,7 +93,7 @@ function RefusedEvent({ ev }) {
   </div>`;
 }
 
-function EventItem({ ev, cards, points }) {
+function EventItem({ ev, cards, points, shownRefusal }) {
   const other = (cid) => (cid ? cards.get(String(cid)) : null);
   const link = (cid, key) => {
     const c = other(cid);
@@ -106,12 +121,14 @@ function EventItem({ ev, cards, points }) {
         : null
     }
     ${ev.replacing ? html`<div class="small">${t('aftersales.oldCard')} ${link(ev.card_id, 'service-old-card')}</div>` : null}
-    ${ev.sync.state === 'refused' ? html`<${RefusedEvent} ev=${ev} />` : null}
+    ${ev.sync.state === 'refused' && ev.sync.mutationId !== shownRefusal ? html`<${RefusedEvent} ev=${ev} />` : null}
   </li>`;
 }
 
-/** The card's returns, exchanges and repair referrals, newest first. */
+/** The card's returns, exchanges and repair referrals, newest first (a refusal the card's banner
+ * says already is not said again). */
 export function ServiceHistory({ card }) {
+  const shownRefusal = card.sync?.state === 'refused' ? card.sync.mutationId : null;
   const { db, queries } = useApp();
   const [events] = useLive(() => serviceEventsIn(db, card.id), [card.id], []);
   const [cards] = useLive(
@@ -133,7 +150,7 @@ export function ServiceHistory({ card }) {
     ${
       list.length
         ? html`<ul class="list" data-testid="service-events">
-          ${list.map((ev) => html`<${EventItem} key=${ev.id} ev=${ev} cards=${cards || new Map()} points=${points} />`)}
+          ${list.map((ev) => html`<${EventItem} key=${ev.id} ev=${ev} cards=${cards || new Map()} points=${points} shownRefusal=${shownRefusal} />`)}
         </ul>`
         : html`<p class="muted small" data-testid="service-events-none">${t('aftersales.historyNone')}</p>`
     }

@@ -197,6 +197,7 @@ export function ServiceEventScreen({ id, kind }) {
   const [card, loaded] = useLive(() => queries.card(id), [id]);
   const [faults] = useLive(() => faultCodesIn(db, kind), [kind], []);
   const [allProducts] = useLive(() => queries.records('product'), [], []);
+  const [phoneCards] = useLive(() => (kind === 'exchange' ? queries.cards() : []), [kind], []);
   const service = useMemo(() => createServiceActions({ db }), [db]);
   const points = useRepairPoints(kind === 'repair');
   const [values, setValues] = useState({ imei: '', imei2: '', product_id: '', serial_number: '' });
@@ -226,8 +227,21 @@ export function ServiceEventScreen({ id, kind }) {
       { ...values, product_id: productId },
       { product, products: allProducts || [], only: ['imei', 'imei2', 'product_id', 'serial_number'] },
     );
+    // The returned phone itself, or a unit with a live card on this phone (the server refuses both).
+    for (const f of ['imei', 'imei2']) {
+      const imei = imeiDigits(values[f]);
+      if (!imei || p[f]) continue;
+      if (card && (imei === card.imei || imei === card.imei2)) {
+        p[f] = { key: 'aftersales.sameUnit', vars: {} };
+        continue;
+      }
+      const other = (phoneCards || []).find(
+        (c) => c.sync?.state !== 'refused' && !c.voided_at && !c.closed_kind && (c.imei === imei || c.imei2 === imei),
+      );
+      if (other) p[f] = { key: 'card.problem.duplicate', vars: { date: fmt.dateTime(other.registered_at) } };
+    }
     return { ...p, ...serverProblems };
-  }, [kind, values, productId, product, allProducts, serverProblems]);
+  }, [kind, card, values, productId, product, allProducts, phoneCards, serverProblems]);
 
   if (!loaded) return html`<p class="empty">${t('app.loading')}</p>`;
   if (!card) return html`<p class="empty" data-testid="card-missing">${t('card.notFound')}</p>`;

@@ -22,7 +22,7 @@ export function clerkRoute([head, arg, sub]) {
   if (head === 'card' && arg && KINDS.includes(sub))
     return {
       screen: html`<${ServiceEventScreen} key=${`${arg}/${sub}`} id=${arg} kind=${sub} />`,
-      title: t(`service.title.${sub}`),
+      title: t(`aftersales.title.${sub}`),
       current: null,
     };
   if (head === 'card' && arg)

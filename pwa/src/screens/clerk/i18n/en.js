@@ -85,6 +85,7 @@ export default {
   'aftersales.note': 'Note',
   'aftersales.newUnit': 'Replacement unit',
   'aftersales.newImei': 'IMEI of the new phone',
+  'aftersales.sameUnit': 'This is the returned phone itself: scan the replacement unit.',
   'aftersales.sameModel': 'The same model as the returned phone.',
   'aftersales.otherModelHint': 'Another model only where the company policy allows it: the server decides.',
   'aftersales.repairPoint': 'Repair point',

@@ -82,6 +82,7 @@ export default {
   'aftersales.note': '备注',
   'aftersales.newUnit': '换出的新机',
   'aftersales.newImei': '新机 IMEI',
+  'aftersales.sameUnit': '这是退回的原机：请扫描换出的新机。',
   'aftersales.sameModel': '与原机同型号。',
   'aftersales.otherModelHint': '换成其他型号须公司政策允许，由服务器确认。',
   'aftersales.repairPoint': '维修网点',
