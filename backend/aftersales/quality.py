@@ -115,8 +115,6 @@ def _names(product: Product | None) -> dict:
 
 # --- the two grouped counts -------------------------------------------------------------------------
 
-_DIMENSIONS = ("product", "region", "week")
-
 
 def units_by(group: tuple[str, ...], since: date, until: date, regions, product_id=None) -> dict[tuple, int]:
     """Units sold (cards bought in [since, until], not voided, not replacements) per `group` key."""
@@ -142,11 +140,17 @@ def units_by(group: tuple[str, ...], since: date, until: date, regions, product_
     return {tuple(row[:-1]): row[-1] for row in db.session.execute(stmt)}
 
 
+def _card_not_voided():
+    """SQL: the event's card is not voided. A scalar subquery, looked up by the card's primary
+    key for each event row (a few per cent of the cards): a join let PostgreSQL hash every card
+    to keep the few voided ones out."""
+    voided = select(WarrantyCard.voided_at).where(WarrantyCard.id == ServiceEvent.card_id).scalar_subquery()
+    return voided.is_(None)
+
+
 def _event_filters(stmt, since: date, until: date, regions, product_id=None):
     e = ServiceEvent
-    stmt = stmt.join(WarrantyCard, WarrantyCard.id == e.card_id).where(
-        e.purchase_date >= since, e.purchase_date <= until, WarrantyCard.voided_at.is_(None)
-    )
+    stmt = stmt.where(e.purchase_date >= since, e.purchase_date <= until, _card_not_voided())
     if regions is not None:
         stmt = stmt.where(e.region_id.in_(regions))
     if product_id is not None:
@@ -157,7 +161,7 @@ def _event_filters(stmt, since: date, until: date, regions, product_id=None):
 def events_by(group: tuple[str, ...], since: date, until: date, regions, product_id=None) -> dict[tuple, tuple]:
     """(returns, exchanges, repairs) of the cards bought in [since, until] per `group` key."""
     e = ServiceEvent
-    cols = {"product": e.product_id, "region": e.region_id, "week": _week(e.purchase_date)}
+    cols = {"product": e.product_id, "region": e.region_id, "week": _week(e.purchase_date), "fault": e.fault_code_id}
     keys = [cols[d].label(d) for d in group]
     sums = [func.coalesce(func.sum(case((e.kind == kind.value, 1), else_=0)), 0) for kind in KINDS]
     stmt = _event_filters(select(*keys, *sums).select_from(e), since, until, regions, product_id)
@@ -177,33 +181,21 @@ def _merged(group, since, until, regions, product_id=None) -> dict[tuple, dict]:
     return {key: _figures(units.get(key, 0), events.get(key, (0, 0, 0))) for key in units.keys() | events.keys()}
 
 
-def top_faults(since: date, until: date, regions, limit: int = TOP_FAULTS) -> dict[int, list[dict]]:
-    """Per model, its `limit` commonest fault codes over the events of the period's cards (any
-    kind): ranked in SQL (a window over the grouped counts), most first, then by code."""
-    e, f = ServiceEvent, FaultCode
-    n = func.count().label("n")
-    grouped = _event_filters(
-        select(e.product_id, f.code, f.name, f.name_en, n).select_from(e).join(f, f.id == e.fault_code_id),
-        since,
-        until,
-        regions,
-    ).group_by(e.product_id, f.id, f.code, f.name, f.name_en)
-    grouped = grouped.subquery()
-    rank = (
-        func.row_number()
-        .over(partition_by=grouped.c.product_id, order_by=(grouped.c.n.desc(), grouped.c.code))
-        .label("rank")
-    )
-    ranked = select(grouped, rank).subquery()
-    stmt = (
-        select(ranked.c.product_id, ranked.c.code, ranked.c.name, ranked.c.name_en, ranked.c.n)
-        .where(ranked.c.rank <= limit)
-        .order_by(ranked.c.product_id, ranked.c.rank)
-    )
-    out: dict[int, list[dict]] = {}
-    for product_id, code, name, name_en, count in db.session.execute(stmt):
-        out.setdefault(product_id, []).append({"code": code, "name": name, "name_en": name_en or name, "count": count})
-    return out
+def top_faults(by_fault: dict[tuple, tuple], limit: int = TOP_FAULTS) -> dict[int, list[dict]]:
+    """Per model, its `limit` commonest fault codes (events of any kind), most first, then by
+    code: from the grouped counts per (model, fault code), a few dozen rows."""
+    codes = {f.id: f for f in db.session.scalars(select(FaultCode).where(FaultCode.id.in_({k[1] for k in by_fault})))}
+    ranked: dict[int, list[tuple]] = {}
+    for (pid, fid), counts in by_fault.items():
+        fault = codes[fid]
+        ranked.setdefault(pid, []).append((-sum(counts), fault.code, fault))
+    return {
+        pid: [
+            {"code": f.code, "name": f.name, "name_en": f.name_en or f.name, "count": -n}
+            for n, _code, f in sorted(items, key=lambda x: x[:2])[:limit]
+        ]
+        for pid, items in ranked.items()
+    }
 
 
 # --- the screens ------------------------------------------------------------------------------------
@@ -213,8 +205,14 @@ def models(actor: User, filters: dict) -> list[dict]:
     """Per model with units or events in the period: counts, rates and its top 3 fault codes."""
     regions = scope_regions(actor, filters.get("region_id"))
     since, until = period(filters)
-    rows = _merged(("product",), since, until, regions)
-    faults = top_faults(since, until, regions)
+    units = units_by(("product",), since, until, regions)
+    # One grouped read of the events serves both their counts per model and the top faults.
+    by_fault = events_by(("product", "fault"), since, until, regions)
+    events: dict[tuple, tuple] = {}
+    for (pid, _fid), counts in by_fault.items():
+        events[(pid,)] = tuple(a + b for a, b in zip(events.get((pid,), (0, 0, 0)), counts, strict=True))
+    rows = {key: _figures(units.get(key, 0), events.get(key, (0, 0, 0))) for key in units.keys() | events.keys()}
+    faults = top_faults(by_fault)
     products = _product_names(key[0] for key in rows)
     out = [
         {"product_id": pid, **_names(products.get(pid)), **figures, "top_faults": faults.get(pid, [])}
@@ -323,14 +321,10 @@ def _window_units(windows, regions) -> dict[int, int]:
 
 def _window_events(windows, regions) -> dict[int, int]:
     e = ServiceEvent
-    stmt = (
-        select(e.product_id, func.count())
-        .join(WarrantyCard, WarrantyCard.id == e.card_id)
-        .where(
-            _in_windows(e.product_id, e.purchase_date, windows),
-            e.kind.in_((EventKind.RETURN.value, EventKind.EXCHANGE.value)),
-            WarrantyCard.voided_at.is_(None),
-        )
+    stmt = select(e.product_id, func.count()).where(
+        _in_windows(e.product_id, e.purchase_date, windows),
+        e.kind.in_((EventKind.RETURN.value, EventKind.EXCHANGE.value)),
+        _card_not_voided(),
     )
     if regions is not None:
         stmt = stmt.where(e.region_id.in_(regions))
