@@ -899,6 +899,7 @@ def matrix() -> list[Row]:
         Row("DELETE", upload, codes(404, 404, 404, 404, 404), params={"photo_id": "upload_b1"}),
     ]
     rows += routes_and_market_rows()  # route review, coverage, plans, intel review, market: see below
+    rows += training_rows()  # promoters' training: see the end of the file
     return rows
 
 
@@ -1037,6 +1038,7 @@ def build_records(world, clients: dict[str, ApiClient], owners: dict[str, ApiCli
         assert r.status_code == 200 and r.json["pending_position"], r.json
         ctx[f"proposal_{suffix}"] = r.json["pending_position"]["id"]
     build_routes_and_market_records(ctx, owners)
+    build_training_records(ctx, owners)
     return ctx
 
 
@@ -1447,3 +1449,85 @@ def test_authorization_matrix(app, world, client):
                 if seen != row.visible[role]:
                     failures.append(f"{label}: sees {sorted(seen)}, expected {sorted(row.visible[role])}")
     assert not failures, "\n".join(failures)
+
+
+# --- promoters' training: topics (HQ writes, everyone reads), sessions (field records), coverage ---
+
+
+def training_session_body(store_key: str, contact_key: str):
+    def body(ctx, role):
+        return {
+            "id": str(uuid.uuid4()),
+            "store_id": ctx[store_key],
+            "topic_id": ctx["ttopic"],
+            "held_at": iso(ctx["now"] - timedelta(minutes=5)),
+            "duration_minutes": 20,
+            "attendees": [{"contact_id": ctx[contact_key], "answers": None}],
+        }
+
+    return body
+
+
+def training_rows() -> list[Row]:
+    desk = codes(403, 200, 403, 200, 200)  # coverage and gaps: HQ, admins, a region's manager
+    everything = {"tsession_a1", "tsession_a1b", "tsession_b1"}
+    return [
+        Row("GET", "/api/v1/training/topics", ALL_200, query="current=true"),
+        Row(
+            "POST",
+            "/api/v1/training/topics",
+            codes(403, 403, 403, 201, 201),
+            body=lambda ctx, role: {"code": f"TOPIC-{role}", "title": f"培训 {role}", "kind": "skills"},
+        ),
+        Row(
+            "PATCH",
+            "/api/v1/training/topics/{topic_id}",
+            codes(403, 403, 403, 200, 200),
+            params={"topic_id": "ttopic"},
+            body=lambda ctx, role: {"title_en": f"Edited by {role}"},
+        ),
+        Row(
+            "GET",
+            "/api/v1/training-sessions",
+            FIELD_READ,
+            query="page_size=100",
+            visible={
+                "rep": {"tsession_a1"},
+                "manager": {"tsession_a1", "tsession_a1b"},
+                "hq": everything,
+                "admin": everything,
+            },
+        ),
+        Row("POST", "/api/v1/training-sessions", FIELD_CREATE, body=training_session_body("store_a1", "tcontact_a1")),
+        Row(
+            "POST",
+            "/api/v1/training-sessions",
+            FIELD_CREATE_OUT_OF_SCOPE,
+            body=training_session_body("store_b1", "tcontact_b1"),
+        ),
+        Row("GET", "/api/v1/training/coverage", desk),
+        Row("GET", "/api/v1/training/coverage", codes(403, 404, 403, 200, 200), query="region_id={region_b}"),
+        Row("GET", "/api/v1/training/gaps", desk),
+        Row("GET", "/api/v1/training/gaps", codes(403, 404, 403, 200, 200), query="region_id={region_b}"),
+    ]
+
+
+def build_training_records(ctx: dict, owners: dict[str, ApiClient]) -> None:
+    """A topic by HQ; sessions by rep_a1 (store_a1), rep_a1b (store_a1b) and rep_b1 (store_b1)."""
+    r = owners["hq"].post("/api/v1/training/topics", json={"code": "P30", "title": "P30 培训", "kind": "product"})
+    assert r.status_code == 201, r.json
+    ctx["ttopic"] = r.json["id"]
+    # Promoters of their own: other rows remove the setup's contacts.
+    for suffix in ("a1", "a1b", "b1"):
+        cid = str(uuid.uuid4())
+        r = owners["admin"].put(f"/api/v1/stores/{ctx[f'store_{suffix}']}/contacts/{cid}", json=contact_body(ctx, "t"))
+        assert r.status_code == 201, r.json
+        ctx[f"tcontact_{suffix}"] = cid
+    for suffix, owner, store, contact in (
+        ("a1", "rep_a1", "store_a1", "tcontact_a1"),
+        ("a1b", "rep_a1b", "store_a1b", "tcontact_a1b"),
+        ("b1", "rep_b1", "store_b1", "tcontact_b1"),
+    ):
+        r = owners[owner].post("/api/v1/training-sessions", json=training_session_body(store, contact)(ctx, ""))
+        assert r.status_code == 201, r.json
+        ctx[f"tsession_{suffix}"] = r.json["id"]

@@ -160,9 +160,7 @@ def test_quiz_edges_accepted_and_code_taken(api, world):
 def test_a_session_is_scored_by_the_server_and_recorded_once(api, world):
     topic = make_topic()  # right answers: 0, 1, 2
     wang, li, zhao = (make_contact(world.store_a1, n) for n in ("小王", "小李", "老赵"))
-    body = session_body(
-        world.store_a1, topic, [(wang, [0, 1, 2]), (li, [0, 0, 2]), (zhao, None)], note="新品讲解"
-    )
+    body = session_body(world.store_a1, topic, [(wang, [0, 1, 2]), (li, [0, 0, 2]), (zhao, None)], note="新品讲解")
     rep = api(world.rep_a1)
     first = rep.post(SESSIONS, json=body)
     assert first.status_code == 201, first.json
@@ -175,9 +173,10 @@ def test_a_session_is_scored_by_the_server_and_recorded_once(api, world):
         {"contact_id": str(li.id), "answers": [0, 0, 2], "score": 2, "quiz_size": 3},
         {"contact_id": str(zhao.id), "answers": None, "score": None, "quiz_size": None},
     ]
-    assert got["held_on"] == business_today().isoformat() or got["held_on"] == (
-        business_today() - timedelta(days=1)
-    ).isoformat()
+    assert (
+        got["held_on"] == business_today().isoformat()
+        or got["held_on"] == (business_today() - timedelta(days=1)).isoformat()
+    )
     again = rep.post(SESSIONS, json=body)
     assert again.status_code == 200 and again.json == got
     assert (rows(TrainingSession), rows(TrainingAttendance)) == (1, 3)
@@ -219,7 +218,8 @@ def test_session_refusals_say_why(api, world):
 
     cases = [
         (body(topic_id=999_999), 422, "training.unknown_topic", "topic_id", {"topic_id": 999_999}),
-        (session_body(world.store_a1, ended, ok), 422, "training.topic_not_current", "topic_id", {"topic_id": ended.id}),
+        (session_body(world.store_a1, ended, ok), 422, "training.topic_not_current", "topic_id",
+         {"topic_id": ended.id}),
         (session_body(world.store_a1, topic, [(wang, [0, 1])]), 422, "training.answers_count",
          "attendees.0.answers", {"expected": 3, "found": 2}),
         (session_body(world.store_a1, topic, [(li, None), (wang, [0, 1, 3])]), 422,

@@ -99,7 +99,12 @@ def test_coverage_for_hq_and_a_manager(api, world):
     }
     assert (regions[world.region_b.id]["stores_trained"], regions[world.region_b.id]["avg_score_pct"]) == (1, 33.3)
     promo = got["T-PROMO"]
-    assert (promo["stores_total"], promo["stores_trained"], promo["avg_score_pct"], promo["quiz_size"]) == (4, 0, None, 0)
+    assert (promo["stores_total"], promo["stores_trained"], promo["avg_score_pct"], promo["quiz_size"]) == (
+        4,
+        0,
+        None,
+        0,
+    )
     # A manager: their region only, the same figures as HQ's region row.
     mine = by_topic(api(world.manager_a).get(COVERAGE).json)["T-P30"]
     assert (mine["stores_total"], mine["stores_trained"], mine["promoters_trained"], mine["avg_score_pct"]) == (

@@ -7,8 +7,10 @@ from ..core.blueprint import Blueprint
 from ..core.crud import partial
 from ..core.pagination import SelectPage
 from ..extensions import db
-from . import models  # noqa: F401  (the tables, for the app and its migrations)
-from . import service
+from . import (
+    models,  # noqa: F401  (the tables, for the app and its migrations)
+    service,
+)
 from .schemas import (
     CoverageQuerySchema,
     CoverageSchema,

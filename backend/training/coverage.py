@@ -22,7 +22,7 @@ the shelf there (its latest count's business day if above 0, its latest card's p
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import case, func, select
@@ -37,9 +37,18 @@ from ..sellout.models import ShopStockCount
 from ..stores.models import ContactRole, Store, StoreContact, StoreKind, StoreStatus
 from ..warranty.models import WarrantyCard
 from .models import TrainingAttendance, TrainingSession, TrainingTopic
-from .service import current_clause
 
 SELLING_KINDS = (StoreKind.COUNTER.value, StoreKind.SHOP.value)
+
+
+def current_clause(day: date):
+    """Topics current on `day`: active, and `day` within starts_on..ends_on (open ends)."""
+    t = TrainingTopic
+    return (
+        t.active.is_(True)
+        & ((t.starts_on.is_(None)) | (t.starts_on <= day))
+        & ((t.ends_on.is_(None)) | (t.ends_on >= day))
+    )
 
 
 def _stores_in_scope(regions: list[int] | None):
@@ -186,7 +195,9 @@ def gaps(actor: User, filters: dict) -> list[dict]:
     c = ShopStockCount
     rank = (
         func.row_number()
-        .over(partition_by=(c.store_id, c.product_id), order_by=(c.counted_at.desc(), c.received_at.desc(), c.id.desc()))
+        .over(
+            partition_by=(c.store_id, c.product_id), order_by=(c.counted_at.desc(), c.received_at.desc(), c.id.desc())
+        )
         .label("rank")
     )
     ranked = (
@@ -198,7 +209,9 @@ def gaps(actor: User, filters: dict) -> list[dict]:
     seen: dict[tuple[int, int], object] = {}
     zone = None
     for store_id, product_id, counted_at in db.session.execute(
-        select(ranked.c.store_id, ranked.c.product_id, ranked.c.counted_at).where(ranked.c.rank == 1, ranked.c.on_hand > 0)
+        select(ranked.c.store_id, ranked.c.product_id, ranked.c.counted_at).where(
+            ranked.c.rank == 1, ranked.c.on_hand > 0
+        )
     ):
         zone = zone or business_zone()
         seen[(store_id, product_id)] = business_date(counted_at, zone)

@@ -43,9 +43,7 @@ class TopicSchema(BaseSchema):
     code = _text(32, required=True)
     title = _text(120, required=True, metadata={"description": "Chinese title."})
     title_en = fields.String(allow_none=True, validate=validate.Length(max=120))
-    kind = fields.String(
-        required=True, validate=validate.OneOf(KINDS), metadata={"description": " | ".join(KINDS)}
-    )
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS), metadata={"description": " | ".join(KINDS)})
     product_id = fields.Integer(allow_none=True, metadata={"description": "The model a product topic is about."})
     starts_on = fields.Date(allow_none=True, metadata={"description": "First day it is current; null: open."})
     ends_on = fields.Date(allow_none=True, metadata={"description": "Last day it is current; null: open."})
@@ -82,9 +80,7 @@ class TrainingSessionSchema(BaseSchema):
     topic_id = fields.Integer(required=True)
     held_at = UTCDateTime(required=True, metadata={"description": "The phone's time of the training."})
     held_on = fields.Date(dump_only=True, metadata={"description": "Its business day."})
-    duration_minutes = fields.Integer(
-        required=True, validate=validate.Range(min=1, max=MAX_DURATION_MINUTES)
-    )
+    duration_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_DURATION_MINUTES))
     note = fields.String(load_default="", validate=validate.Length(max=300))
     attendees = fields.List(
         fields.Nested(AttendeeSchema),

@@ -31,6 +31,8 @@ from ..extensions import db
 from ..stores.models import StoreContact
 from ..stores.service import FIELD_WRITERS, field_record_scope, visible_store
 from ..visits.service import own_visit
+from . import coverage as _coverage
+from .coverage import current_clause
 from .models import TrainingAttendance, TrainingSession, TrainingTopic
 
 TOPIC_WRITERS = (Role.HQ, Role.ADMIN)
@@ -47,15 +49,6 @@ def is_current(topic: TrainingTopic, day: date) -> bool:
         topic.active
         and (topic.starts_on is None or topic.starts_on <= day)
         and (topic.ends_on is None or day <= topic.ends_on)
-    )
-
-
-def current_clause(day: date):
-    t = TrainingTopic
-    return (
-        t.active.is_(True)
-        & ((t.starts_on.is_(None)) | (t.starts_on <= day))
-        & ((t.ends_on.is_(None)) | (t.ends_on >= day))
     )
 
 
@@ -239,16 +232,16 @@ def _check_attendees(store_id: int, attendees: list[dict]) -> None:
                 params={"contact_id": str(a["contact_id"])},
             )
         seen.add(a["contact_id"])
-    found = {
-        c.id: c
-        for c in db.session.scalars(select(StoreContact).where(StoreContact.id.in_(list(seen))))
-    }
+    found = {c.id: c for c in db.session.scalars(select(StoreContact).where(StoreContact.id.in_(list(seen))))}
     for a in attendees:
         contact = found.get(a["contact_id"])
         cid = str(a["contact_id"])
         if contact is None:
             raise InvalidInput(
-                f"Unknown contact {cid}.", field="attendees", reason="training.unknown_contact", params={"contact_id": cid}
+                f"Unknown contact {cid}.",
+                field="attendees",
+                reason="training.unknown_contact",
+                params={"contact_id": cid},
             )
         if contact.store_id != store_id:
             raise InvalidInput(
@@ -387,12 +380,10 @@ def sessions_query(actor: User, filters: dict):
 
 
 def coverage(actor: User, filters: dict) -> list[dict]:
-    from .coverage import coverage as compute
-
-    return compute(actor, filters)
+    """Per current topic, stores and promoters trained and the mean quiz score, by region."""
+    return _coverage.coverage(actor, filters)
 
 
 def gaps(actor: User, filters: dict) -> list[dict]:
-    from .coverage import gaps as compute
-
-    return compute(actor, filters)
+    """Stores with a new model on the shelf and no training on it."""
+    return _coverage.gaps(actor, filters)
