@@ -1,6 +1,6 @@
 """三包 at the counter, end to end: Debian's Chromium on a 393×851 phone runs the built PWA against
-the real server. A clerk with no network exchanges a phone: she types the replacement unit's IMEI
-(a typo caught by the live check digit first), the new card appears at once with the old card's
+the real server. A clerk with no network exchanges a phone: she scans the replacement unit's label
+(a typed typo caught by the live check digit first), the new card appears at once with the old card's
 purchase date and 三包 dates, the old one reads 已换货; back online it syncs, and the server holds
 exactly one event, the new card with the inherited purchase date and the old card closed. A return
 out of its window is refused on the phone before anything is queued, with the rule and the date;
@@ -27,6 +27,7 @@ from tests.factories import imei as make_imei
 from tests.factories import make_store
 
 from .conftest import login, shot, wait_for_service_worker
+from .test_clerk_offline import make_label
 
 pytestmark = pytest.mark.slow
 
@@ -98,7 +99,9 @@ def go(page, route: str) -> None:
     page.evaluate("(h) => { location.hash = h; }", f"#{route}")
 
 
-def open_clerk(phone, locale="zh-CN"):
+def open_clerk(phone, locale="zh-CN", reload=False):
+    """A clerk's phone, signed in and synced; `reload`: the app served by its service worker (the
+    barcode reader's .wasm from the precache: the scanner works offline)."""
     context = phone(locale=locale)
     page = context.new_page()
     page.set_viewport_size(VIEWPORT)
@@ -106,10 +109,14 @@ def open_clerk(phone, locale="zh-CN"):
     expect(page.locator("[data-testid=cards-screen]")).to_be_visible()
     wait_synced(page)
     wait_for_service_worker(page)
+    if reload:
+        page.reload()
+        expect(page.locator("[data-testid=cards-screen]")).to_be_visible()
+        wait_synced(page)
     return context, page
 
 
-def test_clerk_exchanges_a_phone_offline(phone, e2e_world):
+def test_clerk_exchanges_a_phone_offline(phone, e2e_world, tmp_path):
     world = e2e_world
     today = today_cn()
     bought = max(today - timedelta(days=5), world.product.launch_date)
@@ -119,7 +126,9 @@ def test_clerk_exchanges_a_phone_offline(phone, e2e_world):
     db.session.commit()
     old_id, old_imei = old.id, old.imei
 
-    context, page = open_clerk(phone)
+    new_imei = make_imei(serial=2)
+    label = make_label(f"IMEI:{new_imei}", tmp_path / "label.png")
+    context, page = open_clerk(phone, reload=True)
     context.set_offline(True)
     expect(sync_status(page)).to_have_attribute("data-state", "offline")
 
@@ -137,7 +146,7 @@ def test_clerk_exchanges_a_phone_offline(phone, e2e_world):
     expect(detail.locator("[data-testid=service-events-none]")).to_be_visible()
     shot(page, "service-01-card-zh")
 
-    # --- the exchange: fault, the new unit's IMEI typed (a typo first), serial ---------------------
+    # --- the exchange: fault, the new unit's IMEI (typed with a typo, then scanned), serial ---------
     service.locator("[data-testid=service-exchange]").click()
     form = page.locator("[data-testid=service-form]")
     expect(form).to_have_attribute("data-kind", "exchange")
@@ -146,7 +155,6 @@ def test_clerk_exchanges_a_phone_offline(phone, e2e_world):
     expect(faults).to_have_text(["屏幕故障", "电池故障"])
     # the old model is chosen
     expect(form.locator("[data-testid=service-product_id]")).to_have_value(str(world.product.id))
-    new_imei = make_imei(serial=2)
     typo = new_imei[:-1] + str((int(new_imei[-1]) + 1) % 10)
     imei_input = form.locator("[data-testid=service-imei]")
     check = form.locator("[data-testid=service-imei-check]")
@@ -157,7 +165,14 @@ def test_clerk_exchanges_a_phone_offline(phone, e2e_world):
     imei_input.fill(old_imei)
     expect(check).to_have_attribute("data-valid", "false")
     expect(check).to_contain_text("这是退回的原机")
-    imei_input.fill(new_imei)
+    # The new unit's label scanned (headless Chromium has no camera: a photo of the label).
+    imei_input.fill("")
+    form.locator("[data-testid=service-scan]").click()
+    scanner = page.locator("[data-testid=scanner]")
+    expect(scanner).to_be_visible()
+    scanner.locator("[data-testid=scanner-photo]").set_input_files(label)
+    expect(scanner).to_have_count(0, timeout=20_000)
+    expect(imei_input).to_have_value(new_imei)
     expect(check).to_have_attribute("data-valid", "true")
     # Confirming with nothing picked says what is missing and queues nothing.
     form.locator("[data-testid=service-save]").click()
