@@ -318,3 +318,38 @@ def test_training_in_english_one_quizzed_one_not(phone, training_world):
     expect(step.locator("[data-testid=training-another]")).to_be_visible()
     shot(page, "training-15-en-recorded")
     screen(page, "step-training", "training-15-en-recorded")
+
+
+def test_a_training_the_server_refuses_says_why_in_the_step(phone, training_world):
+    """HQ stops the promotion topic while the rep is offline: the training recorded on it is
+    refused at the sync, and the step says so with the server's reason in the rep's language."""
+    world = training_world
+    page = phone().new_page()
+    page.set_viewport_size({"width": 393, "height": 851})
+    login(page, "rep_a1")
+    wait_synced(page)
+    page.context.set_offline(True)
+    visit_id = check_in(page, world.store_a1)
+    step = open_step(page, "step-training")
+    step.locator("[data-testid=training-topic]", has_text="双十一促销政策").click()
+    step.locator("[data-testid=training-person]", has_text="李娜").locator("input").check()
+    record = step.locator("[data-testid=training-start]")
+    expect(record).to_have_text("记录培训")  # no quiz: recorded at once
+    record.click()
+    expect(step.locator("[data-testid=training-saved]")).to_contain_text("双十一促销政策")
+
+    world.promo.active = False
+    db.session.commit()
+    page.context.set_offline(False)
+    refused = step.locator("[data-testid=training-refused]")
+    expect(refused).to_be_visible(timeout=SYNC_TIMEOUT_MS)
+    expect(refused).to_have_text(
+        f"培训“双十一促销政策”被服务器拒绝：培训主题 #{world.promo.id} 在培训当天不在有效期内（或已停用）。"
+    )
+    # Refused, it is no longer shown as recorded: the form is there to record it again.
+    expect(step.locator("[data-testid=training-saved]")).to_have_count(0)
+    expect(step.locator("[data-testid=training-setup]")).to_be_visible()
+    screen(page, "step-training", "training-21-zh-refused")
+    db.session.rollback()
+    assert db.session.get(Visit, uuid.UUID(visit_id)) is not None  # the check-in went through
+    assert session_of(visit_id) == []

@@ -495,7 +495,7 @@ export default {
   'trainStep.none': 'No training recorded in this visit.',
   'trainStep.sessions': '{n} sessions',
   'trainStep.sessions.one': '{n} session',
-  'trainStep.refused': 'Training “{topic}” refused by the server:',
+  'trainStep.refused': 'Training “{topic}” refused by the server: {reason}',
   'arg.day': 'Day (YYYY-MM-DD)',
   'arg.imei': 'IMEI',
   'arg.imei2': 'IMEI 2',

@@ -478,7 +478,7 @@ export default {
   'trainStep.another': '再记录一次培训',
   'trainStep.none': '本次拜访没有记录培训。',
   'trainStep.sessions': '{n} 次',
-  'trainStep.refused': '培训“{topic}”被服务器拒绝：',
+  'trainStep.refused': '培训“{topic}”被服务器拒绝：{reason}',
   'arg.day': '日期（YYYY-MM-DD）',
   'arg.imei': 'IMEI',
   'arg.imei2': 'IMEI 2',

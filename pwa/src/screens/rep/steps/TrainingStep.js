@@ -146,7 +146,7 @@ export function TrainingStep({ visit, readOnly }) {
   );
   const refusals = (data?.refused ?? []).map(
     (r) => html`<div key=${r.id} class="banner banner-err small" role="alert" data-testid="training-refused">
-      ${t('trainStep.refused', { topic: r.label || '' })} ${reasonText(r.error) || errorText(r.error) || ''}
+      ${t('trainStep.refused', { topic: r.label || '', reason: reasonText(r.error) || errorText(r.error) || '' })}
     </div>`,
   );
 
