@@ -42,6 +42,9 @@ export function CardDetail({ id }) {
     try {
       await actions.discardRejected(sync.mutationId);
       if (refusedRegistration) navigate('/', { replace: true });
+      // The refused exchange's new card goes with it: back to the card it was to replace.
+      else if (sync.name === 'warranty.exchange' && card.replaces_card_id && !card.received_at)
+        navigate(`/card/${encodeURIComponent(card.replaces_card_id)}`, { replace: true });
     } catch (err) {
       console.error(err);
       alert(err.message || String(err));
