@@ -8,7 +8,7 @@
 // offline; what is picked and answered is kept in the visit's draft until recorded, so leaving
 // the screen loses no half-done quiz.
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { fmt, lang, reasonText, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
 import { useLive } from '../../../components/hooks.js';
@@ -127,6 +127,15 @@ export function TrainingStep({ visit, readOnly }) {
   const [adding, setAdding] = useState(null); // {name, phone} while adding a promoter on the spot
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  // Each promoter's quiz and the results start at the top of the phone's screen (the setup above
+  // them is long): scrolled there when the phase or the promoter changes, not on the first render.
+  const topRef = useRef(null);
+  const seen = useRef(null);
+  useEffect(() => {
+    const mark = `${form.phase}:${form.at}`;
+    if (seen.current !== null && seen.current !== mark && form.phase !== 'setup') topRef.current?.scrollIntoView?.();
+    seen.current = mark;
+  }, [form.phase, form.at]);
 
   const today = localToday();
   const topics = data ? currentTopics(data.topics, today, data.sold) : [];
@@ -459,7 +468,7 @@ export function TrainingStep({ visit, readOnly }) {
   const phase = !topic || !people.length ? 'setup' : form.phase;
   const showForm = !done || form.again;
   return html`<${Step} title=${t('visit.training')} done=${done} open=${false} testid="step-training">
-    <div data-testid="training-body" data-loaded=${data ? 'true' : 'false'}>
+    <div data-testid="training-body" data-loaded=${data ? 'true' : 'false'} class="train-body" ref=${topRef}>
       ${refusals}
       ${done ? html`<p class="muted small">${t('trainStep.recorded')}</p>${sessionList}` : null}
       ${
