@@ -28,6 +28,7 @@ from tests.factories import make_store
 
 from .conftest import login, shot, wait_for_service_worker
 from .test_clerk_offline import make_label
+from .test_touch_targets import offenders
 
 pytestmark = pytest.mark.slow
 
@@ -145,6 +146,7 @@ def test_clerk_exchanges_a_phone_offline(phone, e2e_world, tmp_path):
     )
     expect(detail.locator("[data-testid=service-events-none]")).to_be_visible()
     shot(page, "service-01-card-zh")
+    touch = offenders(page, "card")
 
     # --- the exchange: fault, the new unit's IMEI (typed with a typo, then scanned), serial ---------
     service.locator("[data-testid=service-exchange]").click()
@@ -183,6 +185,7 @@ def test_clerk_exchanges_a_phone_offline(phone, e2e_world, tmp_path):
     form.locator("[data-testid=service-serial_number]").fill("SN-P30-0002")
     form.locator("[data-testid=service-note]").fill("屏幕闪烁")
     shot(page, "service-02-exchange-form-zh")
+    touch += offenders(page, "exchange form")
     form.locator("[data-testid=service-save]").click()
 
     # --- the new card at once: the old purchase date and 三包 dates, linked to the old card ---------
@@ -207,6 +210,8 @@ def test_clerk_exchanges_a_phone_offline(phone, e2e_world, tmp_path):
     expect(made).to_have_attribute("data-kind", "exchange")
     expect(made).to_contain_text("屏幕故障")
     shot(page, "service-03-new-card-zh")
+    touch += offenders(page, "new card")
+    assert touch == [], "controls smaller than 44×44 px:\n" + "\n".join(touch)
 
     # The store's list: the new card (a replacement) and the old one, exchanged; nothing on the server.
     page.locator("[data-testid=nav-today]").click()
@@ -262,7 +267,7 @@ def test_clerk_exchanges_a_phone_offline(phone, e2e_world, tmp_path):
         expect(detail.locator(f"[data-testid=service-{kind}]")).to_be_disabled()
     expect(detail.locator("[data-testid=service-closed-why]")).to_have_text("已换货：请在新机的保修卡上办理。")
     expect(detail.locator("[data-testid=card-replaced-by]")).to_contain_text(new_imei)
-    expect(detail.locator("[data-testid=service-new-card]")).to_have_text(new_imei)
+    expect(detail.locator("[data-testid=service-new-card]")).to_contain_text(new_imei)
     shot(page, "service-05-old-card-zh")
 
 
@@ -398,6 +403,8 @@ def test_repair_referral_in_english(phone, e2e_world):
     expect(form.locator("[data-testid=service-point-problem]")).to_have_text("✗ Pick the repair point.")
     form.locator(f"[data-testid=service-repair-point][data-key='store:{point_id}']").click()
     shot(page, "service-09-repair-form-en")
+    touch = offenders(page, "repair form")
+    assert touch == [], "controls smaller than 44×44 px:\n" + "\n".join(touch)
     form.locator("[data-testid=service-save]").click()
     detail = page.locator("[data-testid=card-detail]")
     event = detail.locator("[data-testid=service-event]")

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { fmt, localName, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { useLive } from '../../components/hooks.js';
+import { Icon } from '../../components/icons.js';
 import { errorText } from '../../components/SyncBar.js';
 import { cardAllowance, repairPointsIn, serviceEventsIn } from '../../db/service.js';
 import { localToday } from '../../warranty/rules.js';
@@ -95,9 +96,16 @@ function RefusedEvent({ ev }) {
 
 function EventItem({ ev, cards, points, shownRefusal }) {
   const other = (cid) => (cid ? cards.get(String(cid)) : null);
-  const link = (cid, key) => {
+  // The other card of an exchange: a row to tap, as in the store's list.
+  const link = (cid, key, label) => {
     const c = other(cid);
-    return html`<a href=${`#/card/${encodeURIComponent(cid)}`} class="mono" data-testid=${key}>${c ? c.imei : t('aftersales.otherCard')}</a>`;
+    return html`<a class="list-item" href=${`#/card/${encodeURIComponent(cid)}`} data-testid=${key}>
+      <div class="main">
+        <div class="sub">${label}</div>
+        <div class="mono">${c ? c.imei : t('aftersales.otherCard')}</div>
+      </div>
+      <span class="chev"><${Icon} name="chevron" size=${18} /></span>
+    </a>`;
   };
   const point = points.find(
     (p) =>
@@ -117,10 +125,10 @@ function EventItem({ ev, cards, points, shownRefusal }) {
     ${ev.note ? html`<div class="small" data-testid="service-event-note">${ev.note}</div>` : null}
     ${
       ev.kind === 'exchange' && !ev.replacing && ev.new_card_id
-        ? html`<div class="small">${t('aftersales.newCard')} ${link(ev.new_card_id, 'service-new-card')}</div>`
+        ? link(ev.new_card_id, 'service-new-card', t('aftersales.newCard'))
         : null
     }
-    ${ev.replacing ? html`<div class="small">${t('aftersales.oldCard')} ${link(ev.card_id, 'service-old-card')}</div>` : null}
+    ${ev.replacing ? link(ev.card_id, 'service-old-card', t('aftersales.oldCard')) : null}
     ${ev.sync.state === 'refused' && ev.sync.mutationId !== shownRefusal ? html`<${RefusedEvent} ev=${ev} />` : null}
   </li>`;
 }
