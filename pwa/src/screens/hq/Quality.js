@@ -65,8 +65,7 @@ function Alerts({ alerts, onPick }) {
                 a,
               ) => html`<li key=${a.product_id} class="banner banner-warn" data-testid="quality-alert" data-product=${a.product_id}>
                 <span class="grow">
-                  <strong>${a.model_code}</strong> ${localField(a, 'name')} ·
-                  ${t('quality.alerts.line', {
+                  <strong>${a.model_code}</strong> ${localField(a, 'name')}${' · '}${t('quality.alerts.line', {
                     rate: rateText(a.rate_per_1000),
                     threshold: rateText(a.threshold_per_1000),
                     n: fmt.number(a.returns_exchanges),
@@ -131,7 +130,7 @@ function ModelDetail({ model, regionId, since, until, weeks, setWeeks, showRegio
       ${
         tableRows.length
           ? html`<div class="table-wrap table-scroll table-short">
-              <table class="table channel-table" data-testid="quality-weekly-table">
+              <table class="table channel-table rates-table" data-testid="quality-weekly-table">
                 <thead>
                   <tr>
                     <th>${t('quality.purchaseWeek')}</th>
@@ -161,7 +160,7 @@ function ModelDetail({ model, regionId, since, until, weeks, setWeeks, showRegio
             ${
               regionRows.length
                 ? html`<div class="table-wrap table-scroll table-short">
-                    <table class="table channel-table" data-testid="quality-region-table">
+                    <table class="table channel-table rates-table" data-testid="quality-region-table">
                       <thead>
                         <tr>
                           <th>${t('channel.region')}</th>
@@ -251,7 +250,7 @@ export function Quality({ region = null }) {
       ${
         rows.length
           ? html`<div class="table-wrap table-scroll">
-              <table class="table channel-table" data-testid="quality-table">
+              <table class="table channel-table rates-table" data-testid="quality-table">
                 <thead>
                   <tr>
                     <th>${t('channel.model')}</th>

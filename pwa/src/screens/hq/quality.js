@@ -96,10 +96,13 @@ export function faultsText(faults) {
 }
 
 /** A model's weeks as the chart's series: `{weeks, series: [{kind, values}]}` — weeks oldest
- * first, one series per kind of KINDS with the rate per 1,000 of each week (null where nothing was
- * sold: a gap, not a zero). */
+ * first from the first week anything of it sold (a model launched 2 weeks ago shows 2 weeks, not
+ * 10 empty ones before them), one series per kind of KINDS with the rate per 1,000 of each week
+ * (null where nothing was sold: a gap, not a zero). */
 export function weeklySeries(rows) {
-  const sorted = [...(rows || [])].filter((r) => r?.week).sort((a, b) => String(a.week).localeCompare(b.week));
+  const all = [...(rows || [])].filter((r) => r?.week).sort((a, b) => String(a.week).localeCompare(b.week));
+  const first = all.findIndex((r) => toNumber(r.units_sold) > 0);
+  const sorted = first > 0 ? all.slice(first) : all;
   const weeks = sorted.map((r) => r.week);
   const series = KINDS.map((kind) => ({
     kind,

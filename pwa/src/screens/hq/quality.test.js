@@ -143,6 +143,14 @@ describe('a model week by week', () => {
     ]);
     expect(hasFigures(chart)).toBe(true);
     expect(hasFigures(weeklySeries([{ week: '2026-11-09', units_sold: 0 }]))).toBe(false);
+    // Weeks before the first sale are left out; a week without sales after it stays (a gap).
+    const launched = weeklySeries([
+      { week: '2026-10-19', units_sold: 0 },
+      { week: '2026-10-26', units_sold: 0 },
+      ...rows,
+    ]);
+    expect(launched.weeks).toEqual(['2026-11-02', '2026-11-09', '2026-11-16']);
+    expect(launched.series[0].values).toEqual([10, null, 5]);
     expect(weeklySeries(null)).toEqual({
       weeks: [],
       series: [
