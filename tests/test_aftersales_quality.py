@@ -445,6 +445,45 @@ def test_csv_model_region_week_rows_with_bom_and_headers(world, api, faults, n10
     assert [(row[2], row[6], row[7]) for row in rows[1:]] == [("XL-P30", "广西大区", "100")]
 
 
+# --- through the service -------------------------------------------------------------------------
+
+
+def test_events_recorded_by_the_service_count_as_the_rows_above(world, api, faults):
+    """Cards registered and events recorded over REST (the aftersales service writes the rows):
+    the replacement unit's card is no new unit, each event counts once against its purchase."""
+    from tests.factories import iso
+    from tests.warranty.helpers import card_body, register
+
+    today = business_today()
+    bought = today - timedelta(days=5)
+    world.partner.repair_provider = True
+    db.session.commit()
+    clerk = api(world.clerk_a1)
+    sold = [register(clerk, card_body(world, 700 + i, purchase_date=bought.isoformat())) for i in range(4)]
+    occurred = iso(utcnow().replace(microsecond=0) - timedelta(hours=1))
+
+    def post(kind, card, fault, **kw):
+        body = {"id": str(uuid.uuid4()), "kind": kind, "card_id": card["id"], "fault_code": fault}
+        r = clerk.post("/api/v1/service-events", json={**body, "occurred_at": occurred, **kw})
+        assert r.status_code == 201, r.json
+
+    post("return", sold[0], "screen")
+    unit = {"id": str(uuid.uuid4()), "imei": make_imei(P30_TAC, 799), "product_id": world.product.id}
+    post("exchange", sold[1], "battery", new_card={**unit, "serial_number": "SN-NEW-799"})
+    post("repair", sold[2], "screen", repair_partner_id=world.partner.id)
+
+    r = api(world.hq).get(f"{BASE}/models?since={bought}&until={bought}")
+    (row,) = r.json
+    # 4 units sold (the exchange's new card is the same sale); 1 / 4 × 1000 = 250.0 each
+    assert (row["units_sold"], row["returns"], row["exchanges"], row["repairs"]) == (4, 1, 1, 1)
+    assert (row["return_per_1000"], row["exchange_per_1000"], row["repair_per_1000"]) == (250.0, 250.0, 250.0)
+    assert [(f["code"], f["count"]) for f in row["top_faults"]] == [("screen", 2), ("battery", 1)]
+    (region,) = api(world.hq).get(f"{BASE}/regions?since={bought}&until={bought}").json
+    assert (region["region_id"], region["units_sold"], region["returns"]) == (world.region_a.id, 4, 1)
+    (week,) = [w for w in api(world.hq).get(f"{BASE}/weekly?weeks=2").json if w["units_sold"]]
+    assert (week["week"], week["units_sold"], week["exchanges"]) == (week_start(bought).isoformat(), 4, 1)
+
+
 # --- bad queries -----------------------------------------------------------------------------------
 
 
