@@ -17,6 +17,10 @@ run's one random generator, so the order is part of the data):
   `stock.record_stock` during each;
 - `intel`: reps' intel reports (and the prices above);
 - `warranty`: warranty cards, shipments, spot checks, diversion flags;
+- `channel`: half a year of shipments and sell-out, shop stock counts, sell-out reports;
+- `aftersales`: fault codes, repair points (service-point stores, a repair provider), the
+  clerks' 三包 returns, exchanges and repair referrals;
+- `training`: promoters' training topics (with quizzes) and the sessions reps gave at visits;
 - `market`: rivals, price rollups and alerts;
 - `routes`: visit plans.
 """

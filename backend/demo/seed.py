@@ -15,9 +15,11 @@ admin (admin), hq (HQ), manager.gd (manager of 广东大区), rep.gz (rep in 广
 clerk.gz (clerk at 星澜手机专卖店 天河城店).
 
 Each domain's data is made by its own module of `backend.demo` (`org`, `catalogue`, `stores`,
-`auth`, `visits` with `intel` and `stock`, `warranty`, `channel`, `market`, `routes`), whose functions take
-the run's shared `context.Context`; `seed_demo` below calls them in order. The order is part of
-the data: every step draws from the same random sequence. This module keeps the names others
+`auth`, `visits` with `intel` and `stock`, `warranty`, `channel`, `aftersales`, `training`,
+`market`, `routes`), whose functions take the run's shared `context.Context`; `seed_demo` below
+calls them in order. The order is part of the data: every step draws from the same random
+sequence (`aftersales` and `training` each from a generator of their own, seeded from it without
+drawing, so the steps after them are as they were before they came). This module keeps the names others
 import (`seed_demo`, `PASSWORD`, `DEMO_LOGINS`, `REGIONS`, the catalogue's constants).
 """
 
@@ -27,7 +29,7 @@ from collections.abc import Callable
 from datetime import date
 
 from ..extensions import db
-from . import auth, catalogue, channel, intel, market, org, routes, stores, visits, warranty
+from . import aftersales, auth, catalogue, channel, intel, market, org, routes, stores, training, visits, warranty
 from .auth import DEMO_LOGINS, PASSWORD
 from .catalogue import CHECKLIST, COMPETITORS, MATERIALS, OUR_PRODUCTS, checklist_items, promo_materials
 from .context import BRAND, Context
@@ -82,6 +84,10 @@ def seed_demo(
     db.session.commit()
     echo("The channel: half a year of shipments and sell-out, shop stock and sell-out reports…")
     channel.make_channel(ctx)
+    db.session.commit()
+    echo("三包 returns, exchanges and repairs; promoters' training…")
+    aftersales.make_aftersales(ctx)  # draws from a generator of its own, as training does
+    training.make_training(ctx)
     db.session.commit()
     channel.make_rollups_and_alerts(ctx)
     echo("Price rollups, alerts and visit plans…")
