@@ -195,6 +195,26 @@ export async function refreshRepairPoints(db, api, now = () => Date.now()) {
   return kept;
 }
 
+/** How long kept repair points are fresh enough not to ask again on the clerk's home screen. */
+export const REPAIR_POINTS_MAX_AGE_MS = 12 * 3600 * 1000;
+
+/**
+ * Keep the repair points on the phone before they are needed offline: ask the server when none
+ * are kept or they are older than REPAIR_POINTS_MAX_AGE_MS (online only; a failure is ignored).
+ * Resolves to what is kept.
+ */
+export async function keepRepairPoints(db, api, now = () => Date.now()) {
+  const kept = await repairPointsIn(db);
+  const age = kept ? now() - Date.parse(kept.fetchedAt) : Infinity;
+  const online = typeof navigator === 'undefined' || navigator.onLine !== false;
+  if (!online || age < REPAIR_POINTS_MAX_AGE_MS) return kept;
+  try {
+    return await refreshRepairPoints(db, api, now);
+  } catch {
+    return kept;
+  }
+}
+
 // --- actions --------------------------------------------------------------------------------------
 
 /**

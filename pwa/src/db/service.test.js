@@ -452,3 +452,34 @@ describe('repair points', () => {
     expect(await getMeta(db, 'repairPoints')).toEqual(kept);
   });
 });
+
+describe('keepRepairPoints', () => {
+  it('asks the server when none are kept or they are older than 12 hours, else keeps them', async () => {
+    const { keepRepairPoints } = await import('./service.js');
+    let calls = 0;
+    const api = {
+      request: async () => {
+        calls++;
+        return [{ kind: 'partner', id: 4, name: '粤修科技', address: null }];
+      },
+    };
+    await keepRepairPoints(db, api, () => clock);
+    expect(calls).toBe(1);
+    clock += 12 * 3600 * 1000 - 1;
+    expect((await keepRepairPoints(db, api, () => clock)).items).toHaveLength(1);
+    expect(calls).toBe(1);
+    clock += 1;
+    await keepRepairPoints(db, api, () => clock);
+    expect(calls).toBe(2);
+    // a failure keeps what was kept
+    const down = {
+      request: async () => {
+        throw new Error('offline');
+      },
+    };
+    clock += 13 * 3600 * 1000;
+    expect((await keepRepairPoints(db, down, () => clock)).fetchedAt).toBe(
+      new Date(clock - 13 * 3600 * 1000).toISOString(),
+    );
+  });
+});

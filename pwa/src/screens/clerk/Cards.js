@@ -2,10 +2,11 @@
 // the clerk types (IMEI or IMEI 2, by prefix). Each card shows whether it reached the server —
 // and, when the server refused it, why. Reads only the local database: works with no network.
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { useLive } from '../../components/hooks.js';
+import { keepRepairPoints } from '../../db/service.js';
 import { Icon } from '../../components/icons.js';
 import { ScanButton } from '../../components/Scanner.js';
 import { modelOf, Refusal, StandingBadge, SyncTag, TermsView } from './common.js';
@@ -43,7 +44,11 @@ export function CardItem({ card }) {
 }
 
 export function Cards() {
-  const { queries } = useApp();
+  const { db, api, queries } = useApp();
+  // The repair points a 维修 referral picks from, kept while there is a network.
+  useEffect(() => {
+    keepRepairPoints(db, api);
+  }, [db]);
   const [q, setQ] = useState('');
   const prefix = q.replace(/\D+/g, '');
   const [list, loaded] = useLive(() => queries.cards({ imeiPrefix: prefix }), [prefix], []);
