@@ -361,6 +361,10 @@ def test_hq_quality_and_training_coverage(app, browser, live_server, e2e_world, 
         expect(gaps.first).to_contain_text("XL-P40")
         expect(gaps.first).to_contain_text(text["topic"])
         expect(gaps.first.locator("[data-testid=gap-store-link]")).to_have_count(0)  # HQ's desk has no store page
+        with page.expect_download() as download:
+            page.locator("[data-testid=gaps-csv]").click()
+        lines = open(download.value.path(), "rb").read().decode("utf-8-sig").splitlines()
+        assert len(lines) == 2 and world.store_a2.name in lines[1] and "XL-P40" in lines[1], lines
         shot(page, f"quality-02-training-hq-{locale}")
     finally:
         context.close()

@@ -8,7 +8,7 @@ import './i18n/index.js'; // HQ's strings (the manager's package loads them with
 import { html } from 'htm/preact';
 import { useMemo, useState } from 'preact/hooks';
 import { fmt, localField, localName, t } from '../../i18n/index.js';
-import { ErrorBanner, RefreshButton, useRemote } from '../desk/kit.js';
+import { CsvButton, ErrorBanner, RefreshButton, useRemote } from '../desk/kit.js';
 import { ChannelRegionField } from './channelCommon.js';
 import { cleanQuery, regionName, useLookups, useSavedFilters } from './marketCommon.js';
 import { fraction, gapTopic, scoreText, sortCoverage, sortGaps } from './quality.js';
@@ -63,8 +63,18 @@ function Gaps({ gaps, topics, regions, products, storeLinks }) {
     const p = products.find((x) => String(x.id) === String(g.product_id));
     return p ? localName(p) : '';
   };
+  const columns = () => [
+    { key: 'store_name', label: t('channel.store') },
+    { key: 'region_id', label: t('channel.region'), value: (g) => regionName(regions, g.region_id) },
+    { key: 'model_code', label: t('channel.model') },
+    { key: 'topic', label: t('trainingCov.topic'), value: (g) => gapTopic(g, topics) || '' },
+    { key: 'seen_on', label: t('trainingCov.gaps.seenOn') },
+  ];
   return html`<section class="card" data-testid="training-gaps">
-    <h3>${t('trainingCov.gaps.title')}</h3>
+    <div class="toolbar">
+      <h3 style="margin:0">${t('trainingCov.gaps.title')}</h3>
+      <${CsvButton} name="training-gaps" rows=${rows} columns=${columns} testid="gaps-csv" />
+    </div>
     <p class="small muted">${t('trainingCov.gaps.explain')}</p>
     <${ErrorBanner} error=${error} onRetry=${reload} />
     ${
