@@ -900,6 +900,7 @@ def matrix() -> list[Row]:
     ]
     rows += routes_and_market_rows()  # route review, coverage, plans, intel review, market: see below
     rows += training_rows()  # promoters' training: see the end of the file
+    rows += aftersales_rows()  # 三包 service events, fault codes, repair points: see the end of the file
     return rows
 
 
@@ -1039,6 +1040,7 @@ def build_records(world, clients: dict[str, ApiClient], owners: dict[str, ApiCli
         ctx[f"proposal_{suffix}"] = r.json["pending_position"]["id"]
     build_routes_and_market_records(ctx, owners)
     build_training_records(ctx, owners)
+    build_aftersales_records(ctx, owners)
     return ctx
 
 
@@ -1531,3 +1533,79 @@ def build_training_records(ctx: dict, owners: dict[str, ApiClient]) -> None:
         r = owners[owner].post("/api/v1/training-sessions", json=training_session_body(store, contact)(ctx, ""))
         assert r.status_code == 201, r.json
         ctx[f"tsession_{suffix}"] = r.json["id"]
+
+
+# --- 三包 service events (clerks of the card's store), fault codes (HQ edits), repair points ---------
+
+
+def service_event_body(card_key: str):
+    def body(ctx, role):
+        return {
+            "id": str(uuid.uuid4()),
+            "kind": "return",
+            "card_id": ctx[card_key],
+            "fault_code": "screen",
+            "occurred_at": now(ctx),
+        }
+
+    return body
+
+
+def aftersales_rows() -> list[Row]:
+    return [
+        Row(
+            "GET",
+            "/api/v1/service-events",
+            codes(403, 200, 200, 200, 200),
+            query="page_size=100",
+            visible={
+                "manager": {"sevent_a1"},
+                "clerk": {"sevent_a1"},
+                "hq": {"sevent_a1", "sevent_b1"},
+                "admin": {"sevent_a1", "sevent_b1"},
+            },
+        ),
+        Row("POST", "/api/v1/service-events", codes(403, 403, 201, 403, 403), body=service_event_body("svcpost")),
+        Row(
+            "POST",
+            "/api/v1/service-events",
+            codes(403, 403, 403, 403, 403),
+            body=service_event_body("card_b1"),
+            note="store_b1's card: service.not_your_store",
+        ),
+        Row("GET", "/api/v1/fault-codes", ALL_200),
+        Row(
+            "POST",
+            "/api/v1/fault-codes",
+            codes(403, 403, 403, 201, 201),
+            body=lambda ctx, role: {"code": f"fault_{role}", "name": f"故障 {role}"},
+        ),
+        Row(
+            "PATCH",
+            "/api/v1/fault-codes/{fault_id}",
+            codes(403, 403, 403, 200, 200),
+            params={"fault_id": "fault"},
+            body=lambda ctx, role: {"name_en": f"Edited by {role}"},
+        ),
+        Row("GET", "/api/v1/repair-points", codes(403, 200, 200, 200, 200)),
+    ]
+
+
+def build_aftersales_records(ctx: dict, owners: dict[str, ApiClient]) -> None:
+    """A fault code by HQ; a return at store_a1 and one at store_b1 by their clerks; a card of
+    store_a1 for the clerk's POST row."""
+    r = owners["hq"].post("/api/v1/fault-codes", json={"code": "screen", "name": "屏幕故障"})
+    assert r.status_code == 201, r.json
+    ctx["fault"] = r.json["id"]
+    for key, owner, serial in (
+        ("svccard_a1", "clerk_a1", 700),
+        ("svccard_b1", "clerk_b1", 710),
+        ("svcpost", "clerk_a1", 720),
+    ):
+        r = owners[owner].post("/api/v1/warranty-cards", json=card_body(serial)(ctx, "rep"))
+        assert r.status_code == 201, r.json
+        ctx[key] = r.json["id"]
+    for suffix, owner in (("a1", "clerk_a1"), ("b1", "clerk_b1")):
+        r = owners[owner].post("/api/v1/service-events", json=service_event_body(f"svccard_{suffix}")(ctx, ""))
+        assert r.status_code == 201, r.json
+        ctx[f"sevent_{suffix}"] = r.json["id"]

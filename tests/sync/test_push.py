@@ -249,6 +249,17 @@ def _out_of_scope_args(world, rep_b1_visit: str, b1_card: dict) -> dict[str, dic
         # Visit plans (routes): a rep plans their own days only, so another region's rep's day
         # is refused as forbidden, as by REST (403), whoever the other rep is.
         "plan.save": plan_body(days_ago(0), [b1], rep_id=world.rep_b1.id),
+        # 三包 service events on another store's card: refused on the card's store (the fault
+        # code, the window and the rest unread); forbidden, as by REST (403).
+        **{
+            name: {
+                "id": str(uuid.uuid4()),
+                "card_id": b1_card["id"],
+                "fault_code": "screen",
+                "occurred_at": check_in_args(b1)["checked_in_at"],
+            }
+            for name in ("warranty.return", "warranty.exchange", "warranty.repair")
+        },
         # A training at another region's store: refused on the store (topic and contact unread).
         "training.record": {
             "id": str(uuid.uuid4()),
@@ -261,8 +272,10 @@ def _out_of_scope_args(world, rep_b1_visit: str, b1_card: dict) -> dict[str, dic
     }
 
 
-COUNTER_MUTATIONS = {"warranty.register", "warranty.correct"}
+COUNTER_MUTATIONS = {"warranty.register", "warranty.correct", "warranty.return", "warranty.exchange", "warranty.repair"}
 EXPECTED_CODE = {"warranty.register": "conflict"}  # others: not_found
+# 三包 service events: another store's card is service.not_your_store (403 by REST too).
+EXPECTED_CODE |= dict.fromkeys(("warranty.return", "warranty.exchange", "warranty.repair"), "forbidden")
 EXPECTED_CODE["plan.save"] = "forbidden"  # visit plans: see _out_of_scope_args
 
 
