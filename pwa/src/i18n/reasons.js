@@ -348,7 +348,8 @@ export default {
     'err.sellout.period_future': 'The period ends in the future.',
     'err.sellout.not_found': 'This stock or sales entry is not on the server.',
     'err.training.unknown_topic': 'Unknown training topic (#{topic_id}).',
-    'err.training.topic_not_current': 'Training topic #{topic_id} was not current on the day of the training (or is inactive).',
+    'err.training.topic_not_current':
+      'Training topic #{topic_id} was not current on the day of the training (or is inactive).',
     'err.training.topic_not_found': 'This training topic is not on the server.',
     'err.training.unknown_contact': 'This attendee is not on the server: sync the store contacts first.',
     'err.training.contact_other_store': 'This attendee is not a contact of this store.',
