@@ -7,6 +7,8 @@ sale (its unit back in channel stock), the increments agreeing with rebuild().""
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +22,7 @@ from backend.channel.rollup import rebuild
 from backend.extensions import db
 from backend.warranty.models import DiversionFlag, WarrantyCard, WarrantyImei
 from tests.channel.helpers import monday, rollups, ship
-from tests.factories import N10_TAC, P30_TAC, imei, make_store, new_id
+from tests.factories import N10_TAC, P30_TAC, ApiClient, imei, make_store, new_id
 from tests.warranty.helpers import CARDS, card_body, local_day, make_product, register
 
 EVENTS = "/api/v1/service-events"
@@ -679,3 +681,57 @@ def test_a_return_puts_the_unit_back_into_channel_stock_and_rebuild_agrees(api, 
     assert got["channel_stock"] == {(a, sn, p): (3, 2)}
     assert got["channel_sales"] == {(a, sn, p, w0, wb): (1,), (a, sn, p, w0, w24): (1,)}
     assert got["store_sellout_weeks"] == {(s1, key, wb): (1, 0, 0, 0, 0), (s1, key, w24): (1, 0, 0, 0, 0)}
+
+
+# --- at the same moment (PostgreSQL: SQLite has one writer at a time, no race to test) ------------------------
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+    reason="concurrency needs PostgreSQL: SQLite serialises writers, so there is no race to test",
+)
+def test_two_events_on_one_card_at_once_make_one_and_a_resend_at_once_is_the_same(app, world, faults):
+    """Per card, a return and an exchange sent at the same moment (two tabs of the counter): the
+    card row is locked, so the second sees the card closed (409) instead of closing it again.
+    The same return sent twice at once: one row, 201 and 200."""
+    owner = ApiClient(app.test_client(), world.clerk_a1)
+    rounds = 4
+    cards = [sold(owner, world, n, date(2026, 11, 10)) for n in range(1, 2 * rounds + 1)]
+    day = at(date(2026, 11, 12))
+    calls = []
+    for n in range(rounds):
+        pair = cards[n]
+        swap = event("exchange", pair, day, new_card=new_unit(world, 100 + n))
+        calls.append((n, [event("return", pair, day), swap]))
+        resend = event("return", cards[rounds + n], day)
+        calls.append((rounds + n, [resend, resend]))
+    clients = [ApiClient(app.test_client(), world.clerk_a1) for _ in range(2)]
+    outcomes: dict[int, list[int]] = {}
+    errors: list[BaseException] = []
+
+    def attempt(key, client, body, barrier):
+        try:
+            barrier.wait(timeout=10)
+            r = client.post(EVENTS, json=body)
+            outcomes.setdefault(key, []).append((r.status_code, (r.get_json() or {}).get("reason")))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    for key, bodies in calls:
+        barrier = threading.Barrier(2)
+        threads = [
+            threading.Thread(target=attempt, args=(key, client, body, barrier))
+            for client, body in zip(clients, bodies, strict=True)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    assert not errors, errors
+    for key, got in outcomes.items():
+        if key < rounds:
+            assert sorted(got) == [(201, None), (409, "service.card_closed")], (key, got)
+        else:
+            assert sorted(got) == [(200, None), (201, None)], (key, got)
+    db.session.rollback()
+    assert events_count() == 2 * rounds

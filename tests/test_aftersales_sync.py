@@ -224,3 +224,13 @@ def test_a_refused_exchange_leaves_nothing_and_the_next_mutations_apply(api, wor
     assert sorted(e.kind for e in db.session.scalars(select(ServiceEvent))) == ["exchange", "repair"]
     history = api(world.clerk_a1).get(f"{CARDS}/{second['id']}/revisions").json
     assert [(h["kind"], h["changes"]["repair"]) for h in history] == [("repair", [None, "星澜服务中心"])]
+
+
+def test_the_same_event_queued_twice_in_one_push_makes_one_row(api, world):
+    device = Device(api(world.clerk_a1))
+    sold = card(world, 1)
+    unit = {"id": new_id(), "imei": imei(serial=2), "product_id": world.product.id, "serial_number": "SN-2"}
+    swap = args(sold, date(2026, 11, 12), new_card=unit)
+    r = push(device, ("warranty.register", sold), ("warranty.exchange", swap), ("warranty.exchange", swap))
+    assert statuses(r) == ["applied"] * 3
+    assert count(ServiceEvent) == 1 and count(WarrantyCard) == 2
