@@ -76,7 +76,7 @@ class WarrantyImei(db.Model):
     """The IMEIs held by live cards, one row per IMEI whichever slot it is in: the database's
     guarantee of one live card per phone (a unique index on `imei` alone cannot see `imei2`, so
     two counters registering the same phone by its two IMEIs at once could both pass). Written
-    by the service with the card; a voided card's rows are deleted, freeing its IMEIs."""
+    by the service with the card; a voided or closed card's rows are deleted, freeing its IMEIs."""
 
     __tablename__ = "warranty_imeis"
 
@@ -87,14 +87,16 @@ class WarrantyImei(db.Model):
 
 
 class WarrantyCardRevision(db.Model):
-    """The history of a card: what each correction or the voiding changed, by whom, when."""
+    """The history of a card: what each correction, the voiding or a 三包 service event changed,
+    by whom, when."""
 
     __tablename__ = "warranty_card_revisions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     card_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("warranty_cards.id"), index=True, nullable=False)
     revision: Mapped[int] = mapped_column(Integer, nullable=False)  # the card's revision after it
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # "correct" | "void"
+    # "correct" | "void" | "return" | "exchange" | "repair" (the 三包 service events, aftersales)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
     changes: Mapped[dict] = mapped_column(JSON, nullable=False)  # {field: [old, new]}
     changed_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
