@@ -415,6 +415,11 @@ def _field_records(ctx: Context, sim: _Simulation) -> None:
                         "reported_at": v["checked_in_at"] + timedelta(minutes=12),
                     }
                 )
+    # Nobody counts or sells a model before its launch (the P50 came out ten days ago): drawn
+    # above all the same, so the random sequence, hence the rest of the data, stays as it was.
+    launched = {p.id: p.launch_date for p in by_code.values()}
+    counts[:] = [c for c in counts if (c["counted_at"] + CST).date() >= launched[c["product_id"]]]
+    reports[:] = [r for r in reports if r["period_end"] >= launched[r["product_id"]]]
     _stock_out(ctx, sim, visits, counts)
     _disagreement(ctx, sim, visits, reports)
     db.session.execute(insert(ShopStockCount), counts)

@@ -141,7 +141,9 @@ def check_stores() -> None:
         assert s.address.startswith(("广东省", "广西壮族自治区", "福建省", "海南省")) and s.address.endswith(
             ("号", "楼")
         )
-        assert s.kind in ("counter", "shop") and s.tier in ("A", "B", "C")
+        # A service point per region (三包 repairs, demo/aftersales.py); the rest sell.
+        assert s.kind in ("counter", "shop") or (s.kind, s.code[:4]) == ("service_point", "SVC-")
+        assert s.tier in ("A", "B", "C")
     assert statuses["active"] > 0.85 * len(stores) and statuses["prospect"] and statuses["closed"]
     assert len({s.code for s in stores}) == len(stores)
     names = [s.name for s in stores]
