@@ -6,10 +6,11 @@ and repair referrals the clerks recorded over the demo's warranty cards.
   the demo keeps the default, so no event names it).
 - Repair points: one service point (a store of kind `service_point`, 星澜授权服务中心) in each
   region's first city, and one partner that is a repair provider (a Guangzhou service company).
-- Events: about one card in a hundred returned and one in a hundred exchanged (an exchange gives
-  an unsold unit of the same model from the region's channel stock, whose new card inherits the
-  purchase date and the buyer), and one in seventy referred for repair, each inside its window
-  (return: purchase + 7 days, exchange: + 15, repair: 12 months) and before the demo's today.
+- Events: of every thousand cards of a model, 7 returned, 9 exchanged (the replacement is an
+  unsold unit of the same model from the region's channel stock, else one HQ shipped for it; its
+  new card inherits the purchase date and the buyer) and 14 referred for repair, each inside its
+  window (the model's terms: return 7 days, exchange 15, repair 12 months) and before the demo's
+  today.
   The P50, launched ten days ago, has an early screen problem: about 50 returns and exchanges per
   1,000 units sold, above QUALITY_ALERT_RATE_PER_1000 (30), so HQ's quality alert shows it.
 
@@ -345,6 +346,7 @@ def _events(ctx: Context, rng: random.Random, faults: dict[str, FaultCode], poin
     ctx.summary["exchanges"] = counts["exchange"]
     ctx.summary["repairs"] = counts["repair"]
     ctx.summary["shipments"] = ctx.summary.get("shipments", 0) + replacements
+    ctx.summary["warranty_cards"] = ctx.summary.get("warranty_cards", 0) + counts["exchange"]  # the new cards
 
 
 def _fresh(rng: random.Random, product: Product, used: set[str]) -> str:

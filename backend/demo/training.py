@@ -142,13 +142,13 @@ def make_training(ctx: Context) -> None:
     ]
     visits.sort(key=lambda v: (v["checked_in_at"], str(v["id"])))
     # The flagship's P50 training: at its latest visit since the topic began.
-    at_flagship = [v for v in visits if v["store_id"] == flagship and _day(ctx, v) >= p50_topic.starts_on]
+    at_flagship = [v for v in visits if v["store_id"] == flagship and _day(v) >= p50_topic.starts_on]
     forced = at_flagship[-1]["id"] if at_flagship else None
     trained: set[tuple[int, int]] = set()  # (store, topic)
     offered: set[tuple[int, int]] = set()  # the P50's first visit since the topic began
     sessions = attendances = 0
     for visit in visits:
-        store_id, day = visit["store_id"], _day(ctx, visit)
+        store_id, day = visit["store_id"], _day(visit)
         plan = []
         for topic, chance in ((p50_topic, 0.4), (p30_topic, 0.1), (promo, 0.1)):
             if (store_id, topic.id) in trained or not (topic.starts_on <= day <= topic.ends_on):
@@ -191,7 +191,7 @@ def make_training(ctx: Context) -> None:
     ctx.summary["training_attendance"] = attendances
 
 
-def _day(ctx: Context, visit: dict):
+def _day(visit: dict):
     return (visit["checked_in_at"] + CST).date()
 
 
