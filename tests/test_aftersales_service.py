@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from backend.aftersales.models import FaultCode, ServiceEvent
 from backend.channel.rollup import rebuild
 from backend.extensions import db
-from backend.warranty.models import DiversionFlag, WarrantyCard, WarrantyImei
+from backend.warranty.models import DiversionFlag, WarrantyCard, WarrantyCardRevision, WarrantyImei
 from tests.channel.helpers import monday, rollups, ship
 from tests.factories import N10_TAC, P30_TAC, ApiClient, imei, make_store, new_id
 from tests.warranty.helpers import CARDS, card_body, local_day, make_product, register
@@ -735,3 +735,54 @@ def test_two_events_on_one_card_at_once_make_one_and_a_resend_at_once_is_the_sam
             assert sorted(got) == [(200, None), (201, None)], (key, got)
     db.session.rollback()
     assert events_count() == 2 * rounds
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+    reason="concurrency needs PostgreSQL: SQLite serialises writers, so there is no race to test",
+)
+def test_a_correction_at_the_moment_of_a_return_never_corrects_the_closed_card(app, world, faults):
+    """A correction of the card's IMEI and its return sent at the same moment (two clerks of the
+    store): whichever comes first, the card ends closed with no IMEI held for it and a history
+    numbered 1, 2, 3 … without a repeat. (The correction read the card without waiting for the
+    return's lock: it then corrected the closed card, claimed the new IMEI for it and wrote a
+    second revision 2.)"""
+    owner = ApiClient(app.test_client(), world.clerk_a1)
+    rounds = 6
+    cards = [sold(owner, world, n, date(2026, 11, 10)) for n in range(1, rounds + 1)]
+    day = at(date(2026, 11, 12))
+    clients = [ApiClient(app.test_client(), world.clerk_a1) for _ in range(2)]
+    outcomes: dict[int, list] = {}
+    errors: list[BaseException] = []
+
+    def attempt(n, call, barrier):
+        try:
+            barrier.wait(timeout=10)
+            r = call()
+            outcomes.setdefault(n, []).append((r.status_code, (r.get_json() or {}).get("reason")))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    for n, card in enumerate(cards):
+        barrier = threading.Barrier(2)
+        calls = [
+            lambda card=card: clients[0].post(EVENTS, json=event("return", card, day)),
+            lambda card=card, n=n: clients[1].patch(f"{CARDS}/{card['id']}", json={"imei": imei(P30_TAC, 500 + n)}),
+        ]
+        threads = [threading.Thread(target=attempt, args=(n, call, barrier)) for call in calls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    assert not errors, errors
+    db.session.rollback()
+    for n, card in enumerate(cards):
+        assert sorted(outcomes[n]) in ([(200, None), (201, None)], [(201, None), (409, "card.closed")]), outcomes[n]
+        row = db.session.get(WarrantyCard, uuid.UUID(card["id"]))
+        assert row.closed_kind == "returned"
+        held = db.session.scalars(select(WarrantyImei.imei).where(WarrantyImei.card_id == row.id)).all()
+        assert held == [], (n, held)
+        numbers = db.session.scalars(
+            select(WarrantyCardRevision.revision).where(WarrantyCardRevision.card_id == row.id)
+        ).all()
+        assert sorted(numbers) == list(range(2, row.revision + 1)), (n, numbers)

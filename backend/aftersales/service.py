@@ -20,13 +20,13 @@ an exchange's replacement unit, a repair's repair point.
   diversion check runs on it.
 - A repair referral leaves the card live; its history shows the referral.
 
-The card is read FOR UPDATE (PostgreSQL), so a return racing a correction or another event of the
-same card waits for it and then sees it closed.
+The card is read FOR UPDATE (PostgreSQL; `warranty.lock_card`, as a correction and a voiding read
+it), so an event racing a correction, a voiding or another event of the same card waits for it and
+then sees what it did (a correction after a return sees the card closed).
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from flask import current_app
@@ -82,7 +82,7 @@ def record_repair(actor: User, data: dict) -> tuple[ServiceEvent, bool]:
 def _record(actor: User, kind: EventKind, data: dict) -> tuple[ServiceEvent, bool]:
     store_id = warranty.clerk_store(actor)
     check_device_time(data["occurred_at"], "occurred_at")
-    card = _lock_card(data["card_id"])
+    card = warranty.lock_card(data["card_id"])
     existing = find_record(ServiceEvent, data["id"])
     if existing is not None:
         return _same_event(existing, kind, data, store_id), False
@@ -141,17 +141,6 @@ def _record(actor: User, kind: EventKind, data: dict) -> tuple[ServiceEvent, boo
     db.session.add(event)
     db.session.flush()
     return event, True
-
-
-def _lock_card(card_id: uuid.UUID) -> WarrantyCard | None:
-    """The card, its row locked for the transaction (PostgreSQL; SQLite has one writer) and read
-    again once the lock is ours: a concurrent event or correction has then committed."""
-    return db.session.scalar(
-        select(WarrantyCard)
-        .where(WarrantyCard.id == card_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
 
 
 def _check_card_open(card: WarrantyCard) -> None:

@@ -219,10 +219,24 @@ def _same_card(existing: WarrantyCard, values: dict, store_id: int) -> WarrantyC
     return existing
 
 
+def lock_card(card_id: uuid.UUID) -> WarrantyCard | None:
+    """The card, its row locked for the transaction (PostgreSQL; SQLite has one writer) and read
+    again once the lock is ours. Every change of an existing card (correction, voiding, a 三包
+    service event) takes it first: one that read the card without waiting would act on what a
+    concurrent one has just changed (correct a card a return has closed, repeat its revision
+    number, claim IMEIs for it, or deadlock with it on its IMEI rows)."""
+    return db.session.scalar(
+        select(WarrantyCard)
+        .where(WarrantyCard.id == card_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def correct(actor: User, card_id: uuid.UUID, changes: dict) -> WarrantyCard:
     """A correction by the store that registered the card; the history keeps what changed."""
     store_id = _clerk_store(actor)
-    card = db.session.get(WarrantyCard, card_id)
+    card = lock_card(card_id)
     if card is None or card.store_id != store_id:
         raise NotFound(
             f"No warranty card {card_id} at your store.", reason="card.not_found", params={"card_id": str(card_id)}
@@ -277,7 +291,7 @@ def correct(actor: User, card_id: uuid.UUID, changes: dict) -> WarrantyCard:
 def void(actor: User, card_id: uuid.UUID, reason: str) -> WarrantyCard:
     """HQ voids a card registered in error; its IMEI is then free for a new card."""
     check_role(actor, Role.HQ, Role.ADMIN)
-    card = db.session.get(WarrantyCard, card_id)
+    card = lock_card(card_id)
     if card is None:
         raise NotFound(f"No warranty card {card_id}.", reason="card.not_found", params={"card_id": str(card_id)})
     if card.voided_at is not None:
