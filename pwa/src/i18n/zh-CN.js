@@ -468,7 +468,7 @@ export default {
   'trainStep.redo': '重新作答',
   'trainStep.nextPerson': '下一位：{name}',
   'trainStep.toReview': '查看结果',
-  'trainStep.back': '上一题',
+  'trainStep.back': '返回',
   'trainStep.skip': '此人不参加测验',
   'trainStep.edit': '返回修改',
   'trainStep.notQuizzed': '未测验',

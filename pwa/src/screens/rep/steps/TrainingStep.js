@@ -77,6 +77,14 @@ export async function loadTraining(db, storeId, visitId) {
   };
 }
 
+/** The topic of a refused `training.record` outbox entry in the UI language: the topic on the
+ * phone (`topicsById`, every topic synced, current or not), else the entry's label (the title
+ * when it was queued, in Chinese). */
+export function refusedTopic(entry, topicsById) {
+  const topic = topicsById.get(String(entry.args?.topic_id));
+  return (topic && topicTitle(topic)) || entry.label || '';
+}
+
 /** The ticked contacts, in the list's order (contacts no longer on the phone left out). */
 export function tickedPeople(choices, ticked) {
   const set = new Set((ticked || []).map(String));
@@ -155,7 +163,7 @@ export function TrainingStep({ visit, readOnly }) {
   );
   const refusals = (data?.refused ?? []).map(
     (r) => html`<div key=${r.id} class="banner banner-err small" role="alert" data-testid="training-refused">
-      ${t('trainStep.refused', { topic: r.label || '', reason: reasonText(r.error) || errorText(r.error) || '' })}
+      ${t('trainStep.refused', { topic: refusedTopic(r, topicsById), reason: reasonText(r.error) || errorText(r.error) || '' })}
     </div>`,
   );
 

@@ -2,7 +2,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb } from '../../../db/index.js';
-import { attendeesToRecord, loadTraining, tickedPeople } from './TrainingStep.js';
+import { lang, setLang } from '../../../i18n/index.js';
+import { attendeesToRecord, loadTraining, refusedTopic, tickedPeople } from './TrainingStep.js';
 
 const QUIZ = [
   { question: 'a', choices: ['x', 'y'], answer: 1 },
@@ -111,5 +112,25 @@ describe('what the step records', () => {
     ]);
     // A topic without quiz: nobody has answers.
     expect(attendeesToRecord(people.slice(0, 1), answers, [])).toEqual([{ contactId: 'c1', answers: null }]);
+  });
+});
+
+describe('a refused training names its topic in the UI language', () => {
+  const topics = new Map([['4', { id: 4, title: 'P30 产品知识', title_en: 'P30 product knowledge' }]]);
+  const entry = { name: 'training.record', args: { topic_id: 4 }, label: 'P30 产品知识' };
+  const before = lang();
+  afterEach(() => setLang(before));
+
+  it("the phone's topic, in English its English title (the label queued is the Chinese one)", () => {
+    setLang('en');
+    expect(refusedTopic(entry, topics)).toBe('P30 product knowledge');
+    setLang('zh-CN');
+    expect(refusedTopic(entry, topics)).toBe('P30 产品知识');
+  });
+
+  it('the label queued when the topic is no longer on the phone', () => {
+    setLang('en');
+    expect(refusedTopic({ ...entry, args: { topic_id: 9 } }, topics)).toBe('P30 产品知识');
+    expect(refusedTopic({ args: {} }, topics)).toBe('');
   });
 });
