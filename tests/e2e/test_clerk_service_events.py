@@ -225,6 +225,24 @@ def test_clerk_exchanges_a_phone_offline(phone, e2e_world, tmp_path):
     assert count(ServiceEvent) == 0
     assert count(WarrantyCard) == 1
 
+    # Nothing lost on a reload while offline (the app from the service worker, the records from
+    # IndexedDB): the same two cards, the exchange still waiting, the new card with the old dates.
+    page.reload()
+    expect(page.locator("[data-testid=cards-screen]")).to_be_visible()
+    expect(sync_status(page)).to_have_attribute("data-state", "offline")
+    expect(page.locator("[data-testid=card-item]")).to_have_count(2)
+    fresh = card_item(page, new_imei)
+    expect(fresh).to_have_attribute("data-sync", "pending")
+    expect(fresh.locator("[data-term=return]")).to_have_attribute("data-date", terms.return_until.isoformat())
+    expect(card_item(page, old_imei).locator("[data-testid=card-standing]")).to_have_text("已换货")
+    fresh.click()
+    detail = page.locator("[data-testid=card-detail]")
+    expect(detail).to_have_attribute("data-card-id", new_id)
+    expect(detail.locator("[data-testid=card-replaces]")).to_contain_text(old_imei)
+    expect(detail.locator("[data-testid=service-event]")).to_have_attribute("data-sync", "pending")
+    page.locator("[data-testid=nav-today]").click()
+    fresh = card_item(page, new_imei)
+
     # --- back online: exactly once on the server --------------------------------------------------
     context.set_offline(False)
     expect(fresh).to_have_attribute("data-sync", "synced", timeout=SYNC_TIMEOUT_MS)
