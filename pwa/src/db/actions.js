@@ -787,6 +787,7 @@ export function createActions({
 
   return {
     ...training,
+    duplicateProblems, // the registration's live-IMEI check, also an exchange's (db/service.js)
     checkIn,
     checkOut,
     recordDisplayCheck,

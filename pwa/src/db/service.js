@@ -14,7 +14,7 @@ import { given, putGiven } from './mutations.js';
 import { outboxRows } from './replica.js';
 import { faultCodeIn } from './serviceLocal.js';
 import { localToday, serviceRefusal, standing, termsOf } from '../warranty/rules.js';
-import { CardError, cardProblems, cleanField, imeiDigits } from '../warranty/card.js';
+import { CardError, cardProblems, cleanField } from '../warranty/card.js';
 
 export const SERVICE_KINDS = ['return', 'exchange', 'repair'];
 export const SERVICE_MUTATIONS = {
@@ -224,7 +224,8 @@ export async function keepRepairPoints(db, api, now = () => Date.now()) {
  * error), or queues its mutation and resolves to `{eventId, newCardId?}`.
  */
 export function createServiceActions({ db = defaultDb, now = () => Date.now(), uuid = randomUUID } = {}) {
-  const { enqueue } = createActions({ db, now, uuid });
+  // enqueue, and the registration's check of a live card with the same IMEI on this phone.
+  const { enqueue, duplicateProblems } = createActions({ db, now, uuid });
 
   async function products() {
     return (await db.entities.where('entity').equals('product').toArray()).map((r) => r.data).filter(Boolean);
@@ -323,35 +324,6 @@ export function createServiceActions({ db = defaultDb, now = () => Date.now(), u
     else args.repair_partner_id = id;
     await enqueue('warranty.repair', args, await labelOf(card));
     return { eventId: args.id };
-  }
-
-  /** A live card on this phone (not refused, voided or closed) with one of the new unit's IMEIs. */
-  async function duplicateProblems(values) {
-    const refused = new Set(
-      (await db.outbox.where('status').equals('rejected').toArray())
-        .filter((e) => e.name === 'warranty.register')
-        .map((e) => String(e.args?.id)),
-    );
-    const rows = await db.entities.where('entity').equals('warranty_card').toArray();
-    const problems = {};
-    for (const f of ['imei', 'imei2']) {
-      const imei = imeiDigits(values[f]);
-      if (!imei) continue;
-      const other = rows.find(
-        (r) =>
-          !r.deleted &&
-          !refused.has(r.id) &&
-          !r.data?.voided_at &&
-          !r.data?.closed_kind &&
-          (r.data?.imei === imei || r.data?.imei2 === imei),
-      );
-      if (other)
-        problems[f] = {
-          key: 'card.problem.duplicate',
-          vars: { date: String(other.data.registered_at ?? '').slice(0, 10) },
-        };
-    }
-    return problems;
   }
 
   return { recordReturn, recordExchange, recordRepair };
