@@ -298,6 +298,17 @@ def test_an_exchange_gives_the_new_unit_a_card_with_the_old_purchase_date_and_bu
     # The exchanged card can be found by its old IMEI (history), the new one by its IMEI.
     found = clerk.get(CARDS, query_string={"imei": old["imei"]}).json
     assert [c["id"] for c in found] == [old["id"]]
+    # The inherited purchase date stays: a correction may not restart 三包 (other fields may be corrected).
+    moved = clerk.patch(f"{CARDS}/{unit['id']}", json={"purchase_date": "2026-11-20"})
+    assert moved.status_code == 422, moved.json
+    assert (moved.json["reason"], moved.json["params"]) == (
+        "card.purchase_date_inherited",
+        {"purchase_date": "2026-11-10"},
+    )
+    fixed = clerk.patch(f"{CARDS}/{unit['id']}", json={"buyer_name": "王小五", "purchase_date": "2026-11-10"})
+    assert fixed.status_code == 200, fixed.json
+    assert (fixed.json["buyer_name"], fixed.json["purchase_date"]) == ("王小五", "2026-11-10")
+    assert fixed.json["terms"] == new["terms"]
 
 
 def test_the_replacement_unit_passes_the_registration_checks(api, world, faults):

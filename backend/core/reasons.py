@@ -49,6 +49,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     "card.not_correctable": ("fields",),
     "card.already_voided": ("card_id", "voided_on"),
     "card.closed": ("closed_kind",),
+    "card.purchase_date_inherited": ("purchase_date",),
     # 三包 service events at the counter (aftersales/service.py; the windows: warranty/rules.py)
     "service.return_expired": ("until", "occurred_on"),
     "service.exchange_expired": ("until", "occurred_on"),

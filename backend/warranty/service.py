@@ -268,6 +268,16 @@ def correct(actor: User, card_id: uuid.UUID, changes: dict) -> WarrantyCard:
     diff = {k: [_plain(getattr(card, k)), _plain(values[k])] for k in CORRECTABLE if getattr(card, k) != values[k]}
     if not diff:
         return card
+    if card.replaces_card_id is not None and "purchase_date" in diff:
+        # An exchange's replacement card carries the replaced card's purchase date: moving it
+        # would restart (or cut) the buyer's 三包 terms, which an exchange never does.
+        raise InvalidInput(
+            f"This card replaced another in an exchange and keeps its purchase date "
+            f"({card.purchase_date.isoformat()}): it cannot be corrected.",
+            field="purchase_date",
+            reason="card.purchase_date_inherited",
+            params={"purchase_date": card.purchase_date.isoformat()},
+        )
     if {"imei", "imei2"} & set(diff):
         try:
             with db.session.begin_nested():

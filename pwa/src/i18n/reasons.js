@@ -95,6 +95,7 @@ export default {
     'err.card.not_correctable': '这些字段不能修改：{fields}。',
     'err.card.already_voided': '这张卡已于 {voided_on} 作废。',
     'err.card.closed': '这张卡已因退货或换货关闭，不能再修改。',
+    'err.card.purchase_date_inherited': '这张卡是换货的新卡，沿用原卡的购买日期 {purchase_date}，不能修改。',
     'err.service.return_expired': '退货期已过：可退货至 {until}，办理日期为 {occurred_on}。',
     'err.service.exchange_expired': '换货期已过：可换货至 {until}，办理日期为 {occurred_on}。',
     'err.service.repair_expired': '保修期已过：可保修至 {until}，办理日期为 {occurred_on}。',
@@ -293,6 +294,8 @@ export default {
     'err.card.not_correctable': 'These fields cannot be corrected: {fields}.',
     'err.card.already_voided': 'This card was already voided on {voided_on}.',
     'err.card.closed': 'This card was closed by a return or an exchange and can no longer be corrected.',
+    'err.card.purchase_date_inherited':
+      "This card replaced another in an exchange and keeps its purchase date {purchase_date}: it can't be changed.",
     'err.service.return_expired': 'The return period ended on {until}; this return is dated {occurred_on}.',
     'err.service.exchange_expired': 'The exchange period ended on {until}; this exchange is dated {occurred_on}.',
     'err.service.repair_expired': 'The repair warranty ended on {until}; this repair is dated {occurred_on}.',
