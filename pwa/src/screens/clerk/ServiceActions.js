@@ -2,6 +2,7 @@
 // enabled or not with the rule and its date said plainly ("退货期已过（截至 2026年11月20日）") —
 // and the card's service history (its returns, exchanges and repair referrals, waiting, synced or
 // refused with the server's reason, and the exchange that made it when it is a replacement card).
+import { Fragment } from 'preact';
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmt, localName, t } from '../../i18n/index.js';
@@ -30,7 +31,9 @@ const WHOLE_CARD = new Set(['service.card_closed', 'service.card_voided', 'unreg
 
 function KindButton({ card, kind, allowed, even = false }) {
   const cls = `btn ${kind === 'return' && allowed ? 'btn-danger' : ''}`;
-  const style = even ? 'flex:1 1 0;padding-inline:0.5rem' : 'flex:0 0 9.5rem;white-space:nowrap';
+  // Side by side (a closed card: one rule below them) or, each with its date, in one column as wide
+  // as the widest label ("Exchange (换货)" is wider than the others: the column, not the button, grows).
+  const style = even ? 'flex:1 1 0;padding-inline:0.5rem' : 'white-space:nowrap;padding-inline:0.9rem;min-width:7rem';
   return allowed
     ? html`<a class=${cls} style=${style} href=${`#/card/${encodeURIComponent(card.id)}/${kind}`} data-testid=${`service-${kind}`} data-allowed="true"
         >${t(`aftersales.kind.${kind}`)}</a
@@ -57,15 +60,17 @@ export function ServiceActions({ card }) {
   }
   return html`<div class="card" data-testid="card-service">
     <h3>${t('aftersales.section')}</h3>
-    ${KINDS.map((kind) => {
-      const a = allowance[kind];
-      return html`<div key=${kind} style="display:flex;align-items:center;gap:0.75rem;margin:0.5rem 0">
-        <${KindButton} card=${card} kind=${kind} allowed=${a.allowed} />
-        <p class=${`small ${a.allowed ? 'muted' : 'reason'}`} style="flex:1;margin:0" data-testid=${`service-${kind}-why`} data-reason=${a.reason || ''}>
-          ${allowanceText(kind, a)}
-        </p>
-      </div>`;
-    })}
+    <div style="display:grid;grid-template-columns:max-content 1fr;align-items:center;gap:0.5rem 0.75rem;margin:0.5rem 0">
+      ${KINDS.map((kind) => {
+        const a = allowance[kind];
+        return html`<${Fragment} key=${kind}>
+          <${KindButton} card=${card} kind=${kind} allowed=${a.allowed} />
+          <p class=${`small ${a.allowed ? 'muted' : 'reason'}`} style="margin:0" data-testid=${`service-${kind}-why`} data-reason=${a.reason || ''}>
+            ${allowanceText(kind, a)}
+          </p>
+        </${Fragment}>`;
+      })}
+    </div>
   </div>`;
 }
 
