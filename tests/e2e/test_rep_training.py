@@ -24,7 +24,7 @@ from backend.stores.models import StoreContact
 from backend.training.models import TrainingAttendance, TrainingSession, TrainingTopic
 from backend.visits.models import Visit
 
-from .conftest import login, shot, wait_until
+from .conftest import login, shot, wait_for_service_worker, wait_until
 from .test_rep_visit import SYNC_TIMEOUT_MS, open_step, sync_status, wait_synced
 
 pytestmark = pytest.mark.slow
@@ -158,6 +158,7 @@ def test_offline_training_with_quiz_syncs_with_the_scores(phone, training_world)
     page.set_viewport_size({"width": 393, "height": 851})
     login(page, "rep_a1")
     wait_synced(page)
+    wait_for_service_worker(page)  # a reload offline below: the app from its precache
     page.context.set_offline(True)
     expect(sync_status(page)).to_have_attribute("data-state", "offline")
 
@@ -215,7 +216,22 @@ def test_offline_training_with_quiz_syncs_with_the_scores(phone, training_world)
     expect(step.locator("[data-testid=training-quiz-score]")).to_have_text("答对 2/3 题")
     screen(page, "training-quiz", "training-03-zh-score")
     step.locator("[data-testid=training-quiz-next]").click()  # 下一位：小张
-    answer_quiz(step, "小张", [1, 1, 2], score=3)
+    # 小张 answers the first question, then the page reloads (offline): the quiz goes on where it
+    # was — the same promoter at the second question, 李娜's answers kept (the visit's draft).
+    quiz = step.locator("[data-testid=training-quiz]")
+    expect(step.locator("[data-testid=training-quiz-person]")).to_have_text("小张")
+    step.locator("[data-testid=training-choice][data-choice='1']").click()
+    expect(quiz).to_have_attribute("data-question", "2")
+    page.reload()
+    expect(page.locator("[data-testid=visit-screen]")).to_have_attribute("data-visit-id", visit_id)
+    step = open_step(page, "step-training")
+    quiz = step.locator("[data-testid=training-quiz]")
+    expect(step.locator("[data-testid=training-quiz-person]")).to_have_text("小张")
+    expect(quiz).to_have_attribute("data-question", "2")
+    expect(step.locator("[data-testid=training-quiz-progress]")).to_contain_text("导购 2/2 · 第 2/3 题")
+    for choice in (1, 2):
+        step.locator(f"[data-testid=training-choice][data-choice='{choice}']").click()
+    expect(step.locator("[data-testid=training-quiz-score]")).to_have_attribute("data-score", "3")
     step.locator("[data-testid=training-quiz-next]").click()  # 查看结果
     rows = step.locator("[data-testid=training-review-row]")
     expect(rows).to_have_count(2)
