@@ -639,6 +639,16 @@ def test_fault_codes_are_listed_in_order_and_edited_by_hq(api, world, faults):
     assert api(world.clerk_a1).post(FAULTS, json={"code": "x", "name": "x"}).status_code == 403
     assert api(world.manager_a).patch(f"{FAULTS}/{faults['screen'].id}", json={"name": "y"}).status_code == 403
     assert hq.post(FAULTS, json={"code": "Bad Code", "name": "x"}).status_code == 422
+    # An unused code may be renamed (a typo); one an event names may not (a resend of the event
+    # would no longer match it), though its names may change.
+    assert hq.patch(f"{FAULTS}/{r.json['id']}", json={"code": "camera_fault"}).json["code"] == "camera_fault"
+    clerk = api(world.clerk_a1)
+    post(clerk, event("return", sold(clerk, world, 1, date(2026, 11, 10)), at(date(2026, 11, 12))), 201)
+    renamed = hq.patch(f"{FAULTS}/{faults['screen'].id}", json={"code": "display"})
+    assert renamed.status_code == 409, renamed.json
+    assert (renamed.json["reason"], renamed.json["params"]) == ("service.fault_code_in_use", {"fault_code": "screen"})
+    same = hq.patch(f"{FAULTS}/{faults['screen'].id}", json={"code": "screen", "name_en": "Display fault"})
+    assert same.status_code == 200 and same.json["name_en"] == "Display fault"
 
 
 # --- the channel: a closed card is no sale ---------------------------------------------------------------------

@@ -418,8 +418,18 @@ def update_fault_code(actor: User, fault_id: int, data: dict) -> FaultCode:
     fault = db.session.get(FaultCode, fault_id)
     if fault is None:
         raise NotFound(f"No fault code {fault_id}.", reason="record.not_found", params={"id": fault_id})
-    if "code" in data:
+    if "code" in data and data["code"] != fault.code:
         _check_code_free(data["code"], fault.id)
+        if db.session.scalar(select(ServiceEvent.id).where(ServiceEvent.fault_code_id == fault.id).limit(1)):
+            # Events carry the code: a resend of one names it (a new code would be a 409 on a
+            # recorded event), and phones may have events queued with it.
+            raise Conflict(
+                f"Fault code {fault.code!r} is named by service events and cannot be renamed: "
+                "add a new code and deactivate this one.",
+                field="code",
+                reason="service.fault_code_in_use",
+                params={"fault_code": fault.code},
+            )
     for key, value in data.items():
         setattr(fault, key, value)
     db.session.flush()

@@ -58,6 +58,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     "service.card_closed": ("closed_kind",),
     "service.card_voided": (),
     "service.unknown_fault_code": ("fault_code",),
+    "service.fault_code_in_use": ("fault_code",),
     "service.no_fault_not_allowed": (),
     "service.no_fault_only_return": (),
     "service.other_model_not_allowed": ("model", "new_model"),

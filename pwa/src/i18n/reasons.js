@@ -103,6 +103,7 @@ export default {
     'err.service.card_closed': '这张卡已因退货或换货关闭，不能再办理三包服务。',
     'err.service.card_voided': '这张卡已被总部作废，不能办理三包服务。',
     'err.service.unknown_fault_code': '未知的故障代码 {fault_code}。',
+    'err.service.fault_code_in_use': '故障代码 {fault_code} 已被三包记录使用，不能改名：请新增代码并停用这个。',
     'err.service.no_fault_not_allowed': '按现行政策不接受无故障（无理由）退货：请选择故障原因。',
     'err.service.no_fault_only_return': '“无故障”只能用于退货：换货和维修请选择故障原因。',
     'err.service.other_model_not_allowed': '换货只能换同型号：原机为 {model}，新机为 {new_model}。',
@@ -304,6 +305,8 @@ export default {
     'err.service.card_closed': 'This card was closed by a return or an exchange: no further warranty service on it.',
     'err.service.card_voided': 'This card was voided by HQ: no warranty service on it.',
     'err.service.unknown_fault_code': 'Unknown fault code {fault_code}.',
+    'err.service.fault_code_in_use':
+      'Fault code {fault_code} is used by service events and cannot be renamed: add a new code and deactivate this one.',
     'err.service.no_fault_not_allowed':
       'Returns without a fault are not accepted under the current policy: pick the fault.',
     'err.service.no_fault_only_return': '“No fault” is for returns only: pick the fault for an exchange or a repair.',
