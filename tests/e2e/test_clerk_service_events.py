@@ -240,6 +240,14 @@ def test_clerk_exchanges_a_phone_offline(phone, e2e_world, tmp_path):
     expect(detail).to_have_attribute("data-card-id", new_id)
     expect(detail.locator("[data-testid=card-replaces]")).to_contain_text(old_imei)
     expect(detail.locator("[data-testid=service-event]")).to_have_attribute("data-sync", "pending")
+    # Its correction keeps the inherited purchase date (the server refuses to move it).
+    detail.locator("[data-testid=card-correct]").click()
+    bought_field = page.locator("[data-testid=card-purchase_date]")
+    expect(bought_field).to_have_value(bought.isoformat())
+    expect(bought_field).to_have_attribute("readonly", "")
+    expect(page.locator("[data-testid=card-purchase_date-inherited]")).to_have_text(
+        f"换货新机沿用原机的购机日期（{zh_day(bought)}），不能修改。"
+    )
     page.locator("[data-testid=nav-today]").click()
     fresh = card_item(page, new_imei)
 

@@ -544,6 +544,16 @@ export function createActions({
     if (unknown.length) throw new TypeError(`not a card field: ${unknown.join(', ')}`);
     const row = await db.entities.get(['warranty_card', cid]);
     if (!row || row.deleted) throw new Error(`no warranty card ${cid} on this phone`);
+    // An exchange's replacement card keeps the replaced card's purchase date: the server refuses
+    // to move it (card.purchase_date_inherited: it would restart or cut 三包).
+    if (
+      row.data?.replaces_card_id &&
+      keys.includes('purchase_date') &&
+      cleanField('purchase_date', fields.purchase_date) !== row.data.purchase_date
+    )
+      throw new CardError({
+        purchase_date: { key: 'card.problem.purchaseDateInherited', vars: { date: row.data.purchase_date } },
+      });
     const values = { ...row.data, ...fields };
     const all = await products();
     const product = all.find((p) => String(p.id) === String(values.product_id)) ?? null;

@@ -254,6 +254,37 @@ describe('correctCard', () => {
     });
     expect(local.base.data.buyer_phone).toBe('13900000000');
   });
+
+  it("refuses to move a replacement card's inherited purchase date; its other fields correct", async () => {
+    await put('warranty_card', {
+      id: 'card-2',
+      store_id: 12,
+      imei: IMEI_P30,
+      imei2: null,
+      product_id: 7,
+      serial_number: 'SN1234',
+      buyer_name: '李四',
+      buyer_phone: '13900000000',
+      buyer_address: '',
+      invoice_number: 'A1',
+      purchase_date: '2026-11-01',
+      registered_at: '2026-11-10T02:00:00+00:00',
+      replaces_card_id: 'card-1',
+      revision: 1,
+      terms: { return_until: '2026-11-08', exchange_until: '2026-11-16', repair_until: '2027-11-01' },
+    });
+    const a = makeActions();
+    const err = await a.correctCard('card-2', { purchase_date: '2026-11-09' }).catch((e) => e);
+    expect(err).toBeInstanceOf(CardError);
+    expect(err.problems).toEqual({
+      purchase_date: { key: 'card.problem.purchaseDateInherited', vars: { date: '2026-11-01' } },
+    });
+    expect(await db.outbox.count()).toBe(0);
+    // The same date sent along with another field is no move.
+    await a.correctCard('card-2', { buyer_name: '李五', purchase_date: '2026-11-01' });
+    const [row] = await db.outbox.toArray();
+    expect(row.args).toEqual({ id: 'card-2', fields: { buyer_name: '李五', purchase_date: '2026-11-01' } });
+  });
 });
 
 describe('spotCheck', () => {

@@ -420,6 +420,8 @@ export default {
   'card.problem.tacOther': 'This IMEI belongs to {model}: check the model.',
   'card.problem.sameImei': 'IMEI 2 must differ from IMEI 1.',
   'card.problem.duplicate': 'This IMEI already has a warranty card on this phone (registered {date}).',
+  'card.problem.purchaseDateInherited':
+    'A replacement phone keeps the purchase date of the phone it replaced ({date}): it cannot be changed.',
   'card.problem.model': 'Choose the model.',
   'card.problem.serial': '4 to 40 letters, digits or dashes.',
   'card.problem.phone': 'A mainland mobile number (11 digits) or an international one starting with +.',

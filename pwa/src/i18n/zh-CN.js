@@ -406,6 +406,7 @@ export default {
   'card.problem.tacOther': '此 IMEI 属于 {model}：请核对型号。',
   'card.problem.sameImei': 'IMEI 2 不能与 IMEI 1 相同。',
   'card.problem.duplicate': '此 IMEI 已有保修卡（{date} 登记）。',
+  'card.problem.purchaseDateInherited': '换货新机沿用原机的购机日期（{date}），不能修改。',
   'card.problem.model': '请选择型号。',
   'card.problem.serial': '4 到 40 位字母、数字或短横线。',
   'card.problem.phone': '请填写 11 位大陆手机号，或以 + 开头的国际号码。',

@@ -85,6 +85,8 @@ function TextField({
 export function CardForm({ mode = 'register', card = null }) {
   const { actions, queries } = useApp();
   const today = localToday();
+  // An exchange's replacement card: its purchase date is the replaced card's, not correctable.
+  const inherited = mode === 'correct' && Boolean(card?.replaces_card_id);
   const [typed, setValues] = useState(() => {
     const v = valuesOf(card);
     if (!v.purchase_date) v.purchase_date = today;
@@ -281,8 +283,17 @@ export function CardForm({ mode = 'register', card = null }) {
     <div class="card">
       ${field('purchase_date', t('card.purchaseDate'), {
         type: 'date',
-        extra: { max: today, min: product?.launch_date ? product.launch_date : undefined },
+        extra: inherited
+          ? { readOnly: true, 'aria-describedby': 'card-purchase_date-inherited' }
+          : { max: today, min: product?.launch_date ? product.launch_date : undefined },
       })}
+      ${
+        inherited
+          ? html`<p class="muted small" id="card-purchase_date-inherited" data-testid="card-purchase_date-inherited">
+              ${t('card.problem.purchaseDateInherited', { date: fmt.day(card.purchase_date) })}
+            </p>`
+          : null
+      }
       <div data-testid="card-terms-preview">
         ${
           terms
