@@ -238,6 +238,15 @@ def test_offline_training_with_quiz_syncs_with_the_scores(phone, training_world)
     expect(rows.nth(0)).to_contain_text("答对 2/3 题")
     expect(rows.nth(1)).to_contain_text("答对 3/3 题")
     screen(page, "training-review", "training-04-zh-review")
+    # Back to change the duration (30, then 60 again): the answers stay, no quiz to redo.
+    step.locator("[data-testid=training-edit]").click()
+    step.locator("[data-testid=training-duration][data-minutes='30']").click()
+    step.locator("[data-testid=training-duration][data-minutes='60']").click()
+    expect(start).to_have_text("查看结果")
+    start.click()
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("答对 2/3 题")
+    expect(rows.nth(1)).to_contain_text("答对 3/3 题")
     step.locator("[data-testid=training-record]").click()
 
     # Recorded on the phone, waiting for the sync; the step is done and the summary counts it.

@@ -91,6 +91,15 @@ export function tickedPeople(choices, ticked) {
   return choices.filter((c) => set.has(String(c.id)));
 }
 
+/** The index in `people` of the first promoter whose quiz is not done (answered to the end, or
+ * skipped: null), or -1 when everyone's is. */
+export function firstToQuiz(people, answers, quiz) {
+  return people.findIndex((p) => {
+    const a = answers?.[String(p.id)];
+    return !(a === null || (Array.isArray(a) && a.length >= quiz.length));
+  });
+}
+
 /** The attendees to record: each ticked contact with their answers when they finished the quiz,
  * else null (not quizzed). */
 export function attendeesToRecord(people, answers, quiz) {
@@ -220,10 +229,15 @@ export function TrainingStep({ visit, readOnly }) {
     }
   }
 
+  // Back from the results to change the duration or the note (or to tick one more promoter), the
+  // quiz goes on where it is: the answers given stay, the first promoter not done is next.
+  const toQuiz = quiz.length ? firstToQuiz(people, form.answers, quiz) : -1;
+
   function start() {
     setError(null);
-    if (quiz.length) update({ phase: 'quiz', at: 0, answers: {} });
-    else record();
+    if (!quiz.length) record();
+    else if (toQuiz === -1) update({ phase: 'review' });
+    else update({ phase: 'quiz', at: toQuiz });
   }
 
   const canGo = !!topic && people.length > 0 && minutes !== null && String(form.note).length <= MAX_NOTE;
@@ -350,7 +364,13 @@ export function TrainingStep({ visit, readOnly }) {
       </label>
       ${error ? html`<div class="banner banner-err" role="alert" data-testid="training-error">${error}</div>` : null}
       <button type="button" class="btn btn-primary btn-block" disabled=${!canGo || busy} onClick=${start} data-testid="training-start">
-        ${quiz.length ? t('trainStep.startQuiz', { n: people.length }) : t('trainStep.record')}
+        ${
+          !quiz.length
+            ? t('trainStep.record')
+            : people.length && toQuiz === -1
+              ? t('trainStep.toReview')
+              : t('trainStep.startQuiz', { n: people.length })
+        }
       </button>
       ${sessions.length ? html`<button type="button" class="btn btn-quiet btn-block" onClick=${() => reset({ drop: true })}>${t('common.cancel')}</button>` : null}
     </div>`;
@@ -465,7 +485,7 @@ export function TrainingStep({ visit, readOnly }) {
       </ul>
       ${error ? html`<div class="banner banner-err" role="alert" data-testid="training-error">${error}</div>` : null}
       <div class="btn-row">
-        <button type="button" class="btn" onClick=${() => update({ phase: 'setup' })}>${t('trainStep.edit')}</button>
+        <button type="button" class="btn" onClick=${() => update({ phase: 'setup' })} data-testid="training-edit">${t('trainStep.edit')}</button>
         <button type="button" class="btn btn-primary" disabled=${busy || !canGo} onClick=${record} data-testid="training-record">
           ${t('trainStep.record')}
         </button>

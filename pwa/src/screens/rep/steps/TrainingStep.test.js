@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb } from '../../../db/index.js';
 import { lang, setLang } from '../../../i18n/index.js';
-import { attendeesToRecord, loadTraining, refusedTopic, tickedPeople } from './TrainingStep.js';
+import { attendeesToRecord, firstToQuiz, loadTraining, refusedTopic, tickedPeople } from './TrainingStep.js';
 
 const QUIZ = [
   { question: 'a', choices: ['x', 'y'], answer: 1 },
@@ -101,6 +101,15 @@ describe('what the step records', () => {
   ];
   it('the ticked contacts in the list order, those gone left out', () => {
     expect(tickedPeople(people, ['c2', 'gone', 'c1']).map((p) => p.id)).toEqual(['c1', 'c2']);
+  });
+
+  it('the quiz goes on at the first promoter not done (answered to the end or skipped)', () => {
+    expect(firstToQuiz(people, {}, QUIZ)).toBe(0);
+    expect(firstToQuiz(people, { c1: [1, 0, 2], c2: [1] }, QUIZ)).toBe(1);
+    expect(firstToQuiz(people, { c1: [1, 0, 2], c2: null }, QUIZ)).toBe(2);
+    expect(firstToQuiz(people, { c1: [1, 0, 2], c2: null, c4: [0, 0, 0] }, QUIZ)).toBe(-1);
+    // another promoter ticked after the results: their quiz next, the others' answers kept
+    expect(firstToQuiz([...people, { id: 'c5' }], { c1: [1, 0, 2], c2: null, c4: [0, 0, 0] }, QUIZ)).toBe(3);
   });
 
   it('answers only for a quiz answered to the end; skipped or unfinished ones are not quizzed', () => {
