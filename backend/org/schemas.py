@@ -26,6 +26,9 @@ class PartnerSchema(BaseSchema):
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in PartnerKind]))
     parent_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
+    repair_provider = fields.Boolean(
+        metadata={"description": "Repairs phones for 三包: offered to clerks as a repair point when active."}
+    )
 
 
 class RegionQuerySchema(BaseSchema):
@@ -41,4 +44,5 @@ class PartnerQuerySchema(BaseSchema):
     kind = fields.String(validate=validate.OneOf([k.value for k in PartnerKind]))
     parent_id = fields.Integer()
     active = fields.Boolean()
+    repair_provider = fields.Boolean()
     q = Text(100)

@@ -40,7 +40,7 @@ partners = MasterData(
     "partner",
     unique=("code",),
     references={"parent_id": Partner},
-    filters=("kind", "parent_id", "active"),
+    filters=("kind", "parent_id", "active", "repair_provider"),
     search=("code", "name"),
     order_by="code",
     rules=(_no_partner_cycle,),

@@ -199,3 +199,36 @@ def test_partner_hierarchy_references_and_filters(world, api):
     assert names(admin.get("/api/v1/partners?active=true")) == ["NAT", "PROV", "SN"]
     assert names(admin.get("/api/v1/partners?q=苏宁")) == ["SN"]
     assert admin.get("/api/v1/partners?kind=nope").status_code == 422
+
+
+def test_partner_repair_provider_flag_is_set_by_admin_and_offered_as_repair_point(world, api):
+    """An admin marks a partner a repair provider (create and update); it defaults to false, is
+    filterable, only admins may set it, and the clerks' repair points list it while active."""
+    admin = api(world.admin)
+    created = admin.post("/api/v1/partners", json={"code": "FIX", "name": "快修服务商", "kind": "local_distributor"})
+    assert created.status_code == 201, created.json
+    assert created.json["repair_provider"] is False
+    pid = created.json["id"]
+
+    def points():
+        r = api(world.clerk_a1).get("/api/v1/repair-points")
+        assert r.status_code == 200, r.json
+        return [(p["kind"], p["id"]) for p in r.json if p["kind"] == "partner"]
+
+    assert ("partner", pid) not in points()
+    r = admin.patch(f"/api/v1/partners/{pid}", json={"repair_provider": True})
+    assert r.status_code == 200, r.json
+    assert r.json["repair_provider"] is True
+    assert admin.get(f"/api/v1/partners/{pid}").json["repair_provider"] is True
+    assert names(admin.get("/api/v1/partners?repair_provider=true")) == ["FIX"]
+    assert ("partner", pid) in points()
+
+    assert api(world.hq).patch(f"/api/v1/partners/{pid}", json={"repair_provider": False}).status_code == 403
+    assert admin.patch(f"/api/v1/partners/{pid}", json={"repair_provider": "maybe"}).status_code == 422
+
+    body = {"code": "FIX2", "name": "二号维修", "kind": "local_distributor", "repair_provider": True}
+    other = admin.post("/api/v1/partners", json=body)
+    assert other.status_code == 201 and other.json["repair_provider"] is True
+    admin.patch(f"/api/v1/partners/{pid}", json={"active": False})
+    assert ("partner", pid) not in points()
+    assert ("partner", other.json["id"]) in points()
