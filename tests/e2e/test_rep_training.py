@@ -370,13 +370,18 @@ def test_a_training_the_server_refuses_says_why_in_the_step(phone, training_worl
     page.context.set_offline(False)
     refused = step.locator("[data-testid=training-refused]")
     expect(refused).to_be_visible(timeout=SYNC_TIMEOUT_MS)
-    expect(refused).to_have_text(
+    expect(refused.locator(".grow")).to_have_text(
         f"培训“双十一促销政策”被服务器拒绝：培训主题 #{world.promo.id} 在培训当天不在有效期内（或已停用）。"
     )
     # Refused, it is no longer shown as recorded: the form is there to record it again.
     expect(step.locator("[data-testid=training-saved]")).to_have_count(0)
     expect(step.locator("[data-testid=training-setup]")).to_be_visible()
     screen(page, "step-training", "training-21-zh-refused")
+    # Discarded from the step (as from the outbox): the refusal and the outbox entry go.
+    page.once("dialog", lambda d: d.accept())
+    refused.locator("[data-testid=training-refused-discard]").click()
+    expect(refused).to_have_count(0)
+    expect(sync_status(page)).not_to_have_attribute("data-shown", "refused")
     db.session.rollback()
     assert db.session.get(Visit, uuid.UUID(visit_id)) is not None  # the check-in went through
     assert session_of(visit_id) == []

@@ -170,9 +170,24 @@ export function TrainingStep({ visit, readOnly }) {
     (s) =>
       html`<${SessionEntry} key=${s.id} session=${s} topic=${topicsById.get(String(s.topic_id))} contactsById=${contactsById} />`,
   );
+  // A refused training stays in the outbox until discarded: here too, as on the outbox screen.
+  async function discardRefused(entryId) {
+    if (!confirm(t('outbox.discardConfirm'))) return;
+    try {
+      await actions.discardRejected(entryId);
+    } catch (err) {
+      console.error(err);
+      setError(err.message || String(err));
+    }
+  }
   const refusals = (data?.refused ?? []).map(
     (r) => html`<div key=${r.id} class="banner banner-err small" role="alert" data-testid="training-refused">
-      ${t('trainStep.refused', { topic: refusedTopic(r, topicsById), reason: reasonText(r.error) || errorText(r.error) || '' })}
+      <div class="grow">
+        ${t('trainStep.refused', { topic: refusedTopic(r, topicsById), reason: reasonText(r.error) || errorText(r.error) || '' })}
+      </div>
+      <button type="button" class="btn btn-small btn-danger" onClick=${() => discardRefused(r.id)} data-testid="training-refused-discard">
+        ${t('outbox.discard')}
+      </button>
     </div>`,
   );
 
