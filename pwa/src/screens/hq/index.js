@@ -9,6 +9,8 @@
 //                                FIFO breaks, replenishment alerts (Channel.js)
 //   #/quality     returns, exchanges, repairs per 1,000 by model; early-life alerts (Quality.js)
 //   #/training    training coverage per current topic, new models without training (TrainingCoverage.js)
+//   #/training/topics   training topics and their quizzes, add / edit (TrainingTopics.js)
+//   #/fault-codes 三包 fault codes: add, rename, order, deactivate (FaultCodes.js)
 import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
 import { t } from '../../i18n/index.js';
@@ -25,6 +27,8 @@ import { Channel } from './Channel.js';
 import { AlertBadge, useChannelAlertCount } from './channelCommon.js';
 import { Quality } from './Quality.js';
 import { TrainingCoverage } from './TrainingCoverage.js';
+import { TrainingTopics } from './TrainingTopics.js';
+import { FaultCodes } from './FaultCodes.js';
 import './market.css';
 
 const PAGES = [
@@ -37,6 +41,8 @@ const PAGES = [
   ['channel', '#/channel', 'hq.nav.channel'],
   ['quality', '#/quality', 'hq.nav.quality'],
   ['training', '#/training', 'hq.nav.training'],
+  ['topics', '#/training/topics', 'hq.nav.topics'],
+  ['faults', '#/fault-codes', 'hq.nav.faults'],
   ['settings', '#/settings', 'nav.settings'],
 ];
 
@@ -69,6 +75,12 @@ export function HqShell({ session, onLogout, version }) {
   } else if (head === 'quality') {
     current = 'quality';
     screen = html`<${Quality} />`;
+  } else if (head === 'training' && sub === 'topics') {
+    current = 'topics';
+    screen = html`<${TrainingTopics} />`;
+  } else if (head === 'fault-codes') {
+    current = 'faults';
+    screen = html`<${FaultCodes} />`;
   } else if (head === 'training') {
     current = 'training';
     screen = html`<${TrainingCoverage} />`;
