@@ -31,34 +31,10 @@ import './manager.css';
 
 export { PAGES, pageOf };
 
-// HQ's channel screens (with HQ's strings and uPlot's loader): loaded when the tab first opens.
-let channelModule = null;
-function LazyChannel({ sub, region }) {
-  const [mod, setMod] = useState(channelModule);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    if (channelModule) return undefined;
-    let alive = true;
-    import('../hq/Channel.js').then(
-      (m) => {
-        channelModule = m;
-        if (alive) setMod(m);
-      },
-      (err) => {
-        console.error(err);
-        if (alive) setError(err);
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, []);
-  if (mod) return html`<${mod.Channel} sub=${sub} region=${region} />`;
-  return html`<p class="empty">${error ? t('app.error', { message: error.message }) : t('app.loading')}</p>`;
-}
-
-// HQ's quality and training-coverage screens (with HQ's strings): each loaded when first opened.
+// HQ's channel (with uPlot's loader), quality and training-coverage screens, with HQ's strings:
+// each a chunk loaded when its tab first opens.
 const HQ_SCREENS = {
+  channel: [() => import('../hq/Channel.js'), 'Channel'],
   quality: [() => import('../hq/Quality.js'), 'Quality'],
   training: [() => import('../hq/TrainingCoverage.js'), 'TrainingCoverage'],
 };
@@ -103,7 +79,7 @@ function ManagerPage({ page, parts }) {
     else if (page === 'reports') screen = html`<${Reports} region=${region} tz=${tz} />`;
     else if (page === 'channel')
       screen = session?.user?.region_id
-        ? html`<${LazyChannel} sub=${parts[1]} region=${session.user.region_id} />`
+        ? html`<${LazyHq} key="channel" page="channel" sub=${parts[1]} region=${session.user.region_id} />`
         : html`<p class="empty">${t('manager.channel.noRegion')}</p>`;
     else if (page === 'quality' || page === 'training')
       screen = session?.user?.region_id
