@@ -1,4 +1,4 @@
-// Fault codes (#/fault-codes): the list clerks pick a 三包 return's, exchange's or repair's fault
+// Fault codes (#/quality/fault-codes, a tab of the quality page): the list clerks pick a 三包 return's, exchange's or repair's fault
 // from, in its order — HQ adds a code, changes its Chinese and English names and whether it is a
 // fault (no fault: a changed mind, a return only where policy allows), moves it up or down, and
 // deactivates it (phones stop offering it; events that name it keep it). GET /fault-codes

@@ -1,4 +1,4 @@
-// Training topics (#/training/topics): HQ's list of the topics reps train promoters on — current,
+// Training topics (#/training/topics, a tab of the training page): HQ's list of the topics reps train promoters on — current,
 // upcoming, ended, inactive — and the form that adds or changes one: code, title in Chinese and
 // English, kind, the model of ours it is about, first and last day, active, and its quiz (none, or
 // 3–5 questions of 2–5 choices in Chinese, optionally English, the right one marked). The server
@@ -197,7 +197,7 @@ function Question({ q, qi, set, error, local }) {
       <tbody>
         ${q.choices.map(
           (c, ci) => html`<tr key=${ci} data-testid="quiz-choice" data-index=${ci}>
-            <td>
+            <td style="vertical-align:middle;text-align:center">
               <input
                 type="radio"
                 name=${`answer-${qi}`}
@@ -273,7 +273,7 @@ function TopicForm({ topic, products, onDone, onCancel }) {
     <h3>${topic ? t('topics.editTitle', { code: topic.code }) : t('topics.newTitle')}</h3>
     <${ErrorBanner} error=${banner} />
     ${err && !banner ? html`<p class="check check-err small" data-testid="topic-form-refused">${t('topics.refused')}</p>` : null}
-    <div class="market-filters">
+    <div class="market-filters" style="grid-template-columns:12rem 12rem minmax(16rem, 1fr)">
       <div class="field">
         <label class="label" for="topic-code">${t('topics.code')}</label>
         <input maxlength="32" required ...${field('code')} />
@@ -306,7 +306,7 @@ function TopicForm({ topic, products, onDone, onCancel }) {
         <${FieldError} error=${err} name="title_en" />
       </div>
     </div>
-    <div class="market-filters">
+    <div class="market-filters" style="grid-template-columns:12rem 12rem auto">
       <div class="field">
         <label class="label" for="topic-starts_on">${t('topics.startsOn')}</label>
         <input type="date" ...${field('starts_on')} />
@@ -371,7 +371,6 @@ export function TrainingTopics() {
       <div class="toolbar">
         <h2 style="margin:0">${t('topics.title')}</h2>
         <span style="flex:1"></span>
-        <a class="btn btn-small" href="#/training">${t('hq.nav.training')}</a>
         <${RefreshButton} onClick=${remote.reload} />
         <button type="button" class="btn btn-small btn-primary" onClick=${() => setEditing('new')} data-testid="topic-new">${t('topics.new')}</button>
       </div>
@@ -411,7 +410,7 @@ export function TrainingTopics() {
                       <td><strong>${localField(r, 'title')}</strong><div class="small muted">${r.code}</div></td>
                       <td>${t(`topics.kind.${r.kind}`)}</td>
                       <td>${productText(products, r.product_id) || html`<span class="muted">–</span>`}</td>
-                      <td class="small">${r.starts_on || '…'} – ${r.ends_on || '…'}</td>
+                      <td class="small">${r.starts_on || r.ends_on ? `${r.starts_on || '…'} – ${r.ends_on || '…'}` : t('topics.noDates')}</td>
                       <td><span class=${STATUS_TAG[status]} data-testid="topic-status">${t(`topics.status.${status}`)}</span></td>
                       <td class="num">${r.quiz?.length ? r.quiz.length : html`<span class="muted small">${t('trainingCov.noQuiz')}</span>`}</td>
                       <td><button type="button" class="btn btn-small" onClick=${() => setEditing(r)} data-testid="topic-edit">${t('topics.edit')}</button></td>

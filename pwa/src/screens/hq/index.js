@@ -9,8 +9,8 @@
 //                                FIFO breaks, replenishment alerts (Channel.js)
 //   #/quality     returns, exchanges, repairs per 1,000 by model; early-life alerts (Quality.js)
 //   #/training    training coverage per current topic, new models without training (TrainingCoverage.js)
-//   #/training/topics   training topics and their quizzes, add / edit (TrainingTopics.js)
-//   #/fault-codes 三包 fault codes: add, rename, order, deactivate (FaultCodes.js)
+//   #/training/topics   training topics and their quizzes, add / edit (TrainingTopics.js; a tab of #/training)
+//   #/quality/fault-codes   三包 fault codes: add, rename, order, deactivate (FaultCodes.js; a tab of #/quality)
 import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
 import { t } from '../../i18n/index.js';
@@ -41,10 +41,27 @@ const PAGES = [
   ['channel', '#/channel', 'hq.nav.channel'],
   ['quality', '#/quality', 'hq.nav.quality'],
   ['training', '#/training', 'hq.nav.training'],
-  ['topics', '#/training/topics', 'hq.nav.topics'],
-  ['faults', '#/fault-codes', 'hq.nav.faults'],
   ['settings', '#/settings', 'nav.settings'],
 ];
+
+// The tabs over the training and quality pages: the figures, and the lists HQ maintains for them.
+const TRAINING_TABS = [
+  ['coverage', '#/training', 'trainingCov.title'],
+  ['topics', '#/training/topics', 'topics.title'],
+];
+const QUALITY_TABS = [
+  ['quality', '#/quality', 'hq.nav.quality'],
+  ['faults', '#/quality/fault-codes', 'faults.title'],
+];
+
+function SubTabs({ tabs, current }) {
+  return html`<nav class="market-tabs" aria-label=${t('hq.title')}>
+    ${tabs.map(
+      ([key, href, label]) =>
+        html`<a key=${key} href=${href} class=${current === key ? 'active' : ''} aria-current=${current === key ? 'page' : undefined} data-testid=${`hq-tab-${key}`}>${t(label)}</a>`,
+    )}
+  </nav>`;
+}
 
 export function HqShell({ session, onLogout, version }) {
   const route = useRoute();
@@ -74,16 +91,10 @@ export function HqShell({ session, onLogout, version }) {
     screen = html`<${Channel} sub=${sub} />`;
   } else if (head === 'quality') {
     current = 'quality';
-    screen = html`<${Quality} />`;
-  } else if (head === 'training' && sub === 'topics') {
-    current = 'topics';
-    screen = html`<${TrainingTopics} />`;
-  } else if (head === 'fault-codes') {
-    current = 'faults';
-    screen = html`<${FaultCodes} />`;
+    screen = html`<${SubTabs} tabs=${QUALITY_TABS} current=${sub === 'fault-codes' ? 'faults' : 'quality'} />${sub === 'fault-codes' ? html`<${FaultCodes} />` : html`<${Quality} />`}`;
   } else if (head === 'training') {
     current = 'training';
-    screen = html`<${TrainingCoverage} />`;
+    screen = html`<${SubTabs} tabs=${TRAINING_TABS} current=${sub === 'topics' ? 'topics' : 'coverage'} />${sub === 'topics' ? html`<${TrainingTopics} />` : html`<${TrainingCoverage} />`}`;
   } else if (head === 'settings') {
     current = 'settings';
     screen = html`<${Settings} status=${null} onLogout=${onLogout} version=${version} />`;

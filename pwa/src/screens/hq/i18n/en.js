@@ -347,8 +347,6 @@ export default {
   'trainingCov.gaps.seenOn': 'Seen on',
   'trainingCov.gaps.noTopic': 'no current topic for this model',
   'trainingCov.gaps.none': 'No gaps: every store with a new model on the shelf had a training on it.',
-  'hq.nav.topics': 'Training topics',
-  'hq.nav.faults': 'Fault codes',
   'topics.title': 'Training topics',
   'topics.explain':
     'The topics reps train promoters on. A topic is current while active and today is within its first and last day; reps pick from the current ones.',
@@ -367,6 +365,7 @@ export default {
   'topics.model': 'Model',
   'topics.noModel': '(no model)',
   'topics.dates': 'Dates',
+  'topics.noDates': 'Any day',
   'topics.quizSize': 'Quiz questions',
   'topics.edit': 'Edit',
   'topics.none': 'No training topics yet.',

@@ -336,8 +336,6 @@ export default {
   'trainingCov.gaps.seenOn': '发现日期',
   'trainingCov.gaps.noTopic': '该型号没有当前培训主题',
   'trainingCov.gaps.none': '没有缺口：所有上架新机型的门店都已做过培训。',
-  'hq.nav.topics': '培训主题',
-  'hq.nav.faults': '故障代码',
   'topics.title': '培训主题',
   'topics.explain':
     '业务员给导购做培训的主题。主题在启用且今天处于首日至末日之间时为当前主题；业务员从当前主题中选择。',
@@ -356,6 +354,7 @@ export default {
   'topics.model': '型号',
   'topics.noModel': '（无型号）',
   'topics.dates': '日期',
+  'topics.noDates': '不限日期',
   'topics.quizSize': '测验题数',
   'topics.edit': '编辑',
   'topics.none': '还没有培训主题。',
