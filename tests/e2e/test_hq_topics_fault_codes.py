@@ -113,6 +113,16 @@ def test_hq_adds_a_topic_with_a_quiz_refused_at_two_questions(app, browser, live
         expect(third.locator("[data-testid=quiz-answer]").nth(2)).to_be_checked()
         expect(third.locator("[data-testid=quiz-choice-zh]").nth(1)).to_have_value("两年")
         shot(page, "hq-topic-edit-zh")
+
+        # The fault codes, in Chinese: the English name under the Chinese one.
+        body = {"code": "no_fault", "name": "无故障（不想要了）", "name_en": "No fault", "is_fault": False}
+        assert hq.post("/api/v1/fault-codes", json=body).status_code == 201
+        page.locator("[data-testid=hq-nav-quality]").click()
+        page.locator("[data-testid=hq-tab-faults]").click()
+        row = page.locator("[data-testid=fault-row][data-code=no_fault]")
+        expect(row).to_contain_text("无故障（不想要了）No fault")
+        expect(row).to_contain_text("非故障")
+        shot(page, "hq-fault-codes-zh")
     finally:
         context.close()
 

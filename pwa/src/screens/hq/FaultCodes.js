@@ -40,6 +40,9 @@ export function nextPosition(rows) {
   return rows.reduce((m, r) => Math.max(m, r.position ?? 0), 0) + POSITION_STEP;
 }
 
+/** The name in the other language, under the one shown (none when it has no English name). */
+const otherName = (r) => (localName(r) === r.name ? r.name_en : r.name) || '';
+
 // --- REST ----------------------------------------------------------------------------------------
 
 const listCodes = () =>
@@ -186,10 +189,10 @@ export function FaultCodes() {
                     ) => html`<tr key=${r.id} data-testid="fault-row" data-code=${r.code} data-active=${r.active ? 'true' : 'false'} class=${r.active ? '' : 'muted'}>
                       <td class="num">${i + 1}</td>
                       <td><code>${r.code}</code></td>
-                      <td>${localName(r)}${r.name_en ? html`<div class="small muted">${r.name} · ${r.name_en}</div>` : null}</td>
+                      <td>${localName(r)}${otherName(r) ? html`<div class="small muted">${otherName(r)}</div>` : null}</td>
                       <td>${r.is_fault ? t('faults.fault') : html`<span class="tag tag-warn">${t('faults.noFault')}</span>`}</td>
                       <td>${r.active ? html`<span class="tag tag-ok">${t('faults.active')}</span>` : html`<span class="tag tag-err">${t('faults.inactive')}</span>`}</td>
-                      <td style="white-space:nowrap">
+                      <td style="white-space:nowrap;display:flex;gap:0.35rem">
                         <button type="button" class="btn btn-small" disabled=${i === 0 || !!action.busy} aria-label=${t('faults.up', { code: r.code })} onClick=${() => move(i, -1)} data-testid="fault-up">↑</button>
                         <button type="button" class="btn btn-small" disabled=${i === rows.length - 1 || !!action.busy} aria-label=${t('faults.down', { code: r.code })} onClick=${() => move(i, 1)} data-testid="fault-down">↓</button>
                         <button type="button" class="btn btn-small" onClick=${() => setEditing(r)} data-testid="fault-edit">${t('faults.edit')}</button>

@@ -6,7 +6,7 @@
 // next to the field it names, in the UI language (reasons.js).
 import './i18n/index.js'; // HQ's strings
 import { html } from 'htm/preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { request } from '../../api.js';
 import { localField, localName, t } from '../../i18n/index.js';
 import { apiMessage, ErrorBanner, RefreshButton, Segmented, useAction, useRemote } from '../desk/kit.js';
@@ -253,6 +253,8 @@ function TopicForm({ topic, products, onDone, onCancel }) {
   const [form, setForm] = useState(() => (topic ? formFromTopic(topic) : emptyForm()));
   const [local, setLocal] = useState({});
   const action = useAction();
+  const ref = useRef(null);
+  useEffect(() => ref.current?.scrollIntoView?.({ block: 'start' }), []);
   const field = (name) => ({
     value: form[name],
     onInput: (e) => setForm((f) => ({ ...f, [name]: e.currentTarget.value })),
@@ -269,7 +271,7 @@ function TopicForm({ topic, products, onDone, onCancel }) {
   }
   const err = action.error;
   const banner = err && !placedField(err.field) ? err : null;
-  return html`<form class="card" onSubmit=${submit} data-testid="topic-form" data-topic=${topic?.id ?? ''}>
+  return html`<form class="card" ref=${ref} onSubmit=${submit} data-testid="topic-form" data-topic=${topic?.id ?? ''}>
     <h3>${topic ? t('topics.editTitle', { code: topic.code }) : t('topics.newTitle')}</h3>
     <${ErrorBanner} error=${banner} />
     ${err && !banner ? html`<p class="check check-err small" data-testid="topic-form-refused">${t('topics.refused')}</p>` : null}
@@ -360,6 +362,10 @@ export function TrainingTopics() {
   const rows = useMemo(() => sortTopics(remote.data || [], today), [remote.data, today]);
   const counts = Object.fromEntries(STATUSES.map((s) => [s, rows.filter((r) => topicStatus(r, today) === s).length]));
   const shown = filter === 'all' ? rows : rows.filter((r) => topicStatus(r, today) === filter);
+  const edit = (what) => {
+    setSavedId(null);
+    setEditing(what);
+  };
   const done = (saved) => {
     setEditing(null);
     setSavedId(saved.id);
@@ -372,7 +378,7 @@ export function TrainingTopics() {
         <h2 style="margin:0">${t('topics.title')}</h2>
         <span style="flex:1"></span>
         <${RefreshButton} onClick=${remote.reload} />
-        <button type="button" class="btn btn-small btn-primary" onClick=${() => setEditing('new')} data-testid="topic-new">${t('topics.new')}</button>
+        <button type="button" class="btn btn-small btn-primary" onClick=${() => edit('new')} data-testid="topic-new">${t('topics.new')}</button>
       </div>
       <p class="small muted">${t('topics.explain')}</p>
       <${Segmented}
@@ -413,7 +419,7 @@ export function TrainingTopics() {
                       <td class="small">${r.starts_on || r.ends_on ? `${r.starts_on || '…'} – ${r.ends_on || '…'}` : t('topics.noDates')}</td>
                       <td><span class=${STATUS_TAG[status]} data-testid="topic-status">${t(`topics.status.${status}`)}</span></td>
                       <td class="num">${r.quiz?.length ? r.quiz.length : html`<span class="muted small">${t('trainingCov.noQuiz')}</span>`}</td>
-                      <td><button type="button" class="btn btn-small" onClick=${() => setEditing(r)} data-testid="topic-edit">${t('topics.edit')}</button></td>
+                      <td><button type="button" class="btn btn-small" onClick=${() => edit(r)} data-testid="topic-edit">${t('topics.edit')}</button></td>
                     </tr>`;
                   })}
                 </tbody>
