@@ -192,14 +192,14 @@ export function FaultCodes() {
                       <td>${localName(r)}${otherName(r) ? html`<div class="small muted">${otherName(r)}</div>` : null}</td>
                       <td>${r.is_fault ? t('faults.fault') : html`<span class="tag tag-warn">${t('faults.noFault')}</span>`}</td>
                       <td>${r.active ? html`<span class="tag tag-ok">${t('faults.active')}</span>` : html`<span class="tag tag-err">${t('faults.inactive')}</span>`}</td>
-                      <td style="white-space:nowrap;display:flex;gap:0.35rem">
+                      <td><div style="white-space:nowrap;display:flex;gap:0.35rem">
                         <button type="button" class="btn btn-small" disabled=${i === 0 || !!action.busy} aria-label=${t('faults.up', { code: r.code })} onClick=${() => move(i, -1)} data-testid="fault-up">↑</button>
                         <button type="button" class="btn btn-small" disabled=${i === rows.length - 1 || !!action.busy} aria-label=${t('faults.down', { code: r.code })} onClick=${() => move(i, 1)} data-testid="fault-down">↓</button>
                         <button type="button" class="btn btn-small" onClick=${() => setEditing(r)} data-testid="fault-edit">${t('faults.edit')}</button>
                         <button type="button" class="btn btn-small" disabled=${!!action.busy} onClick=${() => setActive(r, !r.active)} data-testid=${r.active ? 'fault-deactivate' : 'fault-activate'}>
                           ${r.active ? t('faults.deactivate') : t('faults.activate')}
                         </button>
-                      </td>
+                      </div></td>
                     </tr>`,
                   )}
                 </tbody>
