@@ -394,7 +394,7 @@ export default {
   'topics.choiceEn': 'Choice (English)',
   'topics.choiceN': 'Choice {n}',
   'topics.choiceNEn': 'Choice {n} in English',
-  'topics.markRight': 'Choice {n} is the right answer',
+  'topics.markRight': 'Right answer: choice {n}',
   'topics.enChoicesAll': 'Give every choice in English, or none.',
   'topics.save': 'Save',
   'topics.saving': 'Saving…',
