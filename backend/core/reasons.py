@@ -188,8 +188,6 @@ REASONS: dict[str, tuple[str, ...]] = {
     "training.contact_other_store": ("contact_id",),
     "training.contact_removed": ("contact_id",),
     "training.duplicate_attendee": ("contact_id",),
-    "training.answers_count": ("expected", "found"),
-    "training.answer_out_of_range": ("question",),
     "training.id_taken_other_content": ("session_id", "fields"),
     "training.quiz_size": ("found",),
     "training.quiz_choices": ("question", "found"),
@@ -198,6 +196,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     "training.unknown_product": ("product_id",),
     "training.code_taken": ("code",),
     "training.dates_order": (),
+    "training.quiz_in_use": ("topic_id",),
     # stores and contacts
     "store.not_found": ("store_id",),
     "store.radius_too_large": ("max_radius_m",),

@@ -67,7 +67,11 @@ class AttendeeSchema(BaseSchema):
         fields.Integer(),
         allow_none=True,
         validate=validate.Length(max=20),
-        metadata={"description": "The chosen choice index per quiz question; null: not quizzed."},
+        metadata={
+            "description": "The chosen choice index per quiz question; null: not quizzed. Answers that do not "
+            "fit the topic's quiz (another count, a choice it lacks, a topic without a quiz) are kept "
+            "unscored (score and quiz_size null)."
+        },
     )
     score = fields.Integer(dump_only=True, metadata={"description": "Right answers (server-scored)."})
     quiz_size = fields.Integer(dump_only=True)
@@ -81,7 +85,12 @@ class TrainingSessionSchema(BaseSchema):
     held_at = UTCDateTime(required=True, metadata={"description": "The phone's time of the training."})
     held_on = fields.Date(dump_only=True, metadata={"description": "Its business day."})
     duration_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_DURATION_MINUTES))
-    note = fields.String(load_default="", validate=validate.Length(max=300))
+    note = fields.String(
+        load_default="",
+        allow_none=True,
+        validate=validate.Length(max=300),
+        metadata={"description": 'Free text; null is taken as empty (stored as "").'},
+    )
     attendees = fields.List(
         fields.Nested(AttendeeSchema),
         required=True,

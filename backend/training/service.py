@@ -43,13 +43,14 @@ MIN_CHOICES, MAX_CHOICES = 2, 5
 # --- topics -------------------------------------------------------------------------------------
 
 
+def covers(topic: TrainingTopic, day: date) -> bool:
+    """`day` within the topic's starts_on..ends_on (an open end is no bound), active or not."""
+    return (topic.starts_on is None or topic.starts_on <= day) and (topic.ends_on is None or day <= topic.ends_on)
+
+
 def is_current(topic: TrainingTopic, day: date) -> bool:
-    """Active, and `day` within starts_on..ends_on (an open end is no bound)."""
-    return (
-        topic.active
-        and (topic.starts_on is None or topic.starts_on <= day)
-        and (topic.ends_on is None or day <= topic.ends_on)
-    )
+    """Active, and `day` within starts_on..ends_on (an open end is no bound): what phones offer."""
+    return topic.active and covers(topic, day)
 
 
 def topics(current: bool) -> list[TrainingTopic]:
@@ -157,13 +158,36 @@ def visible_topic(topic_id: int) -> TrainingTopic:
     return topic
 
 
+def quiz_in_use(topic_id: int) -> bool:
+    """Whether a session with quiz answers for the topic is on the server."""
+    # `answers` None is stored as JSON null (not SQL NULL), so it is told apart here.
+    stmt = (
+        select(TrainingAttendance.answers)
+        .join(TrainingSession, TrainingSession.id == TrainingAttendance.session_id)
+        .where(TrainingSession.topic_id == topic_id)
+        .execution_options(yield_per=1000)
+    )
+    return any(answers is not None for answers in db.session.scalars(stmt))
+
+
 def update_topic(actor: User, topic_id: int, data: dict) -> TrainingTopic:
-    """Change a topic. Sessions already recorded keep the scores they were given."""
+    """Change a topic. Its quiz cannot change once a session with quiz answers was recorded for
+    it (409 `training.quiz_in_use`: HQ makes a new topic instead), so the answers recorded, and
+    those phones still hold offline, keep meaning what they were answered against. Other fields
+    (titles, dates, active) stay editable; sending the same quiz again is no change."""
     check_role(actor, *TOPIC_WRITERS)
     topic = visible_topic(topic_id)
     _check_topic(data, topic)
     if "quiz" in data:
         data = data | {"quiz": _normalised_quiz(data["quiz"])}
+        if data["quiz"] != (topic.quiz or []) and quiz_in_use(topic.id):
+            raise Conflict(
+                f"Topic {topic.id}'s quiz has been answered in recorded trainings and cannot change; "
+                "make a new topic instead.",
+                field="quiz",
+                reason="training.quiz_in_use",
+                params={"topic_id": topic.id},
+            )
     for key, value in data.items():
         setattr(topic, key, value)
     db.session.flush()
@@ -182,7 +206,9 @@ def _topic_for(topic_id: int, held_on: date) -> TrainingTopic:
             reason="training.unknown_topic",
             params={"topic_id": topic_id},
         )
-    if not is_current(topic, held_on):
+    # Its dates, not `active`: a topic HQ stopped after the training was held offline still
+    # takes it (`active` only decides what phones offer).
+    if not covers(topic, held_on):
         raise InvalidInput(
             f"Topic {topic_id} was not current on {held_on.isoformat()}.",
             field="topic_id",
@@ -192,31 +218,24 @@ def _topic_for(topic_id: int, held_on: date) -> TrainingTopic:
     return topic
 
 
-def score(quiz: list[dict], answers: list[int] | None, index: int) -> tuple[int | None, int | None]:
+def fits(quiz: list[dict], answers: list[int]) -> bool:
+    """Whether `answers` are one per question of `quiz`, each a choice of it."""
+    return (
+        bool(quiz)
+        and len(answers) == len(quiz)
+        and all(0 <= a < len(q["choices"]) for q, a in zip(quiz, answers, strict=True))
+    )
+
+
+def score(quiz: list[dict], answers: list[int] | None) -> tuple[int | None, int | None]:
     """(score, quiz_size) of one attendee's answers against the topic's quiz: the number of
-    answers equal to the question's answer. No quiz: no answers, (None, None). A quiz and no
-    answers (null): not quizzed, (None, None). Otherwise exactly one answer per question, each
-    a choice of it; `index` is the attendee's place in the list, for the refusal's field."""
-    if answers is None:
+    answers equal to the question's answer. No answers (null): not quizzed, (None, None).
+    Answers that do not fit the quiz — another count, a choice it does not have, or a topic with
+    no quiz: the phone answered a quiz HQ changed before any session of it reached the server —
+    are kept unscored, (None, None), never a reason to lose the attendance."""
+    if answers is None or not fits(quiz, answers):
         return None, None
-    if len(answers) != len(quiz):
-        raise InvalidInput(
-            f"{len(quiz)} answers expected, {len(answers)} given.",
-            field=f"attendees.{index}.answers",
-            reason="training.answers_count",
-            params={"expected": len(quiz), "found": len(answers)},
-        )
-    right = 0
-    for number, (q, a) in enumerate(zip(quiz, answers, strict=True), start=1):
-        if not 0 <= a < len(q["choices"]):
-            raise InvalidInput(
-                f"The answer to question {number} is not one of its choices.",
-                field=f"attendees.{index}.answers",
-                reason="training.answer_out_of_range",
-                params={"question": number},
-            )
-        right += a == q["answer"]
-    return right, len(quiz)
+    return sum(a == q["answer"] for q, a in zip(quiz, answers, strict=True)), len(quiz)
 
 
 def _check_attendees(store_id: int, attendees: list[dict]) -> None:
@@ -287,7 +306,9 @@ def _same_content(existing: TrainingSession, values: dict, attendees: list[dict]
 
 def record_session(actor: User, data: dict) -> tuple[TrainingSession, bool]:
     """A training a rep (or manager) gave at a store, with who attended and their quiz answers.
-    Idempotent by id; the server scores the answers. Returns (session, created)."""
+    Idempotent by id; the server scores the answers (answers that do not fit the topic's quiz
+    are kept unscored, see `score`). The topic must cover the day held, active or not now.
+    Returns (session, created)."""
     check_role(actor, *FIELD_WRITERS)
     store = visible_store(actor, data["store_id"])
     check_device_time(data["held_at"], "held_at")
@@ -312,16 +333,7 @@ def record_session(actor: User, data: dict) -> tuple[TrainingSession, bool]:
     if data.get("visit_id") is not None:
         own_visit(actor, data["visit_id"], store.id)
     attendees = data["attendees"]
-    if not topic.quiz:
-        for i, a in enumerate(attendees):
-            if a.get("answers") is not None:
-                raise InvalidInput(
-                    "This topic has no quiz: answers must be null.",
-                    field=f"attendees.{i}.answers",
-                    reason="training.answers_count",
-                    params={"expected": 0, "found": len(a["answers"])},
-                )
-    scored = [score(topic.quiz or [], a.get("answers"), i) for i, a in enumerate(attendees)]
+    scored = [score(topic.quiz or [], a.get("answers")) for a in attendees]
     _check_attendees(store.id, attendees)
     session, created = create_once(TrainingSession, data["id"], values, "training session", compare=SESSION_COMPARE)
     if not created:  # inserted by a concurrent request between our look-up and our insert

@@ -39,13 +39,20 @@ export function quizOf(topic) {
   return Array.isArray(topic?.quiz) ? topic.quiz : [];
 }
 
-/** Whether `topic` is current on `today` ('YYYY-MM-DD'): active, and today within
- * starts_on..ends_on (either bound open). */
-export function isCurrent(topic, today) {
-  if (!topic || topic.active === false) return false;
-  if (topic.starts_on && String(topic.starts_on).slice(0, 10) > today) return false;
-  if (topic.ends_on && String(topic.ends_on).slice(0, 10) < today) return false;
+/** Whether `day` ('YYYY-MM-DD') is within the topic's starts_on..ends_on (either bound open),
+ * active or not: what the server checks a training against (a topic HQ stopped after it was held
+ * still takes it, backend/training/service.py `covers`). */
+export function coversDay(topic, day) {
+  if (!topic) return false;
+  if (topic.starts_on && String(topic.starts_on).slice(0, 10) > day) return false;
+  if (topic.ends_on && String(topic.ends_on).slice(0, 10) < day) return false;
   return true;
+}
+
+/** Whether `topic` is current on `today` ('YYYY-MM-DD'): active, and today within
+ * starts_on..ends_on (either bound open) — what the phone offers. */
+export function isCurrent(topic, today) {
+  return Boolean(topic) && topic.active !== false && coversDay(topic, today);
 }
 
 /**
@@ -90,22 +97,38 @@ export function attendeeChoices(contacts) {
     .sort((a, b) => rank(a) - rank(b) || String(a.name ?? '').localeCompare(String(b.name ?? ''), 'zh-CN'));
 }
 
-/** Correct answers of `answers` to `quiz` (null when not quizzed: answers null). */
+/** Whether `answers` fit `quiz`: one per question, each a choice of it (a quiz there at all). */
+export function answersFit(quiz, answers) {
+  return (
+    Array.isArray(answers) &&
+    quiz.length > 0 &&
+    answers.length === quiz.length &&
+    answers.every((a, i) => {
+      const v = Number(a);
+      return Number.isInteger(v) && v >= 0 && v < (quiz[i].choices || []).length;
+    })
+  );
+}
+
+/** Correct answers of `answers` to `quiz`; null when not quizzed (answers null) or when the
+ * answers do not fit the quiz (the server keeps those unscored). */
 export function scoreOf(quiz, answers) {
-  if (!Array.isArray(answers)) return null;
-  return answers.reduce((n, a, i) => n + (quiz[i] && Number(a) === Number(quiz[i].answer) ? 1 : 0), 0);
+  if (!answersFit(quiz, answers)) return null;
+  return answers.reduce((n, a, i) => n + (Number(a) === Number(quiz[i].answer) ? 1 : 0), 0);
 }
 
 /** A session's attendees with the scores (as the server's JSON: contact_id, answers, score,
- * quiz_size), from the args' attendees and the topic's quiz. */
+ * quiz_size), from the args' attendees and the topic's quiz: answers that do not fit the quiz
+ * are kept unscored (score and quiz_size null), as the server keeps them. */
 export function scoredAttendees(quiz, attendees) {
   return (attendees || []).map((a) => {
     const answers = Array.isArray(a.answers) ? [...a.answers] : null;
+    const fit = answersFit(quiz, answers);
     return {
       contact_id: a.contact_id,
       answers,
-      score: answers ? scoreOf(quiz, answers) : null,
-      quiz_size: answers ? quiz.length : null,
+      score: fit ? scoreOf(quiz, answers) : null,
+      quiz_size: fit ? quiz.length : null,
     };
   });
 }
@@ -137,32 +160,27 @@ export function durationOf(value) {
 
 /**
  * Why the server would refuse a session on `today`, as `{reason, params}`, or null: the topic
- * unknown (`training.unknown_topic`) or not current (`training.topic_not_current`), an attendee
- * twice (`training.duplicate_attendee`), answers not one per question (`training.answers_count`)
- * or a choice out of range (`training.answer_out_of_range`, question numbered from 1).
+ * unknown (`training.unknown_topic`) or `today` outside its dates (`training.topic_not_current`;
+ * a topic stopped — inactive — is no refusal, the server takes it), an attendee twice
+ * (`training.duplicate_attendee`), an answer not a whole number (the server's schema refuses
+ * it: `invalid_value`, field `attendees.<i>.answers.<j>`).
  * `contactIds`: the store's live contacts on the phone (`training.unknown_contact`).
+ * Answers that do not fit the quiz (another count, a choice it lacks, a topic without a quiz) are
+ * no refusal: the server keeps them unscored, like `scoredAttendees`.
  */
 export function sessionProblem({ topic, topicId, today, attendees, contactIds }) {
   if (!topic) return { reason: 'training.unknown_topic', params: { topic_id: topicId } };
-  if (!isCurrent(topic, today)) return { reason: 'training.topic_not_current', params: { topic_id: topic.id } };
-  const quiz = quizOf(topic);
+  if (!coversDay(topic, today)) return { reason: 'training.topic_not_current', params: { topic_id: topic.id } };
   const seen = new Set();
   const known = contactIds ? new Set([...contactIds].map(String)) : null;
-  for (const a of attendees) {
+  for (const [i, a] of attendees.entries()) {
     const cid = String(a.contact_id);
     if (seen.has(cid)) return { reason: 'training.duplicate_attendee', params: { contact_id: cid } };
     seen.add(cid);
     if (known && !known.has(cid)) return { reason: 'training.unknown_contact', params: { contact_id: cid } };
     if (a.answers === null || a.answers === undefined) continue;
-    if (!quiz.length) return { reason: 'training.answers_count', params: { expected: 0, found: a.answers.length } };
-    if (a.answers.length !== quiz.length)
-      return { reason: 'training.answers_count', params: { expected: quiz.length, found: a.answers.length } };
-    for (let i = 0; i < quiz.length; i++) {
-      const v = a.answers[i];
-      const n = (quiz[i].choices || []).length;
-      if (!Number.isInteger(v) || v < 0 || v >= n)
-        return { reason: 'training.answer_out_of_range', params: { question: i + 1 } };
-    }
+    const bad = a.answers.findIndex((v) => !Number.isInteger(v));
+    if (bad >= 0) return { reason: 'invalid_value', params: { field: `attendees.${i}.answers.${bad}` } };
   }
   return null;
 }
