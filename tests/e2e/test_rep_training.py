@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.stores.models import StoreContact
+from backend.stores.service import delete_contact
 from backend.training.models import TrainingAttendance, TrainingSession, TrainingTopic
 from backend.visits.models import Visit
 
@@ -126,6 +127,25 @@ def check_in(page, store) -> str:
     return page.locator("[data-testid=visit-screen]").get_attribute("data-visit-id")
 
 
+# Whether the visit's draft on the phone (IndexedDB `fieldsales`, table `drafts`) holds `n` quiz
+# answers of contact `cid`: [visit_id, cid, n].
+DRAFT_ANSWERS = """async ([visitId, cid, n]) => {
+  const db = await new Promise((resolve, reject) => {
+    const r = indexedDB.open('fieldsales');
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  const row = await new Promise((resolve, reject) => {
+    const r = db.transaction('drafts').objectStore('drafts').get(visitId);
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  db.close();
+  const answers = row?.data?.training?.answers?.[cid];
+  return Array.isArray(answers) && answers.length === n;
+}"""
+
+
 def answer_quiz(step, name: str, choices: list[int], score: int) -> None:
     """The promoter `name` answers the quiz one question at a time; their score shows."""
     quiz = step.locator("[data-testid=training-quiz]")
@@ -222,6 +242,8 @@ def test_offline_training_with_quiz_syncs_with_the_scores(phone, training_world)
     expect(step.locator("[data-testid=training-quiz-person]")).to_have_text("小张")
     step.locator("[data-testid=training-choice][data-choice='1']").click()
     expect(quiz).to_have_attribute("data-question", "2")
+    # The draft is written to IndexedDB just after each tap: the reload once it is there.
+    page.wait_for_function(DRAFT_ANSWERS, arg=[visit_id, quiz.get_attribute("data-contact-id"), 1])
     page.reload()
     expect(page.locator("[data-testid=visit-screen]")).to_have_attribute("data-visit-id", visit_id)
     step = open_step(page, "step-training")
@@ -347,9 +369,38 @@ def test_training_in_english_one_quizzed_one_not(phone, training_world):
     screen(page, "step-training", "training-15-en-recorded")
 
 
-def test_a_training_the_server_refuses_says_why_in_the_step(phone, training_world):
+def test_a_topic_stopped_while_offline_still_takes_the_training(phone, training_world):
     """HQ stops the promotion topic while the rep is offline: the training recorded on it is
-    refused at the sync, and the step says so with the server's reason in the rep's language."""
+    still taken at the sync (the topic's dates cover the day; `active` only decides what phones
+    offer), nothing refused, the attendance on the server."""
+    world = training_world
+    page = phone().new_page()
+    page.set_viewport_size({"width": 393, "height": 851})
+    login(page, "rep_a1")
+    wait_synced(page)
+    page.context.set_offline(True)
+    visit_id = check_in(page, world.store_a1)
+    step = open_step(page, "step-training")
+    step.locator("[data-testid=training-topic]", has_text="双十一促销政策").click()
+    step.locator("[data-testid=training-person]", has_text="李娜").locator("input").check()
+    step.locator("[data-testid=training-start]").click()
+    expect(step.locator("[data-testid=training-saved]")).to_contain_text("双十一促销政策")
+
+    world.promo.active = False
+    db.session.commit()
+    page.context.set_offline(False)
+    wait_synced(page)
+    sessions = wait_until(lambda: session_of(visit_id), message="the training session")
+    assert [s.topic_id for s in sessions] == [world.promo.id]
+    assert attendance_of(sessions[0].id) == {"李娜": (None, None, None)}
+    expect(step.locator("[data-testid=training-refused]")).to_have_count(0)
+    expect(step.locator("[data-testid=training-saved]")).to_contain_text("双十一促销政策")
+
+
+def test_a_training_the_server_refuses_says_why_in_the_step(phone, training_world):
+    """The promoter is removed from the store's contacts (by the region's manager, on another
+    device) while the rep is offline: the training naming her is refused at the sync, and the
+    step says so with the server's reason in the rep's language."""
     world = training_world
     page = phone().new_page()
     page.set_viewport_size({"width": 393, "height": 851})
@@ -365,13 +416,13 @@ def test_a_training_the_server_refuses_says_why_in_the_step(phone, training_worl
     record.click()
     expect(step.locator("[data-testid=training-saved]")).to_contain_text("双十一促销政策")
 
-    world.promo.active = False
+    delete_contact(world.manager_a, world.store_a1.id, world.promoter.id)
     db.session.commit()
     page.context.set_offline(False)
     refused = step.locator("[data-testid=training-refused]")
     expect(refused).to_be_visible(timeout=SYNC_TIMEOUT_MS)
     expect(refused.locator(".grow")).to_have_text(
-        f"培训“双十一促销政策”被服务器拒绝：培训主题 #{world.promo.id} 在培训当天不在有效期内（或已停用）。"
+        "培训“双十一促销政策”被服务器拒绝：这位参训人员已从门店联系人中删除。"
     )
     # Refused, it is no longer shown as recorded: the form is there to record it again.
     expect(step.locator("[data-testid=training-saved]")).to_have_count(0)
