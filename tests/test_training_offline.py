@@ -59,7 +59,14 @@ def test_an_answered_quiz_cannot_change_other_fields_can(api, world):
     db.session.expire_all()
     assert [q["answer"] for q in db.session.get(type(topic), topic.id).quiz] == [0, 1, 2, 0]
     assert db.session.get(type(topic), topic.id).title == "P30-KNOW 培训"  # nothing of the refused PATCH
-    # The same quiz again, titles, dates, active: fine.
+    # The same quiz again (as the HQ form sends it back: blanks as null, texts trimmed), titles,
+    # dates, active: fine.
+    again = [q | {"question": f" {q['question']} ", "choices_en": [f"{c} " for c in q["choices_en"]]} for q in quiz(4)]
+    r = hq.patch(f"{TOPICS}/{topic.id}", json={"quiz": again})
+    assert r.status_code == 200, r.json
+    # Dropping the English is a change of the quiz all the same.
+    r = hq.patch(f"{TOPICS}/{topic.id}", json={"quiz": [q | {"question_en": None} for q in quiz(4)]})
+    assert (r.status_code, r.json["reason"]) == (409, "training.quiz_in_use")
     r = hq.patch(f"{TOPICS}/{topic.id}", json={"quiz": quiz(4), "title": "新标题", "active": False})
     assert r.status_code == 200 and r.json["title"] == "新标题" and r.json["active"] is False
     # Another topic's quiz is free.

@@ -158,6 +158,24 @@ def visible_topic(topic_id: int) -> TrainingTopic:
     return topic
 
 
+def _quiz_key(quiz: list[dict]) -> list[tuple]:
+    """A quiz as it reads: texts trimmed, an empty English text or English choices all empty as
+    none — so the HQ form sending an answered quiz back unchanged (it trims, blanks → null) is no
+    change."""
+
+    def text(v):
+        return (v or "").strip() or None
+
+    def en(choices):
+        return [text(c) for c in choices] if choices and any(text(c) for c in choices) else None
+
+    return [
+        (text(q["question"]), text(q.get("question_en")), [text(c) for c in q["choices"]], en(q.get("choices_en")),
+         q["answer"])
+        for q in quiz
+    ]  # fmt: skip
+
+
 def quiz_in_use(topic_id: int) -> bool:
     """Whether a session with quiz answers for the topic is on the server."""
     # `answers` None is stored as JSON null (not SQL NULL), so it is told apart here.
@@ -180,7 +198,7 @@ def update_topic(actor: User, topic_id: int, data: dict) -> TrainingTopic:
     _check_topic(data, topic)
     if "quiz" in data:
         data = data | {"quiz": _normalised_quiz(data["quiz"])}
-        if data["quiz"] != (topic.quiz or []) and quiz_in_use(topic.id):
+        if _quiz_key(data["quiz"]) != _quiz_key(topic.quiz or []) and quiz_in_use(topic.id):
             raise Conflict(
                 f"Topic {topic.id}'s quiz has been answered in recorded trainings and cannot change; "
                 "make a new topic instead.",
