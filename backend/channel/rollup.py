@@ -21,13 +21,24 @@ What is noticed, and how:
   flush that touches a card its ORIGINAL values (from the attributes' history: what the
   transaction started with) are noted by card id; just before the commit one SELECT reads the
   cards' FINAL state (a rolled-back savepoint's changes are then simply not there), and final −
-  original is applied. A card counts one unit: to StoreSellOutWeek.card_units and SellOutCell
-  (the store's region and NATIONAL) in its purchase week always; to its unit's cohort
-  (ChannelCohort.sold) and ChannelSale when one of its IMEIs has a shipment — the first IMEI's,
-  else the second's (`unit_of`: either slot is the phone's, as `warranty_imeis` says; both
-  shipped is a data error that still sells one unit). A voided card counts nothing, and neither
-  does a closed one (`closed_at`): a returned unit is back in channel stock, unsold, and an
-  exchange takes back the old unit's sale and counts the replacement's (its new card). A card
+  original is applied. A card counts one unit, in two ways (`card_flags`):
+  as sell-out (`sells`: neither voided nor closed) to StoreSellOutWeek.card_units and
+  SellOutCell (the store's region and NATIONAL) in its purchase week; as a unit out of the
+  channel's stock (`out`: neither voided nor returned) to its unit's cohort (ChannelCohort.sold,
+  so ChannelStock / ChannelWeek) and ChannelSale in its purchase week, when one of its IMEIs has
+  a shipment — the first IMEI's, else the second's (`unit_of`: either slot is the phone's, as
+  `warranty_imeis` says; both shipped is a data error that still sells one unit). A voided card
+  counts nothing. A RETURNED card (`closed_kind`) counts neither: the unit is back on the
+  store's shelf, in channel stock, unsold. An EXCHANGED card no longer counts as sell-out (the
+  replacement's new card, which inherits the purchase date, counts the one phone the buyer
+  has) but its unit stays out of the channel: the store handed the buyer a new unit from its
+  stock and the faulty one went to after-sales, not back on the shelf. So an exchange leaves
+  sell-out at one unit and channel stock two units down, and ChannelSale counts both units
+  (the faulty one's and the replacement's, each in the card's purchase week): ChannelSale is
+  what left the stock, so that Σ ChannelSale = ChannelCohort.sold and stock = shipped − sold
+  stay one identity (sell-through and weeks of cover read an exchange as stock used up). An
+  exchanged unit registered again later (refurbished and resold: aftersales allows it) would
+  be out through both cards, counted twice, by the increments and `rebuild()` alike. A card
   new in this transaction is counted only if the object that was added is still in the session
   (not rolled back with its savepoint): a retry that re-adds it is a new object, noted again.
 - Sell-out reports and competitor estimates (sellout package): append-only, so new objects only,
@@ -41,9 +52,10 @@ How increments are applied: summed per key in Python, then one upsert per table
 (`INSERT … ON CONFLICT DO UPDATE SET x = table.x + excluded.x`, executemany), keys sorted and the
 tables always in one order (cohorts, sales, stock, weeks, store weeks, cells), zero deltas skipped. Additions
 commute, so concurrent transactions never lose a count, and since every transaction locks rows
-in one order they never deadlock on them. Per commit: at most one SELECT for cards, one for
-shipments, one for the visits' sell-out records, one for the stores' regions; nothing when the
-transaction touched none of these.
+in one order they never deadlock on them. Per commit: at most one SELECT for cards, two for
+shipments (the live cards holding their IMEIs, the exchanged ones), one for the visits'
+sell-out records, one for the stores' regions; nothing when the transaction touched none of
+these.
 
 A card and its shipment committed at the same moment by two transactions (a clerk registers a
 phone while HQ's import of its shipment runs) would each not see the other under READ COMMITTED
@@ -119,7 +131,22 @@ from .models import (
 LOCK_KEY = 0x5F5C_0016  # pg_advisory_xact_lock: shared by card/sell-out writers, exclusive by shipment writers
 CHUNK = 5000  # ids in one IN list
 
-CARD_FIELDS = ("imei", "imei2", "product_id", "store_id", "purchase_date", "voided_at", "closed_at")
+CARD_FIELDS = ("imei", "imei2", "product_id", "store_id", "purchase_date", "voided_at", "closed_at", "closed_kind")
+EXCHANGED = "exchanged"  # warranty.models.ClosedKind.EXCHANGED
+
+
+def card_flags(voided_at, closed_at, closed_kind) -> tuple[bool, bool]:
+    """(sells, out) of a card: `sells` — it counts one unit of sell-out (neither voided nor
+    closed); `out` — its unit has left the channel's stock (neither voided nor returned: a live
+    card's, or an exchanged card's faulty unit, which went to after-sales, not back on the shelf)."""
+    voided = voided_at is not None
+    closed = closed_at is not None
+    return (not voided and not closed, not voided and (not closed or closed_kind == EXCHANGED))
+
+
+def _out_sql(c):
+    """SQL: card `c`'s unit is out of the channel's stock (`card_flags`' `out`)."""
+    return and_(c.voided_at.is_(None), or_(c.closed_at.is_(None), c.closed_kind == EXCHANGED))
 
 
 def product_key(product_id: int) -> str:
@@ -140,8 +167,8 @@ class Noted:
 
     def __init__(self) -> None:
         # card id → (the object, if added by this transaction, else None; its original values
-        # (imei, imei2, product_id, store_id, purchase_date, live), or None for a card new here);
-        # live: neither voided nor closed
+        # (imei, imei2, product_id, store_id, purchase_date, sells, out), or None for a card new
+        # here); sells / out: `card_flags`
         self.cards: dict = {}
         self.records: dict = {}  # report / estimate id → the object added
         # IMEI → (region_id, partner_id, product_id, ship_date) of the shipments inserted, as the
@@ -164,8 +191,8 @@ def _original(obj: WarrantyCard) -> tuple | None:
             values.append(history.unchanged[0])
         else:  # set without being loaded first: the services always read it before; take it as it is
             values.append(getattr(obj, name))
-    imei, imei2, product_id, store_id, purchase_date, voided_at, closed_at = values
-    return (imei, imei2, product_id, store_id, purchase_date, voided_at is None and closed_at is None)
+    imei, imei2, product_id, store_id, purchase_date, voided_at, closed_at, closed_kind = values
+    return (imei, imei2, product_id, store_id, purchase_date, *card_flags(voided_at, closed_at, closed_kind))
 
 
 def _changes_counted(obj: WarrantyCard) -> bool:
@@ -261,13 +288,13 @@ class Deltas:
             national[i] += v
 
     def card(self, values: tuple, region_id: int, shipment: tuple | None, sign: int) -> None:
-        """A live card's unit, counted (+1) or taken back (−1)."""
-        _imei, _imei2, product_id, store_id, purchase_date, live = values
-        if not live:
-            return
+        """A card's unit, counted (+1) or taken back (−1): as sell-out if the card `sells`, as
+        its cohort's sale if its unit is `out` of the channel (`card_flags`)."""
+        _imei, _imei2, product_id, store_id, purchase_date, sells, out = values
         week = week_of(purchase_date)
-        self.sellout(store_id, region_id, product_key(product_id), week, (sign, 0, 0, 0, 0))
-        if shipment is not None:
+        if sells:
+            self.sellout(store_id, region_id, product_key(product_id), week, (sign, 0, 0, 0, 0))
+        if out and shipment is not None:
             self.sale(shipment, week, sign)
 
 
@@ -324,15 +351,23 @@ def unit_of(imei: str, imei2: str | None, shipment_of) -> tuple | None:
 
 
 def unit_sold(s):
-    """SQL, for a shipment row `s` (the `Shipment` class or an alias): a live card sold its
-    unit (`unit_of`): a card holding its IMEI in either slot (`warranty_imeis`, live cards
-    only, by primary key), as the first IMEI, or as the second of a card whose first IMEI was
-    not shipped."""
+    """SQL, for a shipment row `s` (the `Shipment` class or an alias): its unit is out of the
+    channel's stock (`unit_of`, `card_flags`' `out`): a live card holds its IMEI in either slot
+    (`warranty_imeis`, live cards only, by primary key) as the first IMEI, or as the second of
+    a card whose first IMEI was not shipped; or an exchanged card (not live, so not in
+    `warranty_imeis`: by `ix_warranty_cards_imei` / `_imei2`) held it so — the faulty unit went
+    to after-sales, not back on the shelf. A returned card's unit is back in stock."""
     wi, c, first = WarrantyImei, WarrantyCard, aliased(Shipment)
-    return exists().where(
-        wi.imei == s.imei,
-        c.id == wi.card_id,
-        or_(c.imei == s.imei, ~exists().where(first.imei == c.imei)),
+    x, first_x = aliased(WarrantyCard), aliased(Shipment)
+    exchanged = and_(x.closed_kind == EXCHANGED, x.voided_at.is_(None))
+    return or_(
+        exists().where(
+            wi.imei == s.imei,
+            c.id == wi.card_id,
+            or_(c.imei == s.imei, ~exists().where(first.imei == c.imei)),
+        ),
+        exists().where(x.imei == s.imei, exchanged),
+        exists().where(x.imei2 == s.imei, exchanged, ~exists().where(first_x.imei == x.imei)),
     )
 
 
@@ -367,6 +402,7 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
                 c.purchase_date,
                 c.voided_at,
                 c.closed_at,
+                c.closed_kind,
                 Territory.region_id,
                 *_shipment_columns(s1),
                 *_shipment_columns(s2),
@@ -378,13 +414,13 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
             .outerjoin(s2, s2.imei == c.imei2)
             .where(_among(c.id, chunk, session))
         )
-        for card_id, imei, imei2, product_id, store_id, day, voided_at, closed_at, region_id, *found in rows:
-            live = voided_at is None and closed_at is None
-            final[card_id] = ((imei, imei2, product_id, store_id, day, live), region_id)
+        for card_id, imei, imei2, product_id, store_id, day, voided_at, closed_at, kind, region_id, *found in rows:
+            flags = card_flags(voided_at, closed_at, kind)
+            final[card_id] = ((imei, imei2, product_id, store_id, day, *flags), region_id)
             for held, shipment in ((imei, found[:5]), (imei2, found[5:])):
                 if held is not None:
                     shipments[held] = tuple(shipment[1:]) if shipment[0] is not None else None
-    originals = [o for o in cards.values() if o is not None and o[5]]
+    originals = [o for o in cards.values() if o is not None and o[6]]  # out (sells implies out)
     known_regions = {values[3]: region for values, region in final.values()}
     regions = _regions_of(session, {o[3] for o in originals} - set(known_regions))
     regions.update(known_regions)
@@ -397,7 +433,7 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
         return None if imei in noted.shipments else shipments.get(imei)
 
     for card_id, original in cards.items():
-        if original is not None and original[5]:
+        if original is not None:
             deltas.card(original, regions[original[3]], unit_of(original[0], original[1], before), -1)
         if card_id in final:
             values, region_id = final[card_id]
@@ -406,11 +442,15 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
 
 def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
     """Units shipped (as their INSERT's parameters said), and the sales the new units change:
-    a live card (committed, or this transaction's) holding a new IMEI sold the new unit if it is
-    the card's unit now (`unit_of`, against every shipment) — and no longer the unit it sold
-    before (its second IMEI's, when its first has just been shipped). One SELECT of the live
-    cards by the IMEIs (`warranty_imeis`, primary key) with their two IMEIs' shipments (and one
-    of the shipments inserted in a savepoint, to drop those rolled back with it)."""
+    a card whose unit is out of the channel (`card_flags`: live, or exchanged; committed, or
+    this transaction's) holding a new IMEI sold the new unit if it is the card's unit now
+    (`unit_of`, against every shipment) — and no longer the unit it sold before (its second
+    IMEI's, when its first has just been shipped). So a shipment arriving after an exchange
+    counts the faulty unit as out at once (it is not in the store's stock), as `rebuild()`
+    does; after a return it counts nothing (the unit is in stock). One SELECT of the live cards
+    by the IMEIs (`warranty_imeis`, primary key) and one of the exchanged cards (not in
+    `warranty_imeis`: by `ix_warranty_cards_imei` / `_imei2`), with their two IMEIs' shipments
+    (and one of the shipments inserted in a savepoint, to drop those rolled back with it)."""
     if not noted.shipments:
         return
     units = noted.shipments
@@ -432,7 +472,18 @@ def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
             .outerjoin(s2, s2.imei == c.imei2)
             .where(_among(wi.imei, chunk, session), c.voided_at.is_(None), c.closed_at.is_(None))
         )
-        for card_id, *row in rows:
+        exchanged = session.execute(
+            select(c.id, c.imei, c.imei2, c.purchase_date, *_shipment_columns(s1), *_shipment_columns(s2))
+            .select_from(c)
+            .outerjoin(s1, s1.imei == c.imei)
+            .outerjoin(s2, s2.imei == c.imei2)
+            .where(
+                or_(_among(c.imei, chunk, session), _among(c.imei2, chunk, session)),
+                c.closed_kind == EXCHANGED,
+                c.voided_at.is_(None),
+            )
+        )
+        for card_id, *row in [*rows, *exchanged]:
             cards[card_id] = row  # a card holding two new IMEIs comes twice: once is enough
     for imei, imei2, purchase_date, *found in cards.values():
         shipments = {
@@ -667,11 +718,12 @@ def counted_estimates():
 
 
 def rebuild(session: Session | None = None) -> dict[str, int]:
-    """Recompute every channel rollup from the raw rows, in set-based passes (shipments ⋈ live
-    cards by IMEI; live cards, reports and estimates per store and week; cells from the store
-    weeks): for a first deployment, after a bulk load that bypassed the ORM, and as the check
-    that the increments are right (the tests compare the two). Holds the exclusive lock, so no
-    increment lands between its passes. Returns the rows written per table; commits."""
+    """Recompute every channel rollup from the raw rows, in set-based passes (shipments ⋈ cards
+    whose unit is out — live or exchanged — by IMEI; live cards, reports and estimates per store
+    and week; cells from the store weeks): for a first deployment, after a bulk load that
+    bypassed the ORM, and as the check that the increments are right (the tests compare the
+    two). Holds the exclusive lock, so no increment lands between its passes. Returns the rows
+    written per table; commits."""
     session = session or db.session
     _lock(session, shared=False)
     for model in (ChannelSale, ChannelCohort, ChannelStock, ChannelWeek, SellOutCell, StoreSellOutWeek):
@@ -679,14 +731,15 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
     s, c = Shipment, WarrantyCard
     partner = func.coalesce(s.partner_id, NO_PARTNER)
     ship_week = _week_sql(s.ship_date, session)
-    # Each live card's unit (`unit_of`): its first IMEI's shipment, else its second's.
+    # The unit of each card whose unit is out of the channel (`card_flags`: live or exchanged;
+    # `unit_of`): its first IMEI's shipment, else its second's.
     s1, s2 = aliased(Shipment), aliased(Shipment)
     units = (
         select(c.id, c.purchase_date, func.coalesce(s1.imei, s2.imei).label("imei"))
         .select_from(c)
         .outerjoin(s1, s1.imei == c.imei)
         .outerjoin(s2, s2.imei == c.imei2)
-        .where(c.voided_at.is_(None), c.closed_at.is_(None), or_(s1.imei.is_not(None), s2.imei.is_not(None)))
+        .where(_out_sql(c), or_(s1.imei.is_not(None), s2.imei.is_not(None)))
         .subquery()
     )
     cohorts = (

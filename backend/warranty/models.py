@@ -64,7 +64,8 @@ class WarrantyCard(db.Model):
     voided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     void_reason: Mapped[str] = mapped_column(String(300), default="", nullable=False)
     # 三包 (aftersales): set by a return or an exchange, never both, never undone. A closed card
-    # frees its IMEIs (warranty_imeis) like a voided one, and counts as no sale in the channel.
+    # frees its IMEIs (warranty_imeis) like a voided one, and counts as no sell-out; a returned
+    # unit is back in channel stock, an exchanged one is not (it went to after-sales: rollup).
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_kind: Mapped[str | None] = mapped_column(String(16))  # ClosedKind
     # The card of the unit this one replaced in an exchange: this card inherits its purchase date
