@@ -3,7 +3,8 @@ counter. The windows are checked on the business day of the event (Asia/Shanghai
 day included — dates below are hand-computed from the purchase date —, an exchange's new card
 inherits the purchase date and buyer and passes registration's IMEI checks, events are
 idempotent by id, refusals are 4xx with reason codes, and the channel counts a closed card as no
-sale (its unit back in channel stock), the increments agreeing with rebuild()."""
+sell-out — a returned unit back in channel stock, an exchanged (faulty) unit not —, the
+increments agreeing with rebuild()."""
 
 from __future__ import annotations
 
@@ -651,7 +652,7 @@ def test_fault_codes_are_listed_in_order_and_edited_by_hq(api, world, faults):
     assert same.status_code == 200 and same.json["name_en"] == "Display fault"
 
 
-# --- the channel: a closed card is no sale ---------------------------------------------------------------------
+# --- the channel: a closed card is no sell-out; a returned unit is back in stock, an exchanged one not ----
 
 
 def assert_rebuild_agrees() -> dict:
@@ -681,11 +682,14 @@ def test_a_return_puts_the_unit_back_into_channel_stock_and_rebuild_agrees(api, 
     assert got["channel_sales"] == {(a, sn, p, w0, wb): (1,)}
     assert got["store_sellout_weeks"] == {(s1, key, wb): (1, 0, 0, 0, 0)}
 
-    # Unit 2 exchanged for unit 3: one sale still, now unit 3's, in the inherited purchase week.
+    # Unit 2 exchanged for unit 3: one sell-out still, now unit 3's card, in the inherited
+    # purchase week; but both units left the store's stock (the faulty unit 2 went to
+    # after-sales, not back on the shelf): stock 3 − 2 sold = 1 (unit 1, returned).
     post(clerk, event("exchange", c2, at(date(2026, 11, 20)), new_card=new_unit(world, 3)), 201)
     got = assert_rebuild_agrees()
-    assert got["channel_stock"] == {(a, sn, p): (3, 1)}
-    assert got["channel_sales"] == {(a, sn, p, w0, wb): (1,)}
+    assert got["channel_stock"] == {(a, sn, p): (3, 2)}
+    assert got["channel_cohorts"] == {(a, sn, p, w0): (3, 2)}
+    assert got["channel_sales"] == {(a, sn, p, w0, wb): (2,)}  # units 2 and 3, both in the purchase week
     assert got["store_sellout_weeks"] == {(s1, key, wb): (1, 0, 0, 0, 0)}
     sold_units = set(
         db.session.scalars(select(WarrantyImei.imei).join(WarrantyCard, WarrantyCard.id == WarrantyImei.card_id))
@@ -699,8 +703,8 @@ def test_a_return_puts_the_unit_back_into_channel_stock_and_rebuild_agrees(api, 
     post(clerk, event("repair", c1b, at(date(2026, 11, 30)), repair_store_id=point.id), 201)
     got = assert_rebuild_agrees()
     w24 = date(2026, 11, 23)
-    assert got["channel_stock"] == {(a, sn, p): (3, 2)}
-    assert got["channel_sales"] == {(a, sn, p, w0, wb): (1,), (a, sn, p, w0, w24): (1,)}
+    assert got["channel_stock"] == {(a, sn, p): (3, 3)}  # units 1 (resold), 2 (faulty, exchanged), 3
+    assert got["channel_sales"] == {(a, sn, p, w0, wb): (2,), (a, sn, p, w0, w24): (1,)}
     assert got["store_sellout_weeks"] == {(s1, key, wb): (1, 0, 0, 0, 0), (s1, key, w24): (1, 0, 0, 0, 0)}
 
 
