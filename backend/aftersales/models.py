@@ -4,7 +4,7 @@
   returned`): the unit is back in channel stock and may be sold again under a new card;
 - an exchange (换货) within the exchange days closes the card (`exchanged`) and registers a new
   card for the replacement unit, which inherits the purchase date (三包 is not restarted) and the
-  buyer (`WarrantyCard.replaces_card_id`);
+  buyer (`WarrantyCard.replaces_card_id`); the faulty unit is not back in channel stock;
 - a repair referral (维修) within the repair months hands the phone to an authorised repair point
   (a store of kind `service_point`, or a partner that is a `repair_provider`); the card stays
   live and its history shows the referral.

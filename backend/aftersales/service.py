@@ -15,9 +15,10 @@ an exchange's replacement unit, a repair's repair point.
   unit is back in channel stock).
 - An exchange closes the card (`exchanged`) and registers the replacement unit's card, which
   inherits the buyer, invoice and purchase date (三包 is not restarted) and names the old card in
-  `replaces_card_id`; its IMEIs pass the checks of a registration (Luhn, TAC → model, one live
-  card per IMEI), its model is the old one's unless WARRANTY_EXCHANGE_OTHER_MODEL, and the
-  diversion check runs on it.
+  `replaces_card_id` (the channel: one sell-out still, the replacement's; the faulty unit went to
+  after-sales and stays out of channel stock); its IMEIs pass the checks of a registration
+  (Luhn, TAC → model, one live card per IMEI), its model is the old one's unless
+  WARRANTY_EXCHANGE_OTHER_MODEL, and the diversion check runs on it.
 - A repair referral leaves the card live; its history shows the referral.
 
 The card is read FOR UPDATE (PostgreSQL; `warranty.lock_card`, as a correction and a voiding read

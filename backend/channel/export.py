@@ -170,7 +170,7 @@ def aging_before(today: date, days: int) -> date:
 
 
 def aging_units(actor: User, filters: dict, today: date | None = None) -> Iterator[dict]:
-    """The unsold units (no live card sold them: `rollup.unit_sold`) of the aging cohorts in the
+    """The unsold units (no live or exchanged card took them out: `rollup.unit_sold`) of the aging cohorts in the
     actor's scope — what the aging screen counts (`service.aging_query`; `products.aging_days`,
     else `CHANNEL_AGING_DAYS`) — by region, model, ship week, partner, ship date and IMEI, one
     row each.

@@ -187,7 +187,8 @@ def _aging_units(regions, filters: dict, by_partner: bool, today: date) -> dict[
 def aging_imeis_query(actor: User, filters: dict):
     """The unsold units of one cohort (region, partner, model, ship week): a select of rows
     {imei, ship_date, partner_id} for `RowPage`, by the shipments' index on region, model and
-    ship date, each checked against the live cards' IMEIs (`rollup.unit_sold`: either slot)."""
+    ship date, each checked against the IMEIs of the cards that took their unit out of stock —
+    live or exchanged (`rollup.unit_sold`: either slot)."""
     regions = scope_regions(actor, filters["region_id"])
     s = Shipment
     start = week_of(filters["ship_week"])
@@ -473,7 +474,7 @@ def disagreements(actor: User, filters: dict, today: date | None = None) -> list
             c.purchase_date >= r.period_start,
             c.purchase_date <= r.period_end,
             c.voided_at.is_(None),
-            c.closed_at.is_(None),  # a returned or exchanged unit is no sale (rollup)
+            c.closed_at.is_(None),  # a returned or exchanged card is no sell-out (rollup)
         )
         .correlate(r)
         .scalar_subquery()

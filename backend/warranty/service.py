@@ -404,7 +404,8 @@ def close(actor: User, card: WarrantyCard, kind: str, changes: dict) -> None:
     (the unit may be sold again, or was replaced), its diversion flag dropped like a voided
     card's (a resale raises it again), and its history gets a revision of `kind` "return" or
     "exchange" with `changes` ({field: [before, after]}) besides the closing itself. The channel
-    counts a closed card as no sale (channel.rollup)."""
+    counts a closed card as no sell-out; a returned unit is back in channel stock, an exchanged
+    (faulty) one is not (channel.rollup)."""
     db.session.execute(delete(WarrantyImei).where(WarrantyImei.card_id == card.id))
     card.closed_at = utcnow()
     card.closed_kind = kind
