@@ -42,6 +42,7 @@ BLUEPRINTS = (
     "sellout",
     "aftersales",
     "training",
+    "tasks",
     "routes",
     "market",
     "channel",

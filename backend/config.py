@@ -105,6 +105,17 @@ class Config:
     # (set by a manager, HQ, an admin or an approval) waits for a manager's approval.
     STORE_MOVE_APPROVAL_M = _float("STORE_MOVE_APPROVAL_M", 200.0)
     INTEL_DUPLICATE_RADIUS_M = _float("INTEL_DUPLICATE_RADIUS_M", 100.0)
+    # A reported or new store this close to a known one is a duplicate candidate whatever its
+    # name (INTEL_DUPLICATE_RADIUS_M needs a similar name as well).
+    DUPLICATE_STORE_RADIUS_M = _float("DUPLICATE_STORE_RADIUS_M", 30.0)
+    # Recycled photos: pHashes at most this many bits apart (of 64) are the same picture; the
+    # hash is cut into PHOTO_HASH_BANDS bands for the indexed look-up (must exceed the bits).
+    PHOTO_NEAR_DUPLICATE_BITS = _int("PHOTO_NEAR_DUPLICATE_BITS", 6)
+    PHOTO_HASH_BANDS = _int("PHOTO_HASH_BANDS", 8)
+    # The manager's team today: a gap between visits longer than this is idle; a rep whose phone
+    # has not synced for this long is flagged.
+    TEAM_IDLE_GAP_MINUTES = _int("TEAM_IDLE_GAP_MINUTES", 90)
+    TEAM_UNSYNCED_WARN_MINUTES = _int("TEAM_UNSYNCED_WARN_MINUTES", 240)
     DEVICE_CLOCK_SKEW_SECONDS = _int("DEVICE_CLOCK_SKEW_SECONDS", 600)
     # Map tiles for the PWA's maps (any XYZ tile server; an empty value shows maps without tiles).
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.timeutil import utcnow
@@ -38,6 +38,36 @@ class Photo(db.Model):
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Perceptual hash (64-bit pHash as 16 hex digits), computed by the photo job: recycled
+    # display / price-tag photos are near-duplicates of another visit's (PhotoHashBand, PhotoMatch).
+    phash: Mapped[str | None] = mapped_column(String(16))
+
+
+class PhotoHashBand(db.Model):
+    """A photo's pHash cut into PHOTO_HASH_BANDS bands, indexed by (band, value): two hashes within
+    PHOTO_NEAR_DUPLICATE_BITS of each other share at least one band exactly when there are more
+    bands than allowed bits (pigeonhole), so the look-up is an index probe, not a scan."""
+
+    __tablename__ = "photo_hash_bands"
+    __table_args__ = (Index("ix_photo_hash_bands_band_value", "band", "value"),)
+
+    photo_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class PhotoMatch(db.Model):
+    """A near-duplicate found by the photo job: `photo_id` (the newer) looks like `other_photo_id`
+    within `distance` bits. Stored both ways round is not needed: readers look up either column."""
+
+    __tablename__ = "photo_matches"
+
+    photo_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
+    other_photo_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    distance: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    found_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
 class PhotoLink(db.Model):

@@ -28,6 +28,9 @@ class SyncClient(db.Model):
     app_version: Mapped[str] = mapped_column(String(32), default="", nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     last_push_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The last pull (written at most once a minute): with last_push_at, "last synced" on the
+    # manager's team view.
+    last_pull_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class SyncChange(db.Model):
