@@ -433,6 +433,13 @@ def matrix() -> list[Row]:
             params={"user_id": "user_rep_b1"},
             body=lambda ctx, role: {"display_name": f"Renamed by {role}"},
         ),
+        Row(
+            "POST",
+            "/api/v1/users/{user_id}/password",
+            ADMIN_200,
+            params={"user_id": "user_rep_b1"},  # not a caller: the reset ends rep_b1's sessions
+            body=lambda ctx, role: {"password": f"reset by {role}"},
+        ),
         # master data
         *master_data_rows(),
         # stores

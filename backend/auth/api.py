@@ -7,7 +7,15 @@ from ..core.blueprint import Blueprint
 from ..core.pagination import SelectPage
 from ..extensions import db
 from . import service
-from .schemas import LoginSchema, TokenSchema, UserQuerySchema, UserSchema, UserUpdateSchema
+from .schemas import (
+    LoginSchema,
+    PasswordResetResultSchema,
+    PasswordResetSchema,
+    TokenSchema,
+    UserQuerySchema,
+    UserSchema,
+    UserUpdateSchema,
+)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Login, logout and users")
 
@@ -73,3 +81,15 @@ class UserById(MethodView):
         user = service.update_user(g.user, user_id, data)
         db.session.commit()
         return user
+
+
+@blp.route("/users/<int:user_id>/password")
+class UserPassword(MethodView):
+    @blp.arguments(PasswordResetSchema)
+    @blp.response(200, PasswordResetResultSchema)
+    def post(self, data, user_id):
+        """Reset a user's password (admin): the one sent, or, with none, one the server makes and
+        answers this once. Every session of the user ends; they sign in again with it."""
+        user, generated = service.reset_password(g.user, user_id, data.get("password"))
+        db.session.commit()
+        return {"user": user, "password": generated}

@@ -6,6 +6,8 @@ from ..core.schemas import BaseSchema, Name, Text, UTCDateTime
 from .models import Role
 
 ROLES = [r.value for r in Role]
+# The password rule, for a new user, a change and a reset alike (the PWA's admin form checks the same).
+PASSWORD_RULE = validate.Length(min=8, max=256, error="A password has 8 to 256 characters.")
 
 
 class LoginSchema(BaseSchema):
@@ -24,7 +26,7 @@ class UserSchema(BaseSchema):
     store_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
     created_at = UTCDateTime(dump_only=True)
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+    password = fields.String(required=True, load_only=True, validate=PASSWORD_RULE)
 
 
 class UserUpdateSchema(UserSchema):
@@ -33,10 +35,27 @@ class UserUpdateSchema(UserSchema):
 
 class UserQuerySchema(BaseSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
+    active = fields.Boolean()
     region_id = fields.Integer()
     territory_id = fields.Integer()
     store_id = fields.Integer()
     q = Text(64)
+
+
+class PasswordResetSchema(BaseSchema):
+    password = fields.String(
+        load_only=True,
+        validate=PASSWORD_RULE,
+        metadata={"description": "The new password; left out, the server makes one and answers it once."},
+    )
+
+
+class PasswordResetResultSchema(BaseSchema):
+    user = fields.Nested(UserSchema)
+    password = fields.String(
+        allow_none=True,
+        metadata={"description": "The password the server made (shown once, never stored); null when one was sent."},
+    )
 
 
 class TokenSchema(BaseSchema):

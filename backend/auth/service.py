@@ -117,7 +117,7 @@ def users_query(actor: User, filters: dict):
         stmt = stmt.where(
             (User.region_id == actor.region_id) | User.territory_id.in_(territories) | User.store_id.in_(stores)
         )
-    for key in ("role", "territory_id", "region_id", "store_id"):
+    for key in ("role", "territory_id", "region_id", "store_id", "active"):
         if filters.get(key) is not None:
             stmt = stmt.where(getattr(User, key) == filters[key])
     if filters.get("q"):
@@ -148,6 +148,25 @@ def create_user(actor: User, data: dict) -> User:
     db.session.add(user)
     db.session.flush()
     return user
+
+
+# A generated password avoids look-alikes (0/O, 1/l/I): an admin may read it out over the phone.
+_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+GENERATED_PASSWORD_LENGTH = 12
+
+
+def generate_password() -> str:
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(GENERATED_PASSWORD_LENGTH))
+
+
+def reset_password(actor: User, user_id: int, password: str | None) -> tuple[User, str | None]:
+    """An admin sets a user's password: the one given, or one made here and returned once (only
+    its hash is kept). Every session of the user ends, as with any password change."""
+    generated = None
+    if password is None:
+        password = generated = generate_password()
+    user = update_user(actor, user_id, {"password": password})
+    return user, generated
 
 
 def update_user(actor: User, user_id: int, data: dict) -> User:
