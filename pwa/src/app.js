@@ -210,7 +210,25 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
     status.lastError && (status.lastError.status === 401 || status.lastError.code === 'unauthorized');
   const tooOld = status.lastError && status.lastError.code === 'unsupported_protocol_version';
 
-  return html`<div class=${managerScreen ? 'app manager' : 'app'}>
+  // A manager's desk (screens/desk/DeskNav.js): the side navigation at >= 1024 px, tabs below.
+  const desk = app === 'manager' && manager;
+  const appClass = managerScreen ? 'app manager desk-app' : desk ? 'app desk-app desk-field' : 'app';
+  const syncBar = html`<${SyncBar} status=${shown} onSyncNow=${engine ? () => engine.syncNow() : null} />`;
+  const main = html`<main class="content" id=${desk ? 'main' : undefined} tabindex=${desk ? '-1' : undefined}>
+      ${
+        unauthorized
+          ? html`<div class="banner banner-warn" role="alert">
+            <span class="grow">${t('app.sessionExpired')}</span>
+            <button type="button" class="btn btn-small" onClick=${onRelogin}>${t('login.submit')}</button>
+          </div>`
+          : null
+      }
+      ${tooOld ? html`<div class="banner banner-err" role="alert">${t('app.updateProtocol')}</div>` : null}
+      ${head !== 'outbox' ? html`<${StaleWarning} status=${shown} />` : null} ${screen}
+  </main>`;
+
+  return html`<div class=${appClass}>
+    ${desk ? html`<${manager.SkipLink} />` : null}
     <header class="topbar">
       ${
         current === null
@@ -222,19 +240,14 @@ function Shell({ session, engine, status, onLogout, onRelogin }) {
       <h1>${title}</h1>
       <span class="small" style="opacity:0.85">${session.user.display_name || session.user.username}</span>
     </header>
-    <${SyncBar} status=${shown} onSyncNow=${engine ? () => engine.syncNow() : null} />
-    <main class="content">
-      ${
-        unauthorized
-          ? html`<div class="banner banner-warn" role="alert">
-            <span class="grow">${t('app.sessionExpired')}</span>
-            <button type="button" class="btn btn-small" onClick=${onRelogin}>${t('login.submit')}</button>
-          </div>`
-          : null
-      }
-      ${tooOld ? html`<div class="banner banner-err" role="alert">${t('app.updateProtocol')}</div>` : null}
-      ${head !== 'outbox' ? html`<${StaleWarning} status=${shown} />` : null} ${screen}
-    </main>
+    ${
+      desk
+        ? html`<div class="desk-body">
+          <${manager.ManagerNav} parts=${route.parts} status=${status} />
+          <div class="desk-main">${syncBar}${main}</div>
+        </div>`
+        : html`${syncBar}${main}`
+    }
     <${NavBar}
       current=${current}
       outboxCount=${status.pending || 0}

@@ -22,12 +22,23 @@ const vars = (s) => [...new Set([...s.matchAll(/\{(\w+)(?:\}|, plural,)/g)].map(
 
 // The first page's strings (src/i18n/), those each role's package loads with it (screens/<role>/i18n/),
 // and those of the desk kit HQ's and the managers' packages share (screens/desk/i18n/).
+// A feature's strings may be files of their own beside them (screens/<pkg>/i18n/<feature>.en.js and
+// <feature>.zh-CN.js, added by the package's i18n/index.js): they count as the package's.
+const FEATURE_STRINGS = import.meta.glob('../screens/*/i18n/*.{en,zh-CN}.js', { eager: true, import: 'default' });
+function withFeatures(name, en, zh) {
+  const merged = { en: { ...en }, zh: { ...zh } };
+  for (const [file, strings] of Object.entries(FEATURE_STRINGS)) {
+    const m = file.match(/^\.\.\/screens\/([^/]+)\/i18n\/[^/]+\.(en|zh-CN)\.js$/);
+    if (m && m[1] === name) Object.assign(merged[m[2] === 'en' ? 'en' : 'zh'], strings);
+  }
+  return merged;
+}
 const DICTS = {
   shared: { en, zh },
-  clerk: { en: clerkEn, zh: clerkZh },
-  hq: { en: hqEn, zh: hqZh },
-  manager: { en: managerEn, zh: managerZh },
-  desk: { en: deskEn, zh: deskZh },
+  clerk: withFeatures('clerk', clerkEn, clerkZh),
+  hq: withFeatures('hq', hqEn, hqZh),
+  manager: withFeatures('manager', managerEn, managerZh),
+  desk: withFeatures('desk', deskEn, deskZh),
 };
 const PACKAGES = ['clerk', 'hq', 'manager'];
 const KITS = ['desk']; // shared by packages: loaded (with its strings) by those that import it

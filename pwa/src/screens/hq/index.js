@@ -29,6 +29,7 @@ import { Quality } from './Quality.js';
 import { TrainingCoverage } from './TrainingCoverage.js';
 import { TrainingTopics } from './TrainingTopics.js';
 import { FaultCodes } from './FaultCodes.js';
+import { DeskNav, SkipLink } from '../desk/DeskNav.js';
 import './market.css';
 
 const PAGES = [
@@ -99,27 +100,29 @@ export function HqShell({ session, onLogout, version }) {
     current = 'settings';
     screen = html`<${Settings} status=${null} onLogout=${onLogout} version=${version} />`;
   }
-  return html`<div class="app hq">
+  const label = PAGES.find(([key]) => key === current)?.[2];
+  return html`<div class="app hq desk-app">
+    <${SkipLink} />
     <header class="topbar">
-      <h1>${t('app.name')} · ${t('hq.title')}</h1>
-      <nav class="hq-nav" aria-label=${t('hq.title')}>
-        ${PAGES.map(
-          ([
-            key,
-            href,
-            label,
-          ]) => html`<a key=${key} href=${href} class=${current === key ? 'active' : ''} aria-current=${current === key ? 'page' : undefined} data-testid=${`hq-nav-${key}`}
-            >${t(label)}${
-              key === 'alerts' && alertCount
-                ? html` <span class="count" data-testid="hq-alert-count" aria-label=${t('market.unacknowledged', { n: alertCount })}>${alertCount}</span>`
-                : null
-            }${key === 'channel' ? html`<${AlertBadge} count=${channelCount} />` : null}</a
-          >`,
-        )}
-      </nav>
+      <span class="desk-brand">${t('app.name')} · ${t('hq.title')}</span>
+      <h1>${label ? t(label) : t('hq.title')}</h1>
       <span class="small" style="opacity:0.85">${session.user.display_name || session.user.username}</span>
     </header>
-    <main class="content">
+    <div class="desk-body">
+    <${DeskNav}
+      pages=${PAGES}
+      current=${current}
+      label=${t('hq.title')}
+      testid="hq-nav"
+      badges=${{
+        alerts: alertCount
+          ? html`<span class="count" data-testid="hq-alert-count" aria-label=${t('market.unacknowledged', { n: alertCount })}>${alertCount}</span>`
+          : null,
+        channel: html`<${AlertBadge} count=${channelCount} />`,
+      }}
+    />
+    <div class="desk-main">
+    <main class="content" id="main" tabindex="-1">
       ${!online ? html`<div class="banner banner-warn" role="alert">${t('desk.offline')}</div>` : null}
       ${
         current === 'imports' && alertCount
@@ -131,5 +134,7 @@ export function HqShell({ session, onLogout, version }) {
       }
       ${screen}
     </main>
+    </div>
+    </div>
   </div>`;
 }

@@ -27,6 +27,7 @@ import { Moves } from './Moves.js';
 import { Reports } from './Reports.js';
 import { PAGES, pageOf } from './pages.js';
 import { useChannelAlertCount } from '../hq/channelCount.js';
+import { DeskNav, SkipLink } from '../desk/DeskNav.js';
 import './manager.css';
 
 export { PAGES, pageOf };
@@ -69,7 +70,6 @@ function ManagerPage({ page, parts }) {
   const online = useOnline();
   const tz = useTimeZone();
   const region = useRegion(session);
-  const channelCount = useChannelAlertCount(); // the region's open replenishment alerts
   let screen = null;
   if (tz) {
     if (page === 'coverage') screen = html`<${Coverage} region=${region} tz=${tz} />`;
@@ -88,26 +88,44 @@ function ManagerPage({ page, parts }) {
     else screen = html`<${RouteReview} repId=${parts[1]} day=${parts[2]} region=${region} tz=${tz} />`;
   }
   return html`<div class="mgr" data-testid="manager-screens">
-    <nav class="mgr-tabs" aria-label=${t('manager.title')}>
-      ${PAGES.map(
-        ([
-          key,
-          href,
-          label,
-        ]) => html`<a key=${key} href=${href} class=${page === key ? 'active' : ''} aria-current=${page === key ? 'page' : undefined} data-testid=${`mgr-nav-${key}`}
-          >${t(label)}${
-            key === 'channel' && channelCount
-              ? html` <span class="count" data-testid="mgr-channel-alert-count" aria-label=${t('manager.channel.openAlerts', { n: channelCount })}>${channelCount}</span>`
-              : null
-          }</a
-        >`,
-      )}
-    </nav>
     ${!online ? html`<div class="banner banner-warn" role="alert">${t('desk.offline')}</div>` : null}
     ${region.error ? html`<div class="banner banner-err" role="alert">${t('manager.regionError')}</div>` : null}
     ${screen || html`<p class="empty">${t('app.loading')}</p>`}
   </div>`;
 }
+
+// The rep's screens a manager keeps for store visits: a group of their own in the desk navigation
+// (DeskNav), after the manager's PAGES; the phone's bottom bar has them below 1024 px.
+const FIELD_PAGES = [
+  ['field', '#/today', 'nav.today', { group: 'field' }],
+  ['outbox', '#/outbox', 'nav.outbox', { group: 'field' }],
+  ['settings', '#/settings', 'nav.settings', { group: 'field' }],
+];
+const FIELD_KEYS = { today: 'field', outbox: 'outbox', settings: 'settings' };
+
+/** The desk navigation of a manager (app.js's Shell renders it beside <main>): PAGES, then the
+ * field screens; `status`: the sync engine's (the outbox's count). */
+export function ManagerNav({ parts, status }) {
+  const channelCount = useChannelAlertCount(); // the region's open replenishment alerts
+  const page = pageOf(parts);
+  const current = page || FIELD_KEYS[parts[0]] || null;
+  const outbox = (status && (status.rejected || status.pending)) || 0;
+  return html`<${DeskNav}
+    pages=${[...PAGES, ...FIELD_PAGES]}
+    current=${current}
+    label=${t('manager.title')}
+    testid="mgr-nav"
+    className="desk-nav-has-bar"
+    badges=${{
+      channel: channelCount
+        ? html`<span class="count" data-testid="mgr-channel-alert-count" aria-label=${t('manager.channel.openAlerts', { n: channelCount })}>${channelCount}</span>`
+        : null,
+      outbox,
+    }}
+  />`;
+}
+
+export { SkipLink };
 
 /** `{screen, title, current}` for the route parts, or null (not a manager route: the rep's screens). */
 export function managerRoute(parts) {

@@ -3,6 +3,10 @@
 import { addStrings } from '../../../i18n/index.js';
 import en from './en.js';
 import zh from './zh-CN.js';
+import shellEn from './shell.en.js';
+import shellZh from './shell.zh-CN.js';
 
 addStrings('en', en);
 addStrings('zh-CN', zh);
+addStrings('en', shellEn);
+addStrings('zh-CN', shellZh);
