@@ -16,6 +16,7 @@ import { pickDayPlan, plansOfDay, serverKnown } from './plans.js';
 import { dropDraft, saveDraft } from './drafts.js';
 import { BANDS, estimateFault, isDay, MAX_UNITS, periodFault, SOURCES, weekFault, weekStart } from './sellout.js';
 import { createTrainingActions } from './training.js';
+import { createTaskActions } from './tasks.js';
 import { sha256Hex } from '../protocol/sha256.js';
 import { localToday } from '../warranty/rules.js';
 import { CardError, FIELDS as CARD_FIELDS, cardProblems, cleanField, imeiDigits, imeiIssue } from '../warranty/card.js';
@@ -794,9 +795,12 @@ export function createActions({
 
   // Promoters' training at a visit (issue 17): db/training.js.
   const training = createTrainingActions({ db, now, uuid, enqueue, upsertContact });
+  // Tasks for reps, completed at a visit (issue 18): db/tasks.js.
+  const tasks = createTaskActions({ db, now, uuid, enqueue });
 
   return {
     ...training,
+    ...tasks,
     duplicateProblems, // the registration's live-IMEI check, also an exchange's (db/service.js)
     checkIn,
     checkOut,
@@ -826,6 +830,7 @@ const actions = createActions();
 export const {
   addPromoter,
   recordTraining,
+  completeTask,
   checkIn,
   checkOut,
   recordDisplayCheck,

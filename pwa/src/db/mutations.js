@@ -373,6 +373,32 @@ MUTATIONS['training.record'] = {
   ],
 };
 
+// Tasks for reps (issue 18): the task shows done at once, by this rep, at this visit; the server's
+// version replaces it when pulled (refused: the server's state — cancelled, or done by another —
+// comes back and the outbox says why).
+MUTATIONS['task.complete'] = {
+  label: 'mutation.task.complete',
+  entity: 'task',
+  async apply(db, args, ctx) {
+    const user = await userOf(db);
+    return applyOverlay(
+      db,
+      'task',
+      args.task_id,
+      {
+        status: 'done',
+        done_at: args.done_at,
+        done_by: user?.id ?? null,
+        done_visit_id: args.visit_id ?? null,
+        done_note: args.note ?? '',
+        photo_ids: [...(args.photo_ids ?? [])],
+      },
+      ctx,
+    );
+  },
+  describe: (a, { label, t }) => [label, a.photo_ids?.length ? t('repTask.photos', { n: a.photo_ids.length }) : null],
+};
+
 /** The registry's entry for `name`; throws for a name this app does not send. */
 export function mutationNamed(name) {
   const entry = Object.hasOwn(MUTATIONS, name) ? MUTATIONS[name] : undefined;

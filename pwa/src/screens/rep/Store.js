@@ -1,4 +1,4 @@
-// A store: details, contacts, last visit (its score and failed checklist items), last prices,
+// A store: details, its open tasks (issue 18), contacts, last visit (its score and failed checklist items), last prices,
 // current promo stock — and check in, with a clear warning when the phone is far from the store.
 // One visit at a time: while a visit is open at another store, the check-in gives way to "visit
 // open at X — go there" (db/actions.checkIn refuses too).
@@ -11,6 +11,8 @@ import { distanceM, getPosition, isOffSite, offSiteLimit, positionError } from '
 import { entitiesOfStore, entityGet, normCatalogue, normHistory, openVisits } from './model.js';
 import { checkScore, findings } from './checklist.js';
 import { itemLabel } from './steps/DisplayStep.js';
+import { TaskTags } from './steps/TaskStep.js';
+import { sortOpen, tasksOfStore, todayAt } from '../../db/tasks.js';
 
 export function modelName(catalogue, price) {
   if (price.product_id != null) {
@@ -130,6 +132,25 @@ function LastVisitCheck({ check, checklist }) {
   </div>`;
 }
 
+/** The store's open tasks (issue 18), overdue first; done at a visit (TaskStep). None: nothing. */
+function StoreTasks({ tasks, today }) {
+  if (!tasks.length) return null;
+  return html`<h2 class="section-title"><span>${t('repTask.store')}</span><span class="small">${fmt.number(tasks.length)}</span></h2>
+    <div class="card" data-testid="store-tasks">
+      <ul class="list">
+        ${tasks.map(
+          (task) => html`<li key=${task.id} class="list-item" data-testid="store-task" data-task-id=${task.id}>
+            <div class="main">
+              <div class="title">${task.title}</div>
+              <div class="sub">${t(`repTask.kind.${task.kind}`)} <${TaskTags} task=${task} today=${today} /></div>
+              ${task.note ? html`<div class="sub">${task.note}</div>` : null}
+            </div>
+          </li>`,
+        )}
+      </ul>
+    </div>`;
+}
+
 export function StoreScreen({ id }) {
   const { db, queries } = useApp();
   const [store, loaded] = useLive(() => queries.store(id), [id]);
@@ -152,6 +173,8 @@ export function StoreScreen({ id }) {
     [id],
     [],
   );
+  const today = todayAt();
+  const [tasks] = useLive(async () => sortOpen(await tasksOfStore(db, id), today), [id, today], []);
   const openVisit = open && String(open.visit.store_id) === String(id) ? open.visit : null;
   const openElsewhere = open && !openVisit ? open : null;
 
@@ -196,6 +219,8 @@ export function StoreScreen({ id }) {
           ? html`<${OpenVisitElsewhere} visit=${openElsewhere.visit} storeName=${openElsewhere.storeName} />`
           : html`<${CheckInButton} store=${s} />`
     }
+
+    <${StoreTasks} tasks=${tasks || []} today=${today} />
 
     <h2 class="section-title">${t('store.lastVisit')}</h2>
     <div class="card" data-testid="last-visit">

@@ -1,7 +1,7 @@
 // Today, top to bottom: where the rep stands (the store whose check-in radius the phone is inside,
 // with one "check in" button — or the visit already open, to continue it), today's plan with the
 // distance to each stop, what was visited today (planned or not) and the progress, the stores
-// nearest to the phone, tomorrow's plan and "Plan a day" (a rep), and search by name. Reads only
+// nearest to the phone (after the tasks due soon or overdue at the rep's stores), tomorrow's plan and "Plan a day" (a rep), and search by name. Reads only
 // the local database.
 //
 // Nothing moves while it loads (issue 15: Lighthouse measured CLS 0.80): the "here" card has one
@@ -18,6 +18,8 @@ import { navigate, useLive } from '../../components/hooks.js';
 import { distanceM, getPosition, offSiteLimit, positionError } from '../../components/geo.js';
 import { asStore, entitiesOfStore, entityGet, entityList, openVisits, planDays } from './model.js';
 import { openStockOuts } from './phones.js';
+import { allTasks, dueSoon } from '../../db/tasks.js';
+import { TaskTags } from './steps/TaskStep.js';
 import { Icon } from '../../components/icons.js';
 
 // Stores listed under "nearby" (or by name without a position); search finds the others.
@@ -272,6 +274,54 @@ function StockOuts({ items }) {
     </div>`;
 }
 
+/**
+ * The rep's open tasks due soon or overdue (db/tasks.js dueSoon), each with its store's name:
+ * `[{task, store}]` (store null when the phone lacks it). `userId`: the rep (tasks named for
+ * another rep are left out).
+ */
+export async function tasksDueIn(db, today, userId = null) {
+  const tasks = dueSoon(await allTasks(db), today, { userId });
+  if (!tasks.length) return [];
+  const ids = [...new Set(tasks.map((x) => String(x.store_id)))];
+  const stores = new Map();
+  for (const id of ids) stores.set(id, (await entityGet(db, 'store', id))?.data ?? null);
+  return tasks.map((task) => ({ task, store: stores.get(String(task.store_id)) }));
+}
+
+// "Tasks": what managers and HQ asked for at the rep's stores, overdue first, each to its store.
+function TodayTasks({ items, today }) {
+  if (!items.length) return null;
+  const overdue = items.filter((x) => x.task.overdue).length;
+  return html`<h2 class="section-title">
+      <span>${t('today.tasks')}</span>
+      <span class="small" data-testid="task-count">
+        ${overdue ? html`<span class="tag tag-err">${t('repTask.overdue')} ${fmt.number(overdue)}</span> ` : null}${fmt.number(items.length)}
+      </span>
+    </h2>
+    <div class="card" data-testid="today-tasks">
+      <ul class="list">
+        ${items.map(
+          ({ task, store }) => html`<li key=${task.id}>
+            <a
+              class="list-item"
+              href=${`#/store/${task.store_id}`}
+              data-testid="today-task"
+              data-task-id=${task.id}
+              data-store-id=${task.store_id}
+              data-overdue=${task.overdue ? 'true' : 'false'}
+            >
+              <div class="main">
+                <div class="title">${task.title}</div>
+                <div class="sub">${store ? store.name : `#${task.store_id}`} <${TaskTags} task=${task} today=${today} /></div>
+              </div>
+              <span class="chev"><${Icon} name="chevron" size=${18} /></span>
+            </a>
+          </li>`,
+        )}
+      </ul>
+    </div>`;
+}
+
 // Tomorrow's plan (just the order) and its "Edit".
 function TomorrowPlan({ planned, canPlan, day }) {
   if (!planned.length) return null;
@@ -365,7 +415,7 @@ export function Today() {
 
   // The day's records, read together: the sections below the here card appear at once.
   const [day, dayLoaded] = useLive(async () => {
-    const [planned, visits, tomorrow, open, count, sync, stockOuts] = await Promise.all([
+    const [planned, visits, tomorrow, open, count, sync, stockOuts, tasks] = await Promise.all([
       queries.plannedStores ? queries.plannedStores(days.today) : [],
       queries.dayVisits ? queries.dayVisits(days.today) : [],
       queries.plannedStores ? queries.plannedStores(days.tomorrow) : [],
@@ -373,6 +423,7 @@ export function Today() {
       db.entities.where('entity').equals('store').count(),
       queries.syncInfo ? queries.syncInfo() : { lastPulledAt: true },
       stockOutsIn(db),
+      tasksDueIn(db, days.today, session?.user?.role === 'rep' ? session.user.id : null),
     ]);
     let openVisit = null;
     if (open.length) {
@@ -387,6 +438,7 @@ export function Today() {
       storeCount: count,
       pulled: Boolean(sync.lastPulledAt),
       stockOuts,
+      tasks,
     };
   }, [days.today, days.tomorrow]);
 
@@ -479,6 +531,7 @@ export function Today() {
         : text
           ? nearby
           : html`<${TodayPlan} planned=${day.planned} visits=${day.visits} pos=${pos} canPlan=${canPlan} day=${days.today} />
+            <${TodayTasks} items=${day.tasks} today=${days.today} />
             <${StockOuts} items=${day.stockOuts} />
             ${nearby}
             <${TomorrowPlan} planned=${day.tomorrow} canPlan=${canPlan} day=${days.tomorrow} />

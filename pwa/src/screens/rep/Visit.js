@@ -1,4 +1,4 @@
-// A visit: checked in, then display check, promo material, prices, phones (stock and sales,
+// A visit: checked in, then the store's open tasks (only when it has any: TaskStep), display check, promo material, prices, phones (stock and sales,
 // folded: optional), store intel, notes and check out. Every step is saved on the phone at once (db/actions) and syncs by itself; what is typed
 // and not recorded yet is a draft (db/drafts.js). The check-out shows what the visit recorded and
 // what it still lacks, and asks before checking out a visit that recorded nothing.
@@ -16,6 +16,8 @@ import { IntelStep } from './steps/IntelStep.js';
 import { SpotCheckStep } from './steps/SpotCheckStep.js';
 import { PhoneStep } from './steps/PhoneStep.js';
 import { TrainingStep } from './steps/TrainingStep.js';
+import { TaskStep } from './steps/TaskStep.js';
+import { tasksOfStore, tasksOfVisit, todayAt } from '../../db/tasks.js';
 import { Step } from './steps/common.js';
 import { useDraft } from './useDraft.js';
 import { visitSummary } from './checklist.js';
@@ -139,7 +141,28 @@ export function VisitScreen({ id }) {
       .filter((r) => r.data && String(r.data.reported_at) >= from && (!until || String(r.data.reported_at) <= until))
       .map((r) => ({ ...r.data, pending: !!r.pending }));
     const phones = { counts, sold, rivals };
-    return { visit, store: storeRow ? storeRow.data : null, checks, movements, prices, reports, phones, trainings };
+    // The store's tasks (issue 18): open ones, those done at this visit, refused completions.
+    const today = todayAt();
+    const [storeTasks, refused] = await Promise.all([
+      tasksOfStore(db, visit.store_id),
+      db.outbox.where('status').equals('rejected').toArray(),
+    ]);
+    const tasks = {
+      ...tasksOfVisit(storeTasks, visit.id, today),
+      today,
+      refused: refused.filter((r) => r.name === 'task.complete' && String(r.args?.visit_id) === String(visit.id)),
+    };
+    return {
+      visit,
+      store: storeRow ? storeRow.data : null,
+      checks,
+      movements,
+      prices,
+      reports,
+      phones,
+      trainings,
+      tasks,
+    };
   }, [id]);
   const storeId = data?.visit ? data.visit.store_id : null;
   const [history] = useLive(
@@ -153,7 +176,7 @@ export function VisitScreen({ id }) {
 
   if (!loaded) return html`<p class="empty">${t('app.loading')}</p>`;
   if (!data) return html`<p class="empty">${t('visit.notFound')}</p>`;
-  const { visit, checks, movements, prices, reports, phones, trainings } = data;
+  const { visit, checks, movements, prices, reports, phones, trainings, tasks } = data;
   const store = data.store || { id: visit.store_id, name: `#${visit.store_id}` };
   const distance = visit.distance_m ?? distanceM(visit, store);
   const offSite = visit.off_site ?? isOffSite(distance, visit.accuracy_m);
@@ -175,6 +198,7 @@ export function VisitScreen({ id }) {
           : null
       }
     </div>
+    <${TaskStep} visit=${visit} tasks=${tasks} refused=${tasks.refused} today=${tasks.today} readOnly=${readOnly} />
     <${DisplayStep} visit=${visit} checklist=${catalogue.checklist} checks=${checks} readOnly=${readOnly} />
     <${StockStep} visit=${visit} catalogue=${catalogue} history=${history} movements=${movements} readOnly=${readOnly} />
     <${PriceStep} visit=${visit} catalogue=${catalogue} history=${history} prices=${prices} readOnly=${readOnly} />

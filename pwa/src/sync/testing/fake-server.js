@@ -51,6 +51,20 @@ const SERVER_EFFECTS = {
       updated_at: new Date(1_718_000_000_000 + s.seq).toISOString(),
     });
   },
+  'task.complete': (s, a) => {
+    // Done once: another completion of a done task changes nothing (the real server refuses it).
+    const t = s.get('task', a.task_id);
+    if (t?.data?.status === 'done') return;
+    s.put('task', a.task_id, {
+      ...(t?.data ?? { id: a.task_id }),
+      status: 'done',
+      done_at: a.done_at,
+      done_by: s.repId,
+      done_visit_id: a.visit_id ?? null,
+      done_note: a.note ?? '',
+      photo_ids: [...(a.photo_ids ?? [])],
+    });
+  },
 };
 
 /** An editable record's field clock after an edit of `fields` at `hlc`. */
