@@ -264,7 +264,7 @@ export function RouteReview({ repId, day, region, tz }) {
             <${MapView}
               markers=${layers.markers}
               lines=${layers.lines}
-              height="min(70vh, 560px)"
+              height="var(--route-map-h, min(70vh, 560px))"
               label=${t('manager.route.map', { rep: repName, day: theDay })}
               selected=${selected ? `visit-${selected}` : null}
               onMarkerClick=${(m) => m.data && setSelected(m.data.n)}
