@@ -506,7 +506,7 @@ export default {
   'repTask.doneAt': '{time} 已完成',
   'repTask.doneHere': '本次拜访已完成',
   'finish.tasks': '已完成任务',
-  'finish.lacks.tasks': '这家门店还有 {n} 项待办任务',
+  'finish.lacks.tasks': '这家门店还有待办任务未完成',
   'arg.day': '日期（YYYY-MM-DD）',
   'arg.imei': 'IMEI',
   'arg.imei2': 'IMEI 2',

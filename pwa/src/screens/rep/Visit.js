@@ -33,6 +33,7 @@ export function CheckoutSummary({ summary }) {
     ['prices', summary.prices ? fmt.number(summary.prices) : null],
     ['phones', summary.phones ? fmt.number(summary.phones) : null],
     ['training', summary.trainings ? t('trainStep.sessions', { n: summary.trainings }) : null],
+    ...(summary.tasks != null ? [['tasks', summary.tasks ? fmt.number(summary.tasks) : null]] : []),
     ['intel', summary.intel ? fmt.number(summary.intel) : null],
     ['photos', summary.photos ? fmt.number(summary.photos) : null],
   ];
@@ -208,7 +209,7 @@ export function VisitScreen({ id }) {
     <${SpotCheckStep} visit=${visit} readOnly=${readOnly} />
     <${FinishStep}
       visit=${visit}
-      summary=${visitSummary({ checklist: catalogue.checklist, checks, movements, prices, reports, phones, trainings, spotChecks: spotChecks || [], draft: draftRow?.data })}
+      summary=${visitSummary({ checklist: catalogue.checklist, checks, movements, prices, reports, phones, trainings, tasks, spotChecks: spotChecks || [], draft: draftRow?.data })}
     />
     ${!readOnly ? html`<p class="muted small" style="text-align:center">${t('visit.savedLocally')}</p>` : null}
   </div>`;

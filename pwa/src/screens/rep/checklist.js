@@ -131,15 +131,19 @@ export function visitSummary({
   spotChecks = [],
   phones = {},
   trainings = [],
+  tasks = null,
   draft = null,
 }) {
   const last = checks[checks.length - 1] || null;
-  const photos = [...checks, ...prices, ...reports].reduce((n, r) => n + (r.photo_ids || []).length, 0);
+  // The store's tasks (issue 18; null: none at this store): done at this visit, still open.
+  const tasksDone = tasks?.done ?? [];
+  const photos = [...checks, ...prices, ...reports, ...tasksDone].reduce((n, r) => n + (r.photo_ids || []).length, 0);
   const lacks = [];
   const unsaved = unsavedSections(draft);
   // A display check answered and not saved is said as such, not as "not done".
   if (checklist.length && !checks.length && !unsaved.includes('display')) lacks.push('checklist');
   if (!photos) lacks.push('photo');
+  if (tasks?.open?.length) lacks.push('tasks');
   const { counts = [], sold = [], rivals = [] } = phones;
   const recorded =
     checks.length +
@@ -150,7 +154,8 @@ export function visitSummary({
     counts.length +
     sold.length +
     rivals.length +
-    trainings.length;
+    trainings.length +
+    tasksDone.length;
   for (const section of unsaved) lacks.push(`unsaved.${section}`);
   return {
     score: last ? checkScore(checklist, last) : null,
@@ -167,6 +172,7 @@ export function visitSummary({
       new Set(rivals.map((e) => e.competitor_model_id)).size,
     intel: reports.length,
     trainings: trainings.length,
+    tasks: tasks && (tasks.open?.length || tasksDone.length) ? tasksDone.length : null,
     photos,
     lacks,
     unsaved,

@@ -107,6 +107,7 @@ describe('a recorded check and the visit summary', () => {
       phones: 0,
       intel: 0,
       trainings: 0,
+      tasks: null,
       photos: 0,
       lacks: ['checklist', 'photo'],
       unsaved: [],
@@ -192,5 +193,17 @@ describe('a recorded check and the visit summary', () => {
     expect(s.phones).toBe(4); // 2 models counted + 1 declared + 1 competitor
     expect(s.empty).toBe(false); // a visit that only counted phones recorded something
     expect(visitSummary({ checklist: [], phones: { counts: [] } }).empty).toBe(true);
+  });
+
+  it("counts the store's tasks: done at the visit (with their photos), open ones a lack; none: no line", () => {
+    const done = [{ id: 't1', photo_ids: ['p1'] }];
+    const s = visitSummary({ checklist: [], tasks: { open: [{ id: 't2' }], done } });
+    expect(s.tasks).toBe(1);
+    expect(s.photos).toBe(1);
+    expect(s.empty).toBe(false);
+    expect(s.lacks).toEqual(['tasks']);
+    expect(visitSummary({ checklist: [], tasks: { open: [{ id: 't2' }], done: [] } }).tasks).toBe(0);
+    expect(visitSummary({ checklist: [], tasks: { open: [], done: [] } }).tasks).toBeNull();
+    expect(visitSummary({ checklist: [] }).tasks).toBeNull();
   });
 });
