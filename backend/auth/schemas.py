@@ -36,7 +36,9 @@ class UserUpdateSchema(UserSchema):
 class UserQuerySchema(BaseSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean()
-    region_id = fields.Integer()
+    region_id = fields.Integer(
+        metadata={"description": "The region's users: its managers, its territories' reps, its stores' clerks."}
+    )
     territory_id = fields.Integer()
     store_id = fields.Integer()
     q = Text(64)

@@ -106,18 +106,23 @@ def _check_placement(data: dict, role: str) -> None:
             )
 
 
+def _in_region(region_id: int):
+    """The users of a region: its managers, the reps of its territories, the clerks of its stores."""
+    territories = select(Territory.id).where(Territory.region_id == region_id)
+    stores = select(Store.id).where(Store.territory_id.in_(territories))
+    return (User.region_id == region_id) | User.territory_id.in_(territories) | User.store_id.in_(stores)
+
+
 def users_query(actor: User, filters: dict):
-    """Admins and HQ list everyone; a manager lists the users of their region: its managers,
-    the reps of its territories and the clerks of its stores."""
+    """Admins and HQ list everyone; a manager lists the users of their region (`_in_region`).
+    `region_id` filters the same way: a region's reps and clerks are in it too."""
     check_role(actor, Role.ADMIN, Role.HQ, Role.MANAGER)
     stmt = select(User).order_by(User.id)
     if actor.role == Role.MANAGER:
-        territories = select(Territory.id).where(Territory.region_id == actor.region_id)
-        stores = select(Store.id).where(Store.territory_id.in_(territories))
-        stmt = stmt.where(
-            (User.region_id == actor.region_id) | User.territory_id.in_(territories) | User.store_id.in_(stores)
-        )
-    for key in ("role", "territory_id", "region_id", "store_id", "active"):
+        stmt = stmt.where(_in_region(actor.region_id))
+    if filters.get("region_id") is not None:
+        stmt = stmt.where(_in_region(filters["region_id"]))
+    for key in ("role", "territory_id", "store_id", "active"):
         if filters.get(key) is not None:
             stmt = stmt.where(getattr(User, key) == filters[key])
     if filters.get("q"):

@@ -388,7 +388,9 @@ def test_user_list_filters_and_pagination(world, api):
     admin = api(world.admin)
     assert _usernames(admin.get("/api/v1/users?role=rep")) == {"rep_a1", "rep_a1b", "rep_a2", "rep_b1"}
     assert _usernames(admin.get(f"/api/v1/users?territory_id={world.terr_a1.id}")) == {"rep_a1", "rep_a1b"}
-    assert _usernames(admin.get(f"/api/v1/users?region_id={world.region_b.id}")) == {"manager_b"}
+    # A region's users: its managers, its territories' reps and its stores' clerks (as a manager sees them).
+    assert _usernames(admin.get(f"/api/v1/users?region_id={world.region_b.id}")) == {"manager_b", "rep_b1", "clerk_b1"}
+    assert _usernames(admin.get(f"/api/v1/users?region_id={world.region_b.id}&role=manager")) == {"manager_b"}
     assert _usernames(admin.get(f"/api/v1/users?store_id={world.store_a1.id}")) == {"clerk_a1"}
     assert _usernames(admin.get("/api/v1/users?q=MANAGER")) == {"manager_a", "manager_b"}
     assert admin.get("/api/v1/users?role=boss").status_code == 422
