@@ -80,6 +80,18 @@ REASONS: dict[str, tuple[str, ...]] = {
     "plan.own_days_only": (),
     "plan.day_past": (),
     "plan.id_taken": (),
+    "plan.exists": (
+        "plan_id",
+        "updated_at",
+        "updated_by",
+        "updated_by_name",
+        "stores",
+        "added",
+        "removed",
+        "kept",
+        "order_changed",
+        "note_changed",
+    ),
     "plan.not_found": (),
     # any record sent twice with the same id (core/records.py), a role's permissions (core/auth.py)
     "record.id_taken_other_content": ("fields",),

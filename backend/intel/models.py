@@ -88,7 +88,8 @@ class IntelReport(FieldRecordMixin, db.Model):
 
 
 class IntelDuplicateCandidate(db.Model):
-    """A known store near a reported one with a similar name: maybe the same place."""
+    """A known store very close to a reported one, or near it with a similar name: maybe the
+    same place (`service.is_duplicate_candidate`)."""
 
     __tablename__ = "intel_duplicate_candidates"
 

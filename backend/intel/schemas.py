@@ -50,6 +50,11 @@ class DuplicateCandidateSchema(BaseSchema):
     name_similarity = fields.Float()
 
 
+class DuplicateRadiiSchema(BaseSchema):
+    any_name_m = fields.Float(metadata={"description": "A known store this close is a candidate whatever its name."})
+    similar_name_m = fields.Float(metadata={"description": "A known store this close with a similar name."})
+
+
 class IntelReportSchema(BaseSchema):
     id = fields.UUID(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
@@ -74,6 +79,11 @@ class IntelReportSchema(BaseSchema):
     rep_id = fields.Integer(dump_only=True)
     received_at = UTCDateTime(dump_only=True)
     duplicate_candidates = fields.List(fields.Nested(DuplicateCandidateSchema), dump_only=True)
+    duplicate_radii = fields.Nested(
+        DuplicateRadiiSchema,
+        dump_only=True,
+        metadata={"description": "The rule the candidates were found by (the server's settings)."},
+    )
 
 
 class IntelQuerySchema(BaseSchema):

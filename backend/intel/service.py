@@ -142,10 +142,25 @@ def name_similarity(a: str, b: str) -> float:
 SIMILAR_NAME = 0.5
 
 
+def duplicate_radii() -> dict[str, float]:
+    """The duplicate rule's two radii: any store this close (`any_name_m`, DUPLICATE_STORE_RADIUS_M),
+    a store with a similar name this close (`similar_name_m`, INTEL_DUPLICATE_RADIUS_M)."""
+    cfg = current_app.config
+    return {"any_name_m": cfg["DUPLICATE_STORE_RADIUS_M"], "similar_name_m": cfg["INTEL_DUPLICATE_RADIUS_M"]}
+
+
+def is_duplicate_candidate(metres: float, similarity: float, radii: dict[str, float]) -> bool:
+    """A known store may be the same place when it is very close whatever its name (a report
+    names a shop by its sign, the store list by its contract), or nearby with a similar name."""
+    return metres <= radii["any_name_m"] or (metres <= radii["similar_name_m"] and similarity >= SIMILAR_NAME)
+
+
 def duplicate_candidates(name: str, lat: float, lon: float) -> list[tuple[int, float, float]]:
-    """Known stores within the duplicate radius whose names are similar: (id, metres, similarity),
-    nearest first. Searches all stores: a duplicate may sit just over a territory border."""
-    radius = current_app.config["INTEL_DUPLICATE_RADIUS_M"]
+    """Known stores that may be the same place (`is_duplicate_candidate`): (id, metres,
+    similarity), nearest first. Searches all stores: a duplicate may sit just over a territory
+    border."""
+    radii = duplicate_radii()
+    radius = max(radii.values())
     rows = db.session.execute(
         select(Store.id, Store.name, Store.latitude, Store.longitude).where(near_clause(lat, lon, radius))
     )
@@ -153,14 +168,14 @@ def duplicate_candidates(name: str, lat: float, lon: float) -> list[tuple[int, f
     for sid, sname, slat, slon in rows:
         d = distance_m((lat, lon), (slat, slon))
         sim = name_similarity(name, sname)
-        if d <= radius and sim >= SIMILAR_NAME:
+        if is_duplicate_candidate(d, sim, radii):
             found.append((sid, round(d, 1), sim))
     return sorted(found, key=lambda c: (c[1], -c[2]))
 
 
 def report_intel(actor: User, data: dict) -> tuple[IntelReport, bool]:
-    """Record a report from the field; known stores nearby with a similar name are attached as
-    possible duplicates for the manager to review."""
+    """Record a report from the field; known stores that may be the same place
+    (`duplicate_candidates`) are attached as possible duplicates for the manager to review."""
     check_role(actor, *FIELD_WRITERS)
     check_device_time(data["reported_at"], "reported_at")
     store = visible_store(actor, data["store_id"]) if data.get("store_id") is not None else None
@@ -241,8 +256,10 @@ def with_candidates(actor: User, reports: list[IntelReport]) -> list[IntelReport
                     "name_similarity": cand.name_similarity,
                 }
             )
+    radii = duplicate_radii()
     for r in reports:
         r.duplicate_candidates = by_report[r.id]
+        r.duplicate_radii = radii
     return photos.attach_photo_ids("intel_report", reports)
 
 

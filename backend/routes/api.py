@@ -101,9 +101,12 @@ class Plans(MethodView):
     @blp.arguments(VisitPlanSchema)
     @blp.response(201, VisitPlanSchema)
     @blp.alt_response(200, schema=VisitPlanSchema, description="The rep's plan for that day, replaced")
+    @blp.alt_response(409, description="That day has another plan: `plan.exists`, with what would change")
     def post(self, data):
-        """Save a rep's plan for a day (replaces that day's plan); the order is proposed unless `optimise` is false."""
-        plan, created = service.save_plan(g.user, data)
+        """Save a rep's plan for a day; the order is proposed unless `optimise` is false. A day that
+        has a different plan is replaced only when `replaces` is that plan's `updated_at` (409
+        `plan.exists` otherwise, naming who saved it, when, and the stores added, removed, kept)."""
+        plan, created = service.save_plan(g.user, data, ask=True)
         db.session.commit()
         return plan, 201 if created else 200
 

@@ -153,6 +153,15 @@ class VisitPlanSchema(_Start):
     )
     optimise = fields.Boolean(load_default=True, load_only=True, metadata={"description": "Propose the order."})
     note = Text(500, allow_none=True)
+    replaces = UTCDateTime(
+        allow_none=True,
+        load_only=True,
+        metadata={
+            "description": "REST: the `updated_at` of the plan of that (rep, day) this save may replace (the plan "
+            "edited, or the one a 409 `plan.exists` named); without it a different plan is not replaced. "
+            "Ignored by the sync mutation."
+        },
+    )
     picked_store_ids = fields.List(fields.Integer(), dump_only=True)
     distance_picked_m = fields.Float(dump_only=True)
     distance_planned_m = fields.Float(dump_only=True)

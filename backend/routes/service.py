@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from flask import current_app
 from sqlalchemy import ColumnElement, func, select, true
@@ -300,9 +300,15 @@ def _plan_stores(actor: User, store_ids: list[int], rep: User | None) -> list[St
     return [found[sid] for sid in store_ids]
 
 
-def save_plan(actor: User, data: dict) -> tuple[VisitPlan, bool]:
+def save_plan(actor: User, data: dict, *, ask: bool = False) -> tuple[VisitPlan, bool]:
     """Create or replace the plan of (rep, day). With `optimise` (the default) the stops are put
-    in the proposed order; the order picked and both distances are kept."""
+    in the proposed order; the order picked and both distances are kept.
+
+    With `ask` (REST: a planner at a desk) a save over a different plan of that (rep, day) is
+    refused (409 `plan.exists`, with what would change) unless `replaces` is that plan's
+    `updated_at` — the plan the planner edited or was shown. Saving the same content again is no
+    conflict. The sync mutation does not ask: the phone plans a day starting from the plan it
+    has (last received wins, SPEC)."""
     check_role(actor, *PLANNERS)
     rep_id = data.get("rep_id") or (actor.id if actor.role == Role.REP else None)
     if rep_id is None:
@@ -337,10 +343,55 @@ def save_plan(actor: User, data: dict) -> tuple[VisitPlan, bool]:
         db.session.add(plan)
         db.session.flush()
         return plan, True
+    if ask:
+        _check_replace(plan, values, data.get("replaces"))
     for key, value in values.items():
         setattr(plan, key, value)
     db.session.flush()
     return plan, False
+
+
+_CONTENT = ("store_ids", "picked_store_ids", "start_latitude", "start_longitude", "note")
+
+
+def plan_change(old_ids: list[int], new_ids: list[int]) -> dict:
+    """What replacing the stops `old_ids` by `new_ids` changes: stores added and removed (in
+    their plan's order), kept (in the new order), and whether the kept ones change order."""
+    old_set, new_set = set(old_ids), set(new_ids)
+    kept = [sid for sid in new_ids if sid in old_set]
+    return {
+        "added": [sid for sid in new_ids if sid not in old_set],
+        "removed": [sid for sid in old_ids if sid not in new_set],
+        "kept": kept,
+        "order_changed": kept != [sid for sid in old_ids if sid in new_set],
+    }
+
+
+def _check_replace(plan: VisitPlan, values: dict, replaces) -> None:
+    """Refuse to replace `plan` by `values` unless the planner saw it (`replaces` is its
+    `updated_at`) or nothing would change."""
+    if all(getattr(plan, key) == values[key] for key in _CONTENT):
+        return
+    if replaces is not None and replaces == plan.updated_at:
+        return
+    who = db.session.get(User, plan.updated_by)
+    change = plan_change(plan.store_ids, values["store_ids"])
+    raise Conflict(
+        f"{plan.day} already has a plan for this rep ({len(plan.store_ids)} stores, saved by "
+        f"{who.display_name if who else plan.updated_by} at {plan.updated_at.isoformat()} UTC); "
+        "send its updated_at as `replaces` to replace it.",
+        field="replaces",
+        reason="plan.exists",
+        params={
+            "plan_id": str(plan.id),
+            "updated_at": plan.updated_at.replace(tzinfo=UTC).isoformat(),
+            "updated_by": plan.updated_by,
+            "updated_by_name": who.display_name if who else "",
+            "stores": len(plan.store_ids),
+            **change,
+            "note_changed": (plan.note or "") != values["note"],
+        },
+    )
 
 
 def _any_rep(rep_id: int) -> User:

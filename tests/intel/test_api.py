@@ -254,9 +254,37 @@ def test_far_report_with_the_same_name_has_no_candidate(api, world, app):
     assert r.json["duplicate_candidates"] == []
 
 
-def test_near_report_with_another_name_has_no_candidate(api, world):
-    r = post_report(api(world.rep_a1), report(point_at(TIANHE, 10), "华为授权体验店"))
-    assert r.json["duplicate_candidates"] == []
+def test_a_store_very_close_is_a_candidate_whatever_its_name(api, world):
+    """The issue's case: filed 13 m from a known store under another name (the shop's sign, not
+    the name on our list) — within DUPLICATE_STORE_RADIUS_M it is a candidate all the same."""
+    r = post_report(api(world.rep_a1), report(point_at(TIANHE, 13), "华为授权体验店"))
+    [cand] = r.json["duplicate_candidates"]
+    assert cand["store_id"] == world.store_a1.id
+    assert cand["distance_m"] == pytest.approx(13, abs=0.5)
+    assert cand["name_similarity"] < 0.5
+    assert r.json["duplicate_radii"] == {"any_name_m": 30.0, "similar_name_m": 100.0}
+
+
+@pytest.mark.parametrize(("metres", "candidate"), [(29, True), (31, False)])
+def test_another_name_counts_within_the_small_radius_only(api, world, app, metres, candidate):
+    assert app.config["DUPLICATE_STORE_RADIUS_M"] == 30.0
+    r = post_report(api(world.rep_a1), report(point_at(TIANHE, metres, 10), "华为授权体验店"))
+    assert [c["store_id"] for c in r.json["duplicate_candidates"]] == ([world.store_a1.id] if candidate else [])
+
+
+@pytest.mark.parametrize(("name", "candidate"), [("苏宁易购天河城", True), ("华为授权体验店", False)])
+def test_at_80_m_only_a_similar_name_is_a_candidate(api, world, name, candidate):
+    r = post_report(api(world.rep_a1), report(point_at(TIANHE, 80, 300), name))
+    assert [c["store_id"] for c in r.json["duplicate_candidates"]] == ([world.store_a1.id] if candidate else [])
+    if candidate:
+        assert r.json["duplicate_candidates"][0]["distance_m"] == pytest.approx(80, abs=0.5)
+
+
+def test_the_small_radius_comes_from_config(api, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "DUPLICATE_STORE_RADIUS_M", 60.0)
+    r = post_report(api(world.rep_a1), report(point_at(TIANHE, 50), "华为授权体验店"))
+    assert [c["store_id"] for c in r.json["duplicate_candidates"]] == [world.store_a1.id]
+    assert r.json["duplicate_radii"]["any_name_m"] == 60.0
 
 
 def test_duplicate_radius_comes_from_config(api, world, app, monkeypatch):

@@ -118,6 +118,25 @@ def test_a_rep_plans_their_day_and_saving_again_replaces_it(api, world):
         start_longitude=start[1],
         optimise=False,
     )
+    # Over REST a different plan is not replaced unseen: 409 with what would change…
+    refused = save(api(world.manager_a), body, 409)
+    assert refused["reason"] == "plan.exists" and "replaces" in refused["errors"]["json"]
+    assert refused["params"] | {"updated_at": None} == {
+        "plan_id": first["id"],
+        "updated_at": None,
+        "updated_by": world.rep_a1.id,
+        "updated_by_name": world.rep_a1.display_name,
+        "stores": 3,
+        "added": [world.store_a1b.id],
+        "removed": [sid for sid in first["store_ids"] if sid != s2.id],
+        "kept": [s2.id],
+        "order_changed": False,
+        "note_changed": True,
+    }
+    assert refused["params"]["updated_at"] == first["updated_at"]
+    assert api(world.rep_a1).get(f"{PLANS}/{first['id']}").json["store_ids"] == first["store_ids"]
+    # … and replaced when the save names the plan it replaces (its updated_at).
+    body["replaces"] = first["updated_at"]
     second = save(api(world.manager_a), body, 200)
     assert second["id"] == first["id"] != body["id"]
     assert second["store_ids"] == second["picked_store_ids"] == [s2.id, world.store_a1b.id]
@@ -133,6 +152,38 @@ def test_a_rep_plans_their_day_and_saving_again_replaces_it(api, world):
     # Saving the same body again is harmless: the plan stays as it is.
     again = save(api(world.manager_a), body, 200)
     assert again["store_ids"] == second["store_ids"] and again["id"] == first["id"]
+
+
+def test_saving_over_a_plan_asks_first_unless_nothing_changes(api, world):
+    """The issue's case: a manager saving a new plan for a day that has a six-store plan is told
+    so, with the change; the same plan again, or a save naming the current plan, goes through;
+    a save naming an older version of the plan (someone saved meanwhile) is refused again."""
+    stores = street(world, 7, step_deg=0.002)
+    today = business_today()
+    manager = api(world.manager_a)
+    six = save(manager, plan_body(today, stores[:6], rep_id=world.rep_a1.id, optimise=False), 201)
+    assert save(manager, plan_body(today, stores[:6], rep_id=world.rep_a1.id, optimise=False), 200)["id"] == six["id"]
+    # Reordered, one dropped, one added.
+    picked = [stores[6], stores[4], stores[0], stores[1], stores[2], stores[3]]
+    body = plan_body(today, picked, rep_id=world.rep_a1.id, optimise=False)
+    r = save(manager, body, 409)
+    assert r["params"]["added"] == [stores[6].id]
+    assert r["params"]["removed"] == [stores[5].id]
+    assert r["params"]["kept"] == [s.id for s in picked[1:]]
+    assert r["params"]["order_changed"] is True and r["params"]["stores"] == 6
+    assert r["params"]["updated_by_name"] == world.manager_a.display_name
+    # The rep's phone changes the plan meanwhile: the manager's confirmation is stale.
+    phone = Device(api(world.rep_a1))
+    pushed = phone.push([phone.mutation("plan.save", plan_body(today, stores[:2], optimise=False))])
+    assert pushed.json["results"][0]["status"] == "applied"
+    stale = save(manager, body | {"replaces": r["params"]["updated_at"]}, 409)
+    assert stale["params"]["stores"] == 2 and stale["params"]["updated_by"] == world.rep_a1.id
+    done = save(manager, body | {"replaces": stale["params"]["updated_at"]}, 200)
+    assert done["id"] == six["id"] and done["store_ids"] == [s.id for s in picked]
+    # A malformed `replaces` is a 422, not a replacement.
+    r = manager.post(PLANS, json=plan_body(today, stores[:1], rep_id=world.rep_a1.id) | {"replaces": "soon"})
+    assert r.status_code == 422 and "replaces" in r.json["errors"]["json"]
+    assert db.session.get(VisitPlan, uuid.UUID(six["id"])).store_ids == [s.id for s in picked]
 
 
 def test_who_plans_for_whom(api, world):
