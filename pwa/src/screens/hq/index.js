@@ -10,6 +10,7 @@
 //   #/quality     returns, exchanges, repairs per 1,000 by model; early-life alerts (Quality.js)
 //   #/training    training coverage per current topic, new models without training (TrainingCoverage.js)
 //   #/training/topics   training topics and their quizzes, add / edit (TrainingTopics.js; a tab of #/training)
+//   #/tasks[/new | /campaign/<c> | /<id>]   campaigns: a task at a region's stores of a tier, progress (manager/Tasks.js)
 //   #/quality/fault-codes   三包 fault codes: add, rename, order, deactivate (FaultCodes.js; a tab of #/quality)
 import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
@@ -28,6 +29,7 @@ import { AlertBadge, useChannelAlertCount } from './channelCommon.js';
 import { Quality } from './Quality.js';
 import { TrainingCoverage } from './TrainingCoverage.js';
 import { TrainingTopics } from './TrainingTopics.js';
+import { TasksPage } from '../manager/Tasks.js';
 import { FaultCodes } from './FaultCodes.js';
 import { DeskNav, SkipLink } from '../desk/DeskNav.js';
 import './market.css';
@@ -42,6 +44,7 @@ const PAGES = [
   ['channel', '#/channel', 'hq.nav.channel'],
   ['quality', '#/quality', 'hq.nav.quality'],
   ['training', '#/training', 'hq.nav.training'],
+  ['tasks', '#/tasks', 'hq.nav.tasks'],
   ['settings', '#/settings', 'nav.settings'],
 ];
 
@@ -96,6 +99,9 @@ export function HqShell({ session, onLogout, version }) {
   } else if (head === 'training') {
     current = 'training';
     screen = html`<${SubTabs} tabs=${TRAINING_TABS} current=${sub === 'topics' ? 'topics' : 'coverage'} />${sub === 'topics' ? html`<${TrainingTopics} />` : html`<${TrainingCoverage} />`}`;
+  } else if (head === 'tasks') {
+    current = 'tasks'; // campaigns: a task at many stores (the manager's page, in HQ's mode)
+    screen = html`<${TasksPage} mode="hq" parts=${route.parts} />`;
   } else if (head === 'settings') {
     current = 'settings';
     screen = html`<${Settings} status=${null} onLogout=${onLogout} version=${version} />`;

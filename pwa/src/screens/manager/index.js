@@ -7,6 +7,7 @@
 //   #/conflicts               sync conflicts: both values, resolve
 //   #/moves                   reps' moves of stores held for approval: approve, reject
 //   #/reports                 new-store reports: approve, duplicate of a known store, reject
+//   #/tasks[/new | /<id>]     tasks for reps: open / overdue / done, assign one, a task's completion (Tasks.js)
 //   #/channel[/<tab>]         the channel in the region: HQ's screens (screens/hq/Channel.js, a chunk
 //                             loaded when opened), the server answering for the manager's region only
 //   #/quality                 returns, exchanges, repairs per 1,000 by model in the region (HQ's Quality.js)
@@ -25,6 +26,7 @@ import { Plans } from './Plans.js';
 import { Conflicts } from './Conflicts.js';
 import { Moves } from './Moves.js';
 import { Reports } from './Reports.js';
+import { TasksPage } from './Tasks.js';
 import { PAGES, pageOf } from './pages.js';
 import { useChannelAlertCount } from '../hq/channelCount.js';
 import { DeskNav, SkipLink } from '../desk/DeskNav.js';
@@ -77,6 +79,8 @@ function ManagerPage({ page, parts }) {
     else if (page === 'conflicts') screen = html`<${Conflicts} region=${region} tz=${tz} />`;
     else if (page === 'moves') screen = html`<${Moves} region=${region} tz=${tz} />`;
     else if (page === 'reports') screen = html`<${Reports} region=${region} tz=${tz} />`;
+    else if (page === 'tasks')
+      screen = html`<${TasksPage} mode="manager" parts=${parts} region=${region} regionId=${session?.user?.region_id ?? null} tz=${tz} />`;
     else if (page === 'channel')
       screen = session?.user?.region_id
         ? html`<${LazyHq} key="channel" page="channel" sub=${parts[1]} region=${session.user.region_id} />`

@@ -10,6 +10,7 @@ export const PAGES = [
   ['channel', '#/channel', 'manager.nav.channel'],
   ['quality', '#/quality', 'manager.nav.quality'],
   ['training', '#/training', 'manager.nav.training'],
+  ['tasks', '#/tasks', 'manager.nav.tasks'],
 ];
 const HEADS = new Set(PAGES.map(([key]) => key));
 

@@ -5,8 +5,12 @@ import en from './en.js';
 import zh from './zh-CN.js';
 import shellEn from './shell.en.js';
 import shellZh from './shell.zh-CN.js';
+import tasksEn from './tasks.en.js';
+import tasksZh from './tasks.zh-CN.js';
 
 addStrings('en', en);
 addStrings('zh-CN', zh);
 addStrings('en', shellEn);
 addStrings('zh-CN', shellZh);
+addStrings('en', tasksEn);
+addStrings('zh-CN', tasksZh);
