@@ -3,6 +3,10 @@
 import { addStrings } from '../../../i18n/index.js';
 import en from './en.js';
 import zh from './zh-CN.js';
+import tasksEn from './tasks.en.js';
+import tasksZh from './tasks.zh-CN.js';
 
 addStrings('en', en);
 addStrings('zh-CN', zh);
+addStrings('en', tasksEn);
+addStrings('zh-CN', tasksZh);
