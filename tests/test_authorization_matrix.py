@@ -1103,6 +1103,10 @@ def routes_and_market_rows() -> list[Row]:
         ),
         Row("GET", "/api/v1/coverage/tiers", reviewer),
         Row("GET", "/api/v1/coverage/reps", reviewer, query=period),
+        # the manager's team today: their region; HQ and admins name one (another is 404 for a manager)
+        Row("GET", "/api/v1/team/today", codes(403, 200, 403, 422, 422)),
+        Row("GET", "/api/v1/team/today", market, query="region_id={region_a}"),
+        Row("GET", "/api/v1/team/today", market_b, query="region_id={region_b}&day={today}"),
         # visit plans: reps plan their own days, managers their region's reps'
         Row(
             "POST",

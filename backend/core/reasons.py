@@ -109,6 +109,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     "range.until_before_since": (),
     "range.too_long": ("max_days",),
     "region.not_found": ("region_id",),
+    "team.region_required": (),
     "product.not_found": ("product_id",),
     "alert.not_found": ("alert_id",),
     "alert.acknowledged": (),

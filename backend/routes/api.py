@@ -6,7 +6,7 @@ from flask.views import MethodView
 from ..core.blueprint import Blueprint
 from ..core.pagination import RowPage, SelectPage
 from ..extensions import db
-from . import service
+from . import service, team
 from .schemas import (
     ComplianceSchema,
     CoverageQuerySchema,
@@ -23,6 +23,7 @@ from .schemas import (
     UnvisitedStoreSchema,
     VisitPlanSchema,
 )
+from .team_schemas import TeamQuerySchema, TeamTodaySchema
 
 blp = Blueprint("routes", __name__, url_prefix="/api/v1", description="Route review, coverage and visit plans")
 
@@ -132,3 +133,13 @@ class Compliance(MethodView):
     def get(self, args):
         """Per rep and week: planned stops, those visited on their day, and visits outside the plan."""
         return service.compliance(g.user, args)
+
+
+@blp.route("/team/today")
+class TeamToday(MethodView):
+    @blp.arguments(TeamQuerySchema, location="query")
+    @blp.response(200, TeamTodaySchema)
+    def get(self, args):
+        """A region's reps and their day so far: visits done / planned, the store they are at or the
+        last one, off-site check-ins, idle gaps, last sync (flagged when long ago), last position."""
+        return team.team_today(g.user, args.get("day"), args.get("region_id"))

@@ -6,12 +6,12 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import DataError, IntegrityError, PendingRollbackError
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import DataError, IntegrityError, PendingRollbackError, SQLAlchemyError
 
 from sync_protocol import (
     PROTOCOL_VERSION,
@@ -24,6 +24,7 @@ from sync_protocol import (
     parse_push,
     scope_fingerprint,
 )
+from sync_protocol.envelope import CLIENT_ID_RE
 
 from ..auth.models import Role, User
 from ..catalogue.models import ChecklistItem, CompetitorModel, Product, PromoMaterial
@@ -363,10 +364,13 @@ def pull(actor: User, client_id: str | None, cursor_text: str | None, limit: obj
     actor = db.session.get(User, actor_id)
     scope = _scope(actor)
     last_mutation_id = 0
+    client = None
     if client_id:
         client = db.session.get(SyncClient, client_id)
         if client is not None and client.user_id == actor.id:
             last_mutation_id = client.last_mutation_id
+    # Read before the snapshot ends (the rollback below expires the row).
+    pulled_at = (client.user_id, client.last_pull_at) if client is not None else None
     reset = False
     if cursor is not None:
         pruned = db.session.scalar(select(SyncMeta.value).where(SyncMeta.key == "pruned_through")) or 0
@@ -381,6 +385,8 @@ def pull(actor: User, client_id: str | None, cursor_text: str | None, limit: obj
         items, next_cursor, has_more = _changes_page(actor, cursor, limit)
     server_hlc = clock.current()
     db.session.rollback()
+    if client_id:
+        _note_pull(actor_id, client_id, pulled_at)
     return {
         "protocol_version": PROTOCOL_VERSION,
         "reset": reset,
@@ -391,6 +397,62 @@ def pull(actor: User, client_id: str | None, cursor_text: str | None, limit: obj
         "last_mutation_id": last_mutation_id,
         "server_hlc": server_hlc,
     }
+
+
+PULL_NOTE_EVERY = timedelta(minutes=1)
+"""A client's `last_pull_at` is written at most this often: the pages of one sync, and phones
+pulling every few seconds, cost no write."""
+
+
+def _note_pull(user_id: int, client_id: str, seen: tuple[int, datetime | None] | None) -> None:
+    """Record when this client last pulled (the manager's team view shows the last sync).
+
+    After the pull's read transaction, in one of its own, so the snapshot stays read-only and
+    the answer is what it was. Cheap: nothing is written when the row read by the pull says
+    the last note is under a minute old; otherwise one UPDATE, which skips a row a push of the
+    same client holds locked (that push notes the time itself) rather than wait for it. A client
+    that never pushed gets its row here. A failure to note is logged, never the pull's."""
+    now = utcnow()
+    if seen is not None:
+        owner, last = seen
+        if owner != user_id or (last is not None and now - last < PULL_NOTE_EVERY):
+            return
+    elif not CLIENT_ID_RE.fullmatch(client_id):
+        return  # not a client id a push would accept: no row for it
+    try:
+        if seen is None:
+            db.session.add(SyncClient(client_id=client_id, user_id=user_id, last_pull_at=now))
+        else:
+            stale = (
+                select(SyncClient.client_id)
+                .where(
+                    SyncClient.client_id == client_id,
+                    SyncClient.user_id == user_id,
+                    or_(SyncClient.last_pull_at.is_(None), SyncClient.last_pull_at <= now - PULL_NOTE_EVERY),
+                )
+                .with_for_update(skip_locked=True)
+            )
+            db.session.execute(update(SyncClient).where(SyncClient.client_id.in_(stale)).values(last_pull_at=now))
+        db.session.commit()
+    except IntegrityError:  # created meanwhile by a push or another pull: it notes its own time
+        db.session.rollback()
+    except SQLAlchemyError as exc:  # e.g. SQLite busy past its timeout: the pull's answer stands
+        db.session.rollback()
+        log.warning("could not note the pull of client %s: %s", client_id, exc)
+
+
+def last_sync_by_user(user_ids: list[int]) -> dict[int, datetime]:
+    """Per user, the latest push or pull of any of their clients (one query)."""
+    out: dict[int, datetime] = {}
+    for user_id, push, pull in db.session.execute(
+        select(SyncClient.user_id, func.max(SyncClient.last_push_at), func.max(SyncClient.last_pull_at))
+        .where(SyncClient.user_id.in_(user_ids))
+        .group_by(SyncClient.user_id)
+    ):
+        times = [t for t in (push, pull) if t is not None]
+        if times:
+            out[user_id] = max(times)
+    return out
 
 
 def _snapshot_page(actor: User, cursor: Cursor, limit: int) -> tuple[list, Cursor, bool]:
