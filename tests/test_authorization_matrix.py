@@ -908,6 +908,7 @@ def matrix() -> list[Row]:
     rows += routes_and_market_rows()  # route review, coverage, plans, intel review, market: see below
     rows += training_rows()  # promoters' training: see the end of the file
     rows += aftersales_rows()  # 三包 service events, fault codes, repair points: see the end of the file
+    rows += tasks_rows()  # tasks for reps: see the end of the file
     return rows
 
 
@@ -1048,6 +1049,7 @@ def build_records(world, clients: dict[str, ApiClient], owners: dict[str, ApiCli
     build_routes_and_market_records(ctx, owners)
     build_training_records(ctx, owners)
     build_aftersales_records(ctx, owners)
+    build_tasks_records(ctx, owners)
     return ctx
 
 
@@ -1620,3 +1622,113 @@ def build_aftersales_records(ctx: dict, owners: dict[str, ApiClient]) -> None:
         r = owners[owner].post("/api/v1/service-events", json=service_event_body(f"svccard_{suffix}")(ctx, ""))
         assert r.status_code == 201, r.json
         ctx[f"sevent_{suffix}"] = r.json["id"]
+
+
+# --- tasks for reps: managers (their region) and HQ assign, reps complete, the desk lists ---------
+
+
+def task_batch_body(store_key: str, campaign: str):
+    def body(ctx, role):
+        fields = task_create_body(store_key)(ctx, role)
+        return {k: v for k, v in fields.items() if k != "store_id"} | {
+            "campaign": f"{campaign}-{role}",
+            "store_ids": [ctx[store_key]],
+        }
+
+    return body
+
+
+def task_create_body(store_key: str, **kw):
+    def body(ctx, role):
+        return {
+            "store_id": ctx[store_key],
+            "kind": "other",
+            "title": f"任务 {role}",
+            "due_on": (ctx["today"] + timedelta(days=3)).isoformat(),
+            **kw,
+        }
+
+    return body
+
+
+def task_complete_body(ctx, role):
+    return {"completion_id": str(uuid.uuid4()), "done_at": now(ctx), "photo_ids": []}
+
+
+def tasks_rows() -> list[Row]:
+    assigners = codes(403, 201, 403, 201, 201)
+    readers = codes(200, 200, 403, 200, 200)
+    everything = {"task_a1", "task_a2", "task_b1"}
+    return [
+        Row(
+            "GET",
+            "/api/v1/tasks",
+            readers,
+            query="page_size=100",
+            visible={"rep": {"task_a1"}, "manager": {"task_a1", "task_a2"}, "hq": everything, "admin": everything},
+        ),
+        Row("POST", "/api/v1/tasks", assigners, body=task_create_body("store_a1")),
+        Row("POST", "/api/v1/tasks", codes(403, 404, 403, 201, 201), body=task_create_body("store_b1")),
+        Row(
+            "POST",
+            "/api/v1/tasks/batch",
+            assigners,
+            body=task_batch_body("store_a1", "campaign"),
+        ),
+        Row(
+            "POST",
+            "/api/v1/tasks/batch",
+            codes(403, 422, 403, 201, 201),
+            body=task_batch_body("store_b1", "campaign-b"),
+            note="another region's store: task.stores_outside for a manager",
+        ),
+        Row("GET", "/api/v1/tasks/summary", readers),
+        Row("GET", "/api/v1/tasks/summary", codes(200, 404, 403, 200, 200), query="region_id={region_b}"),
+        Row("GET", "/api/v1/tasks/{task_id}", readers, params={"task_id": "task_a1"}),
+        Row("GET", "/api/v1/tasks/{task_id}", codes(404, 200, 403, 200, 200), params={"task_id": "task_a2"}),
+        Row("GET", "/api/v1/tasks/{task_id}", codes(404, 404, 403, 200, 200), params={"task_id": "task_b1"}),
+        Row(
+            "POST",
+            "/api/v1/tasks/{task_id}/cancel",
+            codes(403, 200, 403, 200, 200),
+            params={"task_id": "taskcancel_{role}"},
+        ),
+        Row(
+            "POST",
+            "/api/v1/tasks/{task_id}/cancel",
+            codes(404, 404, 403, 200, 200),
+            params={"task_id": "taskcancelb_{role}"},
+        ),
+        Row(
+            "POST",
+            "/api/v1/tasks/{task_id}/complete",
+            codes(200, 200, 403, 403, 403),
+            params={"task_id": "taskdone_{role}"},
+            body=task_complete_body,
+        ),
+        Row(
+            "POST",
+            "/api/v1/tasks/{task_id}/complete",
+            codes(404, 404, 403, 403, 403),
+            params={"task_id": "task_b1"},
+            body=task_complete_body,
+        ),
+    ]
+
+
+def build_tasks_records(ctx: dict, owners: dict[str, ApiClient]) -> None:
+    """Tasks by HQ at store_a1 (territory A1), store_a2 (A2) and store_b1 (region B), and one per
+    caller to cancel (at store_a1 and store_b1) and to complete (at store_a1)."""
+    hq = owners["hq"]
+
+    def task_at(store_key: str) -> str:
+        r = hq.post("/api/v1/tasks", json=task_create_body(store_key)(ctx, "setup"))
+        assert r.status_code == 201, r.json
+        return r.json["id"]
+
+    for suffix in ("a1", "a2", "b1"):
+        ctx[f"task_{suffix}"] = task_at(f"store_{suffix}")
+    for role in ROLES:
+        ctx[f"taskcancel_{role}"] = task_at("store_a1")
+        ctx[f"taskcancelb_{role}"] = task_at("store_b1")
+        ctx[f"taskdone_{role}"] = task_at("store_a1")
