@@ -12,6 +12,8 @@ import managerEn from '../screens/manager/i18n/en.js';
 import managerZh from '../screens/manager/i18n/zh-CN.js';
 import deskEn from '../screens/desk/i18n/en.js';
 import deskZh from '../screens/desk/i18n/zh-CN.js';
+import adminEn from '../screens/admin/i18n/en.js';
+import adminZh from '../screens/admin/i18n/zh-CN.js';
 import { addStrings, fmt, lang, localName, reasonText, serverMessage, setLang, t } from './index.js';
 
 // Plural forms (`key.one`, `key.few`…) exist only in the languages that need them, beside `key`.
@@ -39,8 +41,9 @@ const DICTS = {
   hq: withFeatures('hq', hqEn, hqZh),
   manager: withFeatures('manager', managerEn, managerZh),
   desk: withFeatures('desk', deskEn, deskZh),
+  admin: withFeatures('admin', adminEn, adminZh),
 };
-const PACKAGES = ['clerk', 'hq', 'manager'];
+const PACKAGES = ['clerk', 'hq', 'manager', 'admin']; // admin: a chunk HQ's shell loads for administrators
 const KITS = ['desk']; // shared by packages: loaded (with its strings) by those that import it
 
 describe('i18n', () => {

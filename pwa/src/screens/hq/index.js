@@ -12,6 +12,8 @@
 //   #/training/topics   training topics and their quizzes, add / edit (TrainingTopics.js; a tab of #/training)
 //   #/tasks[/new | /campaign/<c> | /<id>]   campaigns: a task at a region's stores of a tier, progress (manager/Tasks.js)
 //   #/quality/fault-codes   三包 fault codes: add, rename, order, deactivate (FaultCodes.js; a tab of #/quality)
+//   #/admin/<page>   an administrator's users and master data (screens/admin, a chunk of its own:
+//                    AdminLoader.js); in the navigation only for an admin
 import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
 import { t } from '../../i18n/index.js';
@@ -32,6 +34,7 @@ import { TrainingTopics } from './TrainingTopics.js';
 import { TasksPage } from '../manager/Tasks.js';
 import { FaultCodes } from './FaultCodes.js';
 import { DeskNav, SkipLink } from '../desk/DeskNav.js';
+import { AdminLoader } from './AdminLoader.js';
 import './market.css';
 
 const PAGES = [
@@ -47,6 +50,15 @@ const PAGES = [
   ['tasks', '#/tasks', 'hq.nav.tasks'],
   ['settings', '#/settings', 'nav.settings'],
 ];
+
+// An administrator's pages, after HQ's: users and master data (HQ users read master data over the
+// API but have no admin pages). Keys: admin-<page> of screens/admin/pages.js.
+const ADMIN_PAGES = ['users', 'stores', 'products', 'competitors', 'brands', 'materials', 'checklist'].map((page) => [
+  `admin-${page}`,
+  `#/admin/${page}`,
+  `hq.admin.${page}`,
+  { group: 'admin' },
+]);
 
 // The tabs over the training and quality pages: the figures, and the lists HQ maintains for them.
 const TRAINING_TABS = [
@@ -81,6 +93,9 @@ export function HqShell({ session, onLogout, version }) {
   } else if (head === 'cards') {
     current = 'cards';
     screen = html`<${CardLookup} />`;
+  } else if (head === 'admin') {
+    current = `admin-${sub || 'users'}`;
+    screen = html`<${AdminLoader} page=${sub || 'users'} user=${session.user} />`;
   } else if (head === 'market' && sub === 'trends') {
     current = 'trends';
     screen = html`<${Trends} />`;
@@ -106,7 +121,8 @@ export function HqShell({ session, onLogout, version }) {
     current = 'settings';
     screen = html`<${Settings} status=${null} onLogout=${onLogout} version=${version} />`;
   }
-  const label = PAGES.find(([key]) => key === current)?.[2];
+  const pages = session.user.role === 'admin' ? [...PAGES, ...ADMIN_PAGES] : PAGES;
+  const label = pages.find(([key]) => key === current)?.[2];
   return html`<div class="app hq desk-app">
     <${SkipLink} />
     <header class="topbar">
@@ -116,7 +132,7 @@ export function HqShell({ session, onLogout, version }) {
     </header>
     <div class="desk-body">
     <${DeskNav}
-      pages=${PAGES}
+      pages=${pages}
       current=${current}
       label=${t('hq.title')}
       testid="hq-nav"

@@ -3,10 +3,14 @@
 import { addStrings } from '../../../i18n/index.js';
 import en from './en.js';
 import zh from './zh-CN.js';
+import adminEn from './admin.en.js';
+import adminZh from './admin.zh-CN.js';
 import tasksEn from './tasks.en.js';
 import tasksZh from './tasks.zh-CN.js';
 
 addStrings('en', en);
 addStrings('zh-CN', zh);
+addStrings('en', adminEn);
+addStrings('zh-CN', adminZh);
 addStrings('en', tasksEn);
 addStrings('zh-CN', tasksZh);
