@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import io
+import logging
 import math
 import os
 import struct
@@ -25,6 +26,8 @@ from datetime import datetime
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from ..core.errors import InvalidInput, PayloadTooLarge
+
+log = logging.getLogger(__name__)
 
 ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 """MPO: a camera's multi-picture JPEG (a main picture and e.g. a depth map or preview); its first
@@ -369,9 +372,17 @@ def _shrunk(img: Image.Image, box: int) -> Image.Image:
     return img if size == img.size else img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def make_variants(data: bytes, display_px: int, thumb_px: int, full_px: int = FULL_PX) -> dict[str, bytes]:
+class Variants(dict[str, bytes]):
+    """The copies by name, and `phash`: the perceptual hash of the picture (`duplicates.phash_of`
+    of the thumbnail, in memory before it is encoded), or None when it could not be computed."""
+
+    phash: str | None = None
+
+
+def make_variants(data: bytes, display_px: int, thumb_px: int, full_px: int = FULL_PX) -> Variants:
     """Upright (EXIF orientation applied), metadata-free JPEGs: full (at most `full_px` on the
     longest side), display and thumbnail. Raises `Undecodable` when the pixels cannot be read.
+    Also the perceptual hash of the decoded image (`Variants.phash`), which never raises.
 
     Memory is bounded per image: a JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still
     covers the full copy (libjpeg scales while decoding); a PNG or WebP, which can only be decoded
@@ -380,7 +391,7 @@ def make_variants(data: bytes, display_px: int, thumb_px: int, full_px: int = FU
     return _decoding_thread().submit(_decode, data, display_px, thumb_px, full_px).result()
 
 
-def _decode(data: bytes, display_px: int, thumb_px: int, full_px: int) -> dict[str, bytes]:
+def _decode(data: bytes, display_px: int, thumb_px: int, full_px: int) -> Variants:
     try:
         return _variants(data, display_px, thumb_px, full_px)
     except Image.DecompressionBombError as exc:
@@ -391,7 +402,7 @@ def _decode(data: bytes, display_px: int, thumb_px: int, full_px: int) -> dict[s
         _release_memory()
 
 
-def _variants(data: bytes, display_px: int, thumb_px: int, full_px: int) -> dict[str, bytes]:
+def _variants(data: bytes, display_px: int, thumb_px: int, full_px: int) -> Variants:
     with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"]) as src:  # an MPO: its first picture
         if src.format in ("JPEG", "MPO"):
             src.draft("RGB", _fit(src.size, full_px))
@@ -416,8 +427,22 @@ def _variants(data: bytes, display_px: int, thumb_px: int, full_px: int) -> dict
         # XMP, the ICC profile): a comment holding HTML was served back byte for byte. The
         # copies carry none.
         img.info = {}
-        out = {"full": _jpeg(img, 90)}
+        out = Variants(full=_jpeg(img, 90))
         display = _shrunk(img, display_px)
         out["display"] = _jpeg(display, 85)
-        out["thumb"] = _jpeg(_shrunk(display, thumb_px), 80)
+        thumb = _shrunk(display, thumb_px)
+        out["thumb"] = _jpeg(thumb, 80)
+        out.phash = _phash_quietly(thumb)
     return out
+
+
+def _phash_quietly(img: Image.Image) -> str | None:
+    """The thumbnail's perceptual hash (the same picture `flask photos rehash` hashes from the
+    stored thumbnail), or None: a hash that cannot be made never fails the photo."""
+    try:
+        from .duplicates import phash_of  # noqa: PLC0415  (duplicates imports other domains' models)
+
+        return phash_of(img)
+    except Exception:
+        log.exception("perceptual hash skipped")
+        return None

@@ -40,7 +40,7 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from ..jobs import GiveUp, after_commit, job
 from ..jobs.periodic import periodic
-from . import imaging, storage
+from . import duplicates, imaging, storage
 from .models import Photo, PhotoLink, PhotoStatus, PhotoUpload
 
 
@@ -254,6 +254,12 @@ def _store(actor: User, photo_id: uuid.UUID, data: bytes, sha256: str) -> tuple[
     db.session.flush()
     if not ready:
         after_commit(process_photo, sha256)
+    elif twin := db.session.scalar(
+        select(Photo.phash).where(Photo.sha256 == sha256, Photo.phash.is_not(None)).limit(1)
+    ):
+        # The same bytes again under another id (no job: the copies exist): its twin's hash, and
+        # so a match at distance 0 — the same file sent for two visits is the plainest recycling.
+        duplicates.hash_quietly([photo.id], lambda: twin)
     return photo, True
 
 
@@ -549,6 +555,7 @@ def process_photo(sha256: str) -> None:
     photos = list(db.session.scalars(select(Photo).where(Photo.sha256 == sha256)))
     where = storage.store()
     src = storage.incoming_key(sha256)
+    phash = next((p.phash for p in photos if p.phash), None)  # an earlier attempt's, or a twin's
     if not storage.is_processed(sha256, where):
         try:
             variants = imaging.make_variants(
@@ -556,6 +563,7 @@ def process_photo(sha256: str) -> None:
             )
             for name, content in variants.items():
                 where.put(storage.variant_key(sha256, name), content)
+            phash = getattr(variants, "phash", None) or phash
         except imaging.Undecodable as exc:
             for p in photos:
                 if p.status != PhotoStatus.READY:
@@ -572,6 +580,12 @@ def process_photo(sha256: str) -> None:
                     p.error = (f"waiting for disk space: {reason}" if full else f"processing failed: {reason}")[:300]
             db.session.commit()
             raise
+    if any(p.phash is None for p in photos):
+        # The copies were made by an earlier attempt or for a twin upload: hash the thumbnail.
+        duplicates.hash_quietly(
+            [p.id for p in photos if p.phash is None],
+            lambda: phash or duplicates.phash_of(where.get(storage.variant_key(sha256, "thumb"))),
+        )
     now = utcnow()
     for p in photos:
         if p.status != PhotoStatus.READY:
