@@ -20,6 +20,7 @@ from .extensions import db
 from .health.doctor import run_checks
 from .jobs.sweeper import sweep
 from .market.rollup import rebuild_cells
+from .photos.duplicates import rehash as rehash_photos
 from .photos.service import discard_stale_uploads as discard
 from .sync.service import prune_changes as prune
 
@@ -121,6 +122,24 @@ def register_cli(app: Flask) -> None:
             click.echo(f"On a phone on this network: first install https://{addr}:{port}/lan-ca.crt")
             click.echo("  (accept the warning once; see README, 'On a phone'), then open")
             click.echo(f"  https://{addr}:{port}/")
+
+    photos = click.Group("photos", help="Photo maintenance.")
+    app.cli.add_command(photos)
+
+    @photos.command("rehash")
+    @click.option("--all", "everything", is_flag=True, help="Hash every photo again (after PHOTO_HASH_BANDS changed).")
+    @click.option("--batch", type=click.IntRange(1, 10_000), default=200, show_default=True, help="Photos per commit.")
+    @click.option("--after", type=click.UUID, default=None, help="Resume after this photo id (printed as it goes).")
+    def photos_rehash(everything: bool, batch: int, after) -> None:
+        """Compute the perceptual hash of stored photos that have none (photos from before the
+        hash existed) and record their near-duplicates (recycled photos). Resumable."""
+        last = None
+        for last in rehash_photos(everything=everything, batch=batch, after=after):
+            click.echo(
+                f"{last.done + last.skipped}/{last.total} photos: {last.done} hashed, {last.with_matches} with "
+                f"near-duplicates, {last.skipped} skipped; last id {last.last_id}"
+            )
+        click.echo("Nothing to hash." if last is None else "Done.")
 
     @app.cli.command("doctor")
     def doctor() -> None:

@@ -41,7 +41,7 @@ from typing import Any
 import imagehash
 from flask import current_app
 from PIL import Image
-from sqlalchemy import and_, delete, false, literal, or_, select, true
+from sqlalchemy import and_, delete, false, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -51,6 +51,7 @@ from ..intel.models import IntelReport, PriceObservation
 from ..stores.models import Store
 from ..tasks.models import Task
 from ..visits.models import DisplayCheck
+from . import storage
 from .models import Photo, PhotoHashBand, PhotoLink, PhotoMatch
 
 log = logging.getLogger(__name__)
@@ -378,3 +379,56 @@ def matches_for(photo_ids: Iterable[uuid.UUID], actor: User | None = None) -> di
 def recycled_photo_ids(photo_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """The given photos that have at least one recycled match (for a feed's flag)."""
     return {pid for pid, found in matches_for(photo_ids).items() if any(m["recycled"] for m in found)}
+
+
+# --- backfill -------------------------------------------------------------------------------------
+
+
+@dataclass
+class RehashProgress:
+    done: int  # photos hashed so far in this run
+    total: int  # photos to do when the run started
+    with_matches: int  # of those, photos with at least one near-duplicate
+    skipped: int  # photos whose thumbnail could not be read (logged)
+    last_id: uuid.UUID | None  # resume after this id (`--after`)
+
+
+def rehash(*, everything: bool = False, batch: int = 200, after: uuid.UUID | None = None) -> Iterable[RehashProgress]:
+    """Hash the ready photos that have no hash yet (`everything`: all of them, e.g. after
+    PHOTO_HASH_BANDS changed), in batches of `batch` by id, committing each batch: an
+    interrupted run loses at most one batch, and running it again carries on (without
+    `everything`, the photos done are skipped by themselves; with it, pass `after`, the last id
+    reported). Hashes the stored thumbnail, once per content (photos with the same bytes share
+    it). Yields the progress after each batch."""
+    wanted = select(Photo.id).where(Photo.status == "ready")
+    if not everything:
+        wanted = wanted.where(Photo.phash.is_(None))
+    if after is not None:
+        wanted = wanted.where(Photo.id > after)
+    total = db.session.scalar(select(func.count()).select_from(wanted.subquery())) or 0
+    where = storage.store()
+    progress = RehashProgress(0, total, 0, 0, after)
+    while True:
+        page = wanted.order_by(Photo.id).limit(batch)
+        if progress.last_id is not None:
+            page = page.where(Photo.id > progress.last_id)
+        ids = list(db.session.scalars(page))
+        if not ids:
+            return
+        by_content: dict[str, str | None] = {}
+        for photo in db.session.scalars(select(Photo).where(Photo.id.in_(ids)).order_by(Photo.id)):
+            if photo.sha256 not in by_content:
+                try:
+                    by_content[photo.sha256] = phash_of(where.get(storage.variant_key(photo.sha256, "thumb")))
+                except Exception:
+                    log.exception("photo %s: thumbnail unreadable, not hashed", photo.id)
+                    by_content[photo.sha256] = None
+            phash = by_content[photo.sha256]
+            if phash is None:
+                progress.skipped += 1
+            else:
+                progress.with_matches += bool(record_phash(photo, phash))
+                progress.done += 1
+        db.session.commit()
+        progress.last_id = ids[-1]
+        yield progress

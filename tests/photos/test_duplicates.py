@@ -384,3 +384,44 @@ def test_a_hash_that_cannot_be_made_does_not_fail_the_job(api, world, monkeypatc
     assert photo["status"] == "ready"
     db.session.rollback()
     assert db.session.get(Photo, uuid.UUID(pid)).phash is None
+
+
+# --- the backfill: flask photos rehash ----------------------------------------------------------
+
+
+@pytest.mark.usefixtures("rq_worker")
+def test_rehash_backfills_photos_from_before_the_hash_and_resumes(api, world, app):
+    rep = api(world.rep_a1)
+    img = shelf(21)
+    ids = [new_id() for _ in range(4)]
+    for pid, data in zip(ids, [jpeg(img), copies(img)["resized 30 %"], jpeg(shelf(22)), jpeg(img)], strict=True):
+        upload(rep, pid, data)
+    db.session.rollback()
+    hashed = {p.id: p.phash for p in db.session.scalars(select(Photo))}
+    # As they were before the hash existed.
+    db.session.execute(PhotoMatch.__table__.delete())
+    db.session.execute(PhotoHashBand.__table__.delete())
+    db.session.execute(Photo.__table__.update().values(phash=None))
+    db.session.commit()
+
+    # A run interrupted after its first batch of one photo…
+    first = next(iter(duplicates.rehash(batch=1)))
+    assert (first.done, first.total) == (1, 4)
+    db.session.rollback()
+    assert db.session.query(Photo).filter(Photo.phash.is_not(None)).count() == 1
+    # …and a second run does the rest.
+    out = app.test_cli_runner().invoke(args=["photos", "rehash", "--batch", "2"])
+    assert out.exit_code == 0, out.output
+    assert "3/3 photos: 3 hashed" in out.output and out.output.strip().endswith("Done.")
+    db.session.rollback()
+    again = {p.id: p.phash for p in db.session.scalars(select(Photo))}
+    assert all(distance(again[k], hashed[k]) <= 2 for k in hashed)  # from the stored thumbnail
+    pairs = {frozenset((a, b)) for a, b in db.session.execute(select(PhotoMatch.photo_id, PhotoMatch.other_photo_id))}
+    u = [uuid.UUID(i) for i in ids]
+    assert pairs == {frozenset((u[0], u[1])), frozenset((u[0], u[3])), frozenset((u[1], u[3]))}
+    # Nothing left: the next run says so; --all hashes everything again, with the same result.
+    assert "Nothing to hash." in app.test_cli_runner().invoke(args=["photos", "rehash"]).output
+    out = app.test_cli_runner().invoke(args=["photos", "rehash", "--all"])
+    assert "4/4 photos: 4 hashed" in out.output
+    db.session.rollback()
+    assert {frozenset(r) for r in db.session.execute(select(PhotoMatch.photo_id, PhotoMatch.other_photo_id))} == pairs
