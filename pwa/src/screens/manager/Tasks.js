@@ -79,8 +79,8 @@ export function StatusTag({ task }) {
   return html`<span class=${`tag ${tone}`} data-status=${task.status}>${t(`tasks.status.${task.status}`)}</span>`;
 }
 
-/** Open / overdue / done (and cancelled) counts. */
-function SummaryCards({ summary }) {
+/** Open / overdue / done (and cancelled) counts; each shows its tasks in the list below. */
+function SummaryCards({ summary, status, onStatus }) {
   if (!summary) return null;
   const cells = [
     ['open', summary.open, ''],
@@ -88,16 +88,20 @@ function SummaryCards({ summary }) {
     ['done', summary.done, 'tasks-stat-ok'],
     ['cancelled', summary.cancelled, 'tasks-stat-muted'],
   ];
-  return html`<div class="tasks-stats" data-testid="tasks-summary">
+  return html`<div class="tasks-stats" role="group" aria-label=${t('tasks.filterStatus')} data-testid="tasks-summary">
     ${cells.map(
-      ([
-        key,
-        n,
-        cls,
-      ]) => html`<a key=${key} class=${`tasks-stat ${cls}`} href="#/tasks" onClick=${(e) => e.currentTarget.blur()} data-testid=${`tasks-summary-${key}`} data-n=${n}>
+      ([key, n, cls]) => html`<button
+        type="button"
+        key=${key}
+        class=${`tasks-stat ${cls}`}
+        aria-pressed=${status === key ? 'true' : 'false'}
+        onClick=${() => onStatus(key)}
+        data-testid=${`tasks-summary-${key}`}
+        data-n=${n}
+      >
         <span class="tasks-stat-n">${fmt.number(n ?? 0)}</span>
         <span class="tasks-stat-label">${t(`tasks.status.${key}`)}</span>
-      </a>`,
+      </button>`,
     )}
   </div>`;
 }
@@ -559,7 +563,7 @@ export function TasksPage({ mode = 'manager', parts = [], region = null, regionI
       <a class="btn btn-primary" href="#/tasks/new" data-testid="task-new">${hq ? t('tasks.newCampaign') : t('tasks.new')}</a>
     </div>
     <${ErrorBanner} error=${summary.error} onRetry=${summary.reload} />
-    <${SummaryCards} summary=${summary.data} />
+    <${SummaryCards} summary=${summary.data} status=${status} onStatus=${setStatus} />
     ${hq && !campaign ? html`<${Campaigns} filters=${filters} />` : null}
     <${TaskList} filters=${filters} status=${status} onStatus=${setStatus} />
   </div>`;

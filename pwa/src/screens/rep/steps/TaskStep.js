@@ -81,7 +81,6 @@ function OpenTask({ task, visit, today }) {
               type="button"
               class="btn btn-primary"
               disabled=${busy}
-              aria-disabled=${photoMissing ? 'true' : undefined}
               onClick=${done}
               data-testid="task-confirm"
             >
