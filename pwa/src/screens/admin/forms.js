@@ -6,7 +6,8 @@
 // A field: {name, label (i18n key), type, required?, max? (length or number), min?, pattern?
 //   (RegExp) + hint? (i18n key shown when it fails), options? ([[value, i18n key]] or a name of the
 //   page's loaded lists), when? ((values) => shown), create? (only when adding: username,
-//   password), fixed? (shown but not changed once created: codes), edit? (false: not in the form)}
+//   password), fixed? (shown but not changed once created: codes), edit? (false: not in the form),
+//   blank? (what an empty one is sent as: '' where the API takes no null, e.g. a store's address)}
 // types: text | password | number | integer | money | date | select | ref | checkbox | list |
 //   textarea. `list`: several values typed apart by commas, spaces or new lines (TACs).
 
@@ -32,7 +33,7 @@ const isBlank = (v) => v === undefined || v === null || (typeof v === 'string' &
 export function parseValue(field, raw) {
   if (field.type === 'checkbox') return !!raw;
   if (field.type === 'list') return splitList(raw);
-  if (isBlank(raw)) return null;
+  if (isBlank(raw)) return field.blank === undefined ? null : field.blank;
   const text = String(raw).trim();
   if (field.type === 'number') return Number(text);
   if (field.type === 'integer' || field.type === 'ref') return Number(text);
@@ -117,7 +118,7 @@ export function bodyOf(fields, values, record) {
     const value = parseValue(f, values[f.name]);
     if (creating) {
       if (value !== null && !(Array.isArray(value) && !value.length && !f.required)) body[f.name] = value;
-    } else if (!same(value, f.type === 'money' && record[f.name] != null ? String(record[f.name]) : record[f.name])) {
+    } else if (!same(value, parseValue(f, formValues([f], record)[f.name]))) {
       body[f.name] = value;
     }
   }

@@ -143,6 +143,28 @@ describe('admin forms: the request body', () => {
   });
 });
 
+describe('admin forms: fields the API takes no null for', () => {
+  it("sends a store's empty address as '' and leaves an unchanged one out", () => {
+    const STORES = config('stores').fields;
+    const store = {
+      id: 3,
+      code: 'A2-001',
+      name: '国美',
+      territory_id: 2,
+      partner_id: null,
+      kind: 'counter',
+      tier: 'B',
+      status: 'active',
+      address: '',
+      latitude: 23.12,
+      longitude: 113.27,
+    };
+    const values = formValues(STORES, store);
+    expect(bodyOf(STORES, { ...values, name: '国美 旗舰店' }, store)).toEqual({ name: '国美 旗舰店' });
+    expect(bodyOf(STORES, { ...values, address: '' }, { ...store, address: '北京路 1 号' })).toEqual({ address: '' });
+  });
+});
+
 describe('admin forms: a server refusal at its field', () => {
   it('finds the field a refusal names, in `field` or in `errors.json`', () => {
     expect(errorField({ field: 'username', reason: 'user.username_taken' }, USERS)).toBe('username');

@@ -258,7 +258,7 @@ const stores = page(
         options: choices((v) => `admin.status.${v}`, STATUSES),
         initial: 'active',
       },
-      { name: 'address', label: 'admin.stores.address', type: 'text', max: 300, wide: true },
+      { name: 'address', label: 'admin.stores.address', type: 'text', max: 300, wide: true, blank: '' },
       { name: 'latitude', label: 'admin.stores.latitude', type: 'number', required: true, min: -90, max: 90 },
       { name: 'longitude', label: 'admin.stores.longitude', type: 'number', required: true, min: -180, max: 180 },
     ],
