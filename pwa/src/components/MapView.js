@@ -21,7 +21,8 @@
 //          'square' (a square badge with the label: a reported point, a start point)
 //   radius a dot's radius in px (default 7): e.g. a circle sized by a quantity
 //   tone   'brand' (default) | 'warn' | 'err' | 'ok' | 'muted' | 'alt'
-//   title  a tooltip (plain text, never HTML); `testid` → data-testid of the marker element
+//   title  a tooltip (plain text, never HTML); `permanent` shows it always, beside the marker (a
+//          name on a map of people); `testid` → data-testid of the marker element
 //          (default "map-marker"); data-marker-id is the marker's id; `data` is kept for onMarkerClick.
 // lines
 //   the same tones; `dashed` draws a dashed line; `className` is added to the SVG path
@@ -225,7 +226,12 @@ export function MapView({
         });
       }
       if (m.title)
-        layer.bindTooltip(textNode(m.title), { direction: 'top', offset: kind === 'dot' ? [0, -6] : [0, -12] });
+        layer.bindTooltip(textNode(m.title), {
+          direction: m.permanent ? 'right' : 'top',
+          offset: m.permanent ? [12, 0] : kind === 'dot' ? [0, -6] : [0, -12],
+          permanent: Boolean(m.permanent),
+          className: m.permanent ? 'mapview-name' : '',
+        });
       layer.on('click', () => clickRef.current?.(m));
       group.addLayer(layer);
     }

@@ -66,3 +66,7 @@ export const decideProposal = (id, decision, note = '') =>
 export const intelReports = (filters = {}, { page = 1, pageSize = 50 } = {}) =>
   requestPage('/intel-reports', { query: { ...filters, page, page_size: pageSize } });
 export const reviewReport = (id, body) => request('POST', `/intel-reports/${enc(id)}/review`, { json: body });
+
+// --- team today (the landing page) ---
+/** The region's reps and their day so far (GET /team/today); `day` 'YYYY-MM-DD' (default: today). */
+export const teamToday = (day) => request('GET', '/team/today', { query: day ? { day } : {} });

@@ -1,7 +1,8 @@
 // The regional manager's screens (loaded on demand, with Leaflet: reps never download them).
 // Online REST screens (screens/manager/api.js); the manager also syncs like a rep and keeps the
 // rep's screens (Today at #/today, stores, visits, outbox, me) for field visits. Routes:
-//   #/  #/route/<rep>/<day>   route review (map + timeline)
+//   #/                        team today, the landing page: each rep's day so far, a map of last positions
+//   #/route[/<rep>/<day>]     route review (map + timeline)
 //   #/coverage                stores not visited in N days by tier, unvisited stores, rep activity
 //   #/plans                   visit plans: pick stores, propose an order, save; compliance
 //   #/conflicts               sync conflicts: both values, resolve
@@ -21,6 +22,7 @@ import { useApp } from '../../components/context.js';
 import { useOnline } from '../../components/hooks.js';
 import { useRegion, useTimeZone } from './common.js';
 import { RouteReview } from './RouteReview.js';
+import { TeamToday } from './TeamToday.js';
 import { Coverage } from './Coverage.js';
 import { Plans } from './Plans.js';
 import { Conflicts } from './Conflicts.js';
@@ -74,7 +76,8 @@ function ManagerPage({ page, parts }) {
   const region = useRegion(session);
   let screen = null;
   if (tz) {
-    if (page === 'coverage') screen = html`<${Coverage} region=${region} tz=${tz} />`;
+    if (page === 'team') screen = html`<${TeamToday} tz=${tz} />`;
+    else if (page === 'coverage') screen = html`<${Coverage} region=${region} tz=${tz} />`;
     else if (page === 'plans') screen = html`<${Plans} region=${region} tz=${tz} />`;
     else if (page === 'conflicts') screen = html`<${Conflicts} region=${region} tz=${tz} />`;
     else if (page === 'moves') screen = html`<${Moves} region=${region} tz=${tz} />`;

@@ -339,7 +339,9 @@ describe('the visit planner', () => {
 
 describe('manager routes', () => {
   it('maps the hash to a page', () => {
-    expect(pageOf([])).toBe('route');
+    expect(pageOf([])).toBe('team');
+    expect(pageOf(['team'])).toBe('team');
+    expect(pageOf(['route'])).toBe('route');
     expect(pageOf(['route', '9', '2026-11-20'])).toBe('route');
     expect(pageOf(['coverage'])).toBe('coverage');
     expect(pageOf(['plans'])).toBe('plans');

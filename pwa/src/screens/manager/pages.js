@@ -1,7 +1,8 @@
 // The manager's pages and their hash routes (pure: tested in manager.test.js).
 
 export const PAGES = [
-  ['route', '#/', 'manager.nav.route'],
+  ['team', '#/', 'manager.nav.team'],
+  ['route', '#/route', 'manager.nav.route'],
   ['coverage', '#/coverage', 'manager.nav.coverage'],
   ['plans', '#/plans', 'manager.nav.plans'],
   ['conflicts', '#/conflicts', 'manager.nav.conflicts'],
@@ -14,8 +15,9 @@ export const PAGES = [
 ];
 const HEADS = new Set(PAGES.map(([key]) => key));
 
-/** The page key of the route parts (#/route/9/2026-11-20 → 'route'), or null (not a manager route). */
+/** The page key of the route parts (#/route/9/2026-11-20 → 'route'; #/ → 'team', the landing
+ * page), or null (not a manager route). */
 export function pageOf([head] = []) {
-  if (!head) return 'route';
+  if (!head) return 'team';
   return HEADS.has(head) ? head : null;
 }

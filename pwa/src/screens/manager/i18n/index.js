@@ -3,10 +3,14 @@
 import { addStrings } from '../../../i18n/index.js';
 import en from './en.js';
 import zh from './zh-CN.js';
+import teamEn from './team.en.js';
+import teamZh from './team.zh-CN.js';
 import tasksEn from './tasks.en.js';
 import tasksZh from './tasks.zh-CN.js';
 
 addStrings('en', en);
 addStrings('zh-CN', zh);
+addStrings('en', teamEn);
+addStrings('zh-CN', teamZh);
 addStrings('en', tasksEn);
 addStrings('zh-CN', tasksZh);
