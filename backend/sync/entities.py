@@ -41,6 +41,8 @@ from ..stock.schemas import StockMovementSchema
 from ..stores.models import Store, StoreContact
 from ..stores.schemas import ContactSchema, StoreSchema
 from ..stores.service import FIELD_READERS, field_record_scope, store_scope
+from ..tasks.models import Task, TaskStatus
+from ..tasks.schemas import TaskSyncSchema
 from ..training.models import TrainingSession, TrainingTopic
 from ..training.schemas import TopicSchema, TrainingSessionSchema
 from ..training.service import with_attendees
@@ -248,6 +250,14 @@ def _intel_prepare(actor: User, rows: list) -> list:
     return with_candidates(actor, rows)
 
 
+def _tasks_visible(actor: User) -> ColumnElement[bool]:
+    """The tasks of the stores in `actor`'s scope (a rep's territory, a manager's region, all for
+    HQ); not clerks."""
+    if actor.role not in FIELD_READERS:
+        return false()
+    return Task.store_id.in_(select(Store.id).where(store_scope(actor)))
+
+
 ENTITIES: list[Entity] = [
     Entity("region", Region, GLOBAL, org_schemas.RegionSchema(), _everyone),
     Entity("territory", Territory, GLOBAL, org_schemas.TerritorySchema(), _everyone),
@@ -320,6 +330,16 @@ ENTITIES: list[Entity] = [
         _records(TrainingSession),
         # The attendees (their answers and scores) travel inside the session's row.
         prepare=lambda actor, rows: with_attendees(rows),
+    ),
+    Entity(
+        "task",
+        Task,
+        STORE,
+        TaskSyncSchema(),
+        _tasks_visible,
+        # A snapshot brings the open ones; a task done or cancelled later comes as a put.
+        snapshot_filter=lambda: Task.status == TaskStatus.OPEN,
+        prepare=_with_photos("task"),
     ),
     Entity(
         "warranty_card",

@@ -33,6 +33,8 @@ from ..stock.models import StockMovement
 from ..stock.schemas import StockMovementSchema
 from ..stores import service as stores
 from ..stores.schemas import ContactUpsertSchema, StoreUpdateSchema
+from ..tasks import service as tasks
+from ..tasks.schemas import TaskCompleteArgs
 from ..training import service as training
 from ..training.models import TrainingSession
 from ..training.schemas import TrainingSessionSchema
@@ -268,6 +270,13 @@ def _warranty_repair(actor, args, m):
 @mutation("imei.spot_check", SpotCheckSchema, creates=ImeiSpotCheck)
 def _spot_check(actor, args, m):
     spot_checks.record(actor, _load("imei.spot_check", args))
+    return []
+
+
+@mutation("task.complete", TaskCompleteArgs)
+def _task_complete(actor, args, m):
+    data = _load("task.complete", args)
+    tasks.complete(actor, data.pop("task_id"), data)
     return []
 
 

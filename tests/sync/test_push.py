@@ -4,11 +4,13 @@ exactly-once by mutation id, the per-field merge and its conflicts, and all-or-n
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from backend.core.timeutil import utcnow
 from backend.extensions import db
 from backend.intel.models import IntelReport, PriceObservation
 from backend.merge.clock import ORIGIN
@@ -18,6 +20,7 @@ from backend.stock.models import StockMovement
 from backend.stores.models import StoreContact
 from backend.sync import mutations
 from backend.sync.models import SyncChange, SyncClient, SyncRejection
+from backend.tasks.models import Task
 from backend.visits.models import DisplayCheck, Visit
 from backend.warranty.models import ImeiSpotCheck, WarrantyCard, WarrantyCardRevision
 from sync_protocol import HLC
@@ -269,7 +272,30 @@ def _out_of_scope_args(world, rep_b1_visit: str, b1_card: dict) -> dict[str, dic
             "duration_minutes": 30,
             "attendees": [{"contact_id": str(uuid.uuid4()), "answers": None}],
         },
+        # A task at another region's store: not found, like a task that does not exist.
+        "task.complete": {
+            "task_id": str(_task_at(world, b1)),
+            "completion_id": str(uuid.uuid4()),
+            "done_at": check_in_args(b1)["checked_in_at"],
+            "photo_ids": [str(uuid.uuid4())],
+        },
     }
+
+
+def _task_at(world, store) -> uuid.UUID:
+    task = Task(
+        id=uuid.uuid4(),
+        store_id=store.id,
+        region_id=world.region_b.id,
+        kind="display",
+        title="整改展台",
+        due_on=utcnow().date() + timedelta(days=3),
+        needs_photo=True,
+        created_by=world.manager_b.id,
+    )
+    db.session.add(task)
+    db.session.commit()
+    return task.id
 
 
 COUNTER_MUTATIONS = {"warranty.register", "warranty.correct", "warranty.return", "warranty.exchange", "warranty.repair"}
