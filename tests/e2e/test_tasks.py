@@ -304,3 +304,65 @@ def test_a_visit_without_tasks_shows_no_task_step(phone, e2e_world):
     expect(page.locator("[data-testid=step-display]")).to_be_visible()
     expect(page.locator("[data-testid=step-tasks]")).to_have_count(0)
     assert PHONE["viewport"] == {"width": 390, "height": 844}
+
+
+def test_a_task_cancelled_while_the_rep_completes_it_offline_is_refused_in_their_language(phone, e2e_world):
+    """The manager cancels the task while the rep, offline, marks it done: back online the server
+    refuses the completion (task.cancelled) and the phone says so at the visit and in the outbox,
+    in Chinese; the task shows cancelled no more on Today, and the refusal can be discarded."""
+    from backend.tasks.service import cancel
+
+    world = e2e_world
+    today = datetime.now(SHANGHAI).date()
+    task = Task(
+        id=uuid.uuid4(),
+        store_id=world.store_a1.id,
+        region_id=world.region_a.id,
+        kind="other",
+        title="核对门店营业时间",
+        due_on=today,
+        needs_photo=False,
+        status="open",
+        created_by=world.manager_a.id,
+    )
+    db.session.add(task)
+    db.session.commit()
+
+    page = phone().new_page()
+    login(page, "rep_a1")
+    wait_synced(page)
+    expect(page.locator(f"[data-testid=today-task][data-task-id='{task.id}']")).to_contain_text("今天截止")
+    wait_for_service_worker(page)
+    page.context.set_offline(True)
+    page.goto(f"/#/store/{world.store_a1.id}")
+    page.locator("[data-testid=check-in]").click()
+    item = page.locator(f"[data-testid=visit-task][data-task-id='{task.id}']")
+    item.locator("[data-testid=task-mark-done]").click()
+    expect(item.locator("[data-testid=task-photo-input]")).to_have_count(0)  # no photo asked
+    item.locator("[data-testid=task-confirm]").click()
+    step = page.locator("[data-testid=step-tasks]")
+    expect(step.locator(f"[data-testid=task-done][data-task-id='{task.id}']")).to_be_visible()
+
+    cancel(world.manager_a, task.id)
+    db.session.commit()
+    page.context.set_offline(False)
+    refused = step.locator("[data-testid=task-refused]")
+    expect(refused).to_be_visible(timeout=30_000)
+    expect(refused).to_contain_text("核对门店营业时间")
+    expect(refused).to_contain_text("这项任务已于")
+    expect(refused).to_contain_text("被取消")
+    # The server's state came back: cancelled, no longer done here nor to do.
+    expect(step.locator("[data-testid=task-done]")).to_have_count(0)
+    expect(step.locator("[data-testid=visit-task]")).to_have_count(0)
+    phone_shot(page, "step-tasks", "tasks-10-phone-zh-refused")
+    page.goto("/#/outbox")
+    entry = page.locator("[data-testid=outbox-entry][data-name='task.complete']")
+    expect(entry).to_have_attribute("data-status", "rejected")
+    expect(entry.locator("[data-testid=outbox-reason]")).to_contain_text("被取消")
+    phone_shot(page, None, "tasks-11-phone-zh-outbox")
+    page.go_back()
+    page.locator("[data-testid=task-refused-discard]").click()
+    expect(page.locator("[data-testid=task-refused]")).to_have_count(0)
+    expect(sync_status(page)).not_to_have_attribute("data-shown", "refused")
+    db.session.rollback()
+    assert db.session.get(Task, task.id).status == "cancelled"

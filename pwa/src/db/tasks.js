@@ -14,6 +14,8 @@ import { localToday } from '../warranty/rules.js';
 export const KINDS = ['display', 'material', 'price', 'training', 'other'];
 /** A completion's note (the contract: ≤ 300 characters). */
 export const MAX_NOTE = 300;
+/** A completion's photos (backend/tasks/schemas.py MAX_COMPLETION_PHOTOS). */
+export const MAX_PHOTOS = 10;
 /** Today lists the open tasks due within this many days (and every overdue one). */
 export const DUE_SOON_DAYS = 7;
 
@@ -149,6 +151,7 @@ export function createTaskActions({ db, now, uuid, enqueue }) {
     const text = String(note ?? '').trim();
     if (text.length > MAX_NOTE) throw new TypeError(`note: at most ${MAX_NOTE} characters`);
     const photos = Array.isArray(photoIds) ? photoIds.map(String) : [];
+    if (photos.length > MAX_PHOTOS) throw new TypeError(`at most ${MAX_PHOTOS} photos`);
     const task = await taskById(db, taskId);
     const problem = completionProblem(task, photos, String(taskId));
     if (problem)

@@ -207,6 +207,8 @@ describe('completeTask', () => {
     await a.completeTask({ taskId: 'other-store', visitId: null });
     await expect(a.completeTask({ taskId: 'other-store' })).rejects.toMatchObject({ reason: 'task.already_done' });
     await expect(a.completeTask({ taskId: 'other-store', note: 'x'.repeat(301) })).rejects.toThrow(TypeError);
+    const eleven = Array.from({ length: 11 }, (_, i) => `p${i}`);
+    await expect(a.completeTask({ taskId: task().id, photoIds: eleven })).rejects.toThrow('at most 10 photos');
     expect(await db.outbox.count()).toBe(1);
   });
 

@@ -8,7 +8,7 @@ import { useState } from 'preact/hooks';
 import { fmt, reasonText, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
 import { PhotoPicker } from '../../../components/PhotoPicker.js';
-import { MAX_NOTE } from '../../../db/tasks.js';
+import { MAX_NOTE, MAX_PHOTOS } from '../../../db/tasks.js';
 import { Saved, Step } from './common.js';
 
 /** "due 11-25" / "due today" / "Overdue" and "Photo needed", as tags. */
@@ -67,7 +67,7 @@ function OpenTask({ task, visit, today }) {
         ? html`<div class="task-form" data-testid="task-form">
           ${
             task.needs_photo
-              ? html`<${PhotoPicker} label=${t('repTask.photo')} value=${photoIds} onChange=${setPhotoIds} testid="task-photo-input" />`
+              ? html`<${PhotoPicker} label=${t('repTask.photo')} value=${photoIds} onChange=${setPhotoIds} max=${MAX_PHOTOS} testid="task-photo-input" />`
               : null
           }
           <label class="field">
@@ -93,6 +93,18 @@ function OpenTask({ task, visit, today }) {
   </li>`;
 }
 
+/** A completion the server refused (cancelled meanwhile, done by someone else…): the reason in the
+ * user's language, and "Discard" (as on the outbox screen: the server's state stays shown). */
+function Refused({ row }) {
+  const { actions } = useApp();
+  return html`<div class="banner banner-err small" role="alert" data-testid="task-refused">
+    <span class="grow"><strong>${row.label}</strong> · ${reasonText(row.error) || row.error?.message || ''}</span>
+    <button type="button" class="btn btn-small" onClick=${() => actions.discardRejected(row.id)} data-testid="task-refused-discard">
+      ${t('outbox.discard')}
+    </button>
+  </div>`;
+}
+
 /**
  * The step: `open` the store's open tasks (db/tasks.js sortOpen, with `overdue`), `done` those
  * completed at this visit, `refused` the refused `task.complete` entries of this visit.
@@ -100,7 +112,7 @@ function OpenTask({ task, visit, today }) {
 export function TaskStep({ visit, tasks, refused = [], today, readOnly }) {
   const { open = [], done = [] } = tasks || {};
   if (!open.length && !done.length && !refused.length) return null;
-  return html`<${Step} title=${t('visit.tasks')} open=${open.length > 0 && !readOnly} done=${done.length > 0 && !open.length} testid="step-tasks">
+  return html`<${Step} title=${t('visit.tasks')} open=${(open.length > 0 || refused.length > 0) && !readOnly} done=${done.length > 0 && !open.length} testid="step-tasks">
     ${done.map(
       (task) => html`<${Saved} key=${task.id} pending=${task.pending}>
         <span data-testid="task-done" data-task-id=${task.id}>
@@ -110,11 +122,7 @@ export function TaskStep({ visit, tasks, refused = [], today, readOnly }) {
         </span>
       </${Saved}>`,
     )}
-    ${refused.map(
-      (row) => html`<div key=${row.id} class="banner banner-err small" role="alert" data-testid="task-refused">
-        <span class="grow"><strong>${row.label}</strong> · ${reasonText(row.error) || row.error?.message || ''}</span>
-      </div>`,
-    )}
+    ${refused.map((row) => html`<${Refused} key=${row.id} row=${row} />`)}
     ${
       open.length && !readOnly
         ? html`<ul class="task-list">
