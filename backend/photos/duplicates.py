@@ -148,18 +148,23 @@ def candidates(phash: str, *, exclude: uuid.UUID | None = None) -> list[tuple[uu
     return [(pid, d) for pid, d, _ in _near(phash, exclude)]
 
 
-def _near(phash: str, exclude: uuid.UUID | None) -> list[tuple[uuid.UUID, int, datetime]]:
-    bits, n = _settings()
-    phash = _valid(phash)
-    probe = or_(
+def probe(phash: str, bits: int, bands: int):
+    """The WHERE clause on `photo_hash_bands` that picks the candidates: in some band, a value
+    within `probe_radius` bits of ours (an index probe per band: band = i AND value IN …)."""
+    return or_(
         *(
             and_(PhotoHashBand.band == i, PhotoHashBand.value.in_(values))
             if len(values) > 1
             else and_(PhotoHashBand.band == i, PhotoHashBand.value == values[0])
-            for i, values in enumerate(probe_values(phash, bits, n))
+            for i, values in enumerate(probe_values(phash, bits, bands))
         )
     )
-    ids = select(PhotoHashBand.photo_id).where(probe)
+
+
+def _near(phash: str, exclude: uuid.UUID | None) -> list[tuple[uuid.UUID, int, datetime]]:
+    bits, n = _settings()
+    phash = _valid(phash)
+    ids = select(PhotoHashBand.photo_id).where(probe(phash, bits, n))
     if exclude is not None:
         ids = ids.where(PhotoHashBand.photo_id != exclude)
     rows = db.session.execute(select(Photo.id, Photo.phash, Photo.uploaded_at).where(Photo.id.in_(ids.distinct())))
