@@ -46,6 +46,7 @@ BLUEPRINTS = (
     "routes",
     "market",
     "channel",
+    "desk",
     "sync",
     "health",
 )
