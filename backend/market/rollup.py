@@ -327,22 +327,49 @@ def raise_alerts(keys: set[Key]) -> list[PriceAlert]:
             )
         for c in db.session.scalars(select(PriceCell).where(or_(*around))):
             found[(c.period, c.model_key, c.region_id)][c.period_start] = c
-        for (period, mkey, region), starts in chunk:
-            raised += _alerts_of_series(period, region, starts, found[(period, mkey, region)], cfg)
+        # The alerts already raised there: their figures follow the cells (see _alerts_of_series).
+        known: dict[tuple[str, str, int], dict[date, PriceAlert]] = {key: {} for key, _ in chunk}
+        alerts_around = [
+            and_(
+                PriceAlert.period == period,
+                PriceAlert.competitor_model_id == int(mkey[1:]),
+                PriceAlert.region_id == region,
+                PriceAlert.period_start >= min(starts),
+                PriceAlert.period_start <= max(starts) + rules.period_length(period),
+            )
+            for (period, mkey, region), starts in chunk
+        ]
+        for a in db.session.scalars(select(PriceAlert).where(or_(*alerts_around))):
+            known[(a.period, model_key(None, a.competitor_model_id), a.region_id)][a.period_start] = a
+        for key, starts in chunk:
+            raised += _alerts_of_series(key[0], key[2], starts, found[key], cfg, known[key])
     return raised
 
 
 _MODELS_PER_QUERY = 100  # models (or series of cells) read by one query of the rollup job
 
 
-def _alerts_of_series(period: str, region: int, starts: list[date], cells: dict[date, PriceCell], cfg) -> list:
+def _alerts_of_series(
+    period: str, region: int, starts: list[date], cells: dict[date, PriceCell], cfg, known: dict[date, PriceAlert]
+) -> list:
     """The new alerts of one series (period, model, region) around the keys' `starts`, given
-    the series' cells there by period start."""
+    the series' cells there by period start and the alerts raised there before (`known`).
+
+    A drop is reported once, but an alert's figures (medians, drop, observation counts) follow
+    its cells as observations keep arriving in its periods: an alert frozen at the moment it was
+    raised said 28 observations while its evidence, read live, listed 32."""
     raised = []
     step = rules.period_length(period)
     later_starts = {s for s in starts if s in cells} | {s + step for s in starts if s + step in cells}
     for later in sorted(later_starts):
         before, after = cells.get(later - step), cells[later]
+        alert = known.get(later)
+        if alert is not None:
+            if before is not None:
+                figures = _alert_values(period, region, _values(before), _values(after))
+                for name in ("previous_median", "current_median", "drop_pct", "previous_n", "current_n"):
+                    setattr(alert, name, figures[name])
+            continue
         if before is None or not rules.is_alert(
             (before.median, before.n),
             (after.median, after.n),

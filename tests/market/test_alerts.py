@@ -113,6 +113,28 @@ def test_more_observations_of_the_same_weeks_raise_no_second_alert(api, world, w
     assert db.session.query(PriceAlert).count() == 1
 
 
+def test_the_alerts_counts_follow_its_evidence(api, world, weeks, drop):
+    """The issue's 28 vs 32: observations arriving in an alert's weeks after it was raised. The
+    alert is not raised again, but its counts and medians are those of its cells, so the list's
+    header and the evidence table agree."""
+    rep, cm = api(world.rep_a1), world.competitor_model
+    observe(rep, world.store_a1, local(weeks["last"] + timedelta(days=5), 9), "2300", competitor_model=cm)
+    observe(rep, world.store_a1b, local(weeks["last"] + timedelta(days=6), 9), "2310", competitor_model=cm)
+    observe(rep, world.store_a1b, local(weeks["before"] + timedelta(days=6), 9), "2710", competitor_model=cm)
+    settle()
+    [a] = alerts(api(world.hq))
+    evidence = api(world.hq).get(f"{ALERTS}/{a['id']}").json
+    assert (a["previous_n"], a["current_n"]) == (5, 6)
+    assert (len(evidence["previous_observations"]), len(evidence["observations"])) == (5, 6)
+    assert (evidence["previous_n"], evidence["current_n"]) == (5, 6)
+    assert (a["previous_median"], a["current_median"]) == ("2699.00", "2409.50")
+    assert a["drop_pct"] == pytest.approx(10.73, abs=0.01)
+    # Rebuilding keeps them (and raises nothing new).
+    rebuild_cells()
+    [again] = alerts(api(world.hq))
+    assert (again["id"], again["previous_n"], again["current_n"]) == (a["id"], 5, 6)
+
+
 def test_the_alert_shows_its_evidence(api, world, weeks, drop):
     [a] = alerts(api(world.hq))
     r = api(world.hq).get(f"{ALERTS}/{a['id']}")
