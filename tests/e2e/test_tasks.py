@@ -7,8 +7,9 @@
   refuses "done" without a photo, then takes a photo and marks it done — done at once, offline;
 - back online the phone syncs (the mutation and the photo); the server holds the task done once, by
   rep_a1, at that visit, with the photo;
-- the manager sees it done: the summary's counts, the list's "done" filter, the detail with who,
-  when, the visit's link and the photo's thumbnail.
+- the manager (landing on team today, where rep_a1's visit then counts) sees it done: the summary's
+  counts, the list's "done" filter, the detail with who, when, the visit's link and the photo's
+  thumbnail.
 
 In English: HQ makes a campaign over region A's stores (POST /tasks/batch) and sees it in the
 campaign list with its progress; an overdue task shows first, marked, in the manager's list.
@@ -95,6 +96,10 @@ def test_manager_assigns_rep_completes_offline_with_photo_manager_sees_it_done(d
     mgr = desk("zh-CN").new_page()
     sign_in(mgr, "manager_a")
     expect(mgr.locator("[data-testid=desk-nav]")).to_be_visible()
+    # The manager lands on team today: rep_a1 there, nothing done yet.
+    team_rep = mgr.locator(f"[data-testid=team-today] [data-testid=team-rep][data-rep-id='{world.rep_a1.id}']")
+    expect(team_rep).to_be_visible()
+    expect(team_rep.locator("[data-testid=team-done]")).to_contain_text("拜访 0 家")
     mgr.locator("[data-testid=desk-nav] a[href='#/tasks']").click()
     expect(mgr.locator("[data-testid=tasks-summary]")).to_be_visible()
     expect(mgr.locator("[data-testid=tasks-summary-open]")).to_have_attribute("data-n", "0")
@@ -195,7 +200,10 @@ def test_manager_assigns_rep_completes_offline_with_photo_manager_sees_it_done(d
     expect(rep.locator(f"[data-testid=today-task][data-task-id='{task_id}']")).to_have_count(0)
 
     # --- the manager sees it done -------------------------------------------------------------------
-    mgr.goto("/#/tasks")
+    # Team today counts rep_a1's visit; the tasks page has the task done.
+    mgr.locator("[data-testid=desk-nav] a[href='#/']").click()
+    expect(team_rep.locator("[data-testid=team-done]")).to_contain_text("拜访 1 家")
+    mgr.locator("[data-testid=desk-nav] a[href='#/tasks']").click()
     expect(mgr.locator("[data-testid=tasks-summary-done]")).to_have_attribute("data-n", "1")
     expect(mgr.locator("[data-testid=tasks-summary-open]")).to_have_attribute("data-n", "0")
     mgr.locator("[data-testid=tasks-status] [data-status=done]").click()
