@@ -905,11 +905,36 @@ def matrix() -> list[Row]:
         ),
         Row("DELETE", upload, codes(404, 404, 404, 404, 404), params={"photo_id": "upload_b1"}),
     ]
+    rows += desk_rows()  # a visit's detail, the photo feed: see below
     rows += routes_and_market_rows()  # route review, coverage, plans, intel review, market: see below
     rows += training_rows()  # promoters' training: see the end of the file
     rows += aftersales_rows()  # 三包 service events, fault codes, repair points: see the end of the file
     rows += tasks_rows()  # tasks for reps: see the end of the file
     return rows
+
+
+def desk_rows() -> list[Row]:
+    """A visit's detail is scoped like the visit; the photo feed like the records using the
+    photos (photo_a1, photo_a1b, photo_b1: on their reps' price observations; photo_loose on
+    nothing, so in no feed)."""
+    detail = "/api/v1/visits/{visit_id}/detail"
+    return [
+        Row("GET", detail, OWN_RECORD, params={"visit_id": "visit_a1"}, note="own visit"),
+        Row("GET", detail, SAME_TERRITORY_OTHER_REP, params={"visit_id": "visit_a1b"}, note="same territory"),
+        Row("GET", detail, OTHER_REGION_RECORD, params={"visit_id": "visit_b1"}, note="other region"),
+        Row(
+            "GET",
+            "/api/v1/photos/feed",
+            FIELD_READ,
+            query="page_size=100",
+            visible={
+                "rep": {"photo_a1"},
+                "manager": {"photo_a1", "photo_a1b"},
+                "hq": {"photo_a1", "photo_a1b", "photo_b1"},
+                "admin": {"photo_a1", "photo_a1b", "photo_b1"},
+            },
+        ),
+    ]
 
 
 # --- setting up the records --------------------------------------------------------------------
@@ -1458,7 +1483,7 @@ def test_authorization_matrix(app, world, client):
                 if got != row.outcomes[role]:
                     failures.append(f"{label}: mutation outcomes {got}, expected {row.outcomes[role]}")
             if row.visible is not None and role in row.visible and expected == 200:
-                returned = {str(item["id"]) for item in resp.get_json()}
+                returned = {str(item.get("id", item.get("photo_id"))) for item in resp.get_json()}  # feed: photos
                 known = {key for key in ctx if key.split("_")[0] in {k.split("_")[0] for k in row.visible[role]}}
                 seen = {key for key in known if isinstance(ctx[key], int | str) and str(ctx[key]) in returned}
                 if seen != row.visible[role]:
