@@ -90,3 +90,22 @@ def test_the_user_list_filters_by_active(world, api):
     assert "rep_a2" not in active and "rep_a1" in active
     both = admin.get("/api/v1/users?active=false&role=rep&q=a2").json
     assert [u["username"] for u in both] == ["rep_a2"]
+
+
+def test_what_a_move_to_another_territory_does_to_a_reps_visits(world, api):
+    """What the admin's form says when a rep moves: the visits made stay theirs, a visit still open
+    at the old territory's store can no longer be checked out there (the store is out of scope)."""
+    from tests.visits.test_api import check_in
+
+    rep = api(world.rep_a1)
+    done = check_in(rep, world.store_a1)
+    assert (
+        rep.post(f"/api/v1/visits/{done['id']}/check-out", json={"checked_out_at": done["checked_in_at"]}).status_code
+        == 200
+    )
+    still_open = check_in(rep, world.store_a1)
+    r = api(world.admin).patch(f"/api/v1/users/{world.rep_a1.id}", json={"territory_id": world.terr_a2.id})
+    assert r.status_code == 200
+    assert {v["id"] for v in rep.get("/api/v1/visits?page_size=100").json} == {done["id"], still_open["id"]}
+    out = rep.post(f"/api/v1/visits/{still_open['id']}/check-out", json={"checked_out_at": still_open["checked_in_at"]})
+    assert out.status_code == 404 and out.json["reason"] == "store.not_found"

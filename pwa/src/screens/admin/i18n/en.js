@@ -64,7 +64,7 @@ export default {
   'admin.users.deactivated': '{name} is deactivated: signed out everywhere and cannot sign in.',
   'admin.users.reactivated': '{name} is active again and can sign in.',
   'admin.users.moveNote':
-    'Moving a rep: at their next sync the phone drops the old territory’s stores and loads the new one’s. Visits and records already made stay theirs. Plans for coming days still name the old stores: plan those days again. Let them sync any open visit before the move.',
+    'Moving a rep: at their next sync the phone drops the old territory’s stores and loads the new one’s. Visits and records already made stay theirs. Plans for coming days still name the old stores: plan those days again. A visit still open then cannot be checked out at the old store: let them finish and sync it first.',
   'admin.reset.title': 'Reset the password of {name}',
   'admin.reset.how': 'New password',
   'admin.reset.generate': 'Make one for me (shown once)',
