@@ -225,7 +225,7 @@ def test_manager_assigns_rep_completes_offline_with_photo_manager_sees_it_done(d
     # lands, follow the link here and see the task's photo among the visit's.
 
 
-def test_hq_campaign_and_overdue_first_in_english(desk, e2e_world, app):
+def test_hq_campaign_and_overdue_first_in_english(desk, phone, e2e_world, app):
     world = e2e_world
     today = datetime.now(SHANGHAI).date()
     # An overdue task (made yesterday, due yesterday) and one due next week, at region A's stores.
@@ -298,6 +298,25 @@ def test_hq_campaign_and_overdue_first_in_english(desk, e2e_world, app):
     expect(campaign).to_contain_text("0%")
     expect(campaign.locator("td").nth(1)).to_have_text("3")
     shot(hq, "tasks-09-desk-en-campaigns")
+
+    # The campaign reaches the phones: rep_a1 (territory 天河: A1-001, A1-002) has its two tasks
+    # and the other one due next week on Today, in English; not A2-001's (another territory).
+    rep = phone(position=(world.store_a1b.latitude, world.store_a1b.longitude), locale="en-GB").new_page()
+    login(rep, "rep_a1")
+    wait_synced(rep)
+    items = rep.locator("[data-testid=today-task]")
+    expect(items).to_have_count(3)
+    expect(rep.locator("[data-testid=today-tasks]")).not_to_contain_text("Deliver the P30 posters")
+    expect(items.filter(has_text="Deliver P30 海报")).to_have_count(2)
+    expect(items.filter(has_text="Meet the new store manager")).to_contain_text("due")
+    phone_shot(rep, "today-tasks", "tasks-12-phone-en-today")
+    rep.goto(f"/#/store/{world.store_a1b.id}")
+    expect(rep.locator("[data-testid=store-task]")).to_have_count(2)
+    rep.locator("[data-testid=check-in]").click()
+    step = rep.locator("[data-testid=step-tasks]")
+    expect(step.locator("summary")).to_contain_text("Tasks at this store")
+    expect(step.locator("[data-testid=visit-task]")).to_have_count(2)
+    phone_shot(rep, "step-tasks", "tasks-13-phone-en-visit")
 
 
 def test_a_visit_without_tasks_shows_no_task_step(phone, e2e_world):
