@@ -91,7 +91,7 @@ function Unvisited({ filters, region }) {
   );
   return html`<section class="card" data-testid="unvisited">
     <div class="toolbar">
-      <h3 style="margin:0">${t('manager.cov.unvisited', { days: filters.days })}</h3>
+      <h2 style="margin:0">${t('manager.cov.unvisited', { days: filters.days })}</h2>
       <button type="button" class="btn btn-small" aria-pressed=${showMap ? 'true' : 'false'} onClick=${() => setShowMap(!showMap)}>
         ${showMap ? t('manager.hideMap') : t('manager.showMap')}
       </button>
@@ -159,7 +159,7 @@ function Activity({ territoryId, region, tz }) {
   const routeDay = w.until < todayIn(tz) ? w.until : todayIn(tz);
   return html`<section class="card" data-testid="rep-activity">
     <div class="toolbar">
-      <h3 style="margin:0">${t('manager.act.title')}</h3>
+      <h2 style="margin:0">${t('manager.act.title')}</h2>
       <select value=${week} onChange=${(e) => setWeek(e.currentTarget.value)} aria-label=${t('manager.week')} data-testid="activity-week">
         ${weeks.map((x) => html`<option key=${x.week} value=${x.week}>${x.week} (${fmt.day(x.since)} – ${fmt.day(x.until)})</option>`)}
       </select>
@@ -244,7 +244,7 @@ export function Coverage({ region, tz }) {
         </label>
       </div>
       <div class="toolbar">
-        <h3 style="margin:0">${t('manager.cov.byTier', { days })}</h3>
+        <h2 style="margin:0">${t('manager.cov.byTier', { days })}</h2>
         <${CsvButton}
           name=${`coverage-tiers-${days}d`}
           rows=${tierRows}

@@ -122,7 +122,7 @@ function Timeline({ rows, tz, selected, onSelect }) {
 function PlanList({ rows }) {
   if (!rows.length) return null;
   return html`<section class="card" data-testid="route-plan">
-    <h3>${t('manager.route.plan')}</h3>
+    <h2>${t('manager.route.plan')}</h2>
     <ol class="mgr-plan-list">
       ${rows.map(
         (
@@ -278,7 +278,7 @@ export function RouteReview({ repId, day, region, tz }) {
           </div>
           <div class="mgr-route-side">
             <section class="card">
-              <h3>${t('manager.route.timeline', { rep: repName, day: fmt.day(theDay) })}</h3>
+              <h2>${t('manager.route.timeline', { rep: repName, day: fmt.day(theDay) })}</h2>
               ${
                 visits.length
                   ? html`<${Timeline} rows=${rows} tz=${tz} selected=${selected} onSelect=${setSelected} />`
