@@ -188,3 +188,24 @@ def test_admin_adds_a_product_with_a_tac_and_resets_a_password_in_english(app, b
         assert client.post("/api/v1/auth/login", json={"username": "rep_a2", "password": made}).status_code == 200
     finally:
         context.close()
+
+
+def test_hq_has_no_admin_pages_in_the_nav_and_reads_master_data_only(browser, live_server, e2e_world):
+    """HQ may read master data (the API's rule) but changes none: no admin entries in the nav, and
+    an admin page opened by its address lists without add or edit."""
+    context = desk(browser, live_server, "zh-CN")
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.locator("input[name=username]").fill("hq")
+        page.locator("input[name=password]").fill(PASSWORD)
+        page.locator("[data-testid=login-form] button[type=submit]").click()
+        expect(page.locator("[data-testid=imports-screen]")).to_be_visible()
+        expect(page.locator("[data-testid=hq-nav-admin-users]")).to_have_count(0)
+        page.goto("/#/admin/products")
+        expect(row(page, "XL-P30")).to_be_visible()
+        expect(page.locator("[data-testid=admin-read-only]")).to_be_visible()
+        expect(page.locator("[data-testid=admin-new]")).to_have_count(0)
+        expect(page.locator("[data-testid=admin-edit]")).to_have_count(0)
+    finally:
+        context.close()
