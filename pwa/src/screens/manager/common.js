@@ -125,14 +125,15 @@ export function useRegion(session) {
 }
 
 /** A <select> of the region's reps (grouped by territory when names are known). */
-export function RepSelect({ region, value, onChange, allowAll = false, testid = 'rep-select', id }) {
+export function RepSelect({ region, value, onChange, allowAll = false, testid = 'rep-select', id, label }) {
   const groups = new Map();
   for (const r of region.reps) {
     const key = r.territory_id;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(r);
   }
-  return html`<select id=${id} value=${value ?? ''} onChange=${(e) => onChange(e.currentTarget.value ? Number(e.currentTarget.value) : null)} data-testid=${testid}>
+  // Named even where no <label> wraps it (a toolbar's filter): "Rep" unless `label` says otherwise.
+  return html`<select id=${id} aria-label=${label || t('manager.rep')} value=${value ?? ''} onChange=${(e) => onChange(e.currentTarget.value ? Number(e.currentTarget.value) : null)} data-testid=${testid}>
     ${allowAll ? html`<option value="">${t('manager.allReps')}</option>` : html`<option value="" disabled>${t('manager.pickRep')}</option>`}
     ${[...groups.entries()].map(
       ([tid, list]) => html`<optgroup key=${tid} label=${region.territoryName(tid) || t('manager.territory')}>
