@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { fmt, reasonText, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { apiMessage, CsvButton, ErrorBanner, fetchAllPages, Pager, useRemote } from '../desk/kit.js';
+import { noticeOf, noticeText } from './importNotice.js';
 
 const POLL_MS = 1000;
 const ACTIVE = new Set(['queued', 'running']);
@@ -161,11 +162,7 @@ export function Imports() {
     setNotice(null);
     try {
       const imp = await api.uploadShipmentImport(file);
-      setNotice(
-        imp.duplicate_of != null
-          ? t('imports.duplicate', { id: imp.duplicate_of })
-          : t('imports.uploaded', { name: imp.filename }),
-      );
+      setNotice(noticeOf(imp));
       fileInput.current.value = '';
       setItems((list) => [imp, ...list.filter((x) => String(x.id) !== String(imp.id))]);
       setSelectedId(imp.id);
@@ -179,6 +176,7 @@ export function Imports() {
   }
 
   const selected = items.find((i) => String(i.id) === String(selectedId)) || null;
+  const shown = noticeText(notice, items);
 
   return html`<div data-testid="imports-screen">
     <form class="card" onSubmit=${upload} data-testid="import-upload">
@@ -191,7 +189,11 @@ export function Imports() {
         </button>
       </div>
       ${uploadError ? html`<div class="banner banner-err" role="alert" style="margin-top:0.5rem">${uploadError}</div>` : null}
-      ${notice ? html`<div class="banner banner-ok" style="margin-top:0.5rem" data-testid="import-notice">${notice}</div>` : null}
+      ${
+        shown
+          ? html`<div class=${`banner banner-${shown.tone}`} role="status" style="margin-top:0.5rem" data-testid="import-notice" data-busy=${shown.busy ? 'true' : 'false'}>${shown.text}</div>`
+          : null
+      }
     </form>
 
     <section class="card">

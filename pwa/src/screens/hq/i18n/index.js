@@ -7,6 +7,8 @@ import adminEn from './admin.en.js';
 import adminZh from './admin.zh-CN.js';
 import tasksEn from './tasks.en.js';
 import tasksZh from './tasks.zh-CN.js';
+import importNoticeEn from './importNotice.en.js';
+import importNoticeZh from './importNotice.zh-CN.js';
 
 addStrings('en', en);
 addStrings('zh-CN', zh);
@@ -14,3 +16,5 @@ addStrings('en', adminEn);
 addStrings('zh-CN', adminZh);
 addStrings('en', tasksEn);
 addStrings('zh-CN', tasksZh);
+addStrings('en', importNoticeEn);
+addStrings('zh-CN', importNoticeZh);
