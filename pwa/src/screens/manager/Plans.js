@@ -4,7 +4,7 @@
 // the plan (it reaches the rep's phone by sync and shows on Today). Below: the plans of the
 // coming and last days (edit, open the route, delete) and plan compliance over four weeks.
 import { html } from 'htm/preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { MapView } from '../../components/MapView.js';
 import { randomUUID } from '../../db/index.js';
@@ -12,7 +12,7 @@ import * as mapi from './api.js';
 import { apiMessage, CsvButton, ErrorBanner, fetchAllPages, Pager, useRemote } from '../desk/kit.js';
 import { RepSelect, todayIn } from './common.js';
 import { addDays, isDay, mondayOf, parseLatLon } from './format.js';
-import { MAX_STOPS, filterStores, move, planBody, sameOrder, savingOf, togglePick } from './plan.js';
+import { MAX_STOPS, filterStores, move, planBody, replaceSummary, sameOrder, savingOf, togglePick } from './plan.js';
 
 // Stores by territory, loaded once per page load (names for the lists too).
 const storeCache = new Map(); // territory id → Promise<store[]>
@@ -44,6 +44,48 @@ function Saving({ order }) {
   </div>`;
 }
 
+/** Saving over a day that has a plan: who saved it, when, and what the replacement adds, removes
+ * and keeps (store names); Replace sends the save again naming that plan, Cancel keeps it. */
+function ReplaceDialog({ change, repName, day, busy, onReplace, onCancel }) {
+  const first = useRef(null);
+  useEffect(() => first.current?.focus(), []);
+  const group = (key, list, testid) => html`<div class="mgr-replace-group" data-testid=${testid}>
+    <h5>${t(key, { n: list.length })}</h5>
+    ${
+      list.length
+        ? html`<ul>${list.map((s) => html`<li key=${s.id} data-store-id=${s.id}>${s.name}</li>`)}</ul>`
+        : html`<p class="muted small">${t('manager.plan.replace.none')}</p>`
+    }
+  </div>`;
+  return html`<div
+    class="banner banner-warn mgr-replace"
+    role="alertdialog"
+    aria-labelledby="plan-replace-title"
+    aria-describedby="plan-replace-who"
+    data-testid="plan-replace"
+    onKeyDown=${(e) => e.key === 'Escape' && onCancel()}
+  >
+    <h4 id="plan-replace-title">${t('manager.plan.replace.title')}</h4>
+    <p id="plan-replace-who" data-testid="plan-replace-who">
+      ${t('manager.plan.replace.who', { rep: repName, day: fmt.day(day), n: change.stores, by: change.by, at: change.at ? fmt.dateTime(change.at) : '' })}
+    </p>
+    <p>${t('manager.plan.replace.question')}</p>
+    <div class="mgr-replace-groups" style="display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:0.5rem">
+      ${group('manager.plan.replace.added', change.added, 'replace-added')}
+      ${group('manager.plan.replace.removed', change.removed, 'replace-removed')}
+      ${group('manager.plan.replace.kept', change.kept, 'replace-kept')}
+    </div>
+    <p class="small">
+      ${change.kept.length > 1 ? t(change.orderChanged ? 'manager.plan.replace.orderChanged' : 'manager.plan.replace.orderSame') : null}
+      ${change.noteChanged ? ` ${t('manager.plan.replace.noteChanged')}` : null}
+    </p>
+    <div class="btn-row">
+      <button type="button" class="btn btn-primary" ref=${first} disabled=${busy} onClick=${onReplace} data-testid="plan-replace-confirm">${t('manager.plan.replace.confirm')}</button>
+      <button type="button" class="btn" disabled=${busy} onClick=${onCancel} data-testid="plan-replace-cancel">${t('manager.plan.replace.cancel')}</button>
+    </div>
+  </div>`;
+}
+
 function Planner({ region, tz, draft, onSaved }) {
   const today = todayIn(tz);
   const [repId, setRepId] = useState(draft ? draft.repId : null);
@@ -58,6 +100,7 @@ function Planner({ region, tz, draft, onSaved }) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState(null);
   const [error, setError] = useState(null);
+  const [replacing, setReplacing] = useState(null); // {body, change}: the server's 409 plan.exists
 
   useEffect(() => {
     if (!draft) return;
@@ -86,6 +129,8 @@ function Planner({ region, tz, draft, onSaved }) {
   }
   const startKey = start ? `${start.latitude},${start.longitude}` : '';
   useEffect(() => setOrder(null), [picked.join(','), startKey]);
+  // The question was about the plan as it was when Save was pressed.
+  useEffect(() => setReplacing(null), [picked.join(','), startKey, day, repId, note, keepOrder]);
 
   function pickRep(id) {
     setRepId(id);
@@ -106,32 +151,46 @@ function Planner({ region, tz, draft, onSaved }) {
     }
   }
 
-  async function save() {
+  // Editing a plan of the list names it (`replaces`): no question unless it changed meanwhile.
+  const editing = draft?.id && draft.repId === repId && draft.day === day;
+
+  async function send(body, replaced) {
     setBusy(true);
     setError(null);
     setMessage(null);
     try {
-      const plan = await mapi.savePlan(
-        planBody({
-          id: draft?.id && draft.repId === repId && draft.day === day ? draft.id : randomUUID(),
-          repId,
-          day,
-          storeIds: picked,
-          keepOrder,
-          note,
-          start,
-        }),
-      );
-      setMessage(
-        t('manager.plan.savedMsg', { rep: rep ? rep.display_name : '', day: fmt.day(day), n: plan.store_ids.length }),
-      );
+      const plan = await mapi.savePlan(body);
+      const vars = { rep: rep ? rep.display_name : '', day: fmt.day(day), n: plan.store_ids.length };
+      setMessage(t(replaced ? 'manager.plan.replaced' : 'manager.plan.savedMsg', vars));
+      setReplacing(null);
       setOrder(null);
       onSaved(plan);
     } catch (err) {
-      setError(err);
+      if (err?.reason === 'plan.exists' && err.params) {
+        setReplacing({ body, change: replaceSummary(err.params, nameOf) });
+      } else {
+        setReplacing(null);
+        setError(err);
+      }
     } finally {
       setBusy(false);
     }
+  }
+
+  function save() {
+    return send(
+      planBody({
+        id: editing ? draft.id : randomUUID(),
+        repId,
+        day,
+        storeIds: picked,
+        keepOrder,
+        note,
+        start,
+        replaces: editing ? draft.updatedAt : null,
+      }),
+      false,
+    );
   }
 
   const canPlan = rep && isDay(day) && picked.length > 0 && !startInvalid;
@@ -281,6 +340,18 @@ function Planner({ region, tz, draft, onSaved }) {
         </div>`
     }
     <${ErrorBanner} error=${error} />
+    ${
+      replacing
+        ? html`<${ReplaceDialog}
+            change=${replacing.change}
+            repName=${rep ? rep.display_name : ''}
+            day=${replacing.body.day}
+            busy=${busy}
+            onReplace=${() => send({ ...replacing.body, replaces: replacing.change.updatedAt }, true)}
+            onCancel=${() => setReplacing(null)}
+          />`
+        : null
+    }
     ${message ? html`<div class="banner banner-ok" role="status" data-testid="plan-saved">${message}</div>` : null}
     ${
       order
@@ -460,6 +531,7 @@ export function Plans({ region, tz }) {
       day: p.day,
       storeIds: p.picked_store_ids?.length ? p.picked_store_ids : p.store_ids,
       note: p.note,
+      updatedAt: p.updated_at,
     });
     window.scrollTo(0, 0);
   }

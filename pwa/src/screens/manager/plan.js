@@ -39,8 +39,9 @@ export function filterStores(stores, text) {
   return stores.filter((s) => storeMatches(s, text));
 }
 
-/** The plan body for POST /visit-plans. */
-export function planBody({ id, repId, day, storeIds, keepOrder = false, note = '', start = null }) {
+/** The plan body for POST /visit-plans. `replaces`: the `updated_at` of the day's plan this save
+ * may replace (the plan being edited, or the one the server's 409 plan.exists named). */
+export function planBody({ id, repId, day, storeIds, keepOrder = false, note = '', start = null, replaces = null }) {
   return {
     id,
     rep_id: repId,
@@ -49,5 +50,25 @@ export function planBody({ id, repId, day, storeIds, keepOrder = false, note = '
     optimise: !keepOrder,
     note: note || '',
     ...(start ? { start_latitude: start.latitude, start_longitude: start.longitude } : {}),
+    ...(replaces ? { replaces } : {}),
+  };
+}
+
+/** What saving over the day's plan changes, from the server's 409 `plan.exists` params, with store
+ * names (`nameOf(id)`): {added, removed, kept: [{id, name}], orderChanged, noteChanged, stores
+ * (in the plan now), by (who saved it), at (when), updatedAt (to send back as `replaces`)}. */
+export function replaceSummary(params, nameOf) {
+  const p = params || {};
+  const named = (ids) => (Array.isArray(ids) ? ids : []).map((id) => ({ id, name: nameOf(id) }));
+  return {
+    added: named(p.added),
+    removed: named(p.removed),
+    kept: named(p.kept),
+    orderChanged: Boolean(p.order_changed),
+    noteChanged: Boolean(p.note_changed),
+    stores: Number(p.stores) || 0,
+    by: p.updated_by_name || '',
+    at: p.updated_at || null,
+    updatedAt: p.updated_at || null,
   };
 }

@@ -7,6 +7,8 @@ import teamEn from './team.en.js';
 import teamZh from './team.zh-CN.js';
 import tasksEn from './tasks.en.js';
 import tasksZh from './tasks.zh-CN.js';
+import planReplaceEn from './planReplace.en.js';
+import planReplaceZh from './planReplace.zh-CN.js';
 
 addStrings('en', en);
 addStrings('zh-CN', zh);
@@ -14,3 +16,5 @@ addStrings('en', teamEn);
 addStrings('zh-CN', teamZh);
 addStrings('en', tasksEn);
 addStrings('zh-CN', tasksZh);
+addStrings('en', planReplaceEn);
+addStrings('zh-CN', planReplaceZh);
