@@ -1,6 +1,6 @@
 // New-store reports (reps' intel): a store opening, a new store, a closing or a move. For each
-// pending report: the reported point and the known stores within 100 m (possible duplicates) on
-// a small map; approve (creates the store, closes it, moves it), mark as a duplicate of one of
+// pending report: the reported point and the known stores that may be the same place (any within
+// DUPLICATE_STORE_RADIUS_M, or a similar name within INTEL_DUPLICATE_RADIUS_M) on a small map; approve (creates the store, closes it, moves it), mark as a duplicate of one of
 // the candidates, or reject with a note.
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
@@ -9,6 +9,7 @@ import { MapView } from '../../components/MapView.js';
 import { CsvButton, ErrorBanner, PhotoThumb, RefreshButton, useAction, usePaged } from '../desk/kit.js';
 import * as mapi from './api.js';
 import { ReviewQueue } from './common.js';
+import { dupRule, whyCandidate } from './reports.js';
 
 export const KINDS = ['new_store', 'opening', 'closing', 'moving', 'renovation', 'new_competitor_counter'];
 const STATUSES = ['pending', 'confirmed', 'duplicate', 'rejected'];
@@ -123,7 +124,7 @@ function Review({ report, region, onDone }) {
           ${!pending ? html`<dt>${t('manager.report.status')}</dt><dd>${t(`manager.report.status.${report.status}`)}${report.review_note ? ` · ${report.review_note}` : ''}</dd>` : null}
         </dl>
         ${report.photo_ids?.length ? html`<div class="mgr-photos">${report.photo_ids.map((id) => html`<${PhotoThumb} key=${id} id=${id} />`)}</div>` : null}
-        <h4>${t('manager.report.candidates', { n: report.duplicate_candidates.length })}</h4>
+        <h4 data-testid="candidates-heading">${t('manager.report.dup.heading', { n: report.duplicate_candidates.length, ...dupRule(report) })}</h4>
         ${
           report.duplicate_candidates.length
             ? html`<table class="table" data-testid="candidates">
@@ -138,11 +139,12 @@ function Review({ report, region, onDone }) {
                     </td>
                     <td class="num">${fmt.distance(c.distance_m)}</td>
                     <td class="num small">${t('manager.report.similar', { p: fmt.percent(c.name_similarity || 0) })}</td>
+                    <td class="small"><span class=${`tag ${whyCandidate(c, dupRule(report)) === 'close' ? 'tag-warn' : ''}`} data-testid="candidate-why">${t(`manager.report.dup.${whyCandidate(c, dupRule(report))}`)}</span></td>
                   </tr>`,
                 )}
               </tbody>
             </table>`
-            : html`<p class="muted small">${t('manager.report.noCandidates')}</p>`
+            : html`<p class="muted small">${t('manager.report.dup.none', dupRule(report))}</p>`
         }
       </div>
       <${MapView} markers=${markers} lines=${lines} height="280px" maxZoom=${18} label=${t('manager.report.map')} />

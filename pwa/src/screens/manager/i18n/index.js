@@ -9,6 +9,8 @@ import tasksEn from './tasks.en.js';
 import tasksZh from './tasks.zh-CN.js';
 import planReplaceEn from './planReplace.en.js';
 import planReplaceZh from './planReplace.zh-CN.js';
+import duplicatesEn from './duplicates.en.js';
+import duplicatesZh from './duplicates.zh-CN.js';
 
 addStrings('en', en);
 addStrings('zh-CN', zh);
@@ -18,3 +20,5 @@ addStrings('en', tasksEn);
 addStrings('zh-CN', tasksZh);
 addStrings('en', planReplaceEn);
 addStrings('zh-CN', planReplaceZh);
+addStrings('en', duplicatesEn);
+addStrings('zh-CN', duplicatesZh);
