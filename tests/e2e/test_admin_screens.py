@@ -7,7 +7,7 @@ Chromium) at 1366×900 runs the built PWA against the real server.
   deactivates the new rep: their phone's session ends and signing in again is refused. Another rep
   is moved to territory A2, the form saying what becomes of their plans and visits; a store is
   renamed on the stores page.
-- In English, the admin adds a product with a TAC (a TAC of another model is refused at the TAC
+- In English, the admin adds a product with a TAC and a rival model (a TAC of another model is refused at the TAC
   field, in English, and a mistyped one before sending); the same duplicate username says so in
   English; a generated password reset is shown once and works for signing in.
 """
@@ -150,6 +150,7 @@ def test_admin_adds_a_product_with_a_tac_and_resets_a_password_in_english(app, b
         form.locator("[data-testid=admin-name]").fill("星澜 P40")
         form.locator("[data-testid=admin-name_en]").fill("Xinglan P40")
         form.locator("[data-testid=admin-list_price]").fill("3299")
+        form.locator("[data-testid=admin-rival_model_ids]").select_option([str(world.competitor_model.id)])
         tacs = form.locator("[data-testid=admin-tac_codes]")
         tacs.fill("8691234")  # 7 digits: caught before sending
         form.locator("[data-testid=admin-save]").click()
@@ -158,6 +159,7 @@ def test_admin_adds_a_product_with_a_tac_and_resets_a_password_in_english(app, b
         tacs.fill(f"86912345\n{P30_TAC}")  # the second is XL-P30's: the server refuses it
         form.locator("[data-testid=admin-save]").click()
         expect(tac_error).to_have_text(f"✗ TAC {P30_TAC} is already listed for XL-P30.")
+        shot(page, "admin-products-tac-taken-en")
         tacs.fill("86912345")
         form.locator("[data-testid=admin-save]").click()
         expect(page.locator("[data-testid=admin-done]")).to_have_text("XL-P40 added.")
@@ -167,6 +169,7 @@ def test_admin_adds_a_product_with_a_tac_and_resets_a_password_in_english(app, b
         admin = ApiClient(app.test_client(), world.admin)
         product = admin.get("/api/v1/products?q=XL-P40").json[0]
         assert product["tac_codes"] == ["86912345"] and product["list_price"] == "3299.00"
+        assert product["rival_model_ids"] == [world.competitor_model.id]
 
         # The duplicate username, in English.
         page.locator("[data-testid=hq-nav-admin-users]").click()

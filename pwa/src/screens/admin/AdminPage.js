@@ -41,6 +41,11 @@ function Input({ field, value, onChange, error, lists, disabled, idPrefix }) {
       ${field.required && value !== '' ? null : html`<option value="">${field.required ? t('admin.choose') : t('common.none')}</option>`}
       ${optionsOf(field, lists).map(([v, text]) => html`<option key=${v} value=${v}>${text}</option>`)}
     </select>`;
+  } else if (field.type === 'multi') {
+    const pick = (e) => onChange([...e.currentTarget.selectedOptions].map((o) => o.value));
+    control = html`<select multiple size="5" onChange=${pick} ...${common}>
+      ${optionsOf(field, lists).map(([v, text]) => html`<option key=${v} value=${v} selected=${value.includes(v)}>${text}</option>`)}
+    </select>`;
   } else if (field.type === 'list' || field.type === 'textarea') {
     control = html`<textarea rows="3" value=${value} onInput=${set} ...${common}></textarea>`;
   } else {

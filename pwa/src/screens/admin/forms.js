@@ -9,7 +9,8 @@
 //   password), fixed? (shown but not changed once created: codes), edit? (false: not in the form),
 //   blank? (what an empty one is sent as: '' where the API takes no null, e.g. a store's address)}
 // types: text | password | number | integer | money | date | select | ref | checkbox | list |
-//   textarea. `list`: several values typed apart by commas, spaces or new lines (TACs).
+//   textarea | multi. `list`: several values typed apart by commas, spaces or new lines (TACs);
+//   `multi`: several ids picked from a loaded list (a product's rival models).
 
 /** The fields of the form as it stands: `when` says whether a field applies to these values. */
 export function visibleFields(fields, values, creating) {
@@ -33,6 +34,7 @@ const isBlank = (v) => v === undefined || v === null || (typeof v === 'string' &
 export function parseValue(field, raw) {
   if (field.type === 'checkbox') return !!raw;
   if (field.type === 'list') return splitList(raw);
+  if (field.type === 'multi') return (raw || []).map(Number);
   if (isBlank(raw)) return field.blank === undefined ? null : field.blank;
   const text = String(raw).trim();
   if (field.type === 'number') return Number(text);
@@ -45,6 +47,11 @@ export function parseValue(field, raw) {
  * null. `raw` is what the input holds. */
 export function checkField(field, raw) {
   if (field.type === 'checkbox') return null;
+  if (field.type === 'multi') {
+    const n = (raw || []).length;
+    if (field.required && !n) return { key: 'admin.check.required', vars: {} };
+    return field.maxItems && n > field.maxItems ? { key: 'admin.check.maxItems', vars: { n: field.maxItems } } : null;
+  }
   if (field.type === 'list') {
     const items = splitList(raw);
     if (field.required && !items.length) return { key: 'admin.check.required', vars: {} };
@@ -98,6 +105,7 @@ export function formValues(fields, record) {
     const v = record ? record[f.name] : f.initial;
     if (f.type === 'checkbox') out[f.name] = v === undefined || v === null ? !!f.initial : !!v;
     else if (f.type === 'list') out[f.name] = Array.isArray(v) ? v.join('\n') : '';
+    else if (f.type === 'multi') out[f.name] = Array.isArray(v) ? v.map(String) : [];
     else out[f.name] = v === undefined || v === null ? '' : String(v);
   }
   return out;

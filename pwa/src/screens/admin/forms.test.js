@@ -96,6 +96,8 @@ describe('admin forms: the request body', () => {
       repair_months: 12,
       active: true,
     });
+    // rivals picked from the loaded competitor models: ids as numbers
+    expect(bodyOf(PRODUCTS, { ...values, rival_model_ids: ['4', '9'] }, null).rival_model_ids).toEqual([4, 9]);
   });
 
   it('sends only what changed on an edit, a cleared optional field as null', () => {
@@ -114,6 +116,10 @@ describe('admin forms: the request body', () => {
     };
     const values = formValues(PRODUCTS, record);
     expect(bodyOf(PRODUCTS, values, record)).toEqual({});
+    expect(bodyOf(PRODUCTS, { ...values, rival_model_ids: ['5'] }, { ...record, rival_model_ids: [5] })).toEqual({});
+    expect(bodyOf(PRODUCTS, { ...values, rival_model_ids: [] }, { ...record, rival_model_ids: [5] })).toEqual({
+      rival_model_ids: [],
+    });
     expect(bodyOf(PRODUCTS, { ...values, name_en: '', tac_codes: '86000001\n86000003' }, record)).toEqual({
       name_en: null,
       tac_codes: ['86000001', '86000003'],

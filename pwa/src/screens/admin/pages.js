@@ -24,6 +24,7 @@ const LISTS = {
   stores: all('/stores', coded),
   partners: all('/partners', coded),
   brands: all('/competitor-brands', (b) => localName(b)),
+  rivals: all('/competitor-models', (m) => localName(m)),
 };
 
 /** The label of `id` in a loaded list ('' when unknown or none). */
@@ -274,6 +275,7 @@ const products = page(
   {
     rowName: (p) => p.model_code,
     inactive,
+    lists: { rivals: LISTS.rivals },
     filters: [SEARCH, ACTIVE_FILTER],
     columns: [
       { key: 'model_code', label: 'admin.products.model' },
@@ -310,6 +312,14 @@ const products = page(
       { name: 'return_days', label: 'admin.products.returnDays', type: 'integer', min: 0, max: 365, initial: 7 },
       { name: 'exchange_days', label: 'admin.products.exchangeDays', type: 'integer', min: 0, max: 365, initial: 15 },
       { name: 'repair_months', label: 'admin.products.repairMonths', type: 'integer', min: 0, max: 120, initial: 12 },
+      {
+        name: 'rival_model_ids',
+        label: 'admin.products.rivals',
+        type: 'multi',
+        options: 'rivals',
+        maxItems: 50,
+        help: 'admin.products.rivalsHelp',
+      },
       ACTIVE_FIELD,
     ],
   },

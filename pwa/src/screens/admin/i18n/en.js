@@ -108,6 +108,8 @@ export default {
   'admin.products.returnDays': 'Return within (days, 包退)',
   'admin.products.exchangeDays': 'Exchange within (days, 包换)',
   'admin.products.repairMonths': 'Repair within (months, 包修)',
+  'admin.products.rivals': 'Set against (competitor models)',
+  'admin.products.rivalsHelp': 'Ctrl/⌘-click to pick several.',
   'admin.brands.title': 'Competitor brands',
   'admin.brands.new': 'Add brand',
   'admin.brands.newTitle': 'New competitor brand',

@@ -104,6 +104,8 @@ export default {
   'admin.products.returnDays': '包退（天）',
   'admin.products.exchangeDays': '包换（天）',
   'admin.products.repairMonths': '包修（月）',
+  'admin.products.rivals': '对标竞品机型',
+  'admin.products.rivalsHelp': '按住 Ctrl / ⌘ 点击可多选。',
   'admin.brands.title': '竞品品牌',
   'admin.brands.new': '添加品牌',
   'admin.brands.newTitle': '新竞品品牌',
