@@ -516,6 +516,8 @@ export default {
   'repTask.store': 'Open tasks',
   'repTask.noneOpen': 'No open tasks at this store.',
   'repTask.fromCampaign': 'Campaign {campaign}',
+  'repTask.more': '{n} more tasks: see each store',
+  'repTask.more.one': '{n} more task: see its store',
   'visit.tasks': 'Tasks at this store',
   'repTask.markDone': 'Mark done',
   'repTask.note': 'What was done (optional)',

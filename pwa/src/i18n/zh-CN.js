@@ -497,6 +497,7 @@ export default {
   'repTask.store': '待办任务',
   'repTask.noneOpen': '这家门店没有待办任务。',
   'repTask.fromCampaign': '活动 {campaign}',
+  'repTask.more': '还有 {n} 项任务：见各门店',
   'visit.tasks': '门店任务',
   'repTask.markDone': '标记完成',
   'repTask.note': '完成情况（选填）',

@@ -288,9 +288,14 @@ export async function tasksDueIn(db, today, userId = null) {
   return tasks.map((task) => ({ task, store: stores.get(String(task.store_id)) }));
 }
 
+// At most this many tasks on Today (a campaign may give a task at every store of the territory):
+// the first ones — overdue, then soonest due —, and how many more (each store lists its own).
+export const TODAY_TASKS_MAX = 8;
+
 // "Tasks": what managers and HQ asked for at the rep's stores, overdue first, each to its store.
 function TodayTasks({ items, today }) {
   if (!items.length) return null;
+  const shown = items.slice(0, TODAY_TASKS_MAX);
   const overdue = items.filter((x) => x.task.overdue).length;
   return html`<h2 class="section-title">
       <span>${t('today.tasks')}</span>
@@ -300,7 +305,7 @@ function TodayTasks({ items, today }) {
     </h2>
     <div class="card" data-testid="today-tasks">
       <ul class="list">
-        ${items.map(
+        ${shown.map(
           ({ task, store }) => html`<li key=${task.id}>
             <a
               class="list-item"
@@ -319,6 +324,11 @@ function TodayTasks({ items, today }) {
           </li>`,
         )}
       </ul>
+      ${
+        items.length > shown.length
+          ? html`<p class="muted small center" data-testid="today-tasks-more">${t('repTask.more', { n: items.length - shown.length })}</p>`
+          : null
+      }
     </div>`;
 }
 
