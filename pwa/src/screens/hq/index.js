@@ -12,6 +12,8 @@
 //   #/training/topics   training topics and their quizzes, add / edit (TrainingTopics.js; a tab of #/training)
 //   #/tasks[/new | /campaign/<c> | /<id>]   campaigns: a task at a region's stores of a tier, progress (manager/Tasks.js)
 //   #/quality/fault-codes   三包 fault codes: add, rename, order, deactivate (FaultCodes.js; a tab of #/quality)
+//   #/photos      the photo feed of a region and period (the manager's PhotoFeed.js)
+//   #/visits/<id> a visit's detail: check-in/out, checklist, photos, prices… (the manager's VisitDetail.js)
 //   #/admin/<page>   an administrator's users and master data (screens/admin, a chunk of its own:
 //                    AdminLoader.js); in the navigation only for an admin
 import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
@@ -32,6 +34,8 @@ import { Quality } from './Quality.js';
 import { TrainingCoverage } from './TrainingCoverage.js';
 import { TrainingTopics } from './TrainingTopics.js';
 import { TasksPage } from '../manager/Tasks.js';
+import { VisitDetail } from '../manager/VisitDetail.js';
+import { PhotoFeed } from '../manager/PhotoFeed.js';
 import { FaultCodes } from './FaultCodes.js';
 import { DeskNav, SkipLink } from '../desk/DeskNav.js';
 import { AdminLoader } from './AdminLoader.js';
@@ -48,6 +52,7 @@ const PAGES = [
   ['quality', '#/quality', 'hq.nav.quality'],
   ['training', '#/training', 'hq.nav.training'],
   ['tasks', '#/tasks', 'hq.nav.tasks'],
+  ['photos', '#/photos', 'manager.nav.photos'],
   ['settings', '#/settings', 'nav.settings'],
 ];
 
@@ -117,6 +122,12 @@ export function HqShell({ session, onLogout, version }) {
   } else if (head === 'tasks') {
     current = 'tasks'; // campaigns: a task at many stores (the manager's page, in HQ's mode)
     screen = html`<${TasksPage} mode="hq" parts=${route.parts} />`;
+  } else if (head === 'photos') {
+    current = 'photos'; // the managers' photo feed, with a region to pick
+    screen = html`<${PhotoFeed} hq=${true} />`;
+  } else if (head === 'visits' && sub) {
+    current = 'visits'; // a visit's detail, from the feed (not in the navigation)
+    screen = html`<${VisitDetail} key=${sub} id=${sub} />`;
   } else if (head === 'settings') {
     current = 'settings';
     screen = html`<${Settings} status=${null} onLogout=${onLogout} version=${version} />`;

@@ -3,6 +3,7 @@
 // and the timeline beside it (check-in / check-out, time on site, travel from the previous visit,
 // gaps with the idle ones highlighted), the day's totals and the plan against the visits.
 // URL: #/route/<rep id>/<YYYY-MM-DD> (the choice survives a reload and can be shared).
+// A timeline row's store opens that visit's detail (#/visits/<visit id>, VisitDetail.js).
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmt, lang, t } from '../../i18n/index.js';
@@ -13,6 +14,7 @@ import { CsvButton, ErrorBanner, RefreshButton, useRemote } from '../desk/kit.js
 import { RepSelect, todayIn } from './common.js';
 import { addDays, formatMinutes, isDay, timeIn } from './format.js';
 import { dayTotals, missingPlanStores, planRows, routeLayers, timelineRows } from './timeline.js';
+import { visitHref } from './visits.js';
 
 const mins = (m) => formatMinutes(m, t);
 const metres = (m) => (m === null || m === undefined ? '' : fmt.distance(m));
@@ -92,7 +94,7 @@ function Timeline({ rows, tz, selected, onSelect }) {
               >
                 <td class="num"><span class=${`mgr-num${r.visit.off_site ? ' mgr-num-err' : ''}`}>${r.n}</span></td>
                 <td>
-                  <div data-testid="visit-store">${r.visit.store_name}</div>
+                  <div data-testid="visit-store">${r.visit.visit_id ? html`<a href=${visitHref(r.visit.visit_id)} data-testid="visit-detail-link" title=${t('visits.openDetail', { store: r.visit.store_name })}>${r.visit.store_name}</a>` : r.visit.store_name}</div>
                   ${r.planned === false ? html`<span class="tag" data-testid="unplanned-tag">${t('manager.route.unplanned')}</span>` : null}
                   ${r.planned === true ? html`<span class="tag tag-ok">${t('manager.route.plannedN', { n: r.planOrder })}</span>` : null}
                 </td>

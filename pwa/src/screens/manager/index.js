@@ -9,6 +9,8 @@
 //   #/moves                   reps' moves of stores held for approval: approve, reject
 //   #/reports                 new-store reports: approve, duplicate of a known store, reject
 //   #/tasks[/new | /<id>]     tasks for reps: open / overdue / done, assign one, a task's completion (Tasks.js)
+//   #/photos                  the photo feed: the region's photos by period, checklist item, tier, rep (PhotoFeed.js)
+//   #/visits/<id>             a visit's detail (from a timeline row, team today, the feed; VisitDetail.js)
 //   #/channel[/<tab>]         the channel in the region: HQ's screens (screens/hq/Channel.js, a chunk
 //                             loaded when opened), the server answering for the manager's region only
 //   #/quality                 returns, exchanges, repairs per 1,000 by model in the region (HQ's Quality.js)
@@ -30,6 +32,8 @@ import { Moves } from './Moves.js';
 import { Reports } from './Reports.js';
 import { TasksPage } from './Tasks.js';
 import { PAGES, pageOf } from './pages.js';
+import { VisitDetail } from './VisitDetail.js';
+import { PhotoFeed } from './PhotoFeed.js';
 import { useChannelAlertCount } from '../hq/channelCount.js';
 import { DeskNav, SkipLink } from '../desk/DeskNav.js';
 import './manager.css';
@@ -82,6 +86,8 @@ function ManagerPage({ page, parts }) {
     else if (page === 'conflicts') screen = html`<${Conflicts} region=${region} tz=${tz} />`;
     else if (page === 'moves') screen = html`<${Moves} region=${region} tz=${tz} />`;
     else if (page === 'reports') screen = html`<${Reports} region=${region} tz=${tz} />`;
+    else if (page === 'visits') screen = html`<${VisitDetail} key=${parts[1]} id=${parts[1]} />`;
+    else if (page === 'photos') screen = html`<${PhotoFeed} />`;
     else if (page === 'tasks')
       screen = html`<${TasksPage} mode="manager" parts=${parts} region=${region} regionId=${session?.user?.region_id ?? null} tz=${tz} />`;
     else if (page === 'channel')

@@ -351,5 +351,9 @@ describe('manager routes', () => {
     expect(pageOf(['channel'])).toBe('channel');
     expect(pageOf(['channel', 'aging'])).toBe('channel');
     expect(pageOf(['store', '12'])).toBeNull();
+    expect(pageOf(['photos'])).toBe('photos');
+    // a visit's detail (a link, not in the navigation); the rep's own visit screen stays theirs
+    expect(pageOf(['visits', 'b9f6c1de-0000-4000-8000-000000000001'])).toBe('visits');
+    expect(pageOf(['visit', 'b9f6c1de-0000-4000-8000-000000000001'])).toBeNull();
   });
 });

@@ -12,8 +12,11 @@ export const PAGES = [
   ['quality', '#/quality', 'manager.nav.quality'],
   ['training', '#/training', 'manager.nav.training'],
   ['tasks', '#/tasks', 'manager.nav.tasks'],
+  ['photos', '#/photos', 'manager.nav.photos'],
 ];
-const HEADS = new Set(PAGES.map(([key]) => key));
+// Pages reached by a link, not in the navigation: a visit's detail (#/visits/<id>).
+const LINKED = ['visits'];
+const HEADS = new Set([...PAGES.map(([key]) => key), ...LINKED]);
 
 /** The page key of the route parts (#/route/9/2026-11-20 → 'route'; #/ → 'team', the landing
  * page), or null (not a manager route). */
