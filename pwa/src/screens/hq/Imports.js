@@ -183,7 +183,7 @@ export function Imports() {
       <h2>${t('imports.upload')}</h2>
       <p class="muted small">${t('imports.format')}</p>
       <div class="input-row" style="align-items:center">
-        <input type="file" accept=".csv,text/csv" ref=${fileInput} data-testid="import-file" />
+        <input type="file" accept=".csv,text/csv" ref=${fileInput} aria-label=${t('imports.upload')} data-testid="import-file" />
         <button type="submit" class="btn btn-primary" disabled=${uploading} data-testid="import-submit">
           ${uploading ? t('imports.uploading') : t('imports.send')}
         </button>

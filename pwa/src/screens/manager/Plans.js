@@ -50,7 +50,7 @@ function ReplaceDialog({ change, repName, day, busy, onReplace, onCancel }) {
   const first = useRef(null);
   useEffect(() => first.current?.focus(), []);
   const group = (key, list, testid) => html`<div class="mgr-replace-group" data-testid=${testid}>
-    <h5>${t(key, { n: list.length })}</h5>
+    <h4>${t(key, { n: list.length })}</h4>
     ${
       list.length
         ? html`<ul>${list.map((s) => html`<li key=${s.id} data-store-id=${s.id}>${s.name}</li>`)}</ul>`
@@ -65,7 +65,7 @@ function ReplaceDialog({ change, repName, day, busy, onReplace, onCancel }) {
     data-testid="plan-replace"
     onKeyDown=${(e) => e.key === 'Escape' && onCancel()}
   >
-    <h4 id="plan-replace-title">${t('manager.plan.replace.title')}</h4>
+    <h3 id="plan-replace-title">${t('manager.plan.replace.title')}</h3>
     <p id="plan-replace-who" data-testid="plan-replace-who">
       ${t('manager.plan.replace.who', { rep: repName, day: fmt.day(day), n: change.stores, by: change.by, at: change.at ? fmt.dateTime(change.at) : '' })}
     </p>
@@ -252,7 +252,7 @@ function Planner({ region, tz, draft, onSaved }) {
   }
 
   return html`<section class="card" data-testid="planner">
-    <h3>${draft?.id ? t('manager.plan.edit') : t('manager.plan.new')}</h3>
+    <h2>${draft?.id ? t('manager.plan.edit') : t('manager.plan.new')}</h2>
     <div class="toolbar">
       <label class="mgr-inline"><span>${t('manager.rep')}</span><${RepSelect} region=${region} value=${repId} onChange=${pickRep} testid="plan-rep" /></label>
       <label class="mgr-inline">
@@ -296,7 +296,7 @@ function Planner({ region, tz, draft, onSaved }) {
             </p>
           </div>
           <div>
-            <h4>${t('manager.plan.pickedList', { n: picked.length, max: MAX_STOPS })}</h4>
+            <h3>${t('manager.plan.pickedList', { n: picked.length, max: MAX_STOPS })}</h3>
             ${
               picked.length
                 ? html`<ol class="mgr-picked" data-testid="picked">
@@ -356,7 +356,7 @@ function Planner({ region, tz, draft, onSaved }) {
     ${
       order
         ? html`<div data-testid="proposed-order">
-          <h4>${t('manager.plan.proposedOrder')}</h4>
+          <h3>${t('manager.plan.proposedOrder')}</h3>
           <${Saving} order=${order} />
           ${sameOrder(order.store_ids, order.picked_store_ids) ? html`<p class="muted small">${t('manager.plan.alreadyBest')}</p>` : null}
           <div class="mgr-two">
@@ -408,7 +408,7 @@ function PlanList({ region, tz, reloadKey, onEdit, repFilter, setRepFilter }) {
   ];
   return html`<section class="card" data-testid="plan-list">
     <div class="toolbar">
-      <h3 style="margin:0">${t('manager.plan.list')}</h3>
+      <h2 style="margin:0">${t('manager.plan.list')}</h2>
       <${RepSelect} region=${region} value=${repFilter} onChange=${setRepFilter} allowAll=${true} testid="plans-rep" />
       <${CsvButton} name="visit-plans" rows=${rows} columns=${columns} testid="csv-plans" />
     </div>
@@ -477,7 +477,7 @@ function Compliance({ tz, reloadKey }) {
   ];
   return html`<section class="card" data-testid="compliance">
     <div class="toolbar">
-      <h3 style="margin:0">${t('manager.comp.title', { since: fmt.day(since), until: fmt.day(today) })}</h3>
+      <h2 style="margin:0">${t('manager.comp.title', { since: fmt.day(since), until: fmt.day(today) })}</h2>
       <${CsvButton} name="plan-compliance" rows=${rows} columns=${columns} testid="csv-compliance" />
     </div>
     <${ErrorBanner} error=${error} onRetry=${reload} />
