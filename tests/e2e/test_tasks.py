@@ -8,8 +8,8 @@
 - back online the phone syncs (the mutation and the photo); the server holds the task done once, by
   rep_a1, at that visit, with the photo;
 - the manager (landing on team today, where rep_a1's visit then counts) sees it done: the summary's
-  counts, the list's "done" filter, the detail with who, when, the visit's link and the photo's
-  thumbnail.
+  counts, the list's "done" filter, the detail with who, when and the photo's thumbnail, and its
+  link to the visit's detail, which lists the task done with the photo.
 
 In English: HQ makes a campaign over region A's stores (POST /tasks/batch) and sees it in the
 campaign list with its progress; an overdue task shows first, marked, in the manager's list.
@@ -221,8 +221,15 @@ def test_manager_assigns_rep_completes_offline_with_photo_manager_sees_it_done(d
     expect(thumb).to_have_count(1)
     expect(thumb).to_have_attribute("data-loaded", "true")
     shot(mgr, "tasks-07-desk-zh-detail-done")
-    # TODO(issue 18): the visit detail (#/visits/<id>) is another part of the issue: once it
-    # lands, follow the link here and see the task's photo among the visit's.
+    # The visit it was done at: its detail has the task done, with the rep's note and the photo.
+    detail.locator("[data-testid=task-visit-link]").click()
+    visit = mgr.locator(f"[data-testid=visit-detail][data-visit-id='{visit_id}']")
+    expect(visit.locator("[data-testid=visit-rep]")).to_have_text(world.rep_a1.display_name)
+    tasks_done = visit.locator("[data-testid=visit-tasks]")
+    expect(tasks_done).to_contain_text("整改 P30 展台陈列")
+    expect(tasks_done).to_contain_text("已按要求整改")
+    expect(tasks_done.locator(f"[data-photo-id='{link.photo_id}']")).to_have_attribute("data-loaded", "true")
+    shot(mgr, "tasks-08-desk-zh-visit-detail")
 
 
 def test_hq_campaign_and_overdue_first_in_english(desk, phone, e2e_world, app):
@@ -282,7 +289,7 @@ def test_hq_campaign_and_overdue_first_in_english(desk, phone, e2e_world, app):
     expect(form.locator("[data-testid=task-needs-photo]")).not_to_be_checked()
     form.locator("[data-testid=task-material]").select_option(str(world.material.id))
     expect(form.locator("[data-testid=task-title]")).to_have_value("Deliver P30 海报")
-    shot(hq, "tasks-08-desk-en-campaign-form")
+    shot(hq, "tasks-09-desk-en-campaign-form")
     form.locator("[data-testid=task-save]").click()
     # The campaign's own list: one task at each active store of region A.
     expect(hq.locator("h2", has_text="Campaign “Singles' Day displays”")).to_be_visible()
@@ -297,7 +304,7 @@ def test_hq_campaign_and_overdue_first_in_english(desk, phone, e2e_world, app):
     campaign = hq.locator('[data-testid=campaign-row][data-campaign="Singles\' Day displays"]')
     expect(campaign).to_contain_text("0%")
     expect(campaign.locator("td").nth(1)).to_have_text("3")
-    shot(hq, "tasks-09-desk-en-campaigns")
+    shot(hq, "tasks-10-desk-en-campaigns")
 
     # The campaign reaches the phones: rep_a1 (territory 天河: A1-001, A1-002) has its two tasks
     # and the other one due next week on Today, in English; not A2-001's (another territory).
@@ -309,14 +316,14 @@ def test_hq_campaign_and_overdue_first_in_english(desk, phone, e2e_world, app):
     expect(rep.locator("[data-testid=today-tasks]")).not_to_contain_text("Deliver the P30 posters")
     expect(items.filter(has_text="Deliver P30 海报")).to_have_count(2)
     expect(items.filter(has_text="Meet the new store manager")).to_contain_text("due")
-    phone_shot(rep, "today-tasks", "tasks-12-phone-en-today")
+    phone_shot(rep, "today-tasks", "tasks-11-phone-en-today")
     rep.goto(f"/#/store/{world.store_a1b.id}")
     expect(rep.locator("[data-testid=store-task]")).to_have_count(2)
     rep.locator("[data-testid=check-in]").click()
     step = rep.locator("[data-testid=step-tasks]")
     expect(step.locator("summary")).to_contain_text("Tasks at this store")
     expect(step.locator("[data-testid=visit-task]")).to_have_count(2)
-    phone_shot(rep, "step-tasks", "tasks-13-phone-en-visit")
+    phone_shot(rep, "step-tasks", "tasks-12-phone-en-visit")
 
 
 def test_a_visit_without_tasks_shows_no_task_step(phone, e2e_world):
@@ -381,12 +388,12 @@ def test_a_task_cancelled_while_the_rep_completes_it_offline_is_refused_in_their
     # The server's state came back: cancelled, no longer done here nor to do.
     expect(step.locator("[data-testid=task-done]")).to_have_count(0)
     expect(step.locator("[data-testid=visit-task]")).to_have_count(0)
-    phone_shot(page, "step-tasks", "tasks-10-phone-zh-refused")
+    phone_shot(page, "step-tasks", "tasks-13-phone-zh-refused")
     page.goto("/#/outbox")
     entry = page.locator("[data-testid=outbox-entry][data-name='task.complete']")
     expect(entry).to_have_attribute("data-status", "rejected")
     expect(entry.locator("[data-testid=outbox-reason]")).to_contain_text("被取消")
-    phone_shot(page, None, "tasks-11-phone-zh-outbox")
+    phone_shot(page, None, "tasks-14-phone-zh-outbox")
     page.go_back()
     page.locator("[data-testid=task-refused-discard]").click()
     expect(page.locator("[data-testid=task-refused]")).to_have_count(0)
