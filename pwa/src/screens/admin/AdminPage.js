@@ -81,7 +81,11 @@ function RecordForm({ config, record, lists, onSaved, onCancel }) {
   const creating = !record;
   const shown = visibleFields(config.fields, values, creating);
   const ref = useRef(null);
-  useEffect(() => ref.current?.scrollIntoView?.({ block: 'nearest' }), []);
+  useEffect(() => {
+    // Keyboard users land in the form they opened: its first field they can change.
+    ref.current?.scrollIntoView?.({ block: 'nearest' });
+    ref.current?.querySelector('input:not([disabled]), select:not([disabled]), textarea')?.focus();
+  }, []);
   const serverField = errorField(action.error, shown);
   async function submit(e) {
     e.preventDefault();

@@ -2,7 +2,7 @@
 // as a new user's: 8 to 256 characters), or one the server makes and shows here once. Either way
 // every session of the user ends: their phone asks them to sign in again.
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../../api.js';
 import { t } from '../../i18n/index.js';
 import { apiMessage, ErrorBanner, useAction } from '../desk/kit.js';
@@ -16,6 +16,11 @@ export function ResetPassword({ record, ctx }) {
   const [problem, setProblem] = useState(null);
   const [made, setMade] = useState(null);
   const action = useAction();
+  const ref = useRef(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: 'nearest' });
+    ref.current?.querySelector('input')?.focus();
+  }, []);
   async function submit(e) {
     e.preventDefault();
     const check = mode === 'set' ? checkField(PASSWORD, password) : null;
@@ -47,7 +52,7 @@ export function ResetPassword({ record, ctx }) {
       </div>
     </section>`;
   }
-  return html`<form class="card admin-form" onSubmit=${submit} noValidate data-testid="admin-reset">
+  return html`<form class="card admin-form" ref=${ref} onSubmit=${submit} noValidate data-testid="admin-reset">
     <h3>${t('admin.reset.title', { name: record.username })}</h3>
     <${ErrorBanner} error=${action.error?.field === 'password' ? null : action.error} />
     <fieldset class="admin-radios">
