@@ -58,3 +58,30 @@ def test_import_errors_in_chinese_and_in_english(app, browser, live_server, e2e_
         shot(page, "hq-imports-errors-en")
     finally:
         context.close()
+
+
+def test_the_upload_notice_stops_saying_importing_once_the_import_is_done(app, browser, live_server, e2e_world):
+    """The notice under the form said "正在导入 …" (being imported) after the list showed the import
+    done; it now follows the import: busy while queued or running, then what was loaded."""
+    data = csv_bytes(shipment_row(make_imei(P30_TAC, 11)), shipment_row(make_imei(P30_TAC, 12), region="ZZ"))
+    context = browser.new_context(**DESKTOP, base_url=live_server, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.locator("input[name=username]").fill("hq")
+        page.locator("input[name=password]").fill(PASSWORD)
+        page.locator("[data-testid=login-form] button[type=submit]").click()
+        page.locator("[data-testid=import-file]").set_input_files(
+            {"name": "到货.csv", "mimeType": "text/csv", "buffer": data}
+        )
+        page.locator("[data-testid=import-submit]").click()
+        notice = page.locator("[data-testid=import-notice]")
+        expect(notice).to_be_visible()
+        expect(page.locator("[data-testid=import-row][data-status=done]")).to_have_count(1)
+        expect(notice).to_have_attribute("data-busy", "false")
+        expect(notice).not_to_contain_text("正在导入")
+        expect(notice).to_have_text("到货.csv 导入完成：载入 1 行，未变 0 行，错误 1 行。")
+        shot(page, "hq-imports-notice-done-zh")
+    finally:
+        context.close()

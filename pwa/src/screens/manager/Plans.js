@@ -59,6 +59,7 @@ function ReplaceDialog({ change, repName, day, busy, onReplace, onCancel }) {
   </div>`;
   return html`<div
     class="banner banner-warn mgr-replace"
+    style="display:block"
     role="alertdialog"
     aria-labelledby="plan-replace-title"
     aria-describedby="plan-replace-who"
