@@ -20,6 +20,7 @@ from backend.photos.service import process_photo
 from backend.stores.models import StoreContact
 from backend.tasks.models import Task
 from backend.training.models import TrainingAttendance, TrainingSession, TrainingTopic
+from tests.conftest import _wait_for_jobs
 from tests.factories import iso, new_id
 
 
@@ -40,6 +41,7 @@ def upload(client, seed: int, phash: str | None = None) -> str:
     sha = hashlib.sha256(data).hexdigest()
     r = client.put(f"/api/v1/photos/{pid}?sha256={sha}", data=data, content_type="image/jpeg")
     assert r.status_code == 201, r.json
+    _wait_for_jobs()  # with an rq worker, its photo job hashes the picture: let it finish first
     process_photo(sha)
     photo = db.session.get(Photo, uuid.UUID(pid))
     record_phash(photo, phash or f"{seed * 0x9E3779B97F4A7C15 % (1 << 64):016x}")

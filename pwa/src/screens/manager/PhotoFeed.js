@@ -112,7 +112,7 @@ export function PhotoFeed({ hq = false }) {
           onChange=${set('checklist_item_id')}
           any=${t('feed.anyItem')}
           options=${(items.data || []).map((i) => [i.id, itemName(i)])}
-          testid="feed-item"
+          testid="feed-item-filter"
         />
         <${Select} label=${t('feed.tier')} value=${filters.tier} onChange=${set('tier')} any=${t('feed.anyTier')} options=${['A', 'B', 'C'].map((x) => [x, x])} testid="feed-tier" />
         <${Select}

@@ -13,6 +13,7 @@ import { ErrorBanner, RefreshButton, Segmented, useRemote } from '../desk/kit.js
 import { todayIn } from './common.js';
 import { addDays, formatMinutes, timeIn } from './format.js';
 import { attention, minutesSince, sortReps, teamMarkers, teamTotals, whereabouts, withoutPosition } from './team.js';
+import { visitHref } from './visits.js';
 import './team.css';
 
 const REFRESH_MS = 60_000;
@@ -62,17 +63,21 @@ function Stats({ totals }) {
 function Where({ rep, tz, isToday }) {
   const L = lang();
   const w = whereabouts(rep);
+  // that visit's detail (VisitDetail.js)
+  const detail = w.visit?.visit_id
+    ? html` <a href=${visitHref(w.visit.visit_id)} data-testid="team-visit-link">${t('visits.details')}</a>`
+    : null;
   if (w.kind === 'at')
     return html`<span data-testid="team-where" data-kind="at">${t('manager.team.at', {
       store: w.visit.store_name,
       time: timeIn(w.visit.checked_in_at, tz, L),
-    })}</span>`;
+    })}${detail}</span>`;
   if (w.kind === 'left')
     return html`<span data-testid="team-where" data-kind="left">${
       w.visit.checked_out_at
         ? t('manager.team.left', { store: w.visit.store_name, time: timeIn(w.visit.checked_out_at, tz, L) })
         : t('manager.team.leftOpen', { store: w.visit.store_name, time: timeIn(w.visit.checked_in_at, tz, L) })
-    }</span>`;
+    }${detail}</span>`;
   return html`<span class="muted" data-testid="team-where" data-kind="none">${t(
     isToday ? 'manager.team.noVisits' : 'manager.team.noVisitsThatDay',
   )}</span>`;
