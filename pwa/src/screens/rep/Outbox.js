@@ -11,7 +11,8 @@ import { describeMutation, labelKey } from '../../db/mutations.js';
 import { entityGet } from './model.js';
 import { moneyString } from './steps/common.js';
 
-const HIDDEN = new Set(['id', 'visit_id', 'photo_ids', 'base', 'fields', 'answers']);
+// Ids and structures are not the rep's to edit (a task's completion: its task and completion id).
+const HIDDEN = new Set(['id', 'visit_id', 'photo_ids', 'base', 'fields', 'answers', 'task_id', 'completion_id']);
 
 /** The entry's name in the user's language (its registry label), else the label it was saved with. */
 export function mutationLabel(row) {
