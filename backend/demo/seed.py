@@ -34,6 +34,7 @@ from .auth import DEMO_LOGINS, PASSWORD
 from .catalogue import CHECKLIST, COMPETITORS, MATERIALS, OUR_PRODUCTS, checklist_items, promo_materials
 from .context import BRAND, Context
 from .geography import GEOGRAPHY, REGIONS
+from .tasks import make_tasks
 
 __all__ = [
     "BRAND",
@@ -88,6 +89,9 @@ def seed_demo(
     echo("三包 returns, exchanges and repairs; promoters' training…")
     aftersales.make_aftersales(ctx)  # draws from a generator of its own, as training does
     training.make_training(ctx)
+    db.session.commit()
+    echo("Tasks for reps: open, overdue, done at visits; HQ's campaign…")
+    make_tasks(ctx)
     db.session.commit()
     channel.make_rollups_and_alerts(ctx)
     echo("Price rollups, alerts and visit plans…")
