@@ -5,9 +5,10 @@ seed-demo`, small: a few days, a tenth of the stores, up to today) so the tables
 alerts have rows to check. Per role (the demo logins manager.gd, hq, admin) one Chromium with a
 persistent profile — its default browser context, the one Lighthouse opens its tab in — and a
 remote debugging port: Playwright signs in there (the session is in the origin's IndexedDB), then
-Lighthouse (pwa/node_modules, pinned in pwa/package.json) audits each page through `--port`, with
-the desktop preset at 1366×900 and `--disable-storage-reset` (Lighthouse would otherwise clear the
-origin's storage, and with it the session). A failing audit is printed with its elements.
+Lighthouse (pwa/node_modules, pinned in pwa/package.json) connects to that port and takes one
+snapshot per page in a user flow (pwa/scripts/lighthouse-a11y.mjs, desktop form factor, the page's
+1366×900): no reload and no storage reset, which would lose the session. The three roles run at
+once. A failing audit is printed with its elements.
 """
 
 from __future__ import annotations
