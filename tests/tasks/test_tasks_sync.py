@@ -6,9 +6,12 @@ pulls of the territory's reps and the region's manager, not other scopes' or cle
 
 from __future__ import annotations
 
+import hashlib
+import io
 import uuid
 from datetime import timedelta
 
+from PIL import Image
 from sqlalchemy import func, select
 
 from backend.core.timeutil import business_today, utcnow
@@ -193,3 +196,23 @@ def test_changes_reach_the_territorys_reps_and_the_regions_manager(api, world):
     api(world.manager_a).post(f"/api/v1/tasks/{other['id']}/cancel")
     (item,) = changes("rep_a1b")
     assert (item["id"], item["data"]["status"]) == (other["id"], "cancelled")
+
+
+def test_the_completion_photo_uploads_later_by_its_rep_and_the_manager_sees_it(api, world):
+    """The photo lane (SPEC §I.5): the completion names a photo not uploaded yet; only the rep
+    who completed it may upload it; the region's manager then sees it, another region's not."""
+    task = assign(api, world.manager_a, world.store_a1)
+    done = completion(task["id"])
+    device = Device(api(world.rep_a1))
+    assert statuses(device.push([device.mutation("task.complete", done)])) == ["applied"]
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 120, 40)).save(out, "JPEG")
+    data = out.getvalue()
+    url = f"/api/v1/photos/{done['photo_ids'][0]}?sha256={hashlib.sha256(data).hexdigest()}"
+    r = api(world.rep_a1b).put(url, data=data, content_type="image/jpeg")
+    assert (r.status_code, r.json["reason"]) == (403, "photo.of_others_record")
+    assert api(world.rep_a1).put(url, data=data, content_type="image/jpeg").status_code == 201
+    photo = f"/api/v1/photos/{done['photo_ids'][0]}"
+    assert api(world.manager_a).get(photo).status_code == 200
+    assert api(world.rep_a1b).get(photo).status_code == 200  # the store's territory sees its tasks
+    assert api(world.manager_b).get(photo).status_code == 404
