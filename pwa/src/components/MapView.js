@@ -237,7 +237,9 @@ export function MapView({
     }
   }, [markers, lines, selected]);
 
-  // What to show: the given bounds, or everything drawn; refit when the positions change.
+  // What to show: the given bounds, or everything drawn; refit when the positions change. Names
+  // shown beside their markers (`permanent`) get room on the right.
+  const namesBeside = (markers || []).some((x) => x.permanent && x.title);
   const key = fitKey !== undefined ? String(fitKey) : `${positionsKey(markers, lines)}|${JSON.stringify(bounds)}`;
   useEffect(() => {
     const m = map.current;
@@ -254,7 +256,7 @@ export function MapView({
     const fit = () => {
       m.invalidateSize({ pan: false });
       if (b.getNorthEast().equals(b.getSouthWest())) m.setView(b.getCenter(), Math.min(maxZoom, 16));
-      else m.fitBounds(b, { padding: [28, 28], maxZoom });
+      else m.fitBounds(b, { paddingTopLeft: [28, 28], paddingBottomRight: [28 + (namesBeside ? 90 : 0), 28], maxZoom });
     };
     fitRef.current = fit;
     fit();
