@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from backend.core.timeutil import utcnow
+from backend.core.timeutil import business_day_bounds, utcnow
 from tests.factories import PASSWORD, ApiClient, iso
 from tests.routes.helpers import check_in, check_out, days_ago, local
 from tests.sync.helpers import Device, check_in_args
@@ -62,7 +62,8 @@ def a_day_in_the_region(app, world) -> None:
     rep_a1b: one visit yesterday 10:00–10:30, never synced; rep_a2: nothing; rep_b1 (another
     region): a visit today."""
     device = Device(ApiClient(app.test_client(), world.rep_a1))
-    started = utcnow().replace(microsecond=0) - timedelta(minutes=10)
+    # 10 minutes ago, but today even just after midnight in Shanghai
+    started = max(utcnow().replace(microsecond=0) - timedelta(minutes=10), business_day_bounds(days_ago(0))[0])
     r = device.push([device.mutation("visit.check_in", check_in_args(world.store_a1, checked_in_at=iso(started)))])
     assert r.status_code == 200 and r.json["results"][0]["status"] == "applied", r.json
     yesterday = days_ago(1)
