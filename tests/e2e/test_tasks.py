@@ -325,6 +325,21 @@ def test_hq_campaign_and_overdue_first_in_english(desk, phone, e2e_world, app):
     expect(step.locator("[data-testid=visit-task]")).to_have_count(2)
     phone_shot(rep, "step-tasks", "tasks-12-phone-en-visit")
 
+    # HQ cancels the other task at the desk (asked first); the phone's next sync drops it from the
+    # visit, which keeps the campaign's.
+    other = db.session.scalar(select(Task).where(Task.title == "Meet the new store manager"))
+    hq.goto(f"/#/tasks/{other.id}")
+    detail = hq.locator("[data-testid=task-detail]")
+    expect(detail).to_have_attribute("data-status", "open")
+    detail.locator("[data-testid=task-cancel]").click()
+    expect(detail).to_contain_text("Cancel this task? The rep no longer sees it.")
+    detail.locator("[data-testid=task-cancel-yes]").click()
+    expect(detail).to_have_attribute("data-status", "cancelled")
+    expect(detail.locator("[data-testid=task-cancel]")).to_have_count(0)
+    rep.locator(".syncbar button[aria-label='Sync now']").click()
+    expect(step.locator("[data-testid=visit-task]")).to_have_count(1, timeout=30_000)
+    expect(step.locator("[data-testid=visit-task]")).to_contain_text("Deliver P30 海报")
+
 
 def test_a_visit_without_tasks_shows_no_task_step(phone, e2e_world):
     page = phone().new_page()
