@@ -167,13 +167,10 @@ def _near(phash: str, exclude: uuid.UUID | None) -> list[tuple[uuid.UUID, int, d
     ids = select(PhotoHashBand.photo_id).where(probe(phash, bits, n)).distinct()
     if exclude is not None:
         ids = ids.where(PhotoHashBand.photo_id != exclude)
-    # Two queries: with `photos.id IN (subquery)` or a join, PostgreSQL hashed the candidates and
-    # scanned every photo (30 k photos: 24 ms against 1 ms for the probe); by their ids it is a
-    # primary-key look-up each.
-    wanted = list(db.session.scalars(ids))
-    if not wanted:
-        return []
-    rows = db.session.execute(select(Photo.id, Photo.phash, Photo.uploaded_at).where(Photo.id.in_(wanted)))
+    # One query. Fetching the candidates' ids first and then their rows by id (PostgreSQL scans
+    # the photos for the subquery) measured slower on both databases at 100 k photos: sending
+    # ~850 ids back costs more than the scan (bench/photo_duplicates.py, docs/benchmarks.md).
+    rows = db.session.execute(select(Photo.id, Photo.phash, Photo.uploaded_at).where(Photo.id.in_(ids)))
     found = [(pid, d, at) for pid, other, at in rows if other and (d := distance(phash, other)) <= bits]
     return sorted(found, key=lambda x: (x[1], str(x[0])))
 
