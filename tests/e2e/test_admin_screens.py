@@ -35,11 +35,15 @@ def desk(browser, live_server, locale):
     return context
 
 
-def sign_in_admin(page):
+def submit_login(page, username, password=PASSWORD):
     page.goto("/")
-    page.locator("input[name=username]").fill("admin")
-    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
     page.locator("[data-testid=login-form] button[type=submit]").click()
+
+
+def sign_in_desk(page, username="admin"):
+    submit_login(page, username)
     expect(page.locator("[data-testid=imports-screen]")).to_be_visible()
 
 
@@ -64,7 +68,7 @@ def test_admin_adds_a_rep_who_signs_in_then_deactivates_them(app, browser, live_
     context = desk(browser, live_server, "zh-CN")
     try:
         page = context.new_page()
-        sign_in_admin(page)
+        sign_in_desk(page)
         page.locator("[data-testid=hq-nav-admin-users]").click()
         expect(page.locator("[data-testid=admin-users]")).to_be_visible()
         expect(row(page, "rep_a1")).to_be_visible()
@@ -98,10 +102,7 @@ def test_admin_adds_a_rep_who_signs_in_then_deactivates_them(app, browser, live_
         expect(new_row).to_contain_text("停用")
         shot(page, "admin-users-zh")
         again = phone(locale="zh-CN").new_page()
-        again.goto("/")
-        again.locator("input[name=username]").fill("wang_fang")
-        again.locator("input[name=password]").fill("chushi-mima-8")
-        again.locator("[data-testid=login-form] button[type=submit]").click()
+        submit_login(again, "wang_fang", "chushi-mima-8")
         expect(again.locator("[data-testid=login-error]")).to_have_text("用户名或密码错误。")
         admin = ApiClient(app.test_client(), world.admin)
         me = admin.get("/api/v1/users?q=wang_fang").json[0]
@@ -139,7 +140,7 @@ def test_admin_adds_a_product_with_a_tac_and_resets_a_password_in_english(app, b
     context = desk(browser, live_server, "en")
     try:
         page = context.new_page()
-        sign_in_admin(page)
+        sign_in_desk(page)
         page.locator("[data-testid=hq-nav-admin-products]").click()
         expect(page.locator("[data-testid=admin-products]")).to_be_visible()
         expect(row(page, "XL-P30")).to_contain_text(P30_TAC)
@@ -199,11 +200,7 @@ def test_hq_has_no_admin_pages_in_the_nav_and_reads_master_data_only(browser, li
     context = desk(browser, live_server, "zh-CN")
     try:
         page = context.new_page()
-        page.goto("/")
-        page.locator("input[name=username]").fill("hq")
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("[data-testid=login-form] button[type=submit]").click()
-        expect(page.locator("[data-testid=imports-screen]")).to_be_visible()
+        sign_in_desk(page, "hq")
         expect(page.locator("[data-testid=hq-nav-admin-users]")).to_have_count(0)
         page.goto("/#/admin/products")
         expect(row(page, "XL-P30")).to_be_visible()
