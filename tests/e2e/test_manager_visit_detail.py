@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.desk.helpers import display_check, upload, visit
-from tests.factories import ApiClient
+from tests.factories import PASSWORD, ApiClient
 from tests.routes.helpers import days_ago, local
 
 from .conftest import TIMEOUT_MS, login, shot
@@ -173,3 +173,30 @@ def test_the_screens_in_chinese_and_on_a_phone(app, e2e_world, browse, size, loc
     expect(page.locator("[data-testid=feed-photo]").first).to_have_attribute("data-loaded", "true")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     shot(page, f"photo-feed-{name}")
+
+
+def test_hq_audits_any_region_and_opens_a_visit(app, e2e_world, browse):
+    world = e2e_world
+    data = audit_data(app, world)
+    page = browse().new_page()
+    page.goto("/")
+    page.locator("input[name=username]").fill(world.hq.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("[data-testid=login-form] button[type=submit]").click()
+    expect(page.get_by_role("link", name="Shipment imports")).to_be_visible()
+    page.goto("/#/photos")
+    items = page.locator("[data-testid=feed-item]")
+    expect(items).to_have_count(3)  # both regions
+    page.select_option("[data-testid=feed-region]", label=world.region_b.name)
+    expect(items).to_have_count(1)
+    expect(items.nth(0)).to_have_attribute("data-photo-id", data["far_photo"])
+    expect(items.nth(0)).to_have_attribute("data-recycled", "false")
+    shot(page, "photo-feed-hq-desk-en")
+    items.nth(0).locator("[data-testid=feed-photo]").click()
+    expect(page.locator("[data-testid=viewer-image]")).to_be_visible()
+    page.keyboard.press("Escape")
+    items.nth(0).locator("[data-testid=feed-visit-link]").click()
+    detail = page.locator("[data-testid=visit-detail]")
+    expect(detail.locator("[data-testid=visit-title]")).to_have_text(f"Visit at {world.store_b1.name}")
+    expect(detail.locator("[data-testid=visit-score]")).to_have_text("100")
+    shot(page, "visit-detail-hq-desk-en")

@@ -13,6 +13,7 @@ import { addDays } from './format.js';
 import { appendPage, feedQuery, itemsFailedFirst, visitHref } from './visits.js';
 import { PhotoViewer, RecycledNote, VisitThumb, whenIn } from './VisitDetail.js';
 import * as vapi from './visitsApi.js';
+import './manager.css'; // .mgr-inline, the map legend's keys (HQ's shell loads these screens too)
 import './visits.css';
 
 const PAGE = 48;

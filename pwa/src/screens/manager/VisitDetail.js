@@ -15,6 +15,7 @@ import { useTimeZone } from './common.js';
 import { dayIn, formatMinutes, timeIn } from './format.js';
 import { answerShown, recycledPlace, visitHref, visitLayers, visitPhotos } from './visits.js';
 import * as vapi from './visitsApi.js';
+import './manager.css'; // .mgr-inline, the map legend's keys (HQ's shell loads these screens too)
 import './visits.css';
 
 const metres = (m) => (m === null || m === undefined ? '' : fmt.distance(m));
