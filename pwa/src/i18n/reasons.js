@@ -284,7 +284,8 @@ export default {
     'err.plan.own_days_only': 'A rep plans their own days only.',
     'err.plan.day_past': "A plan's day may be at most one day in the past.",
     'err.plan.id_taken': "This plan is another rep's or another day's.",
-    'err.plan.exists': 'This day already has a plan ({stores} stores, saved by {updated_by_name}): confirm before replacing it.',
+    'err.plan.exists':
+      'This day already has a plan ({stores} stores, saved by {updated_by_name}): confirm before replacing it.',
     'err.plan.not_found': 'This visit plan is not on the server.',
     'err.record.id_taken_other_content': 'The server already has this entry with different content ({fields}).',
     'err.role.forbidden': 'Your role may not do this.',
