@@ -1,11 +1,11 @@
 """Display photos on the demo's latest display checks, one of them recycled.
 
 The manager's photo feed and visit detail need pictures: the newest display checks of the first
-region (广东大区) each get a shelf-like picture drawn here (a gradient wall, shelves of boxes,
-posters, sensor noise), processed as the photo job would (`imaging.make_variants`, the copies
-stored, the perceptual hash recorded). One rep's check at another store carries a resized,
-re-encoded copy of the newest photo instead of a picture of its own: the recycled photo the desk
-flags.
+region (广东大区) in the history, and today's, each get a shelf-like picture drawn here (a gradient
+wall, shelves of boxes, posters, sensor noise), processed as the photo job would
+(`imaging.make_variants`, the copies stored, the perceptual hash recorded). One rep's check at
+another store carries a resized, re-encoded copy of the newest photo instead of a picture of its
+own: the recycled photo the desk flags.
 
 Draws from a generator of its own (`aftersales.own_rng`), so the rest of the demo is unchanged.
 """
@@ -16,11 +16,13 @@ import hashlib
 import io
 import random
 import uuid
+from datetime import datetime
 
 from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from ..core.timeutil import business_date, business_day_bounds
 from ..extensions import db
 from ..org.models import Territory
 from ..photos import duplicates, imaging, storage
@@ -31,6 +33,7 @@ from .aftersales import own_rng
 from .context import Context
 
 PHOTOS = 16  # checks with a photo of their own; one more check gets the recycled copy
+TODAY_PHOTOS = 12  # today's checks with a photo, at most
 
 
 def shelf_picture(rnd: random.Random, size: tuple[int, int] = (800, 600)) -> Image.Image:
@@ -103,20 +106,35 @@ def _store_photo(data: bytes, check, photo_id: uuid.UUID) -> Photo:
     return photo
 
 
-def make_photos(ctx: Context) -> None:
-    if not ctx.regions:
-        return
-    rng = own_rng(ctx, "photos")
+def _latest_checks(ctx: Context, limit: int, since: datetime | None = None) -> list:
+    """The newest display checks of the first region (广东大区) without a photo."""
     region_id = ctx.regions[0][0].id
-    checks = db.session.execute(
+    stmt = (
         select(DisplayCheck.id, DisplayCheck.rep_id, DisplayCheck.store_id, DisplayCheck.checked_at)
         .add_columns(DisplayCheck.received_at)
         .join(Store, Store.id == DisplayCheck.store_id)
         .join(Territory, Territory.id == Store.territory_id)
-        .where(Territory.region_id == region_id)
+        .where(
+            Territory.region_id == region_id,
+            ~select(PhotoLink.photo_id)
+            .where(PhotoLink.record_type == "display_check", PhotoLink.record_id == DisplayCheck.id)
+            .exists(),
+        )
         .order_by(DisplayCheck.checked_at.desc(), DisplayCheck.id)
-        .limit(PHOTOS * 3)
-    ).all()
+        .limit(limit)
+    )
+    if since is not None:
+        stmt = stmt.where(DisplayCheck.checked_at >= since)
+    return db.session.execute(stmt).all()
+
+
+def make_photos(ctx: Context) -> None:
+    """The history's newest checks in 广东大区 (before the demo's tasks, which show the photo of
+    the visit they were done at), and the recycled copy."""
+    if not ctx.regions:
+        return
+    rng = own_rng(ctx, "photos")
+    checks = _latest_checks(ctx, PHOTOS * 3)
     if len(checks) < 2:
         return
     own, rest = checks[:PHOTOS], checks[PHOTOS:]
@@ -139,3 +157,15 @@ def make_photos(ctx: Context) -> None:
         _store_photo(_jpeg(copy, 70), fake, uuid.UUID(int=rng.getrandbits(128), version=4))
         count += 1
     ctx.summary["photos"] = count
+
+
+def make_photos_today(ctx: Context) -> None:
+    """A photo on each of today's display checks in 广东大区 (after the day so far is made), for
+    the visit detail a manager opens from team today and the top of the photo feed."""
+    if not ctx.regions:
+        return
+    rng = own_rng(ctx, "photos today")
+    checks = _latest_checks(ctx, TODAY_PHOTOS, since=business_day_bounds(business_date(ctx.now))[0])
+    for check in checks:
+        _store_photo(_jpeg(shelf_picture(rng), 85), check, uuid.UUID(int=rng.getrandbits(128), version=4))
+    ctx.summary["photos"] = ctx.summary.get("photos", 0) + len(checks)
