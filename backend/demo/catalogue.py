@@ -223,7 +223,10 @@ def make_catalogue(ctx: Context) -> None:
     cutters = [m for m in ctx.models if m.competitor_model_id and m.list_price >= 2000]
     for m in rng.sample(cutters, 2):
         region = rng.choice(ctx.regions)[0]
-        cut_day = ctx.today - timedelta(days=max(1, min(ctx.days - 1, rng.randint(5, 9))))
+        around = ctx.today - timedelta(days=max(1, min(ctx.days - 1, rng.randint(5, 9))))
+        # On a Monday: the week before is all before the cut and the cut's week all after it, so
+        # the weekly medians (HQ's price-drop alerts compare weeks) show the whole cut.
+        cut_day = around - timedelta(days=around.weekday())
         ctx.price_cuts[(m.key, region.id)] = (cut_day, rng.uniform(0.86, 0.9))
     ctx.summary |= {
         "products": len(products),

@@ -33,6 +33,7 @@ from . import aftersales, auth, catalogue, channel, intel, market, org, routes, 
 from .auth import DEMO_LOGINS, PASSWORD
 from .catalogue import CHECKLIST, COMPETITORS, MATERIALS, OUR_PRODUCTS, checklist_items, promo_materials
 from .context import BRAND, Context
+from .day_so_far import make_today
 from .geography import GEOGRAPHY, REGIONS
 from .tasks import make_tasks
 
@@ -97,5 +98,8 @@ def seed_demo(
     echo("Price rollups, alerts and visit plans…")
     market.make_market(ctx)
     routes.make_plans(ctx)
+    db.session.commit()
+    echo("Today so far: 广东大区's visits, the reps' phones' last sync…")
+    make_today(ctx)
     db.session.commit()
     return ctx.summary

@@ -8,19 +8,22 @@ import json
 from collections import defaultdict
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from backend.auth.models import Role, User
 from backend.catalogue.models import ChecklistItem, CompetitorModel, Product
 from backend.core.geo import distance_m
-from backend.core.timeutil import utcnow
+from backend.core.timeutil import business_date, business_day_bounds, business_today, utcnow
 from backend.demo import seed as demo
 from backend.extensions import db
 from backend.intel.models import IntelDuplicateCandidate, IntelReport, PriceObservation
 from backend.org.models import Partner, PartnerKind, Region, Territory
+from backend.routes.models import VisitPlan
 from backend.stock.models import StockMovement
 from backend.stock.service import fold
 from backend.stores.models import Store, StoreContact, StoreContactHistory
+from backend.sync.models import SyncClient
 from backend.visits.models import DisplayCheck, Visit
 from backend.visits.service import offsite_threshold_m, score_answers
 from backend.warranty.models import DiversionFlag, ImeiSpotCheck, Shipment, WarrantyCard
@@ -79,6 +82,8 @@ def test_full_demo_is_believable_and_consistent(client):
     check_intel()
     check_scopes(client)
     check_warranty(client)
+    check_today(client)
+    check_alerts(client)
 
 
 def check_summary(summary: dict[str, int]) -> None:
@@ -185,6 +190,7 @@ def check_demo_logins(client) -> None:
 def check_visits() -> None:
     now = utcnow()
     today = now.date()
+    today_start, _ = business_day_bounds(business_today())
     threshold_at = {}
     reps = db.session.scalars(select(User).where(User.role == Role.REP)).all()
     visits = db.session.scalars(select(Visit)).all()
@@ -193,7 +199,8 @@ def check_visits() -> None:
     for v in visits:
         by_rep[v.rep_id].append(v)
         assert now - timedelta(days=31) <= v.checked_in_at < now
-        assert v.checked_in_at.date() < today and v.checked_in_at.weekday() != 6
+        if v.checked_in_at < today_start:  # the month of history; the day so far: check_today
+            assert v.checked_in_at.date() < today and v.checked_in_at.weekday() != 6
         assert v.checked_in_at <= v.received_at <= now
         assert 5 <= v.check_in_accuracy_m <= 50
         if v.check_in_accuracy_m not in threshold_at:
@@ -210,7 +217,7 @@ def check_visits() -> None:
         assert {stores[v.store_id].territory_id for v in mine} == {rep.territory_id}
         per_day = defaultdict(int)
         for v in mine:
-            per_day[v.checked_in_at.date()] += 1
+            per_day[business_date(v.checked_in_at)] += 1
         assert all(1 <= n <= 8 for n in per_day.values())
         # Visits of a day do not overlap.
         ordered = sorted(mine, key=lambda v: v.checked_in_at)
@@ -300,6 +307,72 @@ def check_intel() -> None:
         assert r.territory_id == (stores[r.store_id].territory_id if r.store_id else reps[r.rep_id].territory_id)
     # Some "new" stores are known ones: the duplicate candidates say which.
     assert count(IntelDuplicateCandidate) >= 1
+
+
+def check_today(client) -> None:
+    """The day the demo is run shows something (demo/day_so_far.py): 广东大区's reps' visits so far
+    — rep.gz following today's plan and checked in now (an open visit), an off-site check-in, an
+    idle gap — and every rep's phone's last sync, one long ago."""
+    now = utcnow()
+    day = business_today()
+    start, _ = business_day_bounds(day)
+    cfg = current_app.config
+    visits = db.session.scalars(select(Visit).where(Visit.checked_in_at >= start).order_by(Visit.checked_in_at)).all()
+    users = {u.id: u for u in db.session.scalars(select(User))}
+    region = db.session.scalar(select(Region).where(Region.code == "GD"))
+    gd = set(db.session.scalars(select(Territory.id).where(Territory.region_id == region.id)))
+    assert len({v.rep_id for v in visits}) >= 4
+    assert all(users[v.rep_id].territory_id in gd and start <= v.checked_in_at < now for v in visits)
+    assert all(v.received_at <= now and (v.checked_out_at is None or v.checked_out_at <= now) for v in visits)
+    [open_visit] = [v for v in visits if v.checked_out_at is None]
+    rep_gz = users[open_visit.rep_id]
+    assert rep_gz.username == "rep.gz"
+    plan = db.session.scalar(select(VisitPlan).where(VisitPlan.rep_id == rep_gz.id, VisitPlan.day == day))
+    if plan is not None:  # the plan is for the seed's (UTC) today: the same day but late in the evening
+        assert [v.store_id for v in visits if v.rep_id == rep_gz.id] == plan.store_ids[:4]
+    assert any(v.off_site for v in visits)
+    by_rep = defaultdict(list)
+    for v in visits:
+        by_rep[v.rep_id].append(v)
+    gaps = [
+        (b.checked_in_at - a.checked_out_at).total_seconds() / 60
+        for mine in by_rep.values()
+        for a, b in zip(mine, mine[1:], strict=False)
+        if a.checked_out_at is not None
+    ]
+    assert gaps and all(g > 0 for g in gaps)
+    if len(by_rep) >= 3:
+        assert max(gaps) > cfg["TEAM_IDLE_GAP_MINUTES"]
+    # The manager's route review shows rep.gz's day.
+    token = login(client, "manager.gd").json["token"]
+    r = client.get(
+        f"/api/v1/routes?rep_id={rep_gz.id}&day={day.isoformat()}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert r.status_code == 200 and len(r.json["visits"]) == len(by_rep[rep_gz.id]), r.json
+    # Every rep's phone: last push and pull in the past; one of 广东大区's quiet for long.
+    phones = {c.user_id: c for c in db.session.scalars(select(SyncClient))}
+    reps = [u for u in users.values() if u.role == Role.REP]
+    assert set(phones) == {u.id for u in reps}
+    assert all(c.last_push_at <= c.last_pull_at <= now for c in phones.values() if c.last_push_at)
+    warn = timedelta(minutes=cfg["TEAM_UNSYNCED_WARN_MINUTES"])
+    quiet = [uid for uid, c in phones.items() if users[uid].territory_id in gd and c.last_push_at < now - warn]
+    assert len(quiet) >= 1
+    assert phones[rep_gz.id].last_push_at >= open_visit.received_at
+
+
+def check_alerts(client) -> None:
+    """HQ's market alerts list at least one price drop of the seeded cuts, and each alert's counts
+    are its evidence's rows (the issue saw 28 in the header, 32 in the table)."""
+    token = login(client, "hq").json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    r = client.get("/api/v1/market/alerts?page_size=100", headers=headers)
+    assert r.status_code == 200
+    assert any(a["period"] == "week" for a in r.json), r.json
+    for a in r.json:
+        evidence = client.get(f"/api/v1/market/alerts/{a['id']}", headers=headers).json
+        assert len(evidence["observations"]) == a["current_n"] == evidence["current_n"]
+        assert len(evidence["previous_observations"]) == a["previous_n"]
+        assert a["drop_pct"] >= current_app.config["PRICE_DROP_ALERT_PCT"]
 
 
 def check_scopes(client) -> None:
