@@ -1,5 +1,6 @@
 """Visit plans: the proposed order of a day's stores (never longer than the order picked), saving a
-rep's plan for a day (one per rep and day, replaced by a later save), who may plan for whom, the
+rep's plan for a day (one per rep and day, replaced by a later save — over REST only when the save
+names the plan it replaces, else 409 plan.exists with the change), who may plan for whom, the
 plan reaching the rep's phone by sync, and plan compliance per rep per ISO week."""
 
 from __future__ import annotations
