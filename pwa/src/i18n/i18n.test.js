@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import en from './en.js';
+import reasons from './reasons.js';
 import zh from './zh-CN.js';
 import clerkEn from '../screens/clerk/i18n/en.js';
 import clerkZh from '../screens/clerk/i18n/zh-CN.js';
@@ -182,8 +183,9 @@ const SRC = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const packageRoot = (name) => path.join(SRC, 'screens', name, 'index.js');
 const NAMESPACES = new Set(Object.values(DICTS).flatMap((d) => Object.keys(d.en).map((k) => k.split('.')[0])));
 // Literals shaped like keys that are not: mutation names ('visit.check_in'; their labels are the keys
-// 'mutation.<name>') and the sync engine's stand-in for a lost mutation (LOST_MUTATION).
-const isMutationName = (s) => `mutation.${s}` in en || s === 'sync.lost';
+// 'mutation.<name>'), the server's reason codes a screen tests for ('plan.exists'; their messages are
+// 'err.<reason>') and the sync engine's stand-in for a lost mutation (LOST_MUTATION).
+const isMutationName = (s) => `mutation.${s}` in en || `err.${s}` in reasons.en || s === 'sync.lost';
 
 function source(file) {
   // Without comments (which quote keys as examples); '//' after a ':' is a URL.

@@ -2,6 +2,7 @@
 export default {
   'manager.plan.replace.title': 'This day already has a plan',
   'manager.plan.replace.who': '{rep} has a plan of {n} stores for {day}, saved by {by} at {at}.',
+  'manager.plan.replace.who.one': '{rep} has a plan of {n} store for {day}, saved by {by} at {at}.',
   'manager.plan.replace.question': 'Replace it with yours? It changes:',
   'manager.plan.replace.added': 'Added ({n})',
   'manager.plan.replace.removed': 'Removed ({n})',
@@ -13,4 +14,5 @@ export default {
   'manager.plan.replace.confirm': 'Replace',
   'manager.plan.replace.cancel': 'Cancel',
   'manager.plan.replaced': 'Replaced the plan of {rep} for {day} ({n} stores).',
+  'manager.plan.replaced.one': 'Replaced the plan of {rep} for {day} ({n} store).',
 };
