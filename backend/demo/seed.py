@@ -35,6 +35,7 @@ from .catalogue import CHECKLIST, COMPETITORS, MATERIALS, OUR_PRODUCTS, checklis
 from .context import BRAND, Context
 from .day_so_far import make_today
 from .geography import GEOGRAPHY, REGIONS
+from .photos import make_photos, make_photos_today
 from .tasks import make_tasks
 
 __all__ = [
@@ -91,6 +92,9 @@ def seed_demo(
     aftersales.make_aftersales(ctx)  # draws from a generator of its own, as training does
     training.make_training(ctx)
     db.session.commit()
+    echo("Display photos (one recycled from another store)…")
+    make_photos(ctx)  # before the tasks: a task done at a visit shows that visit's photo
+    db.session.commit()
     echo("Tasks for reps: open, overdue, done at visits; HQ's campaign…")
     make_tasks(ctx)
     db.session.commit()
@@ -101,5 +105,6 @@ def seed_demo(
     db.session.commit()
     echo("Today so far: 广东大区's visits, the reps' phones' last sync…")
     make_today(ctx)
+    make_photos_today(ctx)
     db.session.commit()
     return ctx.summary
