@@ -175,6 +175,20 @@ def _near(phash: str, exclude: uuid.UUID | None) -> list[tuple[uuid.UUID, int, d
     return sorted(found, key=lambda x: (x[1], str(x[0])))
 
 
+HASHING_LOCK = 0x70_68_61_73_68  # "phash": the advisory lock key of `_serialise_lookups`
+
+
+def _serialise_lookups() -> None:
+    """One hashing transaction at a time (PostgreSQL; SQLite has one writer anyway). A probe
+    sees only committed bands: two jobs hashing two copies of one picture at once would each
+    miss the other, and the recycled photo would never be flagged. A transaction-level advisory
+    lock, released at the caller's commit, makes the second wait for the first's bands. Hashing
+    is one probe and a few rows and the callers commit soon after (the job, an upload's twin, a
+    rehash batch), so the wait is short; it is taken before this photo's rows are written."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(HASHING_LOCK)))
+
+
 def record_phash(photo: Photo, phash: str) -> list[tuple[uuid.UUID, int]]:
     """Store `photo`'s hash and bands and record its near-duplicates among the other photos
     (PhotoMatch, newer → older by upload time). Idempotent: running it again (a retried job, a
@@ -182,6 +196,7 @@ def record_phash(photo: Photo, phash: str) -> list[tuple[uuid.UUID, int]]:
     Returns the matches found. Flushes; the caller commits."""
     _bits, n = _settings()
     phash = _valid(phash)
+    _serialise_lookups()
     photo.phash = phash
     db.session.execute(delete(PhotoHashBand).where(PhotoHashBand.photo_id == photo.id))
     db.session.execute(
