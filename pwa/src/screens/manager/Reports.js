@@ -219,7 +219,7 @@ export function Reports({ region }) {
       <td><button type="button" class="link">${r.name}</button><div class="muted small">${r.address}</div></td>
       <td>${region.repName(r.rep_id)}</td>
       <td class="small">${fmt.dateTime(r.reported_at)}</td>
-      <td>${r.duplicate_candidates.length ? html`<span class="tag tag-warn">${t('manager.report.nCandidates', { n: r.duplicate_candidates.length })}</span>` : '–'}</td>`}
+      <td>${r.duplicate_candidates.length ? html`<span class="tag tag-warn" data-testid="report-candidates">${t('manager.report.dup.n', { n: r.duplicate_candidates.length })}</span>` : '–'}</td>`}
     rowProps=${(r) => ({ 'data-testid': 'report-row', 'data-report-id': r.id })}
     empty=${t('manager.report.none')}
     hint=${t('manager.report.pick')}
