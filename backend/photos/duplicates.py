@@ -295,12 +295,13 @@ def _uses(photo_ids: set[uuid.UUID], actor: User | None) -> dict[uuid.UUID, list
     by_type: dict[str, dict[uuid.UUID, list[uuid.UUID]]] = defaultdict(lambda: defaultdict(list))
     for pid, rtype, rid in links:
         by_type[rtype][rid].append(pid)
-    if actor is None or actor.sees_everything:
-        scope = true()
-    else:
+    everything = actor is None or actor.sees_everything
+    if not everything:
         from ..stores.service import store_scope  # noqa: PLC0415  (stores.service imports photos)
 
-        scope = store_scope(actor)
+        # Others see a use at a store of their scope; one without a store (a new store's intel
+        # report) is hidden from them, the safe side.
+        scope = Store.id.is_not(None) & store_scope(actor)
     for rtype, records in by_type.items():
         place = _PLACES.get(rtype)
         if place is None:  # a record type this module does not know: shown without a place
@@ -311,7 +312,7 @@ def _uses(photo_ids: set[uuid.UUID], actor: User | None) -> dict[uuid.UUID, list
         visit = place.visit if place.visit is not None else literal(None, type_=DisplayCheck.visit_id.type)
         stmt = (
             select(place.model.id, visit, place.store, Store.name, place.rep, User.display_name, place.at)
-            .add_columns((Store.id.is_not(None) & scope) if place.store is not None else false())
+            .add_columns(true() if everything else scope if place.store is not None else false())
             .select_from(place.model)
             .outerjoin(Store, Store.id == place.store)
             .outerjoin(User, User.id == place.rep)

@@ -425,3 +425,42 @@ def test_rehash_backfills_photos_from_before_the_hash_and_resumes(api, world, ap
     assert "4/4 photos: 4 hashed" in out.output
     db.session.rollback()
     assert {frozenset(r) for r in db.session.execute(select(PhotoMatch.photo_id, PhotoMatch.other_photo_id))} == pairs
+
+
+@pytest.mark.usefixtures("rq_worker")
+def test_a_use_without_a_store_is_shown_to_hq_and_hidden_from_a_manager(api, world):
+    """A new store's intel report has no store: HQ sees it, a manager (scope by store) does not."""
+    rep = api(world.rep_a1)
+    img = shelf(77)
+    report_photo, check_photo = new_id(), new_id()
+    upload(rep, report_photo, jpeg(img))
+    upload(rep, check_photo, copies(img)["resized 50 %"])
+    body = {
+        "id": new_id(),
+        "kind": "new_store",
+        "name": "华为授权体验店",
+        "latitude": world.store_a1.latitude + 0.01,
+        "longitude": world.store_a1.longitude,
+        "reported_at": iso(utcnow() - timedelta(minutes=5)),
+        "photo_ids": [report_photo],
+    }
+    r = rep.post("/api/v1/intel-reports", json=body)
+    assert r.status_code == 201, r.json
+    display_check(api, world, world.rep_a1, visit(api, world.rep_a1, world.store_a1), [check_photo])
+    db.session.rollback()
+    pid = uuid.UUID(check_photo)
+    (hq,) = matches_for([pid], world.hq)[pid]
+    assert hq["recycled"] is True  # a display photo that is also a new store's report photo
+    assert hq["uses"][0] | {"at": None} == {
+        "record_type": "intel_report",
+        "record_id": uuid.UUID(body["id"]),
+        "visit_id": None,
+        "store_id": None,
+        "store_name": None,
+        "rep_id": world.rep_a1.id,
+        "rep_name": world.rep_a1.display_name,
+        "at": None,
+        "visible": True,
+    }
+    (manager,) = matches_for([pid], world.manager_a)[pid]
+    assert manager["uses"][0]["visible"] is False and manager["uses"][0]["rep_name"] is None
