@@ -106,8 +106,15 @@ def _not_found(task_id) -> NotFound:
     return NotFound(f"No task {task_id}.", field="task_id", reason="task.not_found", params={"task_id": str(task_id)})
 
 
-def visible_task(actor: User, task_id: uuid.UUID, *, lock: bool = False) -> Task:
-    stmt = select(Task).where(Task.id == task_id, _task_scope(actor))
+def visible_task(actor: User, task_id: uuid.UUID, *, lock: bool = False, completion_id=None) -> Task:
+    """A task of a store in `actor`'s scope (404 `task.not_found` otherwise). With
+    `completion_id`: also the task `actor` completed with that id, wherever they are now — a
+    resent completion is the one made even after the rep moved territory (SPEC: "whatever
+    happened since"). One query either way."""
+    seen = _task_scope(actor)
+    if completion_id is not None:
+        seen = seen | ((Task.completion_id == completion_id) & (Task.done_by == actor.id))
+    stmt = select(Task).where(Task.id == task_id, seen)
     if lock:
         # Two completions (or a completion and a cancel) of one task at once: one after the other.
         stmt = stmt.with_for_update()
@@ -411,8 +418,8 @@ def complete(actor: User, task_id: uuid.UUID, data: dict) -> tuple[Task, bool]:
     (optional), with the photos a task that needs one must have. The same `completion_id` again
     is the completion already made (no-op). Returns (task, completed now)."""
     check_role(actor, *FIELD_WRITERS)
-    task = visible_task(actor, task_id, lock=True)
     completion_id = data["completion_id"]
+    task = visible_task(actor, task_id, lock=True, completion_id=completion_id)
     if task.completion_id == completion_id:
         return task, False
     if task.status == TaskStatus.CANCELLED:
