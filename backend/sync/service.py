@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import DataError, IntegrityError, PendingRollbackError, SQLAlchemyError
 
 from sync_protocol import (
@@ -403,6 +403,11 @@ PULL_NOTE_EVERY = timedelta(minutes=1)
 """A client's `last_pull_at` is written at most this often: the pages of one sync, and phones
 pulling every few seconds, cost no write."""
 
+PULL_NOTE_LOCK_TIMEOUT = "200ms"
+"""PostgreSQL: how long the note may wait for a lock. SKIP LOCKED covers a row a push holds, but
+inserting the row of a client whose first push is inserting it too waits on that push's
+uncommitted insert (the unique index) for as long as the push runs: the note gives up instead."""
+
 
 def _note_pull(user_id: int, client_id: str, seen: tuple[int, datetime | None] | None) -> None:
     """Record when this client last pulled (the manager's team view shows the last sync).
@@ -420,6 +425,8 @@ def _note_pull(user_id: int, client_id: str, seen: tuple[int, datetime | None] |
     elif not CLIENT_ID_RE.fullmatch(client_id):
         return  # not a client id a push would accept: no row for it
     try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text(f"SET LOCAL lock_timeout = '{PULL_NOTE_LOCK_TIMEOUT}'"))
         if seen is None:
             db.session.add(SyncClient(client_id=client_id, user_id=user_id, last_pull_at=now))
         else:
@@ -436,7 +443,7 @@ def _note_pull(user_id: int, client_id: str, seen: tuple[int, datetime | None] |
         db.session.commit()
     except IntegrityError:  # created meanwhile by a push or another pull: it notes its own time
         db.session.rollback()
-    except SQLAlchemyError as exc:  # e.g. SQLite busy past its timeout: the pull's answer stands
+    except SQLAlchemyError as exc:  # a lock timeout, SQLite busy past its timeout: the pull's answer stands
         db.session.rollback()
         log.warning("could not note the pull of client %s: %s", client_id, exc)
 
