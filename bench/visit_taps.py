@@ -208,6 +208,29 @@ class World:
     routine_done: bool = False
 
 
+def clear_the_day(rep) -> None:
+    """The demo's day so far (backend/demo/day_so_far.py) leaves the rep checked in at a store, and
+    its tasks wait at some of the rep's stores: the flows measure a visit started with no visit
+    open, at stores with no task (a task adds its own step). So today's open visit is checked out
+    and the open tasks of the rep's territory are cancelled before the phone syncs."""
+    from sqlalchemy import select
+
+    from backend.core.timeutil import utcnow
+    from backend.extensions import db
+    from backend.stores.models import Store
+    from backend.tasks.models import Task, TaskStatus
+    from backend.visits.models import Visit
+
+    now = utcnow()
+    for visit in db.session.scalars(select(Visit).where(Visit.rep_id == rep.id, Visit.checked_out_at.is_(None))):
+        visit.checked_out_at = now
+    stores = select(Store.id).where(Store.territory_id == rep.territory_id)
+    for task in db.session.scalars(select(Task).where(Task.store_id.in_(stores), Task.status == TaskStatus.OPEN)):
+        task.status = TaskStatus.CANCELLED
+        task.cancelled_at = now
+    db.session.commit()
+
+
 def pick_stores(rep) -> tuple[StoreCase, StoreCase]:
     """The rep's two stores with the most competitor models, own models and materials on record."""
     from sqlalchemy import select
@@ -292,6 +315,7 @@ def serve(dist: Path) -> Iterator[World]:
         with app.app_context():
             counts = seed_demo(seed=1, echo=lambda message: None, days=7, scale=0.3)
             rep = db.session.scalar(select(User).where(User.username == REP))
+            clear_the_day(rep)
             items = db.session.scalars(
                 select(ChecklistItem).where(ChecklistItem.active.is_(True)).order_by(ChecklistItem.sort_order)
             ).all()
