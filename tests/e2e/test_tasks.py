@@ -206,6 +206,10 @@ def test_manager_assigns_rep_completes_offline_with_photo_manager_sees_it_done(d
     mgr.locator("[data-testid=desk-nav] a[href='#/tasks']").click()
     expect(mgr.locator("[data-testid=tasks-summary-done]")).to_have_attribute("data-n", "1")
     expect(mgr.locator("[data-testid=tasks-summary-open]")).to_have_attribute("data-n", "0")
+    # the counts' colours: done green (--ok), open the text's, not the cancelled's muted grey
+    count_color = "e => getComputedStyle(e.querySelector('.tasks-stat-n')).color"
+    assert mgr.locator("[data-testid=tasks-summary-done]").evaluate(count_color) == "rgb(26, 122, 56)"
+    assert mgr.locator("[data-testid=tasks-summary-open]").evaluate(count_color) != "rgb(95, 107, 118)"
     mgr.locator("[data-testid=tasks-status] [data-status=done]").click()
     row = mgr.locator(f"[data-testid=task-row][data-task-id='{task_id}']")
     expect(row).to_have_attribute("data-status", "done")
