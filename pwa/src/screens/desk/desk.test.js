@@ -8,6 +8,8 @@ import { apiMessage, fetchAllPages } from './kit.js';
 import { EXPORT_MAX_ROWS } from './paging.js';
 import deskEn from './i18n/en.js';
 import deskZh from './i18n/zh-CN.js';
+import errorsEn from './i18n/errors.en.js';
+import errorsZh from './i18n/errors.zh-CN.js';
 
 afterEach(() => setLang('zh-CN'));
 
@@ -78,6 +80,21 @@ describe('apiMessage', () => {
     setLang('zh-CN');
     expect(apiMessage({ status: 0, code: 'network' })).toBe(deskZh['desk.offline']);
     expect(apiMessage({ status: 403 })).toBe(deskZh['desk.forbidden']);
+  });
+
+  it("says 'not found' and 'server problem' in the user's language, not the framework's English", () => {
+    const notFound = { code: 'not_found', message: 'The requested URL was not found on the server.' };
+    setLang('zh-CN');
+    expect(apiMessage(new ApiError({ status: 404, ...notFound }))).toBe(errorsZh['desk.notFound']);
+    expect(
+      apiMessage(new ApiError({ status: 500, code: 'internal_server_error', message: 'Internal Server Error' })),
+    ).toBe(errorsZh['desk.serverError']);
+    setLang('en');
+    expect(apiMessage(new ApiError({ status: 404, ...notFound }))).toBe(errorsEn['desk.notFound']);
+    // a 404 with a reason says the reason
+    expect(
+      apiMessage(new ApiError({ status: 404, ...notFound, reason: 'plan.exists', params: { stores: 2 } })),
+    ).not.toBe(errorsEn['desk.notFound']);
   });
 
   it("gives the server's message otherwise, and nothing for no error", () => {

@@ -31,7 +31,13 @@ export function apiMessage(err) {
   if (err.status === 0 || err.code === 'network') return t('desk.offline');
   if (err.status === 401) return t('app.sessionExpired');
   if (err.status === 403 && !err.reason) return t('desk.forbidden');
-  return reasonText(err) || err.message || String(err);
+  const reason = reasonText(err);
+  if (reason) return reason;
+  // Without a reason the server's message is the framework's English ("The requested URL was not
+  // found on the server…"): a record not there or out of the reader's scope, or a server fault.
+  if (err.status === 404) return t('desk.notFound');
+  if (err.status >= 500) return t('desk.serverError');
+  return err.message || String(err);
 }
 
 export function ErrorBanner({ error, onRetry }) {

@@ -7,6 +7,8 @@ import shellEn from './shell.en.js';
 import shellZh from './shell.zh-CN.js';
 import tasksEn from './tasks.en.js';
 import tasksZh from './tasks.zh-CN.js';
+import errorsEn from './errors.en.js';
+import errorsZh from './errors.zh-CN.js';
 
 addStrings('en', en);
 addStrings('zh-CN', zh);
@@ -14,3 +16,5 @@ addStrings('en', shellEn);
 addStrings('zh-CN', shellZh);
 addStrings('en', tasksEn);
 addStrings('zh-CN', tasksZh);
+addStrings('en', errorsEn);
+addStrings('zh-CN', errorsZh);
