@@ -15,7 +15,7 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.models import User
@@ -271,12 +271,16 @@ def _tasks(visit_id: uuid.UUID) -> list[dict]:
 def _attach_photos(actor: User, records: list[dict]) -> None:
     """`photos` on each record (display checks, prices, intel, tasks): one query for the links,
     then the photos and their matches (`photo_cards`)."""
-    ids = [r["id"] for r in records]
+    by_type: dict = defaultdict(list)
+    for r in records:
+        by_type[r["record_type"]].append(r["id"])
     links: dict = defaultdict(list)
-    if ids:
+    if by_type:
+        # By (record_type, record_id): the links' index leads with the type; record_id alone
+        # would scan every link of every record.
         rows = db.session.execute(
             select(PhotoLink.record_type, PhotoLink.record_id, PhotoLink.photo_id)
-            .where(PhotoLink.record_id.in_(ids))
+            .where(or_(*(and_(PhotoLink.record_type == t, PhotoLink.record_id.in_(ids)) for t, ids in by_type.items())))
             .order_by(PhotoLink.photo_id)
         )
         for rtype, rid, pid in rows:
