@@ -225,6 +225,14 @@ def test_manager_assigns_rep_completes_offline_with_photo_manager_sees_it_done(d
     expect(thumb).to_have_count(1)
     expect(thumb).to_have_attribute("data-loaded", "true")
     shot(mgr, "tasks-07-desk-zh-detail-done")
+    # the larger copy takes the focus (its close button) and gives it back to the thumbnail on Esc
+    thumb.focus()
+    mgr.keyboard.press("Enter")
+    viewer = mgr.locator("[data-testid=photo-thumb-viewer]")
+    expect(viewer.get_by_role("button")).to_be_focused()
+    mgr.keyboard.press("Escape")
+    expect(viewer).to_have_count(0)
+    expect(thumb).to_be_focused()
     # The visit it was done at: its detail has the task done, with the rep's note and the photo.
     detail.locator("[data-testid=task-visit-link]").click()
     visit = mgr.locator(f"[data-testid=visit-detail][data-visit-id='{visit_id}']")

@@ -14,7 +14,7 @@
 //   usePhoto(id, variant), <PhotoThumb id>   a stored photo fetched with the bearer token
 import './i18n/index.js'; // the kit's strings, added before any of its modules runs
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { reasonText, t } from '../../i18n/index.js';
 import { photoFile } from '../../api.js';
 import { csvFilename, downloadCsv } from '../../components/csv.js';
@@ -227,16 +227,25 @@ export function PhotoThumb({ id, label = null, testid = 'photo-thumb' }) {
   </span>`;
 }
 
+/** The larger copy over the page, a modal dialog: the focus moves to its close button (keyboard
+ * users were left on the thumbnail behind it) and back to the thumbnail when Esc or a click
+ * closes it, as the visit detail's viewer does. */
 function PhotoViewer({ id, alt, onClose }) {
   const { blob, error } = usePhoto(id, 'display');
   const url = useObjectUrl(blob);
+  const closeRef = useRef(null);
   useEffect(() => {
+    const opener = document.activeElement;
+    closeRef.current?.focus();
     const onKey = (e) => e.key === 'Escape' && onClose();
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      opener?.focus?.();
+    };
   }, []);
-  return html`<div class="photo-viewer" role="dialog" aria-modal="true" aria-label=${alt} onClick=${onClose}>
+  return html`<div class="photo-viewer" role="dialog" aria-modal="true" aria-label=${alt} onClick=${onClose} data-testid="photo-thumb-viewer">
     ${url ? html`<img src=${url} alt=${alt} />` : html`<span>${error ? apiMessage(error) : t('app.loading')}</span>`}
-    <button type="button" class="btn btn-small" onClick=${onClose}>${t('desk.close')}</button>
+    <button type="button" class="btn btn-small" ref=${closeRef} onClick=${onClose}>${t('desk.close')}</button>
   </div>`;
 }
