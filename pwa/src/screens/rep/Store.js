@@ -152,7 +152,7 @@ function StoreTasks({ tasks, today }) {
 }
 
 export function StoreScreen({ id }) {
-  const { db, queries } = useApp();
+  const { db, queries, session } = useApp();
   const [store, loaded] = useLive(() => queries.store(id), [id]);
   const [history] = useLive(async () => normHistory(await queries.storeHistory(id)), [id], normHistory(null));
   const [catalogue] = useLive(async () => normCatalogue(await queries.catalogue()), [], normCatalogue(null));
@@ -163,7 +163,7 @@ export function StoreScreen({ id }) {
   );
   // The visit open on this phone (any store), with its store's name.
   const [open] = useLive(async () => {
-    const visit = (await openVisits(db))[0] || null;
+    const visit = (await openVisits(db, { repId: session?.user?.id }))[0] || null;
     if (!visit) return null;
     const row = await entityGet(db, 'store', visit.store_id);
     return { visit, storeName: row?.data?.name || '' };

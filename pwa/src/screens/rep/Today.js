@@ -429,7 +429,7 @@ export function Today() {
       queries.plannedStores ? queries.plannedStores(days.today) : [],
       queries.dayVisits ? queries.dayVisits(days.today) : [],
       queries.plannedStores ? queries.plannedStores(days.tomorrow) : [],
-      openVisits(db),
+      openVisits(db, { repId: session?.user?.id }),
       db.entities.where('entity').equals('store').count(),
       queries.syncInfo ? queries.syncInfo() : { lastPulledAt: true },
       stockOutsIn(db),

@@ -48,12 +48,15 @@ export async function visitById(db, id) {
 }
 
 /** Visits checked in and not checked out, newest first (normally at most one). */
-export async function openVisits(db, { maxAgeH = 16 } = {}) {
+export async function openVisits(db, { maxAgeH = 16, repId = null } = {}) {
   const rows = await entityList(db, 'visit');
   const since = Date.now() - maxAgeH * 3600 * 1000;
+  // repId: only this user's. A manager's phone holds the region's visits: a rep's open visit is not
+  // the manager's to continue (Today offered "continue the visit at …" of a rep's store).
+  const mine = (v) => repId == null || v.rep_id == null || String(v.rep_id) === String(repId);
   return rows
     .map((r) => r.data)
-    .filter((v) => v && !v.checked_out_at && new Date(v.checked_in_at).getTime() >= since)
+    .filter((v) => v && !v.checked_out_at && new Date(v.checked_in_at).getTime() >= since && mine(v))
     .sort((a, b) => String(b.checked_in_at).localeCompare(String(a.checked_in_at)));
 }
 
