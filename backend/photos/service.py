@@ -556,6 +556,10 @@ def process_photo(sha256: str) -> None:
     where = storage.store()
     src = storage.incoming_key(sha256)
     phash = next((p.phash for p in photos if p.phash), None)  # an earlier attempt's, or a twin's
+    # End the read before the slow decode: on SQLite (WAL) a write after a read whose snapshot
+    # another commit has passed fails at once ("database is locked", no busy wait), and on
+    # PostgreSQL the connection would sit idle in a transaction. The rows reload when next read.
+    db.session.commit()
     if not storage.is_processed(sha256, where):
         try:
             variants = imaging.make_variants(
