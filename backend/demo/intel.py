@@ -26,6 +26,7 @@ from ..extensions import db
 from ..intel.models import IntelDuplicateCandidate, IntelKind, IntelReport, IntelStatus
 from ..intel.service import duplicate_candidates
 from ..stores.models import StoreStatus
+from .aftersales import own_rng
 from .catalogue import COMPETITORS
 from .context import CST, Context, ModelInfo, RepInfo, StoreInfo
 from .geography import offset_point
@@ -178,6 +179,34 @@ def make_intel(ctx: Context) -> None:
             None,
             rep.territory_id,
             "路过看到一家门店，系统里没搜到，请核实。",
+            at,
+            visit,
+        )
+        reports.append(report)
+        duplicates.append(report)
+    # And one the name check alone misses: a shop of another name reported a few metres from a
+    # known store of the first rep's region (manager.gd's), within DUPLICATE_STORE_RADIUS_M.
+    # A generator of its own, so the rest of the demo draws what it drew before.
+    near_rng = own_rng(ctx, "intel-near")
+    region = ctx.reps[0].region_id if ctx.reps else None
+    nearby = [(rep, v) for rep, v in known if rep.region_id == region]
+    if nearby:
+        rep, visit = near_rng.choice(nearby)
+        store = visit["_store"]
+        lat, lon = offset_point(store.lat, store.lon, near_rng.uniform(8, 20), near_rng.uniform(0, 2 * math.pi))
+        at = visit["checked_in_at"] + timedelta(minutes=near_rng.uniform(20, 40))
+        shop = near_rng.choice(INDEPENDENT_SHOPS)
+        report = _report(
+            ctx,
+            rep,
+            IntelKind.NEW_STORE,
+            shop,
+            "",
+            lat,
+            lon,
+            None,
+            rep.territory_id,
+            "隔壁新开了一家手机店，招牌和系统里的都不一样，请核实。",
             at,
             visit,
         )
