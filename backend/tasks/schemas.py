@@ -87,39 +87,6 @@ class TaskBatchResultSchema(BaseSchema):
     task_ids = fields.List(fields.UUID(), metadata={"description": "The campaign's task at each store named."})
 
 
-class TaskSchema(BaseSchema):
-    """A task as REST lists it (`*_name` fields and `overdue` computed; sync leaves them out)."""
-
-    id = fields.UUID()
-    store_id = fields.Integer()
-    store_name = fields.String()
-    region_id = fields.Integer()
-    assignee_id = fields.Integer(allow_none=True)
-    assignee_name = fields.String(allow_none=True)
-    kind = fields.String()
-    title = fields.String()
-    note = fields.String()
-    due_on = fields.Date()
-    needs_photo = fields.Boolean()
-    topic_id = fields.Integer(allow_none=True)
-    material_id = fields.Integer(allow_none=True)
-    product_id = fields.Integer(allow_none=True)
-    competitor_model_id = fields.Integer(allow_none=True)
-    campaign = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": " | ".join(STATUSES)})
-    overdue = fields.Boolean(metadata={"description": "Open and due before today (business time zone)."})
-    created_by = fields.Integer()
-    created_by_name = fields.String(allow_none=True)
-    created_at = UTCDateTime()
-    cancelled_at = UTCDateTime(allow_none=True)
-    done_at = UTCDateTime(allow_none=True, metadata={"description": "The phone's time of the completion."})
-    done_by = fields.Integer(allow_none=True)
-    done_by_name = fields.String(allow_none=True)
-    done_visit_id = fields.UUID(allow_none=True)
-    done_note = fields.String()
-    photo_ids = fields.List(fields.UUID())
-
-
 class TaskSyncSchema(BaseSchema):
     """The `task` entity a phone pulls: the REST item without the names and `overdue` (the phone
     has the stores and counts overdue against its own day)."""
@@ -138,15 +105,26 @@ class TaskSyncSchema(BaseSchema):
     product_id = fields.Integer(allow_none=True)
     competitor_model_id = fields.Integer(allow_none=True)
     campaign = fields.String(allow_none=True)
-    status = fields.String()
+    status = fields.String(metadata={"description": " | ".join(STATUSES)})
     created_by = fields.Integer()
     created_at = UTCDateTime()
     cancelled_at = UTCDateTime(allow_none=True)
-    done_at = UTCDateTime(allow_none=True)
+    done_at = UTCDateTime(allow_none=True, metadata={"description": "The phone's time of the completion."})
     done_by = fields.Integer(allow_none=True)
     done_visit_id = fields.UUID(allow_none=True)
     done_note = fields.String()
     photo_ids = fields.List(fields.UUID())
+
+
+class TaskSchema(TaskSyncSchema):
+    """A task as REST lists it: the synced fields, plus the `*_name` fields and `overdue`
+    (computed; sync leaves them out)."""
+
+    store_name = fields.String()
+    assignee_name = fields.String(allow_none=True)
+    created_by_name = fields.String(allow_none=True)
+    done_by_name = fields.String(allow_none=True)
+    overdue = fields.Boolean(metadata={"description": "Open and due before today (business time zone)."})
 
 
 class TaskQuerySchema(BaseSchema):
