@@ -113,6 +113,10 @@ def test_the_manager_lands_on_their_teams_day_and_opens_a_reps_route(app, e2e_wo
     the_map = page.locator(".team-map-card").bounding_box()
     assert the_map["x"] >= lst["x"] + lst["width"] - 1 and abs(the_map["y"] - lst["y"]) < 5, (lst, the_map)
     assert the_map["x"] + the_map["width"] <= 1366
+    # Its zoom buttons are touch targets like the rest (Leaflet's own are 30 x 30 px).
+    for button in page.locator(".leaflet-control-zoom a").all():
+        box = button.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, box
     link = a1.locator("[data-testid=team-route-link]").bounding_box()
     assert link["height"] >= 44 and link["width"] >= 44
     shot(page, f"team-today-desk-{lang}")
