@@ -37,7 +37,12 @@ export function useLookups() {
         errors: { ...s.errors, [name]: error },
       }));
     for (const [name, path] of Object.entries(LOOKUPS)) {
-      if (lookupCache[name]) continue;
+      if (lookupCache[name]) {
+        // Filled between this render and its effect (another screen's request, e.g. the page
+        // this one replaced): the state was made from the empty cache, so take it now.
+        if (!state.loaded[name]) done(name, lookupCache[name]);
+        continue;
+      }
       api.requestPage(path, { query: { page_size: 100 } }).then(
         ({ items }) => {
           lookupCache[name] = items;
