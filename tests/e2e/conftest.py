@@ -228,3 +228,42 @@ def wait_until(predicate, timeout: float = 20.0, interval: float = 0.2, message:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {message}")
         time.sleep(interval)
+
+
+# Desk pages (manager, HQ, admin) at 1366 × 900.
+DESK = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
+
+
+@pytest.fixture
+def context_of(browser, live_server):
+    """`make(locale, device)`: a browser context on the live server, the desk's 1366 × 900 unless
+    `device` says otherwise, in Shanghai's time zone, with nothing off the app's origin."""
+    contexts = []
+
+    def make(locale="en-GB", device=None):
+        context = browser.new_context(
+            **(device or DESK),
+            base_url=live_server,
+            locale=locale,
+            timezone_id="Asia/Shanghai",
+            service_workers="allow",
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("console", lambda msg: print(f"[browser {msg.type}] {msg.text}"))
+        context.on("weberror", lambda err: print(f"[browser error] {err.error}"))
+        # No map tiles nor anything else off the app's origin.
+        context.route(lambda url: not url.startswith(live_server), lambda r: r.abort())
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, username: str) -> None:
+    """Sign in from the login screen (returns at once: the desk shows no sync status to wait for)."""
+    page.goto("/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("[data-testid=login-form] button[type=submit]").click()

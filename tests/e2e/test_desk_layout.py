@@ -17,46 +17,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, ApiClient
+from tests.factories import ApiClient
 from tests.routes.helpers import check_in, check_out, days_ago, local
 
-from .conftest import PHONE, TIMEOUT_MS, login, shot
+from .conftest import PHONE, login, shot, sign_in
 
 pytestmark = pytest.mark.slow
-
-DESK = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
-
-
-@pytest.fixture
-def context_of(browser, live_server):
-    contexts = []
-
-    def make(locale="en-GB", device=None):
-        context = browser.new_context(
-            **(device or DESK),
-            base_url=live_server,
-            locale=locale,
-            timezone_id="Asia/Shanghai",
-            service_workers="allow",
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        context.on("console", lambda msg: print(f"[browser {msg.type}] {msg.text}"))
-        context.on("weberror", lambda err: print(f"[browser error] {err.error}"))
-        # No map tiles nor anything else off the app's origin.
-        context.route(lambda url: not url.startswith(live_server), lambda r: r.abort())
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("[data-testid=login-form] button[type=submit]").click()
 
 
 def focused(page) -> dict:

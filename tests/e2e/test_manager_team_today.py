@@ -15,46 +15,13 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.core.timeutil import business_day_bounds, utcnow
-from tests.factories import PASSWORD, ApiClient, iso
+from tests.factories import ApiClient, iso
 from tests.routes.helpers import check_in, check_out, days_ago, local
 from tests.sync.helpers import Device, check_in_args
 
-from .conftest import PHONE, TIMEOUT_MS, shot
+from .conftest import PHONE, shot, sign_in
 
 pytestmark = pytest.mark.slow
-
-DESK = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
-
-
-@pytest.fixture
-def context_of(browser, live_server):
-    contexts = []
-
-    def make(locale="en-GB", device=None):
-        context = browser.new_context(
-            **(device or DESK),
-            base_url=live_server,
-            locale=locale,
-            timezone_id="Asia/Shanghai",
-            service_workers="allow",
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        context.on("console", lambda msg: print(f"[browser {msg.type}] {msg.text}"))
-        context.on("weberror", lambda err: print(f"[browser error] {err.error}"))
-        context.route(lambda url: not url.startswith(live_server), lambda r: r.abort())  # no map tiles
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("[data-testid=login-form] button[type=submit]").click()
 
 
 def a_day_in_the_region(app, world) -> None:
