@@ -266,6 +266,87 @@ const stores = page(
   },
 );
 
+// --- partners ------------------------------------------------------------------------------------
+
+const PARTNER_KINDS = [
+  'national_distributor',
+  'provincial_distributor',
+  'local_distributor',
+  'retail_chain',
+  'carrier',
+  'online',
+];
+const YES_NO = [
+  ['true', 'common.yes'],
+  ['false', 'common.no'],
+];
+
+// Channel partners (backend/org): the distributors' chain (a local distributor's parent is a
+// provincial one…) and whether one repairs phones under 三包 — an active repair provider is offered
+// to the clerks as a repair point (GET /repair-points), beside the service-point stores.
+const partners = page(
+  'partners',
+  '/partners',
+  { explain: true },
+  {
+    rowName: (p) => p.code,
+    inactive,
+    lists: { partners: LISTS.partners },
+    filters: [
+      SEARCH,
+      { name: 'kind', label: 'admin.partners.kind', options: choices((v) => `admin.partnerKind.${v}`, PARTNER_KINDS) },
+      { name: 'repair_provider', label: 'admin.partners.repairProvider', options: YES_NO },
+      ACTIVE_FILTER,
+    ],
+    columns: [
+      { key: 'code', label: 'admin.code' },
+      { key: 'name', label: 'admin.name' },
+      { key: 'kind', label: 'admin.partners.kind', value: (p) => t(`admin.partnerKind.${p.kind}`) },
+      {
+        key: 'parent_id',
+        label: 'admin.partners.parent',
+        value: (p, lists) => labelOf(lists, 'partners', p.parent_id),
+      },
+      {
+        key: 'repair_provider',
+        label: 'admin.partners.repairProvider',
+        value: (p) =>
+          p.repair_provider
+            ? html`<span class="tag tag-ok" data-testid="admin-repair-provider">${t('admin.partners.repairs')}</span>`
+            : '',
+      },
+      STATE_COLUMN,
+    ],
+    fields: [
+      { name: 'code', label: 'admin.code', type: 'text', required: true, max: 32 },
+      { name: 'name', label: 'admin.name', type: 'text', required: true, max: 200 },
+      {
+        name: 'kind',
+        label: 'admin.partners.kind',
+        type: 'select',
+        required: true,
+        options: choices((v) => `admin.partnerKind.${v}`, PARTNER_KINDS),
+        initial: 'local_distributor',
+      },
+      {
+        name: 'parent_id',
+        label: 'admin.partners.parent',
+        type: 'ref',
+        options: 'partners',
+        help: 'admin.partners.parentHelp',
+      },
+      {
+        name: 'repair_provider',
+        label: 'admin.partners.repairProviderField',
+        type: 'checkbox',
+        initial: false,
+        help: 'admin.partners.repairProviderHelp',
+      },
+      ACTIVE_FIELD,
+    ],
+  },
+);
+
 // --- catalogue -----------------------------------------------------------------------------------
 
 const products = page(
@@ -476,6 +557,7 @@ const checklist = page(
 export const ADMIN_PAGES = [
   ['users', users],
   ['stores', stores],
+  ['partners', partners],
   ['products', products],
   ['competitors', competitors],
   ['brands', brands],

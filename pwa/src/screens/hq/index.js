@@ -58,12 +58,9 @@ const PAGES = [
 
 // An administrator's pages, after HQ's: users and master data (HQ users read master data over the
 // API but have no admin pages). Keys: admin-<page> of screens/admin/pages.js.
-const ADMIN_PAGES = ['users', 'stores', 'products', 'competitors', 'brands', 'materials', 'checklist'].map((page) => [
-  `admin-${page}`,
-  `#/admin/${page}`,
-  `hq.admin.${page}`,
-  { group: 'admin' },
-]);
+const ADMIN_PAGES = ['users', 'stores', 'partners', 'products', 'competitors', 'brands', 'materials', 'checklist'].map(
+  (page) => [`admin-${page}`, `#/admin/${page}`, `hq.admin.${page}`, { group: 'admin' }],
+);
 
 // The tabs over the training and quality pages: the figures, and the lists HQ maintains for them.
 const TRAINING_TABS = [

@@ -2,6 +2,7 @@
 export default {
   'hq.admin.users': 'Users',
   'hq.admin.stores': 'Stores',
+  'hq.admin.partners': 'Partners',
   'hq.admin.products': 'Products',
   'hq.admin.competitors': 'Competitor models',
   'hq.admin.brands': 'Competitor brands',

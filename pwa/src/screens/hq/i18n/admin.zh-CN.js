@@ -2,6 +2,7 @@
 export default {
   'hq.admin.users': '用户',
   'hq.admin.stores': '门店',
+  'hq.admin.partners': '渠道商',
   'hq.admin.products': '产品',
   'hq.admin.competitors': '竞品机型',
   'hq.admin.brands': '竞品品牌',
