@@ -1,4 +1,11 @@
-"""HTTP endpoints for shop stock counts, declared sell-out and competitors' sell-out estimates."""
+"""HTTP endpoints for shop stock counts, declared sell-out and competitors' sell-out estimates.
+
+The three captures answer alike — a paged list in the reader's scope (POST creates one, idempotent
+by its client id: 201 the first time, 200 with the same content again, 409 with other content, as
+`core.records.create_once` decides), GET of one by id — so one function, `_capture_endpoints`,
+makes each kind's two routes from its schemas, its service functions and its docstrings."""
+
+from collections.abc import Callable
 
 from flask import g
 from flask.views import MethodView
@@ -22,31 +29,68 @@ from .schemas import (
 blp = Blueprint("sellout", __name__, url_prefix="/api/v1", description="Shop stock and sell-out heard at stores")
 
 
-@blp.route("/shop-stock-counts")
-class ShopStockCounts(MethodView):
-    @blp.arguments(ShopStockCountQuerySchema, location="query")
-    @blp.response(200, ShopStockCountSchema(many=True))
-    @blp.paginate(SelectPage)
-    def get(self, filters):
-        """Shop stock counts in your scope, newest first."""
-        return service.counts_query(g.user, filters)
+def _documented(func: Callable, doc: str) -> Callable:
+    func.__doc__ = doc  # set before the decorators copy it (flask-smorest reads it as the summary)
+    return func
 
-    @blp.arguments(ShopStockCountSchema)
-    @blp.response(201, ShopStockCountSchema)
-    @blp.alt_response(200, schema=ShopStockCountSchema, description="Already recorded")
+
+def _capture_endpoints(
+    path: str,
+    names: tuple[str, str],
+    *,
+    model,
+    schema,
+    query_schema,
+    query: Callable,
+    record: Callable,
+    id_param: str,
+    docs: tuple[str, str, str],
+) -> None:
+    """`path` (list, create) and `path/<uuid:id_param>` (one): view classes named `names`
+    (the endpoints' names), docstrings `docs` = (list, create, one)."""
+    list_doc, create_doc, one_doc = docs
+
+    def get_list(self, filters):
+        return query(g.user, filters)
+
     def post(self, data):
-        """Record the units of one of our models on hand at a store, 0 for none (idempotent by id)."""
-        count, created = service.record_count(g.user, data)
+        row, created = record(g.user, data)
         db.session.commit()
-        return count, 201 if created else 200
+        return row, 201 if created else 200
+
+    def get_one(self, **ids):
+        return service.visible_record(g.user, model, ids[id_param])
+
+    listing = {
+        "get": blp.arguments(query_schema, location="query")(
+            blp.response(200, schema(many=True))(blp.paginate(SelectPage)(_documented(get_list, list_doc)))
+        ),
+        "post": blp.arguments(schema)(
+            blp.response(201, schema)(
+                blp.alt_response(200, schema=schema, description="Already recorded")(_documented(post, create_doc))
+            )
+        ),
+    }
+    blp.route(path)(type(names[0], (MethodView,), listing))
+    one = {"get": blp.response(200, schema)(_documented(get_one, one_doc))}
+    blp.route(f"{path}/<uuid:{id_param}>")(type(names[1], (MethodView,), one))
 
 
-@blp.route("/shop-stock-counts/<uuid:count_id>")
-class ShopStockCountById(MethodView):
-    @blp.response(200, ShopStockCountSchema)
-    def get(self, count_id):
-        """One shop stock count."""
-        return service.visible_record(g.user, ShopStockCount, count_id)
+_capture_endpoints(
+    "/shop-stock-counts",
+    ("ShopStockCounts", "ShopStockCountById"),
+    model=ShopStockCount,
+    schema=ShopStockCountSchema,
+    query_schema=ShopStockCountQuerySchema,
+    query=service.counts_query,
+    record=service.record_count,
+    id_param="count_id",
+    docs=(
+        "Shop stock counts in your scope, newest first.",
+        "Record the units of one of our models on hand at a store, 0 for none (idempotent by id).",
+        "One shop stock count.",
+    ),
+)
 
 
 @blp.route("/shop-stock")
@@ -58,55 +102,34 @@ class ShopStock(MethodView):
         return service.latest_shop_stock(g.user, args["store_id"])
 
 
-@blp.route("/sellout-reports")
-class SellOutReports(MethodView):
-    @blp.arguments(SellOutReportQuerySchema, location="query")
-    @blp.response(200, SellOutReportSchema(many=True))
-    @blp.paginate(SelectPage)
-    def get(self, filters):
-        """Declared sell-out reports in your scope, newest first."""
-        return service.reports_query(g.user, filters)
+_capture_endpoints(
+    "/sellout-reports",
+    ("SellOutReports", "SellOutReportById"),
+    model=SellOutReport,
+    schema=SellOutReportSchema,
+    query_schema=SellOutReportQuerySchema,
+    query=service.reports_query,
+    record=service.report_sellout,
+    id_param="report_id",
+    docs=(
+        "Declared sell-out reports in your scope, newest first.",
+        "Record the units of one of our models a store says it sold in a period (idempotent by id).",
+        "One declared sell-out report.",
+    ),
+)
 
-    @blp.arguments(SellOutReportSchema)
-    @blp.response(201, SellOutReportSchema)
-    @blp.alt_response(200, schema=SellOutReportSchema, description="Already recorded")
-    def post(self, data):
-        """Record the units of one of our models a store says it sold in a period (idempotent by id)."""
-        report, created = service.report_sellout(g.user, data)
-        db.session.commit()
-        return report, 201 if created else 200
-
-
-@blp.route("/sellout-reports/<uuid:report_id>")
-class SellOutReportById(MethodView):
-    @blp.response(200, SellOutReportSchema)
-    def get(self, report_id):
-        """One declared sell-out report."""
-        return service.visible_record(g.user, SellOutReport, report_id)
-
-
-@blp.route("/competitor-sellout")
-class CompetitorSellOuts(MethodView):
-    @blp.arguments(CompetitorSellOutQuerySchema, location="query")
-    @blp.response(200, CompetitorSellOutSchema(many=True))
-    @blp.paginate(SelectPage)
-    def get(self, filters):
-        """Competitors' sell-out estimates in your scope, newest first."""
-        return service.estimates_query(g.user, filters)
-
-    @blp.arguments(CompetitorSellOutSchema)
-    @blp.response(201, CompetitorSellOutSchema)
-    @blp.alt_response(200, schema=CompetitorSellOutSchema, description="Already recorded")
-    def post(self, data):
-        """Record a competitor model's units (or band) sold at a store in a week (idempotent by id)."""
-        estimate, created = service.report_competitor(g.user, data)
-        db.session.commit()
-        return estimate, 201 if created else 200
-
-
-@blp.route("/competitor-sellout/<uuid:estimate_id>")
-class CompetitorSellOutById(MethodView):
-    @blp.response(200, CompetitorSellOutSchema)
-    def get(self, estimate_id):
-        """One competitor sell-out estimate."""
-        return service.visible_record(g.user, CompetitorSellOut, estimate_id)
+_capture_endpoints(
+    "/competitor-sellout",
+    ("CompetitorSellOuts", "CompetitorSellOutById"),
+    model=CompetitorSellOut,
+    schema=CompetitorSellOutSchema,
+    query_schema=CompetitorSellOutQuerySchema,
+    query=service.estimates_query,
+    record=service.report_competitor,
+    id_param="estimate_id",
+    docs=(
+        "Competitors' sell-out estimates in your scope, newest first.",
+        "Record a competitor model's units (or band) sold at a store in a week (idempotent by id).",
+        "One competitor sell-out estimate.",
+    ),
+)
