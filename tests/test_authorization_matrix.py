@@ -1239,7 +1239,7 @@ def routes_and_market_rows() -> list[Row]:
         # The channel's screens: like the market's (managers their region, reps and clerks none)
         *(
             Row("GET", f"/api/v1/channel/{path}", expect, query=query)
-            for path in ("stock", "sell-through", "aging", "fifo-breaks", "disagreements")
+            for path in ("stock", "stock/regions", "sell-through", "aging", "fifo-breaks", "disagreements")
             for expect, query in ((market, ""), (market_b, "region_id={region_b}"))
         ),
         Row(

@@ -2,6 +2,7 @@
 
 from flask import g
 from flask.views import MethodView
+from flask_smorest import Page
 
 from ..core.blueprint import Blueprint
 from ..core.pagination import RowPage
@@ -21,6 +22,8 @@ from .schemas import (
     SellThroughQuerySchema,
     SellThroughRowSchema,
     StockQuerySchema,
+    StockRegionQuerySchema,
+    StockRegionSchema,
     StockRowSchema,
 )
 
@@ -33,21 +36,38 @@ class AgingPage(RowPage):
         return service.describe_aging(super().items)
 
 
+# Stock, sell-through and FIFO breaks are worked out from the rollups as a whole (thousands of
+# rows at most) and answered a page at a time, as the other desk lists: `?page=&page_size=`
+# (at most 100), the X-Pagination header. The default page is the largest, 100 rows.
+LIST_PAGE = {"page_size": 100, "max_page_size": 100}
+
+
 @blp.route("/stock")
 class Stock(MethodView):
     @blp.arguments(StockQuerySchema, location="query")
     @blp.response(200, StockRowSchema(many=True))
+    @blp.paginate(Page, **LIST_PAGE)
     def get(self, args):
         """Channel stock by region (or partner) and model: shipped, sold, stock, weekly sell-out, weeks of cover."""
         return service.channel_stock(g.user, args)
+
+
+@blp.route("/stock/regions")
+class StockRegions(MethodView):
+    @blp.arguments(StockRegionQuerySchema, location="query")
+    @blp.response(200, StockRegionSchema(many=True))
+    def get(self, args):
+        """Channel stock per region, every model (or one) summed, at its stores' centroid (the map): a row a region."""
+        return service.region_totals(g.user, args)
 
 
 @blp.route("/sell-through")
 class SellThrough(MethodView):
     @blp.arguments(SellThroughQuerySchema, location="query")
     @blp.response(200, SellThroughRowSchema(many=True))
+    @blp.paginate(Page, **LIST_PAGE)
     def get(self, args):
-        """Sell-out and sell-through per model and week, own models and competitors' estimates."""
+        """Sell-out and sell-through per model and week (by model, then week), own models and competitors' estimates."""
         return service.sell_through(g.user, args)
 
 
@@ -75,6 +95,7 @@ class AgingImeis(MethodView):
 class FifoBreaks(MethodView):
     @blp.arguments(FifoQuerySchema, location="query")
     @blp.response(200, FifoBreakSchema(many=True))
+    @blp.paginate(Page, **LIST_PAGE)
     def get(self, args):
         """Older units of a model unsold in a region while a newer shipment of it sells there."""
         return service.fifo_breaks(g.user, args)

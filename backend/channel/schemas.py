@@ -38,6 +38,24 @@ class StockRowSchema(_Names):
     longitude = fields.Float(allow_none=True)
 
 
+class StockRegionQuerySchema(BaseSchema):
+    region_id = fields.Integer(metadata={"description": "Default: every region in scope (a manager's own)."})
+    product_id = fields.Integer(metadata={"description": "Default: every model, summed."})
+
+
+class StockRegionSchema(BaseSchema):
+    region_id = fields.Integer()
+    region_name = fields.String(allow_none=True)
+    shipped = fields.Integer()
+    sold = fields.Integer()
+    stock = fields.Integer()
+    weekly_sales = fields.Float(metadata={"description": "The models' weekly sell-out, summed"})
+    cover_weeks = fields.Float(allow_none=True, metadata={"description": "stock ÷ weekly_sales; null: no sales"})
+    aging_units = fields.Integer()
+    latitude = fields.Float(allow_none=True, metadata={"description": "The region's active stores' centroid"})
+    longitude = fields.Float(allow_none=True)
+
+
 class SellThroughQuerySchema(BaseSchema):
     region_id = fields.Integer(metadata={"description": "Default: nationwide; a manager's own region."})
     product_id = fields.Integer()

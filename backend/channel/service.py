@@ -264,6 +264,37 @@ def channel_stock(actor: User, filters: dict, today: date | None = None) -> list
     return rows
 
 
+def region_totals(actor: User, filters: dict, today: date | None = None) -> list[dict]:
+    """The stock table's region rows (`channel_stock`, group=region) summed per region over the
+    models — a row per region in scope, the largest stock first —, for the map: its circles are
+    the regions, which a page of the table's rows would not add up to."""
+    by_region: dict[int, dict] = {}
+    for r in channel_stock(actor, {**filters, "group": "region", "partner_id": None}, today):
+        x = by_region.setdefault(
+            r["region_id"],
+            {
+                "region_id": r["region_id"],
+                "region_name": r["region_name"],
+                "latitude": r["latitude"],
+                "longitude": r["longitude"],
+                "shipped": 0,
+                "sold": 0,
+                "stock": 0,
+                "weekly_sales": 0.0,
+                "aging_units": 0,
+            },
+        )
+        for f in ("shipped", "sold", "stock", "aging_units"):
+            x[f] += r[f]
+        x["weekly_sales"] += r["weekly_sales"] or 0
+    out = []
+    for x in by_region.values():
+        weekly = x["weekly_sales"]
+        cover = _round(x["stock"] / weekly) if weekly else None
+        out.append({**x, "weekly_sales": _round(weekly), "cover_weeks": cover})
+    return sorted(out, key=lambda x: (-x["stock"], x["region_id"]))
+
+
 # --- sell-through ---------------------------------------------------------------------------------
 
 
