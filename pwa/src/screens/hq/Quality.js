@@ -51,6 +51,32 @@ function RateCells({ row }) {
   );
 }
 
+/** A short table of units sold and the counts and rates by kind (a model's weeks, its regions), one
+ * row per `rows` item: `label` heads the first column, `cell(r)` fills it; a row is
+ * `data-testid=<rowTestid>` and `data-<rowAttr>=<rowKey(r)>`. */
+function RatesTable({ testid, label, rows, rowTestid, rowAttr, rowKey, cell }) {
+  return html`<div class="table-wrap table-scroll table-short">
+    <table class="table channel-table rates-table" data-testid=${testid}>
+      <thead>
+        <tr>
+          <th>${label}</th>
+          <th class="num">${t('quality.unitsSold')}</th>
+          <${RateHeads} />
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          (r) => html`<tr key=${rowKey(r)} data-testid=${rowTestid} ...${{ [`data-${rowAttr}`]: rowKey(r) }}>
+            <td>${cell(r)}</td>
+            <td class="num" data-testid="q-units">${countText(r.units_sold)}</td>
+            <${RateCells} row=${r} />
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
 function Alerts({ alerts, onPick }) {
   const { data, loading, error, reload } = alerts;
   const rows = Array.isArray(data) ? data : [];
@@ -129,26 +155,15 @@ function ModelDetail({ model, regionId, since, until, weeks, setWeeks, showRegio
       }
       ${
         tableRows.length
-          ? html`<div class="table-wrap table-scroll table-short">
-              <table class="table channel-table rates-table" data-testid="quality-weekly-table">
-                <thead>
-                  <tr>
-                    <th>${t('quality.purchaseWeek')}</th>
-                    <th class="num">${t('quality.unitsSold')}</th>
-                    <${RateHeads} />
-                  </tr>
-                </thead>
-                <tbody>
-                  ${tableRows.map(
-                    (r) => html`<tr key=${r.week} data-testid="quality-week-row" data-week=${r.week}>
-                      <td>${periodName(r.week, 'week')}<div class="small muted">${fmt.day(r.week)}</div></td>
-                      <td class="num" data-testid="q-units">${countText(r.units_sold)}</td>
-                      <${RateCells} row=${r} />
-                    </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          ? html`<${RatesTable}
+              testid="quality-weekly-table"
+              label=${t('quality.purchaseWeek')}
+              rows=${tableRows}
+              rowTestid="quality-week-row"
+              rowAttr="week"
+              rowKey=${(r) => r.week}
+              cell=${(r) => html`${periodName(r.week, 'week')}<div class="small muted">${fmt.day(r.week)}</div>`}
+            />`
           : null
       }
     </section>
@@ -159,28 +174,15 @@ function ModelDetail({ model, regionId, since, until, weeks, setWeeks, showRegio
             <${ErrorBanner} error=${byRegion.error} onRetry=${byRegion.reload} />
             ${
               regionRows.length
-                ? html`<div class="table-wrap table-scroll table-short">
-                    <table class="table channel-table rates-table" data-testid="quality-region-table">
-                      <thead>
-                        <tr>
-                          <th>${t('channel.region')}</th>
-                          <th class="num">${t('quality.unitsSold')}</th>
-                          <${RateHeads} />
-                        </tr>
-                      </thead>
-                      <tbody>
-                        ${regionRows.map(
-                          (
-                            r,
-                          ) => html`<tr key=${r.region_id} data-testid="quality-region-row" data-region=${r.region_id}>
-                            <td>${r.region_name || regionName(regions, r.region_id)}</td>
-                            <td class="num" data-testid="q-units">${countText(r.units_sold)}</td>
-                            <${RateCells} row=${r} />
-                          </tr>`,
-                        )}
-                      </tbody>
-                    </table>
-                  </div>`
+                ? html`<${RatesTable}
+                    testid="quality-region-table"
+                    label=${t('channel.region')}
+                    rows=${regionRows}
+                    rowTestid="quality-region-row"
+                    rowAttr="region"
+                    rowKey=${(r) => r.region_id}
+                    cell=${(r) => r.region_name || regionName(regions, r.region_id)}
+                  />`
                 : byRegion.error && !byRegion.loading
                   ? null
                   : html`<p class="empty">${byRegion.loading ? t('app.loading') : t('quality.none')}</p>`
