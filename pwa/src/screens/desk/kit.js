@@ -11,7 +11,10 @@
 //   <Segmented label options value onChange attr?>   a row of toggle buttons (filters)
 //   <CsvButton name rows columns>     "Export CSV" of a table (components/csv.js)
 //   fetchAllPages(load, {maxRows})    every item of a paginated list (for an export; ./paging.js)
-//   usePhoto(id, variant), <PhotoThumb id>   a stored photo fetched with the bearer token
+//   usePhoto(id, variant), <PhotoThumb id>   a stored photo fetched with the bearer token, its
+//                                     thumbnail opening the larger copy
+//   <PhotoButton id alt onOpen>, <PhotoViewer list index onIndex onClose>   the thumbnail and the
+//                                     larger copy over the page (stepping through several: a visit's)
 import './i18n/index.js'; // the kit's strings, added before any of its modules runs
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -180,8 +183,8 @@ export function CsvButton({ name, rows, columns, disabled = false, testid = 'exp
 
 // --- photos --------------------------------------------------------------------------------------
 
-/** A stored photo fetched with the bearer token (an <img src> cannot send it; `variant` thumb |
- * display): `{blob, error}` (error: an ApiError, 409 while the server still processes it). */
+/** A stored photo (`variant` thumb | display | full): `{blob, error}` (error: an ApiError, 409
+ * while the server still processes it). `id` null: nothing fetched. */
 export function usePhoto(id, variant = 'thumb') {
   const [state, setState] = useState({ blob: null, error: null });
   useEffect(() => {
@@ -200,52 +203,84 @@ export function usePhoto(id, variant = 'thumb') {
   return state;
 }
 
+/** A photo's thumbnail as a button (`alt` names it) that calls `onOpen`. `waiting`: the text shown
+ * instead while the photo is not on the server yet (the button disabled, nothing fetched);
+ * `className` its size (photo-thumb, vd-thumb…); `attrs` more attributes (data-*). */
+export function PhotoButton({ id, alt, onOpen, waiting = null, className = 'photo-thumb', testid, attrs = {} }) {
+  const { blob, error } = usePhoto(waiting ? null : id, 'thumb');
+  const url = useObjectUrl(blob);
+  const processing = error && error.status === 409;
+  return html`<button
+    type="button"
+    class=${className}
+    onClick=${onOpen}
+    disabled=${!!waiting}
+    aria-label=${alt}
+    title=${waiting || (error && !processing ? apiMessage(error) : alt)}
+    data-testid=${testid}
+    data-loaded=${url ? 'true' : error ? 'error' : 'false'}
+    ...${attrs}
+  >
+    ${
+      url
+        ? html`<img src=${url} alt="" loading="lazy" />`
+        : html`<span class="small muted">${waiting || (processing ? t('desk.photoPending') : error ? '✕' : '…')}</span>`
+    }
+  </button>`;
+}
+
 /** A photo's thumbnail (`label`: its alt text); a click shows the larger copy. */
 export function PhotoThumb({ id, label = null, testid = 'photo-thumb' }) {
-  const { blob, error } = usePhoto(id, 'thumb');
-  const url = useObjectUrl(blob);
   const [open, setOpen] = useState(false);
   const alt = label || t('desk.photo');
-  const pending = error && error.status === 409;
   return html`<span class="photo-thumb-wrap">
-    <button
-      type="button"
-      class="photo-thumb"
-      onClick=${() => url && setOpen(true)}
-      aria-label=${alt}
-      title=${error && !pending ? apiMessage(error) : undefined}
-      data-testid=${testid}
-      data-loaded=${url ? 'true' : error ? 'error' : 'false'}
-    >
-      ${
-        url
-          ? html`<img src=${url} alt=${alt} loading="lazy" />`
-          : html`<span class="small muted">${error ? (pending ? t('desk.photoPending') : '✕') : '…'}</span>`
-      }
-    </button>
-    ${open ? html`<${PhotoViewer} id=${id} alt=${alt} onClose=${() => setOpen(false)} />` : null}
+    <${PhotoButton} id=${id} alt=${alt} onOpen=${() => setOpen(true)} testid=${testid} />
+    ${open ? html`<${PhotoViewer} list=${[{ id, alt }]} index=${0} onClose=${() => setOpen(false)} testid="photo-thumb-viewer" full=${false} />` : null}
   </span>`;
 }
 
-/** The larger copy over the page, a modal dialog: the focus moves to its close button (keyboard
- * users were left on the thumbnail behind it) and back to the thumbnail when Esc or a click
- * closes it, as the visit detail's viewer does. */
-function PhotoViewer({ id, alt, onClose }) {
-  const { blob, error } = usePhoto(id, 'display');
+/** The larger copy over the page, a modal dialog. `list`: [{id, alt, note?}] (`note`: shown under
+ * the photo), `index` the one shown; with several, ← → and the buttons step through them
+ * (`onIndex`). `full`: offer the full-resolution copy. Esc, the close button or a click beside the
+ * photo closes it; the focus goes to the close button and back to what opened it. */
+export function PhotoViewer({ list, index = 0, onIndex = () => {}, onClose, full = true, testid = 'photo-viewer' }) {
+  const item = list[index];
+  const several = list.length > 1;
+  const [large, setLarge] = useState(false);
+  const { blob, error } = usePhoto(item?.id, large ? 'full' : 'display');
   const url = useObjectUrl(blob);
   const closeRef = useRef(null);
   useEffect(() => {
     const opener = document.activeElement;
     closeRef.current?.focus();
-    const onKey = (e) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      opener?.focus?.();
-    };
+    return () => opener?.focus?.();
   }, []);
-  return html`<div class="photo-viewer" role="dialog" aria-modal="true" aria-label=${alt} onClick=${onClose} data-testid="photo-thumb-viewer">
-    ${url ? html`<img src=${url} alt=${alt} />` : html`<span>${error ? apiMessage(error) : t('app.loading')}</span>`}
-    <button type="button" class="btn btn-small" ref=${closeRef} onClick=${onClose}>${t('desk.close')}</button>
+  useEffect(() => setLarge(false), [index]);
+  useEffect(() => {
+    const onKey = (e) => {
+      if (e.key === 'Escape') onClose();
+      else if (e.key === 'ArrowLeft' && index > 0) onIndex(index - 1);
+      else if (e.key === 'ArrowRight' && index < list.length - 1) onIndex(index + 1);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [index, list.length]);
+  if (!item) return null;
+  return html`<div class="photo-viewer" role="dialog" aria-modal="true" aria-label=${item.alt} data-testid=${testid}>
+    <div class="photo-viewer-bar">
+      <span class="grow">${several ? `${t('desk.viewer', { n: index + 1, total: list.length })} · ` : ''}${item.alt}</span>
+      ${
+        several
+          ? html`<button type="button" class="btn btn-small" disabled=${index === 0} onClick=${() => onIndex(index - 1)}>‹ ${t('desk.prevPhoto')}</button>
+            <button type="button" class="btn btn-small" disabled=${index >= list.length - 1} onClick=${() => onIndex(index + 1)}>${t('desk.nextPhoto')} ›</button>`
+          : null
+      }
+      ${full ? html`<button type="button" class="btn btn-small" aria-pressed=${large ? 'true' : 'false'} onClick=${() => setLarge(!large)} data-testid="viewer-full">${t('desk.fullSize')}</button>` : null}
+      <button type="button" class="btn btn-small" ref=${closeRef} onClick=${onClose} data-testid="viewer-close">${t('desk.close')}</button>
+    </div>
+    <div class="photo-viewer-body" onClick=${onClose}>
+      ${url ? html`<img src=${url} alt=${item.alt} data-testid="viewer-image" data-variant=${large ? 'full' : 'display'} onClick=${(e) => e.stopPropagation()} />` : html`<span>${error ? apiMessage(error) : t('app.loading')}</span>`}
+    </div>
+    ${item.note ? html`<div class="photo-viewer-note">${item.note}</div>` : null}
   </div>`;
 }

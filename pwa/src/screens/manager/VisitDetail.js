@@ -6,11 +6,10 @@
 // picture as one used at another visit or store carries a "recycled?" badge saying where.
 import './i18n/index.js'; // the manager's strings (HQ's shell loads this module with them)
 import { html } from 'htm/preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmt, lang, localName, t } from '../../i18n/index.js';
-import { useObjectUrl } from '../../components/hooks.js';
 import { MapView } from '../../components/MapView.js';
-import { apiMessage, ErrorBanner, RefreshButton, usePhoto, useRemote } from '../desk/kit.js';
+import { PhotoViewer as DeskPhotoViewer, ErrorBanner, PhotoButton, RefreshButton, useRemote } from '../desk/kit.js';
 import { useTimeZone } from './common.js';
 import { dayIn, formatMinutes, timeIn } from './format.js';
 import { answerShown, recycledPlace, visitHref, visitLayers, visitPhotos } from './visits.js';
@@ -35,23 +34,17 @@ function itemLabel(a) {
 
 // --- photos --------------------------------------------------------------------------------------
 
+/** A visit photo's thumbnail (`photo` of the visit detail or feed: not clickable until uploaded). */
 export function VisitThumb({ photo, alt, onOpen, testid = 'visit-photo', big = false }) {
-  const ready = photo.status === 'ready';
-  const { blob, error } = usePhoto(ready ? photo.photo_id : null, 'thumb');
-  const url = useObjectUrl(blob);
-  return html`<button
-    type="button"
-    class=${`vd-thumb${big ? ' vd-thumb-big' : ''}`}
-    onClick=${onOpen}
-    disabled=${!ready}
-    aria-label=${alt}
-    title=${!ready ? t('visits.pending') : error ? apiMessage(error) : alt}
-    data-testid=${testid}
-    data-photo-id=${photo.photo_id}
-    data-loaded=${url ? 'true' : error ? 'error' : 'false'}
-  >
-    ${url ? html`<img src=${url} alt="" loading="lazy" />` : html`<span class="small muted">${ready ? (error ? '✕' : '…') : t('visits.pending')}</span>`}
-  </button>`;
+  return html`<${PhotoButton}
+    id=${photo.photo_id}
+    alt=${alt}
+    onOpen=${onOpen}
+    waiting=${photo.status === 'ready' ? null : t('visits.pending')}
+    className=${`vd-thumb${big ? ' vd-thumb-big' : ''}`}
+    testid=${testid}
+    attrs=${{ 'data-photo-id': photo.photo_id }}
+  />`;
 }
 
 /** The "recycled?" badge and where the other picture was used. */
@@ -70,43 +63,19 @@ export function RecycledNote({ photo, tz }) {
   </div>`;
 }
 
-/** The larger copy over the page: ← → step through `list`, Esc or the button closes; the focus
- * goes to the close button and back to what opened it. */
+/** The desk's viewer over `list` [{photo, alt}] (a visit's photos, the feed's), each with its
+ * "recycled?" note. */
 export function PhotoViewer({ list, index, onIndex, onClose, tz }) {
-  const item = list[index];
-  const [full, setFull] = useState(false);
-  const { blob, error } = usePhoto(item?.photo.photo_id, full ? 'full' : 'display');
-  const url = useObjectUrl(blob);
-  const closeRef = useRef(null);
-  useEffect(() => {
-    const opener = document.activeElement;
-    closeRef.current?.focus();
-    return () => opener?.focus?.();
-  }, []);
-  useEffect(() => setFull(false), [index]);
-  useEffect(() => {
-    const onKey = (e) => {
-      if (e.key === 'Escape') onClose();
-      else if (e.key === 'ArrowLeft' && index > 0) onIndex(index - 1);
-      else if (e.key === 'ArrowRight' && index < list.length - 1) onIndex(index + 1);
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [index, list.length]);
-  if (!item) return null;
-  return html`<div class="vd-viewer" role="dialog" aria-modal="true" aria-label=${item.alt} data-testid="photo-viewer">
-    <div class="vd-viewer-bar">
-      <span class="grow">${t('visits.viewer', { n: index + 1, total: list.length })} · ${item.alt}</span>
-      <button type="button" class="btn btn-small" disabled=${index === 0} onClick=${() => onIndex(index - 1)}>‹ ${t('visits.prev')}</button>
-      <button type="button" class="btn btn-small" disabled=${index >= list.length - 1} onClick=${() => onIndex(index + 1)}>${t('visits.next')} ›</button>
-      <button type="button" class="btn btn-small" aria-pressed=${full ? 'true' : 'false'} onClick=${() => setFull(!full)} data-testid="viewer-full">${t('visits.full')}</button>
-      <button type="button" class="btn btn-small" ref=${closeRef} onClick=${onClose} data-testid="viewer-close">${t('desk.close')}</button>
-    </div>
-    <div class="vd-viewer-body" onClick=${onClose}>
-      ${url ? html`<img src=${url} alt=${item.alt} data-testid="viewer-image" data-variant=${full ? 'full' : 'display'} onClick=${(e) => e.stopPropagation()} />` : html`<span>${error ? apiMessage(error) : t('app.loading')}</span>`}
-    </div>
-    <div class="vd-viewer-note"><${RecycledNote} photo=${item.photo} tz=${tz} /></div>
-  </div>`;
+  const items = useMemo(
+    () =>
+      list.map(({ photo, alt }) => ({
+        id: photo.photo_id,
+        alt,
+        note: photo.recycled ? html`<${RecycledNote} photo=${photo} tz=${tz} />` : null,
+      })),
+    [list, tz],
+  );
+  return html`<${DeskPhotoViewer} list=${items} index=${index} onIndex=${onIndex} onClose=${onClose} />`;
 }
 
 function Photos({ photos, what, store, startAt, onOpen, tz }) {

@@ -12,5 +12,9 @@ export default {
   'desk.csvHint': 'Download this table as a CSV file',
   'desk.photo': 'Photo',
   'desk.photoPending': 'processing',
+  'desk.viewer': 'Photo {n} of {total}',
+  'desk.prevPhoto': 'Previous',
+  'desk.nextPhoto': 'Next',
+  'desk.fullSize': 'Full resolution',
   'desk.close': 'Close',
 };

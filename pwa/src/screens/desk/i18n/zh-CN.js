@@ -12,5 +12,9 @@ export default {
   'desk.csvHint': '将此表下载为 CSV 文件',
   'desk.photo': '照片',
   'desk.photoPending': '处理中',
+  'desk.viewer': '第 {n} 张，共 {total} 张',
+  'desk.prevPhoto': '上一张',
+  'desk.nextPhoto': '下一张',
+  'desk.fullSize': '原图',
   'desk.close': '关闭',
 };
