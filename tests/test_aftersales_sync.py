@@ -234,3 +234,41 @@ def test_the_same_event_queued_twice_in_one_push_makes_one_row(api, world):
     r = push(device, ("warranty.register", sold), ("warranty.exchange", swap), ("warranty.exchange", swap))
     assert statuses(r) == ["applied"] * 3
     assert count(ServiceEvent) == 1 and count(WarrantyCard) == 2
+
+
+def test_a_resend_after_the_clerk_moved_store_is_the_event_recorded(api, world):
+    """A lost answer, then the clerk moved to another store: the phone (reinstalled: a new client
+    id, so the mutation log does not know it) or a retried request sends the event again. It is
+    the event recorded — exactly once — not a 409 for another store's id; nothing new is let in."""
+    device = Device(api(world.clerk_a1))
+    sold = card(world, 1)
+    back = args(sold, date(2026, 11, 17), note="不想要了")
+    assert statuses(push(device, ("warranty.register", sold), ("warranty.return", back))) == ["applied"] * 2
+    moved = api(world.admin).patch(f"/api/v1/users/{world.clerk_a1.id}", json={"store_id": world.store_a2.id})
+    assert moved.status_code == 200, moved.json
+
+    again = Device(api(world.clerk_a1))
+    assert statuses(push(again, ("warranty.return", back))) == ["applied"]
+    rest = api(world.clerk_a1).post(EVENTS, json=back | {"kind": "return"})
+    assert rest.status_code == 200, rest.json
+    assert (rest.json["id"], rest.json["store_id"], rest.json["occurred_on"]) == (
+        back["id"],
+        world.store_a1.id,
+        "2026-11-17",
+    )
+    assert count(ServiceEvent) == 1
+    # Other content under its id is still a 409 naming the field; a new event on the old store's
+    # card is the other store's (403), and another clerk cannot claim the id.
+    [other] = results(push(again, ("warranty.return", back | {"note": "屏幕坏了"})))
+    assert (other["status"], other["error"]["reason"], other["error"]["params"]["fields"]) == (
+        "rejected",
+        "service.id_taken_other_content",
+        ["note"],
+    )
+    second = card(world, 2)
+    assert statuses(push(Device(api(world.clerk_b1)), ("warranty.register", second))) == ["applied"]
+    fresh = api(world.clerk_a1).post(EVENTS, json=args(sold, date(2026, 11, 12)) | {"kind": "repair"})
+    assert (fresh.status_code, fresh.json["reason"]) == (403, "service.not_your_store")
+    stranger = api(world.clerk_b1).post(EVENTS, json=back | {"kind": "return"})
+    assert (stranger.status_code, stranger.json["reason"]) == (409, "service.id_taken_other_content")
+    assert count(ServiceEvent) == 1

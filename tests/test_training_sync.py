@@ -135,3 +135,34 @@ def test_the_rep_pulls_the_session_as_rest_shows_it(api, world):
     assert api(world.hq).patch(f"/api/v1/training/topics/{topic.id}", json={"title": "P30 卖点"}).status_code == 200
     changed, _cursor, _b = cursor_device.pull_all(cursor)
     assert [(c["entity"], c["data"]["title"]) for c in changed] == [("training_topic", "P30 卖点")]
+
+
+def test_a_resend_after_the_rep_moved_territory_is_the_session_recorded(api, world):
+    """A lost answer, then the rep moved to another territory: the session sent again (a
+    reinstalled phone: new client id; or a retried request) is the one recorded, not a 404 for a
+    store they no longer see. A new session there, or another rep with the id, is still refused."""
+    topic = make_topic()
+    wang = make_contact(world.store_a1, "小王")
+    session = session_body(world.store_a1, topic, [(wang, [0, 1, 2])])
+    first = Device(api(world.rep_a1))
+    assert statuses(first.push([first.mutation("training.record", session)])) == ["applied"]
+    moved = api(world.admin).patch(f"/api/v1/users/{world.rep_a1.id}", json={"territory_id": world.terr_a2.id})
+    assert moved.status_code == 200, moved.json
+
+    again = Device(api(world.rep_a1))
+    assert statuses(again.push([again.mutation("training.record", session)])) == ["applied"]
+    rest = api(world.rep_a1).post("/api/v1/training-sessions", json=session)
+    assert rest.status_code == 200, rest.json
+    assert (rest.json["id"], rest.json["store_id"], rest.json["attendees"][0]["score"]) == (
+        session["id"],
+        world.store_a1.id,
+        3,
+    )
+    assert (rows(TrainingSession), rows(TrainingAttendance)) == (1, 1)
+    [other] = again.push([again.mutation("training.record", session | {"duration_minutes": 60})]).json["results"]
+    assert (other["status"], other["error"]["reason"]) == ("rejected", "training.id_taken_other_content")
+    new = api(world.rep_a1).post("/api/v1/training-sessions", json=session | {"id": str(uuid.uuid4())})
+    assert new.status_code == 404, new.json
+    stranger = api(world.rep_b1).post("/api/v1/training-sessions", json=session)
+    assert stranger.status_code == 404, stranger.json
+    assert (rows(TrainingSession), rows(TrainingAttendance)) == (1, 1)

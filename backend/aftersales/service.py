@@ -5,7 +5,8 @@ the fault codes they carry and the repair points a phone can be referred to. The
 
 An event is the clerk's, at the store that sold the phone (the card's store), idempotent by the
 device's UUID: the same event sent again is answered with the one recorded (even once the card
-it closed is closed, or its window has passed since), other content under its id is a 409. A new
+it closed is closed, its window has passed, or the clerk who recorded it has moved to another
+store since), other content under its id is a 409. A new
 event is checked in this order: the card (this store's, not voided, not closed), what the kind
 takes, the fault code (and the no-fault policy), the day (its business day, not before the
 purchase, within the kind's term: warranty/rules.service_refusal), then what the kind needs —
@@ -81,8 +82,15 @@ def record_repair(actor: User, data: dict) -> tuple[ServiceEvent, bool]:
 
 
 def _record(actor: User, kind: EventKind, data: dict) -> tuple[ServiceEvent, bool]:
-    store_id = warranty.clerk_store(actor)
+    check_role(actor, Role.CLERK)
     check_device_time(data["occurred_at"], "occurred_at")
+    own = find_record(ServiceEvent, data["id"])
+    if own is not None and own.recorded_by == actor.id:
+        # A resend of the clerk's own event (a lost answer) is the event recorded, whatever
+        # happened since — also once the clerk has moved to another store: it is
+        # compared with what was sent at the store it was recorded at; nothing new is written.
+        return _same_event(own, kind, data, own.store_id), False
+    store_id = warranty.clerk_store(actor)
     card = warranty.lock_card(data["card_id"])
     existing = find_record(ServiceEvent, data["id"])
     if existing is not None:

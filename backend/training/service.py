@@ -4,7 +4,8 @@ records at a store, and who attended with their server-scored quiz results.
 A session is a field record like a price observation or a sell-out report: a field writer (rep
 or manager), a store in their scope, a device time not in the future, the writer's own visit at
 that store when a visit is named, then created once by its client id (the same id with the same
-content is a success with no second row, other content a 409). REST and the sync mutation
+content is a success with no second row — also the writer's own session resent after its store
+left their scope — other content a 409). REST and the sync mutation
 `training.record` both call `record_session`.
 
 Each attendee is a live contact of the session's store: one added on the spot reaches the
@@ -328,12 +329,11 @@ def record_session(actor: User, data: dict) -> tuple[TrainingSession, bool]:
     are kept unscored, see `score`). The topic must cover the day held, active or not now.
     Returns (session, created)."""
     check_role(actor, *FIELD_WRITERS)
-    store = visible_store(actor, data["store_id"])
     check_device_time(data["held_at"], "held_at")
     held_on = business_date(data["held_at"])
     values = {
         "rep_id": actor.id,
-        "store_id": store.id,
+        "store_id": data["store_id"],
         "visit_id": data.get("visit_id"),
         "topic_id": data["topic_id"],
         "held_at": data["held_at"],
@@ -342,11 +342,16 @@ def record_session(actor: User, data: dict) -> tuple[TrainingSession, bool]:
         "note": data.get("note") or "",
     }
     existing = find_record(TrainingSession, data["id"])
-    if existing is not None:
-        # A resend: the same content is the record already made (the contacts named may have been
-        # removed since, the topic may have ended), other content a 409.
+    if existing is not None and existing.rep_id == actor.id:
+        # A resend of the actor's own session (a lost answer): the same content is the record
+        # already made, whatever happened since — the contacts named may have been removed, the
+        # topic may have ended, the store may have left the actor's scope (a rep moved to another
+        # territory) — and other content a 409. Nothing new is written either way.
         _same_content(existing, values, data["attendees"])
         return existing, False
+    store = visible_store(actor, data["store_id"])
+    if existing is not None:  # another writer's id: 409 (its rep differs), as before
+        _same_content(existing, values, data["attendees"])
     topic = _topic_for(data["topic_id"], held_on)
     if data.get("visit_id") is not None:
         own_visit(actor, data["visit_id"], store.id)
