@@ -9,6 +9,8 @@ import tasksEn from './tasks.en.js';
 import tasksZh from './tasks.zh-CN.js';
 import importNoticeEn from './importNotice.en.js';
 import importNoticeZh from './importNotice.zh-CN.js';
+import channelListsEn from './channelLists.en.js';
+import channelListsZh from './channelLists.zh-CN.js';
 
 addStrings('en', en);
 addStrings('zh-CN', zh);
@@ -18,3 +20,5 @@ addStrings('en', tasksEn);
 addStrings('zh-CN', tasksZh);
 addStrings('en', importNoticeEn);
 addStrings('zh-CN', importNoticeZh);
+addStrings('en', channelListsEn);
+addStrings('zh-CN', channelListsZh);
