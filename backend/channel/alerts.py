@@ -42,7 +42,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import case, event, exists, func, select
+from sqlalchemy import case, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -65,6 +65,7 @@ from ..stores.service import store_scope, visible_store
 from ..warranty.models import Shipment, WarrantyCard
 from . import figures, rules
 from .models import AlertKind, ChannelAlert, StoreSellOutWeek
+from .rollup import registers_cards
 
 # --- noticing what may raise an alert -------------------------------------------------------------
 
@@ -150,8 +151,7 @@ def region_units(pairs: set[tuple[int, int]], today: date | None = None) -> dict
         return {}
     first, this_week = figures.sales_window(today)
     w = StoreSellOutWeek
-    clerk = exists().where(User.store_id == w.store_id, User.role == Role.CLERK)
-    units = case((clerk, w.card_units), else_=w.declared_units)
+    units = case((registers_cards(w.store_id), w.card_units), else_=w.declared_units)
     stmt = (
         select(Territory.region_id, w.model_key, func.sum(units))
         .join(Store, Store.id == w.store_id)

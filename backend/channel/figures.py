@@ -3,11 +3,19 @@ channel stock and weekly sell-out per region and model, which the screens (`serv
 the replenishment alerts (`alerts.py`) both use, so a screen and an alert never disagree on
 what a model's weeks of cover are.
 
-- stock = units shipped into the region's channel − units of them sold (live warranty cards on
-  their IMEIs). Returns come with a later issue.
-- weekly sales = units of the region's channel sold (by the cards' purchase weeks) over the last
-  `CHANNEL_SALES_WEEKS` complete ISO weeks before today's week, ÷ that number: the week under
-  way is left out, or every Monday would halve the average.
+- stock = units shipped into the region's channel − units sold, never below 0: the units out
+  by their IMEIs (live warranty cards; exchanged ones, whose faulty unit went to after-sales;
+  each unit once; a returned unit is back in stock) plus the units declared sold at the
+  region's stores that register no cards (no clerk: sellout reports, their only sell-out
+  figure; `rollup.registers_cards`, the rule `alerts.region_units` reads too). Declared units
+  name no IMEI: aging and FIFO breaks stay IMEI-level (cards only), so a region's aging units
+  may exceed its stock where stores declare. A store's declared units count for its partner
+  (NO_PARTNER: none), so the partners' stocks, each clamped at 0, may add up to more than the
+  region's.
+- weekly sales = units of the region's channel sold (by the cards' purchase weeks; declared
+  units over their report's weeks by days) over the last `CHANNEL_SALES_WEEKS` complete ISO
+  weeks before today's week, ÷ that number: the week under way is left out, or every Monday
+  would halve the average.
 - weeks of cover = stock ÷ weekly sales; None when nothing sold (no rate to cover).
 """
 
@@ -28,10 +36,11 @@ from .models import ChannelStock, ChannelWeek
 
 class Figures(NamedTuple):
     shipped: int
-    sold: int
+    sold: int  # declared included
     stock: int
     weekly_sales: float
     cover_weeks: float | None
+    declared: int = 0  # of `sold`, the units declared at stores without a clerk
 
 
 def sales_window(today: date | None = None, weeks: int | None = None) -> tuple[date, date]:
@@ -42,11 +51,13 @@ def sales_window(today: date | None = None, weeks: int | None = None) -> tuple[d
     return this_week - timedelta(weeks=weeks), this_week
 
 
-def figures_of(shipped: int, sold: int, units_in_window: int, weeks: int) -> Figures:
-    """The figures of one (region, model) or (region, partner, model) from its sums."""
+def figures_of(shipped: int, sold: int, units_in_window: int, weeks: int, declared: int = 0) -> Figures:
+    """The figures of one (region, model) or (region, partner, model) from its sums. Stock is
+    never below 0: stores may declare more than the channel was shipped (a guess, or units
+    bought elsewhere)."""
     weekly = units_in_window / weeks if weeks > 0 else 0.0
-    stock = shipped - sold
-    return Figures(shipped, sold, stock, weekly, rules.cover_weeks(stock, weekly))
+    stock = max(shipped - sold, 0)
+    return Figures(shipped, sold, stock, weekly, rules.cover_weeks(stock, weekly), declared)
 
 
 def stock_and_sales(
@@ -76,8 +87,10 @@ def stock_and_sales(
         return stmt
 
     totals = {
-        tuple(key): (shipped or 0, sold or 0)
-        for shipped, sold, *key in db.session.execute(keyed(c, select(func.sum(c.shipped), func.sum(c.sold))))
+        tuple(key): (shipped or 0, sold or 0, declared or 0)
+        for shipped, sold, declared, *key in db.session.execute(
+            keyed(c, select(func.sum(c.shipped), func.sum(c.sold), func.sum(c.declared)))
+        )
     }
     recent = {
         tuple(key): units or 0
@@ -86,7 +99,7 @@ def stock_and_sales(
         )
     }
     return {
-        key: figures_of(shipped, sold, recent.get(key, 0), weeks)
-        for key, (shipped, sold) in totals.items()
+        key: figures_of(shipped, sold, recent.get(key, 0), weeks, declared)
+        for key, (shipped, sold, declared) in totals.items()
         if shipped or sold
     }

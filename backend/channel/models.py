@@ -25,8 +25,10 @@ NATIONAL = 0  # region_id of sell-out cells over all regions
 
 class ChannelCohort(db.Model):
     """The units of one model shipped to one region's partner in one week, and how many of them
-    have sold (a live warranty card holds their IMEI). shipped − sold is what is left of them in
-    the channel; the cohort's age is its ship week's."""
+    have left the channel's stock (a live or exchanged warranty card holds their IMEI: each unit
+    once, `rollup.py`). shipped − sold is what is left of them in the channel; the cohort's age
+    is its ship week's. Cards only: declared sell-out names no IMEI, so aging and FIFO breaks,
+    which read the cohorts, are IMEI-level."""
 
     __tablename__ = "channel_cohorts"
     __table_args__ = (Index("ix_channel_cohorts_product_region", "product_id", "region_id", "ship_week"),)
@@ -59,9 +61,12 @@ class ChannelSale(db.Model):
 
 
 class ChannelStock(db.Model):
-    """All-time totals of one model in one region's partner's channel: units shipped, units of them
-    sold. The sum of the partner's cohorts, kept apart so that the stock screen and the alerts
-    read a row per (region, partner, model) — a few thousand — not a row per cohort."""
+    """All-time totals of one model in one region's partner's channel: units shipped, units sold.
+    `sold` is the partner's cohorts' sold (units out, by their IMEIs) plus `declared`: the units
+    stores of the region that register no cards (no clerk) declared sold (sellout reports), for
+    the store's partner (NO_PARTNER: none), which no IMEI says. Kept apart so that the stock
+    screen and the alerts read a row per (region, partner, model) — a few thousand — not a row
+    per cohort. Stock = shipped − sold, never below 0 (`figures`)."""
 
     __tablename__ = "channel_stock"
     __table_args__ = (Index("ix_channel_stock_product", "product_id", "region_id"),)
@@ -70,13 +75,15 @@ class ChannelStock(db.Model):
     partner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shipped: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    sold: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    sold: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # declared included
+    declared: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
 
 class ChannelWeek(db.Model):
     """Units of one model shipped into (by ship week) and sold out of (by the cards' purchase
-    week) one region's partner's channel in one week, whatever the cohort: weekly sell-out,
-    weeks of cover and sell-through read a few weeks of these rather than every cohort's sales."""
+    week; declared units as `ChannelStock` says, spread over their report's weeks) one region's
+    partner's channel in one week, whatever the cohort: weekly sell-out, weeks of cover and
+    sell-through read a few weeks of these rather than every cohort's sales."""
 
     __tablename__ = "channel_weeks"
     __table_args__ = (
@@ -89,13 +96,15 @@ class ChannelWeek(db.Model):
     product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     week_start: Mapped[date] = mapped_column(Date, primary_key=True)
     shipped: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    sold: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    sold: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # declared included
+    declared: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
 
 class StoreSellOutWeek(db.Model):
     """One store's sell-out of one model in one week, where it was sold: units on live warranty
-    cards registered there (exact), units the store declared (sellout reports, counted in the
-    week their period ends), and, for competitor models, the estimates heard (bands counted at
+    cards registered there (exact), units the store declared (sellout reports, spread over the
+    weeks of their period by days: `rules.spread_over_weeks`; a report counts once in
+    `declared_reports`, in the week its period ends), and, for competitor models, the estimates heard (bands counted at
     their middle). A store with cards and declarations keeps both: the screens show where they
     disagree."""
 

@@ -110,6 +110,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
+from ..auth.models import Role, User
 from ..core.transaction import TransactionState
 from ..extensions import db
 from ..org.models import Territory
@@ -117,6 +118,7 @@ from ..sellout.models import BAND_UNITS, CompetitorSellOut, SellOutReport
 from ..sellout.rules import week_start as week_of
 from ..stores.models import Store
 from ..warranty.models import Shipment, WarrantyCard, WarrantyImei
+from . import rules
 from .models import (
     NATIONAL,
     NO_PARTNER,
@@ -144,6 +146,16 @@ def card_flags(voided_at, closed_at, closed_kind) -> tuple[bool, bool]:
     return (not voided and not closed, not voided and (not closed or closed_kind == EXCHANGED))
 
 
+def registers_cards(store_id):
+    """SQL: the store `store_id` (a column or a value) registers warranty cards — a clerk works
+    there. The one rule of which sell-out figure a store-week has: its cards where it registers
+    cards, else the units its promoter or owner declared, never both (a clerk's store whose
+    promoter also declares would count each sale twice). `alerts.region_units` (where the
+    region sells a model) and the channel's stock (declared units subtract only at stores
+    without a clerk) both read it."""
+    return exists().where(User.store_id == store_id, User.role == Role.CLERK)
+
+
 def _out_sql(c):
     """SQL: card `c`'s unit is out of the channel's stock (`card_flags`' `out`)."""
     return and_(c.voided_at.is_(None), or_(c.closed_at.is_(None), c.closed_kind == EXCHANGED))
@@ -163,7 +175,7 @@ def competitor_key(competitor_model_id: int) -> str:
 class Noted:
     """What the open transaction wrote that the rollups count."""
 
-    __slots__ = ("cards", "records", "shipments", "unsure")
+    __slots__ = ("cards", "records", "shipments", "unsure", "users")
 
     def __init__(self) -> None:
         # card id → (the object, if added by this transaction, else None; its original values
@@ -176,6 +188,9 @@ class Noted:
         # have rolled back since (checked against the table at the commit).
         self.shipments: dict[str, tuple] = {}
         self.unsure: set[str] = set()
+        # user id → (role, store_id) when the transaction started (None: a user new here): who
+        # is a clerk where decides which stores' declared sell-out the channel's stock subtracts.
+        self.users: dict[int, tuple | None] = {}
 
 
 def _original(obj: WarrantyCard) -> tuple | None:
@@ -200,11 +215,30 @@ def _changes_counted(obj: WarrantyCard) -> bool:
     return any(state.attrs[name].history.has_changes() for name in CARD_FIELDS)
 
 
+USER_FIELDS = ("role", "store_id")
+
+
+def _user_original(obj: User) -> tuple:
+    state = inspect(obj)
+    values = []
+    for name in USER_FIELDS:
+        history = state.attrs[name].history
+        values.append(
+            history.deleted[0] if history.deleted else history.unchanged[0] if history.unchanged else getattr(obj, name)
+        )
+    return tuple(values)
+
+
 def _notice(session: Session) -> None:
-    """After a flush: note new and changed cards, and new sell-out records."""
+    """After a flush: note new and changed cards, new sell-out records, and users who became or
+    stopped being a store's clerk."""
     noted = None
     for obj in session.new:
-        if isinstance(obj, WarrantyCard):
+        if isinstance(obj, User):
+            if obj.role == Role.CLERK and obj.store_id is not None:
+                noted = noted or NOTED.get(session)
+                noted.users.setdefault(obj.id, None)
+        elif isinstance(obj, WarrantyCard):
             noted = noted or NOTED.get(session)
             entry = noted.cards.get(obj.id)
             # A card re-added after its savepoint rolled back is a new object: follow it.
@@ -217,11 +251,21 @@ def _notice(session: Session) -> None:
             noted = noted or NOTED.get(session)
             if obj.id not in noted.cards:
                 noted.cards[obj.id] = (None, _original(obj))
+        elif isinstance(obj, User):
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in USER_FIELDS):
+                noted = noted or NOTED.get(session)
+                if obj.id not in noted.users:
+                    noted.users[obj.id] = _user_original(obj)
     for obj in session.deleted:
         if isinstance(obj, WarrantyCard):
             noted = noted or NOTED.get(session)
             if obj.id not in noted.cards:
                 noted.cards[obj.id] = (None, _original(obj))
+        elif isinstance(obj, User):
+            noted = noted or NOTED.get(session)
+            if obj.id not in noted.users:
+                noted.users[obj.id] = _user_original(obj)
 
 
 def _notice_shipments(orm_execute_state):
@@ -258,8 +302,8 @@ class Deltas:
     def __init__(self) -> None:
         self.cohorts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # shipped, sold
         self.sales: dict[tuple, int] = defaultdict(int)
-        self.stock: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # shipped, sold
-        self.weeks: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # shipped, sold
+        self.stock: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])  # shipped, sold, declared
+        self.weeks: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])  # shipped, sold, declared
         self.store_weeks: dict[tuple, list[int]] = defaultdict(lambda: [0] * 5)
         self.cells: dict[tuple, list[int]] = defaultdict(lambda: [0] * 5)
 
@@ -278,6 +322,15 @@ class Deltas:
         self.stock[cohort[:3]][0] += 1
         self.weeks[cohort][0] += 1
 
+    def declared(self, store: tuple, product_id: int, week: date, units: int) -> None:
+        """Units declared sold at a store that registers no cards, out of its region's channel:
+        its partner's (`store`: (region_id, partner_id | None, registers cards))."""
+        region_id, partner_id, _registers = store
+        key = (region_id, partner_id if partner_id is not None else NO_PARTNER, product_id)
+        for row in (self.stock[key], self.weeks[(*key, week)]):
+            row[1] += units
+            row[2] += units
+
     def sellout(self, store_id: int, region_id: int, key: str, week: date, values: tuple[int, ...]) -> None:
         """Add (card units, declared units, declared reports, estimated units, estimates)."""
         for row in (self.store_weeks[(store_id, key, week)], self.cells[(region_id, key, week)]):
@@ -287,15 +340,12 @@ class Deltas:
         for i, v in enumerate(values):
             national[i] += v
 
-    def card(self, values: tuple, region_id: int, shipment: tuple | None, sign: int) -> None:
-        """A card's unit, counted (+1) or taken back (−1): as sell-out if the card `sells`, as
-        its cohort's sale if its unit is `out` of the channel (`card_flags`)."""
-        _imei, _imei2, product_id, store_id, purchase_date, sells, out = values
-        week = week_of(purchase_date)
+    def card(self, values: tuple, region_id: int, sign: int) -> None:
+        """A card's phone as sell-out, counted (+1) or taken back (−1), if the card `sells`
+        (`card_flags`). Its unit's way out of the channel's stock is `_count_units`'."""
+        _imei, _imei2, product_id, store_id, purchase_date, sells, _out = values
         if sells:
-            self.sellout(store_id, region_id, product_key(product_id), week, (sign, 0, 0, 0, 0))
-        if out and shipment is not None:
-            self.sale(shipment, week, sign)
+            self.sellout(store_id, region_id, product_key(product_id), week_of(purchase_date), (sign, 0, 0, 0, 0))
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -375,10 +425,10 @@ def _shipment_columns(s) -> tuple:
     return (s.imei, s.region_id, s.partner_id, s.product_id, s.ship_date)
 
 
-def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
-    """final − original for every card the transaction touched (one SELECT for the final state),
-    each against the shipments committed before this transaction: its own new shipments count
-    their cards themselves (`_count_shipments`), so the two sides add up to the change."""
+def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> tuple[dict, dict]:
+    """Sell-out: final − original for every card the transaction touched (one SELECT for the
+    final state). Returns the cards touched {id: original values | None} and their final values
+    {id: values}, for `_count_units`."""
     cards = {
         card_id: original
         for card_id, (obj, original) in noted.cards.items()
@@ -387,10 +437,9 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
         if obj is None or inspect(obj).persistent
     }
     if not cards:
-        return
-    c, s1, s2 = WarrantyCard, aliased(Shipment), aliased(Shipment)
+        return {}, {}
+    c = WarrantyCard
     final: dict = {}
-    shipments: dict[str, tuple | None] = {}  # IMEI → its shipment, None when it has none
     for chunk in _chunks(list(cards)):
         rows = session.execute(
             select(
@@ -404,53 +453,32 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> None:
                 c.closed_at,
                 c.closed_kind,
                 Territory.region_id,
-                *_shipment_columns(s1),
-                *_shipment_columns(s2),
             )
             .select_from(c)
             .join(Store, Store.id == c.store_id)
             .join(Territory, Territory.id == Store.territory_id)
-            .outerjoin(s1, s1.imei == c.imei)
-            .outerjoin(s2, s2.imei == c.imei2)
             .where(_among(c.id, chunk, session))
         )
-        for card_id, imei, imei2, product_id, store_id, day, voided_at, closed_at, kind, region_id, *found in rows:
+        for card_id, imei, imei2, product_id, store_id, day, voided_at, closed_at, kind, region_id in rows:
             flags = card_flags(voided_at, closed_at, kind)
             final[card_id] = ((imei, imei2, product_id, store_id, day, *flags), region_id)
-            for held, shipment in ((imei, found[:5]), (imei2, found[5:])):
-                if held is not None:
-                    shipments[held] = tuple(shipment[1:]) if shipment[0] is not None else None
-    originals = [o for o in cards.values() if o is not None and o[6]]  # out (sells implies out)
+    selling = [o for o in cards.values() if o is not None and o[5]]
     known_regions = {values[3]: region for values, region in final.values()}
-    regions = _regions_of(session, {o[3] for o in originals} - set(known_regions))
+    regions = _regions_of(session, {o[3] for o in selling} - set(known_regions))
     regions.update(known_regions)
-    unknown = {i for o in originals for i in o[:2] if i is not None} - set(shipments)
-    shipments.update(dict.fromkeys(unknown))
-    shipments.update(_shipments_of(session, unknown))
-
-    def before(imei: str) -> tuple | None:
-        # The shipments committed before this transaction (its own new ones: `_count_shipments`).
-        return None if imei in noted.shipments else shipments.get(imei)
-
     for card_id, original in cards.items():
-        if original is not None:
-            deltas.card(original, regions[original[3]], unit_of(original[0], original[1], before), -1)
+        if original is not None and original[5]:
+            deltas.card(original, regions[original[3]], -1)
         if card_id in final:
             values, region_id = final[card_id]
-            deltas.card(values, region_id, unit_of(values[0], values[1], before), +1)
+            deltas.card(values, region_id, +1)
+    return cards, {card_id: values for card_id, (values, _region) in final.items()}
 
 
 def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
-    """Units shipped (as their INSERT's parameters said), and the sales the new units change:
-    a card whose unit is out of the channel (`card_flags`: live, or exchanged; committed, or
-    this transaction's) holding a new IMEI sold the new unit if it is the card's unit now
-    (`unit_of`, against every shipment) — and no longer the unit it sold before (its second
-    IMEI's, when its first has just been shipped). So a shipment arriving after an exchange
-    counts the faulty unit as out at once (it is not in the store's stock), as `rebuild()`
-    does; after a return it counts nothing (the unit is in stock). One SELECT of the live cards
-    by the IMEIs (`warranty_imeis`, primary key) and one of the exchanged cards (not in
-    `warranty_imeis`: by `ix_warranty_cards_imei` / `_imei2`), with their two IMEIs' shipments
-    (and one of the shipments inserted in a savepoint, to drop those rolled back with it)."""
+    """Units shipped, as their INSERT's parameters said (those inserted in a savepoint checked
+    against the table: one SELECT, to drop those rolled back with it). What the new units change
+    in the sales is `_count_units`'."""
     if not noted.shipments:
         return
     units = noted.shipments
@@ -461,60 +489,125 @@ def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
         units = {imei: unit for imei, unit in units.items() if imei not in gone}
     for shipment in units.values():
         deltas.shipped(shipment)
-    wi, c, s1, s2 = WarrantyImei, WarrantyCard, aliased(Shipment), aliased(Shipment)
+
+
+def unit_imei(imei: str, imei2: str | None, shipment_of) -> str | None:
+    """The IMEI of the shipped unit a card holds (`unit_of`): its first if shipped, else its
+    second if shipped, else None."""
+    if shipment_of(imei) is not None:
+        return imei
+    return imei2 if imei2 is not None and shipment_of(imei2) is not None else None
+
+
+def unit_days(cards: Iterable[tuple], shipment_of) -> dict[str, date]:
+    """{unit IMEI: the day it left the channel's stock} for these cards (imei, imei2, purchase
+    date) whose unit is out (`card_flags`): each shipped unit once, on the earliest purchase date
+    of the cards whose unit it is. So a faulty unit taken back in an exchange (its card stays
+    out) and sold again refurbished (a live card holds it again) leaves the stock once, when it
+    was first sold; after-sales, not the store's shelf, supplied the resale."""
+    days: dict[str, date] = {}
+    for imei, imei2, day in cards:
+        unit = unit_imei(imei, imei2, shipment_of)
+        if unit is not None and (unit not in days or day < days[unit]):
+            days[unit] = day
+    return days
+
+
+def _out_cards_holding(session: Session, imeis: set[str]) -> tuple[dict, dict]:
+    """The cards whose unit is out (`_out_sql`: live or exchanged) holding any of these IMEIs in
+    either slot ({id: (imei, imei2, purchase date)}), and their IMEIs' shipments ({IMEI: shipment
+    or None}): one SELECT per chunk, by `ix_warranty_cards_imei` and `_imei2`."""
+    c, s1, s2 = WarrantyCard, aliased(Shipment), aliased(Shipment)
     cards: dict = {}
-    for chunk in _chunks(sorted(units)):
+    shipments: dict[str, tuple | None] = {}
+    for chunk in _chunks(sorted(imeis)):
         rows = session.execute(
-            select(c.id, c.imei, c.imei2, c.purchase_date, *_shipment_columns(s1), *_shipment_columns(s2))
-            .select_from(wi)
-            .join(c, c.id == wi.card_id)
-            .outerjoin(s1, s1.imei == c.imei)
-            .outerjoin(s2, s2.imei == c.imei2)
-            .where(_among(wi.imei, chunk, session), c.voided_at.is_(None), c.closed_at.is_(None))
-        )
-        exchanged = session.execute(
             select(c.id, c.imei, c.imei2, c.purchase_date, *_shipment_columns(s1), *_shipment_columns(s2))
             .select_from(c)
             .outerjoin(s1, s1.imei == c.imei)
             .outerjoin(s2, s2.imei == c.imei2)
-            .where(
-                or_(_among(c.imei, chunk, session), _among(c.imei2, chunk, session)),
-                c.closed_kind == EXCHANGED,
-                c.voided_at.is_(None),
-            )
+            .where(or_(_among(c.imei, chunk, session), _among(c.imei2, chunk, session)), _out_sql(c))
         )
-        for card_id, *row in [*rows, *exchanged]:
-            cards[card_id] = row  # a card holding two new IMEIs comes twice: once is enough
-    for imei, imei2, purchase_date, *found in cards.values():
-        shipments = {
-            held: tuple(shipment[1:])
-            for held, shipment in ((imei, found[:5]), (imei2, found[5:]))
-            if held is not None and shipment[0] is not None
-        }
-        now = unit_of(imei, imei2, shipments.get)
-        committed = {held: shipment for held, shipment in shipments.items() if held not in noted.shipments}
-        before = unit_of(imei, imei2, committed.get)
-        if now != before:
-            week = week_of(purchase_date)
-            if before is not None:
-                deltas.sale(before, week, -1)
+        for card_id, imei, imei2, day, *found in rows:
+            cards[card_id] = (imei, imei2, day)
+            for held, shipment in ((imei, found[:5]), (imei2, found[5:])):
+                if held is not None:
+                    shipments[held] = tuple(shipment[1:]) if shipment[0] is not None else None
+    return cards, shipments
+
+
+def _count_units(session: Session, noted: Noted, deltas: Deltas, touched: dict, finals: dict) -> None:
+    """The units out of the channel's stock (cohorts' `sold`, sales): for every unit the
+    transaction may have changed — an IMEI of a card it touched (before or after), an IMEI it
+    shipped, and the other IMEI of a card holding a newly shipped one (the card's unit may move
+    to it) — its sale as at the transaction's start (`unit_days` over the out cards holding it,
+    touched cards as they were, without this transaction's shipments) and as now, and the
+    difference. All cards holding these IMEIs are read (one SELECT, twice at most: the second
+    for those other IMEIs), with their IMEIs' shipments."""
+    seeds = set(noted.shipments)
+    for values in [*finals.values(), *(o for o in touched.values() if o is not None)]:
+        seeds.update(i for i in values[:2] if i is not None)
+    if not seeds:
+        return
+    related, shipments = _out_cards_holding(session, seeds)
+    extra = {imei2 for imei, imei2, _day in related.values() if imei in noted.shipments and imei2 is not None}
+    extra -= seeds
+    if extra:
+        more, found = _out_cards_holding(session, extra)
+        related.update(more)
+        shipments.update(found)
+        seeds |= extra
+    unknown = {i for o in touched.values() if o is not None for i in o[:2] if i is not None} - set(shipments)
+    if unknown:
+        shipments.update(dict.fromkeys(unknown))
+        shipments.update(_shipments_of(session, unknown))
+
+    def shipped_before(imei: str) -> tuple | None:
+        # The shipments committed before this transaction: not its own new ones.
+        return None if imei in noted.shipments else shipments.get(imei)
+
+    after = unit_days(related.values(), shipments.get)
+    before_cards = [values for card_id, values in related.items() if card_id not in touched]
+    before_cards += [(o[0], o[1], o[4]) for o in touched.values() if o is not None and o[6]]
+    before = unit_days(before_cards, shipped_before)
+    for unit in sorted(seeds & (before.keys() | after.keys())):
+        was = (shipped_before(unit), week_of(before[unit])) if unit in before else None
+        now = (shipments[unit], week_of(after[unit])) if unit in after else None
+        if was != now:
+            if was is not None:
+                deltas.sale(*was, -1)
             if now is not None:
-                deltas.sale(now, week, +1)
+                deltas.sale(*now, +1)
 
 
-def _contribution(kind: str, model_id: int, day: date, units: int | None, band: str | None):
-    """A report's or an estimate's (model key, week, values) in the sell-out rollups: a report
-    counts in the week its period ends, an estimate in its week."""
+def report_weeks(units: int, period_start: date, period_end: date) -> list[tuple[date, int, int]]:
+    """A report's [(week, units, reports)] in the sell-out rollups: its units spread over the
+    weeks of its period by days (`rules.spread_over_weeks`), weeks of 0 units left out; the
+    report itself counted once (`declared_reports`), in the week its period ends."""
+    last = week_of(period_end)
+    return [
+        (week, n, int(week == last))
+        for week, n in rules.spread_over_weeks(units, period_start, period_end)
+        if n or week == last
+    ]
+
+
+def _contribution(kind: str, model_id: int, day: date, units: int | None, band: str | None, start: date | None):
+    """A report's or an estimate's model key and [(week, values)] in the sell-out rollups: a
+    report over the weeks of its period (`report_weeks`), an estimate in its week."""
     if kind == "r":
-        return product_key(model_id), week_of(day), (0, units, 1, 0, 0)
-    return competitor_key(model_id), day, (0, 0, 0, units if units is not None else BAND_UNITS[band], 1)
+        return product_key(model_id), [(week, (0, n, k, 0, 0)) for week, n, k in report_weeks(units, start, day)]
+    return competitor_key(model_id), [(day, (0, 0, 0, units if units is not None else BAND_UNITS[band], 1))]
 
 
 def _record_row(obj) -> tuple:
-    """A new record as the rows `_visits_records` reads: (kind, id, visit, store, model, day, units, band)."""
+    """A new record as the rows `_visits_records` reads: (kind, id, visit, store, model, day,
+    units, band, period start)."""
     if isinstance(obj, SellOutReport):
-        return ("r", obj.id, obj.visit_id, obj.store_id, obj.product_id, obj.period_end, obj.units, None)
-    return ("c", obj.id, obj.visit_id, obj.store_id, obj.competitor_model_id, obj.week_start, obj.units, obj.band)
+        r = obj
+        return ("r", r.id, r.visit_id, r.store_id, r.product_id, r.period_end, r.units, None, r.period_start)
+    e = obj
+    return ("c", e.id, e.visit_id, e.store_id, e.competitor_model_id, e.week_start, e.units, e.band, None)
 
 
 def _visits_records(session: Session, records: list) -> list[tuple]:
@@ -525,9 +618,9 @@ def _visits_records(session: Session, records: list) -> list[tuple]:
     r, e = SellOutReport, CompetitorSellOut
     kinds = {type(x) for x in records}
     parts = []
-    for model, model_id, day, band in (
-        (r, r.product_id, r.period_end, literal(None, String)),
-        (e, e.competitor_model_id, e.week_start, e.band),
+    for model, model_id, day, band, start in (
+        (r, r.product_id, r.period_end, literal(None, String), r.period_start),
+        (e, e.competitor_model_id, e.week_start, e.band, literal(None, Date)),
     ):
         if model in kinds:
             visits = sorted({x.visit_id for x in records if type(x) is model})
@@ -541,6 +634,7 @@ def _visits_records(session: Session, records: list) -> list[tuple]:
                     day,
                     model.units,
                     band,
+                    start,
                     model.reported_at,
                     model.received_at,
                 ).where(model.visit_id.in_(visits))
@@ -580,7 +674,7 @@ def _count_records(session: Session, noted: Noted, deltas: Deltas) -> None:
                 groups[_superseding_key(row)].append(row)
 
         def order(row: tuple) -> tuple:
-            return (row[8], row[9], row[1])  # reported_at, received_at, id
+            return (row[9], row[10], row[1])  # reported_at, received_at, id
 
         for rows in groups.values():
             latest = max(rows, key=order)
@@ -591,11 +685,66 @@ def _count_records(session: Session, noted: Noted, deltas: Deltas) -> None:
             if before is not None:
                 counts.append((before, -1))
             counts.append((latest, +1))
-    regions = _regions_of(session, {row[3] for row, _ in counts})
+    stores = _stores_of(session, {row[3] for row, _ in counts})
     for row, sign in counts:
-        kind, _id, _visit, store_id, model_id, day, units, band = row[:8]
-        key, week, values = _contribution(kind, model_id, day, units, band)
-        deltas.sellout(store_id, regions[store_id], key, week, tuple(sign * v for v in values))
+        kind, _id, _visit, store_id, model_id, day, units, band, start = row[:9]
+        store = stores[store_id]
+        key, weeks = _contribution(kind, model_id, day, units, band, start)
+        for week, values in weeks:
+            deltas.sellout(store_id, store[0], key, week, tuple(sign * v for v in values))
+            if kind == "r" and not store[2] and values[1]:
+                deltas.declared(store, model_id, week, sign * values[1])
+
+
+def _stores_of(session: Session, store_ids: set[int]) -> dict[int, tuple]:
+    """{store id: (region_id, partner_id | None, registers cards)} (`registers_cards`)."""
+    found: dict[int, tuple] = {}
+    for chunk in _chunks(sorted(store_ids)):
+        for store_id, *info in session.execute(
+            select(Store.id, Territory.region_id, Store.partner_id, registers_cards(Store.id))
+            .join(Territory, Territory.id == Store.territory_id)
+            .where(Store.id.in_(chunk))
+        ):
+            found[store_id] = (info[0], info[1], bool(info[2]))
+    return found
+
+
+def _count_clerks(session: Session, noted: Noted, deltas: Deltas) -> None:
+    """A store that starts or stops registering cards (`registers_cards`: a clerk was added,
+    moved, made something else, removed) changes which of its sell-out figures the channel's
+    stock subtracts: all its declared units, of every week, leave the channel's `sold` (it has
+    a clerk now: its cards count) or come back to it (its last clerk is gone). Before and after
+    per store: the clerks now (one SELECT), and the clerks the transaction did not touch plus
+    the touched ones as they were (another); the declared units of the stores that flipped, as
+    committed before this transaction (its own new reports count with the stores' final state:
+    `_count_records`), from their store-weeks (one SELECT, the store's rows of its primary key)."""
+    if not noted.users:
+        return
+    was_clerk = {o[1] for o in noted.users.values() if o is not None and o[0] == Role.CLERK and o[1] is not None}
+    ids = sorted(noted.users)
+    u = User
+    stores = was_clerk | set(
+        session.scalars(select(u.store_id).where(u.id.in_(ids), u.role == Role.CLERK, u.store_id.is_not(None)))
+    )
+    if not stores:
+        return
+    now = {store_id for store_id, (_r, _p, registers) in _stores_of(session, stores).items() if registers}
+    untouched = select(u.store_id).where(u.store_id.in_(sorted(stores)), u.role == Role.CLERK, u.id.not_in(ids))
+    others = set(session.scalars(untouched))
+    before = others | was_clerk
+    flipped = {store_id: store_id in now for store_id in stores if (store_id in before) != (store_id in now)}
+    if not flipped:
+        return
+    info = _stores_of(session, set(flipped))
+    w = StoreSellOutWeek
+    rows = session.execute(
+        select(w.store_id, w.model_key, w.week_start, w.declared_units).where(
+            w.store_id.in_(sorted(flipped)), w.model_key.like("p%"), w.declared_units != 0
+        )
+    )
+    for store_id, key, week, units in rows:
+        if store_id in info:
+            deltas.declared(info[store_id], int(key[1:]), week, -units if flipped[store_id] else units)
 
 
 def _superseding_key(row: tuple) -> tuple:
@@ -642,18 +791,22 @@ COHORT_KEY = ("region_id", "partner_id", "product_id", "ship_week")
 
 def _write(session: Session, noted: Noted) -> None:
     """Before the commit: the noted changes as increments, in the same transaction."""
-    if not (noted.cards or noted.records or noted.shipments):
+    if not (noted.cards or noted.records or noted.shipments or noted.users):
         return
-    # Exclusive for shipment writers, shared for the others: see the module's docstring.
-    _lock(session, shared=not noted.shipments)
+    # Exclusive for shipment writers and clerk changes, shared for the others: see the module's
+    # docstring.
+    _lock(session, shared=not (noted.shipments or noted.users))
     deltas = Deltas()
-    _count_cards(session, noted, deltas)
+    touched, finals = _count_cards(session, noted, deltas)
     _count_shipments(session, noted, deltas)
+    _count_units(session, noted, deltas, touched, finals)
     _count_records(session, noted, deltas)
+    _count_clerks(session, noted, deltas)
+    totals = ("shipped", "sold", "declared")
     _upsert(session, ChannelCohort, COHORT_KEY, ("shipped", "sold"), deltas.cohorts)
     _upsert(session, ChannelSale, (*COHORT_KEY, "sale_week"), ("units",), deltas.sales)
-    _upsert(session, ChannelStock, COHORT_KEY[:3], ("shipped", "sold"), deltas.stock)
-    _upsert(session, ChannelWeek, (*COHORT_KEY[:3], "week_start"), ("shipped", "sold"), deltas.weeks)
+    _upsert(session, ChannelStock, COHORT_KEY[:3], totals, deltas.stock)
+    _upsert(session, ChannelWeek, (*COHORT_KEY[:3], "week_start"), totals, deltas.weeks)
     _upsert(session, StoreSellOutWeek, ("store_id", "model_key", "week_start"), SELLOUT_COLUMNS, deltas.store_weeks)
     _upsert(session, SellOutCell, ("region_id", "model_key", "week_start"), SELLOUT_COLUMNS, deltas.cells)
 
@@ -718,63 +871,24 @@ def counted_estimates():
 
 
 def rebuild(session: Session | None = None) -> dict[str, int]:
-    """Recompute every channel rollup from the raw rows, in set-based passes (shipments ⋈ cards
-    whose unit is out — live or exchanged — by IMEI; live cards, reports and estimates per store
-    and week; cells from the store weeks): for a first deployment, after a bulk load that
-    bypassed the ORM, and as the check that the increments are right (the tests compare the
-    two). Holds the exclusive lock, so no increment lands between its passes. Returns the rows
-    written per table; commits."""
+    """Recompute every channel rollup from the raw rows, in set-based passes (the store weeks
+    from live cards, reports and estimates, the cells from the store weeks; shipments ⋈ the
+    units out — each shipped unit once, on the earliest purchase date of the live or exchanged
+    cards whose unit it is; the declared units of stores that register no cards from their
+    store weeks): for a first deployment, after a bulk load that bypassed the ORM, and as the
+    check that the increments are right (the tests compare the two). Reports are spread over
+    their weeks in Python (`report_weeks`, the rule the increments use), one pass over the
+    counted reports. Holds the exclusive lock, so no increment lands between its passes. Returns
+    the rows written per table; commits."""
     session = session or db.session
     _lock(session, shared=False)
     for model in (ChannelSale, ChannelCohort, ChannelStock, ChannelWeek, SellOutCell, StoreSellOutWeek):
         session.execute(delete(model))
     s, c = Shipment, WarrantyCard
-    partner = func.coalesce(s.partner_id, NO_PARTNER)
-    ship_week = _week_sql(s.ship_date, session)
-    # The unit of each card whose unit is out of the channel (`card_flags`: live or exchanged;
-    # `unit_of`): its first IMEI's shipment, else its second's.
-    s1, s2 = aliased(Shipment), aliased(Shipment)
-    units = (
-        select(c.id, c.purchase_date, func.coalesce(s1.imei, s2.imei).label("imei"))
-        .select_from(c)
-        .outerjoin(s1, s1.imei == c.imei)
-        .outerjoin(s2, s2.imei == c.imei2)
-        .where(_out_sql(c), or_(s1.imei.is_not(None), s2.imei.is_not(None)))
-        .subquery()
-    )
-    cohorts = (
-        select(s.region_id, partner, s.product_id, ship_week, func.count(), func.count(units.c.id))
-        .outerjoin(units, units.c.imei == s.imei)
-        .group_by(s.region_id, partner, s.product_id, ship_week)
-    )
-    session.execute(insert(ChannelCohort).from_select([*COHORT_KEY, "shipped", "sold"], cohorts))
-    sale_week = _week_sql(units.c.purchase_date, session)
-    sales = (
-        select(s.region_id, partner, s.product_id, ship_week, sale_week, func.count())
-        .join(units, units.c.imei == s.imei)
-        .group_by(s.region_id, partner, s.product_id, ship_week, sale_week)
-    )
-    session.execute(insert(ChannelSale).from_select([*COHORT_KEY, "sale_week", "units"], sales))
-    co, sa = ChannelCohort, ChannelSale
-    totals = select(co.region_id, co.partner_id, co.product_id, func.sum(co.shipped), func.sum(co.sold)).group_by(
-        co.region_id, co.partner_id, co.product_id
-    )
-    session.execute(insert(ChannelStock).from_select([*COHORT_KEY[:3], "shipped", "sold"], totals))
-    moves = (
-        select(
-            co.region_id, co.partner_id, co.product_id, co.ship_week.label("week"), co.shipped, literal(0).label("sold")
-        )
-        .union_all(select(sa.region_id, sa.partner_id, sa.product_id, sa.sale_week, literal(0), sa.units))
-        .subquery()
-    )
-    m = moves.c
-    by_week = select(m.region_id, m.partner_id, m.product_id, m.week, func.sum(m.shipped), func.sum(m.sold)).group_by(
-        m.region_id, m.partner_id, m.product_id, m.week
-    )
-    session.execute(insert(ChannelWeek).from_select([*COHORT_KEY[:3], "week_start", "shipped", "sold"], by_week))
 
+    # Sell-out where it was sold: per store and week, then per region and nationwide.
     zero = literal(0)
-    r, e = SellOutReport, CompetitorSellOut
+    e = CompetitorSellOut
     band_units = case({band.value: units for band, units in BAND_UNITS.items()}, value=e.band, else_=0)
     parts = (
         select(
@@ -787,9 +901,6 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
             zero.label("d"),
             zero.label("m"),
         ).where(c.voided_at.is_(None), c.closed_at.is_(None)),
-        select(
-            r.store_id, _key_sql("p", r.product_id), _week_sql(r.period_end, session), zero, r.units, 1, zero, zero
-        ).where(counted_reports()),
         select(
             e.store_id,
             _key_sql("c", e.competitor_model_id),
@@ -807,6 +918,15 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
     )
     key = ("store_id", "model_key", "week_start")
     session.execute(insert(StoreSellOutWeek).from_select([*key, *SELLOUT_COLUMNS], store_weeks))
+    r = SellOutReport
+    reported: dict[tuple, list[int]] = defaultdict(lambda: [0] * 5)
+    counted = select(r.store_id, r.product_id, r.period_start, r.period_end, r.units).where(counted_reports())
+    for store_id, product_id, start, end, units in session.execute(counted.execution_options(yield_per=CHUNK)):
+        for week, n, k in report_weeks(units, start, end):
+            row = reported[(store_id, product_key(product_id), week)]
+            row[1] += n
+            row[2] += k
+    _upsert(session, StoreSellOutWeek, key, SELLOUT_COLUMNS, reported)
 
     w = StoreSellOutWeek
     sums = [func.sum(getattr(w, col)) for col in SELLOUT_COLUMNS]
@@ -820,6 +940,78 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
     cell_key = ("region_id", "model_key", "week_start")
     session.execute(insert(SellOutCell).from_select([*cell_key, *SELLOUT_COLUMNS], by_region))
     session.execute(insert(SellOutCell).from_select([*cell_key, *SELLOUT_COLUMNS], national))
+
+    # The channel. The unit of each card whose unit is out (`card_flags`: live or exchanged;
+    # `unit_of`): its first IMEI's shipment, else its second's; each unit once, on the earliest
+    # purchase date (`unit_days`).
+    partner = func.coalesce(s.partner_id, NO_PARTNER)
+    ship_week = _week_sql(s.ship_date, session)
+    s1, s2 = aliased(Shipment), aliased(Shipment)
+    held = (
+        select(func.coalesce(s1.imei, s2.imei).label("imei"), c.purchase_date)
+        .select_from(c)
+        .outerjoin(s1, s1.imei == c.imei)
+        .outerjoin(s2, s2.imei == c.imei2)
+        .where(_out_sql(c), or_(s1.imei.is_not(None), s2.imei.is_not(None)))
+        .subquery()
+    )
+    units = select(held.c.imei, func.min(held.c.purchase_date).label("purchase_date")).group_by(held.c.imei).subquery()
+    cohorts = (
+        select(s.region_id, partner, s.product_id, ship_week, func.count(), func.count(units.c.imei))
+        .outerjoin(units, units.c.imei == s.imei)
+        .group_by(s.region_id, partner, s.product_id, ship_week)
+    )
+    session.execute(insert(ChannelCohort).from_select([*COHORT_KEY, "shipped", "sold"], cohorts))
+    sale_week = _week_sql(units.c.purchase_date, session)
+    sales = (
+        select(s.region_id, partner, s.product_id, ship_week, sale_week, func.count())
+        .join(units, units.c.imei == s.imei)
+        .group_by(s.region_id, partner, s.product_id, ship_week, sale_week)
+    )
+    session.execute(insert(ChannelSale).from_select([*COHORT_KEY, "sale_week", "units"], sales))
+    # The units declared sold at stores that register no cards (`registers_cards`), out of their
+    # region's channel, their partner's.
+    declared = (
+        select(
+            Territory.region_id.label("region_id"),
+            func.coalesce(Store.partner_id, NO_PARTNER).label("partner_id"),
+            cast(func.substr(w.model_key, 2), db.Integer).label("product_id"),
+            w.week_start.label("week"),
+            w.declared_units.label("units"),
+        )
+        .join(Store, Store.id == w.store_id)
+        .join(Territory, Territory.id == Store.territory_id)
+        .where(w.model_key.like("p%"), w.declared_units != 0, ~registers_cards(w.store_id))
+        .subquery()
+    )
+    d = declared.c
+    co, sa = ChannelCohort, ChannelSale
+    moves = (
+        select(
+            co.region_id,
+            co.partner_id,
+            co.product_id,
+            co.ship_week.label("week"),
+            co.shipped,
+            literal(0).label("sold"),
+            literal(0).label("declared"),
+        )
+        .union_all(
+            select(sa.region_id, sa.partner_id, sa.product_id, sa.sale_week, zero, sa.units, zero),
+            select(d.region_id, d.partner_id, d.product_id, d.week, zero, d.units, d.units),
+        )
+        .subquery()
+    )
+    m = moves.c
+    figures = (func.sum(m.shipped), func.sum(m.sold), func.sum(m.declared))
+    by_week = select(m.region_id, m.partner_id, m.product_id, m.week, *figures).group_by(
+        m.region_id, m.partner_id, m.product_id, m.week
+    )
+    session.execute(
+        insert(ChannelWeek).from_select([*COHORT_KEY[:3], "week_start", "shipped", "sold", "declared"], by_week)
+    )
+    totals = select(m.region_id, m.partner_id, m.product_id, *figures).group_by(m.region_id, m.partner_id, m.product_id)
+    session.execute(insert(ChannelStock).from_select([*COHORT_KEY[:3], "shipped", "sold", "declared"], totals))
     counts = {
         model.__tablename__: session.scalar(select(func.count()).select_from(model))
         for model in (ChannelCohort, ChannelSale, ChannelStock, ChannelWeek, StoreSellOutWeek, SellOutCell)

@@ -20,6 +20,7 @@ Both rules have noise guards, because an alert nobody can act on teaches people 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 
 COVER_LOW, COVER_HIGH = "cover_low", "cover_high"
 
@@ -54,3 +55,31 @@ def stock_out_alert(on_hand: int, region_units: int, cfg: Mapping) -> bool:
     """A count of 0 where the region's stores sold at least `CHANNEL_STOCKOUT_MIN_REGION_UNITS`
     units of the model over the last `CHANNEL_SALES_WEEKS` complete weeks."""
     return on_hand == 0 and region_units >= cfg["CHANNEL_STOCKOUT_MIN_REGION_UNITS"]
+
+
+def spread_over_weeks(units: int, start: date, end: date) -> list[tuple[date, int]]:
+    """A declared sell-out report's units spread over the ISO weeks (Mondays) of its period
+    [start, end] (both inclusive), in proportion to the period's days in each week, as whole
+    units that add up to `units` (largest remainder): [(Monday, units)], every week of the
+    period in order, none negative. A report of 10 units over Sunday to Saturday puts 1 in the
+    first week and 9 in the second: a store's "12 sold since the 1st of the month" is three weeks
+    of sales, not one.
+
+    Each week first gets the whole part of units × its days ÷ the period's days; the units left
+    (fewer than the weeks) go one each to the weeks with the largest remainders, a tie to the
+    later week (the one nearer the day the store said it). A period within one week is that week
+    alone, as before."""
+    if end < start:
+        raise ValueError("end before start")
+    total = (end - start).days + 1
+    weeks = []
+    monday = start - timedelta(days=start.weekday())
+    while monday <= end:
+        days = (min(end, monday + timedelta(days=6)) - max(start, monday)).days + 1
+        weeks.append((monday, days))
+        monday += timedelta(days=7)
+    shares = [[monday, units * days // total, units * days % total] for monday, days in weeks]
+    left = units - sum(share[1] for share in shares)
+    for share in sorted(shares, key=lambda s: (s[2], s[0]), reverse=True)[:left]:
+        share[1] += 1
+    return [(monday, n) for monday, n, _ in shares]

@@ -200,7 +200,9 @@ def test_sell_through_with_competitor_estimates(api, world, channel):
         (M(1).isoformat(), 0, 1, 15, round(1 / 15, 4)),
         (M(0).isoformat(), 0, 1, 14, round(1 / 14, 4)),
     ]
-    assert [(r["card_units"], r["declared_units"]) for r in ours] == [(0, 0), (4, 6), (1, 0), (1, 0)]
+    # The report's 6 units over Friday–Thursday spread by days (rules.spread_over_weeks): 3 days
+    # of M(3) → 2.57, 4 of M(2) → 3.43; the unit left goes to the larger remainder, M(3)'s.
+    assert [(r["card_units"], r["declared_units"]) for r in ours] == [(0, 3), (4, 3), (1, 0), (1, 0)]
     theirs = [r for r in rows if r["model_key"] == f"c{cm}"]
     assert [(r["estimated_units"], r["estimates"], r["sell_through"]) for r in theirs] == [
         (0, 0, None),

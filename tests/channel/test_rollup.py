@@ -6,7 +6,7 @@ hand, and `rebuild()` from the raw rows giving the same tables."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -133,7 +133,7 @@ def test_declared_sellout_and_competitor_estimates(api, world):
         db.session.add(
             SellOutReport(
                 id=uuid.uuid4(), rep_id=world.rep_a1.id, store_id=store, product_id=p, units=units,
-                period_start=end - timedelta(days=6), period_end=end,
+                period_start=wk, period_end=end,  # one week (several: test_rollup_spread.py)
                 source="promoter", reported_at=now,
             )
         )  # fmt: skip

@@ -31,7 +31,9 @@ def report(world, units: int, minutes_ago: int, visit_id: str | None, end_days_a
         world.store_a1.id,
         world.product.id,
         units,
-        period_start=(end - timedelta(days=6)).isoformat(),
+        # Within the week of its end, so its units stay in one week (a period over several weeks
+        # is spread over them: test_rollup_spread.py).
+        period_start=monday(end).isoformat(),
         period_end=end.isoformat(),
         reported_at=at(minutes_ago),
         visit_id=visit_id,
