@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import calendar
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
+from backend.core.timeutil import business_date
 from backend.warranty import rules
 
 
@@ -102,6 +104,22 @@ def test_vector_service_refusal(case):
     assert refusal == (None if expected is None else (expected["reason"], expected["params"]))
 
 
+@pytest.mark.parametrize("case", VECTORS["service_at"], ids=lambda c: f"{c['occurred_at']}-{c['zone']}")
+def test_vector_service_at_counts_the_business_day_not_the_phones(case):
+    """The day of an event is its business day (the server's BUSINESS_TIMEZONE), not the day on a
+    phone set to another zone: each case's device day would give the other answer."""
+    at = datetime.fromisoformat(case["occurred_at"].replace("Z", "+00:00")).replace(tzinfo=None)
+    on = business_date(at, ZoneInfo(case["zone"]))
+    assert on.isoformat() == case["occurred_on"]
+    assert at.replace(tzinfo=UTC).astimezone(ZoneInfo(case["device_zone"])).date().isoformat() == case["device_day"]
+    t = rules.terms(*_terms_args(case))
+    refusal = rules.service_refusal(case["kind"], t, on)
+    expected = case["refusal"]
+    assert refusal == (None if expected is None else (expected["reason"], expected["params"]))
+    on_the_phone = rules.service_refusal(case["kind"], t, date.fromisoformat(case["device_day"]))
+    assert (on_the_phone is None) != (refusal is None)
+
+
 @pytest.mark.parametrize(
     ("kind", "raw", "masked"),
     [(kind, raw, masked) for kind, pairs in VECTORS["masks"].items() for raw, masked in pairs],
@@ -120,6 +138,7 @@ def test_the_vectors_cover_every_rule():
         "terms",
         "standing",
         "service_refusal",
+        "service_at",
         "masks",
     }
     assert {c["why"] for c in VECTORS["invalid_imeis"]} == set(WHY)

@@ -19,6 +19,7 @@ import { createTrainingActions } from './training.js';
 import { createTaskActions } from './tasks.js';
 import { sha256Hex } from '../protocol/sha256.js';
 import { localToday } from '../warranty/rules.js';
+import { businessToday } from '../warranty/zone.js';
 import { CardError, FIELDS as CARD_FIELDS, cardProblems, cleanField, imeiDigits, imeiIssue } from '../warranty/card.js';
 
 export const MAX_PHOTO_PX = 1600;
@@ -497,7 +498,7 @@ export function createActions({
     const cid = given(id) ? String(id) : uuid();
     const problems = {
       ...(await duplicateProblems(values, cid)),
-      ...cardProblems(values, { product, products: all, today: localToday(new Date(now())) }),
+      ...cardProblems(values, { product, products: all, today: businessToday(now()) }),
     };
     if (Object.keys(problems).length) throw new CardError(problems);
     const args = putGiven(
@@ -567,7 +568,7 @@ export function createActions({
         cid,
         keys.filter((k) => k === 'imei' || k === 'imei2'),
       )),
-      ...cardProblems(values, { product, products: all, today: localToday(new Date(now())), only: [...only] }),
+      ...cardProblems(values, { product, products: all, today: businessToday(now()), only: [...only] }),
     };
     if (Object.keys(problems).length) throw new CardError(problems);
     const clean = {};

@@ -18,7 +18,8 @@
 // labels, the server's handler, SPEC.md — and an action to enqueue it.
 import { getMeta } from './index.js';
 import { applyOverlay } from './overlay.js';
-import { localToday, termsFor, termsJson } from '../warranty/rules.js';
+import { termsFor, termsJson } from '../warranty/rules.js';
+import { businessToday } from '../warranty/zone.js';
 import { quizOf, scoredAttendees } from './training.js';
 import { applyExchange, applyRepair, applyReturn } from './serviceLocal.js';
 
@@ -358,7 +359,7 @@ MUTATIONS['training.record'] = {
         note: '',
         ...args,
         rep_id: user?.id ?? null,
-        held_on: localToday(new Date(args.held_at)),
+        held_on: businessToday(args.held_at),
         received_at: null,
         attendees: scoredAttendees(quizOf(topic), args.attendees),
       },

@@ -12,6 +12,7 @@
 // The outbox reads and counts are db/replica.js's (the sync engine counts with the same function).
 import { db as defaultDb, getMeta } from './index.js';
 import { localToday, standing, termsFor, termsJson, termsOf } from '../warranty/rules.js';
+import { businessToday } from '../warranty/zone.js';
 import { pickDayPlan, plansOfDay } from './plans.js';
 import { outboxByRecord, outboxCounts, outboxRows } from './replica.js';
 import { storeMatches } from './storeSearch.js';
@@ -435,10 +436,11 @@ export async function syncInfoIn(db) {
 
 // --- bound to one database ------------------------------------------------------------------
 
-/** The queries over database `db`; `now()` (ms, for tests) dates "today" (the cards' standing,
- * the default day of the visit plan). */
+/** The queries over database `db`; `now()` (ms, for tests) dates "today" (the cards' standing —
+ * on the business calendar, as the server's — and the default day of the visit plan). */
 export function createQueries(db = defaultDb, { now = () => Date.now() } = {}) {
   const today = () => localToday(new Date(now()));
+  const cardDay = () => businessToday(now());
   return {
     stores: () => storesIn(db),
     nearbyStores: (lat, lon, limit) => nearbyStoresIn(db, lat, lon, limit),
@@ -458,8 +460,8 @@ export function createQueries(db = defaultDb, { now = () => Date.now() } = {}) {
     /** Every record of one entity (`'visit'`, `'intel_report'`, …). */
     records: (entity) => recordsIn(db, entity),
     syncInfo: () => syncInfoIn(db),
-    cards: (options) => cardsIn(db, today(), options),
-    card: (id) => cardIn(db, today(), id),
+    cards: (options) => cardsIn(db, cardDay(), options),
+    card: (id) => cardIn(db, cardDay(), id),
     spotChecks: (visitId) => spotChecksIn(db, visitId),
     /** The plan of `day` (default: today on this phone's calendar). */
     dayPlan: (day) => dayPlanIn(db, day || today()),

@@ -13,7 +13,8 @@ import { createActions } from './actions.js';
 import { given, putGiven } from './mutations.js';
 import { outboxRows } from './replica.js';
 import { faultCodeIn } from './serviceLocal.js';
-import { localToday, serviceRefusal, standing, termsOf } from '../warranty/rules.js';
+import { serviceRefusal, standing, termsOf } from '../warranty/rules.js';
+import { businessToday } from '../warranty/zone.js';
 import { CardError, cardProblems, cleanField } from '../warranty/card.js';
 
 export const SERVICE_KINDS = ['return', 'exchange', 'repair'];
@@ -269,7 +270,8 @@ export function createServiceActions({ db = defaultDb, now = () => Date.now(), u
   /** The common arguments, checked: `{id, card_id, fault_code, note?, occurred_at}` and the card. */
   async function base(kind, { cardId, faultCode, note }) {
     const t = now();
-    const card = await checkedCard(cardId, kind, localToday(new Date(t)));
+    // The business day of the event, as the server will count it — not the phone's own date.
+    const card = await checkedCard(cardId, kind, businessToday(t));
     await checkedFault(faultCode, kind);
     const args = putGiven(
       { id: uuid(), card_id: String(card.id), fault_code: String(faultCode), occurred_at: isoOf(t) },

@@ -15,7 +15,8 @@
 // mutation's rows go back to the server's state with the next pull (db/replica.js finishPull).
 import { getMeta } from './index.js';
 import { applyOverlay } from './overlay.js';
-import { localToday, termsFor, termsJson } from '../warranty/rules.js';
+import { termsFor, termsJson } from '../warranty/rules.js';
+import { businessToday } from '../warranty/zone.js';
 
 const CLOSED = { return: 'returned', exchange: 'exchanged' };
 
@@ -46,8 +47,8 @@ async function eventRecord(db, kind, args, card, user) {
     fault_code_id: fault?.id ?? null,
     note: args.note ?? '',
     occurred_at: args.occurred_at,
-    // The server's is the business day of occurred_at; the phone's calendar is the clerk's.
-    occurred_on: localToday(new Date(args.occurred_at)),
+    // The business day of occurred_at, as the server gives it (not the phone's own calendar).
+    occurred_on: businessToday(args.occurred_at),
     new_card_id: args.new_card?.id ?? null,
     repair_store_id: args.repair_store_id ?? null,
     repair_partner_id: args.repair_partner_id ?? null,

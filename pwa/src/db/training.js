@@ -6,7 +6,7 @@
 // (backend/training/service.py): score = answers equal to quiz[i].answer, quiz_size = len(quiz).
 // The pure rules below are what the step (screens/rep/steps/TrainingStep.js) and the action
 // (`recordTraining`, queued as `training.record`, SPEC.md §I.3.1) share.
-import { localToday } from '../warranty/rules.js';
+import { businessToday } from '../warranty/zone.js';
 
 /** The quick duration choices, in minutes, and the default. */
 export const DURATION_CHOICES = [15, 30, 60];
@@ -191,7 +191,7 @@ const isoOf = (ms) => new Date(ms).toISOString();
  * The training actions over `db` (db/actions.js createActions adds them to its own): `enqueue`
  * is its `enqueue`, `upsertContact` its contact action.
  */
-export function createTrainingActions({ db, now, uuid, enqueue, upsertContact, today = localToday }) {
+export function createTrainingActions({ db, now, uuid, enqueue, upsertContact, today = businessToday }) {
   /** A promoter met at the store, added as its contact (`contact.upsert`, role promoter) before
    * the training names them. → the contact's id. */
   async function addPromoter({ storeId, name, phone } = {}) {

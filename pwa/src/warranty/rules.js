@@ -118,10 +118,48 @@ export function addMonths(date, months) {
   return isoOfUtc(d);
 }
 
-/** Today on this device's calendar (its local date), as 'YYYY-MM-DD'. */
+/** Today on this device's calendar (its local date), as 'YYYY-MM-DD'. Not for 三包 windows: those
+ * count in the business time zone (businessDay), whatever zone the phone is set to. */
 export function localToday(now = new Date()) {
   const y = String(now.getFullYear()).padStart(4, '0');
   return `${y}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+}
+
+/** The server's default BUSINESS_TIMEZONE: the zone whose calendar days the business counts in. */
+export const DEFAULT_BUSINESS_TIMEZONE = 'Asia/Shanghai';
+
+const dayFormats = new Map();
+
+function dayFormat(timeZone) {
+  let f = dayFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Whether `zone` is an IANA time zone this device knows. */
+export function isTimeZone(zone) {
+  if (typeof zone !== 'string' || !zone) return false;
+  try {
+    dayFormat(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The calendar day 'YYYY-MM-DD' of instant `at` (ms, Date or ISO string) in `timeZone` — the
+ * business day the server gives it (core.timeutil.business_date), whatever zone the phone is set
+ * to: at 00:30 in Shanghai a phone set to UTC is still on the day before, and at 23:30 one set to
+ * New Zealand time is already on the next. 三包 windows count in this day.
+ */
+export function businessDay(at, timeZone = DEFAULT_BUSINESS_TIMEZONE) {
+  const parts = {};
+  for (const p of dayFormat(timeZone).formatToParts(new Date(at))) parts[p.type] = p.value;
+  return `${parts.year.padStart(4, '0')}-${parts.month}-${parts.day}`;
 }
 
 // --- 三包 terms -----------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   addMonths,
+  businessDay,
   imeiProblem,
+  isTimeZone,
   isDate,
   localToday,
   luhnCheckDigit,
@@ -37,6 +39,7 @@ describe('warranty rules: shared vectors', () => {
       'terms',
       'standing',
       'service_refusal',
+      'service_at',
       'masks',
     ]) {
       expect(VECTORS[key], key).toBeTruthy();
@@ -84,6 +87,16 @@ describe('warranty rules: shared vectors', () => {
     const t = terms(v.purchase_date, v.return_days, v.exchange_days, v.repair_months);
     expect(serviceRefusal(v.kind, t, v.occurred_on)).toEqual(v.refusal);
     expect(serviceRefusal(v.kind, termsJson(t), v.occurred_on)).toEqual(v.refusal); // the server's shape too
+  });
+
+  it.each(VECTORS.service_at)('$kind at $occurred_at: the business day in $zone, not $device_zone ($why)', (v) => {
+    expect(businessDay(v.occurred_at, v.zone)).toBe(v.occurred_on);
+    expect(businessDay(Date.parse(v.occurred_at), v.zone)).toBe(v.occurred_on); // ms as well as ISO
+    expect(businessDay(v.occurred_at, v.device_zone)).toBe(v.device_day);
+    const t = terms(v.purchase_date, v.return_days, v.exchange_days, v.repair_months);
+    expect(serviceRefusal(v.kind, t, businessDay(v.occurred_at, v.zone))).toEqual(v.refusal);
+    // The phone's own day gives the other answer: the case is one the device's date gets wrong.
+    expect(serviceRefusal(v.kind, t, v.device_day) === null).toBe(v.refusal !== null);
   });
 
   it('masks phones, addresses and names', () => {
@@ -141,5 +154,13 @@ describe('warranty rules: properties', () => {
     expect(isDate('2028-02-29')).toBe(true);
     expect(localToday(new Date(2026, 0, 5, 23, 59))).toBe('2026-01-05');
     expect(() => terms('not a date')).toThrow(TypeError);
+  });
+
+  it('knows time zones by their IANA names', () => {
+    expect(isTimeZone('Asia/Shanghai')).toBe(true);
+    expect(isTimeZone('UTC')).toBe(true);
+    expect(isTimeZone('Mars/Olympus_Mons')).toBe(false);
+    expect(isTimeZone('')).toBe(false);
+    expect(isTimeZone(null)).toBe(false);
   });
 });

@@ -9,7 +9,8 @@ import { useApp } from '../../components/context.js';
 import { navigate, useLive } from '../../components/hooks.js';
 import { ImeiField, problemText, ScanButton } from '../../components/ImeiField.js';
 import { CardError, cardProblems, cleanField, FIELDS, imeiDigits, LIMITS, productOfTac } from '../../warranty/card.js';
-import { isDate, localToday, standing, termsFor, termsJson } from '../../warranty/rules.js';
+import { isDate, standing, termsFor, termsJson } from '../../warranty/rules.js';
+import { businessToday } from '../../warranty/zone.js';
 import { StandingBadge, TermsView } from './common.js';
 
 const EMPTY = {
@@ -84,7 +85,7 @@ function TextField({
  */
 export function CardForm({ mode = 'register', card = null }) {
   const { actions, queries } = useApp();
-  const today = localToday();
+  const today = businessToday();
   // An exchange's replacement card: its purchase date is the replaced card's, not correctable.
   const inherited = mode === 'correct' && Boolean(card?.replaces_card_id);
   const [typed, setValues] = useState(() => {

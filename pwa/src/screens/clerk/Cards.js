@@ -7,6 +7,7 @@ import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { useLive } from '../../components/hooks.js';
 import { keepRepairPoints } from '../../db/service.js';
+import { learnBusinessZone } from '../../warranty/zone.js';
 import { Icon } from '../../components/icons.js';
 import { ScanButton } from '../../components/Scanner.js';
 import { modelOf, Refusal, StandingBadge, SyncTag, TermsView } from './common.js';
@@ -45,9 +46,11 @@ export function CardItem({ card }) {
 
 export function Cards() {
   const { db, api, queries } = useApp();
-  // The repair points a 维修 referral picks from, kept while there is a network.
+  // The repair points a 维修 referral picks from, and the business time zone the 三包 windows
+  // count in, kept while there is a network.
   useEffect(() => {
     keepRepairPoints(db, api);
+    learnBusinessZone();
   }, [db]);
   const [q, setQ] = useState('');
   const prefix = q.replace(/\D+/g, '');

@@ -11,7 +11,7 @@ import { useLive } from '../../components/hooks.js';
 import { Icon } from '../../components/icons.js';
 import { errorText } from '../../components/SyncBar.js';
 import { cardAllowance, repairPointsIn, serviceEventsIn } from '../../db/service.js';
-import { localToday } from '../../warranty/rules.js';
+import { businessToday } from '../../warranty/zone.js';
 import { SyncTag } from './common.js';
 
 const KINDS = ['return', 'exchange', 'repair'];
@@ -45,7 +45,7 @@ function KindButton({ card, kind, allowed, even = false }) {
 
 /** The three buttons, each with its last day or the rule that disables it. */
 export function ServiceActions({ card }) {
-  const allowance = cardAllowance(card, localToday());
+  const allowance = cardAllowance(card, businessToday());
   const whole = WHOLE_CARD.has(allowance.return.reason) ? allowance.return : null;
   if (whole) {
     return html`<div class="card" data-testid="card-service">

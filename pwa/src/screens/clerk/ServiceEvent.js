@@ -20,7 +20,7 @@ import {
   ServiceError,
 } from '../../db/service.js';
 import { CardError, cardProblems, imeiDigits, productOfTac } from '../../warranty/card.js';
-import { localToday } from '../../warranty/rules.js';
+import { businessToday } from '../../warranty/zone.js';
 import { modelOf, StandingBadge } from './common.js';
 import { allowanceText } from './ServiceActions.js';
 
@@ -210,7 +210,7 @@ export function ServiceEventScreen({ id, kind }) {
   const [serverProblems, setServerProblems] = useState({});
   const [error, setError] = useState(null);
   // The day it was opened: a refusal on a later day is the action's to say.
-  const [today] = useState(() => localToday());
+  const [today] = useState(() => businessToday());
 
   const productId = values.product_id || (card ? String(card.product_id) : '');
   const products = useMemo(

@@ -13,7 +13,7 @@ import { fmt, lang, reasonText, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
 import { useLive } from '../../../components/hooks.js';
 import { errorText } from '../../../components/SyncBar.js';
-import { localToday } from '../../../warranty/rules.js';
+import { businessToday, learnBusinessZone } from '../../../warranty/zone.js';
 import {
   attendeeChoices,
   averageShare,
@@ -154,7 +154,11 @@ export function TrainingStep({ visit, readOnly }) {
     seen.current = mark;
   }, [form.phase, form.at]);
 
-  const today = localToday();
+  // Which topics are current counts on the business calendar, as the server checks the day held.
+  useEffect(() => {
+    learnBusinessZone();
+  }, []);
+  const today = businessToday();
   const topics = data ? currentTopics(data.topics, today, data.sold) : [];
   const topicsById = new Map((data?.topics ?? []).map((tp) => [String(tp.id), tp]));
   const topic = form.topicId != null ? (topics.find((tp) => String(tp.id) === String(form.topicId)) ?? null) : null;
