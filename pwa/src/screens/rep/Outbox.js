@@ -3,7 +3,7 @@
 // named and described comes from the mutation registry (db/mutations.js).
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { fmt, reasonText, t } from '../../i18n/index.js';
+import { fmt, lang, reasonText, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { useLive } from '../../components/hooks.js';
 import { errorText, StaleWarning } from '../../components/SyncBar.js';
@@ -29,9 +29,44 @@ function editableKeys(args) {
   });
 }
 
+/**
+ * What the entry is about, in the user's language now: a training's topic title as this phone
+ * knows the topic (`row.topic`, looked up by the queued `topic_id`; its English title in English
+ * when HQ gave one), else the label it was queued with (in the language of that moment).
+ */
+export function subjectLabel(row, language = lang()) {
+  const topic = row.topic;
+  const title = topic ? (language === 'en' && topic.title_en ? topic.title_en : topic.title) : null;
+  return title || row.label;
+}
+
 /** The entry's line (its registry entry's `describe`), `name` the store's name when known. */
 function describe(row, name) {
-  return describeMutation(row, name, { t, fmt });
+  return describeMutation({ ...row, label: subjectLabel(row) }, name, { t, fmt });
+}
+
+/** The outbox's rows with what their lines name, looked up on this phone: `storeName` (null when
+ * the store is not, or no longer, here) and a training's `topic` ({title, title_en} or null). */
+export async function outboxRows(db, list) {
+  const names = {};
+  const topics = {};
+  for (const r of list) {
+    const sid = r.args?.store_id;
+    if (sid != null && names[sid] === undefined) {
+      const s = await entityGet(db, 'store', sid);
+      names[sid] = s?.data ? s.data.name : null; // not (or no longer) on this phone
+    }
+    const tid = r.name === 'training.record' ? r.args?.topic_id : null;
+    if (tid != null && topics[tid] === undefined) {
+      const tp = (await entityGet(db, 'training_topic', tid))?.data;
+      topics[tid] = tp ? { title: tp.title ?? null, title_en: tp.title_en ?? null } : null;
+    }
+  }
+  return list.map((r) => ({
+    ...r,
+    storeName: r.args && r.args.store_id != null ? names[r.args.store_id] : null,
+    topic: r.name === 'training.record' && r.args?.topic_id != null ? topics[r.args.topic_id] : null,
+  }));
 }
 
 function badField(error, k) {
@@ -151,22 +186,7 @@ function Entry({ row, storeName }) {
 
 export function Outbox({ status }) {
   const { db, queries } = useApp();
-  const [rows, loaded] = useLive(
-    async () => {
-      const list = (await queries.outbox()) || [];
-      const names = {};
-      for (const r of list) {
-        const sid = r.args?.store_id;
-        if (sid != null && names[sid] === undefined) {
-          const s = await entityGet(db, 'store', sid);
-          names[sid] = s?.data ? s.data.name : null; // not (or no longer) on this phone
-        }
-      }
-      return list.map((r) => ({ ...r, storeName: r.args && r.args.store_id != null ? names[r.args.store_id] : null }));
-    },
-    [],
-    [],
-  );
+  const [rows, loaded] = useLive(async () => outboxRows(db, (await queries.outbox()) || []), [], []);
   const [photos] = useLive(
     async () => {
       const list = await db.photos.where('status').equals('pending').toArray();
