@@ -466,6 +466,8 @@ export default {
   'trainStep.questionOf': '第 {i}/{n} 题',
   'trainStep.score': '答对 {score}/{size} 题',
   'trainStep.rightAnswer': '正确答案：{choice}',
+  'trainStep.showAnswers': '讲解答案',
+  'trainStep.answersHidden': '正确答案先不显示，点下方按钮才显示；换下一位导购时会再隐藏。',
   'trainStep.redo': '重新作答',
   'trainStep.nextPerson': '下一位：{name}',
   'trainStep.toReview': '查看结果',
