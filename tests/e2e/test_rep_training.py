@@ -346,6 +346,7 @@ def test_training_in_english_one_quizzed_one_not(phone, training_world):
     screen(page, "training-quiz", "training-12-en-question")
     answer_quiz(step, "李娜", [0, 1, 2], score=2)
     expect(step.locator("[data-testid=training-quiz-score]")).to_have_text("2 of 3 right")
+    step.locator("[data-testid=training-quiz-reveal]").click()  # the rep goes through the answers
     expect(step.locator(".train-marks li").nth(0)).to_contain_text("right answer: B. 5000 mAh")
     screen(page, "training-quiz", "training-13-en-score")
     step.locator("[data-testid=training-quiz-next]").click()
@@ -367,6 +368,46 @@ def test_training_in_english_one_quizzed_one_not(phone, training_world):
     expect(step.locator("[data-testid=training-another]")).to_be_visible()
     shot(page, "training-15-en-recorded")
     screen(page, "step-training", "training-15-en-recorded")
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_the_right_answers_stay_hidden_for_the_next_promoter(phone, training_world, locale):
+    """The phone goes from one promoter to the next: a promoter's results show their score only;
+    which answers were right, and the right ones, show behind the rep's tap (after which the quiz
+    cannot be answered again), and are hidden again when the next promoter takes the phone."""
+    world = training_world
+    page = phone(locale=locale).new_page()
+    page.set_viewport_size({"width": 393, "height": 851})
+    login(page, "rep_a1")
+    wait_synced(page)
+    check_in(page, world.store_a1)
+    step = open_step(page, "step-training")
+    step.locator(f"[data-testid=training-topic][data-topic-id='{world.topic.id}']").click()
+    for name in ("李娜", "王店长"):
+        step.locator("[data-testid=training-person]", has_text=name).locator("input").check()
+    step.locator("[data-testid=training-start]").click()
+    marks = step.locator("[data-testid=training-quiz-marks]")
+    reveal = step.locator("[data-testid=training-quiz-reveal]")
+    redo = step.locator("[data-testid=training-quiz-redo]")
+
+    answer_quiz(step, "李娜", [1, 0, 2], score=2)
+    expect(marks).to_have_count(0)
+    expect(step.locator("[data-testid=training-quiz]")).not_to_contain_text("6.7")
+    expect(redo).to_be_visible()
+    screen(page, "training-quiz", f"training-21-{locale}-score-only")
+    reveal.click()
+    right = {"zh-CN": "正确答案：B. 6.7 英寸", "en": 'right answer: B. 6.7"'}[locale]
+    expect(marks.locator("li").nth(1)).to_contain_text(right)
+    expect(marks.locator("li.grid-ok")).to_have_count(2)
+    expect(redo).to_have_count(0)  # seen the answers: no second try
+    screen(page, "training-quiz", f"training-22-{locale}-answers")
+    step.locator("[data-testid=training-quiz-next]").click()
+
+    answer_quiz(step, "王店长", [0, 1, 2], score=2)
+    expect(marks).to_have_count(0)
+    expect(reveal).to_be_visible()
+    expect(redo).to_be_visible()
+    expect(step.locator("[data-testid=training-quiz]")).not_to_contain_text("5000")
 
 
 def test_a_topic_stopped_while_offline_still_takes_the_training(phone, training_world):

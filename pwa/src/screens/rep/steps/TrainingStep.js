@@ -4,7 +4,8 @@
 // met on the spot is added as a contact at once, `contact.upsert` with role promoter), picks the
 // duration, and when the topic has a quiz hands the phone to each promoter in turn: the questions
 // one by one, the choices as big buttons, the score shown at the end (scored on the phone, the
-// server scores again). Recording queues `training.record` (db/training.js). Everything works
+// server scores again) — the right answers only behind a tap of the rep's, hidden again for the
+// next promoter. Recording queues `training.record` (db/training.js). Everything works
 // offline; what is picked and answered is kept in the visit's draft until recorded, so leaving
 // the screen loses no half-done quiz.
 import { html } from 'htm/preact';
@@ -144,6 +145,9 @@ export function TrainingStep({ visit, readOnly }) {
   const [adding, setAdding] = useState(null); // {name, phone} while adding a promoter on the spot
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  // The promoter (contact id) whose right answers the rep has chosen to go through: never kept in
+  // the draft, so the results the next promoter is handed the phone on never show them.
+  const [revealed, setRevealed] = useState(null);
   // Each promoter's quiz and the results start at the top of the phone's screen (the setup above
   // them is long): scrolled there when the phase or the promoter changes, not on the first render.
   const topRef = useRef(null);
@@ -405,32 +409,51 @@ export function TrainingStep({ visit, readOnly }) {
     const given = Array.isArray(form.answers[key]) ? form.answers[key] : [];
     const q = given.length;
     const next = at + 1 < people.length ? people[at + 1] : null;
-    const goOn = () => (next ? update({ at: at + 1 }) : update({ phase: 'review' }));
+    const goOn = () => {
+      setRevealed(null);
+      if (next) update({ at: at + 1 });
+      else update({ phase: 'review' });
+    };
     const head = html`<p class="muted small" data-testid="training-quiz-progress">
       ${t('trainStep.personOf', { i: at + 1, n: people.length })}${q < quiz.length ? ` · ${t('trainStep.questionOf', { i: q + 1, n: quiz.length })}` : ''}
     </p>
     <h3 class="train-who" data-testid="training-quiz-person">${person.name}</h3>`;
 
     if (q >= quiz.length) {
+      // The score only: the phone goes from hand to hand, so which answers were right (and what the
+      // right ones are) shows behind a tap of the rep's, for this promoter only — moving on hides
+      // it — and once shown the quiz cannot be answered again.
       const score = scoreOf(quiz, given);
+      const shown = revealed === key;
       return html`<div class="train-quiz" data-testid="training-quiz" data-contact-id=${person.id}>
         ${head}
         <div class="train-score" data-testid="training-quiz-score" data-score=${score} data-size=${quiz.length}>
           ${scoreText(score, quiz.length)}
         </div>
-        <ol class="train-marks small">
-          ${quiz.map((item, i) => {
-            const right = Number(given[i]) === Number(item.answer);
-            return html`<li key=${i} class=${right ? 'grid-ok' : 'grid-err'}>
-              ${right ? '✓' : '✗'} ${questionText(item)}
-              ${right ? null : html`<span class="muted"> — ${t('trainStep.rightAnswer', { choice: `${LETTERS[item.answer]}. ${choicesOf(item)[item.answer] ?? ''}` })}</span>`}
-            </li>`;
-          })}
-        </ol>
+        ${
+          shown
+            ? html`<ol class="train-marks small" data-testid="training-quiz-marks">
+              ${quiz.map((item, i) => {
+                const right = Number(given[i]) === Number(item.answer);
+                return html`<li key=${i} class=${right ? 'grid-ok' : 'grid-err'}>
+                  ${right ? '✓' : '✗'} ${questionText(item)}
+                  ${right ? null : html`<span class="muted"> — ${t('trainStep.rightAnswer', { choice: `${LETTERS[item.answer]}. ${choicesOf(item)[item.answer] ?? ''}` })}</span>`}
+                </li>`;
+              })}
+            </ol>`
+            : html`<p class="muted small">${t('trainStep.answersHidden')}</p>
+              <button type="button" class="btn btn-block" onClick=${() => setRevealed(key)} data-testid="training-quiz-reveal">
+                ${t('trainStep.showAnswers')}
+              </button>`
+        }
         <div class="btn-row">
-          <button type="button" class="btn" onClick=${() => update({ answers: { ...form.answers, [key]: [] } })} data-testid="training-quiz-redo">
-            ${t('trainStep.redo')}
-          </button>
+          ${
+            shown
+              ? null
+              : html`<button type="button" class="btn" onClick=${() => update({ answers: { ...form.answers, [key]: [] } })} data-testid="training-quiz-redo">
+                ${t('trainStep.redo')}
+              </button>`
+          }
           <button type="button" class="btn btn-primary" onClick=${goOn} data-testid="training-quiz-next">
             ${next ? t('trainStep.nextPerson', { name: next.name }) : t('trainStep.toReview')}
           </button>
@@ -461,8 +484,10 @@ export function TrainingStep({ visit, readOnly }) {
             // Back one question; before the first one, to the previous promoter's first question
             // (answered again), or from the very first back to the topic and the promoters.
             if (q > 0) update({ answers: { ...form.answers, [key]: given.slice(0, -1) } });
-            else if (at > 0) update({ at: at - 1, answers: { ...form.answers, [String(people[at - 1].id)]: [] } });
-            else update({ phase: 'setup' });
+            else if (at > 0) {
+              setRevealed(null);
+              update({ at: at - 1, answers: { ...form.answers, [String(people[at - 1].id)]: [] } });
+            } else update({ phase: 'setup' });
           }}
           data-testid="training-quiz-back"
         >
