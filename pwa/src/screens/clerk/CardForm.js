@@ -7,10 +7,11 @@ import { useMemo, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { navigate, useLive } from '../../components/hooks.js';
-import { ImeiField, problemText, ScanButton } from '../../components/ImeiField.js';
+import { problemText } from '../../components/ImeiField.js';
 import { CardError, cardProblems, cleanField, FIELDS, imeiDigits, LIMITS, productOfTac } from '../../warranty/card.js';
 import { isDate, standing, termsFor, termsJson } from '../../warranty/rules.js';
 import { businessToday } from '../../warranty/zone.js';
+import { CardImeis, duplicateProblem, withScanned } from './CardImeis.js';
 import { StandingBadge, TermsView } from './common.js';
 
 const EMPTY = {
@@ -121,15 +122,8 @@ export function CardForm({ mode = 'register', card = null }) {
     for (const f of ['imei', 'imei2']) {
       const imei = imeiDigits(values[f]);
       if (!imei || p[f]) continue;
-      const other = (phoneCards || []).find(
-        (c) =>
-          c.id !== card?.id &&
-          c.sync?.state !== 'refused' &&
-          !c.voided_at &&
-          !c.closed_kind &&
-          (c.imei === imei || c.imei2 === imei),
-      );
-      if (other) p[f] = { key: 'card.problem.duplicate', vars: { date: fmt.dateTime(other.registered_at) } };
+      const duplicate = duplicateProblem(imei, phoneCards, card?.id ?? null);
+      if (duplicate) p[f] = duplicate;
     }
     return { ...p, ...serverProblems };
   }, [values, product, allProducts, phoneCards, serverProblems]);
@@ -150,19 +144,7 @@ export function CardForm({ mode = 'register', card = null }) {
   };
 
   function onScanned(imeis) {
-    setValues((s) => {
-      const next = { ...s };
-      const fresh = imeis.filter((i) => i !== imeiDigits(s.imei) && i !== imeiDigits(s.imei2));
-      for (const imei of fresh) {
-        if (!imeiDigits(next.imei)) next.imei = imei;
-        else if (!imeiDigits(next.imei2)) next.imei2 = imei;
-      }
-      if (!next.product_id) {
-        const found = productOfTac(imeiDigits(next.imei), products);
-        if (found) next.product_id = String(found.id);
-      }
-      return next;
-    });
+    setValues((s) => withScanned(s, imeis, products));
     setTouched((s) => ({ ...s, imei: true, imei2: true }));
   }
 
@@ -234,25 +216,14 @@ export function CardForm({ mode = 'register', card = null }) {
   return html`<form class="card-form" onSubmit=${save} novalidate data-testid="card-form" data-mode=${mode}>
     ${mode === 'resend' ? html`<div class="banner banner-err small">${t('card.resendHint')}</div>` : null}
     <div class="card">
-      <${ImeiField}
+      <${CardImeis}
+        prefix="card"
         label=${t('card.imei')}
-        name="imei"
-        value=${values.imei}
-        onInput=${set('imei')}
-        problem=${shownProblems.imei}
-        showProblem=${submitted}
-        testid="card-imei"
-        scan=${html`<${ScanButton} onImeis=${onScanned} testid="card-scan" />`}
-      />
-      <${ImeiField}
-        label=${t('card.imei2')}
-        name="imei2"
-        value=${values.imei2}
-        onInput=${set('imei2')}
-        problem=${shownProblems.imei2}
-        showProblem=${submitted && !!values.imei2}
-        optional=${true}
-        testid="card-imei2"
+        values=${values}
+        set=${set}
+        problems=${shownProblems}
+        submitted=${submitted}
+        onScanned=${onScanned}
       />
       <div class="field">
         <label class="label" for="card-product_id">${t('card.model')}</label>

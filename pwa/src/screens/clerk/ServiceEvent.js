@@ -9,7 +9,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { fmt, localName, reasonText, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { navigate, useLive } from '../../components/hooks.js';
-import { ImeiField, problemText, ScanButton } from '../../components/ImeiField.js';
+import { problemText } from '../../components/ImeiField.js';
 import {
   cardAllowance,
   createServiceActions,
@@ -19,8 +19,9 @@ import {
   repairPointsIn,
   ServiceError,
 } from '../../db/service.js';
-import { CardError, cardProblems, imeiDigits, productOfTac } from '../../warranty/card.js';
+import { CardError, cardProblems, imeiDigits } from '../../warranty/card.js';
 import { businessToday } from '../../warranty/zone.js';
+import { CardImeis, duplicateProblem, withScanned } from './CardImeis.js';
 import { modelOf, StandingBadge } from './common.js';
 import { allowanceText } from './ServiceActions.js';
 
@@ -130,25 +131,14 @@ function NewUnit({ values, set, onScanned, products, problems, submitted, oldMod
   const shown = (f) => (submitted || values[`${f}Touched`] ? problems[f] : null);
   return html`<div class="card" data-testid="service-new-unit">
     <h3>${t('aftersales.newUnit')}</h3>
-    <${ImeiField}
+    <${CardImeis}
+      prefix="service"
       label=${t('aftersales.newImei')}
-      name="imei"
-      value=${values.imei}
-      onInput=${set('imei')}
-      problem=${problems.imei}
-      showProblem=${submitted}
-      testid="service-imei"
-      scan=${html`<${ScanButton} onImeis=${onScanned} testid="service-scan" />`}
-    />
-    <${ImeiField}
-      label=${t('card.imei2')}
-      name="imei2"
-      value=${values.imei2}
-      onInput=${set('imei2')}
-      problem=${problems.imei2}
-      showProblem=${submitted && !!values.imei2}
-      optional=${true}
-      testid="service-imei2"
+      values=${values}
+      set=${set}
+      problems=${problems}
+      submitted=${submitted}
+      onScanned=${onScanned}
     />
     <div class="field">
       <label class="label" for="service-product_id">${t('card.model')}</label>
@@ -235,10 +225,8 @@ export function ServiceEventScreen({ id, kind }) {
         p[f] = { key: 'aftersales.sameUnit', vars: {} };
         continue;
       }
-      const other = (phoneCards || []).find(
-        (c) => c.sync?.state !== 'refused' && !c.voided_at && !c.closed_kind && (c.imei === imei || c.imei2 === imei),
-      );
-      if (other) p[f] = { key: 'card.problem.duplicate', vars: { date: fmt.dateTime(other.registered_at) } };
+      const duplicate = duplicateProblem(imei, phoneCards);
+      if (duplicate) p[f] = duplicate;
     }
     return { ...p, ...serverProblems };
   }, [kind, card, values, productId, product, allProducts, phoneCards, serverProblems]);
@@ -255,18 +243,8 @@ export function ServiceEventScreen({ id, kind }) {
   };
 
   function onScanned(imeis) {
-    setValues((s) => {
-      const next = { ...s };
-      const fresh = imeis.filter((i) => i !== imeiDigits(s.imei) && i !== imeiDigits(s.imei2));
-      for (const imei of fresh) {
-        if (!imeiDigits(next.imei)) next.imei = imei;
-        else if (!imeiDigits(next.imei2)) next.imei2 = imei;
-      }
-      // A scanned unit of another of our models: that model (the server decides whether it may be).
-      const found = productOfTac(imeiDigits(next.imei), products);
-      if (found && !s.product_id) next.product_id = String(found.id);
-      return { ...next, imeiTouched: true, imei2Touched: true };
-    });
+    // A scanned unit of another of our models: that model (the server decides whether it may be).
+    setValues((s) => ({ ...withScanned(s, imeis, products), imeiTouched: true, imei2Touched: true }));
   }
 
   function pickFault(code) {
