@@ -68,6 +68,21 @@ def register_cli(app: Flask) -> None:
         counts = rebuild_channel_rollups()
         click.echo("Channel rollups rebuilt: " + ", ".join(f"{n} {table}" for table, n in counts.items()))
 
+    @app.cli.command("rebuild-quality")
+    def rebuild_quality() -> None:
+        """Recompute HQ's quality rollup (units and service events per model, region of the sale
+        and purchase day) from the cards and events, then raise the early-life alerts it shows:
+        for a first deployment, after a bulk load that bypassed the ORM, or to check the increments."""
+        from .aftersales import quality_alerts, quality_rollup  # noqa: PLC0415
+
+        counts = quality_rollup.rebuild()
+        raised = quality_alerts.raise_all()
+        click.echo(
+            "Quality rollup rebuilt: "
+            + ", ".join(f"{n} {table}" for table, n in counts.items())
+            + f"; {raised} alerts raised"
+        )
+
     @app.cli.command("sweep-jobs")
     @click.option("--retry-failed", is_flag=True, help="Give failed jobs a new set of attempts (cause fixed).")
     def sweep_jobs(retry_failed: bool) -> None:

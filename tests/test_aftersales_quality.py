@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import time
 import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import func, select
 
-from backend.aftersales.models import FaultCode, ServiceEvent
+from backend.aftersales.models import FaultCode, QualityAlert, ServiceEvent
 from backend.catalogue.models import Product
 from backend.core.timeutil import business_today, utcnow
 from backend.extensions import db
+from backend.jobs import run_ready_jobs
+from backend.jobs.models import OPEN_STATES, OutboxJob
 from backend.sellout.rules import week_start
 from tests.factories import N10_TAC, P30_TAC
 from tests.factories import imei as make_imei
@@ -55,7 +59,8 @@ def n10(world):
 
 
 def cards(world, store, product, purchase_date: date, n: int, **extra) -> list[uuid.UUID]:
-    """`n` cards bought on `purchase_date` at `store` (one bulk INSERT); their ids."""
+    """`n` cards bought on `purchase_date` at `store` (ORM objects, one commit: the quality rollup
+    counts them as the warranty service's would be); their ids."""
     tac = P30_TAC if product.id == world.product.id else N10_TAC
     clerk = world.clerk_b1 if store.id == world.store_b1.id else world.clerk_a1
     rows = []
@@ -81,15 +86,29 @@ def cards(world, store, product, purchase_date: date, n: int, **extra) -> list[u
                 **extra,
             }
         )
-    db.session.execute(insert(_card_table()), rows)
+    from backend.warranty.models import WarrantyCard
+
+    db.session.add_all([WarrantyCard(**row) for row in rows])
     db.session.commit()
+    settle()
     return [r["id"] for r in rows]
 
 
-def _card_table():
-    from backend.warranty.models import WarrantyCard
-
-    return WarrantyCard.__table__
+def settle(timeout: float = 60.0) -> None:
+    """Wait until no quality alert job is open (with a worker; without, run them now)."""
+    names = ("backend.aftersales.quality_alerts:check_quality",)
+    run_ready_jobs()  # those a commit outside a request recorded
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.rollback()  # read what the job committed
+        left = db.session.scalar(
+            select(OutboxJob.id).where(OutboxJob.name.in_(names), OutboxJob.state.in_(OPEN_STATES)).limit(1)
+        )
+        if left is None:
+            return
+        if not os.environ.get("REDIS_URL") or time.monotonic() > deadline:
+            raise AssertionError("a quality alert job is still open")
+        time.sleep(0.1)
 
 
 def event(world, card_id, kind: str, fault: FaultCode, days_after: int = 2, **extra) -> None:
@@ -124,6 +143,7 @@ def event(world, card_id, kind: str, fault: FaultCode, days_after: int = 2, **ex
         card.closed_kind = "returned" if kind == "return" else "exchanged"
         card.revision += 1
     db.session.commit()
+    settle()
 
 
 def exchange(world, card_id, fault: FaultCode) -> uuid.UUID:
@@ -317,32 +337,57 @@ def test_alert_exactly_at_the_threshold_is_none_above_it_is_one(world, api, faul
     for i in range(3):
         event(world, ids[i], "return", faults["screen"], days_after=1)
     event(world, ids[3], "repair", faults["screen"], days_after=1)  # repairs are not in the alert
-    # 3 / 100 × 1000 = 30.0: exactly the threshold, no alert.
+    # 3 / 100 × 1000 = 30.0: exactly the threshold, no alert (the jobs ran after each commit).
     r = api(world.hq).get(f"{BASE}/alerts")
     assert r.status_code == 200, r.json
     assert r.json == []
+    assert db.session.scalar(select(func.count()).select_from(QualityAlert)) == 0
 
-    event(world, ids[4], "exchange", faults["battery"], days_after=1)
-    # 4 / 100 × 1000 = 40.0 > 30
-    r = api(world.hq).get(f"{BASE}/alerts")
-    assert r.json == [
-        {
-            "product_id": p30.id,
-            "model_code": "XL-P30",
-            "name": "星澜 P30",
-            "name_en": "星澜 P30",
-            "launch_date": (today - timedelta(days=10)).isoformat(),
-            "since": (today - timedelta(days=10)).isoformat(),
-            "weeks": 2,  # day 10 on sale: its second week
-            "units_sold": 100,
-            "returns_exchanges": 4,
-            "rate_per_1000": 40.0,
-            "threshold_per_1000": 30.0,
-        }
-    ]
-    # Region B's manager: no units there, no alert; region A's sees it.
+    event(world, ids[4], "exchange", faults["battery"], days_after=1)  # its commit asks for the job
+    # 4 / 100 × 1000 = 40.0 > 30: raised, for every region together and for region A
+    expected = {
+        "product_id": p30.id,
+        "model_code": "XL-P30",
+        "name": "星澜 P30",
+        "name_en": "星澜 P30",
+        "launch_date": (today - timedelta(days=10)).isoformat(),
+        "since": (today - timedelta(days=10)).isoformat(),
+        "weeks": 2,  # day 10 on sale: its second week
+        "units_sold": 100,
+        "returns_exchanges": 4,
+        "rate_per_1000": 40.0,
+        "threshold_per_1000": 30.0,
+        "acknowledged_at": None,
+        "acknowledged_by": None,
+    }
+    (row,) = api(world.hq).get(f"{BASE}/alerts").json
+    assert {k: row[k] for k in expected} == expected
+    assert (row["region_id"], row["region_name"]) == (None, None)
+    # Region B's manager: no units there, no alert; region A's sees region A's (the same figures).
     assert api(world.manager_b).get(f"{BASE}/alerts").json == []
-    assert [x["product_id"] for x in api(world.manager_a).get(f"{BASE}/alerts").json] == [p30.id]
+    (mine,) = api(world.manager_a).get(f"{BASE}/alerts").json
+    assert (mine["region_id"], mine["region_name"], mine["rate_per_1000"]) == (world.region_a.id, "广东大区", 40.0)
+    assert mine["id"] != row["id"]
+    assert [x["id"] for x in api(world.hq).get(f"{BASE}/alerts?region_id={world.region_a.id}").json] == [mine["id"]]
+
+
+def test_alert_raised_once_per_model_scope_and_window_with_its_evidence(world, api, faults, alert_settings):
+    today = business_today()
+    world.product.launch_date = today - timedelta(days=3)
+    db.session.commit()
+    ids = cards(world, world.store_a1, world.product, today - timedelta(days=2), 50)
+    for i in range(2):
+        event(world, ids[i], "return", faults["screen"], days_after=0)  # 2 / 50 → 40.0: raised
+    for i in range(2, 5):
+        event(world, ids[i], "exchange", faults["screen"], days_after=0)  # worse: no second alert
+    from backend.aftersales import quality_alerts
+
+    assert quality_alerts.raise_all() == 0  # a run over everything finds them raised already
+    rows = api(world.hq).get(f"{BASE}/alerts").json
+    # The evidence of when it was raised: 2 of 50
+    assert [(x["units_sold"], x["returns_exchanges"], x["rate_per_1000"]) for x in rows] == [(50, 2, 40.0)]
+    scopes = db.session.execute(select(QualityAlert.scope_key, QualityAlert.region_id)).all()
+    assert sorted(scopes) == [("all", None), (f"r{world.region_a.id}", world.region_a.id)]
 
 
 def test_alert_needs_the_minimum_units(world, api, faults, alert_settings):
@@ -353,7 +398,8 @@ def test_alert_needs_the_minimum_units(world, api, faults, alert_settings):
     for i in range(10):
         event(world, ids[i], "return", faults["screen"], days_after=0)
     assert api(world.hq).get(f"{BASE}/alerts").json == []  # 49 < 50 units
-    (extra,) = cards(world, world.store_a2, world.product, today, 1)
+    # The 50th unit (at another store of region A): its card's commit asks for the check.
+    cards(world, world.store_a2, world.product, today, 1)
     r = api(world.hq).get(f"{BASE}/alerts")
     # 10 / 50 × 1000 = 200.0
     assert [(x["units_sold"], x["returns_exchanges"], x["rate_per_1000"]) for x in r.json] == [(50, 10, 200.0)]
@@ -377,15 +423,13 @@ def test_alert_only_within_the_first_weeks_from_launch_or_first_card(world, api,
     assert [(x["product_id"], x["launch_date"], x["since"], x["weeks"], x["rate_per_1000"]) for x in r.json] == [
         (n10.id, None, (today - timedelta(days=55)).isoformat(), 8, 37.5)
     ]
+    # P30's launch corrected to 55 days ago: its next return raises its alert (31 / 60 → 516.67),
+    # listed first (the worse rate).
     p30.launch_date = today - timedelta(days=55)
     db.session.commit()
+    event(world, ids[30], "return", faults["screen"])
     r = api(world.hq).get(f"{BASE}/alerts")
-    # P30: 30 / 60 × 1000 = 500.0, listed first (the worse rate)
-    assert [(x["model_code"], x["rate_per_1000"]) for x in r.json] == [("XL-P30", 500.0), ("XL-N10", 37.5)]
-    # A launch in the future: not on sale, no window.
-    p30.launch_date = today + timedelta(days=1)
-    db.session.commit()
-    assert [x["model_code"] for x in api(world.hq).get(f"{BASE}/alerts").json] == ["XL-N10"]
+    assert [(x["model_code"], x["rate_per_1000"]) for x in r.json] == [("XL-P30", 516.67), ("XL-N10", 37.5)]
 
 
 def test_alert_threshold_from_the_settings(world, api, faults, app, monkeypatch, alert_settings):
@@ -396,8 +440,46 @@ def test_alert_threshold_from_the_settings(world, api, faults, app, monkeypatch,
     event(world, ids[0], "return", faults["screen"], days_after=0)  # 1 / 50 → 20.0
     assert api(world.hq).get(f"{BASE}/alerts").json == []
     monkeypatch.setitem(app.config, "QUALITY_ALERT_RATE_PER_1000", 19.99)
+    # The next check (run here, in this process's settings: a worker has its own) raises it.
+    from backend.aftersales import quality_alerts
+
+    assert quality_alerts.raise_all() == 2  # every region together, and region A
     (row,) = api(world.hq).get(f"{BASE}/alerts").json
     assert (row["rate_per_1000"], row["threshold_per_1000"], row["weeks"]) == (20.0, 19.99, 1)
+
+
+def test_acknowledge_an_alert_by_hq_or_the_region_manager(world, api, faults, alert_settings):
+    today = business_today()
+    world.product.launch_date = today - timedelta(days=1)
+    db.session.commit()
+    ids = cards(world, world.store_a1, world.product, today, 50)
+    event(world, ids[0], "return", faults["screen"], days_after=0)
+    event(world, ids[1], "return", faults["screen"], days_after=0)  # 2 / 50 → 40.0
+    (national,) = api(world.hq).get(f"{BASE}/alerts").json
+    (regional,) = api(world.manager_a).get(f"{BASE}/alerts").json
+    ack = f"{BASE}/alerts/{{}}/acknowledge"
+    # Region B's manager does not see region A's alert, nor the national one; a rep may not.
+    for client, alert_id, status in (
+        (api(world.manager_b), regional["id"], 404),
+        (api(world.manager_a), national["id"], 404),
+        (api(world.rep_a1), regional["id"], 403),
+        (api(world.hq), 999999, 404),
+    ):
+        r = client.post(ack.format(alert_id))
+        assert r.status_code == status, r.json
+        assert r.json["reason"] == {404: "alert.not_found", 403: r.json["reason"]}[status]
+    r = api(world.manager_a).post(ack.format(regional["id"]))
+    assert r.status_code == 200, r.json
+    assert (r.json["id"], r.json["acknowledged_by"]) == (regional["id"], world.manager_a.id)
+    assert r.json["acknowledged_at"] is not None
+    r = api(world.hq).post(ack.format(regional["id"]))
+    assert (r.status_code, r.json["reason"]) == (409, "alert.acknowledged")
+    r = api(world.hq).post(ack.format(national["id"]))
+    assert r.status_code == 200, r.json
+    # Listed still (with who and when), or filtered out: the open ones only.
+    assert [x["acknowledged_by"] for x in api(world.hq).get(f"{BASE}/alerts").json] == [world.hq.id]
+    assert api(world.hq).get(f"{BASE}/alerts?acknowledged=false").json == []
+    assert api(world.manager_a).get(f"{BASE}/alerts?acknowledged=false").json == []
 
 
 # --- CSV -------------------------------------------------------------------------------------------

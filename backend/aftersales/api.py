@@ -111,6 +111,7 @@ from flask.views import MethodView as _MethodView  # noqa: E402
 from ..channel.export import csv_response as _csv_response  # noqa: E402
 from ..core.timeutil import business_today as _business_today  # noqa: E402
 from . import quality  # noqa: E402
+from . import quality_alerts as _quality_alerts  # noqa: E402
 from .quality_schemas import (  # noqa: E402
     QualityAlertSchema,
     QualityAlertsQuerySchema,
@@ -157,9 +158,21 @@ class QualityAlerts(_MethodView):
     @blp.arguments(QualityAlertsQuerySchema, location="query")
     @blp.response(200, QualityAlertSchema(many=True))
     def get(self, args):
-        """Models in their first QUALITY_ALERT_WEEKS weeks whose returns + exchanges per 1,000
-        units sold exceed QUALITY_ALERT_RATE_PER_1000 (at least QUALITY_ALERT_MIN_UNITS sold)."""
+        """The early-life alerts raised (once per model and scope, as events arrived): a model in
+        its first QUALITY_ALERT_WEEKS weeks whose returns + exchanges per 1,000 units sold passed
+        QUALITY_ALERT_RATE_PER_1000 (at least QUALITY_ALERT_MIN_UNITS sold), with the figures
+        then; HQ every region's together (or one region's), a manager their region's."""
         return quality.alerts(_g.user, args)
+
+
+@blp.route("/quality/alerts/<int:alert_id>/acknowledge")
+class QualityAlertAck(_MethodView):
+    @blp.response(200, QualityAlertSchema)
+    def post(self, alert_id):
+        """Acknowledge an early-life alert (HQ, or the manager of a region's alert)."""
+        alert = _quality_alerts.acknowledge(_g.user, alert_id)
+        db.session.commit()
+        return _quality_alerts.describe([alert])[0]
 
 
 @blp.route("/quality/export.csv")

@@ -18,7 +18,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.timeutil import utcnow
@@ -78,3 +78,73 @@ class ServiceEvent(db.Model):
     terms: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+# --- HQ's quality figures, kept as data arrives (quality_rollup.py, quality_alerts.py) ---------------
+
+
+class QualitySaleRegion(db.Model):
+    """The region a warranty card's unit was sold in: its store's region when the card was
+    registered (a replacement unit's card: the region of the card it replaces — the same sale).
+    Written by the quality rollup the first time it counts a card (and again if a correction moves
+    the card to another store), never when a store later moves to another region: the unit was
+    sold where the store was then. A card without a row has not been counted (bulk-loaded: run
+    `flask rebuild-quality`, which gives it its store's current region)."""
+
+    __tablename__ = "quality_sale_regions"
+
+    card_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("warranty_cards.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), nullable=False)
+
+
+class QualityDay(db.Model):
+    """Units sold and service events per model, region of the sale and purchase day (the day, not
+    the week: `since`/`until` are days; a week is a GROUP BY of a few rows). Units: cards not
+    voided and not replacements; events: of cards not voided, against the event's model."""
+
+    __tablename__ = "quality_days"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    purchase_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    returns: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    exchanges: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    repairs: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class QualityFaultDay(db.Model):
+    """The events of `QualityDay` split by fault code (the models' top faults)."""
+
+    __tablename__ = "quality_fault_days"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    purchase_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    fault_code_id: Mapped[int] = mapped_column(ForeignKey("fault_codes.id"), primary_key=True)
+    returns: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    exchanges: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    repairs: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class QualityAlert(db.Model):
+    """An early-life quality alert, raised once per (model, scope, window): scope "all" (every
+    region: HQ's) or "r<region id>" (a region's: its manager's); the window starts at `since`
+    (the model's launch, else its first card). The figures are the evidence when it was raised."""
+
+    __tablename__ = "quality_alerts"
+    __table_args__ = (UniqueConstraint("product_id", "scope_key", "since", name="uq_quality_alerts_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)  # None: every region
+    scope_key: Mapped[str] = mapped_column(String(16), nullable=False)
+    since: Mapped[date] = mapped_column(Date, nullable=False)
+    weeks: Mapped[int] = mapped_column(Integer, nullable=False)  # weeks on sale when raised
+    units_sold: Mapped[int] = mapped_column(Integer, nullable=False)
+    returns_exchanges: Mapped[int] = mapped_column(Integer, nullable=False)
+    rate_per_1000: Mapped[float] = mapped_column(Float, nullable=False)
+    threshold_per_1000: Mapped[float] = mapped_column(Float, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -4,20 +4,29 @@ The basis is a cohort of purchases: the units sold in a period are the warranty 
 (by `purchase_date`) — not voided (a card registered in error sold nothing), closed ones included
 (a returned phone was sold, then returned) — and the events counted are those of these same cards,
 whenever they happened. A replacement unit's card (`replaces_card_id`: an exchange's new card,
-which inherits the purchase date) is no new sale, so it is not a unit; an event on it still counts,
-against the original purchase. An event on a card voided since is not counted.
+which inherits the purchase date) is no new sale, so it is not a unit. An event counts against the
+model of the unit that failed (the event's model, copied from the card it serviced): with
+WARRANTY_EXCHANGE_OTHER_MODEL a replacement of another model that fails later counts against that
+model, in the original purchase's day, though it sold no unit of it. An event on a card voided
+since is not counted.
 
-Every figure is a GROUP BY in the database (SQLite and PostgreSQL alike): the units from
-`warranty_cards` (their region through the store's territory), the events from `service_events`,
-which carry the card's product, region and purchase date for this. A week is the Monday of the
+Region: both units and events are in the region of the SALE — the card's store's region when the
+card was registered (a replacement's: the replaced card's), recorded in `quality_sale_regions` —
+not the store's region today, nor the region the event happened in.
+
+Every figure is a GROUP BY over the rollup `quality_days` / `quality_fault_days`, kept by
+`quality_rollup.py` in the transactions that write cards and events (`flask rebuild-quality`
+recomputes it): per model, region of the sale and purchase DAY, so a year is a few thousand rows
+whatever the number of cards, and `since`/`until` are exact days. A week is the Monday of the
 purchase date (`sellout.rules.week_start`, and in SQL the channel's `_week_sql`).
 
 Who sees what, as the channel's screens (`channel.service.scope_regions`): HQ and admins every
 region, a manager their own (another region is "not found"), reps and clerks none (403).
 
-The early-life alert: a model in its first QUALITY_ALERT_WEEKS weeks on sale (from its launch
-date, else from its first card) whose returns + exchanges per 1,000 units sold since then exceed
-QUALITY_ALERT_RATE_PER_1000, once QUALITY_ALERT_MIN_UNITS units have sold.
+The early-life alert (`early_life`): a model in its first QUALITY_ALERT_WEEKS weeks on sale (from
+its launch date, else from its first card) whose returns + exchanges per 1,000 units sold since then
+exceed QUALITY_ALERT_RATE_PER_1000, once QUALITY_ALERT_MIN_UNITS units have sold — raised and stored
+by `quality_alerts.py` as events arrive; /quality/alerts lists the stored ones.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import Date, and_, case, func, or_, select, type_coerce
+from sqlalchemy import Date, and_, func, or_, select, type_coerce
 
 from ..auth.models import User
 from ..catalogue.models import Product
@@ -36,11 +45,10 @@ from ..channel.service import scope_regions
 from ..core.errors import InvalidInput, NotFound
 from ..core.timeutil import business_today
 from ..extensions import db
-from ..org.models import Region, Territory
+from ..org.models import Region
 from ..sellout.rules import week_start
-from ..stores.models import Store
-from ..warranty.models import WarrantyCard
-from .models import EventKind, FaultCode, ServiceEvent
+from . import quality_alerts
+from .models import EventKind, FaultCode, QualityDay, QualityFaultDay
 
 DEFAULT_WEEKS = 12
 TOP_FAULTS = 3
@@ -114,57 +122,42 @@ def _names(product: Product | None) -> dict:
 
 
 # --- the two grouped counts -------------------------------------------------------------------------
+# Both read the rollup (`quality_rollup.py`: per model, region of the sale and purchase day), a few
+# thousand rows for a year whatever the number of cards.
+
+
+def _day_filters(stmt, table, since: date, until: date, regions, product_id=None):
+    stmt = stmt.where(table.purchase_date >= since, table.purchase_date <= until)
+    if regions is not None:
+        stmt = stmt.where(table.region_id.in_(regions))
+    if product_id is not None:
+        stmt = stmt.where(table.product_id == product_id)
+    return stmt
+
+
+def _keys(table, group: tuple[str, ...]) -> list:
+    cols = {"product": table.product_id, "region": table.region_id, "week": _week(table.purchase_date)}
+    if "fault" in group:
+        cols["fault"] = table.fault_code_id
+    return [cols[d].label(d) for d in group]
 
 
 def units_by(group: tuple[str, ...], since: date, until: date, regions, product_id=None) -> dict[tuple, int]:
     """Units sold (cards bought in [since, until], not voided, not replacements) per `group` key."""
-    c = WarrantyCard
-    region = Territory.region_id
-    cols = {"product": c.product_id, "region": region, "week": _week(c.purchase_date)}
-    keys = [cols[d].label(d) for d in group]
-    stmt = select(*keys, func.count().label("n")).select_from(c)
-    if "region" in group or regions is not None:
-        stmt = stmt.join(Store, Store.id == c.store_id).join(Territory, Territory.id == Store.territory_id)
-    stmt = stmt.where(
-        c.purchase_date >= since,
-        c.purchase_date <= until,
-        c.voided_at.is_(None),
-        c.replaces_card_id.is_(None),
-    )
-    if regions is not None:
-        stmt = stmt.where(region.in_(regions))
-    if product_id is not None:
-        stmt = stmt.where(c.product_id == product_id)
+    d = QualityDay
+    keys = _keys(d, group)
+    stmt = _day_filters(select(*keys, func.sum(d.units).label("n")), d, since, until, regions, product_id)
     if keys:
         stmt = stmt.group_by(*keys)
-    return {tuple(row[:-1]): row[-1] for row in db.session.execute(stmt)}
-
-
-def _card_not_voided():
-    """SQL: the event's card is not voided. A scalar subquery, looked up by the card's primary
-    key for each event row (a few per cent of the cards): a join let PostgreSQL hash every card
-    to keep the few voided ones out."""
-    voided = select(WarrantyCard.voided_at).where(WarrantyCard.id == ServiceEvent.card_id).scalar_subquery()
-    return voided.is_(None)
-
-
-def _event_filters(stmt, since: date, until: date, regions, product_id=None):
-    e = ServiceEvent
-    stmt = stmt.where(e.purchase_date >= since, e.purchase_date <= until, _card_not_voided())
-    if regions is not None:
-        stmt = stmt.where(e.region_id.in_(regions))
-    if product_id is not None:
-        stmt = stmt.where(e.product_id == product_id)
-    return stmt
+    return {tuple(row[:-1]): int(row[-1]) for row in db.session.execute(stmt) if row[-1]}
 
 
 def events_by(group: tuple[str, ...], since: date, until: date, regions, product_id=None) -> dict[tuple, tuple]:
     """(returns, exchanges, repairs) of the cards bought in [since, until] per `group` key."""
-    e = ServiceEvent
-    cols = {"product": e.product_id, "region": e.region_id, "week": _week(e.purchase_date), "fault": e.fault_code_id}
-    keys = [cols[d].label(d) for d in group]
-    sums = [func.coalesce(func.sum(case((e.kind == kind.value, 1), else_=0)), 0) for kind in KINDS]
-    stmt = _event_filters(select(*keys, *sums).select_from(e), since, until, regions, product_id)
+    table = QualityFaultDay if "fault" in group else QualityDay
+    keys = _keys(table, group)
+    sums = [func.coalesce(func.sum(getattr(table, col)), 0) for col in COUNTS]
+    stmt = _day_filters(select(*keys, *sums), table, since, until, regions, product_id)
     if keys:
         stmt = stmt.group_by(*keys)
     out = {}
@@ -248,48 +241,74 @@ def by_region(actor: User, filters: dict) -> list[dict]:
     return sorted(out, key=lambda r: (r["region_name"] or "", r["region_id"]))
 
 
-def alerts(actor: User, filters: dict, today: date | None = None) -> list[dict]:
-    """The models in their first QUALITY_ALERT_WEEKS weeks on sale whose returns + exchanges per
-    1,000 units sold pass the threshold (strictly), with at least the minimum units sold."""
-    regions = scope_regions(actor, filters.get("region_id"))
-    today = today or business_today()
-    config = current_app.config
-    weeks = config["QUALITY_ALERT_WEEKS"]
-    threshold = float(config["QUALITY_ALERT_RATE_PER_1000"])
-    min_units = config["QUALITY_ALERT_MIN_UNITS"]
-    c = WarrantyCard
-    first_cards = dict(
-        db.session.execute(
-            select(c.product_id, func.min(c.purchase_date))
-            .join(Product, Product.id == c.product_id)
-            .where(Product.launch_date.is_(None), c.voided_at.is_(None))
-            .group_by(c.product_id)
-        ).all()
+def alerts(actor: User, filters: dict) -> list[dict]:
+    """The stored early-life alerts `actor` sees (`quality_alerts.py` raises them as events arrive)."""
+    return quality_alerts.listed(actor, filters)
+
+
+def _windows(product_ids, today: date) -> dict[int, tuple[date, date]]:
+    """The models (these, or all) in their first QUALITY_ALERT_WEEKS weeks on sale today: their
+    [start, today], the start their launch date, else their first unit sold."""
+    weeks = current_app.config["QUALITY_ALERT_WEEKS"]
+    stmt = select(Product)
+    if product_ids is not None:
+        stmt = stmt.where(Product.id.in_(list(product_ids)))
+    products = list(db.session.scalars(stmt))
+    unlaunched = [p.id for p in products if p.launch_date is None]
+    d = QualityDay
+    first_cards = (
+        dict(
+            db.session.execute(
+                select(d.product_id, func.min(d.purchase_date))
+                .where(d.product_id.in_(unlaunched), d.units > 0)
+                .group_by(d.product_id)
+            ).all()
+        )
+        if unlaunched
+        else {}
     )
-    windows: dict[int, tuple[date, date]] = {}
-    products = {p.id: p for p in db.session.scalars(select(Product))}
-    for product in products.values():
+    windows = {}
+    for product in products:
         start = product.launch_date or first_cards.get(product.id)
         if start is not None and start <= today < start + timedelta(weeks=weeks):
             windows[product.id] = (start, today)
+    return windows
+
+
+def early_life(product_ids=None, today: date | None = None) -> list[dict]:
+    """The early-life alerts the rollup shows now, for every region together (region_id None)
+    and per region: the models (these, or all) in their window whose returns + exchanges per
+    1,000 units sold pass the threshold (strictly), with at least the minimum units sold."""
+    today = today or business_today()
+    config = current_app.config
+    threshold = float(config["QUALITY_ALERT_RATE_PER_1000"])
+    min_units = config["QUALITY_ALERT_MIN_UNITS"]
+    windows = _windows(product_ids, today)
     if not windows:
         return []
-    units = _window_units(windows, regions)
-    events = _window_events(windows, regions)
+    d = QualityDay
+    stmt = (
+        select(d.product_id, d.region_id, func.sum(d.units), func.sum(d.returns + d.exchanges))
+        .where(_in_windows(d.product_id, d.purchase_date, windows))
+        .group_by(d.product_id, d.region_id)
+    )
+    per_region = {(pid, rid): (int(n or 0), int(bad or 0)) for pid, rid, n, bad in db.session.execute(stmt)}
+    totals: dict[tuple, list[int]] = {}
+    for (pid, rid), (n, bad) in per_region.items():
+        for key in ((pid, None), (pid, rid)):
+            acc = totals.setdefault(key, [0, 0])
+            acc[0] += n
+            acc[1] += bad
     out = []
-    for pid, (start, _end) in windows.items():
-        n, bad = units.get(pid, 0), events.get(pid, 0)
+    for (pid, rid), (n, bad) in sorted(totals.items(), key=lambda x: (x[0][0], x[0][1] or 0)):
         # bad / n · 1000 > threshold, in exact arithmetic (exactly at the threshold is no alert)
         if n < min_units or n == 0 or bad * 1000 <= threshold * n:
             continue
-        product = products[pid]
+        start = windows[pid][0]
         out.append(
             {
                 "product_id": pid,
-                "model_code": product.model_code,
-                "name": product.name,
-                "name_en": product.name_en or product.name,
-                "launch_date": product.launch_date,
+                "region_id": rid,
                 "since": start,
                 "weeks": (today - start).days // 7 + 1,
                 "units_sold": n,
@@ -298,37 +317,11 @@ def alerts(actor: User, filters: dict, today: date | None = None) -> list[dict]:
                 "threshold_per_1000": threshold,
             }
         )
-    return sorted(out, key=lambda r: (-r["rate_per_1000"], r["model_code"]))
+    return out
 
 
 def _in_windows(product_col, date_col, windows: dict[int, tuple[date, date]]):
     return or_(*(and_(product_col == pid, date_col >= a, date_col <= b) for pid, (a, b) in windows.items()))
-
-
-def _window_units(windows, regions) -> dict[int, int]:
-    c = WarrantyCard
-    stmt = select(c.product_id, func.count()).where(
-        _in_windows(c.product_id, c.purchase_date, windows), c.voided_at.is_(None), c.replaces_card_id.is_(None)
-    )
-    if regions is not None:
-        stmt = (
-            stmt.join(Store, Store.id == c.store_id)
-            .join(Territory, Territory.id == Store.territory_id)
-            .where(Territory.region_id.in_(regions))
-        )
-    return dict(db.session.execute(stmt.group_by(c.product_id)).all())
-
-
-def _window_events(windows, regions) -> dict[int, int]:
-    e = ServiceEvent
-    stmt = select(e.product_id, func.count()).where(
-        _in_windows(e.product_id, e.purchase_date, windows),
-        e.kind.in_((EventKind.RETURN.value, EventKind.EXCHANGE.value)),
-        _card_not_voided(),
-    )
-    if regions is not None:
-        stmt = stmt.where(e.region_id.in_(regions))
-    return dict(db.session.execute(stmt.group_by(e.product_id)).all())
 
 
 # --- the CSV ----------------------------------------------------------------------------------------

@@ -35,7 +35,13 @@ class QualityRegionsQuerySchema(BaseSchema):
 
 
 class QualityAlertsQuerySchema(BaseSchema):
-    region_id = fields.Integer(metadata={"description": "Default: every region in scope (a manager's own)."})
+    region_id = fields.Integer(
+        metadata={
+            "description": "A region's alerts (its own rate). Default: HQ all regions together; a manager their own."
+        }
+    )
+    product_id = fields.Integer(metadata={"description": "One model's alerts"})
+    acknowledged = fields.Boolean(metadata={"description": "true: acknowledged ones only; false: open ones only"})
 
 
 class QualityCsvQuerySchema(QualityModelsQuerySchema):
@@ -94,4 +100,10 @@ class QualityAlertSchema(BaseSchema):
     units_sold = fields.Integer()
     returns_exchanges = fields.Integer()
     rate_per_1000 = fields.Float(metadata={"description": "(returns + exchanges) per 1,000 units sold"})
-    threshold_per_1000 = fields.Float(metadata={"description": "QUALITY_ALERT_RATE_PER_1000"})
+    threshold_per_1000 = fields.Float(metadata={"description": "QUALITY_ALERT_RATE_PER_1000 when raised"})
+    id = fields.Integer(metadata={"description": "The stored alert (acknowledge it by this id)"})
+    region_id = fields.Integer(allow_none=True, metadata={"description": "null: every region together"})
+    region_name = fields.String(allow_none=True)
+    created_at = fields.DateTime(metadata={"description": "When it was raised (UTC); the figures are those of then"})
+    acknowledged_at = fields.DateTime(allow_none=True)
+    acknowledged_by = fields.Integer(allow_none=True)

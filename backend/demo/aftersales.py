@@ -33,7 +33,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from ..aftersales import service
+from ..aftersales import quality_alerts, quality_rollup, service
 from ..aftersales.models import FaultCode
 from ..catalogue.models import Product
 from ..extensions import db
@@ -42,6 +42,7 @@ from ..stores.models import ContactRole, Store, StoreContact, StoreContactHistor
 from ..warranty import rules
 from ..warranty.models import ImeiSpotCheck, Shipment, WarrantyCard, WarrantyCardRevision, WarrantyImei
 from ..warranty.rules import luhn_check_digit
+from .channel import business_today as channel_today
 from .context import BRAND, GIVEN, MOBILE_PREFIXES, SURNAMES, Context
 from .geography import offset_point
 
@@ -88,6 +89,10 @@ def make_aftersales(ctx: Context) -> None:
     faults = _fault_codes()
     points = _repair_points(ctx, rng)
     _events(ctx, rng, faults, points)
+    # HQ's quality rollup from the raw rows (the channel's cards were bulk-inserted, unseen by its
+    # increments), then the early-life alerts it shows as of the demo's today (the P50's).
+    quality_rollup.rebuild()
+    ctx.summary["quality_alerts"] = quality_alerts.raise_all(channel_today(ctx))
 
 
 def _fault_codes() -> dict[str, FaultCode]:
