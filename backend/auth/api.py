@@ -93,3 +93,7 @@ class UserPassword(MethodView):
         user, generated = service.reset_password(g.user, user_id, data.get("password"))
         db.session.commit()
         return {"user": user, "password": generated}
+
+
+# An export's signed download link (POST /auth/download-link) adds its route to `blp`.
+from . import downloads  # noqa: E402, F401

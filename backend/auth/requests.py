@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import g, request
 
 from ..core.errors import Unauthorized
+from . import downloads
 from .service import user_for_token
 
 # Paths that answer without a token (the docs live outside /api/v1).
@@ -17,6 +18,10 @@ def authenticate_request() -> None:
     if not request.path.startswith("/api/v1/") or request.path in PUBLIC_PATHS:
         return
     if request.method == "OPTIONS":
+        return
+    link = downloads.link_token()
+    if link is not None:  # an export's signed download link (`downloads`): no bearer header
+        g.user, g.token = downloads.user_for_link(link), None
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

@@ -121,6 +121,8 @@ REASONS: dict[str, tuple[str, ...]] = {
     "login.too_many_user": ("retry_after",),
     "auth.login_first": (),
     "auth.token_invalid": (),
+    "auth.link_invalid": (),
+    "download.not_an_export": ("path",),
     # a photo's file
     "photo.too_many_pixels": ("width", "height", "max_pixels"),
     "photo.not_an_image": (),
