@@ -19,9 +19,11 @@ which columns are IMEIs).
 Header rows are in the requester's language: `?lang=zh-CN|en`, else the best of the request's
 Accept-Language, else English (the server has no other notion of a user's language).
 
-Every export is a generator: the rows are read `yield_per` at a time and written out in chunks
-of about 64 KB, never the whole file in memory; the response is passed through as it is
-(`direct_passthrough`; compression leaves streams alone).
+Every export is a generator: the rows are read EXPORT_CHUNK_ROWS at a time, each chunk a short
+query of its own (no connection or transaction held while the client reads), and written out in
+chunks of about 64 KB, never the whole file in memory; the response is passed through as it is
+(`direct_passthrough`; compression leaves streams alone). A browser downloads them through a
+signed link (`auth/downloads.py`): straight into its download manager, not the page's memory.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from flask import Response, current_app, request
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from ..auth.models import User
@@ -178,7 +180,7 @@ def aging_units(actor: User, filters: dict, today: date | None = None) -> Iterat
     The aging cohorts holding unsold units come from the cohort rollup (a sold-out cohort, however
     old, is not read); each cohort's week of shipments is then read by the shipments' (region,
     model, ship date) index, as `service.aging_imeis_query` reads one, less the units a live card
-    sold (`warranty_imeis`), `yield_per` at a time.
+    sold (`warranty_imeis`), EXPORT_CHUNK_ROWS at a time (`_aging_rows`).
 
     The scope is checked at the call (a 403 or 404 before any byte is sent); the rows are read
     as the returned generator is consumed."""
@@ -201,21 +203,24 @@ def aging_units(actor: User, filters: dict, today: date | None = None) -> Iterat
     return _aging_rows(db.engine, cohorts, today, default_days, names)
 
 
+EXPORT_CHUNK_ROWS = 5000
+"""Units read at a time by `_aging_rows`, each chunk in a short transaction of its own."""
+
+
 def _aging_rows(engine, cohorts, today, default_days, names) -> Iterator[dict]:
-    """The units, read as the body is written, in a session of their own: the request's session
-    and context are gone by then (Flask pops them once the view returns). The session opens at
-    the first row asked for and closes with the generator, read to its end or dropped."""
-    with Session(engine) as session:
-        yield from _aging_units_of(session, cohorts, today, default_days, names)
-
-
-def _aging_units_of(session, cohorts, today, default_days, names) -> Iterator[dict]:
+    """The units, read as the body is written — the request's session and context are gone by
+    then (Flask pops them once the view returns) — EXPORT_CHUNK_ROWS at a time, keyset-paged by
+    (ship date, IMEI: the key of shipments) within each cohort: each chunk is one short query in a session of its
+    own, closed (its connection back in the pool, its transaction ended) before its rows are
+    written. A slow client then pins neither a pooled connection nor a long transaction (on
+    PostgreSQL an open snapshot holds back vacuum). Each chunk reads the data as it is then: a
+    unit sold while the file downloads may be left out, none is listed twice or out of order."""
     products, regions, partners = names
     s = Shipment
     for region, product_id, ship_week, partner in cohorts:
         product = products.get(product_id)
         days = product["aging_days"] if product is not None and product["aging_days"] is not None else default_days
-        stmt = select(s.imei, s.ship_date).where(
+        cohort = select(s.imei, s.ship_date).where(
             s.region_id == region,
             s.product_id == product_id,
             s.ship_date >= ship_week,
@@ -223,21 +228,28 @@ def _aging_units_of(session, cohorts, today, default_days, names) -> Iterator[di
             s.partner_id.is_(None) if partner == NO_PARTNER else s.partner_id == partner,
             ~unit_sold(s),
         )
-        stmt = stmt.order_by(s.ship_date, s.imei).execution_options(yield_per=5000)
-        for imei, ship_date in session.execute(stmt):
-            yield {
-                "imei": imei,
-                "region_id": region,
-                "region_name": regions.get(region),
-                "partner_id": partner,
-                "partner_name": partners.get(partner, ""),
-                "product_id": product_id,
-                "model_code": product["model_code"] if product else "",
-                "product_name": product["name"] if product else "",
-                "ship_date": ship_date,
-                "age_days": (today - ship_date).days,
-                "aging_days": days,
-            }
+        after = None
+        while True:
+            stmt = cohort if after is None else cohort.where(tuple_(s.ship_date, s.imei) > after)
+            with Session(engine) as session:
+                chunk = session.execute(stmt.order_by(s.ship_date, s.imei).limit(EXPORT_CHUNK_ROWS)).all()
+            for imei, ship_date in chunk:
+                yield {
+                    "imei": imei,
+                    "region_id": region,
+                    "region_name": regions.get(region),
+                    "partner_id": partner,
+                    "partner_name": partners.get(partner, ""),
+                    "product_id": product_id,
+                    "model_code": product["model_code"] if product else "",
+                    "product_name": product["name"] if product else "",
+                    "ship_date": ship_date,
+                    "age_days": (today - ship_date).days,
+                    "aging_days": days,
+                }
+            if len(chunk) < EXPORT_CHUNK_ROWS:
+                break
+            after = (chunk[-1].ship_date, chunk[-1].imei)
 
 
 def stock_rows(actor: User, filters: dict, today: date) -> list[dict]:
