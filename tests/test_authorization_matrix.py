@@ -1302,6 +1302,20 @@ def routes_and_market_rows() -> list[Row]:
         ),
         Row("GET", "/api/v1/quality/regions", market),
         Row("GET", "/api/v1/quality/regions", market, query="product_id={product}"),
+        Row(
+            "POST",
+            "/api/v1/quality/alerts/{alert_id}/acknowledge",
+            codes(403, 200, 403, 200, 200),
+            params={"alert_id": "qack_{role}"},
+            note="an early-life alert of region A for each caller",
+        ),
+        Row(
+            "POST",
+            "/api/v1/quality/alerts/{alert_id}/acknowledge",
+            codes(403, 409, 403, 409, 409),
+            params={"alert_id": "qacked"},
+            note="acknowledged already",
+        ),
     ]
 
 
@@ -1405,6 +1419,33 @@ def build_channel_alerts(ctx: dict, owners: dict[str, ApiClient]) -> None:
             cover_weeks=0.75,
         )
         if key == "chacked":
+            alert.acknowledged_by, alert.acknowledged_at = owners["hq"].user.id, utcnow()
+        db.session.add(alert)
+        db.session.flush()
+        ctx[key] = alert.id
+    db.session.commit()
+    build_quality_alerts(ctx, owners)
+
+
+def build_quality_alerts(ctx: dict, owners: dict[str, ApiClient]) -> None:
+    """Early-life alerts of region A (the job raises them: written here), one for each caller to
+    acknowledge and one acknowledged already."""
+    from backend.aftersales.models import QualityAlert
+    from backend.extensions import db
+
+    for i, key in enumerate(["qacked", *(f"qack_{role}" for role in ROLES)]):
+        alert = QualityAlert(
+            product_id=ctx["product"],
+            region_id=ctx["region_a"],
+            scope_key=f"r{ctx['region_a']}",
+            since=ctx["today"] - timedelta(days=100 + i),
+            weeks=2,
+            units_sold=100,
+            returns_exchanges=4,
+            rate_per_1000=40.0,
+            threshold_per_1000=30.0,
+        )
+        if key == "qacked":
             alert.acknowledged_by, alert.acknowledged_at = owners["hq"].user.id, utcnow()
         db.session.add(alert)
         db.session.flush()
