@@ -3,10 +3,11 @@
 // by region (delivered, used, returned, cost used). Every table exports to CSV.
 // Routes: #/market/promotions, #/market/stores, #/market/materials.
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { fmt, localField, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { CsvButton, ErrorBanner, fetchAllPages, Pager, RefreshButton, useRemote } from '../desk/kit.js';
+import { lazyComponent } from '../desk/lazy.js';
 import {
   BrandField,
   cleanQuery,
@@ -25,30 +26,7 @@ export const TABS = [
 ];
 
 // The store-changes tab brings Leaflet (through MapView): a chunk of its own, loaded when opened.
-let storesModule = null;
-function LazyStoreChanges() {
-  const [mod, setMod] = useState(storesModule);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    if (storesModule) return undefined;
-    let alive = true;
-    import('./StoreChanges.js').then(
-      (m) => {
-        storesModule = m;
-        if (alive) setMod(m);
-      },
-      (err) => {
-        console.error(err);
-        if (alive) setError(err);
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, []);
-  if (mod) return html`<${mod.StoreChanges} />`;
-  return html`<p class="empty">${error ? t('app.error', { message: error.message }) : t('app.loading')}</p>`;
-}
+const LazyStoreChanges = lazyComponent(() => import('./StoreChanges.js'), 'StoreChanges');
 
 // --- promotions ----------------------------------------------------------------------------------
 

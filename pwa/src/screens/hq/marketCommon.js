@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { fmt, localName, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { addDays, todayIn } from './market.js';
+import { polledCount } from '../desk/polledCount.js';
 
 // --- look-ups ------------------------------------------------------------------------------------
 
@@ -143,45 +144,18 @@ export function cleanQuery(filters) {
   return out;
 }
 
-// --- the unacknowledged-alert count (nav badge, home banner) -------------------------------------
+// --- the unacknowledged-alert count (nav badge, home banner): desk/polledCount.js ----------------
 
-const COUNT_POLL_MS = 60_000;
-const countListeners = new Set();
-let lastCount = null;
+const alertCount = polledCount();
 
 /** Ask every `useAlertCount()` to count again (after an acknowledgement). */
-export function alertsChanged() {
-  for (const fn of countListeners) fn();
-}
+export const alertsChanged = alertCount.changed;
 
 /** The number of unacknowledged alerts (null until known), re-counted every minute and on
  * `alertsChanged()`. */
 export function useAlertCount() {
   const { api } = useApp();
-  const [count, setCount] = useState(lastCount);
-  useEffect(() => {
-    let alive = true;
-    let timer = null;
-    async function recount() {
-      clearTimeout(timer);
-      try {
-        const n = await api.marketUnacknowledgedCount();
-        lastCount = n;
-        if (alive) setCount(n);
-      } catch (err) {
-        if (!err || err.status === undefined) console.error(err);
-      }
-      if (alive) timer = setTimeout(recount, COUNT_POLL_MS);
-    }
-    countListeners.add(recount);
-    recount();
-    return () => {
-      alive = false;
-      clearTimeout(timer);
-      countListeners.delete(recount);
-    };
-  }, []);
-  return count;
+  return alertCount.useCount(() => api.marketUnacknowledgedCount());
 }
 
 /** A price, or a dash. */
