@@ -132,9 +132,15 @@ def test_hq_channel_stock_aging_and_a_managers_region(app, browser, live_server,
         expect(page.locator("[data-testid=stock-row]")).to_have_count(2)
         shot(page, "channel-01-stock")
 
-        # The server's CSV of the table (fetched with the token): UTF-8 with a BOM, both regions.
+        # The map: a circle per region, their totals from /channel/stock/regions.
+        expect(page.locator("[data-testid=channel-map-card] path.channel-region-circle")).to_have_count(2)
+
+        # The server's CSV of the table, through a signed link the browser's download manager
+        # follows (no Blob in the page): UTF-8 with a BOM, both regions.
         with page.expect_download() as download:
             page.locator("[data-testid=stock-csv]").click()
+        assert "/api/v1/channel/stock.csv?" in download.value.url and "dl=" in download.value.url
+        assert download.value.suggested_filename.startswith("channel-stock-")
         raw = open(download.value.path(), "rb").read()
         assert raw.startswith(b"\xef\xbb\xbf")
         text = raw.decode("utf-8-sig")
@@ -172,6 +178,20 @@ def test_hq_channel_stock_aging_and_a_managers_region(app, browser, live_server,
         for imei in OLD[1:]:
             assert f'"=""{imei}"""' in text  # kept as text for spreadsheets
         assert OLD[0] not in text and NEW[0] not in text
+
+        # By partner: units shipped to no named partner — none aging; the list and its CSV agree.
+        partner = page.locator("[data-testid=filter-partner]")
+        expect(partner.locator(f"option[value='{world.partner.id}']")).to_have_count(1)
+        partner.select_option("0")
+        expect(page.locator("[data-testid=aging-empty]")).to_be_visible()
+        with page.expect_download() as download:
+            page.locator("[data-testid=aging-csv]").click()
+        assert "partner_id=0" in download.value.url
+        text = open(download.value.path(), "rb").read().decode("utf-8-sig")
+        assert not any(imei in text for imei in OLD)
+        partner.select_option(str(world.partner.id))
+        expect(cohorts).to_have_count(1)
+        partner.select_option("")
 
         # --- sell-through: last week's 4 cards, on the chart and in the table ---------------------
         page.locator("[data-testid=channel-tab-sell-through]").click()

@@ -5,13 +5,15 @@
 // same model there stay unsold (先出厂的产品先到达消费者 is not happening).
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { fmt, localField, t } from '../../i18n/index.js';
-import { ErrorBanner, Pager, RefreshButton, usePaged, useRemote } from '../desk/kit.js';
+import { fmt, t } from '../../i18n/index.js';
+import { ErrorBanner, Pager, RefreshButton, usePaged } from '../desk/kit.js';
 import { agingQuery } from './channel.js';
 import * as capi from './channelApi.js';
 import {
   ChannelRegionField,
+  ModelCell,
   ModelField,
+  PartnerField,
   partnerName,
   ServerCsvButton,
   units,
@@ -21,6 +23,7 @@ import { cleanQuery, regionName, useLookups, useSavedFilters } from './marketCom
 import { periodName } from './market.js';
 
 const initial = () => ({ region_id: '', product_id: '' });
+const initialAging = () => ({ region_id: '', partner_id: '', product_id: '' });
 
 const cohortKey = (c) => `${c.region_id}|${c.partner_id}|${c.product_id}|${c.ship_week}`;
 
@@ -61,10 +64,10 @@ function Imeis({ cohort }) {
 
 export function Aging({ region = null }) {
   const { regions, products } = useLookups();
-  const [filters, set] = useSavedFilters('channel-aging', initial);
+  const [filters, set] = useSavedFilters('channel-aging', initialAging);
   const [open, setOpen] = useState(null);
   const regionId = region ? String(region) : filters.region_id;
-  const query = agingQuery({ region_id: regionId, product_id: filters.product_id });
+  const query = agingQuery({ region_id: regionId, partner_id: filters.partner_id, product_id: filters.product_id });
   const key = JSON.stringify(query);
   const { data, rows, page, setPage, loading, error, reload } = usePaged((paging) => capi.aging(query, paging), [key]);
   const toggle = (c) => setOpen((k) => (k === cohortKey(c) ? null : cohortKey(c)));
@@ -74,10 +77,11 @@ export function Aging({ region = null }) {
       <div class="toolbar">
         <h2 style="margin:0">${t('channel.aging.title')}</h2>
         <${RefreshButton} onClick=${reload} />
-        <${ServerCsvButton} path="/channel/aging.csv" query=${query} base="channel-aging" testid="aging-csv" />
+        <${ServerCsvButton} path="/channel/aging.csv" query=${query} testid="aging-csv" />
       </div>
       <div class="market-filters">
         <${ChannelRegionField} regions=${regions} value=${filters.region_id} onChange=${(v) => set({ region_id: v })} fixed=${region} />
+        <${PartnerField} value=${filters.partner_id} onChange=${(v) => set({ partner_id: v })} />
         <${ModelField} products=${products} value=${filters.product_id} onChange=${(v) => set({ product_id: v })} />
       </div>
       <p class="small muted">${t('channel.aging.explain')}</p>
@@ -111,7 +115,7 @@ export function Aging({ region = null }) {
                       >
                         <td>${c.region_name || regionName(regions, c.region_id)}</td>
                         <td class="name">${partnerName(c)}</td>
-                        <td>${c.model_code} <span class="small muted opt">${localField(c, 'product_name')}</span></td>
+                        <${ModelCell} r=${c} />
                         <td>${periodName(c.ship_week, 'week')}<div class="small muted">${fmt.day(c.ship_week)}</div></td>
                         <td class="num" data-testid="aging-age">
                           ${fmt.number(c.age_days)}
@@ -143,9 +147,11 @@ export function FifoBreaks({ region = null }) {
   const regionId = region ? String(region) : filters.region_id;
   const query = cleanQuery({ region_id: regionId, product_id: filters.product_id });
   const key = JSON.stringify(query);
-  const { data, loading, error, reload } = useRemote(() => capi.fifoBreaks(query), [key]);
+  const { data, rows, page, setPage, loading, error, reload } = usePaged(
+    (paging) => capi.fifoBreaks(query, paging),
+    [key],
+  );
   const partners = usePartnerNames();
-  const rows = Array.isArray(data) ? data : data?.items || [];
 
   return html`<div data-testid="fifo-screen">
     <section class="card">
@@ -180,7 +186,7 @@ export function FifoBreaks({ region = null }) {
                       f,
                     ) => html`<tr key=${`${f.region_id}|${f.product_id}|${f.older_ship_week}|${f.newer_ship_week}`} data-testid="fifo-row">
                       <td>${f.region_name || regionName(regions, f.region_id)}</td>
-                      <td>${f.model_code} <span class="small muted opt">${localField(f, 'product_name')}</span></td>
+                      <${ModelCell} r=${f} />
                       <td>${periodName(f.older_ship_week, 'week')}<div class="small muted">${fmt.day(f.older_ship_week)}</div></td>
                       <td class="num"><strong class="drop">${units(f.older_unsold)}</strong></td>
                       <td>${periodName(f.newer_ship_week, 'week')}<div class="small muted">${fmt.day(f.newer_ship_week)}</div></td>
@@ -190,7 +196,8 @@ export function FifoBreaks({ region = null }) {
                   )}
                 </tbody>
               </table>
-            </div>`
+            </div>
+            <${Pager} pagination=${data.pagination} page=${page} onPage=${setPage} />`
           : html`<p class="empty" data-testid="fifo-empty">${loading ? t('app.loading') : t('channel.fifo.none')}</p>`
       }
     </section>

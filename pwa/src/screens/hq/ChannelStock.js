@@ -3,15 +3,17 @@
 // the average weekly sell-out of the last complete weeks and the weeks of cover it gives, the
 // units past their aging days. The regions on a map; the table as the server's CSV.
 import { html } from 'htm/preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { fmt, localField, t } from '../../i18n/index.js';
-import { ErrorBanner, Pager, RefreshButton, usePaged, useRemote } from '../desk/kit.js';
+import { useMemo } from 'preact/hooks';
+import { fmt, t } from '../../i18n/index.js';
+import { ErrorBanner, fetchAllPages, Pager, RefreshButton, usePaged, useRemote } from '../desk/kit.js';
+import { lazyComponent } from '../desk/lazy.js';
 import { regionCircles, regionTotals, stockCsvQuery, stockScreenQueries } from './channel.js';
 import * as capi from './channelApi.js';
 import {
   ChannelRegionField,
   CoverLegend,
   CoverTag,
+  ModelCell,
   ModelField,
   partnerName,
   ServerCsvButton,
@@ -20,35 +22,32 @@ import {
 import { regionName, useLookups, useSavedFilters } from './marketCommon.js';
 
 // The map brings Leaflet: loaded with the first stock tab that has positions to show.
-let mapModule = null;
-function LazyMap(props) {
-  const [mod, setMod] = useState(mapModule);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    if (mapModule) return undefined;
-    let alive = true;
-    import('./ChannelMap.js').then(
-      (m) => {
-        mapModule = m;
-        if (alive) setMod(m);
-      },
-      (err) => {
-        console.error(err);
-        if (alive) setError(err);
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, []);
-  if (mod) return html`<${mod.ChannelMap} ...${props} />`;
-  return html`<p class="empty">${error ? t('app.error', { message: error.message }) : t('app.loading')}</p>`;
-}
+const LazyMap = lazyComponent(() => import('./ChannelMap.js'), 'ChannelMap');
 
 const initial = () => ({ region_id: '', product_id: '' });
 
 /** Average weekly sell-out to one decimal (1.25 → "1.3"), '–' with no sales. */
 const weekly = (v) => (v === null || v === undefined ? '–' : fmt.decimal1(Number(v)));
+
+/** The figures' header cells of both stock tables (after their name columns). */
+function FigureHeads() {
+  return html`<th class="num opt">${t('channel.shipped')}</th>
+    <th class="num opt">${t('channel.sold')}</th>
+    <th class="num">${t('channel.stock')}</th>
+    <th class="num">${t('channel.weeklySales')}</th>
+    <th class="num">${t('channel.cover')}</th>
+    <th class="num">${t('channel.agingUnits')}</th>`;
+}
+
+/** A stock row's figures: shipped, sold, stock, weekly sell-out, cover, aging units. */
+function FigureCells({ r }) {
+  return html`<td class="num opt" data-testid="stock-shipped">${units(r.shipped)}</td>
+    <td class="num opt" data-testid="stock-sold">${units(r.sold)}</td>
+    <td class="num" data-testid="stock-stock"><strong>${units(r.stock)}</strong></td>
+    <td class="num" data-testid="stock-weekly">${weekly(r.weekly_sales)}</td>
+    <td class="num"><${CoverTag} value=${r.cover_weeks} /></td>
+    <td class="num" data-testid="stock-aging">${units(r.aging_units)}</td>`;
+}
 
 export function ChannelStock({ region = null }) {
   const { regions, products } = useLookups();
@@ -64,16 +63,19 @@ export function ChannelStock({ region = null }) {
   // The region's own row per model above its partners (cover alerts are raised on these).
   const regionKey = JSON.stringify(queries.regionRows);
   const regionList = useRemote(
-    () => (queries.regionRows ? capi.stock(queries.regionRows, { pageSize: 100 }) : null),
+    () => (queries.regionRows ? fetchAllPages((paging) => capi.stock(queries.regionRows, paging)) : null),
     [regionKey],
   );
-  const regionRows = queries.regionRows ? regionList.data?.items || [] : [];
+  const regionRows = queries.regionRows ? regionList.data || [] : [];
+  // The map: every region's models summed by the server (a page of the table is not all of them).
+  const mapQuery = JSON.stringify({ product_id: filters.product_id || undefined });
+  const map = useRemote(() => (group === 'region' ? capi.stockRegions(JSON.parse(mapQuery)) : null), [mapQuery, group]);
   const reload = () => {
     list.reload();
     if (queries.regionRows) regionList.reload();
+    if (group === 'region') map.reload();
   };
-  const totals = useMemo(() => (group === 'region' ? regionTotals(rows) : []), [data, group]);
-  const circles = useMemo(() => regionCircles(totals), [totals]);
+  const circles = useMemo(() => regionCircles(regionTotals(map.data || [])), [map.data]);
   const name = (r) => (group === 'region' ? r.region_name || regionName(regions, r.region_id) : partnerName(r));
   const openRegion = (id) => !region && set({ region_id: String(id) });
 
@@ -82,7 +84,7 @@ export function ChannelStock({ region = null }) {
       <div class="toolbar">
         <h2 style="margin:0">${t('channel.stock.title')}</h2>
         <${RefreshButton} onClick=${reload} />
-        <${ServerCsvButton} path="/channel/stock.csv" query=${stockCsvQuery({ group, region_id: regionId, product_id: filters.product_id })} base="channel-stock" testid="stock-csv" />
+        <${ServerCsvButton} path="/channel/stock.csv" query=${stockCsvQuery({ group, region_id: regionId, product_id: filters.product_id })} testid="stock-csv" />
       </div>
       <div class="market-filters">
         <${ChannelRegionField} regions=${regions} value=${filters.region_id} onChange=${(v) => set({ region_id: v })} fixed=${region} />
@@ -93,6 +95,7 @@ export function ChannelStock({ region = null }) {
     </section>
 
     <${ErrorBanner} error=${error} onRetry=${reload} />
+    <${ErrorBanner} error=${group === 'region' ? map.error : null} onRetry=${map.reload} />
 
     ${
       group === 'region' && circles.length
@@ -113,12 +116,7 @@ export function ChannelStock({ region = null }) {
                 <thead>
                   <tr>
                     <th>${t('channel.model')}</th>
-                    <th class="num opt">${t('channel.shipped')}</th>
-                    <th class="num opt">${t('channel.sold')}</th>
-                    <th class="num">${t('channel.stock')}</th>
-                    <th class="num">${t('channel.weeklySales')}</th>
-                    <th class="num">${t('channel.cover')}</th>
-                    <th class="num">${t('channel.agingUnits')}</th>
+                    <${FigureHeads} />
                   </tr>
                 </thead>
                 <tbody>
@@ -126,13 +124,8 @@ export function ChannelStock({ region = null }) {
                     (
                       r,
                     ) => html`<tr key=${`${r.region_id}|${r.product_id}`} data-testid="stock-region-row" data-region=${r.region_id} data-product=${r.product_id}>
-                      <td>${r.model_code} <span class="small muted opt">${localField(r, 'product_name')}</span></td>
-                      <td class="num opt">${units(r.shipped)}</td>
-                      <td class="num opt">${units(r.sold)}</td>
-                      <td class="num" data-testid="stock-stock"><strong>${units(r.stock)}</strong></td>
-                      <td class="num" data-testid="stock-weekly">${weekly(r.weekly_sales)}</td>
-                      <td class="num"><${CoverTag} value=${r.cover_weeks} /></td>
-                      <td class="num">${units(r.aging_units)}</td>
+                      <${ModelCell} r=${r} />
+                      <${FigureCells} r=${r} />
                     </tr>`,
                   )}
                 </tbody>
@@ -162,12 +155,7 @@ export function ChannelStock({ region = null }) {
                   <tr>
                     <th>${group === 'region' ? t('channel.region') : t('channel.partner')}</th>
                     <th>${t('channel.model')}</th>
-                    <th class="num opt">${t('channel.shipped')}</th>
-                    <th class="num opt">${t('channel.sold')}</th>
-                    <th class="num">${t('channel.stock')}</th>
-                    <th class="num">${t('channel.weeklySales')}</th>
-                    <th class="num">${t('channel.cover')}</th>
-                    <th class="num">${t('channel.agingUnits')}</th>
+                    <${FigureHeads} />
                   </tr>
                 </thead>
                 <tbody>
@@ -182,13 +170,8 @@ export function ChannelStock({ region = null }) {
                       data-product=${r.product_id}
                     >
                       <td class="name">${group === 'region' && !region ? html`<button type="button" class="link">${name(r)}</button>` : name(r)}</td>
-                      <td>${r.model_code} <span class="small muted opt">${localField(r, 'product_name')}</span></td>
-                      <td class="num opt" data-testid="stock-shipped">${units(r.shipped)}</td>
-                      <td class="num opt" data-testid="stock-sold">${units(r.sold)}</td>
-                      <td class="num" data-testid="stock-stock"><strong>${units(r.stock)}</strong></td>
-                      <td class="num" data-testid="stock-weekly">${weekly(r.weekly_sales)}</td>
-                      <td class="num"><${CoverTag} value=${r.cover_weeks} /></td>
-                      <td class="num" data-testid="stock-aging">${units(r.aging_units)}</td>
+                      <${ModelCell} r=${r} />
+                      <${FigureCells} r=${r} />
                     </tr>`,
                   )}
                 </tbody>

@@ -262,21 +262,6 @@ export function agingQuery({ region_id = '', partner_id = '', product_id = '' } 
   return cleanQuery({ region_id, partner_id, product_id });
 }
 
-/** A file name from a Content-Disposition header (filename*=UTF-8'' first), or `fallback`. */
-export function dispositionName(header, fallback) {
-  const text = String(header || '');
-  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(text);
-  if (star) {
-    try {
-      return decodeURIComponent(star[1].trim().replace(/^"|"$/g, ''));
-    } catch {
-      /* a broken encoding: try the plain name */
-    }
-  }
-  const plain = /filename\s*=\s*"?([^";]+)"?/.exec(text);
-  return plain ? plain[1].trim() : fallback;
-}
-
 /** Price trends aligned (market.js alignTrends) re-indexed on `weeks` (the sell-out chart's), so
  * that both charts put the same week at the same place: a week without a price is a gap, prices of
  * weeks outside `weeks` are left out. With no weeks, the prices as they are. */

@@ -9,7 +9,6 @@ import {
   alertQuery,
   agingQuery,
   coverTone,
-  dispositionName,
   modelPickState,
   modelToPick,
   stockScreenQueries,
@@ -247,16 +246,6 @@ describe('prices beside the sell-out', () => {
   });
 });
 
-describe('file names', () => {
-  it('takes the name the server gives, UTF-8 first', () => {
-    expect(dispositionName('attachment; filename="channel-stock.csv"', 'x.csv')).toBe('channel-stock.csv');
-    expect(dispositionName("attachment; filename=a.csv; filename*=UTF-8''%E6%B8%A0%E9%81%93.csv", 'x.csv')).toBe(
-      '渠道.csv',
-    );
-    expect(dispositionName(null, 'fallback.csv')).toBe('fallback.csv');
-  });
-});
-
 // --- the REST client ------------------------------------------------------------------------------
 
 let calls;
@@ -279,6 +268,7 @@ beforeEach(() => {
         path: u.pathname,
         query: Object.fromEntries(u.searchParams),
         headers: init.headers,
+        body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
       };
       calls.push(call);
       return handler(call);
@@ -326,40 +316,71 @@ describe('channel endpoints', () => {
     });
   });
 
-  it('fetches a server CSV with the bearer token and names it as the server says', async () => {
-    const seen = [];
-    const fetch = async (url, init) => {
-      seen.push({ url, init });
-      return new Response('\uFEFFimei\r\n"860000000000001"\r\n', {
-        status: 200,
-        headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="aging.csv"' },
-      });
+  it('pages the FIFO breaks, and reads every page of the sell-through', async () => {
+    handler = (call) =>
+      call.path.endsWith('/sell-through')
+        ? reply(200, [{ week_start: `w${call.query.page}` }], {
+            'X-Pagination': JSON.stringify({ total: 2, total_pages: 2, page: Number(call.query.page) }),
+          })
+        : reply(200, [{ region_id: 1 }], { 'X-Pagination': JSON.stringify({ total: 7, total_pages: 7 }) });
+    const breaks = await capi.fifoBreaks({ region_id: 2 }, { page: 3, pageSize: 1 });
+    expect(breaks.pagination.total).toBe(7);
+    expect(calls[0]).toMatchObject({
+      path: '/api/v1/channel/fifo-breaks',
+      query: { region_id: '2', page: '3', page_size: '1' },
+    });
+    const weeks = await capi.sellThrough({ product_id: 5, weeks: 12 });
+    expect(weeks.map((r) => r.week_start)).toEqual(['w1', 'w2']);
+    expect(calls.slice(1).map((c) => c.query)).toEqual([
+      { product_id: '5', weeks: '12', page: '1', page_size: '100' },
+      { product_id: '5', weeks: '12', page: '2', page_size: '100' },
+    ]);
+    handler = () => reply(200, [{ region_id: 1, stock: 9 }]);
+    expect(await capi.stockRegions({ product_id: 5 })).toEqual([{ region_id: 1, stock: 9 }]);
+    expect(calls[3]).toMatchObject({ path: '/api/v1/channel/stock/regions', query: { product_id: '5' } });
+  });
+
+  it('downloads a server CSV through a signed link, never into the page', async () => {
+    const url = '/api/v1/channel/aging.csv?lang=en&region_id=2&dl=signed';
+    handler = () => reply(200, { url, expires_in: 60 });
+    // The least of a document: what the anchor was made with, and that it was clicked and gone.
+    const made = [];
+    const doc = {
+      body: { appendChild: (a) => made.push({ ...a, attached: true }) },
+      createElement: (tag) => {
+        const a = { tag, style: {}, attrs: {}, clicked: false };
+        a.setAttribute = (k, v) => {
+          a.attrs[k] = v;
+        };
+        a.click = () => {
+          made.at(-1).clicked = true;
+        };
+        a.remove = () => {
+          made.at(-1).removed = true;
+        };
+        return a;
+      },
     };
     const res = await capi.downloadServerCsv(
       '/channel/aging.csv',
-      { region_id: '2', product_id: '' },
-      'channel-aging',
-      {
-        fetch,
-        baseUrl: 'http://test/api/v1',
-      },
+      { region_id: 2, product_id: '', lang: 'en' },
+      { document: doc },
     );
-    expect(seen[0].url).toBe('http://test/api/v1/channel/aging.csv?region_id=2');
-    expect(seen[0].init.headers.Authorization).toBe('Bearer tok');
-    expect(res.name).toBe('aging.csv');
-    expect(res.size).toBeGreaterThan(20);
-    const failing = async () => reply(403, { code: 'forbidden', message: 'Not your region.' });
-    await expect(capi.downloadServerCsv('/channel/stock.csv', {}, 'x', { fetch: failing })).rejects.toMatchObject({
-      status: 403,
-      message: 'Not your region.',
+    expect(res.url).toBe(url);
+    expect(calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/v1/auth/download-link',
+      body: { path: '/api/v1/channel/aging.csv', query: { region_id: '2', lang: 'en' } },
     });
-    const offline = async () => {
-      throw new TypeError('Failed to fetch');
-    };
-    await expect(capi.downloadServerCsv('/channel/stock.csv', {}, 'x', { fetch: offline })).rejects.toMatchObject({
-      status: 0,
-      code: 'network',
+    expect(calls[0].headers.Authorization).toBe('Bearer tok');
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatchObject({ tag: 'a', href: url, attrs: { download: '' }, clicked: true, removed: true });
+    handler = () => reply(422, { code: 'invalid', message: 'No export.', reason: 'download.not_an_export' });
+    await expect(capi.downloadServerCsv('/channel/x.csv', {}, { document: doc })).rejects.toMatchObject({
+      status: 422,
+      reason: 'download.not_an_export',
     });
+    expect(made).toHaveLength(1); // nothing followed
   });
 });
 

@@ -2,7 +2,7 @@
 // badge, the alerts tab), the "Export CSV" of a file the server makes, the model and region filters.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { fmt, lang, localName, t } from '../../i18n/index.js';
+import { fmt, lang, localField, localName, t } from '../../i18n/index.js';
 import { apiMessage, fetchAllPages } from '../desk/kit.js';
 import { requestPage } from '../../api.js';
 import { COVER_HIGH, COVER_LOW, coverTone, roundCover } from './channel.js';
@@ -21,8 +21,9 @@ export function AlertBadge({ count, testid = 'channel-alert-count' }) {
 
 // --- a CSV the server makes ----------------------------------------------------------------------
 
-/** "Export CSV" of a server-made file (`path` with `query`), saved as the server names it. */
-export function ServerCsvButton({ path, query, base, testid = 'export-csv', disabled = false }) {
+/** "Export CSV" of a server-made file (`path` with `query`): a signed link the browser's download
+ * manager follows (`downloadServerCsv`), saved as the server names it. */
+export function ServerCsvButton({ path, query, testid = 'export-csv', disabled = false }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   async function run() {
@@ -30,7 +31,7 @@ export function ServerCsvButton({ path, query, base, testid = 'export-csv', disa
     setError(null);
     try {
       // The header row in the user's language (the server's default: the request's Accept-Language).
-      await capi.downloadServerCsv(path, { ...query, lang: lang() }, base);
+      await capi.downloadServerCsv(path, { ...query, lang: lang() });
     } catch (err) {
       if (!err || err.status === undefined) console.error(err);
       setError(err);
@@ -73,6 +74,26 @@ export function ModelField({ products, value, onChange, required = false, testid
     testid=${testid}
     options=${required ? options : [['', t('channel.allModels')], ...options]}
   />`;
+}
+
+/** A partner (every one, unless `value`; '0': units shipped to no named partner), by name. */
+export function PartnerField({ value, onChange, testid = 'filter-partner' }) {
+  const names = usePartnerNames();
+  const options = Object.entries(names)
+    .sort((a, b) => String(a[1]).localeCompare(String(b[1]), 'zh-CN'))
+    .map(([id, name]) => [String(id), name]);
+  return html`<${SelectField}
+    label=${t('channel.partner')}
+    value=${value || ''}
+    onChange=${onChange}
+    testid=${testid}
+    options=${[['', t('channel.allPartners')], ['0', t('channel.noPartner')], ...options]}
+  />`;
+}
+
+/** A row's model: its code, and its name beside it where there is room. */
+export function ModelCell({ r }) {
+  return html`<td>${r.model_code} <span class="small muted opt">${localField(r, 'product_name')}</span></td>`;
 }
 
 /** A count of units, or a dash. */
