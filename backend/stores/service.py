@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, select, true, update
 
 from ..auth.models import Role, User
+from ..core import batch
 from ..core.auth import check_role
 from ..core.batch import reference
 from ..core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -276,7 +277,7 @@ POSITION = {"latitude", "longitude"}
 
 
 def _lock_store(store_id: int) -> Store:
-    return db.session.get(Store, store_id, with_for_update={"key_share": True}, populate_existing=True)
+    return batch.locked(Store, store_id)
 
 
 def _apply_changes(
@@ -305,7 +306,10 @@ def _apply_changes(
     )
     if actor.role != Role.REP and POSITION & data.keys():
         store.anchor_latitude, store.anchor_longitude = store.latitude, store.longitude
-    db.session.flush()
+    if not batch.flush_deferred() or store.territory_id != old_territory_id:
+        # A push run flushes once at its end (core.batch); a move to another territory is
+        # written first, for the handlers of `store_moved`.
+        db.session.flush()
     _record_history(store, before, actor, channel, proposal_id)
     if store.territory_id != old_territory_id:
         store_moved.send(store, old_territory_id=old_territory_id)
@@ -516,7 +520,7 @@ def upsert_contact(
     edit of it, however recent, is refused. Returns (contact, created, conflicts)."""
     check_role(actor, *CONTACT_WRITERS)
     store = visible_store(actor, store_id)
-    contact = db.session.get(StoreContact, contact_id, with_for_update={"key_share": True}, populate_existing=True)
+    contact = batch.locked(StoreContact, contact_id)
     edit = edit_hlc(hlc, contact.field_clock if contact is not None else None)
     if contact is None:
         missing = [f for f in ("name", "role") if not data.get(f)]
@@ -531,7 +535,8 @@ def upsert_contact(
         clock = {f: {"hlc": edit, "by": str(actor.id)} for f in values}
         contact = StoreContact(id=contact_id, store_id=store_id, updated_by=actor.id, field_clock=clock, **values)
         db.session.add(contact)
-        db.session.flush()
+        if not batch.flush_deferred():  # a push run flushes once at its end (core.batch)
+            db.session.flush()
         _history(contact, "created", actor)
         return contact, True, []
     if contact.store_id != store_id:

@@ -161,7 +161,7 @@ def test_statements_per_mutation_stay_few(api, world, app):
         event.remove(db.engine, "before_cursor_execute", listen)
     assert set(statuses(r)) == {"applied"}, r.json
     per_mutation = sum(kinds.values()) / len(mutations)
-    assert per_mutation < 1.0, (per_mutation, kinds)  # 0.82 on SQLite and PostgreSQL
+    assert per_mutation < 0.75, (per_mutation, kinds)  # 0.68 on SQLite, 0.65 on PostgreSQL
 
 
 # --- savepoints only around refused mutations ---------------------------------------------------
@@ -274,6 +274,46 @@ def test_a_clean_batch_takes_one_savepoint(api, world):
         event.remove(db.engine, "before_cursor_execute", listen)
     assert set(statuses(r)) == {"applied"}, r.json
     assert kinds["SAVEPOINT"] == 1 and kinds["RELEASE"] == 1, kinds
+
+
+def test_edits_of_rows_made_or_changed_earlier_in_the_run_see_them(api, world):
+    """A contact created and edited again in one push, a store edited twice: each edit reads its
+    row under a lock without flushing the run first (core.batch.locked), except when the row
+    itself is pending or changed. The run still takes one savepoint (no replay), and the second
+    edit merges onto the first."""
+    device = Device(api(world.rep_a1))
+    assert device.push([]).status_code == 200
+    cid = str(uuid.uuid4())
+    store = world.store_a1
+    visit = check_in_args(store)
+    batch = [
+        device.mutation("visit.check_in", visit),
+        device.mutation("contact.upsert", contact_upsert_args(store.id, cid, {"name": "王芳", "role": "promoter"})),
+        device.mutation("store.update", store_update_args(store.id, {"address": "中山路1号"})),
+        device.mutation("contact.upsert", contact_upsert_args(store.id, cid, {"phone": "13800000000"})),
+        device.mutation("store.update", store_update_args(store.id, {"address": "中山路2号"})),
+        device.mutation("visit.check_out", check_out_args(visit["id"])),
+    ]
+    kinds: Counter = Counter()
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        kinds[statement.split(None, 1)[0].upper()] += 1
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        r = device.push(batch)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert statuses(r) == ["applied"] * 6, r.json
+    assert kinds["SAVEPOINT"] == 1, kinds
+    db.session.expire_all()
+    contact = db.session.get(StoreContact, uuid.UUID(cid))
+    assert (contact.name, contact.phone) == ("王芳", "13800000000")
+    assert db.session.get(type(store), store.id).address == "中山路2号"
+    changes = db.session.scalars(
+        select(StoreHistory.new_value).where(StoreHistory.store_id == store.id, StoreHistory.field == "address")
+    ).all()
+    assert changes == ["中山路1号", "中山路2号"]
 
 
 # --- one flush per run: a database error at the run's end is told apart as before ---------------
