@@ -28,6 +28,7 @@ LATEST_DATE = date(2100, 12, 31)
 add days and weeks to the dates they are given."""
 
 _TEXT_INPUT: ContextVar[bool] = ContextVar("text_input", default=False)
+_LOAD_DEPTH: ContextVar[int] = ContextVar("schema_load_depth", default=0)
 
 
 @contextmanager
@@ -156,8 +157,19 @@ class BaseSchema(ma.Schema):
             # documented as nullable, as it is returned. Never loaded, so no input changes.
             field_obj.allow_none = True
 
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        token = _LOAD_DEPTH.set(_LOAD_DEPTH.get() + 1)
+        try:
+            return super().load(data, many=many, partial=partial, unknown=unknown)
+        finally:
+            _LOAD_DEPTH.reset(token)
+
     @ma.pre_load(pass_collection=True)
     def _storable_text(self, data, **kwargs):
+        if _LOAD_DEPTH.get() > 1:
+            # A nested schema's input: the outermost schema's check has read it already (the
+            # whole input, before any field), so reading it again could find nothing new.
+            return data
         errors = unstorable_text(data)
         if errors is not None:
             raise ma.ValidationError(errors if isinstance(errors, dict) else {"_schema": errors})
