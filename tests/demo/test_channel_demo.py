@@ -65,7 +65,7 @@ def test_demo_channel_has_something_on_every_screen(client):
     rated = [f for key, f in figs.items() if key not in (low, high) and f.weekly_sales >= 2]
     assert len(rated) >= 30
     assert sum(2 <= f.cover_weeks <= 12 for f in rated) >= 0.9 * len(rated)
-    stock = get(client, hq, "/api/v1/channel/stock?group=region").json
+    stock = pages(client, hq, "/api/v1/channel/stock?group=region")
     by_key = {(row["region_id"], row["product_id"]): row for row in stock}
     assert by_key[low]["stock"] == figs[low].stock and by_key[high]["cover_weeks"] > 12
 
@@ -125,7 +125,7 @@ def test_demo_channel_has_something_on_every_screen(client):
     assert db.session.scalar(select(func.count()).where(WarrantyImei.imei.in_(listed))) == 0
 
     # -- the FIFO break: newer P30 sells in 广东 while those wait
-    breaks = get(client, hq, f"/api/v1/channel/fifo-breaks?region_id={region['GD']}").json
+    breaks = pages(client, hq, f"/api/v1/channel/fifo-breaks?region_id={region['GD']}")
     p30 = [b for b in breaks if b["product_id"] == product["XL-P30"] and b["older_ship_week"] == ship_week]
     assert len(p30) == 1 and p30[0]["older_unsold"] >= 33 and dxt in p30[0]["older_partner_ids"]
     assert p30[0]["newer_ship_week"] >= (figures.week_of(today) - timedelta(weeks=11)).isoformat()
@@ -159,6 +159,6 @@ def test_demo_channel_has_something_on_every_screen(client):
     ]
 
     # -- sell-through has weeks of cards, declarations and competitor estimates
-    trend = get(client, hq, "/api/v1/channel/sell-through?weeks=12").json
+    trend = pages(client, hq, "/api/v1/channel/sell-through?weeks=12")
     assert sum(row["card_units"] for row in trend) > 1000
     assert sum(row["declared_units"] for row in trend) > 0 and sum(row["estimated_units"] for row in trend) > 0
