@@ -8,7 +8,7 @@ What is noticed, and how:
 - Shipments: inserted in bulk by the import loader with Core `session.execute(insert(Shipment),
   rows)` (and by the demo seed). A `do_orm_execute` listener runs the statement, then notes the
   units of its parameters (only once it succeeded: a failed insert notes nothing). Just before
-  the commit one SELECT reads the live cards holding those IMEIs in either slot, if any: a unit
+  the commit the cards holding those IMEIs in either slot are read (`_count_units`): a unit
   whose card was registered before its shipment arrived counts as sold the moment the shipment
   does (and a card's first IMEI shipped after its second moves its sale to it). Units
   inserted inside a savepoint are checked against the table first (it may have rolled back).
@@ -21,47 +21,73 @@ What is noticed, and how:
   flush that touches a card its ORIGINAL values (from the attributes' history: what the
   transaction started with) are noted by card id; just before the commit one SELECT reads the
   cards' FINAL state (a rolled-back savepoint's changes are then simply not there), and final −
-  original is applied. A card counts one unit, in two ways (`card_flags`):
-  as sell-out (`sells`: neither voided nor closed) to StoreSellOutWeek.card_units and
-  SellOutCell (the store's region and NATIONAL) in its purchase week; as a unit out of the
-  channel's stock (`out`: neither voided nor returned) to its unit's cohort (ChannelCohort.sold,
-  so ChannelStock / ChannelWeek) and ChannelSale in its purchase week, when one of its IMEIs has
-  a shipment — the first IMEI's, else the second's (`unit_of`: either slot is the phone's, as
-  `warranty_imeis` says; both shipped is a data error that still sells one unit). A voided card
-  counts nothing. A RETURNED card (`closed_kind`) counts neither: the unit is back on the
-  store's shelf, in channel stock, unsold. An EXCHANGED card no longer counts as sell-out (the
-  replacement's new card, which inherits the purchase date, counts the one phone the buyer
-  has) but its unit stays out of the channel: the store handed the buyer a new unit from its
-  stock and the faulty one went to after-sales, not back on the shelf. So an exchange leaves
-  sell-out at one unit and channel stock two units down, and ChannelSale counts both units
-  (the faulty one's and the replacement's, each in the card's purchase week): ChannelSale is
-  what left the stock, so that Σ ChannelSale = ChannelCohort.sold and stock = shipped − sold
-  stay one identity (sell-through and weeks of cover read an exchange as stock used up). An
-  exchanged unit registered again later (refurbished and resold: aftersales allows it) would
-  be out through both cards, counted twice, by the increments and `rebuild()` alike. A card
-  new in this transaction is counted only if the object that was added is still in the session
-  (not rolled back with its savepoint): a retry that re-adds it is a new object, noted again.
+  original is applied. A card counts in two ways (`card_flags`): as one phone of sell-out
+  (`sells`: neither voided nor closed) to StoreSellOutWeek.card_units and SellOutCell (the
+  store's region and NATIONAL) in its purchase week — per card, final − original; and its unit
+  as out of the channel's stock (`out`: neither voided nor returned) — per UNIT, not per card.
+  A card's unit is the shipment of its first IMEI, else of its second (`unit_of`: either slot
+  is the phone's, as `warranty_imeis` says; both shipped is a data error that still sells one
+  unit). A shipped unit is out when at least one out card's unit it is, and it then counts ONCE
+  in its cohort (ChannelCohort.sold, so ChannelStock / ChannelWeek) and in ChannelSale, in the
+  week of the earliest purchase date of those cards (`unit_days`). `_count_units` takes every
+  unit the transaction may have changed (its cards' IMEIs before and after, its new shipments,
+  the other IMEI of a card holding a new one), reads all the out cards holding them, and
+  applies the unit's sale now − its sale at the transaction's start (touched cards as they
+  were, without this transaction's shipments).
+
+  The 三包 accounting this gives: a voided card counts nothing. A RETURNED card (`closed_kind`)
+  counts neither way: the unit is back on the store's shelf, in channel stock, unsold. An
+  EXCHANGED card no longer counts as sell-out — the replacement's new card, which inherits the
+  purchase date, counts the one phone the buyer has — but its unit stays out of the channel:
+  the store handed the buyer a new unit from its stock and the faulty one went to after-sales,
+  not back on the shelf. So an exchange leaves sell-out at one phone and channel stock two
+  units down: the faulty unit out once, the replacement out once (both in the card's purchase
+  week, the replacement's card having inherited it); ChannelSale counts both, since it is what
+  left the stock (Σ ChannelSale = ChannelCohort.sold, stock = shipped − sold: one identity;
+  sell-through and weeks of cover read an exchange as stock used up, which it is). The faulty
+  unit refurbished and sold again (aftersales lets a closed card's IMEI be registered anew) is a
+  second buyer — sell-out counts the new card — but not a second unit out of the channel: it
+  came from after-sales, not the shelf, and the unit left the stock when it was first sold; the
+  exchanged card and the resale's card hold one unit, counted once, in the first sale's week.
+  Should the resale's card be voided, or the exchanged card, the other still holds it out.
+
+  A card new in this transaction is counted only if the object that was added is still in the
+  session (not rolled back with its savepoint): a retry that re-adds it is a new object, noted
+  again.
 - Sell-out reports and competitor estimates (sellout package): append-only, so new objects only,
   those still persistent at the commit. Outside a visit each counts, from its object's values (no
   SELECT). Within a visit a correction is a second record that supersedes the first (only the
   visit's latest of a product, or of a competitor model and week, counts: SPEC I.3.2, like
   prices): one SELECT reads the records of the visits the transaction added to, and the record
-  counted before is taken back where the latest now is counted (`_count_records`).
+  counted before is taken back where the latest now is counted (`_count_records`). A report's
+  units are spread over the ISO weeks of its period by days (`report_weeks`,
+  `rules.spread_over_weeks`: largest remainder, whole units adding up to the report's); it
+  counts once in `declared_reports`, in the week its period ends. At a store that registers no
+  cards (`registers_cards`: no clerk) the same units also leave the channel's stock: its
+  region's, its partner's (NO_PARTNER: none), ChannelStock and ChannelWeek `sold` and
+  `declared` — one sell-out figure per store, never cards and declared both. Declared units
+  name no IMEI: the cohorts, ChannelSale, aging and FIFO breaks stay IMEI-level (cards only).
+- Users: a clerk created, moved to another store, given another role or deleted may change
+  whether a store registers cards, and so whether its declared units leave the channel. At the
+  first flush that touches a user's role or store its original pair is noted (the attributes
+  keep their old value: `_keep_old_value`); at the commit the stores that flipped have all
+  their declared units, every week, taken out of the channel or put back (`_count_clerks`).
 
 How increments are applied: summed per key in Python, then one upsert per table
 (`INSERT … ON CONFLICT DO UPDATE SET x = table.x + excluded.x`, executemany), keys sorted and the
-tables always in one order (cohorts, sales, stock, weeks, store weeks, cells), zero deltas skipped. Additions
-commute, so concurrent transactions never lose a count, and since every transaction locks rows
-in one order they never deadlock on them. Per commit: at most one SELECT for cards, two for
-shipments (the live cards holding their IMEIs, the exchanged ones), one for the visits'
-sell-out records, one for the stores' regions; nothing when the transaction touched none of
-these.
+tables always in one order (cohorts, sales, stock, weeks, store weeks, cells), zero deltas
+skipped. Additions commute, so concurrent transactions never lose a count, and since every
+transaction locks rows in one order they never deadlock on them. Per commit: at most one
+SELECT for the cards touched, one or two for the out cards holding the units concerned (with
+their shipments), one for the visits' sell-out records, one for the stores (region, partner,
+clerk), three when clerks changed; nothing when the transaction touched none of these.
 
 A card and its shipment committed at the same moment by two transactions (a clerk registers a
 phone while HQ's import of its shipment runs) would each not see the other under READ COMMITTED
 and the unit's sale would be counted by neither. So on PostgreSQL the writers take a
 transaction-level advisory lock before they read: card and sell-out writers a SHARED one (they
-do not block each other), shipment writers and `rebuild()` an EXCLUSIVE one. Whoever locks
+do not block each other), shipment writers, clerk changes and `rebuild()` an EXCLUSIVE one (a
+clerk's arrival and a report at the store committed at once are then counted in one order). Whoever locks
 second reads after the first has committed (each statement of READ COMMITTED sees the latest
 commits), so the pair is counted once, by the second: the shipment side counts the cards
 committed, the card side the shipments committed. Within one transaction that writes both, the
@@ -70,11 +96,16 @@ before any rollup row is written and is held for the last moments of a commit on
 one writer at a time: nothing to lock.)
 
 What could still drift (and `flask rebuild-channel` puts right, from the raw rows):
-- a store moved to another region: its earlier cards stay in the old region's sell-out cells
+- a store moved to another region: its earlier cards (and declared units) stay in the old
+  region's sell-out cells (and channel)
   (where they were sold), while a later correction or void of one of them is taken off the new
   region's; rebuild puts all of a store's cards in its current region;
 - two transactions changing the same card at once (a correction racing HQ's void): the warranty
-  service does not lock the card, so one transaction's original may be stale;
+  service does not lock the card, so one transaction's original may be stale; likewise two
+  card writers (shared lock) changing two cards of one unit at once — the resale of an
+  exchanged unit registered while HQ voids the exchanged card — each reading the other's card
+  as it was;
+- a store whose partner changes: its earlier declared units stay with the old partner;
 - shipments written by a path that bypasses the ORM statement (above);
 - two transactions adding reports or estimates to the same visit at once (one rep's visit on two
   devices pushing at the same moment; one device's pushes are serialized): each would take back
@@ -815,11 +846,21 @@ NOTED = TransactionState("channel_noted", Noted, after_flush=_notice, before_com
 """The open transaction's shipments, cards and sell-out records, to count at its commit."""
 
 
+def _keep_old_value(target, value, oldvalue, initiator):
+    """An attribute `set` listener that does nothing but, registered with active_history, has
+    the old value loaded first: a user's role or store set after a commit expired them (an admin
+    screen, a test) still shows what it was (`_user_original`)."""
+    return value
+
+
 def register() -> None:
     """Notice the writes the rollups count (once per process): `channel.init_app`."""
     NOTED.register()
     if not event.contains(Session, "do_orm_execute", _notice_shipments):
         event.listen(Session, "do_orm_execute", _notice_shipments)
+    for attribute in (User.role, User.store_id):
+        if not event.contains(attribute, "set", _keep_old_value):
+            event.listen(attribute, "set", _keep_old_value, active_history=True)
 
 
 # --- recomputing everything -----------------------------------------------------------------------

@@ -39,7 +39,8 @@ def ago(days: int) -> date:
 
 def rollups() -> dict[str, dict[tuple, tuple]]:
     """Every rollup row with a non-zero figure: {table: {key: figures}} (a row an increment
-    brought back to zero is the same as no row)."""
+    brought back to zero is the same as no row), and "channel_declared": {(table, *key):
+    declared units} of channel_stock and channel_weeks."""
     out = {}
     for model, (key, values) in TABLES.items():
         rows = {}
@@ -48,6 +49,15 @@ def rollups() -> dict[str, dict[tuple, tuple]]:
             if any(v):
                 rows[k] = v
         out[model.__tablename__] = rows
+    # Of `sold`, the units declared at stores without a clerk: apart, so that the tables above
+    # keep their (shipped, sold) shape.
+    declared = {}
+    for model in (ChannelStock, ChannelWeek):
+        key = TABLES[model][0]
+        for row in db.session.execute(select(*(getattr(model, c) for c in key), model.declared)):
+            if row[-1]:
+                declared[(model.__tablename__, *row[:-1])] = row[-1]
+    out["channel_declared"] = declared
     return out
 
 

@@ -176,3 +176,59 @@ def test_an_exchanged_card_holding_its_unit_under_imei2(api, world, faults):
     assert got["channel_stock"] == {(a, sn, p): (3, 2)}
     assert aging_imeis(api, world, wx) == [imei(serial=11)]
     assert aging_imeis(api, world, wy) == []
+
+
+def test_an_exchanged_unit_sold_again_leaves_the_stock_once(api, world, faults):
+    """Unit 2 sold (week B), exchanged for unit 4: both left the stock (the faulty one to
+    after-sales, the replacement from the shelf), in the card's purchase week. After-sales
+    refurbishes unit 2 and the store sells it again (a new card, this week): a second buyer — sell-
+    out 2 — but unit 2 left the channel's stock once, when it was first sold, so the stock does
+    not move (it was 4 − 2 = 2 and stays 2; counted per card it fell to 1). Voiding the resale's
+    card changes nothing either: the exchanged card still holds unit 2 out."""
+    a, sn, p, s1 = world.region_a.id, world.partner.id, world.product.id, world.store_a1.id
+    clerk = api(world.clerk_a1)
+    shipped, bought = ago(60), ago(5)
+    w0, wb, key = monday(shipped), monday(bought), f"p{p}"
+    ship(world.hq, *[(imei(serial=n), p, shipped, a, sn) for n in (1, 2, 3, 4)])
+    service(clerk, "exchange", sold(clerk, world, 2, bought), ago(2), new_serial=4)
+    got = agree()
+    assert got["channel_stock"] == {(a, sn, p): (4, 2)}
+    assert got["channel_sales"] == {(a, sn, p, w0, wb): (2,)}
+
+    resale = sold(clerk, world, 2, ago(0), buyer_name="王五")
+    wt = monday(ago(0))
+    got = agree()
+    assert got["channel_stock"] == {(a, sn, p): (4, 2)}
+    assert got["channel_cohorts"] == {(a, sn, p, w0): (4, 2)}
+    assert got["channel_sales"] == {(a, sn, p, w0, wb): (2,)}  # unit 2 in the week it first sold
+    assert got["channel_weeks"] == {(a, sn, p, w0): (4, 0), (a, sn, p, wb): (0, 2)}
+    if wt == wb:
+        assert got["store_sellout_weeks"] == {(s1, key, wb): (2, 0, 0, 0, 0)}
+    else:
+        assert got["store_sellout_weeks"] == {(s1, key, wb): (1, 0, 0, 0, 0), (s1, key, wt): (1, 0, 0, 0, 0)}
+    assert aging_imeis(api, world, w0) == [imei(serial=1), imei(serial=3)]
+
+    assert api(world.hq).post(f"{CARDS}/{resale['id']}/void", json={"reason": "test"}).status_code == 200
+    got = agree()
+    assert got["channel_stock"] == {(a, sn, p): (4, 2)}
+    assert got["channel_sales"] == {(a, sn, p, w0, wb): (2,)}
+    assert got["store_sellout_weeks"] == {(s1, key, wb): (1, 0, 0, 0, 0)}
+
+
+def test_a_resale_registered_before_the_unit_is_shipped_counts_once_when_it_is(api, world, faults):
+    """The same story with the shipment arriving last: unit 2's exchanged card (week B) and its
+    resale card (this week) both hold it when it is shipped; it leaves the stock once, in week B;
+    the replacement unit 4, shipped with it, once too."""
+    a, sn, p = world.region_a.id, world.partner.id, world.product.id
+    clerk = api(world.clerk_a1)
+    bought = ago(5)
+    wb = monday(bought)
+    service(clerk, "exchange", sold(clerk, world, 2, bought), ago(2), new_serial=4)
+    sold(clerk, world, 2, ago(0), buyer_name="王五")
+    assert agree()["channel_cohorts"] == {}
+    shipped = ago(40)
+    w0 = monday(shipped)
+    ship(world.hq, *[(imei(serial=n), p, shipped, a, sn) for n in (1, 2, 3, 4)])
+    got = agree()
+    assert got["channel_cohorts"] == {(a, sn, p, w0): (4, 2)}
+    assert got["channel_sales"] == {(a, sn, p, w0, wb): (2,)}

@@ -1,11 +1,14 @@
 """Increments == rebuild, whatever happens: random sequences of transactions — shipments through
-the import loader, cards registered, corrected and voided through the warranty service, declared
-sell-out and competitor estimates through the sellout service, some outside a visit, some in one of
-two visits a store, where a later record corrects (supersedes) the visit's earlier one of the
-model, whatever order they arrive in — each operation in a savepoint (as a sync push runs its
+the import loader, cards registered, corrected and voided through the warranty service, cards
+exchanged through the after-sales service (and their faulty units registered again: resold
+refurbished), declared sell-out (over one to three weeks, spread by days) and competitor
+estimates through the sellout service, some outside a visit, some in one of two visits a store,
+where a later record corrects (supersedes) the visit's earlier one of the model, whatever order
+they arrive in, some at a store without a clerk (its declared units leave the channel's stock)
+whose clerk comes, goes and is deleted — each operation in a savepoint (as a sync push runs its
 mutations), some refused by the rules, some rolled back after they succeeded, several to a
-transaction. After each sequence, every rollup table equals what
-`rebuild()` computes from the raw rows."""
+transaction. After each sequence, every rollup table equals what `rebuild()` computes from the
+raw rows."""
 
 from __future__ import annotations
 
@@ -15,8 +18,13 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.orm import aliased
 
+from backend.aftersales import service as aftersales
+from backend.aftersales.models import FaultCode
+from backend.aftersales.schemas import ServiceEventSchema
+from backend.auth.models import User
 from backend.channel.models import (
     ChannelAlert,
     ChannelCohort,
@@ -46,7 +54,7 @@ from backend.warranty.models import (
 )
 from backend.warranty.schemas import WarrantyCardSchema
 from tests.channel.helpers import ago, monday, rollups, ship
-from tests.factories import competitor_sellout_body, imei, iso, sellout_report_body
+from tests.factories import competitor_sellout_body, imei, iso, make_user, new_id, sellout_report_body
 from tests.warranty.helpers import card_body
 
 SERIALS = st.integers(0, 3)  # few phones: registrations, shipments and corrections meet
@@ -67,7 +75,19 @@ void_op = st.tuples(st.just("void"), st.integers(0, 20))
 # records of one visit arrive in and out of their order and some tie (then received_at, then id).
 VISIT = st.sampled_from([None, 0, 0, 1])
 MINUTE = st.integers(0, 3)
-report_op = st.tuples(st.just("report"), st.booleans(), st.integers(0, 30), st.integers(1, 40), VISIT, MINUTE)
+# Where: store A1 (False), B1 (True) — both a clerk's — or A2 ("a2"), whose clerk comes and goes;
+# the period's days after its first (one to three weeks, spread over them by days).
+report_op = st.tuples(
+    st.just("report"),
+    st.sampled_from([False, True, "a2", "a2"]),
+    st.integers(0, 30),
+    st.integers(1, 40),
+    VISIT,
+    MINUTE,
+    st.sampled_from([0, 6, 9, 20]),
+)
+clerk_op = st.tuples(st.just("clerk"), st.sampled_from(["add", "rep", "delete"]))
+exchange_op = st.tuples(st.just("exchange"), st.integers(0, 20), SERIALS)
 estimate_op = st.tuples(
     st.just("estimate"),
     st.booleans(),
@@ -78,7 +98,19 @@ estimate_op = st.tuples(
 )
 operation = st.tuples(
     st.one_of(
-        ship_op, ship_op, register_op, register_op, register_op, correct_op, void_op, report_op, report_op, estimate_op
+        ship_op,
+        ship_op,
+        register_op,
+        register_op,
+        register_op,
+        correct_op,
+        void_op,
+        report_op,
+        report_op,
+        estimate_op,
+        clerk_op,
+        exchange_op,
+        exchange_op,
     ),
     st.sampled_from([False, False, False, True]),  # now and then rolled back after it succeeded
 )
@@ -100,10 +132,14 @@ def _referring_to_cards() -> list:
     ]
 
 
+A2_CLERK = "clerk_a2_random"
+
+
 def _clean() -> None:
     db.session.rollback()
     for table in _referring_to_cards():
         db.session.execute(delete(table))
+    db.session.execute(delete(User).where(User.username == A2_CLERK))
     for model in (
         ChannelAlert,
         ChannelSale,
@@ -131,7 +167,10 @@ def _visit_uuid(store, index: int) -> uuid.UUID:
 
 
 def _make_visits(world) -> None:
-    """Two visits of each store's rep (the same ids every run: made once, kept by `_clean`)."""
+    """Two visits of each store's rep (the same ids every run: made once, kept by `_clean`), and
+    the fault code of the exchanges."""
+    if db.session.scalar(select(FaultCode).where(FaultCode.code == "screen")) is None:
+        db.session.add(FaultCode(code="screen", name="屏幕故障", name_en="Screen fault", position=1))
     for store, rep in ((world.store_a1, world.rep_a1), (world.store_b1, world.rep_b1)):
         for index in (0, 1):
             if db.session.get(Visit, _visit_uuid(store, index)) is None:
@@ -186,19 +225,54 @@ def _apply(world, op, cards: list) -> None:
     elif kind == "void" and cards:
         warranty.void(world.hq, cards[op[1] % len(cards)], "random")
     elif kind == "report":
-        _, at_b, units, days, visit, minute = op
-        store, rep = (world.store_b1, world.rep_b1) if at_b else (world.store_a1, world.rep_a1)
+        _, at_b, units, days, visit, minute, *length = op  # the explicit examples leave length out
+        if at_b == "a2":
+            store, rep, visit_id = world.store_a2, world.rep_a2, None
+        else:
+            store, rep = (world.store_b1, world.rep_b1) if at_b else (world.store_a1, world.rep_a1)
+            visit_id = _visit_id(world, at_b, visit)
         end = ago(days)
         body = sellout_report_body(
             store.id,
             world.product.id,
             units,
-            period_start=(end - timedelta(days=6)).isoformat(),
+            period_start=(end - timedelta(days=length[0] if length else 6)).isoformat(),
             period_end=end.isoformat(),
-            visit_id=_visit_id(world, at_b, visit),
+            visit_id=visit_id,
             reported_at=_reported_at(minute),
         )
         sellout.report_sellout(rep, SellOutReportSchema().load(body))
+    elif kind == "clerk":
+        user = db.session.scalar(select(User).where(User.username == A2_CLERK))
+        if op[1] == "add":
+            if user is None:
+                make_user(A2_CLERK, "clerk", store_id=world.store_a2.id)
+            else:
+                user.role, user.store_id = "clerk", world.store_a2.id
+        elif op[1] == "rep" and user is not None:
+            user.role, user.store_id = "rep", None
+        elif op[1] == "delete" and user is not None:
+            db.session.delete(user)
+    elif kind == "exchange" and cards:
+        _, index, serial = op
+        card = db.session.get(WarrantyCard, cards[index % len(cards)])
+        if card is None:
+            return
+        body = {
+            "id": new_id(),
+            "kind": "exchange",
+            "card_id": str(card.id),
+            "fault_code": "screen",
+            "occurred_at": iso(utcnow().replace(microsecond=0) - timedelta(minutes=1)),
+            "new_card": {
+                "id": new_id(),
+                "imei": imei(serial=serial),
+                "product_id": card.product_id,
+                "serial_number": f"SN-NEW-{serial:06d}",
+            },
+        }
+        event, _ = aftersales.record_exchange(clerks[card.store_id], ServiceEventSchema().load(body))
+        cards.append(event.new_card_id)
     elif kind == "estimate":
         _, at_b, amount, weeks_back, visit, minute = op
         store, rep = (world.store_b1, world.rep_b1) if at_b else (world.store_a1, world.rep_a1)
@@ -211,13 +285,14 @@ def _apply(world, op, cards: list) -> None:
         sellout.report_competitor(rep, CompetitorSellOutSchema().load(body))
 
 
-def run_sequence(world, sequence) -> int:
+def run_sequence(world, sequence) -> dict[str, int]:
     """Apply the transactions; after each commit, the increments' tables must equal what
-    `rebuild()` makes of the raw rows. Returns the most units sold seen at once."""
+    `rebuild()` makes of the raw rows. Returns the most units sold, units declared out of the
+    channel, exchanged cards and resold exchanged units seen at once."""
     _clean()
     _make_visits(world)
     cards: list = []
-    most = 0
+    most = dict.fromkeys(("sold", "declared", "exchanged", "resold"), 0)
     for transaction in sequence:
         for op, roll_back in transaction:
             try:
@@ -233,11 +308,23 @@ def run_sequence(world, sequence) -> int:
         incremental = rollups()
         rebuild()
         assert rollups() == incremental, transaction
-        most = max(most, sum(v[1] for v in incremental["channel_cohorts"].values()))
+        c, x = WarrantyCard, aliased(WarrantyCard)
+        exchanged = (c.closed_kind == "exchanged", c.voided_at.is_(None))
+        seen = {
+            "sold": sum(v[1] for v in incremental["channel_cohorts"].values()),
+            "declared": sum(n for k, n in incremental["channel_declared"].items() if k[0] == "channel_stock"),
+            "exchanged": db.session.scalar(select(func.count()).select_from(c).where(*exchanged)),
+            "resold": db.session.scalar(
+                select(func.count())
+                .select_from(c)
+                .where(*exchanged, exists().where(x.imei == c.imei, x.voided_at.is_(None), x.closed_at.is_(None)))
+            ),
+        }
+        most = {k: max(most[k], seen[k]) for k in most}
     return most
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(transactions)
 # A card before its shipment, corrected to another shipped unit, voided, registered again elsewhere;
 # a card and its shipment in one transaction; one rolled back after it succeeded.
@@ -291,8 +378,22 @@ def run_sequence(world, sequence) -> int:
         [(("correct", 1, ("imei2", 1)), False), (("void", 1), False)],
     ]
 )
+# An exchange and the faulty unit sold again, before and after its shipment; reports over two
+# and three weeks at A2 while its clerk comes, becomes a rep, comes back and is deleted.
+@example(
+    [
+        [(("ship", [0, 1], False, False, 30), False), (("register", 0, False, 2), False)],
+        [(("exchange", 0, 1), False), (("register", 0, False, 0), False)],
+        [(("exchange", 1, 2), False), (("register", 1, False, 0), False), (("ship", [2], False, True, 9), False)],
+        [(("report", "a2", 9, 2, None, 0, 9), False), (("clerk", "add"), False)],
+        [(("report", "a2", 20, 9, None, 1, 20), False), (("clerk", "rep"), False)],
+        [(("clerk", "add"), False), (("report", "a2", 3, 0, None, 2, 6), False), (("clerk", "delete"), True)],
+        [(("clerk", "delete"), False), (("void", 0), False)],
+    ]
+)
 def test_increments_equal_rebuild(world, rq_worker, sequence):
-    event(f"units sold at most: {run_sequence(world, sequence)}")
+    for name, n in run_sequence(world, sequence).items():
+        event(f"{name} at most: {min(n, 3)}{'+' if n >= 3 else ''}")
 
 
 @pytest.fixture(autouse=True)
