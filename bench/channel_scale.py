@@ -51,13 +51,13 @@ from backend.catalogue.models import CompetitorBrand, CompetitorModel, Product
 from backend.demo.seed import COMPETITORS, OUR_PRODUCTS
 from backend.extensions import db
 from backend.org.models import Partner
-from backend.stores.models import Store
 from backend.warranty.models import ImportStatus, Shipment, ShipmentImport, WarrantyCard
 from backend.warranty.rules import luhn_check_digit
 
 from . import common
 from .common import Caller, analyze, log, note, record, scratch_app
 from .data import build_org, make_user
+from .scale import MODEL_WEIGHTS, make_readers, time_screens
 
 LIMIT_MS = 300.0
 SHIPMENTS = 10_000_000
@@ -65,16 +65,6 @@ CARDS = 5_000_000
 STORES = 50_000
 IMPORT_ROWS = 1_000_000
 DAYS = 365
-MODEL_WEIGHTS = {  # share of the units shipped, by model (as bench/warranty.py)
-    "XL-P50": 0.02,
-    "XL-P30": 0.22,
-    "XL-P30PRO": 0.12,
-    "XL-F1": 0.03,
-    "XL-N10": 0.13,
-    "XL-A7": 0.18,
-    "XL-A5": 0.20,
-    "XL-P20": 0.10,
-}
 REGION_WEIGHTS = {"GD": 5, "GX": 1.5, "FJ": 1.5, "HI": 0.7, "HN": 1.5}
 BLOCKS = 100  # production batches the shipped units are dealt into (one TAC each)
 
@@ -367,12 +357,12 @@ def build(app, scale: float, n_import: int) -> World:
         w.partner_codes = {p.id: p.code for p in db.session.scalars(select(Partner))}
         blocks = _products(w, n_ship, 2 * n_import)
         competitor_ids = _competitors(w)
-        hq = make_user("hq", "hq")
-        w.manager_region = org.region_ids["GD"]
-        manager = make_user("manager_GD", "manager", region_id=w.manager_region)
-        rep = make_user("rep_GZ", "rep", territory_id=org.centre_territory("GZ"))
-        some_store = db.session.scalar(select(func.min(Store.id)).where(Store.status == "active"))
-        clerk = make_user("clerk_bench", "clerk", store_id=some_store)
+        reps = []
+        readers = make_readers(
+            org, after_manager=lambda: reps.append(make_user("rep_GZ", "rep", territory_id=org.centre_territory("GZ")))
+        )
+        hq, manager, clerk, (rep,) = readers.hq, readers.manager, readers.clerk, reps
+        w.manager_region = readers.manager_region
         imp = ShipmentImport(
             filename="bench-sell-in.csv",
             path="",
@@ -454,10 +444,6 @@ def rollups(app) -> None:
 # --- the screens --------------------------------------------------------------------------------
 
 
-def _cycle(items: list, n: int) -> list:
-    return [items[i % len(items)] for i in range(n)] if items else []
-
-
 def screens(app, w: World, n: int) -> None:
     products = list(w.products.values())
     regions = sorted(w.region_ids.values())
@@ -533,25 +519,7 @@ def screens(app, w: World, n: int) -> None:
         "a store's figures": (hq, [f"{base}/stores/{s}" for s in store_ids]),
     }
     del partners
-    for name, (caller, urls) in plans.items():
-        if not urls:
-            note(f"channel: {name}: nothing to ask for")
-            continue
-        urls = _cycle(urls, n)
-        try:
-            caller.get(urls[0])  # warm-up
-        except RuntimeError as exc:  # an endpoint missing or failing: say so, time the others
-            note(f"channel: {name}: {exc}")
-            continue
-        samples = []
-        for url in urls:
-            start = time.perf_counter()
-            caller.get(url)
-            samples.append((time.perf_counter() - start) * 1000)
-        result = record(f"channel: {name}", samples, "")
-        result.notes = f"p95 {'within' if result.p95_ms < LIMIT_MS else 'OVER'} the {LIMIT_MS:.0f} ms limit"
-        if result.p95_ms >= LIMIT_MS:
-            note(f"channel: {name} p95 {result.p95_ms:.0f} ms is over {LIMIT_MS:.0f} ms")
+    time_screens("channel", plans, n, LIMIT_MS)
     # The exports, whole.
     for name, url in (
         ("stock.csv, all regions by partner", f"{base}/stock.csv?group=partner"),
