@@ -18,7 +18,6 @@
 //                             TrainingCoverage.js; a gap's store opens #/store/<id>)
 import './i18n/index.js'; // this package's strings, added first: before any of its modules runs
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
 import { useOnline } from '../../components/hooks.js';
@@ -36,6 +35,7 @@ import { VisitDetail } from './VisitDetail.js';
 import { PhotoFeed } from './PhotoFeed.js';
 import { useChannelAlertCount } from '../hq/channelCount.js';
 import { DeskNav, SkipLink } from '../desk/DeskNav.js';
+import { lazyComponent } from '../desk/lazy.js';
 import './manager.css';
 
 export { PAGES, pageOf };
@@ -47,30 +47,12 @@ const HQ_SCREENS = {
   quality: [() => import('../hq/Quality.js'), 'Quality'],
   training: [() => import('../hq/TrainingCoverage.js'), 'TrainingCoverage'],
 };
-const hqModules = {};
+const hqScreens = Object.fromEntries(
+  Object.entries(HQ_SCREENS).map(([page, [load, name]]) => [page, lazyComponent(load, name)]),
+);
 function LazyHq({ page, ...props }) {
-  const [mod, setMod] = useState(hqModules[page] || null);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    if (hqModules[page]) return undefined;
-    let alive = true;
-    HQ_SCREENS[page][0]().then(
-      (m) => {
-        hqModules[page] = m;
-        if (alive) setMod(m);
-      },
-      (err) => {
-        console.error(err);
-        if (alive) setError(err);
-      },
-    );
-    return () => {
-      alive = false;
-    };
-  }, [page]);
-  const Screen = mod?.[HQ_SCREENS[page][1]];
-  if (Screen) return html`<${Screen} ...${props} />`;
-  return html`<p class="empty">${error ? t('app.error', { message: error.message }) : t('app.loading')}</p>`;
+  const Screen = hqScreens[page];
+  return html`<${Screen} ...${props} />`;
 }
 
 function ManagerPage({ page, parts }) {
