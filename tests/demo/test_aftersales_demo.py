@@ -30,10 +30,9 @@ from .test_channel_demo import get, pages
 from .test_seed import login, quiet
 
 
-def test_demo_aftersales_and_training_have_something_on_every_screen(client):
-    summary = demo.seed_demo(seed=5, echo=quiet)
+def test_demo_aftersales_and_training_have_something_on_every_screen(client, full_demo):
     db.session.expire_all()
-    check_aftersales_and_training(client, summary)
+    check_aftersales_and_training(client, full_demo.summary)
 
 
 def check_aftersales_and_training(client, summary: dict) -> None:

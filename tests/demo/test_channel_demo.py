@@ -18,7 +18,6 @@ from backend.auth.models import User
 from backend.catalogue.models import Product
 from backend.channel import figures
 from backend.channel.models import AlertKind, ChannelAlert
-from backend.demo import seed as demo
 from backend.extensions import db
 from backend.org.models import Partner, Region
 from backend.sellout.models import SellOutReport, ShopStockCount
@@ -27,7 +26,7 @@ from backend.warranty.models import Shipment, WarrantyCard, WarrantyImei
 from tests.factories import ApiClient
 from tests.sync.helpers import Device
 
-from .test_seed import login, quiet
+from .test_seed import login
 
 
 def get(client, token: str, url: str):
@@ -46,8 +45,8 @@ def pages(client, token: str, url: str) -> list[dict]:
         page += 1
 
 
-def test_demo_channel_has_something_on_every_screen(client):
-    summary = demo.seed_demo(seed=5, echo=quiet)
+def test_demo_channel_has_something_on_every_screen(client, full_demo):
+    summary = full_demo.summary
     db.session.expire_all()
     assert summary["channel_alerts"] == db.session.scalar(select(func.count()).select_from(ChannelAlert))
     region = {r.code: r.id for r in db.session.scalars(select(Region))}

@@ -62,12 +62,11 @@ def empty_database() -> None:
     empty_tables()
 
 
-# --- the full demo, seeded once ------------------------------------------------------------------
+# --- the full demo (seeded once per session: conftest.py) ----------------------------------------
 
 
-def test_full_demo_is_believable_and_consistent(client):
-    lines: list[str] = []
-    summary = demo.seed_demo(seed=7, echo=lines.append)
+def test_full_demo_is_believable_and_consistent(client, full_demo):
+    summary, lines = full_demo.summary, full_demo.lines
     assert any("Stores" in line for line in lines) and any("Visits" in line for line in lines)
     db.session.expire_all()
 

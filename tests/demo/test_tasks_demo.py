@@ -9,17 +9,15 @@ import uuid
 
 from sqlalchemy import select
 
-from backend.demo import seed as demo
 from backend.extensions import db
 from backend.stores.models import Store
 from backend.visits.models import Visit
 
 from .test_channel_demo import get, pages
-from .test_seed import login, quiet
+from .test_seed import login
 
 
-def test_demo_tasks_on_the_desk_and_the_phone(client):
-    demo.seed_demo(seed=11, echo=quiet)
+def test_demo_tasks_on_the_desk_and_the_phone(client, full_demo):
     db.session.expire_all()
     manager = login(client, "manager.gd").json["token"]
     hq = login(client, "hq").json["token"]
