@@ -19,6 +19,10 @@ on purpose:
 * a disagreement: the promoter at clerk.gz's flagship declared more P30 for a week than the
   clerk registered cards for.
 
+Stores without a clerk declare their sell-out (reports at the visits); those units leave the
+channel's stock too, so HQ ships for them as well at the end (`cover_declared`), but for the
+two cover exceptions.
+
 Rows are inserted in bulk, as the rest of the demo is: the rollups are then built from them by
 `backend.channel.rollup.rebuild` and the alerts raised by `backend.channel.alerts.raise_all`.
 """
@@ -91,7 +95,8 @@ def make_channel(ctx: Context) -> None:
     declared sell-out and competitor estimates, with the exceptions described above."""
     sim = _Simulation(ctx)
     sim.run()
-    _field_records(ctx, sim)
+    declared = _field_records(ctx, sim)
+    sim.cover_declared(declared)
 
 
 class _Simulation:
@@ -249,7 +254,7 @@ class _Simulation:
         push_day = self.week0 - timedelta(weeks=3)
         self.ship(hi, by_code["XL-A7"], push_day, 180)
 
-        cover = {}
+        self.cover = cover = {}
         for region_id, rcode in self.region_code.items():
             for mcode, weight in MODEL_WEIGHT.items():
                 product = by_code[mcode]
@@ -321,6 +326,39 @@ class _Simulation:
             out[key] = out.get(key, 0) + n
         return out
 
+    def cover_declared(self, declared: dict[tuple[int, int], tuple[int, int]]) -> None:
+        """The units stores without a clerk declared sold leave the channel's stock too (the
+        rollups subtract them: backend/channel/rollup.py), though no card says which: HQ ships
+        for them as well, so the region keeps the cover it was topped up to (`declared`: {(region,
+        model): (units declared in all, of them in the weeks the screens average)}) — but for
+        the exceptions: 海南's A7 keeps its overstock (more than 12 weeks at its whole rate), 广西's
+        N10 gets nothing. No random draw: the rest of the demo stays as it was."""
+        by_id = {p.id: p for p in self.products.values()}
+        code = {v: k for k, v in self.region_code.items()}
+        first = len(self.shipments)
+        # The cards of the last weeks, all stored by now (`recent_sales` adds the simulation's
+        # own, counted before they were).
+        cards = self.recent_sales()
+        for key, n in self.sold_recent.items():
+            cards[key] -= n
+        for (region_id, product_id), (units, recent) in sorted(declared.items()):
+            product = by_id[product_id]
+            key = (region_id, product.model_code)
+            if key == (code["GX"], "XL-N10") or key not in self.cover:
+                continue
+            weekly = (cards.get((region_id, product_id), 0) + recent) / self.sales_weeks
+            weeks = 13 if key == (code["HI"], "XL-A7") else self.cover[key]
+            stock = len(self.pools[(region_id, product_id)]) - units  # shipped − sold, declared included
+            want = round(weeks * weekly) - stock
+            if want > 0:
+                self.ship(region_id, product, max(self.today - timedelta(days=2), product.launch_date), want)
+        for start in range(first, len(self.shipments), 5000):
+            db.session.execute(insert(Shipment), self.shipments[start : min(start + 5000, len(self.shipments))])
+        self.imp.rows_read += len(self.shipments) - first
+        self.imp.rows_loaded += len(self.shipments) - first
+        db.session.flush()
+        self.ctx.summary["shipments"] = self.ctx.summary.get("shipments", 0) + len(self.shipments) - first
+
     def store(self) -> None:
         ctx = self.ctx
         for start in range(0, len(self.shipments), 5000):
@@ -349,7 +387,9 @@ COMPETITOR_SOURCES = (
 BANDS = ((Band.NONE, 1), (Band.FEW, 5), (Band.SOME, 4), (Band.MANY, 2), (Band.LOTS, 1))
 
 
-def _field_records(ctx: Context, sim: _Simulation) -> None:
+def _field_records(ctx: Context, sim: _Simulation) -> dict[tuple[int, int], tuple[int, int]]:
+    """The visits' counts, reports and estimates. Returns the units declared at stores without a
+    clerk per (region, model): in all, and in the weeks the screens average (`cover_declared`)."""
     rng, by_code = ctx.rng, sim.products
     ours = [by_code[code] for code in MODEL_WEIGHT if by_code[code].launch_date < ctx.today]
     competitors = [m.competitor_model_id for m in ctx.models if m.competitor_model_id is not None]
@@ -429,6 +469,16 @@ def _field_records(ctx: Context, sim: _Simulation) -> None:
     ctx.summary["shop_stock_counts"] = len(counts)
     ctx.summary["sellout_reports"] = len(reports)
     ctx.summary["competitor_sellout"] = len(estimates)
+    region_of = {v["_store"].id: v["_store"].region_id for v in visits}
+    first, last = sim.week0 - timedelta(weeks=sim.sales_weeks), sim.week0
+    declared: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for r in reports:
+        if r["store_id"] not in clerk_store_ids:
+            row = declared[(region_of[r["store_id"]], r["product_id"])]
+            row[0] += r["units"]
+            row[1] += sum(n for week, n, _k in rollup.report_weeks(r["units"], r["period_start"], r["period_end"])
+                          if first <= week < last)  # fmt: skip
+    return {key: (units, recent) for key, (units, recent) in declared.items()}
 
 
 def _stock_out(ctx: Context, sim: _Simulation, visits: list[dict], counts: list[dict]) -> None:
