@@ -35,6 +35,7 @@ from ..core.errors import (
     public_reason,
     storage_full,
 )
+from ..core.sql import among
 from ..core.storage import Store
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -153,7 +154,7 @@ def photo_ids_for(record_type: str, record_ids: list[uuid.UUID]) -> dict[uuid.UU
     if record_ids:
         rows = db.session.execute(
             select(PhotoLink.record_id, PhotoLink.photo_id)
-            .where(PhotoLink.record_type == record_type, PhotoLink.record_id.in_(record_ids))
+            .where(PhotoLink.record_type == record_type, among(PhotoLink.record_id, record_ids))
             .order_by(PhotoLink.photo_id)
         )
         for rid, pid in rows:

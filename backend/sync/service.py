@@ -12,6 +12,7 @@ from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import DataError, IntegrityError, PendingRollbackError, SQLAlchemyError
+from sqlalchemy.sql.elements import False_
 
 from sync_protocol import (
     PROTOCOL_VERSION,
@@ -32,6 +33,7 @@ from ..core import batch
 from ..core.auth import check_role
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound, error_body, first_field
 from ..core.schemas import INT32_MAX, sanitize
+from ..core.sql import among
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..jobs.periodic import periodic
@@ -472,7 +474,11 @@ def _snapshot_page(actor: User, cursor: Cursor, limit: int) -> tuple[list, Curso
     while index < len(ENTITIES):
         entity = ENTITIES[index]
         room = limit - len(items)
-        stmt = select(entity.model).where(entity.visible(actor)).order_by(entity.pk)
+        visible = entity.visible(actor)
+        if isinstance(visible, False_):  # none for this role (a rep's warranty cards): no query
+            index, after = index + 1, None
+            continue
+        stmt = select(entity.model).where(visible).order_by(entity.pk)
         if entity.snapshot_filter is not None:
             stmt = stmt.where(entity.snapshot_filter())
         if after is not None:
@@ -519,7 +525,9 @@ def _changes_page(actor: User, cursor: Cursor, limit: int) -> tuple[list, Cursor
         for item in serialise(actor, entity, list(visible.values())):
             out[(name, item["id"])] = item
         gone = [k for k in keys if k not in visible]
-        existing = {str(k) for k in db.session.scalars(select(entity.pk).where(entity.pk.in_(gone)))} if gone else set()
+        existing = set()
+        if gone:
+            existing = {str(k) for k in db.session.scalars(select(entity.pk).where(among(entity.pk, gone)))}
         for k in gone:
             op = "remove" if str(k) in existing else "delete"
             out[(name, str(k))] = {"entity": name, "id": str(k), "op": op}
