@@ -358,3 +358,54 @@ def test_rebuild_in_a_transaction_that_wrote_cards_and_events_counts_them_once(s
     db.session.flush()
     rebuild()
     assert snapshot()["days"] == {(world.product.id, world.region_a.id, DAY0): (1, 1, 0, 0)}
+
+
+def test_a_card_corrected_to_another_store_is_sold_in_that_store_region(setup, world, api):
+    """A correction of the store (registered at the wrong one): the unit and its events move to
+    the region of the store it was really sold at, as it is now."""
+    s = setup
+    cards = [new_card(s, world.store_a1.id, world.product.id, DAY0) for _ in range(2)]
+    db.session.commit()
+    new_event(s, cards[0], "repair", s["faults"][0])
+    db.session.commit()
+    db.session.refresh(cards[0])  # as the warranty service reads the card it corrects (FOR UPDATE)
+    cards[0].store_id = world.store_b1.id
+    db.session.commit()
+    r = api(world.hq).get(f"{BASE}/regions?since={DAY0}&until={DAY0}")
+    got = {x["region_id"]: (x["units_sold"], x["repairs"]) for x in r.json}
+    assert got == {world.region_a.id: (1, 0), world.region_b.id: (1, 1)}
+    assert db.session.get(QualitySaleRegion, cards[0].id).region_id == world.region_b.id
+
+
+def test_a_voided_card_asks_for_the_alert_check(setup, world, api, app, monkeypatch):
+    """50 units and 2 returns: 40.0 per 1,000, at the threshold of 40: no alert. One card voided
+    (registered in error) leaves 49 units (over the minimum of 45): 2 / 49 × 1000 = 40.82 > 40 —
+    the void's commit asks for the check, which raises it."""
+    s = setup
+    for key, value in (("QUALITY_ALERT_MIN_UNITS", 45), ("QUALITY_ALERT_RATE_PER_1000", 40.0)):
+        monkeypatch.setitem(app.config, key, value)
+    if db.engine.dialect.name == "postgresql" and __import__("os").environ.get("REDIS_URL"):
+        pytest.skip("the worker has its own settings")
+    today = business_today()
+    world.product.launch_date = today
+    db.session.commit()
+    cards = [new_card(s, world.store_a1.id, world.product.id, today) for _ in range(50)]
+    db.session.commit()
+    for card in cards[:2]:
+        new_event(s, card, "return", s["faults"][0])
+    db.session.commit()
+    _run_jobs()
+    assert api(world.hq).get(f"{BASE}/alerts").json == []  # 2 / 50 = 40.0: not above
+    db.session.refresh(cards[10])  # as the warranty service reads the card it voids
+    cards[10].voided_at = utcnow()
+    db.session.commit()
+    _run_jobs()
+    (row,) = api(world.hq).get(f"{BASE}/alerts").json
+    assert (row["units_sold"], row["returns_exchanges"], row["rate_per_1000"]) == (49, 2, 40.82)
+
+
+def _run_jobs() -> None:
+    from backend.jobs import run_ready_jobs
+
+    run_ready_jobs()
+    db.session.rollback()

@@ -7,8 +7,9 @@ evaluated for every region together (scope "all": HQ's alert) and for each regio
 "r<id>": the region's manager's), from the quality rollup (`quality_rollup.py`).
 
 How the job is asked for: nobody who records an event or a card calls in here. A transaction state
-(`CHECKS`, registered by `aftersales.init_app`) looks at each flush: a new return or exchange, or a
-new card (the units may pass the minimum while the rate is above the threshold), asks for
+(`CHECKS`, registered by `aftersales.init_app`) looks at each flush: a new return or exchange, a
+new card (the units may pass the minimum while the rate is above the threshold), or a card voided
+or corrected to another model (fewer units: the rate rises) asks for
 `check_quality(product_id)` with the transaction (`jobs.after_commit`: a rollback drops it),
 delayed CHANNEL_ALERT_DELAY_SECONDS (the replenishment alerts' delay), so the batches of a sync
 push share one run. The job reads the rollup and inserts the alerts found with INSERT … ON
@@ -22,7 +23,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -58,6 +59,11 @@ def _notice(session: Session) -> None:
             products.add(obj.product_id)
         elif isinstance(obj, WarrantyCard) and obj.replaces_card_id is None:
             products.add(obj.product_id)
+    for obj in session.dirty:  # a card voided (fewer units: the rate rises) or moved to another model
+        if isinstance(obj, WarrantyCard):
+            state = inspect(obj)
+            if state.attrs.voided_at.history.has_changes() or state.attrs.product_id.history.has_changes():
+                products.add(obj.product_id)
     if not products:
         return
     noted = CHECKS.get(session)

@@ -32,7 +32,9 @@ and an event). `rebuild()` holds an exclusive advisory lock (PostgreSQL), the in
 one, so none lands between its passes.
 
 Not seen (run `flask rebuild-quality` after them): cards or events written by bulk Core INSERTs
-(the demo seed, the bench), raw SQL.
+(the demo seed, the bench), raw SQL. A card changed without its values loaded first has no
+original to take back (the warranty service always reads the card it corrects or voids, FOR
+UPDATE; as in the channel's rollups).
 """
 
 from __future__ import annotations
