@@ -409,3 +409,26 @@ def _run_jobs() -> None:
 
     run_ready_jobs()
     db.session.rollback()
+
+
+def test_flask_rebuild_quality_recomputes_from_the_rows(setup, world, app):
+    """Cards bulk-loaded (unseen by the increments): the command counts them (and finds no
+    alert to raise: no events)."""
+    from sqlalchemy import insert
+
+    s = setup
+    today = business_today()
+    world.product.launch_date = today
+    db.session.commit()
+    rows = []
+    for _ in range(2):
+        card = new_card(s, world.store_a1.id, world.product.id, today)
+        rows.append({c.key: getattr(card, c.key) for c in WarrantyCard.__table__.columns})
+        db.session.expunge(card)
+    db.session.execute(insert(WarrantyCard.__table__), rows)
+    db.session.commit()
+    assert snapshot()["days"] == {}
+    result = app.test_cli_runner().invoke(args=["rebuild-quality"])
+    assert result.exit_code == 0, result.output
+    assert "2 quality_sale_regions, 1 quality_days, 0 quality_fault_days; 0 alerts raised" in result.output
+    assert snapshot()["days"] == {(world.product.id, world.region_a.id, today): (2, 0, 0, 0)}
