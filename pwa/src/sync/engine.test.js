@@ -16,6 +16,7 @@ import {
 } from './engine.js';
 import { LOST_MUTATION as REPLICA_LOST_MUTATION } from '../db/replica.js';
 import { SyncError } from '../protocol/errors.js';
+import { MAX_PULL_LIMIT } from '../protocol/envelope.js';
 import { apiError, createFakeServer, createFakeTimers } from './testing/fake-server.js';
 
 const CLIENT = 'c0ffee00-rep-gz';
@@ -325,6 +326,12 @@ describe('pull', () => {
     expect(server.pulls.at(-1).cursor).toBe(cursor);
     expect((await queries.store(2)).name).toBe('S2 new');
     expect(await db.entities.get(['product', '7'])).toBeUndefined();
+  });
+
+  it('asks for the largest page the protocol allows: a first pull of a rep is one request', async () => {
+    for (let i = 1; i <= 3; i++) server.put('store', i, { id: i, name: `S${i}`, latitude: 23, longitude: 113 });
+    await engine().syncNow();
+    expect(server.pulls.map((p) => p.limit)).toEqual([MAX_PULL_LIMIT]);
   });
 
   it('stores each page atomically with its cursor: a page that fails leaves nothing half-applied', async () => {
