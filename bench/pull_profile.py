@@ -266,11 +266,13 @@ def main(argv: list[str] | None = None) -> None:
     common.log(
         f"\nfirst pull of {args.user}: {items:,} items; medians of {args.repeats} runs through the Flask test "
         "client (the app's whole work, compression included; no network). Wire: every answer's status line, "
-        f"headers and body. Limits (issue 13): time < {TIME_LIMIT_MS} ms, wire < {WIRE_LIMIT_KB} KB. "
+        f"headers and body. Limits (issue 13): time < {TIME_LIMIT_MS} ms (median, and fastest run: min), "
+        f"wire < {WIRE_LIMIT_KB} KB. "
         f"Load average at the end {load} on {os.cpu_count()} CPUs (time is wall-clock: a busy machine inflates it; "
         "CPU ms is this process's, the database server's excluded)."
     )
-    headers = ("how", "pages", "JSON KB", "encoding", "wire KB", "wire", "time ms", "(min–max)", "CPU ms", "time")
+    headers = ("how", "pages", "JSON KB", "encoding", "wire KB", "wire")
+    headers += ("time ms", "(min–max)", "CPU ms", "time", "min")
     rows = []
     for way, r in results:
         ms = r["median"] + r["nginx_ms"]
@@ -286,6 +288,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"{r['min']:,.0f}–{r['max']:,.0f}",
                 f"{r['cpu']:,.0f}",
                 verdict(ms < TIME_LIMIT_MS),
+                verdict(r["min"] + r["nginx_ms"] < TIME_LIMIT_MS),
             )
         )
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
