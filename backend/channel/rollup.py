@@ -25,7 +25,7 @@ What is noticed, and how:
   (`sells`: neither voided nor closed) to StoreSellOutWeek.card_units and SellOutCell (the
   store's region and NATIONAL) in its purchase week — per card, final − original; and its unit
   as out of the channel's stock (`out`: neither voided nor returned) — per UNIT, not per card.
-  A card's unit is the shipment of its first IMEI, else of its second (`unit_of`: either slot
+  A card's unit is the shipment of its first IMEI, else of its second (`unit_imei`: either slot
   is the phone's, as `warranty_imeis` says; both shipped is a data error that still sells one
   unit). A shipped unit is out when at least one out card's unit it is, and it then counts ONCE
   in its cohort (ChannelCohort.sold, so ChannelStock / ChannelWeek) and in ChannelSale, in the
@@ -423,17 +423,9 @@ def _lock(session: Session, shared: bool) -> None:
         session.execute(text(f"SELECT {fn}(:k)"), {"k": LOCK_KEY})
 
 
-def unit_of(imei: str, imei2: str | None, shipment_of) -> tuple | None:
-    """The shipment whose unit a live card sold: its first IMEI's, else its second's (the
-    warranty side treats either IMEI as the phone's: `warranty_imeis`, `diversion`). A card
-    whose two IMEIs were both shipped (a data error) still sells one unit, the first's.
-    `shipment_of(imei)` gives an IMEI's shipment or None."""
-    return shipment_of(imei) or (shipment_of(imei2) if imei2 is not None else None)
-
-
 def unit_sold(s):
     """SQL, for a shipment row `s` (the `Shipment` class or an alias): its unit is out of the
-    channel's stock (`unit_of`, `card_flags`' `out`): a live card holds its IMEI in either slot
+    channel's stock (`unit_imei`, `card_flags`' `out`): a live card holds its IMEI in either slot
     (`warranty_imeis`, live cards only, by primary key) as the first IMEI, or as the second of
     a card whose first IMEI was not shipped; or an exchanged card (not live, so not in
     `warranty_imeis`: by `ix_warranty_cards_imei` / `_imei2`) held it so — the faulty unit went
@@ -523,8 +515,10 @@ def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
 
 
 def unit_imei(imei: str, imei2: str | None, shipment_of) -> str | None:
-    """The IMEI of the shipped unit a card holds (`unit_of`): its first if shipped, else its
-    second if shipped, else None."""
+    """The IMEI of the shipped unit a card holds: its first if shipped, else its second if
+    shipped, else None (the warranty side treats either IMEI as the phone's: `warranty_imeis`,
+    `diversion`). A card whose two IMEIs were both shipped (a data error) still holds one unit,
+    the first's. `shipment_of(imei)` gives an IMEI's shipment or None."""
     if shipment_of(imei) is not None:
         return imei
     return imei2 if imei2 is not None and shipment_of(imei2) is not None else None
@@ -983,7 +977,7 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
     session.execute(insert(SellOutCell).from_select([*cell_key, *SELLOUT_COLUMNS], national))
 
     # The channel. The unit of each card whose unit is out (`card_flags`: live or exchanged;
-    # `unit_of`): its first IMEI's shipment, else its second's; each unit once, on the earliest
+    # `unit_imei`): its first IMEI's shipment, else its second's; each unit once, on the earliest
     # purchase date (`unit_days`).
     partner = func.coalesce(s.partner_id, NO_PARTNER)
     ship_week = _week_sql(s.ship_date, session)
