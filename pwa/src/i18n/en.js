@@ -483,7 +483,8 @@ export default {
   'trainStep.score': '{score} of {size} right',
   'trainStep.rightAnswer': 'right answer: {choice}',
   'trainStep.showAnswers': 'Go through the answers',
-  'trainStep.answersHidden': 'The right answers stay hidden until you tap below, and are hidden again for the next promoter.',
+  'trainStep.answersHidden':
+    'The right answers stay hidden until you tap below, and are hidden again for the next promoter.',
   'trainStep.redo': 'Answer again',
   'trainStep.nextPerson': 'Next: {name}',
   'trainStep.toReview': 'See the results',
