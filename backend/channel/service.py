@@ -303,8 +303,12 @@ def sell_through(actor: User, filters: dict, today: date | None = None) -> list[
     was sold (cards and declared reports for our models, estimates for competitors' — the region's
     stores, or all: region absent = nationwide, a manager's own region), and for our models the
     channel's week: units shipped in, the stock at the week's start, and the sell-through, units
-    of the channel sold that week ÷ (stock at its start + units shipped in it), None when there
-    was nothing to sell."""
+    of the channel sold that week ÷ (stock at its start + units shipped in it), at most 1, None
+    when there was nothing to sell.
+
+    The stock at a week's start is each region's as `figures` has it — shipped − sold up to
+    then, never below 0 (stores without a clerk may declare more than was shipped) — summed
+    over the regions in scope, so a region's weeks add up to what the stock screen shows."""
     region_id = filters.get("region_id")
     regions = scope_regions(actor, region_id)
     cell_region = NATIONAL if regions is None else regions[0]
@@ -326,10 +330,10 @@ def sell_through(actor: User, filters: dict, today: date | None = None) -> list[
 
     # The channel's weeks of our models (all partners; the region's or every region's).
     w = ChannelWeek
-    moves = select(w.product_id, w.week_start, func.sum(w.shipped), func.sum(w.sold)).where(
+    moves = select(w.region_id, w.product_id, w.week_start, func.sum(w.shipped), func.sum(w.sold)).where(
         w.week_start >= first, w.week_start <= last
     )
-    totals = select(ChannelStock.product_id, func.sum(ChannelStock.shipped - ChannelStock.sold))
+    totals = select(ChannelStock.region_id, ChannelStock.product_id, func.sum(ChannelStock.shipped - ChannelStock.sold))
     if regions is not None:
         moves = moves.where(w.region_id.in_(regions))
         totals = totals.where(ChannelStock.region_id.in_(regions))
@@ -339,11 +343,18 @@ def sell_through(actor: User, filters: dict, today: date | None = None) -> list[
     elif keys:  # a competitor model alone
         moves = moves.where(false())
         totals = totals.where(false())
-    channel = {
-        (f"p{pid}", week): (shipped or 0, sold or 0)
-        for pid, week, shipped, sold in db.session.execute(moves.group_by(w.product_id, w.week_start))
-    }
-    stock_now = {f"p{pid}": stock or 0 for pid, stock in db.session.execute(totals.group_by(ChannelStock.product_id))}
+    # {(model, week): (shipped, sold)} over the regions, and {model: {region: {week: moves}}}.
+    channel: dict[tuple, tuple[int, int]] = {}
+    by_region: dict[str, dict] = defaultdict(lambda: defaultdict(dict))
+    for region, pid, week, shipped, sold in db.session.execute(moves.group_by(w.region_id, w.product_id, w.week_start)):
+        shipped, sold = shipped or 0, sold or 0
+        was = channel.get((f"p{pid}", week), (0, 0))
+        channel[(f"p{pid}", week)] = (was[0] + shipped, was[1] + sold)
+        by_region[f"p{pid}"][region][week] = shipped - sold
+    # Each region's shipped − sold today, unclamped: the weeks are undone from it before the clamp.
+    stock_now: dict[str, dict[int, int]] = defaultdict(dict)
+    for region, pid, stock in db.session.execute(totals.group_by(ChannelStock.region_id, ChannelStock.product_id)):
+        stock_now[f"p{pid}"][region] = stock or 0
     models = sorted({k for k, _ in cells} | {k for k, _ in channel} | set(keys))
     products = _products(int(k[1:]) for k in models if k[0] == "p")
     rivals = {
@@ -361,14 +372,15 @@ def sell_through(actor: User, filters: dict, today: date | None = None) -> list[
             product = products.get(number)
             name = product.name if product else key
             name_en = (product.name_en or product.name) if product else key
-            # Stock at the start of each week, back from today's: the week's and later weeks'
-            # moves undone.
-            stock = stock_now.get(key, 0)
-            start_of = {}
-            for week in reversed(all_weeks):
-                shipped, sold = channel.get((key, week), (0, 0))
-                stock -= shipped - sold
-                start_of[week] = stock
+            # Stock at the start of each week, back from today's: per region, the week's and
+            # later weeks' moves undone, then clamped at 0 as `figures.figures_of` clamps.
+            start_of = dict.fromkeys(all_weeks, 0)
+            moved = by_region.get(key, {})
+            for region in set(stock_now.get(key, {})) | set(moved):
+                stock = stock_now.get(key, {}).get(region, 0)
+                for week in reversed(all_weeks):
+                    stock -= moved.get(region, {}).get(week, 0)
+                    start_of[week] += max(stock, 0)
         else:
             model = rivals.get(number)
             brand = brands.get(model.brand_id) if model else None
@@ -403,7 +415,7 @@ def sell_through(actor: User, filters: dict, today: date | None = None) -> list[
                     shipped=shipped,
                     sold=sold,
                     stock_start=start_of[week],
-                    sell_through=round(sold / available, 4) if available > 0 else None,
+                    sell_through=round(min(sold / available, 1.0), 4) if available > 0 else None,
                 )
             rows.append(row)
     return rows
