@@ -34,8 +34,9 @@ from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from backend.aftersales.models import FaultCode, ServiceEvent
+from backend.aftersales.models import FaultCode, QualityAlert, ServiceEvent
 from backend.catalogue.models import Product
 from backend.core.timeutil import utcnow
 from backend.extensions import db
@@ -274,6 +275,8 @@ TEXT = {
         "topic": "P40 卖点",
         "nav": ("质量", "培训覆盖"),
         "gapsNone": "没有缺口",
+        "noneOpen": "没有待确认的早期质量预警。",
+        "acked": "已于",
     },
     "en": {
         "faults": "Screen 3 · Battery 2 · Camera 1",
@@ -281,6 +284,8 @@ TEXT = {
         "topic": "P40 selling points",
         "nav": ("Quality", "Training"),
         "gapsNone": "No gaps",
+        "noneOpen": "No early-life alert waits to be acknowledged.",
+        "acked": "Acknowledged",
     },
 }
 
@@ -349,6 +354,25 @@ def test_hq_quality_and_training_coverage(app, browser, live_server, e2e_world, 
         raw = open(download.value.path(), "rb").read()
         assert raw.startswith(b"\xef\xbb\xbf")
         assert "XL-P40" in raw.decode("utf-8-sig")
+
+        # HQ acknowledges the alert: stored with who and when, gone from the open ones (the tag too),
+        # shown as acknowledged under "all".
+        stored = db.session.scalars(select(QualityAlert).where(QualityAlert.product_id == p40.id)).one()
+        assert stored.acknowledged_at is None
+        alerts.first.locator("[data-testid=quality-alert-ack]").click()
+        expect(alerts).to_have_count(0)
+        expect(page.locator("[data-testid=quality-alerts-none]")).to_have_text(text["noneOpen"])
+        expect(p40_row.locator("[data-testid=q-alert-tag]")).to_have_count(0)
+        db.session.rollback()
+        db.session.refresh(stored)
+        assert stored.acknowledged_at is not None
+        assert stored.acknowledged_by == world.hq.id
+        page.locator("[data-testid=quality-alerts-which] [data-acknowledged='']").click()
+        expect(alerts).to_have_count(1)
+        expect(alerts.first).to_have_attribute("data-acknowledged", "true")
+        expect(alerts.first.locator("[data-testid=quality-alert-acked]")).to_contain_text(text["acked"])
+        expect(alerts.first.locator("[data-testid=quality-alert-ack]")).to_have_count(0)
+        shot(page, f"quality-02-acknowledged-{locale}")
 
         # Region B only: its 20 units, 1 return, 1 repair.
         page.locator("[data-testid=filter-region]").select_option(str(world.region_b.id))

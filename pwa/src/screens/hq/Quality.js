@@ -9,7 +9,7 @@ import './i18n/index.js'; // HQ's strings (the manager's package loads them with
 import { html } from 'htm/preact';
 import { useMemo } from 'preact/hooks';
 import { fmt, localField, t } from '../../i18n/index.js';
-import { ErrorBanner, RefreshButton, Segmented, useRemote } from '../desk/kit.js';
+import { ErrorBanner, RefreshButton, Segmented, useAction, useRemote } from '../desk/kit.js';
 import { ChannelRegionField, ServerCsvButton } from './channelCommon.js';
 import { periodName, todayIn } from './market.js';
 import { Range, regionName, useLookups, useSavedFilters } from './marketCommon.js';
@@ -33,7 +33,14 @@ import './market.css';
 import './channel.css';
 import './quality.css';
 
-const initial = () => ({ ...defaultPeriod(todayIn()), region_id: '', sort: 'units', product_id: null, weeks: 12 });
+const initial = () => ({
+  ...defaultPeriod(todayIn()),
+  region_id: '',
+  sort: 'units',
+  product_id: null,
+  weeks: 12,
+  acknowledged: 'false', // the alerts shown: 'false' those nobody acknowledged yet, '' all
+});
 
 /** The head cells of the counts and rates (returns, exchanges, repairs: each count and per 1,000). */
 function RateHeads() {
@@ -77,19 +84,49 @@ function RatesTable({ testid, label, rows, rowTestid, rowAttr, rowKey, cell }) {
   </div>`;
 }
 
-function Alerts({ alerts, onPick }) {
+function Alerts({ alerts, onPick, which, setWhich }) {
   const { data, loading, error, reload } = alerts;
   const rows = Array.isArray(data) ? data : [];
+  const ack = useAction();
+
+  async function acknowledge(a) {
+    // 409: someone acknowledged it meanwhile — the list is read again all the same.
+    const done = await ack.run(
+      () =>
+        qapi.acknowledge(a.id).catch((err) => {
+          if (err && err.status === 409) return a;
+          throw err;
+        }),
+      a.id,
+    );
+    if (done !== undefined) reload();
+  }
+
   return html`<section class="card" data-testid="quality-alerts" data-count=${loading ? '' : rows.length}>
-    <h3>${t('quality.alerts.title')}</h3>
-    <${ErrorBanner} error=${error} onRetry=${reload} />
+    <div class="toolbar">
+      <h3 style="margin:0">${t('quality.alerts.title')}</h3>
+      <${Segmented}
+        label=${t('quality.alerts.which')}
+        options=${[['false', t('quality.alerts.openOnly')], ['', t('quality.alerts.all')]]}
+        value=${which}
+        onChange=${setWhich}
+        testid="quality-alerts-which"
+        attr="acknowledged"
+      />
+    </div>
+    <${ErrorBanner} error=${error || ack.error} onRetry=${reload} />
     ${
       rows.length
         ? html`<ul class="quality-alerts">
             ${rows.map(
-              (
-                a,
-              ) => html`<li key=${a.product_id} class="banner banner-warn" data-testid="quality-alert" data-product=${a.product_id}>
+              (a) => html`<li
+                key=${a.id}
+                class=${a.acknowledged_at ? 'banner banner-info' : 'banner banner-warn'}
+                data-testid="quality-alert"
+                data-product=${a.product_id}
+                data-alert-id=${a.id}
+                data-acknowledged=${a.acknowledged_at ? 'true' : 'false'}
+              >
                 <span class="grow">
                   <strong>${a.model_code}</strong> ${localField(a, 'name')}${' · '}${t('quality.alerts.line', {
                     rate: rateText(a.rate_per_1000),
@@ -100,15 +137,34 @@ function Alerts({ alerts, onPick }) {
                     launch: a.launch_date ? fmt.day(a.launch_date) : '–',
                   })}
                 </span>
-                <button type="button" class="btn btn-small" onClick=${() => onPick(a.product_id)} data-testid="quality-alert-open">
-                  ${t('quality.alerts.open')}
-                </button>
+                <span class="quality-alert-actions">
+                  <button type="button" class="btn btn-small" onClick=${() => onPick(a.product_id)} data-testid="quality-alert-open">
+                    ${t('quality.alerts.open')}
+                  </button>
+                  ${
+                    a.acknowledged_at
+                      ? html`<span class="tag tag-ok" data-testid="quality-alert-acked" title=${fmt.dateTime(a.acknowledged_at)}>
+                          ${t('quality.alerts.ackedBy', { when: fmt.dateTime(a.acknowledged_at) })}
+                        </span>`
+                      : html`<button
+                          type="button"
+                          class="btn btn-small btn-primary"
+                          onClick=${() => acknowledge(a)}
+                          disabled=${ack.busy !== null}
+                          data-testid="quality-alert-ack"
+                        >
+                          ${ack.busy === a.id ? t('app.loading') : t('market.acknowledge')}
+                        </button>`
+                  }
+                </span>
               </li>`,
             )}
           </ul>`
         : error && !loading
           ? null
-          : html`<p class="muted small" data-testid="quality-alerts-none">${loading ? t('app.loading') : t('quality.alerts.none')}</p>`
+          : html`<p class="muted small" data-testid="quality-alerts-none">
+              ${loading ? t('app.loading') : which === 'false' ? t('quality.alerts.noneOpen') : t('quality.alerts.none')}
+            </p>`
     }
   </section>`;
 }
@@ -200,8 +256,10 @@ export function Quality({ region = null }) {
   const query = qualityQuery({ since: filters.since, until: filters.until, region_id: regionId });
   const key = JSON.stringify(query);
   const models = useRemote(() => qapi.models(query), [key]);
-  const alertQuery = qualityQuery({ region_id: regionId }); // alerts look at the weeks since launch, not the period
-  const alerts = useRemote(() => qapi.alerts(alertQuery), [regionId]);
+  // alerts look at the weeks since launch, not the period
+  const which = filters.acknowledged ?? 'false';
+  const alertQuery = { ...qualityQuery({ region_id: regionId }), ...(which === '' ? {} : { acknowledged: which }) };
+  const alerts = useRemote(() => qapi.alerts(alertQuery), [regionId, which]);
   const rows = useMemo(
     () => sortModels(Array.isArray(models.data) ? models.data : [], filters.sort),
     [models.data, filters.sort],
@@ -229,7 +287,7 @@ export function Quality({ region = null }) {
       <p class="small muted">${t('quality.explain')}</p>
     </section>
 
-    <${Alerts} alerts=${alerts} onPick=${pick} />
+    <${Alerts} alerts=${alerts} onPick=${pick} which=${which} setWhich=${(v) => set({ acknowledged: v })} />
 
     <section class="card">
       <div class="toolbar">

@@ -15,9 +15,14 @@ export const weekly = (query) => list('/quality/weekly', query);
 /** One model by region: `query` product_id, since, until. */
 export const regions = (query) => list('/quality/regions', query);
 
-/** Models in their first weeks whose returns and exchanges per 1,000 exceed the threshold.
- * `query`: region_id (none: every region in scope). */
+/** The early-life alerts raised (models in their first weeks whose returns and exchanges per 1,000
+ * exceeded the threshold), worst rate first. `query`: region_id (none: every region in scope),
+ * acknowledged ('false': those nobody acknowledged yet; none: all). */
 export const alerts = (query) => list('/quality/alerts', query);
+
+/** Acknowledge an early-life alert (HQ, an admin, the manager of its region); 409 when someone
+ * already did. Answers the alert. */
+export const acknowledge = (id) => request('POST', `/quality/alerts/${encodeURIComponent(id)}/acknowledge`);
 
 /** Each current training topic: stores and promoters trained, the average quiz score, by region.
  * `query`: region_id, topic_id. */

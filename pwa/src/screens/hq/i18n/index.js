@@ -11,6 +11,8 @@ import importNoticeEn from './importNotice.en.js';
 import importNoticeZh from './importNotice.zh-CN.js';
 import channelListsEn from './channelLists.en.js';
 import channelListsZh from './channelLists.zh-CN.js';
+import qualityAlertsEn from './qualityAlerts.en.js';
+import qualityAlertsZh from './qualityAlerts.zh-CN.js';
 
 addStrings('en', en);
 addStrings('zh-CN', zh);
@@ -22,3 +24,5 @@ addStrings('en', importNoticeEn);
 addStrings('zh-CN', importNoticeZh);
 addStrings('en', channelListsEn);
 addStrings('zh-CN', channelListsZh);
+addStrings('en', qualityAlertsEn);
+addStrings('zh-CN', qualityAlertsZh);
