@@ -71,7 +71,9 @@ class SellThroughRowSchema(BaseSchema):
     name = fields.String()
     name_en = fields.String()
     card_units = fields.Integer(metadata={"description": "Units on live warranty cards at the stores"})
-    declared_units = fields.Integer(metadata={"description": "Units the stores declared (week of the period's end)"})
+    declared_units = fields.Integer(
+        metadata={"description": "Units the stores declared, each report's spread over its period's weeks by days"}
+    )
     estimated_units = fields.Integer(metadata={"description": "Competitor models: units estimated (bands at mid)"})
     estimates = fields.Integer(metadata={"description": "How many estimates were heard"})
     shipped = fields.Integer(allow_none=True, metadata={"description": "Our models: units shipped into the channel"})

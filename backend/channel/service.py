@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, false, func, select
+from sqlalchemy import and_, case, false, func, select
 
 from ..auth.models import Role, User
 from ..catalogue.models import CompetitorBrand, CompetitorModel, Product
@@ -38,7 +38,7 @@ from .models import (
     ChannelWeek,
     SellOutCell,
 )
-from .rollup import counted_reports, unit_sold
+from .rollup import counted_reports, registers_cards, unit_sold
 
 READERS = (Role.MANAGER, Role.HQ, Role.ADMIN)
 
@@ -493,13 +493,15 @@ def fifo_breaks(actor: User, filters: dict, today: date | None = None) -> list[d
 def disagreements(actor: User, filters: dict, today: date | None = None) -> list[dict]:
     """Declared sell-out that the store's own warranty cards contradict: each counted report
     (within a visit the latest of a product, `rollup.counted_reports`) whose period ends in the
-    last `weeks` weeks (this one included), at a store that registers cards (it has a clerk),
-    against the store's live cards of that model with a purchase date within the report's own
-    period [period_start, period_end] — not against one week's cards, since a report's units all
-    land in the week its period ends and a promoter exactly right over two weeks would be listed.
-    Listed where the two differ, the largest gaps first, at most DISAGREEMENTS_MAX; week_start
-    is the Monday of the period's end (the week the rollups put it in). A store without a clerk
-    has no cards to disagree with: its declarations are its only sell-out figure, not a gap.
+    last `weeks` weeks (this one included), at a store that registers cards (it has a clerk:
+    `rollup.registers_cards`), against the store's live cards of that model with a purchase date
+    within the report's own period [period_start, period_end] — not against one week's cards:
+    the rollups spread a report's units over its period's weeks by days
+    (`rules.spread_over_weeks`), and a promoter exactly right over two weeks whose sales were not
+    even across them would be listed. Listed where the two differ, the largest gaps first, at
+    most DISAGREEMENTS_MAX; week_start is the Monday of the period's end (the week the report
+    closes, where the list files it). A store without a clerk has no cards to disagree with: its
+    declarations are its only sell-out figure, not a gap.
 
     Each report's cards are one range of the index (store_id, product_id, purchase_date) of
     warranty_cards (migration d13d), so the cost follows the reports of the window, not the
@@ -532,7 +534,7 @@ def disagreements(actor: User, filters: dict, today: date | None = None) -> list
     ).where(
         r.period_end >= first,
         counted_reports(),
-        exists().where(User.store_id == r.store_id, User.role == Role.CLERK),
+        registers_cards(r.store_id),
     )
     if filters.get("product_id") is not None:
         listed = listed.where(r.product_id == filters["product_id"])
