@@ -432,3 +432,40 @@ def test_flask_rebuild_quality_recomputes_from_the_rows(setup, world, app):
     assert result.exit_code == 0, result.output
     assert "2 quality_sale_regions, 1 quality_days, 0 quality_fault_days; 0 alerts raised" in result.output
     assert snapshot()["days"] == {(world.product.id, world.region_a.id, today): (2, 0, 0, 0)}
+
+
+@pytest.mark.parametrize("moved", ["product", "store"])
+def test_a_card_corrected_away_asks_for_the_check_of_what_it_left(setup, world, api, app, monkeypatch, moved):
+    """50 units of P30 at store A1 and 2 returns: 40.0 per 1,000, at the threshold of 40: no
+    alert. One card (no events) corrected to N10 leaves P30 49 units: 2 / 49 × 1000 = 40.82 > 40,
+    for every region and region A — the check must be asked for the model the card LEFT, not only
+    the one it went to. Corrected to store B1 instead: region A has 49 units (40.82: region A's
+    alert), every region together still 50 (none)."""
+    s = setup
+    for key, value in (("QUALITY_ALERT_MIN_UNITS", 45), ("QUALITY_ALERT_RATE_PER_1000", 40.0)):
+        monkeypatch.setitem(app.config, key, value)
+    if db.engine.dialect.name == "postgresql" and __import__("os").environ.get("REDIS_URL"):
+        pytest.skip("the worker has its own settings")
+    today = business_today()
+    world.product.launch_date = today
+    db.session.commit()
+    cards = [new_card(s, world.store_a1.id, world.product.id, today) for _ in range(50)]
+    db.session.commit()
+    for card in cards[:2]:
+        new_event(s, card, "return", s["faults"][0])
+    db.session.commit()
+    _run_jobs()
+    assert api(world.hq).get(f"{BASE}/alerts").json == []
+    db.session.refresh(cards[10])  # as the warranty service reads the card it corrects
+    if moved == "product":
+        cards[10].product_id = s["products"][1]
+    else:
+        cards[10].store_id = world.store_b1.id
+    db.session.commit()
+    _run_jobs()
+    got = {
+        (a.scope_key, a.units_sold, a.returns_exchanges, a.rate_per_1000)
+        for a in db.session.scalars(select(QualityAlert).where(QualityAlert.product_id == world.product.id))
+    }
+    region_a = (f"r{world.region_a.id}", 49, 2, 40.82)
+    assert got == ({("all", 49, 2, 40.82), region_a} if moved == "product" else {region_a})

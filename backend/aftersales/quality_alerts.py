@@ -9,13 +9,13 @@ evaluated for every region together (scope "all": HQ's alert) and for each regio
 How the job is asked for: nobody who records an event or a card calls in here. A transaction state
 (`CHECKS`, registered by `aftersales.init_app`) looks at each flush: a new return or exchange, a
 new card (the units may pass the minimum while the rate is above the threshold), or a card voided
-or corrected to another model (fewer units: the rate rises) asks for
-`check_quality(product_id)` with the transaction (`jobs.after_commit`: a rollback drops it),
-delayed CHANNEL_ALERT_DELAY_SECONDS (the replenishment alerts' delay), so the batches of a sync
-push share one run. The job reads the rollup and inserts the alerts found with INSERT … ON
-CONFLICT DO NOTHING on (model, scope, window start): once, whatever the number of runs,
-concurrent ones included. An alert stays (with its evidence, the figures when raised) until HQ —
-or the region's manager, for a region's — acknowledges it.
+or corrected to another model or store (fewer units where it was: the rate rises; the model it
+left is checked too) asks for `check_quality(product_id)` with the transaction
+(`jobs.after_commit`: a rollback drops it), delayed CHANNEL_ALERT_DELAY_SECONDS (the replenishment
+alerts' delay), so the batches of a sync push share one run. The job reads the rollup and inserts
+the alerts found with INSERT … ON CONFLICT DO NOTHING on (model, scope, window start): once,
+whatever the number of runs, concurrent ones included. An alert stays (with its evidence, the
+figures when raised) until HQ — or the region's manager, for a region's — acknowledges it.
 """
 
 from __future__ import annotations
@@ -59,10 +59,15 @@ def _notice(session: Session) -> None:
             products.add(obj.product_id)
         elif isinstance(obj, WarrantyCard) and obj.replaces_card_id is None:
             products.add(obj.product_id)
-    for obj in session.dirty:  # a card voided (fewer units: the rate rises) or moved to another model
+    for obj in session.dirty:
+        # A card voided, or corrected to another model or store: the model (or region) it leaves
+        # has fewer units, so its rate rises — the model it left is checked, as well as its own.
         if isinstance(obj, WarrantyCard):
-            state = inspect(obj)
-            if state.attrs.voided_at.history.has_changes() or state.attrs.product_id.history.has_changes():
+            attrs = inspect(obj).attrs
+            model = attrs.product_id.history
+            if model.has_changes():
+                products.update(p for p in (*model.deleted, *model.added) if p is not None)
+            if attrs.voided_at.history.has_changes() or attrs.store_id.history.has_changes():
                 products.add(obj.product_id)
     if not products:
         return
