@@ -389,6 +389,14 @@ def matrix() -> list[Row]:
         ),
         Row("POST", "/api/v1/auth/logout", codes(204, 204, 204, 204, 204), fresh_token=True),
         Row("GET", "/api/v1/auth/me", ALL_200),
+        # A link to an export for anyone signed in: following it, the export's own roles and scope
+        # apply to the link's user (tests/channel/test_download_links.py), not here.
+        Row(
+            "POST",
+            "/api/v1/auth/download-link",
+            ALL_200,
+            body=lambda ctx, role: {"path": "/api/v1/channel/stock.csv", "query": {"group": "region"}},
+        ),
         Row("GET", "/api/v1/health", ALL_200),
         Row("GET", "/api/v1/health/deep", ADMIN_200),
         Row("GET", "/api/v1/app-config", ALL_200),
