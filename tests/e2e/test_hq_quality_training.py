@@ -372,7 +372,8 @@ def test_hq_quality_and_training_coverage(app, browser, live_server, e2e_world, 
         expect(alerts.first).to_have_attribute("data-acknowledged", "true")
         expect(alerts.first.locator("[data-testid=quality-alert-acked]")).to_contain_text(text["acked"])
         expect(alerts.first.locator("[data-testid=quality-alert-ack]")).to_have_count(0)
-        shot(page, f"quality-02-acknowledged-{locale}")
+        expect(p40_row.locator("[data-testid=q-alert-tag]")).to_have_count(0)  # tagged while open only
+        shot(page, f"quality-01b-acknowledged-{locale}")
 
         # Region B only: its 20 units, 1 return, 1 repair.
         page.locator("[data-testid=filter-region]").select_option(str(world.region_b.id))

@@ -76,17 +76,19 @@ export function sortModels(rows, sort = 'units') {
 }
 
 /** The model the screen shows in detail: the chosen one while it is in the table, else the first
- * model with an early-life alert, else the first row; null without rows. */
+ * model with an early-life alert nobody acknowledged yet, else the first row; null without rows. */
 export function modelToShow(chosen, rows, alerts = []) {
   const ids = new Set((rows || []).map((r) => String(r.product_id)));
   if (chosen && ids.has(String(chosen))) return String(chosen);
-  const alerted = (alerts || []).find((a) => ids.has(String(a.product_id)));
+  const alerted = (alerts || []).find((a) => !a.acknowledged_at && ids.has(String(a.product_id)));
   if (alerted) return String(alerted.product_id);
   return rows?.length ? String(rows[0].product_id) : null;
 }
 
-/** The product ids with an early-life alert. */
-export const alertedIds = (alerts) => new Set((alerts || []).map((a) => String(a.product_id)));
+/** The product ids with an early-life alert nobody acknowledged yet (the list may hold acknowledged
+ * ones too: the screen's "All"). */
+export const alertedIds = (alerts) =>
+  new Set((alerts || []).filter((a) => !a.acknowledged_at).map((a) => String(a.product_id)));
 
 /** A model's top faults as "屏幕 3 · 电池 2" (names in the UI language), '–' without any. */
 export function faultsText(faults) {

@@ -125,6 +125,17 @@ describe('the model table', () => {
     expect(modelToShow(null, [], [{ product_id: 2 }])).toBeNull();
     expect([...alertedIds([{ product_id: 2 }, { product_id: 5 }])]).toEqual(['2', '5']);
   });
+
+  it('tags and opens first only the alerts nobody acknowledged (the list may show all)', () => {
+    const rows = sortModels(MODELS, 'units');
+    const alerts = [
+      { id: 7, product_id: 2, acknowledged_at: '2026-12-05T03:00:00Z' },
+      { id: 8, product_id: 1, acknowledged_at: null },
+    ];
+    expect([...alertedIds(alerts)]).toEqual(['1']);
+    expect(modelToShow(null, rows, alerts)).toBe('1');
+    expect(modelToShow(null, rows, [alerts[0]])).toBe('3'); // acknowledged only: the first row
+  });
 });
 
 describe('a model week by week', () => {
