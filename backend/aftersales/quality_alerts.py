@@ -211,7 +211,9 @@ def listed(actor: User, filters: dict) -> list[dict]:
 def acknowledge(actor: User, alert_id: int) -> QualityAlert:
     """HQ or an admin, or the manager of the alert's region (a region's alert), has seen to it."""
     check_role(actor, *DECIDERS)
-    alert = db.session.get(QualityAlert, alert_id)
+    # Under a row lock: of two deciders at once, the second waits for the first's commit and
+    # reads it acknowledged (409), rather than overwriting who saw to it.
+    alert = db.session.get(QualityAlert, alert_id, with_for_update=True, populate_existing=True)
     if alert is None or (actor.role == Role.MANAGER and alert.region_id != actor.region_id):
         raise NotFound(f"No alert {alert_id}.", reason="alert.not_found", params={"alert_id": alert_id})
     if alert.acknowledged_at is not None:
