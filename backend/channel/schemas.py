@@ -78,8 +78,13 @@ class SellThroughRowSchema(BaseSchema):
     estimates = fields.Integer(metadata={"description": "How many estimates were heard"})
     shipped = fields.Integer(allow_none=True, metadata={"description": "Our models: units shipped into the channel"})
     sold = fields.Integer(allow_none=True, metadata={"description": "Our models: units of the channel sold"})
-    stock_start = fields.Integer(allow_none=True, metadata={"description": "Channel stock at the week's start"})
-    sell_through = fields.Float(allow_none=True, metadata={"description": "sold ÷ (stock_start + shipped), 0–1"})
+    stock_start = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Channel stock at the week's start (each region's never below 0, summed)"},
+    )
+    sell_through = fields.Float(
+        allow_none=True, metadata={"description": "sold ÷ (stock_start + shipped), at most 1 (0–1)"}
+    )
 
 
 class AgingQuerySchema(BaseSchema):
