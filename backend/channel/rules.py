@@ -8,8 +8,8 @@ Both rules have noise guards, because an alert nobody can act on teaches people 
   unit a week has "0.5 weeks of cover" with a single unit left, which says nothing; so cover is
   *low* only where the region sells at least `CHANNEL_COVER_MIN_WEEKLY` units a week, and *high*
   only where it holds at least `CHANNEL_COVER_MIN_STOCK` units. Stock 0 with sales is low —
-  cover 0, the clearest case. (Stock is never negative: a card counts as a cohort's sale only
-  once its unit's shipment is there, so sold ≤ shipped per cohort.) No sales at all is no
+  cover 0, the clearest case. (Stock is never negative: `figures` clamps shipped − sold at 0,
+  since stores without a clerk may declare more than was shipped.) No sales at all is no
   cover (None), never an alert: a model that does not sell in a region is a question for the
   aging list, which sees it.
 - a store out of stock of a model matters when the model sells around it: at least
@@ -27,8 +27,8 @@ COVER_LOW, COVER_HIGH = "cover_low", "cover_high"
 
 def cover_weeks(stock: int, weekly_sales: float) -> float | None:
     """Weeks the stock lasts at the weekly rate; None without sales. The one implementation of
-    cover (`figures` computes the screens' with it). Stock cannot be negative (sold ≤ shipped per
-    cohort, module docstring); were a figure made by hand negative, it would count as 0."""
+    cover (`figures` computes the screens' with it). Stock is never negative (`figures` clamps it,
+    module docstring); were a figure made by hand negative, it would count as 0."""
     if weekly_sales <= 0:
         return None
     return max(stock, 0) / weekly_sales
