@@ -403,6 +403,16 @@ def test_the_right_answers_stay_hidden_for_the_next_promoter(phone, training_wor
     screen(page, "training-quiz", f"training-22-{locale}-answers")
     step.locator("[data-testid=training-quiz-next]").click()
 
+    # Back from the next promoter's first question: the one who saw the answers gets their score
+    # again, not a fresh quiz (no second try by way of Back), the answers hidden, still no redo.
+    expect(step.locator("[data-testid=training-quiz-person]")).to_have_text("王店长")
+    step.locator("[data-testid=training-quiz-back]").click()
+    expect(step.locator("[data-testid=training-quiz-person]")).to_have_text("李娜")
+    expect(step.locator("[data-testid=training-quiz-score]")).to_have_attribute("data-score", "2")
+    expect(marks).to_have_count(0)
+    expect(redo).to_have_count(0)
+    step.locator("[data-testid=training-quiz-next]").click()
+
     answer_quiz(step, "王店长", [0, 1, 2], score=2)
     expect(marks).to_have_count(0)
     expect(reveal).to_be_visible()

@@ -41,6 +41,7 @@ export const EMPTY = {
   phase: 'setup', // 'setup' → 'quiz' (one promoter after another) → 'review'
   answers: {}, // contact id → [choice index, …] (as far as answered) | null (quiz skipped)
   at: 0, // the promoter being quizzed (index into the ticked promoters, in list order)
+  shown: [], // contact ids whose right answers the rep showed: they answer no more (not the answers)
   again: false, // a training was recorded in this visit and the rep records another
 };
 
@@ -279,7 +280,7 @@ export function TrainingStep({ visit, readOnly }) {
                 role="radio"
                 class="train-topic"
                 aria-checked=${String(tp.id) === String(form.topicId) ? 'true' : 'false'}
-                onClick=${() => update({ topicId: tp.id, answers: {} })}
+                onClick=${() => update({ topicId: tp.id, answers: {}, shown: [] })}
                 data-testid="training-topic"
                 data-topic-id=${tp.id}
               >
@@ -425,6 +426,9 @@ export function TrainingStep({ visit, readOnly }) {
       // it — and once shown the quiz cannot be answered again.
       const score = scoreOf(quiz, given);
       const shown = revealed === key;
+      // Once the right answers were shown (now or earlier: leaving the step hides them again), no
+      // second try — the draft keeps that they were seen, not that they are on the screen.
+      const seen = shown || (form.shown || []).includes(key);
       return html`<div class="train-quiz" data-testid="training-quiz" data-contact-id=${person.id}>
         ${head}
         <div class="train-score" data-testid="training-quiz-score" data-score=${score} data-size=${quiz.length}>
@@ -442,13 +446,21 @@ export function TrainingStep({ visit, readOnly }) {
               })}
             </ol>`
             : html`<p class="muted small">${t('trainStep.answersHidden')}</p>
-              <button type="button" class="btn btn-block" onClick=${() => setRevealed(key)} data-testid="training-quiz-reveal">
+              <button
+                type="button"
+                class="btn btn-block"
+                onClick=${() => {
+                  setRevealed(key);
+                  if (!(form.shown || []).includes(key)) update({ shown: [...(form.shown || []), key] });
+                }}
+                data-testid="training-quiz-reveal"
+              >
                 ${t('trainStep.showAnswers')}
               </button>`
         }
         <div class="btn-row">
           ${
-            shown
+            seen
               ? null
               : html`<button type="button" class="btn" onClick=${() => update({ answers: { ...form.answers, [key]: [] } })} data-testid="training-quiz-redo">
                 ${t('trainStep.redo')}
@@ -482,11 +494,14 @@ export function TrainingStep({ visit, readOnly }) {
           class="btn"
           onClick=${() => {
             // Back one question; before the first one, to the previous promoter's first question
-            // (answered again), or from the very first back to the topic and the promoters.
+            // (answered again) — to their score when they saw the right answers (no second try) —
+            // or from the very first back to the topic and the promoters.
             if (q > 0) update({ answers: { ...form.answers, [key]: given.slice(0, -1) } });
             else if (at > 0) {
+              const prev = String(people[at - 1].id);
               setRevealed(null);
-              update({ at: at - 1, answers: { ...form.answers, [String(people[at - 1].id)]: [] } });
+              if ((form.shown || []).includes(prev)) update({ at: at - 1 });
+              else update({ at: at - 1, answers: { ...form.answers, [prev]: [] } });
             } else update({ phase: 'setup' });
           }}
           data-testid="training-quiz-back"
