@@ -9,19 +9,18 @@ import { useMemo, useRef, useEffect, useState } from 'preact/hooks';
 import { request, requestPage } from '../../api.js';
 import { t } from '../../i18n/index.js';
 import { apiMessage, ErrorBanner, Pager, RefreshButton, useAction, usePaged, useRemote } from '../desk/kit.js';
-import { bodyOf, checkValues, errorField, formValues, listQuery, visibleFields } from './forms.js';
+import { bodyOf, checkValues, errorField, formValues, listQuery, refOptions, visibleFields } from './forms.js';
 import './admin.css';
 
 const PAGE_SIZE = 25;
 
 /** Options of a select: fixed [[value, i18n key]] pairs, or a loaded list's [[id, label]]. */
-function optionsOf(field, lists) {
+function optionsOf(field, lists, record = null) {
   if (Array.isArray(field.options)) return field.options.map(([v, key]) => [v, t(key)]);
-  const list = lists?.[field.options] || [];
-  return list.map((item) => [String(item.id), item.label]);
+  return refOptions(field, lists?.[field.options], record);
 }
 
-function Input({ field, value, onChange, error, lists, disabled, idPrefix }) {
+function Input({ field, value, onChange, error, lists, disabled, idPrefix, record = null }) {
   const id = `${idPrefix}-${field.name}`;
   const errId = `${id}-error`;
   const common = {
@@ -39,7 +38,7 @@ function Input({ field, value, onChange, error, lists, disabled, idPrefix }) {
   } else if (field.type === 'select' || field.type === 'ref') {
     control = html`<select value=${value} onChange=${set} ...${common}>
       ${field.required && value !== '' ? null : html`<option value="">${field.required ? t('admin.choose') : t('common.none')}</option>`}
-      ${optionsOf(field, lists).map(([v, text]) => html`<option key=${v} value=${v}>${text}</option>`)}
+      ${optionsOf(field, lists, record).map(([v, text]) => html`<option key=${v} value=${v}>${text}</option>`)}
     </select>`;
   } else if (field.type === 'multi') {
     const pick = (e) => onChange([...e.currentTarget.selectedOptions].map((o) => o.value));
@@ -123,6 +122,7 @@ function RecordForm({ config, record, lists, onSaved, onCancel }) {
           field=${f}
           value=${values[f.name]}
           lists=${lists}
+          record=${record}
           disabled=${!creating && f.fixed}
           idPrefix="admin"
           error=${errorOf(f.name)}

@@ -7,7 +7,8 @@
 //   (RegExp) + hint? (i18n key shown when it fails), options? ([[value, i18n key]] or a name of the
 //   page's loaded lists), when? ((values) => shown), create? (only when adding: username,
 //   password), fixed? (shown but not changed once created: codes), edit? (false: not in the form),
-//   blank? (what an empty one is sent as: '' where the API takes no null, e.g. a store's address)}
+//   blank? (what an empty one is sent as: '' where the API takes no null, e.g. a store's address),
+//   exclude? ((item, record, list) => true: a list's item a ref field does not offer for `record`)}
 // types: text | password | number | integer | money | date | select | ref | checkbox | list |
 //   textarea | multi. `list`: several values typed apart by commas, spaces or new lines (TACs);
 //   `multi`: several ids picked from a loaded list (a product's rival models).
@@ -158,4 +159,29 @@ export function listQuery(filters, page, pageSize) {
   const query = { page, page_size: pageSize };
   for (const [k, v] of Object.entries(filters)) if (!isBlank(v)) query[k] = typeof v === 'string' ? v.trim() : v;
   return query;
+}
+
+/** A ref field's choices, [[id, label]] of the page's loaded `list`, without those its `exclude`
+ * rules out for the record being edited (`record`: null when adding). */
+export function refOptions(field, list, record = null) {
+  const items = list || [];
+  return items.filter((item) => !field.exclude?.(item, record, items)).map((item) => [String(item.id), item.label]);
+}
+
+/** The ids of `id` and of everything below it in `list`'s tree (`parentKey`: each item's parent
+ * id) — what cannot become its parent without a loop. */
+export function selfAndBelow(list, id, parentKey = 'parent_id') {
+  const out = new Set([String(id)]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const item of list || []) {
+      const parent = item[parentKey];
+      if (parent != null && out.has(String(parent)) && !out.has(String(item.id))) {
+        out.add(String(item.id));
+        grew = true;
+      }
+    }
+  }
+  return out;
 }

@@ -6,6 +6,8 @@ import {
   errorField,
   formValues,
   listQuery,
+  refOptions,
+  selfAndBelow,
   splitList,
   visibleFields,
 } from './forms.js';
@@ -199,5 +201,33 @@ describe('admin lists', () => {
     expect(placementOf({ role: 'rep', territory_id: 1 }, lists)).toBe('GZ-TH · 天河片区');
     expect(placementOf({ role: 'hq' }, lists)).toBe('');
     expect(labelOf(lists, 'territories', 7)).toBe('#7');
+  });
+});
+
+describe("a partner's 'buys from'", () => {
+  // national 1 ← provincial 2 ← local 3; 4 on its own; 5 buys from 3.
+  const list = [
+    { id: 1, label: 'N', parent_id: null },
+    { id: 2, label: 'P', parent_id: 1 },
+    { id: 3, label: 'L', parent_id: 2 },
+    { id: 4, label: 'X', parent_id: null },
+    { id: 5, label: 'L2', parent_id: 3 },
+  ];
+  const field = config('partners').fields.find((f) => f.name === 'parent_id');
+
+  it('offers neither the partner itself nor one that buys from it, however far down', () => {
+    expect([...selfAndBelow(list, 2)].sort()).toEqual(['2', '3', '5']);
+    expect(refOptions(field, list, { id: 2 }).map(([id]) => id)).toEqual(['1', '4']);
+    expect(refOptions(field, list, { id: 5 }).map(([id]) => id)).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('offers every partner to a new one', () => {
+    expect(refOptions(field, list, null)).toEqual([
+      ['1', 'N'],
+      ['2', 'P'],
+      ['3', 'L'],
+      ['4', 'X'],
+      ['5', 'L2'],
+    ]);
   });
 });

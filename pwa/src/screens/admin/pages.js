@@ -6,6 +6,7 @@ import { html } from 'htm/preact';
 import { request, requestPage } from '../../api.js';
 import { lang, localName, t } from '../../i18n/index.js';
 import { fetchAllPages } from '../desk/kit.js';
+import { selfAndBelow } from './forms.js';
 import { ResetPassword } from './ResetPassword.js';
 
 // --- the lists selects and columns name ----------------------------------------------------------
@@ -334,6 +335,9 @@ const partners = page(
         type: 'ref',
         options: 'partners',
         help: 'admin.partners.parentHelp',
+        // Not itself nor a partner that buys from it (directly or further down): the server would
+        // refuse the loop.
+        exclude: (item, record, list) => !!record && selfAndBelow(list, record.id).has(String(item.id)),
       },
       {
         name: 'repair_provider',
