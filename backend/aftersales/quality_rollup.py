@@ -45,7 +45,7 @@ from sqlalchemy import Integer, case, delete, func, insert, inspect, literal, se
 from sqlalchemy.orm import Session, aliased
 
 from ..channel.rollup import _among, _chunks, _upsert
-from ..core.transaction import TransactionState
+from ..core.transaction import TransactionState, original_values
 from ..extensions import db
 from ..org.models import Territory
 from ..stores.models import Store
@@ -68,20 +68,6 @@ class Noted:
         self.events: dict = {}  # event id → the object added
 
 
-def _original(obj: WarrantyCard) -> tuple:
-    state = inspect(obj)
-    values = []
-    for name in CARD_FIELDS:
-        history = state.attrs[name].history
-        if history.deleted:
-            values.append(history.deleted[0])
-        elif history.unchanged:
-            values.append(history.unchanged[0])
-        else:
-            values.append(getattr(obj, name))
-    return tuple(values)
-
-
 def _notice(session: Session) -> None:
     noted = None
     for obj in session.new:
@@ -97,7 +83,7 @@ def _notice(session: Session) -> None:
             state = inspect(obj)
             if any(state.attrs[name].history.has_changes() for name in CARD_FIELDS):
                 noted = noted or NOTED.get(session)
-                noted.cards.setdefault(obj.id, (None, _original(obj)))
+                noted.cards.setdefault(obj.id, (None, original_values(obj, CARD_FIELDS)))
 
 
 def _lock(session: Session, shared: bool) -> None:

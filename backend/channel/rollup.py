@@ -142,7 +142,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from ..auth.models import Role, User
-from ..core.transaction import TransactionState
+from ..core.transaction import TransactionState, original_values
 from ..extensions import db
 from ..org.models import Territory
 from ..sellout.models import BAND_UNITS, CompetitorSellOut, SellOutReport
@@ -227,17 +227,9 @@ class Noted:
 def _original(obj: WarrantyCard) -> tuple | None:
     """The card's values when the transaction started (its attributes' history at their first
     change: whatever changed before was noted at an earlier flush)."""
-    state = inspect(obj)
-    values = []
-    for name in CARD_FIELDS:
-        history = state.attrs[name].history
-        if history.deleted:
-            values.append(history.deleted[0])
-        elif history.unchanged:
-            values.append(history.unchanged[0])
-        else:  # set without being loaded first: the services always read it before; take it as it is
-            values.append(getattr(obj, name))
-    imei, imei2, product_id, store_id, purchase_date, voided_at, closed_at, closed_kind = values
+    imei, imei2, product_id, store_id, purchase_date, voided_at, closed_at, closed_kind = original_values(
+        obj, CARD_FIELDS
+    )
     return (imei, imei2, product_id, store_id, purchase_date, *card_flags(voided_at, closed_at, closed_kind))
 
 
@@ -250,14 +242,7 @@ USER_FIELDS = ("role", "store_id")
 
 
 def _user_original(obj: User) -> tuple:
-    state = inspect(obj)
-    values = []
-    for name in USER_FIELDS:
-        history = state.attrs[name].history
-        values.append(
-            history.deleted[0] if history.deleted else history.unchanged[0] if history.unchanged else getattr(obj, name)
-        )
-    return tuple(values)
+    return original_values(obj, USER_FIELDS)
 
 
 def _notice(session: Session) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 _MISSING = object()
@@ -136,3 +136,21 @@ def _install() -> None:
         event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+
+
+def original_values(obj: Any, names: tuple[str, ...]) -> tuple:
+    """`obj`'s values of `names` as the transaction found them: each attribute's history at its
+    first change (a change made before an earlier flush was noted by that flush's hook), else its
+    loaded value. An attribute set without being loaded first has no history: its value is taken
+    as it is (the services read a row before they change it)."""
+    state = inspect(obj)
+    values = []
+    for name in names:
+        history = state.attrs[name].history
+        if history.deleted:
+            values.append(history.deleted[0])
+        elif history.unchanged:
+            values.append(history.unchanged[0])
+        else:
+            values.append(getattr(obj, name))
+    return tuple(values)

@@ -145,10 +145,8 @@ def _mixed(device: Device, world, visits: int) -> list[dict]:
     return out
 
 
-def test_statements_per_mutation_stay_few(api, world, app):
-    """A regression guard for issue 13: the statements a mixed push sends, per mutation."""
-    device = Device(api(world.rep_a1))
-    mutations = _mixed(device, world, 20)
+def _pushed_counting(device: Device, batch: list[dict]):
+    """Push `batch`; (the response, the statements it sent by their first word)."""
     kinds: Counter = Counter()
 
     def listen(conn, cursor, statement, parameters, context, executemany):
@@ -156,9 +154,16 @@ def test_statements_per_mutation_stay_few(api, world, app):
 
     event.listen(db.engine, "before_cursor_execute", listen)
     try:
-        r = device.push(mutations)
+        return device.push(batch), kinds
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def test_statements_per_mutation_stay_few(api, world, app):
+    """A regression guard for issue 13: the statements a mixed push sends, per mutation."""
+    device = Device(api(world.rep_a1))
+    mutations = _mixed(device, world, 20)
+    r, kinds = _pushed_counting(device, mutations)
     assert set(statuses(r)) == {"applied"}, r.json
     per_mutation = sum(kinds.values()) / len(mutations)
     assert per_mutation < 0.75, (per_mutation, kinds)  # 0.68 on SQLite, 0.65 on PostgreSQL
@@ -262,16 +267,7 @@ def test_a_clean_batch_takes_one_savepoint(api, world):
     device = Device(api(world.rep_a1))
     assert device.push([]).status_code == 200  # the client's row (created in a savepoint of its own)
     batch = _mixed(device, world, 6)
-    kinds: Counter = Counter()
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        kinds[statement.split(None, 1)[0].upper()] += 1
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        r = device.push(batch)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
+    r, kinds = _pushed_counting(device, batch)
     assert set(statuses(r)) == {"applied"}, r.json
     assert kinds["SAVEPOINT"] == 1 and kinds["RELEASE"] == 1, kinds
 
@@ -294,16 +290,7 @@ def test_edits_of_rows_made_or_changed_earlier_in_the_run_see_them(api, world):
         device.mutation("store.update", store_update_args(store.id, {"address": "中山路2号"})),
         device.mutation("visit.check_out", check_out_args(visit["id"])),
     ]
-    kinds: Counter = Counter()
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        kinds[statement.split(None, 1)[0].upper()] += 1
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        r = device.push(batch)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
+    r, kinds = _pushed_counting(device, batch)
     assert statuses(r) == ["applied"] * 6, r.json
     assert kinds["SAVEPOINT"] == 1, kinds
     db.session.expire_all()
