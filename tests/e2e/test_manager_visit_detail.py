@@ -16,37 +16,15 @@ from playwright.sync_api import expect
 from backend.catalogue.models import ChecklistItem
 from backend.extensions import db
 from tests.desk.helpers import display_check, upload, visit
-from tests.factories import PASSWORD, ApiClient
+from tests.factories import ApiClient
 from tests.routes.helpers import days_ago, local
 
-from .conftest import TIMEOUT_MS, login, shot
+from .conftest import DESK, login, shot, sign_in
 
 pytestmark = pytest.mark.slow
 
-DESK = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
 NO_OVERFLOW = "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture
-def browse(browser, live_server):
-    contexts = []
-
-    def make(size=DESK, locale="en-GB"):
-        context = browser.new_context(
-            **size, base_url=live_server, locale=locale, timezone_id="Asia/Shanghai", service_workers="allow"
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        context.on("console", lambda msg: print(f"[browser {msg.type}] {msg.text}"))
-        context.on("weberror", lambda err: print(f"[browser error] {err.error}"))
-        # offline from everything but the app (no map tiles)
-        context.route(lambda url: not url.startswith(live_server), lambda r: r.abort())
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def audit_data(app, world):
@@ -81,10 +59,10 @@ def audit_data(app, world):
     return {"day": day, "visit": v, "photo": p, "other_visit": v_other, "other_photo": p_other, "far_photo": p_far}
 
 
-def test_a_manager_opens_a_visit_from_the_timeline_and_audits_the_photo_feed(app, e2e_world, browse):
+def test_a_manager_opens_a_visit_from_the_timeline_and_audits_the_photo_feed(app, e2e_world, context_of):
     world = e2e_world
     data = audit_data(app, world)
-    page = browse().new_page()
+    page = context_of().new_page()
     login(page, world.manager_a.username)
     expect(page.locator("[data-testid=manager-screens]")).to_be_visible()
 
@@ -156,7 +134,7 @@ def test_a_manager_opens_a_visit_from_the_timeline_and_audits_the_photo_feed(app
 @pytest.mark.parametrize(
     ("size", "locale", "name"), [(DESK, "zh-CN", "desk-zh"), (PHONE, "zh-CN", "phone-zh"), (PHONE, "en-GB", "phone-en")]
 )
-def test_the_screens_in_chinese_and_on_a_phone(app, e2e_world, browse, size, locale, name):
+def test_the_screens_in_chinese_and_on_a_phone(app, e2e_world, context_of, size, locale, name):
     world = e2e_world
     data = audit_data(app, world)
     # a checklist item named at length (the demo's): the feed's filter lists it, within the screen
@@ -170,7 +148,7 @@ def test_the_screens_in_chinese_and_on_a_phone(app, e2e_world, browse, size, loc
         )
     )
     db.session.commit()
-    page = browse(size, locale).new_page()
+    page = context_of(locale, size).new_page()
     login(page, world.manager_a.username)
     page.goto(f"/#/visits/{data['visit']}")
     detail = page.locator("[data-testid=visit-detail]")
@@ -189,14 +167,11 @@ def test_the_screens_in_chinese_and_on_a_phone(app, e2e_world, browse, size, loc
     shot(page, f"photo-feed-{name}")
 
 
-def test_hq_audits_any_region_and_opens_a_visit(app, e2e_world, browse):
+def test_hq_audits_any_region_and_opens_a_visit(app, e2e_world, context_of):
     world = e2e_world
     data = audit_data(app, world)
-    page = browse().new_page()
-    page.goto("/")
-    page.locator("input[name=username]").fill(world.hq.username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("[data-testid=login-form] button[type=submit]").click()
+    page = context_of().new_page()
+    sign_in(page, world.hq.username)
     expect(page.get_by_role("link", name="Shipment imports")).to_be_visible()
     page.goto("/#/photos")
     items = page.locator("[data-testid=feed-item]")

@@ -33,43 +33,13 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.photos.models import Photo, PhotoLink
 from backend.tasks.models import Task
-from tests.factories import PASSWORD
 
-from .conftest import PHONE, TIMEOUT_MS, login, shot, wait_for_service_worker, wait_until
+from .conftest import PHONE, login, shot, sign_in, wait_for_service_worker, wait_until
 from .test_rep_visit import make_jpeg, sync_status, wait_synced
 
 pytestmark = pytest.mark.slow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-DESK = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
-
-
-@pytest.fixture
-def desk(browser, live_server):
-    """`desk(locale)` → a fresh desktop browser context (1366×900); closed at the end."""
-    contexts = []
-
-    def make(locale="zh-CN"):
-        context = browser.new_context(
-            **DESK, base_url=live_server, locale=locale, timezone_id="Asia/Shanghai", service_workers="allow"
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        context.on("console", lambda msg: print(f"[desk {msg.type}] {msg.text}"))
-        context.on("weberror", lambda err: print(f"[desk error] {err.error}"))
-        context.route(lambda url: not url.startswith(live_server), lambda r: r.abort())
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("[data-testid=login-form] button[type=submit]").click()
 
 
 def phone_shot(page, testid: str | None, name: str) -> None:
@@ -88,12 +58,12 @@ def task_of(title: str) -> Task | None:
     return db.session.scalar(select(Task).where(Task.title == title))
 
 
-def test_manager_assigns_rep_completes_offline_with_photo_manager_sees_it_done(desk, phone, e2e_world, tmp_path):
+def test_manager_assigns_rep_completes_offline_with_photo_manager_sees_it_done(context_of, phone, e2e_world, tmp_path):
     world = e2e_world
     photo = make_jpeg(tmp_path / "display.jpg")
 
     # --- the manager assigns the task at the desk -------------------------------------------------
-    mgr = desk("zh-CN").new_page()
+    mgr = context_of("zh-CN").new_page()
     sign_in(mgr, "manager_a")
     expect(mgr.locator("[data-testid=desk-nav]")).to_be_visible()
     # The manager lands on team today: rep_a1 there, nothing done yet.
@@ -244,7 +214,7 @@ def test_manager_assigns_rep_completes_offline_with_photo_manager_sees_it_done(d
     shot(mgr, "tasks-08-desk-zh-visit-detail")
 
 
-def test_hq_campaign_and_overdue_first_in_english(desk, phone, e2e_world, app):
+def test_hq_campaign_and_overdue_first_in_english(context_of, phone, e2e_world, app):
     world = e2e_world
     today = datetime.now(SHANGHAI).date()
     # An overdue task (made yesterday, due yesterday) and one due next week, at region A's stores.
@@ -274,7 +244,7 @@ def test_hq_campaign_and_overdue_first_in_english(desk, phone, e2e_world, app):
     db.session.add_all([late, later])
     db.session.commit()
 
-    hq = desk("en-GB").new_page()
+    hq = context_of("en-GB").new_page()
     sign_in(hq, "hq")
     expect(hq.locator("[data-testid=desk-nav]")).to_be_visible()
     hq.locator("[data-testid=desk-nav] a[href='#/tasks']").click()
