@@ -1,6 +1,7 @@
 """Where a sync push's time and SQL go: 1,000 mixed mutations in batches of 200, statements by kind.
 
     python -m bench.push_profile [--mutations 1000] [--batch 200] [--stores 600] [--repeat 1] [--profile [N]]
+                                 [--profile-out FILE]
 
 A small organisation (bench/data.py), the demo's catalogue and one rep; a new phone queues the
 rep's mixed mutations as the app does (bench/sync.py: visits with display checks, prices, stock
@@ -88,7 +89,9 @@ def report(label: str, counter: Counter, n_mutations: int, seconds: float) -> No
         log(f"    {count / n_mutations:7.3f}/mutation  {count:6,}  {kind}")
 
 
-def run(n_mutations: int, batch: int, n_stores: int, repeat: int = 1, profile: int = 0) -> None:
+def run(
+    n_mutations: int, batch: int, n_stores: int, repeat: int = 1, profile: int = 0, profile_out: str | None = None
+) -> None:
     log(f"push profile: {n_mutations:,} mutations in batches of {batch}; database: {database_label()}")
     rng = random.Random(13)
     with scratch_app("push-profile") as app:
@@ -139,6 +142,9 @@ def run(n_mutations: int, batch: int, n_stores: int, repeat: int = 1, profile: i
             wall, _ = _timed_pushes(api, phone, mutations, batch, Counts(), engine)
             profiler.disable()
             _print_profile(profiler, profile, wall)
+            if profile_out:
+                profiler.dump_stats(profile_out)
+                log(f"  profile saved to {profile_out} (python -m pstats {profile_out})")
 
 
 def _print_profile(profiler: cProfile.Profile, top: int, wall: float) -> None:
@@ -186,8 +192,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--profile", type=int, nargs="?", const=30, default=0, help="one more push under cProfile: top N functions"
     )
+    parser.add_argument("--profile-out", default=None, help="also save the cProfile stats to this file (pstats)")
     args = parser.parse_args(argv)
-    run(args.mutations, args.batch, args.stores, args.repeat, args.profile)
+    run(args.mutations, args.batch, args.stores, args.repeat, args.profile, args.profile_out)
 
 
 if __name__ == "__main__":

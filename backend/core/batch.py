@@ -176,6 +176,21 @@ def _unflushed(model: type, key: Any) -> bool:
     return False
 
 
+@contextmanager
+def reading(model: type) -> Iterator[None]:
+    """A block that queries `model`'s table: without the autoflush, within a push run that
+    flushes once at its end (`deferred_flush`), when the session holds no unwritten change to a
+    `model` row (none pending, modified or deleted), so the query cannot miss one. The rows of
+    other tables the run left pending cannot change what it reads; flushing them here would
+    split the run's one flush (as `locked` explains)."""
+    session = db.session
+    if not flush_deferred() or any(isinstance(o, model) for o in (*session.new, *session.dirty, *session.deleted)):
+        yield
+        return
+    with session.no_autoflush:
+        yield
+
+
 def created(model: type, key: Any, obj: Any = None) -> None:
     """A row with this id was added (`obj`): it is no longer known to be absent."""
     current = _current.get()

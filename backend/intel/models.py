@@ -94,6 +94,9 @@ class IntelDuplicateCandidate(db.Model):
     __tablename__ = "intel_duplicate_candidates"
 
     report_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("intel_reports.id"), primary_key=True)
+    # For the flush's order only (never read): a push run writes a report and its candidates in
+    # one flush, and the unit of work inserts the report first only when a relationship says so.
+    report = relationship("IntelReport", lazy="raise")
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
     distance_m: Mapped[float] = mapped_column(Float, nullable=False)
     name_similarity: Mapped[float] = mapped_column(Float, nullable=False)

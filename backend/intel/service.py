@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from ..auth.models import Role, User
 from ..catalogue.models import CompetitorModel, Product
+from ..core import batch
 from ..core.auth import check_role
 from ..core.batch import reference
 from ..core.errors import Conflict, InvalidInput, NotFound
@@ -208,12 +209,15 @@ def report_intel(actor: User, data: dict) -> tuple[IntelReport, bool]:
     client_fields = tuple(k for k in values if k != "territory_id")
     report, created = create_once(IntelReport, data["id"], values, "intel report", compare=client_fields)
     if created and store is None:
-        for rank, (sid, d, sim) in enumerate(duplicate_candidates(report.name, report.latitude, report.longitude)):
+        with batch.reading(Store):  # a push run's pending rows are not stores: no flush first
+            candidates = duplicate_candidates(report.name, report.latitude, report.longitude)
+        for rank, (sid, d, sim) in enumerate(candidates):
             db.session.add(
                 IntelDuplicateCandidate(report_id=report.id, store_id=sid, distance_m=d, name_similarity=sim, rank=rank)
             )
     photos.link_photos(actor, "intel_report", report.id, data.get("photo_ids", []))
-    db.session.flush()
+    if not batch.flush_deferred():  # in a push's run, the run flushes once at its end (core.batch)
+        db.session.flush()
     return report, created
 
 

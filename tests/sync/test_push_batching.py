@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.catalogue.models import ChecklistItem
 from backend.core.timeutil import utcnow
 from backend.extensions import db
-from backend.intel.models import PriceObservation
+from backend.intel.models import IntelDuplicateCandidate, PriceObservation
 from backend.photos.models import Photo
 from backend.stock.models import StockMovement
 from backend.stores.models import StoreContact, StoreHistory
@@ -26,6 +26,7 @@ from tests.sync.helpers import (
     check_out_args,
     contact_upsert_args,
     display_check_args,
+    intel_args,
     movement_args,
     price_args,
     store_update_args,
@@ -301,6 +302,46 @@ def test_edits_of_rows_made_or_changed_earlier_in_the_run_see_them(api, world):
         select(StoreHistory.new_value).where(StoreHistory.store_id == store.id, StoreHistory.field == "address")
     ).all()
     assert changes == ["中山路1号", "中山路2号"]
+
+
+def test_a_new_store_report_in_a_run_leaves_the_run_one_flush(api, world):
+    """A report of a new store looks for known stores nearby (its duplicate candidates): that
+    read and the report itself no longer write the run's pending rows first (core.batch.reading),
+    so the two visits around it go out in one INSERT, and the candidates are still found."""
+    device = Device(api(world.rep_a1))
+    assert device.push([]).status_code == 200
+    first, second = check_in_args(world.store_a1), check_in_args(world.store_a1b)
+    near_a1 = intel_args(world.store_a1, kind="new_store", name="新开手机店", store_id=None)
+    near_a1b = intel_args(world.store_a1b, kind="new_store", name="另一家新店", store_id=None)
+    batch = [
+        device.mutation("visit.check_in", first),
+        device.mutation("intel.report", near_a1),
+        device.mutation("visit.check_in", second),
+        device.mutation("intel.report", near_a1b),
+        device.mutation("visit.check_out", check_out_args(second["id"])),
+    ]
+    inserts: Counter = Counter()
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if statement.upper().startswith("INSERT INTO"):
+            inserts[statement.split()[2].strip('"')] += 1
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        r, kinds = _pushed_counting(device, batch)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert statuses(r) == ["applied"] * 5, r.json
+    assert kinds["SAVEPOINT"] == 1, kinds
+    assert inserts["visits"] == 1 and inserts["intel_reports"] == 1, inserts
+    candidates = dict(
+        db.session.execute(
+            select(IntelDuplicateCandidate.report_id, IntelDuplicateCandidate.store_id).where(
+                IntelDuplicateCandidate.report_id.in_([uuid.UUID(near_a1["id"]), uuid.UUID(near_a1b["id"])])
+            )
+        ).all()
+    )
+    assert candidates == {uuid.UUID(near_a1["id"]): world.store_a1.id, uuid.UUID(near_a1b["id"]): world.store_a1b.id}
 
 
 # --- one flush per run: a database error at the run's end is told apart as before ---------------
