@@ -82,12 +82,17 @@ def gunicorn(log_dir: Path, *options: str, env: dict[str, str] | None = None) ->
         log.close()
 
 
-def nginx_conf(port: int, upstream: str) -> str:
-    """docs/nginx.conf as is, but for its lines marked LISTEN (a loopback port) and UPSTREAM."""
+def nginx_conf(port: int, upstream: str, access_log: Path) -> str:
+    """docs/nginx.conf as is, but for its lines marked LISTEN (a loopback port), UPSTREAM and
+    ACCESS_LOG (the file, its format kept)."""
     recipe = (ROOT / "docs" / "nginx.conf").read_text()
     for marked, replacement in (
         ("listen 80;  # LISTEN", f"listen 127.0.0.1:{port};  # LISTEN"),
         ("server 127.0.0.1:8000;  # UPSTREAM", f"server {upstream};  # UPSTREAM"),
+        (
+            "access_log /var/log/nginx/access.log fieldsales;  # ACCESS_LOG",
+            f"access_log {access_log} fieldsales;  # ACCESS_LOG",
+        ),
     ):
         assert recipe.count(marked) == 1, f"docs/nginx.conf must have exactly one line `{marked}`"
         recipe = recipe.replace(marked, replacement)
@@ -97,11 +102,12 @@ def nginx_conf(port: int, upstream: str) -> str:
 @contextmanager
 def nginx(upstream_base: str, tmp: Path) -> Iterator[str]:
     """nginx configured by docs/nginx.conf in front of `upstream_base` (http://host:port): its
-    own foreground process on a free loopback port, with its configuration, logs and temporary
-    files in `tmp`; yields its base URL once a health check passes through it, and always stops
-    it. The distribution's nginx (NGINX) is used as installed; its system service is not."""
+    own foreground process on a free loopback port, with its configuration, logs (the recipe's
+    access log: `tmp/access.log`) and temporary files in `tmp`; yields its base URL once a health
+    check passes through it, and always stops it. The distribution's nginx (NGINX) is used as
+    installed; its system service is not."""
     port = free_port()
-    (tmp / "fieldsales.conf").write_text(nginx_conf(port, upstream_base.removeprefix("http://")))
+    (tmp / "fieldsales.conf").write_text(nginx_conf(port, upstream_base.removeprefix("http://"), tmp / "access.log"))
     # What a distribution's nginx.conf gives the recipe (it is a file of the http context), with
     # every path in `tmp`. As root the workers would switch to `nobody`, who cannot enter `tmp`.
     (tmp / "nginx.conf").write_text(
