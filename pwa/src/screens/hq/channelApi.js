@@ -52,7 +52,7 @@ export const acknowledge = (id) => request('POST', `/channel/alerts/${enc(id)}/a
  * Save a CSV the server makes (`path` under /api/v1, e.g. '/channel/stock.csv') with `query`,
  * straight from the server into the browser's download manager: the export needs the bearer
  * token, which a plain link cannot send, so the server is first asked for a signed link to it
- * (POST /auth/download-link: for this user, path and query, a minute), which an
+ * (POST /auth/download-link: for this user, path and query, once within a minute), which an
  * `<a href download>` then follows — the file is never held in the page's memory. The server
  * names the file (Content-Disposition). Resolves to the link's URL once the download has started.
  */
