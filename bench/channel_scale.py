@@ -107,6 +107,7 @@ class World:
         self.manager_region = 0
         self.shipments = 0
         self.cards = 0
+        self.scale = 1.0
 
 
 # --- the data ---------------------------------------------------------------------------------
@@ -403,6 +404,53 @@ def build(app, scale: float, n_import: int) -> World:
     return w
 
 
+def reused(app) -> World:
+    """The world of a kept database (--reuse), read back from it: what build() returned."""
+    from backend.auth.models import User
+    from backend.channel.figures import business_today
+    from backend.org.models import Region
+
+    w = World()
+    with app.app_context():
+        w.today = business_today()
+        for pid, code, active in db.session.execute(
+            select(Product.id, Product.model_code, Product.active).order_by(Product.id)
+        ):
+            w.products[code] = pid
+            if active:
+                w.active.append(pid)
+        w.region_ids = dict(db.session.execute(select(Region.code, Region.id)).all())
+        w.partner_codes = dict(db.session.execute(select(Partner.id, Partner.code)).all())
+        hq = db.session.scalar(select(User).where(User.username == "hq"))
+        manager = db.session.scalar(select(User).where(User.username == "manager_GD"))
+        if hq is None or manager is None:
+            raise SystemExit("the reused database has no bench users hq and manager_GD: not a channel_scale world")
+        w.manager_region = manager.region_id
+        w.hq, w.manager = Caller(app, hq), Caller(app, manager)
+        w.shipments = db.session.scalar(text("SELECT reltuples::bigint FROM pg_class WHERE relname = 'shipments'"))
+        w.cards = db.session.scalar(text("SELECT reltuples::bigint FROM pg_class WHERE relname = 'warranty_cards'"))
+        w.scale = round(w.shipments / SHIPMENTS, 2)
+    return w
+
+
+def fresh_import_tacs(w: World, n_import: int) -> None:
+    """A reused world's imports need units never shipped: each model gets TACs of a new
+    generation (the digit after the model's in "867<model>0<batch>", 0 at the build), added to
+    its product, as a production line would."""
+    products = {p.model_code: p for p in db.session.scalars(select(Product))}
+    used = {int(tac[5]) for p in products.values() for tac in p.tac_codes if tac.startswith("867")}
+    generation = max(used, default=0) + 1
+    if generation > 9:
+        raise SystemExit("the reused database has used all its import TAC generations: build a new one")
+    for index, (code, _name, _days_ago, _price, _active) in enumerate(OUR_PRODUCTS):
+        needed = MODEL_WEIGHTS[code] * n_import * 2 * 1.3
+        tacs = [f"867{index + 10:02d}{generation}{b:02d}" for b in range(1, max(2, math.ceil(needed / 10**6)) + 1)]
+        product = products[code]
+        product.tac_codes = list(product.tac_codes) + tacs
+        w.import_tacs[code] = tacs
+    db.session.commit()
+
+
 def _check_imeis() -> None:
     """The SQL check digits are the Luhn ones (a sample)."""
     for (imei,) in db.session.execute(text("SELECT imei FROM shipments TABLESAMPLE SYSTEM (1) LIMIT 2000")):
@@ -520,7 +568,13 @@ def screens(app, w: World, n: int) -> None:
     }
     del partners
     time_screens("channel", plans, n, LIMIT_MS)
-    # The exports, whole.
+
+
+def exports(w: World) -> None:
+    """The CSV exports, whole (all the rows streamed), three times each after one untimed."""
+    products = list(w.products.values())
+    base = "/api/v1/channel"
+    hq = w.hq
     for name, url in (
         ("stock.csv, all regions by partner", f"{base}/stock.csv?group=partner"),
         ("aging.csv, one region and model", f"{base}/aging.csv?region_id={w.manager_region}&product_id={products[1]}"),
@@ -626,6 +680,9 @@ def imports(app, w: World, n: int) -> None:
             note(f"channel: the cohorts gained exactly the {gained:,} units the import loaded")
 
 
+PARTS = ("screens", "exports", "imports")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.channel_scale", description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every count (default 1: 10 M shipments)")
@@ -633,17 +690,50 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--import-rows", type=int, default=None, help="rows of each import file (default 1000000 × scale, ≥ 10000)"
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database at the end (its name is printed) for --reuse"
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="NAME",
+        help="use the database NAME an earlier run kept (--keep) instead of building one: no build, no rebuild() "
+        "of the rollups; migrated to the head first; kept again (drop it when done)",
+    )
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help=f"what to time after the build, comma-separated among {', '.join(PARTS)} (default all)",
+    )
     args = parser.parse_args(argv)
     if not os.environ.get("BENCH_DATABASE_URL", "").startswith("postgresql"):
         raise SystemExit("bench.channel_scale runs on PostgreSQL only: set BENCH_DATABASE_URL")
-    common.log(f"channel at scale {args.scale}: database {common.database_label()}")
+    parts = {part.strip() for part in args.parts.split(",") if part.strip()}
+    if parts - set(PARTS):
+        raise SystemExit(f"--parts: unknown {', '.join(sorted(parts - set(PARTS)))} (choose among {', '.join(PARTS)})")
+    common.log(
+        f"channel at scale {args.scale}: database {common.database_label()}"
+        if not args.reuse
+        else f"channel: reusing {args.reuse}"
+    )
     start = time.perf_counter()
-    with scratch_app("channel") as app:
-        n_import = args.import_rows or max(10_000, round(IMPORT_ROWS * args.scale))
-        w = build(app, args.scale, n_import)
-        rollups(app)
-        screens(app, w, args.requests)
-        imports(app, w, n_import)
+    with scratch_app("channel", keep=args.keep, reuse=args.reuse) as app:
+        if args.reuse:
+            w = reused(app)
+            n_import = args.import_rows or max(10_000, round(IMPORT_ROWS * w.scale))
+            common.note(f"channel: reused the kept database {args.reuse} (scale {w.scale:g}, rolled up before)")
+        else:
+            n_import = args.import_rows or max(10_000, round(IMPORT_ROWS * args.scale))
+            w = build(app, args.scale, n_import)
+            rollups(app)
+        if "screens" in parts:
+            screens(app, w, args.requests)
+        if "exports" in parts:
+            exports(w)
+        if "imports" in parts:
+            if args.reuse:
+                with app.app_context():
+                    fresh_import_tacs(w, n_import)
+            imports(app, w, n_import)
     common.print_table(common.database_label(), time.perf_counter() - start)
 
 

@@ -228,16 +228,36 @@ def _quiet_upgrade() -> None:
             handler.setStream(sys.stderr)
 
 
+def _pg_check_ours(url) -> None:
+    """Stops unless the database exists and was made by the benchmarks (carries the mark)."""
+    with _pg_admin(url) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (url.database,)
+        ).fetchone()
+    if row is None or row[0] != _PG_MARK:
+        raise SystemExit(f"No benchmark database {url.database!r} to reuse (kept by an earlier run with --keep)")
+
+
 @contextlib.contextmanager
-def scratch_app(label: str) -> Iterator[Flask]:
+def scratch_app(label: str, *, keep: bool = False, reuse: str | None = None) -> Iterator[Flask]:
     """An app on a fresh, migrated database; removes it all after.
 
     Yields outside any app context: the benchmarks set up data and call services inside
     `with app.app_context()`, but send requests from outside one, so that each request gets
     its own app context and database session as it would in production.
+
+    PostgreSQL only: `keep` leaves the database in place at the end (its name is printed);
+    `reuse` names such a kept database (made by the benchmarks) to use instead of a fresh one:
+    it is migrated to the head (a migration added since applies) and kept again.
     """
     pg_url = os.environ.get("BENCH_DATABASE_URL")
-    if pg_url:
+    if (keep or reuse) and not pg_url:
+        raise SystemExit("keeping or reusing a benchmark database needs BENCH_DATABASE_URL (PostgreSQL)")
+    if reuse:
+        pg_url = make_url(pg_url).set(database=reuse).render_as_string(hide_password=False)
+        _pg_check_ours(make_url(pg_url))
+        keep = True
+    elif pg_url:
         _pg_create(make_url(pg_url))
     tmp = Path(tempfile.mkdtemp(prefix=f"fieldsales-bench-{label}-"))
     try:
@@ -256,7 +276,9 @@ def scratch_app(label: str) -> Iterator[Flask]:
                 db.session.remove()
                 db.engine.dispose()
     finally:
-        if pg_url:
+        if pg_url and keep:
+            log(f"kept the database {make_url(pg_url).database} (reuse it with --reuse, drop it when done)")
+        elif pg_url:
             _pg_drop(make_url(pg_url))
         shutil.rmtree(tmp, ignore_errors=True)
 
