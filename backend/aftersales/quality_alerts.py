@@ -120,7 +120,7 @@ def raise_alerts(product_ids=None, today: date | None = None) -> list[dict]:
     return [r for r in rows if (r["product_id"], r["scope_key"]) in inserted]
 
 
-@job
+@job(light=True)
 def check_quality(product_id: int) -> int:
     """The job: a model's events or sales changed. Returns the alerts raised."""
     raised = len(raise_alerts([product_id]))

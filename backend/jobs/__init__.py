@@ -14,7 +14,9 @@ claims its row first, so a job dispatched twice runs once. A job may be delayed
 jobs committed meanwhile join it, so a burst makes one run (the price rollup, issue 13).
 
 Jobs are plain functions decorated with `@job`: they find or create an application context
-themselves, and are idempotent — an attempt may be cut short at any point and run again.
+themselves, and are idempotent — an attempt may be cut short at any point and run again. A short
+one declared `@job(light=True)` (the price rollup, the alert checks) runs inside the rq worker's
+own process instead of a forked work horse, which would cost it more than its work (`worker.py`).
 
 The package, each module importing (at its top) only from those before it: `models.py`, `app.py`
 (the app of a worker process), `outbox.py` (recording with the transaction, dispatch, attempts;

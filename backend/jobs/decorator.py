@@ -16,10 +16,14 @@ def job(
     *,
     timeout: int | Callable[..., int] | None = None,
     on_give_up: Callable[..., None] | None = None,
+    light: bool = False,
 ) -> Callable:
     """Make `fn` a job. `timeout`: seconds an attempt may run under RQ (or a function of the
     job's arguments giving them; default `JOB_TIMEOUT_SECONDS`). `on_give_up(*args, reason)` is
-    called, in a transaction of its own, when the job is marked `failed`.
+    called, in a transaction of its own, when the job is marked `failed`. `light`: a short job
+    (a rollup, an alert check) that an rq worker runs in its own process instead of a forked
+    work horse (`worker.py`): no fork, and the worker's database connections and compiled
+    statements serve every run.
 
     Called directly, the job simply runs (with an application context); dispatched from the
     outbox, its attempt is claimed and its outcome recorded on the row."""
@@ -35,6 +39,7 @@ def job(
         wrapper.job_name = f"{fn.__module__}:{fn.__qualname__}"
         wrapper.timeout = timeout
         wrapper.on_give_up = on_give_up
+        wrapper.light = light
         return wrapper
 
     return decorate(fn) if fn is not None else decorate

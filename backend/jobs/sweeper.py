@@ -157,6 +157,9 @@ def sweep_job() -> None:
         sweep()
 
 
+sweep_job.light = True  # run by the worker itself, not a forked work horse (see worker.py)
+
+
 def _sweep_mark() -> str:
     return f"{current_app.config['RQ_QUEUE']}:sweep-queued"
 

@@ -104,27 +104,29 @@ def _dialect_insert(model, session=None):
     return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(model)
 
 
-@job
+@job(light=True)
 def refresh_price_cells(batch: int = 2000) -> int:
     """Recompute every dirty cell, then look for price drops around them. Returns cells done.
 
-    Keys are taken with SELECT … FOR UPDATE SKIP LOCKED, then DELETE … RETURNING: two workers never
+    Keys are taken with DELETE … RETURNING of a SELECT … FOR UPDATE SKIP LOCKED: two workers never
     compute the same dirty key, and a key that a transaction still writing observations holds
     (see `_write_dirty`) is left to the run that transaction recorded, and to one more this run
     records for it in case that transaction rolls back. A key dirtied again while it is computed
     is taken by the next run. (SQLite has one writer at a time: no locks needed.)"""
     done = 0
     d = PriceCellDirty
+    cols = (d.period, d.model_key, d.region_id, d.period_start)
     while True:
-        keys = [
+        # One statement takes a batch: the subquery locks what no one holds, the DELETE takes it.
+        taken = {
             tuple(k)
             for k in db.session.execute(
-                select(d.period, d.model_key, d.region_id, d.period_start)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
+                delete(d)
+                .where(tuple_(*cols).in_(select(*cols).limit(batch).with_for_update(skip_locked=True)))
+                .returning(*cols)
             )
-        ]
-        if not keys:
+        }
+        if not taken:
             if db.session.scalar(select(d.period).limit(1)) is not None:
                 # Keys skipped above because a transaction held them: it recorded a run of its
                 # own, but if it rolls back that run goes with it and its keys (dirty before it)
@@ -133,18 +135,25 @@ def refresh_price_cells(batch: int = 2000) -> int:
                 after_commit(refresh_price_cells, delay=max(1, current_app.config["PRICE_ROLLUP_DELAY_SECONDS"]))
             db.session.commit()
             return done
-        taken = db.session.execute(
-            delete(d)
-            .where(tuple_(d.period, d.model_key, d.region_id, d.period_start).in_(keys))
-            .returning(d.period, d.model_key, d.region_id, d.period_start)
-        )
-        done += compute_cells({tuple(k) for k in taken})
+        done += compute_cells(taken)
         db.session.commit()
 
 
 def _model_filter(key: str):
     number = int(key[1:])
     return PriceObservation.product_id == number if key[0] == "p" else PriceObservation.competitor_model_id == number
+
+
+def _models_filter(keys: list[str]):
+    """Observations of any of these models (model keys)."""
+    products = [int(k[1:]) for k in keys if k[0] == "p"]
+    competitors = [int(k[1:]) for k in keys if k[0] == "c"]
+    o = PriceObservation
+    if not competitors:
+        return o.product_id.in_(products)
+    if not products:
+        return o.competitor_model_id.in_(competitors)
+    return or_(o.product_id.in_(products), o.competitor_model_id.in_(competitors))
 
 
 def _period_bounds(period: str, start: date) -> tuple[datetime, datetime]:
@@ -255,8 +264,8 @@ def _upsert_cells(rows: list[dict]) -> None:
 
 
 def compute_cells(keys: set[Key]) -> int:
-    """Recompute `keys` from the raw observations — one query per model over the days the keys
-    span — write them (a cell left with no observations is deleted), and raise the alerts around
+    """Recompute `keys` from the raw observations — one query per group of models over the days
+    their keys span — write them (a cell left with no observations is deleted), and raise the alerts around
     them. Returns the number of keys computed."""
     if not keys:
         return 0
@@ -267,28 +276,29 @@ def compute_cells(keys: set[Key]) -> int:
     now = utcnow()
     rows, empty = [], []
     # Each model's observations over the days its keys span, many models to a query: a push's
-    # prices touch dozens of models, and a query each was most of the job's round trips.
-    models = list(by_model.items())
-    for i in range(0, len(models), _MODELS_PER_QUERY):
-        chunk = models[i : i + _MODELS_PER_QUERY]
-        spans = []
-        for mkey, cells in chunk:
-            first = min(c[3] for c in cells)
-            last = max(c[3] + rules.period_length(c[0]) for c in cells)
-            spans.append(
-                and_(
-                    _model_filter(mkey),
-                    PriceObservation.observed_at >= business_day_bounds(first)[0],
-                    PriceObservation.observed_at < business_day_bounds(last)[0],
-                )
+    # prices touch dozens of models, and a query each was most of the job's round trips. Models
+    # whose spans overlap (a push's: this week) share a query over the days of them all, by IN
+    # lists of models: one statement, compiled once and cached whatever the number of models.
+    spans = {
+        mkey: (min(c[3] for c in cells), max(c[3] + rules.period_length(c[0]) for c in cells))
+        for mkey, cells in by_model.items()
+    }
+    for first, last, mkeys in _overlapping(spans):
+        for i in range(0, len(mkeys), _MODELS_PER_QUERY):
+            chunk = mkeys[i : i + _MODELS_PER_QUERY]
+            o = PriceObservation
+            stmt = _observation_rows().where(
+                _models_filter(chunk),
+                o.observed_at >= business_day_bounds(first)[0],
+                o.observed_at < business_day_bounds(last)[0],
             )
-        wanted = {cell for _, cells in chunk for cell in cells}
-        groups = _bucket(db.session.execute(_observation_rows().where(or_(*spans))), wanted)
-        for cell in sorted(wanted):
-            if cell in groups:
-                rows.append(_cell_row(cell, *groups[cell], brand_of, now))
-            else:
-                empty.append(cell)
+            wanted = {cell for mkey in chunk for cell in by_model[mkey]}
+            groups = _bucket(db.session.execute(stmt), wanted)
+            for cell in sorted(wanted):
+                if cell in groups:
+                    rows.append(_cell_row(cell, *groups[cell], brand_of, now))
+                else:
+                    empty.append(cell)
     _upsert_cells(rows)
     if empty:
         c = PriceCell
@@ -306,44 +316,70 @@ def raise_alerts(keys: set[Key]) -> list[PriceAlert]:
     by_series: dict[tuple[str, str, int], list[date]] = {}
     for period, mkey, region, start in keys:
         by_series.setdefault((period, mkey, region), []).append(start)
+    # The series of a period and region whose keys' neighbourhoods overlap (a push's: around
+    # this day, this week) are read together, by IN lists of models (one cached statement
+    # however many models).
+    ranges: dict[tuple[str, int], dict[str, tuple[date, date]]] = {}
+    for (period, mkey, region), starts in by_series.items():
+        step = rules.period_length(period)
+        ranges.setdefault((period, region), {})[mkey] = (min(starts) - step, max(starts) + step)
     raised = []
-    series = list(by_series.items())
-    for i in range(0, len(series), _MODELS_PER_QUERY):
-        chunk = series[i : i + _MODELS_PER_QUERY]
-        # The cells of each series around its keys (the period before and after), many series
-        # to a query.
-        found: dict[tuple[str, str, int], dict[date, PriceCell]] = {key: {} for key, _ in chunk}
-        around = []
-        for (period, mkey, region), starts in chunk:
-            step = rules.period_length(period)
-            around.append(
-                and_(
-                    PriceCell.period == period,
-                    PriceCell.model_key == mkey,
-                    PriceCell.region_id == region,
-                    PriceCell.period_start >= min(starts) - step,
-                    PriceCell.period_start <= max(starts) + step,
-                )
-            )
-        for c in db.session.scalars(select(PriceCell).where(or_(*around))):
-            found[(c.period, c.model_key, c.region_id)][c.period_start] = c
-        # The alerts already raised there: their figures follow the cells (see _alerts_of_series).
-        known: dict[tuple[str, str, int], dict[date, PriceAlert]] = {key: {} for key, _ in chunk}
-        alerts_around = [
-            and_(
-                PriceAlert.period == period,
-                PriceAlert.competitor_model_id == int(mkey[1:]),
-                PriceAlert.region_id == region,
-                PriceAlert.period_start >= min(starts),
-                PriceAlert.period_start <= max(starts) + rules.period_length(period),
-            )
-            for (period, mkey, region), starts in chunk
-        ]
-        for a in db.session.scalars(select(PriceAlert).where(or_(*alerts_around))):
-            known[(a.period, model_key(None, a.competitor_model_id), a.region_id)][a.period_start] = a
-        for key, starts in chunk:
-            raised += _alerts_of_series(key[0], key[2], starts, found[key], cfg, known[key])
+    for (period, region), spans in sorted(ranges.items()):
+        for lo, hi, mkeys in _overlapping(spans):
+            for i in range(0, len(mkeys), _MODELS_PER_QUERY):
+                chunk = mkeys[i : i + _MODELS_PER_QUERY]
+                raised += _alerts_of_models(period, region, lo, hi, chunk, by_series, cfg)
     return raised
+
+
+def _alerts_of_models(period: str, region: int, lo: date, hi: date, mkeys: list[str], by_series, cfg) -> list:
+    """`raise_alerts` for the series of these models in a period and region, whose cells start
+    between `lo` and `hi` (the keys' periods and those before and after)."""
+    # The cells of each series around its keys (the period before and after).
+    found: dict[str, dict[date, PriceCell]] = {mkey: {} for mkey in mkeys}
+    c = PriceCell
+    for cell in db.session.scalars(
+        select(c).where(
+            c.period == period,
+            c.region_id == region,
+            c.model_key.in_(mkeys),
+            c.period_start >= lo,
+            c.period_start <= hi,
+        )
+    ):
+        found[cell.model_key][cell.period_start] = cell
+    # The alerts already raised there: their figures follow the cells (see _alerts_of_series).
+    known: dict[str, dict[date, PriceAlert]] = {mkey: {} for mkey in mkeys}
+    a = PriceAlert
+    for alert in db.session.scalars(
+        select(a).where(
+            a.period == period,
+            a.region_id == region,
+            a.competitor_model_id.in_([int(mkey[1:]) for mkey in mkeys]),
+            a.period_start >= lo,
+            a.period_start <= hi,
+        )
+    ):
+        known[model_key(None, alert.competitor_model_id)][alert.period_start] = alert
+    raised = []
+    for mkey in mkeys:
+        starts = by_series[(period, mkey, region)]
+        raised += _alerts_of_series(period, region, starts, found[mkey], cfg, known[mkey])
+    return raised
+
+
+def _overlapping(spans: dict[str, tuple[date, date]]) -> list[tuple[date, date, list[str]]]:
+    """Group keys whose (first, last) spans overlap or touch: [(first, last, keys)], each group's
+    span the union of its keys' (a key read over a few more days than it needs, in one query
+    with the others, rather than a query of its own)."""
+    groups: list[tuple[date, date, list[str]]] = []
+    for key, (first, last) in sorted(spans.items(), key=lambda item: (item[1], item[0])):
+        if groups and first <= groups[-1][1]:
+            lo, hi, keys = groups[-1]
+            groups[-1] = (lo, max(hi, last), [*keys, key])
+        else:
+            groups.append((first, last, [key]))
+    return groups
 
 
 _MODELS_PER_QUERY = 100  # models (or series of cells) read by one query of the rollup job

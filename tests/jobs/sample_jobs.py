@@ -46,3 +46,18 @@ def hopeless(path: str) -> None:
 @job(on_give_up=_noted_give_up)
 def always_fails(path: str) -> None:
     raise RuntimeError("still broken")
+
+
+@job(light=True)
+def write_pid_light(path: str) -> None:
+    """`write_pid`, declared light: an rq worker runs it in its own process, no work horse."""
+    write_pid.__wrapped__(path)
+
+
+@job(light=True, timeout=1)
+def overstay(path: str) -> None:
+    """A light job that outlives its timeout (1 s)."""
+    import time
+
+    time.sleep(5)
+    Path(path).write_text("finished")

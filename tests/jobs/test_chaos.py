@@ -360,3 +360,47 @@ def test_a_delayed_rollup_whose_worker_and_scheduler_died_is_queued_by_the_sweep
         "the rollup not done once",
         chaos.log,
     )
+
+
+def test_a_worker_killed_inside_a_light_rollup_leaves_its_cells_dirty_for_the_next_attempt(
+    api, world, app, chaos, monkeypatch
+):
+    """The price rollup is light: the worker runs it in its own process, no work horse. Killed
+    between taking the dirty cells and committing them (held here by a lock on the cells table),
+    it commits nothing: the cells stay dirty, the sweeper re-queues the attempt (no heartbeat),
+    and a new worker computes them, every observation once (the cells of a rebuild)."""
+    from sqlalchemy import text
+
+    from backend.market.models import PriceCell
+    from backend.market.rollup import rebuild_cells
+
+    monkeypatch.setitem(app.config, "PRICE_ROLLUP_DELAY_SECONDS", 0)
+    holder = db.engine.connect()
+    try:
+        holder.execute(text("LOCK TABLE price_cells IN EXCLUSIVE MODE"))  # reads pass, writes wait
+        worker = chaos.worker()
+        _push_prices(Device(api(world.rep_a1)), world, "2399.00", "2299.00")
+        waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'price_cells'::regclass")
+        wait_for(lambda: db.session.scalar(waiting), 30, "the rollup did not reach the cells", chaos.log)
+        assert outbox_rows() == [("refresh_price_cells", "running", 1)]
+        worker.kill()
+    finally:
+        holder.rollback()
+        holder.close()
+    wait_for(lambda: db.session.query(PriceCellDirty).count() > 0, 10, "the killed run's cells are not dirty again")
+    assert db.session.query(PriceCell).count() == 0
+
+    chaos.worker()
+    time.sleep(3.2)  # JOB_STALE_SECONDS without a heartbeat
+    sweep()
+    wait_for(lambda: db.session.query(PriceCellDirty).count() == 0, 30, "the price rollup did not run", chaos.log)
+    wait_for(lambda: outbox_rows() == [("refresh_price_cells", "done", 2)], 10, "the rollup not done", chaos.log)
+
+    def made():
+        rows = db.session.query(PriceCell)
+        return sorted((c.period, c.model_key, c.region_id, c.period_start, c.n, c.median) for c in rows)
+
+    rolled_up = made()
+    assert rolled_up and {n for *_, n, _ in rolled_up} == {2}  # both prices, once each
+    rebuild_cells()
+    assert made() == rolled_up

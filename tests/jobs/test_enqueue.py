@@ -11,7 +11,7 @@ from flask import current_app
 from backend.extensions import db
 from backend.jobs import OutboxJob, enqueue
 
-from .sample_jobs import explode, write_pid
+from .sample_jobs import explode, overstay, write_pid, write_pid_light
 
 redis_only = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (run by .ci/run)")
 inline_only = pytest.mark.skipif(bool(os.environ.get("REDIS_URL")), reason="in-process mode only")
@@ -81,3 +81,45 @@ def _rq_job(outbox_id: int):
     row = db.session.get(OutboxJob, outbox_id)
     assert row.rq_job_id, (row.state, row.last_error)
     return Job.fetch(row.rq_job_id, connection=redis_connection())
+
+
+def _done(outbox_id: int, timeout: float = 20.0) -> OutboxJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.rollback()
+        row = db.session.get(OutboxJob, outbox_id)
+        if row.state == "done":
+            return row
+        time.sleep(0.05)
+    raise AssertionError(f"job {outbox_id} not done within {timeout} s: {row.state} {row.last_error}")
+
+
+@redis_only
+def test_with_redis_a_light_job_runs_in_the_worker_process_itself_and_others_in_a_work_horse(rq_worker, tmp_path):
+    """A light job (the rollup, the alert checks) is not worth a fork: the worker runs it. The
+    others still get a work horse, which must not use the connections the worker's light jobs
+    left in its pool: light and forked jobs alternate, each using the database."""
+    pids = []
+    for i, fn in enumerate((write_pid_light, write_pid, write_pid_light, write_pid, write_pid_light)):
+        marker = tmp_path / f"pid-{i}"
+        _done(enqueue(fn, str(marker)))
+        pids.append(int(_wait_for(marker).split()[0]))
+    assert pids[0] == pids[2] == pids[4] == rq_worker.pid
+    assert rq_worker.pid not in (pids[1], pids[3]) and pids[1] != pids[3]  # a new work horse each
+
+
+@redis_only
+def test_with_redis_a_light_job_past_its_timeout_is_stopped_and_retried_and_the_worker_goes_on(rq_worker, tmp_path):
+    outbox_id = enqueue(overstay, str(tmp_path / "overstayed"))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        db.session.rollback()
+        row = db.session.get(OutboxJob, outbox_id)
+        if row.attempts and row.state == "pending":
+            break
+        time.sleep(0.05)
+    assert (row.state, row.attempts) == ("pending", 1) and "JobTimeoutException" in row.last_error, row.last_error
+    assert not (tmp_path / "overstayed").exists()
+    marker = tmp_path / "after"
+    _done(enqueue(write_pid_light, str(marker)))
+    assert int(_wait_for(marker).split()[0]) == rq_worker.pid  # the same worker, still serving
