@@ -43,8 +43,10 @@ Server CPU per 1,000 mutations, from /proc/<pid>/stat (utime + stime + cutime + 
 children that exited count too), before and after each run including the drain: the project's
 gunicorn master and its workers, the rq worker and the work horses it forks, and — on PostgreSQL
 — the backends of the benchmark's database (pg_stat_activity's pids of that database, read before
-and after) plus PostgreSQL's shared walwriter, checkpointer and background writer (other
-databases' work on the same server, such as tests run meanwhile, shows there). SQLite runs inside
+and after) plus PostgreSQL's shared walwriter, checkpointer and background writer, plus the
+postmaster's own CPU and that of the backends that exited meanwhile (the postmaster reaps them:
+their CPU lands in its cutime/cstime; a connection that lives for one job or one request is only
+seen there). Other databases' work on the same server, such as tests run meanwhile, shows there too. SQLite runs inside
 the gunicorn workers. The peer's is the pouchdb-server process tree (LevelDB runs in its
 threads). The clients' CPU (this process's threads; the Node feeder) is printed apart.
 
@@ -285,13 +287,26 @@ class Deployment:
         ).fetchall()
         return [r[0] for r in rows]
 
+    def postmaster_pid(self) -> int | None:
+        if self.pg_admin is None:
+            return None
+        st = _stat(self.pg_admin.execute("SELECT pg_backend_pid()").fetchone()[0])
+        return st[0] if st is not None else None  # a backend's parent is the postmaster
+
     def cpu(self) -> dict[str, float | dict[int, float]]:
         db = {}
         for pid in self.db_pids():
             st = _stat(pid)
             if st is not None:
                 db[pid] = st[1]
-        return {"web": tree_cpu(self.web.pid), "worker": tree_cpu(self.worker.pid), "db": db}
+        postmaster = self.postmaster_pid()
+        st = _stat(postmaster) if postmaster is not None else None
+        return {
+            "web": tree_cpu(self.web.pid),
+            "worker": tree_cpu(self.worker.pid),
+            "db": db,
+            "postmaster": st[1] if st is not None else 0.0,
+        }
 
     def wait_drained(self, seconds: float = 300) -> float:
         """Until the rq queue is empty, no job runs and none is scheduled (the price rollup waits
@@ -318,7 +333,12 @@ class Deployment:
 
 
 def cpu_delta(before: dict, after: dict) -> dict[str, float]:
+    """Server CPU of a run. The database's: its live backends' growth, plus what the postmaster
+    gained (its own work and the whole CPU of each backend that exited: for one alive at the
+    start, less what was already counted of it then)."""
     db = sum(v - before["db"].get(pid, 0.0) for pid, v in after["db"].items())
+    db += after["postmaster"] - before["postmaster"]
+    db -= sum(v for pid, v in before["db"].items() if pid not in after["db"])
     return {"web": after["web"] - before["web"], "worker": after["worker"] - before["worker"], "db": db}
 
 
