@@ -25,7 +25,7 @@ the commit one SELECT reads those cards' final state with their store's region a
 region, one their events; for each card, its contribution now (final values, all its events) minus
 its contribution before (original values, the events committed before this transaction; nothing if
 it had no sale region yet: it was never counted) is summed per cell and upserted
-(`channel.rollup._upsert`: INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x, keys sorted).
+(`core.sql.upsert_add`: INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x, keys sorted).
 Additions commute: concurrent transactions never lose a count. Two transactions changing one card
 at once do not happen through the services (the card is read FOR UPDATE by a correction, a voiding
 and an event). `rebuild()` holds an exclusive advisory lock (PostgreSQL), the increments a shared
@@ -44,7 +44,7 @@ from collections import defaultdict
 from sqlalchemy import Integer, case, delete, func, insert, inspect, literal, select, text, union_all
 from sqlalchemy.orm import Session, aliased
 
-from ..channel.rollup import _among, _chunks, _upsert
+from ..core.sql import among, chunks, upsert_add
 from ..core.transaction import TransactionState, original_values
 from ..extensions import db
 from ..org.models import Territory
@@ -119,22 +119,22 @@ def _write(session: Session, noted: Noted) -> None:
     _lock(session, shared=True)
     c, r = WarrantyCard, QualitySaleRegion
     final: dict = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         stmt = (
             select(c.id, *(getattr(c, f) for f in CARD_FIELDS), Territory.region_id, r.region_id)
             .select_from(c)
             .join(Store, Store.id == c.store_id)
             .join(Territory, Territory.id == Store.territory_id)
             .outerjoin(r, r.card_id == c.id)
-            .where(_among(c.id, chunk, session))
+            .where(among(c.id, chunk, session))
         )
         for card_id, *values, store_region, recorded in session.execute(stmt):
             final[card_id] = (tuple(values[:5]), store_region, recorded)
     events: dict = defaultdict(list)  # card id → [(event id, kind, product, purchase date, fault)]
     e = ServiceEvent
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         stmt = select(e.card_id, e.id, e.kind, e.product_id, e.purchase_date, e.fault_code_id).where(
-            _among(e.card_id, chunk, session)
+            among(e.card_id, chunk, session)
         )
         for card_id, *row in session.execute(stmt):
             events[card_id].append(tuple(row))
@@ -182,8 +182,8 @@ def _write(session: Session, noted: Noted) -> None:
             session.execute(insert(r).values(card_id=card_id, region_id=region))
         else:
             session.execute(r.__table__.update().where(r.card_id == card_id).values(region_id=region))
-    _upsert(session, QualityDay, ("product_id", "region_id", "purchase_date"), DAY_COLUMNS, deltas.days)
-    _upsert(
+    upsert_add(session, QualityDay, ("product_id", "region_id", "purchase_date"), DAY_COLUMNS, deltas.days)
+    upsert_add(
         session,
         QualityFaultDay,
         ("product_id", "region_id", "purchase_date", "fault_code_id"),

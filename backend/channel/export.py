@@ -45,7 +45,7 @@ from ..org.models import Partner, Region
 from ..sellout.rules import week_start as week_of
 from ..warranty.models import Shipment
 from .models import NO_PARTNER, ChannelCohort
-from .rollup import unit_sold
+from .rollup import unit_unsold
 from .service import aging_where, channel_stock, cohort_filters, scope_regions
 
 BOM = "\ufeff"
@@ -100,11 +100,24 @@ def language() -> str:
 
 
 def lines(columns: list[Column], rows: Iterable[dict], lang: str) -> Iterator[str]:
-    """The file's text in chunks: BOM and header first, then the rows as they are read."""
+    """The file's text in chunks: BOM and header first, then the rows as they are read.
+
+    A column whose value is the previous row's (same value, same type) reuses its cell's text:
+    an aging file's rows repeat their cohort's region, partner and model, and their ship date,
+    for thousands of rows; only the IMEI changes every row."""
     buffer = [BOM, csv_line(c.zh if lang == "zh-CN" else c.en for c in columns)]
     size = 0
+    last: list = [(object, None, "")] * len(columns)  # per column: (type, value, cell text)
     for row in rows:
-        line = csv_line(c.value(row) if c.value is not None else row.get(c.key) for c in columns)
+        cells = []
+        for i, c in enumerate(columns):
+            value = c.value(row) if c.value is not None else row.get(c.key)
+            kind, previous, text = last[i]
+            if type(value) is not kind or value != previous:
+                text = csv_cell(value)
+                last[i] = (type(value), value, text)
+            cells.append(text)
+        line = ",".join(cells) + "\r\n"
         buffer.append(line)
         size += len(line)
         if size >= CHUNK_CHARS:
@@ -172,7 +185,7 @@ def aging_before(today: date, days: int) -> date:
 
 
 def aging_units(actor: User, filters: dict, today: date | None = None) -> Iterator[dict]:
-    """The unsold units (no live or exchanged card took them out: `rollup.unit_sold`) of the aging cohorts in the
+    """The unsold units (no live or exchanged card took them out: `rollup.unit_unsold`) of the aging cohorts in the
     actor's scope — what the aging screen counts (`service.aging_query`; `products.aging_days`,
     else `CHANNEL_AGING_DAYS`) — by region, model, ship week, partner, ship date and IMEI, one
     row each.
@@ -226,7 +239,7 @@ def _aging_rows(engine, cohorts, today, default_days, names) -> Iterator[dict]:
             s.ship_date >= ship_week,
             s.ship_date < ship_week + timedelta(days=7),
             s.partner_id.is_(None) if partner == NO_PARTNER else s.partner_id == partner,
-            ~unit_sold(s),
+            unit_unsold(s),
         )
         after = None
         while True:

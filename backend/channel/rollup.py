@@ -74,13 +74,16 @@ What is noticed, and how:
   their declared units, every week, taken out of the channel or put back (`_count_clerks`).
 
 How increments are applied: summed per key in Python, then one upsert per table
-(`INSERT … ON CONFLICT DO UPDATE SET x = table.x + excluded.x`, executemany), keys sorted and the
-tables always in one order (cohorts, sales, stock, weeks, store weeks, cells), zero deltas
-skipped. Additions commute, so concurrent transactions never lose a count, and since every
-transaction locks rows in one order they never deadlock on them. Per commit: at most one
-SELECT for the cards touched, one or two for the out cards holding the units concerned (with
-their shipments), one for the visits' sell-out records, one for the stores (region, partner,
-clerk), three when clerks changed; nothing when the transaction touched none of these.
+(`core.sql.upsert_add`: `INSERT … ON CONFLICT DO UPDATE SET x = table.x + excluded.x`), keys
+sorted and the tables always in one order (cohorts, sales, stock, weeks, store weeks, cells), zero
+deltas skipped. Additions commute, so concurrent transactions never lose a count, and since every
+transaction locks rows in one order they never deadlock on them. On PostgreSQL the units shipped
+are not summed in Python: one statement groups them by cohort and adds them to the cohorts, weeks
+and stock (`_add_shipped`; shipment writers hold the exclusive lock, so no other writer's order
+matters). Per commit: at most one SELECT for the cards touched, one or two for the out cards
+holding the units concerned (and one for those cards' shipments, when there are any), one for
+the visits' sell-out records, one for the stores (region, partner, clerk), three when clerks
+changed; nothing when the transaction touched none of these.
 
 A card and its shipment committed at the same moment by two transactions (a clerk registers a
 phone while HQ's import of its shipment runs) would each not see the other under READ COMMITTED
@@ -122,7 +125,6 @@ from sqlalchemy import (
     Date,
     String,
     and_,
-    any_,
     case,
     cast,
     delete,
@@ -136,19 +138,17 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from ..auth.models import Role, User
+from ..core.sql import among, chunks, upsert_add
 from ..core.transaction import TransactionState, original_values
 from ..extensions import db
 from ..org.models import Territory
 from ..sellout.models import BAND_UNITS, CompetitorSellOut, SellOutReport
 from ..sellout.rules import week_start as week_of
 from ..stores.models import Store
-from ..warranty.models import Shipment, WarrantyCard, WarrantyImei
+from ..warranty.models import Shipment, WarrantyCard
 from . import rules
 from .models import (
     NATIONAL,
@@ -162,7 +162,7 @@ from .models import (
 )
 
 LOCK_KEY = 0x5F5C_0016  # pg_advisory_xact_lock: shared by card/sell-out writers, exclusive by shipment writers
-CHUNK = 5000  # ids in one IN list
+CHUNK = 5000  # rows read at a time (yield_per)
 
 CARD_FIELDS = ("imei", "imei2", "product_id", "store_id", "purchase_date", "voided_at", "closed_at", "closed_kind")
 EXCHANGED = "exchanged"  # warranty.models.ClosedKind.EXCHANGED
@@ -364,23 +364,9 @@ class Deltas:
             self.sellout(store_id, region_id, product_key(product_id), week_of(purchase_date), (sign, 0, 0, 0, 0))
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _among(column, values: list, session: Session):
-    """`column IN values`; on PostgreSQL `column = ANY(:array)`, one parameter instead of
-    thousands (psycopg spends longer converting a query of 5,000 placeholders than the database
-    takes to answer it: a shipment import's batch)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(values, ARRAY(column.type)))
-    return column.in_(values)
-
-
 def _regions_of(session: Session, store_ids: set[int]) -> dict[int, int]:
     found: dict[int, int] = {}
-    for chunk in _chunks(sorted(store_ids)):
+    for chunk in chunks(sorted(store_ids)):
         found.update(
             session.execute(
                 select(Store.id, Territory.region_id)
@@ -394,9 +380,9 @@ def _regions_of(session: Session, store_ids: set[int]) -> dict[int, int]:
 def _shipments_of(session: Session, imeis: set[str]) -> dict[str, tuple]:
     s = Shipment
     found: dict[str, tuple] = {}
-    for chunk in _chunks(sorted(imeis)):
+    for chunk in chunks(sorted(imeis)):
         for imei, *shipment in session.execute(
-            select(s.imei, s.region_id, s.partner_id, s.product_id, s.ship_date).where(_among(s.imei, chunk, session))
+            select(s.imei, s.region_id, s.partner_id, s.product_id, s.ship_date).where(among(s.imei, chunk, session))
         ):
             found[imei] = tuple(shipment)
     return found
@@ -408,29 +394,29 @@ def _lock(session: Session, shared: bool) -> None:
         session.execute(text(f"SELECT {fn}(:k)"), {"k": LOCK_KEY})
 
 
-def unit_sold(s):
-    """SQL, for a shipment row `s` (the `Shipment` class or an alias): its unit is out of the
-    channel's stock (`unit_imei`, `card_flags`' `out`): a live card holds its IMEI in either slot
-    (`warranty_imeis`, live cards only, by primary key) as the first IMEI, or as the second of
-    a card whose first IMEI was not shipped; or an exchanged card (not live, so not in
-    `warranty_imeis`: by `ix_warranty_cards_imei` / `_imei2`) held it so — the faulty unit went
-    to after-sales, not back on the shelf. A returned card's unit is back in stock."""
-    wi, c, first = WarrantyImei, WarrantyCard, aliased(Shipment)
-    x, first_x = aliased(WarrantyCard), aliased(Shipment)
-    exchanged = and_(x.closed_kind == EXCHANGED, x.voided_at.is_(None))
-    return or_(
-        exists().where(
-            wi.imei == s.imei,
-            c.id == wi.card_id,
-            or_(c.imei == s.imei, ~exists().where(first.imei == c.imei)),
-        ),
-        exists().where(x.imei == s.imei, exchanged),
-        exists().where(x.imei2 == s.imei, exchanged, ~exists().where(first_x.imei == x.imei)),
+def unit_unsold(s):
+    """SQL, for a shipment row `s` (the `Shipment` class or an alias): its unit is still in the
+    channel's stock — no card took it out (`unit_imei`, `card_flags`' `out`). A unit is out when a
+    live card holds its IMEI as the first; or an exchanged card does (the faulty unit went to
+    after-sales, not back on the shelf); or a live or exchanged card holds it as the second while
+    the card's first IMEI was not shipped. A voided card's or a returned card's unit is in stock.
+
+    Three NOT EXISTS, AND-ed, each over one index of the cards, which PostgreSQL runs as anti-joins
+    probing per unit: the live cards' first IMEIs by `uq_warranty_cards_live_imei` (an index-only
+    probe: the partial index's condition is the card's being live), the exchanged cards by
+    `ix_warranty_cards_imei` (a sold unit's live card is found by the first probe, so this one
+    only meets the unsold units, which no card holds), the second IMEIs by `ix_warranty_cards_imei2`.
+    (The same test as "no row of `warranty_imeis`, the live cards' IMEIs, …": read through that
+    table and the cards' primary key it took two index probes and a heap fetch per sold unit, and
+    the planner's estimate of the OR of subplans went past PostgreSQL's JIT thresholds — half a
+    second of compiling per cohort read at 10 M shipments.)"""
+    c, x2, first = WarrantyCard, aliased(WarrantyCard), aliased(Shipment)
+    x = aliased(WarrantyCard)
+    return and_(
+        ~exists().where(c.imei == s.imei, c.voided_at.is_(None), c.closed_at.is_(None)),
+        ~exists().where(x.imei == s.imei, x.closed_kind == EXCHANGED, x.voided_at.is_(None)),
+        ~exists().where(x2.imei2 == s.imei, _out_sql(x2), ~exists().where(first.imei == x2.imei)),
     )
-
-
-def _shipment_columns(s) -> tuple:
-    return (s.imei, s.region_id, s.partner_id, s.product_id, s.ship_date)
 
 
 def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> tuple[dict, dict]:
@@ -448,7 +434,7 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> tuple[dict, 
         return {}, {}
     c = WarrantyCard
     final: dict = {}
-    for chunk in _chunks(list(cards)):
+    for chunk in chunks(list(cards)):
         rows = session.execute(
             select(
                 c.id,
@@ -465,7 +451,7 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> tuple[dict, 
             .select_from(c)
             .join(Store, Store.id == c.store_id)
             .join(Territory, Territory.id == Store.territory_id)
-            .where(_among(c.id, chunk, session))
+            .where(among(c.id, chunk, session))
         )
         for card_id, imei, imei2, product_id, store_id, day, voided_at, closed_at, kind, region_id in rows:
             flags = card_flags(voided_at, closed_at, kind)
@@ -483,20 +469,67 @@ def _count_cards(session: Session, noted: Noted, deltas: Deltas) -> tuple[dict, 
     return cards, {card_id: values for card_id, (values, _region) in final.items()}
 
 
-def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> None:
+def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> list[tuple]:
     """Units shipped, as their INSERT's parameters said (those inserted in a savepoint checked
     against the table: one SELECT, to drop those rolled back with it). What the new units change
-    in the sales is `_count_units`'."""
+    in the sales is `_count_units`'. On PostgreSQL the units are returned, for `_add_shipped` to
+    count in SQL with the other writes; elsewhere they go into `deltas`."""
     if not noted.shipments:
-        return
+        return []
     units = noted.shipments
     if noted.unsure:
         gone = set(noted.unsure)
-        for chunk in _chunks(sorted(noted.unsure)):
-            gone -= set(session.scalars(select(Shipment.imei).where(_among(Shipment.imei, chunk, session))))
+        for chunk in chunks(sorted(noted.unsure)):
+            gone -= set(session.scalars(select(Shipment.imei).where(among(Shipment.imei, chunk, session))))
         units = {imei: unit for imei, unit in units.items() if imei not in gone}
+    if session.get_bind().dialect.name == "postgresql":
+        return list(units.values())
     for shipment in units.values():
         deltas.shipped(shipment)
+    return []
+
+
+_ADD_SHIPPED = text("""
+    WITH units AS (
+        SELECT u.region_id, u.partner_id, u.product_id,
+               CAST(date_trunc('week', u.ship_date) AS date) AS week, count(*) AS n
+        FROM unnest(CAST(:regions AS integer[]), CAST(:partners AS integer[]), CAST(:products AS integer[]),
+                    CAST(:days AS date[])) AS u (region_id, partner_id, product_id, ship_date)
+        GROUP BY 1, 2, 3, 4
+    ), cohorts AS (
+        INSERT INTO channel_cohorts (region_id, partner_id, product_id, ship_week, shipped, sold)
+        SELECT region_id, partner_id, product_id, week, n, 0 FROM units ORDER BY 1, 2, 3, 4
+        ON CONFLICT (region_id, partner_id, product_id, ship_week)
+        DO UPDATE SET shipped = channel_cohorts.shipped + excluded.shipped
+    ), weeks AS (
+        INSERT INTO channel_weeks (region_id, partner_id, product_id, week_start, shipped, sold, declared)
+        SELECT region_id, partner_id, product_id, week, n, 0, 0 FROM units ORDER BY 1, 2, 3, 4
+        ON CONFLICT (region_id, partner_id, product_id, week_start)
+        DO UPDATE SET shipped = channel_weeks.shipped + excluded.shipped
+    )
+    INSERT INTO channel_stock (region_id, partner_id, product_id, shipped, sold, declared)
+    SELECT region_id, partner_id, product_id, sum(n), 0, 0 FROM units GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (region_id, partner_id, product_id) DO UPDATE SET shipped = channel_stock.shipped + excluded.shipped
+""")
+
+
+def _add_shipped(session: Session, units: Iterable[tuple]) -> None:
+    """PostgreSQL: the units shipped (region_id, partner_id | None, product_id, ship_date) added to
+    the cohorts, the channel weeks and the stock in one statement: the database groups the units
+    by cohort (4 arrays of the units' values, unnested in step) and upserts each table's sums, as
+    `Deltas.shipped` + `upsert_add` do. An import's batch of 5,000 units is one statement whatever the
+    number of cohorts it touches, without a Python dict per key nor an array per table's column.
+    Written after every read of `_write` (so the reads come as early in the commit as before), and
+    before its other upserts; the three tables in one statement, so not in the order `_write`
+    keeps them: no other rollup writer runs meanwhile (shipment writers hold the exclusive lock)."""
+    regions, partners, products, days = [], [], [], []
+    for region_id, partner_id, product_id, ship_date in units:
+        regions.append(region_id)
+        partners.append(partner_id if partner_id is not None else NO_PARTNER)
+        products.append(product_id)
+        days.append(ship_date)
+    if regions:
+        session.execute(_ADD_SHIPPED, {"regions": regions, "partners": partners, "products": products, "days": days})
 
 
 def unit_imei(imei: str, imei2: str | None, shipment_of) -> str | None:
@@ -526,23 +559,24 @@ def unit_days(cards: Iterable[tuple], shipment_of) -> dict[str, date]:
 def _out_cards_holding(session: Session, imeis: set[str]) -> tuple[dict, dict]:
     """The cards whose unit is out (`_out_sql`: live or exchanged) holding any of these IMEIs in
     either slot ({id: (imei, imei2, purchase date)}), and their IMEIs' shipments ({IMEI: shipment
-    or None}): one SELECT per chunk, by `ix_warranty_cards_imei` and `_imei2`."""
-    c, s1, s2 = WarrantyCard, aliased(Shipment), aliased(Shipment)
+    or None}): one SELECT of the cards per chunk, by `ix_warranty_cards_imei` and `_imei2`, then
+    one of the shipments of the IMEIs those cards hold, if any. (An import's batch of new units
+    mostly finds no card: joined to the shipments in one statement, the planner's estimate made
+    it a parallel query, whose workers took longer to start than the index probes take.)"""
+    c = WarrantyCard
     cards: dict = {}
-    shipments: dict[str, tuple | None] = {}
-    for chunk in _chunks(sorted(imeis)):
+    for chunk in chunks(sorted(imeis)):
         rows = session.execute(
-            select(c.id, c.imei, c.imei2, c.purchase_date, *_shipment_columns(s1), *_shipment_columns(s2))
-            .select_from(c)
-            .outerjoin(s1, s1.imei == c.imei)
-            .outerjoin(s2, s2.imei == c.imei2)
-            .where(or_(_among(c.imei, chunk, session), _among(c.imei2, chunk, session)), _out_sql(c))
+            select(c.id, c.imei, c.imei2, c.purchase_date).where(
+                or_(among(c.imei, chunk, session), among(c.imei2, chunk, session)), _out_sql(c)
+            )
         )
-        for card_id, imei, imei2, day, *found in rows:
+        for card_id, imei, imei2, day in rows:
             cards[card_id] = (imei, imei2, day)
-            for held, shipment in ((imei, found[:5]), (imei2, found[5:])):
-                if held is not None:
-                    shipments[held] = tuple(shipment[1:]) if shipment[0] is not None else None
+    held = {i for imei, imei2, _day in cards.values() for i in (imei, imei2) if i is not None}
+    shipments: dict[str, tuple | None] = dict.fromkeys(held)
+    if held:
+        shipments.update(_shipments_of(session, held))
     return cards, shipments
 
 
@@ -709,7 +743,7 @@ def _count_records(session: Session, noted: Noted, deltas: Deltas) -> None:
 def _stores_of(session: Session, store_ids: set[int]) -> dict[int, tuple]:
     """{store id: (region_id, partner_id | None, registers cards)} (`registers_cards`)."""
     found: dict[int, tuple] = {}
-    for chunk in _chunks(sorted(store_ids)):
+    for chunk in chunks(sorted(store_ids)):
         for store_id, *info in session.execute(
             select(Store.id, Territory.region_id, Store.partner_id, registers_cards(Store.id))
             .join(Territory, Territory.id == Store.territory_id)
@@ -764,37 +798,6 @@ def _superseding_key(row: tuple) -> tuple:
     return (kind, visit_id, model_id) if kind == "r" else (kind, visit_id, model_id, day)
 
 
-def _upsert(session: Session, model, keys: tuple[str, ...], columns: tuple[str, ...], deltas: dict) -> None:
-    rows = []
-    for key in sorted(deltas):
-        values = deltas[key]
-        values = values if isinstance(values, list) else [values]
-        if any(values):
-            rows.append((*key, *values))
-    if not rows:
-        return
-    table = model.__table__
-    names = [*keys, *columns]
-    if session.get_bind().dialect.name == "postgresql":
-        # One statement whatever the number of rows: a column array each, unnested in step (in
-        # their sorted order). An executemany of an import batch's thousands of keys spent most
-        # of its time in psycopg converting placeholders.
-        arrays = [
-            func.unnest(literal([row[i] for row in rows], ARRAY(table.c[name].type))).label(name)
-            for i, name in enumerate(names)
-        ]
-        stmt = pg_insert(model).from_select(names, select(*arrays))
-    else:
-        stmt = sqlite_insert(model)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={col: table.c[col] + stmt.excluded[col] for col in columns}
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(stmt)
-    else:
-        session.execute(stmt, [dict(zip(names, row, strict=True)) for row in rows])
-
-
 SELLOUT_COLUMNS = ("card_units", "declared_units", "declared_reports", "estimated_units", "estimates")
 COHORT_KEY = ("region_id", "partner_id", "product_id", "ship_week")
 
@@ -808,17 +811,18 @@ def _write(session: Session, noted: Noted) -> None:
     _lock(session, shared=not (noted.shipments or noted.users))
     deltas = Deltas()
     touched, finals = _count_cards(session, noted, deltas)
-    _count_shipments(session, noted, deltas)
+    shipped = _count_shipments(session, noted, deltas)
     _count_units(session, noted, deltas, touched, finals)
     _count_records(session, noted, deltas)
     _count_clerks(session, noted, deltas)
+    _add_shipped(session, shipped)
     totals = ("shipped", "sold", "declared")
-    _upsert(session, ChannelCohort, COHORT_KEY, ("shipped", "sold"), deltas.cohorts)
-    _upsert(session, ChannelSale, (*COHORT_KEY, "sale_week"), ("units",), deltas.sales)
-    _upsert(session, ChannelStock, COHORT_KEY[:3], totals, deltas.stock)
-    _upsert(session, ChannelWeek, (*COHORT_KEY[:3], "week_start"), totals, deltas.weeks)
-    _upsert(session, StoreSellOutWeek, ("store_id", "model_key", "week_start"), SELLOUT_COLUMNS, deltas.store_weeks)
-    _upsert(session, SellOutCell, ("region_id", "model_key", "week_start"), SELLOUT_COLUMNS, deltas.cells)
+    upsert_add(session, ChannelCohort, COHORT_KEY, ("shipped", "sold"), deltas.cohorts)
+    upsert_add(session, ChannelSale, (*COHORT_KEY, "sale_week"), ("units",), deltas.sales)
+    upsert_add(session, ChannelStock, COHORT_KEY[:3], totals, deltas.stock)
+    upsert_add(session, ChannelWeek, (*COHORT_KEY[:3], "week_start"), totals, deltas.weeks)
+    upsert_add(session, StoreSellOutWeek, ("store_id", "model_key", "week_start"), SELLOUT_COLUMNS, deltas.store_weeks)
+    upsert_add(session, SellOutCell, ("region_id", "model_key", "week_start"), SELLOUT_COLUMNS, deltas.cells)
 
 
 NOTED = TransactionState("channel_noted", Noted, after_flush=_notice, before_commit=_write)
@@ -946,7 +950,7 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
             row = reported[(store_id, product_key(product_id), week)]
             row[1] += n
             row[2] += k
-    _upsert(session, StoreSellOutWeek, key, SELLOUT_COLUMNS, reported)
+    upsert_add(session, StoreSellOutWeek, key, SELLOUT_COLUMNS, reported)
 
     w = StoreSellOutWeek
     sums = [func.sum(getattr(w, col)) for col in SELLOUT_COLUMNS]

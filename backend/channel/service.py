@@ -38,7 +38,7 @@ from .models import (
     ChannelWeek,
     SellOutCell,
 )
-from .rollup import counted_reports, registers_cards, unit_sold
+from .rollup import counted_reports, registers_cards, unit_unsold
 
 READERS = (Role.MANAGER, Role.HQ, Role.ADMIN)
 
@@ -188,7 +188,7 @@ def aging_imeis_query(actor: User, filters: dict):
     """The unsold units of one cohort (region, partner, model, ship week): a select of rows
     {imei, ship_date, partner_id} for `RowPage`, by the shipments' index on region, model and
     ship date, each checked against the IMEIs of the cards that took their unit out of stock —
-    live or exchanged (`rollup.unit_sold`: either slot)."""
+    live or exchanged (`rollup.unit_unsold`: either slot)."""
     regions = scope_regions(actor, filters["region_id"])
     s = Shipment
     start = week_of(filters["ship_week"])
@@ -197,7 +197,7 @@ def aging_imeis_query(actor: User, filters: dict):
         s.product_id == filters["product_id"],
         s.ship_date >= start,
         s.ship_date < start + timedelta(days=7),
-        ~unit_sold(s),
+        unit_unsold(s),
     )
     partner = filters.get("partner_id")
     if partner is not None:

@@ -2,19 +2,70 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 
-from sqlalchemy import ColumnElement, any_, literal
+from sqlalchemy import ColumnElement, any_, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 
+CHUNK = 5000
+"""Values in one `among` of a chunked read (`chunks`): one statement per CHUNK ids."""
 
-def among(column, values: Collection) -> ColumnElement[bool]:
+
+def among(column, values: Collection, session: Session | None = None) -> ColumnElement[bool]:
     """`column IN (values)`; on PostgreSQL `column = ANY(:array)`: one parameter however many
     values, where an IN list of a page of record ids (hundreds or thousands of UUIDs) is a
     statement of as many placeholders that psycopg binds and PostgreSQL parses and plans anew
-    each time (a rep's first pull: 1,359 price observations' photo links, 18 ms → 8 ms)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    each time (a rep's first pull: 1,359 price observations' photo links, 18 ms → 8 ms; a
+    shipment import's batch of 5,000 IMEIs). `session`: whose database decides (`db.session` by
+    default)."""
+    if (session or db.session).get_bind().dialect.name == "postgresql":
         return column == any_(literal(list(values), ARRAY(column.type)))
     return column.in_(values)
+
+
+def chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+    """`items` in slices of `size`: a read of thousands of ids as a few statements."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def upsert_add(session: Session, model, keys: tuple[str, ...], columns: tuple[str, ...], deltas: dict) -> None:
+    """Add increments to a rollup table: `deltas` maps a key (the values of `keys`) to the
+    increment of `columns` (a number, or a list of them in the columns' order); one
+    `INSERT … ON CONFLICT (keys) DO UPDATE SET c = table.c + excluded.c` for all of them, keys
+    sorted (concurrent writers lock rows in one order, so they never deadlock on them), zero
+    increments skipped. Additions commute: concurrent transactions never lose a count."""
+    rows = []
+    for key in sorted(deltas):
+        values = deltas[key]
+        values = values if isinstance(values, list) else [values]
+        if any(values):
+            rows.append((*key, *values))
+    if not rows:
+        return
+    table = model.__table__
+    names = [*keys, *columns]
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # One statement whatever the number of rows: a column array each, unnested in step (in
+        # their sorted order). An executemany of an import batch's thousands of keys spent most
+        # of its time in psycopg converting placeholders.
+        arrays = [
+            func.unnest(literal([row[i] for row in rows], ARRAY(table.c[name].type))).label(name)
+            for i, name in enumerate(names)
+        ]
+        stmt = pg_insert(model).from_select(names, select(*arrays))
+    else:
+        stmt = sqlite_insert(model)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={col: table.c[col] + stmt.excluded[col] for col in columns}
+    )
+    if postgresql:
+        session.execute(stmt)
+    else:
+        session.execute(stmt, [dict(zip(names, row, strict=True)) for row in rows])

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, or_, select
 from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..core.auth import check_role
+from ..core.sql import among
 from ..core.timeutil import business_date
 from ..extensions import db
 from ..org.models import Partner, Region, Territory
@@ -112,16 +113,18 @@ def check_new_imeis(imeis: list[str]) -> int:
     shipments themselves are loaded only for those)."""
     if not imeis:
         return 0
+    # `among`: an array parameter each, not an IN list of a batch's 5,000 placeholders (three of
+    # them here), which psycopg binds and PostgreSQL parses and plans anew per batch.
     cards = list(
         db.session.scalars(
             select(WarrantyCard).where(
                 WarrantyCard.voided_at.is_(None),
                 WarrantyCard.closed_at.is_(None),
-                or_(WarrantyCard.imei.in_(imeis), WarrantyCard.imei2.in_(imeis)),
+                or_(among(WarrantyCard.imei, imeis), among(WarrantyCard.imei2, imeis)),
             )
         )
     )
-    checks = list(db.session.scalars(select(ImeiSpotCheck).where(ImeiSpotCheck.imei.in_(imeis))))
+    checks = list(db.session.scalars(select(ImeiSpotCheck).where(among(ImeiSpotCheck.imei, imeis))))
     raised = 0
     if cards:
         raised += check_cards(cards)

@@ -35,6 +35,7 @@ from ..catalogue.models import Product
 from ..core.auth import check_role
 from ..core.errors import InvalidInput, NotFound, PayloadTooLarge, out_of_space, public_reason, storage_full
 from ..core.reasons import checked_reason
+from ..core.sql import among
 from ..core.storage import LocalStore, store_for
 from ..core.timeutil import business_today, utcnow
 from ..extensions import db
@@ -290,7 +291,7 @@ class _Loader:
         s = Shipment
         columns = (s.imei, s.product_id, s.ship_date, s.region_id, s.partner_id, s.import_id, s.line)
         imeis = {r[2]["imei"] for r in batch}
-        existing = {row.imei: row for row in db.session.execute(select(*columns).where(s.imei.in_(imeis)))}
+        existing = {row.imei: row for row in db.session.execute(select(*columns).where(among(s.imei, imeis)))}
         new: dict[str, dict] = {}
         for line, raw, values in batch:
             imei = values["imei"]

@@ -162,8 +162,11 @@ class Shipment(db.Model):
     """A unit that left our warehouse for a region's channel partner. One row per IMEI."""
 
     __tablename__ = "shipments"
-    # A region's units of a model by ship date: the channel's aging and FIFO lists name them.
-    __table_args__ = (Index("ix_shipments_region_product_date", "region_id", "product_id", "ship_date"),)
+    # A region's units of a model by ship date: the channel's aging and FIFO lists name them. The
+    # partner and the IMEI make a cohort's units (region, model, week, partner) an index-only read.
+    __table_args__ = (
+        Index("ix_shipments_cohort", "region_id", "product_id", "ship_date", "partner_id", postgresql_include=["imei"]),
+    )
 
     imei: Mapped[str] = mapped_column(String(15), primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)

@@ -62,6 +62,20 @@ def test_an_imei_cell_reads_back_as_a_text_formula_of_its_digits():
     assert row == ['="860123456789014"', "3"]
 
 
+def test_a_repeated_cell_is_written_as_its_own_value_says():
+    """`lines` reuses the previous row's text of a column whose value repeats: only when the value
+    and its type are the same (1, True and 1.0 are equal in Python, not in a CSV; "=1" as text is
+    not 1; an IMEI as a TextCell is not the same digits as plain text)."""
+    columns = [export.Column("v", "值", "Value")]
+    values = [1, 1, True, 1.0, "1", export.TextCell("860123456789014"), "860123456789014", "=1", "=1", None, 0]
+    text = "".join(export.lines(columns, ({"v": v} for v in values), "en"))
+    body = text.removeprefix(export.BOM).split("\r\n")
+    assert body[0] == "Value"
+    assert body[1:-1] == [export.csv_cell(v) for v in values]
+    imei = '"=""860123456789014"""'
+    assert body[1:-1] == ["1", "1", "true", "1.0", "1", imei, "860123456789014", "'=1", "'=1", "", "0"]
+
+
 # --- the aging units --------------------------------------------------------------------------------
 
 

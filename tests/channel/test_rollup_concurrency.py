@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from backend.auth.models import User
-from backend.channel import rollup
+from backend.channel import alerts, rollup
 from backend.extensions import db
 from backend.warranty import service as warranty
 from backend.warranty.schemas import WarrantyCardSchema
@@ -78,8 +78,24 @@ def test_a_card_and_its_shipment_committed_at_once_count_the_sale_once(app, worl
 
 def test_without_the_lock_the_sale_is_lost(app, world, monkeypatch):
     """The race is real: the same sequence with the lock switched off loses sales (what the
-    test above guards against)."""
+    test above guards against). Each side's commit is held just after its reads until the other
+    side has read too — the moment the lock would have made one of them wait — so both read
+    before either commits, every round, however the two threads happen to be scheduled (with
+    the split reads of `_out_cards_holding`, left to the scheduler the card side mostly read the
+    shipment committed)."""
     monkeypatch.setattr(rollup, "_lock", lambda session, shared: None)
+    count_units = rollup._count_units
+    both_read = threading.Barrier(2)
+
+    def read_then_wait(*args):
+        count_units(*args)
+        if threading.current_thread() is not threading.main_thread():
+            both_read.wait(timeout=10)
+
+    monkeypatch.setattr(rollup, "_count_units", read_then_wait)
+    # Nor may anything else make one commit wait for the other: both would ask for the cover
+    # check, whose pending job the second transaction joins under a row lock.
+    monkeypatch.setattr(alerts, "_ask_cover", lambda session, noted: None)
     for serial in range(1, ROUNDS + 1):
         _race(app, world, serial)
     db.session.rollback()

@@ -4,7 +4,7 @@ Channel stock does not treat the two alike: a RETURNED unit is back on the store
 stock, unsold), an EXCHANGED (faulty) unit went to after-sales, not back on the shelf — it stays
 out of the channel, and the replacement unit left the stock too. The increments (card events,
 shipments arriving later, a card holding its unit under imei2) equal `rebuild()` on every step;
-the aging units (`unit_sold`) never list a faulty exchanged unit. Figures computed by hand."""
+the aging units (`unit_unsold`) never list a faulty exchanged unit. Figures computed by hand."""
 
 from __future__ import annotations
 
