@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 
 from ..core.errors import public_reason
 from ..core.timeutil import utcnow
@@ -149,11 +149,20 @@ def record(session, waiting: dict[str, tuple[str, list, float]]) -> list[int]:
     A job identical to one still pending or queued is not written again: that one will run and
     see this transaction's data (a delayed one, due later, too). On PostgreSQL its row is locked
     until this commit, so an attempt cannot claim it (and read the data) before the data is
-    there. A delayed job's row is due `delay` seconds from now (`next_attempt_at`)."""
+    there. A delayed job's row is due `delay` seconds from now (`next_attempt_at`).
+
+    On PostgreSQL two transactions committing the same job at the same moment would each find no
+    row (neither sees the other's uncommitted one) and write one each: concurrent sync pushes then
+    ran the price rollup once per push instead of once per window. A transaction-level advisory
+    lock on the job's key makes the second wait for the first's commit, then find its row. (SQLite
+    has one writer at a time, which gives the same order.)"""
     now = utcnow()
     ids = []
-    for key in sorted(waiting):
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for key in sorted(waiting):  # in key order, so that two transactions never wait on each other
         name, args, delay = waiting[key]
+        if postgres:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(key)})
         same = session.execute(
             select(OutboxJob.id, OutboxJob.state, OutboxJob.next_attempt_at)
             .where(OutboxJob.dedupe_key == key, OutboxJob.state.in_((JobState.PENDING, JobState.QUEUED)))
@@ -179,6 +188,13 @@ def record(session, waiting: dict[str, tuple[str, list, float]]) -> list[int]:
         if delay:
             _due_at(due)
     return ids
+
+
+def _lock_key(key: str) -> int:
+    """The advisory lock of a dedupe key (a SHA-256 in hex): its first 60 bits, a positive bigint.
+    Keys of other locks in the app are small constants; a clash would only make two commits wait
+    on each other."""
+    return int(key[:15], 16)
 
 
 def _due_at(when: datetime) -> None:

@@ -5,13 +5,15 @@ at the end of the first request after that without REDIS_URL, from RQ's schedule
 
 from __future__ import annotations
 
+import threading
 import time
 
+import pytest
 from sqlalchemy import select
 
 from backend.core.timeutil import utcnow
 from backend.extensions import db
-from backend.jobs import OutboxJob, after_commit, run_ready_jobs
+from backend.jobs import OutboxJob, after_commit, outbox, run_ready_jobs
 
 from .sample_jobs import note
 from .test_outbox import runs, wait_state, with_redis
@@ -86,3 +88,39 @@ def test_in_a_transaction_the_shortest_delay_asked_for_wins(client, tmp_path):
         client.get("/api/v1/health")
     wait_state(job.id, "done", timeout=20)
     assert runs(ran) == 1
+
+
+def test_the_same_delayed_job_committed_by_two_transactions_at_once_gets_one_row(app, tmp_path):
+    """Two sync pushes committing at the same moment each record the price rollup: neither sees
+    the other's uncommitted outbox row, so each wrote one and the rollup ran once per push. On
+    PostgreSQL the second now waits for the first's commit (an advisory lock on the job's key)
+    and joins its row. SQLite has one writer at a time: no race to test."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL: SQLite serialises writers, so there is no race to test")
+    ran = str(tmp_path / "runs")
+    first = db.session  # this thread's session: it records its row and holds the commit open
+    name = outbox.job_name(note)
+    outbox.record(first, {outbox.dedupe_key(name, [ran]): (name, [ran], 30.0)})
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def second():
+        try:
+            with app.app_context():
+                after_commit(note, ran, delay=30)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    # The second transaction waits for the first's commit (without the lock it writes its own row now).
+    assert not done.wait(1.0)
+    first.commit()
+    thread.join(timeout=30)
+    assert done.is_set() and not errors, errors
+    same = rows()
+    assert len(same) == 1 and same[0].args == [ran], [(j.id, j.name, j.args) for j in same]
