@@ -1,9 +1,13 @@
 """The channel at scale (issue 16): every channel screen from the rollups, under 300 ms p95.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/fieldsales_bench \\
-        python -m bench.channel_scale [--scale 1.0] [--requests 30]
+        python -m bench.channel_scale [--scale 1.0] [--requests 30] [--keep | --reuse NAME]
+            [--parts screens,exports,imports] [--import-rows N] [--vacuum-every S]
 
-PostgreSQL only (the scale target is a production one). At --scale 1: 50,000 stores (bench/data.py's
+PostgreSQL only (the scale target is a production one). Building the world takes minutes at
+--scale 1: `--keep` leaves its database in place, and `--reuse NAME` runs the timings on it
+again (migrated to the head first, so an index added since applies; not rebuilt: each run's
+imports add their units, with TACs of a new generation). Drop it when done. At --scale 1: 50,000 stores (bench/data.py's
 organisation), our eight models of the demo seed, 10,000,000 shipped units over the last year
 (HQ's sell-in, 80 % to a named partner) and 5,000,000 warranty cards on them (the older a unit,
 the likelier it sold; sold 3–48 days after it shipped, at an active store of the region it was
@@ -39,6 +43,7 @@ import math
 import os
 import random
 import tempfile
+import threading
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -429,26 +434,40 @@ def reused(app) -> World:
         w.hq, w.manager = Caller(app, hq), Caller(app, manager)
         w.shipments = db.session.scalar(text("SELECT reltuples::bigint FROM pg_class WHERE relname = 'shipments'"))
         w.cards = db.session.scalar(text("SELECT reltuples::bigint FROM pg_class WHERE relname = 'warranty_cards'"))
-        w.scale = round(w.shipments / SHIPMENTS, 2)
+        # The build's own units (its one import), not those later imports added.
+        built = db.session.scalar(
+            text("SELECT count(*) FROM shipments WHERE import_id = (SELECT min(id) FROM shipment_imports)")
+        )
+        w.scale = round(built / SHIPMENTS, 3)
     return w
 
 
 def fresh_import_tacs(w: World, n_import: int) -> None:
-    """A reused world's imports need units never shipped: each model gets TACs of a new
-    generation (the digit after the model's in "867<model>0<batch>", 0 at the build), added to
-    its product, as a production line would."""
+    """A reused world's imports need units never shipped: each model gets import TACs no product
+    has yet ("867<model><generation><batch>": generation 0 and batches from 01 at the build; then
+    the next generation digit, and past 9 the next block of batch numbers), added to its product,
+    as a production line would."""
     products = {p.model_code: p for p in db.session.scalars(select(Product))}
-    used = {int(tac[5]) for p in products.values() for tac in p.tac_codes if tac.startswith("867")}
-    generation = max(used, default=0) + 1
-    if generation > 9:
-        raise SystemExit("the reused database has used all its import TAC generations: build a new one")
+    used = {tac for p in products.values() for tac in p.tac_codes}
+    wanted = {}
     for index, (code, _name, _days_ago, _price, _active) in enumerate(OUR_PRODUCTS):
         needed = MODEL_WEIGHTS[code] * n_import * 2 * 1.3
-        tacs = [f"867{index + 10:02d}{generation}{b:02d}" for b in range(1, max(2, math.ceil(needed / 10**6)) + 1)]
-        product = products[code]
-        product.tac_codes = list(product.tac_codes) + tacs
-        w.import_tacs[code] = tacs
-    db.session.commit()
+        wanted[code] = (index, max(2, math.ceil(needed / 10**6)))
+    longest = max(k for _index, k in wanted.values())
+    for block in range(0, 100 - longest, 20):
+        for generation in range(10):
+
+            def tacs(index: int, k: int, block=block, generation=generation) -> list[str]:
+                return [f"867{index + 10:02d}{generation}{block + b:02d}" for b in range(1, k + 1)]
+
+            if not any(set(tacs(index, k)) & used for index, k in wanted.values()):
+                for code, (index, k) in wanted.items():
+                    product = products[code]
+                    product.tac_codes = list(product.tac_codes) + tacs(index, k)
+                    w.import_tacs[code] = tacs(index, k)
+                db.session.commit()
+                return
+    raise SystemExit("the reused database has used all its import TACs: build a new one")
 
 
 def _check_imeis() -> None:
@@ -638,7 +657,39 @@ def _listeners() -> list:
     return [rollup._notice_shipments, alerts._notice_shipments]
 
 
-def imports(app, w: World, n: int) -> None:
+ROLLUP_TABLES = ("channel_cohorts", "channel_sales", "channel_stock", "channel_weeks")
+
+
+class Vacuum:
+    """`--vacuum-every S`: VACUUM the channel rollup tables every S seconds while an import runs,
+    as autovacuum would on a server that has it on (its naptime is a minute; these tables are
+    small, and each import batch updates thousands of their rows). For a server run with
+    autovacuum off, where the dead rows otherwise pile up for the whole import."""
+
+    def __init__(self, app, every: float | None):
+        self.app, self.every, self.runs = app, every, 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True) if every else None
+
+    def _loop(self) -> None:
+        with self.app.app_context():
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                while not self.stop.wait(self.every):
+                    conn.exec_driver_sql(f"VACUUM {', '.join(ROLLUP_TABLES)}")
+                    self.runs += 1
+
+    def __enter__(self):
+        if self.thread is not None:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.thread is not None:
+            self.stop.set()
+            self.thread.join()
+
+
+def imports(app, w: World, n: int, vacuum_every: float | None = None) -> None:
     from .warranty import _describe_import, upload
 
     rng = random.Random(16)
@@ -654,15 +705,30 @@ def imports(app, w: World, n: int) -> None:
         for fn in listeners:
             event.remove(Session, "do_orm_execute", fn)
         try:
-            off = upload(w.hq, off_path)
+            with Vacuum(app, vacuum_every) as vacuum_off:
+                off = upload(w.hq, off_path)
         finally:
             for fn in listeners:
                 event.listen(Session, "do_orm_execute", fn)
         with app.app_context():
             before = db.session.scalar(text("SELECT coalesce(sum(shipped), 0) FROM channel_cohorts"))
-        on = upload(w.hq, on_path)
+        with Vacuum(app, vacuum_every) as vacuum_on:
+            on = upload(w.hq, on_path)
+        if vacuum_every:
+            note(
+                f"channel: the rollup tables were vacuumed every {vacuum_every:g} s during the imports "
+                f"({vacuum_off.runs} and {vacuum_on.runs} times: hooks off, on)"
+            )
         with app.app_context():
             after = db.session.scalar(text("SELECT coalesce(sum(shipped), 0) FROM channel_cohorts"))
+        with app.app_context():
+            autovacuum = db.session.scalar(text("SHOW autovacuum"))
+        if autovacuum != "on" and not vacuum_every:
+            note(
+                "channel: autovacuum is off on this server: the rollup rows each import batch updates "
+                "stay dead until the next VACUUM, so the import with the hooks pays for a growing table "
+                "(--vacuum-every does autovacuum's work)"
+            )
         names = ", ".join(f"{fn.__module__}.{fn.__name__}" for fn in listeners)
         note(f"channel: the import 'hooks off' ran without the statement listeners {names}")
         off_rate = off.body["rows_read"] / off.clocks.wall
@@ -700,6 +766,12 @@ def main(argv: list[str] | None = None) -> None:
         "of the rollups; migrated to the head first; kept again (drop it when done)",
     )
     parser.add_argument(
+        "--vacuum-every",
+        type=float,
+        metavar="S",
+        help="VACUUM the channel rollup tables every S seconds during the imports (a server with autovacuum off)",
+    )
+    parser.add_argument(
         "--parts",
         default=",".join(PARTS),
         help=f"what to time after the build, comma-separated among {', '.join(PARTS)} (default all)",
@@ -733,7 +805,7 @@ def main(argv: list[str] | None = None) -> None:
             if args.reuse:
                 with app.app_context():
                     fresh_import_tacs(w, n_import)
-            imports(app, w, n_import)
+            imports(app, w, n_import, args.vacuum_every)
     common.print_table(common.database_label(), time.perf_counter() - start)
 
 
