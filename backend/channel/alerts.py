@@ -304,7 +304,7 @@ _INSERT_ROWS = 1000
 32,766 and PostgreSQL's 65,535 a statement)."""
 
 
-@job
+@job(light=True)  # short, asked for by sync pushes: run in the rq worker itself, no fork
 def check_store_stock(store_id: int, product_ids: list[int] | None = None) -> int:
     """The job: a store counted 0 of these models. Returns the alerts raised."""
     raised = len(stock_out_alerts(store_id, product_ids))
@@ -312,7 +312,7 @@ def check_store_stock(store_id: int, product_ids: list[int] | None = None) -> in
     return raised
 
 
-@job
+@job(light=True)
 def check_cover() -> int:
     """The job: shipments or cards changed the channel's stock. Returns the alerts raised."""
     raised = len(cover_alerts())
