@@ -58,16 +58,21 @@ def test_with_redis_a_real_rq_worker_process_runs_the_job(rq_worker, tmp_path):
     assert rq_job.get_status() == "finished"
 
 
-@redis_only
-def test_with_redis_a_failing_job_is_recorded_on_its_outbox_row_for_a_retry(rq_worker):
-    outbox_id = enqueue(explode)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+def _after_first_attempt(outbox_id: int, timeout: float = 20) -> OutboxJob:
+    """The job's row once its first attempt has failed and it waits for a retry (or as it is
+    when `timeout` seconds have passed)."""
+    deadline = time.monotonic() + timeout
+    while True:
         db.session.rollback()
         row = db.session.get(OutboxJob, outbox_id)
-        if row.attempts and row.state == "pending":
-            break
+        if (row.attempts and row.state == "pending") or time.monotonic() >= deadline:
+            return row
         time.sleep(0.05)
+
+
+@redis_only
+def test_with_redis_a_failing_job_is_recorded_on_its_outbox_row_for_a_retry(rq_worker):
+    row = _after_first_attempt(enqueue(explode))
     assert (row.state, row.attempts, row.last_error) == ("pending", 1, "attempt 1: RuntimeError: boom")
     assert row.next_attempt_at > row.started_at  # a retry, later
 
@@ -110,14 +115,7 @@ def test_with_redis_a_light_job_runs_in_the_worker_process_itself_and_others_in_
 
 @redis_only
 def test_with_redis_a_light_job_past_its_timeout_is_stopped_and_retried_and_the_worker_goes_on(rq_worker, tmp_path):
-    outbox_id = enqueue(overstay, str(tmp_path / "overstayed"))
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        db.session.rollback()
-        row = db.session.get(OutboxJob, outbox_id)
-        if row.attempts and row.state == "pending":
-            break
-        time.sleep(0.05)
+    row = _after_first_attempt(enqueue(overstay, str(tmp_path / "overstayed")))
     assert (row.state, row.attempts) == ("pending", 1) and "JobTimeoutException" in row.last_error, row.last_error
     assert not (tmp_path / "overstayed").exists()
     marker = tmp_path / "after"
