@@ -432,10 +432,14 @@ def test_with_redis_the_import_is_a_job_of_the_rq_worker(api, world, app):
     imp = wait_import(hq, answered["id"])
     assert (imp["status"], imp["rows_loaded"], imp["processed_bytes"]) == ("done", 49, len(data))
     deadline = time.monotonic() + 10  # RQ files the job as finished just after it returns
-    while not (new := set(queue.finished_job_registry.get_job_ids()) - earlier) and time.monotonic() < deadline:
+    imports: list = []
+    while not imports and time.monotonic() < deadline:
+        new = set(queue.finished_job_registry.get_job_ids()) - earlier
+        ran = [Job.fetch(i, connection=queue.connection) for i in new]
+        # The jobs the import's commits ask for (the channel's cover check) may finish too.
+        imports = [(j.func_name, j.args) for j in ran if j.func_name.endswith(".run_import")]
         time.sleep(0.05)
-    ran = [Job.fetch(i, connection=queue.connection) for i in new]
-    assert [(j.func_name, j.args) for j in ran] == [("backend.warranty.imports.run_import", (imp["id"],))]
+    assert imports == [("backend.warranty.imports.run_import", (imp["id"],))]
 
 
 # --- robustness: bad bytes, interrupted attempts ---------------------------------------------------
