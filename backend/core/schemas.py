@@ -110,17 +110,15 @@ def _any_unstorable(value: object) -> bool:
     if kind is str:
         return _UNSTORABLE.search(value) is not None
     if kind is dict:
-        for key, item in value.items():
-            if isinstance(key, str) and _UNSTORABLE.search(key):
-                return True
-            if type(item) is str:
-                if _UNSTORABLE.search(item):
-                    return True
-            elif type(item) not in _SCALARS and _any_unstorable(item):
-                return True
-        return False
-    if kind is list:
-        for item in value:
+        if any(isinstance(key, str) and _UNSTORABLE.search(key) for key in value):
+            return True
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        items = None
+    if items is not None:
+        for item in items:
             if type(item) is str:
                 if _UNSTORABLE.search(item):
                     return True
