@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from backend.core.timeutil import business_today
+from backend.core.timeutil import business_day_bounds, business_today
 from backend.extensions import db
 from backend.stores.models import Store
 from backend.visits.models import Visit
@@ -60,11 +60,25 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def earlier_today(minutes_ago: int) -> tuple[datetime, datetime]:
+    """A five-minute stay `minutes_ago` minutes ago, kept inside today's business day: shortly
+    after the business zone's midnight the stay is squeezed into the minutes since it, in the same
+    order (a stay further back starts earlier), so that Today still counts it."""
+    now = datetime.now(UTC)
+    day_start = business_day_bounds(business_today())[0].replace(tzinfo=UTC)
+    start = now - timedelta(minutes=minutes_ago)
+    if start - day_start >= timedelta(minutes=1):
+        return start, start + timedelta(minutes=5)
+    since_midnight = now - day_start
+    start = day_start + since_midnight * (1 - minutes_ago / (minutes_ago + 60)) / 2
+    return start, start + (now - start) / 4
+
+
 def visit_today(app, rep, store, minutes_ago: int) -> None:
     """A visit of `rep` at `store` earlier today, checked in and out through the API."""
     client = ApiClient(app.test_client(), rep)
     visit_id = str(uuid.uuid4())
-    start = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    start, end = earlier_today(minutes_ago)
     r = client.post(
         "/api/v1/visits",
         json={
@@ -77,7 +91,7 @@ def visit_today(app, rep, store, minutes_ago: int) -> None:
         },
     )
     assert r.status_code == 201, r.json
-    r = client.post(f"/api/v1/visits/{visit_id}/check-out", json={"checked_out_at": iso(start + timedelta(minutes=5))})
+    r = client.post(f"/api/v1/visits/{visit_id}/check-out", json={"checked_out_at": iso(end)})
     assert r.status_code == 200, r.json
 
 
