@@ -27,6 +27,7 @@ import { StoreScreen } from './screens/rep/Store.js';
 import { VisitScreen } from './screens/rep/Visit.js';
 import { Outbox } from './screens/rep/Outbox.js';
 import { Settings } from './screens/rep/Settings.js';
+import { learnBusinessZone } from './warranty/zone.js';
 import { version as packageVersion } from '../package.json';
 
 export const APP_VERSION = packageVersion;
@@ -286,6 +287,14 @@ export function App() {
   const engineRef = useRef(null);
   const wiping = useRef(Promise.resolve());
   useEffect(() => onLangChange(() => setLangTick((n) => n + 1)), []);
+
+  // The business time zone whose calendar "today" is on (GET /app-config, public): asked as the
+  // app starts online — on the login screen too — and, until heard, again when the phone comes
+  // back online or someone signs in; kept in localStorage for the offline days (warranty/zone.js).
+  const online = useOnline();
+  useEffect(() => {
+    if (online) learnBusinessZone();
+  }, [online, session?.user?.id]);
 
   useEffect(() => {
     loadSession()

@@ -35,6 +35,9 @@ pytestmark = pytest.mark.slow
 
 SYNC_TIMEOUT_MS = 30_000
 LANG_KEY = "fieldsales.lang"
+# The business time zone (pwa/src/warranty/zone.js): the server's public setting, kept for the next
+# user's offline days like the language.
+ZONE_KEY = "fs.businessTimezone"
 PLANTED = "planted-user-data-7f3a"  # what the test puts in Cache Storage and Web Storage
 
 # Everything on the phone, as JSON: {databases: {name: {store: {count, blobs, text}}}, caches:
@@ -115,14 +118,15 @@ def precache_urls(snap) -> list[str]:
 
 
 def assert_nothing_left(snap, *markers: str) -> None:
-    """No row in any database, no API answer cached, no Web Storage key but the language."""
+    """No row in any database, no API answer cached, no Web Storage key but the language and the
+    business time zone."""
     counts = {db_name: {s: v["count"] for s, v in stores.items()} for db_name, stores in snap["databases"].items()}
     assert rows(snap) == 0, counts
     assert all(v["blobs"] == 0 for stores in snap["databases"].values() for v in stores.values())
     cached = [url for urls in snap["caches"].values() for url in urls]
     assert [url for url in cached if "/api/" in url] == []
     assert set(snap["caches"]) == {name for name in snap["caches"] if "precache" in name}, snap["caches"].keys()
-    assert set(snap["localStorage"]) <= {LANG_KEY}, snap["localStorage"]
+    assert set(snap["localStorage"]) <= {LANG_KEY, ZONE_KEY}, snap["localStorage"]
     assert snap["sessionStorage"] == {}
     text = stored_text(snap)
     for marker in (PLANTED, *markers):
@@ -266,7 +270,7 @@ def test_rep_sign_out_offline_removes_everything_and_the_next_rep_starts_empty(p
     assert len(dialogs) == 1 and "未上传" in dialogs[0], dialogs
     after = snapshot(page)
     assert_nothing_left(after, token, a["contact"], a["visit"], a["price"], a["phone"], "rep_a1")
-    assert after["localStorage"] == {LANG_KEY: "zh-CN"}
+    assert after["localStorage"] == {LANG_KEY: "zh-CN", ZONE_KEY: "Asia/Shanghai"}
     # The other tab let go of the database and is signed out as well.
     expect(tab.locator("[data-testid=login-form]")).to_be_visible(timeout=SYNC_TIMEOUT_MS)
     assert rows(snapshot(tab)) == 0

@@ -1,6 +1,8 @@
-// Small hooks: live IndexedDB queries (Dexie liveQuery), hash routes, online state.
+// Small hooks: live IndexedDB queries (Dexie liveQuery), hash routes, online state, the business
+// time zone.
 import { useEffect, useState } from 'preact/hooks';
 import Dexie, { liveQuery } from 'dexie';
+import { businessZone, learnBusinessZone, onBusinessZone } from '../warranty/zone.js';
 
 /** The current value of `querier()` (a Dexie query), kept up to date as the database changes. */
 export function useLive(querier, deps = [], initial = undefined) {
@@ -110,4 +112,22 @@ export function useObjectUrl(blob) {
     return () => URL.revokeObjectURL(u);
   }, [blob]);
   return url;
+}
+
+/**
+ * The business time zone (warranty/zone.js) whose calendar "today" is on: a screen that shows or
+ * reads by a day calls this and renders again when the zone is learned from the server (the first
+ * render may have used the default or the last zone heard). Asks the server once per page when
+ * online (app.js asks as the app starts already). Pass it to a live query's deps when the query
+ * reads by today.
+ */
+export function useBusinessZone() {
+  const [zone, setZone] = useState(businessZone);
+  useEffect(() => {
+    const off = onBusinessZone(setZone);
+    setZone(businessZone()); // learned between the first render and this effect
+    learnBusinessZone();
+    return off;
+  }, []);
+  return zone;
 }

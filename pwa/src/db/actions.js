@@ -18,7 +18,6 @@ import { BANDS, estimateFault, isDay, MAX_UNITS, periodFault, SOURCES, weekFault
 import { createTrainingActions } from './training.js';
 import { createTaskActions } from './tasks.js';
 import { sha256Hex } from '../protocol/sha256.js';
-import { localToday } from '../warranty/rules.js';
 import { businessToday } from '../warranty/zone.js';
 import { CardError, FIELDS as CARD_FIELDS, cardProblems, cleanField, imeiDigits, imeiIssue } from '../warranty/card.js';
 
@@ -627,7 +626,7 @@ export function createActions({
   async function reportSellOut({ storeId, visitId, productId, units, periodStart, periodEnd, source } = {}) {
     const start = dayArg(periodStart, 'periodStart');
     const end = dayArg(periodEnd, 'periodEnd');
-    refuseSellOut(periodFault(start, end, localToday(new Date(now()))), { start, end });
+    refuseSellOut(periodFault(start, end, businessToday(now())), { start, end });
     const id = uuid();
     const args = putGiven(
       {
@@ -649,7 +648,7 @@ export function createActions({
   /**
    * A competitor model's sales at a store in one ISO week (`sellout.competitor`): `units` OR
    * `band` (one of BANDS), exactly one, as told by `source`. `weekStart`: a Monday, by default
-   * this week's on the phone's calendar. → its id.
+   * this week's on the business calendar (zone.js). → its id.
    */
   async function reportCompetitorSellOut({
     storeId,
@@ -663,7 +662,7 @@ export function createActions({
     refuseSellOut(estimateFault(given(units) ? units : null, given(band) ? band : null));
     if (given(band) && !BANDS.includes(String(band)))
       throw new TypeError(`band must be one of ${BANDS.join(', ')}, got ${JSON.stringify(band)}`);
-    const today = localToday(new Date(now()));
+    const today = businessToday(now());
     const monday = given(week) ? dayArg(week, 'weekStart') : weekStart(today);
     refuseSellOut(weekFault(monday, today), { week: monday });
     const id = uuid();

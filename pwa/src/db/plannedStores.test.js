@@ -10,9 +10,10 @@ import { createFakeServer, createFakeTimers } from '../sync/testing/fake-server.
 let n = 0;
 let db;
 let q;
-// Local times (the phone's calendar decides what "today" is).
-const at = (day, hour, minute = 0) => new Date(2026, 10, day, hour, minute).toISOString();
-const NOW = new Date(2026, 10, 23, 12, 0).getTime();
+// Times in Shanghai, the business zone (its calendar decides what "today" is, whatever zone the
+// phone running the tests is set to).
+const at = (day, hour, minute = 0) => new Date(Date.UTC(2026, 10, day, hour - 8, minute)).toISOString();
+const NOW = Date.UTC(2026, 10, 23, 12 - 8, 0);
 
 const put = (entity, data, extra = {}) =>
   db.entities.put({

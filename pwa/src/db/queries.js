@@ -11,8 +11,8 @@
 //                  are createQueries() over the app's database.
 // The outbox reads and counts are db/replica.js's (the sync engine counts with the same function).
 import { db as defaultDb, getMeta } from './index.js';
-import { localToday, standing, termsFor, termsJson, termsOf } from '../warranty/rules.js';
-import { businessToday } from '../warranty/zone.js';
+import { standing, termsFor, termsJson, termsOf } from '../warranty/rules.js';
+import { businessDayOf, businessToday } from '../warranty/zone.js';
 import { pickDayPlan, plansOfDay } from './plans.js';
 import { outboxByRecord, outboxCounts, outboxRows } from './replica.js';
 import { storeMatches } from './storeSearch.js';
@@ -388,7 +388,7 @@ export async function plannedStoresIn(db, day) {
   const mine = (x) => me === null || x.rep_id === undefined || x.rep_id === null || x.rep_id === me;
   const visited = new Set(
     (await recordsIn(db, 'visit'))
-      .filter((v) => mine(v) && v.checked_in_at && localToday(new Date(v.checked_in_at)) === day)
+      .filter((v) => mine(v) && v.checked_in_at && businessDayOf(v.checked_in_at) === day)
       .map((v) => String(v.store_id)),
   );
   const extra = (id, i) => ({
@@ -407,7 +407,7 @@ export async function plannedStoresIn(db, day) {
 }
 
 /**
- * The signed-in user's visits checked in on `day` ('YYYY-MM-DD', this phone's calendar), planned
+ * The signed-in user's visits checked in on `day` ('YYYY-MM-DD', the business day: zone.js), planned
  * or not, oldest first, each with `store` (the store record, or null when not on this phone).
  */
 export async function dayVisitsIn(db, day) {
@@ -417,7 +417,7 @@ export async function dayVisitsIn(db, day) {
     (v) =>
       (me === null || v.rep_id === undefined || v.rep_id === null || v.rep_id === me) &&
       v.checked_in_at &&
-      localToday(new Date(v.checked_in_at)) === day,
+      businessDayOf(v.checked_in_at) === day,
   );
   list.sort((a, b) => ms(a.checked_in_at) - ms(b.checked_in_at));
   return Promise.all(list.map(async (v) => ({ ...v, store: await oneIn(db, 'store', v.store_id) })));
@@ -436,11 +436,10 @@ export async function syncInfoIn(db) {
 
 // --- bound to one database ------------------------------------------------------------------
 
-/** The queries over database `db`; `now()` (ms, for tests) dates "today" (the cards' standing —
- * on the business calendar, as the server's — and the default day of the visit plan). */
+/** The queries over database `db`; `now()` (ms, for tests) dates "today" on the business
+ * calendar, as the server's (zone.js): the cards' standing and the default day of the visit plan. */
 export function createQueries(db = defaultDb, { now = () => Date.now() } = {}) {
-  const today = () => localToday(new Date(now()));
-  const cardDay = () => businessToday(now());
+  const today = () => businessToday(now());
   return {
     stores: () => storesIn(db),
     nearbyStores: (lat, lon, limit) => nearbyStoresIn(db, lat, lon, limit),
@@ -460,12 +459,12 @@ export function createQueries(db = defaultDb, { now = () => Date.now() } = {}) {
     /** Every record of one entity (`'visit'`, `'intel_report'`, …). */
     records: (entity) => recordsIn(db, entity),
     syncInfo: () => syncInfoIn(db),
-    cards: (options) => cardsIn(db, cardDay(), options),
-    card: (id) => cardIn(db, cardDay(), id),
+    cards: (options) => cardsIn(db, today(), options),
+    card: (id) => cardIn(db, today(), id),
     spotChecks: (visitId) => spotChecksIn(db, visitId),
-    /** The plan of `day` (default: today on this phone's calendar). */
+    /** The plan of `day` (default: today, the business day). */
     dayPlan: (day) => dayPlanIn(db, day || today()),
-    /** The planned stores of `day` (default: today on this phone's calendar). */
+    /** The planned stores of `day` (default: today, the business day). */
     plannedStores: (day) => plannedStoresIn(db, day || today()),
     /** The signed-in user's visits of `day` (default: today), planned or not. */
     dayVisits: (day) => dayVisitsIn(db, day || today()),

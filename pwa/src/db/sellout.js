@@ -2,7 +2,8 @@
 // counts, declared sell-out and competitor estimates (backend/sellout/models.py, schemas.py and
 // rules.py), and the calendar-day arithmetic the periods and weeks need. Pure: actions.js checks
 // the mutations' arguments with it, screens/rep/phones.js builds the visit's rows on it.
-// Days are 'YYYY-MM-DD' calendar days (the phone's: localToday).
+// Days are 'YYYY-MM-DD' calendar days; today is the business day (warranty/zone.js businessToday),
+// as the server's. The arithmetic below is on a day's UTC midnight, whatever zone the phone is in.
 
 /** Who gave a sell-out figure (backend/sellout/models.py `Source`), in the select's order. */
 export const SOURCES = ['promoter', 'clerk', 'owner', 'competitor_promoter', 'rep_estimate'];
@@ -24,6 +25,7 @@ const DAY_MS = 24 * 3600 * 1000;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 const dayMs = (day) => Date.parse(`${day}T00:00:00Z`);
+// The day of a day's UTC midnight (plus whole days): calendar arithmetic, not an instant's day.
 const dayOf = (ms) => new Date(ms).toISOString().slice(0, 10);
 
 /** Whether `day` is a real calendar day 'YYYY-MM-DD'. */

@@ -5,10 +5,10 @@
 // at a visit, offline: `task.complete` (SPEC.md §I.3.1) is queued with a completion id (the
 // server's idempotency key) and the task shows done at once (the overlay, db/overlay.js).
 //
-// Overdue is not stored: an open task whose due day is before today on the phone's calendar (the
-// server says the same with its business day). The pure rules below are what Today, the store
+// Overdue is not stored: an open task whose due day is before today on the business calendar
+// (zone.js businessToday: the server's business day, whatever zone the phone is set to). The pure rules below are what Today, the store
 // screen, the visit's task step (screens/rep/steps/TaskStep.js) and the action share.
-import { localToday } from '../warranty/rules.js';
+import { businessToday } from '../warranty/zone.js';
 
 /** The kinds of task (backend/tasks/models.py TaskKind). */
 export const KINDS = ['display', 'material', 'price', 'training', 'other'];
@@ -36,7 +36,8 @@ export class TaskError extends TypeError {
 /** 'YYYY-MM-DD' of a due date as pulled (a date, or an ISO datetime). */
 const dayOf = (v) => String(v ?? '').slice(0, 10);
 
-/** `day` plus `n` days, 'YYYY-MM-DD' (calendar arithmetic in UTC, no time zone involved). */
+/** `day` plus `n` days, 'YYYY-MM-DD' (calendar arithmetic on a day's UTC midnight: no time zone
+ * involved, the same in every zone the phone may be set to — not "the UTC day of an instant"). */
 export function addDays(day, n) {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
@@ -172,5 +173,5 @@ export function createTaskActions({ db, now, uuid, enqueue }) {
   return { completeTask };
 }
 
-/** Today on the phone's calendar at `ms` (for the screens). */
-export const todayAt = (ms = Date.now()) => localToday(new Date(ms));
+/** Today on the business calendar at `ms` (for the screens). */
+export const todayAt = (ms = Date.now()) => businessToday(ms);

@@ -12,9 +12,11 @@
 // as that tab closes its connection (the app's tabs do when they see the `versionchange`: see
 // onDeletedElsewhere).
 import { db as defaultDb } from './index.js';
+import { STORAGE_KEY as ZONE_KEY } from '../warranty/zone.js';
 
-/** localStorage keys that are the device's settings, not a user's data (the UI language). */
-export const KEEP_LOCAL_STORAGE = ['fieldsales.lang'];
+/** localStorage keys that are the device's settings, not a user's data: the UI language, and the
+ * server's business time zone (public, warranty/zone.js: the next user's offline day counts in it). */
+export const KEEP_LOCAL_STORAGE = ['fieldsales.lang', ZONE_KEY];
 /** How long a delete blocked by another connection is waited for before the wipe reports it. */
 export const BLOCKED_TIMEOUT_MS = 5000;
 

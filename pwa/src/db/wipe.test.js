@@ -178,19 +178,27 @@ describe('wipeLocalData', () => {
     expect(await contents()).toEqual({});
   });
 
-  it('removes the caches but the precache, the API answers from the precache, and the web storage but the language', async () => {
+  it('removes the caches but the precache, the API answers from the precache, and the web storage but the language and the business zone', async () => {
     const caches = memoryCaches({
       'workbox-precache-v2-http://localhost/': ['http://localhost/index.html', 'http://localhost/api/v1/sync/pull'],
       'api-data': ['http://localhost/api/v1/warranty-cards'],
       photos: ['http://localhost/api/v1/photos/p1/file'],
     });
-    const local = new MemoryStorage({ 'fieldsales.lang': 'en', 'fieldsales.token': 'secret', draft: '13812345678' });
+    const local = new MemoryStorage({
+      'fieldsales.lang': 'en',
+      'fs.businessTimezone': 'Asia/Shanghai',
+      'fieldsales.token': 'secret',
+      draft: '13812345678',
+    });
     const session = new MemoryStorage({ anything: 'x' });
     const report = await wipeLocalData({ db, indexedDB: idb, caches, localStorage: local, sessionStorage: session });
     expect(report.ok).toBe(true);
     expect([...caches.store.keys()]).toEqual(['workbox-precache-v2-http://localhost/']);
     expect([...caches.store.get('workbox-precache-v2-http://localhost/')]).toEqual(['http://localhost/index.html']);
-    expect([...local.map.entries()]).toEqual([['fieldsales.lang', 'en']]);
+    expect([...local.map.entries()]).toEqual([
+      ['fieldsales.lang', 'en'],
+      ['fs.businessTimezone', 'Asia/Shanghai'],
+    ]);
     expect(session.length).toBe(0);
     expect(report.storage.sort()).toEqual(['anything', 'draft', 'fieldsales.token']);
   });

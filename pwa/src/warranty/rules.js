@@ -118,13 +118,6 @@ export function addMonths(date, months) {
   return isoOfUtc(d);
 }
 
-/** Today on this device's calendar (its local date), as 'YYYY-MM-DD'. Not for 三包 windows: those
- * count in the business time zone (businessDay), whatever zone the phone is set to. */
-export function localToday(now = new Date()) {
-  const y = String(now.getFullYear()).padStart(4, '0');
-  return `${y}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-}
-
 /** The server's default BUSINESS_TIMEZONE: the zone whose calendar days the business counts in. */
 export const DEFAULT_BUSINESS_TIMEZONE = 'Asia/Shanghai';
 

@@ -8,7 +8,6 @@ import { createDb, saveSession } from '../db/index.js';
 import { createQueries } from '../db/queries.js';
 import { createServiceActions, ServiceError, serviceEventsIn } from '../db/service.js';
 import { createTrainingActions } from '../db/training.js';
-import { localToday } from './rules.js';
 import {
   businessToday,
   businessZone,
@@ -30,6 +29,9 @@ const SCREEN = {
   position: 1,
   active: true,
 };
+
+/** The day on the phone's own calendar (its zone): what the app must not date by. */
+const deviceDay = (ms) => new Date(ms).toLocaleDateString('en-CA');
 
 /** A phone set to `zone` (Node reads TZ again when it is assigned). */
 function deviceIn(zone) {
@@ -111,7 +113,7 @@ describe('the business time zone on the phone', () => {
   it("dates today by the business zone's calendar", () => {
     deviceIn('UTC');
     const at = Date.UTC(2026, 10, 22, 16, 30); // 00:30 on 23 Nov in Shanghai
-    expect(localToday(new Date(at))).toBe('2026-11-22');
+    expect(deviceDay(at)).toBe('2026-11-22');
     expect(businessToday(at)).toBe('2026-11-23');
     setBusinessZone('America/New_York');
     expect(businessToday(at)).toBe('2026-11-22');
@@ -139,7 +141,7 @@ describe('三包 windows on a phone set to another zone', () => {
   it('a phone set to New Zealand time at 23:30 in Shanghai on day 7 takes the return, on the business day', async () => {
     deviceIn('Pacific/Auckland');
     const at = Date.UTC(2026, 10, 22, 15, 30); // 22 Nov 23:30 in Shanghai; the 23rd in Auckland
-    expect(localToday(new Date(at))).toBe('2026-11-23');
+    expect(deviceDay(at)).toBe('2026-11-23');
     const card = await createQueries(db, { now: () => at }).card(CARD_ID);
     expect(card.standing).toBe('returnable');
     const { eventId } = await service(at).recordReturn({ cardId: CARD_ID, faultCode: 'screen' });

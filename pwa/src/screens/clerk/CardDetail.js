@@ -5,13 +5,15 @@
 import { html } from 'htm/preact';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { navigate, useLive } from '../../components/hooks.js';
+import { navigate, useBusinessZone, useLive } from '../../components/hooks.js';
 import { modelOf, Refusal, serviceKindOf, StandingBadge, SyncTag, TermsView } from './common.js';
 import { ServiceActions, ServiceHistory } from './ServiceActions.js';
 
 export function CardDetail({ id }) {
   const { actions, queries } = useApp();
-  const [card, loaded] = useLive(() => queries.card(id), [id]);
+  // The card's standing counts in business days: read again when the zone is learned.
+  const zone = useBusinessZone();
+  const [card, loaded] = useLive(() => queries.card(id), [id, zone]);
   // The card this one replaces (an exchange), or the one that replaced it.
   const [related] = useLive(async () => {
     if (!card) return null;

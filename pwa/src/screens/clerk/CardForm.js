@@ -6,7 +6,7 @@ import { html } from 'htm/preact';
 import { useMemo, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { navigate, useLive } from '../../components/hooks.js';
+import { navigate, useBusinessZone, useLive } from '../../components/hooks.js';
 import { problemText } from '../../components/ImeiField.js';
 import { CardError, cardProblems, cleanField, FIELDS, imeiDigits, LIMITS, productOfTac } from '../../warranty/card.js';
 import { isDate, standing, termsFor, termsJson } from '../../warranty/rules.js';
@@ -86,6 +86,7 @@ function TextField({
  */
 export function CardForm({ mode = 'register', card = null }) {
   const { actions, queries } = useApp();
+  useBusinessZone(); // today is the business day: rendered again when the zone is learned
   const today = businessToday();
   // An exchange's replacement card: its purchase date is the replaced card's, not correctable.
   const inherited = mode === 'correct' && Boolean(card?.replaces_card_id);

@@ -5,9 +5,8 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { useLive } from '../../components/hooks.js';
+import { useBusinessZone, useLive } from '../../components/hooks.js';
 import { keepRepairPoints } from '../../db/service.js';
-import { learnBusinessZone } from '../../warranty/zone.js';
 import { Icon } from '../../components/icons.js';
 import { ScanButton } from '../../components/Scanner.js';
 import { modelOf, Refusal, StandingBadge, SyncTag, TermsView } from './common.js';
@@ -46,15 +45,15 @@ export function CardItem({ card }) {
 
 export function Cards() {
   const { db, api, queries } = useApp();
-  // The repair points a 维修 referral picks from, and the business time zone the 三包 windows
-  // count in, kept while there is a network.
+  // The repair points a 维修 referral picks from, kept while there is a network; the business time
+  // zone the 三包 windows count in: the cards are read again when it is learned.
   useEffect(() => {
     keepRepairPoints(db, api);
-    learnBusinessZone();
   }, [db]);
+  const zone = useBusinessZone();
   const [q, setQ] = useState('');
   const prefix = q.replace(/\D+/g, '');
-  const [list, loaded] = useLive(() => queries.cards({ imeiPrefix: prefix }), [prefix], []);
+  const [list, loaded] = useLive(() => queries.cards({ imeiPrefix: prefix }), [prefix, zone], []);
   const cards = list || [];
   const refused = cards.filter((c) => c.sync && c.sync.state === 'refused').length;
 

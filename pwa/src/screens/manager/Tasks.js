@@ -11,7 +11,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { fmt, localName, t } from '../../i18n/index.js';
-import { navigate } from '../../components/hooks.js';
+import { navigate, useBusinessZone } from '../../components/hooks.js';
 import { randomUUID } from '../../db/index.js';
 import {
   apiMessage,
@@ -25,7 +25,6 @@ import {
   useRemote,
 } from '../desk/kit.js';
 import * as api from './tasksApi.js';
-import { request } from '../../api.js';
 import {
   batchBody,
   campaignsOf,
@@ -47,18 +46,12 @@ import './tasks.css';
 
 const dayText = (d) => fmt.day(String(d ?? '').slice(0, 10));
 
-// The business time zone (GET /app-config), asked once: "today" is the server's business day. Not
+// "Today" is the server's business day: in `tz` when given, else in the business time zone as the
+// rep's screens know it (warranty/zone.js, learned from GET /app-config as the app starts). Not
 // the manager's common.js (HQ loads this page too, without the manager's strings or Leaflet).
-let zoneOnce = null;
 function useToday(tz) {
-  const zone = useRemote(() => {
-    if (tz) return tz;
-    zoneOnce ??= request('GET', '/app-config')
-      .then((c) => c?.business_timezone || null)
-      .catch(() => null);
-    return zoneOnce;
-  }, [tz]);
-  return dayIn(new Date(), zone.data || undefined);
+  const zone = useBusinessZone();
+  return dayIn(new Date(), tz || zone);
 }
 
 /** 'YYYY-MM-DD' of `date` in `timeZone` (the browser's when undefined). */

@@ -4,14 +4,13 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../i18n/index.js';
-import { mapConfig } from '../../components/MapView.js';
+import { useBusinessZone } from '../../components/hooks.js';
 import { Pager, useRemote } from '../desk/kit.js';
 import * as mapi from './api.js';
 import { dayIn } from './format.js';
 
 // --- reference data of the region, fetched once per page load --------------------------------
 
-let configOnce = null;
 let repsOnce = null;
 let territoriesOnce = null;
 
@@ -56,21 +55,11 @@ export function useStoreNames(ids) {
   return names;
 }
 
-/** The business time zone (GET /app-config), or the browser's until known. */
+/** The business time zone (GET /app-config): the one the rep's screens count days in too
+ * (warranty/zone.js — the last one heard, the server's default until then, never the browser's);
+ * rendered again when it is learned. */
 export function useTimeZone() {
-  const [tz, setTz] = useState(null);
-  useEffect(() => {
-    let alive = true;
-    once(
-      () => configOnce,
-      (p) => (configOnce = p),
-      () => mapConfig(),
-    ).then((cfg) => alive && setTz(cfg.business_timezone || Intl.DateTimeFormat().resolvedOptions().timeZone));
-    return () => {
-      alive = false;
-    };
-  }, []);
-  return tz;
+  return useBusinessZone();
 }
 
 /** Today in the business time zone. */

@@ -9,7 +9,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { navigate, useLive } from '../../components/hooks.js';
+import { navigate, useBusinessZone, useLive } from '../../components/hooks.js';
 import { getPosition } from '../../components/geo.js';
 import { MAX_PLAN_STOPS } from '../../db/actions.js';
 import { planDays } from './model.js';
@@ -29,6 +29,7 @@ function moved(list, index, delta) {
 
 export function PlanDay({ day: wanted }) {
   const { actions, queries, session } = useApp();
+  useBusinessZone(); // today and tomorrow are business days: rendered again when the zone is learned
   const days = planDays();
   const [day, setDay] = useState(wanted === days.today ? days.today : days.tomorrow);
   const [basis, setBasis] = useState(undefined); // the day's plan on the phone (null: none); undefined: loading

@@ -6,7 +6,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { fmt, localName, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { navigate, useLive } from '../../components/hooks.js';
+import { navigate, useBusinessZone, useLive } from '../../components/hooks.js';
 import { distanceM, getPosition, isOffSite, offSiteLimit, positionError } from '../../components/geo.js';
 import { entitiesOfStore, entityGet, normCatalogue, normHistory, openVisits } from './model.js';
 import { checkScore, findings } from './checklist.js';
@@ -173,6 +173,7 @@ export function StoreScreen({ id }) {
     [id],
     [],
   );
+  useBusinessZone(); // today is the business day: rendered again when the zone is learned
   const today = todayAt();
   const [tasks] = useLive(async () => sortOpen(await tasksOfStore(db, id), today), [id, today], []);
   const openVisit = open && String(open.visit.store_id) === String(id) ? open.visit : null;

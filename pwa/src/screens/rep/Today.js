@@ -14,7 +14,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { fmt, lang, localName, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { navigate, useLive } from '../../components/hooks.js';
+import { navigate, useBusinessZone, useLive } from '../../components/hooks.js';
 import { distanceM, getPosition, offSiteLimit, positionError } from '../../components/geo.js';
 import { asStore, entitiesOfStore, entityGet, entityList, openVisits, planDays } from './model.js';
 import { openStockOuts } from './phones.js';
@@ -360,6 +360,8 @@ export function Today() {
   const { db, queries, session } = useApp();
   // A rep plans their own days (a manager plans the reps' days on the desk: #/plans).
   const canPlan = Boolean(session?.user && session.user.role === 'rep');
+  // Today and tomorrow are business days: rendered (and read) again when the zone is learned.
+  useBusinessZone();
   const days = planDays();
   const [q, setQ] = useState('');
   const [pos, setPos] = useState(null);

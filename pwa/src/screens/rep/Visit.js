@@ -6,7 +6,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { fmt, t } from '../../i18n/index.js';
 import { useApp } from '../../components/context.js';
-import { navigate, useLive } from '../../components/hooks.js';
+import { navigate, useBusinessZone, useLive } from '../../components/hooks.js';
 import { distanceM, getPosition, isOffSite } from '../../components/geo.js';
 import { entityGet, entityList, normCatalogue, normHistory, recordsOfVisit, visitById } from './model.js';
 import { DisplayStep } from './steps/DisplayStep.js';
@@ -121,6 +121,8 @@ function FinishStep({ visit, summary }) {
 
 export function VisitScreen({ id }) {
   const { db, queries } = useApp();
+  // The tasks' today is the business day: read again when the zone is learned.
+  const zone = useBusinessZone();
   const [data, loaded] = useLive(async () => {
     const visit = await visitById(db, id);
     if (!visit) return null;
@@ -164,7 +166,7 @@ export function VisitScreen({ id }) {
       trainings,
       tasks,
     };
-  }, [id]);
+  }, [id, zone]);
   const storeId = data?.visit ? data.visit.store_id : null;
   const [history] = useLive(
     async () => (storeId == null ? normHistory(null) : normHistory(await queries.storeHistory(storeId))),

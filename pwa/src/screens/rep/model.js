@@ -1,11 +1,13 @@
 // Read helpers for the rep screens on top of db/ (queries.js and the `entities` table), and the
 // few shapes the screens rely on. Everything here reads IndexedDB only: it works offline.
-import { localToday } from '../../warranty/rules.js';
+import { addDays } from '../../warranty/rules.js';
+import { businessToday } from '../../warranty/zone.js';
 
-/** Today and tomorrow on the phone's calendar, 'YYYY-MM-DD' (the days a rep plans). */
-export function planDays(now = new Date()) {
-  const tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1);
-  return { today: localToday(now), tomorrow: localToday(tomorrow) };
+/** Today and tomorrow on the business calendar, 'YYYY-MM-DD' (the days a rep plans: the server
+ * keeps a plan by its business day, whatever zone the phone is set to). `now`: ms or a Date. */
+export function planDays(now = Date.now()) {
+  const today = businessToday(now);
+  return { today, tomorrow: addDays(today, 1) };
 }
 
 /** A store as the screens use it, from a query result (a plain store, or an entity row). */

@@ -6,7 +6,7 @@
 //
 // What the phone knows: the rep's own counts, reports and estimates (the server sends them back
 // to the rep who made them, like price observations), and the stock-out alerts of the rep's
-// stores (entity `channel_alert`). Days are the phone's calendar days, 'YYYY-MM-DD'.
+// stores (entity `channel_alert`). Days are business days (warranty/zone.js), 'YYYY-MM-DD'.
 
 import { addDays, BANDS, isDay, MAX_PERIOD_DAYS, MAX_UNITS } from '../../db/sellout.js';
 

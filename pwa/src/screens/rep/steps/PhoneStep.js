@@ -12,8 +12,8 @@ import { html } from 'htm/preact';
 import { useRef, useState } from 'preact/hooks';
 import { fmt, lang, localName, reasonText, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
-import { useLive } from '../../../components/hooks.js';
-import { localToday } from '../../../warranty/rules.js';
+import { useBusinessZone, useLive } from '../../../components/hooks.js';
+import { businessZone, businessToday } from '../../../warranty/zone.js';
 import { groupRows, priceRows } from '../grid.js';
 import { entitiesOfStore, entityGet, entityList } from '../model.js';
 import {
@@ -32,7 +32,7 @@ import { modelName } from '../Store.js';
 import { PAUSE_MS } from './PriceStep.js';
 import { GridInput, Saved, Step, usePauses } from './common.js';
 
-/** "11月28日" / "Nov 28" of a calendar day 'YYYY-MM-DD' or of an ISO time (the phone's day). */
+/** "11月28日" / "Nov 28" of a calendar day 'YYYY-MM-DD' or of an ISO time (its business day). */
 function shortDay(v) {
   const s = String(v ?? '');
   const day = /^\d{4}-\d{2}-\d{2}$/.test(s);
@@ -41,7 +41,7 @@ function shortDay(v) {
   return new Intl.DateTimeFormat(lang(), {
     month: 'short',
     day: 'numeric',
-    ...(day ? { timeZone: 'UTC' } : {}),
+    timeZone: day ? 'UTC' : businessZone(),
   }).format(d);
 }
 
@@ -118,7 +118,9 @@ export function PhoneStep({ visit, catalogue, readOnly }) {
   const holding = useRef(null);
   const bodyRef = useRef(null);
 
-  const today = localToday();
+  // Today on the business calendar, as the server checks a period (rendered again when learned).
+  useBusinessZone();
+  const today = businessToday();
   const rows = data
     ? phoneRows({
         products: catalogue.products,

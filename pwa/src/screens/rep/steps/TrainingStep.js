@@ -12,9 +12,9 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { fmt, lang, reasonText, t } from '../../../i18n/index.js';
 import { useApp } from '../../../components/context.js';
-import { useLive } from '../../../components/hooks.js';
+import { useBusinessZone, useLive } from '../../../components/hooks.js';
 import { errorText } from '../../../components/SyncBar.js';
-import { businessToday, learnBusinessZone } from '../../../warranty/zone.js';
+import { businessToday } from '../../../warranty/zone.js';
 import {
   attendeeChoices,
   averageShare,
@@ -159,10 +159,9 @@ export function TrainingStep({ visit, readOnly }) {
     seen.current = mark;
   }, [form.phase, form.at]);
 
-  // Which topics are current counts on the business calendar, as the server checks the day held.
-  useEffect(() => {
-    learnBusinessZone();
-  }, []);
+  // Which topics are current counts on the business calendar, as the server checks the day held
+  // (rendered again when the zone is learned).
+  useBusinessZone();
   const today = businessToday();
   const topics = data ? currentTopics(data.topics, today, data.sold) : [];
   const topicsById = new Map((data?.topics ?? []).map((tp) => [String(tp.id), tp]));
