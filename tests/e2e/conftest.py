@@ -162,17 +162,18 @@ def e2e_world(app):
 
 @pytest.fixture
 def phone(browser, live_server, e2e_world):
-    """`phone(position=(lat, lon), locale=…)` → a fresh browser context (a phone with the app's
-    origin never seen) with geolocation granted; all are closed at the end of the test."""
+    """`phone(position=(lat, lon), locale=…, timezone_id=…)` → a fresh browser context (a phone with
+    the app's origin never seen, set to `timezone_id`, Shanghai's by default) with geolocation
+    granted; all are closed at the end of the test."""
     contexts = []
 
-    def make(position=None, accuracy=12.0, locale="zh-CN"):
+    def make(position=None, accuracy=12.0, locale="zh-CN", timezone_id="Asia/Shanghai"):
         lat, lon = position or (e2e_world.store_a1.latitude, e2e_world.store_a1.longitude)
         context = browser.new_context(
             **PHONE,
             base_url=live_server,
             locale=locale,
-            timezone_id="Asia/Shanghai",
+            timezone_id=timezone_id,
             geolocation={"latitude": lat, "longitude": lon, "accuracy": accuracy},
             permissions=["geolocation"],
             service_workers="allow",

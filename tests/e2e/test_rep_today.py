@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -231,6 +232,37 @@ def test_today_shows_the_store_here_first_without_layout_shift(app, phone, today
         lambda: db.session.scalar(select(func.count()).select_from(Visit).where(Visit.store_id == world.store_a1.id)),
         message="the check-in made offline on the server",
     )
+
+
+def zone_on_another_day() -> str:
+    """A time zone whose calendar day differs from the business day right now: 12 hours behind UTC
+    (another day until 20:00 in Shanghai) or 14 hours ahead (another day from 18:00 there)."""
+    today = business_today()
+    for zone in ("Etc/GMT+12", "Pacific/Kiritimati"):
+        if datetime.now(ZoneInfo(zone)).date() != today:
+            return zone
+    raise AssertionError("no zone on another day")  # the two cover every hour
+
+
+def test_a_phone_set_to_another_zone_shows_the_plan_of_the_business_day(phone, today_world):
+    """A rep's phone left on a zone whose day is not the business day's (back from abroad, or left
+    on UTC around midnight in Shanghai): Today shows the server's plan of the business day and the
+    visits made on it, not the plan of the phone's own day (none: Today showed no plan)."""
+    world, p1, _p2, u = today_world
+    zone = zone_on_another_day()
+    context = phone(position=(world.store_a1.latitude, world.store_a1.longitude), timezone_id=zone)
+    page = context.new_page()
+    page.set_viewport_size(PHONE_393)
+    login(page, "rep_a1")
+    expect(page.locator("[data-testid=sync-status]")).to_have_attribute("data-state", "synced", timeout=SYNC_TIMEOUT_MS)
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == zone
+    rows = plan_rows(page)
+    expect(rows).to_have_count(4)
+    expect(rows.nth(0)).to_have_attribute("data-store-id", str(p1.id))
+    expect(rows.nth(0)).to_have_attribute("data-visited", "true")
+    expect(rows.nth(3)).to_have_attribute("data-store-id", str(u.id))
+    expect(page.locator("[data-testid=planned-progress]")).to_have_text("已拜访 1/3")
+    expect(page.locator("[data-testid=planned-tomorrow]")).to_have_count(0)
 
 
 def test_the_here_card_follows_the_rep_when_the_app_comes_back_to_the_foreground(phone, today_world):
