@@ -42,7 +42,6 @@ from ..stores.models import ContactRole, Store, StoreContact, StoreContactHistor
 from ..warranty import rules
 from ..warranty.models import ImeiSpotCheck, Shipment, WarrantyCard, WarrantyCardRevision, WarrantyImei
 from ..warranty.rules import luhn_check_digit
-from .channel import business_today as channel_today
 from .context import BRAND, GIVEN, MOBILE_PREFIXES, SURNAMES, Context
 from .geography import offset_point
 
@@ -92,7 +91,7 @@ def make_aftersales(ctx: Context) -> None:
     # HQ's quality rollup from the raw rows (the channel's cards were bulk-inserted, unseen by its
     # increments), then the early-life alerts it shows as of the demo's today (the P50's).
     quality_rollup.rebuild()
-    ctx.summary["quality_alerts"] = quality_alerts.raise_all(channel_today(ctx))
+    ctx.summary["quality_alerts"] = quality_alerts.raise_all(ctx.today)
 
 
 def _fault_codes() -> dict[str, FaultCode]:

@@ -41,7 +41,6 @@ from ..auth.models import User
 from ..catalogue.models import Product
 from ..channel import alerts, rollup
 from ..channel.models import ChannelAlert
-from ..core.timeutil import business_date
 from ..extensions import db
 from ..org.models import Partner
 from ..sellout.models import Band, CompetitorSellOut, SellOutReport, ShopStockCount, Source
@@ -75,18 +74,11 @@ class Unit:
     stuck: bool = field(default=False, compare=False)  # at a partner who sells newer units first
 
 
-def business_today(ctx: Context) -> date:
-    """The demo's today in the business zone, the calendar the screens count weeks in (a run
-    that pins its day keeps it): from 16:00 UTC Shanghai is a day ahead, and on a Sunday
-    evening a week ahead, of the UTC date the rest of the demo goes by."""
-    return business_date(ctx.now) if ctx.today == ctx.now.date() else ctx.today
-
-
 def make_rollups_and_alerts(ctx: Context) -> None:
     """The rollups from the raw rows (the bulk inserts above bypass the ORM's increments for
     cards and field records), then every alert the data shows as of the demo's today."""
     counts = rollup.rebuild()
-    alerts.raise_all(business_today(ctx))
+    alerts.raise_all(ctx.today)
     ctx.summary["channel_cohorts"] = counts.get("channel_cohorts", 0)
     # The alerts the demo shows: raise_all's, and any an rq worker's stock-out check raised
     # meanwhile from the seed's own records (raise_all then skips those, once per key).
@@ -108,7 +100,7 @@ class _Simulation:
         rng = ctx.rng
         self.products = {p.model_code: p for p in db.session.scalars(select(Product).order_by(Product.id))}
         self.region_code = {region.id: spec.code for region, spec in ctx.regions}
-        self.today = business_today(ctx)
+        self.today = ctx.today
         self.week0 = week_of(self.today)  # the current (incomplete) week
         self.imp = db.session.scalars(select(ShipmentImport).order_by(ShipmentImport.id)).first()
         self.used = set(db.session.scalars(select(Shipment.imei))) | set(db.session.scalars(select(WarrantyImei.imei)))

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 from ..auth.models import User
 from ..catalogue.models import ChecklistItem, PromoMaterial
-from ..core.timeutil import utcnow
+from ..core.timeutil import business_date, utcnow
 from ..org.models import Partner, Region, Territory
 from .geography import Area, RegionSpec, TerritorySpec
 
@@ -137,7 +137,9 @@ class Context:
     @classmethod
     def create(cls, seed: int, echo: Callable[[str], None], days: int, scale: float, today: date | None) -> Context:
         now = utcnow()
-        today = today or now.date()
+        # The business zone's day (the calendar the screens count days and weeks in), not the
+        # UTC date: from 16:00 UTC Shanghai is already on the next day.
+        today = today or business_date(now)
         return cls(
             rng=random.Random(seed),
             echo=echo,

@@ -54,11 +54,11 @@ APP_VERSION = "demo"
 
 def make_today(ctx: Context) -> None:
     """The day so far of 广东大区's reps, and every rep's phone's last sync."""
-    if ctx.today != ctx.now.date():
+    if ctx.today != business_date(ctx.now, business_zone()):
         return
     rng = own_rng(ctx, "today")
     now = ctx.now.replace(microsecond=0)
-    day = business_date(now, business_zone())
+    day = ctx.today
     day_start, _ = business_day_bounds(day)
     cfg = current_app.config
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([r.user_id for r in ctx.reps])))}

@@ -63,8 +63,9 @@ def seed_demo(
     today: date | None = None,
 ) -> dict[str, int]:
     """Fill an empty database with the demo organisation and `days` days of history up to
-    yesterday (UTC). `scale` multiplies the number of stores (tests use a small one). The same
-    seed and `today` give the same data. Returns counts by kind, e.g. {"stores": 481, ...}."""
+    yesterday, a day of the business zone (BUSINESS_TIMEZONE). `scale` multiplies the number of
+    stores (tests use a small one). The same seed and `today` give the same data.
+    Returns counts by kind, e.g. {"stores": 481, ...}."""
     ctx = Context.create(seed, echo, days, scale, today)
     echo("Regions, territories and partners…")
     org.make_org(ctx)

@@ -15,13 +15,13 @@ import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from backend.core.timeutil import business_today
+from backend.core.timeutil import business_today, utcnow
 from backend.demo import seed as demo
 from backend.extensions import db
 from tests.conftest import _wait_for_jobs, empty_tables
@@ -36,11 +36,13 @@ class FullDemo:
 
     summary: dict[str, int]
     lines: list[str]
+    seeded_at: datetime  # naive UTC, just before the seed read the clock
 
 
 @dataclass
 class _Snapshot:
     day: date
+    seeded_at: datetime
     summary: dict[str, int]
     lines: list[str]
     photos: Path
@@ -68,20 +70,20 @@ class _Keeper:
         shutil.rmtree(photo_dir, ignore_errors=True)
         shutil.copytree(s.photos, photo_dir)
         db.session.expire_all()
-        return FullDemo(summary=dict(s.summary), lines=list(s.lines))
+        return FullDemo(summary=dict(s.summary), lines=list(s.lines), seeded_at=s.seeded_at)
 
     def _take(self) -> None:
         self.drop()
         db.session.rollback()
         empty_tables()
         lines: list[str] = []
-        day = business_today()
+        day, seeded_at = business_today(), utcnow()
         summary = demo.seed_demo(seed=DEMO_SEED, echo=lines.append)
         db.session.remove()
         _wait_for_jobs()
         photos = self.dir / "photos"
         shutil.copytree(os.environ["PHOTO_DIR"], photos)
-        snapshot = _Snapshot(day=day, summary=summary, lines=lines, photos=photos)
+        snapshot = _Snapshot(day=day, seeded_at=seeded_at, summary=summary, lines=lines, photos=photos)
         if db.engine.dialect.name == "sqlite":
             snapshot.sqlite_file = self.dir / "demo.db"
             _sqlite_copy(_sqlite_path(), snapshot.sqlite_file)
