@@ -156,6 +156,10 @@ class Config:
     # The alert jobs run this long after the first count, card or shipment committed since their
     # last run, once for everything committed meanwhile (0: after each commit).
     CHANNEL_ALERT_DELAY_SECONDS = _float("CHANNEL_ALERT_DELAY_SECONDS", 10.0)
+    # A shipment import's units reach the channel's stock, cohorts and weeks every this many units
+    # (about 5 s of a large import) and when it ends; its batches append them meanwhile
+    # (channel_shipped_pending, PostgreSQL).
+    CHANNEL_FOLD_UNITS = _int("CHANNEL_FOLD_UNITS", 100_000)
     # 三包 at the counter (aftersales): may a buyer return a phone with no fault (无理由退货, a fault
     # code with is_fault false) within the return days; may an exchange give another model.
     WARRANTY_NO_FAULT_RETURNS = _flag("WARRANTY_NO_FAULT_RETURNS", False)

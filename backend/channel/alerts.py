@@ -62,10 +62,10 @@ from ..sellout.models import ShopStockCount
 from ..sellout.service import latest_counts
 from ..stores.models import Store
 from ..stores.service import store_scope, visible_store
-from ..warranty.models import Shipment, WarrantyCard
+from ..warranty.models import Shipment, ShipmentImport, WarrantyCard
 from . import figures, rules
 from .models import AlertKind, ChannelAlert, StoreSellOutWeek
-from .rollup import registers_cards
+from .rollup import LOAD_ENDED, registers_cards
 
 # --- noticing what may raise an alert -------------------------------------------------------------
 
@@ -87,6 +87,11 @@ def _notice(session: Session) -> None:
             _ask_cover(session, noted)
     for obj in session.dirty:
         if isinstance(obj, WarrantyCard) and session.is_modified(obj, include_collections=False):
+            noted = CHECKS.get(session) if noted is None else noted
+            _ask_cover(session, noted)
+        elif isinstance(obj, ShipmentImport) and obj.status in LOAD_ENDED:
+            # The import's end folds its last units into the stock (rollup.fold_pending): check
+            # the cover on what it now says, not on what the last batch's check saw.
             noted = CHECKS.get(session) if noted is None else noted
             _ask_cover(session, noted)
     for store_id, product_ids in sorted(zeros.items()):

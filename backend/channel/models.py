@@ -13,7 +13,19 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.timeutil import utcnow
@@ -77,6 +89,26 @@ class ChannelStock(db.Model):
     shipped: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     sold: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # declared included
     declared: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+
+
+class ChannelShippedPending(db.Model):
+    """Units of a bulk load (the shipment import's batches) not yet added to the cohorts, the
+    channel weeks and the stock: one row per cohort a batch touched, appended by the batch's
+    commit and folded into those three tables (`rollup.fold_pending`) once the load has gathered
+    CHANNEL_FOLD_UNITS units, when the import ends, and by the housekeeping task `channel-fold`
+    (an import cut short). Appending a few thousand plain rows costs a batch far less than
+    updating as many cohort and week rows (each of which an import of units shipped over a year
+    would otherwise update at every one of its batches); the screens see a running import's units
+    a fold later. PostgreSQL only: elsewhere the units are added at the batch's commit."""
+
+    __tablename__ = "channel_shipped_pending"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), Identity(), primary_key=True)
+    region_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    partner_id: Mapped[int] = mapped_column(Integer, nullable=False)  # NO_PARTNER: none named
+    product_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    ship_week: Mapped[date] = mapped_column(Date, nullable=False)
+    units: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class ChannelWeek(db.Model):

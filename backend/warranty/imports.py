@@ -335,7 +335,10 @@ class _Loader:
         if new:
             # render_nulls: one executemany for the batch, not one statement per run of rows
             # with the same empty columns (no partner) — thousands of tiny INSERTs otherwise.
-            db.session.execute(insert(Shipment).execution_options(render_nulls=True), list(new.values()))
+            # bulk_load: the batch is one of a long load, which ends with the import's status
+            # done or failed; whoever counts shipments may gather its work over the batches.
+            stmt = insert(Shipment).execution_options(render_nulls=True, bulk_load=True)
+            db.session.execute(stmt, list(new.values()))
             self.imp.rows_loaded += len(new)
             self.imp.flags_raised += diversion.check_new_imeis(list(new))
 
