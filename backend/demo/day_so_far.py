@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import insert, select
@@ -49,6 +49,7 @@ from .geography import approx_m, offset_point
 from .visits import _display_check
 
 REGION = "GD"
+YOUNG_DAY_HOURS = 9  # before this hour of the business day, the day so far cannot hold every role
 APP_VERSION = "demo"
 
 
@@ -86,6 +87,14 @@ def make_today(ctx: Context) -> None:
     ctx.summary["visits"] = ctx.summary.get("visits", 0) + len(visits)
     ctx.summary["display_checks"] = ctx.summary.get("display_checks", 0) + len(ctx.checks) - checks_before
     ctx.summary |= {"visits_today": len(visits), "sync_clients": len(ctx.reps)}
+    hours = (now - day_start).total_seconds() / 3600
+    if hours < YOUNG_DAY_HOURS:
+        # Run at night, the day so far is short: say so, or Team today looks broken.
+        local = now.replace(tzinfo=UTC).astimezone(business_zone())
+        ctx.echo(
+            f"  It is {local:%H:%M} in {cfg['BUSINESS_TIMEZONE']}: visits so far today: {len(visits)}. "
+            f"Team today shows every case (open, off-site, idle, quiet) when seeded after {YOUNG_DAY_HOURS:02d}:00."
+        )
 
 
 def _stores_of_today(ctx: Context, rng: random.Random, rep: RepInfo, user: User, day, n: int) -> list[StoreInfo]:
