@@ -14,6 +14,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    ARRAY,
+    JSON,
     BigInteger,
     Date,
     DateTime,
@@ -30,6 +32,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.timeutil import utcnow
 from ..extensions import db
+
+_INTS = ARRAY(Integer).with_variant(JSON, "sqlite")  # PostgreSQL's integer[] (SQLite: never written)
 
 NO_PARTNER = 0  # partner_id of units shipped to a region without a named partner
 NATIONAL = 0  # region_id of sell-out cells over all regions
@@ -92,23 +96,22 @@ class ChannelStock(db.Model):
 
 
 class ChannelShippedPending(db.Model):
-    """Units of a bulk load (the shipment import's batches) not yet added to the cohorts, the
-    channel weeks and the stock: one row per cohort a batch touched, appended by the batch's
-    commit and folded into those three tables (`rollup.fold_pending`) once the load has gathered
-    CHANNEL_FOLD_UNITS units, when the import ends, and by the housekeeping task `channel-fold`
-    (an import cut short). Appending a few thousand plain rows costs a batch far less than
-    updating as many cohort and week rows (each of which an import of units shipped over a year
-    would otherwise update at every one of its batches); the screens see a running import's units
-    a fold later. PostgreSQL only: elsewhere the units are added at the batch's commit."""
+    """The units of a bulk load's batch (the shipment import's) not yet added to the cohorts, the
+    channel weeks and the stock: one row per batch holding its units' values as four arrays, as
+    the batch's INSERT had them, appended by the batch's commit and grouped and added to those
+    three tables (`rollup.fold_pending`) once the load has gathered CHANNEL_FOLD_UNITS units, when
+    the import ends, and by the housekeeping task `channel-fold` (an import cut short). One row of
+    arrays costs a batch far less than updating the thousands of cohort and week rows an import of
+    units shipped over a year touches at every batch; the screens see a running import's units a
+    fold later. PostgreSQL only (arrays): elsewhere the units are added at the batch's commit."""
 
     __tablename__ = "channel_shipped_pending"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), Identity(), primary_key=True)
-    region_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    partner_id: Mapped[int] = mapped_column(Integer, nullable=False)  # NO_PARTNER: none named
-    product_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    ship_week: Mapped[date] = mapped_column(Date, nullable=False)
-    units: Mapped[int] = mapped_column(Integer, nullable=False)
+    regions: Mapped[list[int]] = mapped_column(_INTS, nullable=False)
+    partners: Mapped[list[int | None]] = mapped_column(_INTS, nullable=False)  # None: no partner named
+    products: Mapped[list[int]] = mapped_column(_INTS, nullable=False)
+    days: Mapped[list[date]] = mapped_column(ARRAY(Date).with_variant(JSON, "sqlite"), nullable=False)
 
 
 class ChannelWeek(db.Model):

@@ -151,7 +151,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from ..auth.models import Role, User
-from ..core.sql import among, chunks, upsert_add
+from ..core.sql import among, array_text, chunks, upsert_add
 from ..core.transaction import TransactionState, original_values
 from ..extensions import db
 from ..jobs.periodic import periodic
@@ -515,16 +515,20 @@ def _count_shipments(session: Session, noted: Noted, deltas: Deltas) -> list[tup
     return []
 
 
-# The units (region_id, partner_id, product_id, week, n) of four arrays of shipments' values,
-# unnested in step and grouped by cohort.
-_UNITS_OF_ARRAYS = """
+# The units (region_id, partner_id, product_id, week, n) of four arrays of shipments' values
+# (a NULL partner: NO_PARTNER), unnested in step and grouped by cohort; `{source}` names the
+# arrays: a statement's parameters, or the pending rows a fold moves.
+_UNITS_OF = f"""
     units AS (
-        SELECT u.region_id, u.partner_id, u.product_id,
+        SELECT u.region_id, coalesce(u.partner_id, {NO_PARTNER}) AS partner_id, u.product_id,
                CAST(date_trunc('week', u.ship_date) AS date) AS week, count(*) AS n
-        FROM unnest(CAST(:regions AS integer[]), CAST(:partners AS integer[]), CAST(:products AS integer[]),
-                    CAST(:days AS date[])) AS u (region_id, partner_id, product_id, ship_date)
+        FROM {{source}} AS u (region_id, partner_id, product_id, ship_date)
         GROUP BY 1, 2, 3, 4
     )"""
+_PARAMETER_ARRAYS = (
+    "unnest(CAST(:regions AS integer[]), CAST(:partners AS integer[]), CAST(:products AS integer[]), "
+    "CAST(:days AS date[]))"
+)
 
 # `units` added to the cohorts, the weeks and the stock (data-modifying CTEs: each runs once,
 # whatever the statement's SELECT reads).
@@ -545,20 +549,23 @@ _UPSERT_UNITS = """
         ON CONFLICT (region_id, partner_id, product_id) DO UPDATE SET shipped = channel_stock.shipped + excluded.shipped
     )"""
 
-_ADD_SHIPPED = text(f"WITH {_UNITS_OF_ARRAYS}, {_UPSERT_UNITS} SELECT coalesce(sum(n), 0) FROM units")
+_ADD_SHIPPED = text(
+    f"WITH {_UNITS_OF.format(source=_PARAMETER_ARRAYS)}, {_UPSERT_UNITS} SELECT coalesce(sum(n), 0) FROM units"
+)
 
-_PEND_SHIPPED = text(f"""
-    WITH {_UNITS_OF_ARRAYS}
-    INSERT INTO channel_shipped_pending (region_id, partner_id, product_id, ship_week, units)
-    SELECT region_id, partner_id, product_id, week, n FROM units
+# A bulk load's batch: its units' four arrays as one row, as they came (no grouping, no row per
+# cohort: a few kilobytes written once).
+_PEND_SHIPPED = text("""
+    INSERT INTO channel_shipped_pending (regions, partners, products, days)
+    VALUES (CAST(:regions AS integer[]), CAST(:partners AS integer[]), CAST(:products AS integer[]),
+            CAST(:days AS date[]))
 """)
 
 _FOLD_PENDING = text(f"""
     WITH moved AS (
-        DELETE FROM channel_shipped_pending RETURNING region_id, partner_id, product_id, ship_week, units
-    ), units AS (
-        SELECT region_id, partner_id, product_id, ship_week AS week, sum(units) AS n FROM moved GROUP BY 1, 2, 3, 4
-    ), {_UPSERT_UNITS}
+        DELETE FROM channel_shipped_pending RETURNING regions, partners, products, days
+    ), {_UNITS_OF.format(source="moved, unnest(moved.regions, moved.partners, moved.products, moved.days)")},
+    {_UPSERT_UNITS}
     SELECT coalesce(sum(n), 0) FROM units
 """)
 
@@ -575,24 +582,20 @@ def _add_shipped(session: Session, units: Iterable[tuple], pending: bool = False
     before its other upserts; the three tables in one statement, so not in the order `_write`
     keeps them: no other rollup writer runs meanwhile (shipment writers hold the exclusive lock).
 
-    `pending` (a bulk load's batch): the groups are appended to channel_shipped_pending instead,
-    for `fold_pending` to add later, many batches at once."""
-    regions, partners, products, days = [], [], [], []
-    for region_id, partner_id, product_id, ship_date in units:
-        regions.append(region_id)
-        partners.append(partner_id if partner_id is not None else NO_PARTNER)
-        products.append(product_id)
-        days.append(ship_date)
-    if regions:
-        params = {"regions": regions, "partners": partners, "products": products, "days": days}
+    `pending` (a bulk load's batch): the four arrays are appended to channel_shipped_pending as one
+    row instead, for `fold_pending` to group and add later, many batches at once."""
+    units = list(units)
+    if units:
+        columns = zip(*units, strict=True)
+        params = dict(zip(("regions", "partners", "products", "days"), map(array_text, columns), strict=True))
         session.execute(_PEND_SHIPPED if pending else _ADD_SHIPPED, params)
         if pending:
-            session.info[_WAITING] = session.info.get(_WAITING, 0) + len(regions)
+            session.info[_WAITING] = session.info.get(_WAITING, 0) + len(units)
 
 
 def fold_pending(session: Session) -> int:
-    """PostgreSQL: every pending unit (whichever session appended it) added to the cohorts, the
-    channel weeks and the stock, and the pending rows deleted, in one statement. Callers hold the
+    """PostgreSQL: every pending unit (whichever session appended it) grouped by cohort and added
+    to the cohorts, the channel weeks and the stock, and the pending rows deleted, in one statement. Callers hold the
     exclusive lock (as shipment writers do), so no batch appends meanwhile nor `rebuild()`
     recounts. Returns the units folded."""
     session.info.pop(_WAITING, None)
