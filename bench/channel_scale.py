@@ -31,9 +31,10 @@ Then, each timed:
 * A shipment import of 1,000,000 rows (× scale, at least 10,000) through the real import job
   (POST /api/v1/shipment-imports; without REDIS_URL it runs inside the request), once with the
   channel's hooks switched off (the rollup's and the alerts' statement listeners removed, as on
-  a build without this issue) and once, on another file of as many new units, with them on (the
-  rollups maintained in each chunk's transaction): rows/s of each, and a check that the cohorts
-  gained exactly the units loaded.
+  a build without this issue) and once, on another file of as many new units, with them on (each
+  batch's cards read in its transaction, its units appended to channel_shipped_pending and
+  folded into the rollups every CHANNEL_FOLD_UNITS units and at the import's end): rows/s of
+  each, and a check that the cohorts gained exactly the units loaded.
 """
 
 from __future__ import annotations
