@@ -20,6 +20,7 @@ import {
   resetBusinessZone,
   setBusinessZone,
 } from '../warranty/zone.js';
+import { putEntity } from './testRows.js';
 
 const DEVICE_TZ = process.env.TZ;
 /** A phone set to `zone` (Node reads TZ again when it is assigned). */
@@ -37,16 +38,7 @@ let n = 0;
 let db;
 let uuids;
 
-const put = (entity, data, extra = {}) =>
-  db.entities.put({
-    entity,
-    id: String(data.id),
-    data,
-    clock: null,
-    pending: false,
-    storeId: entity === 'store' ? String(data.id) : data.store_id != null ? String(data.store_id) : undefined,
-    ...extra,
-  });
+const put = (entity, data, extra = {}) => putEntity(db, entity, data, extra);
 
 beforeEach(async () => {
   resetBusinessZone();

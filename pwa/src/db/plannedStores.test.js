@@ -6,6 +6,7 @@ import { createActions } from './actions.js';
 import { pickDayPlan } from './plans.js';
 import { createEngine } from '../sync/engine.js';
 import { createFakeServer, createFakeTimers } from '../sync/testing/fake-server.js';
+import { putEntity } from './testRows.js';
 
 let n = 0;
 let db;
@@ -15,16 +16,7 @@ let q;
 const at = (day, hour, minute = 0) => new Date(Date.UTC(2026, 10, day, hour - 8, minute)).toISOString();
 const NOW = Date.UTC(2026, 10, 23, 12 - 8, 0);
 
-const put = (entity, data, extra = {}) =>
-  db.entities.put({
-    entity,
-    id: String(data.id),
-    data,
-    clock: null,
-    pending: false,
-    storeId: entity === 'store' ? String(data.id) : data.store_id != null ? String(data.store_id) : undefined,
-    ...extra,
-  });
+const put = (entity, data, extra = {}) => putEntity(db, entity, data, extra);
 
 const plan = (id, repId, day, storeIds, extra = {}) =>
   put('visit_plan', {

@@ -19,21 +19,13 @@ import {
   syncOf,
   visitRecordsIn,
 } from './queries.js';
+import { putEntity } from './testRows.js';
 
 let n = 0;
 let db;
 let q;
 
-const put = (entity, data, extra = {}) =>
-  db.entities.put({
-    entity,
-    id: String(data.id),
-    data,
-    clock: null,
-    pending: false,
-    storeId: entity === 'store' ? String(data.id) : data.store_id != null ? String(data.store_id) : undefined,
-    ...extra,
-  });
+const put = (entity, data, extra = {}) => putEntity(db, entity, data, extra);
 
 beforeEach(async () => {
   db = createDb(`queries-test-${++n}`);

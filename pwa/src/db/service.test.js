@@ -17,6 +17,7 @@ import {
   serviceEventsIn,
 } from './service.js';
 import { CardError } from '../warranty/card.js';
+import { putEntity } from './testRows.js';
 
 let n = 0;
 let db;
@@ -56,15 +57,7 @@ const FAULTS = [
   { id: 5, code: 'old', name: '旧代码', name_en: 'Old', is_fault: true, position: 0, active: false },
 ];
 
-const put = (entity, data) =>
-  db.entities.put({
-    entity,
-    id: String(data.id),
-    data,
-    clock: null,
-    pending: false,
-    storeId: entity === 'store' ? String(data.id) : data.store_id != null ? String(data.store_id) : undefined,
-  });
+const put = (entity, data) => putEntity(db, entity, data);
 
 /** A card as the server sends it (purchase on `purchase_date`, P30's 7 / 15 days, 12 months). */
 function serverCard(purchase, extra = {}) {

@@ -9,6 +9,7 @@ import { createQueries } from './queries.js';
 import { CardError } from '../warranty/card.js';
 import { createEngine } from '../sync/engine.js';
 import { createFakeServer } from '../sync/testing/fake-server.js';
+import { putEntity } from './testRows.js';
 
 let n = 0;
 let db;
@@ -51,16 +52,7 @@ const FREE = {
 const IMEI_P30 = '860123456789014';
 const IMEI_X9 = '352099001761481';
 
-const put = (entity, data, extra = {}) =>
-  db.entities.put({
-    entity,
-    id: String(data.id),
-    data,
-    clock: null,
-    pending: false,
-    storeId: entity === 'store' ? String(data.id) : data.store_id != null ? String(data.store_id) : undefined,
-    ...extra,
-  });
+const put = (entity, data, extra = {}) => putEntity(db, entity, data, extra);
 
 function makeActions() {
   return createActions({
