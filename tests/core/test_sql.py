@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Integer, String, select, text
+from sqlalchemy import text
 
-from backend.core.sql import _array_text_of, among, array_text
+from backend.core.sql import array_text
 from backend.extensions import db
-from backend.stores.models import Store
 
 INTS = st.lists(st.one_of(st.none(), st.integers(min_value=-(2**31), max_value=2**31 - 1)), max_size=50)
 DATES = st.lists(st.one_of(st.none(), st.dates(min_value=date(1, 1, 1))), max_size=50)
@@ -48,33 +47,3 @@ def test_postgresql_reads_the_same_array(app, values, cast):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("arrays: PostgreSQL")
     assert db.session.scalar(text(f"SELECT CAST(:a AS {cast})"), {"a": array_text(values)}) == values
-
-
-TEXTS = st.lists(
-    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
-)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(values=TEXTS)
-def test_among_binds_strings_as_text_postgresql_reads_back(app, values):
-    """`among`'s text form of strings (commas, braces, spaces, 'NULL', empty ones) is the same
-    array once PostgreSQL has read it; a string with a quote or a backslash is bound as a list."""
-    as_text = _array_text_of(String(), values)
-    if any('"' in v or "\\" in v for v in values):
-        assert as_text is None
-        return
-    assert as_text is not None
-    if db.engine.dialect.name == "postgresql":
-        assert db.session.scalar(text("SELECT CAST(:a AS text[])"), {"a": as_text}) == values
-
-
-def test_among_finds_the_same_rows_either_way(app, world):
-    """A read by IMEI-like strings and by integers: the text form where it applies, a list where
-    it does not (a non-integer value), the same rows."""
-    names = [world.store_a1.name, "no such, store", 'a "quoted" one', world.store_a1b.name]
-    found = set(db.session.scalars(select(Store.id).where(among(Store.name, names))))
-    assert found == {world.store_a1.id, world.store_a1b.id}
-    ids = [world.store_a1.id, world.store_a1b.id, 10**9]
-    assert set(db.session.scalars(select(Store.id).where(among(Store.id, ids)))) == found
-    assert _array_text_of(Integer(), [1, True]) is None  # a bool is no integer here
