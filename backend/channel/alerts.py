@@ -65,7 +65,7 @@ from ..stores.service import store_scope, visible_store
 from ..warranty.models import Shipment, ShipmentImport, WarrantyCard
 from . import figures, rules
 from .models import AlertKind, ChannelAlert, StoreSellOutWeek
-from .rollup import LOAD_ENDED, registers_cards
+from .rollup import import_ended, registers_cards
 
 # --- noticing what may raise an alert -------------------------------------------------------------
 
@@ -89,7 +89,7 @@ def _notice(session: Session) -> None:
         if isinstance(obj, WarrantyCard) and session.is_modified(obj, include_collections=False):
             noted = CHECKS.get(session) if noted is None else noted
             _ask_cover(session, noted)
-        elif isinstance(obj, ShipmentImport) and obj.status in LOAD_ENDED:
+        elif isinstance(obj, ShipmentImport) and import_ended(obj):
             # The import's end folds its last units into the stock (rollup.fold_pending): check
             # the cover on what it now says, not on what the last batch's check saw.
             noted = CHECKS.get(session) if noted is None else noted

@@ -263,6 +263,12 @@ def _user_original(obj: User) -> tuple:
     return original_values(obj, USER_FIELDS)
 
 
+def import_ended(obj: ShipmentImport) -> bool:
+    """A changed import whose status was just set to done or failed (not one that ended before
+    and had a counter updated since, as the demo seed's does)."""
+    return obj.status in LOAD_ENDED and inspect(obj).attrs.status.history.has_changes()
+
+
 def _notice(session: Session) -> None:
     """After a flush: note new and changed cards, new sell-out records, and users who became or
     stopped being a store's clerk."""
@@ -284,7 +290,7 @@ def _notice(session: Session) -> None:
             noted = noted or NOTED.get(session)
             noted.load_ended = True
     for obj in session.dirty:
-        if isinstance(obj, ShipmentImport) and obj.status in LOAD_ENDED:
+        if isinstance(obj, ShipmentImport) and import_ended(obj):
             noted = noted or NOTED.get(session)
             noted.load_ended = True
         elif isinstance(obj, WarrantyCard) and _changes_counted(obj):
