@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, any_, func, literal, select
+from sqlalchemy import ColumnElement, Enum, Integer, String, Text, any_, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -25,8 +25,34 @@ def among(column, values: Collection, session: Session | None = None) -> ColumnE
     shipment import's batch of 5,000 IMEIs). `session`: whose database decides (`db.session` by
     default)."""
     if (session or db.session).get_bind().dialect.name == "postgresql":
+        as_text = _array_text_of(column.type, values)
+        if as_text is not None:
+            # A scalar subquery: the array is parsed once per statement (an InitPlan). Cast in the
+            # comparison itself, a stable function of a parameter, it is parsed again for every
+            # row a sequential scan compares (the demo seed's small tables: 25 s → 70 s).
+            # (Cast again outside, a no-op, so that PostgreSQL reads ANY(array), not ANY(subquery).)
+            array = select(cast(literal(as_text, Text()), ARRAY(column.type))).scalar_subquery()
+            return column == any_(cast(array, ARRAY(column.type)))
         return column == any_(literal(list(values), ARRAY(column.type)))
     return column.in_(values)
+
+
+def _array_text_of(type_, values: Collection) -> str | None:
+    """The array's text form, for a text column's strings none of which holds a double quote or a
+    backslash (each is written quoted: commas, braces, spaces and NULL stay text), and an integer
+    column's integers; None for anything else (it is bound as a list). A list of 5,000 IMEIs
+    binds in a fraction of a millisecond instead of psycopg's ~4 ms element by element. Not an
+    Enum column (a String too): its values are bound through the type, which may store names."""
+    if isinstance(type_, String) and not isinstance(type_, Enum) and all(type(v) is str for v in values):
+        if not values:
+            return "{}"
+        joined = '","'.join(values)
+        if joined.count('"') != 2 * (len(values) - 1) or "\\" in joined:  # the separators' quotes only
+            return None
+        return '{"' + joined + '"}'
+    if isinstance(type_, Integer) and all(type(v) is int for v in values):
+        return array_text(values)
+    return None
 
 
 def array_text(values: Iterable[int | date | None]) -> str:
