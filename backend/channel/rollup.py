@@ -323,7 +323,9 @@ def _notice_shipments(orm_execute_state):
     if getattr(table, "name", None) != Shipment.__tablename__:
         return None
     result = orm_execute_state.invoke_statement()
-    params = orm_execute_state.parameters
+    # An executemany's rows are its parameters; an INSERT … SELECT of arrays names its rows in
+    # the execution option `shipment_rows` (warranty.imports._insert_arrays).
+    params = orm_execute_state.execution_options.get("shipment_rows", orm_execute_state.parameters)
     rows = params if isinstance(params, list | tuple) else [params] if params else []
     units = {
         row["imei"]: (row["region_id"], row.get("partner_id"), row["product_id"], row["ship_date"])

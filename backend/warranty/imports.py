@@ -28,14 +28,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Date, Integer, String, cast, delete, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..core.auth import check_role
 from ..core.errors import InvalidInput, NotFound, PayloadTooLarge, out_of_space, public_reason, storage_full
 from ..core.reasons import checked_reason
-from ..core.sql import among
+from ..core.sql import among, array_text
 from ..core.storage import LocalStore, store_for
 from ..core.timeutil import business_today, utcnow
 from ..extensions import db
@@ -333,12 +334,8 @@ class _Loader:
                     raw,
                 )
         if new:
-            # render_nulls: one executemany for the batch, not one statement per run of rows
-            # with the same empty columns (no partner) — thousands of tiny INSERTs otherwise.
-            # bulk_load: the batch is one of a long load, which ends with the import's status
-            # done or failed; whoever counts shipments may gather its work over the batches.
-            stmt = insert(Shipment).execution_options(render_nulls=True, bulk_load=True)
-            db.session.execute(stmt, list(new.values()))
+            rows = list(new.values())
+            (_insert_arrays if db.session.get_bind().dialect.name == "postgresql" else _insert_rows)(rows)
             self.imp.rows_loaded += len(new)
             self.imp.flags_raised += diversion.check_new_imeis(list(new))
 
@@ -478,6 +475,40 @@ def _lines(text, nul_lines: set[int]):
             nul_lines.add(number)
             line = line.replace("\0", "")
         yield line
+
+
+SHIPMENT_COLUMNS = ("imei", "product_id", "ship_date", "region_id", "partner_id", "import_id", "line")
+
+
+def _insert_rows(rows: list[dict]) -> None:
+    """A batch's new units, one row of parameters each (an executemany: any database).
+
+    render_nulls: one executemany for the batch, not one statement per run of rows with the same
+    empty columns (no partner) — thousands of tiny INSERTs otherwise. bulk_load: the batch is one
+    of a long load, which ends with the import's status done or failed; whoever counts shipments
+    may gather its work over the batches (the channel's rollups do)."""
+    db.session.execute(insert(Shipment).execution_options(render_nulls=True, bulk_load=True), rows)
+
+
+def _insert_arrays(rows: list[dict]) -> None:
+    """PostgreSQL: a batch's new units in one INSERT … SELECT of seven arrays unnested in step,
+    each bound as one string in PostgreSQL's array text form (`array_text`). psycopg's
+    executemany sends one INSERT per row, each row's seven values dumped one by one: at
+    bench/channel_scale's scale 1 (13 M shipments), 170 → 130 ms of a batch of 5,000 spent in the
+    statement, and the import's process 28 → 17 s of CPU a million rows (the bench's import 'as
+    before the channel' still inserts rows, to compare).
+
+    The IMEIs are 15 digits (`rules.imei_fault` refused any other), so their text needs no
+    quoting either. Whoever watches INSERTs into shipments (the channel's rollups) finds the rows
+    in the execution option `shipment_rows`, as it finds an executemany's in its parameters."""
+    types = {"imei": String, "product_id": Integer, "ship_date": Date, "region_id": Integer}
+    types |= {"partner_id": Integer, "import_id": Integer, "line": Integer}
+    arrays = [
+        func.unnest(cast(literal(array_text(r[name] for r in rows), String), ARRAY(types[name]))).label(name)
+        for name in SHIPMENT_COLUMNS
+    ]
+    stmt = insert(Shipment).from_select(SHIPMENT_COLUMNS, select(*arrays)).execution_options(bulk_load=True)
+    db.session.execute(stmt, execution_options={"shipment_rows": rows})
 
 
 def _run(imp: ShipmentImport, resume: bool = False) -> None:
