@@ -103,12 +103,12 @@ def test_used_links_are_forgotten_once_expired(app, api, world, monkeypatch):
     plain = app.test_client()
     monkeypatch.setattr(downloads, "KEEP_AFTER", timedelta(0))
     url = link(hq, STOCK)
-    app.config["DOWNLOAD_LINK_SECONDS"] = 1
+    app.config["DOWNLOAD_LINK_SECONDS"] = 4  # room for a loaded machine between the link and the first prune
     try:
         assert plain.get(url).status_code == 200
         assert periodic.run_task("prune-download-links", force=True) == "deleted 0 used download links"
         assert uses() == 1  # its link still works for a moment: the row stays
-        time.sleep(2.2)
+        time.sleep(6.2)  # past the link's age in whole seconds too (the signature's timestamp)
         assert periodic.run_task("prune-download-links", force=True) == "deleted 1 used download links"
         assert uses() == 0
         refused(plain.get(url))  # gone from the table, refused by its signature's age
