@@ -2,7 +2,7 @@
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/fieldsales_bench \\
         python -m bench.channel_scale [--scale 1.0] [--requests 30] [--keep | --reuse NAME]
-            [--parts screens,exports,imports] [--import-rows N] [--vacuum-every S]
+            [--parts screens,exports,imports] [--import-rows N] [--vacuum-every S] [--drop-channel-indexes]
 
 PostgreSQL only (the scale target is a production one). Building the world takes minutes at
 --scale 1: `--keep` leaves its database in place, and `--reuse NAME` runs the timings on it
@@ -31,14 +31,16 @@ Then, each timed:
 * A shipment import of 1,000,000 rows (× scale, at least 10,000) through the real import job
   (POST /api/v1/shipment-imports; without REDIS_URL it runs inside the request), three times,
   each on a file of as many new units: as on the build before this issue (the channel's hooks
-  switched off: the rollup's and the alerts' statement listeners removed; and each batch's
-  units inserted as before, an executemany of one row of parameters each, which the loader
-  still does on SQLite); with the hooks off (the batch inserted as one statement over arrays,
-  `warranty.imports._insert_arrays`); and with the hooks on (each batch's cards read in its
-  transaction, its units appended to channel_shipped_pending and folded into the rollups every
-  CHANNEL_FOLD_UNITS units and at the import's end): rows/s of each, the last two as ratios to
-  the first ("at least today's rate with the rollups maintained") and the third to the second
-  (what the hooks cost), and a check that the cohorts gained exactly the units loaded.
+  switched off: the rollup's and the alerts' statement listeners removed; with
+  `--drop-channel-indexes`, the shipments' cohort index the channel added dropped, and built
+  again after; and each batch's units inserted as before, an executemany of one row of
+  parameters each, which the loader still does on SQLite); with the hooks off (the batch
+  inserted as one statement over arrays, `warranty.imports._insert_arrays`); and with the
+  hooks on (each batch's cards read in its transaction, its units appended to
+  channel_shipped_pending and folded into the rollups every CHANNEL_FOLD_UNITS units and at the
+  import's end): rows/s of each, the last two as ratios to the first ("at least today's rate
+  with the rollups maintained") and the third to the second (what the hooks cost), and a check
+  that the cohorts gained exactly the units loaded.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ import random
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -695,7 +699,39 @@ class Vacuum:
             self.thread.join()
 
 
-def imports(app, w: World, n: int, vacuum_every: float | None = None) -> None:
+CHANNEL_INDEXES = ("ix_shipments_cohort",)  # the shipments' indexes the channel added (migrations d13a, d16t)
+
+
+@contextmanager
+def _before_the_channel(app, apply: bool) -> Iterator[None]:
+    """`apply`: the shipments without the indexes the channel added (before it, the table had its
+    primary key only), for the import 'as before the channel'; built again after it (timed, not
+    counted in the import)."""
+    if not apply:
+        yield
+        return
+    with app.app_context():
+        definitions = [
+            d
+            for name in CHANNEL_INDEXES
+            if (d := db.session.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"), {"n": name}))
+        ]
+        for name in CHANNEL_INDEXES:
+            db.session.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        db.session.commit()
+    try:
+        yield
+    finally:
+        t = time.perf_counter()
+        with app.app_context():
+            for definition in definitions:
+                db.session.execute(text(definition))
+            db.session.commit()
+        took = time.perf_counter() - t
+        log(f"  {', '.join(CHANNEL_INDEXES)} built again after the import as before the channel ({took:.0f} s)")
+
+
+def imports(app, w: World, n: int, vacuum_every: float | None = None, drop_indexes: bool = False) -> None:
     from backend.warranty import imports as loader
 
     from .warranty import _describe_import, upload
@@ -718,7 +754,7 @@ def imports(app, w: World, n: int, vacuum_every: float | None = None) -> None:
             if name == "rows":  # the batches' INSERT as before the channel: one row of parameters each
                 loader._insert_arrays = loader._insert_rows
             try:
-                with Vacuum(app, vacuum_every):
+                with _before_the_channel(app, drop_indexes and name == "rows"), Vacuum(app, vacuum_every):
                     runs[name] = upload(w.hq, path)
             finally:
                 loader._insert_arrays = arrays
@@ -744,7 +780,8 @@ def imports(app, w: World, n: int, vacuum_every: float | None = None) -> None:
         note(f"channel: the imports 'hooks off' ran without the statement listeners {names}")
         rate = {name: run.body["rows_read"] / run.clocks.wall for name, run in runs.items()}
         record(
-            f"channel: import of {n:,} rows as before the channel (hooks off, an INSERT per row)",
+            f"channel: import of {n:,} rows as before the channel (no hooks, an INSERT per row"
+            + (", no cohort index)" if drop_indexes else ")"),
             [runs["rows"].clocks.wall * 1000],
             _describe_import(runs["rows"]),
         )
@@ -792,6 +829,12 @@ def main(argv: list[str] | None = None) -> None:
         help="VACUUM the channel rollup tables every S seconds during the imports (a server with autovacuum off)",
     )
     parser.add_argument(
+        "--drop-channel-indexes",
+        action="store_true",
+        help="the import 'as before the channel' without the shipments' cohort index (dropped, built again after; "
+        "the imports after it then insert into a freshly built index)",
+    )
+    parser.add_argument(
         "--parts",
         default=",".join(PARTS),
         help=f"what to time after the build, comma-separated among {', '.join(PARTS)} (default all)",
@@ -825,7 +868,7 @@ def main(argv: list[str] | None = None) -> None:
             if args.reuse:
                 with app.app_context():
                     fresh_import_tacs(w, n_import)
-            imports(app, w, n_import, args.vacuum_every)
+            imports(app, w, n_import, args.vacuum_every, args.drop_channel_indexes)
     common.print_table(common.database_label(), time.perf_counter() - start)
 
 
