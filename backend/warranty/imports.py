@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import Date, Integer, String, cast, delete, func, insert, literal, select
+from sqlalchemy import String, cast, delete, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..auth.models import Role, User
@@ -501,10 +501,9 @@ def _insert_arrays(rows: list[dict]) -> None:
     The IMEIs are 15 digits (`rules.imei_fault` refused any other), so their text needs no
     quoting either. Whoever watches INSERTs into shipments (the channel's rollups) finds the rows
     in the execution option `shipment_rows`, as it finds an executemany's in its parameters."""
-    types = {"imei": String, "product_id": Integer, "ship_date": Date, "region_id": Integer}
-    types |= {"partner_id": Integer, "import_id": Integer, "line": Integer}
+    columns = Shipment.__table__.c
     arrays = [
-        func.unnest(cast(literal(array_text(r[name] for r in rows), String), ARRAY(types[name]))).label(name)
+        func.unnest(cast(literal(array_text(r[name] for r in rows), String), ARRAY(columns[name].type))).label(name)
         for name in SHIPMENT_COLUMNS
     ]
     stmt = insert(Shipment).from_select(SHIPMENT_COLUMNS, select(*arrays)).execution_options(bulk_load=True)
