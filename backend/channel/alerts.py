@@ -32,6 +32,8 @@ pending run; `check_store_stock` joins the pending run of the same store and mod
 housekeeping task "channel-alerts" evaluates every region and model each `HOUSEKEEPING_SECONDS`
 (hourly by default, so weeks that turn over and sales that age out of the window are seen even
 on a day without data), and `raise_all()` does everything at once (demo data, after a rebuild).
+A bulk load whose data is partial until its end (the demo seed: its rollups are rebuilt at the
+end) asks for no job while inside `checks_held()`, and calls `raise_all()` after.
 
 Both jobs read only the rollups and the store's latest counts, and are idempotent: a run that
 finds an alert raised already leaves it.
@@ -39,6 +41,8 @@ finds an alert raised already leaves it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from flask import current_app
@@ -72,8 +76,27 @@ from .rollup import import_ended, registers_cards
 _COVER = "cover"  # in the noted set: check_cover is asked for already
 
 
+_HELD = "channel_alert_checks_held"  # session.info: inside checks_held()
+
+
+@contextmanager
+def checks_held(session: Session | None = None) -> Iterator[None]:
+    """What the session writes inside asks for no alert job. For a bulk load whose rollups are
+    complete only at its end (the demo seed rebuilds them, then calls `raise_all()`): a job run
+    meanwhile (on an rq worker, while the load goes on) would read half the data and raise cover
+    alerts the finished data does not show, more of them the longer the load takes."""
+    info = (session or db.session).info
+    info[_HELD] = True
+    try:
+        yield
+    finally:
+        info.pop(_HELD, None)
+
+
 def _notice(session: Session) -> None:
     """After a flush: ask for the checks what it wrote calls for (once per store, once for cover)."""
+    if session.info.get(_HELD):
+        return
     noted = None
     zeros: dict[int, set[int]] = {}  # store → models counted 0 first in this flush
     for obj in session.new:
@@ -112,7 +135,8 @@ def _notice_shipments(orm_execute_state) -> None:
     if getattr(table, "name", None) != Shipment.__tablename__:  # insert(Shipment) names an annotated copy
         return
     session = orm_execute_state.session
-    _ask_cover(session, CHECKS.get(session))
+    if not session.info.get(_HELD):
+        _ask_cover(session, CHECKS.get(session))
 
 
 def _delay() -> float:

@@ -80,8 +80,8 @@ def make_rollups_and_alerts(ctx: Context) -> None:
     counts = rollup.rebuild()
     alerts.raise_all(ctx.today)
     ctx.summary["channel_cohorts"] = counts.get("channel_cohorts", 0)
-    # The alerts the demo shows: raise_all's, and any an rq worker's stock-out check raised
-    # meanwhile from the seed's own records (raise_all then skips those, once per key).
+    # The alerts the demo shows: raise_all's (the seed asked for no alert job while it loaded:
+    # `alerts.checks_held`).
     ctx.summary["channel_alerts"] = db.session.scalar(select(func.count()).select_from(ChannelAlert))
 
 

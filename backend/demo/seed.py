@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from ..channel import alerts as channel_alerts
 from ..extensions import db
 from . import aftersales, auth, catalogue, channel, intel, market, org, routes, stores, training, visits, warranty
 from .auth import DEMO_LOGINS, PASSWORD
@@ -67,38 +68,42 @@ def seed_demo(
     stores (tests use a small one). The same seed and `today` give the same data.
     Returns counts by kind, e.g. {"stores": 481, ...}."""
     ctx = Context.create(seed, echo, days, scale, today)
-    echo("Regions, territories and partners…")
-    org.make_org(ctx)
-    echo("Catalogue…")
-    catalogue.make_catalogue(ctx)
-    echo("Stores…")
-    stores.make_stores(ctx)
-    echo("Users…")
-    auth.make_users(ctx)
-    echo("Store contacts…")
-    stores.make_contacts(ctx)
-    db.session.commit()
-    echo(f"Visits of the last {days} days…")
-    visits.make_history(ctx)  # with each visit's prices (intel) and promo stock (stock)
-    echo("Intel reports…")
-    intel.make_intel(ctx)
-    db.session.commit()
-    echo("Warranty cards, shipments and spot checks…")
-    warranty.make_warranty(ctx)
-    db.session.commit()
-    echo("The channel: half a year of shipments and sell-out, shop stock and sell-out reports…")
-    channel.make_channel(ctx)
-    db.session.commit()
-    echo("三包 returns, exchanges and repairs; promoters' training…")
-    aftersales.make_aftersales(ctx)  # draws from a generator of its own, as training does
-    training.make_training(ctx)
-    db.session.commit()
-    echo("Display photos (one recycled from another store)…")
-    make_photos(ctx)  # before the tasks: a task done at a visit shows that visit's photo
-    db.session.commit()
-    echo("Tasks for reps: open, overdue, done at visits; HQ's campaign…")
-    make_tasks(ctx)
-    db.session.commit()
+    # No alert job while the history loads: its rollups are rebuilt at the end of it, and a job
+    # run meanwhile (on an rq worker) would read half of them; make_rollups_and_alerts raises
+    # every alert the finished data shows.
+    with channel_alerts.checks_held():
+        echo("Regions, territories and partners…")
+        org.make_org(ctx)
+        echo("Catalogue…")
+        catalogue.make_catalogue(ctx)
+        echo("Stores…")
+        stores.make_stores(ctx)
+        echo("Users…")
+        auth.make_users(ctx)
+        echo("Store contacts…")
+        stores.make_contacts(ctx)
+        db.session.commit()
+        echo(f"Visits of the last {days} days…")
+        visits.make_history(ctx)  # with each visit's prices (intel) and promo stock (stock)
+        echo("Intel reports…")
+        intel.make_intel(ctx)
+        db.session.commit()
+        echo("Warranty cards, shipments and spot checks…")
+        warranty.make_warranty(ctx)
+        db.session.commit()
+        echo("The channel: half a year of shipments and sell-out, shop stock and sell-out reports…")
+        channel.make_channel(ctx)
+        db.session.commit()
+        echo("三包 returns, exchanges and repairs; promoters' training…")
+        aftersales.make_aftersales(ctx)  # draws from a generator of its own, as training does
+        training.make_training(ctx)
+        db.session.commit()
+        echo("Display photos (one recycled from another store)…")
+        make_photos(ctx)  # before the tasks: a task done at a visit shows that visit's photo
+        db.session.commit()
+        echo("Tasks for reps: open, overdue, done at visits; HQ's campaign…")
+        make_tasks(ctx)
+        db.session.commit()
     channel.make_rollups_and_alerts(ctx)
     echo("Price rollups, alerts and visit plans…")
     market.make_market(ctx)

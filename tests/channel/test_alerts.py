@@ -245,6 +245,51 @@ def test_new_shipments_ask_for_the_cover_check(app, world):
     assert names == ["backend.channel.alerts:check_cover"]
 
 
+def test_a_held_load_asks_for_no_check(app, world):
+    """Inside `checks_held()` (the demo seed's load, whose rollups are rebuilt at its end) neither
+    shipments nor a count of 0 ask for a job; after it, the next write does again."""
+    from backend.sellout.models import ShopStockCount
+
+    imp = ShipmentImport(filename="s.csv", path="/nonexistent", sha256="0" * 64, total_bytes=1, created_by=world.hq.id)
+    db.session.add(imp)
+    db.session.commit()
+
+    def ship(i):
+        row = {
+            "imei": f"86012345679{i:04d}",
+            "product_id": world.product.id,
+            "ship_date": business_today() - timedelta(days=3),
+            "region_id": world.region_a.id,
+            "partner_id": None,
+            "import_id": imp.id,
+            "line": i + 2,
+        }
+        db.session.execute(insert(Shipment), [row])
+
+    def zero():
+        now = utcnow()
+        db.session.add(
+            ShopStockCount(
+                id=uuid.uuid4(),
+                rep_id=world.rep_a1.id,
+                store_id=world.store_a1.id,
+                product_id=world.product.id,
+                on_hand=0,
+                counted_at=now,
+                received_at=now,
+            )
+        )
+
+    with alerts.checks_held():
+        ship(0)
+        zero()
+        db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(OutboxJob)) == 0
+    ship(1)
+    db.session.commit()
+    assert db.session.scalars(select(OutboxJob.name)).all() == ["backend.channel.alerts:check_cover"]
+
+
 def test_raise_all_for_seeded_data(app, world):
     from backend.sellout.models import ShopStockCount
 
