@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
+from types import NoneType
 
 from sqlalchemy import ColumnElement, Date, Enum, Integer, String, Text, any_, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -54,22 +55,22 @@ def array_text_of(type_, values: Collection) -> str | None:
     commas, braces, spaces and the word NULL stay text), an integer column's integers, a date
     column's dates; None for anything else (bind a list). Not an Enum column (a String too): its
     values are bound through the type, which may store names."""
+    kinds = set(map(type, values))  # (in C: a batch's 5,000 values in ~0.1 ms, not 1 ms of Python)
+    nulls = NoneType in kinds
+    kinds.discard(NoneType)
     if isinstance(type_, String) and not isinstance(type_, Enum):
-        if not all(type(v) is str or v is None for v in values):
+        if not kinds <= {str}:
             return None
-        if not values:
-            return "{}"
-        nulls = sum(v is None for v in values)
         if nulls:
+            count = sum(v is not None for v in values)
             body = ",".join("NULL" if v is None else '"' + v + '"' for v in values)
         else:
-            body = '"' + '","'.join(values) + '"'  # (5,000 IMEIs: ~50 µs)
-        if body.count('"') != 2 * (len(values) - nulls) or "\\" in body:
+            count = len(values)
+            body = '"' + '","'.join(values) + '"' if values else ""  # (5,000 IMEIs: ~50 µs)
+        if body.count('"') != 2 * count or "\\" in body:
             return None  # a quote or a backslash of a value's own
         return "{" + body + "}"
-    if isinstance(type_, Integer) and all(type(v) is int or v is None for v in values):
-        return array_text(values)
-    if isinstance(type_, Date) and all(type(v) is date or v is None for v in values):
+    if (isinstance(type_, Integer) and kinds <= {int}) or (isinstance(type_, Date) and kinds <= {date}):
         return array_text(values)
     return None
 
