@@ -157,3 +157,25 @@ def test_a_card_registered_while_its_unit_waits_counts_once(api, world):
     counted = rollups()
     rebuild()
     assert rollups() == counted
+
+
+def test_a_fold_groups_each_day_into_its_weeks_monday():
+    """The fold's week in SQL (date arithmetic from a Monday, 2000-01-03) is `week_of`'s Monday,
+    on every day of the week and before 2000 too."""
+    if not postgresql():
+        pytest.skip("the fold's SQL: PostgreSQL")
+    from datetime import date, timedelta
+
+    from backend.channel.rollup import _UNITS_OF
+    from backend.core.sql import array_text
+    from backend.sellout.rules import week_start as week_of
+
+    days = [date(1999, 12, 20) + timedelta(days=i) for i in range(21)] + [date(2026, 12, 5), date(1970, 1, 1)]
+    source = "1, CAST(NULL AS integer), 1, unnest(CAST(:days AS date[]))"
+    sql = f"WITH {_UNITS_OF.format(source=source)} SELECT week, sum(n) FROM units GROUP BY week"
+
+    weeks = dict(db.session.execute(text(sql), {"days": array_text(days)}).all())
+    expected: dict = {}
+    for day in days:
+        expected[week_of(day)] = expected.get(week_of(day), 0) + 1
+    assert weeks == expected
