@@ -2,7 +2,8 @@
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/fieldsales_bench \\
         python -m bench.channel_scale [--scale 1.0] [--requests 30] [--keep | --reuse NAME]
-            [--parts screens,exports,imports] [--import-rows N] [--vacuum-every S] [--drop-channel-indexes]
+            [--parts screens,exports,imports] [--import-rows N] [--import-days D] [--vacuum-every S]
+            [--drop-channel-indexes]
 
 PostgreSQL only (the scale target is a production one). Building the world takes minutes at
 --scale 1: `--keep` leaves its database in place, and `--reuse NAME` runs the timings on it
@@ -40,7 +41,9 @@ Then, each timed:
   channel_shipped_pending and folded into the rollups every CHANNEL_FOLD_UNITS units and at the
   import's end): rows/s of each, the last two as ratios to the first ("at least today's rate
   with the rollups maintained") and the third to the second (what the hooks cost), and a check
-  that the cohorts gained exactly the units loaded.
+  that the cohorts gained exactly the units loaded. The files' ship dates are drawn over the
+  last year (a backfill: each unit lands anywhere in the cohort index), or over the last
+  `--import-days` (a routine file of recent shipments: the index grows at each cohort's end).
 """
 
 from __future__ import annotations
@@ -638,7 +641,7 @@ def _dealers(w: World, rng: random.Random) -> list:
     ]
 
 
-def _import_csv(w: World, models: list, path: Path, n: int, rng: random.Random) -> None:
+def _import_csv(w: World, models: list, path: Path, n: int, rng: random.Random, span: int = DAYS) -> None:
     weights = [MODEL_WEIGHTS[m.code] for m in models]
     codes = {rid: code for code, rid in w.region_ids.items()}
     regions = sorted(codes)
@@ -652,7 +655,7 @@ def _import_csv(w: World, models: list, path: Path, n: int, rng: random.Random) 
             m = rng.choices(models, weights)[0]
             imei, _imei2, _slot = m.unit()
             region = rng.choices(regions, rweights)[0]
-            day = days[rng.randrange(min(DAYS, m.launch_days))]
+            day = days[rng.randrange(min(span, m.launch_days))]
             partner = rng.choice(partners) if rng.random() < 0.8 else ""
             out.append(f"{imei},{m.code},{day},{codes[region]},{partner}\n")
             if len(out) >= 50_000:
@@ -731,7 +734,9 @@ def _before_the_channel(app, apply: bool) -> Iterator[None]:
         log(f"  {', '.join(CHANNEL_INDEXES)} built again after the import as before the channel ({took:.0f} s)")
 
 
-def imports(app, w: World, n: int, vacuum_every: float | None = None, drop_indexes: bool = False) -> None:
+def imports(
+    app, w: World, n: int, vacuum_every: float | None = None, drop_indexes: bool = False, span: int = DAYS
+) -> None:
     from backend.warranty import imports as loader
 
     from .warranty import _describe_import, upload
@@ -742,8 +747,8 @@ def imports(app, w: World, n: int, vacuum_every: float | None = None, drop_index
         t = time.perf_counter()
         models = _dealers(w, rng)
         for path in paths:
-            _import_csv(w, models, path, n, rng)
-        log(f"  three CSVs of {n:,} rows written in {time.perf_counter() - t:.1f} s")
+            _import_csv(w, models, path, n, rng, span)
+        log(f"  three CSVs of {n:,} rows shipped over the last {span} days written in {time.perf_counter() - t:.1f} s")
 
         listeners = [fn for fn in _listeners() if event.contains(Session, "do_orm_execute", fn)]
         runs = {}
@@ -823,6 +828,14 @@ def main(argv: list[str] | None = None) -> None:
         "of the rollups; migrated to the head first; kept again (drop it when done)",
     )
     parser.add_argument(
+        "--import-days",
+        type=int,
+        default=DAYS,
+        metavar="D",
+        help=f"the import files' ship dates drawn over the last D days (default {DAYS}: a backfill of a year; "
+        "e.g. 30: a month of recent shipments)",
+    )
+    parser.add_argument(
         "--vacuum-every",
         type=float,
         metavar="S",
@@ -868,7 +881,7 @@ def main(argv: list[str] | None = None) -> None:
             if args.reuse:
                 with app.app_context():
                     fresh_import_tacs(w, n_import)
-            imports(app, w, n_import, args.vacuum_every, args.drop_channel_indexes)
+            imports(app, w, n_import, args.vacuum_every, args.drop_channel_indexes, args.import_days)
     common.print_table(common.database_label(), time.perf_counter() - start)
 
 
