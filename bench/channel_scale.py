@@ -2,8 +2,8 @@
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/fieldsales_bench \\
         python -m bench.channel_scale [--scale 1.0] [--requests 30] [--keep | --reuse NAME]
-            [--parts screens,exports,imports] [--import-rows N] [--import-days D] [--vacuum-every S]
-            [--drop-channel-indexes]
+            [--parts screens,exports,imports] [--import-rows N] [--import-days D] [--import-rounds N]
+            [--vacuum-every S] [--drop-channel-indexes]
 
 PostgreSQL only (the scale target is a production one). Building the world takes minutes at
 --scale 1: `--keep` leaves its database in place, and `--reuse NAME` runs the timings on it
@@ -44,6 +44,8 @@ Then, each timed:
   that the cohorts gained exactly the units loaded. The files' ship dates are drawn over the
   last year (a backfill: each unit lands anywhere in the cohort index), or over the last
   `--import-days` (a routine file of recent shipments: the index grows at each cohort's end).
+  Each import starts after a CHECKPOINT; `--import-rounds N` repeats the three in turn and
+  prints each round's ratios and their medians (runs vary by a fifth from one to the next).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ import argparse
 import math
 import os
 import random
+import statistics
 import tempfile
 import threading
 import time
@@ -735,77 +738,118 @@ def _before_the_channel(app, apply: bool) -> Iterator[None]:
 
 
 def imports(
-    app, w: World, n: int, vacuum_every: float | None = None, drop_indexes: bool = False, span: int = DAYS
+    app,
+    w: World,
+    n: int,
+    vacuum_every: float | None = None,
+    drop_indexes: bool = False,
+    span: int = DAYS,
+    rounds: int = 1,
 ) -> None:
+    """`rounds` rounds of the three imports, in turn; each import after a CHECKPOINT (so that
+    none pays for another's dirty pages, nor meets a timed checkpoint's burst of full-page
+    writes more than the others: one such burst moved a run by a fifth)."""
     from backend.warranty import imports as loader
 
     from .warranty import _describe_import, upload
 
     rng = random.Random(16)
-    with tempfile.TemporaryDirectory(prefix="fieldsales-bench-channel-") as tmp:
-        paths = [Path(tmp) / f"sell-in-{name}.csv" for name in ("rows", "off", "on")]
-        t = time.perf_counter()
-        models = _dealers(w, rng)
-        for path in paths:
-            _import_csv(w, models, path, n, rng, span)
-        log(f"  three CSVs of {n:,} rows shipped over the last {span} days written in {time.perf_counter() - t:.1f} s")
+    listeners = [fn for fn in _listeners() if event.contains(Session, "do_orm_execute", fn)]
+    runs: dict[str, list] = {"rows": [], "off": [], "on": []}
+    ratios = []
+    gained_ok = True
+    models = _dealers(w, rng)
 
-        listeners = [fn for fn in _listeners() if event.contains(Session, "do_orm_execute", fn)]
-        runs = {}
-        for name, path in zip(("rows", "off"), paths[:2], strict=True):
-            for fn in listeners:
-                event.remove(Session, "do_orm_execute", fn)
-            arrays = loader._insert_arrays
-            if name == "rows":  # the batches' INSERT as before the channel: one row of parameters each
-                loader._insert_arrays = loader._insert_rows
-            try:
-                with _before_the_channel(app, drop_indexes and name == "rows"), Vacuum(app, vacuum_every):
-                    runs[name] = upload(w.hq, path)
-            finally:
-                loader._insert_arrays = arrays
+    def checkpoint() -> None:
+        with app.app_context():
+            db.session.execute(text("CHECKPOINT"))
+            db.session.commit()
+
+    for turn in range(rounds):
+        with tempfile.TemporaryDirectory(prefix="fieldsales-bench-channel-") as tmp:
+            paths = [Path(tmp) / f"sell-in-{name}.csv" for name in ("rows", "off", "on")]
+            t = time.perf_counter()
+            for path in paths:
+                _import_csv(w, models, path, n, rng, span)
+            took = time.perf_counter() - t
+            log(f"  three CSVs of {n:,} rows shipped over the last {span} days written in {took:.1f} s")
+            for name, path in zip(("rows", "off"), paths[:2], strict=True):
                 for fn in listeners:
-                    event.listen(Session, "do_orm_execute", fn)
-        with app.app_context():
-            before = db.session.scalar(text("SELECT coalesce(sum(shipped), 0) FROM channel_cohorts"))
-        with Vacuum(app, vacuum_every):
-            on = runs["on"] = upload(w.hq, paths[2])
-        if vacuum_every:
-            note(f"channel: the rollup tables were vacuumed every {vacuum_every:g} s during the imports")
-        with app.app_context():
-            after = db.session.scalar(text("SELECT coalesce(sum(shipped), 0) FROM channel_cohorts"))
-        with app.app_context():
-            autovacuum = db.session.scalar(text("SHOW autovacuum"))
-        if autovacuum != "on" and not vacuum_every:
-            note(
-                "channel: autovacuum is off on this server: the rollup rows each import batch updates "
-                "stay dead until the next VACUUM, so the import with the hooks pays for a growing table "
-                "(--vacuum-every does autovacuum's work)"
+                    event.remove(Session, "do_orm_execute", fn)
+                arrays = loader._insert_arrays
+                if name == "rows":  # the batches' INSERT as before the channel: one row of parameters each
+                    loader._insert_arrays = loader._insert_rows
+                try:
+                    with _before_the_channel(app, drop_indexes and name == "rows"):
+                        checkpoint()
+                        with Vacuum(app, vacuum_every):
+                            runs[name].append(upload(w.hq, path))
+                finally:
+                    loader._insert_arrays = arrays
+                    for fn in listeners:
+                        event.listen(Session, "do_orm_execute", fn)
+            with app.app_context():
+                before = db.session.scalar(text("SELECT coalesce(sum(shipped), 0) FROM channel_cohorts"))
+            checkpoint()
+            with Vacuum(app, vacuum_every):
+                on = upload(w.hq, paths[2])
+            runs["on"].append(on)
+            with app.app_context():
+                after = db.session.scalar(text("SELECT coalesce(sum(shipped), 0) FROM channel_cohorts"))
+            gained_ok = gained_ok and after - before == on.body["rows_loaded"]
+            rate = {name: r[-1].body["rows_read"] / r[-1].clocks.wall for name, r in runs.items()}
+            ratios.append((rate["on"] / rate["rows"], rate["on"] / rate["off"]))
+            log(
+                f"  round {turn + 1}: rows/s before the channel {rate['rows']:,.0f}, hooks off {rate['off']:,.0f}, "
+                f"rollups maintained {rate['on']:,.0f}: {ratios[-1][0]:.0%} of the rate before the channel, "
+                f"{ratios[-1][1]:.0%} of the rate without the hooks"
             )
-        names = ", ".join(f"{fn.__module__}.{fn.__name__}" for fn in listeners)
-        note(f"channel: the imports 'hooks off' ran without the statement listeners {names}")
-        rate = {name: run.body["rows_read"] / run.clocks.wall for name, run in runs.items()}
-        record(
-            f"channel: import of {n:,} rows as before the channel (no hooks, an INSERT per row"
-            + (", no cohort index)" if drop_indexes else ")"),
-            [runs["rows"].clocks.wall * 1000],
-            _describe_import(runs["rows"]),
+    if vacuum_every:
+        note(f"channel: the rollup tables were vacuumed every {vacuum_every:g} s during the imports")
+    with app.app_context():
+        autovacuum = db.session.scalar(text("SHOW autovacuum"))
+    if autovacuum != "on" and not vacuum_every:
+        note(
+            "channel: autovacuum is off on this server: the rollup rows each import batch updates "
+            "stay dead until the next VACUUM, so the import with the hooks pays for a growing table "
+            "(--vacuum-every does autovacuum's work)"
         )
-        record(
-            f"channel: import of {n:,} rows, channel hooks off",
-            [runs["off"].clocks.wall * 1000],
-            _describe_import(runs["off"]) + f"; {rate['off'] / rate['rows']:.0%} of the rate before the channel",
-        )
-        record(
-            f"channel: import of {n:,} rows, rollups maintained",
-            [on.clocks.wall * 1000],
-            _describe_import(on) + f"; {rate['on'] / rate['rows']:.0%} of the rate before the channel, "
-            f"{rate['on'] / rate['off']:.0%} of the rate without the hooks",
-        )
-        gained = after - before
-        if gained != on.body["rows_loaded"]:
-            note(f"channel: the cohorts gained {gained:,} units for {on.body['rows_loaded']:,} loaded (expected equal)")
-        else:
-            note(f"channel: the cohorts gained exactly the {gained:,} units the import loaded")
+    names = ", ".join(f"{fn.__module__}.{fn.__name__}" for fn in listeners)
+    note(f"channel: the imports 'hooks off' ran without the statement listeners {names}")
+
+    def median_run(name: str):
+        return sorted(runs[name], key=lambda r: r.clocks.wall)[len(runs[name]) // 2]
+
+    def walls(name: str) -> list[float]:
+        return [r.clocks.wall * 1000 for r in runs[name]]
+
+    ship_dates = f"ship dates over {span} days"
+    record(
+        f"channel: import of {n:,} rows as before the channel (no hooks, an INSERT per row"
+        + (", no cohort index" if drop_indexes else "")
+        + f"; {ship_dates})",
+        walls("rows"),
+        "median run: " + _describe_import(median_run("rows")),
+    )
+    record(
+        f"channel: import of {n:,} rows, channel hooks off ({ship_dates})",
+        walls("off"),
+        "median run: " + _describe_import(median_run("off")),
+    )
+    to_before = statistics.median(r[0] for r in ratios)
+    to_off = statistics.median(r[1] for r in ratios)
+    record(
+        f"channel: import of {n:,} rows, rollups maintained ({ship_dates})",
+        walls("on"),
+        "median run: " + _describe_import(median_run("on")) + f"; rounds' median ratios: {to_before:.0%} of the "
+        f"rate before the channel, {to_off:.0%} of the rate without the hooks (rounds: "
+        + ", ".join(f"{a:.0%}/{b:.0%}" for a, b in ratios)
+        + ")",
+    )
+    if gained_ok:
+        note(f"channel: the cohorts gained exactly the units each import with the rollups maintained loaded ({n:,})")
+    else:
+        note("channel: the cohorts did NOT gain exactly the units an import with the rollups maintained loaded")
 
 
 PARTS = ("screens", "exports", "imports")
@@ -834,6 +878,14 @@ def main(argv: list[str] | None = None) -> None:
         metavar="D",
         help=f"the import files' ship dates drawn over the last D days (default {DAYS}: a backfill of a year; "
         "e.g. 30: a month of recent shipments)",
+    )
+    parser.add_argument(
+        "--import-rounds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="rounds of the three imports, in turn (default 1); medians and each round's ratios are printed "
+        "(each round adds 3 × the import's rows to the shipments)",
     )
     parser.add_argument(
         "--vacuum-every",
@@ -878,10 +930,12 @@ def main(argv: list[str] | None = None) -> None:
         if "exports" in parts:
             exports(w)
         if "imports" in parts:
-            if args.reuse:
+            if args.reuse or args.import_rounds > 1:
                 with app.app_context():
-                    fresh_import_tacs(w, n_import)
-            imports(app, w, n_import, args.vacuum_every, args.drop_channel_indexes, args.import_days)
+                    fresh_import_tacs(w, n_import * args.import_rounds)
+            imports(
+                app, w, n_import, args.vacuum_every, args.drop_channel_indexes, args.import_days, args.import_rounds
+            )
     common.print_table(common.database_label(), time.perf_counter() - start)
 
 
