@@ -79,8 +79,14 @@ def array_text(values: Iterable[int | date | None]) -> str:
     """PostgreSQL's text form of an array of integers or dates (None: NULL), e.g. '{1,NULL,3}', to
     bind as one string and CAST to integer[] or date[]. psycopg dumps a Python list element by
     element (about 0.7 µs each: 16 ms for an import batch's four arrays of 5,000); one str.join is
-    a tenth of that. Integers and dates only: their text needs no quoting (`array_text_of` checks
-    the values; this does not)."""
+    a tenth of that. A column of few distinct values (an import batch's regions, models, ship
+    dates) formats each once: 5,000 dates 1.25 → ~0.4 ms. Integers and dates only: their text
+    needs no quoting (`array_text_of` checks the values; this does not)."""
+    values = values if isinstance(values, list | tuple) else list(values)
+    distinct = set(values)
+    if len(distinct) * 4 <= len(values):
+        texts = {v: "NULL" if v is None else str(v) for v in distinct}
+        return "{" + ",".join(map(texts.__getitem__, values)) + "}"
     return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
 
 

@@ -34,10 +34,19 @@ def test_dates_read_back(values):
     assert parse(array_text(values), date.fromisoformat) == values
 
 
+@given(st.lists(st.sampled_from([None, 0, 7, -2]), max_size=60), st.lists(st.sampled_from([None, date(2026, 1, 5)])))
+def test_repeated_values_read_back(ints, dates):
+    """A column of few distinct values formats each once: the same text."""
+    assert parse(array_text(ints), int) == ints
+    assert parse(array_text(dates), date.fromisoformat) == dates
+
+
 def test_examples():
     assert array_text([]) == "{}"
     assert array_text([1, None, -3]) == "{1,NULL,-3}"
     assert array_text([date(2026, 12, 5), None]) == "{2026-12-05,NULL}"
+    assert array_text([3, None, 3, 3, 3, 3, 3, None]) == "{3,NULL,3,3,3,3,3,NULL}"  # formatted once each
+    assert array_text(iter([1, 2])) == "{1,2}"
 
 
 @pytest.mark.parametrize(
