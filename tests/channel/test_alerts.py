@@ -217,25 +217,31 @@ def test_cover_low_and_high_by_hand_once_a_week(app, world):
     assert len(all_alerts()) == 2
 
 
-def test_new_shipments_ask_for_the_cover_check(app, world):
-    """The import loader's bulk INSERT into shipments (a Core statement) records the job."""
+def _an_import(world) -> ShipmentImport:
     imp = ShipmentImport(filename="s.csv", path="/nonexistent", sha256="0" * 64, total_bytes=1, created_by=world.hq.id)
     db.session.add(imp)
     db.session.commit()
+    return imp
+
+
+def _unit(world, imp: ShipmentImport, serial: int) -> dict:
+    """A shipment row as the import loader inserts it (a Core INSERT), shipped 3 days ago."""
+    return {
+        "imei": f"860123456{serial:06d}",
+        "product_id": world.product.id,
+        "ship_date": business_today() - timedelta(days=3),
+        "region_id": world.region_a.id,
+        "partner_id": None,
+        "import_id": imp.id,
+        "line": serial + 2,
+    }
+
+
+def test_new_shipments_ask_for_the_cover_check(app, world):
+    """The import loader's bulk INSERT into shipments (a Core statement) records the job."""
+    imp = _an_import(world)
     assert db.session.scalar(select(func.count()).select_from(OutboxJob)) == 0
-    rows = [
-        {
-            "imei": f"86012345678{i:04d}",
-            "product_id": world.product.id,
-            "ship_date": business_today() - timedelta(days=3),
-            "region_id": world.region_a.id,
-            "partner_id": None,
-            "import_id": imp.id,
-            "line": i + 2,
-        }
-        for i in range(3)
-    ]
-    db.session.execute(insert(Shipment), rows)
+    db.session.execute(insert(Shipment), [_unit(world, imp, i) for i in range(3)])
     db.session.commit()
     from backend.jobs import run_ready_jobs
 
@@ -250,21 +256,10 @@ def test_a_held_load_asks_for_no_check(app, world):
     shipments nor a count of 0 ask for a job; after it, the next write does again."""
     from backend.sellout.models import ShopStockCount
 
-    imp = ShipmentImport(filename="s.csv", path="/nonexistent", sha256="0" * 64, total_bytes=1, created_by=world.hq.id)
-    db.session.add(imp)
-    db.session.commit()
+    imp = _an_import(world)
 
     def ship(i):
-        row = {
-            "imei": f"86012345679{i:04d}",
-            "product_id": world.product.id,
-            "ship_date": business_today() - timedelta(days=3),
-            "region_id": world.region_a.id,
-            "partner_id": None,
-            "import_id": imp.id,
-            "line": i + 2,
-        }
-        db.session.execute(insert(Shipment), [row])
+        db.session.execute(insert(Shipment), [_unit(world, imp, i)])
 
     def zero():
         now = utcnow()
