@@ -390,6 +390,22 @@ def test_alert_raised_once_per_model_scope_and_window_with_its_evidence(world, a
     assert sorted(scopes) == [("all", None), (f"r{world.region_a.id}", world.region_a.id)]
 
 
+def test_a_held_load_asks_for_no_quality_check(world, api, faults, alert_settings):
+    """Inside `core.transaction.checks_held` (the demo seed's load: the quality rollup is rebuilt
+    at its end) new cards ask for no check; after it, an event does again."""
+    from backend.core.transaction import checks_held
+
+    checks = select(func.count()).select_from(OutboxJob).where(OutboxJob.name.like("%:check_quality"))
+    today = business_today()
+    world.product.launch_date = today - timedelta(days=3)
+    db.session.commit()
+    with checks_held(db.session):
+        ids = cards(world, world.store_a1, world.product, today - timedelta(days=2), 50)
+    assert db.session.scalar(checks) == 0
+    event(world, ids[0], "return", faults["screen"], days_after=0)
+    assert db.session.scalar(checks) == 1
+
+
 def test_alert_needs_the_minimum_units(world, api, faults, alert_settings):
     today = business_today()
     world.product.launch_date = today - timedelta(days=3)

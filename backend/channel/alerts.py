@@ -33,7 +33,7 @@ housekeeping task "channel-alerts" evaluates every region and model each `HOUSEK
 (hourly by default, so weeks that turn over and sales that age out of the window are seen even
 on a day without data), and `raise_all()` does everything at once (demo data, after a rebuild).
 A bulk load whose data is partial until its end (the demo seed: its rollups are rebuilt at the
-end) asks for no job while inside `checks_held()`, and calls `raise_all()` after.
+end) asks for no job while inside `core.transaction.checks_held`, and calls `raise_all()` after.
 
 Both jobs read only the rollups and the store's latest counts, and are idempotent: a run that
 finds an alert raised already leaves it.
@@ -41,8 +41,6 @@ finds an alert raised already leaves it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 from flask import current_app
@@ -57,7 +55,7 @@ from ..catalogue.models import Product
 from ..core.auth import check_role
 from ..core.errors import Conflict, NotFound
 from ..core.timeutil import business_date, utcnow
-from ..core.transaction import TransactionState
+from ..core.transaction import TransactionState, checks_are_held
 from ..extensions import db
 from ..jobs import after_commit, job
 from ..jobs.periodic import periodic
@@ -76,26 +74,9 @@ from .rollup import import_ended, registers_cards
 _COVER = "cover"  # in the noted set: check_cover is asked for already
 
 
-_HELD = "channel_alert_checks_held"  # session.info: inside checks_held()
-
-
-@contextmanager
-def checks_held(session: Session | None = None) -> Iterator[None]:
-    """What the session writes inside asks for no alert job. For a bulk load whose rollups are
-    complete only at its end (the demo seed rebuilds them, then calls `raise_all()`): a job run
-    meanwhile (on an rq worker, while the load goes on) would read half the data and raise cover
-    alerts the finished data does not show, more of them the longer the load takes."""
-    info = (session or db.session).info
-    info[_HELD] = True
-    try:
-        yield
-    finally:
-        info.pop(_HELD, None)
-
-
 def _notice(session: Session) -> None:
     """After a flush: ask for the checks what it wrote calls for (once per store, once for cover)."""
-    if session.info.get(_HELD):
+    if checks_are_held(session):
         return
     noted = None
     zeros: dict[int, set[int]] = {}  # store → models counted 0 first in this flush
@@ -135,7 +116,7 @@ def _notice_shipments(orm_execute_state) -> None:
     if getattr(table, "name", None) != Shipment.__tablename__:  # insert(Shipment) names an annotated copy
         return
     session = orm_execute_state.session
-    if not session.info.get(_HELD):
+    if not checks_are_held(session):
         _ask_cover(session, CHECKS.get(session))
 
 

@@ -80,8 +80,8 @@ def make_rollups_and_alerts(ctx: Context) -> None:
     counts = rollup.rebuild()
     alerts.raise_all(ctx.today)
     ctx.summary["channel_cohorts"] = counts.get("channel_cohorts", 0)
-    # The alerts the demo shows: raise_all's (the seed asked for no alert job while it loaded:
-    # `alerts.checks_held`).
+    # The alerts the demo shows: raise_all's (the seed asked for no alert check while it loaded:
+    # `core.transaction.checks_held`).
     ctx.summary["channel_alerts"] = db.session.scalar(select(func.count()).select_from(ChannelAlert))
 
 

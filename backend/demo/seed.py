@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from ..channel import alerts as channel_alerts
+from ..core.transaction import checks_held
 from ..extensions import db
 from . import aftersales, auth, catalogue, channel, intel, market, org, routes, stores, training, visits, warranty
 from .auth import DEMO_LOGINS, PASSWORD
@@ -68,10 +68,10 @@ def seed_demo(
     stores (tests use a small one). The same seed and `today` give the same data.
     Returns counts by kind, e.g. {"stores": 481, ...}."""
     ctx = Context.create(seed, echo, days, scale, today)
-    # No alert job while the history loads: its rollups are rebuilt at the end of it, and a job
-    # run meanwhile (on an rq worker) would read half of them; make_rollups_and_alerts raises
-    # every alert the finished data shows.
-    with channel_alerts.checks_held():
+    # No alert check while the history loads: the channel's and the quality rollups are rebuilt
+    # at its end, and a check run meanwhile (on an rq worker) would read half of them;
+    # aftersales and make_rollups_and_alerts raise every alert the finished data shows.
+    with checks_held(db.session):
         echo("Regions, territories and partners…")
         org.make_org(ctx)
         echo("Catalogue…")

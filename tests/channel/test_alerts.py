@@ -18,6 +18,7 @@ from backend.channel import alerts
 from backend.channel.figures import business_today, week_of
 from backend.channel.models import ChannelAlert
 from backend.core.timeutil import business_date, utcnow
+from backend.core.transaction import checks_held
 from backend.extensions import db
 from backend.jobs import periodic
 from backend.jobs.models import OutboxJob
@@ -252,8 +253,8 @@ def test_new_shipments_ask_for_the_cover_check(app, world):
 
 
 def test_a_held_load_asks_for_no_check(app, world):
-    """Inside `checks_held()` (the demo seed's load, whose rollups are rebuilt at its end) neither
-    shipments nor a count of 0 ask for a job; after it, the next write does again."""
+    """Inside `core.transaction.checks_held` (the demo seed's load, whose rollups are rebuilt at
+    its end) neither shipments nor a count of 0 ask for a job; after it, the next write does."""
     from backend.sellout.models import ShopStockCount
 
     imp = _an_import(world)
@@ -275,7 +276,7 @@ def test_a_held_load_asks_for_no_check(app, world):
             )
         )
 
-    with alerts.checks_held():
+    with checks_held(db.session):
         ship(0)
         zero()
         db.session.commit()
