@@ -51,7 +51,7 @@ BLUEPRINTS = (
     "health",
 )
 
-INIT_APP = ("jobs", "merge", "warranty", "market", "channel", "aftersales", "sync")
+INIT_APP = ("jobs", "merge", "market", "channel", "aftersales", "sync")
 """Packages whose `init_app(app)` registers what they need at every commit (`core.transaction`
 states), at the end of a request and so on. In layer order, which is the order the commit hooks
 run in: the job outbox, the merge's clock, the domains, then the transport (the change log goes

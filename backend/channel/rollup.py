@@ -90,8 +90,7 @@ costs the batch a fraction of updating them, batch after batch (measured in benc
 A card registered meanwhile counts its sale at once (its unit's shipment is in the table) and
 the fold adds the unit shipped: additions commute. The screens see a running import's units
 up to a fold late. Per commit: at most one SELECT for the cards touched, one or two for the out cards
-holding the units concerned (none for an import's batch: see the lock below; and one for those
-cards' shipments, when there are any), one for
+holding the units concerned (and one for those cards' shipments, when there are any), one for
 the visits' sell-out records, one for the stores (region, partner, clerk), three when clerks
 changed; nothing when the transaction touched none of these.
 
@@ -105,13 +104,8 @@ second reads after the first has committed (each statement of READ COMMITTED see
 commits), so the pair is counted once, by the second: the shipment side counts the cards
 committed, the card side the shipments committed. Within one transaction that writes both, the
 card side leaves the transaction's own new shipments to the shipment side. The lock is taken
-before any rollup row is written and is held for the last moments of a commit only — except by
-an import's batch, which takes it right after its INSERT (`_notice_shipments`): the diversion
-check that follows reads the cards holding the batch's units under it
-(`warranty.diversion.cards_holding`), and the commit counts from that read instead of probing
-the cards' IMEI indexes a second time (5,000 units: ~12 ms a batch). Card writers then wait for
-the rest of the batch (its diversion check and commit, tens of milliseconds), not its INSERT.
-(SQLite has one writer at a time: nothing to lock.)
+before any rollup row is written and is held for the last moments of a commit only. (SQLite has
+one writer at a time: nothing to lock.)
 
 What could still drift (and `flask rebuild-channel` puts right, from the raw rows):
 - a store moved to another region: its earlier cards (and declared units) stay in the old
@@ -165,7 +159,6 @@ from ..org.models import Territory
 from ..sellout.models import BAND_UNITS, CompetitorSellOut, SellOutReport
 from ..sellout.rules import week_start as week_of
 from ..stores.models import Store
-from ..warranty.diversion import forget_held_cards, held_cards
 from ..warranty.models import ImportStatus, Shipment, ShipmentImport, WarrantyCard
 from . import rules
 from .models import (
@@ -226,7 +219,7 @@ def competitor_key(competitor_model_id: int) -> str:
 class Noted:
     """What the open transaction wrote that the rollups count."""
 
-    __slots__ = ("bulk", "cards", "load_ended", "locked", "records", "shipments", "unsure", "users")
+    __slots__ = ("bulk", "cards", "load_ended", "records", "shipments", "unsure", "users")
 
     def __init__(self) -> None:
         # card id → (the object, if added by this transaction, else None; its original values
@@ -244,9 +237,6 @@ class Noted:
         # `load_ended`: an import was flushed done or failed: every pending unit is folded now.
         self.bulk = False
         self.load_ended = False
-        # `locked`: a bulk load's INSERT took the exclusive lock right after it ran (outside a
-        # savepoint), so the cards the batch's diversion check read next were read under it.
-        self.locked = False
         # user id → (role, store_id) when the transaction started (None: a user new here): who
         # is a clerk where decides which stores' declared sell-out the channel's stock subtracts.
         self.users: dict[int, tuple | None] = {}
@@ -354,13 +344,6 @@ def _notice_shipments(orm_execute_state):
             noted.unsure.update(units)
         if orm_execute_state.execution_options.get("bulk_load"):
             noted.bulk = True
-            if not noted.locked and not session.in_nested_transaction():
-                # The lock `_write` would take at the commit, taken now: the cards the loader's
-                # diversion check reads next (`diversion.cards_holding`) are then read under it,
-                # and `_count_units` counts from that read instead of reading them again.
-                _lock(session, shared=False)
-                forget_held_cards(session)
-                noted.locked = True
     return result
 
 
@@ -671,25 +654,7 @@ def unit_days(cards: Iterable[tuple], shipment_of) -> dict[str, date]:
     return days
 
 
-def _held_out_cards(session: Session, noted: Noted, imeis: set[str]) -> dict | None:
-    """The out cards holding these IMEIs as the import batch's diversion check read them
-    (`diversion.held_cards`), when that read counts: made under the exclusive lock this
-    transaction took at its bulk INSERT (`Noted.locked`: every card committed before is in it,
-    none can commit after until this transaction ends), with no card written here since. Else
-    None (read them)."""
-    if not (noted.locked and noted.bulk) or noted.cards:
-        return None
-    held = held_cards(session, imeis)
-    if held is None:
-        return None
-    return {
-        card_id: (imei, imei2, day)
-        for card_id, (imei, imei2, day, closed_at, kind) in held.items()
-        if closed_at is None or kind == EXCHANGED  # `_out_sql` (voided cards were not read)
-    }
-
-
-def _out_cards_holding(session: Session, imeis: set[str], noted: Noted | None = None) -> tuple[dict, dict]:
+def _out_cards_holding(session: Session, imeis: set[str]) -> tuple[dict, dict]:
     """The cards whose unit is out (`_out_sql`: live or exchanged) holding any of these IMEIs in
     either slot ({id: (imei, imei2, purchase date)}), and their IMEIs' shipments ({IMEI: shipment
     or None}): one SELECT of the cards per chunk, by `ix_warranty_cards_imei` and `_imei2`, then
@@ -697,17 +662,15 @@ def _out_cards_holding(session: Session, imeis: set[str], noted: Noted | None = 
     mostly finds no card: joined to the shipments in one statement, the planner's estimate made
     it a parallel query, whose workers took longer to start than the index probes take.)"""
     c = WarrantyCard
-    cards = _held_out_cards(session, noted, imeis) if noted is not None else None
-    if cards is None:
-        cards = {}
-        for chunk in chunks(sorted(imeis)):
-            rows = session.execute(
-                select(c.id, c.imei, c.imei2, c.purchase_date).where(
-                    or_(among(c.imei, chunk, session), among(c.imei2, chunk, session)), _out_sql(c)
-                )
+    cards: dict = {}
+    for chunk in chunks(sorted(imeis)):
+        rows = session.execute(
+            select(c.id, c.imei, c.imei2, c.purchase_date).where(
+                or_(among(c.imei, chunk, session), among(c.imei2, chunk, session)), _out_sql(c)
             )
-            for card_id, imei, imei2, day in rows:
-                cards[card_id] = (imei, imei2, day)
+        )
+        for card_id, imei, imei2, day in rows:
+            cards[card_id] = (imei, imei2, day)
     held = {i for imei, imei2, _day in cards.values() for i in (imei, imei2) if i is not None}
     shipments: dict[str, tuple | None] = dict.fromkeys(held)
     if held:
@@ -728,7 +691,7 @@ def _count_units(session: Session, noted: Noted, deltas: Deltas, touched: dict, 
         seeds.update(i for i in values[:2] if i is not None)
     if not seeds:
         return
-    related, shipments = _out_cards_holding(session, seeds, noted)
+    related, shipments = _out_cards_holding(session, seeds)
     extra = {imei2 for imei, imei2, _day in related.values() if imei in noted.shipments and imei2 is not None}
     extra -= seeds
     if extra:

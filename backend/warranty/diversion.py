@@ -16,9 +16,8 @@ from sqlalchemy import delete, func, or_, select
 from ..auth.models import Role, User
 from ..catalogue.models import Product
 from ..core.auth import check_role
-from ..core.sql import among, chunks
+from ..core.sql import among
 from ..core.timeutil import business_date
-from ..core.transaction import TransactionState
 from ..extensions import db
 from ..org.models import Partner, Region, Territory
 from ..stores.models import Store
@@ -114,8 +113,17 @@ def check_new_imeis(imeis: list[str]) -> int:
     shipments themselves are loaded only for those)."""
     if not imeis:
         return 0
-    live = [card_id for card_id, values in cards_holding(imeis).items() if values[3] is None]
-    cards = list(db.session.scalars(select(WarrantyCard).where(WarrantyCard.id.in_(live)))) if live else []
+    # `among`: an array parameter each, not an IN list of a batch's 5,000 placeholders (three of
+    # them here), which psycopg binds and PostgreSQL parses and plans anew per batch.
+    cards = list(
+        db.session.scalars(
+            select(WarrantyCard).where(
+                WarrantyCard.voided_at.is_(None),
+                WarrantyCard.closed_at.is_(None),
+                or_(among(WarrantyCard.imei, imeis), among(WarrantyCard.imei2, imeis)),
+            )
+        )
+    )
     checks = list(db.session.scalars(select(ImeiSpotCheck).where(among(ImeiSpotCheck.imei, imeis))))
     raised = 0
     if cards:
@@ -123,79 +131,6 @@ def check_new_imeis(imeis: list[str]) -> int:
     if checks:
         raised += check_spot_checks(checks)
     return raised
-
-
-# --- the cards holding a batch's units, read once per transaction ----------------------------------
-
-
-class _Held:
-    __slots__ = ("cards", "imeis")
-
-    def __init__(self) -> None:
-        self.imeis: set[str] = set()
-        self.cards: dict = {}
-
-
-def _forget_if_cards_written(session) -> None:
-    """After a flush: a card written in the transaction makes what `cards_holding` read stale."""
-    if HELD.peek(session) is None:
-        return
-    for objects in (session.new, session.dirty, session.deleted):
-        if any(isinstance(obj, WarrantyCard) for obj in objects):
-            HELD.pop(session)
-            return
-
-
-HELD = TransactionState(
-    "warranty_cards_held", _Held, after_flush=_forget_if_cards_written, after_commit=lambda _session, _held: None
-)
-"""What `cards_holding` read in the open transaction (dropped at its end, and at a flush that
-writes a card), for `held_cards`."""
-
-
-def cards_holding(imeis: Iterable[str]) -> dict:
-    """The cards not voided holding any of these IMEIs as their first or second:
-    {id: (imei, imei2, purchase_date, closed_at, closed_kind)}; one SELECT per chunk, by
-    `ix_warranty_cards_imei` and `_imei2`. Recorded for the transaction: a later reader of the
-    same units (the channel's rollups, at the commit of an import's batch) asks `held_cards`
-    instead of reading the cards again (a batch of 5,000 IMEIs: ~12 ms of index probes)."""
-    c = WarrantyCard
-    cards: dict = {}
-    wanted = sorted(set(imeis))
-    for chunk in chunks(wanted):
-        rows = db.session.execute(
-            select(c.id, c.imei, c.imei2, c.purchase_date, c.closed_at, c.closed_kind).where(
-                c.voided_at.is_(None), or_(among(c.imei, chunk), among(c.imei2, chunk))
-            )
-        )
-        for card_id, *values in rows:
-            cards[card_id] = tuple(values)
-    held = HELD.get(db.session)
-    held.imeis.update(wanted)
-    held.cards.update(cards)
-    return cards
-
-
-def held_cards(session, imeis: set[str]) -> dict | None:
-    """What `cards_holding` read in this transaction for these IMEIs (all of them among those it
-    read, no card flushed since), as it returned it for them; None otherwise. The rows are as
-    of that read: a caller who must see cards committed since by other transactions reads
-    them itself, or holds a lock those writers wait for from before the read."""
-    held = HELD.peek(session)
-    if held is None or not imeis <= held.imeis:
-        return None
-    return {card_id: values for card_id, values in held.cards.items() if values[0] in imeis or values[1] in imeis}
-
-
-def forget_held_cards(session) -> None:
-    """Drop what `cards_holding` read in this transaction (a caller about to rely on reads made
-    after a lock it takes now)."""
-    HELD.pop(session)
-
-
-def register() -> None:
-    """Drop `cards_holding`'s reads at each transaction's end (once per process): `warranty.init_app`."""
-    HELD.register()
 
 
 def drop_card_flag(card_id: uuid.UUID) -> None:

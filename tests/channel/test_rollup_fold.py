@@ -7,7 +7,7 @@ housekeeping task (an import cut short) — and `rebuild()` never counts them tw
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from backend.channel.models import NO_PARTNER, ChannelShippedPending
 from backend.channel.rollup import rebuild
@@ -179,30 +179,3 @@ def test_a_fold_groups_each_day_into_its_weeks_monday():
     for day in days:
         expected[week_of(day)] = expected.get(week_of(day), 0) + 1
     assert weeks == expected
-
-
-def test_an_import_batch_reads_the_cards_holding_its_units_once(api, world):
-    """The diversion check's read of the cards holding a batch's new units, made under the lock the
-    batch's INSERT took, is the read the rollups count from at its commit: one SELECT of the
-    cards by IMEI, not two. A unit sold before it shipped is counted sold all the same."""
-    register(api(world.clerk_a1), card_body(world, 2, purchase_date=ago(3).isoformat()))
-    by_imei = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        by_imei2 = "warranty_cards.imei2 IN" in statement or "imei2 = ANY" in statement
-        if "FROM warranty_cards" in statement and by_imei2:
-            by_imei.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
-        run = Import(world)
-        run.batch(1, 2, 3)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
-    assert len(by_imei) == 1, by_imei
-    run.end()
-    key = (world.region_a.id, world.partner.id, world.product.id, monday(ago(40)))
-    assert rollups()["channel_cohorts"] == {key: (3, 1)}
-    counted = rollups()
-    rebuild()
-    assert rollups() == counted
