@@ -26,8 +26,9 @@ def among(column, values: Collection, session: Session | None = None) -> ColumnE
     shipment import's batch of 5,000 IMEIs). `session`: whose database decides (`db.session` by
     default)."""
     if (session or db.session).get_bind().dialect.name == "postgresql":
-        array = array_of(column.type, values)
-        if array_text_of(column.type, values) is not None:
+        as_text = array_text_of(column.type, values)
+        array = _bound_array(column.type, values, as_text)
+        if as_text is not None:
             # A scalar subquery: the array is parsed once per statement (an InitPlan). Cast in the
             # comparison itself, a stable function of a parameter, it is parsed again for every
             # row a sequential scan compares (the demo seed's small tables: 25 s → 70 s).
@@ -43,7 +44,10 @@ def array_of(type_, values: Collection) -> ColumnElement:
     microseconds for 5,000 values, where psycopg dumps a list element by element at ~0.7 µs
     each), else bound as a list. Every statement that sends a column's worth of values as an
     array builds it here; SQL written as text binds `array_text` (integers, dates) itself."""
-    as_text = array_text_of(type_, values)
+    return _bound_array(type_, values, array_text_of(type_, values))
+
+
+def _bound_array(type_, values: Collection, as_text: str | None) -> ColumnElement:
     if as_text is None:
         return literal(list(values), ARRAY(type_))
     return cast(literal(as_text, Text()), ARRAY(type_))
