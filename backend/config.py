@@ -182,6 +182,8 @@ class Config:
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 512 * 1024 * 1024)
     IMPORT_BATCH_ROWS = _int("IMPORT_BATCH_ROWS", 5000)
     IMPORT_MAX_ERRORS_KEPT = _int("IMPORT_MAX_ERRORS_KEPT", 10_000)
+    # Read and check the next batch in a thread while this one loads (off: one thread, in turn).
+    IMPORT_READ_AHEAD = _flag("IMPORT_READ_AHEAD", True)
     # A failed import's file is kept this long so that it can be run again (housekeeping).
     IMPORT_FAILED_KEEP_DAYS = _int("IMPORT_FAILED_KEEP_DAYS", 14)
     # Sync

@@ -34,14 +34,16 @@ Then, each timed:
   each on a file of as many new units: as on the build before this issue (the channel's hooks
   switched off: the rollup's and the alerts' statement listeners removed; with
   `--drop-channel-indexes`, the shipments' cohort index the channel added dropped, and built
-  again after; and each batch's units inserted as before, an executemany of one row of
-  parameters each, which the loader still does on SQLite); with the hooks off (the batch
-  inserted as one statement over arrays, `warranty.imports._insert_arrays`); and with the
-  hooks on (each batch's cards read in its transaction, its units appended to
-  channel_shipped_pending and folded into the rollups every CHANNEL_FOLD_UNITS units and at the
-  import's end): rows/s of each, the last two as ratios to the first ("at least today's rate
-  with the rollups maintained") and the third to the second (what the hooks cost), and a check
-  that the cohorts gained exactly the units loaded. The files' ship dates are drawn over the
+  again after; each batch's units inserted as before, an executemany of one row of
+  parameters each, which the loader still does on SQLite; and the file read in turn with the
+  loading, IMPORT_READ_AHEAD off, as the old loader's one thread did); with the hooks off (the
+  batch inserted as one statement over arrays, `warranty.imports._insert_arrays`, the next
+  batch read in a thread while one loads); and with the hooks on (each batch's cards read in
+  its transaction, its units appended to channel_shipped_pending and folded into the rollups
+  every CHANNEL_FOLD_UNITS units and at the import's end): rows/s of each, the last two as
+  ratios to the first ("at least today's rate with the rollups maintained") and the third to
+  the second (what the hooks cost), and a check that the cohorts gained exactly the units
+  loaded. The files' ship dates are drawn over the
   last year (a backfill: each unit lands anywhere in the cohort index), or over the last
   `--import-days` (a routine file of recent shipments: the index grows at each cohort's end).
   Each import starts after a CHECKPOINT; `--import-rounds N` repeats the three in turn and
@@ -776,16 +778,17 @@ def imports(
             for name, path in zip(("rows", "off"), paths[:2], strict=True):
                 for fn in listeners:
                     event.remove(Session, "do_orm_execute", fn)
-                arrays = loader._insert_arrays
-                if name == "rows":  # the batches' INSERT as before the channel: one row of parameters each
+                arrays, read_ahead = loader._insert_arrays, app.config["IMPORT_READ_AHEAD"]
+                if name == "rows":  # as before the channel: an INSERT of one row of parameters each, in turn
                     loader._insert_arrays = loader._insert_rows
+                    app.config["IMPORT_READ_AHEAD"] = False
                 try:
                     with _before_the_channel(app, drop_indexes and name == "rows"):
                         checkpoint()
                         with Vacuum(app, vacuum_every):
                             runs[name].append(upload(w.hq, path))
                 finally:
-                    loader._insert_arrays = arrays
+                    loader._insert_arrays, app.config["IMPORT_READ_AHEAD"] = arrays, read_ahead
                     for fn in listeners:
                         event.listen(Session, "do_orm_execute", fn)
             with app.app_context():
@@ -825,7 +828,7 @@ def imports(
 
     ship_dates = f"ship dates over {span} days"
     record(
-        f"channel: import of {n:,} rows as before the channel (no hooks, an INSERT per row"
+        f"channel: import of {n:,} rows as before the channel (no hooks, an INSERT per row, read in turn"
         + (", no cohort index" if drop_indexes else "")
         + f"; {ship_dates})",
         walls("rows"),

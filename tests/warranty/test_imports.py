@@ -346,8 +346,10 @@ def import_snapshots() -> list[tuple]:
     return seen
 
 
-def test_a_file_is_loaded_in_batches_each_committed_with_its_progress(api, world, app, in_process):
+@pytest.mark.parametrize("read_ahead", [True, False], ids=["read ahead", "in turn"])
+def test_a_file_is_loaded_in_batches_each_committed_with_its_progress(api, world, app, in_process, read_ahead):
     in_process.setitem(app.config, "IMPORT_BATCH_ROWS", 7)
+    in_process.setitem(app.config, "IMPORT_READ_AHEAD", read_ahead)
     s3_elsewhere = shipment_row(imei(serial=3), region="GX")
     lines = [
         *(shipment_row(imei(serial=i)) for i in (1, 2, 3)),  # 2-4
@@ -383,6 +385,55 @@ def test_a_file_is_loaded_in_batches_each_committed_with_its_progress(api, world
         (20, f"IMEI {imei(serial=14)} is on line 18 too, with other details."),
     ]
     assert sorted(shipments()) == sorted(imei(serial=i) for i in range(1, 17) if i != 10)
+
+
+def test_the_next_batch_is_read_and_checked_while_this_one_loads(api, world, app, in_process):
+    """IMPORT_READ_AHEAD: while a batch's statements run, a thread of its own reads the next
+    batch's rows, so that neither the database nor the Python process waits for the other."""
+    import threading
+
+    from backend.warranty import imports
+
+    in_process.setitem(app.config, "IMPORT_BATCH_ROWS", 5)
+    parse, load = imports._Loader.parse, imports._Loader.load
+    parsed: list[str] = []
+    next_batch_read = threading.Event()
+    seen_while_loading = []
+
+    def parse_and_note(self, row, cols):
+        values = parse(self, row, cols)
+        parsed.append(threading.current_thread().name)
+        if len(parsed) > 5:
+            next_batch_read.set()
+        return values
+
+    def load_once_the_next_batch_is_read(self, batch):
+        if not seen_while_loading:  # the first batch waits (at most 10 s) for the second one's rows
+            seen_while_loading.append(next_batch_read.wait(10))
+        return load(self, batch)
+
+    in_process.setattr(imports._Loader, "parse", parse_and_note)
+    in_process.setattr(imports._Loader, "load", load_once_the_next_batch_is_read)
+    imp = upload(api(world.hq), csv_bytes(*(shipment_row(imei(serial=i)) for i in range(1, 13))))
+    assert (imp["status"], imp["rows_loaded"]) == ("done", 12), imp
+    assert seen_while_loading == [True]
+    assert len(parsed) == 12 and all(name.startswith("import-read") for name in parsed), parsed
+    assert sorted(shipments()) == sorted(imei(serial=i) for i in range(1, 13))
+
+
+@pytest.mark.parametrize("read_ahead", [True, False], ids=["read ahead", "in turn"])
+def test_a_malformed_row_fails_the_import_after_the_batches_before_it_loaded(api, world, app, in_process, read_ahead):
+    """The reader's error (here a field beyond the csv module's limit) ends the import where its
+    batch would have been loaded, also when it was met a batch ahead: the batches before it stay."""
+    in_process.setitem(app.config, "IMPORT_BATCH_ROWS", 2)
+    in_process.setitem(app.config, "IMPORT_READ_AHEAD", read_ahead)
+    rows = [shipment_row(imei(serial=i)) for i in range(1, 8)]
+    rows[5] = shipment_row(imei(serial=6), partner='"' + "x" * 200_000 + '"')  # line 7
+    imp = run_import(api(world.hq), csv_bytes(*rows))
+    assert imp["status"] == "failed", imp
+    assert (imp["error_code"], imp["error_params"]) == ("import.malformed_csv", {"line": 7}), imp
+    assert (imp["rows_read"], imp["rows_loaded"]) == (4, 4)
+    assert sorted(shipments()) == sorted(imei(serial=i) for i in range(1, 5))
 
 
 def test_progress_is_committed_while_a_large_file_loads(api, world, app, in_process):
