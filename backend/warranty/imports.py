@@ -595,13 +595,13 @@ _END = object()
 def _ahead(batches: Iterator[_Batch]) -> Iterator[_Batch]:
     """`batches`, each one read and checked in a thread while the one before it is loaded.
 
-    Reading and checking a row costs ~17 µs of Python (csv, the IMEI's check digit, the
-    catalogue's look-ups): about a third of an import's time, during which the database would
-    wait; and the database's share (the INSERT, its indexes and foreign keys, the diversion
-    check, the channel's rollups) is time in which the Python process waits. In a thread, the
-    next batch is read while this one's statements run (the GIL is released while psycopg or
-    sqlite3 waits). One batch ahead at most: memory stays at two batches. An exception of the
-    reader (a malformed file) comes out where its batch would have."""
+    Reading and checking a row costs ~7 µs of Python (csv, the IMEI's check digit, the
+    catalogue's look-ups), during which the database would wait; the database's share of a batch
+    (the INSERT with its indexes and foreign keys, the diversion check, the channel's rollups) is
+    time in which the Python process waits, the GIL released. One batch ahead at most: memory
+    stays at two batches. The gain is a few per cent (docs/benchmarks.md): the reader shares the
+    GIL with the loader's own Python. An exception of the reader (a malformed file) comes out
+    where its batch would have."""
     app = current_app._get_current_object()
 
     def read_next() -> _Batch | object:
