@@ -2,7 +2,7 @@
 pouchdb-server 4.2 fed by PouchDB 9's `replicate.to`, same documents, interleaved rounds.
 
     .venv/bin/python -m bench.push_peer [--rounds 3] [--only sqlite,pg,concurrent]
-                                        [--mutations 1000] [--devices 20] [--device-mutations 500]
+                                        [--mutations 1000] [--devices 20] [--device-mutations 500] [--floor]
 
 Scenarios (issue 13):
 
@@ -50,7 +50,13 @@ seen there). Other databases' work on the same server, such as tests run meanwhi
 the gunicorn workers. The peer's is the pouchdb-server process tree (LevelDB runs in its
 threads). The clients' CPU (this process's threads; the Node feeder) is printed apart.
 
-Rounds interleave per scenario: odd rounds run the project first, even ones the peer first. Each
+`--floor` adds a third contender to every round: bench/push_floor.py, a server of a few dozen
+lines under the same gunicorn settings, on a database of its own, that checks the token, parses
+the body and stores each mutation once (idempotency key, change-log row) and nothing else. The
+project does strictly more per mutation, so the floor's rate bounds what any implementation of
+the project could reach in this stack on this machine.
+
+Rounds interleave per scenario: each contender goes first in turn (project, peer, floor). Each
 round prints both rates and the ratio (project / peer); the end prints the medians as a Markdown
 table. Statements per mutation are not counted here.
 
@@ -269,8 +275,8 @@ class Deployment:
     kind: str  # sqlite | pg
     base: str
     web: Proc
-    worker: Proc
-    queue: str
+    worker: Proc | None  # None: the floor (bench/push_floor.py), which queues no job
+    queue: str | None
     pg_admin: object | None  # psycopg connection to the server's postgres database
     pg_name: str | None
     reps: list[Rep]
@@ -303,7 +309,7 @@ class Deployment:
         st = _stat(postmaster) if postmaster is not None else None
         return {
             "web": tree_cpu(self.web.pid),
-            "worker": tree_cpu(self.worker.pid),
+            "worker": tree_cpu(self.worker.pid) if self.worker is not None else 0.0,
             "db": db,
             "postmaster": st[1] if st is not None else 0.0,
         }
@@ -311,6 +317,8 @@ class Deployment:
     def wait_drained(self, seconds: float = 300) -> float:
         """Until the rq queue is empty, no job runs and none is scheduled (the price rollup waits
         PRICE_ROLLUP_DELAY_SECONDS in RQ's scheduler); returns the seconds waited."""
+        if self.queue is None:
+            return 0.0
         from redis import Redis
         from rq import Queue
         from rq.registry import ScheduledJobRegistry, StartedJobRegistry
@@ -378,6 +386,49 @@ def _build(app, n_reps: int) -> tuple[list[Rep], object, dict]:
     return reps, cat, contacts
 
 
+def _pg_admin():
+    """An autocommit connection to BENCH_PG's server (its postgres database)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_BASE + "/postgres")
+    return psycopg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+        dbname="postgres", autocommit=True,
+    )  # fmt: skip
+
+
+@contextlib.contextmanager
+def floor_deployment(kind: str) -> Iterator[Deployment]:
+    """The floor (bench/push_floor.py) on a fresh database of its own, under gunicorn with the
+    project's settings and worker count; no rq worker (it queues nothing)."""
+    from .push_floor import floor_database, new_token
+
+    with floor_database(kind, PG_BASE, OUT) as url:
+        env = os.environ.copy()
+        env.update({"FLOOR_DATABASE_URL": url, "FLOOR_TOKEN": new_token(), "WEB_CONCURRENCY": "4"})
+        port = free_port()
+        web = Proc(
+            "gunicorn (floor)",
+            [str(VENV_BIN / "gunicorn"), "-c", "backend/gunicorn_conf.py", "--bind", f"127.0.0.1:{port}",
+             "bench.push_floor:application"],
+            env,
+            ROOT,
+            OUT / f"gunicorn-floor-{kind}.log",
+        )  # fmt: skip
+        pg_admin = None
+        try:
+            base = f"http://127.0.0.1:{port}"
+            web.wait_http(base + "/api/v1/health")
+            pg_admin = _pg_admin() if kind == "pg" else None
+            name = url.rsplit("/", 1)[1] if kind == "pg" else None
+            yield Deployment(kind, base, web, None, None, pg_admin, name, [], None, {})
+        finally:
+            web.stop()
+            if pg_admin is not None:
+                pg_admin.close()
+
+
 @contextlib.contextmanager
 def deployment(kind: str, n_reps: int) -> Iterator[Deployment]:
     """A fresh migrated database with the organisation, gunicorn and an rq worker serving it."""
@@ -433,14 +484,7 @@ def deployment(kind: str, n_reps: int) -> Iterator[Deployment]:
             base = f"http://127.0.0.1:{port}"
             web.wait_http(base + "/api/v1/health")
             if kind == "pg":
-                import psycopg
-                from sqlalchemy.engine import make_url
-
-                url = make_url(PG_BASE + "/postgres")
-                pg_admin = psycopg.connect(
-                    host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                    dbname="postgres", autocommit=True,
-                )  # fmt: skip
+                pg_admin = _pg_admin()
             yield Deployment(kind, base, web, worker, queue, pg_admin, pg_name, reps, cat, contacts)
     finally:
         for proc in reversed(procs):
@@ -541,7 +585,7 @@ def push_device(base: str, device: Device, barrier: threading.Barrier, batch_ms:
                 raise RuntimeError(f"push: {len(bad)} of {len(batch)} not applied; first: {bad[:1] or results[-1:]}")
 
 
-def run_project(dep: Deployment, devices: list[Device]) -> Run:
+def run_project(dep: Deployment, devices: list[Device], who: str = "project") -> Run:
     for d in devices:
         d.token = login(dep.base, d.rep.username)
     dep.wait_drained()
@@ -575,7 +619,9 @@ def run_project(dep: Deployment, devices: list[Device]) -> Run:
     cpu = cpu_delta(cpu0, dep.cpu())
     if dep.kind == "sqlite":
         cpu.pop("db")
-    return Run("project", sum(len(d.mutations) for d in devices), wall, batch_ms, cpu, client, drain)
+    if dep.worker is None:
+        cpu.pop("worker")
+    return Run(who, sum(len(d.mutations) for d in devices), wall, batch_ms, cpu, client, drain)
 
 
 def run_peer(base: str, server: Proc, dbname: str, devices: list[Device]) -> Run:
@@ -614,6 +660,7 @@ class Scenario:
     devices: int
     mutations: int  # per device
     rounds: list[tuple[Run, Run]] = field(default_factory=list)  # (project, peer)
+    floors: list[Run] = field(default_factory=list)  # with --floor: the floor's run of each round
 
     @property
     def label(self) -> str:
@@ -622,17 +669,21 @@ class Scenario:
         return f"{self.name}: {self.devices} devices × {self.mutations:,} at once (PostgreSQL)"
 
 
-def warm_up(dep: Deployment, peer_base: str, peer: Proc) -> None:
+def warm_up(dep: Deployment, peer_base: str, peer: Proc, floor: Deployment | None = None) -> None:
     """A few small pushes on each side first (gunicorn workers' first requests, PouchDB's JIT)."""
     n = min(4, len(dep.reps))
     run_project(dep, make_devices(dep, n, 40, f"warm-{dep.kind}"))
+    if floor is not None:
+        run_project(floor, make_devices(dep, n, 40, f"warm-floor-{dep.kind}"), "floor")
     import requests
 
     requests.put(f"{peer_base}/warmup-{dep.kind}", timeout=60)
     run_peer(peer_base, peer, f"warmup-{dep.kind}", make_devices(dep, n, 40, f"warm-peer-{dep.kind}"))
 
 
-def run_scenario(sc: Scenario, dep: Deployment, peer_base: str, peer: Proc, n_rounds: int) -> None:
+def run_scenario(
+    sc: Scenario, dep: Deployment, peer_base: str, peer: Proc, n_rounds: int, floor: Deployment | None = None
+) -> None:
     import requests
 
     dbname = f"push-{sc.name}"
@@ -653,17 +704,26 @@ def run_scenario(sc: Scenario, dep: Deployment, peer_base: str, peer: Proc, n_ro
                 f"{docs / len(mutations):.0f} bytes a document for PouchDB"
             )
         runs: dict[str, Run] = {}
-        for who in ("project", "peer") if i % 2 else ("peer", "project"):
+        order = ["project", "peer"] + (["floor"] if floor is not None else [])
+        order = order[(i - 1) % len(order) :] + order[: (i - 1) % len(order)]  # each goes first in turn
+        for who in order:
             if who == "project":
                 runs[who] = run_project(dep, devices)
+            elif who == "floor":
+                runs[who] = run_project(floor, devices, "floor")
             else:
                 runs[who] = run_peer(peer_base, peer, dbname, devices)
         project, peer_run = runs["project"], runs["peer"]
         sc.rounds.append((project, peer_run))
-        first = "project first" if i % 2 else "peer first"
-        log(f"round {i} ({first}): ratio {project.rate / peer_run.rate:.2f}")
+        floor_note = ""
+        if floor is not None:
+            sc.floors.append(runs["floor"])
+            floor_note = f"; the floor's {runs['floor'].rate / peer_run.rate:.2f}"
+        log(f"round {i} ({' → '.join(order)}): ratio {project.rate / peer_run.rate:.2f}{floor_note}")
         log(f"  project  {project.describe()}")
         log(f"  PouchDB  {peer_run.describe()}")
+        if floor is not None:
+            log(f"  floor    {runs['floor'].describe()}")
 
 
 def summary(scenarios: list[Scenario]) -> None:
@@ -691,6 +751,23 @@ def summary(scenarios: list[Scenario]) -> None:
             f"({' + '.join(f'{v:.2f}' for v in parts.values())}) "
             f"| {statistics.median(r.cpu_per_1000 for r in peer):.2f} |"
         )
+    floored = [sc for sc in scenarios if sc.floors]
+    if floored:
+        log("\nThe floor (bench/push_floor.py: an exactly-once push's least work, this stack) in the same rounds:\n")
+        log("| scenario | floor /s | PouchDB /s | floor ÷ PouchDB (per round) | batch p95 floor | CPU s/1000 floor |")
+        log("|---|---:|---:|---|---:|---|")
+        for sc in floored:
+            peer = [q for _, q in sc.rounds]
+            ratios = [f.rate / q.rate for f, q in zip(sc.floors, peer, strict=True)]
+            parts = {k: statistics.median(r.cpu[k] * 1000 / r.mutations for r in sc.floors) for k in sc.floors[0].cpu}
+            log(
+                f"| {sc.label} | {statistics.median(r.rate for r in sc.floors):,.0f} "
+                f"| {statistics.median(r.rate for r in peer):,.0f} "
+                f"| {statistics.median(ratios):.2f} ({', '.join(f'{x:.2f}' for x in ratios)}) "
+                f"| {statistics.median(p95(r.batch_ms) for r in sc.floors):,.0f} ms "
+                f"| {statistics.median(r.cpu_per_1000 for r in sc.floors):.2f} "
+                f"({' + '.join(f'{v:.2f}' for v in parts.values())}) |"
+            )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -700,6 +777,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mutations", type=int, default=1000, help="one device's mutations (default 1000)")
     parser.add_argument("--devices", type=int, default=20, help="devices at once in `concurrent` (default 20)")
     parser.add_argument("--device-mutations", type=int, default=500, help="each one's mutations (default 500)")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run the floor (bench/push_floor.py) on the same bodies in each round: the least work of an "
+        "exactly-once push in this stack, without the project's code",
+    )
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     if set(chosen) - set(SCENARIOS):
@@ -736,10 +819,14 @@ def main(argv: list[str] | None = None) -> None:
             mine = [sc for sc in scenarios if sc.kind == kind]
             if not mine:
                 continue
-            with deployment(kind, max(sc.devices for sc in mine + [Scenario("", kind, 4, 0)])) as dep:
-                warm_up(dep, peer_base, peer)
+            n_reps = max(sc.devices for sc in mine + [Scenario("", kind, 4, 0)])
+            with (
+                deployment(kind, n_reps) as dep,
+                floor_deployment(kind) if args.floor else contextlib.nullcontext() as floor,
+            ):
+                warm_up(dep, peer_base, peer, floor)
                 for sc in mine:
-                    run_scenario(sc, dep, peer_base, peer, args.rounds)
+                    run_scenario(sc, dep, peer_base, peer, args.rounds, floor)
     summary(scenarios)
     log(f"\nTotal run time: {time.perf_counter() - start:.0f} s; load average now {os.getloadavg()[0]:.1f}")
 
