@@ -27,6 +27,7 @@ from .core.requests import JSONProvider
 from .core.schemas import INT32_MAX
 from .extensions import db, migrate
 from .jobs.app import use_factory
+from .warranty import models as warranty_models
 from .web import bp as web
 
 BLUEPRINTS = (
@@ -78,7 +79,9 @@ def create_app(config: dict | None = None) -> Flask:
     _install_compression(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=_migrations_dir(), render_as_batch=True, include_object=warranty_models.in_migrations
+    )
     api.init_app(app)
 
     blueprints = [import_module(f".{name}.api", __name__).blp for name in BLUEPRINTS]

@@ -35,8 +35,10 @@ Then, each timed:
   switched off: the rollup's and the alerts' statement listeners removed; with
   `--drop-channel-indexes`, the shipments' cohort index the channel added dropped, and built
   again after; each batch's units inserted as before, an executemany of one row of
-  parameters each, which the loader still does on SQLite; and the file read in turn with the
-  loading, IMPORT_READ_AHEAD off, as the old loader's one thread did); with the hooks off (the
+  parameters each, which the loader still does on SQLite; the units' parents checked by four
+  foreign keys, a trigger call a row, as before migration d16v00000001: `parent_checks`; and
+  the file read in turn with the loading, IMPORT_READ_AHEAD off, as the old loader's one thread
+  did); with the hooks off (the
   batch inserted as one statement over arrays, `warranty.imports._insert_arrays`, the next
   batch read in a thread while one loads); and with the hooks on (each batch's cards read in
   its transaction, its units appended to channel_shipped_pending and folded into the rollups
@@ -73,7 +75,7 @@ from backend.catalogue.models import CompetitorBrand, CompetitorModel, Product
 from backend.demo.seed import COMPETITORS, OUR_PRODUCTS
 from backend.extensions import db
 from backend.org.models import Partner
-from backend.warranty.models import ImportStatus, Shipment, ShipmentImport, WarrantyCard
+from backend.warranty.models import SET_WISE_PARENTS, ImportStatus, Shipment, ShipmentImport, WarrantyCard
 from backend.warranty.rules import luhn_check_digit
 
 from . import common
@@ -739,6 +741,44 @@ def _before_the_channel(app, apply: bool) -> Iterator[None]:
         log(f"  {', '.join(CHANNEL_INDEXES)} built again after the import as before the channel ({took:.0f} s)")
 
 
+PARENT_TRIGGERS = ("shipments_parents_exist_ins", "shipments_parents_exist_upd")  # migration d16v00000001
+
+
+@contextmanager
+def parent_checks(app, how: str) -> Iterator[None]:
+    """The shipments' parents (import, product, region, partner) checked, for the block, `how`:
+    "setwise" as the schema has it on PostgreSQL (a trigger per statement: nothing changes),
+    "rows" as before migration d16v00000001 (four foreign keys, a trigger call per row: the
+    set-wise triggers disabled, the keys added NOT VALID, which checks every new row as a
+    validated key does), or "none" (the triggers disabled: the bound). Put back after."""
+    if how == "setwise":
+        yield
+        return
+    keys = [
+        (f"bench_fk_shipments_{fk.parent.name}", fk.parent.name, fk.column.table.name)
+        for fk in sorted(Shipment.__table__.foreign_keys, key=lambda fk: fk.parent.name)
+        if fk.parent.name in SET_WISE_PARENTS
+    ]
+    with app.app_context():
+        for trigger in PARENT_TRIGGERS:
+            db.session.execute(text(f"ALTER TABLE shipments DISABLE TRIGGER {trigger}"))
+        if how == "rows":
+            for name, column, parent in keys:
+                key = f"FOREIGN KEY ({column}) REFERENCES {parent} (id) NOT VALID"
+                db.session.execute(text(f"ALTER TABLE shipments ADD CONSTRAINT {name} {key}"))
+        db.session.commit()
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.rollback()
+            for name, _column, _parent in keys:
+                db.session.execute(text(f"ALTER TABLE shipments DROP CONSTRAINT IF EXISTS {name}"))
+            for trigger in PARENT_TRIGGERS:
+                db.session.execute(text(f"ALTER TABLE shipments ENABLE TRIGGER {trigger}"))
+            db.session.commit()
+
+
 def imports(
     app,
     w: World,
@@ -783,7 +823,10 @@ def imports(
                     loader._insert_arrays = loader._insert_rows
                     app.config["IMPORT_READ_AHEAD"] = False
                 try:
-                    with _before_the_channel(app, drop_indexes and name == "rows"):
+                    with (
+                        _before_the_channel(app, drop_indexes and name == "rows"),
+                        parent_checks(app, "rows" if name == "rows" else "setwise"),
+                    ):
                         checkpoint()
                         with Vacuum(app, vacuum_every):
                             runs[name].append(upload(w.hq, path))
@@ -828,9 +871,8 @@ def imports(
 
     ship_dates = f"ship dates over {span} days"
     record(
-        f"channel: import of {n:,} rows as before the channel (no hooks, an INSERT per row, read in turn"
-        + (", no cohort index" if drop_indexes else "")
-        + f"; {ship_dates})",
+        f"channel: import of {n:,} rows as before the channel (no hooks, an INSERT per row, read in turn, "
+        "row foreign keys" + (", no cohort index" if drop_indexes else "") + f"; {ship_dates})",
         walls("rows"),
         "median run: " + _describe_import(median_run("rows")),
     )

@@ -9,19 +9,16 @@ statements, its Python, the commits), and each kind of statement's total time an
 (SQLAlchemy's cursor events: the server's time plus the driver's). Each import starts after a
 CHECKPOINT. The world keeps the units loaded (drop it when done).
 
-Modes `setwise` and `nofk` (read ahead) weigh the shipments' four foreign keys (import, product,
-region, partner), which PostgreSQL checks by a trigger call per row: for that import only, the
-constraints are dropped and, for `setwise`, replaced by one statement-level trigger that checks
-the same parents set-wise (the distinct ids of the statement's new rows, from its transition
-table, each parent locked FOR KEY SHARE as a foreign key's check locks it, an unknown one raising
-foreign_key_violation); `nofk` checks nothing (the bound). The constraints are put back after
-the import (ADD … NOT VALID, then VALIDATE). Only the child side is stood in for: deletes of
-parents are not checked meanwhile. These modes measure a proposal on a bench database; the
-schema (migrations/) keeps its foreign keys.
+Modes `rowfks` and `nofk` (read ahead) weigh how the shipments' four parents (import, product,
+region, partner) are checked. The schema checks them with one statement-level trigger per
+INSERT (migration d16v00000001); `rowfks` checks them as before it, with four foreign keys (a
+trigger call per row), and `nofk` not at all (the bound): `channel_scale.parent_checks` disables
+the triggers and adds the keys for that import only, and puts the schema back after.
 
 `--explain`: the shipments' INSERT of each import's second batch is first run, as sent, under
 EXPLAIN (ANALYZE) in a savepoint rolled back at once, then for real: the server's time in the
-INSERT itself (heap and both indexes) and in each foreign key's trigger (one call a row), as
+INSERT itself (heap and both indexes) and in the parents' checks (the set-wise trigger, once;
+or each foreign key's, a call a row), as
 PostgreSQL's executor measured them (its per-row timing adds a little to each). That batch's
 rehearsal is left out of the loader's time and the statements' totals.
 """
@@ -34,8 +31,6 @@ import random
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -58,69 +53,6 @@ def _statement_timer(totals: dict) -> tuple:
         totals[kind][1] += time.perf_counter() - conn.info.pop("bench_started")
 
     return before, after
-
-
-_SETWISE = """
-CREATE OR REPLACE FUNCTION bench_shipments_parents() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM 1 FROM shipment_imports WHERE id IN (SELECT import_id FROM new_rows) FOR KEY SHARE;
-    PERFORM 1 FROM products WHERE id IN (SELECT product_id FROM new_rows) FOR KEY SHARE;
-    PERFORM 1 FROM regions WHERE id IN (SELECT region_id FROM new_rows) FOR KEY SHARE;
-    PERFORM 1 FROM partners WHERE id IN (SELECT partner_id FROM new_rows) FOR KEY SHARE;
-    IF EXISTS (SELECT 1 FROM (SELECT DISTINCT import_id FROM new_rows) n
-               WHERE NOT EXISTS (SELECT 1 FROM shipment_imports p WHERE p.id = n.import_id))
-       OR EXISTS (SELECT 1 FROM (SELECT DISTINCT product_id FROM new_rows) n
-                  WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.id = n.product_id))
-       OR EXISTS (SELECT 1 FROM (SELECT DISTINCT region_id FROM new_rows) n
-                  WHERE NOT EXISTS (SELECT 1 FROM regions p WHERE p.id = n.region_id))
-       OR EXISTS (SELECT 1 FROM (SELECT DISTINCT partner_id FROM new_rows WHERE partner_id IS NOT NULL) n
-                  WHERE NOT EXISTS (SELECT 1 FROM partners p WHERE p.id = n.partner_id)) THEN
-        RAISE foreign_key_violation USING MESSAGE = 'shipments name a parent that does not exist';
-    END IF;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER bench_shipments_parents AFTER INSERT ON shipments REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION bench_shipments_parents();
-"""
-
-
-@contextmanager
-def _parent_checks(app, mode: str) -> Iterator[None]:
-    """The shipments' foreign keys as they are (`ahead`, `turn`), replaced by one set-wise check
-    per statement (`setwise`), or dropped (`nofk`) for the block; put back after."""
-    if mode not in ("setwise", "nofk"):
-        yield
-        return
-    with app.app_context():
-        keys = db.session.execute(
-            text(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = 'shipments'::regclass AND contype = 'f' ORDER BY conname"
-            )
-        ).all()
-        for name, _definition in keys:
-            db.session.execute(text(f'ALTER TABLE shipments DROP CONSTRAINT "{name}"'))
-        if mode == "setwise":
-            db.session.execute(text(_SETWISE))
-        db.session.commit()
-    try:
-        yield
-    finally:
-        with app.app_context():
-            _put_back(keys)
-
-
-def _put_back(keys: list) -> None:
-    """The foreign keys back as they were (checked again: ADD … NOT VALID, then VALIDATE)."""
-    db.session.rollback()
-    db.session.execute(text("DROP TRIGGER IF EXISTS bench_shipments_parents ON shipments"))
-    db.session.execute(text("DROP FUNCTION IF EXISTS bench_shipments_parents()"))
-    for name, definition in keys:
-        db.session.execute(text(f'ALTER TABLE shipments ADD CONSTRAINT "{name}" {definition} NOT VALID'))
-    db.session.commit()
-    for name, _definition in keys:
-        db.session.execute(text(f'ALTER TABLE shipments VALIDATE CONSTRAINT "{name}"'))
-    db.session.commit()
 
 
 def _explainer(plans: list, batch: int = 2) -> tuple:
@@ -157,7 +89,7 @@ def _describe_plan(plan: dict) -> list[str]:
     total = plan["Execution Time"]
     lines = [
         f"  EXPLAIN ANALYZE of the second batch's INSERT ({rows:,} rows): {total:.0f} ms, of which "
-        f"{in_triggers:.0f} ms ({in_triggers / total:.0%}) in the foreign keys' triggers"
+        f"{in_triggers:.0f} ms ({in_triggers / total:.0%}) in the parents' checks (triggers)"
     ]
     for t in sorted(triggers, key=lambda t: -t["Time"]):
         name = t.get("Constraint Name") or t["Trigger Name"]
@@ -174,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--modes",
         default="ahead,turn",
-        help="imports in turn, comma-separated: ahead, turn, setwise, nofk (default ahead,turn; see above)",
+        help="imports in turn, comma-separated: ahead, turn, rowfks, nofk (default ahead,turn; see above)",
     )
     parser.add_argument("--days", type=int, default=30, help="ship dates over the last D days (default 30)")
     parser.add_argument(
@@ -182,8 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    if set(modes) - {"ahead", "turn", "setwise", "nofk"}:
-        raise SystemExit("--modes: ahead, turn, setwise or nofk, comma-separated")
+    if set(modes) - {"ahead", "turn", "rowfks", "nofk"}:
+        raise SystemExit("--modes: ahead, turn, rowfks or nofk, comma-separated")
     if not os.environ.get("BENCH_DATABASE_URL", "").startswith("postgresql"):
         raise SystemExit("bench.import_phases runs on PostgreSQL only: set BENCH_DATABASE_URL")
     totals: dict[str, list] = defaultdict(lambda: [0, 0.0])
@@ -222,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
                 with tempfile.TemporaryDirectory(prefix="fieldsales-bench-phases-") as tmp:
                     path = Path(tmp) / "sell-in.csv"
                     cs._import_csv(w, models, path, args.rows, rng, args.days)
-                    with _parent_checks(app, mode):
+                    with cs.parent_checks(app, {"rowfks": "rows", "nofk": "none"}.get(mode, "setwise")):
                         with app.app_context():
                             db.session.execute(text("CHECKPOINT"))
                             db.session.commit()

@@ -45,6 +45,7 @@ from ..extensions import db
 from ..org.models import Partner
 from ..sellout.models import Band, CompetitorSellOut, SellOutReport, ShopStockCount, Source
 from ..sellout.rules import week_start as week_of
+from ..warranty.imports import insert_shipments
 from ..warranty.models import ImeiSpotCheck, Shipment, ShipmentImport, WarrantyCard, WarrantyImei
 from .context import CST, Context, StoreInfo
 from .warranty import _imei
@@ -348,7 +349,7 @@ class _Simulation:
             if want > 0:
                 self.ship(region_id, product, max(self.today - timedelta(days=2), product.launch_date), want)
         for start in range(first, len(self.shipments), 5000):
-            db.session.execute(insert(Shipment), self.shipments[start : min(start + 5000, len(self.shipments))])
+            insert_shipments(self.shipments[start : min(start + 5000, len(self.shipments))], bulk_load=False)
         self.imp.rows_read += len(self.shipments) - first
         self.imp.rows_loaded += len(self.shipments) - first
         db.session.flush()
@@ -357,7 +358,7 @@ class _Simulation:
     def store(self) -> None:
         ctx = self.ctx
         for start in range(0, len(self.shipments), 5000):
-            db.session.execute(insert(Shipment), self.shipments[start : start + 5000])
+            insert_shipments(self.shipments[start : start + 5000], bulk_load=False)
         for start in range(0, len(self.cards), 2000):
             db.session.execute(insert(WarrantyCard), self.cards[start : start + 2000])
         for start in range(0, len(self.imeis), 5000):

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ..auth.models import User
 from ..catalogue.models import Product
 from ..extensions import db
 from ..org.models import Partner, PartnerKind
 from ..warranty import diversion
+from ..warranty.imports import insert_shipments
 from ..warranty.models import (
     ImeiSpotCheck,
     ImportStatus,
-    Shipment,
     ShipmentImport,
     WarrantyCard,
     WarrantyImei,
@@ -133,7 +133,7 @@ def make_warranty(ctx: Context) -> None:
             "line": len(shipments) + len(in_channel) + 2,
         }
         in_channel.append(row)
-    db.session.execute(insert(Shipment), shipments + in_channel)
+    insert_shipments(shipments + in_channel, bulk_load=False)
     imp.rows_read = imp.rows_loaded = len(shipments) + len(in_channel)
     db.session.flush()
     flags = diversion.check_cards(cards)

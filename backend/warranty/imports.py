@@ -336,7 +336,7 @@ class _Loader:
                 )
         if new:
             rows = list(new.values())
-            (_insert_arrays if db.session.get_bind().dialect.name == "postgresql" else _insert_rows)(rows)
+            insert_shipments(rows, bulk_load=True)
             self.imp.rows_loaded += len(new)
             self.imp.flags_raised += diversion.check_new_imeis(list(new))
 
@@ -481,17 +481,27 @@ def _lines(text, nul_lines: set[int]):
 SHIPMENT_COLUMNS = ("imei", "product_id", "ship_date", "region_id", "partner_id", "import_id", "line")
 
 
-def _insert_rows(rows: list[dict]) -> None:
+def insert_shipments(rows: list[dict], *, bulk_load: bool) -> None:
+    """New units (dicts of `SHIPMENT_COLUMNS`), one statement on PostgreSQL (`_insert_arrays`):
+    there the shipments' parents are checked by a trigger per statement (`Shipment`), which an
+    executemany would fire once a row. `bulk_load`: the rows are a batch of a long load, which
+    ends with its import's status done or failed; whoever counts shipments may gather its work
+    over the batches (the channel's rollups do)."""
+    if not rows:
+        return
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    (_insert_arrays if postgres else _insert_rows)(rows, bulk_load=bulk_load)
+
+
+def _insert_rows(rows: list[dict], bulk_load: bool = True) -> None:
     """A batch's new units, one row of parameters each (an executemany: any database).
 
     render_nulls: one executemany for the batch, not one statement per run of rows with the same
-    empty columns (no partner) — thousands of tiny INSERTs otherwise. bulk_load: the batch is one
-    of a long load, which ends with the import's status done or failed; whoever counts shipments
-    may gather its work over the batches (the channel's rollups do)."""
-    db.session.execute(insert(Shipment).execution_options(render_nulls=True, bulk_load=True), rows)
+    empty columns (no partner) — thousands of tiny INSERTs otherwise."""
+    db.session.execute(insert(Shipment).execution_options(render_nulls=True, bulk_load=bulk_load), rows)
 
 
-def _insert_arrays(rows: list[dict]) -> None:
+def _insert_arrays(rows: list[dict], bulk_load: bool = True) -> None:
     """PostgreSQL: a batch's new units in one INSERT … SELECT of seven arrays unnested in step,
     each bound as one string in PostgreSQL's array text form (`core.sql.array_of`). psycopg's
     executemany sends one INSERT per row, each row's seven values dumped one by one: at
@@ -505,7 +515,7 @@ def _insert_arrays(rows: list[dict]) -> None:
     arrays = [
         func.unnest(array_of(columns[name].type, [r[name] for r in rows])).label(name) for name in SHIPMENT_COLUMNS
     ]
-    stmt = insert(Shipment).from_select(SHIPMENT_COLUMNS, select(*arrays)).execution_options(bulk_load=True)
+    stmt = insert(Shipment).from_select(SHIPMENT_COLUMNS, select(*arrays)).execution_options(bulk_load=bulk_load)
     db.session.execute(stmt, execution_options={"shipment_rows": rows})
 
 
