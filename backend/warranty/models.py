@@ -161,11 +161,12 @@ class ShipmentImportError(db.Model):
 class Shipment(db.Model):
     """A unit that left our warehouse for a region's channel partner. One row per IMEI.
 
-    Its four parents (import, product, region, partner) are foreign keys here and on SQLite. On
-    PostgreSQL they are checked by statement-level triggers instead (migration d16v00000001:
-    the same rules, one check of each distinct parent per statement, not one trigger call per
-    row, which took two thirds of an import batch's INSERT); `in_migrations` keeps Alembic's
-    comparison from asking for the foreign keys back there."""
+    Its four parents (import, product, region, partner) are declared as foreign keys below, and
+    SQLite has them. On PostgreSQL they are checked by statement-level triggers instead
+    (migration d16v00000001: the same rules, one check of each distinct parent per statement,
+    not one trigger call per row, which took two thirds of an import batch's INSERT), so rows go
+    in many to a statement (`warranty.imports.insert_shipments`); `in_migrations` keeps
+    Alembic's comparison from asking for the foreign keys back there."""
 
     __tablename__ = "shipments"
     # A region's units of a model by ship date: the channel's aging and FIFO lists name them. The
