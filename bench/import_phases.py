@@ -2,9 +2,9 @@
 [--explain]
 
 On a channel world kept by `python -m bench.channel_scale --keep` (PostgreSQL), one import of N
-new units (ship dates over the last `--days`, 30 by default; rollups maintained) per mode, in turn: `ahead`
-(IMPORT_READ_AHEAD on: the next batch read and checked in a thread while one loads) or `turn`
-(off). For each: rows/s end to end, the loader's own time in its batches (`_commit_batch`:
+new units (ship dates over the last `--days`, 30 by default; rollups maintained) per mode, in
+turn: `ahead` (IMPORT_READ_AHEAD on: the next batch read and checked in a thread while one
+loads) or `turn` (off). For each: rows/s end to end, the loader's own time in its batches (`_commit_batch`:
 statements, its Python, the commits), and each kind of statement's total time and count
 (SQLAlchemy's cursor events: the server's time plus the driver's). Each import starts after a
 CHECKPOINT. The world keeps the units loaded (drop it when done).
@@ -18,9 +18,9 @@ the triggers and adds the keys for that import only, and puts the schema back af
 `--explain`: the shipments' INSERT of each import's second batch is first run, as sent, under
 EXPLAIN (ANALYZE) in a savepoint rolled back at once, then for real: the server's time in the
 INSERT itself (heap and both indexes) and in the parents' checks (the set-wise trigger, once;
-or each foreign key's, a call a row), as
-PostgreSQL's executor measured them (its per-row timing adds a little to each). That batch's
-rehearsal is left out of the loader's time and the statements' totals.
+or each foreign key's, a call a row), as PostgreSQL's executor measured them (its per-row
+timing adds a little to each). That batch's rehearsal is left out of the loader's time and the
+statements' totals.
 """
 
 from __future__ import annotations
